@@ -1,0 +1,36 @@
+// Time as the card sees it: injected so idle time-outs are tested without waiting.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace hp::card {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Monotonic milliseconds since an arbitrary origin.
+  virtual uint64_t nowMs() = 0;
+};
+
+class SteadyClock final : public Clock {
+ public:
+  uint64_t nowMs() override {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
+  }
+};
+
+// A clock that only moves when told to; for tests.
+class ManualClock final : public Clock {
+ public:
+  uint64_t nowMs() override { return now_; }
+  void advanceMs(uint64_t ms) { now_ += ms; }
+  void advanceMinutes(uint64_t m) { now_ += m * 60'000; }
+
+ private:
+  uint64_t now_ = 1'000'000;
+};
+
+}  // namespace hp::card

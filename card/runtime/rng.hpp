@@ -1,0 +1,36 @@
+// Randomness as the card sees it: injected so tests are reproducible from a printed seed.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "bytes.hpp"
+#include "result.hpp"
+
+namespace hp::card {
+
+class Rng {
+ public:
+  virtual ~Rng() = default;
+  // Fills the buffer; returns 0 or an mbedTLS error code (as mbedTLS's f_rng does).
+  virtual int fill(uint8_t* out, size_t size) = 0;
+
+  Bytes bytes(size_t n) {
+    Bytes b(n);
+    if (fill(b.data(), n) != 0) b.clear();
+    return b;
+  }
+
+  // Adapter for mbedTLS functions that take (f_rng, p_rng).
+  static int mbedtlsCallback(void* self, unsigned char* out, size_t size) {
+    return static_cast<Rng*>(self)->fill(out, size);
+  }
+};
+
+// CTR_DRBG (NIST SP 800-90A, AES-256) seeded from the system entropy source.
+// Create with makeSystemRng(); for tests, makeSeededRng() derives it from a 64-bit seed.
+Result<std::unique_ptr<Rng>> makeSystemRng();
+// Deterministic: the same seed always yields the same bytes. Never use outside tests.
+std::unique_ptr<Rng> makeSeededRng(uint64_t seed);
+
+}  // namespace hp::card
