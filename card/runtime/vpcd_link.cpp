@@ -1,0 +1,167 @@
+#include "vpcd_link.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace hp::card {
+
+namespace {
+constexpr uint8_t kPowerOff = 0x00;
+constexpr uint8_t kPowerOn = 0x01;
+constexpr uint8_t kReset = 0x02;
+constexpr uint8_t kGetAtr = 0x04;
+constexpr int kPollMs = 250;  // how often a blocked read looks at the stop flag
+}  // namespace
+
+VpcdLink::~VpcdLink() { close(); }
+
+void VpcdLink::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  inbox_.clear();
+  inboxPos_ = 0;
+}
+
+Result<void> VpcdLink::connect() {
+  close();
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  const std::string port = std::to_string(port_);
+  if (const int rc = ::getaddrinfo(host_.c_str(), port.c_str(), &hints, &res); rc != 0) {
+    return makeError("cannot resolve " + host_ + ": " + ::gai_strerror(rc));
+  }
+  std::string why = "no address";
+  for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
+    const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+      // See the header: one write per frame and no Nagle delay.
+      const int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      fd_ = fd;
+      break;
+    }
+    why = std::strerror(errno);
+    ::close(fd);
+  }
+  ::freeaddrinfo(res);
+  if (fd_ < 0) return makeError("vpcd at " + host_ + ":" + port + " not reachable: " + why);
+  return {};
+}
+
+bool VpcdLink::readExact(uint8_t* out, size_t n, const std::atomic<bool>& stop,
+                         std::string& why) {
+  while (inbox_.size() - inboxPos_ < n) {
+    if (inboxPos_ > 0) {
+      inbox_.erase(inbox_.begin(), inbox_.begin() + static_cast<long>(inboxPos_));
+      inboxPos_ = 0;
+    }
+    pollfd p{fd_, POLLIN, 0};
+    const int ready = ::poll(&p, 1, kPollMs);
+    if (stop.load()) {
+      why = "stopped";
+      return false;
+    }
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      why = std::string("poll: ") + std::strerror(errno);
+      return false;
+    }
+    if (ready == 0) continue;
+    uint8_t buf[65536 + 2];
+    const ssize_t got = ::recv(fd_, buf, sizeof buf, 0);
+    if (got == 0) {
+      why = "vpcd closed the connection";
+      return false;
+    }
+    if (got < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      why = std::string("recv: ") + std::strerror(errno);
+      return false;
+    }
+    inbox_.insert(inbox_.end(), buf, buf + got);
+  }
+  std::memcpy(out, inbox_.data() + inboxPos_, n);
+  inboxPos_ += n;
+  return true;
+}
+
+bool VpcdLink::sendFrame(ByteView payload, std::string& why) {
+  if (payload.size() > 0xFFFF) {
+    why = "response longer than a vpcd frame";
+    return false;
+  }
+  Bytes frame;
+  frame.reserve(payload.size() + 2);
+  appendU16(frame, static_cast<uint16_t>(payload.size()));
+  append(frame, payload);
+  size_t sent = 0;
+  while (sent < frame.size()) {
+    const ssize_t n = ::send(fd_, frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      why = std::string("send: ") + std::strerror(errno);
+      secureWipe(frame);
+      return false;
+    }
+    sent += static_cast<size_t>(n);
+  }
+  secureWipe(frame);
+  return true;
+}
+
+std::string VpcdLink::serve(CardRuntime& runtime, const std::atomic<bool>& stop) {
+  std::string why;
+  Bytes payload;
+  for (;;) {
+    uint8_t lengthBytes[2];
+    if (!readExact(lengthBytes, 2, stop, why)) break;
+    const size_t length = (static_cast<size_t>(lengthBytes[0]) << 8) | lengthBytes[1];
+    payload.resize(length);
+    if (length > 0 && !readExact(payload.data(), length, stop, why)) break;
+
+    if (length == 1) {
+      switch (payload[0]) {
+        case kPowerOff: runtime.powerOff(); break;
+        case kPowerOn: runtime.powerOn(); break;
+        case kReset: runtime.reset(); break;
+        case kGetAtr:
+          if (!sendFrame(runtime.atr(), why)) return why;
+          break;
+        default:
+          std::fprintf(stderr, "vpcd: ignoring unknown control code %02X\n", payload[0]);
+      }
+      continue;
+    }
+    if (length == 0) continue;  // an empty frame carries nothing to answer
+    Bytes response = runtime.transmit(payload);
+    if (trace) {
+      std::fprintf(stderr, "apdu %02X %02X %02X %02X (%zu bytes) -> %02X%02X (%zu bytes)\n",
+                   payload[0], payload.size() > 1 ? payload[1] : 0,
+                   payload.size() > 2 ? payload[2] : 0, payload.size() > 3 ? payload[3] : 0,
+                   payload.size(), response[response.size() - 2], response[response.size() - 1],
+                   response.size() - 2);
+    }
+    secureWipe(payload);
+    const bool ok = sendFrame(response, why);
+    secureWipe(response);
+    if (!ok) break;
+  }
+  secureWipe(payload);
+  close();
+  return why;
+}
+
+}  // namespace hp::card
