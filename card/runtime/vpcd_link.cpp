@@ -50,6 +50,7 @@ Result<void> VpcdLink::connect() {
       // See the header: one write per frame and no Nagle delay.
       const int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      ::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
       fd_ = fd;
       break;
     }
@@ -92,6 +93,9 @@ bool VpcdLink::readExact(uint8_t* out, size_t n, const std::atomic<bool>& stop,
       return false;
     }
     inbox_.insert(inbox_.end(), buf, buf + got);
+    // Quick-ACK mode ends after a while, so renew it after every read (see the header).
+    const int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
   }
   std::memcpy(out, inbox_.data() + inboxPos_, n);
   inboxPos_ += n;
