@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs every Debian package homeproxy needs (only what is missing) and builds the project
+# into ./build. Safe to run again: it does nothing that is already done.
+# Usage: tools/setup.sh            (root, or a user with sudo)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  # build
+  g++ meson ninja-build pkg-config
+  libmbedtls-dev libjsoncpp-dev doctest-dev libpcsclite-dev
+  # the PC/SC stack and the virtual reader the cards plug into
+  pcscd vsmartcard-vpcd
+  # tools people and tests use to talk to the cards
+  opensc pcsc-tools python3 python3-pyscard
+  # vsmartcard's own Python card, measured beside ours in the APDU benchmark
+  vsmartcard-vpicc python3-pycryptodome
+  # fuzzing (libFuzzer ships with clang's runtime)
+  clang-14 libclang-rt-14-dev
+  # test harness: private network/mount namespaces, process control
+  iproute2 util-linux procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -f build/build.ninja ]; then
+  meson setup build
+fi
+ninja -C build
+echo "setup: build ready in ./build"
