@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every test of homeproxy on this machine: unit tests, in-process conformance scenarios,
+# integration tests (a private pcscd with vpcd readers and the real card processes, driven by
+# opensc-tool, scriptor, pyscard and our PC/SC bridge) and a short fuzz run.
+# Installs what is missing and builds first. Ends with the line "N passed, N failed".
+# Usage: tools/test.sh        env: HP_FUZZ_SECONDS (default 60; 0 skips fuzzing)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+tools/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+meson test -C build --print-errorlogs --num-processes 2
+meson_rc=$?
+
+fuzz_passed=0
+fuzz_failed=0
+fuzz_seconds="${HP_FUZZ_SECONDS:-60}"
+if [ "$fuzz_seconds" != "0" ] && [ -x tools/run_fuzz.sh ]; then
+  if tools/run_fuzz.sh "$fuzz_seconds"; then fuzz_passed=1; else fuzz_failed=1; fi
+fi
+
+# Count meson's results (one JSON object per test) and add the fuzz run as one test.
+read -r passed failed skipped < <(python3 - build/meson-logs/testlog.json <<'PY'
+import json, sys
+p = f = s = 0
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if not line:
+        continue
+    r = json.loads(line).get("result")
+    if r in ("OK", "EXPECTEDFAIL"):
+        p += 1
+    elif r == "SKIP":
+        s += 1
+    else:
+        f += 1
+print(p, f, s)
+PY
+)
+passed=$((passed + fuzz_passed))
+failed=$((failed + fuzz_failed))
+echo
+echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
+if [ "$meson_rc" -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi
+exit 0
