@@ -1,0 +1,146 @@
+// Dispatch, lifecycle gate and the volatile security state machine of the home card.
+// The commands themselves live in pin_commands.cpp, key_commands.cpp, data_commands.cpp and
+// registry_commands.cpp.
+#include "home_card_applet.hpp"
+
+#include "atr.hpp"
+#include "home_card_ins.hpp"
+
+namespace hp::homecard {
+
+using card::CommandApdu;
+using card::Response;
+namespace sw = card::sw;
+
+Bytes homeCardAtr() {
+  return card::makeAtr("HOMECARD");
+}
+
+HomeCardApplet::HomeCardApplet(card::Storage& storage, card::Clock& clock, card::Rng& rng)
+    : state_(storage), clock_(clock), rng_(rng) {}
+
+Result<std::unique_ptr<HomeCardApplet>> HomeCardApplet::open(card::Storage& storage,
+                                                             card::Clock& clock, card::Rng& rng) {
+  std::unique_ptr<HomeCardApplet> applet(new HomeCardApplet(storage, clock, rng));
+  auto opened = applet->state_.open(HomeCardState{});
+  if (!opened) return opened.error();
+  // Keys are rebuilt now so that a damaged key is refused at start, not at the first signature.
+  if (!applet->refreshKeyCache()) return makeError("home card state holds an invalid key");
+  applet->lastActivityMs_ = clock.nowMs();
+  return applet;
+}
+
+Bytes HomeCardApplet::fciProprietary() const {
+  return Bytes{0x80, 0x01, static_cast<uint8_t>(state().lifecycle),
+               0x81, 0x01, static_cast<uint8_t>(security_)};
+}
+
+card::StatusWord HomeCardApplet::onSelect() {
+  // The runtime has already called onDeselect (or onReset), so the security state is inhibited.
+  lastActivityMs_ = clock_.nowMs();
+  return sw::kOk;
+}
+
+void HomeCardApplet::dropSecurityState() {
+  security_ = SecurityState::kInhibited;
+  signingKey_ = kKeyEc;
+}
+
+void HomeCardApplet::applyIdleTimeout() {
+  // Evaluated when the next command arrives: from outside the card this cannot be told apart
+  // from a timer, since no command is served in between.
+  if (security_ == SecurityState::kCrypto &&
+      clock_.nowMs() - lastActivityMs_ >= kCryptoIdleTimeoutMs) {
+    security_ = SecurityState::kStandby;
+  }
+}
+
+Response HomeCardApplet::process(const CommandApdu& cmd) {
+  applyIdleTimeout();
+  Response r = dispatch(cmd);
+  // Measured from the end of the command: a slow one (RSA key generation) must not eat into
+  // the idle time.
+  lastActivityMs_ = clock_.nowMs();
+  return r;
+}
+
+namespace {
+// Commands that make sense before ACTIVATE: personalization itself, the status read and the
+// harmless RESET SECURITY. Everything else needs the operational lifecycle.
+bool allowedInPersonalization(const CommandApdu& cmd) {
+  switch (cmd.ins) {
+    case ins::kChangeReferenceData:
+      return cmd.p1 == 0x01;
+    case ins::kActivate:
+      return true;
+    case ins::kGetData:
+      return cmd.p1p2() == kTagStatus;
+    case ins::kVerify:
+      return cmd.p1 == 0xFF;
+    default:
+      return false;
+  }
+}
+
+bool isIsoInstruction(uint8_t i) {
+  switch (i) {
+    case ins::kVerify:
+    case ins::kChangeReferenceData:
+    case ins::kResetRetryCounter:
+    case ins::kActivate:
+    case ins::kGenerateKeyPair:
+    case ins::kManageSecurityEnvironment:
+    case ins::kPerformSecurityOperation:
+    case ins::kPutData:
+    case ins::kGetData:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool isProprietaryInstruction(uint8_t i) {
+  return i == ins::kRegistryAdd || i == ins::kRegistryDelete || i == ins::kRegistryList ||
+         i == ins::kRegistryGet;
+}
+}  // namespace
+
+Response HomeCardApplet::dispatch(const CommandApdu& cmd) {
+  // ISO 7816-4 5.4.1: b8 of CLA set = proprietary class. Interindustry commands are only
+  // served with CLA 0x, the registry commands only with CLA 8x; a known INS in the other class
+  // is "class not supported", an INS known in neither is "instruction not supported".
+  const bool proprietaryClass = (cmd.cla & 0x80) != 0;
+  const bool iso = isIsoInstruction(cmd.ins);
+  const bool proprietary = isProprietaryInstruction(cmd.ins);
+  if (!iso && !proprietary) return Response::status(sw::kInsNotSupported);
+  if (iso == proprietaryClass) return Response::status(sw::kClaNotSupported);
+
+  if (!operational() && !allowedInPersonalization(cmd)) {
+    return Response::status(sw::kConditionsNotSatisfied);
+  }
+
+  switch (cmd.ins) {
+    case ins::kVerify:
+      return cmd.p1 == 0xFF ? resetSecurity(cmd) : verify(cmd);
+    case ins::kChangeReferenceData:
+      return changeReferenceData(cmd);
+    case ins::kResetRetryCounter:
+      return resetRetryCounter(cmd);
+    case ins::kActivate:
+      return activate(cmd);
+    case ins::kGenerateKeyPair:
+      return generateOrReadKey(cmd);
+    case ins::kManageSecurityEnvironment:
+      return manageSecurityEnvironment(cmd);
+    case ins::kPerformSecurityOperation:
+      return computeSignature(cmd);
+    case ins::kPutData:
+      return putData(cmd);
+    case ins::kGetData:
+      return getData(cmd);
+    default:
+      return registryCommand(cmd);
+  }
+}
+
+}  // namespace hp::homecard

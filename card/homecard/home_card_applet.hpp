@@ -1,0 +1,111 @@
+// The home card applet: PINs and the security state machine, on-card key pairs and signatures,
+// the user's certificates and the trust registries. Normative behaviour: apdu_specs/homecard.json.
+//
+// Pure card logic: no I/O; clock, randomness and storage are injected. Every persistent change
+// goes through PersistentState::update(), so a failed write answers 6581 with nothing changed.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "applet.hpp"
+#include "clock.hpp"
+#include "ec_key.hpp"
+#include "home_card_state.hpp"
+#include "persistent_state.hpp"
+#include "result.hpp"
+#include "rng.hpp"
+#include "rsa_key.hpp"
+#include "storage.hpp"
+
+namespace hp::homecard {
+
+inline constexpr uint8_t kHomeCardAid[] = {0xF0, 0x48, 0x4F, 0x4D, 0x45,
+                                           0x43, 0x41, 0x52, 0x44, 0x01};
+
+// card::makeAtr("HOMECARD")
+Bytes homeCardAtr();
+
+// Volatile security state (seed Fig 6); its numeric value is what GET DATA status reports.
+enum class SecurityState : uint8_t { kInhibited = 0x00, kStandby = 0x01, kCrypto = 0x02 };
+
+class HomeCardApplet final : public card::Applet {
+ public:
+  // Crypto-enabled falls back to standby after this long without an APDU to this applet.
+  static constexpr uint64_t kCryptoIdleTimeoutMs = 600'000;
+
+  // Loads the state from storage (blank storage = new card in personalization); error if the
+  // image is malformed or its stored keys do not rebuild.
+  static Result<std::unique_ptr<HomeCardApplet>> open(card::Storage& storage, card::Clock& clock,
+                                                      card::Rng& rng);
+
+  ByteView aid() const override { return kHomeCardAid; }
+  Bytes fciProprietary() const override;
+  card::StatusWord onSelect() override;
+  void onDeselect() override { dropSecurityState(); }
+  void onReset() override { dropSecurityState(); }
+  card::Response process(const card::CommandApdu& cmd) override;
+
+  // For tests and diagnostics: the committed persistent state and the volatile security state.
+  const HomeCardState& state() const { return state_.get(); }
+  SecurityState securityState() const { return security_; }
+
+ private:
+  HomeCardApplet(card::Storage& storage, card::Clock& clock, card::Rng& rng);
+
+  card::Response dispatch(const card::CommandApdu& cmd);
+  void dropSecurityState();
+  void applyIdleTimeout();
+  bool operational() const { return state().lifecycle == Lifecycle::kOperational; }
+  bool pin1Verified() const { return security_ != SecurityState::kInhibited; }
+  bool pin2Verified() const { return security_ == SecurityState::kCrypto; }
+  // Runs `mutate` on a copy of the state and commits it; false when storage failed.
+  template <class F>
+  bool update(F&& mutate) {
+    return state_.update(std::forward<F>(mutate));
+  }
+
+  // pin_commands.cpp
+  card::Response verify(const card::CommandApdu& cmd);
+  card::Response resetSecurity(const card::CommandApdu& cmd);
+  card::Response changeReferenceData(const card::CommandApdu& cmd);
+  card::Response changePuk(const card::CommandApdu& cmd);
+  card::Response resetRetryCounter(const card::CommandApdu& cmd);
+  card::Response activate(const card::CommandApdu& cmd);
+  // checkPin against the record selected by `select`, persisting the counter through update().
+  card::PinCheck checkReference(card::PinRecord HomeCardState::*select, ByteView candidate);
+
+  // key_commands.cpp
+  card::Response generateOrReadKey(const card::CommandApdu& cmd);
+  card::Response manageSecurityEnvironment(const card::CommandApdu& cmd);
+  card::Response computeSignature(const card::CommandApdu& cmd);
+  Bytes publicKeyTemplate(uint8_t keyRef) const;
+  // Rebuilds the live key objects when the state's key bytes differ from what they were built
+  // from; false if stored key bytes do not form a valid key.
+  bool refreshKeyCache();
+
+  // data_commands.cpp
+  card::Response putData(const card::CommandApdu& cmd);
+  card::Response getData(const card::CommandApdu& cmd);
+  Bytes statusTemplate() const;
+
+  // registry_commands.cpp
+  card::Response registryCommand(const card::CommandApdu& cmd);
+
+  card::PersistentState<HomeCardState> state_;
+  card::Clock& clock_;
+  card::Rng& rng_;
+
+  SecurityState security_ = SecurityState::kInhibited;
+  uint64_t lastActivityMs_ = 0;
+  uint8_t signingKey_ = kKeyEc;  // MANAGE SECURITY ENVIRONMENT; volatile
+
+  // Live key objects, kept between signatures (mbedTLS caches precomputed tables in them), and
+  // the private bytes they were built from, to notice when the state's keys change.
+  std::unique_ptr<card::EcKeyPair> ecKey_;
+  SecretBytes ecKeySource_;
+  std::unique_ptr<card::RsaKeyPair> rsaKey_;
+  SecretBytes rsaKeySource_;
+};
+
+}  // namespace hp::homecard
