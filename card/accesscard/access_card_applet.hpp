@@ -1,0 +1,100 @@
+// The access card applet: gates the user's terminal with a PIN or a biometric match, holds the
+// terminal's key pair, its ID, the home server's public key and address and a terminal profile,
+// and signs host-supplied hashes while unlocked. Normative behaviour: apdu_specs/accesscard.json.
+//
+// Lifecycle (persistent): personalization -> ACTIVATE -> operational.
+// Security state (volatile, lost on reset, power-off and deselect): locked -> unlocked-pin or
+// unlocked-bio; back to locked on VERIFY 00 20 FF 81 or after 10 minutes without an APDU.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "access_card_state.hpp"
+#include "applet.hpp"
+#include "clock.hpp"
+#include "ec_key.hpp"
+#include "persistent_state.hpp"
+#include "result.hpp"
+#include "rng.hpp"
+#include "storage.hpp"
+
+namespace hp::accesscard {
+
+inline constexpr uint8_t kAccessCardAid[] = {0xF0, 0x41, 0x43, 0x43, 0x45, 0x53,
+                                             0x53, 0x43, 0x41, 0x52, 0x44, 0x01};
+
+// card::makeAtr("ACCESSCARD")
+hp::Bytes accessCardAtr();
+
+enum class SecurityState : uint8_t { kLocked = 0, kUnlockedPin = 1, kUnlockedBio = 2 };
+
+class AccessCardApplet final : public card::Applet {
+ public:
+  // Idle time after which an unlocked card locks itself (checked when the next command arrives).
+  static constexpr uint64_t kIdleLockMs = 600'000;
+
+  // Loads the state from storage (a blank storage becomes a fresh card in personalization).
+  // A malformed image or an unusable stored key is an error: the card refuses to run.
+  static Result<std::unique_ptr<AccessCardApplet>> open(card::Storage& storage, card::Clock& clock,
+                                                        card::Rng& rng);
+
+  ByteView aid() const override { return kAccessCardAid; }
+  Bytes fciProprietary() const override;
+  card::StatusWord onSelect() override;
+  void onDeselect() override { lock(); }
+  void onReset() override { lock(); }
+  card::Response process(const card::CommandApdu& cmd) override;
+
+  // For tests and diagnostics; neither exposes a secret through the APDU interface.
+  const AccessCardState& state() const { return state_.get(); }
+  SecurityState security() const { return security_; }
+
+ private:
+  AccessCardApplet(card::Storage& storage, card::Clock& clock, card::Rng& rng);
+
+  card::Response dispatch(const card::CommandApdu& cmd);
+  void lock() { security_ = SecurityState::kLocked; }
+  bool operational() const { return state().lifecycle == Lifecycle::kOperational; }
+  bool personalizing() const { return state().lifecycle == Lifecycle::kPersonalization; }
+  bool unlocked() const { return security_ != SecurityState::kLocked; }
+  // Personalization, or a PIN unlock (a biometric unlock is not enough to change the card).
+  bool mayAdminister() const { return personalizing() || security_ == SecurityState::kUnlockedPin; }
+  // Transactional state change; false when storage failed (then nothing changed).
+  template <class F>
+  bool update(F&& mutate) {
+    return state_.update(std::forward<F>(mutate));
+  }
+
+  // verification_commands.cpp
+  card::Response verify(const card::CommandApdu& cmd);
+  card::Response verifyPin(const card::CommandApdu& cmd);
+  card::Response verifyBiometric(const card::CommandApdu& cmd);
+  card::Response changeReferenceData(const card::CommandApdu& cmd);
+  card::Response changePuk(const card::CommandApdu& cmd);
+  card::Response resetRetryCounter(const card::CommandApdu& cmd);
+  // Checks a PUK with the two-phase counter; 9000 when it matched.
+  card::StatusWord checkPuk(ByteView puk);
+
+  // key_commands.cpp
+  card::Response generateOrReadKey(const card::CommandApdu& cmd);
+  card::Response computeSignature(const card::CommandApdu& cmd);
+  Bytes publicKeyObject() const;
+
+  // data_commands.cpp
+  card::Response activate(const card::CommandApdu& cmd);
+  card::Response putData(const card::CommandApdu& cmd);
+  card::Response getData(const card::CommandApdu& cmd);
+  Bytes statusObject() const;
+
+  card::Clock& clock_;
+  card::Rng& rng_;
+  card::PersistentState<AccessCardState> state_;
+  // The live key, rebuilt once from the stored scalar: mbedTLS keeps its precomputed tables in
+  // it, so signatures stay fast.
+  std::unique_ptr<card::EcKeyPair> key_;
+  SecurityState security_ = SecurityState::kLocked;
+  uint64_t lastActivityMs_ = 0;
+};
+
+}  // namespace hp::accesscard

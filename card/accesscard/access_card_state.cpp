@@ -1,0 +1,99 @@
+#include "access_card_state.hpp"
+
+#include "biometric.hpp"
+#include "byte_codec.hpp"
+#include "data_objects.hpp"
+
+namespace hp::accesscard {
+
+namespace {
+constexpr size_t kScalarSize = 32;
+
+void writeBiometric(card::ByteWriter& w, const BiometricRecord& b) {
+  w.boolean(b.enrolled);
+  w.u8(b.maxTries);
+  w.u8(b.triesLeft);
+  w.u8(b.threshold);
+  // Fixed size so the layout does not depend on enrollment; zeros when not enrolled.
+  for (size_t i = 0; i < bio::kCodeSize; ++i) w.u8(b.enrolled ? b.code.view()[i] : 0);
+}
+
+BiometricRecord readBiometric(card::ByteReader& r) {
+  BiometricRecord b;
+  b.enrolled = r.boolean();
+  b.maxTries = r.u8();
+  b.triesLeft = r.u8();
+  b.threshold = r.u8();
+  SecretBytes code(bio::kCodeSize);
+  for (size_t i = 0; i < bio::kCodeSize; ++i) code.data()[i] = r.u8();
+  if (b.enrolled) b.code = std::move(code);
+  return b;
+}
+
+bool retryCounterValid(uint8_t maxTries, uint8_t triesLeft, uint8_t expectedMax) {
+  return maxTries == expectedMax && triesLeft <= maxTries;
+}
+}  // namespace
+
+Bytes AccessCardState::serialize() const {
+  card::ByteWriter w;
+  w.u8(kFormatVersion);
+  w.u8(static_cast<uint8_t>(lifecycle));
+  pin.write(w);
+  puk.write(w);
+  writeBiometric(w, biometric);
+  w.blob(terminalPrivateKey.view());
+  w.blob(terminalId);
+  w.blob(homeServerKey);
+  w.blob(homeServerAddress);
+  w.blob(terminalProfile);
+  return w.take();
+}
+
+std::optional<AccessCardState> AccessCardState::deserialize(ByteView image) {
+  card::ByteReader r(image);
+  if (r.u8() != kFormatVersion) return std::nullopt;
+  AccessCardState s;
+  const uint8_t lifecycle = r.u8();
+  s.pin = card::PinRecord::read(r);
+  s.puk = card::PinRecord::read(r);
+  s.biometric = readBiometric(r);
+  Bytes scalar = r.blob(kScalarSize);
+  s.terminalPrivateKey = SecretBytes(scalar);
+  secureWipe(scalar);
+  s.terminalId = r.blob(objects::kMaxTerminalIdSize);
+  s.homeServerKey = r.blob(objects::kPointSize);
+  s.homeServerAddress = r.blob(objects::kMaxAddressSize);
+  s.terminalProfile = r.blob(64);
+  if (!r.ok() || !r.atEnd()) return std::nullopt;
+
+  // Every field must be one the card itself could have written.
+  if (lifecycle != static_cast<uint8_t>(Lifecycle::kPersonalization) &&
+      lifecycle != static_cast<uint8_t>(Lifecycle::kOperational)) {
+    return std::nullopt;
+  }
+  s.lifecycle = static_cast<Lifecycle>(lifecycle);
+  if (!retryCounterValid(s.pin.maxTries, s.pin.triesLeft, card::PinRecord::kDefaultTries) ||
+      !retryCounterValid(s.puk.maxTries, s.puk.triesLeft, card::PinRecord::kDefaultTries) ||
+      !retryCounterValid(s.biometric.maxTries, s.biometric.triesLeft,
+                         BiometricRecord::kDefaultTries) ||
+      s.biometric.threshold > bio::kMaxThreshold) {
+    return std::nullopt;
+  }
+  if (!s.terminalPrivateKey.empty() && s.terminalPrivateKey.size() != kScalarSize) {
+    return std::nullopt;
+  }
+  if (!s.terminalId.empty() && !objects::isValidTerminalId(s.terminalId)) return std::nullopt;
+  if (!s.homeServerKey.empty() && !objects::isValidP256Point(s.homeServerKey)) return std::nullopt;
+  if (!s.homeServerAddress.empty() && !objects::isValidHomeServerAddress(s.homeServerAddress)) {
+    return std::nullopt;
+  }
+  if (!s.terminalProfile.empty()) {
+    auto canonical = objects::canonicalTerminalProfile(s.terminalProfile);
+    if (!canonical || *canonical != s.terminalProfile) return std::nullopt;
+  }
+  if (s.lifecycle == Lifecycle::kOperational && !s.readyForActivation()) return std::nullopt;
+  return s;
+}
+
+}  // namespace hp::accesscard

@@ -1,0 +1,66 @@
+// Persistent state of the access card and its versioned serialization.
+//
+// Image layout (ByteWriter, big-endian), format version 1:
+//   u8 version = 1
+//   u8 lifecycle (1 personalization, 2 operational)
+//   PinRecord pin, PinRecord puk                       (pin.hpp layout)
+//   BiometricRecord: bool enrolled, u8 maxTries, u8 triesLeft, u8 threshold, 32-byte code
+//   blob terminal private scalar (0 or 32 bytes)
+//   blob terminal ID (0..32), blob home server key (0 or 65), blob home server address (0..255),
+//   blob terminal profile (0 or the canonical 14-byte encoding)
+// The version byte leaves room for later objects (the pre-signed ephemeral key share of the
+// control channel): a version 2 appends its fields and deserialize() keeps reading version 1.
+// Anything else, trailing bytes included, is malformed and refused; the card never resets itself.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+
+#include "bytes.hpp"
+#include "pin.hpp"
+
+namespace hp::accesscard {
+
+enum class Lifecycle : uint8_t { kPersonalization = 1, kOperational = 2 };
+
+// Same two-phase retry counter as PinRecord, for the biometric template.
+struct BiometricRecord {
+  static constexpr uint8_t kDefaultTries = 3;
+
+  bool enrolled = false;
+  uint8_t maxTries = kDefaultTries;
+  uint8_t triesLeft = kDefaultTries;
+  uint8_t threshold = 0;
+  SecretBytes code;  // 32 bytes when enrolled, empty otherwise
+
+  bool blocked() const { return enrolled && triesLeft == 0; }
+  bool operator==(const BiometricRecord&) const = default;
+};
+
+struct AccessCardState {
+  static constexpr uint8_t kFormatVersion = 1;
+
+  Lifecycle lifecycle = Lifecycle::kPersonalization;
+  card::PinRecord pin;
+  card::PinRecord puk;
+  BiometricRecord biometric;
+  SecretBytes terminalPrivateKey;  // P-256 scalar; empty until GENERATE KEY PAIR
+  Bytes terminalId;
+  Bytes homeServerKey;      // uncompressed P-256 point
+  Bytes homeServerAddress;  // "host:port", printable ASCII
+  Bytes terminalProfile;    // canonical 80/81/82/83 encoding
+
+  bool hasKey() const { return !terminalPrivateKey.empty(); }
+  // ACTIVATE's precondition: everything a terminal needs to work is present.
+  bool readyForActivation() const {
+    return pin.set && puk.set && hasKey() && !terminalId.empty() && !homeServerKey.empty() &&
+           !homeServerAddress.empty();
+  }
+
+  Bytes serialize() const;
+  static std::optional<AccessCardState> deserialize(ByteView image);
+  bool operator==(const AccessCardState&) const = default;
+};
+
+}  // namespace hp::accesscard

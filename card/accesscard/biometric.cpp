@@ -1,0 +1,76 @@
+#include "biometric.hpp"
+
+#include <bit>
+
+#include "tlv.hpp"
+
+namespace hp::accesscard::bio {
+
+namespace {
+// The inner objects of a well-formed 7F2E, or nullopt. `allowed` lists the only tags accepted;
+// each may appear at most once.
+std::optional<std::vector<card::Tlv>> parseInner(ByteView data,
+                                                 std::initializer_list<uint16_t> allowed) {
+  auto outer = card::parseTlvs(data);
+  if (!outer || outer->size() != 1 || (*outer)[0].tag != kTagBiometricTemplate) {
+    if (outer) {
+      for (auto& t : *outer) secureWipe(t.value);
+    }
+    return std::nullopt;
+  }
+  auto inner = card::parseTlvs((*outer)[0].value);
+  secureWipe((*outer)[0].value);
+  if (!inner || inner->size() != allowed.size()) return std::nullopt;
+  for (uint16_t tag : allowed) {
+    size_t seen = 0;
+    for (const auto& t : *inner) seen += t.tag == tag ? 1 : 0;
+    if (seen != 1) {
+      for (auto& t : *inner) secureWipe(t.value);
+      return std::nullopt;
+    }
+  }
+  return inner;
+}
+
+void wipeAll(std::vector<card::Tlv>& list) {
+  for (auto& t : list) secureWipe(t.value);
+}
+}  // namespace
+
+std::optional<Enrollment> parseEnrollment(ByteView data) {
+  auto inner = parseInner(data, {kTagCode, kTagThreshold});
+  if (!inner) return std::nullopt;
+  const Bytes* code = card::findTlv(*inner, kTagCode);
+  const Bytes* threshold = card::findTlv(*inner, kTagThreshold);
+  std::optional<Enrollment> out;
+  if (code->size() == kCodeSize && threshold->size() == 1 && (*threshold)[0] <= kMaxThreshold) {
+    out = Enrollment{SecretBytes(*code), (*threshold)[0]};
+  }
+  wipeAll(*inner);
+  return out;
+}
+
+std::optional<SecretBytes> parseSample(ByteView data) {
+  auto inner = parseInner(data, {kTagCode});
+  if (!inner) return std::nullopt;
+  const Bytes* code = card::findTlv(*inner, kTagCode);
+  std::optional<SecretBytes> out;
+  if (code->size() == kCodeSize) out = SecretBytes(*code);
+  wipeAll(*inner);
+  return out;
+}
+
+bool matches(ByteView enrolledCode, ByteView sample, uint8_t threshold) {
+  if (enrolledCode.size() != kCodeSize || sample.size() != kCodeSize) return false;
+  // Sum over every byte with no early exit: the time taken says nothing about the distance.
+  unsigned distance = 0;
+  for (size_t i = 0; i < kCodeSize; ++i) {
+    distance +=
+        static_cast<unsigned>(std::popcount(static_cast<uint8_t>(enrolledCode[i] ^ sample[i])));
+  }
+  const bool ok = distance <= threshold;
+  distance = 0;
+  return ok;
+}
+
+}  // namespace hp::accesscard::bio
