@@ -18,8 +18,8 @@ EcKeyPair::~EcKeyPair() = default;
 
 Result<std::unique_ptr<EcKeyPair>> EcKeyPair::generate(Rng& rng) {
   auto k = std::make_unique<EcKeyPair>();
-  if (mbedtls_ecdsa_genkey(&k->impl_->key, MBEDTLS_ECP_DP_SECP256R1, &Rng::mbedtlsCallback,
-                           &rng) != 0) {
+  if (mbedtls_ecdsa_genkey(&k->impl_->key, MBEDTLS_ECP_DP_SECP256R1, &Rng::mbedtlsCallback, &rng) !=
+      0) {
     return makeError("EC key generation failed");
   }
   return k;
@@ -41,9 +41,8 @@ Result<std::unique_ptr<EcKeyPair>> EcKeyPair::fromPrivate(ByteView scalar, Rng& 
 Bytes EcKeyPair::publicPoint() const {
   Bytes out(kPointSize);
   size_t len = 0;
-  if (mbedtls_ecp_point_write_binary(&impl_->key.grp, &impl_->key.Q,
-                                     MBEDTLS_ECP_PF_UNCOMPRESSED, &len, out.data(),
-                                     out.size()) != 0) {
+  if (mbedtls_ecp_point_write_binary(&impl_->key.grp, &impl_->key.Q, MBEDTLS_ECP_PF_UNCOMPRESSED,
+                                     &len, out.data(), out.size()) != 0) {
     return {};
   }
   out.resize(len);
@@ -60,8 +59,11 @@ Result<Bytes> EcKeyPair::signHash(ByteView hash, Rng& rng) {
   if (hash.empty() || hash.size() > 64) return makeError("hash length out of range");
   Bytes sig(MBEDTLS_ECDSA_MAX_LEN);
   size_t len = 0;
-  // md_alg NONE: the caller passes the hash; randomized (not deterministic) ECDSA with our DRBG.
-  if (mbedtls_ecdsa_write_signature(&impl_->key, MBEDTLS_MD_NONE, hash.data(), hash.size(),
+  // Debian's mbedTLS is built with MBEDTLS_ECDSA_DETERMINISTIC, so write_signature derives the
+  // nonce per RFC 6979 and needs a real digest for that HMAC: MBEDTLS_MD_NONE made every
+  // signature fail. SHA-256 only keys the nonce derivation; the hash is still signed as given
+  // (any length, truncated per SEC1), and our DRBG still blinds the scalar multiplication.
+  if (mbedtls_ecdsa_write_signature(&impl_->key, MBEDTLS_MD_SHA256, hash.data(), hash.size(),
                                     sig.data(), &len, &Rng::mbedtlsCallback, &rng) != 0) {
     return makeError("ECDSA signature failed");
   }
@@ -75,8 +77,8 @@ Result<SecretBytes> EcKeyPair::agree(ByteView peerPoint, Rng& rng) {
   mbedtls_mpi z;
   mbedtls_mpi_init(&z);
   SecretBytes out(kScalarSize);
-  int rc = mbedtls_ecp_point_read_binary(&impl_->key.grp, &peer, peerPoint.data(),
-                                         peerPoint.size());
+  int rc =
+      mbedtls_ecp_point_read_binary(&impl_->key.grp, &peer, peerPoint.data(), peerPoint.size());
   if (rc == 0) rc = mbedtls_ecp_check_pubkey(&impl_->key.grp, &peer);
   if (rc == 0) {
     rc = mbedtls_ecdh_compute_shared(&impl_->key.grp, &z, &peer, &impl_->key.d,

@@ -1,0 +1,208 @@
+// FileStorage: the on-disk format, the tmp+rename protocol, refusal of damaged files, the lock.
+#include <doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "file_storage.hpp"
+#include "test_helpers.hpp"
+
+using hp::Bytes;
+using hp::test::hex;
+using namespace hp::card;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh directory under TMPDIR, removed with everything in it at the end of the test.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "hp-runtime-test-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+  std::string file(const char* name) const { return (path / name).string(); }
+};
+
+Bytes readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+void writeFile(const std::string& path, const Bytes& data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+}
+
+std::string loadError(const std::string& path) {
+  auto storage = FileStorage::open(path);
+  REQUIRE(storage.ok());
+  auto loaded = storage.value()->load();
+  REQUIRE_FALSE(loaded.ok());
+  return loaded.error().message;
+}
+
+}  // namespace
+
+TEST_CASE("a missing file is a blank card") {
+  TempDir dir;
+  auto storage = FileStorage::open(dir.file("card.state"));
+  REQUIRE(storage.ok());
+  auto loaded = storage.value()->load();
+  REQUIRE(loaded.ok());
+  CHECK_FALSE(loaded.value().has_value());
+}
+
+TEST_CASE("store then load round-trips, also across a reopen") {
+  TempDir dir;
+  const std::string path = dir.file("card.state");
+  const Bytes image = hex("01 02 03 04 05 FF 00");
+  {
+    auto storage = FileStorage::open(path);
+    REQUIRE(storage.ok());
+    REQUIRE(storage.value()->store(image).ok());
+    auto loaded = storage.value()->load();
+    REQUIRE(loaded.ok());
+    REQUIRE(loaded.value().has_value());
+    CHECK(*loaded.value() == image);
+    // A second store replaces the first entirely.
+    REQUIRE(storage.value()->store(hex("AA")).ok());
+    CHECK(*storage.value()->load().value() == hex("AA"));
+    REQUIRE(storage.value()->store(image).ok());
+  }
+  auto reopened = FileStorage::open(path);
+  REQUIRE(reopened.ok());
+  CHECK(*reopened.value()->load().value() == image);
+  // An empty image is a valid image, distinct from a blank card.
+  REQUIRE(reopened.value()->store({}).ok());
+  auto empty = reopened.value()->load();
+  REQUIRE(empty.ok());
+  REQUIRE(empty.value().has_value());
+  CHECK(empty.value()->empty());
+}
+
+TEST_CASE("file layout: magic, big-endian length, payload, SHA-256") {
+  TempDir dir;
+  const std::string path = dir.file("card.state");
+  auto storage = FileStorage::open(path);
+  REQUIRE(storage.ok());
+  REQUIRE(storage.value()->store(hex("DE AD BE EF")).ok());
+  const Bytes file = readFile(path);
+  REQUIRE(file.size() == 8 + 4 + 4 + 32);
+  CHECK(Bytes(file.begin(), file.begin() + 8) == hp::bytesOf("HPCARD01"));
+  CHECK(Bytes(file.begin() + 8, file.begin() + 12) == hex("00 00 00 04"));
+  CHECK(Bytes(file.begin() + 12, file.begin() + 16) == hex("DE AD BE EF"));
+  CHECK(file == FileStorage::encode(hex("DE AD BE EF")));
+  // The SHA-256 of "HPCARD01 00000004 DEADBEEF", computed independently with Python's hashlib.
+  CHECK(hp::toHex(hp::ByteView(file).subspan(16)) ==
+        "653A8DFC93D474C22C1A21B26908DBFE606C2A45CDC4287EA2EF54E276D5F26F");
+}
+
+TEST_CASE("store writes FILE.tmp and renames it over FILE") {
+  TempDir dir;
+  const std::string path = dir.file("card.state");
+  auto storage = FileStorage::open(path);
+  REQUIRE(storage.ok());
+  REQUIRE(storage.value()->store(hex("01")).ok());
+  const auto inodeBefore = [&] {
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    return st.st_ino;
+  }();
+  REQUIRE(storage.value()->store(hex("02")).ok());
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  // A rename gives the file a new inode; an in-place rewrite would keep the old one.
+  CHECK(st.st_ino != inodeBefore);
+  CHECK_FALSE(fs::exists(path + ".tmp"));
+  CHECK((st.st_mode & 0777) == 0600);
+
+  SUBCASE("a stale FILE.tmp from an interrupted store is ignored and replaced") {
+    writeFile(path + ".tmp", hex("00 11 22"));
+    CHECK(*storage.value()->load().value() == hex("02"));
+    REQUIRE(storage.value()->store(hex("03")).ok());
+    CHECK(*storage.value()->load().value() == hex("03"));
+    CHECK_FALSE(fs::exists(path + ".tmp"));
+  }
+  SUBCASE("when FILE.tmp cannot be created, the old image stays") {
+    fs::create_directory(path + ".tmp");  // a directory where the temporary file should go
+    auto failed = storage.value()->store(hex("04"));
+    REQUIRE_FALSE(failed.ok());
+    CHECK(failed.error().message.find(".tmp") != std::string::npos);
+    CHECK(*storage.value()->load().value() == hex("02"));
+  }
+}
+
+TEST_CASE("damaged files are refused with a message naming the problem") {
+  TempDir dir;
+  const std::string path = dir.file("card.state");
+  const Bytes good = FileStorage::encode(hex("01 02 03 04 05 06 07 08"));
+
+  SUBCASE("truncated below the header") {
+    writeFile(path, Bytes(good.begin(), good.begin() + 20));
+    CHECK(loadError(path).find("truncated") != std::string::npos);
+  }
+  SUBCASE("truncated inside the payload or digest") {
+    writeFile(path, Bytes(good.begin(), good.end() - 1));
+    const std::string message = loadError(path);
+    CHECK(message.find("wrong length") != std::string::npos);
+    CHECK(message.find(path) != std::string::npos);
+  }
+  SUBCASE("extra bytes appended") {
+    Bytes longer = good;
+    longer.push_back(0);
+    writeFile(path, longer);
+    CHECK(loadError(path).find("wrong length") != std::string::npos);
+  }
+  SUBCASE("length field altered") {
+    Bytes altered = good;
+    altered[11] ^= 0x01;
+    writeFile(path, altered);
+    CHECK(loadError(path).find("wrong length") != std::string::npos);
+  }
+  SUBCASE("wrong magic") {
+    Bytes altered = good;
+    altered[7] = '2';
+    writeFile(path, altered);
+    CHECK(loadError(path).find("bad magic") != std::string::npos);
+  }
+  SUBCASE("every flipped payload or digest byte fails the checksum") {
+    for (size_t i = 12; i < good.size(); ++i) {
+      CAPTURE(i);
+      Bytes altered = good;
+      altered[i] ^= 0x40;
+      writeFile(path, altered);
+      CHECK(loadError(path).find("checksum") != std::string::npos);
+    }
+  }
+  SUBCASE("decode agrees with load") {
+    CHECK(FileStorage::decode(good, "x").ok());
+    CHECK(FileStorage::decode(good, "x").value() == hex("01 02 03 04 05 06 07 08"));
+    CHECK_FALSE(FileStorage::decode({}, "x").ok());
+  }
+}
+
+TEST_CASE("a second open of the same path is refused while the first is alive") {
+  TempDir dir;
+  const std::string path = dir.file("card.state");
+  {
+    auto first = FileStorage::open(path);
+    REQUIRE(first.ok());
+    auto second = FileStorage::open(path);
+    REQUIRE_FALSE(second.ok());
+    CHECK(second.error().message.find("in use") != std::string::npos);
+    // A different path is independent.
+    CHECK(FileStorage::open(dir.file("other.state")).ok());
+  }
+  // Closing the first releases the lock.
+  CHECK(FileStorage::open(path).ok());
+}
