@@ -70,7 +70,8 @@ namespace {
 bool allowedInPersonalization(const CommandApdu& cmd) {
   switch (cmd.ins) {
     case ins::kChangeReferenceData:
-      return cmd.p1 == 0x01;
+      // P1 = 00 (old || new) is the operational form; the command itself refuses other P1s.
+      return cmd.p1 != 0x00;
     case ins::kActivate:
       return true;
     case ins::kGetData:
