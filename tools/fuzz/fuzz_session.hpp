@@ -15,6 +15,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 
 #include "bytes.hpp"
 #include "card_runtime.hpp"
@@ -72,6 +74,12 @@ inline void checkResponse(ByteView command, ByteView response) {
   FUZZ_CHECK(dataSize <= card::CardRuntime::kMaxResponseChunk);
 }
 
+// HP_FUZZ_TRACE=1 prints every record and response, to check what a seed or a crash does.
+inline bool traceEnabled() {
+  static const bool enabled = std::getenv("HP_FUZZ_TRACE") != nullptr;
+  return enabled;
+}
+
 inline void runSession(const uint8_t* input, size_t size, CardUnderTest& card,
                        card::ManualClock& clock) {
   size_t pos = 0;
@@ -85,10 +93,15 @@ inline void runSession(const uint8_t* input, size_t size, CardUnderTest& card,
       pos += length;
       if (card.tooSlow(apdu)) continue;
       const Bytes response = card.runtime().transmit(apdu);
+      if (traceEnabled()) {
+        std::fprintf(stderr, "> %s\n< %s\n", toSpacedHex(apdu).c_str(),
+                     toSpacedHex(response).c_str());
+      }
       checkResponse(apdu, response);
       card.checkPersistentState();
       continue;
     }
+    if (traceEnabled()) std::fprintf(stderr, "control %02X\n", op);
     switch (op) {
       case 0xF0:
         card.runtime().reset();
