@@ -1,0 +1,133 @@
+#include "delegated_handshake.hpp"
+
+#include <mbedtls/platform_util.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/x509_crt.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include "external_key.hpp"
+#include "ssl_client.hpp"
+#include "tls_error.hpp"
+
+namespace hp::tls {
+
+int64_t systemUnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace {
+
+struct CaChain {
+  mbedtls_x509_crt chain;
+  CaChain() { mbedtls_x509_crt_init(&chain); }
+  ~CaChain() { mbedtls_x509_crt_free(&chain); }
+  CaChain(const CaChain&) = delete;
+  CaChain& operator=(const CaChain&) = delete;
+};
+
+// mbedtls_ssl_session_free zeroizes the whole struct, master secret included.
+struct SessionCopy {
+  mbedtls_ssl_session session;
+  SessionCopy() { mbedtls_ssl_session_init(&session); }
+  ~SessionCopy() { mbedtls_ssl_session_free(&session); }
+  SessionCopy(const SessionCopy&) = delete;
+  SessionCopy& operator=(const SessionCopy&) = delete;
+};
+
+}  // namespace
+
+Result<DelegatedSession> performDelegatedHandshake(const DelegatedHandshakeRequest& request,
+                                                   ClientKeySigner& signer) {
+  const std::string what = "handshake with " + request.host + ":" + std::to_string(request.port);
+  CaChain trustStore;
+  if (int rc = mbedtls_x509_crt_parse_file(&trustStore.chain, request.caFile.c_str()); rc != 0) {
+    return tlsError("reading trust store " + request.caFile, rc);
+  }
+  auto key = ExternalKey::create(signer);
+  if (!key) return key.error();
+  auto client = SslClient::create(request.readTimeoutMs);
+  if (!client) return client.error();
+  mbedtls_ssl_config& config = (*client)->config();
+  mbedtls_ssl_conf_authmode(&config, MBEDTLS_SSL_VERIFY_REQUIRED);
+  mbedtls_ssl_conf_ca_chain(&config, &trustStore.chain, nullptr);
+  if (int rc = mbedtls_ssl_conf_own_cert(&config, (*key)->certificate(), (*key)->pk()); rc != 0) {
+    return tlsError("client certificate", rc);
+  }
+  mbedtls_ssl_conf_session_tickets(&config, request.offerTickets
+                                                ? MBEDTLS_SSL_SESSION_TICKETS_ENABLED
+                                                : MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+  // RFC 7627: without EMS a resumed session can be synchronised across two connections
+  // (triple handshake); the terminal resumes with the same setting.
+  mbedtls_ssl_conf_extended_master_secret(&config, MBEDTLS_SSL_EXTENDED_MS_ENABLED);
+  if (auto setup = (*client)->setup(); !setup) return setup.error();
+  mbedtls_ssl_context& ssl = (*client)->ssl();
+  // Sets SNI and the name the shop's certificate must carry.
+  if (int rc = mbedtls_ssl_set_hostname(&ssl, request.host.c_str()); rc != 0) {
+    return tlsError("shop host name", rc);
+  }
+
+  const std::string address = request.connectAddress.empty() ? request.host
+                                                             : request.connectAddress;
+  auto socket = ShopSocket::connect(address, request.port);
+  if (!socket) return socket.error();
+  (*socket)->attach(ssl);
+
+  if (int rc = mbedtls_ssl_handshake(&ssl); rc != 0) {
+    if (!(*key)->lastSignerError().empty()) {
+      return makeError(what + ": the client key signer failed: " + (*key)->lastSignerError());
+    }
+    return handshakeError(what, rc, mbedtls_ssl_get_verify_result(&ssl), request.host);
+  }
+
+  DelegatedSession result;
+  SessionCopy exported;
+  if (int rc = mbedtls_ssl_get_session(&ssl, &exported.session); rc != 0) {
+    return tlsError(what + ": exporting the session", rc);
+  }
+  const mbedtls_ssl_session& session = exported.session;
+  SessionBlob& blob = result.blob;
+  blob.ciphersuite = static_cast<uint16_t>(session.ciphersuite);
+  blob.masterSecret = SecretBytes(ByteView(session.master, sizeof session.master));
+  blob.sessionId.assign(session.id, session.id + session.id_len);
+  if (session.ticket != nullptr) {
+    blob.ticket.assign(session.ticket, session.ticket + session.ticket_len);
+  }
+  blob.ticketLifetimeSeconds = session.ticket_lifetime;
+  blob.encryptThenMac = session.encrypt_then_mac == MBEDTLS_SSL_ETM_ENABLED;
+  // mbedTLS 2.28 keeps the EMS outcome in private handshake state; the ServerHello on the wire
+  // says it just as well.
+  const auto extensions = serverHelloExtensions((*socket)->received().serverHelloBody());
+  if (!extensions) return makeError(what + ": could not read the shop's ServerHello");
+  blob.extendedMasterSecret = std::find(extensions->begin(), extensions->end(),
+                                        kExtensionExtendedMasterSecret) != extensions->end();
+  blob.host = request.host;
+  blob.port = request.port;
+  const mbedtls_x509_crt* leaf = mbedtls_ssl_get_peer_cert(&ssl);
+  if (leaf == nullptr) return makeError(what + ": no shop certificate after the handshake");
+  if (int rc = mbedtls_sha256_ret(leaf->raw.p, leaf->raw.len, blob.shopCertificateSha256.data(), 0);
+      rc != 0) {
+    return tlsError(what + ": hashing the shop certificate", rc);
+  }
+  blob.createdUnix = request.now();
+  uint32_t lifetime = request.maxLifetimeSeconds;
+  if (blob.hasTicket() && blob.ticketLifetimeSeconds != 0) {
+    lifetime = std::min(lifetime, blob.ticketLifetimeSeconds);
+  }
+  blob.expiresUnix = blob.createdUnix + std::max<uint32_t>(lifetime, 1);
+  result.ciphersuiteName = mbedtls_ssl_get_ciphersuite(&ssl);
+
+  // The session stays valid at the shop after a clean close (RFC 5246, 7.2.1).
+  if (int rc = mbedtls_ssl_close_notify(&ssl); rc != 0) {
+    return tlsError(what + ": close_notify", rc);
+  }
+  result.wire = (*socket)->stats();
+  result.signerCalls = (*key)->signerCalls();
+  return result;
+}
+
+}  // namespace hp::tls

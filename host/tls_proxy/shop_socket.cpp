@@ -1,0 +1,45 @@
+#include "shop_socket.hpp"
+
+#include "tls_error.hpp"
+
+namespace hp::tls {
+
+Result<std::unique_ptr<ShopSocket>> ShopSocket::connect(const std::string& address,
+                                                        uint16_t port) {
+  std::unique_ptr<ShopSocket> socket(new ShopSocket());
+  const std::string portText = std::to_string(port);
+  if (int rc = mbedtls_net_connect(&socket->net_, address.c_str(), portText.c_str(),
+                                   MBEDTLS_NET_PROTO_TCP);
+      rc != 0) {
+    return tlsError("connecting to " + address + ":" + portText, rc);
+  }
+  return socket;
+}
+
+ShopSocket::~ShopSocket() { mbedtls_net_free(&net_); }
+
+void ShopSocket::attach(mbedtls_ssl_context& ssl) {
+  mbedtls_ssl_set_bio(&ssl, this, &ShopSocket::send, nullptr, &ShopSocket::receive);
+}
+
+int ShopSocket::send(void* self, const unsigned char* data, size_t size) {
+  auto* socket = static_cast<ShopSocket*>(self);
+  const int rc = mbedtls_net_send(&socket->net_, data, size);
+  if (rc > 0) {
+    socket->stats_.bytesSent += static_cast<size_t>(rc);
+    socket->sent_.feed(ByteView(data, static_cast<size_t>(rc)));
+  }
+  return rc;
+}
+
+int ShopSocket::receive(void* self, unsigned char* data, size_t size, uint32_t timeoutMs) {
+  auto* socket = static_cast<ShopSocket*>(self);
+  const int rc = mbedtls_net_recv_timeout(&socket->net_, data, size, timeoutMs);
+  if (rc > 0) {
+    socket->stats_.bytesReceived += static_cast<size_t>(rc);
+    socket->received_.feed(ByteView(data, static_cast<size_t>(rc)));
+  }
+  return rc;
+}
+
+}  // namespace hp::tls
