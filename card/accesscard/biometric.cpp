@@ -68,9 +68,7 @@ bool matches(ByteView enrolledCode, ByteView sample, uint8_t threshold) {
     distance +=
         static_cast<unsigned>(std::popcount(static_cast<uint8_t>(enrolledCode[i] ^ sample[i])));
   }
-  const bool ok = distance <= threshold;
-  distance = 0;
-  return ok;
+  return distance <= threshold;
 }
 
 }  // namespace hp::accesscard::bio

@@ -65,6 +65,24 @@ TEST_CASE("the terminal key survives a restart; a new key needs a PIN unlock") {
   CHECK(c.send(apdu(0x47, 0x81, 0x01, "00")).sw == "6700");
 }
 
+TEST_CASE("a failing random generator gives 6F00 and changes nothing") {
+  TestCard c;
+  c.personalize();
+  const Reply key = c.send(apdu(0x47, 0x81, 0x01, "", 256));
+  REQUIRE(c.verifyPin().sw == "9000");
+  const Bytes image = *c.storage.image();
+  c.rng->failing = true;
+  CHECK(c.send(apdu(0x47, 0x80, 0x01, "", 256)).sw == "6F00");
+  CHECK(c.send(apdu(0x24, 0x01, 0x81, asciiHex("1357"))).sw == "6F00");
+  CHECK(c.send(apdu(0x2C, 0x00, 0x81, asciiHex(kPuk) + asciiHex("1357"))).sw == "6F00");
+  CHECK(c.send(apdu(0x24, 0x00, 0x83, asciiHex(kPuk) + asciiHex("11112222"))).sw == "6F00");
+  c.rng->failing = false;
+  CHECK(c.send(apdu(0x47, 0x81, 0x01, "", 256)).data == key.data);
+  CHECK(c.applet->state().pin == AccessCardState::deserialize(image)->pin);
+  CHECK(c.applet->state().puk == AccessCardState::deserialize(image)->puk);
+  CHECK(c.verifyPin().sw == "9000");
+}
+
 TEST_CASE("GET DATA: ID, home key and address only when unlocked; profile and status always") {
   TestCard c;
   c.personalize();

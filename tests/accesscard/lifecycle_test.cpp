@@ -47,10 +47,10 @@ TEST_CASE("ACTIVATE needs PIN, PUK, key, terminal ID, home key and address") {
       {"home key", apdu(0xDA, 0xDF, 0x31, toHex(homeServerPoint()))},
       {"home address", apdu(0xDA, 0xDF, 0x32, asciiHex("127.0.0.1:7443"))},
   };
-  for (const auto& [what, command] : steps) {
-    INFO("before setting the ", what);
+  for (const auto& step : steps) {
+    INFO("before setting the ", step.first);
     CHECK(c.send(apdu(0x44, 0x00, 0x00)).sw == "6985");
-    CHECK(c.send(command).sw == "9000");
+    CHECK(c.send(step.second).sw == "9000");
   }
   CHECK(c.send(apdu(0x44, 0x00, 0x01)).sw == "6A86");
   CHECK(c.send(apdu(0x44, 0x00, 0x00, "00")).sw == "6700");

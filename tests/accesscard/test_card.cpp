@@ -74,7 +74,8 @@ std::string terminalProfileHex() {
   return "800101 81020028 82020014 830101";
 }
 
-TestCard::TestCard(uint64_t seed) : rng(card::makeSeededRng(seed)) {
+TestCard::TestCard(uint64_t seed)
+    : rng(std::make_unique<SwitchableRng>(card::makeSeededRng(seed))) {
   reopen();
 }
 

@@ -43,6 +43,17 @@ Bytes apdu(uint8_t ins, uint8_t p1, uint8_t p2, std::string_view dataHex = "", u
 Bytes homeServerPoint();
 std::string terminalProfileHex();  // phone, 40 x 20, narrow
 
+// The seeded generator, with a switch that makes it fail (as mbedTLS's f_rng may).
+class SwitchableRng final : public card::Rng {
+ public:
+  explicit SwitchableRng(std::unique_ptr<card::Rng> inner) : inner_(std::move(inner)) {}
+  int fill(uint8_t* out, size_t size) override { return failing ? -1 : inner_->fill(out, size); }
+  bool failing = false;
+
+ private:
+  std::unique_ptr<card::Rng> inner_;
+};
+
 struct Reply {
   Bytes data;
   std::string sw;
@@ -72,7 +83,7 @@ class TestCard {
 
   card::MemoryStorage storage;
   card::ManualClock clock;
-  std::unique_ptr<card::Rng> rng;
+  std::unique_ptr<SwitchableRng> rng;
   std::unique_ptr<AccessCardApplet> applet;
   std::unique_ptr<card::CardRuntime> runtime;
 };
