@@ -1,0 +1,150 @@
+#include "channel_connection.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "frame.hpp"
+
+namespace hp::channel {
+
+namespace {
+
+Result<void> writeAll(int fd, ByteView data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return makeError(std::string("channel write failed: ") + std::strerror(errno));
+    done += static_cast<size_t>(n);
+  }
+  return {};
+}
+
+Result<void> readExact(int fd, uint8_t* out, size_t size) {
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::read(fd, out + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return makeError(std::string("channel read failed: ") + std::strerror(errno));
+    if (n == 0) return makeError("connection ended without a close record");
+    done += static_cast<size_t>(n);
+  }
+  return {};
+}
+
+Result<void> sendMessages(int fd, const std::vector<Bytes>& messages) {
+  for (const Bytes& message : messages) {
+    if (auto sent = writeFrame(fd, makeFrame(FrameType::kHandshake, message)); !sent) return sent;
+  }
+  return {};
+}
+
+Result<Bytes> readHandshakeMessage(int fd) {
+  auto frame = readFrame(fd);
+  if (!frame) return frame.error();
+  if ((*frame)[0] != static_cast<uint8_t>(FrameType::kHandshake)) {
+    return makeError("record frame during the handshake");
+  }
+  return Bytes(frame->begin() + kFrameHeaderSize, frame->end());
+}
+
+// Drives the terminal's machine after its first message until it is established or refused.
+Result<void> runTerminalHandshake(int fd, ClientHandshake& handshake, const Bytes& first) {
+  if (auto sent = sendMessages(fd, {first}); !sent) return sent;
+  while (!handshake.established()) {
+    auto message = readHandshakeMessage(fd);
+    if (!message) return message.error();
+    auto replies = handshake.onMessage(*message);
+    if (!replies) return replies.error();
+    if (auto sent = sendMessages(fd, *replies); !sent) return sent;
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> writeFrame(int fd, ByteView frame) { return writeAll(fd, frame); }
+
+Result<Bytes> readFrame(int fd) {
+  Bytes frame(kFrameHeaderSize);
+  if (auto got = readExact(fd, frame.data(), frame.size()); !got) return got.error();
+  auto header = parseFrameHeader(frame);
+  if (!header) return header.error();
+  frame.resize(kFrameHeaderSize + header->payloadLength);
+  if (auto got = readExact(fd, frame.data() + kFrameHeaderSize, header->payloadLength); !got) {
+    return got.error();
+  }
+  return frame;
+}
+
+Result<std::unique_ptr<ChannelConnection>> ChannelConnection::connectAsTerminal(
+    int fd, ClientHandshake& handshake, const ClientTicket* ticket,
+    const std::function<Result<SignedShare>()>& prepareShare) {
+  bool needFull = true;
+  if (ticket != nullptr) {
+    auto hello = handshake.startResume(*ticket);
+    if (hello) {
+      auto run = runTerminalHandshake(fd, handshake, *hello);
+      if (!run && handshake.state() != ClientHandshake::State::kResumeRefused) return run.error();
+      needFull = !run.ok();
+    }
+  }
+  if (needFull) {
+    auto share = prepareShare();
+    if (!share) return share.error();
+    auto hello = handshake.startFull(*share);
+    if (!hello) return hello.error();
+    if (auto run = runTerminalHandshake(fd, handshake, *hello); !run) return run.error();
+  }
+  auto protector = handshake.takeRecordProtector();
+  if (!protector) return protector.error();
+  return std::make_unique<ChannelConnection>(fd, std::move(protector.value()));
+}
+
+Result<std::unique_ptr<ChannelConnection>> ChannelConnection::acceptFromTerminal(
+    int fd, ServerHandshake& handshake) {
+  while (!handshake.established()) {
+    auto message = readHandshakeMessage(fd);
+    if (!message) return message.error();
+    auto replies = handshake.onMessage(*message);
+    if (!replies) {
+      if (handshake.alertMessage()) (void)sendMessages(fd, {*handshake.alertMessage()});
+      // A refused ticket keeps the machine waiting for the terminal's full handshake.
+      if (handshake.state() == ServerHandshake::State::kWaitHello) continue;
+      return replies.error();
+    }
+    if (auto sent = sendMessages(fd, *replies); !sent) return sent.error();
+  }
+  auto protector = handshake.takeRecordProtector();
+  if (!protector) return protector.error();
+  return std::make_unique<ChannelConnection>(fd, std::move(protector.value()));
+}
+
+ChannelConnection::~ChannelConnection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<void> ChannelConnection::send(ByteView data) {
+  auto frame = protector_->seal(data);
+  if (!frame) return frame.error();
+  return writeFrame(fd_, *frame);
+}
+
+Result<std::optional<Bytes>> ChannelConnection::receive() {
+  auto frame = readFrame(fd_);
+  if (!frame) return frame.error();
+  auto record = protector_->open(*frame);
+  if (!record) return record.error();
+  if (record->type == FrameType::kClose) return std::optional<Bytes>{};
+  return std::optional<Bytes>{std::move(record->data)};
+}
+
+Result<void> ChannelConnection::close() {
+  auto frame = protector_->sealClose();
+  if (!frame) return frame.error();
+  return writeFrame(fd_, *frame);
+}
+
+}  // namespace hp::channel

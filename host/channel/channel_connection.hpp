@@ -1,0 +1,51 @@
+// A thin channel over a connected TCP socket: runs a handshake state machine over handshake
+// frames, then moves application data through a RecordProtector. Blocking I/O; one connection
+// per thread. The only file of the library that touches a file descriptor.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "client_handshake.hpp"
+#include "record_protector.hpp"
+#include "server_handshake.hpp"
+
+namespace hp::channel {
+
+class ChannelConnection {
+ public:
+  // Terminal side. With a ticket, tries to resume first; if the server refuses the ticket (or
+  // it has expired locally), falls back on the same socket to a full handshake with a share
+  // from prepareShare. The connection owns fd on success; on failure the caller still does.
+  static Result<std::unique_ptr<ChannelConnection>> connectAsTerminal(
+      int fd, ClientHandshake& handshake, const ClientTicket* ticket,
+      const std::function<Result<SignedShare>()>& prepareShare);
+  // Home server side: answers one terminal's handshake (sending an Alert on refusal).
+  static Result<std::unique_ptr<ChannelConnection>> acceptFromTerminal(
+      int fd, ServerHandshake& handshake);
+
+  ChannelConnection(int fd, std::unique_ptr<RecordProtector> protector)
+      : fd_(fd), protector_(std::move(protector)) {}
+  ~ChannelConnection();
+  ChannelConnection(const ChannelConnection&) = delete;
+  ChannelConnection& operator=(const ChannelConnection&) = delete;
+
+  Result<void> send(ByteView data);
+  // The next application record; nullopt after the peer's authenticated close. A connection
+  // that ends without a close record is an error (truncation).
+  Result<std::optional<Bytes>> receive();
+  // Sends the authenticated close record.
+  Result<void> close();
+
+ private:
+  int fd_;
+  std::unique_ptr<RecordProtector> protector_;
+};
+
+// Frame I/O on a blocking socket, shared with tests.
+Result<void> writeFrame(int fd, ByteView frame);
+// Reads one whole frame (header and payload), refusing bad headers before reading the payload.
+Result<Bytes> readFrame(int fd);
+
+}  // namespace hp::channel

@@ -1,0 +1,48 @@
+// Key schedule: HKDF-SHA256 from a shared secret (the ECDH secret, or a resumption secret)
+// bound to the transcript hash, into per-direction AEAD keys and IVs, Finished keys and the
+// secret that a later connection may resume from.
+#pragma once
+
+#include <string_view>
+
+#include "bytes.hpp"
+#include "crypto.hpp"
+#include "result.hpp"
+
+namespace hp::channel {
+
+// The AEAD key and IV of one direction; the per-record nonce is iv XOR sequence number.
+struct DirectionKeys {
+  SecretBytes key;
+  SecretBytes iv;
+};
+
+struct SessionKeys {
+  DirectionKeys clientToServer;
+  DirectionKeys serverToClient;
+  SecretBytes clientFinishedKey;
+  SecretBytes serverFinishedKey;
+  SecretBytes resumptionSecret;
+};
+
+// The handshake kind is part of every HKDF label, so a full and a resumed handshake never
+// derive the same keys even from colliding inputs.
+enum class HandshakeKind { kFull, kResumed };
+
+// PRK = HKDF-Extract(salt = transcriptHash, ikm = secret);
+// each output = HKDF-Expand(PRK, "homeproxy channel v1 <kind> <purpose>" || transcriptHash).
+Result<SessionKeys> deriveSessionKeys(ByteView secret, const Hash& transcriptHash,
+                                      HandshakeKind kind);
+
+// A running record of the handshake messages: each is length-prefixed so message boundaries
+// are part of what is hashed.
+class Transcript {
+ public:
+  void add(ByteView message);
+  Hash hash() const { return sha256(buffer_); }
+
+ private:
+  Bytes buffer_;
+};
+
+}  // namespace hp::channel

@@ -1,0 +1,275 @@
+#include "messages.hpp"
+
+#include "byte_codec.hpp"
+
+namespace hp::channel {
+
+namespace {
+
+// A bounds-checked reader for the wire formats: a read past the end or over a bound turns
+// ok() false for good and yields empty values, so parsers check once at the end.
+class WireReader {
+ public:
+  explicit WireReader(ByteView in) : in_(in) {}
+  uint8_t u8() { return need(1) ? in_[pos_++] : 0; }
+  uint16_t u16() {
+    const uint16_t hi = u8();
+    return static_cast<uint16_t>((hi << 8) | u8());
+  }
+  uint64_t u64() {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v = (v << 8) | u8();
+    return v;
+  }
+  Bytes fixed(size_t n) {
+    if (!need(n)) return {};
+    Bytes v(in_.begin() + static_cast<long>(pos_), in_.begin() + static_cast<long>(pos_ + n));
+    pos_ += n;
+    return v;
+  }
+  // A one-byte length then that many bytes; the length must lie in [minSize, maxSize].
+  Bytes shortBlob(size_t minSize, size_t maxSize) {
+    const size_t n = u8();
+    if (n < minSize || n > maxSize) ok_ = false;
+    return ok_ ? fixed(n) : Bytes{};
+  }
+  bool finishedCleanly() const { return ok_ && pos_ == in_.size(); }
+
+ private:
+  bool need(size_t n) {
+    if (!ok_ || in_.size() - pos_ < n) ok_ = false;
+    return ok_;
+  }
+  ByteView in_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+void writeHeader(card::ByteWriter& out, MessageType type) {
+  out.u8(static_cast<uint8_t>(type));
+  out.u16(kProtocolVersion);
+}
+
+void writeShortBlob(card::ByteWriter& out, ByteView value) {
+  out.u8(static_cast<uint8_t>(value.size()));
+  out.raw(value);
+}
+
+const char* messageName(MessageType type) {
+  switch (type) {
+    case MessageType::kClientHello: return "ClientHello";
+    case MessageType::kServerHello: return "ServerHello";
+    case MessageType::kFinished: return "Finished";
+    case MessageType::kResumeHello: return "ResumeHello";
+    case MessageType::kResumeAccept: return "ResumeAccept";
+    case MessageType::kAlert: return "Alert";
+  }
+  return "?";
+}
+
+// Checks type and version and leaves the reader after the header.
+Result<void> readHeader(WireReader& in, ByteView message, MessageType expected) {
+  auto type = peekMessageType(message);
+  if (!type) return type.error();
+  if (*type != expected) {
+    return makeError(std::string("expected ") + messageName(expected) + ", got " +
+                     messageName(*type));
+  }
+  in.u8();
+  in.u16();
+  return {};
+}
+
+Error malformed(MessageType type) {
+  return makeError(std::string("malformed ") + messageName(type) + " message");
+}
+
+}  // namespace
+
+bool isValidTerminalId(std::string_view id) {
+  if (id.empty() || id.size() > kMaxTerminalIdSize) return false;
+  for (char c : id) {
+    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    if (!allowed) return false;
+  }
+  return true;
+}
+
+Bytes shareStatement(const SignedShare& share) {
+  card::ByteWriter out;
+  writeShortBlob(out, bytesOf(share.terminalId));
+  out.raw(share.ephemeralPoint);
+  out.u64(share.createdAtMs);
+  out.u64(share.expiresAtMs);
+  return out.take();
+}
+
+Hash shareStatementHash(const SignedShare& share) {
+  return labelledHash(kShareLabel, shareStatement(share));
+}
+
+Bytes encode(const ClientHello& message) {
+  card::ByteWriter out;
+  writeHeader(out, MessageType::kClientHello);
+  writeShortBlob(out, bytesOf(message.share.terminalId));
+  out.raw(message.share.ephemeralPoint);
+  out.u64(message.share.createdAtMs);
+  out.u64(message.share.expiresAtMs);
+  writeShortBlob(out, message.share.signature);
+  out.raw(message.clientNonce);
+  return out.take();
+}
+
+Bytes encodeUnsigned(const ServerHello& message) {
+  card::ByteWriter out;
+  writeHeader(out, MessageType::kServerHello);
+  out.raw(message.ephemeralPoint);
+  out.raw(message.serverNonce);
+  out.raw(message.ticketId);
+  out.u64(message.ticketLifetimeMs);
+  return out.take();
+}
+
+Bytes encode(const ServerHello& message) {
+  Bytes out = encodeUnsigned(message);
+  out.push_back(static_cast<uint8_t>(message.signature.size()));
+  append(out, message.signature);
+  return out;
+}
+
+Bytes encode(const Finished& message) {
+  card::ByteWriter out;
+  writeHeader(out, MessageType::kFinished);
+  out.raw(message.mac);
+  return out.take();
+}
+
+Bytes encode(const ResumeHello& message) {
+  card::ByteWriter out;
+  writeHeader(out, MessageType::kResumeHello);
+  out.raw(message.ticketId);
+  out.raw(message.clientNonce);
+  return out.take();
+}
+
+Bytes encode(const ResumeAccept& message) {
+  card::ByteWriter out;
+  writeHeader(out, MessageType::kResumeAccept);
+  out.raw(message.serverNonce);
+  return out.take();
+}
+
+Bytes encode(const Alert& message) {
+  card::ByteWriter out;
+  writeHeader(out, MessageType::kAlert);
+  out.u8(static_cast<uint8_t>(message.code));
+  const std::string text = message.text.substr(0, kMaxAlertTextSize);
+  writeShortBlob(out, bytesOf(text));
+  return out.take();
+}
+
+Result<MessageType> peekMessageType(ByteView message) {
+  if (message.size() < 3) return makeError("handshake message shorter than its header");
+  if (message.size() > kMaxHandshakeMessageSize) return makeError("handshake message too long");
+  const uint16_t version = static_cast<uint16_t>((message[1] << 8) | message[2]);
+  // Checked before the type: a future version may define other types.
+  if (version != kProtocolVersion) {
+    return makeError("unsupported protocol version " + std::to_string(version) + " (we speak " +
+                     std::to_string(kProtocolVersion) + ")");
+  }
+  const uint8_t type = message[0];
+  if (type < static_cast<uint8_t>(MessageType::kClientHello) ||
+      type > static_cast<uint8_t>(MessageType::kAlert)) {
+    return makeError("unknown handshake message type " + std::to_string(type));
+  }
+  return static_cast<MessageType>(type);
+}
+
+Result<ClientHello> parseClientHello(ByteView message) {
+  WireReader in(message);
+  if (auto header = readHeader(in, message, MessageType::kClientHello); !header) {
+    return header.error();
+  }
+  ClientHello hello;
+  const Bytes id = in.shortBlob(1, kMaxTerminalIdSize);
+  hello.share.terminalId.assign(id.begin(), id.end());
+  hello.share.ephemeralPoint = in.fixed(kPointSize);
+  hello.share.createdAtMs = in.u64();
+  hello.share.expiresAtMs = in.u64();
+  hello.share.signature = in.shortBlob(1, kMaxSignatureSize);
+  hello.clientNonce = in.fixed(kNonceSize);
+  if (!in.finishedCleanly()) return malformed(MessageType::kClientHello);
+  if (!isValidTerminalId(hello.share.terminalId)) return makeError("invalid terminal ID");
+  return hello;
+}
+
+Result<ServerHello> parseServerHello(ByteView message) {
+  WireReader in(message);
+  if (auto header = readHeader(in, message, MessageType::kServerHello); !header) {
+    return header.error();
+  }
+  ServerHello hello;
+  hello.ephemeralPoint = in.fixed(kPointSize);
+  hello.serverNonce = in.fixed(kNonceSize);
+  hello.ticketId = in.fixed(kTicketIdSize);
+  hello.ticketLifetimeMs = in.u64();
+  hello.signature = in.shortBlob(1, kMaxSignatureSize);
+  if (!in.finishedCleanly()) return malformed(MessageType::kServerHello);
+  return hello;
+}
+
+Result<Finished> parseFinished(ByteView message) {
+  WireReader in(message);
+  if (auto header = readHeader(in, message, MessageType::kFinished); !header) {
+    return header.error();
+  }
+  Finished finished;
+  finished.mac = in.fixed(kMacSize);
+  if (!in.finishedCleanly()) return malformed(MessageType::kFinished);
+  return finished;
+}
+
+Result<ResumeHello> parseResumeHello(ByteView message) {
+  WireReader in(message);
+  if (auto header = readHeader(in, message, MessageType::kResumeHello); !header) {
+    return header.error();
+  }
+  ResumeHello hello;
+  hello.ticketId = in.fixed(kTicketIdSize);
+  hello.clientNonce = in.fixed(kNonceSize);
+  if (!in.finishedCleanly()) return malformed(MessageType::kResumeHello);
+  return hello;
+}
+
+Result<ResumeAccept> parseResumeAccept(ByteView message) {
+  WireReader in(message);
+  if (auto header = readHeader(in, message, MessageType::kResumeAccept); !header) {
+    return header.error();
+  }
+  ResumeAccept accept;
+  accept.serverNonce = in.fixed(kNonceSize);
+  if (!in.finishedCleanly()) return malformed(MessageType::kResumeAccept);
+  return accept;
+}
+
+Result<Alert> parseAlert(ByteView message) {
+  WireReader in(message);
+  if (auto header = readHeader(in, message, MessageType::kAlert); !header) {
+    return header.error();
+  }
+  Alert alert;
+  const uint8_t code = in.u8();
+  const Bytes text = in.shortBlob(0, kMaxAlertTextSize);
+  if (!in.finishedCleanly()) return malformed(MessageType::kAlert);
+  if (code < static_cast<uint8_t>(AlertCode::kMalformed) ||
+      code > static_cast<uint8_t>(AlertCode::kInternal)) {
+    return makeError("unknown alert code " + std::to_string(code));
+  }
+  alert.code = static_cast<AlertCode>(code);
+  // Alert text comes from the peer: keep only printable ASCII before anyone logs it.
+  for (uint8_t c : text) alert.text.push_back(c >= 0x20 && c < 0x7F ? static_cast<char>(c) : '?');
+  return alert;
+}
+
+}  // namespace hp::channel
