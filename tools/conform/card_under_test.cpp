@@ -1,0 +1,114 @@
+#include "card_under_test.hpp"
+
+#include <chrono>
+#include <thread>
+
+#include "card_runtime.hpp"
+#include "clock.hpp"
+#include "in_process_transport.hpp"
+#include "rng.hpp"
+#include "storage.hpp"
+#include "test_card.hpp"
+
+#ifdef HP_CONFORM_HAVE_HOMECARD
+#include "home_card_applet.hpp"
+#endif
+#ifdef HP_CONFORM_HAVE_ACCESSCARD
+#include "access_card_applet.hpp"
+#endif
+#ifdef HP_CONFORM_HAVE_PCSC
+#include "pcsc_context.hpp"
+#endif
+
+namespace hp::conform {
+
+namespace {
+
+class InProcessCard final : public CardUnderTest {
+ public:
+  InProcessCard(const std::string& name, uint64_t seed)
+      : name_(name), rng_(card::makeSeededRng(seed)) {}
+
+  template <class AppletType>
+  Result<void> build(Bytes atr) {
+    auto applet = AppletType::open(storage_, clock_, *rng_);
+    if (!applet) return applet.error();
+    applet_ = std::move(applet.value());
+    runtime_ = std::make_unique<card::CardRuntime>(std::move(atr),
+                                                   std::vector<card::Applet*>{applet_.get()});
+    transport_ = std::make_unique<pcsc::InProcessTransport>(*runtime_, name_);
+    return {};
+  }
+
+  pcsc::Transport& transport() override { return *transport_; }
+  void sleepMs(uint64_t ms) override { clock_.advanceMs(ms); }
+
+ private:
+  std::string name_;
+  card::MemoryStorage storage_;
+  card::ManualClock clock_;
+  std::unique_ptr<card::Rng> rng_;
+  std::unique_ptr<card::Applet> applet_;
+  std::unique_ptr<card::CardRuntime> runtime_;
+  std::unique_ptr<pcsc::InProcessTransport> transport_;
+};
+
+#ifdef HP_CONFORM_HAVE_PCSC
+class ReaderCard final : public CardUnderTest {
+ public:
+  explicit ReaderCard(std::unique_ptr<pcsc::Transport> transport)
+      : transport_(std::move(transport)) {}
+  pcsc::Transport& transport() override { return *transport_; }
+  void sleepMs(uint64_t ms) override { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+ private:
+  std::unique_ptr<pcsc::Transport> transport_;
+};
+#endif
+
+}  // namespace
+
+std::vector<std::string> inProcessCardNames() {
+  std::vector<std::string> names;
+#ifdef HP_CONFORM_HAVE_HOMECARD
+  names.push_back("homecard");
+#endif
+#ifdef HP_CONFORM_HAVE_ACCESSCARD
+  names.push_back("accesscard");
+#endif
+  names.push_back("testcard");
+  return names;
+}
+
+Result<std::unique_ptr<CardUnderTest>> openInProcessCard(const std::string& card, uint64_t seed) {
+  auto result = std::make_unique<InProcessCard>(card, seed);
+  Result<void> built = makeError("no in-process card named '" + card + "' in this build");
+  if (card == "testcard") built = result->build<TestCardApplet>(testCardAtr());
+#ifdef HP_CONFORM_HAVE_HOMECARD
+  if (card == "homecard") built = result->build<homecard::HomeCardApplet>(homecard::homeCardAtr());
+#endif
+#ifdef HP_CONFORM_HAVE_ACCESSCARD
+  if (card == "accesscard") {
+    built = result->build<accesscard::AccessCardApplet>(accesscard::accessCardAtr());
+  }
+#endif
+  if (!built) return built.error();
+  return std::unique_ptr<CardUnderTest>(std::move(result));
+}
+
+Result<std::unique_ptr<CardUnderTest>> openReaderCard(const std::string& reader) {
+#ifdef HP_CONFORM_HAVE_PCSC
+  auto context = pcsc::PcscContext::establish();
+  if (!context) return context.error();
+  auto transport = context.value()->connect(reader);
+  if (!transport) return transport.error();
+  return std::unique_ptr<CardUnderTest>(new ReaderCard(std::move(transport.value())));
+#else
+  return makeError(
+      "this build has no PC/SC transport (host/pcsc_bridge/pcsc_context.hpp); cannot "
+      "reach reader '" +
+      reader + "'");
+#endif
+}
+
+}  // namespace hp::conform

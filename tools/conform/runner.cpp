@@ -1,0 +1,204 @@
+#include "runner.hpp"
+
+#include "ec_key.hpp"
+#include "hex_pattern.hpp"
+#include "rsa_key.hpp"
+
+namespace hp::conform {
+
+namespace {
+constexpr uint8_t kSw1BytesRemaining = 0x61;
+
+void appendProblem(std::string& problems, const std::string& p) {
+  if (!problems.empty()) problems += "; ";
+  problems += p;
+}
+}  // namespace
+
+std::string ScenarioRunner::undocumented(ByteView command, uint16_t sw) {
+  const bool hasHeader = command.size() >= 4;
+  const CardSpec* specs[] = {&cardSpec_, &runtimeSpec_};
+  bool documented = false;
+  std::string matchedNames;
+  for (const CardSpec* spec : specs) {
+    // The most specific matching command, plus every all-"xx" entry (status words that any
+    // command can produce, such as 6700 or 61xx).
+    if (hasHeader) {
+      const CommandSpec* match = spec->match(command[0], command[1], command[2], command[3]);
+      if (match != nullptr) {
+        exercised_.insert(spec->card + "/" + match->name);
+        if (!match->appliesToEveryCommand()) {
+          if (!matchedNames.empty()) matchedNames += ", ";
+          matchedNames += spec->card + " '" + match->name + "'";
+        }
+        documented = documented || match->documents(sw);
+      }
+    }
+    for (const CommandSpec& c : spec->commands) {
+      if (c.appliesToEveryCommand() && c.documents(sw)) documented = true;
+    }
+  }
+  if (documented) return {};
+  return "SW " + statusWordText(sw) + " is not documented for " +
+         (matchedNames.empty() ? std::string("this command (no spec command matches it)")
+                               : matchedNames);
+}
+
+Result<ScenarioRunner::Exchange> ScenarioRunner::exchange(const Bytes& command,
+                                                          std::string& problems) {
+  if (verbose_) out_ << "    > " << toSpacedHex(command) << "\n";
+  auto response = card_.transport().transmitRaw(command);
+  if (!response) return response.error();
+  const Bytes& raw = response.value();
+  if (verbose_) out_ << "    < " << toSpacedHex(raw) << "\n";
+  if (raw.size() < 2) return makeError("response shorter than a status word");
+  Exchange e;
+  e.data.assign(raw.begin(), raw.end() - 2);
+  e.sw = static_cast<uint16_t>((raw[raw.size() - 2] << 8) | raw[raw.size() - 1]);
+  if (std::string why = undocumented(command, e.sw); !why.empty()) appendProblem(problems, why);
+  return e;
+}
+
+std::string ScenarioRunner::runSend(const Step& step, Variables& vars, uint16_t& lastSw) {
+  std::string problems;
+  auto command = vars.expandHex(step.send);
+  if (!command) return "send: " + command.error().message;
+  auto first = exchange(command.value(), problems);
+  if (!first) return "transmit failed: " + first.error().message;
+  Bytes data = std::move(first.value().data);
+  uint16_t sw = first.value().sw;
+  // ISO 7816-4 5.3.4: 61xx announces xx more bytes (00 = 256 or more) for GET RESPONSE.
+  while (step.getResponse && (sw >> 8) == kSw1BytesRemaining) {
+    const Bytes getResponse{0x00, 0xC0, 0x00, 0x00, static_cast<uint8_t>(sw & 0xFF)};
+    auto next = exchange(getResponse, problems);
+    if (!next) return "GET RESPONSE failed: " + next.error().message;
+    append(data, next.value().data);
+    sw = next.value().sw;
+  }
+  lastSw = sw;
+
+  if (!step.expectSw.empty()) {
+    bool any = false;
+    std::string wanted;
+    for (const std::string& pattern : step.expectSw) {
+      any = any || statusWordMatches(pattern, sw);
+      wanted += (wanted.empty() ? "" : " or ") + pattern;
+    }
+    if (!any) appendProblem(problems, "expected SW " + wanted);
+  }
+  if (step.expectData) {
+    auto text = vars.substitute(*step.expectData);
+    if (!text) return "expect_data: " + text.error().message;
+    auto pattern = DataPattern::parse(text.value());
+    if (!pattern) return "expect_data: " + pattern.error().message;
+    if (!pattern.value().matches(data)) {
+      appendProblem(problems, "data " + toSpacedHex(data) + " does not match " + text.value());
+    }
+  }
+  if (step.expectLen && data.size() != *step.expectLen) {
+    appendProblem(problems, "data length " + std::to_string(data.size()) + ", expected " +
+                                std::to_string(*step.expectLen));
+  }
+  if (step.save) vars.set(*step.save, data);
+  return problems;
+}
+
+std::string ScenarioRunner::runVerify(const Step& step, Variables& vars) {
+  std::map<std::string, Bytes> v;
+  for (const auto& [field, text] : step.verify) {
+    auto bytes = vars.expandHex(text);
+    if (!bytes) return field + ": " + bytes.error().message;
+    v[field] = std::move(bytes.value());
+  }
+  if (step.kind == Step::Kind::kVerifyEcdsa) {
+    if (!card::verifyEcdsaP256(v["point"], v["hash"], v["signature"])) {
+      return "ECDSA P-256 signature does not verify";
+    }
+  } else if (!card::verifyRsaPkcs1(v["modulus"], v["exponent"], v["hash"], v["signature"])) {
+    return "RSA PKCS#1 v1.5 signature does not verify";
+  }
+  return {};
+}
+
+void ScenarioRunner::record(const Scenario& scenario, size_t index, const Step& step,
+                            const std::string& problems, const std::string& detail) {
+  const bool ok = problems.empty();
+  ++(ok ? passed_ : failed_);
+  out_ << (ok ? "PASS  " : "FAIL  ") << scenario.fileName << " #" << index << "  "
+       << (step.note.empty() ? "(no note)" : step.note);
+  if (!detail.empty()) out_ << "  " << detail;
+  if (!ok) out_ << "  -- " << problems;
+  out_ << "\n";
+}
+
+void ScenarioRunner::fail(const std::string& what) {
+  ++failed_;
+  out_ << "FAIL  " << what << "\n";
+}
+
+void ScenarioRunner::run(const Scenario& scenario) {
+  out_ << "== " << scenario.fileName << ": " << scenario.name << "\n";
+  if (scenario.card != cardSpec_.card) {
+    fail(scenario.fileName + ": scenario is for card '" + scenario.card + "', not '" +
+         cardSpec_.card + "'");
+    return;
+  }
+  // SCHEMA.md: every scenario starts with a card reset.
+  if (auto reset = card_.transport().reset(); !reset) {
+    fail(scenario.fileName + ": card reset failed: " + reset.error().message);
+    return;
+  }
+  Variables vars(rng_);
+  vars.set("aid", cardSpec_.aid);
+  for (const auto& [name, text] : scenario.vars) {
+    auto value = vars.expandHex(text);
+    if (!value) {
+      fail(scenario.fileName + ": var '" + name + "': " + value.error().message);
+      return;
+    }
+    vars.set(name, std::move(value.value()));
+  }
+
+  for (size_t i = 0; i < scenario.steps.size(); ++i) {
+    const Step& step = scenario.steps[i];
+    std::string problems;
+    std::string detail;
+    switch (step.kind) {
+      case Step::Kind::kSend: {
+        uint16_t sw = 0;
+        problems = runSend(step, vars, sw);
+        if (sw != 0) detail = "SW " + statusWordText(sw);
+        break;
+      }
+      case Step::Kind::kReset:
+        if (auto r = card_.transport().reset(); !r) problems = "reset failed: " + r.error().message;
+        detail = "reset";
+        break;
+      case Step::Kind::kSleep:
+        card_.sleepMs(step.sleepMs);
+        detail = "sleep " + std::to_string(step.sleepMs) + " ms";
+        break;
+      case Step::Kind::kVerifyEcdsa:
+      case Step::Kind::kVerifyRsa:
+        problems = runVerify(step, vars);
+        detail = step.kind == Step::Kind::kVerifyEcdsa ? "verify ECDSA" : "verify RSA";
+        break;
+    }
+    record(scenario, i + 1, step, problems, detail);
+  }
+}
+
+void ScenarioRunner::reportCoverage() const {
+  const CardSpec* specs[] = {&cardSpec_, &runtimeSpec_};
+  for (const CardSpec* spec : specs) {
+    for (const CommandSpec& c : spec->commands) {
+      if (c.appliesToEveryCommand()) continue;
+      if (exercised_.count(spec->card + "/" + c.name) == 0) {
+        out_ << "warning: no scenario exercised " << spec->card << " command '" << c.name << "' ("
+             << c.headerText() << ")\n";
+      }
+    }
+  }
+}
+
+}  // namespace hp::conform

@@ -1,0 +1,46 @@
+// The runner's own built-in card ("--card testcard"): small, but with what the runner must
+// handle (PIN with retry counter, idempotent reads and 6Cxx, long answers through 61xx, ECDSA
+// and RSA signatures to check, a persistent write that can fail). Its spec and scenarios are in
+// tools/conform/testdata/; it lets the runner be tested independently of the real cards.
+#pragma once
+
+#include <memory>
+
+#include "applet.hpp"
+#include "clock.hpp"
+#include "ec_key.hpp"
+#include "rng.hpp"
+#include "rsa_key.hpp"
+#include "storage.hpp"
+
+namespace hp::conform {
+
+inline constexpr uint8_t kTestCardAid[] = {0xF0, 'T', 'E', 'S', 'T', 'C', 'A', 'R', 'D'};
+
+Bytes testCardAtr();
+
+class TestCardApplet final : public card::Applet {
+ public:
+  static Result<std::unique_ptr<TestCardApplet>> open(card::Storage& storage, card::Clock& clock,
+                                                      card::Rng& rng);
+
+  ByteView aid() const override { return kTestCardAid; }
+  Bytes fciProprietary() const override { return {0x80, 0x01, 0x01}; }
+  void onReset() override { verified_ = false; }
+  card::Response process(const card::CommandApdu& cmd) override;
+
+ private:
+  TestCardApplet(card::Storage& storage, card::Rng& rng) : storage_(storage), rng_(rng) {}
+  card::Response verify(const card::CommandApdu& cmd);
+  card::Response sign(const card::CommandApdu& cmd);
+  bool persistTries(uint8_t tries);
+
+  card::Storage& storage_;
+  card::Rng& rng_;
+  uint8_t triesLeft_ = 3;
+  bool verified_ = false;
+  std::unique_ptr<card::EcKeyPair> ecKey_;
+  std::unique_ptr<card::RsaKeyPair> rsaKey_;  // generated on first use: it takes a second
+};
+
+}  // namespace hp::conform

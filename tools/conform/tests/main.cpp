@@ -1,0 +1,3 @@
+// Unit tests of the conformance runner's parts.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest.h>
