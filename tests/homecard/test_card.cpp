@@ -1,5 +1,7 @@
 #include "test_card.hpp"
 
+#include "spec_check.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -58,6 +60,8 @@ void TestCard::reopen() {
 
 Reply TestCard::send(const Bytes& apdu) {
   const card::Response r = runtime->process(apdu);
+  const std::string undocumented = undocumentedStatusWord(apdu, r.sw);
+  CHECK_MESSAGE(undocumented.empty(), undocumented, " (apdu_specs), command ", toSpacedHex(apdu));
   return Reply{r.data, swHex(r.sw)};
 }
 
