@@ -71,8 +71,8 @@ Result<DelegatedSession> performDelegatedHandshake(const DelegatedHandshakeReque
     return tlsError("shop host name", rc);
   }
 
-  const std::string address = request.connectAddress.empty() ? request.host
-                                                             : request.connectAddress;
+  const std::string address =
+      request.connectAddress.empty() ? request.host : request.connectAddress;
   auto socket = ShopSocket::connect(address, request.port);
   if (!socket) return socket.error();
   (*socket)->attach(ssl);

@@ -18,7 +18,7 @@ using UnixClock = std::function<int64_t()>;
 int64_t systemUnixNow();
 
 struct DelegatedHandshakeRequest {
-  std::string host;            // shop host name: SNI, certificate check, stored in the blob
+  std::string host;  // shop host name: SNI, certificate check, stored in the blob
   uint16_t port = 443;
   std::string caFile;          // PEM trust store for the shop's chain
   std::string connectAddress;  // where to connect if not `host` (tests: "127.0.0.1")

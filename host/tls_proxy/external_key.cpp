@@ -36,8 +36,8 @@ Result<std::unique_ptr<ExternalKey>> ExternalKey::create(ClientKeySigner& signer
       if (mbedtls_pk_get_type(&certKey) != MBEDTLS_PK_ECKEY) {
         return makeError("user certificate does not hold an EC key but the signer is EC P-256");
       }
-      auto setup = setupExternalEcKey(key->pk_, *mbedtls_pk_ec(certKey), &ExternalKey::signEc,
-                                      key.get());
+      auto setup =
+          setupExternalEcKey(key->pk_, *mbedtls_pk_ec(certKey), &ExternalKey::signEc, key.get());
       if (!setup) return setup.error();
       break;
     }
@@ -105,6 +105,8 @@ int ExternalKey::decryptRsa(void* /*self*/, int /*mode*/, size_t* /*outputLength
   return MBEDTLS_ERR_RSA_UNSUPPORTED_OPERATION;
 }
 
-size_t ExternalKey::rsaKeyLength(void* /*self*/) { return kRsaSignatureSize; }
+size_t ExternalKey::rsaKeyLength(void* /*self*/) {
+  return kRsaSignatureSize;
+}
 
 }  // namespace hp::tls

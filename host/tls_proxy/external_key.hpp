@@ -36,9 +36,9 @@ class ExternalKey {
   // Both callbacks return 0 or an mbedTLS error code, as the pk layer expects.
   static int signEc(void* self, mbedtls_md_type_t hashAlg, const unsigned char* hash,
                     size_t hashLength, unsigned char* signature, size_t* signatureLength);
-  static int signRsa(void* self, int (*f_rng)(void*, unsigned char*, size_t), void* p_rng,
-                     int mode, mbedtls_md_type_t hashAlg, unsigned int hashLength,
-                     const unsigned char* hash, unsigned char* signature);
+  static int signRsa(void* self, int (*f_rng)(void*, unsigned char*, size_t), void* p_rng, int mode,
+                     mbedtls_md_type_t hashAlg, unsigned int hashLength, const unsigned char* hash,
+                     unsigned char* signature);
   static int decryptRsa(void* self, int mode, size_t* outputLength, const unsigned char* input,
                         unsigned char* output, size_t outputMax);
   static size_t rsaKeyLength(void* self);

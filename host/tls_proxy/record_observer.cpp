@@ -44,8 +44,9 @@ void RecordObserver::onRecord(uint8_t contentType, ByteView payload) {
     const uint8_t type = pendingHandshake_[0];
     types_.push_back(type);
     if (type == handshake_type::kServerHello && serverHello_.empty()) {
-      serverHello_.assign(pendingHandshake_.begin() + kHandshakeHeaderSize,
-                          pendingHandshake_.begin() + static_cast<long>(kHandshakeHeaderSize + length));
+      serverHello_.assign(
+          pendingHandshake_.begin() + kHandshakeHeaderSize,
+          pendingHandshake_.begin() + static_cast<long>(kHandshakeHeaderSize + length));
     }
     pendingHandshake_.erase(
         pendingHandshake_.begin(),

@@ -26,7 +26,7 @@ constexpr uint8_t kClientKeyExchange = 16;
 }  // namespace handshake_type
 
 // TLS extension types used here.
-constexpr uint16_t kExtensionEncryptThenMac = 0x0016;       // RFC 7366
+constexpr uint16_t kExtensionEncryptThenMac = 0x0016;        // RFC 7366
 constexpr uint16_t kExtensionExtendedMasterSecret = 0x0017;  // RFC 7627
 
 class RecordObserver {

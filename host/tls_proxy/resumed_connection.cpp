@@ -68,8 +68,9 @@ Result<std::unique_ptr<ResumedConnection>> ResumedConnection::open(const Session
   auto impl = std::make_unique<Impl>();
   impl->what = "resuming with " + blob.host + ":" + std::to_string(blob.port);
   if (options.now() >= blob.expiresUnix) {
-    return makeError(impl->what +
-                     ": the delegated session has expired; ask the home server for a fresh session");
+    return makeError(
+        impl->what +
+        ": the delegated session has expired; ask the home server for a fresh session");
   }
   if (blob.masterSecret.size() != SessionBlob::kMasterSecretSize ||
       (blob.sessionId.empty() && !blob.hasTicket())) {
@@ -93,13 +94,14 @@ Result<std::unique_ptr<ResumedConnection>> ResumedConnection::open(const Session
   // or that changes the Extended Master Secret setting (RFC 7627, 5.3).
   impl->offeredSuites[0] = blob.ciphersuite;
   mbedtls_ssl_conf_ciphersuites(&config, impl->offeredSuites);
-  mbedtls_ssl_conf_extended_master_secret(
-      &config, blob.extendedMasterSecret ? MBEDTLS_SSL_EXTENDED_MS_ENABLED
-                                         : MBEDTLS_SSL_EXTENDED_MS_DISABLED);
+  mbedtls_ssl_conf_extended_master_secret(&config, blob.extendedMasterSecret
+                                                       ? MBEDTLS_SSL_EXTENDED_MS_ENABLED
+                                                       : MBEDTLS_SSL_EXTENDED_MS_DISABLED);
   mbedtls_ssl_conf_encrypt_then_mac(
       &config, blob.encryptThenMac ? MBEDTLS_SSL_ETM_ENABLED : MBEDTLS_SSL_ETM_DISABLED);
-  mbedtls_ssl_conf_session_tickets(&config, blob.hasTicket() ? MBEDTLS_SSL_SESSION_TICKETS_ENABLED
-                                                             : MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+  mbedtls_ssl_conf_session_tickets(&config, blob.hasTicket()
+                                                ? MBEDTLS_SSL_SESSION_TICKETS_ENABLED
+                                                : MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
   if (auto setup = impl->client->setup(); !setup) return setup.error();
   mbedtls_ssl_context& ssl = impl->client->ssl();
   // SNI as in the original handshake: servers may pick ticket keys or session caches by name.
@@ -114,9 +116,8 @@ Result<std::unique_ptr<ResumedConnection>> ResumedConnection::open(const Session
     }
   }
 
-  auto socket =
-      ShopSocket::connect(options.connectAddress.empty() ? blob.host : options.connectAddress,
-                          blob.port);
+  auto socket = ShopSocket::connect(
+      options.connectAddress.empty() ? blob.host : options.connectAddress, blob.port);
   if (!socket) return socket.error();
   impl->socket = std::move(socket.value());
   impl->socket->attach(ssl);
@@ -189,7 +190,9 @@ Result<void> ResumedConnection::close() {
   return {};
 }
 
-WireStats ResumedConnection::wire() const { return impl_->socket->stats(); }
+WireStats ResumedConnection::wire() const {
+  return impl_->socket->stats();
+}
 
 std::string ResumedConnection::ciphersuiteName() {
   return mbedtls_ssl_get_ciphersuite(&impl_->client->ssl());

@@ -19,8 +19,8 @@ bool isValidHost(const std::string& host) {
   if (host.empty() || host.size() > kMaxHostSize) return false;
   if (host.front() == '.' || host.front() == '-') return false;
   return std::all_of(host.begin(), host.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.';
   });
 }
 

@@ -4,8 +4,7 @@
 
 namespace hp::tls {
 
-Result<std::unique_ptr<ShopSocket>> ShopSocket::connect(const std::string& address,
-                                                        uint16_t port) {
+Result<std::unique_ptr<ShopSocket>> ShopSocket::connect(const std::string& address, uint16_t port) {
   std::unique_ptr<ShopSocket> socket(new ShopSocket());
   const std::string portText = std::to_string(port);
   if (int rc = mbedtls_net_connect(&socket->net_, address.c_str(), portText.c_str(),
@@ -16,7 +15,9 @@ Result<std::unique_ptr<ShopSocket>> ShopSocket::connect(const std::string& addre
   return socket;
 }
 
-ShopSocket::~ShopSocket() { mbedtls_net_free(&net_); }
+ShopSocket::~ShopSocket() {
+  mbedtls_net_free(&net_);
+}
 
 void ShopSocket::attach(mbedtls_ssl_context& ssl) {
   mbedtls_ssl_set_bio(&ssl, this, &ShopSocket::send, nullptr, &ShopSocket::receive);

@@ -47,8 +47,7 @@ Result<std::unique_ptr<SoftwareSigner>> SoftwareSigner::fromPemFiles(const std::
 
   KeyType type;
   const mbedtls_pk_type_t pkType = mbedtls_pk_get_type(&impl->key);
-  if (pkType == MBEDTLS_PK_ECKEY &&
-      mbedtls_pk_ec(impl->key)->grp.id == MBEDTLS_ECP_DP_SECP256R1) {
+  if (pkType == MBEDTLS_PK_ECKEY && mbedtls_pk_ec(impl->key)->grp.id == MBEDTLS_ECP_DP_SECP256R1) {
     type = KeyType::kEcP256;
   } else if (pkType == MBEDTLS_PK_RSA && mbedtls_pk_get_bitlen(&impl->key) == 2048) {
     type = KeyType::kRsa2048;
@@ -62,7 +61,8 @@ Result<std::unique_ptr<SoftwareSigner>> SoftwareSigner::fromPemFiles(const std::
 Result<Bytes> SoftwareSigner::signHash(mbedtls_md_type_t hashAlg, ByteView hash) {
   // Same contract as the card: the hash length must fit the algorithm and the card's sizes.
   const mbedtls_md_info_t* md = mbedtls_md_info_from_type(hashAlg);
-  if (md == nullptr || mbedtls_md_get_size(md) != hash.size() || !isSupportedHashSize(hash.size())) {
+  if (md == nullptr || mbedtls_md_get_size(md) != hash.size() ||
+      !isSupportedHashSize(hash.size())) {
     return makeError("signer: unsupported hash algorithm or length");
   }
   Bytes signature(MBEDTLS_PK_SIGNATURE_MAX_SIZE);

@@ -20,9 +20,9 @@ Result<std::unique_ptr<SslClient>> SslClient::create(uint32_t readTimeoutMs) {
   auto rng = card::makeSystemRng();
   if (!rng) return rng.error();
   client->rng_ = std::move(rng.value());
-  if (int rc = mbedtls_ssl_config_defaults(&client->config_, MBEDTLS_SSL_IS_CLIENT,
-                                           MBEDTLS_SSL_TRANSPORT_STREAM,
-                                           MBEDTLS_SSL_PRESET_DEFAULT);
+  if (int rc =
+          mbedtls_ssl_config_defaults(&client->config_, MBEDTLS_SSL_IS_CLIENT,
+                                      MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
       rc != 0) {
     return tlsError("TLS configuration", rc);
   }

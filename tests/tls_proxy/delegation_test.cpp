@@ -1,0 +1,240 @@
+// End to end against `openssl s_server`: the home side does the full handshake with the user's
+// (external) key, hands the session over as a blob, and a separate connection resumes it.
+#include <doctest.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "delegated_handshake.hpp"
+#include "https_get.hpp"
+#include "resumed_connection.hpp"
+#include "shop_server.hpp"
+#include "test_pki.hpp"
+#include "test_signers.hpp"
+
+namespace hp::tls {
+
+namespace {
+
+using test::ResumptionKind;
+
+DelegatedHandshakeRequest requestFor(const test::ShopServer& shop) {
+  DelegatedHandshakeRequest request;
+  request.host = "localhost";
+  request.connectAddress = "127.0.0.1";
+  request.port = shop.port();
+  request.caFile = test::testPki().caCert;
+  request.readTimeoutMs = 5000;
+  return request;
+}
+
+ResumeOptions resumeOptions() {
+  ResumeOptions options;
+  options.connectAddress = "127.0.0.1";
+  options.readTimeoutMs = 5000;
+  return options;
+}
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+// The shop's status page line "Master-Key: <hex>" of the current connection.
+std::string masterKeyOnStatusPage(const std::string& page) {
+  const auto at = page.find("Master-Key: ");
+  if (at == std::string::npos) return {};
+  return page.substr(at + 12, 96);
+}
+
+void delegateAndResume(ResumptionKind kind, const std::string& keyPath, const std::string& certPath,
+                       const std::string& userName) {
+  test::ShopServer shop(kind);
+  test::CountingSigner signer(test::loadSigner(keyPath, certPath));
+
+  auto delegated = performDelegatedHandshake(requestFor(shop), signer);
+  INFO("shop output: " << shop.output());
+  REQUIRE_MESSAGE(delegated.ok(), (delegated.ok() ? "" : delegated.error().message));
+  // One card signature per full handshake (CertificateVerify), none later.
+  CHECK(delegated->signerCalls == 1);
+  CHECK(signer.calls == 1);
+  const SessionBlob& blob = delegated->blob;
+  CHECK(blob.extendedMasterSecret);
+  CHECK(blob.host == "localhost");
+  CHECK(blob.port == shop.port());
+  CHECK(lower(toHex(blob.shopCertificateSha256)) ==
+        lower(test::sha256OfPemCertificateHex(test::testPki().shopCert)));
+  CHECK(blob.expiresUnix > blob.createdUnix);
+  if (kind == ResumptionKind::kTicket) {
+    CHECK(blob.hasTicket());
+    CHECK(blob.ticketLifetimeSeconds > 0);
+  } else {
+    CHECK_FALSE(blob.hasTicket());
+    CHECK(blob.sessionId.size() == 32);
+  }
+
+  // The hand-over: bytes only, as between two processes.
+  auto encoded = encodeSessionBlob(blob);
+  REQUIRE(encoded.ok());
+  auto received = decodeSessionBlob(encoded->view());
+  REQUIRE(received.ok());
+
+  auto connection = ResumedConnection::open(*received, resumeOptions());
+  REQUIRE_MESSAGE(connection.ok(), (connection.ok() ? "" : connection.error().message));
+  const ResumptionEvidence& evidence = (*connection)->evidence();
+  CHECK(evidence.resumed);
+  // Nothing but hellos (and possibly a fresh ticket) in the clear: no Certificate, key exchange
+  // or CertificateVerify, and no certificate ever reached X.509 code on this side.
+  CHECK(evidence.clearHandshakeTypesSent == std::vector<uint8_t>{handshake_type::kClientHello});
+  REQUIRE_FALSE(evidence.clearHandshakeTypesReceived.empty());
+  CHECK(evidence.clearHandshakeTypesReceived.front() == handshake_type::kServerHello);
+  for (uint8_t type : evidence.clearHandshakeTypesReceived) {
+    CHECK((type == handshake_type::kServerHello || type == handshake_type::kNewSessionTicket));
+  }
+  CHECK(evidence.certificateVerifications == 0);
+  CHECK_FALSE(evidence.peerCertificatePresent);
+  CHECK(signer.calls == 1);
+
+  auto response = httpsGet(**connection, "localhost");
+  REQUIRE_MESSAGE(response.ok(), (response.ok() ? "" : response.error().message));
+  CHECK(response->status == 200);
+  // s_server's status page: the session was reused, with the user's certificate and the very
+  // master secret the home side negotiated.
+  CHECK(response->raw.find("Reused, TLSv1.2") != std::string::npos);
+  CHECK(response->raw.find("Client certificate") != std::string::npos);
+  CHECK(response->raw.find("CN=" + userName) != std::string::npos);
+  CHECK(lower(masterKeyOnStatusPage(response->raw)) == lower(toHex(blob.masterSecret.view())));
+
+  const std::string path = kind == ResumptionKind::kTicket ? "ticket" : "session id";
+  MESSAGE(userName << ", " << path << " (" << delegated->ciphersuiteName << "): full handshake "
+                   << delegated->wire.bytesSent << " B sent + " << delegated->wire.bytesReceived
+                   << " B received = " << delegated->wire.total() << " B; resumption "
+                   << evidence.handshakeWire.bytesSent << " + "
+                   << evidence.handshakeWire.bytesReceived << " = "
+                   << evidence.handshakeWire.total() << " B; blob " << encoded->size() << " B");
+}
+
+}  // namespace
+
+TEST_SUITE("delegation") {
+  TEST_CASE("EC user, session-id shop: delegate, then resume and fetch") {
+    const auto& pki = test::testPki();
+    delegateAndResume(ResumptionKind::kSessionId, pki.userEcKey, pki.userEcCert, "User EC");
+  }
+
+  TEST_CASE("EC user, ticket shop: delegate, then resume and fetch") {
+    const auto& pki = test::testPki();
+    delegateAndResume(ResumptionKind::kTicket, pki.userEcKey, pki.userEcCert, "User EC");
+  }
+
+  TEST_CASE("RSA user, session-id shop: delegate, then resume and fetch") {
+    const auto& pki = test::testPki();
+    delegateAndResume(ResumptionKind::kSessionId, pki.userRsaKey, pki.userRsaCert, "User RSA");
+  }
+
+  TEST_CASE("RSA user, ticket shop: delegate, then resume and fetch") {
+    const auto& pki = test::testPki();
+    delegateAndResume(ResumptionKind::kTicket, pki.userRsaKey, pki.userRsaCert, "User RSA");
+  }
+
+  TEST_CASE("a shop not issued by the trust store is refused with a clear error") {
+    test::ShopServer shop(ResumptionKind::kSessionId);
+    test::CountingSigner signer(
+        test::loadSigner(test::testPki().userEcKey, test::testPki().userEcCert));
+    DelegatedHandshakeRequest request = requestFor(shop);
+    request.caFile = test::testPki().otherCaCert;
+    auto result = performDelegatedHandshake(request, signer);
+    REQUIRE_FALSE(result.ok());
+    MESSAGE(result.error().message);
+    CHECK(result.error().message.find("not issued by a CA in the trust store") !=
+          std::string::npos);
+    // The card was never asked to sign for an unverified shop.
+    CHECK(signer.calls == 0);
+  }
+
+  TEST_CASE("a shop certificate for another host name is refused with a clear error") {
+    test::ShopServer shop(ResumptionKind::kSessionId);
+    test::CountingSigner signer(
+        test::loadSigner(test::testPki().userEcKey, test::testPki().userEcCert));
+    DelegatedHandshakeRequest request = requestFor(shop);
+    request.host = "shop.example.com";
+    auto result = performDelegatedHandshake(request, signer);
+    REQUIRE_FALSE(result.ok());
+    MESSAGE(result.error().message);
+    CHECK(result.error().message.find("does not match the host name 'shop.example.com'") !=
+          std::string::npos);
+    CHECK(signer.calls == 0);
+  }
+
+  TEST_CASE("a card that refuses to sign fails the handshake with its reason") {
+    test::ShopServer shop(ResumptionKind::kSessionId);
+    test::RefusingSigner signer(
+        test::loadSigner(test::testPki().userEcKey, test::testPki().userEcCert));
+    auto result = performDelegatedHandshake(requestFor(shop), signer);
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.error().message.find("client key signer failed") != std::string::npos);
+    CHECK(result.error().message.find("6982") != std::string::npos);
+  }
+
+  TEST_CASE("a session the shop does not know is refused by the terminal, no full handshake") {
+    for (ResumptionKind kind : {ResumptionKind::kSessionId, ResumptionKind::kTicket}) {
+      CAPTURE(static_cast<int>(kind));
+      test::ShopServer shop(kind);
+      test::CountingSigner signer(
+          test::loadSigner(test::testPki().userEcKey, test::testPki().userEcCert));
+      auto delegated = performDelegatedHandshake(requestFor(shop), signer);
+      REQUIRE(delegated.ok());
+      // Same shop, same suite, but a session id / ticket the shop never issued.
+      SessionBlob forged = delegated->blob;
+      std::fill(forged.sessionId.begin(), forged.sessionId.end(), 0x42);
+      std::fill(forged.ticket.begin(), forged.ticket.end(), 0x42);
+      auto connection = ResumedConnection::open(forged, resumeOptions());
+      REQUIRE_FALSE(connection.ok());
+      MESSAGE(connection.error().message);
+      CHECK(connection.error().message.find(
+                "shop refused to resume; ask the home server for a fresh session") !=
+            std::string::npos);
+    }
+  }
+
+  TEST_CASE("an expired blob is refused before connecting") {
+    test::ShopServer shop(ResumptionKind::kSessionId);
+    test::CountingSigner signer(
+        test::loadSigner(test::testPki().userEcKey, test::testPki().userEcCert));
+    auto delegated = performDelegatedHandshake(requestFor(shop), signer);
+    REQUIRE(delegated.ok());
+    CHECK(delegated->blob.expiresUnix - delegated->blob.createdUnix == 300);
+    ResumeOptions options = resumeOptions();
+    const int64_t expiry = delegated->blob.expiresUnix;
+    options.now = [expiry] { return expiry; };
+    auto connection = ResumedConnection::open(delegated->blob, options);
+    REQUIRE_FALSE(connection.ok());
+    CHECK(connection.error().message.find("expired") != std::string::npos);
+    // One second earlier it still resumes.
+    options.now = [expiry] { return expiry - 1; };
+    auto stillValid = ResumedConnection::open(delegated->blob, options);
+    REQUIRE_MESSAGE(stillValid.ok(), (stillValid.ok() ? "" : stillValid.error().message));
+    CHECK((*stillValid)->evidence().resumed);
+  }
+
+  TEST_CASE("nothing listening: the connection error is clear") {
+    uint16_t closedPort = 0;
+    {
+      test::ShopServer shop(ResumptionKind::kSessionId);
+      closedPort = shop.port();
+    }  // killed: the port is closed now
+    test::CountingSigner signer(
+        test::loadSigner(test::testPki().userEcKey, test::testPki().userEcCert));
+    DelegatedHandshakeRequest request;
+    request.host = "localhost";
+    request.connectAddress = "127.0.0.1";
+    request.port = closedPort;
+    request.caFile = test::testPki().caCert;
+    auto result = performDelegatedHandshake(request, signer);
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.error().message.find("could not connect") != std::string::npos);
+  }
+}
+
+}  // namespace hp::tls

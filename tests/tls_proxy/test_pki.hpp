@@ -1,0 +1,25 @@
+// A throw-away PKI for the tests, made with the openssl CLI in a temp dir: a CA, a second
+// unrelated CA, a shop certificate for "localhost" and user certificates for an EC P-256 and an
+// RSA-2048 key. Generated once per test process and removed at exit.
+#pragma once
+
+#include <string>
+
+namespace hp::tls::test {
+
+struct TestPki {
+  std::string dir;
+  std::string caCert;
+  std::string otherCaCert;  // trusts nothing the shop presents
+  std::string shopKey, shopCert;
+  std::string userEcKey, userEcCert;
+  std::string userRsaKey, userRsaCert;
+};
+
+// Fails the test (doctest REQUIRE) if openssl cannot produce it.
+const TestPki& testPki();
+
+// Reads a PEM certificate file and returns its DER bytes as lowercase hex of the SHA-256.
+std::string sha256OfPemCertificateHex(const std::string& pemPath);
+
+}  // namespace hp::tls::test
