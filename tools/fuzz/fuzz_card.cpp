@@ -6,6 +6,8 @@
 // with an EC and an RSA key; bit 1: access card personalized and activated; clear: blank card in
 // personalization); the records follow.
 //
+// Checked after every reset, power-off, power-on and restart: nothing is selected and both
+// applets are back in their initial security state (inhibited / locked).
 // Checked after every APDU, beyond the response checks of fuzz_session.hpp:
 //  - memory and storage never disagree: the live state serializes to the stored image;
 //  - the stored image always re-opens (a restarted card process would start), into the same
@@ -191,6 +193,14 @@ class BothCards final : public hp::fuzz::CardUnderTest {
     checkHome();
 #ifdef HP_FUZZ_WITH_ACCESSCARD
     checkAccess();
+#endif
+  }
+
+  void checkSecurityDropped() override {
+    FUZZ_CHECK(runtime_->selected() == nullptr);
+    FUZZ_CHECK(home_->securityState() == hp::homecard::SecurityState::kInhibited);
+#ifdef HP_FUZZ_WITH_ACCESSCARD
+    FUZZ_CHECK(access_->security() == hp::accesscard::SecurityState::kLocked);
 #endif
   }
 

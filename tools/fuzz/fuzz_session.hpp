@@ -39,6 +39,8 @@ class CardUnderTest {
   virtual void failNextStores(size_t succeedFirst, size_t failures) = 0;
   // Called after every APDU: persistent state reloaded from storage must match the live one.
   virtual void checkPersistentState() = 0;
+  // Called after a reset, power-off or power-on: no volatile security state may survive.
+  virtual void checkSecurityDropped() {}
   // A chance to refuse commands that are too slow for fuzzing (RSA key generation).
   virtual bool tooSlow(ByteView /*apdu*/) { return false; }
 };
@@ -105,12 +107,15 @@ inline void runSession(const uint8_t* input, size_t size, CardUnderTest& card,
     switch (op) {
       case 0xF0:
         card.runtime().reset();
+        card.checkSecurityDropped();
         break;
       case 0xF1:
         card.runtime().powerOff();
+        card.checkSecurityDropped();
         break;
       case 0xF2:
         card.runtime().powerOn();
+        card.checkSecurityDropped();
         break;
       case 0xF3:
         if (pos < size) clock.advanceMs(uint64_t{input[pos++]} * 10'000);
@@ -123,6 +128,7 @@ inline void runSession(const uint8_t* input, size_t size, CardUnderTest& card,
         break;
       case 0xF5:
         card.restart();
+        card.checkSecurityDropped();
         card.checkPersistentState();
         break;
       default:
