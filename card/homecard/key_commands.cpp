@@ -76,17 +76,18 @@ Response HomeCardApplet::generateOrReadKey(const CommandApdu& cmd) {
       (cmd.p2 != kKeyEc && cmd.p2 != kKeyRsa)) {
     return Response::status(sw::kIncorrectP1P2);
   }
+  const bool generate = cmd.p1 == kP1Generate;
+  if (generate && !pin2Verified()) return Response::status(sw::kSecurityStatusNotSatisfied);
   if (!cmd.data.empty()) return Response::status(sw::kWrongLength);
   const uint8_t keyRef = cmd.p2;
 
-  if (cmd.p1 == kP1ReadPublicKey) {
+  if (!generate) {
     if (!refreshKeyCache()) return Response::status(sw::kNoPreciseDiagnosis);
     const bool present = keyRef == kKeyEc ? ecKey_ != nullptr : rsaKey_ != nullptr;
     if (!present) return Response::status(sw::kReferencedDataNotFound);
     return Response::read(publicKeyTemplate(keyRef));
   }
 
-  if (!pin2Verified()) return Response::status(sw::kSecurityStatusNotSatisfied);
   // The certificate certified the old public key, so it goes together with the key it named.
   if (keyRef == kKeyEc) {
     auto key = card::EcKeyPair::generate(rng_);
