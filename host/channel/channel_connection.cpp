@@ -1,5 +1,8 @@
 #include "channel_connection.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -34,11 +37,19 @@ Result<void> readExact(int fd, uint8_t* out, size_t size) {
   return {};
 }
 
+// A flight of handshake messages goes out in one write, so the peer gets it in one segment.
 Result<void> sendMessages(int fd, const std::vector<Bytes>& messages) {
-  for (const Bytes& message : messages) {
-    if (auto sent = writeFrame(fd, makeFrame(FrameType::kHandshake, message)); !sent) return sent;
-  }
-  return {};
+  Bytes flight;
+  for (const Bytes& message : messages) append(flight, makeFrame(FrameType::kHandshake, message));
+  return flight.empty() ? Result<void>{} : writeAll(fd, flight);
+}
+
+// Each frame is written whole and the peer answers it, so Nagle's algorithm would only hold a
+// small frame back until the previous one is acknowledged (up to the 40 ms delayed-ACK timer).
+// Not a TCP socket (a socketpair in tests): nothing to do, hence no error.
+void disableNagle(int fd) {
+  const int on = 1;
+  (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 }
 
 Result<Bytes> readHandshakeMessage(int fd) {
@@ -65,7 +76,9 @@ Result<void> runTerminalHandshake(int fd, ClientHandshake& handshake, const Byte
 
 }  // namespace
 
-Result<void> writeFrame(int fd, ByteView frame) { return writeAll(fd, frame); }
+Result<void> writeFrame(int fd, ByteView frame) {
+  return writeAll(fd, frame);
+}
 
 Result<Bytes> readFrame(int fd) {
   Bytes frame(kFrameHeaderSize);
@@ -82,6 +95,7 @@ Result<Bytes> readFrame(int fd) {
 Result<std::unique_ptr<ChannelConnection>> ChannelConnection::connectAsTerminal(
     int fd, ClientHandshake& handshake, const ClientTicket* ticket,
     const std::function<Result<SignedShare>()>& prepareShare) {
+  disableNagle(fd);
   bool needFull = true;
   if (ticket != nullptr) {
     auto hello = handshake.startResume(*ticket);
@@ -105,6 +119,7 @@ Result<std::unique_ptr<ChannelConnection>> ChannelConnection::connectAsTerminal(
 
 Result<std::unique_ptr<ChannelConnection>> ChannelConnection::acceptFromTerminal(
     int fd, ServerHandshake& handshake) {
+  disableNagle(fd);
   while (!handshake.established()) {
     auto message = readHandshakeMessage(fd);
     if (!message) return message.error();

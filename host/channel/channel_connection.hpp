@@ -22,8 +22,8 @@ class ChannelConnection {
       int fd, ClientHandshake& handshake, const ClientTicket* ticket,
       const std::function<Result<SignedShare>()>& prepareShare);
   // Home server side: answers one terminal's handshake (sending an Alert on refusal).
-  static Result<std::unique_ptr<ChannelConnection>> acceptFromTerminal(
-      int fd, ServerHandshake& handshake);
+  static Result<std::unique_ptr<ChannelConnection>> acceptFromTerminal(int fd,
+                                                                       ServerHandshake& handshake);
 
   ChannelConnection(int fd, std::unique_ptr<RecordProtector> protector)
       : fd_(fd), protector_(std::move(protector)) {}

@@ -9,13 +9,20 @@ namespace hp::channel {
 
 const char* ClientHandshake::stateName(State state) {
   switch (state) {
-    case State::kIdle: return "Idle";
-    case State::kWaitServerHello: return "WaitServerHello";
-    case State::kWaitResumeAccept: return "WaitResumeAccept";
-    case State::kWaitServerFinished: return "WaitServerFinished";
-    case State::kResumeRefused: return "ResumeRefused";
-    case State::kEstablished: return "Established";
-    case State::kFailed: return "Failed";
+    case State::kIdle:
+      return "Idle";
+    case State::kWaitServerHello:
+      return "WaitServerHello";
+    case State::kWaitResumeAccept:
+      return "WaitResumeAccept";
+    case State::kWaitServerFinished:
+      return "WaitServerFinished";
+    case State::kResumeRefused:
+      return "ResumeRefused";
+    case State::kEstablished:
+      return "Established";
+    case State::kFailed:
+      return "Failed";
   }
   return "?";
 }
@@ -24,8 +31,8 @@ ClientHandshake::ClientHandshake(ClientConfig config, TerminalKeyAgent& agent)
     : config_(std::move(config)), agent_(agent) {}
 
 void ClientHandshake::setState(State next) {
-  logLine(config_.log, std::string("client handshake: ") + stateName(state_) + " -> " +
-                           stateName(next));
+  logLine(config_.log,
+          std::string("client handshake: ") + stateName(state_) + " -> " + stateName(next));
   state_ = next;
 }
 

@@ -11,7 +11,9 @@ namespace hp::channel {
 
 namespace {
 
-const mbedtls_md_info_t* sha256Info() { return mbedtls_md_info_from_type(MBEDTLS_MD_SHA256); }
+const mbedtls_md_info_t* sha256Info() {
+  return mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+}
 
 // RAII for a GCM context keyed with AES-256; the context holds the expanded key schedule,
 // which mbedtls_gcm_free zeroizes.
@@ -70,8 +72,8 @@ SecretBytes hkdfExtract(ByteView salt, ByteView inputKeyMaterial) {
 
 Result<SecretBytes> hkdfExpand(ByteView pseudoRandomKey, ByteView info, size_t length) {
   SecretBytes okm(length);
-  if (mbedtls_hkdf_expand(sha256Info(), pseudoRandomKey.data(), pseudoRandomKey.size(),
-                          info.data(), info.size(), okm.data(), okm.size()) != 0) {
+  if (mbedtls_hkdf_expand(sha256Info(), pseudoRandomKey.data(), pseudoRandomKey.size(), info.data(),
+                          info.size(), okm.data(), okm.size()) != 0) {
     return makeError("HKDF expand failed");
   }
   return okm;
@@ -82,8 +84,8 @@ Result<Bytes> aesGcmSeal(ByteView key, ByteView nonce, ByteView aad, ByteView pl
   if (!gcm.setKey(key) || nonce.size() != kAeadIvSize) return makeError("bad AEAD key or nonce");
   Bytes out(plaintext.size() + kAeadTagSize);
   if (mbedtls_gcm_crypt_and_tag(gcm.get(), MBEDTLS_GCM_ENCRYPT, plaintext.size(), nonce.data(),
-                                nonce.size(), aad.data(), aad.size(), plaintext.data(),
-                                out.data(), kAeadTagSize, out.data() + plaintext.size()) != 0) {
+                                nonce.size(), aad.data(), aad.size(), plaintext.data(), out.data(),
+                                kAeadTagSize, out.data() + plaintext.size()) != 0) {
     return makeError("AEAD encryption failed");
   }
   return out;

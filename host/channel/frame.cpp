@@ -17,8 +17,8 @@ Result<FrameHeader> parseFrameHeader(ByteView header) {
   parsed.payloadLength = (static_cast<uint32_t>(header[1]) << 24) |
                          (static_cast<uint32_t>(header[2]) << 16) |
                          (static_cast<uint32_t>(header[3]) << 8) | header[4];
-  const size_t bound = parsed.type == FrameType::kHandshake ? kMaxHandshakeMessageSize
-                                                            : kMaxFramePayload;
+  const size_t bound =
+      parsed.type == FrameType::kHandshake ? kMaxHandshakeMessageSize : kMaxFramePayload;
   if (parsed.payloadLength > bound) {
     return makeError("frame of " + std::to_string(parsed.payloadLength) +
                      " bytes exceeds the bound of " + std::to_string(bound));

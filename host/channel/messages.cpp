@@ -57,12 +57,18 @@ void writeShortBlob(card::ByteWriter& out, ByteView value) {
 
 const char* messageName(MessageType type) {
   switch (type) {
-    case MessageType::kClientHello: return "ClientHello";
-    case MessageType::kServerHello: return "ServerHello";
-    case MessageType::kFinished: return "Finished";
-    case MessageType::kResumeHello: return "ResumeHello";
-    case MessageType::kResumeAccept: return "ResumeAccept";
-    case MessageType::kAlert: return "Alert";
+    case MessageType::kClientHello:
+      return "ClientHello";
+    case MessageType::kServerHello:
+      return "ServerHello";
+    case MessageType::kFinished:
+      return "Finished";
+    case MessageType::kResumeHello:
+      return "ResumeHello";
+    case MessageType::kResumeAccept:
+      return "ResumeAccept";
+    case MessageType::kAlert:
+      return "Alert";
   }
   return "?";
 }

@@ -47,7 +47,7 @@ enum class AlertCode : uint8_t {
 };
 
 inline constexpr size_t kNonceSize = 32;
-inline constexpr size_t kPointSize = 65;        // uncompressed P-256: 04 || X || Y
+inline constexpr size_t kPointSize = 65;         // uncompressed P-256: 04 || X || Y
 inline constexpr size_t kMaxSignatureSize = 80;  // DER ECDSA P-256 is at most 72 bytes
 inline constexpr size_t kMaxTerminalIdSize = 64;
 inline constexpr size_t kTicketIdSize = 16;

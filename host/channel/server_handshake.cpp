@@ -7,17 +7,21 @@ namespace hp::channel {
 
 const char* ServerHandshake::stateName(State state) {
   switch (state) {
-    case State::kWaitHello: return "WaitHello";
-    case State::kWaitClientFinished: return "WaitClientFinished";
-    case State::kEstablished: return "Established";
-    case State::kFailed: return "Failed";
+    case State::kWaitHello:
+      return "WaitHello";
+    case State::kWaitClientFinished:
+      return "WaitClientFinished";
+    case State::kEstablished:
+      return "Established";
+    case State::kFailed:
+      return "Failed";
   }
   return "?";
 }
 
 void ServerHandshake::setState(State next) {
-  logLine(config_.log, std::string("server handshake: ") + stateName(state_) + " -> " +
-                           stateName(next));
+  logLine(config_.log,
+          std::string("server handshake: ") + stateName(state_) + " -> " + stateName(next));
   state_ = next;
 }
 
@@ -87,7 +91,8 @@ Result<std::vector<Bytes>> ServerHandshake::onClientHello(ByteView message) {
     return refuse(AlertCode::kShareExpired, "key share validity window is too long");
   }
   switch (config_.replayCache->remember(statementHash, share.expiresAtMs, now)) {
-    case ReplayVerdict::kFresh: break;
+    case ReplayVerdict::kFresh:
+      break;
     case ReplayVerdict::kReplayed:
       return refuse(AlertCode::kShareReplayed, "key share was already used");
     case ReplayVerdict::kFull:
@@ -99,7 +104,8 @@ Result<std::vector<Bytes>> ServerHandshake::onClientHello(ByteView message) {
   auto ephemeral = card::EcKeyPair::generate(*config_.rng);
   if (!ephemeral) return refuse(AlertCode::kInternal, "server key generation failed");
   auto sharedSecret = (*ephemeral)->agree(share.ephemeralPoint, *config_.rng);
-  if (!sharedSecret) return refuse(AlertCode::kMalformed, "terminal key share is not a P-256 point");
+  if (!sharedSecret)
+    return refuse(AlertCode::kMalformed, "terminal key share is not a P-256 point");
 
   ServerHello reply;
   reply.ephemeralPoint = (*ephemeral)->publicPoint();
@@ -132,7 +138,8 @@ Result<std::vector<Bytes>> ServerHandshake::onResumeHello(ByteView message) {
   if (!hello) return refuse(AlertCode::kMalformed, hello.error().message);
   ServerTicket ticket;
   switch (config_.tickets->find(hello->ticketId, config_.clock->nowMs(), ticket)) {
-    case TicketLookup::kFound: break;
+    case TicketLookup::kFound:
+      break;
     case TicketLookup::kUnknown:
       return refuse(AlertCode::kUnknownTicket, "unknown resumption ticket");
     case TicketLookup::kExpired:
@@ -182,8 +189,8 @@ Result<std::vector<Bytes>> ServerHandshake::onClientFinished(ByteView message) {
   if (!resumed_ && config_.ticketLifetimeMs > 0) {
     const uint64_t now = config_.clock->nowMs();
     config_.tickets->store(
-        ticketId_, ServerTicket{terminalId_, keys_.resumptionSecret, now + config_.ticketLifetimeMs},
-        now);
+        ticketId_,
+        ServerTicket{terminalId_, keys_.resumptionSecret, now + config_.ticketLifetimeMs}, now);
   }
   keys_.resumptionSecret.clear();
   logLine(config_.log, std::string("server handshake: terminal '") + terminalId_ + "' " +

@@ -1,0 +1,58 @@
+// A terminal, its access card (software agent), a home server and its caches, wired with a
+// seeded RNG and a manual clock; plus an in-memory pump that carries handshake messages.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "client_handshake.hpp"
+#include "replay_cache.hpp"
+#include "server_handshake.hpp"
+#include "software_identity.hpp"
+#include "ticket_store.hpp"
+
+namespace hp::channel::test {
+
+inline constexpr uint64_t kShareLifetimeMs = 10 * 60 * 1000;
+
+class ChannelFixture {
+ public:
+  // Prints the seed, so any failure is reproducible.
+  explicit ChannelFixture(uint64_t seed, const std::string& terminalId = "laptop-1");
+
+  ClientConfig clientConfig();
+  ServerConfig serverConfig();
+  SignedShare prepareShare();
+  ClientHandshake makeClient() { return ClientHandshake(clientConfig(), *agent); }
+  ServerHandshake makeServer() { return ServerHandshake(serverConfig()); }
+
+  uint64_t seed;
+  std::string terminalId;
+  std::unique_ptr<card::Rng> rng;        // the terminal's (and the test's)
+  std::unique_ptr<card::Rng> serverRng;  // the server's: it may run on another thread
+  card::ManualClock clock;
+  std::unique_ptr<SoftwareTerminalKeyAgent> agent;
+  SoftwareTerminalRegistry registry;
+  std::unique_ptr<SoftwareServerSigner> signer;
+  ShareReplayCache replayCache{64};
+  ServerTicketStore tickets{16};
+  std::vector<std::string> logLines;
+  std::mutex logMutex;  // both sides log; over TCP they run on two threads
+};
+
+struct Session {
+  std::unique_ptr<RecordProtector> terminal;
+  std::unique_ptr<RecordProtector> server;
+};
+
+// Feeds `first` (the terminal's first message) to the server and carries every reply across
+// until both sides are established; the first refusal (either side) is returned.
+Result<void> pump(ClientHandshake& client, ServerHandshake& server, const Bytes& first);
+// A full handshake with a fresh share; established protectors for both sides.
+Result<Session> fullHandshake(ChannelFixture& fixture, ClientHandshake& client,
+                              ServerHandshake& server);
+Result<Session> takeSession(ClientHandshake& client, ServerHandshake& server);
+
+}  // namespace hp::channel::test
