@@ -37,7 +37,7 @@ if [ -z "${HP_KILL9_INSIDE:-}" ]; then
     HP_KILL9_SEED=$RANDOM
   fi
   export HP_KILL9_SEED
-  echo "kill9: seed ${HP_KILL9_SEED} (rerun with HP_KILL9_SEED=${HP_KILL9_SEED} $0 $1)"
+  echo "kill9: seed ${HP_KILL9_SEED} (rerun with HP_KILL9_SEED=${HP_KILL9_SEED} $0 $card)"
   mkdir -p /run/pcscd
   HP_KILL9_INSIDE=1 exec unshare -m "$0" "$card"
 fi

@@ -127,10 +127,18 @@ for binary in "$@"; do
     continue
   fi
   state="$work/$name.state"
-  # A new card: the process creates its state file on first start.
-  run_card "$binary" "$state"
-  if [ "$run_rc" -ne 124 ] || [ ! -s "$state" ]; then
-    fail "$name: did not create a state file (exit $run_rc): $(tr '\n' ' ' <"$run_log")"
+  # A new card: the process creates its state file on first start, then waits for vpcd.
+  "$binary" --port "$closed_port" --state "$state" >"$work/create.log" 2>&1 &
+  pid=$!
+  started_pids+=("$pid")
+  for _ in $(seq 50); do
+    if [ -s "$state" ] || ! kill -0 "$pid" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  kill -TERM "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  if [ ! -s "$state" ]; then
+    fail "$name: did not create a state file: $(tr '\n' ' ' <"$work/create.log")"
     continue
   fi
   pass "$name: fresh state file created ($(stat -c %s "$state") bytes)"
