@@ -149,6 +149,7 @@ int main(int argc, char** argv) {
   auto rng = hp::card::makeSeededRng(seed);
   hp::conform::ScenarioRunner runner(cardSpec.value(), runtimeSpec.value(), *card.value(), *rng,
                                      std::cout, options->verbose);
+  runner.checkAtr();
   for (const std::string& file : files) {
     auto scenario = hp::conform::loadScenario(file);
     if (!scenario) {

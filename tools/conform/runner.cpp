@@ -1,5 +1,6 @@
 #include "runner.hpp"
 
+#include "atr_parse.hpp"
 #include "ec_key.hpp"
 #include "hex_pattern.hpp"
 #include "rsa_key.hpp"
@@ -129,6 +130,25 @@ void ScenarioRunner::record(const Scenario& scenario, size_t index, const Step& 
   if (!detail.empty()) out_ << "  " << detail;
   if (!ok) out_ << "  -- " << problems;
   out_ << "\n";
+}
+
+void ScenarioRunner::checkAtr() {
+  auto atr = card_.transport().atr();
+  if (!atr) {
+    fail("ATR: cannot read it: " + atr.error().message);
+    return;
+  }
+  const auto historical = atrHistoricalBytes(atr.value());
+  const std::string line = "ATR " + toSpacedHex(atr.value());
+  if (!historical) {
+    fail(line + "  -- malformed ATR");
+  } else if (!cardSpec_.atrHistorical.empty() && *historical != bytesOf(cardSpec_.atrHistorical)) {
+    fail(line + "  -- historical bytes '" + std::string(historical->begin(), historical->end()) +
+         "', spec says '" + cardSpec_.atrHistorical + "'");
+  } else {
+    ++passed_;
+    out_ << "PASS  " << line << "\n";
+  }
 }
 
 void ScenarioRunner::fail(const std::string& what) {

@@ -28,6 +28,9 @@ class ScenarioRunner {
   // Resets the card, then runs every step, going on after a failed step so that the scenario's
   // clean-up steps still run.
   void run(const Scenario& scenario);
+  // Checks that the card's ATR carries the spec's historical bytes (atr_historical), as one
+  // step: it tells a wrong reader or a wrong card apart from a wrong answer.
+  void checkAtr();
   // Counts a failure that is not a step (an unreadable scenario file, for example).
   void fail(const std::string& what);
 

@@ -1,0 +1,21 @@
+// Historical bytes of ATRs.
+#include <doctest.h>
+
+#include "atr.hpp"
+#include "atr_parse.hpp"
+
+using hp::Bytes;
+using hp::conform::atrHistoricalBytes;
+
+TEST_CASE("historical bytes of our ATRs and of others") {
+  CHECK(atrHistoricalBytes(hp::card::makeAtr("HOMECARD")) == hp::bytesOf("HOMECARD"));
+  CHECK(atrHistoricalBytes(hp::card::makeAtr(""))->empty());
+  // 3B 02 14 50: T0 = 02 (no interface bytes, K = 2).
+  CHECK(atrHistoricalBytes(*hp::fromHex("3B 02 14 50")) == *hp::fromHex("14 50"));
+  // TA1 TB1 TC1 TD1, then TD1 = 81 -> TD2 = 31 -> TA3 TB3 present (a typical T=1 card).
+  CHECK(atrHistoricalBytes(*hp::fromHex("3B F2 18 00 00 81 31 FE 45 AB CD 00")) ==
+        *hp::fromHex("AB CD"));
+  CHECK_FALSE(atrHistoricalBytes(*hp::fromHex("3B 88 80 01 41")).has_value());
+  CHECK_FALSE(atrHistoricalBytes(*hp::fromHex("3B 80")).has_value());  // TD1 missing
+  CHECK_FALSE(atrHistoricalBytes(*hp::fromHex("3B")).has_value());
+}
