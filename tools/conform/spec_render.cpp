@@ -112,7 +112,8 @@ std::string renderSpecs(const std::vector<CardSpec>& specs) {
          "conformance runner `apdu_conform` checks every status word a card returns against "
          "them. This file is their readable form. Header bytes shown as `xx` match any value; "
          "status words with `x` match any hex digit. The CLA chaining bit (0x10) is ignored when "
-         "matching.\n\n";
+         "matching, except that an entry written with CLA `10` matches only chained commands "
+         "(the intermediate links of a chain).\n\n";
   for (const CardSpec& spec : specs) {
     out << "- [" << spec.title << "](#" << anchor(spec.title + " (" + spec.card + ")")
         << "): " << spec.commands.size() << " commands\n";
