@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# Crash safety of the home card process: kill -9 at random instants while it changes its state,
-# restart on the same state file, check the state against a model (test_kill9_loop.py).
+# Crash safety of the card processes: kill -9 at random instants while they change their state,
+# restart on the same state file, check the state against a model (test_kill9_loop.py). The
+# home card and the access card run one after the other, each for half of the time bound.
 # Runs its own pcscd with a vpcd reader on free local ports, in a private mount namespace (so
 # its /run/pcscd does not collide with the system's or another test's pcscd).
-# Usage: test_kill9.sh HOMECARD_BINARY
-#   env: HP_KILL9_SEED (default: bash $RANDOM), HP_KILL9_ITERATIONS (200),
-#        HP_KILL9_SECONDS (90: the loop stops at whichever bound comes first)
+# Usage: test_kill9.sh HOMECARD_BINARY [ACCESSCARD_BINARY]
+#   env: HP_KILL9_SEED (default: bash $RANDOM), HP_KILL9_ITERATIONS (200 per card),
+#        HP_KILL9_SECONDS (90 in all: each loop stops at whichever bound comes first)
 # Exit: 0 all iterations passed, 1 a failure, 77 skipped (no root / no unshare / no pcscd).
 set -uo pipefail
 
-if [ "$#" -ne 1 ]; then
-  echo "usage: $0 HOMECARD_BINARY" >&2
+if [ "$#" -lt 1 ] || [ "$#" -gt 2 ]; then
+  echo "usage: $0 HOMECARD_BINARY [ACCESSCARD_BINARY]" >&2
   exit 64
 fi
-card="$(realpath "$1")"
+cards=("$(realpath "$1")")
+if [ "$#" -eq 2 ]; then cards+=("$(realpath "$2")"); fi
 here="$(cd "$(dirname "$0")" && pwd)"
 python=/usr/bin/python3  # Debian's python3, the one with python3-pyscard
 
@@ -37,9 +39,9 @@ if [ -z "${HP_KILL9_INSIDE:-}" ]; then
     HP_KILL9_SEED=$RANDOM
   fi
   export HP_KILL9_SEED
-  echo "kill9: seed ${HP_KILL9_SEED} (rerun with HP_KILL9_SEED=${HP_KILL9_SEED} $0 $card)"
+  echo "kill9: seed ${HP_KILL9_SEED} (rerun with HP_KILL9_SEED=${HP_KILL9_SEED} $0 ${cards[*]})"
   mkdir -p /run/pcscd
-  HP_KILL9_INSIDE=1 exec unshare -m "$0" "$card"
+  HP_KILL9_INSIDE=1 exec unshare -m "$0" "${cards[@]}"
 fi
 
 # From here on: inside the private mount namespace.
@@ -79,21 +81,32 @@ EOF_CONF
 pcscd -f -c "$work/reader.conf.d" >"$work/pcscd.log" 2>&1 &
 pcscd_pid=$!
 
-reader="Virtual PCD K9 00 00"
-for _ in $(seq 50); do
-  if "$python" -c "from smartcard.System import readers; import sys; sys.exit(0 if any('$reader' in str(r) for r in readers()) else 1)" 2>/dev/null; then
-    break
-  fi
-  sleep 0.1
-done
+wait_for_reader() {
+  for _ in $(seq 50); do
+    if "$python" -c "from smartcard.System import readers; import sys; sys.exit(0 if any('$1' in str(r) for r in readers()) else 1)" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  return 1
+}
 
-"$python" "$here/test_kill9_loop.py" \
-  --card "$card" --port "$port" --reader "$reader" --state "$work/homecard.state" \
-  --seed "$HP_KILL9_SEED" \
-  --iterations "${HP_KILL9_ITERATIONS:-200}" --seconds "${HP_KILL9_SECONDS:-90}"
-rc=$?
-if [ "$rc" -ne 0 ]; then
-  echo "kill9: card log:"; tail -n 20 "$work/homecard.state.log"
-  echo "kill9: pcscd log:"; tail -n 20 "$work/pcscd.log"
-fi
+seconds_each=$(( ${HP_KILL9_SECONDS:-90} / ${#cards[@]} ))
+kinds=(home access)
+rc=0
+for i in "${!cards[@]}"; do
+  reader="Virtual PCD K9 00 0${i}"
+  wait_for_reader "$reader" || echo "kill9: reader '$reader' did not appear"
+  state="$work/${kinds[$i]}.state"
+  "$python" "$here/test_kill9_loop.py" --kind "${kinds[$i]}" \
+    --card "${cards[$i]}" --port $((port + i)) --reader "$reader" --state "$state" \
+    --seed "$HP_KILL9_SEED" \
+    --iterations "${HP_KILL9_ITERATIONS:-200}" --seconds "$seconds_each"
+  card_rc=$?
+  if [ "$card_rc" -ne 0 ]; then
+    rc=1
+    echo "kill9: card log:"; tail -n 20 "$state.log"
+    echo "kill9: pcscd log:"; tail -n 20 "$work/pcscd.log"
+  fi
+done
 exit "$rc"

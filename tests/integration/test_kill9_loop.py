@@ -1,17 +1,20 @@
 #!/usr/bin/python3
-"""kill -9 of the home card process at random instants, against a model of its state.
+"""kill -9 of a card process at random instants, against a model of its state.
 
 Driven by test_kill9.sh, which starts the private pcscd and picks the seed. This program:
-  1. starts the home card on a fresh state file and personalizes it through PC/SC;
+  1. starts the card (--kind home or access) on a fresh state file and personalizes it
+     through PC/SC;
   2. loops: selects the card and sends a random stream of state-changing APDUs (right and wrong
-     PIN1 guesses, trust registry add and delete) while a timer kills the card process with
-     SIGKILL at a random instant; restarts the card on the same state file; checks it.
+     PIN guesses; home card: trust registry add and delete; access card: PUT DATA of the
+     terminal ID) while a timer kills the card process with SIGKILL at a random instant;
+     restarts the card on the same state file; checks it.
 
 The check, after every restart:
   - the card process starts on the state file it left behind (never refused, never reset);
-  - the stored state (PIN1 retry counter read with GET DATA DF01, registry read with LIST) is
-    one that the commands sent so far can explain: every command answered is applied, the one
-    in flight (sent, no answer) is applied or not, and registry changes are all-or-nothing;
+  - the stored state (PIN retry counter read with GET DATA DF01; the registry read with LIST,
+    or the terminal ID read with GET DATA DF30) is one that the commands sent so far can
+    explain: every command answered is applied, the one in flight (sent, no answer) is applied
+    or not, and data changes are all-or-nothing;
   - a wrong PIN guess is never free: the card must have spent a try for every wrong guess it
     answered, and a correct guess cut short may leave the try spent (decrement is persisted
     before the comparison) but never more.
@@ -28,7 +31,8 @@ import time
 
 from smartcard.System import readers
 
-HOME_AID = bytes.fromhex("F0484F4D4543415244 01".replace(" ", ""))
+HOME_AID = bytes.fromhex("F0484F4D454341524401")
+ACCESS_AID = bytes.fromhex("F04143434553534341524401")
 PIN1, PIN2, PUK, WRONG = b"1234", b"5678", b"12345678", b"0000"
 P256_G = bytes.fromhex(
     "046B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296"
@@ -46,51 +50,55 @@ def apdu(cla, ins, p1, p2, data=b"", le=None):
     return out
 
 
-SELECT = apdu(0x00, 0xA4, 0x04, 0x0C, HOME_AID)
 GET_STATUS = apdu(0x00, 0xCA, 0xDF, 0x01, le=0)
-LIST_TERMINALS = apdu(0x80, 0xE6, 0x01, 0x00, le=0)
-
-
-def op_apdu(op, arg):
-    if op == "C":
-        return apdu(0x00, 0x20, 0x00, 0x81, PIN1)
-    if op == "W":
-        return apdu(0x00, 0x20, 0x00, 0x81, WRONG)
-    if op == "A":
-        return apdu(0x80, 0xE2, 0x01, 0x00, bytes([0xC0, len(arg)]) + arg + bytes([0xC1, 65]) + P256_G)
-    return apdu(0x80, 0xE4, 0x01, 0x00, arg)
+VERIFY_RIGHT = apdu(0x00, 0x20, 0x00, 0x81, PIN1)
+VERIFY_WRONG = apdu(0x00, 0x20, 0x00, 0x81, WRONG)
+# RESET RETRY COUNTER, P1 = 01 (resetting code only), P2 = 81: the same on both cards.
+UNBLOCK = apdu(0x00, 0x2C, 0x01, 0x81, PUK)
 
 
 class Model:
-    """The home card's PIN1 counter, volatile PIN1 verification and terminal registry."""
+    """A card's PIN counter, its volatile PIN verification and its data: the home card's
+    terminal registry (a frozenset of ids) or the access card's terminal ID (bytes)."""
 
-    def __init__(self, tries, registry, verified=False):
-        self.tries, self.registry, self.verified = tries, frozenset(registry), verified
+    def __init__(self, tries, data, verified=False):
+        self.tries, self.data, self.verified = tries, data, verified
 
     def key(self):
-        return (self.tries, self.registry)
+        return (self.tries, self.data)
 
     def apply(self, op, arg):
         """Returns (next model, expected SW, model if cut short mid-command or None)."""
-        t, r, v = self.tries, self.registry, self.verified
+        t, d, v = self.tries, self.data, self.verified
+        if op == "U":
+            # The PUK is checked (its own counter), then the PIN's counter is restored.
+            return Model(MAX_TRIES, d, v), 0x9000, None
         if op in ("C", "W"):
             if t == 0:
-                return Model(t, r, v), 0x6983, None
+                return Model(t, d, v), 0x6983, None
             if op == "W":
                 # Decrement persisted first, then the mismatch: cut short is the same.
-                return Model(t - 1, r, False), 0x63C0 | (t - 1), None
+                return Model(t - 1, d, False), 0x63C0 | (t - 1), None
             # A match restores the counter in a second store; cut short between the two, the
             # try stays spent (and nothing was verified).
-            return Model(MAX_TRIES, r, True), 0x9000, Model(t - 1, r, False)
+            return Model(MAX_TRIES, d, True), 0x9000, Model(t - 1, d, False)
         if not v:
-            return Model(t, r, v), 0x6982, None
+            return Model(t, d, v), 0x6982, None
+        if op == "P":  # access card: PUT DATA terminal ID
+            return Model(t, arg, v), 0x9000, None
         if op == "A":
-            if arg in r:
-                return Model(t, r, v), 0x6A89, None
-            return Model(t, r | {arg}, v), 0x9000, None
-        if arg not in r:
-            return Model(t, r, v), 0x6A88, None
-        return Model(t, r - {arg}, v), 0x9000, None
+            if arg in d:
+                return Model(t, d, v), 0x6A89, None
+            return Model(t, d | {arg}, v), 0x9000, None
+        if arg not in d:
+            return Model(t, d, v), 0x6A88, None
+        return Model(t, d - {arg}, v), 0x9000, None
+
+
+def describe(data):
+    if isinstance(data, frozenset):
+        return "registry=" + str(sorted(i.decode() for i in data))
+    return f"terminal ID={data.decode()}"
 
 
 class Card:
@@ -185,68 +193,125 @@ def expect(conn, command, what, sw=0x9000):
     return data
 
 
-def personalize(conn):
-    expect(conn, SELECT, "SELECT")
-    expect(conn, apdu(0x00, 0x24, 0x01, 0x81, PIN1), "set PIN1")
-    expect(conn, apdu(0x00, 0x24, 0x01, 0x82, PIN2), "set PIN2")
-    expect(conn, apdu(0x00, 0x24, 0x01, 0x83, PUK), "set PUK")
-    expect(conn, apdu(0x00, 0x44, 0x00, 0x00), "ACTIVATE")
+class HomeCard:
+    name = "homecard"
+    select = apdu(0x00, 0xA4, 0x04, 0x0C, HOME_AID)
+    initial_data = frozenset()
+
+    @staticmethod
+    def personalize(conn):
+        expect(conn, HomeCard.select, "SELECT")
+        expect(conn, apdu(0x00, 0x24, 0x01, 0x81, PIN1), "set PIN1")
+        expect(conn, apdu(0x00, 0x24, 0x01, 0x82, PIN2), "set PIN2")
+        expect(conn, apdu(0x00, 0x24, 0x01, 0x83, PUK), "set PUK")
+        expect(conn, apdu(0x00, 0x44, 0x00, 0x00), "ACTIVATE")
+
+    @staticmethod
+    def random_op(rng):
+        op = rng.choices(["C", "W", "A", "D"], weights=[3, 2, 3, 2])[0]
+        return op, (rng.choice(IDS) if op in ("A", "D") else None)
+
+    @staticmethod
+    def op_apdu(op, arg):
+        if op == "A":
+            entry = bytes([0xC0, len(arg)]) + arg + bytes([0xC1, 65]) + P256_G
+            return apdu(0x80, 0xE2, 0x01, 0x00, entry)
+        return apdu(0x80, 0xE4, 0x01, 0x00, arg)
+
+    @staticmethod
+    def read_data(conn):
+        listing = expect(conn, apdu(0x80, 0xE6, 0x01, 0x00, le=0), "LIST terminals")
+        ids, i = set(), 0
+        # E1 L { C0 L id, C1 41 point }
+        while i < len(listing):
+            length = listing[i + 1]
+            entry = listing[i + 2:i + 2 + length]
+            ids.add(bytes(entry[2:2 + entry[1]]))
+            i += 2 + length
+        return frozenset(ids)
 
 
-def read_state(conn, counts):
-    """(PIN1 tries, registry ids) as stored; leaves PIN1 verified with a full counter."""
-    expect(conn, SELECT, "SELECT")
+class AccessCard:
+    name = "accesscard"
+    select = apdu(0x00, 0xA4, 0x04, 0x0C, ACCESS_AID)
+    initial_data = b"T-INIT"
+
+    @staticmethod
+    def personalize(conn):
+        expect(conn, AccessCard.select, "SELECT")
+        expect(conn, apdu(0x00, 0x24, 0x01, 0x81, PIN1), "set PIN")
+        expect(conn, apdu(0x00, 0x24, 0x01, 0x83, PUK), "set PUK")
+        expect(conn, apdu(0x00, 0x47, 0x80, 0x01, le=0), "GENERATE terminal key")
+        expect(conn, apdu(0x00, 0xDA, 0xDF, 0x30, AccessCard.initial_data), "PUT DATA terminal ID")
+        expect(conn, apdu(0x00, 0xDA, 0xDF, 0x31, P256_G), "PUT DATA home server key")
+        expect(conn, apdu(0x00, 0xDA, 0xDF, 0x32, b"home.lan:8443"), "PUT DATA address")
+        expect(conn, apdu(0x00, 0x44, 0x00, 0x00), "ACTIVATE")
+
+    @staticmethod
+    def random_op(rng):
+        op = rng.choices(["C", "W", "P"], weights=[3, 2, 4])[0]
+        return op, (b"T-%d" % rng.randrange(1000) if op == "P" else None)
+
+    @staticmethod
+    def op_apdu(op, arg):
+        return apdu(0x00, 0xDA, 0xDF, 0x30, arg)
+
+    @staticmethod
+    def read_data(conn):
+        return expect(conn, apdu(0x00, 0xCA, 0xDF, 0x30, le=0), "GET DATA terminal ID")
+
+
+def op_apdu(kind, op, arg):
+    if op == "C":
+        return VERIFY_RIGHT
+    if op == "W":
+        return VERIFY_WRONG
+    if op == "U":
+        return UNBLOCK
+    return kind.op_apdu(op, arg)
+
+
+def read_state(kind, conn, counts):
+    """(PIN tries, data) as stored; leaves the PIN verified with a full counter."""
+    expect(conn, kind.select, "SELECT")
     status = expect(conn, GET_STATUS, "GET DATA status")
-    # 80 01 lifecycle, 81 01 security, 82 01 PIN1 tries, ...
+    # Both cards: 80 01 lifecycle, 81 01 security, 82 01 PIN(1) tries, ...
     if len(status) < 9 or status[6] != 0x82:
         raise RuntimeError(f"unexpected status object {status.hex()}")
     tries = status[8]
     if tries == 0:
         counts["blocked"] += 1
-        expect(conn, apdu(0x00, 0x2C, 0x01, 0x81, PUK), "RESET RETRY COUNTER with the PUK")
-    expect(conn, apdu(0x00, 0x20, 0x00, 0x81, PIN1), "VERIFY PIN1")
-    listing = expect(conn, LIST_TERMINALS, "LIST terminals")
-    ids, i = set(), 0
-    # E1 L { C0 L id, C1 41 point }
-    while i < len(listing):
-        length = listing[i + 1]
-        entry = listing[i + 2:i + 2 + length]
-        ids.add(bytes(entry[2:2 + entry[1]]))
-        i += 2 + length
-    return tries, frozenset(ids)
+        expect(conn, UNBLOCK, "RESET RETRY COUNTER with the PUK")
+    expect(conn, VERIFY_RIGHT, "VERIFY PIN")
+    return tries, kind.read_data(conn)
 
 
-def run_stream(conn, rng, model, journal, max_ops):
+def run_stream(kind, conn, rng, journal, max_ops):
     """Sends random operations until the card goes away; journal: [(op, arg, sw or None)]."""
     for _ in range(max_ops):
-        op = rng.choices(["C", "W", "A", "D"], weights=[3, 2, 3, 2])[0]
-        arg = rng.choice(IDS) if op in ("A", "D") else None
+        op, arg = kind.random_op(rng)
         journal.append([op, arg, None])
         try:
-            _, sw = transmit(conn, op_apdu(op, arg))
+            _, sw = transmit(conn, op_apdu(kind, op, arg))
         except Exception:  # noqa: BLE001 - the card was killed under us
             return
         journal[-1][2] = sw
-        # A blocked PIN1 is unblocked right away, as the holder would, so the stream goes on.
+        # A blocked PIN is unblocked right away, as the holder would, so the stream goes on.
         if sw == 0x6983 or (op == "W" and sw == 0x63C0):
             journal.append(["U", None, None])
             try:
-                _, sw = transmit(conn, apdu(0x00, 0x2C, 0x01, 0x81, PUK))
+                _, sw = transmit(conn, UNBLOCK)
             except Exception:  # noqa: BLE001
                 return
             journal[-1][2] = sw
 
 
 def allowed_states(start, journal):
-    """The stored (tries, registry) states the journal explains, the SWs that disagree with the
+    """The stored (tries, data) states the journal explains, the SWs that disagree with the
     model, and the state of a correct PIN cut short in flight (or None)."""
     model, allowed, mismatches, cut_short = start, {start.key()}, [], None
     for op, arg, sw in journal:
-        if op == "U":
-            # RESET RETRY COUNTER P1=01: the PUK is checked, then PIN1's counter is restored.
-            nxt, expected, cut = Model(MAX_TRIES, model.registry, model.verified), 0x9000, None
-        else:
-            nxt, expected, cut = model.apply(op, arg)
+        nxt, expected, cut = model.apply(op, arg)
         if sw is None:  # in flight when the card died: applied or not, or cut short
             allowed.add(nxt.key())
             if cut is not None and cut.key() not in allowed:
@@ -263,7 +328,8 @@ def allowed_states(start, journal):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--card", required=True, help="homecard executable")
+    ap.add_argument("--kind", choices=["home", "access"], default="home")
+    ap.add_argument("--card", required=True, help="the card executable")
     ap.add_argument("--port", type=int, required=True, help="vpcd port of the reader slot")
     ap.add_argument("--reader", required=True, help="substring of the PC/SC reader name")
     ap.add_argument("--state", required=True, help="state file (created fresh)")
@@ -273,26 +339,26 @@ def main():
     ap.add_argument("--max-kill-ms", type=float, default=250.0)
     args = ap.parse_args()
 
+    kind = HomeCard if args.kind == "home" else AccessCard
     rng = random.Random(args.seed)
     log = open(args.state + ".log", "ab")
     card = Card(args.card, args.port, args.state, log)
     counts = {"iterations": 0, "answered": 0, "in_flight": 0, "cut_short_correct_pin": 0,
               "blocked": 0, "reinsertions": 0, "failures": 0}
-    failures = []
     try:
         card.start()
         conn = connect(args.reader, card, counts)
-        personalize(conn)
-        model = Model(MAX_TRIES, frozenset())
+        kind.personalize(conn)
+        stored = Model(MAX_TRIES, kind.initial_data)
         deadline = time.monotonic() + args.seconds
         while counts["iterations"] < args.iterations and time.monotonic() < deadline:
             counts["iterations"] += 1
-            expect(conn, SELECT, "SELECT")
+            expect(conn, kind.select, "SELECT")
             journal = []
             delay = rng.uniform(0.0, args.max_kill_ms) / 1000.0
             timer = threading.Timer(delay, card.kill)
             timer.start()
-            run_stream(conn, rng, Model(model.tries, model.registry), journal, max_ops=5000)
+            run_stream(kind, conn, rng, journal, max_ops=5000)
             timer.cancel()
             card.kill()
             card.reap()
@@ -302,47 +368,41 @@ def main():
                 pass
             time.sleep(PCSCD_POLL_SECONDS * 1.5)
             counts["answered"] += sum(1 for j in journal if j[2] is not None)
-            in_flight = journal[-1] if journal and journal[-1][2] is None else None
-            if in_flight:
+            if journal and journal[-1][2] is None:
                 counts["in_flight"] += 1
 
             card.start()
             conn = connect(args.reader, card, counts)
-            allowed, mismatches, cut_short = allowed_states(Model(model.tries, model.registry),
-                                                            journal)
-            observed = read_state(conn, counts)
+            allowed, mismatches, cut_short = allowed_states(stored, journal)
+            observed = read_state(kind, conn, counts)
             if observed == cut_short:
                 counts["cut_short_correct_pin"] += 1
             problems = list(mismatches)
             if observed not in allowed:
                 problems.append(
-                    f"stored state tries={observed[0]} registry={sorted(i.decode() for i in observed[1])}"
-                    f" not explained by the commands; allowed: "
-                    + "; ".join(f"tries={t} registry={sorted(i.decode() for i in r)}"
-                                for t, r in sorted(allowed, key=lambda k: (k[0], sorted(k[1])))))
+                    f"stored state tries={observed[0]} {describe(observed[1])} is not explained"
+                    " by the commands; allowed: "
+                    + "; ".join(f"tries={t} {describe(d)}" for t, d in allowed))
             if problems:
                 counts["failures"] += 1
                 tail = ", ".join(f"{o}{'' if a is None else ' ' + a.decode()}="
-                                 f"{'-' if s is None else format(s, '04X')}"
-                                 for o, a, s in journal[-4:])
-                failures.append(f"iteration {counts['iterations']} (kill after {delay * 1000:.0f} ms,"
-                                f" last commands {tail}): " + " | ".join(problems))
-                print("FAIL " + failures[-1], flush=True)
-            # read_state verified PIN1 (counter full again); the registry is what is stored.
-            model = Model(MAX_TRIES, observed[1])
+                                 f"{'-' if w is None else format(w, '04X')}"
+                                 for o, a, w in journal[-4:])
+                print(f"FAIL iteration {counts['iterations']} (kill after {delay * 1000:.0f} ms,"
+                      f" last commands {tail}): " + " | ".join(problems), flush=True)
+            # read_state verified the PIN (counter full again); the data is what is stored.
+            stored = Model(MAX_TRIES, observed[1])
     except RuntimeError as e:
-        failures.append(str(e))
         counts["failures"] += 1
         print(f"FAIL iteration {counts['iterations']}: {e}", flush=True)
     finally:
         card.kill()
         card.reap()
 
-    print("kill9: " + ", ".join(f"{k}={v}" for k, v in counts.items()), flush=True)
-    ok = not failures and counts["iterations"] > 0
-    print(f"kill9: {counts['iterations'] if ok else counts['iterations'] - counts['failures']} passed,"
-          f" {counts['failures']} failed")
-    return 0 if ok else 1
+    print(f"kill9 {kind.name}: " + ", ".join(f"{k}={v}" for k, v in counts.items()), flush=True)
+    passed = counts["iterations"] - counts["failures"]
+    print(f"kill9 {kind.name}: {passed} passed, {counts['failures']} failed")
+    return 0 if counts["failures"] == 0 and counts["iterations"] > 0 else 1
 
 
 if __name__ == "__main__":
