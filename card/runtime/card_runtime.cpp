@@ -60,21 +60,29 @@ Bytes CardRuntime::transmit(ByteView rawCommand) {
 }
 
 Response CardRuntime::process(ByteView rawCommand) {
+  // ISO 7816-4 5.3.4: any command other than GET RESPONSE loses the undelivered rest of a
+  // response, so a command refused before it reaches GET RESPONSE handling (bad length, class
+  // or INS) drops it too; otherwise a later GET RESPONSE would return stale data.
+  auto refuse = [this](StatusWord s) {
+    secureWipe(pending_);
+    pending_.clear();
+    return Response::status(s);
+  };
   auto parsed = parseCommandApdu(rawCommand);
-  if (!parsed) return Response::status(parsed.error());
+  if (!parsed) return refuse(parsed.error());
   CommandApdu& cmd = parsed.value();
 
   // ISO 7816-4 5.4.1: CLA FF is invalid. We implement the first interindustry layout (and its
   // proprietary twin 8x/9x): b5 = chaining, b4-b3 = secure messaging, b2-b1 = logical channel.
-  if (cmd.cla == 0xFF) return Response::status(sw::kClaNotSupported);
+  if (cmd.cla == 0xFF) return refuse(sw::kClaNotSupported);
   const uint8_t family = cmd.cla & 0xE0;
-  if (family == 0x40 || family == 0x60) return Response::status(sw::kLogicalChannelNotSupported);
-  if (family != 0x00 && family != 0x80) return Response::status(sw::kClaNotSupported);
-  if ((cmd.cla & 0x03) != 0) return Response::status(sw::kLogicalChannelNotSupported);
-  if ((cmd.cla & 0x0C) != 0) return Response::status(sw::kSecureMessagingNotSupported);
+  if (family == 0x40 || family == 0x60) return refuse(sw::kLogicalChannelNotSupported);
+  if (family != 0x00 && family != 0x80) return refuse(sw::kClaNotSupported);
+  if ((cmd.cla & 0x03) != 0) return refuse(sw::kLogicalChannelNotSupported);
+  if ((cmd.cla & 0x0C) != 0) return refuse(sw::kSecureMessagingNotSupported);
   // ISO 7816-4 5.1: INS values 6X and 9X are invalid (they collide with T=0 procedure bytes).
   if ((cmd.ins & 0xF0) == 0x60 || (cmd.ins & 0xF0) == 0x90) {
-    return Response::status(sw::kInsNotSupported);
+    return refuse(sw::kInsNotSupported);
   }
 
   // Response chaining: any command other than GET RESPONSE abandons the undelivered rest.

@@ -337,6 +337,15 @@ TEST_CASE("response chaining: 61xx and GET RESPONSE (ISO 7816-4 5.3.4)") {
     CHECK(f.send("00 A4 04 00 06 F0 01 02 03 04 06").sw == sw::kFileOrAppNotFound);
     CHECK(f.send("00 C0 00 00 30").sw == sw::kConditionsNotSatisfied);
   }
+  SUBCASE("a command refused for its length, class or INS discards it too") {
+    for (const char* refused : {"00 10 00", "FF 10 00 00", "01 10 00 00", "04 10 00 00",
+                                "20 10 00 00", "00 6A 00 00", "00 10 00 00 05 01"}) {
+      CAPTURE(refused);
+      CHECK(f.send("00 20 00 30").sw == 0x6130);
+      CHECK(f.send(refused).sw != sw::kOk);
+      CHECK(f.send("00 C0 00 00 30").sw == sw::kConditionsNotSatisfied);
+    }
+  }
   SUBCASE("extended Le delivers a long answer at once") {
     const auto r = f.send("00 20 01 2C 00 00 00");
     CHECK(r.sw == sw::kOk);
