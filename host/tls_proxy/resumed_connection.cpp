@@ -42,7 +42,9 @@ Result<void> fillSession(const SessionBlob& blob, mbedtls_ssl_session& session) 
   session.ciphersuite = blob.ciphersuite;
   session.compression = MBEDTLS_SSL_COMPRESS_NULL;
   session.id_len = blob.sessionId.size();
-  std::memcpy(session.id, blob.sessionId.data(), blob.sessionId.size());
+  if (!blob.sessionId.empty()) {
+    std::memcpy(session.id, blob.sessionId.data(), blob.sessionId.size());
+  }
   std::memcpy(session.master, blob.masterSecret.data(), sizeof session.master);
   if (blob.hasTicket()) {
     session.ticket = static_cast<unsigned char*>(std::malloc(blob.ticket.size()));

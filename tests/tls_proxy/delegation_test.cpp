@@ -82,7 +82,7 @@ void delegateAndResume(ResumptionKind kind, const std::string& keyPath, const st
 
   auto connection = ResumedConnection::open(*received, resumeOptions());
   REQUIRE_MESSAGE(connection.ok(), (connection.ok() ? "" : connection.error().message));
-  const ResumptionEvidence& evidence = (*connection)->evidence();
+  const ResumptionEvidence evidence = (*connection)->evidence();
   CHECK(evidence.resumed);
   // Nothing but hellos (and possibly a fresh ticket) in the clear: no Certificate, key exchange
   // or CertificateVerify, and no certificate ever reached X.509 code on this side.
@@ -107,12 +107,27 @@ void delegateAndResume(ResumptionKind kind, const std::string& keyPath, const st
   CHECK(lower(masterKeyOnStatusPage(response->raw)) == lower(toHex(blob.masterSecret.view())));
 
   const std::string path = kind == ResumptionKind::kTicket ? "ticket" : "session id";
+  CHECK((*connection)->close().ok());
+  const WireStats resumedTotal = (*connection)->wire();
+  connection = makeError("closed");  // s_server -www serves one connection at a time
+
+  if (kind == ResumptionKind::kTicket) {
+    // The ticket alone is enough (RFC 5077, 3.4: the client makes up the session id).
+    SessionBlob ticketOnly = *received;
+    ticketOnly.sessionId.clear();
+    auto again = ResumedConnection::open(ticketOnly, resumeOptions());
+    if (!again.ok()) FAIL_CHECK(again.error().message);
+    REQUIRE(again.ok());
+    CHECK((*again)->evidence().resumed);
+  }
+
   MESSAGE(userName << ", " << path << " (" << delegated->ciphersuiteName << "): full handshake "
                    << delegated->wire.bytesSent << " B sent + " << delegated->wire.bytesReceived
                    << " B received = " << delegated->wire.total() << " B; resumption "
                    << evidence.handshakeWire.bytesSent << " + "
                    << evidence.handshakeWire.bytesReceived << " = "
-                   << evidence.handshakeWire.total() << " B; blob " << encoded->size() << " B");
+                   << evidence.handshakeWire.total() << " B (with GET and close: "
+                   << resumedTotal.total() << " B); blob " << encoded->size() << " B");
 }
 
 }  // namespace
