@@ -23,6 +23,7 @@ ShopServer::ShopServer(ResumptionKind kind) {
 
   // argv is built before fork: the child only calls async-signal-safe functions.
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   int fds[2];
