@@ -100,9 +100,11 @@ Result<std::unique_ptr<CardUnderTest>> openReaderCard(const std::string& reader)
 #ifdef HP_CONFORM_HAVE_PCSC
   auto context = pcsc::PcscContext::establish();
   if (!context) return context.error();
-  auto transport = context.value()->connect(reader);
+  // The transport keeps the PC/SC context alive itself (PcscContext shares its handle).
+  auto transport = context.value().connect(reader);
   if (!transport) return transport.error();
-  return std::unique_ptr<CardUnderTest>(new ReaderCard(std::move(transport.value())));
+  return std::unique_ptr<CardUnderTest>(
+      new ReaderCard(std::unique_ptr<pcsc::Transport>(std::move(transport.value()))));
 #else
   return makeError(
       "this build has no PC/SC transport (host/pcsc_bridge/pcsc_context.hpp); cannot "
