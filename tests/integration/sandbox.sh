@@ -247,30 +247,48 @@ sandbox_vicc() {
   sandbox_log "vicc (pid $SANDBOX_LAST_PID) on slot $slot: '$(sandbox_reader_name "$slot")'"
 }
 
-# sandbox_wait_card SLOT [TIMEOUT_S]: waits until the reader of SLOT holds a card (ATR read).
-sandbox_wait_card() {
-  local slot=${1:?usage: sandbox_wait_card SLOT [TIMEOUT_S]} timeout=${2:-10}
-  local reader
-  reader=$(sandbox_reader_name "$slot")
-  if ! SANDBOX_READER="$reader" SANDBOX_TIMEOUT="$timeout" /usr/bin/python3 - <<'PY'; then
+# _sandbox_card_state SLOT WANT TIMEOUT_S: waits until the reader of SLOT holds a card that
+# answers a connect (WANT=present) or holds none (WANT=absent); false on timeout.
+_sandbox_card_state() {
+  SANDBOX_READER="$(sandbox_reader_name "$1")" SANDBOX_WANT="$2" SANDBOX_TIMEOUT="$3" \
+    /usr/bin/python3 - <<'PY'
 import os, sys, time
 from smartcard.System import readers
 from smartcard.Exceptions import NoCardException, CardConnectionException
-name = os.environ["SANDBOX_READER"]
+name, want = os.environ["SANDBOX_READER"], os.environ["SANDBOX_WANT"]
 deadline = time.monotonic() + float(os.environ["SANDBOX_TIMEOUT"])
 while time.monotonic() < deadline:
+    present = False
     for r in readers():
         if str(r) == name:
             try:
                 c = r.createConnection()
                 c.connect()
                 c.disconnect()
-                sys.exit(0)
+                present = True
             except (NoCardException, CardConnectionException):
                 pass
+    if present == (want == "present"):
+        sys.exit(0)
     time.sleep(0.05)
 sys.exit(1)
 PY
-    sandbox_die "no card in '$reader' after ${timeout}s; card log: $(tail -3 "$SANDBOX_DIR"/logs/*-"$slot".log 2>/dev/null)"
-  fi
+}
+
+# sandbox_wait_card SLOT [TIMEOUT_S]: waits until the reader of SLOT holds a card (ATR read).
+sandbox_wait_card() {
+  local slot=${1:?usage: sandbox_wait_card SLOT [TIMEOUT_S]} timeout=${2:-10}
+  _sandbox_card_state "$slot" present "$timeout" ||
+    sandbox_die "no card in '$(sandbox_reader_name "$slot")' after ${timeout}s; card log:" \
+      "$(tail -3 "$SANDBOX_DIR"/logs/*-"$slot".log 2>/dev/null)"
+}
+
+# sandbox_stop_card PID SLOT: stops a card process and waits until pcscd sees the slot empty,
+# so that the next card started on that slot is not mistaken for the old one.
+sandbox_stop_card() {
+  local pid=${1:?usage: sandbox_stop_card PID SLOT} slot=${2:?}
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  _sandbox_card_state "$slot" absent 10 ||
+    sandbox_die "'$(sandbox_reader_name "$slot")' still shows a card after stopping pid $pid"
 }

@@ -7,16 +7,19 @@
 // (00 power off, 01 power on, 02 reset: no reply; 04 get ATR: reply with the ATR); anything
 // longer is a command APDU, answered with the response APDU (data, SW1, SW2).
 //
-// WHY vsmartcard's own Python card (vicc) manages only ~21 APDU/s: a TCP-level stall, not card
-// work. Measured here with `strace -f -tt -e trace=network` on pcscd and on vicc:
-//  * vpcd sends every frame in TWO send() calls, first the 2-byte length, then the payload, on
-//    a socket where Nagle's algorithm is on (vpcd never sets TCP_NODELAY).
+// WHY vsmartcard's own Python card (vicc) manages only ~20 APDU/s: a TCP-level stall, not card
+// work. Measured here (strace -f -tt on pcscd and on this card run with --no-quickack):
+//  * vpcd sends every frame in TWO send() calls, first the 2-byte length, then the payload
+//    (sendto "\0\5" then sendto "\0\xCA\xDF\1\0", 0.2 ms apart), on a socket where Nagle's
+//    algorithm is on (pcscd makes no setsockopt call at all: no TCP_NODELAY).
 //  * Nagle may not send the small payload segment while the length segment is unacknowledged.
-//  * vicc reads the 2 length bytes, then blocks in recv() for the payload. Its kernel sees an
-//    interactive connection and delays the ACK (Linux delayed ACK, 40 ms minimum) hoping to
-//    piggyback it on a reply, but vicc cannot reply before it has the payload.
-//  * So each APDU waits for the delayed-ACK timer: strace shows vpcd's payload send() ~40 ms
-//    after its length send(), i.e. ~45 ms per APDU = ~21 APDU/s, whatever the card does.
+//  * The card reads the 2 length bytes, then blocks in recv() for the payload. Its kernel treats
+//    the connection as interactive and delays the ACK (Linux delayed ACK, 40 ms minimum) hoping
+//    to piggyback it on a reply, but the card cannot reply before it has the payload.
+//  * So every frame waits for the delayed-ACK timer: the card's recv() of the payload returns
+//    ~43 ms after the length arrived. vicc (Python, one sendall per reply, no socket options)
+//    measures 19.4 APDU/s, this card with --no-quickack 20.3 APDU/s, this card as built
+//    ~10,000 APDU/s (tools/bench/run_apdu_bench.sh prints all three).
 // This card avoids it by acknowledging at once: TCP_QUICKACK is set after every read (Linux
 // clears it on its own), so vpcd's length segment is ACKed immediately and Nagle releases the
 // payload. Our own frames go out in ONE send() with TCP_NODELAY, so we never cause the same
