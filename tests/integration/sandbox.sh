@@ -255,19 +255,35 @@ _sandbox_card_state() {
 import os, sys, time
 from smartcard.System import readers
 from smartcard.Exceptions import NoCardException, CardConnectionException
+from smartcard import scard
 name, want = os.environ["SANDBOX_READER"], os.environ["SANDBOX_WANT"]
 deadline = time.monotonic() + float(os.environ["SANDBOX_TIMEOUT"])
 while time.monotonic() < deadline:
     present = False
-    for r in readers():
-        if str(r) == name:
-            try:
-                c = r.createConnection()
-                c.connect()
-                c.disconnect()
+    if want == "present":
+        for r in readers():
+            if str(r) == name:
+                try:
+                    c = r.createConnection()
+                    c.connect()
+                    c.disconnect()
+                    present = True
+                except (NoCardException, CardConnectionException):
+                    pass
+    else:
+        # Absent means pcscd's own reader state says so. A failed connect is not enough: it
+        # can fail before pcscd's presence poll has noticed the removal, and a card started
+        # again inside that poll is then never seen as inserted (measured with vpcd 0.8).
+        rc, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        if rc == scard.SCARD_S_SUCCESS:
+            rc, states = scard.SCardGetStatusChange(ctx, 0, [(name, scard.SCARD_STATE_UNAWARE)])
+            if rc == scard.SCARD_S_SUCCESS:
+                present = bool(states[0][1] & scard.SCARD_STATE_PRESENT)
+            else:
                 present = True
-            except (NoCardException, CardConnectionException):
-                pass
+            scard.SCardReleaseContext(ctx)
+        else:
+            present = True
     if present == (want == "present"):
         sys.exit(0)
     time.sleep(0.05)
