@@ -43,7 +43,9 @@ bool parses(const std::string& name, ByteView message) {
 
 TEST_CASE("every message truncated at every byte, or with a byte added, is refused") {
   ChannelFixture fx(401);
-  for (const auto& [name, message] : sampleMessages(fx)) {
+  for (const auto& sample : sampleMessages(fx)) {
+    const std::string& name = sample.first;
+    const Bytes& message = sample.second;
     CAPTURE(name);
     CHECK(parses(name, message));
     for (size_t keep = 0; keep < message.size(); ++keep) {
