@@ -175,6 +175,11 @@ Bytes encode(const Alert& message) {
   return out.take();
 }
 
+bool hasForeignVersion(ByteView message) {
+  return message.size() >= 3 &&
+         static_cast<uint16_t>((message[1] << 8) | message[2]) != kProtocolVersion;
+}
+
 Result<MessageType> peekMessageType(ByteView message) {
   if (message.size() < 3) return makeError("handshake message shorter than its header");
   if (message.size() > kMaxHandshakeMessageSize) return makeError("handshake message too long");

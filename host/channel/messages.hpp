@@ -71,6 +71,8 @@ Bytes encode(const ResumeHello& message);
 Bytes encode(const ResumeAccept& message);
 Bytes encode(const Alert& message);
 
+// True when a message is long enough to carry a version and it is not ours.
+bool hasForeignVersion(ByteView message);
 // The type of a handshake message after checking its version; refuses unknown types/versions.
 Result<MessageType> peekMessageType(ByteView message);
 Result<ClientHello> parseClientHello(ByteView message);

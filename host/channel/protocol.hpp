@@ -35,15 +35,14 @@ enum class AlertCode : uint8_t {
   kMalformed = 1,
   kBadVersion = 2,
   kTerminalRefused = 3,  // unknown or revoked: the registry's message says which
-  kReserved4 = 4,
-  kBadSignature = 5,
-  kShareExpired = 6,
-  kShareReplayed = 7,
-  kUnknownTicket = 8,
-  kTicketExpired = 9,
-  kBadFinished = 10,
-  kBusy = 11,
-  kInternal = 12,
+  kBadSignature = 4,
+  kShareExpired = 5,  // also: dated in the future, or valid for too long
+  kShareReplayed = 6,
+  kUnknownTicket = 7,
+  kTicketExpired = 8,
+  kBadFinished = 9,
+  kBusy = 10,
+  kInternal = 11,
 };
 
 inline constexpr size_t kNonceSize = 32;

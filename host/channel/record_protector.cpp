@@ -82,6 +82,9 @@ Result<Record> RecordProtector::open(ByteView frame) {
   if (failed_) return makeError("channel has failed and is closed");
   if (receiveClosed_) return makeError("peer has closed the channel");
   if (frame.size() < kFrameHeaderSize) return fail("record truncated");
+  if (receiveSequence_ == std::numeric_limits<uint64_t>::max()) {
+    return fail("receive sequence number exhausted");
+  }
   auto header = parseFrameHeader(frame.first(kFrameHeaderSize));
   if (!header) return fail(header.error().message);
   if (header->type == FrameType::kHandshake) return fail("handshake frame after the handshake");

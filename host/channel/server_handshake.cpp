@@ -48,8 +48,7 @@ Result<std::vector<Bytes>> ServerHandshake::onMessage(ByteView message) {
   alert_.reset();
   auto type = peekMessageType(message);
   if (!type) {
-    const bool badVersion = type.error().message.starts_with("unsupported protocol version");
-    return refuse(badVersion ? AlertCode::kBadVersion : AlertCode::kMalformed,
+    return refuse(hasForeignVersion(message) ? AlertCode::kBadVersion : AlertCode::kMalformed,
                   type.error().message);
   }
   if (state_ == State::kWaitHello && *type == MessageType::kClientHello) {
