@@ -44,13 +44,15 @@ sandbox_die() {
 }
 
 # --- re-execution in private network and mount namespaces -------------------------------------
-if [[ "${HP_SANDBOX_NAMESPACED:-}" != 1 && "${HP_SANDBOX_NO_UNSHARE:-}" != 1 ]]; then
-  if [[ -f "$0" ]] && unshare -n -m true 2>/dev/null; then
+# HP_SANDBOX_NO_UNSHARE=1 skips this (to test the fallback, or to debug from the host).
+if [[ "${HP_SANDBOX_NAMESPACED:-}" != 1 ]]; then
+  if [[ "${HP_SANDBOX_NO_UNSHARE:-}" != 1 && -f "$0" ]] && unshare -n -m true 2>/dev/null; then
     export HP_SANDBOX_NAMESPACED=1
     exec unshare -n -m -- bash "$0" "$@"
   fi
-  sandbox_log "WARNING: cannot create network/mount namespaces (unshare -n -m failed or not" \
-    "running from a script file); vpcd's ports will listen on all interfaces while this runs"
+  sandbox_log "WARNING: not in private network/mount namespaces (unshare -n -m failed, not run" \
+    "from a script file, or HP_SANDBOX_NO_UNSHARE=1); vpcd's ports listen on all interfaces" \
+    "while this runs"
 fi
 if [[ "${HP_SANDBOX_NAMESPACED:-}" == 1 ]]; then
   # Inside the fresh namespaces: nothing is up yet, and mounts must not leak to the host.
