@@ -12,6 +12,7 @@
 
 #include "channel_connection.hpp"
 #include "fixture.hpp"
+#include "frame.hpp"
 
 namespace hp::channel::test {
 
@@ -171,6 +172,25 @@ TEST_CASE("a stream cut without a close record is reported as truncation") {
   REQUIRE((*connection)->send(bytesOf("one")).ok());
   connection->reset();  // closes the socket without a close record
   CHECK(server.get() == "connection ended without a close record");
+}
+
+}  // namespace hp::channel::test
+
+namespace hp::channel::test {
+
+TEST_CASE("a frame header announcing a huge payload is refused before anything is read") {
+  ChannelFixture fx(505);
+  auto [terminalFd, serverFd] = loopbackPair();
+  auto server = std::async(std::launch::async, [&fx, fd = serverFd]() -> std::string {
+    ServerHandshake handshake(fx.serverConfig());
+    auto connection = ChannelConnection::acceptFromTerminal(fd, handshake);
+    ::close(fd);
+    return connection.ok() ? "accepted" : connection.error().message;
+  });
+  // 1 GiB announced, nothing sent: a server that tried to read it would block forever.
+  REQUIRE(writeFrame(terminalFd, encodeFrameHeader(FrameType::kHandshake, 1u << 30)).ok());
+  CHECK(server.get() == "frame of 1073741824 bytes exceeds the bound of 1024");
+  ::close(terminalFd);
 }
 
 }  // namespace hp::channel::test
