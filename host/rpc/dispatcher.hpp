@@ -1,0 +1,40 @@
+// Method name -> handler. handle() is the single entry point for bytes from a peer: whatever
+// arrives (not JSON, wrong version, unknown method, a handler that throws), the answer is a
+// well-formed response, never a crash or an exception leaking into the connection thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "message.hpp"
+
+namespace hp::rpc {
+
+// Who is calling (the control channel's authenticated terminal), for handlers and logs.
+struct CallContext {
+  std::string terminalId;
+};
+
+using Handler =
+    std::function<Result<Json::Value, RpcError>(const Json::Value& params, const CallContext&)>;
+
+class Dispatcher {
+ public:
+  // Registration happens before serving; a duplicate or invalid name is a programming error
+  // reported as a failed Result.
+  Result<void> add(const std::string& method, Handler handler);
+
+  // Text in, text out (the RPC layer over a channel record).
+  std::string handle(std::string_view requestText, const CallContext& context) const;
+  // Parsed form, for callers that already hold a Request.
+  Response dispatch(const Request& request, const CallContext& context) const;
+
+  bool has(std::string_view method) const { return handlers_.find(method) != handlers_.end(); }
+
+ private:
+  std::map<std::string, Handler, std::less<>> handlers_;
+};
+
+}  // namespace hp::rpc
