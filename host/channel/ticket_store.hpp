@@ -11,6 +11,7 @@
 #include <string>
 
 #include "bytes.hpp"
+#include "result.hpp"
 
 namespace hp::channel {
 
@@ -20,6 +21,13 @@ struct ClientTicket {
   SecretBytes resumptionSecret;
   uint64_t expiresAtMs = 0;
 };
+
+// The terminal keeps its ticket on the access card (data object DF 34, docs/proxy-architecture.md),
+// not in a file: 01 (format) || ticket ID (16) || expiry ms (8, big-endian) || secret (32).
+// The encoding holds the secret, hence SecretBytes.
+inline constexpr size_t kEncodedClientTicketSize = 1 + 16 + 8 + 32;
+SecretBytes encodeClientTicket(const ClientTicket& ticket);
+Result<ClientTicket> decodeClientTicket(ByteView encoded);
 
 struct ServerTicket {
   std::string terminalId;

@@ -204,3 +204,35 @@ TEST_CASE("the server's ticket store is bounded") {
 }
 
 }  // namespace hp::channel::test
+
+namespace hp::channel::test {
+
+TEST_CASE("a client ticket survives encoding for the access card and nothing else decodes") {
+  ChannelFixture fx(309);
+  const ClientTicket ticket = firstConnection(fx);
+  const SecretBytes encoded = encodeClientTicket(ticket);
+  REQUIRE(encoded.size() == kEncodedClientTicketSize);
+  auto decoded = decodeClientTicket(encoded.view());
+  REQUIRE(decoded.ok());
+  CHECK(decoded->ticketId == ticket.ticketId);
+  CHECK(decoded->expiresAtMs == ticket.expiresAtMs);
+  CHECK(decoded->resumptionSecret == ticket.resumptionSecret);
+  // The decoded ticket resumes.
+  auto client = fx.makeClient();
+  auto server = fx.makeServer();
+  auto hello = client.startResume(*decoded);
+  REQUIRE(hello.ok());
+  CHECK(pump(client, server, *hello).ok());
+  // Truncated, extended or of another format: refused.
+  for (size_t keep = 0; keep < encoded.size(); ++keep) {
+    CHECK_FALSE(decodeClientTicket(encoded.view().first(keep)).ok());
+  }
+  Bytes other(encoded.view().begin(), encoded.view().end());
+  other[0] = 2;
+  CHECK_FALSE(decodeClientTicket(other).ok());
+  other[0] = 1;
+  other.push_back(0);
+  CHECK_FALSE(decodeClientTicket(other).ok());
+}
+
+}  // namespace hp::channel::test
