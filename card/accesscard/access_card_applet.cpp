@@ -59,9 +59,13 @@ card::Response AccessCardApplet::process(const card::CommandApdu& cmd) {
 }
 
 card::Response AccessCardApplet::dispatch(const card::CommandApdu& cmd) {
-  // ISO 7816-4 5.4.1: every command here is interindustry (CLA 0x); the runtime has already
-  // handled chaining, secure messaging and logical channel bits.
-  if ((cmd.cla & 0x80) != 0) return card::Response::status(card::sw::kClaNotSupported);
+  // ISO 7816-4 5.4.1: b8 of CLA set = proprietary class. The channel commands are served only
+  // with CLA 8x (and refused with 6E00 in CLA 0x), everything else only with CLA 0x; the
+  // runtime has already handled chaining, secure messaging and logical channel bits.
+  if ((cmd.cla & 0x80) != 0) return dispatchProprietary(cmd);
+  if (cmd.ins == kInsPrepareShare || cmd.ins == kInsKeyAgreement) {
+    return card::Response::status(card::sw::kClaNotSupported);
+  }
   switch (cmd.ins) {
     case kInsVerify:
       return verify(cmd);

@@ -5,6 +5,8 @@
 // Lifecycle (persistent): personalization -> ACTIVATE -> operational.
 // Security state (volatile, lost on reset, power-off and deselect): locked -> unlocked-pin or
 // unlocked-bio; back to locked on VERIFY 00 20 FF 81 or after 10 minutes without an APDU.
+// Control channel (docs/proxy-architecture.md): PREPARE SHARE makes an ephemeral P-256 key whose
+// private half lives only in RAM until KEY AGREEMENT uses it once, or locking drops it.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +25,12 @@ namespace hp::accesscard {
 
 inline constexpr uint8_t kAccessCardAid[] = {0xF0, 0x41, 0x43, 0x43, 0x45, 0x53,
                                              0x53, 0x43, 0x41, 0x52, 0x44, 0x01};
+
+// Proprietary (CLA 80) instructions of the control channel.
+inline constexpr uint8_t kInsPrepareShare = 0x50;
+inline constexpr uint8_t kInsKeyAgreement = 0x52;
+// PREPARE SHARE refuses a validity window longer than this (the server refuses them too).
+inline constexpr uint64_t kMaxShareWindowMs = 24ull * 3600 * 1000;
 
 // card::makeAtr("ACCESSCARD")
 hp::Bytes accessCardAtr();
@@ -44,6 +52,8 @@ class AccessCardApplet final : public card::Applet {
   card::StatusWord onSelect() override;
   void onDeselect() override { lock(); }
   void onReset() override { lock(); }
+  // True while a PREPARE SHARE key waits for its KEY AGREEMENT (tests and diagnostics).
+  bool hasPendingShare() const { return pendingShare_ != nullptr; }
   card::Response process(const card::CommandApdu& cmd) override;
 
   // For tests and diagnostics; neither exposes a secret through the APDU interface.
@@ -54,7 +64,12 @@ class AccessCardApplet final : public card::Applet {
   AccessCardApplet(card::Storage& storage, card::Clock& clock, card::Rng& rng);
 
   card::Response dispatch(const card::CommandApdu& cmd);
-  void lock() { security_ = SecurityState::kLocked; }
+  // Locking also forgets the pending ephemeral key: a share is only usable by the user who
+  // unlocked the card for it (EcKeyPair's destructor has mbedTLS zeroize the scalar).
+  void lock() {
+    security_ = SecurityState::kLocked;
+    pendingShare_.reset();
+  }
   bool operational() const { return state().lifecycle == Lifecycle::kOperational; }
   bool personalizing() const { return state().lifecycle == Lifecycle::kPersonalization; }
   bool unlocked() const { return security_ != SecurityState::kLocked; }
@@ -85,7 +100,13 @@ class AccessCardApplet final : public card::Applet {
   card::Response activate(const card::CommandApdu& cmd);
   card::Response putData(const card::CommandApdu& cmd);
   card::Response getData(const card::CommandApdu& cmd);
+  card::Response putChannelTicket(const card::CommandApdu& cmd);
   Bytes statusObject() const;
+
+  // channel_commands.cpp
+  card::Response dispatchProprietary(const card::CommandApdu& cmd);
+  card::Response prepareShare(const card::CommandApdu& cmd);
+  card::Response keyAgreement(const card::CommandApdu& cmd);
 
   card::Clock& clock_;
   card::Rng& rng_;
@@ -93,6 +114,8 @@ class AccessCardApplet final : public card::Applet {
   // The live key, rebuilt once from the stored scalar: mbedTLS keeps its precomputed tables in
   // it, so signatures stay fast.
   std::unique_ptr<card::EcKeyPair> key_;
+  // The ephemeral key of the last PREPARE SHARE; volatile and single use.
+  std::unique_ptr<card::EcKeyPair> pendingShare_;
   SecurityState security_ = SecurityState::kLocked;
   uint64_t lastActivityMs_ = 0;
 };

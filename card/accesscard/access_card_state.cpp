@@ -47,12 +47,14 @@ Bytes AccessCardState::serialize() const {
   w.blob(homeServerKey);
   w.blob(homeServerAddress);
   w.blob(terminalProfile);
+  w.blob(channelTicket.view());
   return w.take();
 }
 
 std::optional<AccessCardState> AccessCardState::deserialize(ByteView image) {
   card::ByteReader r(image);
-  if (r.u8() != kFormatVersion) return std::nullopt;
+  const uint8_t version = r.u8();
+  if (version != kFormatVersion && version != kFormatVersionWithoutTicket) return std::nullopt;
   AccessCardState s;
   const uint8_t lifecycle = r.u8();
   s.pin = card::PinRecord::read(r);
@@ -65,6 +67,11 @@ std::optional<AccessCardState> AccessCardState::deserialize(ByteView image) {
   s.homeServerKey = r.blob(objects::kPointSize);
   s.homeServerAddress = r.blob(objects::kMaxAddressSize);
   s.terminalProfile = r.blob(64);
+  if (version == kFormatVersion) {
+    Bytes ticket = r.blob(objects::kMaxChannelTicketSize);
+    s.channelTicket = SecretBytes(ticket);
+    secureWipe(ticket);
+  }
   if (!r.ok() || !r.atEnd()) return std::nullopt;
 
   // Every field must be one the card itself could have written.

@@ -15,10 +15,13 @@ inline constexpr uint16_t kTagTerminalId = 0xDF30;
 inline constexpr uint16_t kTagHomeServerKey = 0xDF31;
 inline constexpr uint16_t kTagHomeServerAddress = 0xDF32;
 inline constexpr uint16_t kTagTerminalProfile = 0xDF33;
+// The control channel's resumption ticket: secret, read and written only when unlocked.
+inline constexpr uint16_t kTagChannelTicket = 0xDF34;
 
 inline constexpr size_t kMaxTerminalIdSize = 32;
 inline constexpr size_t kPointSize = 65;
 inline constexpr size_t kMaxAddressSize = 255;
+inline constexpr size_t kMaxChannelTicketSize = 512;
 
 // Status flags (tag 85 of the status object).
 inline constexpr uint8_t kFlagKey = 0x01;

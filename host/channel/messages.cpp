@@ -1,6 +1,7 @@
 #include "messages.hpp"
 
 #include "byte_codec.hpp"
+#include "share_statement.hpp"
 
 namespace hp::channel {
 
@@ -102,13 +103,13 @@ bool isValidTerminalId(std::string_view id) {
   return true;
 }
 
+// The access card builds and signs this statement itself: the encoding lives in the card
+// runtime so card and host share it.
+static_assert(kShareLabel == card::kShareStatementLabel);
+
 Bytes shareStatement(const SignedShare& share) {
-  card::ByteWriter out;
-  writeShortBlob(out, bytesOf(share.terminalId));
-  out.raw(share.ephemeralPoint);
-  out.u64(share.createdAtMs);
-  out.u64(share.expiresAtMs);
-  return out.take();
+  return card::encodeShareStatement(bytesOf(share.terminalId), share.ephemeralPoint,
+                                    share.createdAtMs, share.expiresAtMs);
 }
 
 Hash shareStatementHash(const SignedShare& share) {
