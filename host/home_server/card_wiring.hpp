@@ -1,0 +1,21 @@
+// Where main() gets the card-backed pieces: the home card (PIN1/PIN2, the user's TLS key) and
+// the terminal registry. Kept apart from main so the choice of implementation is one file.
+#pragma once
+
+#include <memory>
+
+#include "config.hpp"
+#include "home_card.hpp"
+#include "terminal_directory.hpp"
+
+namespace hp::home {
+
+struct CardParts {
+  std::shared_ptr<void> keepAlive;  // whatever the pieces below need to stay open (PC/SC...)
+  HomeCard* card = nullptr;
+  TerminalDirectory* terminals = nullptr;
+};
+
+Result<CardParts> openCardParts(const HomeServerConfig& config);
+
+}  // namespace hp::home

@@ -1,0 +1,31 @@
+// The home server's JSON configuration (documented example: home_server.example.json).
+// Strict: an unknown key or a value of the wrong type or range is refused with a message that
+// names the key, so a typo never silently falls back to a default.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "result.hpp"
+#include "server_log.hpp"
+
+namespace hp::home {
+
+struct HomeServerConfig {
+  std::string listenAddress = "127.0.0.1";  // IPv4 literal
+  uint16_t listenPort = 8443;               // 0: the kernel picks (tests)
+  size_t maxConnections = 16;               // concurrent terminal connections (threads)
+  std::string homeCardReader;               // PC/SC reader name; empty: find the card by AID
+  std::string homeCardAidHex = "F0484F4D454341524401";  // the home card applet
+  std::string trustStoreCaFile;  // PEM: the CAs the shops' chains must lead to
+  std::string serverKeyFile;     // PEM, P-256: the channel's long-term signing key
+  uint32_t sessionLifetimeCapSeconds = 300;
+  std::string adminSocketPath = "/run/homeproxy/home_server.sock";
+  LogLevel logLevel = LogLevel::kInfo;
+};
+
+Result<HomeServerConfig> parseHomeServerConfig(std::string_view jsonText);
+Result<HomeServerConfig> loadHomeServerConfig(const std::string& path);
+
+}  // namespace hp::home

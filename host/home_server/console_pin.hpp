@@ -1,0 +1,15 @@
+// Reads a PIN at the console without echo (termios), for PIN1 at start-up and for
+// `home_server --admin SOCKET pin1`.
+#pragma once
+
+#include <string>
+
+#include "result.hpp"
+
+namespace hp::home {
+
+// Prompts on stderr, reads one line from stdin with echo off (restored afterwards, also on
+// error). The caller wipes the returned string. Fails when stdin is not a terminal.
+Result<std::string> readPinWithoutEcho(const std::string& prompt);
+
+}  // namespace hp::home

@@ -1,0 +1,172 @@
+#include "home_server.hpp"
+
+#include "params.hpp"
+#include "pin.hpp"
+#include "rpc_methods.hpp"
+
+namespace hp::home {
+
+namespace {
+
+using rpc::RpcError;
+using MethodResult = Result<Json::Value, RpcError>;
+
+RpcError invalid(const std::string& message) {
+  return rpc::makeRpcError(rpc::code::kInvalidParams, message);
+}
+
+}  // namespace
+
+HomeServer::HomeServer(HomeServerConfig config, HomeServerParts parts)
+    : config_(std::move(config)), parts_(std::move(parts)), log_(config_.logLevel, parts_.logSink) {
+  if (!parts_.makeRng) parts_.makeRng = [] { return card::makeSystemRng(); };
+}
+
+HomeServer::~HomeServer() {
+  stop();
+}
+
+Result<void> HomeServer::start() {
+  if (!parts_.card || !parts_.terminals || !parts_.serverSigner || !parts_.wallClock) {
+    return makeError("home server: card, terminal directory, server key and clock are required");
+  }
+  serverSigner_ = std::make_unique<SerializedServerSigner>(*parts_.serverSigner);
+  SessionManagerConfig sessionConfig;
+  sessionConfig.caFile = config_.trustStoreCaFile;
+  sessionConfig.connectAddress = parts_.shopConnectAddress;
+  sessionConfig.lifetimeCapSeconds = config_.sessionLifetimeCapSeconds;
+  sessionConfig.now = parts_.unixNow;
+  sessions_ = std::make_unique<SessionManager>(sessionConfig, parts_.card->signer(), log_,
+                                               parts_.handshake);
+  MethodContext context;
+  context.card = parts_.card;
+  context.sessions = sessions_.get();
+  context.log = &log_;
+  context.relay.connectAddress = parts_.shopConnectAddress;
+  context.relay.now = parts_.unixNow;
+  if (auto added = registerHomeServerMethods(methods_, context); !added) return added;
+  if (auto added = registerAdminMethods(); !added) return added;
+
+  if (!config_.adminSocketPath.empty()) {
+    admin_ = std::make_unique<AdminSocketServer>(config_.adminSocketPath, adminMethods_, log_);
+    if (auto started = admin_->start(); !started) return started;
+  }
+  ListenerConfig listenerConfig;
+  listenerConfig.address = config_.listenAddress;
+  listenerConfig.port = config_.listenPort;
+  listenerConfig.maxConnections = config_.maxConnections;
+  listenerConfig.registry = parts_.terminals;
+  listenerConfig.signer = serverSigner_.get();
+  listenerConfig.clock = parts_.wallClock;
+  listenerConfig.replayCache = &replayCache_;
+  listenerConfig.tickets = &tickets_;
+  listenerConfig.makeRng = parts_.makeRng;
+  listener_ = std::make_unique<Listener>(listenerConfig, methods_, log_);
+  return listener_->start();
+}
+
+void HomeServer::stop() {
+  if (listener_) listener_->stop();
+  if (admin_) admin_->stop();
+}
+
+Result<void> HomeServer::registerAdminMethods() {
+  HomeCard& card = *parts_.card;
+  TerminalDirectory& terminals = *parts_.terminals;
+  ServerLog& log = log_;
+  channel::ServerTicketStore& tickets = tickets_;
+  const std::pair<const char*, rpc::Handler> methods[] = {
+      {"pin1",
+       [&card, &log](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
+         if (auto only = rpc::expectOnly(params, {"pin"}); !only) return only.error();
+         auto pin = rpc::requireString(params, "pin", 8);
+         if (!pin) return pin.error();
+         const bool wellFormed = card::isValidPinFormat(bytesOf(*pin));
+         Result<PinOutcome> outcome = makeError("");
+         if (wellFormed) outcome = card.verifyPin1(*pin);
+         secureWipe(pin->data(), pin->size());
+         if (!wellFormed) return invalid("a PIN is 4 to 8 digits");
+         if (!outcome) {
+           return rpc::makeRpcError(rpc::code::kCardError, "home card: " + outcome.error().message);
+         }
+         Json::Value data;
+         data["tries_left"] = outcome->triesLeft;
+         if (outcome->kind == PinOutcome::Kind::kWrong) {
+           log.warn("admin: PIN1 wrong, " + std::to_string(outcome->triesLeft) + " tries left");
+           return rpc::makeRpcError(rpc::code::kPinWrong, "wrong PIN1", data);
+         }
+         if (outcome->kind == PinOutcome::Kind::kBlocked) {
+           log.error("admin: PIN1 blocked");
+           return rpc::makeRpcError(rpc::code::kPinBlocked, "PIN1 blocked", data);
+         }
+         log.transition("home card", "inhibited", "standby");
+         Json::Value result;
+         result["state"] = "standby";
+         return result;
+       }},
+      {"terminal.register",
+       [&terminals, &log](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
+         if (auto only = rpc::expectOnly(params, {"id", "key"}); !only) return only.error();
+         auto id = rpc::requireString(params, "id", 32);
+         if (!id) return id.error();
+         auto keyHex = rpc::requireString(params, "key", 200);
+         if (!keyHex) return keyHex.error();
+         auto key = fromHex(*keyHex);
+         if (!key) return invalid("key must be hex");
+         if (auto added = terminals.registerTerminal(*id, *key); !added) {
+           return invalid(added.error().message);
+         }
+         log.transition("terminal " + *id, "unknown", "registered");
+         return Json::Value(Json::objectValue);
+       }},
+      {"terminal.revoke",
+       [&terminals, &tickets, &log](const Json::Value& params,
+                                    const rpc::CallContext&) -> MethodResult {
+         if (auto only = rpc::expectOnly(params, {"id"}); !only) return only.error();
+         auto id = rpc::requireString(params, "id", 32);
+         if (!id) return id.error();
+         if (auto revoked = terminals.revokeTerminal(*id); !revoked) {
+           return rpc::makeRpcError(rpc::code::kNotFound, revoked.error().message);
+         }
+         // Its resumption tickets go too, or it could come back without a full handshake.
+         tickets.revokeTerminal(*id);
+         log.transition("terminal " + *id, "registered", "revoked");
+         return Json::Value(Json::objectValue);
+       }},
+      {"terminal.list",
+       [&terminals](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
+         if (auto only = rpc::expectOnly(params, {}); !only) return only.error();
+         auto all = terminals.list();
+         if (!all) return rpc::makeRpcError(rpc::code::kCardError, all.error().message);
+         Json::Value list(Json::arrayValue);
+         for (const TerminalEntry& entry : *all) {
+           Json::Value item;
+           item["id"] = entry.id;
+           item["key"] = toHex(entry.publicKey);
+           item["revoked"] = entry.revoked;
+           list.append(item);
+         }
+         Json::Value result;
+         result["terminals"] = list;
+         return result;
+       }},
+      {"status",
+       [this](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
+         if (auto only = rpc::expectOnly(params, {}); !only) return only.error();
+         Json::Value result;
+         auto status = parts_.card->status();
+         result["card"] = status ? status->security : "unreachable: " + status.error().message;
+         result["port"] = port();
+         result["connections"] = Json::UInt64(listener_ ? listener_->activeConnections() : 0);
+         result["sessions"] = Json::UInt64(sessions_->list().size());
+         result["handshakes"] = Json::UInt64(sessions_->handshakeCount());
+         return result;
+       }},
+  };
+  for (const auto& [name, handler] : methods) {
+    if (auto added = adminMethods_.add(name, handler); !added) return added;
+  }
+  return {};
+}
+
+}  // namespace hp::home

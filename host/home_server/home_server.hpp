@@ -1,0 +1,65 @@
+// The daemon as a library object: the pieces (card, terminal directory, channel key) are
+// injected, so tests run the real listener, RPC methods, session manager and admin socket with
+// software stand-ins, and main() wires the card-backed ones.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "admin_socket.hpp"
+#include "config.hpp"
+#include "dispatcher.hpp"
+#include "home_card.hpp"
+#include "listener.hpp"
+#include "server_key.hpp"
+#include "session_manager.hpp"
+#include "terminal_directory.hpp"
+
+namespace hp::home {
+
+struct HomeServerParts {
+  HomeCard* card = nullptr;
+  TerminalDirectory* terminals = nullptr;
+  channel::ServerSigner* serverSigner = nullptr;
+  card::Clock* wallClock = nullptr;
+  std::function<Result<std::unique_ptr<card::Rng>>()> makeRng;  // default: makeSystemRng
+  ServerLog::Sink logSink;                                      // default: stderr
+  // Tests: connect to shops at this address instead of resolving their names.
+  std::string shopConnectAddress;
+  tls::UnixClock unixNow = tls::systemUnixNow;
+  SessionManager::Handshake handshake;  // default: tls::performDelegatedHandshake
+};
+
+class HomeServer {
+ public:
+  HomeServer(HomeServerConfig config, HomeServerParts parts);
+  ~HomeServer();
+
+  // Opens the admin socket (when a path is configured) and the terminal listener.
+  Result<void> start();
+  void stop();
+
+  uint16_t port() const { return listener_ ? listener_->port() : 0; }
+  ServerLog& log() { return log_; }
+  SessionManager& sessions() { return *sessions_; }
+  channel::ServerTicketStore& tickets() { return tickets_; }
+  const rpc::Dispatcher& dispatcher() const { return methods_; }
+  const rpc::Dispatcher& adminDispatcher() const { return adminMethods_; }
+
+ private:
+  Result<void> registerAdminMethods();
+
+  HomeServerConfig config_;
+  HomeServerParts parts_;
+  ServerLog log_;
+  std::unique_ptr<SerializedServerSigner> serverSigner_;
+  channel::ShareReplayCache replayCache_{4096};
+  channel::ServerTicketStore tickets_{1024};
+  std::unique_ptr<SessionManager> sessions_;
+  rpc::Dispatcher methods_;
+  rpc::Dispatcher adminMethods_;
+  std::unique_ptr<Listener> listener_;
+  std::unique_ptr<AdminSocketServer> admin_;
+};
+
+}  // namespace hp::home

@@ -1,0 +1,147 @@
+// home_server: the daemon, and its admin client.
+//
+//   home_server --config FILE            run (PIN1 is asked at the console if stdin is a tty,
+//                                        otherwise later through `--admin SOCKET pin1`)
+//   home_server --admin SOCKET pin1      enter PIN1 (read without echo)
+//   home_server --admin SOCKET register-terminal ID HEXKEY
+//   home_server --admin SOCKET revoke-terminal ID
+//   home_server --admin SOCKET list-terminals
+//   home_server --admin SOCKET status
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "admin_socket.hpp"
+#include "card_wiring.hpp"
+#include "console_pin.hpp"
+#include "home_server.hpp"
+
+namespace {
+
+using namespace hp;
+using namespace hp::home;
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: home_server --config FILE\n"
+               "       home_server --admin SOCKET pin1|status|list-terminals\n"
+               "       home_server --admin SOCKET register-terminal ID HEXKEY\n"
+               "       home_server --admin SOCKET revoke-terminal ID\n");
+  return 2;
+}
+
+int runAdmin(const std::string& socketPath, const std::vector<std::string>& args) {
+  if (args.empty()) return usage();
+  rpc::Request request;
+  request.id = 1;
+  const std::string& command = args[0];
+  if (command == "pin1" && args.size() == 1) {
+    auto pin = readPinWithoutEcho("PIN1: ");
+    if (!pin) {
+      std::fprintf(stderr, "home_server: %s\n", pin.error().message.c_str());
+      return 1;
+    }
+    request.method = "pin1";
+    request.params["pin"] = *pin;
+    secureWipe(pin->data(), pin->size());
+  } else if (command == "register-terminal" && args.size() == 3) {
+    request.method = "terminal.register";
+    request.params["id"] = args[1];
+    request.params["key"] = args[2];
+  } else if (command == "revoke-terminal" && args.size() == 2) {
+    request.method = "terminal.revoke";
+    request.params["id"] = args[1];
+  } else if (command == "list-terminals" && args.size() == 1) {
+    request.method = "terminal.list";
+  } else if (command == "status" && args.size() == 1) {
+    request.method = "status";
+  } else {
+    return usage();
+  }
+  auto response = adminCall(socketPath, request);
+  // jsoncpp keeps its own copy of the PIN string; clear what we can reach.
+  if (request.params.isMember("pin")) request.params["pin"] = "";
+  if (!response) {
+    std::fprintf(stderr, "home_server: %s\n", response.error().message.c_str());
+    return 1;
+  }
+  if (response->error) {
+    std::fprintf(stderr, "home_server: %s: %s\n", response->error->code.c_str(),
+                 response->error->message.c_str());
+    return 1;
+  }
+  std::printf("%s\n", rpc::encodeJson(*response->result).c_str());
+  return 0;
+}
+
+int runDaemon(const std::string& configPath) {
+  auto config = loadHomeServerConfig(configPath);
+  if (!config) {
+    std::fprintf(stderr, "home_server: %s\n", config.error().message.c_str());
+    return 2;
+  }
+  auto serverKey = FileServerSigner::load(config->serverKeyFile);
+  if (!serverKey) {
+    std::fprintf(stderr, "home_server: %s\n", serverKey.error().message.c_str());
+    return 1;
+  }
+  auto cardParts = openCardParts(*config);
+  if (!cardParts) {
+    std::fprintf(stderr, "home_server: %s\n", cardParts.error().message.c_str());
+    return 1;
+  }
+  // Signals are handled by sigwait below; blocked before any thread starts so all inherit it.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);  // a terminal that vanishes must not kill the daemon
+
+  hp::channel::SystemWallClock wallClock;
+  HomeServerParts parts;
+  parts.card = cardParts->card;
+  parts.terminals = cardParts->terminals;
+  parts.serverSigner = serverKey->get();
+  parts.wallClock = &wallClock;
+  HomeServer server(*config, parts);
+  if (auto started = server.start(); !started) {
+    std::fprintf(stderr, "home_server: %s\n", started.error().message.c_str());
+    return 1;
+  }
+  if (::isatty(STDIN_FILENO)) {
+    auto pin = readPinWithoutEcho("PIN1 (or later: home_server --admin " + config->adminSocketPath +
+                                  " pin1): ");
+    if (pin) {
+      auto outcome = cardParts->card->verifyPin1(*pin);
+      secureWipe(pin->data(), pin->size());
+      if (!outcome) {
+        server.log().error("PIN1: " + outcome.error().message);
+      } else if (outcome->kind == PinOutcome::Kind::kAccepted) {
+        server.log().transition("home card", "inhibited", "standby");
+      } else {
+        server.log().warn("PIN1 refused, " + std::to_string(outcome->triesLeft) + " tries left");
+      }
+    }
+  }
+  int received = 0;
+  sigwait(&signals, &received);
+  server.log().info(std::string("stopping on ") + strsignal(received));
+  server.stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() == 2 && args[0] == "--config") return runDaemon(args[1]);
+  if (args.size() >= 3 && args[0] == "--admin") {
+    return runAdmin(args[1], std::vector<std::string>(args.begin() + 2, args.end()));
+  }
+  return usage();
+}

@@ -1,0 +1,209 @@
+#include "rpc_methods.hpp"
+
+#include "base64.hpp"
+#include "params.hpp"
+#include "pin.hpp"
+
+namespace hp::home {
+
+namespace {
+
+using rpc::RpcError;
+using MethodResult = Result<Json::Value, RpcError>;
+
+RpcError cardError(const Error& error) {
+  return rpc::makeRpcError(rpc::code::kCardError, "home card: " + error.message);
+}
+
+// PIN verification answers shared by card.pin2 (and the admin's pin1).
+MethodResult pinAnswer(const PinOutcome& outcome, const char* stateAfter) {
+  Json::Value data;
+  data["tries_left"] = outcome.triesLeft;
+  switch (outcome.kind) {
+    case PinOutcome::Kind::kAccepted: {
+      Json::Value result;
+      result["state"] = stateAfter;
+      return result;
+    }
+    case PinOutcome::Kind::kWrong:
+      return rpc::makeRpcError(rpc::code::kPinWrong,
+                               "wrong PIN, " + std::to_string(outcome.triesLeft) + " tries left",
+                               data);
+    case PinOutcome::Kind::kBlocked:
+      break;
+  }
+  return rpc::makeRpcError(rpc::code::kPinBlocked, "PIN blocked", data);
+}
+
+rpc::Handler logged(ServerLog& log, std::string method, rpc::Handler handler) {
+  return [&log, method = std::move(method), handler = std::move(handler)](
+             const Json::Value& params, const rpc::CallContext& caller) -> MethodResult {
+    auto result = handler(params, caller);
+    const std::string who = caller.terminalId.empty() ? "?" : caller.terminalId;
+    if (result) {
+      log.info("rpc " + who + " " + method + ": ok");
+    } else {
+      log.warn("rpc " + who + " " + method + ": " + result.error().code + ": " +
+               result.error().message);
+    }
+    return result;
+  };
+}
+
+Result<ShopUrl> urlParam(const Json::Value& params) {
+  auto text = rpc::requireString(params, "url", 2048);
+  if (!text) return makeError(text.error().message);
+  return parseShopUrl(*text);
+}
+
+}  // namespace
+
+Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const MethodContext& context) {
+  if (!context.card || !context.sessions || !context.log) {
+    return makeError("home server methods need a card, a session manager and a log");
+  }
+  HomeCard& card = *context.card;
+  SessionManager& sessions = *context.sessions;
+  ServerLog& log = *context.log;
+  const RelayOptions relayOptions = context.relay;
+
+  const std::pair<const char*, rpc::Handler> methods[] = {
+      {"card.status",
+       [&card](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
+         if (auto only = rpc::expectOnly(params, {}); !only) return only.error();
+         auto status = card.status();
+         if (!status) return cardError(status.error());
+         Json::Value result;
+         result["lifecycle"] = status->lifecycle;
+         result["state"] = status->security;
+         result["pin1_tries_left"] = status->pin1TriesLeft;
+         result["pin2_tries_left"] = status->pin2TriesLeft;
+         return result;
+       }},
+      {"card.pin2",
+       [&card, &log](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
+         if (auto only = rpc::expectOnly(params, {"pin"}); !only) return only.error();
+         auto pin = rpc::requireString(params, "pin", 8);
+         if (!pin) return pin.error();
+         if (!card::isValidPinFormat(bytesOf(*pin))) {
+           secureWipe(pin->data(), pin->size());
+           return rpc::makeRpcError(rpc::code::kInvalidParams, "a PIN is 4 to 8 digits");
+         }
+         auto before = card.status();
+         auto outcome = card.verifyPin2(*pin);
+         secureWipe(pin->data(), pin->size());
+         if (!outcome) return cardError(outcome.error());
+         if (outcome->kind == PinOutcome::Kind::kAccepted) {
+           log.transition("home card", before ? before->security : "?", "crypto");
+         }
+         return pinAnswer(*outcome, "crypto");
+       }},
+      {"card.finish",
+       [&card, &log](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
+         if (auto only = rpc::expectOnly(params, {}); !only) return only.error();
+         auto before = card.status();
+         if (auto finished = card.finish(); !finished) return cardError(finished.error());
+         auto after = card.status();
+         if (before && after && before->security != after->security) {
+           log.transition("home card", before->security, after->security);
+         }
+         Json::Value result;
+         result["state"] = after ? after->security : "standby";
+         return result;
+       }},
+      {"session.open",
+       [&sessions](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
+         if (auto only = rpc::expectOnly(params, {"url", "mode"}); !only) return only.error();
+         auto mode = rpc::optionalString(params, "mode", 16, "delegate");
+         if (!mode) return mode.error();
+         if (*mode != "delegate") {
+           return rpc::makeRpcError(rpc::code::kInvalidParams,
+                                    "session.open supports mode \"delegate\" (relay mode is "
+                                    "relay.request)");
+         }
+         auto url = urlParam(params);
+         if (!url) return rpc::makeRpcError(rpc::code::kInvalidParams, url.error().message);
+         auto opened = sessions.open(*url);
+         if (!opened) {
+           return rpc::makeRpcError(rpc::code::kUpstreamError, opened.error().message);
+         }
+         Json::Value result;
+         result["blob"] = rpc::base64Encode(opened->encodedBlob.view());
+         result["cached"] = opened->cached;
+         result["shop"] = url->shopKey();
+         result["suite"] = opened->ciphersuite;
+         result["expires"] = Json::Int64(opened->expiresUnix);
+         return result;
+       }},
+      {"session.list",
+       [&sessions](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
+         if (auto only = rpc::expectOnly(params, {}); !only) return only.error();
+         Json::Value list(Json::arrayValue);
+         for (const SessionInfo& info : sessions.list()) {
+           Json::Value entry;
+           entry["shop"] = info.shop;
+           entry["suite"] = info.ciphersuite;
+           entry["expires"] = Json::Int64(info.expiresUnix);
+           entry["ticket"] = info.ticket;
+           list.append(entry);
+         }
+         Json::Value result;
+         result["sessions"] = list;
+         return result;
+       }},
+      {"session.drop",
+       [&sessions](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
+         if (auto only = rpc::expectOnly(params, {"shop"}); !only) return only.error();
+         auto shop = rpc::requireString(params, "shop", 260);
+         if (!shop) return shop.error();
+         auto parsed = parseShopKey(*shop);
+         if (!parsed) return rpc::makeRpcError(rpc::code::kInvalidParams, parsed.error().message);
+         Json::Value result;
+         result["dropped"] = sessions.drop(parsed->shopKey());
+         return result;
+       }},
+      {"relay.request",
+       [&sessions, relayOptions](const Json::Value& params,
+                                 const rpc::CallContext&) -> MethodResult {
+         if (auto only = rpc::expectOnly(params, {"url", "method", "body"}); !only) {
+           return only.error();
+         }
+         auto url = urlParam(params);
+         if (!url) return rpc::makeRpcError(rpc::code::kInvalidParams, url.error().message);
+         auto method = rpc::optionalString(params, "method", 8, "GET");
+         if (!method) return method.error();
+         if (*method != "GET" && *method != "POST") {
+           return rpc::makeRpcError(rpc::code::kInvalidParams, "method must be GET or POST");
+         }
+         RelayRequest request{*url, *method, {}};
+         if (params.isMember("body")) {
+           if (!params["body"].isString()) {
+             return rpc::makeRpcError(rpc::code::kInvalidParams, "body must be base64 text");
+           }
+           auto body = rpc::base64Decode(params["body"].asString());
+           if (!body) return rpc::makeRpcError(rpc::code::kInvalidParams, "body is not base64");
+           if (*method == "GET" && !body->empty()) {
+             return rpc::makeRpcError(rpc::code::kInvalidParams, "a GET has no body");
+           }
+           request.body = std::move(*body);
+         }
+         auto response = relayRequest(sessions, request, relayOptions);
+         if (!response) {
+           return rpc::makeRpcError(rpc::code::kUpstreamError, response.error().message);
+         }
+         Json::Value headers(Json::objectValue);
+         for (const auto& [name, value] : response->headers) headers[name] = value;
+         Json::Value result;
+         result["status"] = response->status;
+         result["headers"] = headers;
+         result["body"] = rpc::base64Encode(response->body);
+         return result;
+       }},
+  };
+  for (const auto& [name, handler] : methods) {
+    if (auto added = dispatcher.add(name, logged(log, name, handler)); !added) return added;
+  }
+  return {};
+}
+
+}  // namespace hp::home

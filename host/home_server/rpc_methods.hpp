@@ -1,0 +1,24 @@
+// The home server's RPC methods (docs/proxy-architecture.md, "RPC methods"): card.status,
+// card.pin2, card.finish, session.open, session.list, session.drop, relay.request.
+// Every call is logged as one line (method, caller, outcome code), never with its params:
+// they may hold a PIN or a request body.
+#pragma once
+
+#include "dispatcher.hpp"
+#include "home_card.hpp"
+#include "relay.hpp"
+#include "server_log.hpp"
+#include "session_manager.hpp"
+
+namespace hp::home {
+
+struct MethodContext {
+  HomeCard* card = nullptr;
+  SessionManager* sessions = nullptr;
+  ServerLog* log = nullptr;
+  RelayOptions relay;
+};
+
+Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const MethodContext& context);
+
+}  // namespace hp::home

@@ -1,0 +1,137 @@
+#include "session_manager.hpp"
+
+namespace hp::home {
+
+SessionManager::SessionManager(SessionManagerConfig config, tls::ClientKeySigner& signer,
+                               ServerLog& log, Handshake handshake)
+    : config_(std::move(config)), signer_(signer), log_(log), handshake_(std::move(handshake)) {
+  if (!handshake_) handshake_ = tls::performDelegatedHandshake;
+}
+
+bool SessionManager::usable(const Cached& cached, int64_t now) const {
+  return cached.expiresUnix - static_cast<int64_t>(config_.minRemainingSeconds) > now;
+}
+
+std::shared_ptr<SessionManager::Slot> SessionManager::slotFor(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  auto& slot = slots_[key];
+  if (!slot) slot = std::make_shared<Slot>();
+  return slot;
+}
+
+void SessionManager::evictIfFull() {
+  // Called with mutex_ held. Expired sessions go first, then the one closest to expiry.
+  const int64_t now = config_.now();
+  for (auto it = slots_.begin(); it != slots_.end();) {
+    if (it->second->session && !usable(*it->second->session, now)) {
+      log_.transition("session " + it->first, "cached", "expired");
+      it = slots_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  while (slots_.size() > config_.maxSessions) {
+    auto victim = slots_.end();
+    for (auto it = slots_.begin(); it != slots_.end(); ++it) {
+      if (!it->second->session) continue;  // a handshake in flight: not ours to evict
+      if (victim == slots_.end() ||
+          it->second->session->expiresUnix < victim->second->session->expiresUnix) {
+        victim = it;
+      }
+    }
+    if (victim == slots_.end()) break;
+    log_.transition("session " + victim->first, "cached", "evicted (cache full)");
+    slots_.erase(victim);
+  }
+}
+
+Result<OpenedSession> SessionManager::open(const ShopUrl& shop) {
+  const std::string key = shop.shopKey();
+  const std::shared_ptr<Slot> slot = slotFor(key);
+  // Opens of one shop queue here, so the second finds the first's session cached.
+  std::lock_guard opening(slot->opening);
+  {
+    std::lock_guard lock(mutex_);
+    if (slot->session) {
+      if (usable(*slot->session, config_.now())) {
+        const Cached& cached = *slot->session;
+        return OpenedSession{cached.encodedBlob, cached.ciphersuite, cached.expiresUnix, true};
+      }
+      slot->session.reset();
+      log_.transition("session " + key, "cached", "expired");
+    }
+  }
+
+  tls::DelegatedHandshakeRequest request;
+  request.host = shop.host;
+  request.port = shop.port;
+  request.caFile = config_.caFile;
+  request.connectAddress = config_.connectAddress;
+  request.maxLifetimeSeconds = config_.lifetimeCapSeconds;
+  request.readTimeoutMs = config_.readTimeoutMs;
+  request.now = config_.now;
+  auto delegated = handshake_(request, signer_);
+  {
+    std::lock_guard lock(mutex_);
+    ++handshakes_;
+  }
+  if (!delegated) {
+    log_.warn("session " + key + ": handshake failed: " + delegated.error().message);
+    std::lock_guard lock(mutex_);
+    // Leave no empty slot behind for a shop we could not reach.
+    auto found = slots_.find(key);
+    if (found != slots_.end() && found->second == slot && !slot->session) slots_.erase(found);
+    return delegated.error();
+  }
+  auto encoded = tls::encodeSessionBlob(delegated->blob);
+  if (!encoded) return encoded.error();
+  Cached cached{encoded.value(), delegated->ciphersuiteName, delegated->blob.expiresUnix,
+                delegated->blob.hasTicket()};
+  OpenedSession opened{cached.encodedBlob, cached.ciphersuite, cached.expiresUnix, false};
+  {
+    std::lock_guard lock(mutex_);
+    slot->session = std::move(cached);
+    slots_[key] = slot;  // re-insert if a drop removed it meanwhile
+    evictIfFull();
+  }
+  log_.transition("session " + key, "none",
+                  "cached (" + opened.ciphersuite + ", " +
+                      std::to_string(opened.expiresUnix - config_.now()) + " s)");
+  return opened;
+}
+
+bool SessionManager::drop(const std::string& shopKey) {
+  std::lock_guard lock(mutex_);
+  const auto found = slots_.find(shopKey);
+  if (found == slots_.end() || !found->second->session) return false;
+  found->second->session.reset();
+  slots_.erase(found);
+  log_.transition("session " + shopKey, "cached", "dropped");
+  return true;
+}
+
+std::vector<SessionInfo> SessionManager::list() {
+  std::lock_guard lock(mutex_);
+  const int64_t now = config_.now();
+  std::vector<SessionInfo> sessions;
+  for (auto it = slots_.begin(); it != slots_.end();) {
+    const auto& session = it->second->session;
+    if (session && !usable(*session, now)) {
+      log_.transition("session " + it->first, "cached", "expired");
+      it = slots_.erase(it);
+      continue;
+    }
+    if (session) {
+      sessions.push_back({it->first, session->ciphersuite, session->expiresUnix, session->ticket});
+    }
+    ++it;
+  }
+  return sessions;
+}
+
+size_t SessionManager::handshakeCount() const {
+  std::lock_guard lock(mutex_);
+  return handshakes_;
+}
+
+}  // namespace hp::home

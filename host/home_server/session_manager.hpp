@@ -1,0 +1,93 @@
+// Delegated TLS sessions per shop (seed Fig 16): the home server keeps, for each shop
+// (host:port), the current SessionBlob until its lifetime ends. A second session.open for the
+// same shop gets the cached blob: no TLS handshake, no card signature. Expired and dropped
+// sessions are discarded. Thread-safe; concurrent opens of one shop wait for a single
+// handshake instead of each costing the card a signature. Bounded: when full, the session
+// closest to expiry goes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "delegated_handshake.hpp"
+#include "server_log.hpp"
+#include "shop_url.hpp"
+
+namespace hp::home {
+
+struct SessionManagerConfig {
+  std::string caFile;          // trust store for the shops' chains
+  std::string connectAddress;  // tests: "127.0.0.1" instead of resolving the host
+  uint32_t lifetimeCapSeconds = 300;
+  // A blob with less left than this is useless to a terminal (it must still resume), so it
+  // counts as expired.
+  uint32_t minRemainingSeconds = 5;
+  size_t maxSessions = 64;
+  uint32_t readTimeoutMs = 10'000;
+  tls::UnixClock now = tls::systemUnixNow;
+};
+
+struct OpenedSession {
+  SecretBytes encodedBlob;  // holds the master secret
+  std::string ciphersuite;
+  int64_t expiresUnix = 0;
+  bool cached = false;
+};
+
+struct SessionInfo {
+  std::string shop;
+  std::string ciphersuite;
+  int64_t expiresUnix = 0;
+  bool ticket = false;
+};
+
+class SessionManager {
+ public:
+  using Handshake = std::function<Result<tls::DelegatedSession>(
+      const tls::DelegatedHandshakeRequest&, tls::ClientKeySigner&)>;
+
+  // The signer (the home card) must outlive the manager. `handshake` defaults to
+  // tls::performDelegatedHandshake.
+  SessionManager(SessionManagerConfig config, tls::ClientKeySigner& signer, ServerLog& log,
+                 Handshake handshake = nullptr);
+
+  Result<OpenedSession> open(const ShopUrl& shop);
+  // True if a session was cached for the shop.
+  bool drop(const std::string& shopKey);
+  std::vector<SessionInfo> list();
+  // Full handshakes made so far (each one cost a card signature).
+  size_t handshakeCount() const;
+
+ private:
+  struct Cached {
+    SecretBytes encodedBlob;
+    std::string ciphersuite;
+    int64_t expiresUnix = 0;
+    bool ticket = false;
+  };
+  // One per shop; `opening` serializes handshakes to that shop.
+  struct Slot {
+    std::mutex opening;
+    std::optional<Cached> session;  // guarded by SessionManager::mutex_
+  };
+
+  bool usable(const Cached& cached, int64_t now) const;
+  std::shared_ptr<Slot> slotFor(const std::string& key);
+  void evictIfFull();
+
+  SessionManagerConfig config_;
+  tls::ClientKeySigner& signer_;
+  ServerLog& log_;
+  Handshake handshake_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<Slot>> slots_;
+  size_t handshakes_ = 0;
+};
+
+}  // namespace hp::home

@@ -1,0 +1,87 @@
+// The configuration: the documented example parses, every key is checked, and mistakes are
+// refused with a message naming the key.
+#include <doctest.h>
+
+#include <string>
+
+#include "config.hpp"
+
+namespace hp::home {
+
+namespace {
+const std::string kMinimal =
+    R"({"trust_store_ca_file":"/etc/ca.pem","server_key_file":"/etc/key.pem"})";
+}
+
+TEST_SUITE("config") {
+  TEST_CASE("the documented example parses with the values it shows") {
+    auto config = loadHomeServerConfig(HOME_SERVER_SOURCE_DIR "/home_server.example.json");
+    REQUIRE_MESSAGE(config.ok(), (config.ok() ? "" : config.error().message));
+    CHECK(config->listenAddress == "127.0.0.1");
+    CHECK(config->listenPort == 8443);
+    CHECK(config->maxConnections == 16);
+    CHECK(config->homeCardReader == "Virtual PCD 00 00");
+    CHECK(config->sessionLifetimeCapSeconds == 300);
+    CHECK(config->adminSocketPath == "/run/homeproxy/home_server.sock");
+    CHECK(config->logLevel == LogLevel::kInfo);
+  }
+
+  TEST_CASE("defaults: loopback, home card found by AID") {
+    auto config = parseHomeServerConfig(kMinimal);
+    REQUIRE(config.ok());
+    CHECK(config->listenAddress == "127.0.0.1");
+    CHECK(config->homeCardReader.empty());
+    CHECK(config->homeCardAidHex == "F0484F4D454341524401");
+  }
+
+  TEST_CASE("mistakes are refused and named") {
+    struct Case {
+      std::string json;
+      std::string mentions;
+    };
+    const auto with = [](const std::string& member) {
+      return R"({"trust_store_ca_file":"/etc/ca.pem","server_key_file":"/etc/key.pem",)" + member +
+             "}";
+    };
+    const Case cases[] = {
+        {"", "config"},
+        {"{", "malformed JSON"},
+        {"[]", "object"},
+        {R"({"server_key_file":"/k.pem"})", "trust_store_ca_file"},
+        {R"({"trust_store_ca_file":"/c.pem"})", "server_key_file"},
+        {with(R"("listen_adress":"127.0.0.1")"), "listen_adress"},  // typo: unknown key
+        {with(R"("listen_address":"localhost")"), "listen_address"},
+        {with(R"("listen_address":"300.1.1.1")"), "listen_address"},
+        {with(R"("listen_address":7)"), "listen_address"},
+        {with(R"("listen_port":70000)"), "listen_port"},
+        {with(R"("listen_port":-1)"), "listen_port"},
+        {with(R"("listen_port":"8443")"), "listen_port"},
+        {with(R"("listen_port":8443.5)"), "listen_port"},
+        {with(R"("max_connections":0)"), "max_connections"},
+        {with(R"("home_card_reader":"")"), "home_card_reader"},
+        {with(R"("home_card_aid":"F0")"), "home_card_aid"},
+        {with(R"("home_card_aid":"not hex at all")"), "home_card_aid"},
+        {with(R"("session_lifetime_max_seconds":0)"), "session_lifetime_max_seconds"},
+        {with(R"("session_lifetime_max_seconds":100000)"), "session_lifetime_max_seconds"},
+        {with(R"("admin_socket":"relative.sock")"), "admin_socket"},
+        {with(R"("admin_socket":"/)" + std::string(120, 'a') + "\""), "admin_socket"},
+        {with(R"("log_level":"verbose")"), "log_level"},
+        {with(R"("log_level":2)"), "log_level"},
+        {with(R"("trust_store_ca_file":"/x")"), "config"},  // duplicate key
+    };
+    for (const Case& testCase : cases) {
+      CAPTURE(testCase.json);
+      auto config = parseHomeServerConfig(testCase.json);
+      REQUIRE_FALSE(config.ok());
+      CHECK(config.error().message.find(testCase.mentions) != std::string::npos);
+    }
+  }
+
+  TEST_CASE("a missing file is reported with its path") {
+    auto config = loadHomeServerConfig("/nonexistent/home_server.json");
+    REQUIRE_FALSE(config.ok());
+    CHECK(config.error().message.find("/nonexistent/home_server.json") != std::string::npos);
+  }
+}
+
+}  // namespace hp::home

@@ -1,0 +1,133 @@
+// The small pieces: shop URLs, HTTP response parsing, the terminal directory, the software
+// home card's PIN rules and the server key file.
+#include <doctest.h>
+
+#include "ec_key.hpp"
+#include "home_card.hpp"
+#include "relay.hpp"
+#include "rng.hpp"
+#include "server_key.hpp"
+#include "shop_url.hpp"
+#include "terminal_directory.hpp"
+#include "test_pki.hpp"
+#include "test_signers.hpp"
+
+namespace hp::home {
+
+TEST_SUITE("parts") {
+  TEST_CASE("shop URLs: https only, host:port key, path kept") {
+    auto url = parseShopUrl("https://Shop.Example:8443/cart?id=3");
+    REQUIRE(url.ok());
+    CHECK(url->host == "shop.example");
+    CHECK(url->port == 8443);
+    CHECK(url->path == "/cart?id=3");
+    CHECK(url->shopKey() == "shop.example:8443");
+    auto bare = parseShopUrl("https://localhost");
+    REQUIRE(bare.ok());
+    CHECK(bare->port == 443);
+    CHECK(bare->path == "/");
+    for (const char* bad :
+         {"http://shop/", "https://", "https://shop:0/", "https://shop:65536/", "https://shop:/",
+          "https://user@shop/", "https://sh op/", "https://shop/a b", "https://shop/#frag",
+          "https://-shop/", "https://shop..example/", "https://shop_x/", "ftp://shop/",
+          "https://shop:80x/", "https://shop/\r\nHost: evil"}) {
+      CAPTURE(bad);
+      CHECK_FALSE(parseShopUrl(bad).ok());
+    }
+    CHECK(parseShopKey("localhost:4433").ok());
+    CHECK_FALSE(parseShopKey("localhost").ok());
+  }
+
+  TEST_CASE("HTTP responses: headers, Content-Length, chunked bodies") {
+    auto plain = parseHttpResponse(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n"
+        "Content-Length: 5\r\n\r\nhello");
+    REQUIRE(plain.ok());
+    CHECK(plain->status == 200);
+    CHECK(plain->headers["content-type"] == "text/plain");
+    CHECK(plain->headers["set-cookie"] == "a=1, b=2");
+    CHECK(plain->body == bytesOf("hello"));
+    auto chunked = parseHttpResponse(
+        "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n5;x=y\r\npedia\r\n"
+        "0\r\n\r\n");
+    REQUIRE(chunked.ok());
+    CHECK(chunked->status == 201);
+    CHECK(chunked->body == bytesOf("Wikipedia"));
+    for (const char* bad :
+         {"", "HTTP/1.1 200 OK\r\n", "HTTP/2 200 OK\r\n\r\n", "HTTP/1.1 2x0 OK\r\n\r\n",
+          "HTTP/1.1 200 OK\r\nNoColon\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort",
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"}) {
+      CAPTURE(bad);
+      CHECK_FALSE(parseHttpResponse(bad).ok());
+    }
+  }
+
+  TEST_CASE("terminal directory: register, look up, revoke, list") {
+    MemoryTerminalDirectory directory;
+    auto rng = card::makeSeededRng(11);
+    auto key = card::EcKeyPair::generate(*rng);
+    REQUIRE(key.ok());
+    const Bytes point = (*key)->publicPoint();
+    CHECK_FALSE(directory.terminalKey("laptop-1").ok());
+    REQUIRE(directory.registerTerminal("laptop-1", point).ok());
+    auto found = directory.terminalKey("laptop-1");
+    REQUIRE(found.ok());
+    CHECK(*found == point);
+    CHECK_FALSE(directory.registerTerminal("bad id", point).ok());
+    CHECK_FALSE(directory.registerTerminal(std::string(33, 'a'), point).ok());
+    CHECK_FALSE(directory.registerTerminal("short-key", Bytes(33, 0x02)).ok());
+    REQUIRE(directory.revokeTerminal("laptop-1").ok());
+    CHECK_FALSE(directory.terminalKey("laptop-1").ok());
+    CHECK_FALSE(directory.revokeTerminal("nobody").ok());
+    auto all = directory.list();
+    REQUIRE(all.ok());
+    REQUIRE(all->size() == 1);
+    CHECK((*all)[0].revoked);
+  }
+
+  TEST_CASE("software home card: PIN2 only after PIN1, counters, signing only when crypto") {
+    const auto& pki = tls::test::testPki();
+    auto card = makeSoftwareHomeCard(tls::test::loadSigner(pki.userEcKey, pki.userEcCert), "1234",
+                                     "567890");
+    const Bytes hash(32, 0xAB);
+    CHECK_FALSE(card->signer().signHash(MBEDTLS_MD_SHA256, hash).ok());
+    CHECK_FALSE(card->verifyPin2("567890").ok());  // PIN1 first
+    auto wrong = card->verifyPin1("0000");
+    REQUIRE(wrong.ok());
+    CHECK(wrong->kind == PinOutcome::Kind::kWrong);
+    CHECK(wrong->triesLeft == 2);
+    auto right = card->verifyPin1("1234");
+    REQUIRE(right.ok());
+    CHECK(right->kind == PinOutcome::Kind::kAccepted);
+    CHECK(right->triesLeft == 3);
+    CHECK(card->status()->security == "standby");
+    CHECK_FALSE(card->signer().signHash(MBEDTLS_MD_SHA256, hash).ok());
+    REQUIRE(card->verifyPin2("567890")->kind == PinOutcome::Kind::kAccepted);
+    CHECK(card->status()->security == "crypto");
+    CHECK(card->signer().signHash(MBEDTLS_MD_SHA256, hash).ok());
+    REQUIRE(card->finish().ok());
+    CHECK(card->status()->security == "standby");
+    for (int i = 0; i < 2; ++i) CHECK(card->verifyPin2("000000")->kind == PinOutcome::Kind::kWrong);
+    CHECK(card->verifyPin2("000000")->kind == PinOutcome::Kind::kBlocked);
+    // Blocked stays blocked, even with the right PIN.
+    CHECK(card->verifyPin2("567890")->kind == PinOutcome::Kind::kBlocked);
+  }
+
+  TEST_CASE("server key file: P-256 PEM loads and signs; other files are refused") {
+    const auto& pki = tls::test::testPki();
+    auto signer = FileServerSigner::load(pki.shopKey);  // an EC P-256 key
+    REQUIRE_MESSAGE(signer.ok(), (signer.ok() ? "" : signer.error().message));
+    channel::Hash hash{};
+    hash.fill(0x5A);
+    auto signature = (*signer)->sign(hash);
+    REQUIRE(signature.ok());
+    CHECK(card::verifyEcdsaP256((*signer)->publicKey(), hash, *signature));
+    auto rsa = FileServerSigner::load(pki.userRsaKey);
+    REQUIRE_FALSE(rsa.ok());
+    CHECK(rsa.error().message.find("P-256") != std::string::npos);
+    CHECK_FALSE(FileServerSigner::load(pki.shopCert).ok());  // a certificate, not a key
+    CHECK_FALSE(FileServerSigner::load("/nonexistent.pem").ok());
+  }
+}
+
+}  // namespace hp::home

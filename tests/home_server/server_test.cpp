@@ -1,0 +1,321 @@
+// The home server end to end: terminals over the real control channel on loopback, the RPC
+// methods of the contract, the session cache against `openssl s_server`, the admin socket,
+// refused terminals, malformed requests, and logs without secrets.
+#include <arpa/inet.h>
+#include <doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "admin_socket.hpp"
+#include "base64.hpp"
+#include "channel_messages.hpp"
+#include "https_get.hpp"
+#include "protocol.hpp"
+#include "resumed_connection.hpp"
+#include "shop_server.hpp"
+#include "test_pki.hpp"
+#include "test_terminal.hpp"
+
+namespace hp::home::test {
+
+namespace {
+
+using tls::test::ResumptionKind;
+using tls::test::ShopServer;
+
+Json::Value params(std::initializer_list<std::pair<const char*, Json::Value>> members) {
+  Json::Value object(Json::objectValue);
+  for (const auto& [name, value] : members) object[name] = value;
+  return object;
+}
+
+rpc::Response admin(ServerFixture& fx, const std::string& method,
+                    const Json::Value& adminParams = Json::Value(Json::objectValue)) {
+  rpc::Request request;
+  request.id = 1;
+  request.method = method;
+  request.params = adminParams;
+  auto response = adminCall(fx.adminSocket, request, 10'000);
+  REQUIRE_MESSAGE(response.ok(), (response.ok() ? "" : response.error().message));
+  return response.value();
+}
+
+std::string errorCode(const rpc::Response& response) {
+  return response.error ? response.error->code : "";
+}
+
+std::string shopUrl(const ShopServer& shop) {
+  return "https://localhost:" + std::to_string(shop.port()) + "/";
+}
+
+}  // namespace
+
+TEST_SUITE("server") {
+  TEST_CASE("card and session methods through a real channel connection") {
+    ServerFixture fx(/*withAdminSocket=*/true);
+    ShopServer shop(ResumptionKind::kTicket);
+    TestTerminal terminal("laptop-1", 901);
+    REQUIRE(fx.terminals.registerTerminal(terminal.id(), terminal.publicKey()).ok());
+    auto connection = terminal.connect(fx.port(), fx.serverPublicKey());
+    REQUIRE_MESSAGE(connection.ok(), (connection.ok() ? "" : connection.error().message));
+    auto& channel = **connection;
+
+    // Before PIN1: inhibited, PIN2 refused by the card.
+    rpc::Response status = call(channel, "card.status");
+    REQUIRE(status.ok());
+    CHECK((*status.result)["state"].asString() == "inhibited");
+    CHECK((*status.result)["pin2_tries_left"].asInt() == 3);
+    CHECK(errorCode(call(channel, "card.pin2", params({{"pin", "567890"}}))) == "card_error");
+
+    // PIN1 at the admin socket (mode 0600).
+    struct stat info {};
+    REQUIRE(::stat(fx.adminSocket.c_str(), &info) == 0);
+    CHECK((info.st_mode & 0777) == 0600);
+    CHECK(errorCode(admin(fx, "pin1", params({{"pin", "9999"}}))) == "pin_wrong");
+    rpc::Response pin1 = admin(fx, "pin1", params({{"pin", ServerFixture::kPin1}}));
+    REQUIRE(pin1.ok());
+    CHECK((*pin1.result)["state"].asString() == "standby");
+
+    // No PIN2 yet: the card will not sign, so no session.
+    rpc::Response refused = call(channel, "session.open", params({{"url", shopUrl(shop)}}));
+    CHECK(errorCode(refused) == "upstream_error");
+
+    rpc::Response wrong = call(channel, "card.pin2", params({{"pin", "000000"}}));
+    REQUIRE(errorCode(wrong) == "pin_wrong");
+    CHECK(wrong.error->data["tries_left"].asInt() == 2);
+    CHECK(errorCode(call(channel, "card.pin2", params({{"pin", "12ab"}}))) == "invalid_params");
+    rpc::Response pin2 = call(channel, "card.pin2", params({{"pin", ServerFixture::kPin2}}));
+    REQUIRE(pin2.ok());
+    CHECK((*pin2.result)["state"].asString() == "crypto");
+    const int signaturesBefore = fx.userSigner->calls;
+
+    // Delegate mode: a blob the terminal can resume with the shop.
+    rpc::Response opened =
+        call(channel, "session.open", params({{"url", shopUrl(shop)}, {"mode", "delegate"}}));
+    INFO("shop output: " << shop.output());
+    REQUIRE_MESSAGE(opened.ok(), (opened.error ? opened.error->message : ""));
+    CHECK_FALSE((*opened.result)["cached"].asBool());
+    CHECK(fx.userSigner->calls == signaturesBefore + 1);
+    auto blobBytes = rpc::base64Decode((*opened.result)["blob"].asString());
+    REQUIRE(blobBytes.has_value());
+    auto blob = tls::decodeSessionBlob(*blobBytes);
+    REQUIRE(blob.ok());
+    tls::ResumeOptions resume;
+    resume.connectAddress = "127.0.0.1";
+    resume.readTimeoutMs = 5000;
+    auto resumed = tls::ResumedConnection::open(blob.value(), resume);
+    REQUIRE_MESSAGE(resumed.ok(), (resumed.ok() ? "" : resumed.error().message));
+    CHECK((*resumed)->evidence().resumed);
+    auto page = tls::httpsGet(**resumed, "localhost");
+    REQUIRE(page.ok());
+    CHECK(page->status == 200);
+    // s_server serves one connection at a time: let it go before the next handshake.
+    (void)(*resumed)->close();
+    resumed->reset();
+
+    // Second open: cached, no handshake, no card signature.
+    rpc::Response again = call(channel, "session.open", params({{"url", shopUrl(shop)}}));
+    REQUIRE(again.ok());
+    CHECK((*again.result)["cached"].asBool());
+    CHECK((*again.result)["blob"] == (*opened.result)["blob"]);
+    CHECK(fx.userSigner->calls == signaturesBefore + 1);
+
+    rpc::Response listed = call(channel, "session.list");
+    REQUIRE(listed.ok());
+    REQUIRE((*listed.result)["sessions"].size() == 1);
+    const std::string shopKey = "localhost:" + std::to_string(shop.port());
+    CHECK((*listed.result)["sessions"][0]["shop"].asString() == shopKey);
+
+    // Expiry (the clock moves past the 60 s cap): a fresh handshake, one more signature.
+    fx.clockOffsetSeconds = 61;
+    rpc::Response fresh = call(channel, "session.open", params({{"url", shopUrl(shop)}}));
+    REQUIRE_MESSAGE(fresh.ok(), (fresh.error ? fresh.error->message : ""));
+    CHECK_FALSE((*fresh.result)["cached"].asBool());
+    CHECK(fx.userSigner->calls == signaturesBefore + 2);
+
+    // The terminal says the shop refused to resume: drop it.
+    rpc::Response dropped = call(channel, "session.drop", params({{"shop", shopKey}}));
+    REQUIRE(dropped.ok());
+    CHECK((*dropped.result)["dropped"].asBool());
+    CHECK((*call(channel, "session.list").result)["sessions"].empty());
+    CHECK(errorCode(call(channel, "session.drop", params({{"shop", "no port"}}))) ==
+          "invalid_params");
+
+    // Relay mode: the server fetches the page itself.
+    rpc::Response relayed = call(channel, "relay.request", params({{"url", shopUrl(shop)}}));
+    REQUIRE_MESSAGE(relayed.ok(), (relayed.error ? relayed.error->message : ""));
+    CHECK((*relayed.result)["status"].asInt() == 200);
+    CHECK((*relayed.result)["headers"].isMember("content-type"));
+    auto body = rpc::base64Decode((*relayed.result)["body"].asString());
+    REQUIRE(body.has_value());
+    CHECK(std::string(body->begin(), body->end()).find("s_server") != std::string::npos);
+
+    rpc::Response finished = call(channel, "card.finish");
+    REQUIRE(finished.ok());
+    CHECK((*finished.result)["state"].asString() == "standby");
+
+    rpc::Response serverStatus = admin(fx, "status");
+    REQUIRE(serverStatus.ok());
+    CHECK((*serverStatus.result)["card"].asString() == "standby");
+    CHECK((*serverStatus.result)["connections"].asInt() == 1);
+
+    REQUIRE(channel.close().ok());
+    connection->reset();
+
+    // Logs: state changes as "old -> new", no PIN, no blob.
+    CHECK(fx.logContains("home card: standby -> crypto"));
+    CHECK(fx.logContains("home card: crypto -> standby"));
+    CHECK(fx.logContains("-> cached"));
+    for (const std::string& line : fx.logLines()) {
+      CAPTURE(line);
+      CHECK(line.find(ServerFixture::kPin1) == std::string::npos);
+      CHECK(line.find(ServerFixture::kPin2) == std::string::npos);
+      CHECK(line.find("000000") == std::string::npos);
+      CHECK(line.find((*opened.result)["blob"].asString().substr(0, 24)) == std::string::npos);
+    }
+  }
+
+  TEST_CASE("malformed RPC requests are answered with errors; the connection lives on") {
+    ServerFixture fx;
+    TestTerminal terminal("laptop-2", 902);
+    REQUIRE(fx.terminals.registerTerminal(terminal.id(), terminal.publicKey()).ok());
+    auto connection = terminal.connect(fx.port(), fx.serverPublicKey());
+    REQUIRE(connection.ok());
+    auto& channel = **connection;
+    struct Case {
+      std::string text;
+      const char* code;
+    };
+    const Case cases[] = {
+        {"not json", "parse_error"},
+        {"", "parse_error"},
+        {R"({"v":2,"id":1,"method":"card.status"})", "unsupported_version"},
+        {R"({"v":1,"id":1,"method":"card.explode"})", "method_not_found"},
+        {R"({"v":1,"id":1,"method":"card.status","params":{"x":1}})", "invalid_params"},
+        {R"({"v":1,"id":1,"method":"card.pin2","params":{}})", "invalid_params"},
+        {R"({"v":1,"id":1,"method":"card.pin2","params":{"pin":1234}})", "invalid_params"},
+        {R"({"v":1,"id":1,"method":"session.open","params":{"url":"http://x/"}})",
+         "invalid_params"},
+        {R"({"v":1,"id":1,"method":"session.open","params":{"url":"https://x/","mode":"relay"}})",
+         "invalid_params"},
+        {R"({"v":1,"id":1,"method":"relay.request","params":{"url":"https://x/","method":"PUT"}})",
+         "invalid_params"},
+        {R"({"v":1,"id":1,"method":"relay.request","params":{"url":"https://x/","body":"!!"}})",
+         "invalid_params"},
+        {R"({"v":1,"id":1,"method":"card.status","params":[]})", "invalid_request"},
+    };
+    for (const Case& testCase : cases) {
+      CAPTURE(testCase.text);
+      const rpc::Response response = callRaw(channel, testCase.text);
+      CHECK(errorCode(response) == testCase.code);
+    }
+    CHECK(call(channel, "card.status").ok());
+
+    // A message over the 1 MiB bound (17 full records, all marked "more"): the server drops
+    // this connection only.
+    Bytes fragment(channel::kMaxRecordPlaintext, 'x');
+    fragment[0] = rpc::kMoreFragments;
+    for (int i = 0; i < 17; ++i) {
+      if (!channel.send(fragment).ok()) break;
+    }
+    auto dropped = channel.receive();
+    CHECK_FALSE((dropped.ok() && dropped->has_value()));
+
+    // A record with an unknown fragment flag: the same.
+    auto second = terminal.connect(fx.port(), fx.serverPublicKey());
+    REQUIRE(second.ok());
+    CHECK(call(**second, "card.status").ok());
+    REQUIRE((*second)->send(Bytes{0x07, '{', '}'}).ok());
+    auto end = (*second)->receive();
+    CHECK_FALSE((end.ok() && end->has_value()));
+    auto third = terminal.connect(fx.port(), fx.serverPublicKey());
+    REQUIRE(third.ok());
+    CHECK(call(**third, "card.status").ok());
+    CHECK(fx.logContains("exceeds"));
+    CHECK(fx.logContains("unknown fragment flag"));
+  }
+
+  TEST_CASE("unknown and revoked terminals are refused; garbage does not stop the server") {
+    ServerFixture fx(/*withAdminSocket=*/true);
+    TestTerminal stranger("stranger", 903);
+    CHECK_FALSE(stranger.connect(fx.port(), fx.serverPublicKey()).ok());
+
+    // Garbage instead of a handshake.
+    {
+      const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in address{};
+      address.sin_family = AF_INET;
+      address.sin_port = htons(fx.port());
+      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+      const char garbage[] = "GET / HTTP/1.1\r\n\r\n";
+      REQUIRE(::write(fd, garbage, sizeof garbage - 1) > 0);
+      char byte = 0;
+      (void)::read(fd, &byte, 1);  // the server answers (alert) or closes
+      ::close(fd);
+    }
+
+    TestTerminal terminal("laptop-3", 904);
+    rpc::Response registered =
+        admin(fx, "terminal.register",
+              params({{"id", terminal.id()}, {"key", toHex(terminal.publicKey())}}));
+    REQUIRE_MESSAGE(registered.ok(), (registered.error ? registered.error->message : ""));
+    CHECK(errorCode(admin(fx, "terminal.register", params({{"id", "x"}, {"key", "zz"}}))) ==
+          "invalid_params");
+    auto connection = terminal.connect(fx.port(), fx.serverPublicKey());
+    REQUIRE_MESSAGE(connection.ok(), (connection.ok() ? "" : connection.error().message));
+    CHECK(call(**connection, "card.status").ok());
+    REQUIRE((*connection)->close().ok());
+    REQUIRE(terminal.lastTicket.has_value());
+    const channel::ClientTicket ticket = *terminal.lastTicket;
+
+    // Resumption with the ticket works while registered.
+    auto resumedConnection = terminal.connect(fx.port(), fx.serverPublicKey(), &ticket);
+    REQUIRE(resumedConnection.ok());
+    REQUIRE((*resumedConnection)->close().ok());
+
+    rpc::Response listed = admin(fx, "terminal.list");
+    REQUIRE(listed.ok());
+    REQUIRE((*listed.result)["terminals"].size() == 1);
+    CHECK_FALSE((*listed.result)["terminals"][0]["revoked"].asBool());
+
+    REQUIRE(admin(fx, "terminal.revoke", params({{"id", terminal.id()}})).ok());
+    CHECK(errorCode(admin(fx, "terminal.revoke", params({{"id", "nobody"}}))) == "not_found");
+    // Neither a full handshake nor the old ticket gets in.
+    CHECK_FALSE(terminal.connect(fx.port(), fx.serverPublicKey()).ok());
+    CHECK_FALSE(terminal.connect(fx.port(), fx.serverPublicKey(), &ticket).ok());
+    CHECK((*admin(fx, "terminal.list").result)["terminals"][0]["revoked"].asBool());
+    CHECK(fx.logContains("terminal laptop-3: registered -> revoked"));
+    CHECK(fx.logContains("refused"));
+  }
+
+  TEST_CASE("connections beyond the bound are refused, the others keep working") {
+    ServerFixture fx;  // maxConnections = 4
+    TestTerminal terminal("laptop-4", 905);
+    REQUIRE(fx.terminals.registerTerminal(terminal.id(), terminal.publicKey()).ok());
+    std::vector<std::unique_ptr<channel::ChannelConnection>> open;
+    for (int i = 0; i < 4; ++i) {
+      auto connection = terminal.connect(fx.port(), fx.serverPublicKey());
+      REQUIRE(connection.ok());
+      CHECK(call(**connection, "card.status").ok());
+      open.push_back(std::move(connection.value()));
+    }
+    CHECK_FALSE(terminal.connect(fx.port(), fx.serverPublicKey()).ok());
+    CHECK(fx.logContains("connections already open"));
+    for (auto& connection : open) CHECK(call(*connection, "card.status").ok());
+  }
+
+  TEST_CASE("a second server refuses an admin socket that is in use") {
+    ServerFixture fx(/*withAdminSocket=*/true);
+    rpc::Dispatcher nothing;
+    ServerLog quiet(LogLevel::kError, [](std::string_view) {});
+    AdminSocketServer second(fx.adminSocket, nothing, quiet);
+    auto started = second.start();
+    REQUIRE_FALSE(started.ok());
+    CHECK(started.error().message.find("another server") != std::string::npos);
+  }
+}
+
+}  // namespace hp::home::test

@@ -1,0 +1,166 @@
+// SessionManager against `openssl s_server` (tests/tls_proxy's ShopServer and test PKI): the
+// second open of a shop is served from the cache with no handshake and no signature; expiry,
+// drop and eviction bring a fresh handshake; concurrent opens share one handshake.
+#include <doctest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "session_manager.hpp"
+#include "shop_server.hpp"
+#include "test_pki.hpp"
+#include "test_signers.hpp"
+
+namespace hp::home {
+
+namespace {
+
+using tls::test::CountingSigner;
+using tls::test::ResumptionKind;
+using tls::test::ShopServer;
+
+struct SessionFixture {
+  SessionFixture()
+      : signer(
+            tls::test::loadSigner(tls::test::testPki().userEcKey, tls::test::testPki().userEcCert)),
+        log(LogLevel::kDebug, [this](std::string_view line) {
+          std::lock_guard lock(logMutex);
+          lines.emplace_back(line);
+        }) {}
+
+  SessionManagerConfig config() {
+    SessionManagerConfig config;
+    config.caFile = tls::test::testPki().caCert;
+    config.connectAddress = "127.0.0.1";
+    config.lifetimeCapSeconds = 60;
+    config.readTimeoutMs = 5000;
+    config.now = [this] { return tls::systemUnixNow() + offsetSeconds.load(); };
+    return config;
+  }
+
+  static ShopUrl urlOf(const ShopServer& shop) {
+    auto url = parseShopUrl("https://localhost:" + std::to_string(shop.port()) + "/");
+    REQUIRE(url.ok());
+    return url.value();
+  }
+
+  CountingSigner signer;
+  std::mutex logMutex;
+  std::vector<std::string> lines;
+  ServerLog log;
+  std::atomic<int64_t> offsetSeconds{0};
+};
+
+}  // namespace
+
+TEST_SUITE("sessions") {
+  TEST_CASE("a second open is cached: no handshake, no signature; expiry means a fresh one") {
+    SessionFixture fx;
+    ShopServer shop(ResumptionKind::kTicket);
+    SessionManager sessions(fx.config(), fx.signer, fx.log);
+    const ShopUrl url = SessionFixture::urlOf(shop);
+
+    auto first = sessions.open(url);
+    INFO("shop output: " << shop.output());
+    REQUIRE_MESSAGE(first.ok(), (first.ok() ? "" : first.error().message));
+    CHECK_FALSE(first->cached);
+    CHECK(fx.signer.calls == 1);
+    auto blob = tls::decodeSessionBlob(first->encodedBlob.view());
+    REQUIRE(blob.ok());
+    CHECK(blob->host == "localhost");
+    CHECK(blob->expiresUnix - blob->createdUnix <= 60);  // the configured cap
+
+    auto second = sessions.open(url);
+    REQUIRE(second.ok());
+    CHECK(second->cached);
+    CHECK(fx.signer.calls == 1);  // no card signature
+    CHECK(sessions.handshakeCount() == 1);
+    CHECK(second->encodedBlob == first->encodedBlob);
+
+    const auto listed = sessions.list();
+    REQUIRE(listed.size() == 1);
+    CHECK(listed[0].shop == url.shopKey());
+    CHECK(listed[0].ticket);
+
+    // 56 s later, less than the 5 s a terminal needs to resume are left: expired.
+    fx.offsetSeconds = 56;
+    CHECK(sessions.list().empty());
+    auto third = sessions.open(url);
+    REQUIRE(third.ok());
+    CHECK_FALSE(third->cached);
+    CHECK(fx.signer.calls == 2);
+    CHECK(sessions.handshakeCount() == 2);
+
+    bool sawExpiry = false;
+    for (const auto& line : fx.lines)
+      sawExpiry |= line.find("cached -> expired") != std::string::npos;
+    CHECK(sawExpiry);
+  }
+
+  TEST_CASE("drop discards the session; the next open does a full handshake") {
+    SessionFixture fx;
+    ShopServer shop(ResumptionKind::kSessionId);
+    SessionManager sessions(fx.config(), fx.signer, fx.log);
+    const ShopUrl url = SessionFixture::urlOf(shop);
+    REQUIRE(sessions.open(url).ok());
+    CHECK(sessions.drop(url.shopKey()));
+    CHECK_FALSE(sessions.drop(url.shopKey()));  // nothing left to drop
+    CHECK(sessions.list().empty());
+    auto again = sessions.open(url);
+    REQUIRE(again.ok());
+    CHECK_FALSE(again->cached);
+    CHECK(fx.signer.calls == 2);
+  }
+
+  TEST_CASE("concurrent opens of one shop share a single handshake") {
+    SessionFixture fx;
+    ShopServer shop(ResumptionKind::kTicket);
+    SessionManager sessions(fx.config(), fx.signer, fx.log);
+    const ShopUrl url = SessionFixture::urlOf(shop);
+    std::atomic<int> succeeded{0}, cached{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i) {
+      threads.emplace_back([&] {
+        auto opened = sessions.open(url);
+        if (opened.ok()) {
+          ++succeeded;
+          if (opened->cached) ++cached;
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    CHECK(succeeded == 4);
+    CHECK(cached == 3);
+    CHECK(fx.signer.calls == 1);
+  }
+
+  TEST_CASE("bounded: a full cache evicts the session closest to expiry") {
+    SessionFixture fx;
+    ShopServer shopA(ResumptionKind::kTicket);
+    ShopServer shopB(ResumptionKind::kTicket);
+    SessionManagerConfig config = fx.config();
+    config.maxSessions = 1;
+    SessionManager sessions(config, fx.signer, fx.log);
+    REQUIRE(sessions.open(SessionFixture::urlOf(shopA)).ok());
+    fx.offsetSeconds = 1;  // B's session ends later than A's
+    REQUIRE(sessions.open(SessionFixture::urlOf(shopB)).ok());
+    const auto listed = sessions.list();
+    REQUIRE(listed.size() == 1);
+    CHECK(listed[0].shop == SessionFixture::urlOf(shopB).shopKey());
+  }
+
+  TEST_CASE("a failed handshake caches nothing and says why") {
+    SessionFixture fx;
+    ShopServer shop(ResumptionKind::kTicket);
+    tls::test::RefusingSigner refusing(
+        tls::test::loadSigner(tls::test::testPki().userEcKey, tls::test::testPki().userEcCert));
+    SessionManager sessions(fx.config(), refusing, fx.log);
+    auto opened = sessions.open(SessionFixture::urlOf(shop));
+    REQUIRE_FALSE(opened.ok());
+    CHECK_FALSE(opened.error().message.empty());
+    CHECK(sessions.list().empty());
+  }
+}
+
+}  // namespace hp::home

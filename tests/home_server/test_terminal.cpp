@@ -1,0 +1,133 @@
+#include "test_terminal.hpp"
+
+#include <arpa/inet.h>
+#include <doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "channel_messages.hpp"
+#include "client_handshake.hpp"
+#include "ec_key.hpp"
+#include "test_pki.hpp"
+
+namespace hp::home::test {
+
+TestTerminal::TestTerminal(std::string id, uint64_t seed)
+    : id_(std::move(id)), rng_(card::makeSeededRng(seed)) {
+  auto key = card::EcKeyPair::generate(*rng_);
+  REQUIRE(key.ok());
+  agent_ = std::make_unique<channel::SoftwareTerminalKeyAgent>(id_, std::move(key.value()), *rng_,
+                                                               10 * 60 * 1000);
+}
+
+Result<std::unique_ptr<channel::ChannelConnection>> TestTerminal::connect(
+    uint16_t port, const Bytes& serverPublicKey, const channel::ClientTicket* ticket) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return makeError("connect failed");
+  }
+  channel::ClientConfig config;
+  config.serverPublicKey = serverPublicKey;
+  config.clock = &clock_;
+  config.rng = rng_.get();
+  channel::ClientHandshake handshake(config, *agent_);
+  auto connection = channel::ChannelConnection::connectAsTerminal(
+      fd, handshake, ticket, [this] { return agent_->prepareShare(clock_.nowMs()); });
+  if (!connection) {
+    ::close(fd);
+    return connection.error();
+  }
+  lastTicket = handshake.ticket();
+  return connection;
+}
+
+rpc::Response callRaw(channel::ChannelConnection& connection, const std::string& text) {
+  REQUIRE(rpc::sendMessage(connection, text).ok());
+  auto answer = rpc::receiveMessage(connection);
+  REQUIRE_MESSAGE(answer.ok(), (answer.ok() ? "" : answer.error().message));
+  REQUIRE(answer->has_value());
+  auto response = rpc::parseResponse(**answer);
+  REQUIRE_MESSAGE(response.ok(), **answer);
+  return response.value();
+}
+
+rpc::Response call(channel::ChannelConnection& connection, const std::string& method,
+                   const Json::Value& params) {
+  static std::atomic<uint64_t> nextId{1};
+  rpc::Request request;
+  request.id = nextId++;
+  request.method = method;
+  request.params = params;
+  rpc::Response response = callRaw(connection, rpc::encodeRequest(request));
+  CHECK(response.id == std::optional<uint64_t>(request.id));
+  return response;
+}
+
+ServerFixture::ServerFixture(bool withAdminSocket) : serverRng(card::makeSeededRng(77)) {
+  const auto& pki = tls::test::testPki();
+  char dirTemplate[] = "/tmp/hp_home_server_test_XXXXXX";
+  REQUIRE(::mkdtemp(dirTemplate) != nullptr);
+  tempDir = dirTemplate;
+  adminSocket = withAdminSocket ? tempDir + "/admin.sock" : "";
+
+  auto counting = std::make_unique<tls::test::CountingSigner>(
+      tls::test::loadSigner(pki.userEcKey, pki.userEcCert));
+  userSigner = counting.get();
+  card = makeSoftwareHomeCard(std::move(counting), kPin1, kPin2);
+  auto key = card::EcKeyPair::generate(*serverRng);
+  REQUIRE(key.ok());
+  serverSigner =
+      std::make_unique<channel::SoftwareServerSigner>(std::move(key.value()), *serverRng);
+
+  HomeServerConfig config;
+  config.listenPort = 0;
+  config.maxConnections = 4;
+  config.trustStoreCaFile = pki.caCert;
+  config.serverKeyFile = "(injected)";
+  config.sessionLifetimeCapSeconds = 60;
+  config.adminSocketPath = adminSocket;
+  config.logLevel = LogLevel::kDebug;
+  HomeServerParts parts;
+  parts.card = card.get();
+  parts.terminals = &terminals;
+  parts.serverSigner = serverSigner.get();
+  parts.wallClock = &wallClock;
+  parts.shopConnectAddress = "127.0.0.1";
+  parts.unixNow = [this] { return tls::systemUnixNow() + clockOffsetSeconds.load(); };
+  parts.logSink = [this](std::string_view line) {
+    std::lock_guard lock(logMutex_);
+    lines_.emplace_back(line);
+  };
+  server = std::make_unique<HomeServer>(config, parts);
+  auto started = server->start();
+  REQUIRE_MESSAGE(started.ok(), (started.ok() ? "" : started.error().message));
+  REQUIRE(server->port() != 0);
+}
+
+ServerFixture::~ServerFixture() {
+  server->stop();
+  ::rmdir(tempDir.c_str());  // the admin socket is gone by now
+}
+
+std::vector<std::string> ServerFixture::logLines() {
+  std::lock_guard lock(logMutex_);
+  return lines_;
+}
+
+bool ServerFixture::logContains(const std::string& text) {
+  for (const auto& line : logLines()) {
+    if (line.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace hp::home::test

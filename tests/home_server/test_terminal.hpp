@@ -1,0 +1,74 @@
+// A terminal for the tests: a software access card (SoftwareTerminalKeyAgent), the channel's
+// client handshake over loopback TCP, and RPC calls over the connection. Plus a home server
+// wired with software pieces (home card over the test PKI's user key, in-memory terminal
+// directory, generated channel key), on a kernel-chosen port, with its log captured.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "channel_connection.hpp"
+#include "home_server.hpp"
+#include "message.hpp"
+#include "software_identity.hpp"
+#include "test_signers.hpp"
+
+namespace hp::home::test {
+
+class TestTerminal {
+ public:
+  TestTerminal(std::string id, uint64_t seed);
+  // A full handshake (or a resumption with `ticket`) with the server at 127.0.0.1:port.
+  Result<std::unique_ptr<channel::ChannelConnection>> connect(
+      uint16_t port, const Bytes& serverPublicKey, const channel::ClientTicket* ticket = nullptr);
+  Bytes publicKey() const { return agent_->publicKey(); }
+  const std::string& id() const { return id_; }
+  std::optional<channel::ClientTicket> lastTicket;
+
+ private:
+  std::string id_;
+  std::unique_ptr<card::Rng> rng_;
+  channel::SystemWallClock clock_;
+  std::unique_ptr<channel::SoftwareTerminalKeyAgent> agent_;
+};
+
+// One RPC over the connection (REQUIREs a well-formed response).
+rpc::Response call(channel::ChannelConnection& connection, const std::string& method,
+                   const Json::Value& params = Json::Value(Json::objectValue));
+// Sends raw text as one RPC message and parses what comes back.
+rpc::Response callRaw(channel::ChannelConnection& connection, const std::string& text);
+
+class ServerFixture {
+ public:
+  static constexpr const char* kPin1 = "1234";
+  static constexpr const char* kPin2 = "567890";
+
+  explicit ServerFixture(bool withAdminSocket = false);
+  ~ServerFixture();
+
+  Bytes serverPublicKey() const { return serverSigner->publicKey(); }
+  uint16_t port() const { return server->port(); }
+  std::vector<std::string> logLines();
+  bool logContains(const std::string& text);
+
+  std::string tempDir;
+  std::string adminSocket;
+  std::atomic<int64_t> clockOffsetSeconds{0};
+  tls::test::CountingSigner* userSigner = nullptr;  // owned by the card
+  std::unique_ptr<HomeCard> card;
+  MemoryTerminalDirectory terminals;
+  std::unique_ptr<card::Rng> serverRng;
+  std::unique_ptr<channel::SoftwareServerSigner> serverSigner;
+  channel::SystemWallClock wallClock;
+  std::unique_ptr<HomeServer> server;
+
+ private:
+  std::mutex logMutex_;
+  std::vector<std::string> lines_;
+};
+
+}  // namespace hp::home::test
