@@ -1,0 +1,202 @@
+#include "access_card_client.hpp"
+
+#include "tlv.hpp"
+
+namespace hp::adapters {
+
+namespace {
+constexpr uint8_t kClaIso = 0x00;
+constexpr uint8_t kClaProprietary = 0x80;
+constexpr uint8_t kInsVerify = 0x20;
+constexpr uint8_t kInsVerifyBiometric = 0x21;
+constexpr uint8_t kInsPerformSecurityOperation = 0x2A;
+constexpr uint8_t kInsGenerateKeyPair = 0x47;
+constexpr uint8_t kInsPrepareShare = 0x50;
+constexpr uint8_t kInsKeyAgreement = 0x52;
+constexpr uint8_t kInsGetData = 0xCA;
+constexpr uint8_t kInsPutData = 0xDA;
+constexpr uint8_t kTagStatus = 0x01;  // DF 01
+constexpr uint8_t kTagTerminalId = 0x30;
+constexpr uint8_t kTagHomeServerKey = 0x31;
+constexpr uint8_t kTagHomeServerAddress = 0x32;
+constexpr uint8_t kTagTerminalProfile = 0x33;
+constexpr uint8_t kTagChannelTicket = 0x34;
+constexpr uint16_t kReferenceDataNotFound = 0x6A88;
+
+std::string textOf(const Bytes& b) {
+  return std::string(b.begin(), b.end());
+}
+
+uint16_t u16Of(const Bytes& b) {
+  return static_cast<uint16_t>((b[0] << 8) | b[1]);
+}
+
+void appendU64(Bytes& out, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
+}
+}  // namespace
+
+CardResult<void> AccessCardClient::select() {
+  auto response = commands_.run("SELECT", kClaIso, 0xA4, 0x04, 0x00, kAccessCardAid, 256);
+  if (!response) return response.error();
+  return {};
+}
+
+CardResult<PinVerification> AccessCardClient::verifyPin(std::string_view pin) {
+  const char* what = "VERIFY PIN";
+  if (!isPinFormat(pin)) return commands_.failure(what, "a PIN is 4-8 digits (no try used)");
+  SecretBytes data(ByteView(reinterpret_cast<const uint8_t*>(pin.data()), pin.size()));
+  return pinOutcome(commands_, what,
+                    commands_.send(what, kClaIso, kInsVerify, 0x00, 0x81, data.view()));
+}
+
+CardResult<PinVerification> AccessCardClient::verifyBiometric(ByteView sample) {
+  const char* what = "VERIFY BIOMETRIC";
+  if (sample.size() != kBiometricSampleSize) {
+    return commands_.failure(what, "a biometric sample is a 32-byte code");
+  }
+  // 7F2E { 81 20 <sample> } (apdu_specs/accesscard.json).
+  Bytes data = card::makeTlv(0x7F2E, card::makeTlv(0x81, sample));
+  auto response = commands_.send(what, kClaIso, kInsVerifyBiometric, 0x00, 0x91, data);
+  secureWipe(data);
+  return pinOutcome(commands_, what, std::move(response));
+}
+
+CardResult<void> AccessCardClient::lock() {
+  auto done = commands_.run("LOCK", kClaIso, kInsVerify, 0xFF, 0x81);
+  if (!done) return done.error();
+  return {};
+}
+
+CardResult<Bytes> AccessCardClient::getData(const char* what, uint8_t tag) {
+  return commands_.run(what, kClaIso, kInsGetData, 0xDF, tag, {}, 256);
+}
+
+CardResult<AccessCardStatus> AccessCardClient::status() {
+  const char* what = "GET DATA status";
+  auto data = getData(what, kTagStatus);
+  if (!data) return data.error();
+  auto tlvs = card::parseTlvs(*data);
+  auto byteAt = [&](uint16_t tag) -> std::optional<uint8_t> {
+    if (!tlvs) return std::nullopt;
+    const Bytes* v = card::findTlv(*tlvs, tag);
+    if (v == nullptr || v->size() != 1) return std::nullopt;
+    return (*v)[0];
+  };
+  const auto lifecycle = byteAt(0x80), security = byteAt(0x81), pin = byteAt(0x82),
+             bio = byteAt(0x83), puk = byteAt(0x84), flags = byteAt(0x85);
+  if (!lifecycle || !security || !pin || !bio || !puk || !flags || *security > 0x02) {
+    return commands_.failure(what, "malformed status object");
+  }
+  return AccessCardStatus{*lifecycle, static_cast<AccessSecurityState>(*security), *pin, *bio, *puk,
+                          *flags};
+}
+
+CardResult<TerminalProfile> AccessCardClient::profile() {
+  const char* what = "GET DATA terminal profile";
+  auto data = getData(what, kTagTerminalProfile);
+  if (!data) return data.error();
+  auto tlvs = card::parseTlvs(*data);
+  const Bytes* kind = tlvs ? card::findTlv(*tlvs, 0x80) : nullptr;
+  const Bytes* columns = tlvs ? card::findTlv(*tlvs, 0x81) : nullptr;
+  const Bytes* rows = tlvs ? card::findTlv(*tlvs, 0x82) : nullptr;
+  const Bytes* layout = tlvs ? card::findTlv(*tlvs, 0x83) : nullptr;
+  if (kind == nullptr || columns == nullptr || rows == nullptr || layout == nullptr ||
+      kind->size() != 1 || columns->size() != 2 || rows->size() != 2 || layout->size() != 1 ||
+      (*kind)[0] < 1 || (*kind)[0] > 3 || (*layout)[0] < 1 || (*layout)[0] > 2) {
+    return commands_.failure(what, "malformed terminal profile");
+  }
+  return TerminalProfile{static_cast<TerminalProfile::Kind>((*kind)[0]), u16Of(*columns),
+                         u16Of(*rows), static_cast<TerminalProfile::Layout>((*layout)[0])};
+}
+
+CardResult<std::string> AccessCardClient::terminalId() {
+  auto data = getData("GET DATA terminal ID", kTagTerminalId);
+  if (!data) return data.error();
+  return textOf(*data);
+}
+
+CardResult<Bytes> AccessCardClient::homeServerKey() {
+  auto data = getData("GET DATA home server key", kTagHomeServerKey);
+  if (!data) return data.error();
+  if (data->size() != 65 || (*data)[0] != 0x04) {
+    return commands_.failure("GET DATA home server key", "not an uncompressed P-256 point");
+  }
+  return std::move(data.value());
+}
+
+CardResult<std::string> AccessCardClient::homeServerAddress() {
+  auto data = getData("GET DATA home server address", kTagHomeServerAddress);
+  if (!data) return data.error();
+  return textOf(*data);
+}
+
+CardResult<Bytes> AccessCardClient::readPublicKey() {
+  const char* what = "READ PUBLIC KEY";
+  auto data = commands_.run(what, kClaIso, kInsGenerateKeyPair, 0x81, 0x01, {}, 256);
+  if (!data) return data.error();
+  auto outer = card::parseTlvs(*data);
+  auto inner = outer && outer->size() == 1 && (*outer)[0].tag == 0x7F49
+                   ? card::parseTlvs((*outer)[0].value)
+                   : std::nullopt;
+  const Bytes* point = inner ? card::findTlv(*inner, 0x86) : nullptr;
+  if (point == nullptr || point->size() != 65) {
+    return commands_.failure(what, "malformed public key template");
+  }
+  return *point;
+}
+
+CardResult<PreparedShare> AccessCardClient::prepareShare(uint64_t createdAtMs,
+                                                         uint64_t expiresAtMs) {
+  const char* what = "PREPARE SHARE";
+  Bytes window;
+  appendU64(window, createdAtMs);
+  appendU64(window, expiresAtMs);
+  auto data = commands_.run(what, kClaProprietary, kInsPrepareShare, 0x00, 0x00, window, 256);
+  if (!data) return data.error();
+  // 86 41 <point> 9E L <DER signature>
+  auto tlvs = card::parseTlvs(*data);
+  if (!tlvs || tlvs->size() != 2 || (*tlvs)[0].tag != 0x86 || (*tlvs)[1].tag != 0x9E ||
+      (*tlvs)[0].value.size() != 65 || (*tlvs)[1].value.empty()) {
+    return commands_.failure(what, "malformed key share");
+  }
+  return PreparedShare{(*tlvs)[0].value, (*tlvs)[1].value};
+}
+
+CardResult<SecretBytes> AccessCardClient::keyAgreement(ByteView serverPoint) {
+  const char* what = "KEY AGREEMENT";
+  auto data = commands_.run(what, kClaProprietary, kInsKeyAgreement, 0x00, 0x00, serverPoint, 256);
+  if (!data) return data.error();
+  SecretBytes secret(*data);
+  secureWipe(*data);
+  if (secret.size() != 32) return commands_.failure(what, "shared secret is not 32 bytes");
+  return secret;
+}
+
+CardResult<Bytes> AccessCardClient::sign(ByteView hash) {
+  return commands_.run("PSO: COMPUTE DIGITAL SIGNATURE", kClaIso, kInsPerformSecurityOperation,
+                       0x9E, 0x9A, hash, 256);
+}
+
+CardResult<std::optional<SecretBytes>> AccessCardClient::ticket() {
+  const char* what = "GET DATA channel ticket";
+  auto response = commands_.send(what, kClaIso, kInsGetData, 0xDF, kTagChannelTicket, {}, 256);
+  if (!response) return response.error();
+  if (response->sw == kReferenceDataNotFound) return std::optional<SecretBytes>();
+  if (!response->ok()) return commands_.failure(what, response->sw);
+  std::optional<SecretBytes> out(SecretBytes(response->data));
+  secureWipe(response->data);
+  return out;
+}
+
+CardResult<void> AccessCardClient::putTicket(ByteView encodedTicket) {
+  const char* what = "PUT DATA channel ticket";
+  if (encodedTicket.size() > kMaxTicketSize) {
+    return commands_.failure(what, "a ticket is at most 512 bytes");
+  }
+  auto done = commands_.run(what, kClaIso, kInsPutData, 0xDF, kTagChannelTicket, encodedTicket);
+  if (!done) return done.error();
+  return {};
+}
+
+}  // namespace hp::adapters

@@ -1,0 +1,96 @@
+// Typed client of the access card (apdu_specs/accesscard.json) over any pcsc::Transport: one
+// method per card command the terminal needs, answers parsed, failures as CardError.
+//
+// The card is locked after reset/select; verifyPin or verifyBiometric unlocks it, lock() or 10
+// idle minutes lock it again (and drop a prepared key share).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "bytes.hpp"
+#include "card_commands.hpp"
+#include "card_error.hpp"
+#include "pin_verification.hpp"
+
+namespace hp::adapters {
+
+// The access card's AID (card/accesscard/access_card_applet.hpp; the tests check they agree).
+inline constexpr uint8_t kAccessCardAid[] = {0xF0, 0x41, 0x43, 0x43, 0x45, 0x53,
+                                             0x53, 0x43, 0x41, 0x52, 0x44, 0x01};
+
+enum class AccessSecurityState : uint8_t { kLocked = 0, kUnlockedPin = 1, kUnlockedBio = 2 };
+
+struct AccessCardStatus {
+  uint8_t lifecycle = 0;  // 01 personalization, 02 operational
+  AccessSecurityState security = AccessSecurityState::kLocked;
+  uint8_t pinTriesLeft = 0;
+  uint8_t biometricTriesLeft = 0;
+  uint8_t pukTriesLeft = 0;
+  uint8_t flags = 0;  // 01 key, 02 template, 04 ID, 08 home key, 10 home address, 20 profile
+
+  bool operational() const { return lifecycle == 0x02; }
+  bool unlocked() const { return security != AccessSecurityState::kLocked; }
+};
+
+struct TerminalProfile {
+  enum class Kind : uint8_t { kPhone = 1, kLaptop = 2, kTill = 3 };
+  enum class Layout : uint8_t { kNarrow = 1, kWide = 2 };
+  Kind kind = Kind::kPhone;
+  uint16_t columns = 0;
+  uint16_t rows = 0;
+  Layout layout = Layout::kNarrow;
+};
+
+// PREPARE SHARE's answer: the ephemeral point and the terminal key's signature over the
+// share statement (card/runtime/share_statement.hpp).
+struct PreparedShare {
+  Bytes point;
+  Bytes signature;
+};
+
+class AccessCardClient {
+ public:
+  static constexpr size_t kBiometricSampleSize = 32;
+  static constexpr size_t kMaxTicketSize = 512;
+
+  explicit AccessCardClient(pcsc::Transport& transport) : commands_(transport, "access card") {}
+
+  CardResult<void> select();
+  CardResult<PinVerification> verifyPin(std::string_view pin);
+  // A 32-byte feature code; compared on the card against the enrolled template.
+  CardResult<PinVerification> verifyBiometric(ByteView sample);
+  CardResult<void> lock();
+  CardResult<AccessCardStatus> status();
+
+  CardResult<TerminalProfile> profile();  // readable while locked
+  // The rest need an unlocked card (6982 otherwise).
+  CardResult<std::string> terminalId();
+  CardResult<Bytes> homeServerKey();            // uncompressed P-256
+  CardResult<std::string> homeServerAddress();  // "host:port"
+  CardResult<Bytes> readPublicKey();  // the terminal's long-term key (readable while locked)
+
+  // PREPARE SHARE with a validity window in wall-clock ms (at most 24 h long).
+  CardResult<PreparedShare> prepareShare(uint64_t createdAtMs, uint64_t expiresAtMs);
+  // KEY AGREEMENT: the 32-byte shared secret with the pending share, which the card destroys.
+  CardResult<SecretBytes> keyAgreement(ByteView serverPoint);
+  // PSO: COMPUTE DIGITAL SIGNATURE with the terminal key; DER ECDSA.
+  CardResult<Bytes> sign(ByteView hash);
+
+  // The channel ticket DF 34: nullopt when none is stored.
+  CardResult<std::optional<SecretBytes>> ticket();
+  // Stores (replaces) the ticket, up to 512 bytes; an empty one erases it.
+  CardResult<void> putTicket(ByteView encodedTicket);
+  CardResult<void> eraseTicket() { return putTicket({}); }
+
+  CardCommands& commands() { return commands_; }
+
+ private:
+  CardResult<Bytes> getData(const char* what, uint8_t tag);
+
+  CardCommands commands_;
+};
+
+}  // namespace hp::adapters

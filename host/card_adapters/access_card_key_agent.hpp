@@ -1,0 +1,30 @@
+// channel::TerminalKeyAgent backed by the access card: prepareShare() is PREPARE SHARE (the card
+// makes the ephemeral key and signs the statement with the terminal key), agree() is KEY
+// AGREEMENT (the card uses the ephemeral once and destroys it). The card must be unlocked.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "access_card_client.hpp"
+#include "identity.hpp"
+
+namespace hp::adapters {
+
+class AccessCardKeyAgent final : public channel::TerminalKeyAgent {
+ public:
+  // shareLifetimeMs: validity window of each share (the card refuses more than 24 h).
+  AccessCardKeyAgent(AccessCardClient& card, uint64_t shareLifetimeMs)
+      : card_(card), shareLifetimeMs_(shareLifetimeMs) {}
+
+  Result<channel::SignedShare> prepareShare(uint64_t nowMs) override;
+  Result<SecretBytes> agree(ByteView serverEphemeralPoint) override;
+
+ private:
+  AccessCardClient& card_;
+  uint64_t shareLifetimeMs_;
+  // The card signs with its own terminal ID; read once (unlocked) and kept, as it is public.
+  std::optional<std::string> terminalId_;
+};
+
+}  // namespace hp::adapters

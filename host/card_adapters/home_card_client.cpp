@@ -1,0 +1,210 @@
+#include "home_card_client.hpp"
+
+#include "tlv.hpp"
+
+namespace hp::adapters {
+
+namespace {
+constexpr uint8_t kClaIso = 0x00;
+constexpr uint8_t kClaProprietary = 0x80;
+constexpr uint8_t kInsVerify = 0x20;
+constexpr uint8_t kInsManageSecurityEnvironment = 0x22;
+constexpr uint8_t kInsPerformSecurityOperation = 0x2A;
+constexpr uint8_t kInsGenerateKeyPair = 0x47;
+constexpr uint8_t kInsGetData = 0xCA;
+constexpr uint8_t kInsPutData = 0xDA;
+constexpr uint8_t kInsRegistryAdd = 0xE2;
+constexpr uint8_t kInsRegistryDelete = 0xE4;
+constexpr uint8_t kInsRegistryList = 0xE6;
+constexpr uint8_t kInsRegistryGet = 0xE8;
+constexpr uint8_t kRefPin1 = 0x81;
+constexpr uint8_t kRefPin2 = 0x82;
+// Short Le 00: a longer answer (certificates are up to 4096 bytes) comes by 61xx / GET
+// RESPONSE, which every reader handles (extended APDUs are not everywhere).
+constexpr uint32_t kReadAll = 256;
+
+uint8_t byteOf(HomeKeyRef key) {
+  return static_cast<uint8_t>(key);
+}
+uint8_t byteOf(HomeRegistry registry) {
+  return static_cast<uint8_t>(registry);
+}
+uint16_t certificateTag(HomeKeyRef key) {
+  return key == HomeKeyRef::kEc ? 0xDF21 : 0xDF22;
+}
+
+// 7F49 { 86 point } or 7F49 { 81 modulus, 82 exponent } (ISO 7816-4 table 88).
+std::optional<HomePublicKey> parsePublicKey(HomeKeyRef key, ByteView data) {
+  auto outer = card::parseTlvs(data);
+  if (!outer || outer->size() != 1 || (*outer)[0].tag != 0x7F49) return std::nullopt;
+  auto inner = card::parseTlvs((*outer)[0].value);
+  if (!inner) return std::nullopt;
+  HomePublicKey out;
+  out.ref = key;
+  if (key == HomeKeyRef::kEc) {
+    const Bytes* point = card::findTlv(*inner, 0x86);
+    if (point == nullptr || point->size() != 65) return std::nullopt;
+    out.point = *point;
+  } else {
+    const Bytes* modulus = card::findTlv(*inner, 0x81);
+    const Bytes* exponent = card::findTlv(*inner, 0x82);
+    if (modulus == nullptr || exponent == nullptr || modulus->empty() || exponent->empty()) {
+      return std::nullopt;
+    }
+    out.modulus = *modulus;
+    out.exponent = *exponent;
+  }
+  return out;
+}
+}  // namespace
+
+CardResult<void> HomeCardClient::select() {
+  auto response = commands_.run("SELECT", kClaIso, 0xA4, 0x04, 0x00, kHomeCardAid, 256);
+  if (!response) return response.error();
+  return {};
+}
+
+CardResult<PinVerification> HomeCardClient::verify(uint8_t reference, std::string_view pin) {
+  const char* what = reference == kRefPin1 ? "VERIFY PIN1" : "VERIFY PIN2";
+  if (!isPinFormat(pin)) return commands_.failure(what, "a PIN is 4-8 digits (no try used)");
+  SecretBytes data(ByteView(reinterpret_cast<const uint8_t*>(pin.data()), pin.size()));
+  return pinOutcome(commands_, what,
+                    commands_.send(what, kClaIso, kInsVerify, 0x00, reference, data.view()));
+}
+
+CardResult<PinVerification> HomeCardClient::verifyPin1(std::string_view pin) {
+  return verify(kRefPin1, pin);
+}
+
+CardResult<PinVerification> HomeCardClient::verifyPin2(std::string_view pin) {
+  return verify(kRefPin2, pin);
+}
+
+CardResult<void> HomeCardClient::finish() {
+  // ISO 7816-4 11.5.6: P1 = FF resets the verification status of the reference (PIN2).
+  auto response = commands_.run("RESET SECURITY (PIN2)", kClaIso, kInsVerify, 0xFF, kRefPin2);
+  if (!response) return response.error();
+  return {};
+}
+
+CardResult<HomeCardStatus> HomeCardClient::status() {
+  auto data = commands_.run("GET DATA status", kClaIso, kInsGetData, 0xDF, 0x01, {}, 256);
+  if (!data) return data.error();
+  auto tlvs = card::parseTlvs(*data);
+  auto byteAt = [&](uint16_t tag) -> std::optional<uint8_t> {
+    if (!tlvs) return std::nullopt;
+    const Bytes* v = card::findTlv(*tlvs, tag);
+    if (v == nullptr || v->size() != 1) return std::nullopt;
+    return (*v)[0];
+  };
+  const auto lifecycle = byteAt(0x80), security = byteAt(0x81), pin1 = byteAt(0x82),
+             pin2 = byteAt(0x83), puk = byteAt(0x84), keys = byteAt(0x85);
+  if (!lifecycle || !security || !pin1 || !pin2 || !puk || !keys || *security > 0x02) {
+    return commands_.failure("GET DATA status", "malformed status object");
+  }
+  HomeCardStatus s;
+  s.lifecycle = *lifecycle;
+  s.security = static_cast<HomeSecurityState>(*security);
+  s.pin1TriesLeft = *pin1;
+  s.pin2TriesLeft = *pin2;
+  s.pukTriesLeft = *puk;
+  s.hasEcKey = (*keys & 0x01) != 0;
+  s.hasRsaKey = (*keys & 0x02) != 0;
+  return s;
+}
+
+CardResult<HomePublicKey> HomeCardClient::readPublicKey(HomeKeyRef key) {
+  const char* what = "READ PUBLIC KEY";
+  auto data = commands_.run(what, kClaIso, kInsGenerateKeyPair, 0x81, byteOf(key), {}, 256);
+  if (!data) return data.error();
+  auto parsed = parsePublicKey(key, *data);
+  if (!parsed) return commands_.failure(what, "malformed public key template");
+  return std::move(*parsed);
+}
+
+CardResult<HomePublicKey> HomeCardClient::generateKey(HomeKeyRef key) {
+  const char* what = "GENERATE KEY PAIR";
+  auto data = commands_.run(what, kClaIso, kInsGenerateKeyPair, 0x80, byteOf(key), {}, 256);
+  if (!data) return data.error();
+  auto parsed = parsePublicKey(key, *data);
+  if (!parsed) return commands_.failure(what, "malformed public key template");
+  return std::move(*parsed);
+}
+
+CardResult<Bytes> HomeCardClient::sign(HomeKeyRef key, ByteView hash) {
+  // MSE SET and PSO must reach the card back to back: another thread's MSE in between would
+  // make the card sign with the other key.
+  std::lock_guard lock(commands_.mutex());
+  // ISO 7816-4 11.5.11: P1 = 41 SET for computation, P2 = B6 digital signature template.
+  const Bytes keyReference = card::makeTlv(0x84, Bytes{byteOf(key)});
+  auto set = commands_.run("MANAGE SECURITY ENVIRONMENT", kClaIso, kInsManageSecurityEnvironment,
+                           0x41, 0xB6, keyReference);
+  if (!set) return set.error();
+  return commands_.run("PSO: COMPUTE DIGITAL SIGNATURE", kClaIso, kInsPerformSecurityOperation,
+                       0x9E, 0x9A, hash, 256);
+}
+
+CardResult<Bytes> HomeCardClient::getCertificate(HomeKeyRef key) {
+  const uint16_t tag = certificateTag(key);
+  return commands_.run("GET DATA certificate", kClaIso, kInsGetData, static_cast<uint8_t>(tag >> 8),
+                       static_cast<uint8_t>(tag), {}, kReadAll);
+}
+
+CardResult<void> HomeCardClient::putCertificate(HomeKeyRef key, ByteView der) {
+  const uint16_t tag = certificateTag(key);
+  auto done = commands_.run("PUT DATA certificate", kClaIso, kInsPutData,
+                            static_cast<uint8_t>(tag >> 8), static_cast<uint8_t>(tag), der);
+  if (!done) return done.error();
+  return {};
+}
+
+CardResult<void> HomeCardClient::registryAdd(HomeRegistry registry, ByteView id, ByteView point) {
+  Bytes data = card::makeTlv(0xC0, id);
+  card::appendTlv(data, 0xC1, point);
+  auto done =
+      commands_.run("REGISTRY ADD", kClaProprietary, kInsRegistryAdd, byteOf(registry), 0x00, data);
+  if (!done) return done.error();
+  return {};
+}
+
+CardResult<void> HomeCardClient::registryRemove(HomeRegistry registry, ByteView id) {
+  auto done = commands_.run("REGISTRY DELETE", kClaProprietary, kInsRegistryDelete,
+                            byteOf(registry), 0x00, id);
+  if (!done) return done.error();
+  return {};
+}
+
+CardResult<std::vector<HomeRegistryEntry>> HomeCardClient::registryList(HomeRegistry registry) {
+  const char* what = "REGISTRY LIST";
+  auto data =
+      commands_.run(what, kClaProprietary, kInsRegistryList, byteOf(registry), 0x00, {}, kReadAll);
+  if (!data) return data.error();
+  auto entries = card::parseTlvs(*data);
+  if (!entries) return commands_.failure(what, "malformed registry list");
+  std::vector<HomeRegistryEntry> out;
+  for (const card::Tlv& entry : *entries) {
+    auto inner = card::parseTlvs(entry.value);
+    const Bytes* id = inner ? card::findTlv(*inner, 0xC0) : nullptr;
+    const Bytes* point = inner ? card::findTlv(*inner, 0xC1) : nullptr;
+    if (entry.tag != 0xE1 || id == nullptr || point == nullptr) {
+      return commands_.failure(what, "malformed registry entry");
+    }
+    out.push_back(HomeRegistryEntry{*id, *point});
+  }
+  return out;
+}
+
+CardResult<Bytes> HomeCardClient::registryGet(HomeRegistry registry, ByteView id) {
+  const char* what = "REGISTRY GET";
+  auto data =
+      commands_.run(what, kClaProprietary, kInsRegistryGet, byteOf(registry), 0x00, id, 256);
+  if (!data) return data.error();
+  auto tlvs = card::parseTlvs(*data);
+  const Bytes* point = tlvs ? card::findTlv(*tlvs, 0xC1) : nullptr;
+  if (point == nullptr || point->size() != 65) {
+    return commands_.failure(what, "malformed registry entry");
+  }
+  return *point;
+}
+
+}  // namespace hp::adapters

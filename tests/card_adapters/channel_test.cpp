@@ -1,0 +1,166 @@
+// A full control channel handshake where the terminal's side is the access card
+// (AccessCardKeyAgent) and the server's registry is the home card's (HomeCardTerminalRegistry).
+#include <doctest.h>
+
+#include "access_card_key_agent.hpp"
+#include "client_handshake.hpp"
+#include "ec_key.hpp"
+#include "fixture.hpp"
+#include "home_card_terminal_registry.hpp"
+#include "replay_cache.hpp"
+#include "server_handshake.hpp"
+#include "software_identity.hpp"
+#include "ticket_store.hpp"
+
+namespace hp::adapters::test {
+
+namespace {
+constexpr uint64_t kShareLifetimeMs = 10 * 60 * 1000;
+
+// The home server (software signer, home card registry) and a terminal (access card).
+struct World {
+  World()
+      : serverRng(card::makeSeededRng(testSeed() ^ 0x5E)),
+        terminalRng(card::makeSeededRng(testSeed() ^ 0x7E)),
+        signer(must(card::EcKeyPair::generate(*serverRng)), *serverRng),
+        access(signer.publicKey()),
+        agent(*access.client, kShareLifetimeMs),
+        registry(*home.client) {
+    // Registration: the access card's terminal key goes into the home card's registry.
+    REQUIRE(must(home.client->verifyPin1(kHomePin1)).verified());
+    mustOk(home.client->registryAdd(HomeRegistry::kTerminals, bytesOf(kTerminalId),
+                                    must(access.client->readPublicKey())));
+    REQUIRE(must(access.client->verifyPin(kAccessPin)).verified());
+  }
+
+  channel::ClientConfig clientConfig() {
+    channel::ClientConfig config;
+    // The terminal trusts the home server key its access card holds.
+    config.serverPublicKey = must(access.client->homeServerKey());
+    config.clock = &clock;
+    config.rng = terminalRng.get();
+    return config;
+  }
+
+  channel::ServerConfig serverConfig() {
+    channel::ServerConfig config;
+    config.registry = &registry;
+    config.signer = &signer;
+    config.clock = &clock;
+    config.rng = serverRng.get();
+    config.replayCache = &replayCache;
+    config.tickets = &tickets;
+    return config;
+  }
+
+  // Carries messages both ways until both sides are established or one refuses.
+  Result<void> pump(channel::ClientHandshake& client, channel::ServerHandshake& server,
+                    const Bytes& first) {
+    std::vector<Bytes> toServer{first};
+    while (!toServer.empty()) {
+      std::vector<Bytes> toClient;
+      for (const Bytes& message : toServer) {
+        auto replies = server.onMessage(message);
+        if (!replies) {
+          if (server.alertMessage()) (void)client.onMessage(*server.alertMessage());
+          return replies.error();
+        }
+        toClient.insert(toClient.end(), replies->begin(), replies->end());
+      }
+      toServer.clear();
+      for (const Bytes& message : toClient) {
+        auto replies = client.onMessage(message);
+        if (!replies) return replies.error();
+        toServer.insert(toServer.end(), replies->begin(), replies->end());
+      }
+    }
+    if (!client.established() || !server.established()) return makeError("handshake stalled");
+    return {};
+  }
+
+  card::ManualClock clock;  // wall-clock stand-in shared by both sides
+  std::unique_ptr<card::Rng> serverRng;
+  std::unique_ptr<card::Rng> terminalRng;
+  channel::SoftwareServerSigner signer;
+  HomeCard home;
+  AccessCard access;
+  AccessCardKeyAgent agent;
+  HomeCardTerminalRegistry registry;
+  channel::ShareReplayCache replayCache{16};
+  channel::ServerTicketStore tickets{16};
+};
+}  // namespace
+
+TEST_SUITE("channel") {
+  TEST_CASE("full handshake: access card agent against the home card's registry") {
+    World world;
+    channel::ClientHandshake client(world.clientConfig(), world.agent);
+    channel::ServerHandshake server(world.serverConfig());
+    const channel::SignedShare share = must(world.agent.prepareShare(world.clock.nowMs()));
+    CHECK(share.terminalId == kTerminalId);
+    CHECK(share.expiresAtMs - share.createdAtMs == kShareLifetimeMs);
+    CHECK(world.access.applet->hasPendingShare());
+    const Bytes hello = must(client.startFull(share));
+    mustOk(world.pump(client, server, hello));
+    CHECK(server.terminalId() == kTerminalId);
+    CHECK_FALSE(world.access.applet->hasPendingShare());  // used once, gone
+
+    // Both ends hold the same keys: a record sealed by one opens at the other.
+    auto terminal = must(client.takeRecordProtector());
+    auto home = must(server.takeRecordProtector());
+    const Bytes frame = must(terminal->seal(bytesOf("card.status")));
+    CHECK(frame.size() > 11);
+    const Bytes reply = must(home->seal(bytesOf("{\"v\":1}")));
+    CHECK(reply.size() > 7);
+
+    // The ticket goes onto the access card (DF 34) and comes back intact.
+    REQUIRE(client.ticket().has_value());
+    const SecretBytes encoded = channel::encodeClientTicket(*client.ticket());
+    mustOk(world.access.client->putTicket(encoded.view()));
+    const auto stored = must(world.access.client->ticket());
+    REQUIRE(stored.has_value());
+    const channel::ClientTicket back = must(channel::decodeClientTicket(stored->view()));
+    CHECK(back.ticketId == client.ticket()->ticketId);
+    CHECK(back.resumptionSecret == client.ticket()->resumptionSecret);
+  }
+
+  TEST_CASE("a terminal removed from the home card's registry is refused") {
+    World world;
+    mustOk(world.home.client->registryRemove(HomeRegistry::kTerminals, bytesOf(kTerminalId)));
+    channel::ClientHandshake client(world.clientConfig(), world.agent);
+    channel::ServerHandshake server(world.serverConfig());
+    const Bytes hello = must(client.startFull(must(world.agent.prepareShare(world.clock.nowMs()))));
+    auto run = world.pump(client, server, hello);
+    REQUIRE_FALSE(run.ok());
+    CHECK(run.error().message.find("unknown or revoked") != std::string::npos);
+    CHECK(client.refusal() == channel::AlertCode::kTerminalRefused);
+    CHECK_FALSE(server.established());
+  }
+
+  TEST_CASE("the registry reports a card it cannot ask, not a revoked terminal") {
+    World world;
+    world.home.runtime->reset();  // PIN1 gone: the registry commands answer 6982
+    mustOk(world.home.client->select());
+    auto key = world.registry.terminalKey(kTerminalId);
+    REQUIRE_FALSE(key.ok());
+    CHECK(key.error().message.find("unavailable") != std::string::npos);
+    CHECK(key.error().message.find("6982") != std::string::npos);
+    CHECK(world.registry.terminalKey(std::string(33, 'a'))
+              .error()
+              .message.find("unknown or revoked") != std::string::npos);
+  }
+
+  TEST_CASE("a locked access card cannot take part; the lock drops a prepared share") {
+    World world;
+    channel::ClientHandshake client(world.clientConfig(), world.agent);
+    channel::ServerHandshake server(world.serverConfig());
+    const channel::SignedShare share = must(world.agent.prepareShare(world.clock.nowMs()));
+    mustOk(world.access.client->lock());
+    auto run = world.pump(client, server, must(client.startFull(share)));
+    REQUIRE_FALSE(run.ok());
+    CHECK(run.error().message.find("6982") != std::string::npos);
+    CHECK_FALSE(world.agent.prepareShare(world.clock.nowMs()).ok());
+  }
+}
+
+}  // namespace hp::adapters::test

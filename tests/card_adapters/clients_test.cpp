@@ -1,0 +1,218 @@
+// HomeCardClient and AccessCardClient against the real applets, in-process.
+#include <doctest.h>
+
+#include <algorithm>
+
+#include "ec_key.hpp"
+#include "fixture.hpp"
+
+namespace hp::adapters::test {
+
+namespace {
+Bytes softwarePoint(uint64_t seed) {
+  auto rng = card::makeSeededRng(seed);
+  return must(card::EcKeyPair::generate(*rng))->publicPoint();
+}
+
+bool mentions(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+}  // namespace
+
+TEST_SUITE("clients") {
+  TEST_CASE("the clients' AIDs are the applets'") {
+    CHECK(std::ranges::equal(ByteView(kHomeCardAid), ByteView(homecard::kHomeCardAid)));
+    CHECK(std::ranges::equal(ByteView(kAccessCardAid), ByteView(accesscard::kAccessCardAid)));
+  }
+
+  TEST_CASE("home card: PINs, status and finish") {
+    HomeCard home;
+    HomeCardClient& card = *home.client;
+    HomeCardStatus status = must(card.status());
+    CHECK(status.operational());
+    CHECK(status.security == HomeSecurityState::kInhibited);
+    CHECK(status.hasEcKey);
+    CHECK(status.hasRsaKey);
+
+    // PIN2 before PIN1 is a card error with its status word.
+    auto early = card.verifyPin2(kHomePin2);
+    REQUIRE_FALSE(early.ok());
+    CHECK(early.error().sw == 0x6982);
+    CHECK(mentions(early.error().message, "VERIFY PIN2"));
+    CHECK(mentions(early.error().message, "6982"));
+
+    PinVerification wrong = must(card.verifyPin1("999999"));
+    CHECK(wrong.outcome == PinVerification::Outcome::kWrong);
+    CHECK(wrong.triesLeft == 2);
+    CHECK(must(card.status()).pin1TriesLeft == 2);
+    CHECK(must(card.verifyPin1(kHomePin1)).verified());
+    CHECK(must(card.status()).security == HomeSecurityState::kStandby);
+    CHECK(must(card.verifyPin2(kHomePin2)).verified());
+    CHECK(must(card.status()).security == HomeSecurityState::kCrypto);
+    mustOk(card.finish());
+    CHECK(must(card.status()).security == HomeSecurityState::kStandby);
+
+    // A malformed PIN never reaches the card (and costs no try).
+    const uint64_t sent = card.commands().commandsSent();
+    CHECK_FALSE(card.verifyPin2("12ab").ok());
+    CHECK(card.commands().commandsSent() == sent);
+
+    for (int i = 0; i < 2; ++i) CHECK(must(card.verifyPin2("000000")).triesLeft == 2 - i);
+    PinVerification blocked = must(card.verifyPin2("000000"));
+    CHECK(blocked.outcome == PinVerification::Outcome::kWrong);
+    CHECK(blocked.triesLeft == 0);
+    CHECK(must(card.verifyPin2(kHomePin2)).blocked());
+  }
+
+  TEST_CASE("home card: keys, signatures, certificates") {
+    HomeCard home;
+    HomeCardClient& card = *home.client;
+    const HomePublicKey ec = must(card.readPublicKey(HomeKeyRef::kEc));
+    CHECK(ec.point.size() == 65);
+    const HomePublicKey rsa = must(card.readPublicKey(HomeKeyRef::kRsa));
+    CHECK(rsa.modulus.size() == 256);
+
+    const Bytes hash(32, 0x42);
+    auto locked = card.sign(HomeKeyRef::kEc, hash);
+    REQUIRE_FALSE(locked.ok());
+    CHECK(locked.error().sw == 0x6982);
+    REQUIRE(must(card.verifyPin1(kHomePin1)).verified());
+    REQUIRE(must(card.verifyPin2(kHomePin2)).verified());
+    CHECK(card::verifyEcdsaP256(ec.point, hash, must(card.sign(HomeKeyRef::kEc, hash))));
+    CHECK(card::verifyRsaPkcs1(rsa.modulus, rsa.exponent, hash,
+                               must(card.sign(HomeKeyRef::kRsa, hash))));
+    // The key reference really switches: an EC signature after an RSA one.
+    CHECK(card::verifyEcdsaP256(ec.point, hash, must(card.sign(HomeKeyRef::kEc, hash))));
+    auto badHash = card.sign(HomeKeyRef::kEc, Bytes(31, 1));
+    REQUIRE_FALSE(badHash.ok());
+    CHECK(badHash.error().sw == 0x6A80);
+
+    auto none = card.getCertificate(HomeKeyRef::kRsa);
+    REQUIRE_FALSE(none.ok());
+    CHECK(none.error().sw == 0x6A88);
+    // An RSA certificate is longer than one short APDU both ways: chaining and GET RESPONSE.
+    const Bytes certificate = makeCertificate(rsa, "User RSA");
+    REQUIRE(certificate.size() > 256);
+    mustOk(card.putCertificate(HomeKeyRef::kRsa, certificate));
+    CHECK(must(card.getCertificate(HomeKeyRef::kRsa)) == certificate);
+    mustOk(card.putCertificate(HomeKeyRef::kRsa, {}));
+    CHECK(card.getCertificate(HomeKeyRef::kRsa).error().sw == 0x6A88);
+    auto junk = card.putCertificate(HomeKeyRef::kEc, Bytes{0x04, 0x01, 0x00});
+    REQUIRE_FALSE(junk.ok());
+    CHECK(junk.error().sw == 0x6A80);
+  }
+
+  TEST_CASE("home card: registries") {
+    HomeCard home;
+    HomeCardClient& card = *home.client;
+    const Bytes id = bytesOf("laptop-1");
+    const Bytes point = softwarePoint(11);
+    CHECK(card.registryAdd(HomeRegistry::kTerminals, id, point).error().sw == 0x6982);
+    REQUIRE(must(card.verifyPin1(kHomePin1)).verified());
+    CHECK(must(card.registryList(HomeRegistry::kTerminals)).empty());
+    mustOk(card.registryAdd(HomeRegistry::kTerminals, id, point));
+    mustOk(card.registryAdd(HomeRegistry::kTerminals, bytesOf("phone-2"), softwarePoint(12)));
+    mustOk(card.registryAdd(HomeRegistry::kShops, bytesOf("shop"), softwarePoint(13)));
+    CHECK(card.registryAdd(HomeRegistry::kTerminals, id, point).error().sw == 0x6A89);
+    const auto list = must(card.registryList(HomeRegistry::kTerminals));
+    REQUIRE(list.size() == 2);
+    CHECK(list[0].id == id);
+    CHECK(list[0].point == point);
+    CHECK(list[1].id == bytesOf("phone-2"));
+    CHECK(must(card.registryGet(HomeRegistry::kTerminals, id)) == point);
+    CHECK(card.registryGet(HomeRegistry::kBanks, id).error().sw == 0x6A88);
+    mustOk(card.registryRemove(HomeRegistry::kTerminals, id));
+    CHECK(card.registryGet(HomeRegistry::kTerminals, id).error().sw == 0x6A88);
+    CHECK(card.registryRemove(HomeRegistry::kTerminals, id).error().sw == 0x6A88);
+    CHECK(must(card.registryList(HomeRegistry::kTerminals)).size() == 1);
+  }
+
+  TEST_CASE("access card: unlocking, status, objects") {
+    const Bytes homeKey = softwarePoint(21);
+    AccessCard access(homeKey);
+    AccessCardClient& card = *access.client;
+    AccessCardStatus status = must(card.status());
+    CHECK(status.operational());
+    CHECK_FALSE(status.unlocked());
+    CHECK(status.flags == 0x3F);
+    const TerminalProfile profile = must(card.profile());
+    CHECK(profile.kind == TerminalProfile::Kind::kLaptop);
+    CHECK(profile.columns == 80);
+    CHECK(profile.rows == 24);
+    CHECK(profile.layout == TerminalProfile::Layout::kWide);
+    const Bytes publicKey = must(card.readPublicKey());
+    CHECK(publicKey.size() == 65);
+
+    auto locked = card.terminalId();
+    REQUIRE_FALSE(locked.ok());
+    CHECK(locked.error().sw == 0x6982);
+    CHECK(mentions(locked.error().message, "access card GET DATA terminal ID"));
+
+    PinVerification wrong = must(card.verifyPin("1357"));
+    CHECK(wrong.triesLeft == 2);
+    CHECK(must(card.verifyPin(kAccessPin)).verified());
+    CHECK(must(card.status()).security == AccessSecurityState::kUnlockedPin);
+    CHECK(must(card.terminalId()) == kTerminalId);
+    CHECK(must(card.homeServerKey()) == homeKey);
+    CHECK(must(card.homeServerAddress()) == kHomeAddress);
+    const Bytes hash(48, 0x17);
+    CHECK(card::verifyEcdsaP256(publicKey, hash, must(card.sign(hash))));
+    mustOk(card.lock());
+    CHECK_FALSE(must(card.status()).unlocked());
+
+    CHECK(must(card.verifyBiometric(flippedBits(biometricTemplate(), 12))).verified());
+    CHECK(must(card.status()).security == AccessSecurityState::kUnlockedBio);
+    PinVerification far = must(card.verifyBiometric(flippedBits(biometricTemplate(), 100)));
+    CHECK(far.outcome == PinVerification::Outcome::kWrong);
+    CHECK(far.triesLeft == 2);
+    CHECK_FALSE(card.verifyBiometric(Bytes(31, 0)).ok());
+  }
+
+  TEST_CASE("access card: key shares and the channel ticket") {
+    AccessCard access(softwarePoint(22));
+    AccessCardClient& card = *access.client;
+    auto locked = card.prepareShare(1000, 2000);
+    REQUIRE_FALSE(locked.ok());
+    CHECK(locked.error().sw == 0x6982);
+    REQUIRE(must(card.verifyPin(kAccessPin)).verified());
+
+    auto none = card.keyAgreement(softwarePoint(23));
+    REQUIRE_FALSE(none.ok());
+    CHECK(none.error().sw == 0x6985);
+    CHECK(mentions(none.error().message, "KEY AGREEMENT"));
+    auto tooLong = card.prepareShare(1000, 1000 + 24ull * 3600 * 1000 + 1);
+    REQUIRE_FALSE(tooLong.ok());
+    CHECK(tooLong.error().sw == 0x6A80);
+
+    const PreparedShare share = must(card.prepareShare(1000, 2000));
+    CHECK(share.point.size() == 65);
+    auto rng = card::makeSeededRng(24);
+    auto server = must(card::EcKeyPair::generate(*rng));
+    const SecretBytes secret = must(card.keyAgreement(server->publicPoint()));
+    CHECK(secret == must(server->agree(share.point, *rng)));
+    CHECK(card.keyAgreement(server->publicPoint()).error().sw == 0x6985);
+
+    CHECK_FALSE(must(card.ticket()).has_value());
+    const Bytes ticket(57, 0x3C);
+    mustOk(card.putTicket(ticket));
+    const auto stored = must(card.ticket());
+    REQUIRE(stored.has_value());
+    CHECK(std::ranges::equal(stored->view(), ticket));
+    CHECK_FALSE(card.putTicket(Bytes(513, 1)).ok());
+    mustOk(card.eraseTicket());
+    CHECK_FALSE(must(card.ticket()).has_value());
+    mustOk(card.lock());
+    CHECK(card.ticket().error().sw == 0x6982);
+  }
+
+  TEST_CASE("a transport failure is an error without a status word") {
+    AccessCard access(softwarePoint(25));
+    access.runtime->powerOff();
+    auto status = access.client->status();
+    REQUIRE_FALSE(status.ok());
+    CHECK(status.error().noAnswer());
+    CHECK(mentions(status.error().message, "access card GET DATA status"));
+  }
+}
+
+}  // namespace hp::adapters::test
