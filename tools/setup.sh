@@ -17,8 +17,8 @@ packages=(
   vsmartcard-vpicc python3-pycryptodome
   # fuzzing (libFuzzer ships with clang's runtime)
   clang-14 libclang-rt-14-dev
-  # test harness: private network/mount namespaces, process control
-  iproute2 util-linux procps
+  # test harness: private network/mount namespaces, process control; openssl s_server as a shop
+  iproute2 util-linux procps openssl
 )
 
 missing=()
