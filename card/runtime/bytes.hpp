@@ -20,8 +20,12 @@ std::string toSpacedHex(ByteView bytes);
 // Parses hex, ignoring spaces, tabs, newlines and ':'; nullopt on an odd digit count or non-hex.
 std::optional<Bytes> fromHex(std::string_view text);
 
-inline Bytes bytesOf(std::string_view text) { return Bytes(text.begin(), text.end()); }
-inline void append(Bytes& out, ByteView more) { out.insert(out.end(), more.begin(), more.end()); }
+inline Bytes bytesOf(std::string_view text) {
+  return Bytes(text.begin(), text.end());
+}
+inline void append(Bytes& out, ByteView more) {
+  out.insert(out.end(), more.begin(), more.end());
+}
 inline void appendU16(Bytes& out, uint16_t v) {
   out.push_back(static_cast<uint8_t>(v >> 8));
   out.push_back(static_cast<uint8_t>(v & 0xFF));
@@ -29,7 +33,9 @@ inline void appendU16(Bytes& out, uint16_t v) {
 
 // Wipes with mbedtls_platform_zeroize, which the compiler may not elide.
 void secureWipe(void* data, size_t size);
-inline void secureWipe(Bytes& bytes) { secureWipe(bytes.data(), bytes.size()); }
+inline void secureWipe(Bytes& bytes) {
+  secureWipe(bytes.data(), bytes.size());
+}
 
 // Constant-time comparison for secrets; false when sizes differ (sizes are not secret here).
 bool constantTimeEqual(ByteView a, ByteView b);

@@ -22,7 +22,9 @@ namespace {
 
 std::atomic<bool> gStop{false};
 
-void onSignal(int /*signal*/) { gStop.store(true); }
+void onSignal(int /*signal*/) {
+  gStop.store(true);
+}
 
 struct Options {
   std::string host = "127.0.0.1";

@@ -21,8 +21,7 @@ struct CardProcessConfig {
   Bytes atr;
 };
 
-using AppletFactory =
-    std::function<Result<std::unique_ptr<Applet>>(Storage&, Clock&, Rng&)>;
+using AppletFactory = std::function<Result<std::unique_ptr<Applet>>(Storage&, Clock&, Rng&)>;
 
 // Options: --port N, --host ADDR (default 127.0.0.1), --state FILE, --quiet, --help.
 // Returns the process exit status.

@@ -50,7 +50,9 @@ void CardRuntime::powerOff() {
   powered_ = false;
 }
 
-void CardRuntime::reset() { powerOn(); }
+void CardRuntime::reset() {
+  powerOn();
+}
 
 Bytes CardRuntime::transmit(ByteView rawCommand) {
   Response r = process(rawCommand);

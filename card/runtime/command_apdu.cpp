@@ -5,7 +5,9 @@ namespace hp::card {
 namespace {
 constexpr size_t kHeader = 4;
 
-uint32_t shortLe(uint8_t b) { return b == 0 ? 256u : b; }
+uint32_t shortLe(uint8_t b) {
+  return b == 0 ? 256u : b;
+}
 uint32_t extendedLe(uint8_t hi, uint8_t lo) {
   uint32_t v = (static_cast<uint32_t>(hi) << 8) | lo;
   return v == 0 ? 65536u : v;

@@ -18,7 +18,9 @@ constexpr size_t kHeader = sizeof kMagic + 4;
 constexpr size_t kDigest = 32;
 constexpr size_t kMaxPayload = 16u * 1024 * 1024;
 
-std::string errnoText() { return std::strerror(errno); }
+std::string errnoText() {
+  return std::strerror(errno);
+}
 
 std::string directoryOf(const std::string& path) {
   const auto slash = path.rfind('/');
@@ -69,13 +71,15 @@ Result<Bytes> FileStorage::decode(ByteView file, const std::string& path) {
   if (file.size() != kHeader + n + kDigest) {
     return makeError("card state file " + path + " has the wrong length (header says " +
                      std::to_string(n) + " payload bytes, file holds " +
-                     std::to_string(file.size()) + " bytes): truncated or damaged; refusing to start");
+                     std::to_string(file.size()) +
+                     " bytes): truncated or damaged; refusing to start");
   }
   uint8_t digest[kDigest];
   mbedtls_sha256_ret(file.data(), kHeader + n, digest, 0);
   if (!constantTimeEqual(ByteView(digest, kDigest), file.subspan(kHeader + n, kDigest))) {
-    return makeError("card state file " + path +
-                     " fails its checksum: corrupted; refusing to start rather than reset the card");
+    return makeError(
+        "card state file " + path +
+        " fails its checksum: corrupted; refusing to start rather than reset the card");
   }
   return Bytes(file.begin() + kHeader, file.begin() + static_cast<long>(kHeader + n));
 }

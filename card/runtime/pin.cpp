@@ -28,7 +28,9 @@ bool isValidPinFormat(ByteView value) {
   return value.size() >= 4 && value.size() <= 8 && allDigits(value);
 }
 
-bool isValidPukFormat(ByteView value) { return value.size() == 8 && allDigits(value); }
+bool isValidPukFormat(ByteView value) {
+  return value.size() == 8 && allDigits(value);
+}
 
 bool PinRecord::assign(ByteView value, Rng& rng) {
   if (rng.fill(salt.data(), salt.size()) != 0) return false;

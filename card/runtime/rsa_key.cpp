@@ -8,12 +8,23 @@ namespace hp::card {
 namespace {
 bool mdForHashLength(size_t n, mbedtls_md_type_t& md) {
   switch (n) {
-    case 20: md = MBEDTLS_MD_SHA1; return true;
-    case 28: md = MBEDTLS_MD_SHA224; return true;
-    case 32: md = MBEDTLS_MD_SHA256; return true;
-    case 48: md = MBEDTLS_MD_SHA384; return true;
-    case 64: md = MBEDTLS_MD_SHA512; return true;
-    default: return false;
+    case 20:
+      md = MBEDTLS_MD_SHA1;
+      return true;
+    case 28:
+      md = MBEDTLS_MD_SHA224;
+      return true;
+    case 32:
+      md = MBEDTLS_MD_SHA256;
+      return true;
+    case 48:
+      md = MBEDTLS_MD_SHA384;
+      return true;
+    case 64:
+      md = MBEDTLS_MD_SHA512;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -35,8 +46,8 @@ RsaKeyPair::~RsaKeyPair() = default;
 
 Result<std::unique_ptr<RsaKeyPair>> RsaKeyPair::generate(Rng& rng) {
   auto k = std::make_unique<RsaKeyPair>();
-  if (mbedtls_rsa_gen_key(&k->impl_->rsa, &Rng::mbedtlsCallback, &rng, kBits,
-                          kPublicExponent) != 0) {
+  if (mbedtls_rsa_gen_key(&k->impl_->rsa, &Rng::mbedtlsCallback, &rng, kBits, kPublicExponent) !=
+      0) {
     return makeError("RSA key generation failed");
   }
   return k;
@@ -54,8 +65,12 @@ Result<std::unique_ptr<RsaKeyPair>> RsaKeyPair::fromPrimes(ByteView p, ByteView 
   return k;
 }
 
-Bytes RsaKeyPair::modulus() const { return mpiBytes(impl_->rsa.N); }
-Bytes RsaKeyPair::publicExponent() const { return mpiBytes(impl_->rsa.E); }
+Bytes RsaKeyPair::modulus() const {
+  return mpiBytes(impl_->rsa.N);
+}
+Bytes RsaKeyPair::publicExponent() const {
+  return mpiBytes(impl_->rsa.E);
+}
 SecretBytes RsaKeyPair::primeP() const {
   Bytes b = mpiBytes(impl_->rsa.P);
   SecretBytes s(b);
@@ -91,9 +106,9 @@ bool verifyRsaPkcs1(ByteView modulus, ByteView exponent, ByteView hash, ByteView
   if (rc == 0) rc = mbedtls_rsa_complete(&rsa);
   if (rc == 0 && signature.size() != mbedtls_rsa_get_len(&rsa)) rc = -1;
   if (rc == 0) {
-    rc = mbedtls_rsa_pkcs1_verify(&rsa, nullptr, nullptr, MBEDTLS_RSA_PUBLIC, md,
-                                  static_cast<unsigned>(hash.size()), hash.data(),
-                                  signature.data());
+    rc =
+        mbedtls_rsa_pkcs1_verify(&rsa, nullptr, nullptr, MBEDTLS_RSA_PUBLIC, md,
+                                 static_cast<unsigned>(hash.size()), hash.data(), signature.data());
   }
   mbedtls_rsa_free(&rsa);
   return rc == 0;

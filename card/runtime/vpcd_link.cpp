@@ -22,7 +22,9 @@ constexpr uint8_t kGetAtr = 0x04;
 constexpr int kPollMs = 250;  // how often a blocked read looks at the stop flag
 }  // namespace
 
-VpcdLink::~VpcdLink() { close(); }
+VpcdLink::~VpcdLink() {
+  close();
+}
 
 void VpcdLink::close() {
   if (fd_ >= 0) ::close(fd_);
@@ -62,8 +64,7 @@ Result<void> VpcdLink::connect() {
   return {};
 }
 
-bool VpcdLink::readExact(uint8_t* out, size_t n, const std::atomic<bool>& stop,
-                         std::string& why) {
+bool VpcdLink::readExact(uint8_t* out, size_t n, const std::atomic<bool>& stop, std::string& why) {
   while (inbox_.size() - inboxPos_ < n) {
     if (inboxPos_ > 0) {
       inbox_.erase(inbox_.begin(), inbox_.begin() + static_cast<long>(inboxPos_));
@@ -138,9 +139,15 @@ std::string VpcdLink::serve(CardRuntime& runtime, const std::atomic<bool>& stop)
 
     if (length == 1) {
       switch (payload[0]) {
-        case kPowerOff: runtime.powerOff(); break;
-        case kPowerOn: runtime.powerOn(); break;
-        case kReset: runtime.reset(); break;
+        case kPowerOff:
+          runtime.powerOff();
+          break;
+        case kPowerOn:
+          runtime.powerOn();
+          break;
+        case kReset:
+          runtime.reset();
+          break;
         case kGetAtr:
           if (!sendFrame(runtime.atr(), why)) return why;
           break;

@@ -47,7 +47,7 @@ class VpcdLink {
   std::string host_;
   uint16_t port_;
   int fd_ = -1;
-  Bytes inbox_;        // bytes received but not yet consumed
+  Bytes inbox_;  // bytes received but not yet consumed
   size_t inboxPos_ = 0;
 };
 
