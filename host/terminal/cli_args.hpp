@@ -1,0 +1,31 @@
+// The terminal CLI's command line, parsed into one value so main() only dispatches and the
+// rules (which option goes with which subcommand) are unit-tested without a card.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "result.hpp"
+
+namespace hp::terminal {
+
+enum class Command { kUnlock, kLock, kPin2, kGet, kPost, kSessions, kFinish, kStatus, kHelp };
+
+struct CliOptions {
+  Command command = Command::kHelp;
+  std::string url;                  // get, post
+  std::optional<std::string> data;  // post: "STRING" or "@FILE" as given
+  bool relay = false;               // get, post: relay.request instead of delegation
+  std::string reader;               // empty: find the access card by its ATR
+  bool pinStdin = false;            // unlock, pin2: one line from stdin instead of the tty
+  std::string bioFile;              // unlock: a 32-byte sample in hex instead of the PIN
+  bool verbose = false;             // progress lines on stderr
+};
+
+// args excludes the program name. Errors name the offending argument.
+Result<CliOptions> parseCliArgs(const std::vector<std::string>& args);
+
+const char* usageText();
+
+}  // namespace hp::terminal

@@ -1,0 +1,141 @@
+#include "home_channel.hpp"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "access_card_key_agent.hpp"
+#include "channel_messages.hpp"
+#include "client_handshake.hpp"
+#include "ticket_store.hpp"
+#include "url.hpp"
+
+namespace hp::terminal {
+
+namespace {
+
+// A share is used within seconds of being made; a short window keeps a captured one useless.
+constexpr uint64_t kShareLifetimeMs = 5 * 60 * 1000;
+
+Result<int> connectTcp(const HostPort& address) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const std::string port = std::to_string(address.port);
+  if (int rc = ::getaddrinfo(address.host.c_str(), port.c_str(), &hints, &found); rc != 0) {
+    return makeError("cannot resolve home server " + address.host + ": " + gai_strerror(rc));
+  }
+  int fd = -1;
+  for (addrinfo* entry = found; entry != nullptr; entry = entry->ai_next) {
+    fd = ::socket(entry->ai_family, entry->ai_socktype | SOCK_CLOEXEC, entry->ai_protocol);
+    if (fd < 0) continue;
+    if (::connect(fd, entry->ai_addr, entry->ai_addrlen) == 0) break;
+    ::close(fd);
+    fd = -1;
+  }
+  ::freeaddrinfo(found);
+  if (fd < 0) {
+    return makeError("cannot connect to the home server at " + address.host + ":" + port);
+  }
+  // Handshake flights are small; Nagle would hold them back (docs/control-channel.md).
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+}  // namespace
+
+HomeChannel::~HomeChannel() {
+  if (connection_) (void)connection_->close();
+}
+
+Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardClient& card,
+                                                          const InfoSink& info) {
+  auto addressText = card.homeServerAddress();
+  if (!addressText) return adapters::toError(addressText.error());
+  auto address = parseHostPort(*addressText);
+  if (!address) return makeError("home server address on the card: " + address.error().message);
+  auto serverKey = card.homeServerKey();
+  if (!serverKey) return adapters::toError(serverKey.error());
+
+  std::optional<channel::ClientTicket> ticket;
+  if (auto stored = card.ticket(); stored && stored->has_value()) {
+    auto decoded = channel::decodeClientTicket((*stored)->view());
+    if (decoded) ticket = std::move(decoded.value());
+  }
+
+  auto fd = connectTcp(*address);
+  if (!fd) return fd.error();
+  channel::SystemWallClock clock;
+  auto rng = card::makeSystemRng();
+  if (!rng) {
+    ::close(*fd);
+    return rng.error();
+  }
+  channel::ClientConfig config;
+  config.serverPublicKey = *serverKey;
+  config.clock = &clock;
+  config.rng = rng->get();
+  adapters::AccessCardKeyAgent agent(card, kShareLifetimeMs);
+  channel::ClientHandshake handshake(config, agent);
+  auto connection = channel::ChannelConnection::connectAsTerminal(
+      *fd, handshake, ticket ? &*ticket : nullptr,
+      [&] { return agent.prepareShare(clock.nowMs()); });
+  if (!connection) {
+    ::close(*fd);
+    return makeError("control channel to " + *addressText + ": " + connection.error().message);
+  }
+  std::unique_ptr<HomeChannel> result(new HomeChannel());
+  result->connection_ = std::move(connection.value());
+  result->resumed_ = handshake.resumed();
+  if (handshake.ticket()) {
+    // A full handshake issued a new ticket: keep it on the card for the next connection.
+    SecretBytes encoded = channel::encodeClientTicket(*handshake.ticket());
+    if (auto stored = card.putTicket(encoded.view()); !stored && info) {
+      info("could not store the channel ticket on the access card: " + stored.error().message);
+    }
+  }
+  if (info) {
+    info(std::string("channel to ") + *addressText + ": " +
+         (result->resumed_ ? "resumed" : "full handshake"));
+  }
+  return result;
+}
+
+Result<Json::Value, rpc::RpcError> HomeChannel::call(const std::string& method,
+                                                     const Json::Value& params) {
+  rpc::Request request;
+  request.id = nextId_++;
+  request.method = method;
+  request.params = params;
+  std::string text = rpc::encodeRequest(request);
+  auto sent = rpc::sendMessage(*connection_, text);
+  secureWipe(text.data(), text.size());  // may hold a PIN (card.pin2)
+  if (!sent) return rpc::makeRpcError(rpc::code::kInternal, "channel: " + sent.error().message);
+  auto answer = rpc::receiveMessage(*connection_);
+  if (!answer) return rpc::makeRpcError(rpc::code::kInternal, "channel: " + answer.error().message);
+  if (!answer->has_value()) {
+    return rpc::makeRpcError(rpc::code::kInternal, "the home server closed the channel");
+  }
+  auto response = rpc::parseResponse(**answer);
+  if (!response) return response.error();
+  if (response->id != std::optional<uint64_t>(request.id)) {
+    return rpc::makeRpcError(rpc::code::kInternal, "the home server answered another request");
+  }
+  if (response->error) return *response->error;
+  return *response->result;
+}
+
+std::string describeRpcError(const rpc::RpcError& error) {
+  if (error.code == rpc::code::kPinWrong && error.data.isObject() &&
+      error.data.isMember("tries_left")) {
+    return "wrong PIN2, " + std::to_string(error.data["tries_left"].asInt()) + " tries left";
+  }
+  if (error.code == rpc::code::kPinBlocked) return "PIN2 is blocked (unblock it with the PUK)";
+  return error.message + " (" + error.code + ")";
+}
+
+}  // namespace hp::terminal

@@ -1,0 +1,44 @@
+// The terminal's control channel to its home server, everything taken from the access card:
+// the address (DF 32), the server's pinned key (DF 31), the key agent (PREPARE SHARE / KEY
+// AGREEMENT) and the resumption ticket (DF 34: read, offered, replaced after a full handshake).
+// On top, one RPC call at a time (host/rpc).
+#pragma once
+
+#include <json/json.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "access_card_client.hpp"
+#include "channel_connection.hpp"
+#include "message.hpp"
+#include "rng.hpp"
+
+namespace hp::terminal {
+
+using InfoSink = std::function<void(const std::string& line)>;
+
+class HomeChannel {
+ public:
+  // The card must be unlocked. `info` receives progress lines (never secrets).
+  static Result<std::unique_ptr<HomeChannel>> connect(adapters::AccessCardClient& card,
+                                                      const InfoSink& info);
+  ~HomeChannel();
+
+  // One request; a home server error comes back as RpcError (code, message, data).
+  Result<Json::Value, rpc::RpcError> call(const std::string& method,
+                                          const Json::Value& params = Json::objectValue);
+  bool resumed() const { return resumed_; }
+
+ private:
+  HomeChannel() = default;
+  std::unique_ptr<channel::ChannelConnection> connection_;
+  uint64_t nextId_ = 1;
+  bool resumed_ = false;
+};
+
+// A user-facing sentence for an RPC error (e.g. "wrong PIN2, 2 tries left").
+std::string describeRpcError(const rpc::RpcError& error);
+
+}  // namespace hp::terminal

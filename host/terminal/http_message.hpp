@@ -1,0 +1,28 @@
+// HTTP/1.1 as the terminal speaks it over a resumed TLS connection: one request with
+// "Connection: close", the answer read until the shop closes, then parsed (Content-Length or
+// chunked bodies). Pure functions, so the parsing is tested without a network.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "result.hpp"
+#include "url.hpp"
+
+namespace hp::terminal {
+
+struct HttpAnswer {
+  int status = 0;
+  std::string reason;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  bool success() const { return status >= 200 && status <= 299; }
+};
+
+// method is "GET" or "POST"; a POST carries `body` with its Content-Length.
+std::string buildHttpRequest(const std::string& method, const HttpsUrl& url,
+                             const std::string& body);
+Result<HttpAnswer> parseHttpAnswer(const std::string& raw);
+
+}  // namespace hp::terminal

@@ -1,0 +1,19 @@
+// terminal: the user's command line on a phone, laptop or till with the access card
+// (docs/proxy-architecture.md). See `terminal help`.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli_args.hpp"
+#include "terminal_commands.hpp"
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto options = hp::terminal::parseCliArgs(args);
+  if (!options) {
+    std::fprintf(stderr, "terminal: %s\n%s", options.error().message.c_str(),
+                 hp::terminal::usageText());
+    return 2;
+  }
+  return hp::terminal::runCommand(*options);
+}

@@ -1,0 +1,304 @@
+#include "terminal_commands.hpp"
+
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include "access_card_link.hpp"
+#include "base64.hpp"
+#include "home_channel.hpp"
+#include "http_message.hpp"
+#include "layout.hpp"
+#include "pin_input.hpp"
+#include "resumed_connection.hpp"
+#include "session_blob.hpp"
+
+namespace hp::terminal {
+
+namespace {
+
+// The most the terminal reads from a shop: the body goes to stdout, not to a file.
+constexpr size_t kMaxAnswerBytes = 16u << 20;
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "terminal: %s\n", message.c_str());
+  return 1;
+}
+
+InfoSink infoSink(const CliOptions& options) {
+  if (!options.verbose) return {};
+  return [](const std::string& line) { std::fprintf(stderr, "terminal: %s\n", line.c_str()); };
+}
+
+void info(const InfoSink& sink, const std::string& line) {
+  if (sink) sink(line);
+}
+
+OutputLayout layoutOf(adapters::AccessCardClient& card) {
+  auto profile = card.profile();
+  return profile ? layoutFor(*profile) : OutputLayout{};
+}
+
+void print(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+std::string pinOutcomeText(const adapters::PinVerification& outcome, const char* what) {
+  if (outcome.blocked()) return std::string(what) + " is blocked (unblock it with the PUK)";
+  return std::string("wrong ") + what + ", " + std::to_string(outcome.triesLeft) + " tries left";
+}
+
+std::string timeText(int64_t unixSeconds) {
+  const std::time_t t = static_cast<std::time_t>(unixSeconds);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%SZ", &utc);
+  return text;
+}
+
+int unlock(const CliOptions& options, AccessCardLink& link) {
+  if (auto status = link.operationalStatus(); !status) return fail(status.error().message);
+  adapters::CardResult<adapters::PinVerification> outcome = adapters::PinVerification{};
+  const char* what = "PIN";
+  if (!options.bioFile.empty()) {
+    auto sample = readBiometricSample(options.bioFile);
+    if (!sample) return fail(sample.error().message);
+    what = "biometric";
+    outcome = link.card().verifyBiometric(*sample);
+    secureWipe(sample->data(), sample->size());
+  } else {
+    auto pin = readPin("access card PIN: ", options.pinStdin);
+    if (!pin) return fail(pin.error().message);
+    const std::string_view text(reinterpret_cast<const char*>(pin->data()), pin->size());
+    outcome = link.card().verifyPin(text);
+  }
+  if (!outcome) return fail(outcome.error().message);
+  if (!outcome->verified()) return fail("access card: " + pinOutcomeText(*outcome, what));
+  print("access card unlocked\n");
+  return 0;
+}
+
+// One RPC over a fresh channel; prints a laid-out table from the result.
+Result<Json::Value> callHome(AccessCardLink& link, const CliOptions& options,
+                             const std::string& method, const Json::Value& params) {
+  if (auto unlocked = link.requireUnlocked(); !unlocked) return unlocked.error();
+  auto channel = HomeChannel::connect(link.card(), infoSink(options));
+  if (!channel) return channel.error();
+  auto result = (*channel)->call(method, params);
+  if (!result) return makeError("home server: " + describeRpcError(result.error()));
+  return result.value();
+}
+
+int pin2(const CliOptions& options, AccessCardLink& link) {
+  // Connect first: a PIN typed for an unreachable server would only wait in memory.
+  if (auto unlocked = link.requireUnlocked(); !unlocked) return fail(unlocked.error().message);
+  auto channel = HomeChannel::connect(link.card(), infoSink(options));
+  if (!channel) return fail(channel.error().message);
+  auto pin = readPin("home card PIN2: ", options.pinStdin);
+  if (!pin) return fail(pin.error().message);
+  Json::Value params(Json::objectValue);
+  params["pin"] = std::string(reinterpret_cast<const char*>(pin->data()), pin->size());
+  auto result = (*channel)->call("card.pin2", params);
+  // jsoncpp keeps its own copy of the string; overwrite what we can reach.
+  params["pin"] = std::string(pin->size(), '0');
+  if (!result) return fail("home server: " + describeRpcError(result.error()));
+  print("home card: " + (*result).get("state", "crypto").asString() + "\n");
+  return 0;
+}
+
+int simpleCall(const CliOptions& options, AccessCardLink& link, const std::string& method,
+               const std::string& title) {
+  auto result = callHome(link, options, method, Json::Value(Json::objectValue));
+  if (!result) return fail(result.error().message);
+  print(title + ": " + result->get("state", "?").asString() + "\n");
+  return 0;
+}
+
+int sessions(const CliOptions& options, AccessCardLink& link) {
+  auto result = callHome(link, options, "session.list", Json::Value(Json::objectValue));
+  if (!result) return fail(result.error().message);
+  Table table;
+  table.title = "cached shop sessions";
+  table.fields = {"shop", "suite", "expires", "ticket"};
+  for (const auto& entry : (*result)["sessions"]) {
+    table.rows.push_back({entry.get("shop", "").asString(), entry.get("suite", "").asString(),
+                          timeText(entry.get("expires", 0).asInt64()),
+                          entry.get("ticket", false).asBool() ? "yes" : "no"});
+  }
+  print(render(table, layoutOf(link.card())));
+  return 0;
+}
+
+int status(const CliOptions& options, AccessCardLink& link) {
+  auto card = link.card().status();
+  if (!card) return fail(card.error().message);
+  static const char* const kSecurity[] = {"locked", "unlocked (PIN)", "unlocked (biometric)"};
+  Table table;
+  table.title = "status";
+  table.fields = {"card", "state", "tries left"};
+  const auto securityIndex = static_cast<size_t>(card->security);
+  table.rows.push_back({"access card",
+                        !card->operational()
+                            ? "personalization"
+                            : (securityIndex < 3 ? kSecurity[securityIndex] : "unknown"),
+                        "PIN " + std::to_string(card->pinTriesLeft) + ", bio " +
+                            std::to_string(card->biometricTriesLeft) + ", PUK " +
+                            std::to_string(card->pukTriesLeft)});
+  int exitStatus = 0;
+  if (card->operational() && card->unlocked()) {
+    auto home = callHome(link, options, "card.status", Json::Value(Json::objectValue));
+    if (home) {
+      table.rows.push_back({"home card", (*home).get("state", "?").asString(),
+                            "PIN1 " + std::to_string((*home).get("pin1_tries_left", 0).asInt()) +
+                                ", PIN2 " +
+                                std::to_string((*home).get("pin2_tries_left", 0).asInt())});
+    } else {
+      table.rows.push_back({"home card", "unreachable", "-"});
+      std::fprintf(stderr, "terminal: %s\n", home.error().message.c_str());
+      exitStatus = 1;
+    }
+  } else {
+    table.rows.push_back({"home card", "unknown (unlock the access card)", "-"});
+  }
+  print(render(table, layoutOf(link.card())));
+  return exitStatus;
+}
+
+Result<std::string> requestBody(const CliOptions& options) {
+  if (!options.data) return std::string();
+  const std::string& data = *options.data;
+  if (data.empty() || data[0] != '@') return data;
+  std::ifstream file(data.substr(1), std::ios::binary);
+  if (!file) return makeError("cannot read " + data.substr(1));
+  std::stringstream content;
+  content << file.rdbuf();
+  return content.str();
+}
+
+// Delegation: the home server hands over a TLS session it negotiated with the user's card key;
+// the terminal resumes it (abbreviated handshake, no key on the terminal).
+Result<HttpAnswer> fetchDelegated(HomeChannel& channel, const HttpsUrl& url,
+                                  const std::string& method, const std::string& body,
+                                  const InfoSink& sink) {
+  Json::Value params(Json::objectValue);
+  params["url"] = "https://" + url.shopKey() + "/";
+  params["mode"] = "delegate";
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto opened = channel.call("session.open", params);
+    if (!opened) return makeError("home server: " + describeRpcError(opened.error()));
+    auto encoded = rpc::base64Decode((*opened).get("blob", "").asString());
+    if (!encoded) return makeError("home server sent a session that is not base64");
+    auto blob = tls::decodeSessionBlob(*encoded);
+    secureWipe(encoded->data(), encoded->size());
+    if (!blob) return makeError("home server sent a bad session: " + blob.error().message);
+    info(sink, std::string("session for ") + url.shopKey() + ": " +
+                   ((*opened).get("cached", false).asBool() ? "cached" : "new"));
+    auto connection = tls::ResumedConnection::open(*blob);
+    if (!connection) {
+      // The shop would not resume (it forgot the session, or restarted): the terminal cannot
+      // do a full handshake (no key), so it asks for a fresh session, once.
+      info(sink, "shop refused to resume: " + connection.error().message);
+      if (attempt == 1)
+        return makeError("the shop refused the fresh session too: " + connection.error().message);
+      Json::Value drop(Json::objectValue);
+      drop["shop"] = url.shopKey();
+      if (auto dropped = channel.call("session.drop", drop); !dropped) {
+        return makeError("home server: " + describeRpcError(dropped.error()));
+      }
+      continue;
+    }
+    info(sink, "resumed TLS session with " + url.shopKey() + " (" +
+                   (*connection)->ciphersuiteName() + ")");
+    const std::string request = buildHttpRequest(method, url, body);
+    if (auto written = (*connection)->writeAll(bytesOf(request)); !written) {
+      return makeError("sending to the shop: " + written.error().message);
+    }
+    std::string raw;
+    while (raw.size() < kMaxAnswerBytes) {
+      auto chunk = (*connection)->readSome();
+      if (!chunk) return makeError("reading from the shop: " + chunk.error().message);
+      if (chunk->empty()) break;
+      raw.append(chunk->begin(), chunk->end());
+    }
+    (void)(*connection)->close();
+    return parseHttpAnswer(raw);
+  }
+  return makeError("unreachable");
+}
+
+Result<HttpAnswer> fetchRelayed(HomeChannel& channel, const HttpsUrl& url,
+                                const std::string& method, const std::string& body) {
+  Json::Value params(Json::objectValue);
+  params["url"] = "https://" + url.hostHeader() + url.path;
+  params["method"] = method;
+  if (method == "POST") params["body"] = rpc::base64Encode(bytesOf(body));
+  auto result = channel.call("relay.request", params);
+  if (!result) return makeError("home server: " + describeRpcError(result.error()));
+  HttpAnswer answer;
+  answer.status = (*result).get("status", 0).asInt();
+  auto decoded = rpc::base64Decode((*result).get("body", "").asString());
+  if (!decoded) return makeError("home server sent a body that is not base64");
+  answer.body.assign(decoded->begin(), decoded->end());
+  return answer;
+}
+
+int fetch(const CliOptions& options, AccessCardLink& link) {
+  auto url = parseHttpsUrl(options.url);
+  if (!url) return fail(url.error().message);
+  auto body = requestBody(options);
+  if (!body) return fail(body.error().message);
+  const std::string method = options.command == Command::kPost ? "POST" : "GET";
+  if (auto unlocked = link.requireUnlocked(); !unlocked) return fail(unlocked.error().message);
+  const InfoSink sink = infoSink(options);
+  auto channel = HomeChannel::connect(link.card(), sink);
+  if (!channel) return fail(channel.error().message);
+  auto answer = options.relay ? fetchRelayed(**channel, *url, method, *body)
+                              : fetchDelegated(**channel, *url, method, *body, sink);
+  if (!answer) return fail(answer.error().message);
+  print(answer->body);
+  std::fflush(stdout);
+  if (!answer->success()) {
+    return fail("the shop answered HTTP " + std::to_string(answer->status) +
+                (answer->reason.empty() ? "" : " " + answer->reason));
+  }
+  return 0;
+}
+
+}  // namespace
+
+int runCommand(const CliOptions& options) {
+  if (options.command == Command::kHelp) {
+    std::fputs(usageText(), stdout);
+    return 0;
+  }
+  auto link = AccessCardLink::open(options.reader);
+  if (!link) return fail(link.error().message);
+  info(infoSink(options), "access card in \"" + (*link)->readerName() + "\"");
+  switch (options.command) {
+    case Command::kUnlock:
+      return unlock(options, **link);
+    case Command::kLock: {
+      if (auto locked = (*link)->card().lock(); !locked) return fail(locked.error().message);
+      print("access card locked\n");
+      return 0;
+    }
+    case Command::kPin2:
+      return pin2(options, **link);
+    case Command::kGet:
+    case Command::kPost:
+      return fetch(options, **link);
+    case Command::kSessions:
+      return sessions(options, **link);
+    case Command::kFinish:
+      return simpleCall(options, **link, "card.finish", "home card");
+    case Command::kStatus:
+      return status(options, **link);
+    case Command::kHelp:
+      break;
+  }
+  return 0;
+}
+
+}  // namespace hp::terminal
