@@ -14,6 +14,7 @@ struct CardParts {
   std::shared_ptr<void> keepAlive;  // whatever the pieces below need to stay open (PC/SC...)
   HomeCard* card = nullptr;
   TerminalDirectory* terminals = nullptr;
+  std::string description;  // for the log: which reader
 };
 
 Result<CardParts> openCardParts(const HomeServerConfig& config);

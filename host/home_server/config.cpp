@@ -85,6 +85,18 @@ const std::map<std::string, Setter>& setters() {
          c.homeCardAidHex = *text;
          return {};
        }},
+      {"user_key",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         const std::string name = v.isString() ? v.asString() : "";
+         if (name == "ec") {
+           c.userKeyType = tls::KeyType::kEcP256;
+         } else if (name == "rsa") {
+           c.userKeyType = tls::KeyType::kRsa2048;
+         } else {
+           return keyError("user_key", "must be \"ec\" (P-256) or \"rsa\" (RSA-2048)");
+         }
+         return {};
+       }},
       {"trust_store_ca_file",
        [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
          auto text = nonEmptyString(v, "trust_store_ca_file");

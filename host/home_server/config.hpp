@@ -9,6 +9,7 @@
 
 #include "result.hpp"
 #include "server_log.hpp"
+#include "signer.hpp"
 
 namespace hp::home {
 
@@ -18,6 +19,7 @@ struct HomeServerConfig {
   size_t maxConnections = 16;               // concurrent terminal connections (threads)
   std::string homeCardReader;               // PC/SC reader name; empty: find the card by AID
   std::string homeCardAidHex = "F0484F4D454341524401";  // the home card applet
+  tls::KeyType userKeyType = tls::KeyType::kEcP256;     // which home card key signs for TLS
   std::string trustStoreCaFile;  // PEM: the CAs the shops' chains must lead to
   std::string serverKeyFile;     // PEM, P-256: the channel's long-term signing key
   uint32_t sessionLifetimeCapSeconds = 300;

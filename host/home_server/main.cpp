@@ -109,6 +109,7 @@ int runDaemon(const std::string& configPath) {
   parts.serverSigner = serverKey->get();
   parts.wallClock = &wallClock;
   HomeServer server(*config, parts);
+  server.log().info("home card: " + cardParts->description);
   if (auto started = server.start(); !started) {
     std::fprintf(stderr, "home_server: %s\n", started.error().message.c_str());
     return 1;

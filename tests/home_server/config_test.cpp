@@ -32,6 +32,11 @@ TEST_SUITE("config") {
     CHECK(config->listenAddress == "127.0.0.1");
     CHECK(config->homeCardReader.empty());
     CHECK(config->homeCardAidHex == "F0484F4D454341524401");
+    CHECK(config->userKeyType == tls::KeyType::kEcP256);
+    auto rsa = parseHomeServerConfig(
+        R"({"trust_store_ca_file":"/c","server_key_file":"/k","user_key":"rsa"})");
+    REQUIRE(rsa.ok());
+    CHECK(rsa->userKeyType == tls::KeyType::kRsa2048);
   }
 
   TEST_CASE("mistakes are refused and named") {
@@ -67,6 +72,7 @@ TEST_SUITE("config") {
         {with(R"("admin_socket":"/)" + std::string(120, 'a') + "\""), "admin_socket"},
         {with(R"("log_level":"verbose")"), "log_level"},
         {with(R"("log_level":2)"), "log_level"},
+        {with(R"("user_key":"ed25519")"), "user_key"},
         {with(R"("trust_store_ca_file":"/x")"), "config"},  // duplicate key
     };
     for (const Case& testCase : cases) {
