@@ -1,0 +1,202 @@
+// The card-backed pieces (CardHomeCard, CardTerminalDirectory over host/card_adapters) on the
+// real home card applet in this process (tests/card_adapters' fixture), and the whole server on
+// top: a terminal registered in the card's registry connects, PIN1 goes through the admin
+// socket, and session.open authenticates to `openssl s_server` with the card's own key.
+#include <doctest.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/x509_crt.h>
+
+#include "admin_socket.hpp"
+#include "base64.hpp"
+#include "card_home_card.hpp"
+#include "fixture.hpp"
+#include "shop_server.hpp"
+#include "test_pki.hpp"
+#include "test_terminal.hpp"
+
+namespace hp::home {
+
+namespace {
+
+namespace at = adapters::test;
+
+// A certificate for the card's EC key issued by the test PKI's CA (which s_server trusts for
+// client certificates), so the shop accepts the card-held key.
+Bytes certificateFromTestCa(const Bytes& point) {
+  const std::string caKey = tls::test::testPki().dir + "/ca.key";
+  auto rng = card::makeSeededRng(0xCA);
+  mbedtls_pk_context issuer, subject;
+  mbedtls_x509write_cert writer;
+  mbedtls_mpi serial;
+  mbedtls_pk_init(&issuer);
+  mbedtls_pk_init(&subject);
+  mbedtls_x509write_crt_init(&writer);
+  mbedtls_mpi_init(&serial);
+  REQUIRE(mbedtls_pk_parse_keyfile(&issuer, caKey.c_str(), nullptr) == 0);
+  REQUIRE(mbedtls_pk_setup(&subject, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) == 0);
+  mbedtls_ecp_keypair* ec = mbedtls_pk_ec(subject);
+  REQUIRE(mbedtls_ecp_group_load(&ec->grp, MBEDTLS_ECP_DP_SECP256R1) == 0);
+  REQUIRE(mbedtls_ecp_point_read_binary(&ec->grp, &ec->Q, point.data(), point.size()) == 0);
+  mbedtls_x509write_crt_set_version(&writer, MBEDTLS_X509_CRT_VERSION_3);
+  mbedtls_x509write_crt_set_md_alg(&writer, MBEDTLS_MD_SHA256);
+  mbedtls_x509write_crt_set_subject_key(&writer, &subject);
+  mbedtls_x509write_crt_set_issuer_key(&writer, &issuer);
+  REQUIRE(mbedtls_x509write_crt_set_subject_name(&writer, "CN=User on the home card") == 0);
+  REQUIRE(mbedtls_x509write_crt_set_issuer_name(&writer, "CN=homeproxy test CA") == 0);
+  REQUIRE(mbedtls_mpi_lset(&serial, 99) == 0);
+  REQUIRE(mbedtls_x509write_crt_set_serial(&writer, &serial) == 0);
+  REQUIRE(mbedtls_x509write_crt_set_validity(&writer, "20250101000000", "20350101000000") == 0);
+  Bytes buffer(4096);
+  const int length = mbedtls_x509write_crt_der(&writer, buffer.data(), buffer.size(),
+                                               &card::Rng::mbedtlsCallback, rng.get());
+  REQUIRE(length > 0);
+  Bytes der(buffer.end() - length, buffer.end());  // mbedTLS writes at the end
+  mbedtls_mpi_free(&serial);
+  mbedtls_x509write_crt_free(&writer);
+  mbedtls_pk_free(&subject);
+  mbedtls_pk_free(&issuer);
+  return der;
+}
+
+}  // namespace
+
+TEST_SUITE("card") {
+  TEST_CASE("card-backed home card: PINs, states, the lazily opened signer") {
+    at::HomeCard homeCard;
+    CardHomeCard card(*homeCard.client, tls::KeyType::kEcP256);
+    auto status = card.status();
+    REQUIRE(status.ok());
+    CHECK(status->lifecycle == "operational");
+    CHECK(status->security == "inhibited");
+    // Before PIN1 the card gives neither certificate nor signature.
+    CHECK(card.signer().certificateDer().empty());
+    CHECK_FALSE(card.signer().signHash(MBEDTLS_MD_SHA256, Bytes(32, 1)).ok());
+
+    auto wrong = card.verifyPin1("000000");
+    REQUIRE(wrong.ok());
+    CHECK(wrong->kind == PinOutcome::Kind::kWrong);
+    CHECK(wrong->triesLeft == 2);
+    REQUIRE(card.verifyPin1(std::string(at::kHomePin1))->kind == PinOutcome::Kind::kAccepted);
+    CHECK(card.status()->security == "standby");
+    CHECK(card.status()->pin1TriesLeft == 3);
+
+    const auto key = at::must(homeCard.client->readPublicKey(adapters::HomeKeyRef::kEc));
+    const Bytes certificate = at::makeCertificate(key, "User");
+    at::mustOk(homeCard.client->putCertificate(adapters::HomeKeyRef::kEc, certificate));
+    CHECK(card.signer().certificateDer() == certificate);
+    CHECK_FALSE(card.signer().signHash(MBEDTLS_MD_SHA256, Bytes(32, 1)).ok());  // no PIN2 yet
+
+    REQUIRE(card.verifyPin2(std::string(at::kHomePin2))->kind == PinOutcome::Kind::kAccepted);
+    CHECK(card.status()->security == "crypto");
+    const Bytes hash(32, 0x42);
+    auto signature = card.signer().signHash(MBEDTLS_MD_SHA256, hash);
+    REQUIRE(signature.ok());
+    CHECK(at::verifiesWithCertificate(certificate, MBEDTLS_MD_SHA256, hash, *signature));
+    REQUIRE(card.finish().ok());
+    CHECK(card.status()->security == "standby");
+  }
+
+  TEST_CASE("card-backed terminal directory: the card's terminal registry") {
+    at::HomeCard homeCard;
+    CardHomeCard card(*homeCard.client, tls::KeyType::kEcP256);
+    CardTerminalDirectory directory(*homeCard.client);
+    test::TestTerminal terminal("desk-7", 1001);
+    // Inhibited: the registry cannot be read, so nobody gets in.
+    CHECK_FALSE(directory.terminalKey("desk-7").ok());
+    REQUIRE(card.verifyPin1(std::string(at::kHomePin1))->kind == PinOutcome::Kind::kAccepted);
+    CHECK_FALSE(directory.terminalKey("desk-7").ok());
+    REQUIRE(directory.registerTerminal("desk-7", terminal.publicKey()).ok());
+    auto key = directory.terminalKey("desk-7");
+    REQUIRE(key.ok());
+    CHECK(*key == terminal.publicKey());
+    // Registering again replaces the key.
+    test::TestTerminal replacement("desk-7", 1002);
+    REQUIRE(directory.registerTerminal("desk-7", replacement.publicKey()).ok());
+    CHECK(*directory.terminalKey("desk-7") == replacement.publicKey());
+    auto all = directory.list();
+    REQUIRE(all.ok());
+    REQUIRE(all->size() == 1);
+    CHECK((*all)[0].id == "desk-7");
+    REQUIRE(directory.revokeTerminal("desk-7").ok());
+    CHECK_FALSE(directory.terminalKey("desk-7").ok());
+    CHECK_FALSE(directory.revokeTerminal("desk-7").ok());
+    CHECK(directory.list()->empty());
+  }
+
+  TEST_CASE(
+      "the server on the card: registry lookup, PIN1 by admin, a session with the card's key") {
+    at::HomeCard homeCard;
+    CardHomeCard card(*homeCard.client, tls::KeyType::kEcP256);
+    CardTerminalDirectory directory(*homeCard.client);
+    tls::test::ShopServer shop(tls::test::ResumptionKind::kTicket);
+
+    char dirTemplate[] = "/tmp/hp_home_card_test_XXXXXX";
+    REQUIRE(::mkdtemp(dirTemplate) != nullptr);
+    const std::string adminSocket = std::string(dirTemplate) + "/admin.sock";
+    auto serverRng = card::makeSeededRng(4242);
+    auto serverKey = card::EcKeyPair::generate(*serverRng);
+    REQUIRE(serverKey.ok());
+    channel::SoftwareServerSigner serverSigner(std::move(serverKey.value()), *serverRng);
+    channel::SystemWallClock wallClock;
+    HomeServerConfig config;
+    config.listenPort = 0;
+    config.trustStoreCaFile = tls::test::testPki().caCert;
+    config.serverKeyFile = "(injected)";
+    config.adminSocketPath = adminSocket;
+    HomeServerParts parts;
+    parts.card = &card;
+    parts.terminals = &directory;
+    parts.serverSigner = &serverSigner;
+    parts.wallClock = &wallClock;
+    parts.shopConnectAddress = "127.0.0.1";
+    parts.logSink = [](std::string_view) {};
+    HomeServer server(config, parts);
+    REQUIRE(server.start().ok());
+
+    const auto adminCallOk = [&](const std::string& method, Json::Value params) {
+      rpc::Request request;
+      request.id = 5;
+      request.method = method;
+      request.params = std::move(params);
+      auto response = adminCall(adminSocket, request, 10'000);
+      REQUIRE(response.ok());
+      return response.value();
+    };
+    test::TestTerminal terminal("desk-8", 1003);
+    Json::Value pin1;
+    pin1["pin"] = std::string(at::kHomePin1);
+    REQUIRE(adminCallOk("pin1", pin1).ok());
+    Json::Value registration;
+    registration["id"] = terminal.id();
+    registration["key"] = toHex(terminal.publicKey());
+    REQUIRE(adminCallOk("terminal.register", registration).ok());
+
+    const auto key = at::must(homeCard.client->readPublicKey(adapters::HomeKeyRef::kEc));
+    at::mustOk(homeCard.client->putCertificate(adapters::HomeKeyRef::kEc,
+                                               certificateFromTestCa(key.point)));
+
+    auto connection = terminal.connect(server.port(), serverSigner.publicKey());
+    REQUIRE_MESSAGE(connection.ok(), (connection.ok() ? "" : connection.error().message));
+    Json::Value pin2;
+    pin2["pin"] = std::string(at::kHomePin2);
+    REQUIRE(test::call(**connection, "card.pin2", pin2).ok());
+    const uint64_t apdusBefore = homeCard.client->commands().commandsSent();
+    Json::Value open;
+    open["url"] = "https://localhost:" + std::to_string(shop.port()) + "/";
+    rpc::Response first = test::call(**connection, "session.open", open);
+    INFO("shop output: " << shop.output());
+    REQUIRE_MESSAGE(first.ok(), (first.error ? first.error->message : ""));
+    CHECK(homeCard.client->commands().commandsSent() > apdusBefore);
+    // The second open is cached: not a single APDU to the card.
+    const uint64_t apdusAfterFirst = homeCard.client->commands().commandsSent();
+    rpc::Response second = test::call(**connection, "session.open", open);
+    REQUIRE(second.ok());
+    CHECK((*second.result)["cached"].asBool());
+    CHECK(homeCard.client->commands().commandsSent() == apdusAfterFirst);
+    REQUIRE((*connection)->close().ok());
+    server.stop();
+    ::rmdir(dirTemplate);
+  }
+}
+
+}  // namespace hp::home
