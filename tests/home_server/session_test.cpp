@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "relay.hpp"
 #include "session_manager.hpp"
 #include "shop_server.hpp"
 #include "test_pki.hpp"
@@ -148,6 +149,44 @@ TEST_SUITE("sessions") {
     const auto listed = sessions.list();
     REQUIRE(listed.size() == 1);
     CHECK(listed[0].shop == SessionFixture::urlOf(shopB).shopKey());
+  }
+
+  TEST_CASE("relay: a cached session the shop refuses to resume is dropped and made afresh") {
+    SessionFixture fx;
+    ShopServer shopA(ResumptionKind::kTicket);
+    ShopServer shopB(ResumptionKind::kTicket);
+    // The first handshake for B really goes to A (another process, other ticket keys): B's
+    // cache entry is then a session B has never seen, as after a shop restart.
+    int handshakes = 0;
+    SessionManager::Handshake handshake = [&](const tls::DelegatedHandshakeRequest& request,
+                                              tls::ClientKeySigner& signer) {
+      tls::DelegatedHandshakeRequest redirected = request;
+      if (handshakes++ == 0) redirected.port = shopA.port();
+      auto session = tls::performDelegatedHandshake(redirected, signer);
+      if (session) session->blob.port = request.port;
+      return session;
+    };
+    SessionManager sessions(fx.config(), fx.signer, fx.log, handshake);
+    const ShopUrl url = SessionFixture::urlOf(shopB);
+    REQUIRE(sessions.open(url).ok());
+    CHECK(fx.signer.calls == 1);
+
+    RelayOptions options;
+    options.connectAddress = "127.0.0.1";
+    options.readTimeoutMs = 5000;
+    options.now = fx.config().now;
+    auto relayed = relayRequest(sessions, RelayRequest{url, "GET", {}}, options);
+    INFO("shop B output: " << shopB.output());
+    REQUIRE_MESSAGE(relayed.ok(), (relayed.ok() ? "" : relayed.error().message));
+    CHECK(relayed->status == 200);
+    CHECK(handshakes == 2);
+    CHECK(fx.signer.calls == 2);
+    CHECK(sessions.list().size() == 1);
+
+    // Now the cached session is B's own: the next relay costs no handshake.
+    auto again = relayRequest(sessions, RelayRequest{url, "GET", {}}, options);
+    REQUIRE(again.ok());
+    CHECK(handshakes == 2);
   }
 
   TEST_CASE("a failed handshake caches nothing and says why") {
