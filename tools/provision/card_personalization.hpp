@@ -1,0 +1,42 @@
+// Personalization of fresh cards, in the order the cards' lifecycles require
+// (apdu_specs/homecard.json, accesscard.json). A card that is already operational is refused:
+// hp_provision never overwrites a card in use.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "access_card_client.hpp"
+#include "home_card_client.hpp"
+#include "pki.hpp"
+
+namespace hp::provision {
+
+struct HomeCardSecrets {
+  std::string pin1;
+  std::string pin2;
+  std::string puk;
+};
+
+// Sets PIN1, PIN2 and the PUK, ACTIVATEs, verifies both PINs and generates the user's EC key
+// on the card; returns the public point. The card is left in the crypto state.
+Result<Bytes> personalizeHomeCard(adapters::HomeCardClient& card, const HomeCardSecrets& secrets);
+
+struct AccessCardSettings {
+  std::string pin;
+  std::string puk;
+  std::string terminalId;
+  Bytes homeServerKey;            // uncompressed P-256 point
+  std::string homeServerAddress;  // "host:port"
+  adapters::TerminalProfile profile;
+};
+
+// PIN, PUK, terminal key generated on the card, ID, home server key and address, profile,
+// ACTIVATE. Returns the terminal's public key (for the home card's registry).
+Result<Bytes> personalizeAccessCard(adapters::AccessCardClient& card,
+                                    const AccessCardSettings& settings);
+
+// The profile's PUT DATA DF 33 encoding: 80 01 kind, 81 02 columns, 82 02 rows, 83 01 layout.
+Bytes encodeProfile(const adapters::TerminalProfile& profile);
+
+}  // namespace hp::provision

@@ -1,0 +1,231 @@
+// hp_provision: writes a demo world for the proxy facility (docs/proxy-architecture.md): a CA,
+// a shop certificate, the home server's channel key and configuration, and personalizes a
+// FRESH home card and a FRESH access card through PC/SC. See README.txt in the output.
+//
+// Demo defaults (documented in --help and README.txt; for demos and tests only):
+//   home card PIN1 1234, PIN2 567890, PUK 12345678; access card PIN 4321, PUK 87654321.
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "card_finder.hpp"
+#include "card_personalization.hpp"
+#include "output_files.hpp"
+#include "pcsc_context.hpp"
+#include "pki.hpp"
+
+namespace hp::provision {
+namespace {
+
+const char kUsage[] =
+    "usage: hp_provision --out DIR [--home-reader NAME] [--access-reader NAME]\n"
+    "         [--shop-host HOST] [--home-address IPV4:PORT] [--terminal-id ID]\n"
+    "         [--profile phone|laptop|till] [--home-pin1 P] [--home-pin2 P] [--home-puk P]\n"
+    "         [--access-pin P] [--access-puk P]\n"
+    "Defaults (DEMO ONLY): shop host localhost, home address 127.0.0.1:8443, terminal ID\n"
+    "terminal-1, profile laptop, home PIN1 1234, PIN2 567890, PUK 12345678, access PIN 4321,\n"
+    "access PUK 87654321. Both cards must be fresh (never activated).\n";
+
+// A view of a string that outlives it (never of a temporary).
+ByteView viewOf(const std::string& text) {
+  return ByteView(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+}
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "hp_provision: %s\n", message.c_str());
+  return 1;
+}
+
+struct Options {
+  std::map<std::string, std::string> values{
+      {"--shop-host", "localhost"},    {"--home-address", "127.0.0.1:8443"},
+      {"--terminal-id", "terminal-1"}, {"--profile", "laptop"},
+      {"--home-pin1", "1234"},         {"--home-pin2", "567890"},
+      {"--home-puk", "12345678"},      {"--access-pin", "4321"},
+      {"--access-puk", "87654321"},    {"--out", ""},
+      {"--home-reader", ""},           {"--access-reader", ""}};
+  const std::string& operator[](const std::string& key) const { return values.at(key); }
+};
+
+Result<Options> parseOptions(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto found = options.values.find(arg);
+    if (found == options.values.end()) return makeError("unknown option " + arg);
+    if (i + 1 >= argc) return makeError(arg + " needs a value");
+    found->second = argv[++i];
+  }
+  if (options["--out"].empty()) return makeError("--out DIR is required");
+  return options;
+}
+
+adapters::TerminalProfile profileNamed(const std::string& name) {
+  adapters::TerminalProfile profile;
+  if (name == "phone") {
+    profile = {adapters::TerminalProfile::Kind::kPhone, 40, 20,
+               adapters::TerminalProfile::Layout::kNarrow};
+  } else if (name == "till") {
+    profile = {adapters::TerminalProfile::Kind::kTill, 60, 16,
+               adapters::TerminalProfile::Layout::kWide};
+  } else {
+    profile = {adapters::TerminalProfile::Kind::kLaptop, 100, 30,
+               adapters::TerminalProfile::Layout::kWide};
+  }
+  return profile;
+}
+
+Result<std::string> readerFor(const pcsc::PcscContext& context, const std::string& given,
+                              ByteView aid) {
+  if (!given.empty()) return given;
+  return pcsc::findReaderWithAid(context, aid);
+}
+
+int provision(const Options& options) {
+  if (options["--profile"] != "phone" && options["--profile"] != "laptop" &&
+      options["--profile"] != "till") {
+    return fail("--profile is phone, laptop or till");
+  }
+  const std::string homeAddress = options["--home-address"];
+  const size_t colon = homeAddress.rfind(':');
+  if (colon == std::string::npos) return fail("--home-address is IPV4:PORT");
+  const int port = std::atoi(homeAddress.c_str() + colon + 1);
+  if (port <= 0 || port > 65535) return fail("--home-address has a bad port");
+
+  // Output directory: created 0700 (it holds keys); an existing one is used as is.
+  const std::string& out = options["--out"];
+  if (::mkdir(out.c_str(), 0700) != 0 && errno != EEXIST) return fail("cannot create " + out);
+  char* resolved = ::realpath(out.c_str(), nullptr);
+  if (resolved == nullptr) return fail("cannot resolve " + out);
+  WorldDescription world;
+  world.outDir = resolved;
+  std::free(resolved);
+  world.shopHost = options["--shop-host"];
+  world.homeListenAddress = homeAddress.substr(0, colon);
+  world.homeListenPort = static_cast<uint16_t>(port);
+  world.homeReader = options["--home-reader"];
+  world.terminalId = options["--terminal-id"];
+
+  // 1. The PKI and the home server's key, in memory until the cards are done.
+  auto drbg = Drbg::create();
+  if (!drbg) return fail(drbg.error().message);
+  auto caKey = PkKey::generateP256(**drbg);
+  auto shopKey = PkKey::generateP256(**drbg);
+  auto serverKey = PkKey::generateP256(**drbg);
+  if (!caKey || !shopKey || !serverKey) return fail("P-256 key generation failed");
+  const std::string caName = "CN=homeproxy demo CA,O=homeproxy";
+  CertificateRequest caRequest{caName, caName, true, 1};
+  auto caCert = issueCertificate(caRequest, **caKey, **caKey, **drbg);
+  if (!caCert) return fail(caCert.error().message);
+  CertificateRequest shopRequest{"CN=" + world.shopHost + ",O=homeproxy demo shop", caName, false,
+                                 2};
+  auto shopCert = issueCertificate(shopRequest, **shopKey, **caKey, **drbg);
+  if (!shopCert) return fail(shopCert.error().message);
+  auto serverPoint = (*serverKey)->publicPoint();
+  if (!serverPoint) return fail(serverPoint.error().message);
+
+  // 2. The cards, through PC/SC.
+  auto context = pcsc::PcscContext::establish();
+  if (!context) return fail(context.error().message);
+  auto homeReader = readerFor(*context, options["--home-reader"], adapters::kHomeCardAid);
+  if (!homeReader) return fail("home card: " + homeReader.error().message);
+  auto accessReader = readerFor(*context, options["--access-reader"], adapters::kAccessCardAid);
+  if (!accessReader) return fail("access card: " + accessReader.error().message);
+  auto homeTransport = context->connect(*homeReader);
+  if (!homeTransport) return fail(homeTransport.error().message);
+  auto accessTransport = context->connect(*accessReader);
+  if (!accessTransport) return fail(accessTransport.error().message);
+  adapters::HomeCardClient home(**homeTransport);
+  adapters::AccessCardClient access(**accessTransport);
+
+  HomeCardSecrets homeSecrets{options["--home-pin1"], options["--home-pin2"],
+                              options["--home-puk"]};
+  auto userPoint = personalizeHomeCard(home, homeSecrets);
+  if (!userPoint) return fail("home card: " + userPoint.error().message);
+  std::printf("home card in \"%s\": personalized, user key generated on the card\n",
+              homeReader->c_str());
+  auto userKey = PkKey::fromP256Point(*userPoint);
+  if (!userKey) return fail(userKey.error().message);
+  CertificateRequest userRequest{"CN=homeproxy demo user,O=homeproxy", caName, false, 3};
+  auto userCert = issueCertificate(userRequest, **userKey, **caKey, **drbg);
+  if (!userCert) return fail(userCert.error().message);
+  if (auto stored = home.putCertificate(adapters::HomeKeyRef::kEc, userCert->der); !stored) {
+    return fail(stored.error().message);
+  }
+
+  AccessCardSettings accessSettings{options["--access-pin"],
+                                    options["--access-puk"],
+                                    world.terminalId,
+                                    *serverPoint,
+                                    homeAddress,
+                                    profileNamed(options["--profile"])};
+  auto terminalPoint = personalizeAccessCard(access, accessSettings);
+  if (!terminalPoint) return fail("access card: " + terminalPoint.error().message);
+  std::printf("access card in \"%s\": personalized, terminal key generated on the card\n",
+              accessReader->c_str());
+  if (auto added = home.registryAdd(adapters::HomeRegistry::kTerminals, bytesOf(world.terminalId),
+                                    *terminalPoint);
+      !added) {
+    return fail("registering the terminal: " + added.error().message);
+  }
+  (void)home.finish();  // no more signatures until the home server asks for PIN2
+  std::printf("terminal \"%s\" registered on the home card\n", world.terminalId.c_str());
+
+  // 3. The files.
+  auto caPem = (*caKey)->privatePem();
+  auto shopPem = (*shopKey)->privatePem();
+  auto serverPem = (*serverKey)->privatePem();
+  if (!caPem || !shopPem || !serverPem) return fail("writing PEM keys failed");
+  const std::string terminalText =
+      "terminal_id " + world.terminalId + "\npublic_key " + toHex(*terminalPoint) + "\n";
+  struct FileToWrite {
+    const char* name;
+    ByteView content;
+    bool secret;
+  };
+  const std::string homeJson = homeServerJson(world);
+  const std::string nginx = nginxShopConf(world);
+  const std::string readme = readmeText(world);
+  const std::vector<FileToWrite> files = {
+      {"ca.pem", viewOf(caCert->pem), false},
+      {"ca.key", caPem->view(), true},
+      {"shop.pem", viewOf(shopCert->pem), false},
+      {"shop.key", shopPem->view(), true},
+      {"user.pem", viewOf(userCert->pem), false},
+      {"home_server_key.pem", serverPem->view(), true},
+      {"home_server.json", viewOf(homeJson), false},
+      {"nginx-shop.conf", viewOf(nginx), false},
+      {"terminal.txt", viewOf(terminalText), false},
+      {"README.txt", viewOf(readme), false},
+  };
+  for (const auto& file : files) {
+    if (auto written = writeFile(world.outDir + "/" + file.name, file.content, file.secret);
+        !written) {
+      return fail(written.error().message);
+    }
+  }
+  std::printf("wrote %zu files to %s (see README.txt)\n", files.size(), world.outDir.c_str());
+  return 0;
+}
+
+}  // namespace
+}  // namespace hp::provision
+
+int main(int argc, char** argv) {
+  if (argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
+    std::fputs(hp::provision::kUsage, stdout);
+    return 0;
+  }
+  auto options = hp::provision::parseOptions(argc, argv);
+  if (!options) {
+    std::fprintf(stderr, "hp_provision: %s\n%s", options.error().message.c_str(),
+                 hp::provision::kUsage);
+    return 2;
+  }
+  return hp::provision::provision(*options);
+}

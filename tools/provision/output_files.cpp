@@ -1,0 +1,129 @@
+#include "output_files.hpp"
+
+#include <fcntl.h>
+#include <json/json.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace hp::provision {
+
+Result<void> writeFile(const std::string& path, ByteView content, bool secret) {
+  // O_EXCL: a demo world is written once; an old key is never silently replaced.
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, secret ? 0600 : 0644);
+  if (fd < 0) return makeError("cannot create " + path + ": " + std::strerror(errno));
+  // The umask may have narrowed the mode; set it exactly (secrets stay 0600 either way).
+  ::fchmod(fd, secret ? 0600 : 0644);
+  size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      return makeError("cannot write " + path + ": " + std::strerror(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::close(fd) != 0) return makeError("cannot write " + path + ": " + std::strerror(errno));
+  return {};
+}
+
+std::string homeServerJson(const WorldDescription& world) {
+  Json::Value config(Json::objectValue);
+  config["listen_address"] = world.homeListenAddress;
+  config["listen_port"] = world.homeListenPort;
+  if (!world.homeReader.empty()) config["home_card_reader"] = world.homeReader;
+  config["user_key"] = "ec";
+  config["trust_store_ca_file"] = world.outDir + "/ca.pem";
+  config["server_key_file"] = world.outDir + "/home_server_key.pem";
+  config["session_lifetime_max_seconds"] = 300;
+  config["admin_socket"] = world.outDir + "/home_server.sock";
+  config["log_level"] = "info";
+  Json::StreamWriterBuilder builder;
+  builder["indentation"] = "  ";
+  return Json::writeString(builder, config) + "\n";
+}
+
+std::string nginxShopConf(const WorldDescription& world) {
+  return "# An example shop for the homeproxy demo world (written by hp_provision).\n"
+         "# Put it in an nginx http { } block. The home server authenticates with the user's\n"
+         "# certificate (user.pem, issued by ca.pem); the terminal then resumes that TLS session,\n"
+         "# so the shop must keep sessions (cache below) and speak TLS 1.2.\n"
+         "server {\n"
+         "    listen 443 ssl;\n"
+         "    server_name " +
+         world.shopHost +
+         ";\n"
+         "    ssl_certificate     " +
+         world.outDir +
+         "/shop.pem;\n"
+         "    ssl_certificate_key " +
+         world.outDir +
+         "/shop.key;\n"
+         "    ssl_protocols TLSv1.2;\n"
+         "    ssl_client_certificate " +
+         world.outDir +
+         "/ca.pem;\n"
+         "    ssl_verify_client on;\n"
+         "    ssl_session_cache shared:homeproxy:10m;\n"
+         "    ssl_session_timeout 5m;\n"
+         "    ssl_session_tickets off;  # resumption by session ID from the cache above\n"
+         "    location / {\n"
+         "        return 200 \"hello $ssl_client_s_dn (reused: $ssl_session_reused)\\n\";\n"
+         "    }\n"
+         "}\n";
+}
+
+std::string readmeText(const WorldDescription& world) {
+  return "homeproxy demo world, written by hp_provision\n"
+         "=============================================\n\n"
+         "DEMO ONLY: the PINs and PUKs are the documented defaults unless given as options,\n"
+         "and the CA key lies next to the certificates. Do not use this for real users.\n\n"
+         "Files\n"
+         "  ca.pem                 the demo CA (P-256). Trusted by the home server for shops\n"
+         "                         (trust_store_ca_file) and by the shop for clients.\n"
+         "  ca.key          0600   the CA's private key (only needed to issue more certificates)\n"
+         "  shop.pem, shop.key     certificate and key (0600) of the shop \"" +
+         world.shopHost +
+         "\", issued by ca.pem\n"
+         "  user.pem               the user's certificate, issued by ca.pem for the EC key the\n"
+         "                         home card generated (also stored on the card, DF 21)\n"
+         "  home_server_key.pem 0600  the home server's channel key (P-256); its public half\n"
+         "                         is on the access card (DF 31)\n"
+         "  home_server.json       configuration for `home_server --config`\n"
+         "  nginx-shop.conf        an nginx server block acting as a shop\n"
+         "  terminal.txt           the terminal ID and public key registered on the home card\n\n"
+         "The cards\n"
+         "  home card: PIN1, PIN2, PUK set; EC key generated on the card; user.pem stored;\n"
+         "    terminal \"" +
+         world.terminalId +
+         "\" registered in its terminal registry.\n"
+         "  access card: PIN, PUK, terminal key generated on the card, terminal ID, home server\n"
+         "    key and address " +
+         world.homeListenAddress + ":" + std::to_string(world.homeListenPort) +
+         ", profile; activated.\n\n"
+         "Running\n"
+         "  home_server --config " +
+         world.outDir +
+         "/home_server.json\n"
+         "  (PIN1 at the console, or: home_server --admin " +
+         world.outDir +
+         "/home_server.sock pin1)\n"
+         "  terminal unlock; terminal pin2; terminal get https://" +
+         world.shopHost +
+         ":PORT/\n\n"
+         "Any TLS server as a shop\n"
+         "  It must: present shop.pem/shop.key (or any chain leading to ca.pem), request and\n"
+         "  verify a client certificate against ca.pem, speak TLS 1.2 and allow session\n"
+         "  resumption (a session cache, or tickets). For example:\n"
+         "    openssl s_server -accept 4433 -cert shop.pem -key shop.key -CAfile ca.pem \\\n"
+         "      -Verify 1 -tls1_2 -no_ticket -www\n"
+         "  or nginx with nginx-shop.conf. The certificate names the host in its CN (no\n"
+         "  subjectAltName: mbedTLS 2.28 has no writer for it), and is signed by the CA\n"
+         "  directly; an RSA-2048 intermediate is not made.\n";
+}
+
+}  // namespace hp::provision
