@@ -1,0 +1,66 @@
+#include <doctest.h>
+
+#include "cli_args.hpp"
+
+using hp::terminal::Command;
+using hp::terminal::parseCliArgs;
+
+TEST_CASE("cli: each command with its options") {
+  auto get = parseCliArgs({"get", "https://shop.example/", "--relay", "--reader", "R 00"});
+  REQUIRE(get.ok());
+  CHECK(get->command == Command::kGet);
+  CHECK(get->url == "https://shop.example/");
+  CHECK(get->relay);
+  CHECK(get->reader == "R 00");
+
+  auto post = parseCliArgs({"--verbose", "post", "https://s/", "--data", "@body.txt"});
+  REQUIRE(post.ok());
+  CHECK(post->command == Command::kPost);
+  CHECK(post->verbose);
+  REQUIRE(post->data.has_value());
+  CHECK(*post->data == "@body.txt");
+
+  auto unlock = parseCliArgs({"unlock", "--pin-stdin"});
+  REQUIRE(unlock.ok());
+  CHECK(unlock->command == Command::kUnlock);
+  CHECK(unlock->pinStdin);
+
+  auto bio = parseCliArgs({"unlock", "--bio", "sample.hex"});
+  REQUIRE(bio.ok());
+  CHECK(bio->bioFile == "sample.hex");
+
+  CHECK(parseCliArgs({"pin2", "--pin-stdin"})->command == Command::kPin2);
+  CHECK(parseCliArgs({"sessions"})->command == Command::kSessions);
+  CHECK(parseCliArgs({"finish"})->command == Command::kFinish);
+  CHECK(parseCliArgs({"status"})->command == Command::kStatus);
+  CHECK(parseCliArgs({"lock"})->command == Command::kLock);
+  CHECK(parseCliArgs({"--help"})->command == Command::kHelp);
+}
+
+TEST_CASE("cli: options that do not fit the command are refused with a message") {
+  struct Case {
+    std::vector<std::string> args;
+    const char* message;
+  };
+  const Case cases[] = {
+      {{}, "no command"},
+      {{"fetch"}, "unknown command"},
+      {{"get"}, "needs a URL"},
+      {{"get", "https://a/", "https://b/"}, "unexpected argument"},
+      {{"post", "https://a/"}, "post needs --data"},
+      {{"get", "https://a/", "--data", "x"}, "--data goes only with post"},
+      {{"post", "https://a/", "--data", "x", "--data", "y"}, "--data given twice"},
+      {{"sessions", "--relay"}, "--relay goes only"},
+      {{"get", "https://a/", "--bio", "f"}, "--bio goes only"},
+      {{"status", "--pin-stdin"}, "--pin-stdin goes only"},
+      {{"unlock", "--bio", "f", "--pin-stdin"}, "exclude each other"},
+      {{"unlock", "--reader"}, "--reader needs a value"},
+      {{"unlock", "--frobnicate"}, "unknown option"},
+  };
+  for (const auto& c : cases) {
+    auto parsed = parseCliArgs(c.args);
+    INFO(c.message);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.error().message.find(c.message) != std::string::npos);
+  }
+}

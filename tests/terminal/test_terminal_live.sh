@@ -1,0 +1,154 @@
+#!/bin/bash
+# test_terminal_live.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION: the proxy
+# facility end to end in a private pcscd (sandbox.sh): hp_provision personalizes two fresh
+# cards, the home server runs on the generated config, `openssl s_server` is the shop, and the
+# terminal unlocks its access card, gives PIN2 and fetches the shop's page twice: both through
+# a delegated session, the second from the home server's session cache (resumed by the shop:
+# s_server's page says "Reused"). Every process is stopped on exit, also on failure.
+set -euo pipefail
+HOMECARD=$(realpath "${1:?usage: test_terminal_live.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION}")
+ACCESSCARD=$(realpath "${2:?}")
+HOME_SERVER=$(realpath "${3:?}")
+TERMINAL=$(realpath "${4:?}")
+HP_PROVISION=$(realpath "${5:?}")
+source "$(dirname "$0")/../integration/sandbox.sh"
+
+fail() {
+  echo "test_terminal_live: FAIL: $*" >&2
+  for log in home_server.log shop.log; do
+    [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 30 "$SANDBOX_DIR/$log" >&2; }
+  done
+  exit 1
+}
+
+# A free TCP port on 127.0.0.1 (the sandbox's own network namespace when unshare works).
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_listening() {  # PORT: until something listens there (10 s)
+  for _ in $(seq 100); do
+    ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+sandbox_start 2
+sandbox_card homecard 0 "$SANDBOX_DIR/home.state" --path "$HOMECARD"
+sandbox_card accesscard 1 "$SANDBOX_DIR/access.state" --path "$ACCESSCARD"
+sandbox_wait_card 0
+sandbox_wait_card 1
+HOME_READER=$(sandbox_reader_name 0)
+ACCESS_READER=$(sandbox_reader_name 1)
+
+WORLD="$SANDBOX_DIR/world"
+# Eight-digit PINs that no port number, time or count in the outputs can contain by chance, so
+# the final check for PINs in outputs and logs cannot fire falsely.
+PIN1=80615243 PIN2=91726354 ACCESS_PIN=70581694
+HOME_PORT=$(free_port)
+"$HP_PROVISION" --out "$WORLD" --home-reader "$HOME_READER" --access-reader "$ACCESS_READER" \
+  --home-address "127.0.0.1:$HOME_PORT" --profile laptop --home-pin1 "$PIN1" --home-pin2 "$PIN2" \
+  --access-pin "$ACCESS_PIN" >"$SANDBOX_DIR/provision.out" || fail "hp_provision"
+for secret in ca.key shop.key home_server_key.pem; do
+  [[ $(stat -c %a "$WORLD/$secret") == 600 ]] || fail "$secret is not mode 0600"
+done
+# A second run must refuse the now personalized cards.
+if "$HP_PROVISION" --out "$SANDBOX_DIR/world2" --home-reader "$HOME_READER" \
+  --access-reader "$ACCESS_READER" 2>/dev/null; then
+  fail "hp_provision personalized an already personalized card"
+fi
+
+# The shop: TLS 1.2, client certificate required, session cache (no tickets).
+SHOP_PORT=$(free_port)
+(cd "$WORLD" && exec openssl s_server -accept "127.0.0.1:$SHOP_PORT" -Verify 1 -CAfile ca.pem \
+  -cert shop.pem -key shop.key -www -tls1_2 -no_ticket -quiet) >"$SANDBOX_DIR/shop.log" 2>&1 &
+sandbox_track $!
+wait_listening "$SHOP_PORT" || fail "the shop did not start"
+
+"$HOME_SERVER" --config "$WORLD/home_server.json" </dev/null >"$SANDBOX_DIR/home_server.log" 2>&1 &
+sandbox_track $!
+wait_listening "$HOME_PORT" || fail "the home server did not start"
+for _ in $(seq 50); do [[ -S "$WORLD/home_server.sock" ]] && break; sleep 0.1; done
+# PIN1 is read without echo from a terminal only: give the admin client a pseudo-terminal and
+# type the PIN after its prompt (typed earlier, the TCSAFLUSH that turns echo off drops it).
+HP_PIN=$PIN1 python3 - "$HOME_SERVER" --admin "$WORLD/home_server.sock" pin1 \
+  >"$SANDBOX_DIR/pin1.log" 2>&1 <<'PY' || fail "PIN1: $(cat "$SANDBOX_DIR/pin1.log")"
+import os, pty, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+seen, deadline = b"", time.time() + 10
+while b"PIN1: " not in seen and time.time() < deadline:
+    try:
+        seen += os.read(fd, 256)
+    except OSError:
+        break
+os.write(fd, os.environ["HP_PIN"].encode() + b"\n")
+while True:
+    try:
+        chunk = os.read(fd, 256)
+    except OSError:
+        break
+    if not chunk:
+        break
+    seen += chunk
+_, status = os.waitpid(pid, 0)
+print(seen.decode(errors="replace").replace(os.environ["HP_PIN"], "<pin>"))
+sys.exit(os.waitstatus_to_exitcode(status))
+PY
+
+T=("$TERMINAL" --reader "$ACCESS_READER")
+# Locked card: fetching is refused with a clear message.
+if "${T[@]}" get "https://localhost:$SHOP_PORT/" >/dev/null 2>"$SANDBOX_DIR/locked.err"; then
+  fail "get worked on a locked access card"
+fi
+grep -q "terminal unlock" "$SANDBOX_DIR/locked.err" || fail "no hint to unlock: $(cat "$SANDBOX_DIR/locked.err")"
+# A wrong PIN costs a try and says so; the right one unlocks.
+if printf '9999\n' | "${T[@]}" unlock --pin-stdin 2>"$SANDBOX_DIR/wrong.err"; then
+  fail "a wrong PIN unlocked the access card"
+fi
+grep -q "2 tries left" "$SANDBOX_DIR/wrong.err" || fail "wrong PIN: $(cat "$SANDBOX_DIR/wrong.err")"
+printf '%s\n' "$ACCESS_PIN" | "${T[@]}" unlock --pin-stdin >/dev/null || fail "unlock"
+if printf '11112222\n' | "${T[@]}" pin2 --pin-stdin 2>"$SANDBOX_DIR/pin2wrong.err"; then
+  fail "a wrong PIN2 was accepted"
+fi
+grep -q "wrong PIN2, 2 tries left" "$SANDBOX_DIR/pin2wrong.err" ||
+  fail "wrong PIN2: $(cat "$SANDBOX_DIR/pin2wrong.err")"
+printf '%s\n' "$PIN2" | "${T[@]}" pin2 --pin-stdin >"$SANDBOX_DIR/pin2.out" || fail "pin2"
+grep -q crypto "$SANDBOX_DIR/pin2.out" || fail "pin2 answered: $(cat "$SANDBOX_DIR/pin2.out")"
+
+"${T[@]}" -v get "https://localhost:$SHOP_PORT/" >"$SANDBOX_DIR/page1" 2>"$SANDBOX_DIR/get1.err" ||
+  fail "first get: $(cat "$SANDBOX_DIR/get1.err")"
+"${T[@]}" -v get "https://localhost:$SHOP_PORT/" >"$SANDBOX_DIR/page2" 2>"$SANDBOX_DIR/get2.err" ||
+  fail "second get: $(cat "$SANDBOX_DIR/get2.err")"
+for n in 1 2; do
+  grep -q "s_server" "$SANDBOX_DIR/page$n" || fail "page $n is not s_server's page"
+  grep -q "^Reused" "$SANDBOX_DIR/page$n" || fail "page $n: the shop did not resume"
+done
+grep -q "session for localhost:$SHOP_PORT: new" "$SANDBOX_DIR/get1.err" || fail "first session not new: $(cat "$SANDBOX_DIR/get1.err")"
+grep -q "session for localhost:$SHOP_PORT: cached" "$SANDBOX_DIR/get2.err" ||
+  fail "second session not from the cache: $(cat "$SANDBOX_DIR/get2.err")"
+# The channel ticket kept on the access card lets the second connection resume.
+grep -q "channel to 127.0.0.1:$HOME_PORT: resumed" "$SANDBOX_DIR/get2.err" ||
+  fail "the second channel was not resumed: $(cat "$SANDBOX_DIR/get2.err")"
+
+# Relay mode: the home server fetches the page itself and sends the body back.
+"${T[@]}" get --relay "https://localhost:$SHOP_PORT/" >"$SANDBOX_DIR/page3" 2>"$SANDBOX_DIR/get3.err" ||
+  fail "relayed get: $(cat "$SANDBOX_DIR/get3.err")"
+grep -q "s_server" "$SANDBOX_DIR/page3" || fail "the relayed page is not s_server's page"
+
+"${T[@]}" sessions >"$SANDBOX_DIR/sessions.out" || fail "sessions"
+grep -q "localhost:$SHOP_PORT" "$SANDBOX_DIR/sessions.out" || fail "sessions: $(cat "$SANDBOX_DIR/sessions.out")"
+"${T[@]}" status >"$SANDBOX_DIR/status.out" || fail "status"
+grep -q "crypto" "$SANDBOX_DIR/status.out" || fail "status: $(cat "$SANDBOX_DIR/status.out")"
+"${T[@]}" finish | grep -q standby || fail "finish"
+"${T[@]}" lock >/dev/null || fail "lock"
+
+# Secrets never reach a log or the terminal's output.
+for pin in "$PIN1" "$PIN2" "$ACCESS_PIN"; do
+  if grep -rq -- "$pin" "$SANDBOX_DIR"/*.log "$SANDBOX_DIR"/*.err "$SANDBOX_DIR"/*.out; then
+    fail "a PIN appears in an output or log"
+  fi
+done
+echo "test_terminal_live: ok"
