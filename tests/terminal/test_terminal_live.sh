@@ -61,10 +61,14 @@ fi
 
 # The shop: TLS 1.2, client certificate required, session cache (no tickets).
 SHOP_PORT=$(free_port)
-(cd "$WORLD" && exec openssl s_server -accept "127.0.0.1:$SHOP_PORT" -Verify 1 -CAfile ca.pem \
-  -cert shop.pem -key shop.key -www -tls1_2 -no_ticket -quiet) >"$SANDBOX_DIR/shop.log" 2>&1 &
-sandbox_track $!
-wait_listening "$SHOP_PORT" || fail "the shop did not start"
+start_shop() {
+  (cd "$WORLD" && exec openssl s_server -accept "127.0.0.1:$SHOP_PORT" -Verify 1 -CAfile ca.pem \
+    -cert shop.pem -key shop.key -www -tls1_2 -no_ticket -quiet) >>"$SANDBOX_DIR/shop.log" 2>&1 &
+  SHOP_PID=$!
+  sandbox_track "$SHOP_PID"
+  wait_listening "$SHOP_PORT" || fail "the shop did not start"
+}
+start_shop
 
 "$HOME_SERVER" --config "$WORLD/home_server.json" </dev/null >"$SANDBOX_DIR/home_server.log" 2>&1 &
 sandbox_track $!
@@ -132,6 +136,18 @@ grep -q "session for localhost:$SHOP_PORT: cached" "$SANDBOX_DIR/get2.err" ||
 # The channel ticket kept on the access card lets the second connection resume.
 grep -q "channel to 127.0.0.1:$HOME_PORT: resumed" "$SANDBOX_DIR/get2.err" ||
   fail "the second channel was not resumed: $(cat "$SANDBOX_DIR/get2.err")"
+
+# A restarted shop has forgotten the session: the terminal's resumption is refused, it asks
+# the home server to drop the session and open a fresh one, once, and gets the page.
+kill "$SHOP_PID"
+wait "$SHOP_PID" 2>/dev/null || true
+start_shop
+"${T[@]}" -v get "https://localhost:$SHOP_PORT/" >"$SANDBOX_DIR/page4" 2>"$SANDBOX_DIR/get4.err" ||
+  fail "get after the shop restarted: $(cat "$SANDBOX_DIR/get4.err")"
+grep -q "shop refused to resume" "$SANDBOX_DIR/get4.err" || fail "no refusal: $(cat "$SANDBOX_DIR/get4.err")"
+[[ $(grep -c "session for localhost:$SHOP_PORT: new" "$SANDBOX_DIR/get4.err") == 1 ]] ||
+  fail "no fresh session after the refusal: $(cat "$SANDBOX_DIR/get4.err")"
+grep -q "^Reused" "$SANDBOX_DIR/page4" || fail "page 4: the shop did not resume the fresh session"
 
 # Relay mode: the home server fetches the page itself and sends the body back.
 "${T[@]}" get --relay "https://localhost:$SHOP_PORT/" >"$SANDBOX_DIR/page3" 2>"$SANDBOX_DIR/get3.err" ||
