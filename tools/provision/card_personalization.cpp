@@ -86,6 +86,20 @@ Result<Bytes> personalizeAccessCard(adapters::AccessCardClient& card,
   adapters::CardCommands& commands = card.commands();
   if (auto r = setReference(commands, "set PIN", 0x81, settings.pin); !r) return r.error();
   if (auto r = setReference(commands, "set PUK", 0x83, settings.puk); !r) return r.error();
+  if (!settings.biometricTemplate.empty()) {
+    // ENROLL BIOMETRIC: 7F2E { 81 20 template, 82 01 threshold }.
+    Bytes enrollment{0x81, 0x20};
+    enrollment.insert(enrollment.end(), settings.biometricTemplate.begin(),
+                      settings.biometricTemplate.end());
+    enrollment.insert(enrollment.end(), {0x82, 0x01, settings.biometricThreshold});
+    Bytes data{0x7F, 0x2E, static_cast<uint8_t>(enrollment.size())};
+    data.insert(data.end(), enrollment.begin(), enrollment.end());
+    auto enrolled =
+        commands.run("ENROLL BIOMETRIC", kClaIso, kInsChangeReference, 0x01, 0x91, data);
+    secureWipe(data.data(), data.size());
+    secureWipe(enrollment.data(), enrollment.size());
+    if (!enrolled) return cardError(enrolled.error());
+  }
   if (auto r = run(commands, "GENERATE KEY PAIR", kInsGenerateKey, 0x80, 0x01, {}, 256); !r) {
     return r.error();
   }

@@ -29,6 +29,8 @@ struct AccessCardSettings {
   Bytes homeServerKey;            // uncompressed P-256 point
   std::string homeServerAddress;  // "host:port"
   adapters::TerminalProfile profile;
+  Bytes biometricTemplate;         // 32 bytes, or empty: no biometric enrolled
+  uint8_t biometricThreshold = 0;  // largest Hamming distance (bits) that still matches
 };
 
 // PIN, PUK, terminal key generated on the card, ID, home server key and address, profile,

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -26,15 +27,21 @@ const char kUsage[] =
     "usage: hp_provision --out DIR [--home-reader NAME] [--access-reader NAME]\n"
     "         [--shop-host HOST] [--home-address IPV4:PORT] [--terminal-id ID]\n"
     "         [--profile phone|laptop|till] [--home-pin1 P] [--home-pin2 P] [--home-puk P]\n"
-    "         [--access-pin P] [--access-puk P]\n"
+    "         [--access-pin P] [--access-puk P] [--bio-template FILE]\n"
     "Defaults (DEMO ONLY): shop host localhost, home address 127.0.0.1:8443, terminal ID\n"
     "terminal-1, profile laptop, home PIN1 1234, PIN2 567890, PUK 12345678, access PIN 4321,\n"
-    "access PUK 87654321. Both cards must be fresh (never activated).\n";
+    "access PUK 87654321. Both cards must be fresh (never activated).\n"
+    "--bio-template FILE: 32 bytes in hex, enrolled on the access card with a threshold of\n"
+    "24 bits (a sample matches when it differs from the template in at most 24 bits).\n";
 
 // A view of a string that outlives it (never of a temporary).
 ByteView viewOf(const std::string& text) {
   return ByteView(reinterpret_cast<const uint8_t*>(text.data()), text.size());
 }
+
+// Iris and finger codes of one person differ in some bits between samples; 24 of 256 accepts
+// those and still refuses another person's code (about half the bits differ).
+constexpr uint8_t kBiometricThresholdBits = 24;
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "hp_provision: %s\n", message.c_str());
@@ -48,7 +55,8 @@ struct Options {
       {"--home-pin1", "1234"},         {"--home-pin2", "567890"},
       {"--home-puk", "12345678"},      {"--access-pin", "4321"},
       {"--access-puk", "87654321"},    {"--out", ""},
-      {"--home-reader", ""},           {"--access-reader", ""}};
+      {"--home-reader", ""},           {"--access-reader", ""},
+      {"--bio-template", ""}};
   const std::string& operator[](const std::string& key) const { return values.at(key); }
 };
 
@@ -164,6 +172,17 @@ int provision(const Options& options) {
                                     *serverPoint,
                                     homeAddress,
                                     profileNamed(options["--profile"])};
+  if (!options["--bio-template"].empty()) {
+    std::ifstream file(options["--bio-template"]);
+    std::string hex, word;
+    while (file >> word) hex += word;
+    auto code = fromHex(hex);
+    if (!file.eof() || !code || code->size() != 32) {
+      return fail("--bio-template: a file with 32 bytes in hex");
+    }
+    accessSettings.biometricTemplate = *code;
+    accessSettings.biometricThreshold = kBiometricThresholdBits;
+  }
   auto terminalPoint = personalizeAccessCard(access, accessSettings);
   if (!terminalPoint) return fail("access card: " + terminalPoint.error().message);
   std::printf("access card in \"%s\": personalized, terminal key generated on the card\n",
