@@ -49,3 +49,13 @@ TEST_CASE("url: the home server address from the access card") {
   CHECK_FALSE(parseHostPort(":8443").ok());
   CHECK_FALSE(parseHostPort("host:99999").ok());
 }
+
+#include "access_card_link.hpp"
+#include "atr.hpp"
+
+TEST_CASE("reader discovery: the access card is recognized by its ATR, no APDU needed") {
+  // The ATRs the card processes present (card/accesscard, card/homecard).
+  CHECK(hp::terminal::isAccessCardAtr(hp::card::makeAtr("ACCESSCARD")));
+  CHECK_FALSE(hp::terminal::isAccessCardAtr(hp::card::makeAtr("HOMECARD")));
+  CHECK_FALSE(hp::terminal::isAccessCardAtr({}));
+}
