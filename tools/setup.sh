@@ -19,6 +19,8 @@ packages=(
   clang-14 libclang-rt-14-dev
   # test harness: private network/mount namespaces, process control; openssl s_server as a shop
   iproute2 util-linux procps openssl
+  # shops nobody here wrote (nginx), and the benchmarks' instruction counts and charts
+  nginx-light valgrind gnuplot-nox
 )
 
 missing=()
