@@ -139,10 +139,16 @@ int runDaemon(const std::string& configPath) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.size() == 2 && args[0] == "--config") return runDaemon(args[1]);
-  if (args.size() >= 3 && args[0] == "--admin") {
-    return runAdmin(args[1], std::vector<std::string>(args.begin() + 2, args.end()));
+  // Nothing below is expected to throw; an allocation failure still ends with a message.
+  try {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.size() == 2 && args[0] == "--config") return runDaemon(args[1]);
+    if (args.size() >= 3 && args[0] == "--admin") {
+      return runAdmin(args[1], std::vector<std::string>(args.begin() + 2, args.end()));
+    }
+    return usage();
+  } catch (const std::exception& exception) {
+    std::fprintf(stderr, "home_server: fatal: %s\n", exception.what());
+    return 1;
   }
-  return usage();
 }

@@ -121,6 +121,7 @@ TEST_SUITE("sessions") {
     const ShopUrl url = SessionFixture::urlOf(shop);
     std::atomic<int> succeeded{0}, cached{0};
     std::vector<std::thread> threads;
+    threads.reserve(4);
     for (int i = 0; i < 4; ++i) {
       threads.emplace_back([&] {
         auto opened = sessions.open(url);
