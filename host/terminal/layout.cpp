@@ -82,6 +82,7 @@ std::string renderWide(const Table& table, const OutputLayout& layout) {
   if (!table.title.empty()) out += cut(table.title, layout.columns) + "\n";
   out += line(table.fields);
   std::vector<std::string> rule;
+  rule.reserve(widths.size());
   for (size_t w : widths) rule.emplace_back(w, '-');
   out += line(rule);
   for (const auto& row : table.rows) out += line(row);

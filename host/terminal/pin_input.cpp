@@ -30,7 +30,7 @@ Result<SecretBytes> readLine(int fd) {
   SecretBytes pin{ByteView(buffer)};
   secureWipe(buffer.data(), buffer.size());
   secureWipe(&c, 1);
-  if (!complete && pin.size() == 0) return makeError("no PIN entered");
+  if (!complete && pin.empty()) return makeError("no PIN entered");
   return pin;
 }
 
