@@ -1,13 +1,18 @@
 // terminal: the user's command line on a phone, laptop or till with the access card
 // (docs/proxy-architecture.md). See `terminal help`.
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "card_keeper.hpp"
 #include "cli_args.hpp"
 #include "terminal_commands.hpp"
 
 int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == hp::terminal::kKeeperArgument) {
+    return hp::terminal::runCardKeeper(argv[2], std::atoi(argv[3]));
+  }
   std::vector<std::string> args(argv + 1, argv + argc);
   auto options = hp::terminal::parseCliArgs(args);
   if (!options) {

@@ -7,6 +7,7 @@
 
 #include "access_card_link.hpp"
 #include "base64.hpp"
+#include "card_keeper.hpp"
 #include "home_channel.hpp"
 #include "http_message.hpp"
 #include "layout.hpp"
@@ -76,6 +77,11 @@ int unlock(const CliOptions& options, AccessCardLink& link) {
   }
   if (!outcome) return fail(outcome.error().message);
   if (!outcome->verified()) return fail("access card: " + pinOutcomeText(*outcome, what));
+  // Without a PC/SC client pcscd powers the card off after a grace period, which locks it.
+  if (auto kept = startCardKeeper(link.readerName()); !kept) {
+    std::fprintf(stderr, "terminal: %s: the unlock may end when pcscd powers the card off\n",
+                 kept.error().message.c_str());
+  }
   print("access card unlocked\n");
   return 0;
 }

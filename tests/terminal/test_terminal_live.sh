@@ -183,6 +183,15 @@ grep -q "^Reused" "$SANDBOX_DIR/page5" || fail "page 5: the shop did not resume"
 "${T[@]}" finish | grep -q standby || fail "finish"
 "${T[@]}" lock >/dev/null || fail "lock"
 
+# The unlock outlasts pcscd's power-off of idle cards (which locks the card; measured: locked
+# 15 s after an unlock without the keeper process `terminal unlock` leaves holding the reader).
+printf '%s\n' "$ACCESS_PIN" | "${T[@]}" unlock --pin-stdin >/dev/null || fail "unlock again"
+sleep 15
+"${T[@]}" status >"$SANDBOX_DIR/status3.out" || fail "status after 15 s"
+grep -q "unlocked (PIN)" "$SANDBOX_DIR/status3.out" ||
+  fail "the unlock did not last 15 s: $(cat "$SANDBOX_DIR/status3.out")"
+"${T[@]}" lock >/dev/null || fail "lock"
+
 # Secrets never reach a log or the terminal's output.
 for pin in "$PIN1" "$PIN2" "$ACCESS_PIN"; do
   if grep -rq -- "$pin" "$SANDBOX_DIR"/*.log "$SANDBOX_DIR"/*.err "$SANDBOX_DIR"/*.out; then
