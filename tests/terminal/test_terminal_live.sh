@@ -156,6 +156,32 @@ grep -q "shop refused to resume" "$SANDBOX_DIR/get4.err" || fail "no refusal: $(
   fail "no fresh session after the refusal: $(cat "$SANDBOX_DIR/get4.err")"
 grep -q "^Reused" "$SANDBOX_DIR/page4" || fail "page 4: the shop did not resume the fresh session"
 
+# POST and HTTP errors, against a second shop (Python's ssl; s_server -www answers only GET).
+SHOP2_PORT=$(free_port)
+python3 "$(dirname "$0")/https_shop.py" "$SHOP2_PORT" "$WORLD/shop.pem" "$WORLD/shop.key" \
+  "$WORLD/ca.pem" >"$SANDBOX_DIR/shop2.log" 2>&1 &
+sandbox_track $!
+wait_listening "$SHOP2_PORT" || fail "the second shop did not start"
+printf 'from a file' >"$SANDBOX_DIR/body.txt"
+for mode in "" --relay; do
+  "${T[@]}" post $mode "https://localhost:$SHOP2_PORT/" --data "a=1&b=2" >"$SANDBOX_DIR/post.out" \
+    2>"$SANDBOX_DIR/post.err" || fail "post $mode: $(cat "$SANDBOX_DIR/post.err")"
+  grep -qx "posted: a=1&b=2" "$SANDBOX_DIR/post.out" || fail "post $mode: $(cat "$SANDBOX_DIR/post.out")"
+  "${T[@]}" post $mode "https://localhost:$SHOP2_PORT/" --data "@$SANDBOX_DIR/body.txt" \
+    >"$SANDBOX_DIR/post.out" 2>"$SANDBOX_DIR/post.err" || fail "post @file $mode"
+  grep -qx "posted: from a file" "$SANDBOX_DIR/post.out" || fail "post @file $mode: $(cat "$SANDBOX_DIR/post.out")"
+  # A 404 is written out but is a failure, with the status on stderr.
+  if "${T[@]}" get $mode "https://localhost:$SHOP2_PORT/missing" >"$SANDBOX_DIR/404.out" \
+    2>"$SANDBOX_DIR/404.err"; then
+    fail "get $mode of a missing page exited 0"
+  fi
+  grep -q "HTTP 404" "$SANDBOX_DIR/404.err" || fail "404 $mode: $(cat "$SANDBOX_DIR/404.err")"
+  grep -q "no such page" "$SANDBOX_DIR/404.out" || fail "404 body $mode: $(cat "$SANDBOX_DIR/404.out")"
+done
+"${T[@]}" get "https://localhost:$SHOP2_PORT/" >"$SANDBOX_DIR/page6" || fail "get from shop 2"
+grep -q "hello homeproxy demo user reused=True" "$SANDBOX_DIR/page6" ||
+  fail "shop 2 page: $(cat "$SANDBOX_DIR/page6")"
+
 # Relay mode: the home server fetches the page itself and sends the body back.
 "${T[@]}" get --relay "https://localhost:$SHOP_PORT/" >"$SANDBOX_DIR/page3" 2>"$SANDBOX_DIR/get3.err" ||
   fail "relayed get: $(cat "$SANDBOX_DIR/get3.err")"
