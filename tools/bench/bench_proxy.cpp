@@ -1,0 +1,424 @@
+// The proxy facility's benchmark: in ONE run against the same shops, per shop session,
+//   (a) conventional: the terminal does the full mutual-auth TLS 1.2 handshake itself with a
+//       software key (tls::performDelegatedHandshake with a SoftwareSigner: the same library
+//       code the home server uses, here on the terminal),
+//   (b) delegated, first visit: full control-channel handshake (access card: PREPARE SHARE /
+//       KEY AGREEMENT), session.open (the home server does the TLS handshake, the home card
+//       signs), the terminal resumes the session with the shop,
+//   (c) second visit: channel resumed with the ticket on the access card, session.open answered
+//       from the home server's cache, the terminal resumes with the shop;
+// against a session-ID shop (reference, -no_ticket) and a ticket shop. Figures: terminal
+// instructions (run under callgrind by run_proxy_bench.sh, which passes them back in), bytes on
+// all terminal links, terminal public-key operations, card APDUs, wall time, and stand-by time
+// over a simulated 150 ms round trip. Then the home server under 100 concurrent terminals.
+#include <valgrind/callgrind.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench_proxy_load.hpp"
+#include "bench_proxy_world.hpp"
+#include "base64.hpp"
+#include "delay_relay.hpp"
+#include "delegated_handshake.hpp"
+#include "home_channel.hpp"
+#include "resumed_connection.hpp"
+#include "session_blob.hpp"
+#include "software_signer.hpp"
+
+namespace hp::bench {
+namespace {
+
+constexpr uint32_t kSlowLinkOneWayMs = 75;  // 150 ms round trip
+
+struct Options {
+  PkiFiles pki;
+  bool callgrind = false;  // one measured round, instruction dumps per label
+  int rounds = 5;
+  int slowRounds = 3;
+  int loadTerminals = 100;
+  double loadSeconds = 3.0;
+  std::string instructionsFile;  // "label count" lines from the callgrind run
+  std::string dataFile;          // for gnuplot
+};
+
+struct Sample {
+  uint64_t bytes = 0;
+  uint64_t controlBytes = 0;
+  PkOpCount pk;
+  uint64_t homeApdus = 0;
+  uint64_t accessApdus = 0;
+  double wallMs = 0;
+};
+
+// The set-up itself, and nothing else: callgrind collects only inside this function
+// (--toggle-collect), and public-key operations are counted only while it runs.
+__attribute__((noinline)) Result<void> terminalSetup(const std::function<Result<void>()>& work) {
+  setPkCounting(true);
+  auto result = work();
+  setPkCounting(false);
+  return result;
+}
+
+struct ShopUnderTest {
+  std::string name;  // "session-id" or "ticket"
+  std::unique_ptr<Shop> shop;
+  std::unique_ptr<DelayRelay> relay;  // the terminal's link to the shop
+};
+
+class Bench {
+ public:
+  explicit Bench(Options options) : options_(std::move(options)) {}
+  int run();
+
+ private:
+  Result<void> setUp();
+  Result<Sample> measure(ShopUnderTest& shop, char mode);
+  Result<void> conventional(ShopUnderTest& shop);
+  Result<void> delegated(ShopUnderTest& shop);
+  Result<void> forgetEverything(ShopUnderTest& shop);
+  void setDelay(uint32_t ms);
+  std::string url(const ShopUnderTest& shop) const {
+    return "https://localhost:" + std::to_string(shop.shop->port()) + "/";
+  }
+
+  Options options_;
+  std::vector<ShopUnderTest> shops_;
+  std::unique_ptr<HomeSide> home_;
+  std::unique_ptr<DelayRelay> homeRelay_;  // the terminal's link to the home server
+  std::unique_ptr<AccessSide> access_;
+  std::unique_ptr<tls::SoftwareSigner> softwareKey_;
+};
+
+Result<void> Bench::setUp() {
+  for (const auto& [name, tickets] : {std::pair{"session-id", false}, std::pair{"ticket", true}}) {
+    ShopUnderTest entry;
+    entry.name = name;
+    auto shop = Shop::start(options_.pki, tickets);
+    if (!shop) return shop.error();
+    entry.shop = std::move(shop.value());
+    auto relay = DelayRelay::start(entry.shop->port(), 0);
+    if (!relay) return relay.error();
+    entry.relay = std::move(relay.value());
+    shops_.push_back(std::move(entry));
+  }
+  auto home = HomeSide::start(options_.pki);
+  if (!home) return makeError("home side: " + home.error().message);
+  home_ = std::move(home.value());
+  auto relay = DelayRelay::start(home_->port(), 0);
+  if (!relay) return relay.error();
+  homeRelay_ = std::move(relay.value());
+  const std::string terminalId = "bench-terminal";
+  auto access = AccessSide::create(home_->serverPublicKey(), terminalId,
+                                   "127.0.0.1:" + std::to_string(homeRelay_->port()));
+  if (!access) return makeError("access card: " + access.error().message);
+  access_ = std::move(access.value());
+  auto terminalKey = access_->client->readPublicKey();
+  if (!terminalKey) return adapters::toError(terminalKey.error());
+  if (auto r = home_->directory->registerTerminal(terminalId, *terminalKey); !r) return r.error();
+  auto key = tls::SoftwareSigner::fromPemFiles(options_.pki.userKey(), options_.pki.userCert());
+  if (!key) return key.error();
+  softwareKey_ = std::move(key.value());
+  return {};
+}
+
+void Bench::setDelay(uint32_t ms) {
+  homeRelay_->setDelayMs(ms);
+  for (auto& shop : shops_) shop.relay->setDelayMs(ms);
+}
+
+// (a): the whole mutual-auth handshake on the terminal, chain check and signature included.
+Result<void> Bench::conventional(ShopUnderTest& shop) {
+  tls::DelegatedHandshakeRequest request;
+  request.host = "localhost";
+  request.port = shop.relay->port();
+  request.caFile = options_.pki.rootCert();
+  request.connectAddress = "127.0.0.1";
+  auto session = tls::performDelegatedHandshake(request, *softwareKey_);
+  if (!session) return session.error();
+  return {};
+}
+
+// (b) and (c): what `terminal get` does before its HTTP request (host/terminal).
+Result<void> Bench::delegated(ShopUnderTest& shop) {
+  auto channel = terminal::HomeChannel::connect(*access_->client, [](const std::string&) {});
+  if (!channel) return makeError("channel: " + channel.error().message);
+  Json::Value params;
+  params["url"] = url(shop);
+  params["mode"] = "delegate";
+  auto opened = (*channel)->call("session.open", params);
+  if (!opened) return makeError("session.open: " + opened.error().message);
+  auto encoded = rpc::base64Decode((*opened).get("blob", "").asString());
+  if (!encoded) return makeError("blob is not base64");
+  auto blob = tls::decodeSessionBlob(*encoded);
+  if (!blob) return blob.error();
+  // The shop is reached through the terminal's (slow) link: same host name, the relay's port.
+  blob->port = shop.relay->port();
+  tls::ResumeOptions resume;
+  resume.connectAddress = "127.0.0.1";
+  auto connection = tls::ResumedConnection::open(*blob, resume);
+  if (!connection) return makeError("resume: " + connection.error().message);
+  if (!(*connection)->evidence().resumed) return makeError("the shop did not resume");
+  (void)(*connection)->close();
+  return {};
+}
+
+// Before a first visit: no session cached for the shop, no channel ticket on the access card.
+Result<void> Bench::forgetEverything(ShopUnderTest& shop) {
+  {
+    auto channel = terminal::HomeChannel::connect(*access_->client, [](const std::string&) {});
+    if (!channel) return channel.error();
+    Json::Value params;
+    params["shop"] = "localhost:" + std::to_string(shop.shop->port());
+    auto dropped = (*channel)->call("session.drop", params);
+    if (!dropped) return makeError("session.drop: " + dropped.error().message);
+  }
+  if (auto erased = access_->client->eraseTicket(); !erased) {
+    return adapters::toError(erased.error());
+  }
+  return {};
+}
+
+Result<Sample> Bench::measure(ShopUnderTest& shop, char mode) {
+  if (mode == 'b') {
+    if (auto r = forgetEverything(shop); !r) return r.error();
+  }
+  // Let the previous connections' last bytes pass the relays before zeroing.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20 + 2 * kSlowLinkOneWayMs));
+  homeRelay_->resetCounters();
+  shop.relay->resetCounters();
+  resetPkOps();
+  const uint64_t homeBefore = home_->cardApdus();
+  const uint64_t accessBefore = access_->cardApdus();
+  const auto start = std::chrono::steady_clock::now();
+  CALLGRIND_ZERO_STATS;
+  auto result = terminalSetup([&] { return mode == 'a' ? conventional(shop) : delegated(shop); });
+  const std::string label = std::string(1, mode) + "-" + shop.name;
+  if (options_.callgrind) CALLGRIND_DUMP_STATS_AT(label.c_str());
+  const auto end = std::chrono::steady_clock::now();
+  if (!result) return makeError(label + ": " + result.error().message);
+  Sample sample;
+  sample.wallMs = std::chrono::duration<double, std::milli>(end - start).count();
+  sample.pk = pkOps();
+  sample.homeApdus = home_->cardApdus() - homeBefore;
+  sample.accessApdus = access_->cardApdus() - accessBefore;
+  std::this_thread::sleep_for(std::chrono::milliseconds(20 + 2 * kSlowLinkOneWayMs));
+  sample.controlBytes = homeRelay_->bytesTotal();
+  sample.bytes = sample.controlBytes + shop.relay->bytesTotal();
+  return sample;
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values.empty() ? 0 : values[values.size() / 2];
+}
+
+std::map<std::string, uint64_t> readInstructions(const std::string& path) {
+  std::map<std::string, uint64_t> counts;
+  std::ifstream in(path);
+  std::string label;
+  uint64_t count = 0;
+  while (in >> label >> count) counts[label] = count;
+  return counts;
+}
+
+const char* verdict(bool pass) {
+  return pass ? "PASS" : "FAIL";
+}
+
+int Bench::run() {
+  if (auto r = setUp(); !r) {
+    std::cerr << "bench_proxy: set-up failed: " << r.error().message << "\n";
+    return 1;
+  }
+  const std::string modes = "abc";
+  // Warm-up (not reported): first use of every code path, caches of the library, the shops'.
+  for (auto& shop : shops_) {
+    for (char mode : modes) {
+      if (auto s = measure(shop, mode); !s) {
+        std::cerr << "bench_proxy: " << s.error().message << "\n";
+        return 1;
+      }
+    }
+  }
+  const int rounds = options_.callgrind ? 1 : options_.rounds;
+  std::map<std::string, std::vector<Sample>> fast, slow;
+  for (int round = 0; round < rounds; ++round) {
+    for (auto& shop : shops_) {
+      for (char mode : modes) {
+        auto s = measure(shop, mode);
+        if (!s) {
+          std::cerr << "bench_proxy: " << s.error().message << "\n";
+          return 1;
+        }
+        fast[std::string(1, mode) + "-" + shop.name].push_back(*s);
+      }
+    }
+  }
+  if (options_.callgrind) {
+    std::cout << "bench_proxy: callgrind pass done (instruction dumps per label)\n";
+    return 0;
+  }
+  setDelay(kSlowLinkOneWayMs);
+  for (int round = 0; round < options_.slowRounds; ++round) {
+    for (auto& shop : shops_) {
+      for (char mode : modes) {
+        auto s = measure(shop, mode);
+        if (!s) {
+          std::cerr << "bench_proxy: slow link: " << s.error().message << "\n";
+          return 1;
+        }
+        slow[std::string(1, mode) + "-" + shop.name].push_back(*s);
+      }
+    }
+  }
+  setDelay(0);
+
+  const auto instructions = readInstructions(options_.instructionsFile);
+  const std::map<char, std::string> modeNames{
+      {'a', "(a) conventional"}, {'b', "(b) delegated, 1st visit"}, {'c', "(c) 2nd visit (cached)"}};
+  std::ofstream data;
+  if (!options_.dataFile.empty()) data.open(options_.dataFile);
+  if (data) data << "# shop mode instructions bytes standby_ms wall_ms\n";
+  bool allPass = true;
+  for (auto& shop : shops_) {
+    std::printf("\nShop: openssl s_server, leaf + RSA-2048 intermediate, %s resumption\n",
+                shop.name == "ticket" ? "ticket (RFC 5077)" : "session-ID (-no_ticket)");
+    std::printf("%-26s %14s %9s %9s %7s %6s %6s %9s %11s\n", "set-up", "terminal instr",
+                "bytes", "of which", "pk ops", "home", "access", "wall ms", "stand-by ms");
+    std::printf("%-26s %14s %9s %9s %7s %6s %6s %9s %11s\n", "", "(callgrind)", "all links",
+                "channel", "(EC/RSA)", "APDUs", "APDUs", "loopback", "150ms RTT");
+    std::map<char, Sample> typical;
+    std::map<char, uint64_t> instr;
+    for (char mode : modes) {
+      const std::string label = std::string(1, mode) + "-" + shop.name;
+      std::vector<double> wall, standby;
+      for (const auto& s : fast[label]) wall.push_back(s.wallMs);
+      for (const auto& s : slow[label]) standby.push_back(s.wallMs);
+      const Sample& s = fast[label].back();  // counts are the same every round
+      typical[mode] = s;
+      instr[mode] = instructions.count(label) ? instructions.at(label) : 0;
+      char pk[32];
+      std::snprintf(pk, sizeof pk, "%llu (%llu/%llu)", (unsigned long long)s.pk.total(),
+                    (unsigned long long)s.pk.ecMultiplications,
+                    (unsigned long long)s.pk.rsaOperations);
+      std::printf("%-26s %14llu %9llu %9llu %7s %6llu %6llu %9.1f %11.1f\n",
+                  modeNames.at(mode).c_str(), (unsigned long long)instr[mode],
+                  (unsigned long long)s.bytes, (unsigned long long)s.controlBytes, pk,
+                  (unsigned long long)s.homeApdus, (unsigned long long)s.accessApdus, median(wall),
+                  median(standby));
+      if (data) {
+        data << shop.name << " " << mode << " " << instr[mode] << " " << s.bytes << " "
+             << median(standby) << " " << median(wall) << "\n";
+      }
+    }
+    const auto ratio = [](uint64_t a, uint64_t b) { return b == 0 ? 0.0 : double(a) / double(b); };
+    const bool haveInstr = instr['a'] > 0 && instr['b'] > 0 && instr['c'] > 0;
+    const double instrFirst = ratio(instr['a'], instr['b']);
+    const double instrSecond = ratio(instr['a'], instr['c']);
+    const double bytesFirst = ratio(typical['a'].bytes, typical['b'].bytes);
+    const double bytesSecond = ratio(typical['a'].bytes, typical['c'].bytes);
+    const bool checks[] = {
+        haveInstr && instrFirst >= 50,
+        haveInstr && instrSecond >= 50,
+        bytesFirst >= 5,
+        bytesSecond >= 5,
+        typical['b'].pk.total() == 0,
+        typical['c'].pk.total() == 0,
+        typical['c'].homeApdus == 0 && typical['c'].accessApdus == 0,
+        typical['c'].homeApdus == 0,
+    };
+    std::printf("  target >= 50x fewer terminal instructions than (a): 1st visit %.1fx %s, "
+                "2nd visit %.1fx %s%s\n",
+                instrFirst, verdict(checks[0]), instrSecond, verdict(checks[1]),
+                haveInstr ? "" : " (no callgrind figures)");
+    std::printf("  target >= 5x fewer terminal bytes than (a), channel included: 1st visit %.1fx %s,"
+                " 2nd visit %.1fx %s\n",
+                bytesFirst, verdict(checks[2]), bytesSecond, verdict(checks[3]));
+    std::printf("  target 0 terminal public-key operations: 1st visit %llu %s, 2nd visit %llu %s\n",
+                (unsigned long long)typical['b'].pk.total(), verdict(checks[4]),
+                (unsigned long long)typical['c'].pk.total(), verdict(checks[5]));
+    std::printf("  target 0 card APDUs for (c): home %llu + access %llu %s (home card alone: %s)\n",
+                (unsigned long long)typical['c'].homeApdus,
+                (unsigned long long)typical['c'].accessApdus, verdict(checks[6]),
+                verdict(checks[7]));
+    for (bool pass : checks) allPass = allPass && pass;
+  }
+
+  std::printf("\nHome server load: %d concurrent terminals, %.1f s\n", options_.loadTerminals,
+              options_.loadSeconds);
+  auto load = runLoad(options_.pki, url(shops_[0]), options_.loadTerminals, options_.loadSeconds);
+  if (!load) {
+    std::printf("  load test failed: %s\n  target FAIL\n", load.error().message.c_str());
+    return 1;
+  }
+  const double rate = double(load->handouts) / load->seconds;
+  std::printf("  cached-session hand-outs: %llu in %.2f s = %.0f /s, errors %llu, "
+              "latency median %.2f ms p99 %.2f ms\n",
+              (unsigned long long)load->handouts, load->seconds, rate,
+              (unsigned long long)load->errors, load->medianMs, load->p99Ms);
+  std::printf("  peak RSS of the process: %ld kB before the load, %ld kB after; RSS now %ld kB\n",
+              load->peakRssBeforeKb, load->peakRssAfterKb, load->rssNowKb);
+  const bool loadPass = rate >= 1000 && load->errors == 0 && load->connected == options_.loadTerminals;
+  std::printf("  target >= 1000 hand-outs/s, 0 errors, all %d connected (%d): %s\n",
+              options_.loadTerminals, load->connected, verdict(loadPass));
+  allPass = allPass && loadPass;
+  std::printf("\nbench_proxy: %s\n", allPass ? "all targets PASS" : "some targets FAIL (see above)");
+  return 0;
+}
+
+}  // namespace
+}  // namespace hp::bench
+
+int main(int argc, char** argv) {
+  hp::bench::Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::cerr << "bench_proxy: " << arg << " needs a value\n";
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (arg == "--pki") {
+      options.pki.dir = value();
+    } else if (arg == "--callgrind") {
+      options.callgrind = true;
+    } else if (arg == "--rounds") {
+      options.rounds = std::stoi(value());
+    } else if (arg == "--slow-rounds") {
+      options.slowRounds = std::stoi(value());
+    } else if (arg == "--load-terminals") {
+      options.loadTerminals = std::stoi(value());
+    } else if (arg == "--load-seconds") {
+      options.loadSeconds = std::stod(value());
+    } else if (arg == "--instructions") {
+      options.instructionsFile = value();
+    } else if (arg == "--data") {
+      options.dataFile = value();
+    } else {
+      std::cerr << "usage: bench_proxy --pki DIR [--callgrind] [--rounds N] [--slow-rounds N]\n"
+                   "       [--load-terminals N] [--load-seconds S] [--instructions FILE]"
+                   " [--data FILE]\n"
+                   "(run by tools/bench/run_proxy_bench.sh, which makes the PKI)\n";
+      return 2;
+    }
+  }
+  if (options.pki.dir.empty()) {
+    std::cerr << "bench_proxy: --pki DIR is required\n";
+    return 2;
+  }
+  return hp::bench::Bench(options).run();
+}

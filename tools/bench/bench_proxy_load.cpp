@@ -1,0 +1,215 @@
+#include "bench_proxy_load.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "channel_messages.hpp"
+#include "client_handshake.hpp"
+#include "ec_key.hpp"
+#include "message.hpp"
+#include "software_signer.hpp"
+#include "terminal_directory.hpp"
+
+namespace hp::bench {
+
+namespace {
+
+long rssNowKb() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+// One load terminal: its key, its channel, its RPC calls.
+class LoadTerminal {
+ public:
+  LoadTerminal(int index, uint64_t seed)
+      : id_("load-" + std::to_string(index)), rng_(card::makeSeededRng(seed)) {}
+
+  Result<Bytes> createKey() {
+    auto key = card::EcKeyPair::generate(*rng_);
+    if (!key) return key.error();
+    agent_ = std::make_unique<channel::SoftwareTerminalKeyAgent>(id_, std::move(key.value()),
+                                                                 *rng_, 10 * 60 * 1000);
+    return agent_->publicKey();
+  }
+
+  Result<void> connect(uint16_t port, const Bytes& serverKey) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return makeError("socket failed");
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+      ::close(fd);
+      return makeError("connect failed");
+    }
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    channel::ClientConfig config;
+    config.serverPublicKey = serverKey;
+    config.clock = &clock_;
+    config.rng = rng_.get();
+    channel::ClientHandshake handshake(config, *agent_);
+    auto connection = channel::ChannelConnection::connectAsTerminal(
+        fd, handshake, nullptr, [this] { return agent_->prepareShare(clock_.nowMs()); });
+    if (!connection) {
+      ::close(fd);
+      return connection.error();
+    }
+    connection_ = std::move(connection.value());
+    return {};
+  }
+
+  // session.open; true when the answer came from the cache.
+  Result<bool> open(const std::string& url) {
+    rpc::Request request;
+    request.id = nextId_++;
+    request.method = "session.open";
+    request.params["url"] = url;
+    request.params["mode"] = "delegate";
+    if (auto sent = rpc::sendMessage(*connection_, rpc::encodeRequest(request)); !sent) {
+      return sent.error();
+    }
+    auto answer = rpc::receiveMessage(*connection_);
+    if (!answer) return answer.error();
+    if (!answer->has_value()) return makeError("home server closed the channel");
+    auto response = rpc::parseResponse(**answer);
+    if (!response) return makeError("bad response: " + response.error().message);
+    if (!response->ok()) return makeError("session.open: " + response->error->message);
+    return response->result->get("cached", false).asBool();
+  }
+
+  void close() {
+    if (connection_) (void)connection_->close();
+    connection_.reset();
+  }
+  const std::string& id() const { return id_; }
+
+ private:
+  std::string id_;
+  std::unique_ptr<card::Rng> rng_;
+  channel::SystemWallClock clock_;
+  std::unique_ptr<channel::SoftwareTerminalKeyAgent> agent_;
+  std::unique_ptr<channel::ChannelConnection> connection_;
+  uint64_t nextId_ = 1;
+};
+
+}  // namespace
+
+Result<LoadFigures> runLoad(const PkiFiles& pki, const std::string& shopUrl, int terminals,
+                            double seconds) {
+  LoadFigures figures;
+  figures.peakRssBeforeKb = peakRssKb();
+  auto signer = tls::SoftwareSigner::fromPemFiles(pki.userKey(), pki.userCert());
+  if (!signer) return signer.error();
+  auto card = home::makeSoftwareHomeCard(std::move(signer.value()), "1234", "567890");
+  if (auto pin = card->verifyPin1("1234"); !pin || pin->kind != home::PinOutcome::Kind::kAccepted) {
+    return makeError("software home card: PIN1 refused");
+  }
+  if (auto pin = card->verifyPin2("567890"); !pin || pin->kind != home::PinOutcome::Kind::kAccepted) {
+    return makeError("software home card: PIN2 refused");
+  }
+  home::MemoryTerminalDirectory directory;
+  auto serverRng = card::makeSeededRng(99);
+  auto serverKey = card::EcKeyPair::generate(*serverRng);
+  if (!serverKey) return serverKey.error();
+  channel::SoftwareServerSigner serverSigner(std::move(serverKey.value()), *serverRng);
+  channel::SystemWallClock wallClock;
+  home::HomeServerConfig config;
+  config.listenPort = 0;
+  config.maxConnections = static_cast<size_t>(terminals) + 8;
+  config.trustStoreCaFile = pki.rootCert();
+  config.serverKeyFile = "(injected)";
+  config.adminSocketPath = "";
+  home::HomeServerParts parts;
+  parts.card = card.get();
+  parts.terminals = &directory;
+  parts.serverSigner = &serverSigner;
+  parts.wallClock = &wallClock;
+  parts.shopConnectAddress = "127.0.0.1";
+  parts.logSink = [](std::string_view) {};
+  home::HomeServer server(config, parts);
+  if (auto started = server.start(); !started) return started.error();
+
+  std::vector<std::unique_ptr<LoadTerminal>> fleet;
+  for (int i = 0; i < terminals; ++i) {
+    fleet.push_back(std::make_unique<LoadTerminal>(i, 1000 + static_cast<uint64_t>(i)));
+    auto key = fleet.back()->createKey();
+    if (!key) return key.error();
+    if (auto r = directory.registerTerminal(fleet.back()->id(), *key); !r) return r.error();
+  }
+  // Connect all (full channel handshakes), then fill the cache with one delegated handshake.
+  for (auto& terminal : fleet) {
+    if (auto r = terminal->connect(server.port(), serverSigner.publicKey()); r) ++figures.connected;
+  }
+  if (figures.connected != terminals) {
+    server.stop();
+    return makeError("only " + std::to_string(figures.connected) + " terminals connected");
+  }
+  if (auto first = fleet[0]->open(shopUrl); !first) {
+    server.stop();
+    return makeError("first session.open: " + first.error().message);
+  }
+
+  std::atomic<bool> go{false};
+  std::atomic<uint64_t> handouts{0}, errors{0};
+  std::mutex latencyMutex;
+  std::vector<double> latencies;
+  const auto duration = std::chrono::duration<double>(seconds);
+  std::chrono::steady_clock::time_point start, stop;
+  std::vector<std::thread> threads;
+  for (auto& terminal : fleet) {
+    threads.emplace_back([&, t = terminal.get()] {
+      std::vector<double> mine;
+      while (!go) std::this_thread::yield();
+      const auto deadline = start + std::chrono::duration_cast<std::chrono::nanoseconds>(duration);
+      while (std::chrono::steady_clock::now() < deadline) {
+        const auto before = std::chrono::steady_clock::now();
+        auto cached = t->open(shopUrl);
+        mine.push_back(std::chrono::duration<double, std::milli>(
+                           std::chrono::steady_clock::now() - before)
+                           .count());
+        if (cached && *cached) {
+          ++handouts;
+        } else {
+          ++errors;
+          if (!cached) break;  // the channel is unusable after a transport error
+        }
+      }
+      std::lock_guard lock(latencyMutex);
+      latencies.insert(latencies.end(), mine.begin(), mine.end());
+    });
+  }
+  start = std::chrono::steady_clock::now();
+  go = true;
+  for (auto& thread : threads) thread.join();
+  stop = std::chrono::steady_clock::now();
+  figures.seconds = std::chrono::duration<double>(stop - start).count();
+  figures.handouts = handouts;
+  figures.errors = errors;
+  std::sort(latencies.begin(), latencies.end());
+  if (!latencies.empty()) {
+    figures.medianMs = latencies[latencies.size() / 2];
+    figures.p99Ms = latencies[std::min(latencies.size() - 1, latencies.size() * 99 / 100)];
+  }
+  figures.peakRssAfterKb = peakRssKb();
+  figures.rssNowKb = rssNowKb();
+  for (auto& terminal : fleet) terminal->close();
+  server.stop();
+  return figures;
+}
+
+}  // namespace hp::bench

@@ -1,0 +1,160 @@
+#include "delay_relay.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+
+#include "bytes.hpp"
+
+namespace hp::bench {
+
+namespace {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+int connectLoopback(uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+void noDelay(int fd) {
+  // The relay adds its own delay; Nagle on top would distort the simulated link.
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+bool writeAll(int fd, const Bytes& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DelayRelay>> DelayRelay::start(uint16_t targetPort,
+                                                      uint32_t oneWayDelayMs) {
+  std::unique_ptr<DelayRelay> relay(new DelayRelay());
+  relay->targetPort_ = targetPort;
+  relay->delayMs_ = oneWayDelayMs;
+  relay->listenFd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (relay->listenFd_ < 0) return makeError("relay: socket failed");
+  int one = 1;
+  ::setsockopt(relay->listenFd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (::bind(relay->listenFd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::listen(relay->listenFd_, 256) != 0 ||
+      ::getsockname(relay->listenFd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    return makeError("relay: cannot listen on 127.0.0.1");
+  }
+  relay->port_ = ntohs(address.sin_port);
+  relay->acceptor_ = std::thread([r = relay.get()] { r->acceptLoop(); });
+  return relay;
+}
+
+DelayRelay::~DelayRelay() {
+  stop();
+}
+
+void DelayRelay::stop() {
+  if (stopping_.exchange(true)) return;
+  if (listenFd_ >= 0) ::shutdown(listenFd_, SHUT_RDWR);
+  if (acceptor_.joinable()) acceptor_.join();
+  if (listenFd_ >= 0) ::close(listenFd_);
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard lock(mutex_);
+    for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);
+    threads.swap(threads_);
+  }
+  for (auto& thread : threads) thread.join();
+  std::lock_guard lock(mutex_);
+  for (int fd : fds_) ::close(fd);
+  fds_.clear();
+}
+
+void DelayRelay::acceptLoop() {
+  while (!stopping_) {
+    pollfd p{listenFd_, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    const int client = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (client < 0) continue;
+    const int target = connectLoopback(targetPort_);
+    if (target < 0) {
+      ::close(client);
+      continue;
+    }
+    noDelay(client);
+    noDelay(target);
+    std::lock_guard lock(mutex_);
+    fds_.push_back(client);
+    fds_.push_back(target);
+    threads_.emplace_back([this, client, target] { pump(client, target, upstream_); });
+    threads_.emplace_back([this, client, target] { pump(target, client, downstream_); });
+  }
+}
+
+// One direction: a reader queues each chunk with its due time, this thread's writer half
+// delivers it then. Reading continues while chunks wait, so the delay is latency, not a
+// bandwidth limit. EOF is passed on (shutdown of the write side) after the queued data.
+void DelayRelay::pump(int from, int to, std::atomic<uint64_t>& counter) {
+  std::mutex queueMutex;
+  std::condition_variable queueChanged;
+  std::deque<std::pair<SteadyTime, Bytes>> queue;
+  bool ended = false;
+  std::thread writer([&] {
+    std::unique_lock lock(queueMutex);
+    while (true) {
+      queueChanged.wait(lock, [&] { return ended || !queue.empty(); });
+      if (queue.empty()) break;  // ended and drained
+      auto [due, chunk] = std::move(queue.front());
+      queue.pop_front();
+      lock.unlock();
+      std::this_thread::sleep_until(due);
+      const bool ok = writeAll(to, chunk);
+      lock.lock();
+      if (!ok) break;
+    }
+    ::shutdown(to, SHUT_WR);
+  });
+  Bytes buffer(16384);
+  while (true) {
+    const ssize_t n = ::recv(from, buffer.data(), buffer.size(), 0);
+    if (n <= 0) break;
+    counter += static_cast<uint64_t>(n);
+    const auto due = std::chrono::steady_clock::now() + std::chrono::milliseconds(delayMs_.load());
+    std::lock_guard lock(queueMutex);
+    queue.emplace_back(due, Bytes(buffer.begin(), buffer.begin() + n));
+    queueChanged.notify_one();
+  }
+  {
+    std::lock_guard lock(queueMutex);
+    ended = true;
+    queueChanged.notify_one();
+  }
+  writer.join();
+}
+
+}  // namespace hp::bench

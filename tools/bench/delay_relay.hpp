@@ -1,0 +1,57 @@
+// A TCP relay on 127.0.0.1 that holds every chunk for a fixed one-way delay before passing it
+// on, and counts the bytes in each direction. This kernel has no netem, so the benchmarks
+// simulate a slow link (e.g. 75 ms each way = 150 ms round trip) with this in front of a server.
+// Byte counts are payload bytes (what the endpoints wrote), not TCP/IP headers.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "result.hpp"
+
+namespace hp::bench {
+
+class DelayRelay {
+ public:
+  // Listens on 127.0.0.1 (kernel-chosen port) and forwards each connection to
+  // 127.0.0.1:targetPort, every chunk delayed by oneWayDelayMs in both directions.
+  static Result<std::unique_ptr<DelayRelay>> start(uint16_t targetPort, uint32_t oneWayDelayMs);
+  ~DelayRelay();
+  DelayRelay(const DelayRelay&) = delete;
+  DelayRelay& operator=(const DelayRelay&) = delete;
+
+  uint16_t port() const { return port_; }
+  void setDelayMs(uint32_t oneWayDelayMs) { delayMs_ = oneWayDelayMs; }
+  // Client -> target and target -> client bytes since start (or the last resetCounters).
+  uint64_t bytesUpstream() const { return upstream_; }
+  uint64_t bytesDownstream() const { return downstream_; }
+  uint64_t bytesTotal() const { return upstream_ + downstream_; }
+  void resetCounters() {
+    upstream_ = 0;
+    downstream_ = 0;
+  }
+  void stop();
+
+ private:
+  DelayRelay() = default;
+  void acceptLoop();
+  void pump(int from, int to, std::atomic<uint64_t>& counter);
+
+  int listenFd_ = -1;
+  uint16_t port_ = 0;
+  uint16_t targetPort_ = 0;
+  std::atomic<uint32_t> delayMs_{0};
+  std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> upstream_{0};
+  std::atomic<uint64_t> downstream_{0};
+  std::thread acceptor_;
+  std::mutex mutex_;  // guards threads_ and fds_
+  std::vector<std::thread> threads_;
+  std::vector<int> fds_;
+};
+
+}  // namespace hp::bench
