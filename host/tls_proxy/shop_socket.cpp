@@ -1,5 +1,9 @@
 #include "shop_socket.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include "tls_error.hpp"
 
 namespace hp::tls {
@@ -12,6 +16,11 @@ Result<std::unique_ptr<ShopSocket>> ShopSocket::connect(const std::string& addre
       rc != 0) {
     return tlsError("connecting to " + address + ":" + portText, rc);
   }
+  // mbedTLS writes each record of a flight (Certificate, ClientKeyExchange, CertificateVerify,
+  // ChangeCipherSpec, Finished) with its own send(); with Nagle on, every record after the
+  // first waits for the peer's delayed ACK (~40 ms). Records are whole messages: send at once.
+  const int one = 1;
+  ::setsockopt(socket->net_.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return socket;
 }
 
