@@ -12,6 +12,7 @@ HOME_SERVER=$(realpath "${3:?}")
 TERMINAL=$(realpath "${4:?}")
 HP_PROVISION=$(realpath "${5:?}")
 source "$(dirname "$0")/../integration/sandbox.sh"
+source "$(dirname "$0")/live_helpers.sh"
 
 fail() {
   echo "test_terminal_live: FAIL: $*" >&2
@@ -19,19 +20,6 @@ fail() {
     [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 30 "$SANDBOX_DIR/$log" >&2; }
   done
   exit 1
-}
-
-# A free TCP port on 127.0.0.1 (the sandbox's own network namespace when unshare works).
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_listening() {  # PORT: until something listens there (10 s)
-  for _ in $(seq 100); do
-    ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
-    sleep 0.1
-  done
-  return 1
 }
 
 sandbox_start 2
@@ -81,33 +69,8 @@ start_shop
 sandbox_track $!
 wait_listening "$HOME_PORT" || fail "the home server did not start"
 for _ in $(seq 50); do [[ -S "$WORLD/home_server.sock" ]] && break; sleep 0.1; done
-# PIN1 is read without echo from a terminal only: give the admin client a pseudo-terminal and
-# type the PIN after its prompt (typed earlier, the TCSAFLUSH that turns echo off drops it).
-HP_PIN=$PIN1 python3 - "$HOME_SERVER" --admin "$WORLD/home_server.sock" pin1 \
-  >"$SANDBOX_DIR/pin1.log" 2>&1 <<'PY' || fail "PIN1: $(cat "$SANDBOX_DIR/pin1.log")"
-import os, pty, sys, time
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], sys.argv[1:])
-seen, deadline = b"", time.time() + 10
-while b"PIN1: " not in seen and time.time() < deadline:
-    try:
-        seen += os.read(fd, 256)
-    except OSError:
-        break
-os.write(fd, os.environ["HP_PIN"].encode() + b"\n")
-while True:
-    try:
-        chunk = os.read(fd, 256)
-    except OSError:
-        break
-    if not chunk:
-        break
-    seen += chunk
-_, status = os.waitpid(pid, 0)
-print(seen.decode(errors="replace").replace(os.environ["HP_PIN"], "<pin>"))
-sys.exit(os.waitstatus_to_exitcode(status))
-PY
+enter_pin1 "$HOME_SERVER" "$WORLD/home_server.sock" "$PIN1" >"$SANDBOX_DIR/pin1.log" 2>&1 ||
+  fail "PIN1: $(cat "$SANDBOX_DIR/pin1.log")"
 
 T=("$TERMINAL" --reader "$ACCESS_READER")
 # Locked card: fetching is refused with a clear message.
