@@ -181,6 +181,33 @@ grep -q "unlocked (PIN)" "$SANDBOX_DIR/status3.out" ||
   fail "the unlock did not last 15 s: $(cat "$SANDBOX_DIR/status3.out")"
 "${T[@]}" lock >/dev/null || fail "lock"
 
+# PIN2 sent over the channel: three wrong tries block the home card's PIN2, and then even the
+# right PIN2 is refused (the block is the card's, not the server's).
+printf '%s\n' "$ACCESS_PIN" | "${T[@]}" unlock --pin-stdin >/dev/null || fail "unlock for PIN2 blocking"
+for expected in "wrong PIN2, 2 tries left" "wrong PIN2, 1 tries left" "wrong PIN2, 0 tries left"; do
+  if printf '11112222\n' | "${T[@]}" pin2 --pin-stdin 2>"$SANDBOX_DIR/pin2block.err"; then
+    fail "a wrong PIN2 was accepted"
+  fi
+  grep -q "$expected" "$SANDBOX_DIR/pin2block.err" ||
+    fail "PIN2 blocking: expected '$expected', got: $(cat "$SANDBOX_DIR/pin2block.err")"
+done
+if printf '%s\n' "$PIN2" | "${T[@]}" pin2 --pin-stdin 2>"$SANDBOX_DIR/pin2blocked.err"; then
+  fail "the right PIN2 was accepted after the block"
+fi
+grep -q "PIN2 is blocked" "$SANDBOX_DIR/pin2blocked.err" ||
+  fail "blocked PIN2: $(cat "$SANDBOX_DIR/pin2blocked.err")"
+
+# A revoked terminal is refused by the home server, with a clear message, even though its
+# access card still holds a resumption ticket.
+"$HOME_SERVER" --admin "$WORLD/home_server.sock" revoke-terminal terminal-1 >"$SANDBOX_DIR/revoke.log" 2>&1 ||
+  fail "revoke-terminal: $(cat "$SANDBOX_DIR/revoke.log")"
+if "${T[@]}" status >"$SANDBOX_DIR/revoked.out" 2>"$SANDBOX_DIR/revoked.err"; then
+  fail "a revoked terminal reached the home server: $(cat "$SANDBOX_DIR/revoked.out")"
+fi
+grep -qiE "revoked|refused|unknown" "$SANDBOX_DIR/revoked.err" ||
+  fail "revoked terminal: unclear error: $(cat "$SANDBOX_DIR/revoked.err")"
+"${T[@]}" lock >/dev/null || fail "lock"
+
 # Secrets never reach a log or the terminal's output.
 for pin in "$PIN1" "$PIN2" "$ACCESS_PIN"; do
   if grep -rq -- "$pin" "$SANDBOX_DIR"/*.log "$SANDBOX_DIR"/*.err "$SANDBOX_DIR"/*.out; then
