@@ -22,9 +22,9 @@ namespace {
 
 namespace at = adapters::test;
 
-// A certificate for the card's EC key issued by the test PKI's CA (which s_server trusts for
-// client certificates), so the shop accepts the card-held key.
-Bytes certificateFromTestCa(const Bytes& point) {
+// A certificate for the card's EC or RSA key issued by the test PKI's CA (which s_server
+// trusts for client certificates), so the shop accepts the card-held key.
+Bytes certificateFromTestCa(const adapters::HomePublicKey& key) {
   const std::string caKey = tls::test::testPki().dir + "/ca.key";
   auto rng = card::makeSeededRng(0xCA);
   mbedtls_pk_context issuer, subject;
@@ -35,10 +35,19 @@ Bytes certificateFromTestCa(const Bytes& point) {
   mbedtls_x509write_crt_init(&writer);
   mbedtls_mpi_init(&serial);
   REQUIRE(mbedtls_pk_parse_keyfile(&issuer, caKey.c_str(), nullptr) == 0);
-  REQUIRE(mbedtls_pk_setup(&subject, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) == 0);
-  mbedtls_ecp_keypair* ec = mbedtls_pk_ec(subject);
-  REQUIRE(mbedtls_ecp_group_load(&ec->grp, MBEDTLS_ECP_DP_SECP256R1) == 0);
-  REQUIRE(mbedtls_ecp_point_read_binary(&ec->grp, &ec->Q, point.data(), point.size()) == 0);
+  if (key.ref == adapters::HomeKeyRef::kEc) {
+    REQUIRE(mbedtls_pk_setup(&subject, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) == 0);
+    mbedtls_ecp_keypair* ec = mbedtls_pk_ec(subject);
+    REQUIRE(mbedtls_ecp_group_load(&ec->grp, MBEDTLS_ECP_DP_SECP256R1) == 0);
+    REQUIRE(mbedtls_ecp_point_read_binary(&ec->grp, &ec->Q, key.point.data(), key.point.size()) ==
+            0);
+  } else {
+    REQUIRE(mbedtls_pk_setup(&subject, mbedtls_pk_info_from_type(MBEDTLS_PK_RSA)) == 0);
+    mbedtls_rsa_context* rsa = mbedtls_pk_rsa(subject);
+    REQUIRE(mbedtls_rsa_import_raw(rsa, key.modulus.data(), key.modulus.size(), nullptr, 0, nullptr,
+                                   0, nullptr, 0, key.exponent.data(), key.exponent.size()) == 0);
+    REQUIRE(mbedtls_rsa_complete(rsa) == 0);
+  }
   mbedtls_x509write_crt_set_version(&writer, MBEDTLS_X509_CRT_VERSION_3);
   mbedtls_x509write_crt_set_md_alg(&writer, MBEDTLS_MD_SHA256);
   mbedtls_x509write_crt_set_subject_key(&writer, &subject);
@@ -127,88 +136,93 @@ TEST_SUITE("card") {
 
   TEST_CASE(
       "the server on the card: registry lookup, PIN1 by admin, a session with the card's key") {
-    at::HomeCard homeCard;
-    CardHomeCard card(*homeCard.client, tls::KeyType::kEcP256);
-    CardTerminalDirectory directory(*homeCard.client);
-    tls::test::ShopServer shop(tls::test::ResumptionKind::kTicket);
+    // Both user key types of the home card: ECDSA P-256 and RSA-2048.
+    for (const bool rsa : {false, true}) {
+      CAPTURE(rsa);
+      const adapters::HomeKeyRef keyRef =
+          rsa ? adapters::HomeKeyRef::kRsa : adapters::HomeKeyRef::kEc;
+      at::HomeCard homeCard;
+      CardHomeCard card(*homeCard.client, rsa ? tls::KeyType::kRsa2048 : tls::KeyType::kEcP256);
+      CardTerminalDirectory directory(*homeCard.client);
+      tls::test::ShopServer shop(tls::test::ResumptionKind::kTicket);
 
-    char dirTemplate[] = "/tmp/hp_home_card_test_XXXXXX";
-    REQUIRE(::mkdtemp(dirTemplate) != nullptr);
-    const std::string adminSocket = std::string(dirTemplate) + "/admin.sock";
-    auto serverRng = card::makeSeededRng(4242);
-    auto serverKey = card::EcKeyPair::generate(*serverRng);
-    REQUIRE(serverKey.ok());
-    channel::SoftwareServerSigner serverSigner(std::move(serverKey.value()), *serverRng);
-    channel::SystemWallClock wallClock;
-    HomeServerConfig config;
-    config.listenPort = 0;
-    config.trustStoreCaFile = tls::test::testPki().caCert;
-    config.serverKeyFile = "(injected)";
-    config.adminSocketPath = adminSocket;
-    HomeServerParts parts;
-    parts.card = &card;
-    parts.terminals = &directory;
-    parts.serverSigner = &serverSigner;
-    parts.wallClock = &wallClock;
-    parts.shopConnectAddress = "127.0.0.1";
-    parts.logSink = [](std::string_view) {};
-    HomeServer server(config, parts);
-    REQUIRE(server.start().ok());
+      char dirTemplate[] = "/tmp/hp_home_card_test_XXXXXX";
+      REQUIRE(::mkdtemp(dirTemplate) != nullptr);
+      const std::string adminSocket = std::string(dirTemplate) + "/admin.sock";
+      auto serverRng = card::makeSeededRng(4242);
+      auto serverKey = card::EcKeyPair::generate(*serverRng);
+      REQUIRE(serverKey.ok());
+      channel::SoftwareServerSigner serverSigner(std::move(serverKey.value()), *serverRng);
+      channel::SystemWallClock wallClock;
+      HomeServerConfig config;
+      config.listenPort = 0;
+      config.trustStoreCaFile = tls::test::testPki().caCert;
+      config.serverKeyFile = "(injected)";
+      config.adminSocketPath = adminSocket;
+      HomeServerParts parts;
+      parts.card = &card;
+      parts.terminals = &directory;
+      parts.serverSigner = &serverSigner;
+      parts.wallClock = &wallClock;
+      parts.shopConnectAddress = "127.0.0.1";
+      parts.logSink = [](std::string_view) {};
+      HomeServer server(config, parts);
+      REQUIRE(server.start().ok());
 
-    const auto adminCallOk = [&](const std::string& method, Json::Value params) {
-      rpc::Request request;
-      request.id = 5;
-      request.method = method;
-      request.params = std::move(params);
-      auto response = adminCall(adminSocket, request, 10'000);
-      REQUIRE(response.ok());
-      return response.value();
-    };
-    test::TestTerminal terminal("desk-8", 1003);
-    Json::Value pin1;
-    pin1["pin"] = std::string(at::kHomePin1);
-    REQUIRE(adminCallOk("pin1", pin1).ok());
-    Json::Value registration;
-    registration["id"] = terminal.id();
-    registration["key"] = toHex(terminal.publicKey());
-    REQUIRE(adminCallOk("terminal.register", registration).ok());
+      const auto adminCallOk = [&](const std::string& method, Json::Value params) {
+        rpc::Request request;
+        request.id = 5;
+        request.method = method;
+        request.params = std::move(params);
+        auto response = adminCall(adminSocket, request, 10'000);
+        REQUIRE(response.ok());
+        return response.value();
+      };
+      test::TestTerminal terminal("desk-8", 1003);
+      Json::Value pin1;
+      pin1["pin"] = std::string(at::kHomePin1);
+      REQUIRE(adminCallOk("pin1", pin1).ok());
+      Json::Value registration;
+      registration["id"] = terminal.id();
+      registration["key"] = toHex(terminal.publicKey());
+      REQUIRE(adminCallOk("terminal.register", registration).ok());
 
-    const auto key = at::must(homeCard.client->readPublicKey(adapters::HomeKeyRef::kEc));
-    at::mustOk(homeCard.client->putCertificate(adapters::HomeKeyRef::kEc,
-                                               certificateFromTestCa(key.point)));
+      const auto key = at::must(homeCard.client->readPublicKey(keyRef));
+      at::mustOk(homeCard.client->putCertificate(keyRef, certificateFromTestCa(key)));
 
-    auto connection = terminal.connect(server.port(), serverSigner.publicKey());
-    REQUIRE_MESSAGE(connection.ok(), (connection.ok() ? "" : connection.error().message));
-    Json::Value pin2;
-    pin2["pin"] = std::string(at::kHomePin2);
-    REQUIRE(test::call(**connection, "card.pin2", pin2).ok());
-    const uint64_t apdusBefore = homeCard.client->commands().commandsSent();
-    Json::Value open;
-    open["url"] = "https://localhost:" + std::to_string(shop.port()) + "/";
-    const auto firstStart = std::chrono::steady_clock::now();
-    rpc::Response first = test::call(**connection, "session.open", open);
-    const auto firstMicros = std::chrono::duration_cast<std::chrono::microseconds>(
-                                 std::chrono::steady_clock::now() - firstStart)
-                                 .count();
-    INFO("shop output: " << shop.output());
-    REQUIRE_MESSAGE(first.ok(), (first.error ? first.error->message : ""));
-    CHECK(homeCard.client->commands().commandsSent() > apdusBefore);
-    // The second open is cached: not a single APDU to the card.
-    const uint64_t apdusAfterFirst = homeCard.client->commands().commandsSent();
-    const auto secondStart = std::chrono::steady_clock::now();
-    rpc::Response second = test::call(**connection, "session.open", open);
-    const auto secondMicros = std::chrono::duration_cast<std::chrono::microseconds>(
-                                  std::chrono::steady_clock::now() - secondStart)
-                                  .count();
-    // Figures for the report, not assertions (wall clock depends on the machine).
-    MESSAGE("session.open over the channel, in-process card: fresh ", firstMicros, " us, ",
-            apdusAfterFirst - apdusBefore, " card APDUs; cached ", secondMicros, " us, 0 APDUs");
-    REQUIRE(second.ok());
-    CHECK((*second.result)["cached"].asBool());
-    CHECK(homeCard.client->commands().commandsSent() == apdusAfterFirst);
-    REQUIRE((*connection)->close().ok());
-    server.stop();
-    ::rmdir(dirTemplate);
+      auto connection = terminal.connect(server.port(), serverSigner.publicKey());
+      REQUIRE_MESSAGE(connection.ok(), (connection.ok() ? "" : connection.error().message));
+      Json::Value pin2;
+      pin2["pin"] = std::string(at::kHomePin2);
+      REQUIRE(test::call(**connection, "card.pin2", pin2).ok());
+      const uint64_t apdusBefore = homeCard.client->commands().commandsSent();
+      Json::Value open;
+      open["url"] = "https://localhost:" + std::to_string(shop.port()) + "/";
+      const auto firstStart = std::chrono::steady_clock::now();
+      rpc::Response first = test::call(**connection, "session.open", open);
+      const auto firstMicros = std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now() - firstStart)
+                                   .count();
+      INFO("shop output: " << shop.output());
+      REQUIRE_MESSAGE(first.ok(), (first.error ? first.error->message : ""));
+      CHECK(homeCard.client->commands().commandsSent() > apdusBefore);
+      // The second open is cached: not a single APDU to the card.
+      const uint64_t apdusAfterFirst = homeCard.client->commands().commandsSent();
+      const auto secondStart = std::chrono::steady_clock::now();
+      rpc::Response second = test::call(**connection, "session.open", open);
+      const auto secondMicros = std::chrono::duration_cast<std::chrono::microseconds>(
+                                    std::chrono::steady_clock::now() - secondStart)
+                                    .count();
+      // Figures for the report, not assertions (wall clock depends on the machine).
+      MESSAGE("session.open over the channel, in-process card: fresh ", firstMicros, " us, ",
+              apdusAfterFirst - apdusBefore, " card APDUs; cached ", secondMicros, " us, 0 APDUs");
+      REQUIRE(second.ok());
+      CHECK((*second.result)["cached"].asBool());
+      CHECK(homeCard.client->commands().commandsSent() == apdusAfterFirst);
+      REQUIRE((*connection)->close().ok());
+      server.stop();
+      ::rmdir(dirTemplate);
+    }
   }
 }
 
