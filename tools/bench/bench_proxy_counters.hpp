@@ -1,6 +1,7 @@
 // What the proxy benchmark counts on the terminal, besides instructions:
 // - public-key operations: every EC scalar multiplication (ECDH, key generation, ECDSA
-//   signing: mbedtls_ecp_mul_restartable; ECDSA verification: mbedtls_ecp_muladd_restartable)
+//   signing: mbedtls_ecp_mul_restartable) and ECDSA verification (mbedtls_ecp_muladd_restartable,
+//   one operation although it multiplies twice)
 //   and every RSA public or private operation (mbedtls_rsa_public / mbedtls_rsa_private), by
 //   interposing those libmbedcrypto symbols (the library calls them through its PLT, so also
 //   the calls made inside mbedTLS for TLS and X.509). Counted only on a thread that turned
@@ -17,7 +18,7 @@
 namespace hp::bench {
 
 struct PkOpCount {
-  uint64_t ecMultiplications = 0;  // incl. the double multiplication of ECDSA verification
+  uint64_t ecMultiplications = 0;  // ECDH, key generation, ECDSA sign and verify
   uint64_t rsaOperations = 0;
   uint64_t total() const { return ecMultiplications + rsaOperations; }
 };

@@ -40,8 +40,8 @@ class LoadTerminal {
   Result<Bytes> createKey() {
     auto key = card::EcKeyPair::generate(*rng_);
     if (!key) return key.error();
-    agent_ = std::make_unique<channel::SoftwareTerminalKeyAgent>(id_, std::move(key.value()),
-                                                                 *rng_, 10 * 60 * 1000);
+    agent_ = std::make_unique<channel::SoftwareTerminalKeyAgent>(id_, std::move(key.value()), *rng_,
+                                                                 10 * 60 * 1000);
     return agent_->publicKey();
   }
 
@@ -119,7 +119,8 @@ Result<LoadFigures> runLoad(const PkiFiles& pki, const std::string& shopUrl, int
   if (auto pin = card->verifyPin1("1234"); !pin || pin->kind != home::PinOutcome::Kind::kAccepted) {
     return makeError("software home card: PIN1 refused");
   }
-  if (auto pin = card->verifyPin2("567890"); !pin || pin->kind != home::PinOutcome::Kind::kAccepted) {
+  if (auto pin = card->verifyPin2("567890");
+      !pin || pin->kind != home::PinOutcome::Kind::kAccepted) {
     return makeError("software home card: PIN2 refused");
   }
   home::MemoryTerminalDirectory directory;
@@ -179,9 +180,9 @@ Result<LoadFigures> runLoad(const PkiFiles& pki, const std::string& shopUrl, int
       while (std::chrono::steady_clock::now() < deadline) {
         const auto before = std::chrono::steady_clock::now();
         auto cached = t->open(shopUrl);
-        mine.push_back(std::chrono::duration<double, std::milli>(
-                           std::chrono::steady_clock::now() - before)
-                           .count());
+        mine.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - before)
+                .count());
         if (cached && *cached) {
           ++handouts;
         } else {

@@ -88,8 +88,8 @@ Result<void> bootCard(InProcessCard<Applet>& card, uint64_t seed, Bytes atr,
   auto applet = Applet::open(card.storage, card.clock, *card.rng);
   if (!applet) return applet.error();
   card.applet = std::move(applet.value());
-  card.runtime =
-      std::make_unique<card::CardRuntime>(std::move(atr), std::vector<card::Applet*>{card.applet.get()});
+  card.runtime = std::make_unique<card::CardRuntime>(std::move(atr),
+                                                     std::vector<card::Applet*>{card.applet.get()});
   card.transport = std::make_unique<pcsc::InProcessTransport>(*card.runtime, description);
   card.counted = std::make_unique<CountingTransport>(*card.transport);
   return {};
@@ -98,11 +98,11 @@ Result<void> bootCard(InProcessCard<Applet>& card, uint64_t seed, Bytes atr,
 }  // namespace
 
 Result<std::unique_ptr<Shop>> Shop::start(const PkiFiles& pki, bool tickets) {
-  std::vector<std::string> args = {"openssl",   "s_server",         "-accept",  "127.0.0.1:0",
-                                   "-cert",     pki.shopCert(),     "-key",     pki.shopKey(),
-                                   "-cert_chain", pki.intermediateCert(), "-CAfile", pki.rootCert(),
-                                   "-Verify",   "3",                "-tls1_2",  "-www",
-                                   "-quiet"};
+  std::vector<std::string> args = {
+      "openssl",      "s_server",     "-accept",     "127.0.0.1:0", "-cert",
+      pki.shopCert(), "-key",         pki.shopKey(), "-cert_chain", pki.intermediateCert(),
+      "-CAfile",      pki.rootCert(), "-Verify",     "3",           "-tls1_2",
+      "-www"};
   if (!tickets) args.push_back("-no_ticket");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -142,7 +142,11 @@ Result<std::unique_ptr<Shop>> Shop::start(const PkiFiles& pki, bool tickets) {
     }
   }
   if (shop->port_ == 0) return makeError("s_server did not start: " + text);
-  // -quiet: after ACCEPT it prints nothing more per connection, so the pipe never fills.
+  shop->drainer_ = std::thread([fd = shop->outputFd_] {
+    char buffer[4096];
+    while (read(fd, buffer, sizeof buffer) > 0) {
+    }
+  });
   return shop;
 }
 
@@ -151,6 +155,7 @@ Shop::~Shop() {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
+  if (drainer_.joinable()) drainer_.join();  // EOF once the child is gone
   if (outputFd_ >= 0) close(outputFd_);
 }
 
@@ -174,7 +179,8 @@ Result<std::unique_ptr<HomeSide>> HomeSide::start(const PkiFiles& pki) {
   if (!key) return key.error();
   auto certificate = certificateFromRoot(pki, key->point, *side->card.rng);
   if (!certificate) return certificate.error();
-  if (auto r = fromCard(side->client->putCertificate(adapters::HomeKeyRef::kEc, *certificate)); !r) {
+  if (auto r = fromCard(side->client->putCertificate(adapters::HomeKeyRef::kEc, *certificate));
+      !r) {
     return r.error();
   }
 
@@ -183,8 +189,8 @@ Result<std::unique_ptr<HomeSide>> HomeSide::start(const PkiFiles& pki) {
   side->serverRng = card::makeSeededRng(4242);
   auto serverKey = card::EcKeyPair::generate(*side->serverRng);
   if (!serverKey) return serverKey.error();
-  side->serverSigner = std::make_unique<channel::SoftwareServerSigner>(
-      std::move(serverKey.value()), *side->serverRng);
+  side->serverSigner = std::make_unique<channel::SoftwareServerSigner>(std::move(serverKey.value()),
+                                                                       *side->serverRng);
   home::HomeServerConfig config;
   config.listenPort = 0;
   config.maxConnections = 8;
@@ -219,11 +225,13 @@ Result<std::unique_ptr<AccessSide>> AccessSide::create(const Bytes& homeServerKe
   if (auto r = fromCard(side->client->select()); !r) return r.error();
   auto& c = side->client->commands();
   // Profile: as in tests/card_adapters/fixture.cpp (narrow phone layout).
-  const Bytes profile{0x80, 0x01, 0x02, 0x81, 0x02, 0x00, 0x50, 0x82, 0x02, 0x00, 0x18, 0x83, 0x01, 0x02};
-  for (auto r : {run(c, 0x24, 0x01, 0x81, bytesOf(kPin)), run(c, 0x24, 0x01, 0x83, bytesOf("87654321")),
-                 run(c, 0x47, 0x80, 0x01, {}, 256), run(c, 0xDA, 0xDF, 0x30, bytesOf(terminalId)),
-                 run(c, 0xDA, 0xDF, 0x31, homeServerKey), run(c, 0xDA, 0xDF, 0x32, bytesOf(homeAddress)),
-                 run(c, 0xDA, 0xDF, 0x33, profile), run(c, 0x44, 0, 0)}) {
+  const Bytes profile{0x80, 0x01, 0x02, 0x81, 0x02, 0x00, 0x50,
+                      0x82, 0x02, 0x00, 0x18, 0x83, 0x01, 0x02};
+  for (auto r :
+       {run(c, 0x24, 0x01, 0x81, bytesOf(kPin)), run(c, 0x24, 0x01, 0x83, bytesOf("87654321")),
+        run(c, 0x47, 0x80, 0x01, {}, 256), run(c, 0xDA, 0xDF, 0x30, bytesOf(terminalId)),
+        run(c, 0xDA, 0xDF, 0x31, homeServerKey), run(c, 0xDA, 0xDF, 0x32, bytesOf(homeAddress)),
+        run(c, 0xDA, 0xDF, 0x33, profile), run(c, 0x44, 0, 0)}) {
     if (!r) return r.error();
   }
   if (auto r = fromCard(side->client->verifyPin(kPin)); !r) return r.error();

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "access_card_applet.hpp"
 #include "access_card_client.hpp"
@@ -50,6 +51,7 @@ class Shop {
   pid_t pid_ = -1;
   int outputFd_ = -1;
   uint16_t port_ = 0;
+  std::thread drainer_;  // keeps s_server from blocking on a full pipe
 };
 
 // One in-process card: applet, runtime, transport, and the counting decorator hosts talk to.

@@ -51,8 +51,7 @@ bool writeAll(int fd, const Bytes& data) {
 
 }  // namespace
 
-Result<std::unique_ptr<DelayRelay>> DelayRelay::start(uint16_t targetPort,
-                                                      uint32_t oneWayDelayMs) {
+Result<std::unique_ptr<DelayRelay>> DelayRelay::start(uint16_t targetPort, uint32_t oneWayDelayMs) {
   std::unique_ptr<DelayRelay> relay(new DelayRelay());
   relay->targetPort_ = targetPort;
   relay->delayMs_ = oneWayDelayMs;
