@@ -7,7 +7,8 @@
 #             session cache): resumption by ticket;
 #   cache     the same with `ssl_session_tickets off` and `ssl_session_cache shared:SSL:1m`:
 #             resumption by session ID;
-#   wronghost a certificate from the same CA for another host name: must be refused.
+#   wronghost a certificate from the same CA for another host name: must be refused;
+#   provisioned  hp_provision's nginx-shop.conf as written (on a free port instead of 443).
 # For tickets and cache the terminal unlocks, gives PIN2 and fetches twice; nginx's access log
 # must show each request on a resumed session (`r`) with the user's certificate (SUCCESS, the DN
 # and fingerprint of the certificate read from the home card), while the terminal opened no key
@@ -101,8 +102,14 @@ openssl x509 -req -in "$SANDBOX_DIR/wronghost.csr" -CA "$WORLD/ca.pem" -CAkey "$
 TICKETS_PORT=$(free_port)
 CACHE_PORT=$(free_port)
 WRONGHOST_PORT=$(free_port)
+PROVISIONED_PORT=$(free_port)
 NGINX_DIR="$SANDBOX_DIR/nginx"
 mkdir -p "$NGINX_DIR"
+# hp_provision's own example server block, as written, on a free port instead of 443.
+sed "s/listen 443 ssl;/listen 127.0.0.1:$PROVISIONED_PORT ssl;/" "$WORLD/nginx-shop.conf" \
+  >"$NGINX_DIR/provisioned-shop.conf"
+grep -q "listen 127.0.0.1:$PROVISIONED_PORT ssl;" "$NGINX_DIR/provisioned-shop.conf" ||
+  fail "nginx-shop.conf has no 'listen 443 ssl;': $(cat "$WORLD/nginx-shop.conf")"
 tls_common="
         ssl_protocols TLSv1.2;
         ssl_client_certificate $WORLD/ca.pem;
@@ -147,6 +154,7 @@ http {
         ssl_certificate $WORLD/wronghost.pem;
         ssl_certificate_key $WORLD/wronghost.key;$tls_common
     }
+    include $NGINX_DIR/provisioned-shop.conf;
 }
 EOF
 "$NGINX" -p "$NGINX_DIR" -c nginx.conf -e "$NGINX_DIR/error.log" -t >"$NGINX_DIR/test.out" 2>&1 ||
@@ -155,7 +163,7 @@ EOF
   >"$NGINX_DIR/stdout.log" 2>&1 &
 NGINX_PID=$!
 sandbox_track "$NGINX_PID"  # the master; its worker ends with it
-for port in "$TICKETS_PORT" "$CACHE_PORT" "$WRONGHOST_PORT"; do
+for port in "$TICKETS_PORT" "$CACHE_PORT" "$WRONGHOST_PORT" "$PROVISIONED_PORT"; do
   wait_listening "$port" || fail "nginx does not listen on $port"
 done
 
@@ -179,13 +187,14 @@ unlock_and_pin2() {
   grep -q crypto "$SANDBOX_DIR/pin2.out" || fail "pin2 answered: $(cat "$SANDBOX_DIR/pin2.out")"
 }
 
-# get NAME PORT: `terminal -v get` (under strace: the files it opens), page and stderr kept.
+# get NAME PORT [PAGE]: `terminal -v get` (under strace: the files it opens), page and stderr
+# kept; the page must be PAGE (default: the page of this test's servers on a resumed session).
 get() {
   local trace=()
   ((HAVE_STRACE)) && trace=(strace -f -qq -e trace=open,openat,openat2 -o "$SANDBOX_DIR/$1.trace")
   "${trace[@]}" "${T[@]}" -v get "https://localhost:$2/" >"$SANDBOX_DIR/$1.page" 2>"$SANDBOX_DIR/$1.err" ||
     fail "get $1: $(cat "$SANDBOX_DIR/$1.err")"
-  grep -qx "shop $2 reused=r" "$SANDBOX_DIR/$1.page" || fail "get $1 page: $(cat "$SANDBOX_DIR/$1.page")"
+  grep -qxF "${3:-shop $2 reused=r}" "$SANDBOX_DIR/$1.page" || fail "get $1 page: $(cat "$SANDBOX_DIR/$1.page")"
   ((HAVE_STRACE)) || return 0
   # The trace did record the terminal's opens (its TLS library among them)...
   grep -q 'libmbedtls' "$SANDBOX_DIR/$1.trace" || fail "get $1: strace recorded nothing"
@@ -244,6 +253,15 @@ done
 # one session ID from nginx's cache.
 [[ $(log_lines "$CACHE_PORT" | cut -f7 | sort -u | grep -c .) == 1 ]] ||
   fail "the cache server's requests were not on one session: $(log_lines "$CACHE_PORT")"
+
+# --- hp_provision's nginx-shop.conf as written: its page names the client DN and the resumption --
+step "provisioned nginx-shop.conf: get twice"
+unlock_and_pin2
+for n in 1 2; do
+  get "provisioned-$n" "$PROVISIONED_PORT" "hello $CARD_CERT_DN (reused: r)"
+done
+"${T[@]}" finish >/dev/null || fail "finish"
+"${T[@]}" lock >/dev/null || fail "lock"
 
 # --- wrong host name: the shop's certificate names another host --------------------------------
 step "wrong host name: must be refused"
