@@ -326,6 +326,19 @@ int Bench::run() {
              << median(standby) << " " << median(wall) << "\n";
       }
     }
+    {
+      // Where the delegated set-ups spend: seeding a system RNG (makeSystemRng: mbedTLS entropy
+      // init, which on Debian's build includes HAVEGE) happens twice per set-up (channel, TLS).
+      const auto rng = [&](char mode) {
+        const std::string key = "rng-" + std::string(1, mode) + "-" + shop.name;
+        return instructions.count(key) ? instructions.at(key) : 0;
+      };
+      std::printf(
+          "  of which seeding RNGs (hp::card::makeSystemRng): (a) %llu, (b) %llu, (c) %llu;"
+          " (a)/(c) without it: %.1fx\n",
+          (unsigned long long)rng('a'), (unsigned long long)rng('b'), (unsigned long long)rng('c'),
+          instr['c'] > rng('c') ? double(instr['a']) / double(instr['c'] - rng('c')) : 0.0);
+    }
     const auto ratio = [](uint64_t a, uint64_t b) { return b == 0 ? 0.0 : double(a) / double(b); };
     const bool haveInstr = instr['a'] > 0 && instr['b'] > 0 && instr['c'] > 0;
     const double instrFirst = ratio(instr['a'], instr['b']);

@@ -69,6 +69,10 @@ for dump in "$OUT"/callgrind.out.*.*-01; do
   label=$(sed -n 's/^desc: Trigger: Client Request: //p' "$dump")
   total=$(sed -n 's/^totals: \([0-9]*\).*/\1/p' "$dump")
   [ -n "$label" ] && [ -n "$total" ] && echo "$label $total" >> "$OUT/instructions.txt"
+  # How much of it is seeding random generators (hp::card::makeSystemRng, inclusive).
+  rng=$(callgrind_annotate --inclusive=yes "$dump" 2>/dev/null |
+    sed -n 's/^ *\([0-9,]*\) .*hp::card::makeSystemRng() \[.*/\1/p' | head -1 | tr -d ,)
+  [ -n "$label" ] && echo "rng-$label ${rng:-0}" >> "$OUT/instructions.txt"
 done
 cat "$OUT/instructions.txt"
 
