@@ -23,7 +23,9 @@ TERMINAL=$(realpath "${4:?$usage}")
 HP_PROVISION=$(realpath "${5:?$usage}")
 NGINX=${6:?$usage}
 HERE=$(dirname "$(realpath "$0")")
+# shellcheck source=tests/integration/sandbox.sh
 source "$HERE/../integration/sandbox.sh"
+# shellcheck source=tests/terminal/live_helpers.sh
 source "$HERE/../terminal/live_helpers.sh"
 
 fail() {
@@ -191,7 +193,7 @@ unlock_and_pin2() {
 # kept; the page must be PAGE (default: the page of this test's servers on a resumed session).
 get() {
   local trace=()
-  ((HAVE_STRACE)) && trace=(strace -f -qq -e trace=open,openat,openat2 -o "$SANDBOX_DIR/$1.trace")
+  ((HAVE_STRACE)) && trace=(strace -f -qq -e "trace=open,openat,openat2" -o "$SANDBOX_DIR/$1.trace")
   "${trace[@]}" "${T[@]}" -v get "https://localhost:$2/" >"$SANDBOX_DIR/$1.page" 2>"$SANDBOX_DIR/$1.err" ||
     fail "get $1: $(cat "$SANDBOX_DIR/$1.err")"
   grep -qxF "${3:-shop $2 reused=r}" "$SANDBOX_DIR/$1.page" || fail "get $1 page: $(cat "$SANDBOX_DIR/$1.page")"
@@ -238,13 +240,22 @@ for mode in tickets cache; do
   [[ $(awk -v shop="localhost:$port" '$1 == shop { print $NF }' "$SANDBOX_DIR/$mode.sessions.out") == "$want_ticket" ]] ||
     fail "$mode: want the session listed with ticket $want_ticket: $(cat "$SANDBOX_DIR/$mode.sessions.out")"
   # The keeper `terminal unlock` left holding the reader has no key either.
-  for pid in $(pgrep -f "^$TERMINAL" || true); do
+  # (It re-executes /proc/self/exe as "terminal ...", so it is found by its executable.)
+  keepers=""
+  for proc in /proc/[0-9]*; do
+    if [[ $(readlink "$proc/exe" 2>/dev/null) == "$TERMINAL" ]]; then keepers+=" ${proc#/proc/}"; fi
+  done
+  [[ -n $keepers ]] || fail "$mode: no terminal keeper process after unlock"
+  for pid in $keepers; do
     if tr '\0' ' ' <"/proc/$pid/cmdline" | grep -Eq '\.(key|pem)|BEGIN'; then
       fail "terminal process $pid has a key on its command line"
     fi
-    if ls -l "/proc/$pid/fd" 2>/dev/null | grep -E "$WORLD|\\.(key|pem)$" >&2; then
-      fail "terminal process $pid holds a key or certificate file open"
-    fi
+    for fd in "/proc/$pid/fd"/*; do
+      target=$(readlink "$fd" 2>/dev/null) || continue
+      if [[ $target == "$WORLD"* || $target =~ \.(key|pem)$ ]]; then
+        fail "terminal process $pid holds $target open"
+      fi
+    done
   done
   "${T[@]}" finish | grep -q standby || fail "$mode: finish"
   "${T[@]}" lock >/dev/null || fail "$mode: lock"
