@@ -173,8 +173,9 @@ Result<std::unique_ptr<HomeSide>> HomeSide::start(const PkiFiles& pki) {
                  run(commands, 0x24, 0x01, 0x83, ascii("12345678")), run(commands, 0x44, 0, 0)}) {
     if (!r) return r.error();
   }
-  if (auto r = fromCard(side->client->verifyPin1(kPin1)); !r) return r.error();
-  if (auto r = fromCard(side->client->verifyPin2(kPin2)); !r) return r.error();
+  for (auto pin : {side->client->verifyPin1(kPin1), side->client->verifyPin2(kPin2)}) {
+    if (!pin || !pin->verified()) return makeError("home card refused a PIN while personalizing");
+  }
   auto key = fromCard(side->client->generateKey(adapters::HomeKeyRef::kEc));
   if (!key) return key.error();
   auto certificate = certificateFromRoot(pki, key->point, *side->card.rng);
@@ -234,7 +235,9 @@ Result<std::unique_ptr<AccessSide>> AccessSide::create(const Bytes& homeServerKe
         run(c, 0xDA, 0xDF, 0x33, profile), run(c, 0x44, 0, 0)}) {
     if (!r) return r.error();
   }
-  if (auto r = fromCard(side->client->verifyPin(kPin)); !r) return r.error();
+  if (auto pin = side->client->verifyPin(kPin); !pin || !pin->verified()) {
+    return makeError("access card refused its PIN");
+  }
   return side;
 }
 

@@ -98,6 +98,7 @@ plot "< grep '^session-id' $OUT/proxy_bench.dat" using 3:xtic(word("(a)conventio
 set title "bytes on all terminal links"
 plot "< grep '^session-id' $OUT/proxy_bench.dat" using 4:xtic(word("(a)conventional (b)delegated (c)cached", int(\$0)+1)) lc rgb "#ee6677"
 unset logscale y
+set yrange [0:*]
 set title "stand-by time at 150 ms RTT (ms)"
 plot "< grep '^session-id' $OUT/proxy_bench.dat" using 5:xtic(word("(a)conventional (b)delegated (c)cached", int(\$0)+1)) lc rgb "#228833"
 unset multiplot
