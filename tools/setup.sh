@@ -20,7 +20,7 @@ packages=(
   # test harness: private network/mount namespaces, process control; openssl s_server as a shop
   iproute2 util-linux procps openssl
   # shops nobody here wrote (nginx), and the benchmarks' instruction counts and charts
-  nginx-light valgrind gnuplot-nox
+  nginx-light valgrind gnuplot-nox strace
 )
 
 missing=()
