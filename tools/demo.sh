@@ -3,7 +3,9 @@
 # private pcscd with two vsmartcard readers, plugs in the home card and the access card, and walks
 # through a visible session with standard PC/SC tools and our conformance runner: readers and
 # ATRs, personalization, the PIN states of both cards, key generation, signatures verified
-# against the public key read back, and a retry counter that survives a card restart.
+# against the public key read back, and a retry counter that survives a card restart; then the
+# proxy facility: two fresh cards provisioned, a home server, a shop requiring a client
+# certificate, and the terminal fetching the shop's page through a delegated, resumed session.
 # Usage: tools/demo.sh          (everything it starts is stopped when it ends)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +18,8 @@ fi
 
 # shellcheck source=../tests/integration/sandbox.sh
 source tests/integration/sandbox.sh
+# shellcheck source=../tests/terminal/live_helpers.sh
+source tests/terminal/live_helpers.sh
 
 bold=$'\e[1m'
 plain=$'\e[0m'
@@ -35,6 +39,7 @@ sandbox_start 2
 sandbox_card homecard 0 "$SANDBOX_DIR/homecard.state" --path "$root/build/card/homecard/homecard"
 home_pid=$SANDBOX_LAST_PID
 sandbox_card accesscard 1 "$SANDBOX_DIR/accesscard.state" --path "$root/build/card/accesscard/accesscard"
+access_pid=$SANDBOX_LAST_PID
 sandbox_wait_card 0
 sandbox_wait_card 1
 
@@ -62,9 +67,52 @@ run opensc-tool -r 0 -s "$select_home" -s '00 20 00 81 06 39 39 39 39 39 39' -s 
 echo "(restarting the home card process on the same state file)"
 sandbox_stop_card "$home_pid" 0
 sandbox_card homecard 0 "$SANDBOX_DIR/homecard.state" --path "$root/build/card/homecard/homecard"
+home_pid=$SANDBOX_LAST_PID
 sandbox_wait_card 0
 run opensc-tool -r 0 -s "$select_home" -s '00 20 00 81'
 echo "(the right PIN1 restores the counter)"
 run opensc-tool -r 0 -s "$select_home" -s '00 20 00 81 06 31 32 33 34 35 36' -s '00 20 00 81'
 
-step "Demo complete: both cards, PC/SC tools and the conformance runner agree"
+step "7. The proxy facility: two new cards, provisioned; a home server; a shop that wants a client certificate"
+sandbox_stop_card "$home_pid" 0
+sandbox_stop_card "$access_pid" 1
+sandbox_card homecard 0 "$SANDBOX_DIR/home2.state" --path "$root/build/card/homecard/homecard"
+sandbox_card accesscard 1 "$SANDBOX_DIR/access2.state" --path "$root/build/card/accesscard/accesscard"
+sandbox_wait_card 0
+sandbox_wait_card 1
+world="$SANDBOX_DIR/world"
+home_port=$(free_port)
+shop_port=$(free_port)
+# Demo PINs only (hp_provision --help): PIN1 123456, PIN2 654321, access card PIN 2468.
+run "$root/build/tools/provision/hp_provision" --out "$world" --home-reader "$home_reader" \
+  --access-reader "$access_reader" --home-address "127.0.0.1:$home_port" --profile laptop \
+  --home-pin1 123456 --home-pin2 654321 --access-pin 2468
+(cd "$world" && exec openssl s_server -accept "127.0.0.1:$shop_port" -Verify 1 -CAfile ca.pem \
+  -cert shop.pem -key shop.key -www -tls1_2 -no_ticket -quiet) >"$SANDBOX_DIR/shop.log" 2>&1 &
+sandbox_track $!
+wait_listening "$shop_port" || sandbox_die "the shop did not start"
+"$root/build/host/home_server/home_server" --config "$world/home_server.json" </dev/null \
+  >"$SANDBOX_DIR/home_server.log" 2>&1 &
+sandbox_track $!
+wait_listening "$home_port" || sandbox_die "the home server did not start"
+for _ in $(seq 50); do [[ -S "$world/home_server.sock" ]] && break; sleep 0.1; done
+echo "(PIN1 typed at the home server's admin prompt)"
+enter_pin1 "$root/build/host/home_server/home_server" "$world/home_server.sock" 123456
+
+step "8. The terminal: unlock the access card, PIN2 over the control channel, fetch the shop twice"
+terminal=("$root/build/host/terminal/terminal" --reader "$access_reader")
+echo '$ terminal unlock   (PIN typed: 2468)'
+printf '2468\n' | "${terminal[@]}" unlock --pin-stdin
+echo '$ terminal pin2     (PIN2 typed: 654321)'
+printf '654321\n' | "${terminal[@]}" pin2 --pin-stdin
+url="https://localhost:$shop_port/"
+echo "\$ terminal -v get $url   (first visit: the home server does the handshake, signed by the home card)"
+"${terminal[@]}" -v get "$url" | grep -E "^(Reused|New), |^subject=" || true
+echo "\$ terminal -v get $url   (second visit: session from the home server's cache, no card APDU)"
+"${terminal[@]}" -v get "$url" | grep -E "^(Reused|New), |^subject=" || true
+run "${terminal[@]}" sessions
+run "${terminal[@]}" status
+echo "--- home server log (no secrets in it):"
+tail -n 12 "$SANDBOX_DIR/home_server.log"
+
+step "Demo complete: both cards, PC/SC tools, the conformance runner and the proxy facility"
