@@ -109,7 +109,8 @@ AccessCard::AccessCard(ByteView homeServerKey) : rng(card::makeSeededRng(testSee
   run(c, 0x00, 0x44, 0x00, 0x00);
 }
 
-Bytes makeCertificate(const HomePublicKey& key, const std::string& commonName) {
+Bytes makeCertificate(const HomePublicKey& key, const std::string& commonName,
+                      const std::string& issuerKeyFile, const std::string& issuerName) {
   auto rng = card::makeSeededRng(testSeed() ^ 0xCE27);
   mbedtls_pk_context issuer;
   mbedtls_pk_context subject;
@@ -120,9 +121,13 @@ Bytes makeCertificate(const HomePublicKey& key, const std::string& commonName) {
   mbedtls_x509write_crt_init(&writer);
   mbedtls_mpi_init(&serial);
 
-  REQUIRE(mbedtls_pk_setup(&issuer, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) == 0);
-  REQUIRE(mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(issuer),
-                              &card::Rng::mbedtlsCallback, rng.get()) == 0);
+  if (issuerKeyFile.empty()) {
+    REQUIRE(mbedtls_pk_setup(&issuer, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) == 0);
+    REQUIRE(mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(issuer),
+                                &card::Rng::mbedtlsCallback, rng.get()) == 0);
+  } else {
+    REQUIRE(mbedtls_pk_parse_keyfile(&issuer, issuerKeyFile.c_str(), nullptr) == 0);
+  }
   if (key.ref == HomeKeyRef::kEc) {
     REQUIRE(mbedtls_pk_setup(&subject, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) == 0);
     mbedtls_ecp_keypair* ec = mbedtls_pk_ec(subject);
@@ -141,7 +146,7 @@ Bytes makeCertificate(const HomePublicKey& key, const std::string& commonName) {
   mbedtls_x509write_crt_set_subject_key(&writer, &subject);
   mbedtls_x509write_crt_set_issuer_key(&writer, &issuer);
   REQUIRE(mbedtls_x509write_crt_set_subject_name(&writer, ("CN=" + commonName).c_str()) == 0);
-  REQUIRE(mbedtls_x509write_crt_set_issuer_name(&writer, "CN=card_adapters test CA") == 0);
+  REQUIRE(mbedtls_x509write_crt_set_issuer_name(&writer, issuerName.c_str()) == 0);
   REQUIRE(mbedtls_mpi_lset(&serial, 7) == 0);
   REQUIRE(mbedtls_x509write_crt_set_serial(&writer, &serial) == 0);
   REQUIRE(mbedtls_x509write_crt_set_validity(&writer, "20250101000000", "20350101000000") == 0);

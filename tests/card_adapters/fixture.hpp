@@ -69,8 +69,11 @@ class AccessCard {
   std::unique_ptr<AccessCardClient> client;  // selected, locked
 };
 
-// An X.509 v3 certificate (DER) for a card's public key, issued by a throw-away EC CA.
-Bytes makeCertificate(const HomePublicKey& key, const std::string& commonName);
+// An X.509 v3 certificate (DER) for a card's public key, issued by a throw-away EC CA, or by
+// the CA whose key is in issuerKeyFile (PEM) under the name issuerName when one is given.
+Bytes makeCertificate(const HomePublicKey& key, const std::string& commonName,
+                      const std::string& issuerKeyFile = "",
+                      const std::string& issuerName = "CN=card_adapters test CA");
 
 // mbedtls_pk_verify with the certificate's public key: what a TLS server does with the
 // CertificateVerify signature of the client.

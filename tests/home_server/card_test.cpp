@@ -25,48 +25,8 @@ namespace at = adapters::test;
 // A certificate for the card's EC or RSA key issued by the test PKI's CA (which s_server
 // trusts for client certificates), so the shop accepts the card-held key.
 Bytes certificateFromTestCa(const adapters::HomePublicKey& key) {
-  const std::string caKey = tls::test::testPki().dir + "/ca.key";
-  auto rng = card::makeSeededRng(0xCA);
-  mbedtls_pk_context issuer, subject;
-  mbedtls_x509write_cert writer;
-  mbedtls_mpi serial;
-  mbedtls_pk_init(&issuer);
-  mbedtls_pk_init(&subject);
-  mbedtls_x509write_crt_init(&writer);
-  mbedtls_mpi_init(&serial);
-  REQUIRE(mbedtls_pk_parse_keyfile(&issuer, caKey.c_str(), nullptr) == 0);
-  if (key.ref == adapters::HomeKeyRef::kEc) {
-    REQUIRE(mbedtls_pk_setup(&subject, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) == 0);
-    mbedtls_ecp_keypair* ec = mbedtls_pk_ec(subject);
-    REQUIRE(mbedtls_ecp_group_load(&ec->grp, MBEDTLS_ECP_DP_SECP256R1) == 0);
-    REQUIRE(mbedtls_ecp_point_read_binary(&ec->grp, &ec->Q, key.point.data(), key.point.size()) ==
-            0);
-  } else {
-    REQUIRE(mbedtls_pk_setup(&subject, mbedtls_pk_info_from_type(MBEDTLS_PK_RSA)) == 0);
-    mbedtls_rsa_context* rsa = mbedtls_pk_rsa(subject);
-    REQUIRE(mbedtls_rsa_import_raw(rsa, key.modulus.data(), key.modulus.size(), nullptr, 0, nullptr,
-                                   0, nullptr, 0, key.exponent.data(), key.exponent.size()) == 0);
-    REQUIRE(mbedtls_rsa_complete(rsa) == 0);
-  }
-  mbedtls_x509write_crt_set_version(&writer, MBEDTLS_X509_CRT_VERSION_3);
-  mbedtls_x509write_crt_set_md_alg(&writer, MBEDTLS_MD_SHA256);
-  mbedtls_x509write_crt_set_subject_key(&writer, &subject);
-  mbedtls_x509write_crt_set_issuer_key(&writer, &issuer);
-  REQUIRE(mbedtls_x509write_crt_set_subject_name(&writer, "CN=User on the home card") == 0);
-  REQUIRE(mbedtls_x509write_crt_set_issuer_name(&writer, "CN=homeproxy test CA") == 0);
-  REQUIRE(mbedtls_mpi_lset(&serial, 99) == 0);
-  REQUIRE(mbedtls_x509write_crt_set_serial(&writer, &serial) == 0);
-  REQUIRE(mbedtls_x509write_crt_set_validity(&writer, "20250101000000", "20350101000000") == 0);
-  Bytes buffer(4096);
-  const int length = mbedtls_x509write_crt_der(&writer, buffer.data(), buffer.size(),
-                                               &card::Rng::mbedtlsCallback, rng.get());
-  REQUIRE(length > 0);
-  Bytes der(buffer.end() - length, buffer.end());  // mbedTLS writes at the end
-  mbedtls_mpi_free(&serial);
-  mbedtls_x509write_crt_free(&writer);
-  mbedtls_pk_free(&subject);
-  mbedtls_pk_free(&issuer);
-  return der;
+  return at::makeCertificate(key, "User on the home card", tls::test::testPki().dir + "/ca.key",
+                             "CN=homeproxy test CA");
 }
 
 }  // namespace
