@@ -3,8 +3,6 @@
 // top: a terminal registered in the card's registry connects, PIN1 goes through the admin
 // socket, and session.open authenticates to `openssl s_server` with the card's own key.
 #include <doctest.h>
-#include <mbedtls/pk.h>
-#include <mbedtls/x509_crt.h>
 
 #include <chrono>
 
