@@ -76,20 +76,10 @@ CardResult<AccessCardStatus> AccessCardClient::status() {
   const char* what = "GET DATA status";
   auto data = getData(what, kTagStatus);
   if (!data) return data.error();
-  auto tlvs = card::parseTlvs(*data);
-  auto byteAt = [&](uint16_t tag) -> std::optional<uint8_t> {
-    if (!tlvs) return std::nullopt;
-    const Bytes* v = card::findTlv(*tlvs, tag);
-    if (v == nullptr || v->size() != 1) return std::nullopt;
-    return (*v)[0];
-  };
-  const auto lifecycle = byteAt(0x80), security = byteAt(0x81), pin = byteAt(0x82),
-             bio = byteAt(0x83), puk = byteAt(0x84), flags = byteAt(0x85);
-  if (!lifecycle || !security || !pin || !bio || !puk || !flags || *security > 0x02) {
-    return commands_.failure(what, "malformed status object");
-  }
-  return AccessCardStatus{*lifecycle, static_cast<AccessSecurityState>(*security), *pin, *bio, *puk,
-                          *flags};
+  const auto b = parseStatusBytes(*data);
+  if (!b || (*b)[1] > 0x02) return commands_.failure(what, "malformed status object");
+  return AccessCardStatus{
+      (*b)[0], static_cast<AccessSecurityState>((*b)[1]), (*b)[2], (*b)[3], (*b)[4], (*b)[5]};
 }
 
 CardResult<TerminalProfile> AccessCardClient::profile() {

@@ -1,5 +1,7 @@
 #include "card_commands.hpp"
 
+#include "tlv.hpp"
+
 namespace hp::adapters {
 
 std::string describeStatusWord(uint16_t sw) {
@@ -91,6 +93,18 @@ bool isPinFormat(std::string_view pin) {
     if (c < '0' || c > '9') return false;
   }
   return true;
+}
+
+std::optional<std::array<uint8_t, 6>> parseStatusBytes(ByteView statusObject) {
+  const auto tlvs = card::parseTlvs(statusObject);
+  if (!tlvs) return std::nullopt;
+  std::array<uint8_t, 6> out{};
+  for (size_t i = 0; i < out.size(); ++i) {
+    const Bytes* v = card::findTlv(*tlvs, static_cast<uint16_t>(0x80 + i));
+    if (v == nullptr || v->size() != 1) return std::nullopt;
+    out[i] = (*v)[0];
+  }
+  return out;
 }
 
 }  // namespace hp::adapters

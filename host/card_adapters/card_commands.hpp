@@ -3,8 +3,10 @@
 // CardErrors with readable messages.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -59,5 +61,10 @@ CardResult<PinVerification> pinOutcome(const CardCommands& commands, std::string
 // 4-8 ASCII digits, as both cards require; checked on the host so a typo costs no try and
 // the PIN never goes over the wire in a malformed command.
 bool isPinFormat(std::string_view pin);
+
+// Both cards' status object (GET DATA DF 01) is six one-byte TLVs, tags 80 to 85 (lifecycle,
+// security state, three try counters or flags, a bitmask); nullopt when any is missing or not
+// one byte long.
+std::optional<std::array<uint8_t, 6>> parseStatusBytes(ByteView statusObject);
 
 }  // namespace hp::adapters

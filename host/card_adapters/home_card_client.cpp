@@ -90,26 +90,16 @@ CardResult<void> HomeCardClient::finish() {
 CardResult<HomeCardStatus> HomeCardClient::status() {
   auto data = commands_.run("GET DATA status", kClaIso, kInsGetData, 0xDF, 0x01, {}, 256);
   if (!data) return data.error();
-  auto tlvs = card::parseTlvs(*data);
-  auto byteAt = [&](uint16_t tag) -> std::optional<uint8_t> {
-    if (!tlvs) return std::nullopt;
-    const Bytes* v = card::findTlv(*tlvs, tag);
-    if (v == nullptr || v->size() != 1) return std::nullopt;
-    return (*v)[0];
-  };
-  const auto lifecycle = byteAt(0x80), security = byteAt(0x81), pin1 = byteAt(0x82),
-             pin2 = byteAt(0x83), puk = byteAt(0x84), keys = byteAt(0x85);
-  if (!lifecycle || !security || !pin1 || !pin2 || !puk || !keys || *security > 0x02) {
-    return commands_.failure("GET DATA status", "malformed status object");
-  }
+  const auto b = parseStatusBytes(*data);
+  if (!b || (*b)[1] > 0x02) return commands_.failure("GET DATA status", "malformed status object");
   HomeCardStatus s;
-  s.lifecycle = *lifecycle;
-  s.security = static_cast<HomeSecurityState>(*security);
-  s.pin1TriesLeft = *pin1;
-  s.pin2TriesLeft = *pin2;
-  s.pukTriesLeft = *puk;
-  s.hasEcKey = (*keys & 0x01) != 0;
-  s.hasRsaKey = (*keys & 0x02) != 0;
+  s.lifecycle = (*b)[0];
+  s.security = static_cast<HomeSecurityState>((*b)[1]);
+  s.pin1TriesLeft = (*b)[2];
+  s.pin2TriesLeft = (*b)[3];
+  s.pukTriesLeft = (*b)[4];
+  s.hasEcKey = ((*b)[5] & 0x01) != 0;
+  s.hasRsaKey = ((*b)[5] & 0x02) != 0;
   return s;
 }
 
