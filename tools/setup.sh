@@ -21,6 +21,8 @@ packages=(
   iproute2 util-linux procps openssl
   # shops nobody here wrote (nginx), and the benchmarks' instruction counts and charts
   nginx-light valgrind gnuplot-nox strace
+  # e-money: ledgers (shop, bank, home server outbox) and payment notices by SMTP
+  libsqlite3-dev sqlite3 libcurl4-openssl-dev python3-aiosmtpd
 )
 
 missing=()
