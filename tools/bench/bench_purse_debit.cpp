@@ -54,7 +54,8 @@ Bytes sendOrDie(CardRuntime& card, Bytes apdu, const char* what) {
   Bytes r = card.transmit(apdu);
   Bytes data(r.begin(), r.end() - 2);
   while ((swOf(r) & 0xFF00) == 0x6100) {
-    r = card.transmit({0x00, 0xC0, 0x00, 0x00, static_cast<uint8_t>(swOf(r) & 0xFF)});
+    const Bytes getResponse = {0x00, 0xC0, 0x00, 0x00, static_cast<uint8_t>(swOf(r) & 0xFF)};
+    r = card.transmit(getResponse);
     data.insert(data.end(), r.begin(), r.end() - 2);
   }
   if (swOf(r) != 0x9000) {
