@@ -50,8 +50,7 @@ class CardUnderTest {
 // are the purse's 9401 (insufficient funds) and 9402 (maximum balance exceeded).
 inline void checkStatusWord(uint16_t sw) {
   const uint8_t sw1 = static_cast<uint8_t>(sw >> 8);
-  FUZZ_CHECK((sw1 >= 0x61 && sw1 <= 0x6F) || sw == card::sw::kOk || sw == 0x9401 ||
-             sw == 0x9402);
+  FUZZ_CHECK((sw1 >= 0x61 && sw1 <= 0x6F) || sw == card::sw::kOk || sw == 0x9401 || sw == 0x9402);
 }
 
 // Response checks that hold for any applet behind the runtime.
