@@ -309,9 +309,9 @@ void TlsListener::serve(Connection& connection) {
     if (outcome.error) {
       const HttpResponse response =
           errorResponse(outcome.error->status, "bad_request", outcome.error->message);
-      (void)writeAll(ssl, formatResponse(response, false));
       log_(peer + " \"?\" " + std::to_string(response.status) + " key=" + shortKey(*identity) +
            " (" + outcome.error->message + ")");
+      (void)writeAll(ssl, formatResponse(response, false));
       break;
     }
     if (outcome.request) {
@@ -327,10 +327,10 @@ void TlsListener::serve(Connection& connection) {
       }
       ++served;
       const bool keepAlive = request.keepAlive() && served < options_.maxRequestsPerConnection;
-      const auto written = writeAll(ssl, formatResponse(response, keepAlive));
       log_(peer + " \"" + request.method + " " + request.target + "\" " +
            std::to_string(response.status) + " " + std::to_string(response.body.size()) +
            " key=" + shortKey(*identity) + (identity->resumed ? " resumed" : " full-handshake"));
+      const auto written = writeAll(ssl, formatResponse(response, keepAlive));
       open = written.ok() && keepAlive;
       continue;
     }
