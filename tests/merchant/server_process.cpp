@@ -122,6 +122,17 @@ void ServerProcess::kill9() {
   stdinFd_ = -1;
 }
 
+int ServerProcess::signalAndWait(int signal) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, signal);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  close(stdinFd_);
+  stdinFd_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 std::string ServerProcess::log() const {
   std::ifstream in(logPath_);
   std::stringstream text;

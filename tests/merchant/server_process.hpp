@@ -25,6 +25,8 @@ class ServerProcess {
   // Closes stdin and waits for the exit status (0 expected).
   int stop();
   void kill9();
+  // Sends a signal and waits for the exit status.
+  int signalAndWait(int signal);
   bool running() const { return pid_ > 0; }
   // What the server wrote to stderr (one line per request), for failure messages.
   std::string log() const;

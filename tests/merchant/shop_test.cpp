@@ -4,6 +4,8 @@
 // after kill -9.
 #include <doctest.h>
 
+#include <signal.h>
+
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -483,7 +485,29 @@ TEST_SUITE("shop") {
     CHECK(shop.process.stop() == 0);
   }
 
-  TEST_CASE("stops on stdin closing with status 0; bad options exit 2 with a message") {
+  TEST_CASE("at most --max-connections at once; SIGTERM and SIGINT stop the server cleanly") {
+  Shop shop({"--max-connections", "2"});
+  auto first = connected(ecUser(shop.port()));
+  auto second = connected(ecUser(shop.port()));
+  CHECK(TestClient::connect(ecUser(shop.port())) == nullptr);  // closed at once
+  CHECK(shop.process.log().find("2 connections already open") != std::string::npos);
+  first.reset();  // sends close_notify; its thread ends
+  std::unique_ptr<TestClient> third;
+  for (int attempt = 0; attempt < 50 && !third; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    third = TestClient::connect(ecUser(shop.port()));
+  }
+  REQUIRE(third != nullptr);
+  CHECK(third->request("GET", "/catalogue").status == 200);
+  CHECK(second->request("GET", "/catalogue").status == 200);
+  // Open connections do not keep it from stopping.
+  CHECK(shop.process.signalAndWait(SIGTERM) == 0);
+  CHECK(shop.process.log().find("stopping: Terminated") != std::string::npos);
+  shop.process.start();
+  CHECK(shop.process.signalAndWait(SIGINT) == 0);
+}
+
+TEST_CASE("stops on stdin closing with status 0; bad options exit 2 with a message") {
     Shop shop;
     CHECK(shop.process.stop() == 0);
     CHECK(shop.process.log().find("stopping: stdin closed") != std::string::npos);
