@@ -19,7 +19,8 @@ RpcError invalid(const std::string& message) {
 
 HomeServer::HomeServer(HomeServerConfig config, HomeServerParts parts)
     : config_(std::move(config)), parts_(std::move(parts)), log_(config_.logLevel, parts_.logSink) {
-  if (!parts_.makeRng) parts_.makeRng = [] { return card::makeSystemRng(); };
+  // Per connection: seeded from the kernel alone, no HAVEGE start-up each time (rng.hpp).
+  if (!parts_.makeRng) parts_.makeRng = [] { return card::makeKernelSeededRng(); };
 }
 
 HomeServer::~HomeServer() {

@@ -22,7 +22,7 @@ struct HomeServerParts {
   TerminalDirectory* terminals = nullptr;
   channel::ServerSigner* serverSigner = nullptr;
   card::Clock* wallClock = nullptr;
-  std::function<Result<std::unique_ptr<card::Rng>>()> makeRng;  // default: makeSystemRng
+  std::function<Result<std::unique_ptr<card::Rng>>()> makeRng;  // default: makeKernelSeededRng
   ServerLog::Sink logSink;                                      // default: stderr
   // Tests: connect to shops at this address instead of resolving their names.
   std::string shopConnectAddress;

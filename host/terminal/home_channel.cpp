@@ -9,6 +9,7 @@
 #include "access_card_key_agent.hpp"
 #include "channel_messages.hpp"
 #include "client_handshake.hpp"
+#include "process_rng.hpp"
 #include "ticket_store.hpp"
 #include "url.hpp"
 
@@ -58,9 +59,7 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardCl
   if (!addressText) return adapters::toError(addressText.error());
   auto address = parseHostPort(*addressText);
   if (!address) return makeError("home server address on the card: " + address.error().message);
-  auto serverKey = card.homeServerKey();
-  if (!serverKey) return adapters::toError(serverKey.error());
-
+  // The home server key (DF 31) stays on the card: KEY AGREEMENT checks the server with it.
   std::optional<channel::ClientTicket> ticket;
   if (auto stored = card.ticket(); stored && stored->has_value()) {
     auto decoded = channel::decodeClientTicket((*stored)->view());
@@ -70,15 +69,14 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardCl
   auto fd = connectTcp(*address);
   if (!fd) return fd.error();
   channel::SystemWallClock clock;
-  auto rng = card::makeSystemRng();
+  auto rng = tls::processRng();  // shared with the TLS client (process_rng.hpp)
   if (!rng) {
     ::close(*fd);
     return rng.error();
   }
   channel::ClientConfig config;
-  config.serverPublicKey = *serverKey;
   config.clock = &clock;
-  config.rng = rng->get();
+  config.rng = *rng;
   adapters::AccessCardKeyAgent agent(card, kShareLifetimeMs);
   channel::ClientHandshake handshake(config, agent);
   auto connection = channel::ChannelConnection::connectAsTerminal(

@@ -19,8 +19,9 @@ TestTerminal::TestTerminal(std::string id, uint64_t seed)
     : id_(std::move(id)), rng_(card::makeSeededRng(seed)) {
   auto key = card::EcKeyPair::generate(*rng_);
   REQUIRE(key.ok());
-  agent_ = std::make_unique<channel::SoftwareTerminalKeyAgent>(id_, std::move(key.value()), *rng_,
-                                                               10 * 60 * 1000);
+  // The home server key is set per connection (connect's argument), as the card's DF 31.
+  agent_ = std::make_unique<channel::SoftwareTerminalKeyAgent>(id_, std::move(key.value()), Bytes{},
+                                                               *rng_, 10 * 60 * 1000);
 }
 
 Result<std::unique_ptr<channel::ChannelConnection>> TestTerminal::connect(
@@ -36,7 +37,7 @@ Result<std::unique_ptr<channel::ChannelConnection>> TestTerminal::connect(
     return makeError("connect failed");
   }
   channel::ClientConfig config;
-  config.serverPublicKey = serverPublicKey;
+  agent_->setHomeServerKey(serverPublicKey);
   config.clock = &clock_;
   config.rng = rng_.get();
   channel::ClientHandshake handshake(config, *agent_);
