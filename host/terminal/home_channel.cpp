@@ -105,6 +105,13 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardCl
 
 Result<Json::Value, rpc::RpcError> HomeChannel::call(const std::string& method,
                                                      const Json::Value& params) {
+  auto answer = callWithAttachment(method, params);
+  if (!answer) return answer.error();
+  return std::move(answer->result);  // an attachment nobody asked for is wiped with `answer`
+}
+
+Result<HomeChannel::Answer, rpc::RpcError> HomeChannel::callWithAttachment(
+    const std::string& method, const Json::Value& params) {
   rpc::Request request;
   request.id = nextId_++;
   request.method = method;
@@ -113,18 +120,18 @@ Result<Json::Value, rpc::RpcError> HomeChannel::call(const std::string& method,
   auto sent = rpc::sendMessage(*connection_, text);
   secureWipe(text.data(), text.size());  // may hold a PIN (card.pin2)
   if (!sent) return rpc::makeRpcError(rpc::code::kInternal, "channel: " + sent.error().message);
-  auto answer = rpc::receiveMessage(*connection_);
+  auto answer = rpc::receiveMessageWithAttachment(*connection_);
   if (!answer) return rpc::makeRpcError(rpc::code::kInternal, "channel: " + answer.error().message);
   if (!answer->has_value()) {
     return rpc::makeRpcError(rpc::code::kInternal, "the home server closed the channel");
   }
-  auto response = rpc::parseResponse(**answer);
+  auto response = rpc::parseResponse((*answer)->text);
   if (!response) return response.error();
   if (response->id != std::optional<uint64_t>(request.id)) {
     return rpc::makeRpcError(rpc::code::kInternal, "the home server answered another request");
   }
   if (response->error) return *response->error;
-  return *response->result;
+  return Answer{std::move(*response->result), std::move((*answer)->attachment)};
 }
 
 std::string describeRpcError(const rpc::RpcError& error) {

@@ -51,24 +51,30 @@ Result<std::unique_ptr<channel::ChannelConnection>> TestTerminal::connect(
   return connection;
 }
 
-rpc::Response callRaw(channel::ChannelConnection& connection, const std::string& text) {
+rpc::Response callRaw(channel::ChannelConnection& connection, const std::string& text,
+                      SecretBytes* attachment) {
   REQUIRE(rpc::sendMessage(connection, text).ok());
-  auto answer = rpc::receiveMessage(connection);
+  auto answer = rpc::receiveMessageWithAttachment(connection);
   REQUIRE_MESSAGE(answer.ok(), (answer.ok() ? "" : answer.error().message));
   REQUIRE(answer->has_value());
-  auto response = rpc::parseResponse(**answer);
-  REQUIRE_MESSAGE(response.ok(), **answer);
+  auto response = rpc::parseResponse((*answer)->text);
+  REQUIRE_MESSAGE(response.ok(), (*answer)->text);
+  if (attachment != nullptr) {
+    *attachment = std::move((*answer)->attachment);
+  } else {
+    CHECK((*answer)->attachment.empty());
+  }
   return response.value();
 }
 
 rpc::Response call(channel::ChannelConnection& connection, const std::string& method,
-                   const Json::Value& params) {
+                   const Json::Value& params, SecretBytes* attachment) {
   static std::atomic<uint64_t> nextId{1};
   rpc::Request request;
   request.id = nextId++;
   request.method = method;
   request.params = params;
-  rpc::Response response = callRaw(connection, rpc::encodeRequest(request));
+  rpc::Response response = callRaw(connection, rpc::encodeRequest(request), attachment);
   CHECK(response.id == std::optional<uint64_t>(request.id));
   return response;
 }
