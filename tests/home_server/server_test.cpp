@@ -289,6 +289,11 @@ TEST_SUITE("server") {
     auto resumedConnection = terminal.connect(fx.port(), fx.serverPublicKey(), &ticket);
     REQUIRE(resumedConnection.ok());
     REQUIRE((*resumedConnection)->close().ok());
+    // A channel held open across the revocation (the terminal keeps its channel between
+    // requests) is closed by it.
+    auto held = terminal.connect(fx.port(), fx.serverPublicKey(), &ticket);
+    REQUIRE(held.ok());
+    CHECK(call(**held, "card.status").ok());
 
     rpc::Response listed = admin(fx, "terminal.list");
     REQUIRE(listed.ok());
@@ -297,6 +302,11 @@ TEST_SUITE("server") {
 
     REQUIRE(admin(fx, "terminal.revoke", params({{"id", terminal.id()}})).ok());
     CHECK(errorCode(admin(fx, "terminal.revoke", params({{"id", "nobody"}}))) == "not_found");
+    // The held channel is gone: reading from it finds the connection ended (the server shut it
+    // down, without a close record), not an answer.
+    auto afterRevoke = rpc::receiveMessage(**held);
+    CHECK_FALSE(afterRevoke.ok());
+    CHECK(fx.logContains("revoked (1 open channel(s) closed)"));
     // Neither a full handshake nor the old ticket gets in.
     CHECK_FALSE(terminal.connect(fx.port(), fx.serverPublicKey()).ok());
     CHECK_FALSE(terminal.connect(fx.port(), fx.serverPublicKey(), &ticket).ok());
