@@ -24,7 +24,8 @@ const char* usageText() {
          "  unlock [--pin-stdin | --bio FILE]   unlock the access card (PIN or biometric sample)\n"
          "  lock                                lock the access card\n"
          "  pin2 [--pin-stdin]                  give PIN2 to the home card (crypto state)\n"
-         "  get URL [--relay]                   fetch an https URL through the home server\n"
+         "  get URL... [--relay]                fetch https URLs through the home server, in\n"
+         "                                      order, over one control channel\n"
          "  post URL --data STRING|@FILE [--relay]\n"
          "  sessions                            the home server's cached shop sessions\n"
          "  finish                              home card back to standby\n"
@@ -74,10 +75,15 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
   const bool takesUrl = options.command == Command::kGet || options.command == Command::kPost;
   const size_t expected = takesUrl ? 2 : 1;
   if (positional.size() < expected) return makeError(positional[0] + " needs a URL");
-  if (positional.size() > expected) {
+  // get takes several URLs: one channel (one handshake) serves them all.
+  const bool manyUrls = options.command == Command::kGet;
+  if (positional.size() > expected && !manyUrls) {
     return makeError("unexpected argument \"" + positional[expected] + "\"");
   }
-  if (takesUrl) options.url = positional[1];
+  if (takesUrl) {
+    options.url = positional[1];
+    options.urls.assign(positional.begin() + 1, positional.end());
+  }
 
   if (options.command == Command::kPost && !options.data) {
     return makeError("post needs --data STRING or --data @FILE");

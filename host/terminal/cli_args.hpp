@@ -14,7 +14,8 @@ enum class Command { kUnlock, kLock, kPin2, kGet, kPost, kSessions, kFinish, kSt
 
 struct CliOptions {
   Command command = Command::kHelp;
-  std::string url;                  // get, post
+  std::string url;                  // get, post: the (first) URL
+  std::vector<std::string> urls;    // get: every URL, fetched in order over one channel
   std::optional<std::string> data;  // post: "STRING" or "@FILE" as given
   bool relay = false;               // get, post: relay.request instead of delegation
   std::string reader;               // empty: find the access card by its ATR
