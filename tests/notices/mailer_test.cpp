@@ -303,9 +303,9 @@ TEST_SUITE("mailer") {
     }
     mailer->stop();
     CHECK(mailed.size() == kEntries);
-    for (const auto& [txn, times] : mailed) {
-      INFO("txn " << txn);
-      CHECK(times == 1);
+    for (const auto& item : mailed) {  // no structured binding: INFO captures it (clang 14)
+      INFO("txn " << item.first);
+      CHECK(item.second == 1);
     }
     CHECK(outbox->lastQueuedTxn(kPurseId).value() == kEntries);
     for (const auto& row : rowsOf(*outbox)) CHECK(row.sent);
