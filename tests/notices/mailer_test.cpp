@@ -272,8 +272,10 @@ TEST_SUITE("mailer") {
     sender.failNext("SMTP: Couldn't connect to server", 3);  // some back-off on the way
     mailer->start(std::chrono::milliseconds(30));
     constexpr uint32_t kEntries = 120;
+    constexpr int kReaders = 4;
     std::vector<std::thread> readers;
-    for (int r = 0; r < 4; ++r) {
+    readers.reserve(kReaders);
+    for (int r = 0; r < kReaders; ++r) {
       // Each reader re-reads overlapping windows of the log, as repeated READ LOGs would.
       readers.emplace_back([&, r] {
         for (uint32_t from = 1 + r; from <= kEntries; from += 7) {
