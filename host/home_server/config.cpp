@@ -39,6 +39,38 @@ Result<uint64_t> integerIn(const Json::Value& value, const std::string& key, uin
 
 using Setter = std::function<Result<void>(const Json::Value&, HomeServerConfig&)>;
 
+// A nested object ("purse": {...}): as strict as the top level, keys named "purse.key".
+Result<void> parseSection(const Json::Value& value, const std::string& section,
+                          const std::map<std::string, Setter>& table, HomeServerConfig& config) {
+  if (!value.isObject()) return keyError(section, "must be an object");
+  for (const std::string& key : value.getMemberNames()) {
+    const auto setter = table.find(key);
+    if (setter == table.end()) return keyError(section + "." + key, "is not a known setting");
+    if (auto set = setter->second(value[key], config); !set) return set.error();
+  }
+  return {};
+}
+
+const std::map<std::string, Setter>& purseSetters() {
+  static const std::map<std::string, Setter> table = {
+      {"pending_vouchers_db",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         auto text = nonEmptyString(v, "purse.pending_vouchers_db");
+         if (!text) return text.error();
+         c.purse.pendingVouchersDb = *text;
+         return {};
+       }},
+      {"reconcile_seconds",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         auto seconds = integerIn(v, "purse.reconcile_seconds", 1, 86400);
+         if (!seconds) return seconds.error();
+         c.purse.reconcileSeconds = static_cast<uint32_t>(*seconds);
+         return {};
+       }},
+  };
+  return table;
+}
+
 const std::map<std::string, Setter>& setters() {
   static const std::map<std::string, Setter> table = {
       {"listen_address",
@@ -129,6 +161,10 @@ const std::map<std::string, Setter>& setters() {
          }
          c.adminSocketPath = *text;
          return {};
+       }},
+      {"purse",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         return parseSection(v, "purse", purseSetters(), c);
        }},
       {"log_level",
        [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {

@@ -13,6 +13,13 @@
 
 namespace hp::home {
 
+// The purse (docs/emoney.md, "Home server"): where unfinished top-ups are kept, and how often
+// they are re-presented. Without a store, purse.topup is refused (a voucher must survive us).
+struct PurseConfig {
+  std::string pendingVouchersDb;  // SQLite file
+  uint32_t reconcileSeconds = 60;
+};
+
 struct HomeServerConfig {
   std::string listenAddress = "127.0.0.1";  // IPv4 literal
   uint16_t listenPort = 8443;               // 0: the kernel picks (tests)
@@ -25,6 +32,7 @@ struct HomeServerConfig {
   uint32_t sessionLifetimeCapSeconds = 300;
   std::string adminSocketPath = "/run/homeproxy/home_server.sock";
   LogLevel logLevel = LogLevel::kInfo;
+  PurseConfig purse;
 };
 
 Result<HomeServerConfig> parseHomeServerConfig(std::string_view jsonText);

@@ -11,6 +11,9 @@
 #include "dispatcher.hpp"
 #include "home_card.hpp"
 #include "listener.hpp"
+#include "pending_vouchers.hpp"
+#include "periodic_task.hpp"
+#include "purse_service.hpp"
 #include "server_key.hpp"
 #include "session_manager.hpp"
 #include "terminal_directory.hpp"
@@ -42,12 +45,14 @@ class HomeServer {
   uint16_t port() const { return listener_ ? listener_->port() : 0; }
   ServerLog& log() { return log_; }
   SessionManager& sessions() { return *sessions_; }
+  PurseService& purse() { return *purse_; }
   channel::ServerTicketStore& tickets() { return tickets_; }
   const rpc::Dispatcher& dispatcher() const { return methods_; }
   const rpc::Dispatcher& adminDispatcher() const { return adminMethods_; }
 
  private:
   Result<void> registerAdminMethods();
+  Result<void> startPurse(const RelayOptions& relay);
 
   HomeServerConfig config_;
   HomeServerParts parts_;
@@ -56,6 +61,11 @@ class HomeServer {
   channel::ShareReplayCache replayCache_{4096};
   channel::ServerTicketStore tickets_{1024};
   std::unique_ptr<SessionManager> sessions_;
+  std::unique_ptr<PendingVoucherStore> pendingVouchers_;
+  std::unique_ptr<card::Rng> purseRng_;
+  std::mutex purseRngMutex_;
+  std::unique_ptr<PurseService> purse_;
+  std::unique_ptr<PeriodicTask> reconciler_;
   rpc::Dispatcher methods_;
   rpc::Dispatcher adminMethods_;
   std::unique_ptr<Listener> listener_;

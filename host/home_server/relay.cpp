@@ -56,6 +56,7 @@ Result<std::string> exchange(const tls::SessionBlob& blob, const RelayRequest& r
                      "\r\nConnection: close\r\n";
   if (request.method == "POST")
     head += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
+  if (!request.contentType.empty()) head += "Content-Type: " + request.contentType + "\r\n";
   head += "\r\n";
   Bytes wire = bytesOf(head);
   append(wire, request.body);

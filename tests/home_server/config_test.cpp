@@ -24,6 +24,8 @@ TEST_SUITE("config") {
     CHECK(config->sessionLifetimeCapSeconds == 300);
     CHECK(config->adminSocketPath == "/run/homeproxy/home_server.sock");
     CHECK(config->logLevel == LogLevel::kInfo);
+    CHECK(config->purse.pendingVouchersDb == "/var/lib/homeproxy/pending_vouchers.sqlite");
+    CHECK(config->purse.reconcileSeconds == 60);
   }
 
   TEST_CASE("defaults: loopback, home card found by AID") {
@@ -55,6 +57,10 @@ TEST_SUITE("config") {
         {R"({"server_key_file":"/k.pem"})", "trust_store_ca_file"},
         {R"({"trust_store_ca_file":"/c.pem"})", "server_key_file"},
         {with(R"("listen_adress":"127.0.0.1")"), "listen_adress"},  // typo: unknown key
+        {with(R"("purse":[])"), "purse"},
+        {with(R"("purse":{"pending_voucher_db":"/p"})"), "purse.pending_voucher_db"},
+        {with(R"("purse":{"pending_vouchers_db":""})"), "purse.pending_vouchers_db"},
+        {with(R"("purse":{"reconcile_seconds":0})"), "purse.reconcile_seconds"},
         {with(R"("listen_address":"localhost")"), "listen_address"},
         {with(R"("listen_address":"300.1.1.1")"), "listen_address"},
         {with(R"("listen_address":7)"), "listen_address"},
