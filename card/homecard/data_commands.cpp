@@ -1,4 +1,5 @@
-// PUT DATA / GET DATA: the user's certificates and the card status.
+// PUT DATA / GET DATA: the user's certificates and the card status (the purse status, DF 40,
+// is answered in purse_commands.cpp).
 #include "home_card_applet.hpp"
 #include "home_card_ins.hpp"
 #include "tlv.hpp"
@@ -56,6 +57,7 @@ Response HomeCardApplet::putData(const CommandApdu& cmd) {
 Response HomeCardApplet::getData(const CommandApdu& cmd) {
   // ISO 7816-4 11.4.3: P1-P2 is the tag of the data object to read.
   const uint16_t tag = cmd.p1p2();
+  if (tag == kTagPurseStatus) return purseStatusCommand(cmd);
   const int index = certificateIndex(tag);
   if (tag != kTagStatus && index < 0) return Response::status(sw::kIncorrectP1P2);
   if (!cmd.data.empty()) return Response::status(sw::kWrongLength);

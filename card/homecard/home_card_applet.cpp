@@ -1,6 +1,6 @@
 // Dispatch, lifecycle gate and the volatile security state machine of the home card.
 // The commands themselves live in pin_commands.cpp, key_commands.cpp, data_commands.cpp and
-// registry_commands.cpp.
+// registry_commands.cpp and purse_commands.cpp.
 #include "home_card_applet.hpp"
 
 #include "atr.hpp"
@@ -100,9 +100,14 @@ bool isIsoInstruction(uint8_t i) {
   }
 }
 
+bool isPurseInstruction(uint8_t i) {
+  return i == ins::kPurseInit || i == ins::kPurseDebit || i == ins::kPurseCredit ||
+         i == ins::kPurseCancel || i == ins::kPurseReadLog;
+}
+
 bool isProprietaryInstruction(uint8_t i) {
   return i == ins::kRegistryAdd || i == ins::kRegistryDelete || i == ins::kRegistryList ||
-         i == ins::kRegistryGet;
+         i == ins::kRegistryGet || isPurseInstruction(i);
 }
 }  // namespace
 
@@ -140,7 +145,7 @@ Response HomeCardApplet::dispatch(const CommandApdu& cmd) {
     case ins::kGetData:
       return getData(cmd);
     default:
-      return registryCommand(cmd);
+      return isPurseInstruction(cmd.ins) ? purseCommand(cmd) : registryCommand(cmd);
   }
 }
 

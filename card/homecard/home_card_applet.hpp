@@ -1,5 +1,6 @@
 // The home card applet: PINs and the security state machine, on-card key pairs and signatures,
-// the user's certificates and the trust registries. Normative behaviour: apdu_specs/homecard.json.
+// the user's certificates, the trust registries and the e-money purse. Normative behaviour:
+// apdu_specs/homecard.json.
 //
 // Pure card logic: no I/O; clock, randomness and storage are injected. Every persistent change
 // goes through PersistentState::update(), so a failed write answers 6581 with nothing changed.
@@ -91,6 +92,13 @@ class HomeCardApplet final : public card::Applet {
 
   // registry_commands.cpp
   card::Response registryCommand(const card::CommandApdu& cmd);
+
+  // purse_commands.cpp
+  card::Response purseCommand(const card::CommandApdu& cmd);
+  card::Response purseStatusCommand(const card::CommandApdu& cmd);
+  card::Response purseInit(const card::CommandApdu& cmd);
+  card::Response purseReadLog(const card::CommandApdu& cmd);
+  card::Response purseMovement(const card::CommandApdu& cmd);
 
   card::PersistentState<HomeCardState> state_;
   card::Clock& clock_;

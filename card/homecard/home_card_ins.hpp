@@ -21,6 +21,12 @@ inline constexpr uint8_t kRegistryAdd = 0xE2;
 inline constexpr uint8_t kRegistryDelete = 0xE4;
 inline constexpr uint8_t kRegistryList = 0xE6;
 inline constexpr uint8_t kRegistryGet = 0xE8;
+// Proprietary (CLA 8x): the e-money purse (docs/emoney.md).
+inline constexpr uint8_t kPurseInit = 0x30;
+inline constexpr uint8_t kPurseDebit = 0x32;
+inline constexpr uint8_t kPurseCredit = 0x34;
+inline constexpr uint8_t kPurseCancel = 0x36;
+inline constexpr uint8_t kPurseReadLog = 0x38;
 }  // namespace ins
 
 // Reference data qualifiers (P2 of VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER).
@@ -32,5 +38,6 @@ inline constexpr uint8_t kRefPuk = 0x83;
 inline constexpr uint16_t kTagStatus = 0xDF01;
 inline constexpr uint16_t kTagCertificateEc = 0xDF21;
 inline constexpr uint16_t kTagCertificateRsa = 0xDF22;
+inline constexpr uint16_t kTagPurseStatus = 0xDF40;
 
 }  // namespace hp::homecard

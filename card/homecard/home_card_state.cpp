@@ -7,8 +7,11 @@
 namespace hp::homecard {
 
 namespace {
-// "HC" + format version: a state file of another card or an older build is refused, not misread.
+// "HC" + format version: a state file of another card or an unknown build is refused, not misread.
 constexpr uint8_t kMagic[] = {'H', 'C'};
+// Version 1 is version 2 without a purse: such images load as cards whose purse is not
+// initialized, and are written back as version 2 at the next change.
+constexpr uint8_t kFormatVersionWithoutPurse = 1;
 
 // Section tags: each part of the image is announced, so a misaligned image fails fast.
 constexpr uint8_t kSectionPins = 0x01;
@@ -16,6 +19,7 @@ constexpr uint8_t kSectionKeys = 0x02;
 constexpr uint8_t kSectionCertificates = 0x03;
 constexpr uint8_t kSectionRegistries = 0x04;
 constexpr uint8_t kSectionPurse = 0x05;
+constexpr size_t kMaxPurseSection = 8192;
 
 bool validPin(const card::PinRecord& p) {
   return p.maxTries == card::PinRecord::kDefaultTries && p.triesLeft <= p.maxTries &&
@@ -73,14 +77,16 @@ Bytes HomeCardState::serialize() const {
   }
 
   w.u8(kSectionPurse);
-  w.blob(purse);
+  w.blob(purse.serialize());
   return w.take();
 }
 
 std::optional<HomeCardState> HomeCardState::deserialize(ByteView image) {
   card::ByteReader r(image);
   HomeCardState s;
-  if (r.u8() != kMagic[0] || r.u8() != kMagic[1] || r.u8() != kFormatVersion) return std::nullopt;
+  if (r.u8() != kMagic[0] || r.u8() != kMagic[1]) return std::nullopt;
+  const uint8_t version = r.u8();
+  if (version != kFormatVersion && version != kFormatVersionWithoutPurse) return std::nullopt;
   const uint8_t lifecycle = r.u8();
   if (lifecycle != static_cast<uint8_t>(Lifecycle::kPersonalization) &&
       lifecycle != static_cast<uint8_t>(Lifecycle::kOperational)) {
@@ -124,7 +130,12 @@ std::optional<HomeCardState> HomeCardState::deserialize(ByteView image) {
   }
 
   if (r.u8() != kSectionPurse) return std::nullopt;
-  s.purse = r.blob(0);  // format version 1: the purse section exists and is empty
+  // Purse section: under 7 KB with a full log of the longest entries.
+  const Bytes purseSection = r.blob(version == kFormatVersionWithoutPurse ? 0 : kMaxPurseSection);
+  if (!r.ok()) return std::nullopt;
+  auto purse = PurseState::deserialize(purseSection);
+  if (!purse) return std::nullopt;
+  s.purse = std::move(*purse);
 
   if (!r.ok() || !r.atEnd()) return std::nullopt;
   return s;

@@ -12,6 +12,7 @@
 
 #include "bytes.hpp"
 #include "pin.hpp"
+#include "purse_state.hpp"
 
 namespace hp::homecard {
 
@@ -35,8 +36,9 @@ struct RegistryEntry {
 };
 
 struct HomeCardState {
-  // Format of serialize(); deserialize() refuses any other version rather than guessing.
-  static constexpr uint8_t kFormatVersion = 1;
+  // Format of serialize(); deserialize() also reads version 1 (the same layout with the purse
+  // section always empty) and refuses any other version rather than guessing.
+  static constexpr uint8_t kFormatVersion = 2;
 
   Lifecycle lifecycle = Lifecycle::kPersonalization;
   card::PinRecord pin1;
@@ -55,10 +57,9 @@ struct HomeCardState {
   // Trust registries, indexed by registry reference - 1.
   std::array<std::vector<RegistryEntry>, kRegistryCount> registries;
 
-  // Reserved for the e-money purse that comes next: serialized as its own length-prefixed
-  // section so the next format version can fill it without moving anything else. Always empty
-  // in format version 1 (deserialize refuses a non-empty one).
-  Bytes purse;
+  // The e-money purse, serialized as its own length-prefixed section (empty = not initialized,
+  // the only form format version 1 allows).
+  PurseState purse;
 
   bool hasEcKey() const { return !ecPrivate.empty(); }
   bool hasRsaKey() const { return !rsaP.empty(); }

@@ -108,7 +108,7 @@ TEST_SUITE("storage") {
     Bytes tries = image;
     tries[7] = 9;
     CHECK_FALSE(opens(tries));
-    // A non-empty purse section is not format version 1.
+    // A purse section that is not a purse.
     Bytes purse = image;
     purse.back() = 1;
     purse.push_back(0xAA);

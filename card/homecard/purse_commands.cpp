@@ -1,0 +1,115 @@
+// The purse commands (proprietary class 80, docs/emoney.md): PURSE INIT, DEBIT, CREDIT, CANCEL,
+// READ LOG, and GET DATA DF 40 (purse status). This file is the APDU layer: header, security
+// state and purse state checks, then the pure decisions of purse.cpp, then the signature with
+// the user's EC key and one atomic state update. Order of checks: lifecycle (dispatch), P1-P2,
+// security state, purse state (initialized; EC key), data presence, then the decision's own
+// checks (data content, stored data), the signature, the write.
+#include <algorithm>
+
+#include "card_runtime.hpp"
+#include "home_card_applet.hpp"
+#include "home_card_ins.hpp"
+#include "purse.hpp"
+
+namespace hp::homecard {
+
+using card::CommandApdu;
+using card::Response;
+namespace sw = card::sw;
+namespace purse = card::purse;
+
+namespace {
+constexpr size_t kShopRegistry = 1;  // registry 02
+constexpr size_t kBankRegistry = 2;  // registry 03
+constexpr size_t kFromTxnSize = 4;
+// READ LOG without Le (case 3): the page the runtime then hands out through 61xx / GET RESPONSE.
+constexpr size_t kDefaultLogPage = 256;
+}  // namespace
+
+Response HomeCardApplet::purseCommand(const CommandApdu& cmd) {
+  if (cmd.p1p2() != 0x0000) return Response::status(sw::kIncorrectP1P2);
+  switch (cmd.ins) {
+    case ins::kPurseInit:
+      return purseInit(cmd);
+    case ins::kPurseReadLog:
+      return purseReadLog(cmd);
+    default:
+      return purseMovement(cmd);
+  }
+}
+
+Response HomeCardApplet::purseStatusCommand(const CommandApdu& cmd) {
+  if (!pin1Verified()) return Response::status(sw::kSecurityStatusNotSatisfied);
+  if (!state().purse.initialized) return Response::status(sw::kConditionsNotSatisfied);
+  if (!cmd.data.empty()) return Response::status(sw::kWrongLength);
+  return Response::read(purseStatus(state().purse));
+}
+
+Response HomeCardApplet::purseInit(const CommandApdu& cmd) {
+  if (!pin2Verified()) return Response::status(sw::kSecurityStatusNotSatisfied);
+  // Once per card: a second INIT would throw away the balance and the log.
+  if (state().purse.initialized) return Response::status(sw::kConditionsNotSatisfied);
+  if (cmd.data.empty()) return Response::status(sw::kWrongLength);
+  const Bytes purseId = rng_.bytes(purse::kPurseIdSize);
+  if (purseId.size() != purse::kPurseIdSize) return Response::status(sw::kNoPreciseDiagnosis);
+  auto fresh = initPurse(cmd.data, purseId);
+  if (!fresh) return Response::status(fresh.error());
+  const bool stored = update([&](HomeCardState& s) { s.purse = fresh.value(); });
+  if (!stored) return Response::status(sw::kMemoryFailure);
+  // Not a read: asked again it answers 6985, so a short Le gets 61xx, never 6Cxx.
+  return Response::ok(purseId);
+}
+
+Response HomeCardApplet::purseReadLog(const CommandApdu& cmd) {
+  if (!pin1Verified()) return Response::status(sw::kSecurityStatusNotSatisfied);
+  if (!state().purse.initialized) return Response::status(sw::kConditionsNotSatisfied);
+  if (cmd.data.empty()) return Response::status(sw::kWrongLength);
+  if (cmd.data.size() != kFromTxnSize) return Response::status(sw::kWrongData);
+  const uint32_t fromTxn = (static_cast<uint32_t>(cmd.data[0]) << 24) |
+                           (static_cast<uint32_t>(cmd.data[1]) << 16) |
+                           (static_cast<uint32_t>(cmd.data[2]) << 8) | cmd.data[3];
+  const size_t limit = cmd.ne == 0 ? kDefaultLogPage
+                                   : std::min<size_t>(cmd.ne, card::CardRuntime::kMaxResponseChunk);
+  auto page = readLogPage(state().purse, fromTxn, limit);
+  // Le too short for even one entry: 6Cxx names the size of the first one.
+  if (!page) return Response::status(sw::wrongLe(page.error()));
+  // The page already fits Le, so the runtime hands it over whole (or via 61xx without Le).
+  return Response::ok(std::move(page.value()));
+}
+
+Response HomeCardApplet::purseMovement(const CommandApdu& cmd) {
+  if (!pin2Verified()) return Response::status(sw::kSecurityStatusNotSatisfied);
+  if (!state().purse.initialized || !state().hasEcKey()) {
+    return Response::status(sw::kConditionsNotSatisfied);
+  }
+  if (cmd.data.empty()) return Response::status(sw::kWrongLength);
+
+  const HomeCardState& s = state();
+  PurseDecision decision;
+  if (cmd.ins == ins::kPurseDebit) {
+    decision = decideDebit(s.purse, s.registries[kShopRegistry], cmd.data);
+  } else if (cmd.ins == ins::kPurseCredit) {
+    decision = decideCredit(s.purse, s.registries[kBankRegistry], cmd.data);
+  } else {
+    decision = decideCancel(s.purse, s.registries[kShopRegistry], cmd.data);
+  }
+  if (decision.sw != sw::kOk) return Response::status(decision.sw);
+
+  // Signed before anything is stored, so a signing failure changes nothing. ECDSA here is
+  // deterministic (RFC 6979): an identical retry re-signs the logged entry to the same bytes.
+  if (!refreshKeyCache() || !ecKey_) return Response::status(sw::kNoPreciseDiagnosis);
+  const Bytes body = purse::encode(recordOf(s.purse, decision.entry));
+  const auto hash = purse::signedHash(purse::kRecordLabel, body);
+  auto signature = ecKey_->signHash(hash, rng_);
+  if (!signature) return Response::status(sw::kNoPreciseDiagnosis);
+
+  if (decision.movement) {
+    const bool stored =
+        update([&](HomeCardState& next) { applyMovement(next.purse, decision.entry); });
+    if (!stored) return Response::status(sw::kMemoryFailure);
+  }
+  // Not recomputed for a short Le (61xx): the answer is the proof of a movement.
+  return Response::ok(purse::appendSignature(body, signature.value()));
+}
+
+}  // namespace hp::homecard
