@@ -81,7 +81,9 @@ bool cardTakesItLater(uint16_t sw) {
 
 PurseService::PurseService(PurseServiceParts parts) : parts_(std::move(parts)) {}
 
-void PurseService::changed() {
+void PurseService::changed(uint32_t txn) {
+  if (txn <= highestTxn_) return;
+  highestTxn_ = txn;
   if (parts_.purseChanged) parts_.purseChanged();
 }
 
@@ -167,7 +169,7 @@ PurseAnswer<PaymentDone> PurseService::pay(const ShopUrl& shop,
   }
   parts_.log->info("purse: paid " + std::to_string(amount) + " " + currency + " to " + shop.host +
                    " (txn " + std::to_string(decoded->entry.txn) + ")");
-  changed();
+  changed(decoded->entry.txn);
   return PaymentDone{std::move(record.value()), decoded->entry.txn, decoded->entry.balanceAfter};
 }
 
@@ -208,7 +210,7 @@ PurseAnswer<RefundDone> PurseService::cancel(ByteView signedCancellation) {
   parts_.log->info("purse: refunded " + std::to_string(decoded->entry.amount) + " " +
                    decoded->entry.currency + " from " + text(cancellation->shopId) + " (txn " +
                    std::to_string(decoded->entry.txn) + ")");
-  changed();
+  changed(decoded->entry.txn);
   return RefundDone{decoded->entry.txn, decoded->entry.amount, decoded->entry.balanceAfter};
 }
 
@@ -330,7 +332,7 @@ PurseAnswer<TopupDone> PurseService::advanceLocked(PendingVoucher pending,
     pending.record = std::move(record.value());
     parts_.log->info("purse: credited " + std::to_string(decoded->entry.amount) + " " +
                      decoded->entry.currency + " (txn " + std::to_string(decoded->entry.txn) + ")");
-    changed();
+    changed(decoded->entry.txn);
   }
   auto decoded = decodeSignedRecord(pending.record);
   if (!decoded) return drop(invalid("the stored credit record is malformed"));

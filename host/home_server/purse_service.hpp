@@ -82,10 +82,14 @@ class PurseService {
   // Drives one pending top-up as far as it goes; the row is gone when it returns success with
   // settled = true.
   PurseAnswer<TopupDone> advanceLocked(PendingVoucher pending, const PurseStatus& status);
-  void changed();
+  // Kicks the notices for a record with a txn not seen before: an identical retry answers an
+  // old record and moved nothing (after a restart the first retry kicks once, harmlessly: the
+  // outbox queues each txn once).
+  void changed(uint32_t txn);
 
   PurseServiceParts parts_;
   std::mutex mutex_;
+  uint32_t highestTxn_ = 0;
 };
 
 }  // namespace hp::home

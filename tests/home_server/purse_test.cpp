@@ -170,7 +170,8 @@ struct PurseWorld {
   // settled exactly the credits.
   void checkConservation() {
     int64_t credits = 0, debits = 0, refunds = 0;
-    for (const auto& entry : ok("purse.history")["entries"]) {
+    const Json::Value history = ok("purse.history");
+    for (const auto& entry : history["entries"]) {
       const auto amount = static_cast<int64_t>(entry["amount"].asUInt64());
       const std::string kind = entry["kind"].asString();
       if (kind == "credit") credits += amount;
