@@ -68,46 +68,53 @@ Result<FlushResult> NoticeMailer::flush() {
   std::lock_guard<std::mutex> lock(flushMutex_);
   auto batches = outbox_.pendingBatches(config_.maxEntriesPerMail);
   if (!batches) return batches.error();
+  // The due batches in txn order; the ones in back-off follow only once the server has accepted
+  // a mail in this flush (it is up again, no reason to wait).
+  std::vector<const OutboxBatch*> queue;
+  std::vector<const OutboxBatch*> backingOff;
+  const int64_t start = clock_.nowUnixMs();
+  for (const auto& batch : *batches) {
+    (batch.nextAttemptMs <= start ? queue : backingOff).push_back(&batch);
+  }
   FlushResult result;
+  result.mailsWaiting = batches->size();
   bool serverUp = false;
-  for (size_t i = 0; i < batches->size(); ++i) {
-    const OutboxBatch& batch = (*batches)[i];
+  for (size_t i = 0; i < queue.size(); ++i) {
+    const OutboxBatch& batch = *queue[i];
     const int64_t now = clock_.nowUnixMs();
-    if (!serverUp && batch.nextAttemptMs > now) {
-      ++result.mailsWaiting;
-      continue;
-    }
     MailMessage mail{
         config_.from, {config_.to}, composeNotice(batch, config_.from, config_.to, now)};
     auto sent = sender_.send(mail);
-    if (sent) {
-      auto marked = outbox_.markSent(batch);
-      if (!marked) {
-        // Accepted but not recorded: it will go once more, with the same Message-ID.
-        log(NoticeLogLevel::kError, "notice " + batch.messageId +
-                                        " was accepted but could not be marked sent (it will be "
-                                        "mailed again): " +
-                                        marked.error().message);
-        return marked.error();
-      }
-      serverUp = true;
-      ++result.mailsSent;
-      result.entriesSent += batch.entries.size();
-      log(NoticeLogLevel::kInfo, "notice " + batch.messageId + " mailed (" + txnRange(batch) +
-                                     ", " + std::to_string(batch.entries.size()) + " entries)");
-      continue;
+    if (!sent) {
+      const uint32_t attempts = batch.attempts + 1;
+      const int64_t delay = retryDelayMs(config_.retry, attempts);
+      auto marked = outbox_.markFailed(batch, now + delay, sent.error().message);
+      ++result.mailsFailed;
+      log(NoticeLogLevel::kWarn, "notice " + batch.messageId + " (" + txnRange(batch) +
+                                     ") not mailed, attempt " + std::to_string(attempts) + ": " +
+                                     sent.error().message + "; kept queued, next attempt in " +
+                                     std::to_string((delay + 999) / 1000) + " s");
+      if (!marked) return marked.error();
+      break;
     }
-    const uint32_t attempts = batch.attempts + 1;
-    const int64_t delay = retryDelayMs(config_.retry, attempts);
-    auto marked = outbox_.markFailed(batch, now + delay, sent.error().message);
-    ++result.mailsFailed;
-    result.mailsWaiting += batches->size() - i;
-    log(NoticeLogLevel::kWarn, "notice " + batch.messageId + " (" + txnRange(batch) +
-                                   ") not mailed, attempt " + std::to_string(attempts) + ": " +
-                                   sent.error().message + "; kept queued, next attempt in " +
-                                   std::to_string((delay + 999) / 1000) + " s");
-    if (!marked) return marked.error();
-    break;
+    auto marked = outbox_.markSent(batch);
+    if (!marked) {
+      // Accepted but not recorded: it will go once more, with the same Message-ID.
+      log(NoticeLogLevel::kError, "notice " + batch.messageId +
+                                      " was accepted but could not be marked sent (it will be "
+                                      "mailed again): " +
+                                      marked.error().message);
+      return marked.error();
+    }
+    ++result.mailsSent;
+    --result.mailsWaiting;
+    result.entriesSent += batch.entries.size();
+    log(NoticeLogLevel::kInfo, "notice " + batch.messageId + " mailed (" + txnRange(batch) + ", " +
+                                   std::to_string(batch.entries.size()) + " entries)");
+    if (!serverUp) {
+      serverUp = true;
+      queue.insert(queue.end(), backingOff.begin(), backingOff.end());
+    }
   }
   return result;
 }

@@ -105,7 +105,9 @@ void SmtpTestServer::start(const SmtpServerOptions& options) {
     if (n <= 0) break;
     text.append(buf, static_cast<size_t>(n));
   }
-  close(out[0]);
+  // Kept open until stop(): a closed pipe would fail the server's own write of READY if it
+  // comes in two pieces, and kill it.
+  stdoutFd_ = out[0];
   if (text.find("READY") == std::string::npos) {
     stop();
     std::ifstream log(logPath);
@@ -119,17 +121,20 @@ void SmtpTestServer::start(const SmtpServerOptions& options) {
 void SmtpTestServer::stop() {
   if (stdinFd_ >= 0) close(stdinFd_);  // EOF: the server stops itself
   stdinFd_ = -1;
-  if (pid_ <= 0) return;
-  for (int i = 0; i < 100; ++i) {
-    if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
+  if (pid_ > 0) {
+    bool exited = false;
+    for (int i = 0; i < 100 && !exited; ++i) {
+      exited = waitpid(pid_, nullptr, WNOHANG) == pid_;
+      if (!exited) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!exited) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    pid_ = -1;
   }
-  kill(pid_, SIGKILL);
-  waitpid(pid_, nullptr, 0);
-  pid_ = -1;
+  if (stdoutFd_ >= 0) close(stdoutFd_);
+  stdoutFd_ = -1;
 }
 
 std::vector<ReceivedMail> SmtpTestServer::mails() const {

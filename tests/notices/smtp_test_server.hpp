@@ -52,6 +52,7 @@ class SmtpTestServer {
   std::string mailDir_;
   pid_t pid_ = -1;
   int stdinFd_ = -1;
+  int stdoutFd_ = -1;
 };
 
 }  // namespace hp::notices::test
