@@ -1,6 +1,7 @@
 // The SQLite outbox: each (purse, txn) queued once, rows survive a reopen, batches and their
 // Message-IDs are fixed before the first send, failures postpone, bad input changes nothing.
 #include <doctest.h>
+#include <sqlite3.h>
 
 #include "notice_outbox.hpp"
 #include "sample_entries.hpp"
@@ -202,6 +203,20 @@ TEST_SUITE("outbox") {
     // Nothing of the refused calls was queued, not even their valid entries.
     CHECK(outbox->lastQueuedTxn(kPurseId).value() == 0);
     CHECK(outbox->rows(kPurseId).value().empty());
+  }
+
+  TEST_CASE("the outbox file is in WAL mode (readers never block the writer)") {
+    ScratchDir dir;
+    ManualWallClock clock(1'796'119'200'000);
+    auto outbox = openOutbox(dir.file("outbox.db"), clock);
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(dir.file("outbox.db").c_str(), &db) == SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+    CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))) == "wal");
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
   }
 
   TEST_CASE("a file that is not a database is a clear error") {

@@ -4,6 +4,9 @@
 // back-off; a login is used without showing the password anywhere.
 #include <doctest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <thread>
 
 #include "mail_text.hpp"
@@ -61,6 +64,44 @@ struct Stack {
 std::vector<card::purse::LogEntry> history() {
   return {creditEntry(1, 10000, 10000, 1), debitEntry(2, 1250, 8750, "ORDER-42"),
           refundEntry(3, 1250, 10000, 2, "ORDER-42")};
+}
+
+// Stands for `kill -9` at one instant of a send: the process ends with _exit (no destructor, no
+// commit) just before handing the mail to the server, or just after the server accepted it.
+class DyingSender final : public MailSender {
+ public:
+  enum class When { kBeforeSend, kAfterAccept };
+  DyingSender(MailSender& inner, When when) : inner_(inner), when_(when) {}
+  Result<void> send(const MailMessage& message) override {
+    if (when_ == When::kBeforeSend) _exit(42);
+    auto sent = inner_.send(message);
+    if (sent) _exit(42);
+    return sent;
+  }
+
+ private:
+  MailSender& inner_;
+  When when_;
+};
+
+// Runs one flush in a child process that dies at `when`; true if it died there.
+bool flushAndDie(const std::string& outboxPath, SmtpSender& smtp, DyingSender::When when) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    ManualWallClock clock(kStartMs);
+    auto outbox = NoticeOutbox::open(outboxPath, clock);
+    if (!outbox) _exit(1);
+    DyingSender dying(smtp, when);
+    auto mailer = NoticeMailer::create(**outbox, dying, clock,
+                                       {"homeproxy@home.example", "user@example.org", 16, {}},
+                                       [](NoticeLogLevel, std::string_view) {});
+    if (!mailer) _exit(2);
+    (void)(*mailer)->flush();
+    _exit(3);  // the send did not happen
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 42;
 }
 
 bool contains(const std::string& text, const std::string& part) {
@@ -261,6 +302,44 @@ TEST_SUITE("smtp") {
     INFO(refused.error().message);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     CHECK(server.mails().empty());
+  }
+
+  TEST_CASE("killed before the server accepted: still queued, mailed once later") {
+    SmtpTestServer server;
+    server.start();
+    Stack stack(server);
+    REQUIRE(stack.outbox->enqueue(kPurseId, {debitEntry(1, 100, 9900)}).value() == 1);
+    REQUIRE(flushAndDie(server.scratchDir() + "/outbox.db", *stack.sender,
+                        DyingSender::When::kBeforeSend));
+    CHECK(server.mails().empty());
+    stack.open();
+    const auto row = stack.outbox->rows(kPurseId).value()[0];
+    CHECK_FALSE(row.sent);
+    CHECK(row.messageId == "<0123456789ABCDEF-1@homeproxy>");  // fixed before the attempt
+    CHECK(stack.flush().mailsSent == 1);
+    REQUIRE(server.waitForMails(1, std::chrono::seconds(5)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    CHECK(server.mails().size() == 1);
+  }
+
+  TEST_CASE("killed after the server accepted, before the sent mark: the one resend, same mail") {
+    SmtpTestServer server;
+    server.start();
+    Stack stack(server);
+    REQUIRE(stack.outbox->enqueue(kPurseId, history()).value() == 3);
+    REQUIRE(flushAndDie(server.scratchDir() + "/outbox.db", *stack.sender,
+                        DyingSender::When::kAfterAccept));
+    REQUIRE(server.waitForMails(1, std::chrono::seconds(5)));
+    stack.open();
+    CHECK_FALSE(stack.outbox->rows(kPurseId).value()[0].sent);
+    CHECK(stack.flush().mailsSent == 1);
+    REQUIRE(server.waitForMails(2, std::chrono::seconds(5)));
+    const auto mails = server.mails();
+    REQUIRE(mails.size() == 2);
+    // The same Message-ID and the same text: the receiver can drop the second.
+    CHECK(headerOf(mails[0].content, "Message-ID") == "<0123456789ABCDEF-1-3@homeproxy>");
+    CHECK(mails[1].content == mails[0].content);
+    CHECK(stack.flush().mailsSent == 0);
   }
 
   TEST_CASE("the mailer thread delivers on kick, each entry once") {
