@@ -37,6 +37,11 @@ Result<uint64_t> integerIn(const Json::Value& value, const std::string& key, uin
   return value.asUInt64();
 }
 
+Result<std::string> anyString(const Json::Value& value, const std::string& key) {
+  if (!value.isString()) return keyError(key, "must be a string");
+  return value.asString();
+}
+
 using Setter = std::function<Result<void>(const Json::Value&, HomeServerConfig&)>;
 
 // A nested object ("purse": {...}): as strict as the top level, keys named "purse.key".
@@ -65,6 +70,50 @@ const std::map<std::string, Setter>& purseSetters() {
          auto seconds = integerIn(v, "purse.reconcile_seconds", 1, 86400);
          if (!seconds) return seconds.error();
          c.purse.reconcileSeconds = static_cast<uint32_t>(*seconds);
+         return {};
+       }},
+  };
+  return table;
+}
+
+// A string member of the notices section: `field` of NoticesConfig, empty allowed or not.
+Setter noticesString(const std::string& key, std::string NoticesConfig::*field, bool mayBeEmpty) {
+  return [key, field, mayBeEmpty](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+    auto text = mayBeEmpty ? anyString(v, "notices." + key) : nonEmptyString(v, "notices." + key);
+    if (!text) return text.error();
+    c.notices.*field = *text;
+    return {};
+  };
+}
+
+const std::map<std::string, Setter>& noticesSetters() {
+  static const std::map<std::string, Setter> table = {
+      {"smtp_url", noticesString("smtp_url", &NoticesConfig::smtpUrl, false)},
+      {"smtp_ca_file", noticesString("smtp_ca_file", &NoticesConfig::smtpCaFile, true)},
+      {"smtp_user", noticesString("smtp_user", &NoticesConfig::smtpUser, true)},
+      {"smtp_password_file",
+       noticesString("smtp_password_file", &NoticesConfig::smtpPasswordFile, true)},
+      {"from", noticesString("from", &NoticesConfig::from, false)},
+      {"to", noticesString("to", &NoticesConfig::to, false)},
+      {"outbox_path", noticesString("outbox_path", &NoticesConfig::outboxPath, false)},
+      {"smtp_starttls",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         if (!v.isBool()) return keyError("notices.smtp_starttls", "must be true or false");
+         c.notices.smtpStartTls = v.asBool();
+         return {};
+       }},
+      {"period_seconds",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         auto seconds = integerIn(v, "notices.period_seconds", 1, 86400);
+         if (!seconds) return seconds.error();
+         c.notices.periodSeconds = static_cast<uint32_t>(*seconds);
+         return {};
+       }},
+      {"max_entries_per_mail",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         auto count = integerIn(v, "notices.max_entries_per_mail", 1, 64);
+         if (!count) return count.error();
+         c.notices.maxEntriesPerMail = *count;
          return {};
        }},
   };
@@ -165,6 +214,16 @@ const std::map<std::string, Setter>& setters() {
       {"purse",
        [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
          return parseSection(v, "purse", purseSetters(), c);
+       }},
+      {"notices",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         if (auto parsed = parseSection(v, "notices", noticesSetters(), c); !parsed) return parsed;
+         for (const char* required : {"smtp_url", "from", "to", "outbox_path"}) {
+           if (!v.isMember(required))
+             return keyError(std::string("notices.") + required, "is required");
+         }
+         c.notices.enabled = true;
+         return {};
        }},
       {"log_level",
        [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {

@@ -71,6 +71,7 @@ void HomeServer::stop() {
   if (listener_) listener_->stop();
   if (admin_) admin_->stop();
   if (reconciler_) reconciler_->stop();
+  if (notices_) notices_->stop();
 }
 
 Result<void> HomeServer::startPurse(const RelayOptions& relay) {
@@ -78,6 +79,14 @@ Result<void> HomeServer::startPurse(const RelayOptions& relay) {
     auto store = PendingVoucherStore::open(config_.purse.pendingVouchersDb);
     if (!store) return store.error();
     pendingVouchers_ = std::move(store.value());
+  }
+  if (config_.notices.enabled) {
+    auto notices = parts_.noticeSender && parts_.noticeClock
+                       ? PaymentNotices::create(config_.notices, *parts_.card, log_,
+                                                *parts_.noticeSender, *parts_.noticeClock)
+                       : PaymentNotices::create(config_.notices, *parts_.card, log_);
+    if (!notices) return notices.error();
+    notices_ = std::move(notices.value());
   }
   auto rng = parts_.makeRng();
   if (!rng) return rng.error();
@@ -102,8 +111,10 @@ Result<void> HomeServer::startPurse(const RelayOptions& relay) {
     purseRng_->fill(id.data(), id.size());
     return toHex(id);
   };
+  if (notices_) purse.purseChanged = [this] { notices_->kick(); };
   purse_ = std::make_unique<PurseService>(std::move(purse));
   if (auto added = registerPurseMethods(methods_, *purse_, log_); !added) return added;
+  if (notices_) notices_->start();
   if (pendingVouchers_) {
     // Unfinished top-ups (a crash, a lost bank connection) finish at start and then
     // periodically; a card still locked just leaves them for the next round.

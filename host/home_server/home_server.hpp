@@ -11,6 +11,7 @@
 #include "dispatcher.hpp"
 #include "home_card.hpp"
 #include "listener.hpp"
+#include "payment_notices.hpp"
 #include "pending_vouchers.hpp"
 #include "periodic_task.hpp"
 #include "purse_service.hpp"
@@ -31,6 +32,9 @@ struct HomeServerParts {
   std::string shopConnectAddress;
   tls::UnixClock unixNow = tls::systemUnixNow;
   SessionManager::Handshake handshake;  // default: tls::performDelegatedHandshake
+  // Tests: the notices' mail transport and clock instead of SMTP and the system clock.
+  notices::MailSender* noticeSender = nullptr;
+  notices::WallClock* noticeClock = nullptr;
 };
 
 class HomeServer {
@@ -46,6 +50,7 @@ class HomeServer {
   ServerLog& log() { return log_; }
   SessionManager& sessions() { return *sessions_; }
   PurseService& purse() { return *purse_; }
+  PaymentNotices* notices() { return notices_.get(); }
   channel::ServerTicketStore& tickets() { return tickets_; }
   const rpc::Dispatcher& dispatcher() const { return methods_; }
   const rpc::Dispatcher& adminDispatcher() const { return adminMethods_; }
@@ -66,6 +71,7 @@ class HomeServer {
   std::mutex purseRngMutex_;
   std::unique_ptr<PurseService> purse_;
   std::unique_ptr<PeriodicTask> reconciler_;
+  std::unique_ptr<PaymentNotices> notices_;
   rpc::Dispatcher methods_;
   rpc::Dispatcher adminMethods_;
   std::unique_ptr<Listener> listener_;

@@ -5,9 +5,14 @@
 #include <doctest.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <mutex>
+#include <thread>
+
 #include "base64.hpp"
 #include "card_home_card.hpp"
 #include "fixture.hpp"
+#include "payment_notices.hpp"
 #include "pending_vouchers.hpp"
 #include "purse_errors.hpp"
 #include "purse_methods.hpp"
@@ -181,6 +186,24 @@ struct PurseWorld {
     CHECK(static_cast<int64_t>(balance()) == credits - debits + refunds);
     CHECK(bank.settledTotal() == static_cast<uint64_t>(credits));
   }
+};
+
+// Keeps every mail "sent" (the SMTP side is host/notices' own tests).
+class RecordingSender final : public notices::MailSender {
+ public:
+  Result<void> send(const notices::MailMessage& message) override {
+    std::lock_guard lock(mutex_);
+    texts_.push_back(message.text);
+    return {};
+  }
+  std::vector<std::string> texts() {
+    std::lock_guard lock(mutex_);
+    return texts_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> texts_;
 };
 
 }  // namespace
@@ -500,6 +523,43 @@ TEST_SUITE("purse") {
     at::mustOk(store->remove("r1"));
     CHECK(at::must(store->all()).empty());
     CHECK_FALSE(PendingVoucherStore::open("/nonexistent-dir/x.sqlite").ok());
+  }
+
+  TEST_CASE("payment notices: every purse change queued once from the card's log, then mailed") {
+    PurseWorld world;
+    RecordingSender sender;
+    notices::ManualWallClock clock(1'790'000'000'000);
+    NoticesConfig config;
+    config.enabled = true;
+    config.from = "homeproxy@home.test";
+    config.to = "user@home.test";
+    config.outboxPath = tempDir() + "/notices.db";
+    config.periodSeconds = 3600;
+    auto created = PaymentNotices::create(config, world.card, world.log, sender, clock);
+    REQUIRE_MESSAGE(created.ok(), (created.ok() ? "" : created.error().message));
+    PaymentNotices& notices = **created;
+    CHECK(at::must(notices.collect()) == 0);  // an empty log
+    world.ok("purse.topup", world.topupParams(10'00));
+    world.ok("purse.pay", world.payParams("order-1", 2'50));
+    CHECK(at::must(notices.collect()) == 2);
+    CHECK(at::must(notices.collect()) == 0);  // read again: nothing queued twice
+    world.ok("purse.cancel", world.cancelParams(world.cancellation(2, "order-1", 2'50)));
+    CHECK(at::must(notices.collect()) == 1);
+    const std::string purseHex = toHex(world.purseId());
+    CHECK(at::must(notices.outbox().lastQueuedTxn(purseHex)) == 3);
+
+    notices.start();  // flushes at once: the three entries leave as mail
+    for (int i = 0; i < 100 && sender.texts().empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    notices.stop();
+    const auto texts = sender.texts();
+    REQUIRE_FALSE(texts.empty());
+    std::string all;
+    for (const auto& text : texts) all += text;
+    CHECK(all.find("order-1") != std::string::npos);
+    CHECK(all.find("2.50 EUR") != std::string::npos);
+    for (const auto& row : at::must(notices.outbox().rows(purseHex))) CHECK(row.sent);
   }
 
   TEST_CASE("status words map to the documented codes") {
