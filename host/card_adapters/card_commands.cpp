@@ -39,6 +39,10 @@ std::string describeStatusWord(uint16_t sw) {
       return "class not supported";
     case 0x6F00:
       return "no precise diagnosis (the card's operation failed)";
+    case 0x9401:
+      return "insufficient funds";
+    case 0x9402:
+      return "the maximum balance would be exceeded";
     default:
       return "unexpected status";
   }

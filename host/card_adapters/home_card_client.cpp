@@ -1,5 +1,8 @@
 #include "home_card_client.hpp"
 
+#include <algorithm>
+
+#include "byte_codec.hpp"
 #include "tlv.hpp"
 
 namespace hp::adapters {
@@ -17,6 +20,12 @@ constexpr uint8_t kInsRegistryAdd = 0xE2;
 constexpr uint8_t kInsRegistryDelete = 0xE4;
 constexpr uint8_t kInsRegistryList = 0xE6;
 constexpr uint8_t kInsRegistryGet = 0xE8;
+constexpr uint8_t kInsPurseInit = 0x30;
+constexpr uint8_t kInsDebit = 0x32;
+constexpr uint8_t kInsCredit = 0x34;
+constexpr uint8_t kInsCancel = 0x36;
+constexpr uint8_t kInsReadLog = 0x38;
+constexpr size_t kPurseStatusSize = 39;
 constexpr uint8_t kRefPin1 = 0x81;
 constexpr uint8_t kRefPin2 = 0x82;
 // Short Le 00: a longer answer (certificates are up to 4096 bytes) comes by 61xx / GET
@@ -34,6 +43,15 @@ uint16_t certificateTag(HomeKeyRef key) {
 }
 
 // 7F49 { 86 point } or 7F49 { 81 modulus, 82 exponent } (ISO 7816-4 table 88).
+void putId(card::ByteWriter& w, ByteView id) {
+  w.u8(static_cast<uint8_t>(id.size()));
+  w.raw(id);
+}
+
+ByteView textBytes(std::string_view text) {
+  return ByteView(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+}
+
 std::optional<HomePublicKey> parsePublicKey(HomeKeyRef key, ByteView data) {
   auto outer = card::parseTlvs(data);
   if (!outer || outer->size() != 1 || (*outer)[0].tag != 0x7F49) return std::nullopt;
@@ -195,6 +213,104 @@ CardResult<Bytes> HomeCardClient::registryGet(HomeRegistry registry, ByteView id
     return commands_.failure(what, "malformed registry entry");
   }
   return *point;
+}
+
+CardResult<std::array<uint8_t, card::purse::kPurseIdSize>> HomeCardClient::purseInit(
+    std::string_view currency, uint64_t maxBalance) {
+  const char* what = "PURSE INIT";
+  if (!card::purse::validCurrency(currency) || maxBalance == 0) {
+    return commands_.failure(what, "the currency must be 3 upper-case letters, the maximum > 0");
+  }
+  card::ByteWriter w;
+  w.raw(textBytes(currency));
+  w.u64(maxBalance);
+  auto data = commands_.run(what, kClaProprietary, kInsPurseInit, 0x00, 0x00, w.take(), 256);
+  if (!data) return data.error();
+  std::array<uint8_t, card::purse::kPurseIdSize> id{};
+  if (data->size() != id.size()) return commands_.failure(what, "malformed purse ID");
+  std::copy(data->begin(), data->end(), id.begin());
+  return id;
+}
+
+CardResult<PurseStatus> HomeCardClient::purseStatus() {
+  const char* what = "PURSE STATUS";
+  auto data = commands_.run(what, kClaIso, kInsGetData, 0xDF, 0x40, {}, 256);
+  if (!data) return data.error();
+  if (data->size() != kPurseStatusSize) return commands_.failure(what, "malformed purse status");
+  card::ByteReader r(*data);
+  PurseStatus s;
+  for (uint8_t& b : s.purseId) b = r.u8();
+  for (size_t i = 0; i < card::purse::kCurrencySize; ++i) {
+    s.currency.push_back(static_cast<char>(r.u8()));
+  }
+  s.balance = r.u64();
+  s.maxBalance = r.u64();
+  s.lastTxn = r.u32();
+  s.creditSeq = r.u32();
+  s.oldestLoggedTxn = r.u32();
+  if (!r.ok() || !card::purse::validCurrency(s.currency)) {
+    return commands_.failure(what, "malformed purse status");
+  }
+  return s;
+}
+
+CardResult<Bytes> HomeCardClient::debit(uint64_t timeMs, ByteView shopId, ByteView orderRef,
+                                        std::string_view currency, uint64_t amount) {
+  const char* what = "DEBIT";
+  if (shopId.empty() || shopId.size() > card::purse::kMaxPartyIdSize || orderRef.empty() ||
+      orderRef.size() > card::purse::kMaxReferenceSize || !card::purse::validCurrency(currency) ||
+      amount == 0) {
+    return commands_.failure(what,
+                             "shop ID and order reference 1-32 bytes, currency 3 letters, "
+                             "amount > 0");
+  }
+  card::ByteWriter w;
+  w.u64(timeMs);
+  putId(w, shopId);
+  putId(w, orderRef);
+  w.raw(textBytes(currency));
+  w.u64(amount);
+  return commands_.run(what, kClaProprietary, kInsDebit, 0x00, 0x00, w.take(), 256);
+}
+
+CardResult<Bytes> HomeCardClient::credit(uint64_t timeMs, ByteView signedVoucher) {
+  card::ByteWriter w;
+  w.u64(timeMs);
+  w.raw(signedVoucher);
+  return commands_.run("CREDIT", kClaProprietary, kInsCredit, 0x00, 0x00, w.take(), 256);
+}
+
+CardResult<Bytes> HomeCardClient::cancel(uint64_t timeMs, ByteView signedCancellation) {
+  card::ByteWriter w;
+  w.u64(timeMs);
+  w.raw(signedCancellation);
+  return commands_.run("CANCEL", kClaProprietary, kInsCancel, 0x00, 0x00, w.take(), 256);
+}
+
+CardResult<std::vector<card::purse::LogEntry>> HomeCardClient::readLog(uint32_t fromTxn) {
+  const char* what = "READ LOG";
+  std::vector<card::purse::LogEntry> out;
+  uint32_t next = fromTxn;
+  // One page per command (up to 256 bytes, 2-6 entries); ends with an empty page. The log holds
+  // at most 64 entries, so the loop is bounded; a page that does not move forward is an error.
+  while (true) {
+    card::ByteWriter w;
+    w.u32(next);
+    auto page = commands_.run(what, kClaProprietary, kInsReadLog, 0x00, 0x00, w.take(), 256);
+    if (!page) return page.error();
+    if (page->empty()) return out;
+    size_t pos = 0;
+    while (pos < page->size()) {
+      const size_t n = (*page)[pos];
+      if (pos + 1 + n > page->size()) return commands_.failure(what, "malformed log page");
+      auto entry = card::purse::decodeLogEntry(ByteView(*page).subspan(pos + 1, n));
+      if (!entry || entry->txn < next) return commands_.failure(what, "malformed log entry");
+      next = entry->txn + 1;
+      out.push_back(std::move(*entry));
+      pos += 1 + n;
+    }
+    if (next == 0) return out;  // txn 0xFFFFFFFF was the last one possible
+  }
 }
 
 }  // namespace hp::adapters

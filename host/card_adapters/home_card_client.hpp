@@ -2,10 +2,16 @@
 // per card command, answers parsed, failures as CardError with the status word.
 //
 // Security states on the card: inhibited -> VERIFY PIN1 -> standby (registries, certificates)
-// -> VERIFY PIN2 -> crypto (signatures, key generation); finish() goes back to standby.
+// -> VERIFY PIN2 -> crypto (signatures, key generation, purse movements); finish() goes back to
+// standby. The purse (docs/emoney.md): status and log in standby, init/debit/credit/cancel in
+// crypto; refusals are CardErrors whose sw callers map (9401 insufficient funds, 9402 maximum
+// balance exceeded, 6985 conflicting retry or voucher already used, 6A88 unknown party or
+// payment, 6A80 forged or foreign object).
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -13,6 +19,7 @@
 #include "card_commands.hpp"
 #include "card_error.hpp"
 #include "pin_verification.hpp"
+#include "purse_records.hpp"
 
 namespace hp::adapters {
 
@@ -48,6 +55,21 @@ struct HomeRegistryEntry {
   Bytes point;  // uncompressed P-256
 };
 
+// The purse's own status words (docs/emoney.md).
+inline constexpr uint16_t kSwInsufficientFunds = 0x9401;
+inline constexpr uint16_t kSwMaximumBalanceExceeded = 0x9402;
+
+// PURSE STATUS (GET DATA DF 40).
+struct PurseStatus {
+  std::array<uint8_t, card::purse::kPurseIdSize> purseId{};
+  std::string currency;  // ISO 4217, e.g. "EUR"
+  uint64_t balance = 0;  // minor units
+  uint64_t maxBalance = 0;
+  uint32_t lastTxn = 0;          // 0: no movement yet
+  uint32_t creditSeq = 0;        // the next voucher must carry creditSeq + 1
+  uint32_t oldestLoggedTxn = 0;  // 0: empty log
+};
+
 class HomeCardClient {
  public:
   explicit HomeCardClient(pcsc::Transport& transport) : commands_(transport, "home card") {}
@@ -77,6 +99,20 @@ class HomeCardClient {
   CardResult<std::vector<HomeRegistryEntry>> registryList(HomeRegistry registry);
   // The point registered under `id`; a CardError with SW 6A88 when there is none.
   CardResult<Bytes> registryGet(HomeRegistry registry, ByteView id);
+
+  // The purse. purseInit: PIN2, once per card; answers the new purse ID.
+  CardResult<std::array<uint8_t, card::purse::kPurseIdSize>> purseInit(std::string_view currency,
+                                                                       uint64_t maxBalance);
+  CardResult<PurseStatus> purseStatus();  // PIN1
+  // DEBIT, CREDIT, CANCEL (PIN2): the card's Signed PurseRecord (u16 len || record || DER
+  // signature by the user's EC key); decode with card::purse::splitSigned/decodePurseRecord.
+  // An identical DEBIT or CREDIT retry answers the original record; nothing moves twice.
+  CardResult<Bytes> debit(uint64_t timeMs, ByteView shopId, ByteView orderRef,
+                          std::string_view currency, uint64_t amount);
+  CardResult<Bytes> credit(uint64_t timeMs, ByteView signedVoucher);
+  CardResult<Bytes> cancel(uint64_t timeMs, ByteView signedCancellation);
+  // Every logged entry with txn >= fromTxn, oldest first (several READ LOG pages). PIN1.
+  CardResult<std::vector<card::purse::LogEntry>> readLog(uint32_t fromTxn = 0);
 
   CardCommands& commands() { return commands_; }
 

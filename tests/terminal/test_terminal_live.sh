@@ -45,7 +45,7 @@ HOME_PORT=$(free_port)
   --home-address "127.0.0.1:$HOME_PORT" --profile laptop --home-pin1 "$PIN1" --home-pin2 "$PIN2" \
   --access-pin "$ACCESS_PIN" --bio-template "$SANDBOX_DIR/template.hex" \
   >"$SANDBOX_DIR/provision.out" || fail "hp_provision"
-for secret in ca.key shop.key home_server_key.pem; do
+for secret in ca.key shop.key shop-sign.key bank.key bank-sign.key home_server_key.pem; do
   [[ $(stat -c %a "$WORLD/$secret") == 600 ]] || fail "$secret is not mode 0600"
 done
 # A second run must refuse the now personalized cards.

@@ -3,6 +3,7 @@
 #include "atr_parse.hpp"
 #include "ec_key.hpp"
 #include "hex_pattern.hpp"
+#include "purse_records.hpp"
 #include "rsa_key.hpp"
 
 namespace hp::conform {
@@ -121,6 +122,36 @@ std::string ScenarioRunner::runVerify(const Step& step, Variables& vars) {
   return {};
 }
 
+std::string ScenarioRunner::runPurseSignature(const Step& step, Variables& vars) {
+  std::map<std::string, Bytes> v;
+  for (const auto& [field, text] : step.verify) {
+    if (field == "label") continue;  // ASCII text, not hex
+    auto bytes = vars.expandHex(text);
+    if (!bytes) return field + ": " + bytes.error().message;
+    v[field] = std::move(bytes.value());
+  }
+  const std::string& label = step.verify.at("label");
+  if (step.kind == Step::Kind::kVerifyPurse) {
+    const auto parts = card::purse::splitSigned(v["signed"]);
+    if (!parts) return "not a signed object (u16 len || body || signature)";
+    if (!card::purse::verifySigned(v["point"], label, *parts)) {
+      return "the signed object does not verify with the point under label '" + label + "'";
+    }
+    return {};
+  }
+  // A test party's signature (bank voucher, shop cancellation). RFC 6979 makes it
+  // deterministic, so a seed still replays a run exactly.
+  auto key = card::EcKeyPair::fromPrivate(v["key"], rng_);
+  if (!key) return "key: " + key.error().message;
+  const auto hash = card::purse::signedHash(label, v["body"]);
+  auto signature = key.value()->signHash(hash, rng_);
+  if (!signature) return "signing failed";
+  Bytes saved = v["prefix"];
+  append(saved, card::purse::appendSignature(v["body"], signature.value()));
+  vars.set(*step.save, std::move(saved));
+  return {};
+}
+
 void ScenarioRunner::record(const Scenario& scenario, size_t index, const Step& step,
                             const std::string& problems, const std::string& detail) {
   const bool ok = problems.empty();
@@ -202,6 +233,12 @@ void ScenarioRunner::run(const Scenario& scenario) {
       case Step::Kind::kVerifyRsa:
         problems = runVerify(step, vars);
         detail = step.kind == Step::Kind::kVerifyEcdsa ? "verify ECDSA" : "verify RSA";
+        break;
+      case Step::Kind::kSignPurse:
+      case Step::Kind::kVerifyPurse:
+        problems = runPurseSignature(step, vars);
+        detail = step.kind == Step::Kind::kSignPurse ? "sign " + step.verify.at("label")
+                                                     : "verify " + step.verify.at("label");
         break;
     }
     record(scenario, i + 1, step, problems, detail);

@@ -18,21 +18,24 @@ std::string textField(const Json::Value& object, const char* field) {
 
 Result<Step> parseStep(const Json::Value& json, const std::string& where) {
   static const std::set<std::string> kKnown = {
-      "note",         "send",  "expect_sw", "expect_data",  "expect_len", "save",
-      "get_response", "reset", "sleep_ms",  "verify_ecdsa", "verify_rsa"};
+      "note",       "send",         "expect_sw",   "expect_data", "expect_len",
+      "save",       "get_response", "reset",       "sleep_ms",    "verify_ecdsa",
+      "verify_rsa", "sign_purse",   "verify_purse"};
   if (!json.isObject()) return makeError(where + ": a step must be an object");
   for (const std::string& key : json.getMemberNames()) {
     if (kKnown.count(key) == 0) return makeError(where + ": unknown step field '" + key + "'");
   }
   Step step;
   step.note = textField(json, "note");
-  const int actions = (json.isMember("send") ? 1 : 0) + (json.isMember("reset") ? 1 : 0) +
-                      (json.isMember("sleep_ms") ? 1 : 0) +
-                      (json.isMember("verify_ecdsa") ? 1 : 0) +
-                      (json.isMember("verify_rsa") ? 1 : 0);
+  const int actions =
+      (json.isMember("send") ? 1 : 0) + (json.isMember("reset") ? 1 : 0) +
+      (json.isMember("sleep_ms") ? 1 : 0) + (json.isMember("verify_ecdsa") ? 1 : 0) +
+      (json.isMember("verify_rsa") ? 1 : 0) + (json.isMember("sign_purse") ? 1 : 0) +
+      (json.isMember("verify_purse") ? 1 : 0);
   if (actions != 1) {
-    return makeError(
-        where + ": a step needs exactly one of send, reset, sleep_ms, verify_ecdsa, verify_rsa");
+    return makeError(where +
+                     ": a step needs exactly one of send, reset, sleep_ms, verify_ecdsa, "
+                     "verify_rsa, sign_purse, verify_purse");
   }
   if (json.isMember("send")) {
     step.kind = Step::Kind::kSend;
@@ -59,6 +62,25 @@ Result<Step> parseStep(const Json::Value& json, const std::string& where) {
     step.kind = Step::Kind::kSleep;
     if (!json["sleep_ms"].isUInt64()) return makeError(where + ": 'sleep_ms' must be a count");
     step.sleepMs = json["sleep_ms"].asUInt64();
+  } else if (json.isMember("sign_purse") || json.isMember("verify_purse")) {
+    const bool sign = json.isMember("sign_purse");
+    step.kind = sign ? Step::Kind::kSignPurse : Step::Kind::kVerifyPurse;
+    const Json::Value& v = json[sign ? "sign_purse" : "verify_purse"];
+    const std::vector<std::string> needed =
+        sign ? std::vector<std::string>{"key", "label", "body"}
+             : std::vector<std::string>{"point", "label", "signed"};
+    for (const std::string& field : needed) {
+      if (!v[field].isString()) return makeError(where + ": purse step lacks '" + field + "'");
+      step.verify[field] = v[field].asString();
+    }
+    if (sign) {
+      if (!json["save"].isString()) return makeError(where + ": sign_purse needs 'save'");
+      step.save = json["save"].asString();
+      if (v.isMember("prefix")) {
+        if (!v["prefix"].isString()) return makeError(where + ": 'prefix' must be hex text");
+        step.verify["prefix"] = v["prefix"].asString();
+      }
+    }
   } else {
     const bool ecdsa = json.isMember("verify_ecdsa");
     step.kind = ecdsa ? Step::Kind::kVerifyEcdsa : Step::Kind::kVerifyRsa;
@@ -72,7 +94,8 @@ Result<Step> parseStep(const Json::Value& json, const std::string& where) {
     }
   }
   if (step.kind != Step::Kind::kSend &&
-      (json.isMember("expect_sw") || json.isMember("expect_data") || json.isMember("save"))) {
+      (json.isMember("expect_sw") || json.isMember("expect_data") ||
+       (json.isMember("save") && step.kind != Step::Kind::kSignPurse))) {
     return makeError(where + ": expect_sw/expect_data/save only apply to a 'send' step");
   }
   return step;
@@ -204,6 +227,14 @@ Result<Bytes> Variables::evaluate(std::string_view expression) {
     if (!value) return value.error();
     if (!keep.empty()) values_[keep] = value.value();
     return value;
+  }
+  // len:name, the one-byte length of a variable (a short Lc, an ID's length prefix).
+  if (colon != std::string_view::npos && head == "len") {
+    const Bytes* value = find(std::string(expression.substr(colon + 1)));
+    if (value == nullptr)
+      return makeError("undefined variable in ${" + std::string(expression) + "}");
+    if (value->size() > 255) return makeError("${" + std::string(expression) + "} is over 255");
+    return Bytes{static_cast<uint8_t>(value->size())};
   }
   // A variable, optionally sliced: name[a:b] with Python rules (negative from the end, end
   // exclusive, either bound may be omitted, out-of-range bounds clamp).

@@ -1,5 +1,6 @@
 // Scenario files (apdu_specs/scenarios/<card>/NN-name.json, format in apdu_specs/SCHEMA.md):
-// loading, and the expansion of ${var}, ${var[a:b]}, ${random:N}, ${digits:N} and ${gen>name}.
+// loading, and the expansion of ${var}, ${var[a:b]}, ${len:var}, ${random:N}, ${digits:N} and
+// ${gen>name}.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +18,15 @@
 namespace hp::conform {
 
 struct Step {
-  enum class Kind : uint8_t { kSend, kReset, kSleep, kVerifyEcdsa, kVerifyRsa };
+  enum class Kind : uint8_t {
+    kSend,
+    kReset,
+    kSleep,
+    kVerifyEcdsa,
+    kVerifyRsa,
+    kSignPurse,
+    kVerifyPurse
+  };
   Kind kind = Kind::kSend;
   std::string note;
   // kSend
@@ -25,11 +34,14 @@ struct Step {
   std::vector<std::string> expectSw;  // alternatives; empty = no expectation
   std::optional<std::string> expectData;
   std::optional<size_t> expectLen;
-  std::optional<std::string> save;
+  std::optional<std::string> save;  // kSend: the response data; kSignPurse: the signed object
   bool getResponse = false;
   // kSleep
   uint64_t sleepMs = 0;
-  // kVerifyEcdsa: point, hash, signature; kVerifyRsa: modulus, exponent, hash, signature.
+  // kVerifyEcdsa: point, hash, signature; kVerifyRsa: modulus, exponent, hash, signature;
+  // kSignPurse: key (P-256 scalar), label (ASCII text), body, optional prefix (hex put before
+  // the signed object in the saved value, e.g. a command's time_ms); kVerifyPurse: point, label,
+  // signed (docs/emoney.md "Signed X": u16 len || body || DER ECDSA over the labelled hash).
   std::map<std::string, std::string> verify;
 };
 

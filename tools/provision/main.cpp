@@ -1,6 +1,7 @@
-// hp_provision: writes a demo world for the proxy facility (docs/proxy-architecture.md): a CA,
-// a shop certificate, the home server's channel key and configuration, and personalizes a
-// FRESH home card and a FRESH access card through PC/SC. See README.txt in the output.
+// hp_provision: writes a demo world for the proxy facility (docs/proxy-architecture.md) and the
+// e-money purse (docs/emoney.md): a CA, the shop's and the bank's certificates and signing keys,
+// the home server's channel key and configuration, and personalizes a FRESH home card (with its
+// purse) and a FRESH access card through PC/SC. See README.txt in the output.
 //
 // Demo defaults (documented in --help and README.txt; for demos and tests only):
 //   home card PIN1 1234, PIN2 567890, PUK 12345678; access card PIN 4321, PUK 87654321.
@@ -19,6 +20,8 @@
 #include "output_files.hpp"
 #include "pcsc_context.hpp"
 #include "pki.hpp"
+#include "purse_records.hpp"
+#include "purse_setup.hpp"
 
 namespace hp::provision {
 namespace {
@@ -28,9 +31,11 @@ const char kUsage[] =
     "         [--shop-host HOST] [--home-address IPV4:PORT] [--terminal-id ID]\n"
     "         [--profile phone|laptop|till] [--home-pin1 P] [--home-pin2 P] [--home-puk P]\n"
     "         [--access-pin P] [--access-puk P] [--bio-template FILE]\n"
+    "         [--bank-id ID] [--bank-host HOST] [--currency CCY] [--max-balance MINOR]\n"
     "Defaults (DEMO ONLY): shop host localhost, home address 127.0.0.1:8443, terminal ID\n"
     "terminal-1, profile laptop, home PIN1 1234, PIN2 567890, PUK 12345678, access PIN 4321,\n"
-    "access PUK 87654321. Both cards must be fresh (never activated).\n"
+    "access PUK 87654321, bank ID bank, bank host localhost, currency EUR, maximum balance\n"
+    "100000 minor units. Both cards must be fresh (never activated).\n"
     "--bio-template FILE: 32 bytes in hex, enrolled on the access card with a threshold of\n"
     "24 bits (a sample matches when it differs from the template in at most 24 bits).\n";
 
@@ -56,7 +61,9 @@ struct Options {
       {"--home-puk", "12345678"},      {"--access-pin", "4321"},
       {"--access-puk", "87654321"},    {"--out", ""},
       {"--home-reader", ""},           {"--access-reader", ""},
-      {"--bio-template", ""}};
+      {"--bio-template", ""},          {"--bank-id", "bank"},
+      {"--bank-host", "localhost"},    {"--currency", "EUR"},
+      {"--max-balance", "100000"}};
   const std::string& operator[](const std::string& key) const { return values.at(key); }
 };
 
@@ -104,6 +111,20 @@ int provision(const Options& options) {
   if (colon == std::string::npos) return fail("--home-address is IPV4:PORT");
   const int port = std::atoi(homeAddress.c_str() + colon + 1);
   if (port <= 0 || port > 65535) return fail("--home-address has a bad port");
+  const std::string& maxText = options["--max-balance"];
+  char* maxEnd = nullptr;
+  const unsigned long long maxBalance = std::strtoull(maxText.c_str(), &maxEnd, 10);
+  if (maxText.empty() || *maxEnd != '\0' || maxBalance == 0 || maxText[0] == '-') {
+    return fail("--max-balance is a positive number of minor units");
+  }
+  if (!card::purse::validCurrency(options["--currency"])) {
+    return fail("--currency is three upper-case letters (ISO 4217)");
+  }
+  for (const char* id : {"--shop-host", "--bank-id"}) {
+    if (options[id].empty() || options[id].size() > card::purse::kMaxPartyIdSize) {
+      return fail(std::string(id) + " is 1-32 bytes (the card's registry ID)");
+    }
+  }
 
   // Output directory: created 0700 (it holds keys); an existing one is used as is.
   const std::string& out = options["--out"];
@@ -118,6 +139,10 @@ int provision(const Options& options) {
   world.homeListenPort = static_cast<uint16_t>(port);
   world.homeReader = options["--home-reader"];
   world.terminalId = options["--terminal-id"];
+  world.bankId = options["--bank-id"];
+  world.bankHost = options["--bank-host"];
+  world.currency = options["--currency"];
+  world.maxBalance = maxBalance;
 
   // 1. The PKI and the home server's key, in memory until the cards are done.
   auto drbg = Drbg::create();
@@ -125,7 +150,14 @@ int provision(const Options& options) {
   auto caKey = PkKey::generateP256(**drbg);
   auto shopKey = PkKey::generateP256(**drbg);
   auto serverKey = PkKey::generateP256(**drbg);
-  if (!caKey || !shopKey || !serverKey) return fail("P-256 key generation failed");
+  // The e-money parties: payment and voucher signing keys apart from the TLS keys, and the
+  // bank's TLS key.
+  auto shopSignKey = PkKey::generateP256(**drbg);
+  auto bankSignKey = PkKey::generateP256(**drbg);
+  auto bankKey = PkKey::generateP256(**drbg);
+  if (!caKey || !shopKey || !serverKey || !shopSignKey || !bankSignKey || !bankKey) {
+    return fail("P-256 key generation failed");
+  }
   const std::string caName = "CN=homeproxy demo CA,O=homeproxy";
   CertificateRequest caRequest{caName, caName, true, 1};
   auto caCert = issueCertificate(caRequest, **caKey, **caKey, **drbg);
@@ -134,8 +166,15 @@ int provision(const Options& options) {
                                  2};
   auto shopCert = issueCertificate(shopRequest, **shopKey, **caKey, **drbg);
   if (!shopCert) return fail(shopCert.error().message);
+  CertificateRequest bankRequest{"CN=" + world.bankHost + ",O=homeproxy demo bank", caName, false,
+                                 4};
+  auto bankCert = issueCertificate(bankRequest, **bankKey, **caKey, **drbg);
+  if (!bankCert) return fail(bankCert.error().message);
   auto serverPoint = (*serverKey)->publicPoint();
   if (!serverPoint) return fail(serverPoint.error().message);
+  auto shopSignPoint = (*shopSignKey)->publicPoint();
+  auto bankSignPoint = (*bankSignKey)->publicPoint();
+  if (!shopSignPoint || !bankSignPoint) return fail("reading the signing keys' points failed");
 
   // 2. The cards, through PC/SC.
   auto context = pcsc::PcscContext::establish();
@@ -192,14 +231,28 @@ int provision(const Options& options) {
       !added) {
     return fail("registering the terminal: " + added.error().message);
   }
-  (void)home.finish();  // no more signatures until the home server asks for PIN2
   std::printf("terminal \"%s\" registered on the home card\n", world.terminalId.c_str());
+  PurseSettings purse{world.shopHost, *shopSignPoint, world.bankId,
+                      *bankSignPoint, world.currency, world.maxBalance};
+  auto purseId = setUpPurse(home, purse);
+  if (!purseId) return fail("home card: " + purseId.error().message);
+  world.purseId = toHex(*purseId);
+  std::printf("purse %s initialized (%s, maximum %llu); shop \"%s\" and bank \"%s\" registered\n",
+              world.purseId.c_str(), world.currency.c_str(),
+              static_cast<unsigned long long>(world.maxBalance), world.shopHost.c_str(),
+              world.bankId.c_str());
+  (void)home.finish();  // no more signatures until the home server asks for PIN2
 
   // 3. The files.
   auto caPem = (*caKey)->privatePem();
   auto shopPem = (*shopKey)->privatePem();
   auto serverPem = (*serverKey)->privatePem();
-  if (!caPem || !shopPem || !serverPem) return fail("writing PEM keys failed");
+  auto shopSignPem = (*shopSignKey)->privatePem();
+  auto bankSignPem = (*bankSignKey)->privatePem();
+  auto bankPem = (*bankKey)->privatePem();
+  if (!caPem || !shopPem || !serverPem || !shopSignPem || !bankSignPem || !bankPem) {
+    return fail("writing PEM keys failed");
+  }
   const std::string terminalText =
       "terminal_id " + world.terminalId + "\npublic_key " + toHex(*terminalPoint) + "\n";
   struct FileToWrite {
@@ -215,6 +268,10 @@ int provision(const Options& options) {
       {"ca.key", caPem->view(), true},
       {"shop.pem", viewOf(shopCert->pem), false},
       {"shop.key", shopPem->view(), true},
+      {"shop-sign.key", shopSignPem->view(), true},
+      {"bank.pem", viewOf(bankCert->pem), false},
+      {"bank.key", bankPem->view(), true},
+      {"bank-sign.key", bankSignPem->view(), true},
       {"user.pem", viewOf(userCert->pem), false},
       {"home_server_key.pem", serverPem->view(), true},
       {"home_server.json", viewOf(homeJson), false},

@@ -89,6 +89,19 @@ std::string readmeText(const WorldDescription& world) {
          "  shop.pem, shop.key     certificate and key (0600) of the shop \"" +
          world.shopHost +
          "\", issued by ca.pem\n"
+         "  shop-sign.key   0600   the shop's payment-signing key (P-256, SEC 1 PEM): signs\n"
+         "                         receipts and cancellations; its public point is in the home\n"
+         "                         card's shop registry (02) under \"" +
+         world.shopHost +
+         "\"\n"
+         "  bank.pem, bank.key     certificate and key (0600) of the bank's HTTPS server \"" +
+         world.bankHost +
+         "\",\n"
+         "                         issued by ca.pem\n"
+         "  bank-sign.key   0600   the bank's voucher-signing key (P-256, SEC 1 PEM); its public\n"
+         "                         point is in the home card's bank registry (03) under \"" +
+         world.bankId +
+         "\"\n"
          "  user.pem               the user's certificate, issued by ca.pem for the EC key the\n"
          "                         home card generated (also stored on the card, DF 21)\n"
          "  home_server_key.pem 0600  the home server's channel key (P-256); its public half\n"
@@ -101,6 +114,14 @@ std::string readmeText(const WorldDescription& world) {
          "    terminal \"" +
          world.terminalId +
          "\" registered in its terminal registry.\n"
+         "    purse " +
+         world.purseId + ": " + world.currency + ", maximum balance " +
+         std::to_string(world.maxBalance) + " minor units, balance 0; shop \"" + world.shopHost +
+         "\"\n"
+         "    (registry 02) and bank \"" +
+         world.bankId +
+         "\" (registry 03) registered for payments, cancellations and\n"
+         "    top-ups (docs/emoney.md).\n"
          "  access card: PIN, PUK, terminal key generated on the card, terminal ID, home server\n"
          "    key and address " +
          world.homeListenAddress + ":" + std::to_string(world.homeListenPort) +

@@ -2,6 +2,7 @@
 // rest 0644; and the texts of home_server.json, nginx-shop.conf and README.txt.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "bytes.hpp"
@@ -18,6 +19,12 @@ struct WorldDescription {
   uint16_t homeListenPort = 8443;
   std::string homeReader;  // empty: the home server finds the card by AID
   std::string terminalId;
+  // The e-money purse (docs/emoney.md).
+  std::string bankId = "bank";
+  std::string bankHost = "localhost";
+  std::string currency = "EUR";
+  uint64_t maxBalance = 100'000;
+  std::string purseId;  // hex, as the card chose it
 };
 
 std::string homeServerJson(const WorldDescription& world);

@@ -38,6 +38,10 @@ TEST_CASE("variables and slices with Python rules") {
   CHECK(vars.expandHex("${v[:2]}").value() == hex("0001"));
   CHECK(vars.expandHex("${v[-2:]}").value() == hex("0405"));
   CHECK(vars.expandHex("${v[1:-1]}").value() == hex("01020304"));
+  CHECK(vars.expandHex("${len:v} ${v}").value() == hex("06 000102030405"));
+  CHECK_FALSE(vars.expandHex("${len:nothing}").ok());
+  vars.set("long", Bytes(256, 1));
+  CHECK_FALSE(vars.expandHex("${len:long}").ok());
   CHECK(vars.expandHex("${v[4:2]}").value().empty());
   CHECK(vars.expandHex("${v[0:100]}").value() == hex("000102030405"));
   CHECK(vars.expandHex("${v[-100:1]}").value() == hex("00"));
@@ -98,7 +102,28 @@ TEST_CASE("scenario mistakes are refused with a message") {
   check(R"({"steps":[{"reset":true}]})", "'card'");
   check(R"({"card":"x","steps":[{"reset":true,"expect_sw":"9000"}]})", "only apply");
   check(R"({"card":"x","steps":[{"verify_rsa":{"modulus":"00"}}]})", "lacks");
+  check(R"({"card":"x","steps":[{"sign_purse":{"key":"01","label":"l"}}]})", "lacks 'body'");
+  check(R"({"card":"x","steps":[{"sign_purse":{"key":"01","label":"l","body":"00"}}]})",
+        "needs 'save'");
+  check(R"({"card":"x","steps":[{"verify_purse":{"point":"04","label":"l","signed":"00"},)"
+        R"("save":"v"}]})",
+        "only apply");
   check(R"({"card":"x","card":"y","steps":[{"reset":true}]})", "invalid JSON");
   check(R"({"card":"x","steps":[{"reset":true}]} extra)", "invalid JSON");
   CHECK_FALSE(hp::conform::loadScenario("/nonexistent/file.json").ok());
+}
+
+TEST_CASE("sign_purse and verify_purse steps load") {
+  auto s = hp::conform::loadScenario(writeTemp(
+      "hp-conform-purse.json",
+      R"({"card":"x","steps":[{"sign_purse":{"key":"${k}","label":"homeproxy purse v1 voucher",)"
+      R"("body":"01 02"},"save":"voucher"},{"verify_purse":{"point":"${p}","label":"l",)"
+      R"("signed":"${voucher}"}}]})"));
+  REQUIRE(s.ok());
+  REQUIRE(s.value().steps.size() == 2);
+  CHECK(s.value().steps[0].kind == hp::conform::Step::Kind::kSignPurse);
+  CHECK(s.value().steps[0].save == "voucher");
+  CHECK(s.value().steps[0].verify.at("label") == "homeproxy purse v1 voucher");
+  CHECK(s.value().steps[1].kind == hp::conform::Step::Kind::kVerifyPurse);
+  CHECK(s.value().steps[1].verify.at("signed") == "${voucher}");
 }

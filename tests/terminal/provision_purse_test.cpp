@@ -1,0 +1,137 @@
+// hp_provision's purse set-up against the real home card applet in-process: the shop and bank
+// keys it writes as PEM sign objects the card accepts, and README.txt names the new files.
+#include <doctest.h>
+#include <mbedtls/ecdsa.h>
+#include <mbedtls/pk.h>
+
+#include <memory>
+#include <string>
+
+#include "card_personalization.hpp"
+#include "card_runtime.hpp"
+#include "clock.hpp"
+#include "home_card_applet.hpp"
+#include "home_card_client.hpp"
+#include "in_process_transport.hpp"
+#include "output_files.hpp"
+#include "pki.hpp"
+#include "purse_records.hpp"
+#include "purse_setup.hpp"
+#include "rng.hpp"
+#include "storage.hpp"
+
+using namespace hp::provision;
+using hp::Bytes;
+namespace purse = hp::card::purse;
+
+namespace {
+
+// Signs a purse object with a PEM private key as the shop and bank servers would load it.
+Bytes signWithPem(const hp::SecretBytes& pem, std::string_view label, const Bytes& body,
+                  Drbg& drbg) {
+  mbedtls_pk_context pk;
+  mbedtls_pk_init(&pk);
+  Bytes terminated(pem.data(), pem.data() + pem.size());
+  terminated.push_back(0);
+  REQUIRE(mbedtls_pk_parse_key(&pk, terminated.data(), terminated.size(), nullptr, 0) == 0);
+  hp::secureWipe(terminated);
+  const auto hash = purse::signedHash(label, body);
+  Bytes signature(MBEDTLS_ECDSA_MAX_LEN);
+  size_t length = 0;
+  REQUIRE(mbedtls_pk_sign(&pk, MBEDTLS_MD_SHA256, hash.data(), hash.size(), signature.data(),
+                          &length, mbedtls_ctr_drbg_random, drbg.context()) == 0);
+  signature.resize(length);
+  mbedtls_pk_free(&pk);
+  return purse::appendSignature(body, signature);
+}
+
+struct InProcessHomeCard {
+  hp::card::MemoryStorage storage;
+  hp::card::ManualClock clock;
+  std::unique_ptr<hp::card::Rng> rng = hp::card::makeSeededRng(42);
+  std::unique_ptr<hp::homecard::HomeCardApplet> applet;
+  std::unique_ptr<hp::card::CardRuntime> runtime;
+  std::unique_ptr<hp::pcsc::InProcessTransport> transport;
+  std::unique_ptr<hp::adapters::HomeCardClient> client;
+
+  InProcessHomeCard() {
+    auto opened = hp::homecard::HomeCardApplet::open(storage, clock, *rng);
+    REQUIRE(opened.ok());
+    applet = std::move(opened.value());
+    runtime = std::make_unique<hp::card::CardRuntime>(hp::homecard::homeCardAtr(),
+                                                      std::vector<hp::card::Applet*>{applet.get()});
+    transport = std::make_unique<hp::pcsc::InProcessTransport>(*runtime, "home card");
+    client = std::make_unique<hp::adapters::HomeCardClient>(*transport);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("provision: the purse is set up and the written signing keys work with the card") {
+  InProcessHomeCard home;
+  hp::adapters::HomeCardClient& card = *home.client;
+  REQUIRE(personalizeHomeCard(card, {"1234", "567890", "12345678"}).ok());
+
+  auto drbg = Drbg::create();
+  REQUIRE(drbg.ok());
+  auto shopSign = PkKey::generateP256(**drbg);
+  auto bankSign = PkKey::generateP256(**drbg);
+  REQUIRE(shopSign.ok());
+  REQUIRE(bankSign.ok());
+  PurseSettings settings{"localhost", *(*shopSign)->publicPoint(),
+                         "bank",      *(*bankSign)->publicPoint(),
+                         "EUR",       100'000};
+  auto purseId = setUpPurse(card, settings);
+  REQUIRE(purseId.ok());
+
+  auto status = card.purseStatus();
+  REQUIRE(status.ok());
+  CHECK(status->purseId == *purseId);
+  CHECK(status->currency == "EUR");
+  CHECK(status->maxBalance == 100'000);
+  CHECK(status->balance == 0);
+  CHECK(card.registryGet(hp::adapters::HomeRegistry::kShops, hp::bytesOf("localhost")).value() ==
+        settings.shopPoint);
+  CHECK(card.registryGet(hp::adapters::HomeRegistry::kBanks, hp::bytesOf("bank")).value() ==
+        settings.bankPoint);
+
+  // A voucher signed with bank-sign.key as written, a payment, and the shop's cancellation
+  // signed with shop-sign.key: the card takes them.
+  auto bankPem = (*bankSign)->privatePem();
+  auto shopPem = (*shopSign)->privatePem();
+  REQUIRE(bankPem.ok());
+  REQUIRE(shopPem.ok());
+  purse::Voucher voucher{hp::bytesOf("bank"), *purseId, {}, 1, "EUR", 5000};
+  voucher.voucherId.fill(0x5A);
+  REQUIRE(
+      card.credit(1, signWithPem(*bankPem, purse::kVoucherLabel, purse::encode(voucher), **drbg))
+          .ok());
+  REQUIRE(card.debit(2, hp::bytesOf("localhost"), hp::bytesOf("order-1"), "EUR", 1200).ok());
+  purse::Cancellation cancellation{hp::bytesOf("localhost"), *purseId, 2,
+                                   hp::bytesOf("order-1"),   "EUR",    1200};
+  REQUIRE(card.cancel(3, signWithPem(*shopPem, purse::kCancellationLabel,
+                                     purse::encode(cancellation), **drbg))
+              .ok());
+  CHECK(card.purseStatus()->balance == 5000);
+
+  // Once only: a second set-up fails (the shop is already registered) and changes nothing.
+  auto again = setUpPurse(card, settings);
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.error().message.find("registering the shop") != std::string::npos);
+  CHECK(card.purseStatus()->purseId == *purseId);
+}
+
+TEST_CASE("provision: README.txt names the e-money files and the purse") {
+  WorldDescription world;
+  world.outDir = "/srv/world";
+  world.shopHost = "localhost";
+  world.homeListenAddress = "127.0.0.1";
+  world.terminalId = "terminal-1";
+  world.purseId = "0011223344556677";
+  const std::string readme = readmeText(world);
+  for (const char* part : {"shop-sign.key   0600", "bank-sign.key   0600", "bank.pem, bank.key",
+                           "purse 0011223344556677", "EUR", "100000", "(registry 03)"}) {
+    CAPTURE(part);
+    CHECK(readme.find(part) != std::string::npos);
+  }
+}
