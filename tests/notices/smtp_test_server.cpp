@@ -75,6 +75,7 @@ void SmtpTestServer::start(const SmtpServerOptions& options) {
          "--cert", options.certFile, "--key", options.keyFile});
   }
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   const std::string logPath = dir_ + "/server.log";
