@@ -1,6 +1,7 @@
 #include "notice_mailer.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <iostream>
 
 #include "notice_message.hpp"
@@ -146,14 +147,25 @@ void NoticeMailer::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void NoticeMailer::run(std::chrono::milliseconds period, std::function<void()> collect) {
+void NoticeMailer::run(std::chrono::milliseconds period, const std::function<void()>& collect) {
   while (true) {
     {
       std::unique_lock<std::mutex> lock(wakeMutex_);
       if (stopping_) return;
       kicked_ = false;
     }
-    if (collect) collect();
+    if (collect) {
+      // The home server's card code; whatever it throws must not end the daemon through this
+      // thread, nor stop the mailing of what is already queued.
+      try {
+        collect();
+      } catch (const std::exception& e) {
+        log(NoticeLogLevel::kError,
+            std::string("notices: collecting log entries failed: ") + e.what());
+      } catch (...) {
+        log(NoticeLogLevel::kError, "notices: collecting log entries failed");
+      }
+    }
     auto flushed = flush();
     if (!flushed) log(NoticeLogLevel::kError, "notices: " + flushed.error().message);
 

@@ -82,7 +82,7 @@ class NoticeMailer {
  private:
   NoticeMailer(NoticeOutbox& outbox, MailSender& sender, WallClock& clock,
                NoticeMailerConfig config, NoticeLogSink log);
-  void run(std::chrono::milliseconds period, std::function<void()> collect);
+  void run(std::chrono::milliseconds period, const std::function<void()>& collect);
   void log(NoticeLogLevel level, const std::string& line);
 
   NoticeOutbox& outbox_;

@@ -4,6 +4,7 @@
 #include <doctest.h>
 
 #include <deque>
+#include <map>
 #include <thread>
 
 #include "mail_text.hpp"
@@ -210,7 +211,7 @@ TEST_SUITE("mailer") {
     auto outbox = std::move(NoticeOutbox::open(dir.file("outbox.db"), clock).value());
     ScriptedSender sender;
     auto make = [&](NoticeMailerConfig config) {
-      return NoticeMailer::create(*outbox, sender, clock, config);
+      return NoticeMailer::create(*outbox, sender, clock, std::move(config));
     };
     auto badFrom = make({"not an address", "user@example.org", 16, {}});
     REQUIRE_FALSE(badFrom.ok());
@@ -256,6 +257,57 @@ TEST_SUITE("mailer") {
     CHECK(collected.load() >= 3);
     mailer->stop();
     mailer->stop();  // idempotent
+    for (const auto& row : rowsOf(*outbox)) CHECK(row.sent);
+  }
+
+  TEST_CASE("many readers of the same log, one mailer thread: every entry mailed exactly once") {
+    ScratchDir dir;
+    SystemWallClock clock;
+    auto outbox = std::move(NoticeOutbox::open(dir.file("outbox.db"), clock).value());
+    ScriptedSender sender;
+    NoticeMailerConfig config{"home@example.org", "user@example.org", 4, {20, 40}};
+    auto mailer = std::move(
+        NoticeMailer::create(*outbox, sender, clock, config, [](NoticeLogLevel, std::string_view) {
+        }).value());
+    sender.failNext("SMTP: Couldn't connect to server", 3);  // some back-off on the way
+    mailer->start(std::chrono::milliseconds(30));
+    constexpr uint32_t kEntries = 120;
+    std::vector<std::thread> readers;
+    for (int r = 0; r < 4; ++r) {
+      // Each reader re-reads overlapping windows of the log, as repeated READ LOGs would.
+      readers.emplace_back([&, r] {
+        for (uint32_t from = 1 + r; from <= kEntries; from += 7) {
+          std::vector<card::purse::LogEntry> window;
+          for (uint32_t t = from; t < from + 10 && t <= kEntries; ++t) {
+            window.push_back(debitEntry(t, 100, 100000 - 100 * t));
+          }
+          CHECK(outbox->enqueue(kPurseId, window).ok());  // CHECK: no throw off the main thread
+          mailer->kick();
+        }
+      });
+    }
+    for (auto& reader : readers) reader.join();
+    std::map<uint32_t, int> mailed;
+    for (int i = 0; i < 500; ++i) {
+      mailed.clear();
+      for (const auto& mail : sender.accepted()) {
+        const auto body = bodyOf(mail.text);
+        for (size_t at = body.find("\r\ntxn "); at != std::string::npos;
+             at = body.find("\r\ntxn ", at + 1)) {
+          ++mailed[static_cast<uint32_t>(std::stoul(body.substr(at + 6)))];
+        }
+        if (body.rfind("txn ", 0) == 0) ++mailed[static_cast<uint32_t>(std::stoul(body.substr(4)))];
+      }
+      if (mailed.size() == kEntries) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    mailer->stop();
+    CHECK(mailed.size() == kEntries);
+    for (const auto& [txn, times] : mailed) {
+      INFO("txn " << txn);
+      CHECK(times == 1);
+    }
+    CHECK(outbox->lastQueuedTxn(kPurseId).value() == kEntries);
     for (const auto& row : rowsOf(*outbox)) CHECK(row.sent);
   }
 }

@@ -9,12 +9,15 @@ READY once it accepts connections, and exits when its stdin closes (the test end
 
 --reject N answers the first N DATA commands with a temporary failure (451), to test retries.
 --auth USER:PASSWORD requires SMTP AUTH with these credentials (plain text is allowed: tests only).
+--tls starttls|implicit with --cert/--key: offer and require STARTTLS, or TLS from the first byte
+(smtps).
 """
 import argparse
 import asyncio
 import json
 import os
 import socket
+import ssl
 import sys
 import threading
 
@@ -50,6 +53,9 @@ def main():
     parser.add_argument("--dir", required=True)
     parser.add_argument("--reject", type=int, default=0)
     parser.add_argument("--auth", default=None)
+    parser.add_argument("--tls", choices=["none", "starttls", "implicit"], default="none")
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
     args = parser.parse_args()
 
     handler = DirectoryHandler(args.dir, args.reject)
@@ -61,14 +67,25 @@ def main():
             ok = auth_data.login == user.encode() and auth_data.password == password.encode()
             return AuthResult(success=ok, handled=False)  # False: aiosmtpd answers 535
 
-        options.update(authenticator=authenticator, auth_required=True, auth_require_tls=False)
+        options.update(authenticator=authenticator, auth_required=True,
+                       auth_require_tls=args.tls != "none")
+
+    server_ssl = None
+    if args.tls != "none":
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.cert, args.key)
+        if args.tls == "starttls":
+            options.update(tls_context=context, require_starttls=True)
+        else:
+            server_ssl = context
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     sock = socket.socket(fileno=args.fd)
     sock.listen(16)
     server = loop.run_until_complete(
-        loop.create_server(lambda: SMTP(handler, loop=loop, **options), sock=sock))
+        loop.create_server(lambda: SMTP(handler, loop=loop, **options), sock=sock,
+                           ssl=server_ssl))
 
     def wait_for_stdin_eof():
         sys.stdin.buffer.read()

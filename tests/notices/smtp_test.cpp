@@ -14,6 +14,7 @@
 #include "sample_entries.hpp"
 #include "smtp_sender.hpp"
 #include "smtp_test_server.hpp"
+#include "test_pki.hpp"
 
 using namespace hp;
 using namespace hp::notices;
@@ -292,6 +293,54 @@ TEST_SUITE("smtp") {
     CHECK(make({.url = "smtp://127.0.0.1:2525", .requireStartTls = true}).ok());
   }
 
+  TEST_CASE("STARTTLS with a login: delivered over TLS, the certificate checked") {
+    const auto& pki = tls::test::testPki();
+    SmtpTestServer server;
+    server.start({.auth = "home:s3cret-pw",
+                  .tls = SmtpServerOptions::Tls::kStartTls,
+                  .certFile = pki.shopCert,
+                  .keyFile = pki.shopKey});
+    SmtpConfig smtp{.url = server.url(), .requireStartTls = true, .caFile = pki.caCert};
+    smtp.username = "home";
+    smtp.password = SecretBytes(bytesOf("s3cret-pw"));
+    Stack stack(server, std::move(smtp));
+    REQUIRE(stack.outbox->enqueue(kPurseId, {debitEntry(1, 100, 9900)}).value() == 1);
+    CHECK(stack.flush().mailsSent == 1);
+    REQUIRE(server.waitForMails(1, std::chrono::seconds(5)));
+
+    // A server whose certificate does not lead to the configured CA gets nothing.
+    auto untrusted = SmtpSender::create(
+        {.url = server.url(), .requireStartTls = true, .caFile = pki.otherCaCert});
+    REQUIRE(untrusted.ok());
+    auto refused = (*untrusted)->send({"a@b.example", {"c@d.example"}, "Subject: x\r\n\r\nx\r\n"});
+    REQUIRE_FALSE(refused.ok());
+    INFO(refused.error().message);
+    CHECK(contains(refused.error().message, "certificate"));
+    CHECK(server.mails().size() == 1);
+  }
+
+  TEST_CASE("smtps: TLS from the first byte") {
+    const auto& pki = tls::test::testPki();
+    SmtpTestServer server;
+    server.start({.tls = SmtpServerOptions::Tls::kImplicit,
+                  .certFile = pki.shopCert,
+                  .keyFile = pki.shopKey});
+    const std::string url = "smtps://127.0.0.1:" + std::to_string(server.port());
+    auto sender = SmtpSender::create({.url = url, .caFile = pki.caCert});
+    REQUIRE(sender.ok());
+    auto sent = (*sender)->send({"a@b.example", {"c@d.example"}, "Subject: tls\r\n\r\nx\r\n"});
+    INFO((sent ? "" : sent.error().message));
+    CHECK(sent.ok());
+    REQUIRE(server.waitForMails(1, std::chrono::seconds(5)));
+    auto untrusted = SmtpSender::create({.url = url, .caFile = pki.otherCaCert});
+    REQUIRE(untrusted.ok());
+    auto refused = (*untrusted)->send({"a@b.example", {"c@d.example"}, "Subject: x\r\n\r\nx\r\n"});
+    REQUIRE_FALSE(refused.ok());
+    INFO(refused.error().message);
+    CHECK(contains(refused.error().message, "certificate"));
+    CHECK(server.mails().size() == 1);
+  }
+
   TEST_CASE("STARTTLS required but not offered: refused, nothing sent") {
     SmtpTestServer server;
     server.start();
@@ -300,6 +349,7 @@ TEST_SUITE("smtp") {
     auto refused = (*sender)->send({"a@b.example", {"c@d.example"}, "Subject: x\r\n\r\nx\r\n"});
     REQUIRE_FALSE(refused.ok());
     INFO(refused.error().message);
+    CHECK(contains(refused.error().message, "TLS"));
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     CHECK(server.mails().empty());
   }

@@ -68,7 +68,14 @@ void SmtpTestServer::start(const SmtpServerOptions& options) {
     args.push_back("--auth");
     args.push_back(options.auth);
   }
+  if (options.tls != SmtpServerOptions::Tls::kNone) {
+    args.insert(
+        args.end(),
+        {"--tls", options.tls == SmtpServerOptions::Tls::kStartTls ? "starttls" : "implicit",
+         "--cert", options.certFile, "--key", options.keyFile});
+  }
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   const std::string logPath = dir_ + "/server.log";

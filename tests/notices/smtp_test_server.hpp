@@ -23,7 +23,9 @@ struct ReceivedMail {
 
 struct SmtpServerOptions {
   int rejectFirst = 0;  // answer the first N DATA commands with 451
-  std::string auth;     // "user:password": login required
+  std::string auth;     // "user:password": login required (over TLS if TLS is on)
+  enum class Tls { kNone, kStartTls, kImplicit } tls = Tls::kNone;
+  std::string certFile, keyFile;  // PEM, for TLS
 };
 
 class SmtpTestServer {
