@@ -1,0 +1,106 @@
+// In-process: the HTTP request parser and the shop's payment check, without a server.
+#include <doctest.h>
+
+#include "api_error.hpp"
+#include "http_message.hpp"
+#include "merchant_fixture.hpp"
+#include "payment_check.hpp"
+#include "test_pki.hpp"
+
+namespace hp::merchant::test {
+
+TEST_SUITE("merchant") {
+  TEST_CASE("a request arriving in pieces is parsed once complete, body by Content-Length") {
+    HttpRequestParser parser(1024);
+    const std::string text =
+        "POST /orders HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nX-A:  b \r\n\r\nhelloGET /c "
+        "HTTP/1.1\r\n\r\n";
+    for (size_t i = 0; i + 1 < 30; ++i) {
+      parser.feed(text.substr(i, 1));
+      const auto outcome = parser.next();
+      CHECK_FALSE(outcome.request.has_value());
+      CHECK_FALSE(outcome.error.has_value());
+    }
+    parser.feed(text.substr(29));
+    auto first = parser.next();
+    REQUIRE(first.request.has_value());
+    CHECK(first.request->method == "POST");
+    CHECK(first.request->target == "/orders");
+    CHECK(first.request->body == "hello");
+    CHECK(first.request->headers.at("x-a") == "b");
+    CHECK(first.request->keepAlive());
+    auto second = parser.next();
+    REQUIRE(second.request.has_value());
+    CHECK(second.request->target == "/c");
+    CHECK(second.request->body.empty());
+    CHECK(parser.empty());
+  }
+
+  TEST_CASE("malformed requests are errors with a status, not guesses") {
+    auto errorFor = [](const std::string& text) {
+      HttpRequestParser parser(100);
+      parser.feed(text);
+      const auto outcome = parser.next();
+      return outcome.error ? outcome.error->status : 0;
+    };
+    CHECK(errorFor("GET\r\n\r\n") == 400);
+    CHECK(errorFor("GET /a b HTTP/1.1\r\n\r\n") == 400);
+    CHECK(errorFor("GET http://x/ HTTP/1.1\r\n\r\n") == 400);
+    CHECK(errorFor("GET /\x01 HTTP/1.1\r\n\r\n") == 400);
+    CHECK(errorFor("GET / HTTP/3\r\n\r\n") == 505);
+    CHECK(errorFor("GET / HTTP/1.1\r\n: x\r\n\r\n") == 400);
+    CHECK(errorFor("GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n") == 400);
+    CHECK(errorFor("GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n") == 400);
+    CHECK(errorFor("POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n") == 413);
+    CHECK(errorFor("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n") == 411);
+    CHECK(errorFor(std::string(9000, 'G')) == 431);
+    CHECK(errorFor("GET / HTTP/1.1\r\n") == 0);  // incomplete, not wrong
+  }
+
+  TEST_CASE("Connection semantics and response framing") {
+    HttpRequest request;
+    request.version = "HTTP/1.0";
+    CHECK_FALSE(request.keepAlive());
+    request.headers["connection"] = "Keep-Alive";
+    CHECK(request.keepAlive());
+    request.version = "HTTP/1.1";
+    request.headers["connection"] = "close";
+    CHECK_FALSE(request.keepAlive());
+    const std::string text = formatResponse(HttpResponse{201, "{}"}, false);
+    CHECK(text ==
+          "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+          "Connection: close\r\n\r\n{}");
+    CHECK(pathSegments("/orders/ab/pay?x=1") == std::vector<std::string>{"orders", "ab", "pay"});
+    CHECK(pathSegments("/orders//pay") == std::vector<std::string>{"orders", "", "pay"});
+  }
+
+  TEST_CASE("payment check: each field and the signature") {
+    SoftwarePurse purse(hp::tls::test::testPki().userEcKey);
+    const Bytes point = publicPointOfKeyFile(hp::tls::test::testPki().userEcKey);
+    const shop::ExpectedPayment expected{"localhost", "REF1", "EUR", 500};
+    auto check = [&](const Bytes& record, const std::optional<Bytes>& key = std::nullopt) {
+      return shop::checkPayment(expected, key ? key : std::optional<Bytes>(point), "EC P-256",
+                                record);
+    };
+    auto good = check(purse.sign(purse.debit("localhost", "REF1", "EUR", 500, 9)));
+    REQUIRE(good.ok());
+    CHECK(good->entry.txn == 9);
+    CHECK(check(purse.sign(purse.debit("localhost", "REF1", "EUR", 501))).error().code ==
+          "wrong_amount");
+    CHECK(check(purse.sign(purse.debit("localhost", "REF2", "EUR", 500))).error().code ==
+          "wrong_order");
+    CHECK(check(purse.sign(purse.debit("other", "REF1", "EUR", 500))).error().code == "wrong_shop");
+    const Bytes otherPoint = publicPointOfKeyFile(merchantFiles().otherEcKey);
+    CHECK(
+        check(purse.sign(purse.debit("localhost", "REF1", "EUR", 500)), otherPoint).error().code ==
+        "bad_signature");
+    const auto noEcKey =
+        shop::checkPayment(expected, std::nullopt, "RSA 2048",
+                           purse.sign(purse.debit("localhost", "REF1", "EUR", 500)));
+    CHECK(noEcKey.error().status == 403);
+    CHECK(check(Bytes{0x00, 0x01, 0x02}).error().status == 400);
+  }
+
+}  // TEST_SUITE
+
+}  // namespace hp::merchant::test

@@ -1,0 +1,221 @@
+#include "bank_api.hpp"
+
+#include "base64.hpp"
+#include "credit_check.hpp"
+#include "json_http.hpp"
+#include "purse_records.hpp"
+
+namespace hp::bank {
+
+namespace purse = card::purse;
+using merchant::ApiError;
+using merchant::HttpRequest;
+using merchant::HttpResponse;
+using merchant::PeerIdentity;
+
+namespace {
+
+constexpr uint64_t kMaxCreditSeq = 0xFFFFFFFFull;
+
+HttpResponse voucherAnswer(const VoucherRow& voucher) {
+  Json::Value out;
+  out["voucher_id"] = voucher.voucherId;
+  out["voucher"] = rpc::base64Encode(voucher.signedVoucher);
+  return merchant::jsonResponse(201, out);
+}
+
+// The voucher as signed, rebuilt from its row (the row holds the signed bytes too, but the
+// check compares fields).
+std::optional<purse::Voucher> voucherOf(const VoucherRow& row) {
+  const auto parts = purse::splitSigned(row.signedVoucher);
+  return parts ? purse::decodeVoucher(parts->body) : std::nullopt;
+}
+
+}  // namespace
+
+HttpResponse BankApi::storageFailure(const Error& error) {
+  if (parts_.log) parts_.log("storage: " + error.message);
+  return merchant::errorResponse(500, "storage_error", "the bank could not access its ledger");
+}
+
+HttpResponse BankApi::handle(const HttpRequest& request, const PeerIdentity& peer) {
+  std::lock_guard lock(mutex_);
+  const auto path = merchant::pathSegments(request.target);
+  auto wrongMethod = [&](const char* allowed) {
+    return request.method == allowed
+               ? std::optional<HttpResponse>()
+               : merchant::errorResponse(405, "method_not_allowed",
+                                         request.target + " takes " + allowed);
+  };
+  if (path.size() == 2 && path[0] == "accounts") {
+    if (auto refused = wrongMethod("GET")) return *refused;
+    return showAccount(path[1], peer);
+  }
+  if (path.size() == 1 && path[0] == "topups") {
+    if (auto refused = wrongMethod("POST")) return *refused;
+    return topUp(request, peer);
+  }
+  if (path.size() == 3 && path[0] == "topups" && path[2] == "confirm") {
+    if (auto refused = wrongMethod("POST")) return *refused;
+    return confirm(path[1], request, peer);
+  }
+  return merchant::errorResponse(404, "not_found", "no such resource: " + request.target);
+}
+
+HttpResponse BankApi::showAccount(const std::string& id, const PeerIdentity& peer) {
+  auto account = parts_.store->findAccount(id);
+  if (!account) return storageFailure(account.error());
+  if (!*account || (*account)->owner != peer.keyFingerprint) {
+    return merchant::errorResponse(404, "no_such_account",
+                                   "no account " + id + " for this client certificate");
+  }
+  Json::Value out;
+  out["account"] = (*account)->id;
+  out["currency"] = (*account)->currency;
+  out["balance"] = Json::UInt64((*account)->balance);
+  out["pending"] = Json::UInt64((*account)->pending);
+  return merchant::jsonResponse(200, out);
+}
+
+HttpResponse BankApi::topUp(const HttpRequest& request, const PeerIdentity& peer) {
+  auto body = merchant::parseJsonObject(request.body);
+  if (!body) return merchant::errorResponse(400, "bad_request", body.error().message);
+  auto requestId = merchant::stringField(*body, "request_id", 64);
+  auto accountId = merchant::stringField(*body, "account", 64);
+  auto purseHex = merchant::stringField(*body, "purse_id", 2 * purse::kPurseIdSize);
+  auto creditSeq = merchant::unsignedField(*body, "credit_seq");
+  auto currency = merchant::stringField(*body, "currency", 3);
+  auto amount = merchant::unsignedField(*body, "amount");
+  for (const Error* error :
+       {requestId.ok() ? nullptr : &requestId.error(),
+        accountId.ok() ? nullptr : &accountId.error(), purseHex.ok() ? nullptr : &purseHex.error(),
+        creditSeq.ok() ? nullptr : &creditSeq.error(), currency.ok() ? nullptr : &currency.error(),
+        amount.ok() ? nullptr : &amount.error()}) {
+    if (error) return merchant::errorResponse(400, "bad_request", error->message);
+  }
+  const auto purseId = fromHex(*purseHex);
+  if (!purseId || purseId->size() != purse::kPurseIdSize) {
+    return merchant::errorResponse(400, "bad_request", "\"purse_id\" must be 16 hex digits");
+  }
+  if (*creditSeq == 0 || *creditSeq > kMaxCreditSeq) {
+    return merchant::errorResponse(400, "bad_request", "\"credit_seq\" must be 1..2^32-1");
+  }
+  if (!purse::validCurrency(*currency)) {
+    return merchant::errorResponse(400, "bad_request", "\"currency\" must be ISO 4217 (e.g. EUR)");
+  }
+  if (*amount == 0) return merchant::errorResponse(400, "bad_request", "\"amount\" must be > 0");
+  const std::string purseKey = toHex(*purseId);
+
+  auto account = parts_.store->findAccount(*accountId);
+  if (!account) return storageFailure(account.error());
+  if (!*account || (*account)->owner != peer.keyFingerprint) {
+    return merchant::errorResponse(404, "no_such_account",
+                                   "no account " + *accountId + " for this client certificate");
+  }
+  // Idempotency first: a retry of an earlier request (its answer may have been lost).
+  auto earlier = parts_.store->findByRequest(*requestId);
+  if (!earlier) return storageFailure(earlier.error());
+  if (*earlier) {
+    const VoucherRow& v = **earlier;
+    if (v.account == *accountId && v.purseId == purseKey && v.creditSeq == *creditSeq &&
+        v.currency == *currency && v.amount == *amount) {
+      return voucherAnswer(v);
+    }
+    return merchant::errorResponse(409, "request_id_conflict",
+                                   "request_id " + *requestId + " was used for another top-up");
+  }
+  if ((*account)->currency != *currency) {
+    return merchant::errorResponse(422, "wrong_currency",
+                                   "account " + *accountId + " is in " + (*account)->currency);
+  }
+  auto slot = parts_.store->findLiveForSlot(purseKey, static_cast<uint32_t>(*creditSeq));
+  if (!slot) return storageFailure(slot.error());
+  if (*slot) {
+    return merchant::errorResponse(
+        409, "slot_taken",
+        (*slot)->status == kIssued
+            ? "a voucher for this purse and credit_seq is outstanding: present and confirm it"
+            : "this purse already took a voucher at this credit_seq");
+  }
+
+  purse::Voucher voucher;
+  voucher.bankId = bytesOf(parts_.bankId);
+  std::copy(purseId->begin(), purseId->end(), voucher.purseId.begin());
+  const Bytes random = parts_.rng->bytes(purse::kVoucherIdSize);
+  if (random.size() != purse::kVoucherIdSize) {
+    return merchant::errorResponse(500, "internal_error", "no random voucher ID");
+  }
+  std::copy(random.begin(), random.end(), voucher.voucherId.begin());
+  voucher.creditSeq = static_cast<uint32_t>(*creditSeq);
+  voucher.currency = *currency;
+  voucher.amount = *amount;
+  auto signedVoucher = parts_.signingKey->signObject(purse::kVoucherLabel, purse::encode(voucher));
+  if (!signedVoucher) {
+    return merchant::errorResponse(500, "internal_error", "the bank could not sign a voucher");
+  }
+  VoucherRow row;
+  row.voucherId = toHex(random);
+  row.requestId = *requestId;
+  row.account = *accountId;
+  row.purseId = purseKey;
+  row.creditSeq = voucher.creditSeq;
+  row.currency = *currency;
+  row.amount = *amount;
+  row.status = kIssued;
+  row.signedVoucher = *signedVoucher;
+  row.issuedMs = parts_.nowMs();
+  auto issued = parts_.store->issue(row);
+  if (!issued) return storageFailure(issued.error());
+  if (*issued == IssueOutcome::kInsufficientFunds) {
+    return merchant::errorResponse(
+        402, "insufficient_funds",
+        "account " + *accountId + " has " +
+            std::to_string((*account)->balance -
+                           std::min((*account)->balance, (*account)->pending)) +
+            " " + (*account)->currency + " available (balance minus pending vouchers)");
+  }
+  return voucherAnswer(row);
+}
+
+HttpResponse BankApi::confirm(const std::string& voucherIdText, const HttpRequest& request,
+                              const PeerIdentity& peer) {
+  const auto voucherIdBytes = fromHex(voucherIdText);
+  if (!voucherIdBytes || voucherIdBytes->size() != purse::kVoucherIdSize) {
+    return merchant::errorResponse(404, "no_such_voucher", "no voucher " + voucherIdText);
+  }
+  const std::string voucherId = toHex(*voucherIdBytes);
+  auto row = parts_.store->findVoucher(voucherId);
+  if (!row) return storageFailure(row.error());
+  auto account = *row ? parts_.store->findAccount((*row)->account)
+                      : Result<std::optional<Account>>(std::optional<Account>());
+  if (!account) return storageFailure(account.error());
+  // Another client's voucher looks like a missing one.
+  if (!*row || !*account || (*account)->owner != peer.keyFingerprint) {
+    return merchant::errorResponse(404, "no_such_voucher",
+                                   "no voucher " + voucherIdText + " for this client certificate");
+  }
+  auto body = merchant::parseJsonObject(request.body);
+  if (!body) return merchant::errorResponse(400, "bad_request", body.error().message);
+  auto record = merchant::base64Field(*body, "record");
+  if (!record) return merchant::errorResponse(400, "bad_request", record.error().message);
+  const auto voucher = voucherOf(**row);
+  if (!voucher) return storageFailure(makeError("voucher " + voucherId + " unreadable"));
+  auto checked = checkCreditRecord(*voucher, peer.ecPoint, peer.keyDescription, *record);
+  if (!checked) return merchant::toResponse(checked.error());
+
+  Json::Value settledAnswer;
+  settledAnswer["status"] = kSettled;
+  if ((*row)->status == kSettled) return merchant::jsonResponse(200, settledAnswer);  // a retry
+  if ((*row)->status != kIssued) {
+    return merchant::errorResponse(409, "voucher_void", "voucher " + voucherId + " is void");
+  }
+  auto settled = parts_.store->settle(voucherId, *record, parts_.nowMs());
+  if (!settled) return storageFailure(settled.error());
+  if (parts_.log) {
+    parts_.log("voucher " + voucherId + " settled: " + std::to_string(voucher->amount) + " " +
+               voucher->currency + " charged to " + (*row)->account);
+  }
+  return merchant::jsonResponse(200, settledAnswer);
+}
+
+}  // namespace hp::bank

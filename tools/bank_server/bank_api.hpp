@@ -1,0 +1,47 @@
+// The bank's HTTP API (docs/emoney.md, "Bank server"): account balances for their owner,
+// top-up vouchers (idempotent by request_id, one per card slot, never more than the available
+// funds) and their confirmation by the card's credit record, which settles and charges once.
+// One request at a time (a mutex), as the shop.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <string>
+
+#include "api_error.hpp"
+#include "bank_store.hpp"
+#include "http_message.hpp"
+#include "peer_identity.hpp"
+#include "rng.hpp"
+#include "signing_key.hpp"
+
+namespace hp::bank {
+
+struct BankParts {
+  std::string bankId;
+  BankStore* store = nullptr;
+  merchant::SigningKey* signingKey = nullptr;
+  card::Rng* rng = nullptr;  // voucher IDs; used under the API's mutex
+  std::function<int64_t()> nowMs;
+  std::function<void(std::string_view)> log;  // storage failures (never secrets)
+};
+
+class BankApi {
+ public:
+  explicit BankApi(BankParts parts) : parts_(std::move(parts)) {}
+  merchant::HttpResponse handle(const merchant::HttpRequest& request,
+                                const merchant::PeerIdentity& peer);
+
+ private:
+  merchant::HttpResponse showAccount(const std::string& id, const merchant::PeerIdentity& peer);
+  merchant::HttpResponse topUp(const merchant::HttpRequest& request,
+                               const merchant::PeerIdentity& peer);
+  merchant::HttpResponse confirm(const std::string& voucherId, const merchant::HttpRequest& request,
+                                 const merchant::PeerIdentity& peer);
+  merchant::HttpResponse storageFailure(const Error& error);
+
+  BankParts parts_;
+  std::mutex mutex_;
+};
+
+}  // namespace hp::bank

@@ -1,0 +1,21 @@
+// The bank's check of a top-up confirmation (docs/emoney.md, "Bank server"): a card-signed
+// PurseRecord of kind credit that took exactly this voucher (bank ID, voucher ID, credit_seq,
+// purse ID, currency, amount), signed by the EC P-256 key of the account owner's certificate,
+// which is the client certificate of this TLS session. Pure: every refusal is unit-testable.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "api_error.hpp"
+#include "bytes.hpp"
+#include "purse_records.hpp"
+#include "result.hpp"
+
+namespace hp::bank {
+
+Result<card::purse::PurseRecord, merchant::ApiError> checkCreditRecord(
+    const card::purse::Voucher& voucher, const std::optional<Bytes>& ownerEcPoint,
+    const std::string& ownerKeyDescription, ByteView signedRecord);
+
+}  // namespace hp::bank

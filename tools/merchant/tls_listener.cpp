@@ -1,0 +1,352 @@
+#include "tls_listener.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/ssl_cache.h>
+#include <mbedtls/ssl_ticket.h>
+#include <mbedtls/x509_crt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+
+#include "json_http.hpp"
+#include "locked_rng.hpp"
+#include "tls_error.hpp"
+
+namespace hp::merchant {
+
+struct TlsListener::Tls {
+  explicit Tls(std::unique_ptr<card::Rng> systemRng) : rng(std::move(systemRng)) {
+    mbedtls_x509_crt_init(&ownChain);
+    mbedtls_x509_crt_init(&caChain);
+    mbedtls_pk_init(&ownKey);
+    mbedtls_ssl_config_init(&config);
+    mbedtls_ssl_cache_init(&cache);
+    mbedtls_ssl_ticket_init(&ticket);
+  }
+  ~Tls() {
+    mbedtls_ssl_ticket_free(&ticket);  // zeroizes the ticket keys
+    mbedtls_ssl_cache_free(&cache);    // zeroizes the cached master secrets
+    mbedtls_ssl_config_free(&config);
+    mbedtls_pk_free(&ownKey);
+    mbedtls_x509_crt_free(&caChain);
+    mbedtls_x509_crt_free(&ownChain);
+  }
+  LockedRng rng;
+  mbedtls_x509_crt ownChain;
+  mbedtls_x509_crt caChain;
+  mbedtls_pk_context ownKey;
+  mbedtls_ssl_config config;
+  mbedtls_ssl_cache_context cache;
+  mbedtls_ssl_ticket_context ticket;
+};
+
+namespace {
+
+std::string peerName(int fd) {
+  sockaddr_in address{};
+  socklen_t length = sizeof address;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "?";
+  char text[INET_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET, &address.sin_addr, text, sizeof text);
+  return std::string(text) + ":" + std::to_string(ntohs(address.sin_port));
+}
+
+// Called for every certificate of the chain in a full handshake and never on resumption (the
+// session's stored peer certificate is not re-verified): a count of 0 after the handshake means
+// the session was resumed. It changes no verification result.
+int countVerification(void* counter, mbedtls_x509_crt*, int, uint32_t*) {
+  ++*static_cast<int*>(counter);
+  return 0;
+}
+
+Result<void> writeAll(mbedtls_ssl_context& ssl, const std::string& data) {
+  size_t written = 0;
+  while (written < data.size()) {
+    const int rc = mbedtls_ssl_write(
+        &ssl, reinterpret_cast<const unsigned char*>(data.data()) + written, data.size() - written);
+    if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
+    if (rc <= 0) return tls::tlsError("sending the response", rc);
+    written += static_cast<size_t>(rc);
+  }
+  return {};
+}
+
+std::string shortKey(const PeerIdentity& peer) {
+  return peer.keyFingerprint.substr(0, 16);
+}
+
+}  // namespace
+
+TlsListener::TlsListener(const TlsServerOptions& options, RequestHandler handler, LogSink log)
+    : options_(options), handler_(std::move(handler)), log_(std::move(log)) {}
+
+TlsListener::~TlsListener() {
+  stop();
+}
+
+Result<std::unique_ptr<TlsListener>> TlsListener::create(const TlsServerOptions& options,
+                                                         RequestHandler handler, LogSink log) {
+  auto systemRng = card::makeSystemRng();
+  if (!systemRng) return systemRng.error();
+  std::unique_ptr<TlsListener> listener(
+      new TlsListener(options, std::move(handler), std::move(log)));
+  listener->tls_ = std::make_unique<Tls>(std::move(*systemRng));
+  Tls& t = *listener->tls_;
+  if (int rc = mbedtls_x509_crt_parse_file(&t.ownChain, options.certFile.c_str()); rc != 0) {
+    return tls::tlsError("server certificate " + options.certFile, rc);
+  }
+  if (int rc = mbedtls_pk_parse_keyfile(&t.ownKey, options.keyFile.c_str(), nullptr); rc != 0) {
+    return tls::tlsError("server key " + options.keyFile, rc);
+  }
+  if (int rc = mbedtls_x509_crt_parse_file(&t.caChain, options.caFile.c_str()); rc != 0) {
+    return tls::tlsError("client CA file " + options.caFile, rc);
+  }
+  if (int rc =
+          mbedtls_ssl_config_defaults(&t.config, MBEDTLS_SSL_IS_SERVER,
+                                      MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
+      rc != 0) {
+    return tls::tlsError("TLS configuration", rc);
+  }
+  // TLS 1.2 only: the proxy facility hands over TLS 1.2 sessions (docs/proxy-architecture.md).
+  mbedtls_ssl_conf_min_version(&t.config, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+  mbedtls_ssl_conf_max_version(&t.config, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+  mbedtls_ssl_conf_rng(&t.config, &card::Rng::mbedtlsCallback, &t.rng);
+  mbedtls_ssl_conf_authmode(&t.config, MBEDTLS_SSL_VERIFY_REQUIRED);
+  mbedtls_ssl_conf_ca_chain(&t.config, &t.caChain, nullptr);
+  if (int rc = mbedtls_ssl_conf_own_cert(&t.config, &t.ownChain, &t.ownKey); rc != 0) {
+    return tls::tlsError("server certificate and key", rc);
+  }
+  mbedtls_ssl_conf_read_timeout(&t.config, options.idleTimeoutMs);
+  // Both resumption paths keep the client certificate in the session (mbedTLS is built with
+  // MBEDTLS_SSL_KEEP_PEER_CERTIFICATE, and tickets carry the serialized session), so a resumed
+  // connection still names its user; tests/merchant checks it for both.
+  if (options.sessionCache) {
+    mbedtls_ssl_cache_set_timeout(&t.cache, static_cast<int>(options.sessionLifetimeSeconds));
+    mbedtls_ssl_conf_session_cache(&t.config, &t.cache, mbedtls_ssl_cache_get,
+                                   mbedtls_ssl_cache_set);
+  }
+  if (options.tickets) {
+    if (int rc =
+            mbedtls_ssl_ticket_setup(&t.ticket, &card::Rng::mbedtlsCallback, &t.rng,
+                                     MBEDTLS_CIPHER_AES_256_GCM, options.sessionLifetimeSeconds);
+        rc != 0) {
+      return tls::tlsError("session tickets", rc);
+    }
+    mbedtls_ssl_conf_session_tickets_cb(&t.config, mbedtls_ssl_ticket_write,
+                                        mbedtls_ssl_ticket_parse, &t.ticket);
+  }
+  return listener;
+}
+
+Result<void> TlsListener::start() {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(options_.port);
+  if (::inet_pton(AF_INET, options_.address.c_str(), &address.sin_addr) != 1) {
+    return makeError("listen: not an IPv4 address: " + options_.address);
+  }
+  listenFd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (listenFd_ < 0) return makeError(std::string("listen: socket: ") + std::strerror(errno));
+  const int on = 1;
+  ::setsockopt(listenFd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  if (::bind(listenFd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::listen(listenFd_, 64) != 0) {
+    const std::string why = std::strerror(errno);
+    ::close(listenFd_);
+    listenFd_ = -1;
+    return makeError("cannot listen on " + options_.address + ":" + std::to_string(options_.port) +
+                     ": " + why);
+  }
+  socklen_t length = sizeof address;
+  ::getsockname(listenFd_, reinterpret_cast<sockaddr*>(&address), &length);
+  boundPort_ = ntohs(address.sin_port);
+  if (::pipe2(wakePipe_, O_CLOEXEC) != 0) {
+    ::close(listenFd_);
+    listenFd_ = -1;
+    return makeError(std::string("listen: pipe: ") + std::strerror(errno));
+  }
+  acceptThread_ = std::thread([this] { acceptLoop(); });
+  return {};
+}
+
+void TlsListener::stop() {
+  if (stopping_.exchange(true)) return;
+  if (wakePipe_[1] >= 0) (void)!::write(wakePipe_[1], "x", 1);
+  if (acceptThread_.joinable()) acceptThread_.join();
+  {
+    // Wake every connection thread blocked in a read; each then ends on its own.
+    std::lock_guard lock(mutex_);
+    for (Connection& connection : connections_) {
+      if (connection.fd >= 0) ::shutdown(connection.fd, SHUT_RDWR);
+    }
+  }
+  for (Connection& connection : connections_) {
+    if (connection.thread.joinable()) connection.thread.join();
+  }
+  connections_.clear();
+  for (int* fd : {&listenFd_, &wakePipe_[0], &wakePipe_[1]}) {
+    if (*fd >= 0) ::close(*fd);
+    *fd = -1;
+  }
+}
+
+size_t TlsListener::activeConnections() const {
+  std::lock_guard lock(mutex_);
+  size_t active = 0;
+  for (const Connection& connection : connections_) active += connection.finished ? 0 : 1;
+  return active;
+}
+
+void TlsListener::reapFinished() {
+  std::list<Connection> done;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = connections_.begin(); it != connections_.end();) {
+      auto next = std::next(it);
+      if (it->finished) done.splice(done.end(), connections_, it);
+      it = next;
+    }
+  }
+  for (Connection& connection : done) connection.thread.join();
+}
+
+void TlsListener::acceptLoop() {
+  while (!stopping_) {
+    pollfd fds[2] = {{listenFd_, POLLIN, 0}, {wakePipe_[0], POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      log_(std::string("listener: poll: ") + std::strerror(errno));
+      return;
+    }
+    if (fds[1].revents != 0 || stopping_) return;
+    const int fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;  // the peer gave up meanwhile, or a transient error
+    reapFinished();
+    if (activeConnections() >= options_.maxConnections) {
+      log_("connection from " + peerName(fd) +
+           " refused: " + std::to_string(options_.maxConnections) + " connections already open");
+      ::close(fd);
+      continue;
+    }
+    // Responses are whole messages: no Nagle wait for the peer's delayed ACK.
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    timeval timeout{static_cast<time_t>(options_.idleTimeoutMs / 1000),
+                    static_cast<suseconds_t>((options_.idleTimeoutMs % 1000) * 1000)};
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    std::lock_guard lock(mutex_);
+    Connection& connection = connections_.emplace_back();
+    connection.fd = fd;
+    connection.thread = std::thread([this, &connection] { serve(connection); });
+  }
+}
+
+void TlsListener::serve(Connection& connection) {
+  const std::string peer = peerName(connection.fd);
+  mbedtls_net_context net;
+  mbedtls_net_init(&net);
+  net.fd = connection.fd;
+  mbedtls_ssl_context ssl;
+  mbedtls_ssl_init(&ssl);
+  // Runs once, whatever happens: the fd leaves the set stop() shuts down before it closes.
+  auto finish = [&] {
+    mbedtls_ssl_free(&ssl);  // zeroizes the session keys
+    std::lock_guard lock(mutex_);
+    mbedtls_net_free(&net);  // closes the fd
+    connection.fd = -1;
+    connection.finished = true;
+  };
+
+  if (int rc = mbedtls_ssl_setup(&ssl, &tls_->config); rc != 0) {
+    log_(peer + ": " + tls::tlsError("TLS setup", rc).message);
+    finish();
+    return;
+  }
+  mbedtls_ssl_set_bio(&ssl, &net, mbedtls_net_send, nullptr, mbedtls_net_recv_timeout);
+  int verifications = 0;
+  mbedtls_ssl_set_verify(&ssl, countVerification, &verifications);
+  int rc = 0;
+  while ((rc = mbedtls_ssl_handshake(&ssl)) != 0) {
+    if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
+    std::string why = tls::tlsError("handshake", rc).message;
+    if (const uint32_t flags = mbedtls_ssl_get_verify_result(&ssl);
+        flags != 0 && flags != static_cast<uint32_t>(-1)) {
+      char text[512] = {};
+      mbedtls_x509_crt_verify_info(text, sizeof text, "", flags);
+      for (char& c : text) c = c == '\n' ? ';' : c;
+      why += " (client certificate: " + std::string(text) + ")";
+    }
+    log_(peer + ": " + why);
+    finish();
+    return;
+  }
+  const mbedtls_x509_crt* certificate = mbedtls_ssl_get_peer_cert(&ssl);
+  auto identity = certificate ? describeCertificate(*certificate)
+                              : Result<PeerIdentity>(makeError("no client certificate"));
+  if (!identity) {
+    log_(peer + ": refused: " + identity.error().message);
+    (void)mbedtls_ssl_close_notify(&ssl);
+    finish();
+    return;
+  }
+  identity->resumed = verifications == 0;
+
+  HttpRequestParser parser(options_.maxBodyBytes);
+  size_t served = 0;
+  unsigned char buffer[16 * 1024];
+  bool open = true;
+  while (open && !stopping_) {
+    auto outcome = parser.next();
+    if (outcome.error) {
+      const HttpResponse response =
+          errorResponse(outcome.error->status, "bad_request", outcome.error->message);
+      log_(peer + " \"?\" " + std::to_string(response.status) + " key=" + shortKey(*identity) +
+           " (" + outcome.error->message + ")");
+      (void)writeAll(ssl, formatResponse(response, false));
+      break;
+    }
+    if (outcome.request) {
+      const HttpRequest& request = *outcome.request;
+      HttpResponse response;
+      try {
+        response = handler_(request, *identity);
+      } catch (const std::exception& exception) {
+        // No handler is meant to throw (errors are values); if one does, the client gets a 500
+        // and the server goes on.
+        log_(peer + ": handler failed: " + exception.what());
+        response = errorResponse(500, "internal_error", "internal error");
+      }
+      ++served;
+      const bool keepAlive = request.keepAlive() && served < options_.maxRequestsPerConnection;
+      log_(peer + " \"" + request.method + " " + request.target + "\" " +
+           std::to_string(response.status) + " " + std::to_string(response.body.size()) +
+           " key=" + shortKey(*identity) + (identity->resumed ? " resumed" : " full-handshake"));
+      const auto written = writeAll(ssl, formatResponse(response, keepAlive));
+      open = written.ok() && keepAlive;
+      continue;
+    }
+    const int n = mbedtls_ssl_read(&ssl, buffer, sizeof buffer);
+    if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
+    if (n == 0 || n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) break;
+    if (n < 0) {
+      if (n != MBEDTLS_ERR_NET_CONN_RESET && n != MBEDTLS_ERR_SSL_TIMEOUT && !stopping_) {
+        log_(peer + ": " + tls::tlsError("reading", n).message);
+      }
+      break;
+    }
+    parser.feed(std::string_view(reinterpret_cast<const char*>(buffer), static_cast<size_t>(n)));
+  }
+  (void)mbedtls_ssl_close_notify(&ssl);
+  finish();
+}
+
+}  // namespace hp::merchant

@@ -1,0 +1,48 @@
+#include "payment_check.hpp"
+
+namespace hp::shop {
+
+namespace purse = card::purse;
+using merchant::ApiError;
+
+Result<purse::PurseRecord, ApiError> checkPayment(const ExpectedPayment& expected,
+                                                  const std::optional<Bytes>& clientEcPoint,
+                                                  const std::string& clientKeyDescription,
+                                                  ByteView signedRecord) {
+  // The card signs with the key certified in the user's TLS client certificate; with any other
+  // key type there is nothing to check a payment against.
+  if (!clientEcPoint) {
+    return ApiError{403, "client_key_not_ec",
+                    "payments must come over a session whose client certificate has an EC P-256 "
+                    "key (the card's purse key); this one has " +
+                        clientKeyDescription};
+  }
+  const auto parts = purse::splitSigned(signedRecord);
+  if (!parts) return ApiError{400, "malformed_payment", "payment is not a signed object"};
+  const auto record = purse::decodePurseRecord(parts->body);
+  if (!record) return ApiError{400, "malformed_payment", "payment is not a purse record"};
+  const purse::LogEntry& entry = record->entry;
+  if (entry.kind != purse::EntryKind::kDebit) {
+    return ApiError{422, "not_a_payment", "the record is not a debit"};
+  }
+  if (entry.party != bytesOf(expected.shopId)) {
+    return ApiError{422, "wrong_shop", "the record pays another shop"};
+  }
+  if (entry.reference != bytesOf(expected.orderRef)) {
+    return ApiError{422, "wrong_order", "the record pays another order"};
+  }
+  if (entry.currency != expected.currency || entry.amount != expected.amount) {
+    return ApiError{422, "wrong_amount",
+                    "the record pays " + std::to_string(entry.amount) + " " + entry.currency +
+                        ", the order is " + std::to_string(expected.amount) + " " +
+                        expected.currency};
+  }
+  if (!purse::verifySigned(*clientEcPoint, purse::kRecordLabel, *parts)) {
+    return ApiError{422, "bad_signature",
+                    "the record's signature does not verify under this session's client "
+                    "certificate"};
+  }
+  return *record;
+}
+
+}  // namespace hp::shop

@@ -1,0 +1,30 @@
+// The shop's check of a payment record (docs/emoney.md, "Shop server"): a card-signed
+// PurseRecord of kind debit, to this shop, for this order, in the order's currency and amount,
+// signed by the EC P-256 key of the client certificate of the TLS session that posts it. Pure:
+// no I/O, so every refusal is unit-testable.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "api_error.hpp"
+#include "bytes.hpp"
+#include "purse_records.hpp"
+#include "result.hpp"
+
+namespace hp::shop {
+
+struct ExpectedPayment {
+  std::string shopId;
+  std::string orderRef;
+  std::string currency;
+  uint64_t amount = 0;
+};
+
+// The decoded record, or why it is refused (400 malformed, 403 not an EC P-256 client key,
+// 422 a valid record that does not pay this order, or a signature that does not verify).
+Result<card::purse::PurseRecord, merchant::ApiError> checkPayment(
+    const ExpectedPayment& expected, const std::optional<Bytes>& clientEcPoint,
+    const std::string& clientKeyDescription, ByteView signedRecord);
+
+}  // namespace hp::shop
