@@ -4,10 +4,15 @@
 // The card builds the share statement itself from its own terminal ID and the point it just
 // generated, so an unlocked card can never be made to sign a statement for somebody else's
 // key; only the validity window comes from the host (the card has no clock), and it is bounded.
+// KEY AGREEMENT checks the home server's signature over the server's point with the key it
+// holds (DF 31) before it uses its ephemeral key: the terminal then needs no public-key
+// operation of its own, and the card only ever agrees keys with points its home server signed.
 #include <mbedtls/ecp.h>
 
 #include "access_card_applet.hpp"
 #include "data_objects.hpp"
+#include "ec_key.hpp"
+#include "server_hello_statement.hpp"
 #include "share_statement.hpp"
 #include "tlv.hpp"
 
@@ -19,7 +24,10 @@ namespace sw = card::sw;
 namespace {
 constexpr uint8_t kTagPoint = 0x86;
 constexpr uint8_t kTagSignature = 0x9E;
-constexpr size_t kWindowSize = 16;  // created-at ms (8) || expires-at ms (8)
+constexpr uint8_t kTagHash = 0x90;  // ISO/IEC 7816-8 hash code
+constexpr size_t kHashSize = 32;
+constexpr size_t kMaxDerSignatureSize = 72;  // DER ECDSA P-256
+constexpr size_t kWindowSize = 16;           // created-at ms (8) || expires-at ms (8)
 
 uint64_t readU64(ByteView data) {
   uint64_t value = 0;
@@ -72,18 +80,41 @@ Response AccessCardApplet::prepareShare(const card::CommandApdu& cmd) {
   return Response::ok(std::move(out));
 }
 
+// Data: 86 41 <server ephemeral point> 90 20 <transcript hash> 9E L <DER signature>, the
+// signature over card::serverHelloSignedHash(point, transcript hash) by the home server key.
 Response AccessCardApplet::keyAgreement(const card::CommandApdu& cmd) {
   if (cmd.p1p2() != 0x0000) return Response::status(sw::kIncorrectP1P2);
   if (!operational()) return Response::status(sw::kConditionsNotSatisfied);
   if (!unlocked()) return Response::status(sw::kSecurityStatusNotSatisfied);
   // Single use whatever the outcome: from here on the pending key is gone, so a share can
-  // never serve two attempts (nor answer a second, chosen point).
+  // never serve two attempts (nor answer a second, chosen point or a guessed signature).
   const std::unique_ptr<card::EcKeyPair> ephemeral = std::move(pendingShare_);
   if (cmd.data.empty()) return Response::status(sw::kWrongLength);
+  auto tlvs = card::parseTlvs(cmd.data);
+  if (!tlvs || tlvs->size() != 3 || (*tlvs)[0].tag != kTagPoint || (*tlvs)[1].tag != kTagHash ||
+      (*tlvs)[2].tag != kTagSignature) {
+    return Response::status(sw::kWrongData);
+  }
+  const Bytes& point = (*tlvs)[0].value;
+  const Bytes& transcriptHash = (*tlvs)[1].value;
+  const Bytes& signature = (*tlvs)[2].value;
   // SEC 1 3.2.2.1: the peer's point must lie on P-256 (no invalid-curve ECDH).
-  if (!objects::isValidP256Point(cmd.data)) return Response::status(sw::kWrongData);
+  if (!objects::isValidP256Point(point)) return Response::status(sw::kWrongData);
+  if (transcriptHash.size() != kHashSize) return Response::status(sw::kWrongData);
+  if (signature.empty() || signature.size() > kMaxDerSignatureSize) {
+    return Response::status(sw::kWrongData);
+  }
   if (!ephemeral) return Response::status(sw::kConditionsNotSatisfied);
-  auto secret = ephemeral->agree(cmd.data, rng_);
+  // Operational implies a home server key (ACTIVATE's precondition); checked all the same.
+  if (state().homeServerKey.empty()) return Response::status(sw::kNoPreciseDiagnosis);
+  const auto signedHash = card::serverHelloSignedHash(point, transcriptHash);
+  if (!card::verifyEcdsaP256(state().homeServerKey, signedHash, signature)) {
+    // As GlobalPlatform's and BSI TR-03110's EXTERNAL AUTHENTICATE answer a failed
+    // authentication of the other side: 6300, distinct from a malformed field (6A80) and from a
+    // locked card (6982), so the terminal can say "this is not your home server".
+    return Response::status(sw::kAuthenticationFailed);
+  }
+  auto secret = ephemeral->agree(point, rng_);
   if (!secret) return Response::status(sw::kNoPreciseDiagnosis);
   const ByteView shared = secret.value().view();
   return Response::ok(Bytes(shared.begin(), shared.end()));

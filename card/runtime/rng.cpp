@@ -4,28 +4,54 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/sha256.h>
 
+#include <sys/random.h>
+
+#include <cerrno>
 #include <cstring>
 
 namespace hp::card {
 
 namespace {
 
+// The kernel's CSPRNG through getrandom(2) (blocking only until the pool is first initialized),
+// as an mbedTLS entropy callback. It is the source mbedtls_entropy's own platform source reads
+// on Linux; going to it directly skips mbedtls_entropy_init, which in Debian's build also
+// initializes HAVEGE (about 1.1 M instructions per generator).
+int kernelEntropy(void*, unsigned char* out, size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::getrandom(out, size, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
+    }
+    out += n;
+    size -= static_cast<size_t>(n);
+  }
+  return 0;
+}
+
 class CtrDrbgRng final : public Rng {
  public:
-  CtrDrbgRng() {
-    mbedtls_entropy_init(&entropy_);
-    mbedtls_ctr_drbg_init(&drbg_);
-  }
+  CtrDrbgRng() { mbedtls_ctr_drbg_init(&drbg_); }
   ~CtrDrbgRng() override {
     mbedtls_ctr_drbg_free(&drbg_);
-    mbedtls_entropy_free(&entropy_);
+    if (entropy_) mbedtls_entropy_free(entropy_.get());
   }
   CtrDrbgRng(const CtrDrbgRng&) = delete;
   CtrDrbgRng& operator=(const CtrDrbgRng&) = delete;
 
   int seedFromSystem() {
     static const char kPersonalization[] = "homeproxy card rng";
-    return mbedtls_ctr_drbg_seed(&drbg_, mbedtls_entropy_func, &entropy_,
+    entropy_ = std::make_unique<mbedtls_entropy_context>();
+    mbedtls_entropy_init(entropy_.get());
+    return mbedtls_ctr_drbg_seed(&drbg_, mbedtls_entropy_func, entropy_.get(),
+                                 reinterpret_cast<const unsigned char*>(kPersonalization),
+                                 sizeof kPersonalization - 1);
+  }
+
+  int seedFromKernel() {
+    static const char kPersonalization[] = "homeproxy host rng";
+    return mbedtls_ctr_drbg_seed(&drbg_, kernelEntropy, nullptr,
                                  reinterpret_cast<const unsigned char*>(kPersonalization),
                                  sizeof kPersonalization - 1);
   }
@@ -66,7 +92,7 @@ class CtrDrbgRng final : public Rng {
     return 0;
   }
 
-  mbedtls_entropy_context entropy_;
+  std::unique_ptr<mbedtls_entropy_context> entropy_;  // only when seeded by seedFromSystem
   mbedtls_ctr_drbg_context drbg_;
   uint64_t seed_ = 0;
   uint64_t counter_ = 0;
@@ -77,6 +103,12 @@ class CtrDrbgRng final : public Rng {
 Result<std::unique_ptr<Rng>> makeSystemRng() {
   auto rng = std::make_unique<CtrDrbgRng>();
   if (rng->seedFromSystem() != 0) return makeError("cannot seed the random generator");
+  return std::unique_ptr<Rng>(std::move(rng));
+}
+
+Result<std::unique_ptr<Rng>> makeKernelSeededRng() {
+  auto rng = std::make_unique<CtrDrbgRng>();
+  if (rng->seedFromKernel() != 0) return makeError("cannot seed the random generator");
   return std::unique_ptr<Rng>(std::move(rng));
 }
 

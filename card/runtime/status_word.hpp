@@ -14,6 +14,9 @@ inline constexpr StatusWord kOk = 0x9000;
 inline constexpr StatusWord kBytesRemaining = 0x6100;
 // 63Cx: verification failed, x tries left.
 inline constexpr StatusWord kVerifyFailed = 0x63C0;
+// 6300: the card could not authenticate the other side (a signature it checks is wrong), as
+// GlobalPlatform's EXTERNAL AUTHENTICATE answers; no retry counter is involved.
+inline constexpr StatusWord kAuthenticationFailed = 0x6300;
 inline constexpr StatusWord kMemoryFailure = 0x6581;  // persistent write failed; state unchanged
 inline constexpr StatusWord kWrongLength = 0x6700;
 inline constexpr StatusWord kLogicalChannelNotSupported = 0x6881;

@@ -153,9 +153,15 @@ CardResult<PreparedShare> AccessCardClient::prepareShare(uint64_t createdAtMs,
   return PreparedShare{(*tlvs)[0].value, (*tlvs)[1].value};
 }
 
-CardResult<SecretBytes> AccessCardClient::keyAgreement(ByteView serverPoint) {
+CardResult<SecretBytes> AccessCardClient::keyAgreement(ByteView serverPoint,
+                                                       ByteView transcriptHash,
+                                                       ByteView serverSignature) {
   const char* what = "KEY AGREEMENT";
-  auto data = commands_.run(what, kClaProprietary, kInsKeyAgreement, 0x00, 0x00, serverPoint, 256);
+  // 86 41 <point> 90 20 <transcript hash> 9E L <DER signature>
+  Bytes command = card::makeTlv(0x86, serverPoint);
+  card::appendTlv(command, 0x90, transcriptHash);
+  card::appendTlv(command, 0x9E, serverSignature);
+  auto data = commands_.run(what, kClaProprietary, kInsKeyAgreement, 0x00, 0x00, command, 256);
   if (!data) return data.error();
   SecretBytes secret(*data);
   secureWipe(*data);

@@ -74,8 +74,12 @@ class AccessCardClient {
 
   // PREPARE SHARE with a validity window in wall-clock ms (at most 24 h long).
   CardResult<PreparedShare> prepareShare(uint64_t createdAtMs, uint64_t expiresAtMs);
-  // KEY AGREEMENT: the 32-byte shared secret with the pending share, which the card destroys.
-  CardResult<SecretBytes> keyAgreement(ByteView serverPoint);
+  // KEY AGREEMENT: the card checks the home server's signature over
+  // card::serverHelloSignedHash(serverPoint, transcriptHash) with its DF 31 key (6300 if it does
+  // not verify), then returns the 32-byte shared secret with the pending share; the card
+  // destroys that share either way.
+  CardResult<SecretBytes> keyAgreement(ByteView serverPoint, ByteView transcriptHash,
+                                       ByteView serverSignature);
   // PSO: COMPUTE DIGITAL SIGNATURE with the terminal key; DER ECDSA.
   CardResult<Bytes> sign(ByteView hash);
 

@@ -19,8 +19,12 @@ Result<channel::SignedShare> AccessCardKeyAgent::prepareShare(uint64_t nowMs) {
   return out;
 }
 
-Result<SecretBytes> AccessCardKeyAgent::agree(ByteView serverEphemeralPoint) {
-  auto secret = card_.keyAgreement(serverEphemeralPoint);
+Result<SecretBytes> AccessCardKeyAgent::agree(const channel::SignedServerShare& server) {
+  auto secret = card_.keyAgreement(server.ephemeralPoint, server.transcriptHash, server.signature);
+  // 6300: the card refused the server's signature (apdu_specs: KEY AGREEMENT).
+  if (!secret && secret.error().sw == 0x6300) {
+    return makeError(std::string(channel::kBadServerSignature));
+  }
   if (!secret) return toError(secret.error());
   return std::move(secret.value());
 }

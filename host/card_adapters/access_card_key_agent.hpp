@@ -1,6 +1,7 @@
 // channel::TerminalKeyAgent backed by the access card: prepareShare() is PREPARE SHARE (the card
 // makes the ephemeral key and signs the statement with the terminal key), agree() is KEY
-// AGREEMENT (the card uses the ephemeral once and destroys it). The card must be unlocked.
+// AGREEMENT (the card checks the home server's signature with its DF 31 key, then uses the
+// ephemeral once and destroys it). The card must be unlocked.
 #pragma once
 
 #include <optional>
@@ -18,7 +19,7 @@ class AccessCardKeyAgent final : public channel::TerminalKeyAgent {
       : card_(card), shareLifetimeMs_(shareLifetimeMs) {}
 
   Result<channel::SignedShare> prepareShare(uint64_t nowMs) override;
-  Result<SecretBytes> agree(ByteView serverEphemeralPoint) override;
+  Result<SecretBytes> agree(const channel::SignedServerShare& server) override;
 
  private:
   AccessCardClient& card_;

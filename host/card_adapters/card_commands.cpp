@@ -11,6 +11,8 @@ std::string describeStatusWord(uint16_t sw) {
   switch (sw) {
     case 0x9000:
       return "success";
+    case 0x6300:
+      return "authentication failed (a signature the card checks is wrong)";
     case 0x6581:
       return "memory failure (nothing was changed)";
     case 0x6700:

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "ec_key.hpp"
 #include "messages.hpp"
 
 namespace hp::channel {
@@ -134,16 +133,18 @@ Error ClientHandshake::onAlert(ByteView message) {
 Result<std::vector<Bytes>> ClientHandshake::onServerHello(ByteView message) {
   auto hello = parseServerHello(message);
   if (!hello) return fail(hello.error().message);
-  // The server signs the transcript up to its unsigned hello: this authenticates the server's
-  // ephemeral share and binds it to our ClientHello (our nonce and our share).
+  // The server signs its point and the transcript up to its unsigned hello: this authenticates
+  // the server's ephemeral share and binds it to our ClientHello (our nonce and our share). The
+  // card checks that signature with the home server key it holds before it agrees (the terminal
+  // does no public-key operation); a wrong signature comes back as kBadServerSignature.
   Transcript signedPart = transcript_;
   signedPart.add(encodeUnsigned(*hello));
-  const Hash signedHash = labelledHash(kServerSignatureLabel, signedPart.hash());
-  if (!card::verifyEcdsaP256(config_.serverPublicKey, signedHash, hello->signature)) {
-    return fail("server signature does not verify with the home server key we hold");
+  const SignedServerShare serverShare{hello->ephemeralPoint, signedPart.hash(), hello->signature};
+  auto sharedSecret = agent_.agree(serverShare);
+  if (!sharedSecret) {
+    const std::string& why = sharedSecret.error().message;
+    return fail(why == kBadServerSignature ? why : "key agreement failed: " + why);
   }
-  auto sharedSecret = agent_.agree(hello->ephemeralPoint);
-  if (!sharedSecret) return fail("key agreement failed: " + sharedSecret.error().message);
   transcript_.add(message);
   auto keys = deriveSessionKeys(sharedSecret->view(), transcript_.hash(), HandshakeKind::kFull);
   if (!keys) return fail(keys.error().message);

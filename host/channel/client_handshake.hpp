@@ -22,7 +22,6 @@
 namespace hp::channel {
 
 struct ClientConfig {
-  Bytes serverPublicKey;  // the home server's long-term key as held by the access card
   card::Clock* clock = nullptr;
   card::Rng* rng = nullptr;
   // The terminal never keeps a ticket longer than this, whatever the server announces.

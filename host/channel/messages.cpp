@@ -1,6 +1,7 @@
 #include "messages.hpp"
 
 #include "byte_codec.hpp"
+#include "server_hello_statement.hpp"
 #include "share_statement.hpp"
 
 namespace hp::channel {
@@ -104,8 +105,9 @@ bool isValidTerminalId(std::string_view id) {
 }
 
 // The access card builds and signs this statement itself: the encoding lives in the card
-// runtime so card and host share it.
+// runtime so card and host share it; so does the server hello statement, which the card checks.
 static_assert(kShareLabel == card::kShareStatementLabel);
+static_assert(kServerSignatureLabel == card::kServerHelloLabel);
 
 Bytes shareStatement(const SignedShare& share) {
   return card::encodeShareStatement(bytesOf(share.terminalId), share.ephemeralPoint,

@@ -2,6 +2,7 @@
 
 #include "ec_key.hpp"
 #include "messages.hpp"
+#include "server_hello_statement.hpp"
 
 namespace hp::channel {
 
@@ -117,7 +118,10 @@ Result<std::vector<Bytes>> ServerHandshake::onClientHello(ByteView message) {
   transcript_.add(message);
   Transcript signedPart = transcript_;
   signedPart.add(encodeUnsigned(reply));
-  auto signature = config_.signer->sign(labelledHash(kServerSignatureLabel, signedPart.hash()));
+  // The point is signed on its own next to the transcript so the terminal's card, which does not
+  // parse handshake messages, can check it (docs/control-channel.md, step 2).
+  auto signature =
+      config_.signer->sign(card::serverHelloSignedHash(reply.ephemeralPoint, signedPart.hash()));
   if (!signature) return refuse(AlertCode::kInternal, "server signature failed");
   reply.signature = std::move(signature.value());
   const Bytes serverHello = encode(reply);

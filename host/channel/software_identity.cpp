@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "server_hello_statement.hpp"
+
 namespace hp::channel {
 
 uint64_t SystemWallClock::nowMs() {
@@ -12,8 +14,10 @@ uint64_t SystemWallClock::nowMs() {
 
 SoftwareTerminalKeyAgent::SoftwareTerminalKeyAgent(std::string terminalId,
                                                    std::unique_ptr<card::EcKeyPair> longTermKey,
-                                                   card::Rng& rng, uint64_t shareLifetimeMs)
+                                                   Bytes homeServerKey, card::Rng& rng,
+                                                   uint64_t shareLifetimeMs)
     : terminalId_(std::move(terminalId)),
+      homeServerKey_(std::move(homeServerKey)),
       longTermKey_(std::move(longTermKey)),
       rng_(rng),
       shareLifetimeMs_(shareLifetimeMs) {}
@@ -34,12 +38,16 @@ Result<SignedShare> SoftwareTerminalKeyAgent::prepareShare(uint64_t nowMs) {
   return share;
 }
 
-Result<SecretBytes> SoftwareTerminalKeyAgent::agree(ByteView serverEphemeralPoint) {
-  if (!pendingEphemeral_) return makeError("no prepared key share (prepare one first)");
-  auto secret = pendingEphemeral_->agree(serverEphemeralPoint, rng_);
-  // Single use whatever the outcome: EcKeyPair's destructor frees (and mbedTLS zeroizes) d.
-  pendingEphemeral_.reset();
-  return secret;
+Result<SecretBytes> SoftwareTerminalKeyAgent::agree(const SignedServerShare& server) {
+  // Single use whatever the outcome, as on the card: EcKeyPair's destructor frees (and mbedTLS
+  // zeroizes) d.
+  const std::unique_ptr<card::EcKeyPair> ephemeral = std::move(pendingEphemeral_);
+  if (!ephemeral) return makeError("no prepared key share (prepare one first)");
+  const auto signedHash = card::serverHelloSignedHash(server.ephemeralPoint, server.transcriptHash);
+  if (!card::verifyEcdsaP256(homeServerKey_, signedHash, server.signature)) {
+    return makeError(std::string(kBadServerSignature));
+  }
+  return ephemeral->agree(server.ephemeralPoint, rng_);
 }
 
 void SoftwareTerminalRegistry::add(const std::string& terminalId, Bytes publicKey) {

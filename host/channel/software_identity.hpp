@@ -12,16 +12,20 @@
 
 namespace hp::channel {
 
+// Checks the server's signature in software with homeServerKey (what the access card holds in
+// DF 31), then agrees, like the card's KEY AGREEMENT.
 class SoftwareTerminalKeyAgent final : public TerminalKeyAgent {
  public:
   SoftwareTerminalKeyAgent(std::string terminalId, std::unique_ptr<card::EcKeyPair> longTermKey,
-                           card::Rng& rng, uint64_t shareLifetimeMs);
+                           Bytes homeServerKey, card::Rng& rng, uint64_t shareLifetimeMs);
   Result<SignedShare> prepareShare(uint64_t nowMs) override;
-  Result<SecretBytes> agree(ByteView serverEphemeralPoint) override;
+  Result<SecretBytes> agree(const SignedServerShare& server) override;
   Bytes publicKey() const { return longTermKey_->publicPoint(); }
+  void setHomeServerKey(Bytes key) { homeServerKey_ = std::move(key); }
 
  private:
   std::string terminalId_;
+  Bytes homeServerKey_;
   std::unique_ptr<card::EcKeyPair> longTermKey_;
   std::unique_ptr<card::EcKeyPair> pendingEphemeral_;
   card::Rng& rng_;

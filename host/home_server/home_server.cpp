@@ -20,7 +20,8 @@ RpcError invalid(const std::string& message) {
 
 HomeServer::HomeServer(HomeServerConfig config, HomeServerParts parts)
     : config_(std::move(config)), parts_(std::move(parts)), log_(config_.logLevel, parts_.logSink) {
-  if (!parts_.makeRng) parts_.makeRng = [] { return card::makeSystemRng(); };
+  // Per connection: seeded from the kernel alone, no HAVEGE start-up each time (rng.hpp).
+  if (!parts_.makeRng) parts_.makeRng = [] { return card::makeKernelSeededRng(); };
 }
 
 HomeServer::~HomeServer() {
@@ -32,6 +33,12 @@ Result<void> HomeServer::start() {
     return makeError("home server: card, terminal directory, server key and clock are required");
   }
   serverSigner_ = std::make_unique<SerializedServerSigner>(*parts_.serverSigner);
+  terminals_ = parts_.terminals;
+  if (parts_.registryCacheMs > 0) {
+    cachedTerminals_ = std::make_unique<CachedTerminalDirectory>(
+        *parts_.terminals, *parts_.wallClock, parts_.registryCacheMs);
+    terminals_ = cachedTerminals_.get();
+  }
   SessionManagerConfig sessionConfig;
   sessionConfig.caFile = config_.trustStoreCaFile;
   sessionConfig.connectAddress = parts_.shopConnectAddress;
@@ -57,7 +64,7 @@ Result<void> HomeServer::start() {
   listenerConfig.address = config_.listenAddress;
   listenerConfig.port = config_.listenPort;
   listenerConfig.maxConnections = config_.maxConnections;
-  listenerConfig.registry = parts_.terminals;
+  listenerConfig.registry = terminals_;
   listenerConfig.signer = serverSigner_.get();
   listenerConfig.clock = parts_.wallClock;
   listenerConfig.replayCache = &replayCache_;
@@ -133,7 +140,8 @@ Result<void> HomeServer::startPurse(const RelayOptions& relay) {
 
 Result<void> HomeServer::registerAdminMethods() {
   HomeCard& card = *parts_.card;
-  TerminalDirectory& terminals = *parts_.terminals;
+  // Register and revoke go through the cache, which forgets the terminal before they return.
+  TerminalDirectory& terminals = *terminals_;
   ServerLog& log = log_;
   channel::ServerTicketStore& tickets = tickets_;
   const std::pair<const char*, rpc::Handler> methods[] = {
@@ -181,8 +189,8 @@ Result<void> HomeServer::registerAdminMethods() {
          return Json::Value(Json::objectValue);
        }},
       {"terminal.revoke",
-       [&terminals, &tickets, &log](const Json::Value& params,
-                                    const rpc::CallContext&) -> MethodResult {
+       [this, &terminals, &tickets, &log](const Json::Value& params,
+                                          const rpc::CallContext&) -> MethodResult {
          if (auto only = rpc::expectOnly(params, {"id"}); !only) return only.error();
          auto id = rpc::requireString(params, "id", 32);
          if (!id) return id.error();
@@ -191,7 +199,13 @@ Result<void> HomeServer::registerAdminMethods() {
          }
          // Its resumption tickets go too, or it could come back without a full handshake.
          tickets.revokeTerminal(*id);
-         log.transition("terminal " + *id, "registered", "revoked");
+         // And its open channels: a revoked terminal must not keep using a channel it opened
+         // before (the listener also re-checks each channel right after its handshake).
+         const size_t closed = listener_ ? listener_->closeTerminal(*id) : 0;
+         log.transition(
+             "terminal " + *id, "registered",
+             "revoked" + (closed > 0 ? " (" + std::to_string(closed) + " open channel(s) closed)"
+                                     : std::string()));
          return Json::Value(Json::objectValue);
        }},
       {"terminal.list",

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "admin_socket.hpp"
+#include "cached_terminal_directory.hpp"
 #include "config.hpp"
 #include "dispatcher.hpp"
 #include "home_card.hpp"
@@ -26,7 +27,7 @@ struct HomeServerParts {
   TerminalDirectory* terminals = nullptr;
   channel::ServerSigner* serverSigner = nullptr;
   card::Clock* wallClock = nullptr;
-  std::function<Result<std::unique_ptr<card::Rng>>()> makeRng;  // default: makeSystemRng
+  std::function<Result<std::unique_ptr<card::Rng>>()> makeRng;  // default: makeKernelSeededRng
   ServerLog::Sink logSink;                                      // default: stderr
   // Tests: connect to shops at this address instead of resolving their names.
   std::string shopConnectAddress;
@@ -35,6 +36,10 @@ struct HomeServerParts {
   // Tests: the notices' mail transport and clock instead of SMTP and the system clock.
   notices::MailSender* noticeSender = nullptr;
   notices::WallClock* noticeClock = nullptr;
+  // How long an active terminal's key is answered from the server's cache instead of the
+  // directory (the home card: one APDU a lookup); register/revoke through the admin socket
+  // take effect at once whatever this is (cached_terminal_directory.hpp). 0: no cache.
+  uint64_t registryCacheMs = 10 * 60 * 1000;
 };
 
 class HomeServer {
@@ -51,6 +56,8 @@ class HomeServer {
   SessionManager& sessions() { return *sessions_; }
   PurseService& purse() { return *purse_; }
   PaymentNotices* notices() { return notices_.get(); }
+  // The directory the channel and the admin commands use (the cache in front of parts.terminals).
+  TerminalDirectory& terminals() { return *terminals_; }
   channel::ServerTicketStore& tickets() { return tickets_; }
   const rpc::Dispatcher& dispatcher() const { return methods_; }
   const rpc::Dispatcher& adminDispatcher() const { return adminMethods_; }
@@ -63,6 +70,8 @@ class HomeServer {
   HomeServerParts parts_;
   ServerLog log_;
   std::unique_ptr<SerializedServerSigner> serverSigner_;
+  std::unique_ptr<CachedTerminalDirectory> cachedTerminals_;
+  TerminalDirectory* terminals_ = nullptr;  // cachedTerminals_, or parts_.terminals
   channel::ShareReplayCache replayCache_{4096};
   channel::ServerTicketStore tickets_{1024};
   std::unique_ptr<SessionManager> sessions_;

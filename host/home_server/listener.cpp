@@ -98,6 +98,19 @@ void Listener::stop() {
   }
 }
 
+size_t Listener::closeTerminal(const std::string& terminalId) {
+  std::lock_guard lock(mutex_);
+  size_t closed = 0;
+  for (Connection& connection : connections_) {
+    if (connection.fd >= 0 && !connection.finished && connection.terminalId == terminalId) {
+      // Wakes the connection thread from read(); it then ends the connection itself.
+      ::shutdown(connection.fd, SHUT_RDWR);
+      ++closed;
+    }
+  }
+  return closed;
+}
+
 size_t Listener::activeConnections() const {
   std::lock_guard lock(mutex_);
   size_t active = 0;
@@ -185,7 +198,21 @@ void Listener::serve(Connection& connection) {
     return;
   }
   std::unique_ptr<channel::ChannelConnection> channel = std::move(accepted.value());
-  const rpc::CallContext caller{handshake.terminalId()};
+  SecretBytes attachment;  // a response's binary part (session.open's hand-out), wiped after
+  const rpc::CallContext caller{handshake.terminalId(), &attachment};
+  {
+    std::lock_guard lock(mutex_);
+    connection.terminalId = caller.terminalId;
+  }
+  // A revocation that raced with this handshake (the registry answered just before it) found
+  // no terminal ID here to close; asking again now, after the ID is visible to closeTerminal,
+  // closes that gap (the cached registry answers without the card).
+  if (auto still = config_.registry->terminalKey(caller.terminalId); !still) {
+    log_.warn("terminal " + caller.terminalId + " (" + peer +
+              ") refused after its handshake: " + still.error().message);
+    finish(std::move(channel));
+    return;
+  }
   log_.transition("terminal " + caller.terminalId + " (" + peer + ")", "connecting",
                   handshake.resumed() ? "connected (resumed)" : "connected");
   std::string ending = "closed";
@@ -201,7 +228,9 @@ void Listener::serve(Connection& connection) {
       break;
     }
     const std::string answer = dispatcher_.handle(**message, caller);
-    if (auto sent = rpc::sendMessage(*channel, answer); !sent) {
+    auto sent = rpc::sendMessage(*channel, answer, attachment.view());
+    attachment.clear();
+    if (!sent) {
       ending = "dropped (" + sent.error().message + ")";
       break;
     }

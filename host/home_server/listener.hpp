@@ -50,6 +50,8 @@ class Listener {
   // Stops accepting, ends every open connection and joins all threads. Idempotent.
   void stop();
   size_t activeConnections() const;
+  // Ends every open channel of this terminal (after a revocation); returns how many.
+  size_t closeTerminal(const std::string& terminalId);
   size_t acceptedConnections() const { return accepted_.load(); }
 
  private:
@@ -57,6 +59,7 @@ class Listener {
     std::thread thread;
     int fd = -1;  // -1 once the connection thread is done with it
     bool finished = false;
+    std::string terminalId;  // set once the channel is established
   };
   void acceptLoop();
   void serve(Connection& connection);

@@ -3,6 +3,7 @@
 #include "base64.hpp"
 #include "params.hpp"
 #include "pin.hpp"
+#include "session_handout.hpp"
 
 namespace hp::home {
 
@@ -112,7 +113,7 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
          return result;
        }},
       {"session.open",
-       [&sessions](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
+       [&sessions](const Json::Value& params, const rpc::CallContext& caller) -> MethodResult {
          if (auto only = rpc::expectOnly(params, {"url", "mode"}); !only) return only.error();
          auto mode = rpc::optionalString(params, "mode", 16, "delegate");
          if (!mode) return mode.error();
@@ -128,8 +129,18 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
            return rpc::makeRpcError(rpc::code::kUpstreamError, opened.error().message);
          }
          Json::Value result;
-         result["blob"] = rpc::base64Encode(opened->encodedBlob.view());
          result["cached"] = opened->cached;
+         if (caller.attachment != nullptr) {
+           // Over the channel: only what the terminal needs, in binary after the JSON (the
+           // compact hand-out, session_handout.hpp); the terminal knows the shop it asked for.
+           auto blob = tls::decodeSessionBlob(opened->encodedBlob.view());
+           if (!blob) return rpc::makeRpcError(rpc::code::kInternal, blob.error().message);
+           auto handout = tls::encodeSessionHandout(*blob, opened->nowUnix);
+           if (!handout) return rpc::makeRpcError(rpc::code::kInternal, handout.error().message);
+           *caller.attachment = std::move(handout.value());
+           return result;
+         }
+         result["blob"] = rpc::base64Encode(opened->encodedBlob.view());
          result["shop"] = url->shopKey();
          result["suite"] = opened->ciphersuite;
          result["expires"] = Json::Int64(opened->expiresUnix);
@@ -153,13 +164,17 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
        }},
       {"session.drop",
        [&sessions](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
-         if (auto only = rpc::expectOnly(params, {"shop"}); !only) return only.error();
+         if (auto only = rpc::expectOnly(params, {"shop", "refused"}); !only) return only.error();
          auto shop = rpc::requireString(params, "shop", 260);
          if (!shop) return shop.error();
          auto parsed = parseShopKey(*shop);
          if (!parsed) return rpc::makeRpcError(rpc::code::kInvalidParams, parsed.error().message);
+         if (params.isMember("refused") && !params["refused"].isBool()) {
+           return rpc::makeRpcError(rpc::code::kInvalidParams, "refused must be true or false");
+         }
          Json::Value result;
-         result["dropped"] = sessions.drop(parsed->shopKey());
+         result["dropped"] =
+             sessions.drop(parsed->shopKey(), params.get("refused", false).asBool());
          return result;
        }},
       {"relay.request",

@@ -53,27 +53,31 @@ Result<OpenedSession> SessionManager::open(const ShopUrl& shop) {
   {
     std::lock_guard lock(mutex_);
     if (slot->session) {
-      if (usable(*slot->session, config_.now())) {
+      const int64_t now = config_.now();
+      if (usable(*slot->session, now)) {
         const Cached& cached = *slot->session;
-        return OpenedSession{cached.encodedBlob, cached.ciphersuite, cached.expiresUnix, true};
+        return OpenedSession{cached.encodedBlob, cached.ciphersuite, cached.expiresUnix, true, now};
       }
       slot->session.reset();
       log_.transition("session " + key, "cached", "expired");
     }
   }
 
-  tls::DelegatedHandshakeRequest request;
-  request.host = shop.host;
-  request.port = shop.port;
-  request.caFile = config_.caFile;
-  request.connectAddress = config_.connectAddress;
-  request.maxLifetimeSeconds = config_.lifetimeCapSeconds;
-  request.readTimeoutMs = config_.readTimeoutMs;
-  request.now = config_.now;
-  auto delegated = handshake_(request, signer_);
+  bool offerTickets = true;
   {
     std::lock_guard lock(mutex_);
-    ++handshakes_;
+    offerTickets = !config_.preferSessionIds || ticketShops_.count(key) > 0;
+  }
+  auto delegated = handshake(shop, offerTickets);
+  if (delegated && !offerTickets && delegated->blob.sessionId.empty()) {
+    // The shop gave no session id (no session cache): it can only resume with a ticket. One more
+    // handshake now, and tickets for this shop from here on.
+    log_.info("session " + key + ": no session id from the shop; asking for a ticket");
+    {
+      std::lock_guard lock(mutex_);
+      rememberTicketShop(key);
+    }
+    delegated = handshake(shop, true);
   }
   if (!delegated) {
     log_.warn("session " + key + ": handshake failed: " + delegated.error().message);
@@ -87,7 +91,8 @@ Result<OpenedSession> SessionManager::open(const ShopUrl& shop) {
   if (!encoded) return encoded.error();
   Cached cached{encoded.value(), delegated->ciphersuiteName, delegated->blob.expiresUnix,
                 delegated->blob.hasTicket()};
-  OpenedSession opened{cached.encodedBlob, cached.ciphersuite, cached.expiresUnix, false};
+  OpenedSession opened{cached.encodedBlob, cached.ciphersuite, cached.expiresUnix, false,
+                       config_.now()};
   {
     std::lock_guard lock(mutex_);
     slot->session = std::move(cached);
@@ -100,10 +105,42 @@ Result<OpenedSession> SessionManager::open(const ShopUrl& shop) {
   return opened;
 }
 
-bool SessionManager::drop(const std::string& shopKey) {
+Result<tls::DelegatedSession> SessionManager::handshake(const ShopUrl& shop, bool offerTickets) {
+  tls::DelegatedHandshakeRequest request;
+  request.host = shop.host;
+  request.port = shop.port;
+  request.caFile = config_.caFile;
+  request.connectAddress = config_.connectAddress;
+  request.offerTickets = offerTickets;
+  request.maxLifetimeSeconds = config_.lifetimeCapSeconds;
+  request.readTimeoutMs = config_.readTimeoutMs;
+  request.now = config_.now;
+  auto delegated = handshake_(request, signer_);
+  std::lock_guard lock(mutex_);
+  ++handshakes_;
+  return delegated;
+}
+
+void SessionManager::rememberTicketShop(const std::string& key) {
+  // Bounded: forgetting a shop only costs it one more session-id attempt later.
+  if (ticketShops_.size() >= config_.maxTicketShops) ticketShops_.erase(ticketShops_.begin());
+  ticketShops_.insert(key);
+}
+
+bool SessionManager::usesTickets(const std::string& shopKey) const {
+  std::lock_guard lock(mutex_);
+  return !config_.preferSessionIds || ticketShops_.count(shopKey) > 0;
+}
+
+bool SessionManager::drop(const std::string& shopKey, bool refusedByShop) {
   std::lock_guard lock(mutex_);
   const auto found = slots_.find(shopKey);
   if (found == slots_.end() || !found->second->session) return false;
+  // A terminal drops a session the shop would not resume. A session id that does not resume
+  // means (most likely) a shop without a session cache: ask it for tickets next time.
+  if (refusedByShop && config_.preferSessionIds && !found->second->session->ticket) {
+    rememberTicketShop(shopKey);
+  }
   found->second->session.reset();
   slots_.erase(found);
   log_.transition("session " + shopKey, "cached", "dropped");

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,13 @@ struct SessionManagerConfig {
   // counts as expired.
   uint32_t minRemainingSeconds = 5;
   size_t maxSessions = 64;
+  // Ask shops for a session id first (no RFC 5077 ticket offered): a session-id resumption
+  // costs the terminal ~100 bytes, a ticket one about twice the ticket's size (the hand-out
+  // carries it, the ClientHello sends it again), and tickets with a client certificate inside
+  // run to a kilobyte. A shop that will not resume a session id (no session cache) is asked for
+  // tickets from then on (remembered, up to maxTicketShops shops).
+  bool preferSessionIds = true;
+  size_t maxTicketShops = 1024;
   uint32_t readTimeoutMs = 10'000;
   tls::UnixClock now = tls::systemUnixNow;
 };
@@ -38,6 +46,7 @@ struct OpenedSession {
   std::string ciphersuite;
   int64_t expiresUnix = 0;
   bool cached = false;
+  int64_t nowUnix = 0;  // the manager's clock when it answered (for the hand-out's relative times)
 };
 
 struct SessionInfo {
@@ -58,11 +67,14 @@ class SessionManager {
                  Handshake handshake = nullptr);
 
   Result<OpenedSession> open(const ShopUrl& shop);
-  // True if a session was cached for the shop.
-  bool drop(const std::string& shopKey);
+  // True if a session was cached for the shop. `refusedByShop`: the terminal dropped it because
+  // the shop would not resume it (a session-id shop is then asked for tickets).
+  bool drop(const std::string& shopKey, bool refusedByShop = false);
   std::vector<SessionInfo> list();
   // Full handshakes made so far (each one cost a card signature).
   size_t handshakeCount() const;
+  // True once the shop is asked for tickets (see preferSessionIds).
+  bool usesTickets(const std::string& shopKey) const;
 
  private:
   struct Cached {
@@ -80,6 +92,8 @@ class SessionManager {
   bool usable(const Cached& cached, int64_t now) const;
   std::shared_ptr<Slot> slotFor(const std::string& key);
   void evictIfFull();
+  void rememberTicketShop(const std::string& key);  // under mutex_
+  Result<tls::DelegatedSession> handshake(const ShopUrl& shop, bool offerTickets);
 
   SessionManagerConfig config_;
   tls::ClientKeySigner& signer_;
@@ -88,6 +102,7 @@ class SessionManager {
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Slot>> slots_;
   size_t handshakes_ = 0;
+  std::set<std::string> ticketShops_;  // shops that would not resume a session id
 };
 
 }  // namespace hp::home

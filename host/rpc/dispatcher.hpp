@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "bytes.hpp"
 #include "message.hpp"
 
 namespace hp::rpc {
@@ -15,6 +16,9 @@ namespace hp::rpc {
 // Who is calling (the control channel's authenticated terminal), for handlers and logs.
 struct CallContext {
   std::string terminalId;
+  // Where a handler may put binary data that travels after its JSON result (channel_messages:
+  // the session hand-out); null where the transport has no attachments (the admin socket).
+  SecretBytes* attachment = nullptr;
 };
 
 using Handler =

@@ -31,7 +31,8 @@ const char* usageText() {
          "  unlock [--pin-stdin | --bio FILE]   unlock the access card (PIN or biometric sample)\n"
          "  lock                                lock the access card\n"
          "  pin2 [--pin-stdin]                  give PIN2 to the home card (crypto state)\n"
-         "  get URL [--relay]                   fetch an https URL through the home server\n"
+         "  get URL... [--relay]                fetch https URLs through the home server, in\n"
+         "                                      order, over one control channel\n"
          "  post URL --data STRING|@FILE [--relay]\n"
          "  sessions                            the home server's cached shop sessions\n"
          "  finish                              home card back to standby\n"
@@ -85,7 +86,7 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
   options.command = *command;
 
   const bool takesUrl = options.command == Command::kGet || options.command == Command::kPost;
-  // The purse commands' operands: how many, and what the user is told when they are missing.
+  // The operands: how many, and what the user is told when they are missing.
   size_t expected = takesUrl ? 2 : 1;
   size_t optional = 0;
   const char* needs = "a URL";
@@ -107,10 +108,13 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
       break;
   }
   if (positional.size() < expected) return makeError(positional[0] + " needs " + needs);
-  if (positional.size() > expected + optional) {
+  // get takes several URLs: one channel (one handshake) serves them all.
+  const bool manyUrls = options.command == Command::kGet;
+  if (positional.size() > expected + optional && !manyUrls) {
     return makeError("unexpected argument \"" + positional[expected + optional] + "\"");
   }
   if (expected > 1) options.url = positional[1];
+  if (takesUrl) options.urls.assign(positional.begin() + 1, positional.end());
   if (options.command == Command::kBuy) {
     options.sku = positional[2];
     if (positional.size() > 3) {

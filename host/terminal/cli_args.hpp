@@ -30,7 +30,8 @@ enum class Command {
 
 struct CliOptions {
   Command command = Command::kHelp;
-  std::string url;                  // get, post; buy, cancel: the shop; topup: the bank
+  std::string url;  // get, post: the (first) URL; buy, cancel: the shop; topup: the bank
+  std::vector<std::string> urls;    // get: every URL, fetched in order over one channel
   std::string sku;                  // buy
   uint32_t quantity = 1;            // buy
   std::string account;              // topup

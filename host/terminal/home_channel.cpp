@@ -9,6 +9,7 @@
 #include "access_card_key_agent.hpp"
 #include "channel_messages.hpp"
 #include "client_handshake.hpp"
+#include "process_rng.hpp"
 #include "ticket_store.hpp"
 #include "url.hpp"
 
@@ -58,9 +59,7 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardCl
   if (!addressText) return adapters::toError(addressText.error());
   auto address = parseHostPort(*addressText);
   if (!address) return makeError("home server address on the card: " + address.error().message);
-  auto serverKey = card.homeServerKey();
-  if (!serverKey) return adapters::toError(serverKey.error());
-
+  // The home server key (DF 31) stays on the card: KEY AGREEMENT checks the server with it.
   std::optional<channel::ClientTicket> ticket;
   if (auto stored = card.ticket(); stored && stored->has_value()) {
     auto decoded = channel::decodeClientTicket((*stored)->view());
@@ -70,15 +69,14 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardCl
   auto fd = connectTcp(*address);
   if (!fd) return fd.error();
   channel::SystemWallClock clock;
-  auto rng = card::makeSystemRng();
+  auto rng = tls::processRng();  // shared with the TLS client (process_rng.hpp)
   if (!rng) {
     ::close(*fd);
     return rng.error();
   }
   channel::ClientConfig config;
-  config.serverPublicKey = *serverKey;
   config.clock = &clock;
-  config.rng = rng->get();
+  config.rng = *rng;
   adapters::AccessCardKeyAgent agent(card, kShareLifetimeMs);
   channel::ClientHandshake handshake(config, agent);
   auto connection = channel::ChannelConnection::connectAsTerminal(
@@ -107,6 +105,13 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardCl
 
 Result<Json::Value, rpc::RpcError> HomeChannel::call(const std::string& method,
                                                      const Json::Value& params) {
+  auto answer = callWithAttachment(method, params);
+  if (!answer) return answer.error();
+  return std::move(answer->result);  // an attachment nobody asked for is wiped with `answer`
+}
+
+Result<HomeChannel::Answer, rpc::RpcError> HomeChannel::callWithAttachment(
+    const std::string& method, const Json::Value& params) {
   rpc::Request request;
   request.id = nextId_++;
   request.method = method;
@@ -115,18 +120,18 @@ Result<Json::Value, rpc::RpcError> HomeChannel::call(const std::string& method,
   auto sent = rpc::sendMessage(*connection_, text);
   secureWipe(text.data(), text.size());  // may hold a PIN (card.pin2)
   if (!sent) return rpc::makeRpcError(rpc::code::kInternal, "channel: " + sent.error().message);
-  auto answer = rpc::receiveMessage(*connection_);
+  auto answer = rpc::receiveMessageWithAttachment(*connection_);
   if (!answer) return rpc::makeRpcError(rpc::code::kInternal, "channel: " + answer.error().message);
   if (!answer->has_value()) {
     return rpc::makeRpcError(rpc::code::kInternal, "the home server closed the channel");
   }
-  auto response = rpc::parseResponse(**answer);
+  auto response = rpc::parseResponse((*answer)->text);
   if (!response) return response.error();
   if (response->id != std::optional<uint64_t>(request.id)) {
     return rpc::makeRpcError(rpc::code::kInternal, "the home server answered another request");
   }
   if (response->error) return *response->error;
-  return *response->result;
+  return Answer{std::move(*response->result), std::move((*answer)->attachment)};
 }
 
 std::string describeRpcError(const rpc::RpcError& error) {

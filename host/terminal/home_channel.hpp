@@ -1,7 +1,7 @@
 // The terminal's control channel to its home server, everything taken from the access card:
 // the address (DF 32), the server's pinned key (DF 31), the key agent (PREPARE SHARE / KEY
-// AGREEMENT) and the resumption ticket (DF 34: read, offered, replaced after a full handshake).
-// On top, one RPC call at a time (host/rpc).
+// AGREEMENT, which checks the server with DF 31) and the resumption ticket (DF 34: read,
+// offered, replaced after a full handshake). On top, one RPC call at a time (host/rpc).
 #pragma once
 
 #include <json/json.h>
@@ -26,9 +26,19 @@ class HomeChannel {
                                                       const InfoSink& info);
   ~HomeChannel();
 
-  // One request; a home server error comes back as RpcError (code, message, data).
+  // One request; a home server error comes back as RpcError (code, message, data). The channel
+  // stays open for more requests until the HomeChannel is destroyed (the seed's "previously
+  // hold" the channel key: one handshake per terminal process, not per request).
   Result<Json::Value, rpc::RpcError> call(const std::string& method,
                                           const Json::Value& params = Json::objectValue);
+  // The same, for methods whose result carries binary data after the JSON (session.open's
+  // hand-out; host/rpc/channel_messages.hpp). `attachment` is empty if none came.
+  struct Answer {
+    Json::Value result;
+    SecretBytes attachment;
+  };
+  Result<Answer, rpc::RpcError> callWithAttachment(const std::string& method,
+                                                   const Json::Value& params = Json::objectValue);
   bool resumed() const { return resumed_; }
 
  private:

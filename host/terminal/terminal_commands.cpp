@@ -15,6 +15,7 @@
 #include "pin_input.hpp"
 #include "resumed_connection.hpp"
 #include "session_blob.hpp"
+#include "session_handout.hpp"
 
 namespace hp::terminal {
 
@@ -194,27 +195,28 @@ Result<HttpAnswer> fetchDelegated(HomeChannel& channel, const HttpsUrl& url,
                                   const std::string& method, const std::string& body,
                                   const InfoSink& sink, const std::string& contentType) {
   Json::Value params(Json::objectValue);
-  params["url"] = "https://" + url.shopKey() + "/";
-  params["mode"] = "delegate";
+  params["url"] = "https://" + url.shopKey() + "/";  // "mode" is "delegate" by default
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto opened = channel.call("session.open", params);
+    auto opened = channel.callWithAttachment("session.open", params);
     if (!opened) return makeError("home server: " + describeRpcError(opened.error()));
-    auto encoded = rpc::base64Decode((*opened).get("blob", "").asString());
-    if (!encoded) return makeError("home server sent a session that is not base64");
-    auto blob = tls::decodeSessionBlob(*encoded);
-    secureWipe(encoded->data(), encoded->size());
+    if (opened->attachment.empty()) return makeError("home server sent no session hand-out");
+    auto blob = tls::decodeSessionHandout(opened->attachment.view(), url.host, url.port,
+                                          tls::systemUnixNow());
+    opened->attachment.clear();
     if (!blob) return makeError("home server sent a bad session: " + blob.error().message);
     info(sink, std::string("session for ") + url.shopKey() + ": " +
-                   ((*opened).get("cached", false).asBool() ? "cached" : "new"));
+                   (opened->result.get("cached", false).asBool() ? "cached" : "new"));
     auto connection = tls::ResumedConnection::open(*blob);
     if (!connection) {
-      // The shop would not resume (it forgot the session, or restarted): the terminal cannot
-      // do a full handshake (no key), so it asks for a fresh session, once.
+      // The shop would not resume (it forgot the session, restarted, or keeps no session
+      // cache): the terminal cannot do a full handshake (no key), so it asks for a fresh
+      // session, once; "refused" lets the home server ask that shop for tickets next time.
       info(sink, "shop refused to resume: " + connection.error().message);
       if (attempt == 1)
         return makeError("the shop refused the fresh session too: " + connection.error().message);
       Json::Value drop(Json::objectValue);
       drop["shop"] = url.shopKey();
+      drop["refused"] = true;
       if (auto dropped = channel.call("session.drop", drop); !dropped) {
         return makeError("home server: " + describeRpcError(dropped.error()));
       }
@@ -258,25 +260,38 @@ Result<HttpAnswer> fetchRelayed(HomeChannel& channel, const HttpsUrl& url,
 }
 
 int fetch(const CliOptions& options, AccessCardLink& link) {
-  auto url = parseHttpsUrl(options.url);
-  if (!url) return fail(url.error().message);
+  std::vector<HttpsUrl> urls;
+  for (const std::string& text :
+       options.urls.empty() ? std::vector<std::string>{options.url} : options.urls) {
+    auto url = parseHttpsUrl(text);
+    if (!url) return fail(url.error().message);
+    urls.push_back(std::move(*url));
+  }
   auto body = requestBody(options);
   if (!body) return fail(body.error().message);
   const std::string method = options.command == Command::kPost ? "POST" : "GET";
   if (auto unlocked = link.requireUnlocked(); !unlocked) return fail(unlocked.error().message);
   const InfoSink sink = infoSink(options);
+  // One channel for every URL: the handshake (or ticket resumption) is paid once per process,
+  // each URL then costs one session.open and the resumption with its shop.
   auto channel = HomeChannel::connect(link.card(), sink);
   if (!channel) return fail(channel.error().message);
-  auto answer = options.relay ? fetchRelayed(**channel, *url, method, *body)
-                              : fetchDelegated(**channel, *url, method, *body, sink);
-  if (!answer) return fail(answer.error().message);
-  print(answer->body);
-  std::fflush(stdout);
-  if (!answer->success()) {
-    return fail("the shop answered HTTP " + std::to_string(answer->status) +
-                (answer->reason.empty() ? "" : " " + answer->reason));
+  int exitStatus = 0;
+  for (const HttpsUrl& url : urls) {
+    auto answer = options.relay ? fetchRelayed(**channel, url, method, *body)
+                                : fetchDelegated(**channel, url, method, *body, sink);
+    if (!answer) {
+      exitStatus = fail(answer.error().message);
+      continue;
+    }
+    print(answer->body);
+    std::fflush(stdout);
+    if (!answer->success()) {
+      exitStatus = fail("the shop answered HTTP " + std::to_string(answer->status) +
+                        (answer->reason.empty() ? "" : " " + answer->reason));
+    }
   }
-  return 0;
+  return exitStatus;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/x509_crt.h>
 
+#include "process_rng.hpp"
 #include "rng.hpp"
 #include "tls_error.hpp"
 
@@ -10,7 +11,7 @@ namespace hp::tls {
 
 struct SoftwareSigner::Impl {
   mbedtls_pk_context key;
-  std::unique_ptr<card::Rng> rng;
+  card::Rng* rng = nullptr;  // the process's (process_rng.hpp)
   Impl() { mbedtls_pk_init(&key); }
   ~Impl() { mbedtls_pk_free(&key); }  // mbedtls_pk_free zeroizes the key material
   Impl(const Impl&) = delete;
@@ -25,9 +26,9 @@ SoftwareSigner::~SoftwareSigner() = default;
 Result<std::unique_ptr<SoftwareSigner>> SoftwareSigner::fromPemFiles(const std::string& keyPath,
                                                                      const std::string& certPath) {
   auto impl = std::make_unique<Impl>();
-  auto rng = card::makeSystemRng();
+  auto rng = processRng();
   if (!rng) return rng.error();
-  impl->rng = std::move(rng.value());
+  impl->rng = *rng;
 
   if (int rc = mbedtls_pk_parse_keyfile(&impl->key, keyPath.c_str(), nullptr); rc != 0) {
     return tlsError("reading user key " + keyPath, rc);
@@ -68,7 +69,7 @@ Result<Bytes> SoftwareSigner::signHash(mbedtls_md_type_t hashAlg, ByteView hash)
   Bytes signature(MBEDTLS_PK_SIGNATURE_MAX_SIZE);
   size_t length = 0;
   const int rc = mbedtls_pk_sign(&impl_->key, hashAlg, hash.data(), hash.size(), signature.data(),
-                                 &length, &card::Rng::mbedtlsCallback, impl_->rng.get());
+                                 &length, &card::Rng::mbedtlsCallback, impl_->rng);
   if (rc != 0) return tlsError("signer", rc);
   signature.resize(length);
   return signature;

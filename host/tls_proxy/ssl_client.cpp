@@ -1,5 +1,6 @@
 #include "ssl_client.hpp"
 
+#include "process_rng.hpp"
 #include "tls_error.hpp"
 
 namespace hp::tls {
@@ -17,9 +18,10 @@ SslClient::~SslClient() {
 
 Result<std::unique_ptr<SslClient>> SslClient::create(uint32_t readTimeoutMs) {
   std::unique_ptr<SslClient> client(new SslClient());
-  auto rng = card::makeSystemRng();
+  // The process's generator, seeded once: seeding one per connection cost more than the rest of
+  // a resumption (process_rng.hpp).
+  auto rng = processRng();
   if (!rng) return rng.error();
-  client->rng_ = std::move(rng.value());
   if (int rc =
           mbedtls_ssl_config_defaults(&client->config_, MBEDTLS_SSL_IS_CLIENT,
                                       MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
@@ -32,7 +34,7 @@ Result<std::unique_ptr<SslClient>> SslClient::create(uint32_t readTimeoutMs) {
                                MBEDTLS_SSL_MINOR_VERSION_3);
   mbedtls_ssl_conf_max_version(&client->config_, MBEDTLS_SSL_MAJOR_VERSION_3,
                                MBEDTLS_SSL_MINOR_VERSION_3);
-  mbedtls_ssl_conf_rng(&client->config_, &card::Rng::mbedtlsCallback, client->rng_.get());
+  mbedtls_ssl_conf_rng(&client->config_, &card::Rng::mbedtlsCallback, *rng);
   mbedtls_ssl_conf_read_timeout(&client->config_, readTimeoutMs);
   return client;
 }

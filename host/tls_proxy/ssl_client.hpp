@@ -1,4 +1,5 @@
-// RAII owner of one mbedTLS TLS 1.2 client: config, context and its random generator.
+// RAII owner of one mbedTLS TLS 1.2 client: config and context (the random generator is the
+// process's, process_rng.hpp).
 // Shared by the home side (full handshake) and the terminal side (resumption).
 #pragma once
 
@@ -26,7 +27,6 @@ class SslClient {
 
  private:
   SslClient();
-  std::unique_ptr<card::Rng> rng_;
   mbedtls_ssl_config config_;
   mbedtls_ssl_context ssl_;
 };

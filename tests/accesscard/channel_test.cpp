@@ -1,11 +1,13 @@
-// The control channel's card commands: PREPARE SHARE (80 50), KEY AGREEMENT (80 52) and the
-// channel ticket DF 34, checked against the host's own channel code (messages.hpp).
+// The control channel's card commands: PREPARE SHARE (80 50), KEY AGREEMENT (80 52, with the
+// home server's signature the card checks) and the channel ticket DF 34, checked against the
+// host's own channel code (messages.hpp, server_hello_statement.hpp).
 #include <doctest.h>
 
 #include "command_apdu.hpp"
 #include "data_objects.hpp"
 #include "ec_key.hpp"
 #include "messages.hpp"
+#include "server_hello_statement.hpp"
 #include "test_card.hpp"
 #include "tlv.hpp"
 
@@ -31,8 +33,46 @@ Reply prepare(TestCard& c, uint64_t created = kCreated, uint64_t expires = kCrea
   return c.transceive(proprietary(0x50, windowHex(created, expires)));
 }
 
+// The home server's long-term key whose public half test_card's personalization puts in DF 31.
+card::EcKeyPair& homeServerKey() {
+  static const std::unique_ptr<card::EcKeyPair> key = [] {
+    auto rng = card::makeSeededRng(7);  // as homeServerPoint()
+    auto k = card::EcKeyPair::generate(*rng);
+    REQUIRE(k.ok());
+    return std::move(k.value());
+  }();
+  REQUIRE(key->publicPoint() == homeServerPoint());
+  return *key;
+}
+
+// A transcript hash as the terminal would compute it (any 32 bytes do for the card).
+const Bytes kTranscriptHash{0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xAA,
+                            0xBB, 0xCC, 0xDD, 0xEE, 0xFF, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55,
+                            0x66, 0x77, 0x88, 0x99, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF};
+
+Bytes serverSignature(ByteView point, ByteView transcriptHash = kTranscriptHash,
+                      card::EcKeyPair& key = homeServerKey()) {
+  auto rng = card::makeSeededRng(11);
+  auto signature = key.signHash(card::serverHelloSignedHash(point, transcriptHash), *rng);
+  REQUIRE(signature.ok());
+  return signature.value();
+}
+
+// 86 41 <point> 90 20 <transcript hash> 9E L <signature>
+Bytes keyAgreementData(ByteView point, ByteView transcriptHash, ByteView signature) {
+  Bytes data = card::makeTlv(0x86, point);
+  card::appendTlv(data, 0x90, transcriptHash);
+  card::appendTlv(data, 0x9E, signature);
+  return data;
+}
+
+Reply agreeRaw(TestCard& c, ByteView data) {
+  return c.transceive(proprietary(0x52, toHex(data)));
+}
+
+// KEY AGREEMENT as the terminal sends it: the point signed by the home server.
 Reply agree(TestCard& c, ByteView point) {
-  return c.transceive(proprietary(0x52, toHex(point)));
+  return agreeRaw(c, keyAgreementData(point, kTranscriptHash, serverSignature(point)));
 }
 
 struct Share {
@@ -207,7 +247,8 @@ TEST_SUITE("channel") {
     const Bytes point = serverEphemeral(8)->publicPoint();
     CHECK(agree(c, point).sw == "6985");  // nothing prepared
     parseShare(prepare(c));
-    CHECK(c.send(card::encodeCommandApdu(0x80, 0x52, 0x00, 0x01, point, 256)).sw == "6A86");
+    const Bytes good = keyAgreementData(point, kTranscriptHash, serverSignature(point));
+    CHECK(c.send(card::encodeCommandApdu(0x80, 0x52, 0x00, 0x01, good, 256)).sw == "6A86");
     CHECK(c.applet->hasPendingShare());  // refused before it touched the key
     Bytes offCurve = point;
     offCurve[64] ^= 0x01;
@@ -218,6 +259,68 @@ TEST_SUITE("channel") {
     parseShare(prepare(c));
     CHECK(c.send(proprietary(0x52, "")).sw == "6700");
     CHECK(agree(c, point).sw == "6985");
+    // Malformed data: each one 6A80, and each one uses the pending key up.
+    const Bytes sig = serverSignature(point);
+    const std::vector<Bytes> malformed = {
+        point,                                                      // the old form: a bare point
+        keyAgreementData(point, Bytes(31, 0x11), sig),              // hash not 32 bytes
+        keyAgreementData(point, kTranscriptHash, Bytes(73, 0x30)),  // signature too long
+        keyAgreementData(point, kTranscriptHash, Bytes{}),          // no signature
+        [&] {                                                       // fields out of order
+          Bytes d = card::makeTlv(0x90, kTranscriptHash);
+          card::appendTlv(d, 0x86, point);
+          card::appendTlv(d, 0x9E, sig);
+          return d;
+        }(),
+        [&] {  // trailing bytes
+          Bytes d = good;
+          d.push_back(0x00);
+          return d;
+        }(),
+    };
+    for (const Bytes& data : malformed) {
+      parseShare(prepare(c));
+      CHECK(agreeRaw(c, data).sw == "6A80");
+      CHECK_FALSE(c.applet->hasPendingShare());
+    }
+  }
+
+  TEST_CASE("KEY AGREEMENT: the home server's signature is checked first; 6300 uses the key up") {
+    TestCard c;
+    unlockedCard(c);
+    auto server = serverEphemeral(12);
+    const Bytes point = server->publicPoint();
+    auto impostor = serverEphemeral(13);  // any other key
+    const Bytes other = serverEphemeral(14)->publicPoint();
+    Bytes otherHash = kTranscriptHash;
+    otherHash[31] ^= 0x80;
+    const Bytes goodSignature = serverSignature(point);
+    Bytes flipped = goodSignature;
+    flipped[flipped.size() - 1] ^= 0x01;
+    const std::vector<Bytes> forged = {
+        keyAgreementData(point, kTranscriptHash,
+                         serverSignature(point, kTranscriptHash, *impostor)),
+        keyAgreementData(point, otherHash, goodSignature),        // another transcript
+        keyAgreementData(other, kTranscriptHash, goodSignature),  // another point, same signature
+        keyAgreementData(point, kTranscriptHash, flipped),
+        keyAgreementData(point, kTranscriptHash, hexBytes("3006020101020101")),  // r = s = 1
+    };
+    for (const Bytes& data : forged) {
+      parseShare(prepare(c));
+      const Reply r = agreeRaw(c, data);
+      CHECK(r.sw == "6300");
+      CHECK(r.data.empty());
+      CHECK_FALSE(c.applet->hasPendingShare());
+      // The key is gone: the genuine signature comes too late.
+      CHECK(agree(c, point).sw == "6985");
+    }
+    const Share share = parseShare(prepare(c));
+    auto rng = card::makeSeededRng(15);
+    auto expected = server->agree(share.point, *rng);
+    REQUIRE(expected.ok());
+    const Reply r = agreeRaw(c, keyAgreementData(point, kTranscriptHash, goodSignature));
+    CHECK(r.sw == "9000");
+    CHECK(toHex(r.data) == toHex(expected.value().view()));
   }
 
   TEST_CASE("a failing random generator: 6F00 and no pending key") {

@@ -35,8 +35,6 @@ struct World {
 
   channel::ClientConfig clientConfig() {
     channel::ClientConfig config;
-    // The terminal trusts the home server key its access card holds.
-    config.serverPublicKey = must(access.client->homeServerKey());
     config.clock = &clock;
     config.rng = terminalRng.get();
     return config;
@@ -122,6 +120,28 @@ TEST_SUITE("channel") {
     const channel::ClientTicket back = must(channel::decodeClientTicket(stored->view()));
     CHECK(back.ticketId == client.ticket()->ticketId);
     CHECK(back.resumptionSecret == client.ticket()->resumptionSecret);
+  }
+
+  TEST_CASE(
+      "the access card refuses a server signed by another key (the terminal verifies nothing)") {
+    World world;
+    // An impostor: the same registry and protocol, but its own long-term key.
+    channel::SoftwareServerSigner impostor(must(card::EcKeyPair::generate(*world.serverRng)),
+                                           *world.serverRng);
+    channel::ServerConfig config = world.serverConfig();
+    config.signer = &impostor;
+    channel::ClientHandshake client(world.clientConfig(), world.agent);
+    channel::ServerHandshake server(config);
+    const Bytes hello = must(client.startFull(must(world.agent.prepareShare(world.clock.nowMs()))));
+    const size_t before = world.access.client->commands().commandsSent();
+    auto run = world.pump(client, server, hello);
+    REQUIRE_FALSE(run.ok());
+    CHECK(run.error().message == channel::kBadServerSignature);
+    CHECK(client.state() == channel::ClientHandshake::State::kFailed);
+    CHECK_FALSE(server.established());
+    // The refusal came from the card's KEY AGREEMENT (one APDU), which also dropped the share.
+    CHECK(world.access.client->commands().commandsSent() == before + 1);
+    CHECK_FALSE(world.access.applet->hasPendingShare());
   }
 
   TEST_CASE("a terminal removed from the home card's registry is refused") {

@@ -5,6 +5,7 @@
 
 #include "ec_key.hpp"
 #include "fixture.hpp"
+#include "server_hello_statement.hpp"
 
 namespace hp::adapters::test {
 
@@ -176,7 +177,17 @@ TEST_SUITE("clients") {
     CHECK(locked.error().sw == 0x6982);
     REQUIRE(must(card.verifyPin(kAccessPin)).verified());
 
-    auto none = card.keyAgreement(softwarePoint(23));
+    // The home server key on this card is softwarePoint(22): the same seed gives its private
+    // half, which signs the server's point and a transcript hash as the home server would.
+    auto homeRng = card::makeSeededRng(22);
+    auto homeKey = must(card::EcKeyPair::generate(*homeRng));
+    auto signRng = card::makeSeededRng(25);
+    const Bytes transcriptHash(32, 0x5A);
+    auto serverSignature = [&](ByteView point) {
+      return must(homeKey->signHash(card::serverHelloSignedHash(point, transcriptHash), *signRng));
+    };
+    const Bytes otherPoint = softwarePoint(23);
+    auto none = card.keyAgreement(otherPoint, transcriptHash, serverSignature(otherPoint));
     REQUIRE_FALSE(none.ok());
     CHECK(none.error().sw == 0x6985);
     CHECK(mentions(none.error().message, "KEY AGREEMENT"));
@@ -188,9 +199,22 @@ TEST_SUITE("clients") {
     CHECK(share.point.size() == 65);
     auto rng = card::makeSeededRng(24);
     auto server = must(card::EcKeyPair::generate(*rng));
-    const SecretBytes secret = must(card.keyAgreement(server->publicPoint()));
+    const Bytes point = server->publicPoint();
+    const SecretBytes secret =
+        must(card.keyAgreement(point, transcriptHash, serverSignature(point)));
     CHECK(secret == must(server->agree(share.point, *rng)));
-    CHECK(card.keyAgreement(server->publicPoint()).error().sw == 0x6985);
+    CHECK(card.keyAgreement(point, transcriptHash, serverSignature(point)).error().sw == 0x6985);
+    // A signature by another key: 6300, and the share is used up.
+    must(card.prepareShare(1000, 2000));
+    auto impostorRng = card::makeSeededRng(26);
+    auto impostor = must(card::EcKeyPair::generate(*impostorRng));
+    const Bytes forged =
+        must(impostor->signHash(card::serverHelloSignedHash(point, transcriptHash), *impostorRng));
+    auto refused = card.keyAgreement(point, transcriptHash, forged);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().sw == 0x6300);
+    CHECK(mentions(refused.error().message, "authentication failed"));
+    CHECK(card.keyAgreement(point, transcriptHash, serverSignature(point)).error().sw == 0x6985);
 
     CHECK_FALSE(must(card.ticket()).has_value());
     const Bytes ticket(57, 0x3C);

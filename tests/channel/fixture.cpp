@@ -18,15 +18,16 @@ ChannelFixture::ChannelFixture(uint64_t seedValue, const std::string& id)
   auto serverKey = card::EcKeyPair::generate(*rng);
   REQUIRE(terminalKey.ok());
   REQUIRE(serverKey.ok());
+  // The terminal's agent holds the home server key, as the access card does (DF 31).
   agent = std::make_unique<SoftwareTerminalKeyAgent>(terminalId, std::move(terminalKey.value()),
-                                                     *rng, kShareLifetimeMs);
+                                                     serverKey.value()->publicPoint(), *rng,
+                                                     kShareLifetimeMs);
   signer = std::make_unique<SoftwareServerSigner>(std::move(serverKey.value()), *serverRng);
   registry.add(terminalId, agent->publicKey());
 }
 
 ClientConfig ChannelFixture::clientConfig() {
   ClientConfig config;
-  config.serverPublicKey = signer->publicKey();
   config.clock = &clock;
   config.rng = rng.get();
   config.log = [this](std::string_view line) {

@@ -3,6 +3,7 @@
 
 #include "fixture.hpp"
 #include "messages.hpp"
+#include "server_hello_statement.hpp"
 
 namespace hp::channel::test {
 
@@ -155,8 +156,8 @@ TEST_CASE("a share valid for longer than the server allows is refused") {
   ChannelFixture fx(107);
   auto key = card::EcKeyPair::generate(*fx.rng);
   REQUIRE(key.ok());
-  SoftwareTerminalKeyAgent longLived("tablet", std::move(key.value()), *fx.rng,
-                                     48ull * 3600 * 1000);
+  SoftwareTerminalKeyAgent longLived("tablet", std::move(key.value()), fx.signer->publicKey(),
+                                     *fx.rng, 48ull * 3600 * 1000);
   fx.registry.add("tablet", longLived.publicKey());
   auto share = longLived.prepareShare(fx.clock.nowMs());
   REQUIRE(share.ok());
@@ -258,11 +259,11 @@ TEST_CASE("a full replay cache refuses new shares instead of forgetting live one
 
 TEST_CASE("the terminal refuses a server that does not hold the home server key") {
   ChannelFixture fx(112);
-  ClientConfig config = fx.clientConfig();
   auto impostorKey = card::EcKeyPair::generate(*fx.rng);
   REQUIRE(impostorKey.ok());
-  config.serverPublicKey = (*impostorKey)->publicPoint();
-  ClientHandshake client(config, *fx.agent);
+  // The agent (the access card) holds another key than the one the server signs with.
+  fx.agent->setHomeServerKey((*impostorKey)->publicPoint());
+  ClientHandshake client(fx.clientConfig(), *fx.agent);
   auto server = fx.makeServer();
   auto session = fullHandshake(fx, client, server);
   REQUIRE_FALSE(session.ok());
@@ -364,10 +365,42 @@ TEST_CASE("each prepared share is single use on the card side") {
   REQUIRE(first.ok());
   auto serverKey = card::EcKeyPair::generate(*fx.rng);
   REQUIRE(serverKey.ok());
-  CHECK(fx.agent->agree((*serverKey)->publicPoint()).ok());
-  auto again = fx.agent->agree((*serverKey)->publicPoint());
+  const Bytes point = (*serverKey)->publicPoint();
+  const Hash transcriptHash = sha256(bytesOf("a transcript"));
+  SoftwareServerSigner& signer = *fx.signer;
+  const Bytes signature = signer.sign(card::serverHelloSignedHash(point, transcriptHash)).value();
+  CHECK(fx.agent->agree({point, transcriptHash, signature}).ok());
+  auto again = fx.agent->agree({point, transcriptHash, signature});
   REQUIRE_FALSE(again.ok());
   CHECK(again.error().message == "no prepared key share (prepare one first)");
+}
+
+TEST_CASE("the agent checks the server's signature before it agrees, and uses the share up") {
+  ChannelFixture fx(118);
+  auto serverKey = card::EcKeyPair::generate(*fx.rng);
+  REQUIRE(serverKey.ok());
+  const Bytes point = (*serverKey)->publicPoint();
+  const Hash transcriptHash = sha256(bytesOf("a transcript"));
+  const Bytes signature =
+      fx.signer->sign(card::serverHelloSignedHash(point, transcriptHash)).value();
+  // The signature covers the point and the transcript hash: change either and it fails.
+  Hash otherHash = transcriptHash;
+  otherHash[0] ^= 1;
+  auto otherPoint = card::EcKeyPair::generate(*fx.rng);
+  REQUIRE(otherPoint.ok());
+  REQUIRE(fx.agent->prepareShare(fx.clock.nowMs()).ok());
+  auto wrongHash = fx.agent->agree({point, otherHash, signature});
+  REQUIRE_FALSE(wrongHash.ok());
+  CHECK(wrongHash.error().message == kBadServerSignature);
+  // ... and the failed attempt used the share up, as on the card.
+  CHECK(fx.agent->agree({point, transcriptHash, signature}).error().message ==
+        "no prepared key share (prepare one first)");
+  REQUIRE(fx.agent->prepareShare(fx.clock.nowMs()).ok());
+  const Bytes swapped = (*otherPoint)->publicPoint();
+  CHECK(fx.agent->agree({swapped, transcriptHash, signature}).error().message ==
+        kBadServerSignature);
+  REQUIRE(fx.agent->prepareShare(fx.clock.nowMs()).ok());
+  CHECK(fx.agent->agree({point, transcriptHash, signature}).ok());
 }
 
 }  // namespace hp::channel::test

@@ -157,7 +157,8 @@ TEST_SUITE("card") {
       Json::Value open;
       open["url"] = "https://localhost:" + std::to_string(shop.port()) + "/";
       const auto firstStart = std::chrono::steady_clock::now();
-      rpc::Response first = test::call(**connection, "session.open", open);
+      SecretBytes handout;
+      rpc::Response first = test::call(**connection, "session.open", open, &handout);
       const auto firstMicros = std::chrono::duration_cast<std::chrono::microseconds>(
                                    std::chrono::steady_clock::now() - firstStart)
                                    .count();
@@ -167,7 +168,7 @@ TEST_SUITE("card") {
       // The second open is cached: not a single APDU to the card.
       const uint64_t apdusAfterFirst = homeCard.client->commands().commandsSent();
       const auto secondStart = std::chrono::steady_clock::now();
-      rpc::Response second = test::call(**connection, "session.open", open);
+      rpc::Response second = test::call(**connection, "session.open", open, &handout);
       const auto secondMicros = std::chrono::duration_cast<std::chrono::microseconds>(
                                     std::chrono::steady_clock::now() - secondStart)
                                     .count();
@@ -176,6 +177,7 @@ TEST_SUITE("card") {
               apdusAfterFirst - apdusBefore, " card APDUs; cached ", secondMicros, " us, 0 APDUs");
       REQUIRE(second.ok());
       CHECK((*second.result)["cached"].asBool());
+      CHECK_FALSE(handout.empty());
       CHECK(homeCard.client->commands().commandsSent() == apdusAfterFirst);
       REQUIRE((*connection)->close().ok());
       server.stop();

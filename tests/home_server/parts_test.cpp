@@ -2,6 +2,8 @@
 // home card's PIN rules and the server key file.
 #include <doctest.h>
 
+#include "cached_terminal_directory.hpp"
+#include "clock.hpp"
 #include "ec_key.hpp"
 #include "home_card.hpp"
 #include "relay.hpp"
@@ -83,6 +85,60 @@ TEST_SUITE("parts") {
     REQUIRE(all.ok());
     REQUIRE(all->size() == 1);
     CHECK((*all)[0].revoked);
+  }
+
+  TEST_CASE("cached terminal directory: active keys from the cache, changes at once") {
+    // Counts what reaches the directory behind the cache (the home card on the product).
+    class CountingDirectory final : public TerminalDirectory {
+     public:
+      Result<Bytes> terminalKey(std::string_view id) override {
+        ++lookups;
+        return inner.terminalKey(id);
+      }
+      Result<void> registerTerminal(const std::string& id, const Bytes& key) override {
+        return inner.registerTerminal(id, key);
+      }
+      Result<void> revokeTerminal(const std::string& id) override {
+        return inner.revokeTerminal(id);
+      }
+      Result<std::vector<TerminalEntry>> list() override { return inner.list(); }
+      MemoryTerminalDirectory inner;
+      int lookups = 0;
+    } behind;
+    card::ManualClock clock;
+    CachedTerminalDirectory cached(behind, clock, 60'000);
+    auto rng = card::makeSeededRng(12);
+    const Bytes point = card::EcKeyPair::generate(*rng).value()->publicPoint();
+    const Bytes other = card::EcKeyPair::generate(*rng).value()->publicPoint();
+
+    // Unknown IDs are not cached: each lookup asks again.
+    CHECK_FALSE(cached.terminalKey("phone-1").ok());
+    CHECK_FALSE(cached.terminalKey("phone-1").ok());
+    CHECK(behind.lookups == 2);
+    REQUIRE(cached.registerTerminal("phone-1", point).ok());
+    CHECK(cached.terminalKey("phone-1").value() == point);
+    CHECK(cached.terminalKey("phone-1").value() == point);
+    CHECK(cached.terminalKey("phone-1").value() == point);
+    CHECK(behind.lookups == 3);  // one miss, then hits
+    CHECK(cached.hits() == 2);
+
+    // A revocation through the cache is seen by the very next lookup.
+    REQUIRE(cached.revokeTerminal("phone-1").ok());
+    CHECK_FALSE(cached.terminalKey("phone-1").ok());
+    CHECK(behind.lookups == 4);
+
+    // Registering again (a new key) replaces the cached one at once.
+    REQUIRE(behind.inner.registerTerminal("phone-2", point).ok());
+    CHECK(cached.terminalKey("phone-2").value() == point);
+    REQUIRE(cached.registerTerminal("phone-2", other).ok());
+    CHECK(cached.terminalKey("phone-2").value() == other);
+
+    // A change behind the cache's back is seen once the entry is older than the maximum age.
+    REQUIRE(behind.inner.revokeTerminal("phone-2").ok());
+    CHECK(cached.terminalKey("phone-2").ok());  // still cached
+    clock.advanceMs(60'000);
+    CHECK_FALSE(cached.terminalKey("phone-2").ok());
+    REQUIRE(cached.list().ok());
   }
 
   TEST_CASE("software home card: PIN2 only after PIN1, counters, signing only when crypto") {

@@ -14,6 +14,7 @@
 #include "https_get.hpp"
 #include "protocol.hpp"
 #include "resumed_connection.hpp"
+#include "session_handout.hpp"
 #include "shop_server.hpp"
 #include "test_pki.hpp"
 #include "test_terminal.hpp"
@@ -91,16 +92,19 @@ TEST_SUITE("server") {
     CHECK((*pin2.result)["state"].asString() == "crypto");
     const int signaturesBefore = fx.userSigner->calls;
 
-    // Delegate mode: a blob the terminal can resume with the shop.
-    rpc::Response opened =
-        call(channel, "session.open", params({{"url", shopUrl(shop)}, {"mode", "delegate"}}));
+    // Delegate mode: a compact binary hand-out after the JSON, which the terminal resumes with
+    // the shop; the JSON says only whether it was cached.
+    SecretBytes handout;
+    rpc::Response opened = call(channel, "session.open",
+                                params({{"url", shopUrl(shop)}, {"mode", "delegate"}}), &handout);
     INFO("shop output: " << shop.output());
     REQUIRE_MESSAGE(opened.ok(), (opened.error ? opened.error->message : ""));
     CHECK_FALSE((*opened.result)["cached"].asBool());
+    CHECK((*opened.result).getMemberNames() == std::vector<std::string>{"cached"});
+    CHECK(handout.size() == 99);  // a session-id session (session_handout.hpp)
     CHECK(fx.userSigner->calls == signaturesBefore + 1);
-    auto blobBytes = rpc::base64Decode((*opened.result)["blob"].asString());
-    REQUIRE(blobBytes.has_value());
-    auto blob = tls::decodeSessionBlob(*blobBytes);
+    auto blob =
+        tls::decodeSessionHandout(handout.view(), "localhost", shop.port(), tls::systemUnixNow());
     REQUIRE(blob.ok());
     tls::ResumeOptions resume;
     resume.connectAddress = "127.0.0.1";
@@ -116,10 +120,16 @@ TEST_SUITE("server") {
     resumed->reset();
 
     // Second open: cached, no handshake, no card signature.
-    rpc::Response again = call(channel, "session.open", params({{"url", shopUrl(shop)}}));
+    SecretBytes handoutAgain;
+    rpc::Response again =
+        call(channel, "session.open", params({{"url", shopUrl(shop)}}), &handoutAgain);
     REQUIRE(again.ok());
     CHECK((*again.result)["cached"].asBool());
-    CHECK((*again.result)["blob"] == (*opened.result)["blob"]);
+    auto blobAgain = tls::decodeSessionHandout(handoutAgain.view(), "localhost", shop.port(),
+                                               tls::systemUnixNow());
+    REQUIRE(blobAgain.ok());
+    CHECK(blobAgain->masterSecret == blob->masterSecret);
+    CHECK(blobAgain->sessionId == blob->sessionId);
     CHECK(fx.userSigner->calls == signaturesBefore + 1);
 
     rpc::Response listed = call(channel, "session.list");
@@ -130,7 +140,9 @@ TEST_SUITE("server") {
 
     // Expiry (the clock moves past the 60 s cap): a fresh handshake, one more signature.
     fx.clockOffsetSeconds = 61;
-    rpc::Response fresh = call(channel, "session.open", params({{"url", shopUrl(shop)}}));
+    SecretBytes freshHandout;
+    rpc::Response fresh =
+        call(channel, "session.open", params({{"url", shopUrl(shop)}}), &freshHandout);
     REQUIRE_MESSAGE(fresh.ok(), (fresh.error ? fresh.error->message : ""));
     CHECK_FALSE((*fresh.result)["cached"].asBool());
     CHECK(fx.userSigner->calls == signaturesBefore + 2);
@@ -173,7 +185,9 @@ TEST_SUITE("server") {
       CHECK(line.find(ServerFixture::kPin1) == std::string::npos);
       CHECK(line.find(ServerFixture::kPin2) == std::string::npos);
       CHECK(line.find("000000") == std::string::npos);
-      CHECK(line.find((*opened.result)["blob"].asString().substr(0, 24)) == std::string::npos);
+      CHECK(line.find(toHex(ByteView(blob->masterSecret.view()).first(12))) == std::string::npos);
+      CHECK(line.find(rpc::base64Encode(blob->masterSecret.view()).substr(0, 16)) ==
+            std::string::npos);
     }
   }
 
@@ -275,6 +289,11 @@ TEST_SUITE("server") {
     auto resumedConnection = terminal.connect(fx.port(), fx.serverPublicKey(), &ticket);
     REQUIRE(resumedConnection.ok());
     REQUIRE((*resumedConnection)->close().ok());
+    // A channel held open across the revocation (the terminal keeps its channel between
+    // requests) is closed by it.
+    auto held = terminal.connect(fx.port(), fx.serverPublicKey(), &ticket);
+    REQUIRE(held.ok());
+    CHECK(call(**held, "card.status").ok());
 
     rpc::Response listed = admin(fx, "terminal.list");
     REQUIRE(listed.ok());
@@ -283,6 +302,11 @@ TEST_SUITE("server") {
 
     REQUIRE(admin(fx, "terminal.revoke", params({{"id", terminal.id()}})).ok());
     CHECK(errorCode(admin(fx, "terminal.revoke", params({{"id", "nobody"}}))) == "not_found");
+    // The held channel is gone: reading from it finds the connection ended (the server shut it
+    // down, without a close record), not an answer.
+    auto afterRevoke = rpc::receiveMessage(**held);
+    CHECK_FALSE(afterRevoke.ok());
+    CHECK(fx.logContains("revoked (1 open channel(s) closed)"));
     // Neither a full handshake nor the old ticket gets in.
     CHECK_FALSE(terminal.connect(fx.port(), fx.serverPublicKey()).ok());
     CHECK_FALSE(terminal.connect(fx.port(), fx.serverPublicKey(), &ticket).ok());

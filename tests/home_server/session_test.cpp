@@ -82,7 +82,9 @@ TEST_SUITE("sessions") {
     const auto listed = sessions.list();
     REQUIRE(listed.size() == 1);
     CHECK(listed[0].shop == url.shopKey());
-    CHECK(listed[0].ticket);
+    // The shop issues tickets, but was asked for a session id (preferSessionIds).
+    CHECK_FALSE(listed[0].ticket);
+    CHECK_FALSE(sessions.usesTickets(url.shopKey()));
 
     // 56 s later, less than the 5 s a terminal needs to resume are left: expired.
     fx.offsetSeconds = 56;
@@ -112,6 +114,38 @@ TEST_SUITE("sessions") {
     REQUIRE(again.ok());
     CHECK_FALSE(again->cached);
     CHECK(fx.signer.calls == 2);
+  }
+
+  TEST_CASE("session ids first; a shop that refused one is asked for tickets from then on") {
+    SessionFixture fx;
+    ShopServer shop(ResumptionKind::kTicket);
+    SessionManager sessions(fx.config(), fx.signer, fx.log);
+    const ShopUrl url = SessionFixture::urlOf(shop);
+    auto first = sessions.open(url);
+    REQUIRE(first.ok());
+    auto blob = tls::decodeSessionBlob(first->encodedBlob.view());
+    REQUIRE(blob.ok());
+    CHECK_FALSE(blob->hasTicket());
+    CHECK(blob->sessionId.size() == 32);
+    // A plain drop (the terminal just wants a fresh session) changes nothing ...
+    REQUIRE(sessions.drop(url.shopKey()));
+    CHECK_FALSE(sessions.usesTickets(url.shopKey()));
+    REQUIRE(sessions.open(url).ok());
+    // ... a drop because the shop would not resume the session id switches the shop to tickets.
+    REQUIRE(sessions.drop(url.shopKey(), /*refusedByShop=*/true));
+    CHECK(sessions.usesTickets(url.shopKey()));
+    auto withTicket = sessions.open(url);
+    REQUIRE(withTicket.ok());
+    auto ticketBlob = tls::decodeSessionBlob(withTicket->encodedBlob.view());
+    REQUIRE(ticketBlob.ok());
+    CHECK(ticketBlob->hasTicket());
+    // Switched off, every shop is asked for tickets, as before.
+    SessionManagerConfig always = fx.config();
+    always.preferSessionIds = false;
+    SessionManager ticketsFirst(always, fx.signer, fx.log);
+    auto ticketed = ticketsFirst.open(url);
+    REQUIRE(ticketed.ok());
+    CHECK(tls::decodeSessionBlob(ticketed->encodedBlob.view())->hasTicket());
   }
 
   TEST_CASE("concurrent opens of one shop share a single handshake") {

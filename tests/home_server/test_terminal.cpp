@@ -19,8 +19,9 @@ TestTerminal::TestTerminal(std::string id, uint64_t seed)
     : id_(std::move(id)), rng_(card::makeSeededRng(seed)) {
   auto key = card::EcKeyPair::generate(*rng_);
   REQUIRE(key.ok());
-  agent_ = std::make_unique<channel::SoftwareTerminalKeyAgent>(id_, std::move(key.value()), *rng_,
-                                                               10 * 60 * 1000);
+  // The home server key is set per connection (connect's argument), as the card's DF 31.
+  agent_ = std::make_unique<channel::SoftwareTerminalKeyAgent>(id_, std::move(key.value()), Bytes{},
+                                                               *rng_, 10 * 60 * 1000);
 }
 
 Result<std::unique_ptr<channel::ChannelConnection>> TestTerminal::connect(
@@ -36,7 +37,7 @@ Result<std::unique_ptr<channel::ChannelConnection>> TestTerminal::connect(
     return makeError("connect failed");
   }
   channel::ClientConfig config;
-  config.serverPublicKey = serverPublicKey;
+  agent_->setHomeServerKey(serverPublicKey);
   config.clock = &clock_;
   config.rng = rng_.get();
   channel::ClientHandshake handshake(config, *agent_);
@@ -50,24 +51,30 @@ Result<std::unique_ptr<channel::ChannelConnection>> TestTerminal::connect(
   return connection;
 }
 
-rpc::Response callRaw(channel::ChannelConnection& connection, const std::string& text) {
+rpc::Response callRaw(channel::ChannelConnection& connection, const std::string& text,
+                      SecretBytes* attachment) {
   REQUIRE(rpc::sendMessage(connection, text).ok());
-  auto answer = rpc::receiveMessage(connection);
+  auto answer = rpc::receiveMessageWithAttachment(connection);
   REQUIRE_MESSAGE(answer.ok(), (answer.ok() ? "" : answer.error().message));
   REQUIRE(answer->has_value());
-  auto response = rpc::parseResponse(**answer);
-  REQUIRE_MESSAGE(response.ok(), **answer);
+  auto response = rpc::parseResponse((*answer)->text);
+  REQUIRE_MESSAGE(response.ok(), (*answer)->text);
+  if (attachment != nullptr) {
+    *attachment = std::move((*answer)->attachment);
+  } else {
+    CHECK((*answer)->attachment.empty());
+  }
   return response.value();
 }
 
 rpc::Response call(channel::ChannelConnection& connection, const std::string& method,
-                   const Json::Value& params) {
+                   const Json::Value& params, SecretBytes* attachment) {
   static std::atomic<uint64_t> nextId{1};
   rpc::Request request;
   request.id = nextId++;
   request.method = method;
   request.params = params;
-  rpc::Response response = callRaw(connection, rpc::encodeRequest(request));
+  rpc::Response response = callRaw(connection, rpc::encodeRequest(request), attachment);
   CHECK(response.id == std::optional<uint64_t>(request.id));
   return response;
 }

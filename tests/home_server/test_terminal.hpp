@@ -36,11 +36,14 @@ class TestTerminal {
   std::unique_ptr<channel::SoftwareTerminalKeyAgent> agent_;
 };
 
-// One RPC over the connection (REQUIREs a well-formed response).
+// One RPC over the connection (REQUIREs a well-formed response). `attachment` receives the
+// binary part of the answer (session.open's hand-out); without it one must not come.
 rpc::Response call(channel::ChannelConnection& connection, const std::string& method,
-                   const Json::Value& params = Json::Value(Json::objectValue));
+                   const Json::Value& params = Json::Value(Json::objectValue),
+                   SecretBytes* attachment = nullptr);
 // Sends raw text as one RPC message and parses what comes back.
-rpc::Response callRaw(channel::ChannelConnection& connection, const std::string& text);
+rpc::Response callRaw(channel::ChannelConnection& connection, const std::string& text,
+                      SecretBytes* attachment = nullptr);
 
 class ServerFixture {
  public:

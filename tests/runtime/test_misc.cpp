@@ -65,6 +65,18 @@ TEST_CASE("seeded RNG is reproducible, different seeds differ") {
   CHECK(system.value()->bytes(32).size() == 32);
 }
 
+TEST_CASE("the kernel-seeded RNG gives different bytes per generator and per call") {
+  auto a = makeKernelSeededRng();
+  auto b = makeKernelSeededRng();
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  const Bytes first = a.value()->bytes(2000);  // above one CTR_DRBG request
+  REQUIRE(first.size() == 2000);
+  CHECK(first != a.value()->bytes(2000));
+  CHECK(first != b.value()->bytes(2000));
+  CHECK(first != Bytes(2000, 0));
+}
+
 TEST_CASE("ManualClock moves only when told") {
   ManualClock clock;
   const uint64_t start = clock.nowMs();

@@ -12,6 +12,12 @@ TEST_CASE("cli: each command with its options") {
   CHECK(get->url == "https://shop.example/");
   CHECK(get->relay);
   CHECK(get->reader == "R 00");
+  CHECK(get->urls == std::vector<std::string>{"https://shop.example/"});
+
+  auto several = parseCliArgs({"get", "https://a/", "https://b:8443/x", "-v"});
+  REQUIRE(several.ok());
+  CHECK(several->url == "https://a/");
+  CHECK(several->urls == std::vector<std::string>{"https://a/", "https://b:8443/x"});
 
   auto post = parseCliArgs({"--verbose", "post", "https://s/", "--data", "@body.txt"});
   REQUIRE(post.ok());
@@ -70,7 +76,8 @@ TEST_CASE("cli: options that do not fit the command are refused with a message")
       {{}, "no command"},
       {{"fetch"}, "unknown command"},
       {{"get"}, "needs a URL"},
-      {{"get", "https://a/", "https://b/"}, "unexpected argument"},
+      {{"post", "https://a/", "https://b/", "--data", "x"}, "unexpected argument"},
+      {{"sessions", "https://a/"}, "unexpected argument"},
       {{"post", "https://a/"}, "post needs --data"},
       {{"get", "https://a/", "--data", "x"}, "--data goes only with post"},
       {{"post", "https://a/", "--data", "x", "--data", "y"}, "--data given twice"},

@@ -37,15 +37,15 @@ class LoadTerminal {
   LoadTerminal(int index, uint64_t seed)
       : id_("load-" + std::to_string(index)), rng_(card::makeSeededRng(seed)) {}
 
-  Result<Bytes> createKey() {
+  Result<Bytes> createKey(const Bytes& serverKey) {
     auto key = card::EcKeyPair::generate(*rng_);
     if (!key) return key.error();
-    agent_ = std::make_unique<channel::SoftwareTerminalKeyAgent>(id_, std::move(key.value()), *rng_,
-                                                                 10 * 60 * 1000);
+    agent_ = std::make_unique<channel::SoftwareTerminalKeyAgent>(id_, std::move(key.value()),
+                                                                 serverKey, *rng_, 10 * 60 * 1000);
     return agent_->publicKey();
   }
 
-  Result<void> connect(uint16_t port, const Bytes& serverKey) {
+  Result<void> connect(uint16_t port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return makeError("socket failed");
     sockaddr_in address{};
@@ -59,7 +59,6 @@ class LoadTerminal {
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     channel::ClientConfig config;
-    config.serverPublicKey = serverKey;
     config.clock = &clock_;
     config.rng = rng_.get();
     channel::ClientHandshake handshake(config, *agent_);
@@ -148,13 +147,13 @@ Result<LoadFigures> runLoad(const PkiFiles& pki, const std::string& shopUrl, int
   std::vector<std::unique_ptr<LoadTerminal>> fleet;
   for (int i = 0; i < terminals; ++i) {
     fleet.push_back(std::make_unique<LoadTerminal>(i, 1000 + static_cast<uint64_t>(i)));
-    auto key = fleet.back()->createKey();
+    auto key = fleet.back()->createKey(serverSigner.publicKey());
     if (!key) return key.error();
     if (auto r = directory.registerTerminal(fleet.back()->id(), *key); !r) return r.error();
   }
   // Connect all (full channel handshakes), then fill the cache with one delegated handshake.
   for (auto& terminal : fleet) {
-    if (auto r = terminal->connect(server.port(), serverSigner.publicKey()); r) ++figures.connected;
+    if (auto r = terminal->connect(server.port()); r) ++figures.connected;
   }
   if (figures.connected != terminals) {
     server.stop();
