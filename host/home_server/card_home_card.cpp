@@ -29,26 +29,6 @@ const char* securityName(adapters::HomeSecurityState state) {
   return "unknown";
 }
 
-void appendU32(Bytes& out, uint32_t value) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(value >> shift));
-}
-
-void appendU64(Bytes& out, uint64_t value) {
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(value >> shift));
-}
-
-uint64_t readU64(ByteView in, size_t at) {
-  uint64_t value = 0;
-  for (size_t i = 0; i < 8; ++i) value = (value << 8) | in[at + i];
-  return value;
-}
-
-uint32_t readU32(ByteView in, size_t at) {
-  uint32_t value = 0;
-  for (size_t i = 0; i < 4; ++i) value = (value << 8) | in[at + i];
-  return value;
-}
-
 PurseError purseFailure(const adapters::CardError& error) {
   return PurseError{error.sw, error.message};
 }
@@ -106,90 +86,37 @@ Result<PinOutcome> CardHomeCard::verifyPin2(const std::string& pin) {
   return toOutcome(*verification);
 }
 
-// The purse commands (docs/emoney.md, "Card commands"; normative: apdu_specs/homecard.json).
-namespace {
-constexpr uint8_t kClaProprietary = 0x80;
-constexpr uint8_t kInsDebit = 0x32;
-constexpr uint8_t kInsCredit = 0x34;
-constexpr uint8_t kInsCancel = 0x36;
-constexpr uint8_t kInsReadLog = 0x38;
-// PURSE STATUS: purse_id(8) currency(3) balance(8) max(8) last_txn(4) credit_seq(4) oldest(4).
-constexpr size_t kPurseStatusSize = 8 + 3 + 8 + 8 + 4 + 4 + 4;
-// Short Le 00: longer answers come by GET RESPONSE (see home_card_client.cpp).
-constexpr uint32_t kReadAll = 256;
-}  // namespace
-
+// The purse: host/card_adapters' HomeCardClient commands, status words kept for the mapping.
 PurseResult<PurseStatus> CardHomeCard::purseStatus() {
-  auto data = card_.commands().run("PURSE STATUS", 0x00, 0xCA, 0xDF, 0x40, {}, kReadAll);
-  if (!data) return purseFailure(data.error());
-  if (data->size() != kPurseStatusSize) {
-    return PurseError{0, "home card: PURSE STATUS: malformed answer"};
-  }
-  const Bytes& d = *data;
-  PurseStatus status;
-  std::copy(d.begin(), d.begin() + 8, status.purseId.begin());
-  status.currency.assign(d.begin() + 8, d.begin() + 11);
-  status.balance = readU64(d, 11);
-  status.maxBalance = readU64(d, 19);
-  status.lastTxn = readU32(d, 27);
-  status.creditSeq = readU32(d, 31);
-  status.oldestLoggedTxn = readU32(d, 35);
-  return status;
+  auto status = card_.purseStatus();
+  if (!status) return purseFailure(status.error());
+  return PurseStatus{status->purseId, status->currency,  status->balance,        status->maxBalance,
+                     status->lastTxn, status->creditSeq, status->oldestLoggedTxn};
 }
 
 PurseResult<Bytes> CardHomeCard::purseDebit(uint64_t timeMs, ByteView shopId, ByteView orderRef,
                                             const std::string& currency, uint64_t amount) {
-  if (shopId.empty() || shopId.size() > card::purse::kMaxPartyIdSize || orderRef.empty() ||
-      orderRef.size() > card::purse::kMaxReferenceSize || currency.size() != 3) {
-    return PurseError{0x6A80, "home card: DEBIT: shop ID, order reference or currency malformed"};
-  }
-  Bytes data;
-  appendU64(data, timeMs);
-  data.push_back(static_cast<uint8_t>(shopId.size()));
-  append(data, shopId);
-  data.push_back(static_cast<uint8_t>(orderRef.size()));
-  append(data, orderRef);
-  append(data, bytesOf(currency));
-  appendU64(data, amount);
-  auto record = card_.commands().run("DEBIT", kClaProprietary, kInsDebit, 0, 0, data, kReadAll);
+  auto record = card_.debit(timeMs, shopId, orderRef, currency, amount);
   if (!record) return purseFailure(record.error());
   return std::move(record.value());
 }
 
 PurseResult<Bytes> CardHomeCard::purseCredit(uint64_t timeMs, ByteView signedVoucher) {
-  Bytes data;
-  appendU64(data, timeMs);
-  append(data, signedVoucher);
-  auto record = card_.commands().run("CREDIT", kClaProprietary, kInsCredit, 0, 0, data, kReadAll);
+  auto record = card_.credit(timeMs, signedVoucher);
   if (!record) return purseFailure(record.error());
   return std::move(record.value());
 }
 
 PurseResult<Bytes> CardHomeCard::purseCancel(uint64_t timeMs, ByteView signedCancellation) {
-  Bytes data;
-  appendU64(data, timeMs);
-  append(data, signedCancellation);
-  auto record = card_.commands().run("CANCEL", kClaProprietary, kInsCancel, 0, 0, data, kReadAll);
+  auto record = card_.cancel(timeMs, signedCancellation);
   if (!record) return purseFailure(record.error());
   return std::move(record.value());
 }
 
 PurseResult<std::vector<card::purse::LogEntry>> CardHomeCard::purseReadLog(uint32_t fromTxn) {
-  Bytes from;
-  appendU32(from, fromTxn);
-  auto data = card_.commands().run("READ LOG", kClaProprietary, kInsReadLog, 0, 0, from, kReadAll);
-  if (!data) return purseFailure(data.error());
-  std::vector<card::purse::LogEntry> entries;
-  ByteView rest(*data);
-  while (!rest.empty()) {
-    const size_t size = rest[0];
-    if (rest.size() < 1 + size) return PurseError{0, "home card: READ LOG: truncated entry"};
-    auto entry = card::purse::decodeLogEntry(rest.subspan(1, size));
-    if (!entry) return PurseError{0, "home card: READ LOG: malformed entry"};
-    entries.push_back(std::move(*entry));
-    rest = rest.subspan(1 + size);
-  }
-  return entries;
+  auto entries = card_.readLog(fromTxn);
+  if (!entries) return purseFailure(entries.error());
+  return std::move(entries.value());
 }
 
 Result<void> CardHomeCard::finish() {

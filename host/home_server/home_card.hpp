@@ -70,8 +70,8 @@ class HomeCard {
                                         const std::string& currency, uint64_t amount) = 0;
   virtual PurseResult<Bytes> purseCredit(uint64_t timeMs, ByteView signedVoucher) = 0;
   virtual PurseResult<Bytes> purseCancel(uint64_t timeMs, ByteView signedCancellation) = 0;
-  // Log entries with txn >= fromTxn, oldest first, as many as one READ LOG answer holds (ask
-  // again from the last txn + 1); empty when there are none.
+  // Log entries with txn >= fromTxn, oldest first: all of them, or (an implementation may page)
+  // some, so callers ask again from the last txn + 1 until the answer is empty.
   virtual PurseResult<std::vector<card::purse::LogEntry>> purseReadLog(uint32_t fromTxn) = 0;
 };
 

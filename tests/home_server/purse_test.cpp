@@ -36,10 +36,6 @@ std::string tempDir() {
   return dir;
 }
 
-void appendU64(Bytes& out, uint64_t value) {
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(value >> shift));
-}
-
 // Everything a purse test needs: the personalized home card with a purse (EUR, maximum
 // 1000.00), a shop "localhost" and the bank in its registries, the test bank, a pending
 // voucher store in a file, and the methods on a dispatcher.
@@ -65,9 +61,7 @@ struct PurseWorld {
   PurseWorld() {
     REQUIRE(card.verifyPin1(std::string(at::kHomePin1))->kind == PinOutcome::Kind::kAccepted);
     REQUIRE(card.verifyPin2(std::string(at::kHomePin2))->kind == PinOutcome::Kind::kAccepted);
-    Bytes init = bytesOf("EUR");
-    appendU64(init, kMaxBalance);
-    at::must(homeCard.client->commands().run("PURSE INIT", 0x80, 0x30, 0, 0, init, 256));
+    at::must(homeCard.client->purseInit("EUR", kMaxBalance));
     at::mustOk(homeCard.client->registryAdd(adapters::HomeRegistry::kShops, bytesOf("localhost"),
                                             shopKey->publicPoint()));
     at::mustOk(homeCard.client->registryAdd(adapters::HomeRegistry::kBanks, bytesOf("bank"),
