@@ -291,7 +291,13 @@ PurseAnswer<TopupDone> PurseService::advanceLocked(PendingVoucher pending,
     body["currency"] = pending.currency;
     body["amount"] = Json::UInt64(pending.amount);
     auto answer = postJson(parts_.https, pending.bankUrl, "/topups", body);
-    if (!answer) return answer.error();
+    if (!answer) {
+      // The bank may have issued the voucher and only its answer was lost: the same request
+      // (same request_id) is asked again by reconciliation, and the top-up then completes.
+      RpcError error = answer.error();
+      error.message += "; the top-up request is kept and retried until the bank answers";
+      return error;
+    }
     if (answer->status != 200 && answer->status != 201) {
       return drop(makeRpcError(purse_code::kBankRefused,
                                "the bank refused the top-up: " + bankErrorText(*answer)));

@@ -78,11 +78,15 @@ SHOP_PORT=$(server_port "$SANDBOX_DIR/shop.out") || fail "the shop did not start
 BANK_START=300000
 (cd "$WORLD" && "$BANK_SERVER" --db bank.db --open-account alice --owner-cert user.pem \
   --balance "$BANK_START" --currency EUR) >"$SANDBOX_DIR/bank-open.log" 2>&1 || fail "open account: $(cat "$SANDBOX_DIR/bank-open.log")"
-(cd "$WORLD" && exec "$BANK_SERVER" --cert bank.pem --key bank.key --ca ca.pem \
-  --signing-key bank-sign.key --bank-id bank --db bank.db --listen 127.0.0.1:0) \
-  >"$SANDBOX_DIR/bank.out" 2>"$SANDBOX_DIR/bank.log" &
-sandbox_track $!
-BANK_PORT=$(server_port "$SANDBOX_DIR/bank.out") || fail "the bank did not start"
+start_bank() {  # PORT (0: the kernel picks); sets BANK_PID and BANK_PORT
+  (cd "$WORLD" && exec "$BANK_SERVER" --cert bank.pem --key bank.key --ca ca.pem \
+    --signing-key bank-sign.key --bank-id bank --db bank.db --listen "127.0.0.1:$1") \
+    >"$SANDBOX_DIR/bank.out" 2>>"$SANDBOX_DIR/bank.log" &
+  BANK_PID=$!
+  sandbox_track "$BANK_PID"
+  BANK_PORT=$(server_port "$SANDBOX_DIR/bank.out") || fail "the bank did not start"
+}
+start_bank 0
 
 # Notices go to a real SMTP server (Debian's python3-aiosmtpd, printing every message).
 SMTP_PORT=$(free_port)
@@ -102,12 +106,16 @@ config["notices"] = {"smtp_url": "smtp://127.0.0.1:" + smtp, "from": "homeproxy@
                      "period_seconds": 2}
 json.dump(config, open(path, "w"), indent=2)
 PY
-"$HOME_SERVER" --config "$WORLD/home_server.json" </dev/null >"$SANDBOX_DIR/home_server.log" 2>&1 &
-sandbox_track $!
-wait_listening "$HOME_PORT" || fail "the home server did not start"
-for _ in $(seq 50); do [[ -S "$WORLD/home_server.sock" ]] && break; sleep 0.1; done
-enter_pin1 "$HOME_SERVER" "$WORLD/home_server.sock" "$PIN1" >"$SANDBOX_DIR/pin1.log" 2>&1 ||
-  fail "PIN1: $(cat "$SANDBOX_DIR/pin1.log")"
+start_home_server() {  # sets HOME_SERVER_PID; PIN1 through the admin socket
+  "$HOME_SERVER" --config "$WORLD/home_server.json" </dev/null >>"$SANDBOX_DIR/home_server.log" 2>&1 &
+  HOME_SERVER_PID=$!
+  sandbox_track "$HOME_SERVER_PID"
+  wait_listening "$HOME_PORT" || fail "the home server did not start"
+  for _ in $(seq 50); do [[ -S "$WORLD/home_server.sock" ]] && break; sleep 0.1; done
+  enter_pin1 "$HOME_SERVER" "$WORLD/home_server.sock" "$PIN1" >"$SANDBOX_DIR/pin1.log" 2>&1 ||
+    fail "PIN1: $(cat "$SANDBOX_DIR/pin1.log")"
+}
+start_home_server
 
 T=("$TERMINAL" --reader "$ACCESS_READER")
 SHOP="https://localhost:$SHOP_PORT/"
@@ -160,6 +168,66 @@ grep -q "200.00 EUR" "$SANDBOX_DIR/balance1.out" || fail "balance after the refu
 for word in top-up payment refund "$ORDER" "-25.50 EUR"; do
   grep -q -- "$word" "$SANDBOX_DIR/history1.out" || fail "history lacks '$word': $(cat "$SANDBOX_DIR/history1.out")"
 done
+
+# An altered payment record: the shop checks it against the TLS session's client certificate
+# and refuses it; the order stays unpaid. (A paid order's record with its amount lowered.)
+NEW_ORDER=$("${T[@]}" post "${SHOP}orders" --data '{"sku":"tea","quantity":1}' 2>"$SANDBOX_DIR/order.err" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["order_ref"])') || fail "order: $(cat "$SANDBOX_DIR/order.err")"
+"${T[@]}" buy "$SHOP" tea 1 >/dev/null 2>"$SANDBOX_DIR/buy2.err" || fail "buy: $(cat "$SANDBOX_DIR/buy2.err")"
+ALTERED=$(python3 - "$WORLD/shop.db" "$NEW_ORDER" <<'PY'
+import base64, sqlite3, sys
+db, order = sys.argv[1], sys.argv[2]
+record = sqlite3.connect(db).execute(
+    "SELECT payment FROM orders WHERE status='paid' ORDER BY created_ms DESC LIMIT 1").fetchone()[0]
+body_len = int.from_bytes(record[:2], "big")
+body = bytearray(record[2:2 + body_len])
+# PurseRecord = purse_id(8) || txn(4) kind(1) time(8) currency(3) amount(8) ...: the amount is
+# set to the new order's, the order reference (after the party ID) to the new order's.
+body[8 + 4 + 1 + 8 + 3:8 + 4 + 1 + 8 + 3 + 8] = (350).to_bytes(8, "big")
+at = 8 + 4 + 1 + 8 + 3 + 8 + 8
+party_len = body[at]
+at += 1 + party_len
+ref_len = body[at]
+ref = order.encode()
+body[at:at + 1 + ref_len] = bytes([len(ref)]) + ref
+altered = len(body).to_bytes(2, "big") + bytes(body) + record[2 + body_len:]
+print(base64.b64encode(altered).decode())
+PY
+) || fail "altering a record"
+if "${T[@]}" post "${SHOP}orders/$NEW_ORDER/pay" --data "{\"payment\":\"$ALTERED\"}" \
+  >"$SANDBOX_DIR/altered.out" 2>"$SANDBOX_DIR/altered.err"; then
+  fail "the shop took an altered payment record: $(cat "$SANDBOX_DIR/altered.out")"
+fi
+grep -q "bad_signature" "$SANDBOX_DIR/altered.out" || fail "altered record: $(cat "$SANDBOX_DIR/altered.out")"
+[[ $(sql "$WORLD/shop.db" "SELECT status FROM orders WHERE order_ref='$NEW_ORDER'") == awaiting_payment ]] ||
+  fail "the order of the altered record is not awaiting payment"
+
+# An unfinished top-up survives the home server's restart and is credited exactly once: the
+# bank is down when the top-up is asked for, the home server restarts, the bank comes back, and
+# reconciliation finishes it (once PIN2 is given again).
+BEFORE=$(python3 -c 'import re,sys; m=re.search(r"(\d+)\.(\d\d) EUR", sys.stdin.read()); print(int(m.group(1))*100+int(m.group(2)))' \
+  < <("${T[@]}" balance))
+kill "$BANK_PID"
+wait "$BANK_PID" 2>/dev/null || true
+if "${T[@]}" topup "$BANK" alice 12.34 >/dev/null 2>"$SANDBOX_DIR/bankdown.err"; then
+  fail "a top-up worked with the bank down"
+fi
+grep -q "kept and retried" "$SANDBOX_DIR/bankdown.err" || fail "bank down: $(cat "$SANDBOX_DIR/bankdown.err")"
+[[ $(sql "$WORLD/pending_vouchers.db" "SELECT COUNT(*) FROM pending_vouchers") == 1 ]] || fail "no pending top-up"
+kill "$HOME_SERVER_PID"
+wait "$HOME_SERVER_PID" 2>/dev/null || true
+start_bank "$BANK_PORT"
+start_home_server
+printf '%s\n' "$PIN2" | "${T[@]}" pin2 --pin-stdin >/dev/null || fail "pin2 after the restart"
+for _ in $(seq 150); do
+  [[ $(sql "$WORLD/pending_vouchers.db" "SELECT COUNT(*) FROM pending_vouchers") == 0 ]] && break
+  sleep 0.1
+done
+[[ $(sql "$WORLD/pending_vouchers.db" "SELECT COUNT(*) FROM pending_vouchers") == 0 ]] ||
+  fail "the pending top-up was not finished after the restart"
+AFTER=$(python3 -c 'import re,sys; m=re.search(r"(\d+)\.(\d\d) EUR", sys.stdin.read()); print(int(m.group(1))*100+int(m.group(2)))' \
+  < <("${T[@]}" balance))
+((AFTER == BEFORE + 1234)) || fail "after reconciliation: balance $AFTER, expected $BEFORE + 1234"
 
 # Random operations: top-ups, purchases (some beyond the balance), cancellations (some repeated).
 SEED=${HP_EMONEY_SEED:-$((($(date +%s) * 7919 + $$) % 32768))}
