@@ -174,6 +174,30 @@ def bio_sample(byte):
     return h("7F2E 22 81 20") + bytes([byte]) * 32
 
 
+def purse_debit(shop, order, amount):
+    """DEBIT data: time_ms u64 || shop id || order_ref id || currency || amount u64."""
+    data = (1).to_bytes(8, "big") + bytes([len(shop)]) + shop + bytes([len(order)]) + order
+    return apdu(0x80, 0x32, 0, 0, data + b"EUR" + amount.to_bytes(8, "big"), le=256)
+
+
+def voucher_body():
+    """bank id || purse_id[8] || voucher_id[16] || credit_seq u32 || currency || amount u64."""
+    return (b"\x04bank" + bytes(8) + bytes(range(16)) + (1).to_bytes(4, "big") + b"EUR" +
+            (5000).to_bytes(8, "big"))
+
+
+def cancellation_body():
+    """shop id || purse_id[8] || txn u32 || order_ref id || currency || amount u64."""
+    return (b"\x04shop" + bytes(8) + (1).to_bytes(4, "big") + b"\x07order-1" + b"EUR" +
+            (1500).to_bytes(8, "big"))
+
+
+def purse_signed(body):
+    """time_ms u64 || u16 len || body || a 70-byte placeholder DER signature."""
+    signature = b"\x30\x44\x02\x20" + bytes([1] * 32) + b"\x02\x20" + bytes([2] * 32)
+    return (2).to_bytes(8, "big") + len(body).to_bytes(2, "big") + body + signature
+
+
 def card_seeds():
     BLANK, HOME, ACCESS, BOTH = b"\x00", b"\x01", b"\x02", b"\x03"
     sign = apdu(0, 0x2A, 0x9E, 0x9A, HASH32, le=256)
@@ -233,6 +257,20 @@ def card_seeds():
             *home_unlock(), fail_stores(0, 1), apdu(0x80, 0xE2, 0x02, 0, registry_entry(b"S")),
             apdu(0x80, 0xE2, 0x02, 0, registry_entry(b"S")), RESTART, select(HOME_AID),
             apdu(0, 0x20, 0, 0x81, PIN1), apdu(0x80, 0xE6, 0x02, 0, le=256)),
+        # The purse: registries, PURSE INIT, status, payments, vouchers and cancellations (with
+        # placeholder signatures: the fuzzer cannot forge ECDSA, but reaches every check before
+        # it), the log, storage failures and a restart.
+        "home_purse": HOME + session(
+            *home_unlock(), apdu(0x80, 0xE2, 0x03, 0, registry_entry(b"bank")),
+            apdu(0x80, 0xE2, 0x02, 0, registry_entry(b"shop")),
+            apdu(0x80, 0x30, 0, 0, b"EUR" + (100000).to_bytes(8, "big"), le=256),
+            apdu(0, 0xCA, 0xDF, 0x40, le=256), purse_debit(b"shop", b"order-1", 1500),
+            apdu(0x80, 0x34, 0, 0, purse_signed(voucher_body()), le=256),
+            apdu(0x80, 0x36, 0, 0, purse_signed(cancellation_body()), le=256),
+            apdu(0x80, 0x38, 0, 0, bytes(4), le=256), fail_stores(0, 1),
+            apdu(0x80, 0x30, 0, 0, b"EUR" + (5).to_bytes(8, "big"), le=256), RESTART,
+            select(HOME_AID), apdu(0, 0x20, 0, 0x81, PIN1), apdu(0x80, 0x38, 0, 0, bytes(4)),
+            get_response()),
         "home_certificate_chained": HOME + session(
             *home_unlock(), apdu(0x10, 0xDA, 0xDF, 0x21, cert[:250]),
             apdu(0x10, 0xDA, 0xDF, 0x21, cert[250:500]), apdu(0x00, 0xDA, 0xDF, 0x21, cert[500:]),
