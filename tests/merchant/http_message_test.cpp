@@ -1,6 +1,8 @@
 // In-process: the HTTP request parser and the shop's payment check, without a server.
 #include <doctest.h>
 
+#include <random>
+
 #include "api_error.hpp"
 #include "http_message.hpp"
 #include "merchant_fixture.hpp"
@@ -55,6 +57,48 @@ TEST_SUITE("merchant") {
     CHECK(errorFor("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n") == 411);
     CHECK(errorFor(std::string(9000, 'G')) == 431);
     CHECK(errorFor("GET / HTTP/1.1\r\n") == 0);  // incomplete, not wrong
+  }
+
+  TEST_CASE("random damage to requests: a request, an error or 'more', never a crash") {
+    const std::string valid =
+        "POST /orders/AB/pay HTTP/1.1\r\nHost: localhost\r\nContent-Length: 17\r\n\r\n"
+        "{\"payment\":\"AA\"}";
+    std::mt19937 random(20261201);  // fixed: a failure replays
+    size_t requests = 0, errors = 0;
+    for (int round = 0; round < 20000; ++round) {
+      std::string text = valid;
+      const int edits = 1 + static_cast<int>(random() % 4);
+      for (int e = 0; e < edits; ++e) {
+        const size_t at = random() % text.size();
+        switch (random() % 3) {
+          case 0:
+            text[at] = static_cast<char>(random() % 256);
+            break;
+          case 1:
+            text.erase(at, 1 + random() % 8);
+            break;
+          default:
+            text.insert(at, std::string(1 + random() % 4, static_cast<char>(random() % 256)));
+        }
+        if (text.empty()) text = "x";
+      }
+      HttpRequestParser parser(64);
+      parser.feed(text);
+      // Drain: at most as many requests as bytes, then it must stop asking.
+      for (size_t i = 0; i <= text.size(); ++i) {
+        const auto outcome = parser.next();
+        if (outcome.error) {
+          ++errors;
+          CHECK(outcome.error->status >= 400);
+          break;
+        }
+        if (!outcome.request) break;
+        ++requests;
+        CHECK(outcome.request->body.size() <= 64);
+      }
+    }
+    CHECK(requests > 0);
+    CHECK(errors > 0);
   }
 
   TEST_CASE("Connection semantics and response framing") {

@@ -30,6 +30,7 @@ pid_t spawn(const std::string& executable, const std::vector<std::string>& args,
   std::vector<std::string> all = {executable};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(all.size() + 1);
   for (auto& a : all) argv.push_back(a.data());
   argv.push_back(nullptr);
   int in[2], out[2];
@@ -59,7 +60,7 @@ pid_t spawn(const std::string& executable, const std::vector<std::string>& args,
 
 }  // namespace
 
-ServerProcess::ServerProcess(std::string executableEnv, std::vector<std::string> args)
+ServerProcess::ServerProcess(const std::string& executableEnv, std::vector<std::string> args)
     : executable_(executableFrom(executableEnv)), args_(std::move(args)) {
   char logTemplate[] = "/tmp/hp_merchant_log_XXXXXX";
   const int fd = mkstemp(logTemplate);

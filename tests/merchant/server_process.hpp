@@ -15,7 +15,7 @@ namespace hp::merchant::test {
 class ServerProcess {
  public:
   // executable: a path from the environment variable (SHOP_SERVER, BANK_SERVER) meson sets.
-  ServerProcess(std::string executableEnv, std::vector<std::string> args);
+  ServerProcess(const std::string& executableEnv, std::vector<std::string> args);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;

@@ -390,9 +390,11 @@ TEST_SUITE("shop") {
         auto connection = tls::ResumedConnection::open(delegated->blob, resume);
         REQUIRE_MESSAGE(connection.ok(), (connection.ok() ? "" : connection.error().message));
         CHECK((*connection)->evidence().resumed);
-        std::string text =
-            method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
-        text += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+        std::string text = method;
+        text.append(" ").append(path).append(
+            " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+        text.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n");
+        text += body;
         REQUIRE((*connection)->writeAll(bytesOf(text)).ok());
         std::string answer;
         while (true) {
@@ -486,28 +488,28 @@ TEST_SUITE("shop") {
   }
 
   TEST_CASE("at most --max-connections at once; SIGTERM and SIGINT stop the server cleanly") {
-  Shop shop({"--max-connections", "2"});
-  auto first = connected(ecUser(shop.port()));
-  auto second = connected(ecUser(shop.port()));
-  CHECK(TestClient::connect(ecUser(shop.port())) == nullptr);  // closed at once
-  CHECK(shop.process.log().find("2 connections already open") != std::string::npos);
-  first.reset();  // sends close_notify; its thread ends
-  std::unique_ptr<TestClient> third;
-  for (int attempt = 0; attempt < 50 && !third; ++attempt) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    third = TestClient::connect(ecUser(shop.port()));
+    Shop shop({"--max-connections", "2"});
+    auto first = connected(ecUser(shop.port()));
+    auto second = connected(ecUser(shop.port()));
+    CHECK(TestClient::connect(ecUser(shop.port())) == nullptr);  // closed at once
+    CHECK(shop.process.log().find("2 connections already open") != std::string::npos);
+    first.reset();  // sends close_notify; its thread ends
+    std::unique_ptr<TestClient> third;
+    for (int attempt = 0; attempt < 50 && !third; ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      third = TestClient::connect(ecUser(shop.port()));
+    }
+    REQUIRE(third != nullptr);
+    CHECK(third->request("GET", "/catalogue").status == 200);
+    CHECK(second->request("GET", "/catalogue").status == 200);
+    // Open connections do not keep it from stopping.
+    CHECK(shop.process.signalAndWait(SIGTERM) == 0);
+    CHECK(shop.process.log().find("stopping: Terminated") != std::string::npos);
+    shop.process.start();
+    CHECK(shop.process.signalAndWait(SIGINT) == 0);
   }
-  REQUIRE(third != nullptr);
-  CHECK(third->request("GET", "/catalogue").status == 200);
-  CHECK(second->request("GET", "/catalogue").status == 200);
-  // Open connections do not keep it from stopping.
-  CHECK(shop.process.signalAndWait(SIGTERM) == 0);
-  CHECK(shop.process.log().find("stopping: Terminated") != std::string::npos);
-  shop.process.start();
-  CHECK(shop.process.signalAndWait(SIGINT) == 0);
-}
 
-TEST_CASE("stops on stdin closing with status 0; bad options exit 2 with a message") {
+  TEST_CASE("stops on stdin closing with status 0; bad options exit 2 with a message") {
     Shop shop;
     CHECK(shop.process.stop() == 0);
     CHECK(shop.process.log().find("stopping: stdin closed") != std::string::npos);

@@ -62,7 +62,6 @@ class TestClient {
   mbedtls_x509_crt cert_{};
   mbedtls_pk_context key_{};
   int verifications_ = 0;
-  bool haveCredentials_ = false;
 
  public:
   ~TestClient();

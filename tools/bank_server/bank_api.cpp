@@ -8,7 +8,6 @@
 namespace hp::bank {
 
 namespace purse = card::purse;
-using merchant::ApiError;
 using merchant::HttpRequest;
 using merchant::HttpResponse;
 using merchant::PeerIdentity;

@@ -283,9 +283,9 @@ void TlsListener::serve(Connection& connection) {
       char text[512] = {};
       mbedtls_x509_crt_verify_info(text, sizeof text, "", flags);
       for (char& c : text) c = c == '\n' ? ';' : c;
-      why += " (client certificate: " + std::string(text) + ")";
+      why.append(" (client certificate: ").append(text).append(")");
     }
-    log_(peer + ": " + why);
+    log_(std::string(peer).append(": ").append(why));
     finish();
     return;
   }
