@@ -110,8 +110,9 @@ Result<FlushResult> NoticeMailer::flush() {
     ++result.mailsSent;
     --result.mailsWaiting;
     result.entriesSent += batch.entries.size();
+    const size_t n = batch.entries.size();
     log(NoticeLogLevel::kInfo, "notice " + batch.messageId + " mailed (" + txnRange(batch) + ", " +
-                                   std::to_string(batch.entries.size()) + " entries)");
+                                   std::to_string(n) + (n == 1 ? " entry)" : " entries)"));
     if (!serverUp) {
       serverUp = true;
       queue.insert(queue.end(), backingOff.begin(), backingOff.end());

@@ -1,6 +1,6 @@
 // Mails the outbox's queued notices (docs/emoney.md, "Payment notices"). One mail per batch (the
-// entries read from the card together, up to maxEntriesPerMail), sent in txn order, each marked
-// sent in its own transaction right after the SMTP server accepted it.
+// entries of one purse queued since the last flush, up to maxEntriesPerMail), sent in txn order,
+// each marked sent in its own transaction right after the SMTP server accepted it.
 //
 // A failed send (connection refused, a 4xx or 5xx reply, a time-out) leaves the batch queued and
 // logs one line; no queued entry is tried again before an exponential back-off (5 s, 10 s, 20 s,

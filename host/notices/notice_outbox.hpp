@@ -4,9 +4,10 @@
 // lastQueuedTxn() tells the home server where to continue READ LOG, and a re-read never mails
 // an entry twice.
 //
-// Entries are mailed in batches (one mail for the entries read together, up to a cap). A batch
-// and its Message-ID are fixed and committed before the first attempt to send it, so every
-// resend (after a failure or a crash) is the same mail with the same Message-ID.
+// Entries are mailed in batches (one mail for the entries of one purse queued since the last
+// flush, up to a cap). A batch and its Message-ID are fixed and committed before the first
+// attempt to send it, so every resend (after a failure or a crash) is the same mail with the
+// same Message-ID.
 //
 // Thread-safe: one connection, every call serialized (the home server enqueues from its RPC
 // threads while the mailer thread sends).

@@ -123,7 +123,7 @@ TEST_SUITE("mailer") {
     CHECK(mails[0].to == std::vector<std::string>{"user@example.org"});
     CHECK(headerOf(mails[0].text, "Message-ID") == "<0123456789ABCDEF-1-2@homeproxy>");
     CHECK(headerOf(mails[1].text, "Message-ID") == "<0123456789ABCDEF-3@homeproxy>");
-    CHECK(f.lastLog() == "notice <0123456789ABCDEF-3@homeproxy> mailed (txn 3, 1 entries)");
+    CHECK(f.lastLog() == "notice <0123456789ABCDEF-3@homeproxy> mailed (txn 3, 1 entry)");
     for (const auto& row : rowsOf(*f.outbox)) CHECK(row.sent);
     // Nothing left: a second flush sends nothing.
     CHECK(f.flush().mailsSent == 0);

@@ -7,7 +7,8 @@ Serves on a listening socket the test hands over as file descriptor --fd (the te
 "content"}), written to a temporary name and renamed so a reader never sees half a file, prints
 READY once it accepts connections, and exits when its stdin closes (the test ends or dies).
 
---reject N answers the first N DATA commands with a temporary failure (451), to test retries.
+--reject N answers the first N DATA commands with --reject-code (451 "try again later"; or e.g.
+554), to test retries.
 --auth USER:PASSWORD requires SMTP AUTH with these credentials (plain text is allowed: tests only).
 --tls starttls|implicit with --cert/--key: offer and require STARTTLS, or TLS from the first byte
 (smtps).
@@ -25,15 +26,18 @@ from aiosmtpd.smtp import SMTP, AuthResult
 
 
 class DirectoryHandler:
-    def __init__(self, directory, reject):
+    def __init__(self, directory, reject, reject_code):
         self.directory = directory
         self.reject = reject
+        self.reject_code = reject_code
         self.count = 0
 
     async def handle_DATA(self, server, session, envelope):
         if self.reject > 0:
             self.reject -= 1
-            return "451 4.3.0 Test server: try again later"
+            if self.reject_code == 451:
+                return "451 4.3.0 Test server: try again later"
+            return "%d 5.0.0 Test server: rejected" % self.reject_code
         self.count += 1
         record = {
             "mail_from": envelope.mail_from,
@@ -52,13 +56,14 @@ def main():
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--dir", required=True)
     parser.add_argument("--reject", type=int, default=0)
+    parser.add_argument("--reject-code", type=int, default=451)
     parser.add_argument("--auth", default=None)
     parser.add_argument("--tls", choices=["none", "starttls", "implicit"], default="none")
     parser.add_argument("--cert")
     parser.add_argument("--key")
     args = parser.parse_args()
 
-    handler = DirectoryHandler(args.dir, args.reject)
+    handler = DirectoryHandler(args.dir, args.reject, args.reject_code)
     options = {"hostname": "localhost"}  # no DNS look-up of our own name
     if args.auth:
         user, password = args.auth.split(":", 1)

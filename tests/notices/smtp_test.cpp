@@ -205,6 +205,25 @@ TEST_SUITE("smtp") {
                    "card's 64-entry log\r\n"));
   }
 
+  TEST_CASE("a 5xx answer is also kept and retried: nothing is ever dropped") {
+    SmtpTestServer server;
+    server.start({.rejectFirst = 2, .rejectCode = 554});
+    Stack stack(server);
+    REQUIRE(stack.outbox->enqueue(kPurseId, {debitEntry(1, 500, 9500)}).value() == 1);
+    CHECK(stack.flush().mailsFailed == 1);
+    INFO(stack.log.back());
+    CHECK(contains(stack.log.back(), "554"));
+    CHECK(contains(stack.log.back(), "next attempt in 5 s"));
+    stack.clock.advanceMs(5'000);
+    CHECK(stack.flush().mailsFailed == 1);
+    CHECK(contains(stack.log.back(), "attempt 2"));
+    CHECK(contains(stack.log.back(), "next attempt in 10 s"));
+    stack.clock.advanceMs(10'000);
+    CHECK(stack.flush().mailsSent == 1);
+    REQUIRE(server.waitForMails(1, std::chrono::seconds(5)));
+    CHECK(stack.outbox->rows(kPurseId).value()[0].attempts == 2);
+  }
+
   TEST_CASE("the gap note appears when the card's log has moved on") {
     SmtpTestServer server;
     server.start();

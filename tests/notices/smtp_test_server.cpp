@@ -63,7 +63,9 @@ void SmtpTestServer::start(const SmtpServerOptions& options) {
                                    "--dir",
                                    mailDir_,
                                    "--reject",
-                                   std::to_string(options.rejectFirst)};
+                                   std::to_string(options.rejectFirst),
+                                   "--reject-code",
+                                   std::to_string(options.rejectCode)};
   if (!options.auth.empty()) {
     args.push_back("--auth");
     args.push_back(options.auth);

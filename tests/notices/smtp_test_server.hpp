@@ -22,8 +22,9 @@ struct ReceivedMail {
 };
 
 struct SmtpServerOptions {
-  int rejectFirst = 0;  // answer the first N DATA commands with 451
-  std::string auth;     // "user:password": login required (over TLS if TLS is on)
+  int rejectFirst = 0;  // answer the first N DATA commands with rejectCode
+  int rejectCode = 451;
+  std::string auth;  // "user:password": login required (over TLS if TLS is on)
   enum class Tls { kNone, kStartTls, kImplicit } tls = Tls::kNone;
   std::string certFile, keyFile;  // PEM, for TLS
 };
