@@ -145,6 +145,18 @@ done
 grep -q "hello homeproxy demo user reused=True" "$SANDBOX_DIR/page6" ||
   fail "shop 2 page: $(cat "$SANDBOX_DIR/page6")"
 
+# Several URLs in one process: one control channel (one handshake or resumption) for all,
+# each URL its own session.open and resumption, the pages in order.
+"${T[@]}" -v get "https://localhost:$SHOP_PORT/" "https://localhost:$SHOP2_PORT/" \
+  >"$SANDBOX_DIR/pages7" 2>"$SANDBOX_DIR/get7.err" || fail "get of two URLs: $(cat "$SANDBOX_DIR/get7.err")"
+[[ $(grep -c "channel to 127.0.0.1:$HOME_PORT" "$SANDBOX_DIR/get7.err") == 1 ]] ||
+  fail "two URLs did not share one channel: $(cat "$SANDBOX_DIR/get7.err")"
+grep -q "s_server" "$SANDBOX_DIR/pages7" || fail "two URLs: no page from shop 1"
+grep -q "hello homeproxy demo user reused=True" "$SANDBOX_DIR/pages7" ||
+  fail "two URLs: no page from shop 2: $(cat "$SANDBOX_DIR/pages7")"
+[[ $(grep -c "resumed TLS session with" "$SANDBOX_DIR/get7.err") == 2 ]] ||
+  fail "two URLs: not two resumptions: $(cat "$SANDBOX_DIR/get7.err")"
+
 # Relay mode: the home server fetches the page itself and sends the body back.
 "${T[@]}" get --relay "https://localhost:$SHOP_PORT/" >"$SANDBOX_DIR/page3" 2>"$SANDBOX_DIR/get3.err" ||
   fail "relayed get: $(cat "$SANDBOX_DIR/get3.err")"

@@ -2,11 +2,15 @@
 //   (a) conventional: the terminal does the full mutual-auth TLS 1.2 handshake itself with a
 //       software key (tls::performDelegatedHandshake with a SoftwareSigner: the same library
 //       code the home server uses, here on the terminal),
-//   (b) delegated, first visit: full control-channel handshake (access card: PREPARE SHARE /
-//       KEY AGREEMENT), session.open (the home server does the TLS handshake, the home card
-//       signs), the terminal resumes the session with the shop,
-//   (c) second visit: channel resumed with the ticket on the access card, session.open answered
-//       from the home server's cache, the terminal resumes with the shop;
+//   (b) delegated, first visit, over a control channel the terminal already holds (the seed's
+//       "previously hold" the channel key): session.open (the home server does the TLS
+//       handshake, the home card signs), the hand-out, the terminal resumes with the shop,
+//   (c) second visit, channel held: session.open answered from the home server's cache, the
+//       terminal resumes with the shop;
+// and, as their own rows, what holding the channel costs: the channel set-up (full handshake,
+// access card PREPARE SHARE / KEY AGREEMENT: once per unlock) and the channel resumption (the
+// ticket on the access card: once per terminal process); and (b)/(c) the old way, each over a
+// channel opened for it (set-up + (b), resumption + (c));
 // against a session-ID shop (reference, -no_ticket) and a ticket shop. Figures: terminal
 // instructions (run under callgrind by run_proxy_bench.sh, which passes them back in), bytes on
 // all terminal links, terminal public-key operations, card APDUs, wall time, and stand-by time
@@ -35,6 +39,7 @@
 #include "home_channel.hpp"
 #include "resumed_connection.hpp"
 #include "session_blob.hpp"
+#include "session_handout.hpp"
 #include "software_signer.hpp"
 
 namespace hp::bench {
@@ -85,9 +90,12 @@ class Bench {
  private:
   Result<void> setUp();
   Result<Sample> measure(ShopUnderTest& shop, char mode);
+  Result<void> prepare(ShopUnderTest& shop, char mode);
+  Result<void> work(ShopUnderTest& shop, char mode);
   Result<void> conventional(ShopUnderTest& shop);
-  Result<void> delegated(ShopUnderTest& shop);
-  Result<void> forgetEverything(ShopUnderTest& shop);
+  Result<void> shopSession(terminal::HomeChannel& channel, ShopUnderTest& shop);
+  Result<std::unique_ptr<terminal::HomeChannel>> connectChannel();
+  Result<void> dropSession(ShopUnderTest& shop);
   void setDelay(uint32_t ms);
   std::string url(const ShopUnderTest& shop) const {
     return "https://localhost:" + std::to_string(shop.shop->port()) + "/";
@@ -99,7 +107,8 @@ class Bench {
   std::unique_ptr<DelayRelay> homeRelay_;  // the terminal's link to the home server
   std::unique_ptr<AccessSide> access_;
   std::unique_ptr<tls::SoftwareSigner> softwareKey_;
-  bool reporting_ = false;  // false during the warm-up
+  std::unique_ptr<terminal::HomeChannel> held_;  // the terminal's open control channel
+  bool reporting_ = false;                       // false during the warm-up
 };
 
 Result<void> Bench::setUp() {
@@ -151,21 +160,23 @@ Result<void> Bench::conventional(ShopUnderTest& shop) {
   return {};
 }
 
-// (b) and (c): what `terminal get` does before its HTTP request (host/terminal).
-Result<void> Bench::delegated(ShopUnderTest& shop) {
+Result<std::unique_ptr<terminal::HomeChannel>> Bench::connectChannel() {
   auto channel = terminal::HomeChannel::connect(*access_->client, [](const std::string&) {});
   if (!channel) return makeError("channel: " + channel.error().message);
+  return std::move(channel.value());
+}
+
+// One shop session over an open channel, as `terminal get` does before its HTTP request
+// (host/terminal): session.open with its binary hand-out, resumption with the shop.
+Result<void> Bench::shopSession(terminal::HomeChannel& channel, ShopUnderTest& shop) {
   Json::Value params;
   params["url"] = url(shop);
-  params["mode"] = "delegate";
-  auto opened = (*channel)->call("session.open", params);
+  auto opened = channel.callWithAttachment("session.open", params);
   if (!opened) return makeError("session.open: " + opened.error().message);
-  auto encoded = rpc::base64Decode((*opened).get("blob", "").asString());
-  if (!encoded) return makeError("blob is not base64");
-  auto blob = tls::decodeSessionBlob(*encoded);
-  if (!blob) return blob.error();
   // The shop is reached through the terminal's (slow) link: same host name, the relay's port.
-  blob->port = shop.relay->port();
+  auto blob = tls::decodeSessionHandout(opened->attachment.view(), "localhost", shop.relay->port(),
+                                        tls::systemUnixNow());
+  if (!blob) return blob.error();
   tls::ResumeOptions resume;
   resume.connectAddress = "127.0.0.1";
   auto connection = tls::ResumedConnection::open(*blob, resume);
@@ -175,26 +186,78 @@ Result<void> Bench::delegated(ShopUnderTest& shop) {
   return {};
 }
 
-// Before a first visit: no session cached for the shop, no channel ticket on the access card.
-Result<void> Bench::forgetEverything(ShopUnderTest& shop) {
-  {
-    auto channel = terminal::HomeChannel::connect(*access_->client, [](const std::string&) {});
+// No session cached at home for the shop (through the held channel, or a passing one).
+Result<void> Bench::dropSession(ShopUnderTest& shop) {
+  std::unique_ptr<terminal::HomeChannel> passing;
+  if (!held_) {
+    auto channel = connectChannel();
     if (!channel) return channel.error();
-    Json::Value params;
-    params["shop"] = "localhost:" + std::to_string(shop.shop->port());
-    auto dropped = (*channel)->call("session.drop", params);
-    if (!dropped) return makeError("session.drop: " + dropped.error().message);
+    passing = std::move(channel.value());
   }
-  if (auto erased = access_->client->eraseTicket(); !erased) {
-    return adapters::toError(erased.error());
-  }
+  Json::Value params;
+  params["shop"] = "localhost:" + std::to_string(shop.shop->port());
+  auto dropped = (held_ ? *held_ : *passing).call("session.drop", params);
+  if (!dropped) return makeError("session.drop: " + dropped.error().message);
   return {};
 }
 
-Result<Sample> Bench::measure(ShopUnderTest& shop, char mode) {
-  if (mode == 'b') {
-    if (auto r = forgetEverything(shop); !r) return r.error();
+// Outside the measurement: the state each set-up starts from.
+Result<void> Bench::prepare(ShopUnderTest& shop, char mode) {
+  switch (mode) {
+    case 'B':  // first visit, no channel: no session at home, no ticket on the card
+    case 's':  // channel set-up: no ticket on the card (a fresh unlock)
+      if (mode == 'B') {
+        if (auto r = dropSession(shop); !r) return r;
+      }
+      held_.reset();
+      if (auto erased = access_->client->eraseTicket(); !erased) {
+        return adapters::toError(erased.error());
+      }
+      return {};
+    case 'C':  // second visit, a new terminal process: the ticket (from 'B') is on the card
+    case 'r':  // channel resumption: the ticket (from 's') is on the card
+      held_.reset();
+      return {};
+    case 'b':  // first visit over the held channel
+      if (auto r = dropSession(shop); !r) return r;
+      [[fallthrough]];
+    case 'c':
+      if (!held_) {
+        auto channel = connectChannel();
+        if (!channel) return channel.error();
+        held_ = std::move(channel.value());
+      }
+      return {};
+    default:
+      return {};
   }
+}
+
+// The measured part of each set-up.
+Result<void> Bench::work(ShopUnderTest& shop, char mode) {
+  switch (mode) {
+    case 'a':
+      return conventional(shop);
+    case 's':
+    case 'r': {
+      auto channel = connectChannel();
+      if (!channel) return channel.error();
+      held_ = std::move(channel.value());
+      return {};
+    }
+    case 'b':
+    case 'c':
+      return shopSession(*held_, shop);
+    default: {  // 'B', 'C': a channel for this one shop session, closed after it
+      auto channel = connectChannel();
+      if (!channel) return channel.error();
+      return shopSession(**channel, shop);
+    }
+  }
+}
+
+Result<Sample> Bench::measure(ShopUnderTest& shop, char mode) {
+  if (auto r = prepare(shop, mode); !r) return r.error();
   // Let the previous connections' last bytes pass the relays before zeroing.
   std::this_thread::sleep_for(std::chrono::milliseconds(20 + 2 * kSlowLinkOneWayMs));
   homeRelay_->resetCounters();
@@ -204,7 +267,7 @@ Result<Sample> Bench::measure(ShopUnderTest& shop, char mode) {
   const uint64_t accessBefore = access_->cardApdus();
   const auto start = std::chrono::steady_clock::now();
   CALLGRIND_ZERO_STATS;
-  auto result = terminalSetup([&] { return mode == 'a' ? conventional(shop) : delegated(shop); });
+  auto result = terminalSetup([&] { return work(shop, mode); });
   const std::string label = std::string(1, mode) + "-" + shop.name;
   if (options_.callgrind && reporting_) CALLGRIND_DUMP_STATS_AT(label.c_str());
   const auto end = std::chrono::steady_clock::now();
@@ -243,7 +306,9 @@ int Bench::run() {
     std::cerr << "bench_proxy: set-up failed: " << r.error().message << "\n";
     return 1;
   }
-  const std::string modes = "abc";
+  // In this order: 'B' starts from nothing, 'C' uses B's ticket, 's' and 'r' leave the channel
+  // held for 'b' and 'c'.
+  const std::string modes = "aBCsrbc";
   // Warm-up (not reported): first use of every code path, caches of the library, the shops'.
   for (auto& shop : shops_) {
     for (char mode : modes) {
@@ -289,22 +354,34 @@ int Bench::run() {
 
   const auto instructions = readInstructions(options_.instructionsFile);
   const std::map<char, std::string> modeNames{{'a', "(a) conventional"},
-                                              {'b', "(b) delegated, 1st visit"},
-                                              {'c', "(c) 2nd visit (cached)"}};
+                                              {'s', "channel set-up (per unlock)"},
+                                              {'r', "channel resume (per process)"},
+                                              {'b', "(b) 1st visit, channel held"},
+                                              {'c', "(c) 2nd visit, channel held"},
+                                              {'B', "(b) incl. channel set-up"},
+                                              {'C', "(c) incl. channel resume"}};
+  const std::string printOrder = "asrbcBC";
   std::ofstream data;
   if (!options_.dataFile.empty()) data.open(options_.dataFile);
   if (data) data << "# shop mode instructions bytes standby_ms wall_ms\n";
+  const auto pkText = [](const Sample& s) {
+    char pk[32];
+    std::snprintf(pk, sizeof pk, "%llu (%llu/%llu)", (unsigned long long)s.pk.total(),
+                  (unsigned long long)s.pk.ecMultiplications,
+                  (unsigned long long)s.pk.rsaOperations);
+    return std::string(pk);
+  };
   bool allPass = true;
   for (auto& shop : shops_) {
     std::printf("\nShop: openssl s_server, leaf + RSA-2048 intermediate, %s resumption\n",
                 shop.name == "ticket" ? "ticket (RFC 5077)" : "session-ID (-no_ticket)");
-    std::printf("%-26s %14s %9s %9s %7s %6s %6s %9s %11s\n", "set-up", "terminal instr", "bytes",
+    std::printf("%-30s %14s %9s %9s %9s %6s %6s %9s %11s\n", "set-up", "terminal instr", "bytes",
                 "of which", "pk ops", "home", "access", "wall ms", "stand-by ms");
-    std::printf("%-26s %14s %9s %9s %7s %6s %6s %9s %11s\n", "", "(callgrind)", "all links",
+    std::printf("%-30s %14s %9s %9s %9s %6s %6s %9s %11s\n", "", "(callgrind)", "all links",
                 "channel", "(EC/RSA)", "APDUs", "APDUs", "loopback", "150ms RTT");
     std::map<char, Sample> typical;
     std::map<char, uint64_t> instr;
-    for (char mode : modes) {
+    for (char mode : printOrder) {
       const std::string label = std::string(1, mode) + "-" + shop.name;
       std::vector<double> wall, standby;
       for (const auto& s : fast[label]) wall.push_back(s.wallMs);
@@ -312,32 +389,26 @@ int Bench::run() {
       const Sample& s = fast[label].back();  // counts are the same every round
       typical[mode] = s;
       instr[mode] = instructions.count(label) ? instructions.at(label) : 0;
-      char pk[32];
-      std::snprintf(pk, sizeof pk, "%llu (%llu/%llu)", (unsigned long long)s.pk.total(),
-                    (unsigned long long)s.pk.ecMultiplications,
-                    (unsigned long long)s.pk.rsaOperations);
-      std::printf("%-26s %14llu %9llu %9llu %7s %6llu %6llu %9.1f %11.1f\n",
+      std::printf("%-30s %14llu %9llu %9llu %9s %6llu %6llu %9.1f %11.1f\n",
                   modeNames.at(mode).c_str(), (unsigned long long)instr[mode],
-                  (unsigned long long)s.bytes, (unsigned long long)s.controlBytes, pk,
-                  (unsigned long long)s.homeApdus, (unsigned long long)s.accessApdus, median(wall),
-                  median(standby));
+                  (unsigned long long)s.bytes, (unsigned long long)s.controlBytes,
+                  pkText(s).c_str(), (unsigned long long)s.homeApdus,
+                  (unsigned long long)s.accessApdus, median(wall), median(standby));
       if (data) {
         data << shop.name << " " << mode << " " << instr[mode] << " " << s.bytes << " "
              << median(standby) << " " << median(wall) << "\n";
       }
     }
     {
-      // Where the delegated set-ups spend: seeding a system RNG (makeSystemRng: mbedTLS entropy
-      // init, which on Debian's build includes HAVEGE) happens twice per set-up (channel, TLS).
+      // Seeding random generators inside the set-ups (hp::card::make*Rng): the terminal's
+      // process generator is seeded once (process_rng.hpp), before any of them.
       const auto rng = [&](char mode) {
         const std::string key = "rng-" + std::string(1, mode) + "-" + shop.name;
         return instructions.count(key) ? instructions.at(key) : 0;
       };
-      std::printf(
-          "  of which seeding RNGs (hp::card::makeSystemRng): (a) %llu, (b) %llu, (c) %llu;"
-          " (a)/(c) without it: %.1fx\n",
-          (unsigned long long)rng('a'), (unsigned long long)rng('b'), (unsigned long long)rng('c'),
-          instr['c'] > rng('c') ? double(instr['a']) / double(instr['c'] - rng('c')) : 0.0);
+      std::printf("  of which seeding RNGs: (a) %llu, (b) %llu, (c) %llu, incl. set-up %llu\n",
+                  (unsigned long long)rng('a'), (unsigned long long)rng('b'),
+                  (unsigned long long)rng('c'), (unsigned long long)rng('B'));
     }
     const auto ratio = [](uint64_t a, uint64_t b) { return b == 0 ? 0.0 : double(a) / double(b); };
     const bool haveInstr = instr['a'] > 0 && instr['b'] > 0 && instr['c'] > 0;
@@ -350,27 +421,47 @@ int Bench::run() {
         haveInstr && instrSecond >= 50,
         bytesFirst >= 5,
         bytesSecond >= 5,
-        typical['b'].pk.total() == 0,
-        typical['c'].pk.total() == 0,
+        // The first visit counts the channel set-up too: with the channel held, (b) itself has
+        // no handshake with a signature to check.
+        typical['b'].pk.total() == 0 && typical['s'].pk.total() == 0 &&
+            typical['B'].pk.total() == 0,
+        typical['c'].pk.total() == 0 && typical['r'].pk.total() == 0,
         typical['c'].homeApdus == 0 && typical['c'].accessApdus == 0,
         typical['c'].homeApdus == 0,
     };
+    // For reference, not targets: the same shop sessions each paying for its own channel.
+    std::printf(
+        "  (reference) with the channel set up / resumed for the one session: instructions %.1fx"
+        " / %.1fx, bytes %.1fx / %.1fx, pk ops %llu / %llu, APDUs home+access %llu+%llu /"
+        " %llu+%llu\n",
+        ratio(instr['a'], instr['B']), ratio(instr['a'], instr['C']),
+        ratio(typical['a'].bytes, typical['B'].bytes),
+        ratio(typical['a'].bytes, typical['C'].bytes), (unsigned long long)typical['B'].pk.total(),
+        (unsigned long long)typical['C'].pk.total(), (unsigned long long)typical['B'].homeApdus,
+        (unsigned long long)typical['B'].accessApdus, (unsigned long long)typical['C'].homeApdus,
+        (unsigned long long)typical['C'].accessApdus);
     std::printf(
         "  target >= 50x fewer terminal instructions than (a): 1st visit %.1fx %s, "
         "2nd visit %.1fx %s%s\n",
         instrFirst, verdict(checks[0]), instrSecond, verdict(checks[1]),
         haveInstr ? "" : " (no callgrind figures)");
     std::printf(
-        "  target >= 5x fewer terminal bytes than (a), channel included: 1st visit %.1fx %s,"
+        "  target >= 5x fewer terminal bytes than (a), the session's channel traffic included:"
+        " 1st visit %.1fx %s,"
         " 2nd visit %.1fx %s\n",
         bytesFirst, verdict(checks[2]), bytesSecond, verdict(checks[3]));
-    std::printf("  target 0 terminal public-key operations: 1st visit %llu %s, 2nd visit %llu %s\n",
-                (unsigned long long)typical['b'].pk.total(), verdict(checks[4]),
-                (unsigned long long)typical['c'].pk.total(), verdict(checks[5]));
-    std::printf("  target 0 card APDUs for (c): home %llu + access %llu %s (home card alone: %s)\n",
-                (unsigned long long)typical['c'].homeApdus,
-                (unsigned long long)typical['c'].accessApdus, verdict(checks[6]),
-                verdict(checks[7]));
+    std::printf(
+        "  target 0 terminal public-key operations: 1st visit %llu (channel set-up %llu) %s,"
+        " 2nd visit %llu (channel resume %llu) %s\n",
+        (unsigned long long)typical['b'].pk.total(), (unsigned long long)typical['s'].pk.total(),
+        verdict(checks[4]), (unsigned long long)typical['c'].pk.total(),
+        (unsigned long long)typical['r'].pk.total(), verdict(checks[5]));
+    std::printf(
+        "  target 0 card APDUs for (c), channel held: home %llu + access %llu %s (home card alone:"
+        " %s; channel resume: home %llu + access %llu)\n",
+        (unsigned long long)typical['c'].homeApdus, (unsigned long long)typical['c'].accessApdus,
+        verdict(checks[6]), verdict(checks[7]), (unsigned long long)typical['r'].homeApdus,
+        (unsigned long long)typical['r'].accessApdus);
     for (bool pass : checks) allPass = allPass && pass;
   }
 

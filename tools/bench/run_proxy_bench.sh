@@ -69,9 +69,11 @@ for dump in "$OUT"/callgrind.out.*.*-01; do
   label=$(sed -n 's/^desc: Trigger: Client Request: //p' "$dump")
   total=$(sed -n 's/^totals: \([0-9]*\).*/\1/p' "$dump")
   [ -n "$label" ] && [ -n "$total" ] && echo "$label $total" >> "$OUT/instructions.txt"
-  # How much of it is seeding random generators (hp::card::makeSystemRng, inclusive).
+  # How much of it is seeding random generators (hp::card::makeSystemRng or
+  # makeKernelSeededRng, inclusive; the terminal's process generator is seeded before any).
   rng=$(callgrind_annotate --inclusive=yes "$dump" 2>/dev/null |
-    sed -n 's/^ *\([0-9,]*\) .*hp::card::makeSystemRng() \[.*/\1/p' | head -1 | tr -d ,)
+    sed -n 's/^ *\([0-9,]*\) .*hp::card::make\(System\|KernelSeeded\)Rng() \[.*/\1/p' |
+    tr -d , | awk '{ s += $1 } END { print s + 0 }')
   [ -n "$label" ] && echo "rng-$label ${rng:-0}" >> "$OUT/instructions.txt"
 done
 cat "$OUT/instructions.txt"
@@ -94,13 +96,13 @@ set grid ytics
 set xtics rotate by -20
 unset key
 set title "terminal instructions (callgrind)"
-plot "< grep '^session-id' $OUT/proxy_bench.dat" using 3:xtic(word("(a)conventional (b)delegated (c)cached", int(\$0)+1)) lc rgb "#4477aa"
+plot "< grep '^session-id' $OUT/proxy_bench.dat" using 3:xtic(word("(a)conventional set-up resume (b)held (c)held (b)+set-up (c)+resume", int(\$0)+1)) lc rgb "#4477aa"
 set title "bytes on all terminal links"
-plot "< grep '^session-id' $OUT/proxy_bench.dat" using 4:xtic(word("(a)conventional (b)delegated (c)cached", int(\$0)+1)) lc rgb "#ee6677"
+plot "< grep '^session-id' $OUT/proxy_bench.dat" using 4:xtic(word("(a)conventional set-up resume (b)held (c)held (b)+set-up (c)+resume", int(\$0)+1)) lc rgb "#ee6677"
 unset logscale y
 set yrange [0:*]
 set title "stand-by time at 150 ms RTT (ms)"
-plot "< grep '^session-id' $OUT/proxy_bench.dat" using 5:xtic(word("(a)conventional (b)delegated (c)cached", int(\$0)+1)) lc rgb "#228833"
+plot "< grep '^session-id' $OUT/proxy_bench.dat" using 5:xtic(word("(a)conventional set-up resume (b)held (c)held (b)+set-up (c)+resume", int(\$0)+1)) lc rgb "#228833"
 unset multiplot
 GP
   echo "chart: $OUT/proxy_bench.png"
