@@ -489,6 +489,19 @@ TEST_SUITE("purse") {
     world.checkConservation();
   }
 
+  TEST_CASE("a top-up whose confirmation is owed does not block the next one") {
+    PurseWorld world;
+    world.bank.loseConfirmAnswers = 2;  // the top-up's own attempt and the next one's retry
+    CHECK_FALSE(world.ok("purse.topup", world.topupParams(10'00))["settled"].asBool());
+    Json::Value next = world.ok("purse.topup", world.topupParams(5'00));
+    CHECK(next["balance"].asUInt64() == 15'00);
+    CHECK(next["settled"].asBool());
+    CHECK(world.pending->all()->size() == 1);  // the first one's confirmation is still owed
+    CHECK(at::must(world.service->reconcile()) == 1);
+    CHECK(world.pending->all()->empty());
+    world.checkConservation();
+  }
+
   TEST_CASE("a pending top-up is finished before the next one takes the slot") {
     PurseWorld world;
     world.bank.loseIssueAnswers = 1;
