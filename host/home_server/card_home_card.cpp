@@ -29,6 +29,10 @@ const char* securityName(adapters::HomeSecurityState state) {
   return "unknown";
 }
 
+PurseError purseFailure(const adapters::CardError& error) {
+  return PurseError{error.sw, error.message};
+}
+
 const char* lifecycleName(uint8_t lifecycle) {
   switch (lifecycle) {
     case 0x01:
@@ -80,6 +84,39 @@ Result<PinOutcome> CardHomeCard::verifyPin2(const std::string& pin) {
   auto verification = card_.verifyPin2(pin);
   if (!verification) return adapters::toError(verification.error());
   return toOutcome(*verification);
+}
+
+// The purse: host/card_adapters' HomeCardClient commands, status words kept for the mapping.
+PurseResult<PurseStatus> CardHomeCard::purseStatus() {
+  auto status = card_.purseStatus();
+  if (!status) return purseFailure(status.error());
+  return PurseStatus{status->purseId, status->currency,  status->balance,        status->maxBalance,
+                     status->lastTxn, status->creditSeq, status->oldestLoggedTxn};
+}
+
+PurseResult<Bytes> CardHomeCard::purseDebit(uint64_t timeMs, ByteView shopId, ByteView orderRef,
+                                            const std::string& currency, uint64_t amount) {
+  auto record = card_.debit(timeMs, shopId, orderRef, currency, amount);
+  if (!record) return purseFailure(record.error());
+  return std::move(record.value());
+}
+
+PurseResult<Bytes> CardHomeCard::purseCredit(uint64_t timeMs, ByteView signedVoucher) {
+  auto record = card_.credit(timeMs, signedVoucher);
+  if (!record) return purseFailure(record.error());
+  return std::move(record.value());
+}
+
+PurseResult<Bytes> CardHomeCard::purseCancel(uint64_t timeMs, ByteView signedCancellation) {
+  auto record = card_.cancel(timeMs, signedCancellation);
+  if (!record) return purseFailure(record.error());
+  return std::move(record.value());
+}
+
+PurseResult<std::vector<card::purse::LogEntry>> CardHomeCard::purseReadLog(uint32_t fromTxn) {
+  auto entries = card_.readLog(fromTxn);
+  if (!entries) return purseFailure(entries.error());
+  return std::move(entries.value());
 }
 
 Result<void> CardHomeCard::finish() {

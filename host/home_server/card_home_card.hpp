@@ -44,6 +44,13 @@ class CardHomeCard final : public HomeCard {
   Result<void> finish() override;
   tls::ClientKeySigner& signer() override { return signer_; }
 
+  PurseResult<PurseStatus> purseStatus() override;
+  PurseResult<Bytes> purseDebit(uint64_t timeMs, ByteView shopId, ByteView orderRef,
+                                const std::string& currency, uint64_t amount) override;
+  PurseResult<Bytes> purseCredit(uint64_t timeMs, ByteView signedVoucher) override;
+  PurseResult<Bytes> purseCancel(uint64_t timeMs, ByteView signedCancellation) override;
+  PurseResult<std::vector<card::purse::LogEntry>> purseReadLog(uint32_t fromTxn) override;
+
  private:
   adapters::HomeCardClient& card_;
   LazyHomeCardSigner signer_;

@@ -37,7 +37,88 @@ Result<uint64_t> integerIn(const Json::Value& value, const std::string& key, uin
   return value.asUInt64();
 }
 
+Result<std::string> anyString(const Json::Value& value, const std::string& key) {
+  if (!value.isString()) return keyError(key, "must be a string");
+  return value.asString();
+}
+
 using Setter = std::function<Result<void>(const Json::Value&, HomeServerConfig&)>;
+
+// A nested object ("purse": {...}): as strict as the top level, keys named "purse.key".
+Result<void> parseSection(const Json::Value& value, const std::string& section,
+                          const std::map<std::string, Setter>& table, HomeServerConfig& config) {
+  if (!value.isObject()) return keyError(section, "must be an object");
+  for (const std::string& key : value.getMemberNames()) {
+    const auto setter = table.find(key);
+    if (setter == table.end()) return keyError(section + "." + key, "is not a known setting");
+    if (auto set = setter->second(value[key], config); !set) return set.error();
+  }
+  return {};
+}
+
+const std::map<std::string, Setter>& purseSetters() {
+  static const std::map<std::string, Setter> table = {
+      {"pending_vouchers_db",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         auto text = nonEmptyString(v, "purse.pending_vouchers_db");
+         if (!text) return text.error();
+         c.purse.pendingVouchersDb = *text;
+         return {};
+       }},
+      {"reconcile_seconds",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         auto seconds = integerIn(v, "purse.reconcile_seconds", 1, 86400);
+         if (!seconds) return seconds.error();
+         c.purse.reconcileSeconds = static_cast<uint32_t>(*seconds);
+         return {};
+       }},
+  };
+  return table;
+}
+
+// A string member of the notices section: `field` of NoticesConfig, empty allowed or not.
+Setter noticesString(const std::string& key, std::string NoticesConfig::*field, bool mayBeEmpty) {
+  return [key, field, mayBeEmpty](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+    auto text = mayBeEmpty ? anyString(v, "notices." + key) : nonEmptyString(v, "notices." + key);
+    if (!text) return text.error();
+    c.notices.*field = *text;
+    return {};
+  };
+}
+
+const std::map<std::string, Setter>& noticesSetters() {
+  static const std::map<std::string, Setter> table = {
+      {"smtp_url", noticesString("smtp_url", &NoticesConfig::smtpUrl, false)},
+      {"smtp_ca_file", noticesString("smtp_ca_file", &NoticesConfig::smtpCaFile, true)},
+      {"smtp_user", noticesString("smtp_user", &NoticesConfig::smtpUser, true)},
+      {"smtp_password_file",
+       noticesString("smtp_password_file", &NoticesConfig::smtpPasswordFile, true)},
+      {"from", noticesString("from", &NoticesConfig::from, false)},
+      {"to", noticesString("to", &NoticesConfig::to, false)},
+      {"outbox_path", noticesString("outbox_path", &NoticesConfig::outboxPath, false)},
+      {"smtp_starttls",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         if (!v.isBool()) return keyError("notices.smtp_starttls", "must be true or false");
+         c.notices.smtpStartTls = v.asBool();
+         return {};
+       }},
+      {"period_seconds",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         auto seconds = integerIn(v, "notices.period_seconds", 1, 86400);
+         if (!seconds) return seconds.error();
+         c.notices.periodSeconds = static_cast<uint32_t>(*seconds);
+         return {};
+       }},
+      {"max_entries_per_mail",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         auto count = integerIn(v, "notices.max_entries_per_mail", 1, 64);
+         if (!count) return count.error();
+         c.notices.maxEntriesPerMail = *count;
+         return {};
+       }},
+  };
+  return table;
+}
 
 const std::map<std::string, Setter>& setters() {
   static const std::map<std::string, Setter> table = {
@@ -128,6 +209,20 @@ const std::map<std::string, Setter>& setters() {
            return keyError("admin_socket", "must be an absolute path of at most 107 bytes");
          }
          c.adminSocketPath = *text;
+         return {};
+       }},
+      {"purse",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         return parseSection(v, "purse", purseSetters(), c);
+       }},
+      {"notices",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         if (auto parsed = parseSection(v, "notices", noticesSetters(), c); !parsed) return parsed;
+         for (const char* required : {"smtp_url", "from", "to", "outbox_path"}) {
+           if (!v.isMember(required))
+             return keyError(std::string("notices.") + required, "is required");
+         }
+         c.notices.enabled = true;
          return {};
        }},
       {"log_level",

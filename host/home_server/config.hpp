@@ -13,6 +13,29 @@
 
 namespace hp::home {
 
+// The purse (docs/emoney.md, "Home server"): where unfinished top-ups are kept, and how often
+// they are re-presented. Without a store, purse.topup is refused (a voucher must survive us).
+struct PurseConfig {
+  std::string pendingVouchersDb;  // SQLite file
+  uint32_t reconcileSeconds = 60;
+};
+
+// Payment notices (docs/emoney.md, "Payment notices"): absent section, no notices. The SMTP
+// password stays in its own file (mode 0600), read at start; the config holds no secret.
+struct NoticesConfig {
+  bool enabled = false;
+  std::string smtpUrl;  // smtp://host:port or smtps://host:port
+  bool smtpStartTls = false;
+  std::string smtpCaFile;
+  std::string smtpUser;
+  std::string smtpPasswordFile;
+  std::string from;
+  std::string to;
+  uint32_t periodSeconds = 300;
+  size_t maxEntriesPerMail = 16;
+  std::string outboxPath;
+};
+
 struct HomeServerConfig {
   std::string listenAddress = "127.0.0.1";  // IPv4 literal
   uint16_t listenPort = 8443;               // 0: the kernel picks (tests)
@@ -25,6 +48,8 @@ struct HomeServerConfig {
   uint32_t sessionLifetimeCapSeconds = 300;
   std::string adminSocketPath = "/run/homeproxy/home_server.sock";
   LogLevel logLevel = LogLevel::kInfo;
+  PurseConfig purse;
+  NoticesConfig notices;
 };
 
 Result<HomeServerConfig> parseHomeServerConfig(std::string_view jsonText);

@@ -2,6 +2,7 @@
 
 #include "params.hpp"
 #include "pin.hpp"
+#include "purse_methods.hpp"
 #include "rpc_methods.hpp"
 
 namespace hp::home {
@@ -53,6 +54,7 @@ Result<void> HomeServer::start() {
   context.relay.now = parts_.unixNow;
   if (auto added = registerHomeServerMethods(methods_, context); !added) return added;
   if (auto added = registerAdminMethods(); !added) return added;
+  if (auto purse = startPurse(context.relay); !purse) return purse;
 
   if (!config_.adminSocketPath.empty()) {
     admin_ = std::make_unique<AdminSocketServer>(config_.adminSocketPath, adminMethods_, log_);
@@ -75,6 +77,65 @@ Result<void> HomeServer::start() {
 void HomeServer::stop() {
   if (listener_) listener_->stop();
   if (admin_) admin_->stop();
+  if (reconciler_) reconciler_->stop();
+  if (notices_) notices_->stop();
+}
+
+Result<void> HomeServer::startPurse(const RelayOptions& relay) {
+  if (!config_.purse.pendingVouchersDb.empty()) {
+    auto store = PendingVoucherStore::open(config_.purse.pendingVouchersDb);
+    if (!store) return store.error();
+    pendingVouchers_ = std::move(store.value());
+  }
+  if (config_.notices.enabled) {
+    auto notices = parts_.noticeSender && parts_.noticeClock
+                       ? PaymentNotices::create(config_.notices, *parts_.card, log_,
+                                                *parts_.noticeSender, *parts_.noticeClock)
+                       : PaymentNotices::create(config_.notices, *parts_.card, log_);
+    if (!notices) return notices.error();
+    notices_ = std::move(notices.value());
+  }
+  auto rng = parts_.makeRng();
+  if (!rng) return rng.error();
+  purseRng_ = std::move(rng.value());
+  PurseServiceParts purse;
+  purse.card = parts_.card;
+  purse.pending = pendingVouchers_.get();
+  purse.log = &log_;
+  purse.verifyShop = [this](const ShopUrl& url) -> Result<void> {
+    // Our own handshake (or its cached session) checked the chain and the host name.
+    auto opened = sessions_->open(url);
+    if (!opened) return opened.error();
+    return {};
+  };
+  purse.https = [this, relay](const RelayRequest& request) {
+    return relayRequest(*sessions_, request, relay);
+  };
+  purse.nowMs = [this] { return parts_.wallClock->nowMs(); };
+  purse.newRequestId = [this] {
+    std::lock_guard lock(purseRngMutex_);
+    Bytes id(16);
+    if (purseRng_->fill(id.data(), id.size()) != 0) return std::string();
+    return toHex(id);
+  };
+  if (notices_) purse.purseChanged = [this] { notices_->kick(); };
+  purse_ = std::make_unique<PurseService>(std::move(purse));
+  if (auto added = registerPurseMethods(methods_, *purse_, log_); !added) return added;
+  if (notices_) notices_->start();
+  if (pendingVouchers_) {
+    // Unfinished top-ups (a crash, a lost bank connection) finish at start and then
+    // periodically; a card still locked just leaves them for the next round.
+    reconciler_ = std::make_unique<PeriodicTask>(
+        std::chrono::seconds(config_.purse.reconcileSeconds), [this] {
+          auto settled = purse_->reconcile();
+          if (!settled) {
+            log_.debug("purse: reconciliation: " + settled.error().message);
+          } else if (*settled > 0) {
+            log_.info("purse: reconciliation settled " + std::to_string(*settled) + " top-up(s)");
+          }
+        });
+  }
+  return {};
 }
 
 Result<void> HomeServer::registerAdminMethods() {

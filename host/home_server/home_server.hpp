@@ -12,6 +12,10 @@
 #include "dispatcher.hpp"
 #include "home_card.hpp"
 #include "listener.hpp"
+#include "payment_notices.hpp"
+#include "pending_vouchers.hpp"
+#include "periodic_task.hpp"
+#include "purse_service.hpp"
 #include "server_key.hpp"
 #include "session_manager.hpp"
 #include "terminal_directory.hpp"
@@ -29,6 +33,9 @@ struct HomeServerParts {
   std::string shopConnectAddress;
   tls::UnixClock unixNow = tls::systemUnixNow;
   SessionManager::Handshake handshake;  // default: tls::performDelegatedHandshake
+  // Tests: the notices' mail transport and clock instead of SMTP and the system clock.
+  notices::MailSender* noticeSender = nullptr;
+  notices::WallClock* noticeClock = nullptr;
   // How long an active terminal's key is answered from the server's cache instead of the
   // directory (the home card: one APDU a lookup); register/revoke through the admin socket
   // take effect at once whatever this is (cached_terminal_directory.hpp). 0: no cache.
@@ -47,6 +54,8 @@ class HomeServer {
   uint16_t port() const { return listener_ ? listener_->port() : 0; }
   ServerLog& log() { return log_; }
   SessionManager& sessions() { return *sessions_; }
+  PurseService& purse() { return *purse_; }
+  PaymentNotices* notices() { return notices_.get(); }
   // The directory the channel and the admin commands use (the cache in front of parts.terminals).
   TerminalDirectory& terminals() { return *terminals_; }
   channel::ServerTicketStore& tickets() { return tickets_; }
@@ -55,6 +64,7 @@ class HomeServer {
 
  private:
   Result<void> registerAdminMethods();
+  Result<void> startPurse(const RelayOptions& relay);
 
   HomeServerConfig config_;
   HomeServerParts parts_;
@@ -65,6 +75,12 @@ class HomeServer {
   channel::ShareReplayCache replayCache_{4096};
   channel::ServerTicketStore tickets_{1024};
   std::unique_ptr<SessionManager> sessions_;
+  std::unique_ptr<PendingVoucherStore> pendingVouchers_;
+  std::unique_ptr<card::Rng> purseRng_;
+  std::mutex purseRngMutex_;
+  std::unique_ptr<PurseService> purse_;
+  std::unique_ptr<PeriodicTask> reconciler_;
+  std::unique_ptr<PaymentNotices> notices_;
   rpc::Dispatcher methods_;
   rpc::Dispatcher adminMethods_;
   std::unique_ptr<Listener> listener_;

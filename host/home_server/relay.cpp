@@ -1,6 +1,8 @@
 #include "relay.hpp"
 
 #include <charconv>
+#include <chrono>
+#include <thread>
 
 #include "resumed_connection.hpp"
 
@@ -42,20 +44,23 @@ Result<Bytes> decodeChunked(std::string_view body) {
   }
 }
 
+// `resumed` tells a refused resumption (nothing was sent) from a failure after it.
 Result<std::string> exchange(const tls::SessionBlob& blob, const RelayRequest& request,
-                             const RelayOptions& options) {
+                             const RelayOptions& options, bool& resumed) {
   tls::ResumeOptions resume;
   resume.connectAddress = options.connectAddress;
   resume.readTimeoutMs = options.readTimeoutMs;
   resume.now = options.now;
   auto connection = tls::ResumedConnection::open(blob, resume);
   if (!connection) return connection.error();
+  resumed = true;
   std::string host = request.url.host;
   if (request.url.port != 443) host += ":" + std::to_string(request.url.port);
   std::string head = request.method + " " + request.url.path + " HTTP/1.1\r\nHost: " + host +
                      "\r\nConnection: close\r\n";
   if (request.method == "POST")
     head += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
+  if (!request.contentType.empty()) head += "Content-Type: " + request.contentType + "\r\n";
   head += "\r\n";
   Bytes wire = bytesOf(head);
   append(wire, request.body);
@@ -132,13 +137,24 @@ Result<RelayResponse> parseHttpResponse(std::string_view raw) {
 
 Result<RelayResponse> relayRequest(SessionManager& sessions, const RelayRequest& request,
                                    const RelayOptions& options) {
+  bool waitedForFresh = false;
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto opened = sessions.open(request.url);
     if (!opened) return opened.error();
     auto blob = tls::decodeSessionBlob(opened->encodedBlob.view());
     if (!blob) return blob.error();
-    auto raw = exchange(blob.value(), request, options);
+    bool resumed = false;
+    auto raw = exchange(blob.value(), request, options, resumed);
     if (raw) return parseHttpResponse(*raw);
+    if (!opened->cached && !resumed && !waitedForFresh) {
+      // A session made a moment ago: an mbedTLS server files it in its session cache only
+      // after its Finished (tools/shop_server/README.md), so a resumption right away can miss
+      // it. Nothing was sent; the same session once more after a pause.
+      waitedForFresh = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      --attempt;
+      continue;
+    }
     // A refused resumption of a cached session: the shop forgot it. Once, fresh.
     if (!opened->cached || attempt == 1) return raw.error();
     sessions.drop(request.url.shopKey());

@@ -15,6 +15,7 @@ struct RelayRequest {
   ShopUrl url;
   std::string method = "GET";  // GET | POST
   Bytes body;
+  std::string contentType;  // sent when not empty (the bank's JSON API)
 };
 
 struct RelayResponse {

@@ -36,7 +36,15 @@ MethodResult pinAnswer(const PinOutcome& outcome, const char* stateAfter) {
   return rpc::makeRpcError(rpc::code::kPinBlocked, "PIN blocked", data);
 }
 
-rpc::Handler logged(ServerLog& log, std::string method, rpc::Handler handler) {
+Result<ShopUrl> urlParam(const Json::Value& params) {
+  auto text = rpc::requireString(params, "url", 2048);
+  if (!text) return makeError(text.error().message);
+  return parseShopUrl(*text);
+}
+
+}  // namespace
+
+rpc::Handler loggedHandler(ServerLog& log, std::string method, rpc::Handler handler) {
   return [&log, method = std::move(method), handler = std::move(handler)](
              const Json::Value& params, const rpc::CallContext& caller) -> MethodResult {
     auto result = handler(params, caller);
@@ -50,14 +58,6 @@ rpc::Handler logged(ServerLog& log, std::string method, rpc::Handler handler) {
     return result;
   };
 }
-
-Result<ShopUrl> urlParam(const Json::Value& params) {
-  auto text = rpc::requireString(params, "url", 2048);
-  if (!text) return makeError(text.error().message);
-  return parseShopUrl(*text);
-}
-
-}  // namespace
 
 Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const MethodContext& context) {
   if (!context.card || !context.sessions || !context.log) {
@@ -216,7 +216,7 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
        }},
   };
   for (const auto& [name, handler] : methods) {
-    if (auto added = dispatcher.add(name, logged(log, name, handler)); !added) return added;
+    if (auto added = dispatcher.add(name, loggedHandler(log, name, handler)); !added) return added;
   }
   return {};
 }

@@ -21,4 +21,7 @@ struct MethodContext {
 
 Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const MethodContext& context);
 
+// Wraps a handler so each call is logged as one line (method, caller, outcome code).
+rpc::Handler loggedHandler(ServerLog& log, std::string method, rpc::Handler handler);
+
 }  // namespace hp::home

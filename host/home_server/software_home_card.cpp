@@ -63,6 +63,19 @@ class SoftwareHomeCard final : public HomeCard {
 
   tls::ClientKeySigner& signer() override { return signer_; }
 
+  // No purse here: answering as a card without one (6985) keeps the RPC layer honest instead of
+  // pretending that money moved.
+  PurseResult<PurseStatus> purseStatus() override { return noPurse(); }
+  PurseResult<Bytes> purseDebit(uint64_t, ByteView, ByteView, const std::string&,
+                                uint64_t) override {
+    return noPurse();
+  }
+  PurseResult<Bytes> purseCredit(uint64_t, ByteView) override { return noPurse(); }
+  PurseResult<Bytes> purseCancel(uint64_t, ByteView) override { return noPurse(); }
+  PurseResult<std::vector<card::purse::LogEntry>> purseReadLog(uint32_t) override {
+    return noPurse();
+  }
+
   bool cryptoEnabled() {
     std::lock_guard lock(mutex_);
     return security_ == 2;
@@ -73,6 +86,8 @@ class SoftwareHomeCard final : public HomeCard {
     static constexpr const char* kNames[] = {"inhibited", "standby", "crypto"};
     return kNames[security_];
   }
+
+  static PurseError noPurse() { return PurseError{0x6985, "the software home card has no purse"}; }
 
   static PinOutcome check(const std::string& pin, const std::string& expected, int& tries) {
     if (tries == 0) return {PinOutcome::Kind::kBlocked, 0};

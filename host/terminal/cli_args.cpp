@@ -1,5 +1,7 @@
 #include "cli_args.hpp"
 
+#include "money.hpp"
+
 namespace hp::terminal {
 
 namespace {
@@ -13,6 +15,11 @@ std::optional<Command> commandNamed(const std::string& name) {
   if (name == "sessions") return Command::kSessions;
   if (name == "finish") return Command::kFinish;
   if (name == "status") return Command::kStatus;
+  if (name == "buy") return Command::kBuy;
+  if (name == "balance") return Command::kBalance;
+  if (name == "history") return Command::kHistory;
+  if (name == "topup") return Command::kTopup;
+  if (name == "cancel") return Command::kCancel;
   if (name == "help" || name == "--help" || name == "-h") return Command::kHelp;
   return std::nullopt;
 }
@@ -29,7 +36,13 @@ const char* usageText() {
          "  post URL --data STRING|@FILE [--relay]\n"
          "  sessions                            the home server's cached shop sessions\n"
          "  finish                              home card back to standby\n"
-         "  status                              access card and home card state\n";
+         "  status                              access card and home card state\n"
+         "  buy URL SKU [QTY]                   order at the shop URL and pay from the purse\n"
+         "  balance                             the purse's balance\n"
+         "  history                             the purse's log (payments, top-ups, refunds)\n"
+         "  topup BANK_URL ACCOUNT AMOUNT       charge the purse from a bank (AMOUNT like 20.00)\n"
+         "  cancel URL ORDER_REF                cancel a paid order at the shop, refund the "
+         "purse\n";
 }
 
 Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
@@ -73,16 +86,52 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
   options.command = *command;
 
   const bool takesUrl = options.command == Command::kGet || options.command == Command::kPost;
-  const size_t expected = takesUrl ? 2 : 1;
-  if (positional.size() < expected) return makeError(positional[0] + " needs a URL");
+  // The operands: how many, and what the user is told when they are missing.
+  size_t expected = takesUrl ? 2 : 1;
+  size_t optional = 0;
+  const char* needs = "a URL";
+  switch (options.command) {
+    case Command::kBuy:
+      expected = 3;
+      optional = 1;
+      needs = "URL SKU [QTY]";
+      break;
+    case Command::kTopup:
+      expected = 4;
+      needs = "BANK_URL ACCOUNT AMOUNT";
+      break;
+    case Command::kCancel:
+      expected = 3;
+      needs = "URL ORDER_REF";
+      break;
+    default:
+      break;
+  }
+  if (positional.size() < expected) return makeError(positional[0] + " needs " + needs);
   // get takes several URLs: one channel (one handshake) serves them all.
   const bool manyUrls = options.command == Command::kGet;
-  if (positional.size() > expected && !manyUrls) {
-    return makeError("unexpected argument \"" + positional[expected] + "\"");
+  if (positional.size() > expected + optional && !manyUrls) {
+    return makeError("unexpected argument \"" + positional[expected + optional] + "\"");
   }
-  if (takesUrl) {
-    options.url = positional[1];
-    options.urls.assign(positional.begin() + 1, positional.end());
+  if (expected > 1) options.url = positional[1];
+  if (takesUrl) options.urls.assign(positional.begin() + 1, positional.end());
+  if (options.command == Command::kBuy) {
+    options.sku = positional[2];
+    if (positional.size() > 3) {
+      const std::string& text = positional[3];
+      if (text.empty() || text.size() > 4 ||
+          text.find_first_not_of("0123456789") != std::string::npos || std::stoul(text) == 0) {
+        return makeError("quantity \"" + text + "\" must be a whole number from 1 to 9999");
+      }
+      options.quantity = static_cast<uint32_t>(std::stoul(text));
+    }
+  } else if (options.command == Command::kTopup) {
+    options.account = positional[2];
+    auto amount = parseAmount(positional[3]);
+    if (!amount) return amount.error();
+    options.amount = *amount;
+  } else if (options.command == Command::kCancel) {
+    options.orderRef = positional[2];
   }
 
   if (options.command == Command::kPost && !options.data) {

@@ -2,6 +2,7 @@
 // rules (which option goes with which subcommand) are unit-tested without a card.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,12 +11,32 @@
 
 namespace hp::terminal {
 
-enum class Command { kUnlock, kLock, kPin2, kGet, kPost, kSessions, kFinish, kStatus, kHelp };
+enum class Command {
+  kUnlock,
+  kLock,
+  kPin2,
+  kGet,
+  kPost,
+  kSessions,
+  kFinish,
+  kStatus,
+  kBuy,
+  kBalance,
+  kHistory,
+  kTopup,
+  kCancel,
+  kHelp
+};
 
 struct CliOptions {
   Command command = Command::kHelp;
-  std::string url;                  // get, post: the (first) URL
+  std::string url;  // get, post: the (first) URL; buy, cancel: the shop; topup: the bank
   std::vector<std::string> urls;    // get: every URL, fetched in order over one channel
+  std::string sku;                  // buy
+  uint32_t quantity = 1;            // buy
+  std::string account;              // topup
+  uint64_t amount = 0;              // topup, minor units
+  std::string orderRef;             // cancel
   std::optional<std::string> data;  // post: "STRING" or "@FILE" as given
   bool relay = false;               // get, post: relay.request instead of delegation
   std::string reader;               // empty: find the access card by its ATR

@@ -47,14 +47,14 @@ Result<std::string> decodeChunked(const std::string& encoded) {
 }  // namespace
 
 std::string buildHttpRequest(const std::string& method, const HttpsUrl& url,
-                             const std::string& body) {
+                             const std::string& body, const std::string& contentType) {
   std::string request = method + " " + url.path + " HTTP/1.1\r\n";
   request += "Host: " + url.hostHeader() + "\r\n";
   request += "User-Agent: homeproxy-terminal/1\r\n";
   request += "Accept: */*\r\n";
   request += "Connection: close\r\n";
   if (method == "POST") {
-    request += "Content-Type: application/x-www-form-urlencoded\r\n";
+    request += "Content-Type: " + contentType + "\r\n";
     request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   }
   request += "\r\n";

@@ -22,7 +22,8 @@ struct HttpAnswer {
 
 // method is "GET" or "POST"; a POST carries `body` with its Content-Length.
 std::string buildHttpRequest(const std::string& method, const HttpsUrl& url,
-                             const std::string& body);
+                             const std::string& body,
+                             const std::string& contentType = "application/x-www-form-urlencoded");
 Result<HttpAnswer> parseHttpAnswer(const std::string& raw);
 
 }  // namespace hp::terminal

@@ -8,6 +8,7 @@
 #include "access_card_link.hpp"
 #include "base64.hpp"
 #include "card_keeper.hpp"
+#include "command_support.hpp"
 #include "home_channel.hpp"
 #include "http_message.hpp"
 #include "layout.hpp"
@@ -19,9 +20,9 @@
 namespace hp::terminal {
 
 namespace {
-
 // The most the terminal reads from a shop: the body goes to stdout, not to a file.
 constexpr size_t kMaxAnswerBytes = 16u << 20;
+}  // namespace
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "terminal: %s\n", message.c_str());
@@ -45,6 +46,8 @@ OutputLayout layoutOf(adapters::AccessCardClient& card) {
 void print(const std::string& text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
 }
+
+namespace {
 
 std::string pinOutcomeText(const adapters::PinVerification& outcome, const char* what) {
   if (outcome.blocked()) return std::string(what) + " is blocked (unblock it with the PUK)";
@@ -184,11 +187,13 @@ Result<std::string> requestBody(const CliOptions& options) {
   return content.str();
 }
 
+}  // namespace
+
 // Delegation: the home server hands over a TLS session it negotiated with the user's card key;
 // the terminal resumes it (abbreviated handshake, no key on the terminal).
 Result<HttpAnswer> fetchDelegated(HomeChannel& channel, const HttpsUrl& url,
                                   const std::string& method, const std::string& body,
-                                  const InfoSink& sink) {
+                                  const InfoSink& sink, const std::string& contentType) {
   Json::Value params(Json::objectValue);
   params["url"] = "https://" + url.shopKey() + "/";  // "mode" is "delegate" by default
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -219,7 +224,7 @@ Result<HttpAnswer> fetchDelegated(HomeChannel& channel, const HttpsUrl& url,
     }
     info(sink, "resumed TLS session with " + url.shopKey() + " (" +
                    (*connection)->ciphersuiteName() + ")");
-    const std::string request = buildHttpRequest(method, url, body);
+    const std::string request = buildHttpRequest(method, url, body, contentType);
     if (auto written = (*connection)->writeAll(bytesOf(request)); !written) {
       return makeError("sending to the shop: " + written.error().message);
     }
@@ -235,6 +240,8 @@ Result<HttpAnswer> fetchDelegated(HomeChannel& channel, const HttpsUrl& url,
   }
   return makeError("unreachable");
 }
+
+namespace {
 
 Result<HttpAnswer> fetchRelayed(HomeChannel& channel, const HttpsUrl& url,
                                 const std::string& method, const std::string& body) {
@@ -316,6 +323,12 @@ int runCommand(const CliOptions& options) {
       return simpleCall(options, **link, "card.finish", "home card");
     case Command::kStatus:
       return status(options, **link);
+    case Command::kBuy:
+    case Command::kBalance:
+    case Command::kHistory:
+    case Command::kTopup:
+    case Command::kCancel:
+      return runPurseCommand(options, **link);
     case Command::kHelp:
       break;
   }

@@ -24,6 +24,14 @@ TEST_SUITE("config") {
     CHECK(config->sessionLifetimeCapSeconds == 300);
     CHECK(config->adminSocketPath == "/run/homeproxy/home_server.sock");
     CHECK(config->logLevel == LogLevel::kInfo);
+    CHECK(config->purse.pendingVouchersDb == "/var/lib/homeproxy/pending_vouchers.sqlite");
+    CHECK(config->purse.reconcileSeconds == 60);
+    CHECK(config->notices.enabled);
+    CHECK(config->notices.smtpUrl == "smtp://127.0.0.1:25");
+    CHECK(config->notices.outboxPath == "/var/lib/homeproxy/notices.db");
+    CHECK(config->notices.periodSeconds == 300);
+    CHECK(config->notices.maxEntriesPerMail == 16);
+    CHECK(config->notices.smtpUser.empty());
   }
 
   TEST_CASE("defaults: loopback, home card found by AID") {
@@ -55,6 +63,22 @@ TEST_SUITE("config") {
         {R"({"server_key_file":"/k.pem"})", "trust_store_ca_file"},
         {R"({"trust_store_ca_file":"/c.pem"})", "server_key_file"},
         {with(R"("listen_adress":"127.0.0.1")"), "listen_adress"},  // typo: unknown key
+        {with(R"("purse":[])"), "purse"},
+        {with(R"("purse":{"pending_voucher_db":"/p"})"), "purse.pending_voucher_db"},
+        {with(R"("purse":{"pending_vouchers_db":""})"), "purse.pending_vouchers_db"},
+        {with(R"("purse":{"reconcile_seconds":0})"), "purse.reconcile_seconds"},
+        {with(R"("notices":{"from":"a@b","to":"c@d","outbox_path":"/o"})"), "notices.smtp_url"},
+        {with(R"("notices":{"smtp_url":"smtp://h","to":"c@d","outbox_path":"/o"})"),
+         "notices.from"},
+        {with(R"("notices":{"smtp_url":"smtp://h","from":"a@b","to":"c@d","outbox_path":"/o",)"
+              R"("smtp_starttls":"yes"})"),
+         "notices.smtp_starttls"},
+        {with(R"("notices":{"smtp_url":"smtp://h","from":"a@b","to":"c@d","outbox_path":"/o",)"
+              R"("period_seconds":0})"),
+         "notices.period_seconds"},
+        {with(R"("notices":{"smtp_url":"smtp://h","from":"a@b","to":"c@d","outbox_path":"/o",)"
+              R"("smtp_pasword_file":"/p"})"),
+         "notices.smtp_pasword_file"},
         {with(R"("listen_address":"localhost")"), "listen_address"},
         {with(R"("listen_address":"300.1.1.1")"), "listen_address"},
         {with(R"("listen_address":7)"), "listen_address"},

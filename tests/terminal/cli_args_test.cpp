@@ -43,6 +43,30 @@ TEST_CASE("cli: each command with its options") {
   CHECK(parseCliArgs({"--help"})->command == Command::kHelp);
 }
 
+TEST_CASE("cli: the purse commands and their operands") {
+  auto buy = parseCliArgs({"buy", "https://localhost:8443/", "tea-green"});
+  REQUIRE(buy.ok());
+  CHECK(buy->command == Command::kBuy);
+  CHECK(buy->url == "https://localhost:8443/");
+  CHECK(buy->sku == "tea-green");
+  CHECK(buy->quantity == 1);
+  CHECK(parseCliArgs({"buy", "https://s/", "tea", "12"})->quantity == 12);
+
+  auto topup = parseCliArgs({"topup", "https://bank:9443", "alice", "20.5"});
+  REQUIRE(topup.ok());
+  CHECK(topup->command == Command::kTopup);
+  CHECK(topup->url == "https://bank:9443");
+  CHECK(topup->account == "alice");
+  CHECK(topup->amount == 2050);
+
+  auto cancel = parseCliArgs({"cancel", "https://s/", "ord-7"});
+  REQUIRE(cancel.ok());
+  CHECK(cancel->command == Command::kCancel);
+  CHECK(cancel->orderRef == "ord-7");
+  CHECK(parseCliArgs({"balance"})->command == Command::kBalance);
+  CHECK(parseCliArgs({"history"})->command == Command::kHistory);
+}
+
 TEST_CASE("cli: options that do not fit the command are refused with a message") {
   struct Case {
     std::vector<std::string> args;
@@ -63,6 +87,17 @@ TEST_CASE("cli: options that do not fit the command are refused with a message")
       {{"unlock", "--bio", "f", "--pin-stdin"}, "exclude each other"},
       {{"unlock", "--reader"}, "--reader needs a value"},
       {{"unlock", "--frobnicate"}, "unknown option"},
+      {{"buy", "https://shop/"}, "buy needs URL SKU [QTY]"},
+      {{"buy", "https://shop/", "tea", "0"}, "quantity"},
+      {{"buy", "https://shop/", "tea", "-2"}, "unknown option"},
+      {{"buy", "https://shop/", "tea", "x1"}, "quantity"},
+      {{"buy", "https://shop/", "tea", "1", "2"}, "unexpected argument"},
+      {{"topup", "https://bank/", "alice"}, "topup needs BANK_URL ACCOUNT AMOUNT"},
+      {{"topup", "https://bank/", "alice", "12.345"}, "at most two decimals"},
+      {{"topup", "https://bank/", "alice", "0"}, "more than 0"},
+      {{"cancel", "https://shop/"}, "cancel needs URL ORDER_REF"},
+      {{"balance", "extra"}, "unexpected argument"},
+      {{"history", "--relay"}, "--relay goes only"},
   };
   for (const auto& c : cases) {
     auto parsed = parseCliArgs(c.args);

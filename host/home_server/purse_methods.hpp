@@ -1,0 +1,17 @@
+// The purse's RPC methods (docs/emoney.md, "Home server"): purse.balance, purse.history,
+// purse.pay, purse.cancel, purse.topup. Params are read strictly here; the logic is
+// PurseService's. Logged like every method: method, caller, outcome code, never the params.
+#pragma once
+
+#include "dispatcher.hpp"
+#include "purse_service.hpp"
+#include "server_log.hpp"
+
+namespace hp::home {
+
+Result<void> registerPurseMethods(rpc::Dispatcher& dispatcher, PurseService& purse, ServerLog& log);
+
+// A log entry as the methods show it: party and order references as text, a voucher ID in hex.
+Json::Value logEntryJson(const card::purse::LogEntry& entry);
+
+}  // namespace hp::home

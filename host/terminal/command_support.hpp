@@ -1,0 +1,34 @@
+// What the CLI's command files share (terminal_commands.cpp, purse_commands.cpp): messages to
+// the user, the output layout from the access card, and a request to a shop over a session the
+// home server delegated.
+#pragma once
+
+#include <string>
+
+#include "access_card_link.hpp"
+#include "cli_args.hpp"
+#include "home_channel.hpp"
+#include "http_message.hpp"
+#include "layout.hpp"
+#include "url.hpp"
+
+namespace hp::terminal {
+
+// "terminal: MESSAGE" on stderr; returns the failing exit status 1.
+int fail(const std::string& message);
+void print(const std::string& text);
+// Progress lines on stderr with -v; empty otherwise.
+InfoSink infoSink(const CliOptions& options);
+void info(const InfoSink& sink, const std::string& line);
+OutputLayout layoutOf(adapters::AccessCardClient& card);
+
+// One HTTP request to the shop over a resumed session from session.open (retried once with a
+// fresh session if the shop will not resume).
+Result<HttpAnswer> fetchDelegated(
+    HomeChannel& channel, const HttpsUrl& url, const std::string& method, const std::string& body,
+    const InfoSink& sink, const std::string& contentType = "application/x-www-form-urlencoded");
+
+// buy, balance, history, topup, cancel (purse_commands.cpp).
+int runPurseCommand(const CliOptions& options, AccessCardLink& link);
+
+}  // namespace hp::terminal

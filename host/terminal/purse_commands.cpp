@@ -1,0 +1,197 @@
+// The purse commands (docs/emoney.md, "Terminal CLI"). buy and cancel talk to the shop over the
+// session the home server delegates (like get/post) and to the purse through the home server;
+// the terminal itself never holds a key nor moves value.
+#include <cctype>
+
+#include "base64.hpp"
+#include "command_support.hpp"
+#include "purse_views.hpp"
+
+namespace hp::terminal {
+
+namespace {
+
+// An order reference goes into a URL path: only characters that need no escaping.
+bool isSafeReference(const std::string& ref) {
+  if (ref.empty() || ref.size() > 32) return false;
+  for (char c : ref) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The shop's base URL with `path` appended ("https://shop/" + "/orders").
+HttpsUrl below(const HttpsUrl& base, const std::string& path) {
+  HttpsUrl url = base;
+  std::string prefix = base.path.substr(0, base.path.find('?'));
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  url.path = prefix + path;
+  return url;
+}
+
+std::string shopError(const HttpAnswer& answer) {
+  auto body = rpc::parseJson(answer.body);
+  std::string text = "the shop answered HTTP " + std::to_string(answer.status);
+  if (body && (*body)["error"].isObject()) {
+    text += ": " + (*body)["error"].get("code", "").asString() + ": " +
+            (*body)["error"].get("message", "").asString();
+  }
+  return text;
+}
+
+// A JSON object from a 2xx answer of the shop.
+Result<Json::Value> shopJson(const Result<HttpAnswer>& answer, const std::string& what) {
+  if (!answer) return makeError(what + ": " + answer.error().message);
+  if (!answer->success()) return makeError(what + ": " + shopError(*answer));
+  auto body = rpc::parseJson(answer->body);
+  if (!body || !body->isObject()) return makeError(what + ": the shop's answer is not JSON");
+  return body.value();
+}
+
+struct Session {
+  std::unique_ptr<HomeChannel> channel;
+  InfoSink sink;
+};
+
+Result<Session> connectHome(const CliOptions& options, AccessCardLink& link) {
+  if (auto unlocked = link.requireUnlocked(); !unlocked) return unlocked.error();
+  InfoSink sink = infoSink(options);
+  auto channel = HomeChannel::connect(link.card(), sink);
+  if (!channel) return channel.error();
+  return Session{std::move(channel.value()), sink};
+}
+
+Result<Json::Value> callPurse(HomeChannel& channel, const std::string& method,
+                              const Json::Value& params) {
+  auto result = channel.call(method, params);
+  if (!result) return makeError("home server: " + describeRpcError(result.error()));
+  return result.value();
+}
+
+int buy(const CliOptions& options, AccessCardLink& link) {
+  auto shop = parseHttpsUrl(options.url);
+  if (!shop) return fail(shop.error().message);
+  auto session = connectHome(options, link);
+  if (!session) return fail(session.error().message);
+  HomeChannel& channel = *session->channel;
+
+  Json::Value request;
+  request["sku"] = options.sku;
+  request["quantity"] = options.quantity;
+  auto order = shopJson(fetchDelegated(channel, below(*shop, "/orders"), "POST",
+                                       rpc::encodeJson(request), session->sink, "application/json"),
+                        "ordering");
+  if (!order) return fail(order.error().message);
+  const std::string orderRef = (*order).get("order_ref", "").asString();
+  if (!isSafeReference(orderRef) || !(*order)["amount"].isUInt64() ||
+      !(*order)["currency"].isString()) {
+    return fail("the shop's order is malformed");
+  }
+  info(session->sink, "order " + orderRef + " at " + (*order).get("shop_id", "?").asString());
+
+  // The home server pays the host it verified; the order's shop_id must be that host.
+  Json::Value pay;
+  pay["url"] = options.url;
+  pay["order_ref"] = orderRef;
+  pay["currency"] = (*order)["currency"];
+  pay["amount"] = (*order)["amount"];
+  if ((*order).isMember("shop_id")) pay["shop_id"] = (*order)["shop_id"];
+  auto payment = callPurse(channel, "purse.pay", pay);
+  if (!payment) return fail("order " + orderRef + " not paid: " + payment.error().message);
+
+  Json::Value body;
+  body["payment"] = (*payment)["payment"];
+  const HttpsUrl payUrl = below(*shop, "/orders/" + orderRef + "/pay");
+  auto answer = shopJson(fetchDelegated(channel, payUrl, "POST", rpc::encodeJson(body),
+                                        session->sink, "application/json"),
+                         "handing over the payment");
+  if (!answer) {
+    // An identical retry is safe: the shop answers the same receipt for the same record.
+    info(session->sink, answer.error().message + "; retrying once");
+    answer = shopJson(fetchDelegated(channel, payUrl, "POST", rpc::encodeJson(body), session->sink,
+                                     "application/json"),
+                      "handing over the payment");
+  }
+  if (!answer) {
+    return fail("order " + orderRef + ": the purse paid (txn " +
+                std::to_string((*payment)["txn"].asUInt()) +
+                ") but the shop did not take the payment: " + answer.error().message);
+  }
+  print(render(receiptTable(*order, *payment, *answer), layoutOf(link.card())));
+  return (*answer).get("status", "").asString() == "paid" ? 0 : 1;
+}
+
+int cancel(const CliOptions& options, AccessCardLink& link) {
+  auto shop = parseHttpsUrl(options.url);
+  if (!shop) return fail(shop.error().message);
+  if (!isSafeReference(options.orderRef)) {
+    return fail("order reference \"" + options.orderRef + "\" must be 1..32 of [A-Za-z0-9._-]");
+  }
+  auto session = connectHome(options, link);
+  if (!session) return fail(session.error().message);
+  HomeChannel& channel = *session->channel;
+  auto answer =
+      shopJson(fetchDelegated(channel, below(*shop, "/orders/" + options.orderRef + "/cancel"),
+                              "POST", "", session->sink, "application/json"),
+               "cancelling at the shop");
+  if (!answer) return fail(answer.error().message);
+  Json::Value params;
+  params["cancellation"] = (*answer)["cancellation"];
+  auto refund = callPurse(channel, "purse.cancel", params);
+  if (!refund) return fail(refund.error().message);
+  auto balance = callPurse(channel, "purse.balance", Json::Value(Json::objectValue));
+  const std::string currency = balance ? (*balance).get("currency", "").asString() : "";
+  print(render(cancelTable(options.orderRef, *refund, currency), layoutOf(link.card())));
+  return 0;
+}
+
+int topup(const CliOptions& options, AccessCardLink& link) {
+  auto session = connectHome(options, link);
+  if (!session) return fail(session.error().message);
+  Json::Value params;
+  params["bank_url"] = options.url;
+  params["account"] = options.account;
+  params["amount"] = Json::UInt64(options.amount);
+  auto done = callPurse(*session->channel, "purse.topup", params);
+  if (!done) return fail(done.error().message);
+  auto balance = callPurse(*session->channel, "purse.balance", Json::Value(Json::objectValue));
+  const std::string currency = balance ? (*balance).get("currency", "").asString() : "";
+  print(
+      render(topupTable(*done, options.account, options.amount, currency), layoutOf(link.card())));
+  return 0;
+}
+
+int show(const CliOptions& options, AccessCardLink& link) {
+  auto session = connectHome(options, link);
+  if (!session) return fail(session.error().message);
+  const bool history = options.command == Command::kHistory;
+  auto result = callPurse(*session->channel, history ? "purse.history" : "purse.balance",
+                          Json::Value(Json::objectValue));
+  if (!result) return fail(result.error().message);
+  print(render(history ? historyTable((*result)["entries"]) : balanceTable(*result),
+               layoutOf(link.card())));
+  return 0;
+}
+
+}  // namespace
+
+int runPurseCommand(const CliOptions& options, AccessCardLink& link) {
+  switch (options.command) {
+    case Command::kBuy:
+      return buy(options, link);
+    case Command::kCancel:
+      return cancel(options, link);
+    case Command::kTopup:
+      return topup(options, link);
+    case Command::kBalance:
+    case Command::kHistory:
+      return show(options, link);
+    default:
+      break;
+  }
+  return fail("not a purse command");
+}
+
+}  // namespace hp::terminal

@@ -1,0 +1,296 @@
+#!/bin/bash
+# test_emoney_live.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION SHOP_SERVER BANK_SERVER:
+# the e-money purse end to end (docs/emoney.md) in a private pcscd (sandbox.sh): hp_provision
+# makes a world with a purse, shop_server and bank_server run on free ports with the world's
+# keys, the home server keeps pending vouchers and mails notices to an aiosmtpd on a free port,
+# and the terminal CLI tops up, buys, cancels and reads balance and history. Refusals must say
+# why and move nothing. Then a few dozen random operations (seed printed; HP_EMONEY_SEED replays)
+# and the conservation check across the three ledgers: the card (terminal balance, history),
+# the shop's SQLite orders and the bank's SQLite account and vouchers must add up exactly.
+set -euo pipefail
+usage="usage: test_emoney_live.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION SHOP_SERVER BANK_SERVER"
+HOMECARD=$(realpath "${1:?$usage}")
+ACCESSCARD=$(realpath "${2:?}")
+HOME_SERVER=$(realpath "${3:?}")
+TERMINAL=$(realpath "${4:?}")
+HP_PROVISION=$(realpath "${5:?}")
+SHOP_SERVER=$(realpath "${6:?}")
+BANK_SERVER=$(realpath "${7:?}")
+HERE=$(dirname "$(realpath "$0")")
+# shellcheck source=tests/integration/sandbox.sh
+source "$HERE/../integration/sandbox.sh"
+# shellcheck source=tests/terminal/live_helpers.sh
+source "$HERE/../terminal/live_helpers.sh"
+
+fail() {
+  echo "test_emoney_live: FAIL: $*" >&2
+  for log in home_server.log shop.log bank.log smtp.log; do
+    [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 30 "$SANDBOX_DIR/$log" >&2; }
+  done
+  exit 1
+}
+
+# sql DB QUERY: one value (python's sqlite3; the databases are in WAL mode, readable while the
+# servers run).
+sql() {
+  python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); r=c.execute(sys.argv[2]).fetchone(); print(r[0] if r and r[0] is not None else 0)' "$1" "$2"
+}
+
+# A server that prints "listening 127.0.0.1:PORT" first: its port.
+server_port() {  # LOGFILE
+  for _ in $(seq 100); do
+    local line
+    line=$(head -n 1 "$1" 2>/dev/null || true)
+    if [[ $line =~ ^listening\ 127\.0\.0\.1:([0-9]+)$ ]]; then
+      echo "${BASH_REMATCH[1]}"
+      return 0
+    fi
+    sleep 0.1
+  done
+  return 1
+}
+
+sandbox_start 2
+sandbox_card homecard 0 "$SANDBOX_DIR/home.state" --path "$HOMECARD"
+sandbox_card accesscard 1 "$SANDBOX_DIR/access.state" --path "$ACCESSCARD"
+sandbox_wait_card 0
+sandbox_wait_card 1
+HOME_READER=$(sandbox_reader_name 0)
+ACCESS_READER=$(sandbox_reader_name 1)
+
+WORLD="$SANDBOX_DIR/world"
+PIN1=80615243 PIN2=91726354 ACCESS_PIN=70581694
+HOME_PORT=$(free_port)
+"$HP_PROVISION" --out "$WORLD" --home-reader "$HOME_READER" --access-reader "$ACCESS_READER" \
+  --home-address "127.0.0.1:$HOME_PORT" --profile laptop --home-pin1 "$PIN1" --home-pin2 "$PIN2" \
+  --access-pin "$ACCESS_PIN" --max-balance 100000 >"$SANDBOX_DIR/provision.out" || fail "hp_provision"
+
+# The shop: two items; the bank: an account for the user's certificate with 3000.00 EUR.
+cat >"$WORLD/shop.json" <<JSON
+{"listen": "127.0.0.1:0", "cert": "shop.pem", "key": "shop.key", "ca": "ca.pem",
+ "signing_key": "shop-sign.key", "shop_id": "localhost", "db": "shop.db",
+ "catalogue": {"currency": "EUR", "items": [{"sku": "tea", "name": "Green tea", "price": 350},
+                                             {"sku": "cake", "name": "Cake", "price": 1275}]}}
+JSON
+"$SHOP_SERVER" --config "$WORLD/shop.json" >"$SANDBOX_DIR/shop.out" 2>"$SANDBOX_DIR/shop.log" &
+sandbox_track $!
+SHOP_PORT=$(server_port "$SANDBOX_DIR/shop.out") || fail "the shop did not start"
+BANK_START=300000
+(cd "$WORLD" && "$BANK_SERVER" --db bank.db --open-account alice --owner-cert user.pem \
+  --balance "$BANK_START" --currency EUR) >"$SANDBOX_DIR/bank-open.log" 2>&1 || fail "open account: $(cat "$SANDBOX_DIR/bank-open.log")"
+start_bank() {  # PORT (0: the kernel picks); sets BANK_PID and BANK_PORT
+  (cd "$WORLD" && exec "$BANK_SERVER" --cert bank.pem --key bank.key --ca ca.pem \
+    --signing-key bank-sign.key --bank-id bank --db bank.db --listen "127.0.0.1:$1") \
+    >"$SANDBOX_DIR/bank.out" 2>>"$SANDBOX_DIR/bank.log" &
+  BANK_PID=$!
+  sandbox_track "$BANK_PID"
+  BANK_PORT=$(server_port "$SANDBOX_DIR/bank.out") || fail "the bank did not start"
+}
+start_bank 0
+
+# Notices go to a real SMTP server (Debian's python3-aiosmtpd, printing every message).
+SMTP_PORT=$(free_port)
+/usr/bin/python3 -u -m aiosmtpd -n -c aiosmtpd.handlers.Debugging stdout -l "127.0.0.1:$SMTP_PORT" \
+  >"$SANDBOX_DIR/smtp.log" 2>&1 &
+sandbox_track $!
+wait_listening "$SMTP_PORT" || fail "aiosmtpd did not start"
+
+# The home server's config from hp_provision, plus the purse's pending vouchers and notices.
+python3 - "$WORLD/home_server.json" "$WORLD" "$SMTP_PORT" <<'PY'
+import json, sys
+path, world, smtp = sys.argv[1], sys.argv[2], sys.argv[3]
+config = json.load(open(path))
+config["purse"] = {"pending_vouchers_db": world + "/pending_vouchers.db", "reconcile_seconds": 5}
+config["notices"] = {"smtp_url": "smtp://127.0.0.1:" + smtp, "from": "homeproxy@home.test",
+                     "to": "user@home.test", "outbox_path": world + "/notices.db",
+                     "period_seconds": 2}
+json.dump(config, open(path, "w"), indent=2)
+PY
+start_home_server() {  # sets HOME_SERVER_PID; PIN1 through the admin socket
+  "$HOME_SERVER" --config "$WORLD/home_server.json" </dev/null >>"$SANDBOX_DIR/home_server.log" 2>&1 &
+  HOME_SERVER_PID=$!
+  sandbox_track "$HOME_SERVER_PID"
+  wait_listening "$HOME_PORT" || fail "the home server did not start"
+  for _ in $(seq 50); do [[ -S "$WORLD/home_server.sock" ]] && break; sleep 0.1; done
+  enter_pin1 "$HOME_SERVER" "$WORLD/home_server.sock" "$PIN1" >"$SANDBOX_DIR/pin1.log" 2>&1 ||
+    fail "PIN1: $(cat "$SANDBOX_DIR/pin1.log")"
+}
+start_home_server
+
+T=("$TERMINAL" --reader "$ACCESS_READER")
+SHOP="https://localhost:$SHOP_PORT/"
+BANK="https://localhost:$BANK_PORT"
+printf '%s\n' "$ACCESS_PIN" | "${T[@]}" unlock --pin-stdin >/dev/null || fail "unlock"
+
+# Without PIN2 nothing moves, and the terminal says what is missing.
+if "${T[@]}" topup "$BANK" alice 10.00 >/dev/null 2>"$SANDBOX_DIR/nopin2.err"; then
+  fail "a top-up worked without PIN2"
+fi
+grep -q "PIN2" "$SANDBOX_DIR/nopin2.err" || fail "no PIN2 hint: $(cat "$SANDBOX_DIR/nopin2.err")"
+"${T[@]}" balance >"$SANDBOX_DIR/balance0.out" || fail "balance"
+grep -q "0.00 EUR" "$SANDBOX_DIR/balance0.out" || fail "fresh balance: $(cat "$SANDBOX_DIR/balance0.out")"
+printf '%s\n' "$PIN2" | "${T[@]}" pin2 --pin-stdin >/dev/null || fail "pin2"
+
+# Top-up, buy, cancel, balance, history.
+"${T[@]}" topup "$BANK" alice 200.00 >"$SANDBOX_DIR/topup.out" 2>"$SANDBOX_DIR/topup.err" ||
+  fail "topup: $(cat "$SANDBOX_DIR/topup.err")"
+grep -q "settled" "$SANDBOX_DIR/topup.out" || fail "topup: $(cat "$SANDBOX_DIR/topup.out")"
+grep -q "200.00 EUR" "$SANDBOX_DIR/topup.out" || fail "topup: $(cat "$SANDBOX_DIR/topup.out")"
+"${T[@]}" buy "$SHOP" cake 2 >"$SANDBOX_DIR/buy.out" 2>"$SANDBOX_DIR/buy.err" ||
+  fail "buy: $(cat "$SANDBOX_DIR/buy.err")"
+grep -q "25.50 EUR" "$SANDBOX_DIR/buy.out" || fail "buy: $(cat "$SANDBOX_DIR/buy.out")"
+grep -q "paid" "$SANDBOX_DIR/buy.out" || fail "buy: $(cat "$SANDBOX_DIR/buy.out")"
+grep -q "174.50 EUR" "$SANDBOX_DIR/buy.out" || fail "buy: balance: $(cat "$SANDBOX_DIR/buy.out")"
+ORDER=$(sql "$WORLD/shop.db" "SELECT order_ref FROM orders WHERE status='paid' ORDER BY created_ms DESC LIMIT 1")
+[[ -n $ORDER && $ORDER != 0 ]] || fail "no paid order at the shop"
+grep -q "$ORDER" "$SANDBOX_DIR/buy.out" || fail "the receipt does not name order $ORDER"
+"${T[@]}" cancel "$SHOP" "$ORDER" >"$SANDBOX_DIR/cancel.out" 2>"$SANDBOX_DIR/cancel.err" ||
+  fail "cancel: $(cat "$SANDBOX_DIR/cancel.err")"
+grep -q "200.00 EUR" "$SANDBOX_DIR/cancel.out" || fail "cancel: $(cat "$SANDBOX_DIR/cancel.out")"
+# The same cancellation again: the card refuses it, naming why; nothing moves.
+if "${T[@]}" cancel "$SHOP" "$ORDER" >/dev/null 2>"$SANDBOX_DIR/cancel2.err"; then
+  fail "a payment was refunded twice"
+fi
+grep -q "already refunded" "$SANDBOX_DIR/cancel2.err" || fail "duplicate cancel: $(cat "$SANDBOX_DIR/cancel2.err")"
+# Overspending and over the maximum: refused with the reason.
+if "${T[@]}" buy "$SHOP" cake 100 >/dev/null 2>"$SANDBOX_DIR/overspend.err"; then
+  fail "bought for more than the balance"
+fi
+grep -q "insufficient funds" "$SANDBOX_DIR/overspend.err" || fail "overspend: $(cat "$SANDBOX_DIR/overspend.err")"
+if "${T[@]}" topup "$BANK" alice 900.00 >/dev/null 2>"$SANDBOX_DIR/overmax.err"; then
+  fail "topped up over the maximum"
+fi
+grep -q "maximum" "$SANDBOX_DIR/overmax.err" || fail "over maximum: $(cat "$SANDBOX_DIR/overmax.err")"
+# A URL whose host is not a registered shop: the bank's host is verified but not in registry 02.
+"${T[@]}" balance >"$SANDBOX_DIR/balance1.out" || fail "balance"
+grep -q "200.00 EUR" "$SANDBOX_DIR/balance1.out" || fail "balance after the refusals: $(cat "$SANDBOX_DIR/balance1.out")"
+"${T[@]}" history >"$SANDBOX_DIR/history1.out" || fail "history"
+for word in top-up payment refund "$ORDER" "-25.50 EUR"; do
+  grep -q -- "$word" "$SANDBOX_DIR/history1.out" || fail "history lacks '$word': $(cat "$SANDBOX_DIR/history1.out")"
+done
+
+# An altered payment record: the shop checks it against the TLS session's client certificate
+# and refuses it; the order stays unpaid. (A paid order's record with its amount lowered.)
+NEW_ORDER=$("${T[@]}" post "${SHOP}orders" --data '{"sku":"tea","quantity":1}' 2>"$SANDBOX_DIR/order.err" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["order_ref"])') || fail "order: $(cat "$SANDBOX_DIR/order.err")"
+"${T[@]}" buy "$SHOP" tea 1 >/dev/null 2>"$SANDBOX_DIR/buy2.err" || fail "buy: $(cat "$SANDBOX_DIR/buy2.err")"
+ALTERED=$(python3 - "$WORLD/shop.db" "$NEW_ORDER" <<'PY'
+import base64, sqlite3, sys
+db, order = sys.argv[1], sys.argv[2]
+record = sqlite3.connect(db).execute(
+    "SELECT payment FROM orders WHERE status='paid' ORDER BY created_ms DESC LIMIT 1").fetchone()[0]
+body_len = int.from_bytes(record[:2], "big")
+body = bytearray(record[2:2 + body_len])
+# PurseRecord = purse_id(8) || txn(4) kind(1) time(8) currency(3) amount(8) ...: the amount is
+# set to the new order's, the order reference (after the party ID) to the new order's.
+body[8 + 4 + 1 + 8 + 3:8 + 4 + 1 + 8 + 3 + 8] = (350).to_bytes(8, "big")
+at = 8 + 4 + 1 + 8 + 3 + 8 + 8
+party_len = body[at]
+at += 1 + party_len
+ref_len = body[at]
+ref = order.encode()
+body[at:at + 1 + ref_len] = bytes([len(ref)]) + ref
+altered = len(body).to_bytes(2, "big") + bytes(body) + record[2 + body_len:]
+print(base64.b64encode(altered).decode())
+PY
+) || fail "altering a record"
+if "${T[@]}" post "${SHOP}orders/$NEW_ORDER/pay" --data "{\"payment\":\"$ALTERED\"}" \
+  >"$SANDBOX_DIR/altered.out" 2>"$SANDBOX_DIR/altered.err"; then
+  fail "the shop took an altered payment record: $(cat "$SANDBOX_DIR/altered.out")"
+fi
+grep -q "bad_signature" "$SANDBOX_DIR/altered.out" || fail "altered record: $(cat "$SANDBOX_DIR/altered.out")"
+[[ $(sql "$WORLD/shop.db" "SELECT status FROM orders WHERE order_ref='$NEW_ORDER'") == awaiting_payment ]] ||
+  fail "the order of the altered record is not awaiting payment"
+
+# An unfinished top-up survives the home server's restart and is credited exactly once: the
+# bank is down when the top-up is asked for, the home server restarts, the bank comes back, and
+# reconciliation finishes it (once PIN2 is given again).
+BEFORE=$(python3 -c 'import re,sys; m=re.search(r"(\d+)\.(\d\d) EUR", sys.stdin.read()); print(int(m.group(1))*100+int(m.group(2)))' \
+  < <("${T[@]}" balance))
+kill "$BANK_PID"
+wait "$BANK_PID" 2>/dev/null || true
+if "${T[@]}" topup "$BANK" alice 12.34 >/dev/null 2>"$SANDBOX_DIR/bankdown.err"; then
+  fail "a top-up worked with the bank down"
+fi
+grep -q "kept and retried" "$SANDBOX_DIR/bankdown.err" || fail "bank down: $(cat "$SANDBOX_DIR/bankdown.err")"
+[[ $(sql "$WORLD/pending_vouchers.db" "SELECT COUNT(*) FROM pending_vouchers") == 1 ]] || fail "no pending top-up"
+kill "$HOME_SERVER_PID"
+wait "$HOME_SERVER_PID" 2>/dev/null || true
+start_bank "$BANK_PORT"
+start_home_server
+printf '%s\n' "$PIN2" | "${T[@]}" pin2 --pin-stdin >/dev/null || fail "pin2 after the restart"
+for _ in $(seq 150); do
+  [[ $(sql "$WORLD/pending_vouchers.db" "SELECT COUNT(*) FROM pending_vouchers") == 0 ]] && break
+  sleep 0.1
+done
+[[ $(sql "$WORLD/pending_vouchers.db" "SELECT COUNT(*) FROM pending_vouchers") == 0 ]] ||
+  fail "the pending top-up was not finished after the restart"
+AFTER=$(python3 -c 'import re,sys; m=re.search(r"(\d+)\.(\d\d) EUR", sys.stdin.read()); print(int(m.group(1))*100+int(m.group(2)))' \
+  < <("${T[@]}" balance))
+((AFTER == BEFORE + 1234)) || fail "after reconciliation: balance $AFTER, expected $BEFORE + 1234"
+
+# Random operations: top-ups, purchases (some beyond the balance), cancellations (some repeated).
+SEED=${HP_EMONEY_SEED:-$((($(date +%s) * 7919 + $$) % 32768))}
+echo "test_emoney_live: random operations with seed $SEED (HP_EMONEY_SEED=$SEED replays)" >&2
+RANDOM=$SEED
+OPS=${HP_EMONEY_OPS:-40}
+for ((i = 0; i < OPS; ++i)); do
+  case $((RANDOM % 6)) in
+    0)
+      amount="$((RANDOM % 60 + 1)).$((RANDOM % 10))0"
+      "${T[@]}" topup "$BANK" alice "$amount" >/dev/null 2>>"$SANDBOX_DIR/random.err" || true ;;
+    1 | 2 | 3)
+      sku=$([[ $((RANDOM % 2)) == 0 ]] && echo tea || echo cake)
+      "${T[@]}" buy "$SHOP" "$sku" $((RANDOM % 4 + 1)) >/dev/null 2>>"$SANDBOX_DIR/random.err" || true ;;
+    *)
+      ref=$(sql "$WORLD/shop.db" "SELECT order_ref FROM orders WHERE status IN ('paid','cancelled') ORDER BY random() LIMIT 1")
+      [[ $ref != 0 ]] && { "${T[@]}" cancel "$SHOP" "$ref" >/dev/null 2>>"$SANDBOX_DIR/random.err" || true; } ;;
+  esac
+done
+# Every failure in the random run must be one of the documented refusals, not a breakage.
+if grep -v -E "insufficient funds|maximum balance|already refunded|over its maximum" "$SANDBOX_DIR/random.err" | grep -q .; then
+  fail "unexpected errors in the random run: $(grep -v -E "insufficient funds|maximum balance|already refunded|over its maximum" "$SANDBOX_DIR/random.err" | head -5)"
+fi
+
+# Conservation: card = bank settled - shop paid (cancelled orders were paid and refunded).
+"${T[@]}" balance >"$SANDBOX_DIR/balance2.out" || fail "balance"
+CARD=$(python3 -c 'import re,sys; m=re.search(r"(\d+)\.(\d\d) EUR", open(sys.argv[1]).read()); print(int(m.group(1))*100+int(m.group(2)))' "$SANDBOX_DIR/balance2.out")
+SETTLED=$(sql "$WORLD/bank.db" "SELECT SUM(amount) FROM vouchers WHERE status='settled'")
+ISSUED=$(sql "$WORLD/bank.db" "SELECT COUNT(*) FROM vouchers WHERE status='issued'")
+ACCOUNT=$(sql "$WORLD/bank.db" "SELECT balance FROM accounts WHERE id='alice'")
+PAID=$(sql "$WORLD/shop.db" "SELECT SUM(amount) FROM orders WHERE status='paid'")
+PAID_EVER=$(sql "$WORLD/shop.db" "SELECT COUNT(*) FROM orders WHERE status IN ('paid','cancelled')")
+CANCELLED=$(sql "$WORLD/shop.db" "SELECT COUNT(*) FROM orders WHERE status='cancelled'")
+VOUCHERS=$(sql "$WORLD/bank.db" "SELECT COUNT(*) FROM vouchers WHERE status='settled'")
+PENDING=$(sql "$WORLD/pending_vouchers.db" "SELECT COUNT(*) FROM pending_vouchers")
+echo "test_emoney_live: card $CARD, bank settled $SETTLED (account $ACCOUNT of $BANK_START), shop paid $PAID; $VOUCHERS top-ups, $PAID_EVER payments, $CANCELLED refunds" >&2
+[[ $ISSUED == 0 && $PENDING == 0 ]] || fail "unsettled vouchers: bank $ISSUED, home server $PENDING"
+((ACCOUNT == BANK_START - SETTLED)) || fail "bank: account $ACCOUNT != $BANK_START - settled $SETTLED"
+((CARD == SETTLED - PAID)) || fail "conservation: card $CARD != bank settled $SETTLED - shop paid $PAID"
+# The card's log has one entry per movement of all three ledgers (txn numbers without gaps).
+"${T[@]}" history >"$SANDBOX_DIR/history2.out" || fail "history"
+ENTRIES=$(grep -c -E "^ *[0-9]+ +20[0-9][0-9]-" "$SANDBOX_DIR/history2.out" || true)
+EXPECTED=$((VOUCHERS + PAID_EVER + CANCELLED))
+((EXPECTED > 64)) && EXPECTED=64  # the card keeps the 64 most recent
+((ENTRIES == EXPECTED)) || fail "history has $ENTRIES entries, the ledgers $EXPECTED"
+
+# Notices: every txn mailed (each mail carries Message-ID <PURSEID-TXN[-TXN]@homeproxy>).
+LAST_TXN=$((VOUCHERS + PAID_EVER + CANCELLED))
+for _ in $(seq 100); do
+  grep -q -E "Message-ID: <[0-9A-F]{16}-([0-9]+-)?$LAST_TXN@homeproxy>" "$SANDBOX_DIR/smtp.log" && break
+  sleep 0.1
+done
+grep -q -E "Message-ID: <[0-9A-F]{16}-([0-9]+-)?$LAST_TXN@homeproxy>" "$SANDBOX_DIR/smtp.log" ||
+  fail "no notice for txn $LAST_TXN: $(grep Message-ID "$SANDBOX_DIR/smtp.log" | tail -3)"
+
+"${T[@]}" finish >/dev/null || fail "finish"
+"${T[@]}" lock >/dev/null || fail "lock"
+for pin in "$PIN1" "$PIN2" "$ACCESS_PIN"; do
+  if grep -rq -- "$pin" "$SANDBOX_DIR"/*.log "$SANDBOX_DIR"/*.err "$SANDBOX_DIR"/*.out; then
+    fail "a PIN appears in an output or log"
+  fi
+done
+# What the user saw (laptop profile: tables), for the log.
+cat "$SANDBOX_DIR/buy.out" "$SANDBOX_DIR/cancel.out" "$SANDBOX_DIR/balance2.out" >&2
+head -n 6 "$SANDBOX_DIR/history2.out" >&2
+echo "test_emoney_live: ok"
