@@ -5,7 +5,10 @@
 # ATRs, personalization, the PIN states of both cards, key generation, signatures verified
 # against the public key read back, and a retry counter that survives a card restart; then the
 # proxy facility: two fresh cards provisioned, a home server, a shop requiring a client
-# certificate, and the terminal fetching the shop's page through a delegated, resumed session.
+# certificate, and the terminal fetching the shop's page through a delegated, resumed session;
+# then the e-money purse on the home card: a shop and a bank server, the user's bank account, a
+# mail sink for the payment notices, and the terminal topping up, buying, reading the history,
+# cancelling a payment and reading the balance (docs/emoney.md).
 # Usage: tools/demo.sh          (everything it starts is stopped when it ends)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -83,10 +86,13 @@ sandbox_wait_card 1
 world="$SANDBOX_DIR/world"
 home_port=$(free_port)
 shop_port=$(free_port)
-# Demo PINs only (hp_provision --help): PIN1 123456, PIN2 654321, access card PIN 2468.
+smtp_port=$(free_port)
+# Demo PINs only (hp_provision --help): PIN1 123456, PIN2 654321, access card PIN 2468. The
+# e-money shop and bank get ports from the kernel (they print them), notices go to step 9's sink.
 run "$root/build/tools/provision/hp_provision" --out "$world" --home-reader "$home_reader" \
   --access-reader "$access_reader" --home-address "127.0.0.1:$home_port" --profile laptop \
-  --home-pin1 123456 --home-pin2 654321 --access-pin 2468
+  --home-pin1 123456 --home-pin2 654321 --access-pin 2468 \
+  --shop-listen 127.0.0.1:0 --bank-listen 127.0.0.1:0 --smtp-url "smtp://127.0.0.1:$smtp_port"
 (cd "$world" && exec openssl s_server -accept "127.0.0.1:$shop_port" -Verify 1 -CAfile ca.pem \
   -cert shop.pem -key shop.key -www -tls1_2 -no_ticket -quiet) >"$SANDBOX_DIR/shop.log" 2>&1 &
 sandbox_track $!
@@ -115,4 +121,81 @@ run "${terminal[@]}" status
 echo "--- home server log (no secrets in it):"
 tail -n 12 "$SANDBOX_DIR/home_server.log"
 
-step "Demo complete: both cards, PC/SC tools, the conformance runner and the proxy facility"
+step "9. E-money: a shop, a bank with the user's account, and a mail sink for the notices"
+# A server that prints "listening 127.0.0.1:PORT" as its first line: that port.
+server_port() {  # STDOUT_FILE
+  for _ in $(seq 100); do
+    if [[ $(head -n 1 "$1" 2>/dev/null) =~ ^listening\ 127\.0\.0\.1:([0-9]+)$ ]]; then
+      echo "${BASH_REMATCH[1]}"
+      return 0
+    fi
+    sleep 0.1
+  done
+  return 1
+}
+explain() { printf '   -> %s\n' "$*"; }
+echo "\$ shop_server --config world/shop.json      (catalogue: tea 3.50, cake 12.75, book 29.90 EUR)"
+"$root/build/tools/shop_server/shop_server" --config "$world/shop.json" \
+  >"$SANDBOX_DIR/shop_server.out" 2>"$SANDBOX_DIR/shop_server.log" &
+sandbox_track $!
+emoney_shop_port=$(server_port "$SANDBOX_DIR/shop_server.out") || sandbox_die "the shop did not start"
+head -n 1 "$SANDBOX_DIR/shop_server.out"
+run "$root/build/tools/bank_server/bank_server" --config "$world/bank.json" --open-account alice \
+  --owner-cert "$world/user.pem" --balance 300000 --currency EUR
+explain "account alice (3000.00 EUR) belongs to the key of user.pem: only the home card can use it"
+echo "\$ bank_server --config world/bank.json"
+"$root/build/tools/bank_server/bank_server" --config "$world/bank.json" \
+  >"$SANDBOX_DIR/bank_server.out" 2>"$SANDBOX_DIR/bank_server.log" &
+sandbox_track $!
+bank_port=$(server_port "$SANDBOX_DIR/bank_server.out") || sandbox_die "the bank did not start"
+head -n 1 "$SANDBOX_DIR/bank_server.out"
+echo "\$ python3 -m aiosmtpd -n -c aiosmtpd.handlers.Debugging stdout -l 127.0.0.1:$smtp_port"
+/usr/bin/python3 -u -m aiosmtpd -n -c aiosmtpd.handlers.Debugging stdout \
+  -l "127.0.0.1:$smtp_port" >"$SANDBOX_DIR/smtp.log" 2>&1 &
+sandbox_track $!
+wait_listening "$smtp_port" || sandbox_die "aiosmtpd did not start"
+explain "the home server mails every entry of the card's log there (home_server.json, notices)"
+
+step "10. E-money through the terminal: top up, buy twice, history, cancel a payment, balance"
+shop="https://localhost:$emoney_shop_port/"
+bank="https://localhost:$bank_port"
+run "${terminal[@]}" topup "$bank" alice 100.00
+explain "the bank signed a voucher for the card's next credit slot; the home card checked it"
+explain "against the bank key in its registry 03, added 100.00 and signed a credit record with"
+explain "the user's key; the bank settled the voucher on that record and charged account alice"
+run "${terminal[@]}" balance
+run "${terminal[@]}" buy "$shop" tea 2
+explain "the terminal ordered over its delegated TLS session; the home card signed a payment"
+explain "(debit) record with the user's key; the shop checked it against this session's client"
+explain "certificate and answered with a receipt signed by its own key (shop-sign.key)"
+run "${terminal[@]}" buy "$shop" cake 1
+run "${terminal[@]}" history
+explain "the card's own log (READ LOG): every movement has the next txn number, none is missing"
+order=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(
+  "SELECT order_ref FROM orders WHERE status=\x27paid\x27 ORDER BY created_ms DESC LIMIT 1").fetchone()[0])' \
+  "$world/shop.db") || sandbox_die "no paid order at the shop"
+run "${terminal[@]}" cancel "$shop" "$order"
+explain "the shop signed a cancellation of order $order; the home card checked it against the"
+explain "shop key in its registry 02 and that this payment was not refunded yet, then refunded it"
+explain "and signed a refund record"
+run "${terminal[@]}" balance
+run "$root/build/tools/bank_server/bank_server" --config "$world/bank.json" --balances
+explain "the three ledgers agree: card 100.00 - 7.00 - 12.75 + 12.75; bank charged 100.00"
+
+step "11. One payment notice, as the mail sink received it"
+# Four movements (top-up, two payments, a refund): wait until the fourth notice has arrived.
+for _ in $(seq 100); do
+  (($(grep -c -- '---------- MESSAGE FOLLOWS ----------' "$SANDBOX_DIR/smtp.log") >= 4)) && break
+  sleep 0.1
+done
+echo "($(grep -c -- '---------- MESSAGE FOLLOWS ----------' "$SANDBOX_DIR/smtp.log") mails received; the payment of txn 2:)"
+python3 - "$SANDBOX_DIR/smtp.log" <<'PY'
+import re, sys
+mails = re.findall(r"-+ MESSAGE FOLLOWS -+\n(.*?)\n-+ END MESSAGE -+", open(sys.argv[1]).read(), re.S)
+mail = next((m for m in mails if re.search(r"^Message-ID: <[0-9A-F]{16}-2@", m, re.M)), mails[0] if mails else "")
+print(mail.strip() if mail else "(no notice received)")
+PY
+explain "sent by the home server from its outbox; the Message-ID is purse ID and txn, so a"
+explain "resent notice is recognisably the same mail"
+
+step "Demo complete: both cards, PC/SC tools, the conformance runner, the proxy facility and e-money"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # test_emoney_live.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION SHOP_SERVER BANK_SERVER:
 # the e-money purse end to end (docs/emoney.md) in a private pcscd (sandbox.sh): hp_provision
-# makes a world with a purse, shop_server and bank_server run on free ports with the world's
-# keys, the home server keeps pending vouchers and mails notices to an aiosmtpd on a free port,
+# makes a world with a purse and every config (nothing is patched here), shop_server and
+# bank_server run on free ports from its shop.json and bank.json, the home server keeps pending
+# vouchers and mails notices to an aiosmtpd on a free port,
 # and the terminal CLI tops up, buys, cancels and reads balance and history. Refusals must say
 # why and move nothing. Then a few dozen random operations (seed printed; HP_EMONEY_SEED replays)
 # and the conservation check across the three ledgers: the card (terminal balance, history),
@@ -61,26 +62,29 @@ ACCESS_READER=$(sandbox_reader_name 1)
 WORLD="$SANDBOX_DIR/world"
 PIN1=80615243 PIN2=91726354 ACCESS_PIN=70581694
 HOME_PORT=$(free_port)
+SMTP_PORT=$(free_port)
+BANK_START=300000
+# hp_provision writes every config the run needs (home_server.json with its purse and notices
+# sections, shop.json, bank.json); the servers listen on ports the kernel picks, unfinished
+# top-ups are re-presented every 5 s, and notices go to the aiosmtpd below.
 "$HP_PROVISION" --out "$WORLD" --home-reader "$HOME_READER" --access-reader "$ACCESS_READER" \
   --home-address "127.0.0.1:$HOME_PORT" --profile laptop --home-pin1 "$PIN1" --home-pin2 "$PIN2" \
-  --access-pin "$ACCESS_PIN" --max-balance 100000 >"$SANDBOX_DIR/provision.out" || fail "hp_provision"
+  --access-pin "$ACCESS_PIN" --max-balance 100000 --shop-listen 127.0.0.1:0 \
+  --bank-listen 127.0.0.1:0 --bank-account alice --bank-balance "$BANK_START" \
+  --reconcile-seconds 5 --smtp-url "smtp://127.0.0.1:$SMTP_PORT" --mail-from homeproxy@home.test \
+  --mail-to user@home.test >"$SANDBOX_DIR/provision.out" || fail "hp_provision"
 
-# The shop: two items; the bank: an account for the user's certificate with 3000.00 EUR.
-cat >"$WORLD/shop.json" <<JSON
-{"listen": "127.0.0.1:0", "cert": "shop.pem", "key": "shop.key", "ca": "ca.pem",
- "signing_key": "shop-sign.key", "shop_id": "localhost", "db": "shop.db",
- "catalogue": {"currency": "EUR", "items": [{"sku": "tea", "name": "Green tea", "price": 350},
-                                             {"sku": "cake", "name": "Cake", "price": 1275}]}}
-JSON
+# The shop (catalogue from hp_provision: tea 3.50, cake 12.75); the bank, with the account for
+# the user's certificate that README.txt says how to open.
 "$SHOP_SERVER" --config "$WORLD/shop.json" >"$SANDBOX_DIR/shop.out" 2>"$SANDBOX_DIR/shop.log" &
 sandbox_track $!
 SHOP_PORT=$(server_port "$SANDBOX_DIR/shop.out") || fail "the shop did not start"
-BANK_START=300000
-(cd "$WORLD" && "$BANK_SERVER" --db bank.db --open-account alice --owner-cert user.pem \
-  --balance "$BANK_START" --currency EUR) >"$SANDBOX_DIR/bank-open.log" 2>&1 || fail "open account: $(cat "$SANDBOX_DIR/bank-open.log")"
+"$BANK_SERVER" --config "$WORLD/bank.json" --open-account alice --owner-cert "$WORLD/user.pem" \
+  --balance "$BANK_START" --currency EUR >"$SANDBOX_DIR/bank-open.log" 2>&1 ||
+  fail "open account: $(cat "$SANDBOX_DIR/bank-open.log")"
+grep -q -- "--open-account alice" "$WORLD/README.txt" || fail "README.txt does not say how to open the account"
 start_bank() {  # PORT (0: the kernel picks); sets BANK_PID and BANK_PORT
-  (cd "$WORLD" && exec "$BANK_SERVER" --cert bank.pem --key bank.key --ca ca.pem \
-    --signing-key bank-sign.key --bank-id bank --db bank.db --listen "127.0.0.1:$1") \
+  "$BANK_SERVER" --config "$WORLD/bank.json" --listen "127.0.0.1:$1" \
     >"$SANDBOX_DIR/bank.out" 2>>"$SANDBOX_DIR/bank.log" &
   BANK_PID=$!
   sandbox_track "$BANK_PID"
@@ -89,23 +93,11 @@ start_bank() {  # PORT (0: the kernel picks); sets BANK_PID and BANK_PORT
 start_bank 0
 
 # Notices go to a real SMTP server (Debian's python3-aiosmtpd, printing every message).
-SMTP_PORT=$(free_port)
 /usr/bin/python3 -u -m aiosmtpd -n -c aiosmtpd.handlers.Debugging stdout -l "127.0.0.1:$SMTP_PORT" \
   >"$SANDBOX_DIR/smtp.log" 2>&1 &
 sandbox_track $!
 wait_listening "$SMTP_PORT" || fail "aiosmtpd did not start"
 
-# The home server's config from hp_provision, plus the purse's pending vouchers and notices.
-python3 - "$WORLD/home_server.json" "$WORLD" "$SMTP_PORT" <<'PY'
-import json, sys
-path, world, smtp = sys.argv[1], sys.argv[2], sys.argv[3]
-config = json.load(open(path))
-config["purse"] = {"pending_vouchers_db": world + "/pending_vouchers.db", "reconcile_seconds": 5}
-config["notices"] = {"smtp_url": "smtp://127.0.0.1:" + smtp, "from": "homeproxy@home.test",
-                     "to": "user@home.test", "outbox_path": world + "/notices.db",
-                     "period_seconds": 2}
-json.dump(config, open(path, "w"), indent=2)
-PY
 start_home_server() {  # sets HOME_SERVER_PID; PIN1 through the admin socket
   "$HOME_SERVER" --config "$WORLD/home_server.json" </dev/null >>"$SANDBOX_DIR/home_server.log" 2>&1 &
   HOME_SERVER_PID=$!

@@ -1,10 +1,12 @@
 // hp_provision: writes a demo world for the proxy facility (docs/proxy-architecture.md) and the
 // e-money purse (docs/emoney.md): a CA, the shop's and the bank's certificates and signing keys,
-// the home server's channel key and configuration, and personalizes a FRESH home card (with its
+// the home server's channel key and configuration (purse and notices included), the shop's and
+// the bank's server configs, and personalizes a FRESH home card (with its
 // purse) and a FRESH access card through PC/SC. See README.txt in the output.
 //
 // Demo defaults (documented in --help and README.txt; for demos and tests only):
 //   home card PIN1 1234, PIN2 567890, PUK 12345678; access card PIN 4321, PUK 87654321.
+#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -12,6 +14,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +25,7 @@
 #include "pki.hpp"
 #include "purse_records.hpp"
 #include "purse_setup.hpp"
+#include "server_configs.hpp"
 
 namespace hp::provision {
 namespace {
@@ -32,10 +36,18 @@ const char kUsage[] =
     "         [--profile phone|laptop|till] [--home-pin1 P] [--home-pin2 P] [--home-puk P]\n"
     "         [--access-pin P] [--access-puk P] [--bio-template FILE]\n"
     "         [--bank-id ID] [--bank-host HOST] [--currency CCY] [--max-balance MINOR]\n"
+    "         [--shop-listen IPV4:PORT] [--bank-listen IPV4:PORT] [--bank-account ID]\n"
+    "         [--bank-balance MINOR] [--reconcile-seconds N] [--smtp-url URL]\n"
+    "         [--mail-from ADDR] [--mail-to ADDR]\n"
     "Defaults (DEMO ONLY): shop host localhost, home address 127.0.0.1:8443, terminal ID\n"
     "terminal-1, profile laptop, home PIN1 1234, PIN2 567890, PUK 12345678, access PIN 4321,\n"
     "access PUK 87654321, bank ID bank, bank host localhost, currency EUR, maximum balance\n"
     "100000 minor units. Both cards must be fresh (never activated).\n"
+    "E-money servers (written to shop.json, bank.json and home_server.json): shop listens on\n"
+    "127.0.0.1:4443, bank on 127.0.0.1:9443 (port 0: the kernel picks, the server prints it);\n"
+    "the user's bank account alice, opened with 300000 minor units (README.txt has the\n"
+    "command); unfinished top-ups re-presented every 60 s; payment notices mailed through\n"
+    "smtp://127.0.0.1:2525 from homeproxy@localhost to user@localhost.\n"
     "--bio-template FILE: 32 bytes in hex, enrolled on the access card with a threshold of\n"
     "24 bits (a sample matches when it differs from the template in at most 24 bits).\n";
 
@@ -54,16 +66,31 @@ int fail(const std::string& message) {
 }
 
 struct Options {
-  std::map<std::string, std::string> values{
-      {"--shop-host", "localhost"},    {"--home-address", "127.0.0.1:8443"},
-      {"--terminal-id", "terminal-1"}, {"--profile", "laptop"},
-      {"--home-pin1", "1234"},         {"--home-pin2", "567890"},
-      {"--home-puk", "12345678"},      {"--access-pin", "4321"},
-      {"--access-puk", "87654321"},    {"--out", ""},
-      {"--home-reader", ""},           {"--access-reader", ""},
-      {"--bio-template", ""},          {"--bank-id", "bank"},
-      {"--bank-host", "localhost"},    {"--currency", "EUR"},
-      {"--max-balance", "100000"}};
+  std::map<std::string, std::string> values{{"--shop-host", "localhost"},
+                                            {"--home-address", "127.0.0.1:8443"},
+                                            {"--terminal-id", "terminal-1"},
+                                            {"--profile", "laptop"},
+                                            {"--home-pin1", "1234"},
+                                            {"--home-pin2", "567890"},
+                                            {"--home-puk", "12345678"},
+                                            {"--access-pin", "4321"},
+                                            {"--access-puk", "87654321"},
+                                            {"--out", ""},
+                                            {"--home-reader", ""},
+                                            {"--access-reader", ""},
+                                            {"--bio-template", ""},
+                                            {"--bank-id", "bank"},
+                                            {"--bank-host", "localhost"},
+                                            {"--currency", "EUR"},
+                                            {"--max-balance", "100000"},
+                                            {"--shop-listen", "127.0.0.1:4443"},
+                                            {"--bank-listen", "127.0.0.1:9443"},
+                                            {"--bank-account", "alice"},
+                                            {"--bank-balance", "300000"},
+                                            {"--reconcile-seconds", "60"},
+                                            {"--smtp-url", "smtp://127.0.0.1:2525"},
+                                            {"--mail-from", "homeproxy@localhost"},
+                                            {"--mail-to", "user@localhost"}};
   const std::string& operator[](const std::string& key) const { return values.at(key); }
 };
 
@@ -93,6 +120,76 @@ adapters::TerminalProfile profileNamed(const std::string& name) {
                adapters::TerminalProfile::Layout::kWide};
   }
   return profile;
+}
+
+// A non-negative decimal number (no sign, no spaces), or nothing.
+std::optional<uint64_t> decimal(const std::string& text) {
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  uint64_t value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return value;
+}
+
+// "IPV4:PORT" as the shop and bank servers take it (port 0: the kernel picks); the port.
+std::optional<uint16_t> listenPort(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  in_addr parsed{};
+  if (colon == std::string::npos ||
+      ::inet_pton(AF_INET, address.substr(0, colon).c_str(), &parsed) != 1) {
+    return std::nullopt;
+  }
+  auto port = decimal(address.substr(colon + 1));
+  if (!port || *port > 65535) return std::nullopt;
+  return static_cast<uint16_t>(*port);
+}
+
+// A mail address for a header: something@something, nothing that could end the header line.
+bool plainMailAddress(const std::string& address) {
+  const size_t at = address.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 == address.size()) return false;
+  for (const char c : address) {
+    if (c <= ' ' || c > '~' || c == '<' || c == '>' || c == ',') return false;
+  }
+  return true;
+}
+
+// The e-money settings of the world (the servers' addresses, the bank account, notices).
+Result<void> readEmoneyOptions(const Options& options, WorldDescription& world) {
+  world.shopListen = options["--shop-listen"];
+  world.bankListen = options["--bank-listen"];
+  const auto shopPort = listenPort(world.shopListen);
+  const auto bankPort = listenPort(world.bankListen);
+  if (!shopPort) return makeError("--shop-listen is IPV4:PORT");
+  if (!bankPort) return makeError("--bank-listen is IPV4:PORT");
+  // Fixed ports must differ, or the second server to start could not listen.
+  if ((*shopPort != 0 && (*shopPort == *bankPort || *shopPort == world.homeListenPort)) ||
+      (*bankPort != 0 && *bankPort == world.homeListenPort)) {
+    return makeError("the home server, shop and bank need different ports (or port 0)");
+  }
+  world.bankAccount = options["--bank-account"];
+  if (world.bankAccount.empty() || world.bankAccount.size() > 64) {
+    return makeError("--bank-account is 1-64 bytes");
+  }
+  const auto balance = decimal(options["--bank-balance"]);
+  if (!balance) return makeError("--bank-balance is a number of minor units");
+  world.bankOpeningBalance = *balance;
+  const auto reconcile = decimal(options["--reconcile-seconds"]);
+  if (!reconcile || *reconcile < 1 || *reconcile > 86400) {
+    return makeError("--reconcile-seconds is 1 to 86400");
+  }
+  world.reconcileSeconds = static_cast<uint32_t>(*reconcile);
+  world.smtpUrl = options["--smtp-url"];
+  if (world.smtpUrl.rfind("smtp://", 0) != 0 && world.smtpUrl.rfind("smtps://", 0) != 0) {
+    return makeError("--smtp-url is smtp://HOST:PORT or smtps://HOST:PORT");
+  }
+  world.mailFrom = options["--mail-from"];
+  world.mailTo = options["--mail-to"];
+  if (!plainMailAddress(world.mailFrom)) return makeError("--mail-from is an address like a@b");
+  if (!plainMailAddress(world.mailTo)) return makeError("--mail-to is an address like a@b");
+  return {};
 }
 
 Result<std::string> readerFor(const pcsc::PcscContext& context, const std::string& given,
@@ -143,6 +240,9 @@ int provision(const Options& options) {
   world.bankHost = options["--bank-host"];
   world.currency = options["--currency"];
   world.maxBalance = maxBalance;
+  if (auto emoney = readEmoneyOptions(options, world); !emoney) {
+    return fail(emoney.error().message);
+  }
 
   // 1. The PKI and the home server's key, in memory until the cards are done.
   auto drbg = Drbg::create();
@@ -261,6 +361,8 @@ int provision(const Options& options) {
     bool secret;
   };
   const std::string homeJson = homeServerJson(world);
+  const std::string shopJson = shopServerJson(world);
+  const std::string bankJson = bankServerJson(world);
   const std::string nginx = nginxShopConf(world);
   const std::string readme = readmeText(world);
   const std::vector<FileToWrite> files = {
@@ -275,6 +377,8 @@ int provision(const Options& options) {
       {"user.pem", viewOf(userCert->pem), false},
       {"home_server_key.pem", serverPem->view(), true},
       {"home_server.json", viewOf(homeJson), false},
+      {"shop.json", viewOf(shopJson), false},
+      {"bank.json", viewOf(bankJson), false},
       {"nginx-shop.conf", viewOf(nginx), false},
       {"terminal.txt", viewOf(terminalText), false},
       {"README.txt", viewOf(readme), false},

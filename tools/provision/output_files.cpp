@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "server_configs.hpp"
+
 namespace hp::provision {
 
 Result<void> writeFile(const std::string& path, ByteView content, bool secret) {
@@ -42,6 +44,19 @@ std::string homeServerJson(const WorldDescription& world) {
   config["session_lifetime_max_seconds"] = 300;
   config["admin_socket"] = world.outDir + "/home_server.sock";
   config["log_level"] = "info";
+  // Top-ups need a store that outlives the process (a voucher may be on the card before the
+  // bank hears back); both databases live in the world folder, next to the keys.
+  Json::Value purse(Json::objectValue);
+  purse["pending_vouchers_db"] = world.outDir + "/pending_vouchers.db";
+  purse["reconcile_seconds"] = world.reconcileSeconds;
+  config["purse"] = purse;
+  Json::Value notices(Json::objectValue);
+  notices["smtp_url"] = world.smtpUrl;
+  notices["from"] = world.mailFrom;
+  notices["to"] = world.mailTo;
+  notices["outbox_path"] = world.outDir + "/notices.db";
+  notices["period_seconds"] = world.noticesPeriodSeconds;
+  config["notices"] = notices;
   Json::StreamWriterBuilder builder;
   builder["indentation"] = "  ";
   return Json::writeString(builder, config) + "\n";
@@ -106,7 +121,16 @@ std::string readmeText(const WorldDescription& world) {
          "                         home card generated (also stored on the card, DF 21)\n"
          "  home_server_key.pem 0600  the home server's channel key (P-256); its public half\n"
          "                         is on the access card (DF 31)\n"
-         "  home_server.json       configuration for `home_server --config`\n"
+         "  home_server.json       configuration for `home_server --config`, with the purse\n"
+         "                         (unfinished top-ups in pending_vouchers.db) and payment\n"
+         "                         notices (outbox notices.db, mailed to " +
+         world.mailTo +
+         " through\n"
+         "                         " +
+         world.smtpUrl +
+         ")\n"
+         "  shop.json              configuration for `shop_server --config` (orders in shop.db)\n"
+         "  bank.json              configuration for `bank_server --config` (accounts in bank.db)\n"
          "  nginx-shop.conf        an nginx server block acting as a shop\n"
          "  terminal.txt           the terminal ID and public key registered on the home card\n\n"
          "The cards\n"
@@ -136,6 +160,36 @@ std::string readmeText(const WorldDescription& world) {
          "  terminal unlock; terminal pin2; terminal get https://" +
          world.shopHost +
          ":PORT/\n\n"
+         "E-money (docs/emoney.md; the servers print `listening ADDR:PORT` first)\n"
+         "  bank_server --config " +
+         world.outDir + "/bank.json --open-account " + world.bankAccount + " \\\n" +
+         "      --owner-cert " + world.outDir + "/user.pem --balance " +
+         std::to_string(world.bankOpeningBalance) + " --currency " + world.currency +
+         "\n"
+         "      (once: the user's account, owned by the key of user.pem, i.e. the home card)\n"
+         "  bank_server --config " +
+         world.outDir +
+         "/bank.json\n"
+         "  shop_server --config " +
+         world.outDir +
+         "/shop.json\n"
+         "  a mail server on " +
+         world.smtpUrl +
+         " for the notices, e.g. one that prints every mail:\n"
+         "    python3 -m aiosmtpd -n -c aiosmtpd.handlers.Debugging stdout -l " +
+         world.smtpUrl.substr(world.smtpUrl.find("://") + 3) +
+         "\n"
+         "  home_server as above; then, after terminal unlock and terminal pin2:\n"
+         "  terminal topup " +
+         bankUrl(world) + " " + world.bankAccount +
+         " 50.00\n"
+         "  terminal buy " +
+         shopUrl(world) +
+         "/ tea 2\n"
+         "  terminal balance; terminal history\n"
+         "  terminal cancel " +
+         shopUrl(world) +
+         "/ ORDER_REF   (the order reference buy printed)\n\n"
          "Any TLS server as a shop\n"
          "  It must: present shop.pem/shop.key (or any chain leading to ca.pem), request and\n"
          "  verify a client certificate against ca.pem, speak TLS 1.2 and allow session\n"

@@ -1,5 +1,6 @@
 // The files hp_provision writes: secrets with mode 0600 (created so, never widened later), the
-// rest 0644; and the texts of home_server.json, nginx-shop.conf and README.txt.
+// rest 0644; and the texts of home_server.json (with its purse and notices sections),
+// nginx-shop.conf and README.txt. shop.json and bank.json are in server_configs.hpp.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,18 @@ struct WorldDescription {
   std::string currency = "EUR";
   uint64_t maxBalance = 100'000;
   std::string purseId;  // hex, as the card chose it
+  // Where the shop and bank servers listen (port 0: the kernel picks; the server prints it).
+  std::string shopListen = "127.0.0.1:4443";
+  std::string bankListen = "127.0.0.1:9443";
+  // The user's account at the bank, opened with bank_server --open-account (README.txt).
+  std::string bankAccount = "alice";
+  uint64_t bankOpeningBalance = 300'000;
+  uint32_t reconcileSeconds = 60;  // how often the home server re-presents unfinished top-ups
+  // Payment notices: where the home server mails every log entry of the card.
+  std::string smtpUrl = "smtp://127.0.0.1:2525";
+  std::string mailFrom = "homeproxy@localhost";
+  std::string mailTo = "user@localhost";
+  uint32_t noticesPeriodSeconds = 60;
 };
 
 std::string homeServerJson(const WorldDescription& world);
