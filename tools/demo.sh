@@ -175,12 +175,18 @@ order=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execu
   "SELECT order_ref FROM orders WHERE status=\x27paid\x27 ORDER BY created_ms DESC LIMIT 1").fetchone()[0])' \
   "$world/shop.db") || sandbox_die "no paid order at the shop"
 run "${terminal[@]}" cancel "$shop" "$order"
-explain "the shop signed a cancellation of order $order; the home card checked it against the"
-explain "shop key in its registry 02 and that this payment was not refunded yet, then refunded it"
-explain "and signed a refund record"
-run "${terminal[@]}" balance
+explain "the shop signed a cancellation of order $order (the cake); the home card"
+explain "checked it against the shop key in its registry 02 and that this payment was not"
+explain "refunded yet, then refunded it and signed a refund record"
+run "${terminal[@]}" balance | tee "$SANDBOX_DIR/balance.out"
 run "$root/build/tools/bank_server/bank_server" --config "$world/bank.json" --balances
-explain "the three ledgers agree: card 100.00 - 7.00 - 12.75 + 12.75; bank charged 100.00"
+# 100.00 topped up, 2 x 3.50 and 12.75 paid, 12.75 refunded (shop.json's prices).
+if grep -q "^93.00 EUR" "$SANDBOX_DIR/balance.out"; then
+  explain "the ledgers agree: card 93.00 EUR = 100.00 - 7.00 - 12.75 + 12.75; the bank charged"
+  explain "account alice 10000 minor units (100.00) when it settled the voucher"
+else
+  sandbox_die "the card's balance is not 93.00 EUR"
+fi
 
 step "11. One payment notice, as the mail sink received it"
 # Four movements (top-up, two payments, a refund): wait until the fourth notice has arrived.
