@@ -23,6 +23,8 @@ packages=(
   nginx-light valgrind gnuplot-nox strace
   # e-money: ledgers (shop, bank, home server outbox) and payment notices by SMTP
   libsqlite3-dev sqlite3 libcurl4-openssl-dev python3-aiosmtpd
+  # the purse crash test signs vouchers and cancellations as a bank and a shop would
+  python3-cryptography
 )
 
 missing=()

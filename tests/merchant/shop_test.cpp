@@ -7,6 +7,8 @@
 #include <signal.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <random>
@@ -507,6 +509,36 @@ TEST_SUITE("shop") {
     CHECK(shop.process.log().find("stopping: Terminated") != std::string::npos);
     shop.process.start();
     CHECK(shop.process.signalAndWait(SIGINT) == 0);
+  }
+
+  TEST_CASE("a config file: relative paths from its folder, inline catalogue, flags win") {
+    const auto& pki = hp::tls::test::testPki();
+    TempDir dir;
+    std::filesystem::copy_file(merchantFiles().shopSigningKey, dir.path + "/shop-sign.key");
+    Json::Value config;
+    config["listen"] = "127.0.0.1:0";
+    config["cert"] = pki.shopCert;
+    config["key"] = pki.shopKey;
+    config["ca"] = pki.caCert;
+    config["signing_key"] = "shop-sign.key";  // relative: next to the config file
+    config["db"] = "shop.db";
+    config["shop_id"] = "shop.test";
+    config["tickets"] = false;
+    config["catalogue"]["currency"] = "CHF";
+    config["catalogue"]["items"][0]["sku"] = "bread";
+    config["catalogue"]["items"][0]["name"] = "Bread";
+    config["catalogue"]["items"][0]["price"] = 420;
+    std::ofstream(dir.path + "/shop.json") << toJson(config);
+    ServerProcess shop("SHOP_SERVER", {"--config", dir.path + "/shop.json", "--shop-id",
+                                       "flag.test", "--exit-with-stdin"});
+    auto client = connected(ecUser(shop.port()));
+    const HttpResult catalogue = client->request("GET", "/catalogue");
+    CHECK(catalogue.json["shop_id"] == "flag.test");
+    CHECK(catalogue.json["currency"] == "CHF");
+    CHECK(catalogue.json["items"][0]["price"].asUInt64() == 420);
+    CHECK(std::filesystem::exists(dir.path + "/shop.db"));
+    CHECK(shop.log().find("tickets off") != std::string::npos);
+    CHECK(shop.stop() == 0);
   }
 
   TEST_CASE("stops on stdin closing with status 0; bad options exit 2 with a message") {
