@@ -147,6 +147,24 @@ AFTER=$(python3 -c 'import re,sys; m=re.search(r"(\d+)\.(\d\d) EUR", sys.stdin.r
   < <("${T[@]}" balance))
 ((AFTER == BEFORE + 1234)) || fail "after reconciliation: balance $AFTER, expected $BEFORE + 1234"
 
+# Several payments in one process over one channel (buy --repeat), delegated and relayed: each
+# order paid once, with its own receipt; a repeat whose order fails stops there, naming the count.
+PAID_BEFORE=$(sql "$WORLD/shop.db" "SELECT COUNT(*) FROM orders WHERE status='paid'")
+"${T[@]}" buy "$SHOP" tea --repeat 3 >"$SANDBOX_DIR/repeat.out" 2>"$SANDBOX_DIR/repeat.err" ||
+  fail "buy --repeat: $(cat "$SANDBOX_DIR/repeat.err")"
+"${T[@]}" buy "$SHOP" tea --repeat 2 --relay >>"$SANDBOX_DIR/repeat.out" 2>>"$SANDBOX_DIR/repeat.err" ||
+  fail "buy --repeat --relay: $(cat "$SANDBOX_DIR/repeat.err")"
+[[ $(grep -c "3.50 EUR" "$SANDBOX_DIR/repeat.out") == 5 ]] || fail "five receipts: $(cat "$SANDBOX_DIR/repeat.out")"
+[[ $(sql "$WORLD/shop.db" "SELECT COUNT(*) FROM orders WHERE status='paid'") == $((PAID_BEFORE + 5)) ]] ||
+  fail "buy --repeat did not pay five orders"
+if "${T[@]}" buy "$SHOP" no-such-sku --repeat 3 >/dev/null 2>"$SANDBOX_DIR/repeat-bad.err"; then
+  fail "buy --repeat of an unknown item succeeded"
+fi
+grep -q "0 of 3 orders paid" "$SANDBOX_DIR/repeat-bad.err" || fail "repeat stop: $(cat "$SANDBOX_DIR/repeat-bad.err")"
+REPEATED=$(python3 -c 'import re,sys; m=re.search(r"(\d+)\.(\d\d) EUR", sys.stdin.read()); print(int(m.group(1))*100+int(m.group(2)))' \
+  < <("${T[@]}" balance))
+((REPEATED == AFTER - 5 * 350)) || fail "after buy --repeat: balance $REPEATED, expected $AFTER - 5 x 350"
+
 # Random operations: top-ups, purchases (some beyond the balance), cancellations (some repeated).
 SEED=${HP_EMONEY_SEED:-$((($(date +%s) * 7919 + $$) % 32768))}
 echo "test_emoney_live: random operations with seed $SEED (HP_EMONEY_SEED=$SEED replays)" >&2
