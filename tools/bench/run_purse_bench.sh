@@ -85,17 +85,34 @@ printf '%s\n' "$PIN2" | "${T[@]}" pin2 --pin-stdin >/dev/null || fail "pin2"
 
 now_us() { echo $(($(date +%s%N) / 1000)); }
 
+# CPU time of the world's processes (user + system, every thread, exited ones included: the
+# fields 14 and 15 of /proc/PID/stat, in clock ticks), one "NAME TICKS" line each, so a mode's
+# CPU per payment is split by process. The terminal's own CPU comes from bash's `time`.
+cpu_snapshot() {  # FILE
+  local pid
+  : >"$1"
+  for pid in "${SANDBOX_PIDS[@]}"; do
+    [[ -r /proc/$pid/stat ]] || continue
+    echo "$(cat "/proc/$pid/comm") $(awk '{ print $14 + $15 }' "/proc/$pid/stat")" >>"$1"
+  done
+}
+TIMEFORMAT='%3U %3S'
+
 echo "run_purse_bench: (a) $SEQ sequential terminal processes" >&2
 "${T[@]}" buy "$SHOP" tea >/dev/null 2>"$OUT/warmup-a.err" || fail "warm-up: $(cat "$OUT/warmup-a.err")"
 : >"$OUT/seq_wall_us.txt"
 : >"$OUT/seq.err"
+: >"$OUT/seq_terminal_cpu.txt"
+cpu_snapshot "$OUT/seq_cpu_before.txt"
 START=$(now_us)
 for ((i = 0; i < SEQ; ++i)); do
   t0=$(now_us)
-  "${T[@]}" -v buy "$SHOP" tea >/dev/null 2>>"$OUT/seq.err" || fail "buy $i: $(tail -3 "$OUT/seq.err")"
+  { time "${T[@]}" -v buy "$SHOP" tea >/dev/null 2>>"$OUT/seq.err"; } 2>>"$OUT/seq_terminal_cpu.txt" ||
+    fail "buy $i: $(tail -3 "$OUT/seq.err")"
   echo $(($(now_us) - t0)) >>"$OUT/seq_wall_us.txt"
 done
 SEQ_TOTAL_US=$(($(now_us) - START))
+cpu_snapshot "$OUT/seq_cpu_after.txt"
 
 held_run() {  # NAME COUNT [--relay]: one warm-up payment, then COUNT in one process
   local name=$1 count=$2
@@ -103,10 +120,12 @@ held_run() {  # NAME COUNT [--relay]: one warm-up payment, then COUNT in one pro
   "${T[@]}" buy "$SHOP" tea "$@" >/dev/null 2>"$OUT/warmup-$name.err" ||
     fail "warm-up: $(cat "$OUT/warmup-$name.err")"
   local t0
+  cpu_snapshot "$OUT/${name}_cpu_before.txt"
   t0=$(now_us)
-  "${T[@]}" -v buy "$SHOP" tea --repeat "$count" "$@" >/dev/null 2>"$OUT/$name.err" ||
-    fail "buy --repeat $count $*: $(tail -3 "$OUT/$name.err")"
+  { time "${T[@]}" -v buy "$SHOP" tea --repeat "$count" "$@" >/dev/null 2>"$OUT/$name.err"; } \
+    2>"$OUT/${name}_terminal_cpu.txt" || fail "buy --repeat $count $*: $(tail -3 "$OUT/$name.err")"
   echo $(($(now_us) - t0)) >"$OUT/${name}_total_us.txt"
+  cpu_snapshot "$OUT/${name}_cpu_after.txt"
 }
 echo "run_purse_bench: (b) $HELD payments over one held channel" >&2
 held_run held "$HELD"
@@ -142,9 +161,10 @@ mkdir -p "$SANDBOX_DIR/debit"
 "$DEBIT_BENCH" --dir "$SANDBOX_DIR/debit" >"$OUT/debit.txt" || fail "bench_purse_debit"
 LOAD_AFTER=$(uptime)
 
-python3 - "$OUT" "$SEQ_TOTAL_US" "$LOAD_BEFORE" "$LOAD_AFTER" <<'PY' | tee "$OUT/purse_bench.txt"
+python3 - "$OUT" "$SEQ_TOTAL_US" "$LOAD_BEFORE" "$LOAD_AFTER" "$(getconf CLK_TCK)" <<'PY' |
 import re, statistics, sys
 out, seq_total_us, load_before, load_after = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+ticks_per_s = int(sys.argv[5])
 
 def pct(values, p):  # nearest rank
     s = sorted(values)
@@ -187,10 +207,29 @@ print(f"(a) outside the three steps (process start, access card, channel resumpt
 print("payments/s: payments / wall time of the mode (for (b), (c) incl. the process start);")
 print("latency: (a) the process's wall time, (b), (c) order + purse.pay + shop check; the step")
 print("columns are medians from the terminal's -v lines.")
+
+# CPU per payment by process (ms): where the two cores go.
+names = ["terminal", "home_server", "homecard", "pcscd", "shop_server", "accesscard"]
+def cpu_row(label, name, count):
+    before = dict(l.split() for l in open(f"{out}/{name}_cpu_before.txt"))
+    after = dict(l.split() for l in open(f"{out}/{name}_cpu_after.txt"))
+    ms = {k: (int(after[k]) - int(before.get(k, 0))) * 1000 / ticks_per_s / count for k in after}
+    ms["terminal"] = sum(float(u) + float(s) for u, s in
+                         (l.split() for l in open(f"{out}/{name}_terminal_cpu.txt"))) * 1000 / count
+    other = sum(v for k, v in ms.items() if k not in names)
+    cells = [ms.get(k, 0.0) for k in names] + [other]
+    return f"| {label} | " + " | ".join(f"{c:.1f}" for c in cells) + f" | {sum(cells):.1f} |"
+print()
+print("CPU per payment by process, ms (/proc/PID/stat, 1/%d s ticks; terminal: bash time)" % ticks_per_s)
+print("| mode | " + " | ".join(names) + " | others | total |")
+print("|---|" + "---:|" * (len(names) + 2))
+for (label, count, *_), name in zip(rows, ("seq", "held", "relay")):
+    print(cpu_row(label, name, count))
 print()
 print(open(f"{out}/debit.txt").read().rstrip())
 print()
 print(f"load before: {load_before.strip()}")
 print(f"load after:  {load_after.strip()}")
 PY
+  tee "$OUT/purse_bench.txt"
 echo "run_purse_bench: conservation holds; table in $OUT/purse_bench.txt" >&2
