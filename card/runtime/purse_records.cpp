@@ -1,11 +1,10 @@
 #include "purse_records.hpp"
 
-#include <mbedtls/sha256.h>
-
 #include <algorithm>
 
 #include "byte_codec.hpp"
 #include "ec_key.hpp"
+#include "labelled_hash.hpp"
 
 namespace hp::card::purse {
 namespace {
@@ -202,18 +201,7 @@ std::optional<Receipt> decodeReceipt(ByteView in) {
 }
 
 std::array<uint8_t, 32> signedHash(std::string_view label, ByteView body) {
-  std::array<uint8_t, 32> out{};
-  mbedtls_sha256_context ctx;
-  mbedtls_sha256_init(&ctx);
-  mbedtls_sha256_starts_ret(&ctx, 0);
-  // The label's length first, so (label, body) splits are unambiguous.
-  const auto labelLength = static_cast<uint8_t>(label.size());
-  mbedtls_sha256_update_ret(&ctx, &labelLength, 1);
-  mbedtls_sha256_update_ret(&ctx, reinterpret_cast<const uint8_t*>(label.data()), label.size());
-  mbedtls_sha256_update_ret(&ctx, body.data(), body.size());
-  mbedtls_sha256_finish_ret(&ctx, out.data());
-  mbedtls_sha256_free(&ctx);
-  return out;
+  return labelledSha256(label, {body});
 }
 
 Bytes appendSignature(ByteView body, ByteView derSignature) {

@@ -1,8 +1,7 @@
 #include "share_statement.hpp"
 
-#include <mbedtls/sha256.h>
-
 #include "byte_codec.hpp"
+#include "labelled_hash.hpp"
 
 namespace hp::card {
 
@@ -21,19 +20,7 @@ std::array<uint8_t, 32> shareStatementHash(ByteView terminalId, ByteView ephemer
                                            uint64_t createdAtMs, uint64_t expiresAtMs) {
   const Bytes statement =
       encodeShareStatement(terminalId, ephemeralPoint, createdAtMs, expiresAtMs);
-  std::array<uint8_t, 32> out{};
-  mbedtls_sha256_context ctx;
-  mbedtls_sha256_init(&ctx);
-  mbedtls_sha256_starts_ret(&ctx, 0);
-  // The label's length first, so (label, statement) splits are unambiguous.
-  const uint8_t labelLength = static_cast<uint8_t>(kShareStatementLabel.size());
-  mbedtls_sha256_update_ret(&ctx, &labelLength, 1);
-  mbedtls_sha256_update_ret(&ctx, reinterpret_cast<const uint8_t*>(kShareStatementLabel.data()),
-                            kShareStatementLabel.size());
-  mbedtls_sha256_update_ret(&ctx, statement.data(), statement.size());
-  mbedtls_sha256_finish_ret(&ctx, out.data());
-  mbedtls_sha256_free(&ctx);
-  return out;
+  return labelledSha256(kShareStatementLabel, {statement});
 }
 
 }  // namespace hp::card

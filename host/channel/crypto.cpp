@@ -5,6 +5,7 @@
 #include <mbedtls/md.h>
 #include <mbedtls/sha256.h>
 
+#include "labelled_hash.hpp"
 #include "protocol.hpp"
 
 namespace hp::channel {
@@ -43,18 +44,7 @@ Hash sha256(ByteView data) {
 }
 
 Hash labelledHash(std::string_view label, ByteView data) {
-  Hash out{};
-  mbedtls_sha256_context ctx;
-  mbedtls_sha256_init(&ctx);
-  mbedtls_sha256_starts_ret(&ctx, 0);
-  // The label's length first, so (label, data) splits are unambiguous.
-  const uint8_t labelLength = static_cast<uint8_t>(label.size());
-  mbedtls_sha256_update_ret(&ctx, &labelLength, 1);
-  mbedtls_sha256_update_ret(&ctx, reinterpret_cast<const uint8_t*>(label.data()), label.size());
-  mbedtls_sha256_update_ret(&ctx, data.data(), data.size());
-  mbedtls_sha256_finish_ret(&ctx, out.data());
-  mbedtls_sha256_free(&ctx);
-  return out;
+  return card::labelledSha256(label, {data});
 }
 
 SecretBytes hmacSha256(ByteView key, ByteView data) {

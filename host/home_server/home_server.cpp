@@ -115,7 +115,7 @@ Result<void> HomeServer::startPurse(const RelayOptions& relay) {
   purse.newRequestId = [this] {
     std::lock_guard lock(purseRngMutex_);
     Bytes id(16);
-    purseRng_->fill(id.data(), id.size());
+    if (purseRng_->fill(id.data(), id.size()) != 0) return std::string();
     return toHex(id);
   };
   if (notices_) purse.purseChanged = [this] { notices_->kick(); };

@@ -240,15 +240,15 @@ PurseAnswer<TopupDone> PurseService::topup(const ShopUrl& bank, const std::strin
   if (!pending) return makeRpcError(rpc::code::kInternal, pending.error().message);
   for (const PendingVoucher& earlier : *pending) {
     if (earlier.purseIdHex != purseHex) continue;
-    // The slot (credit_seq) of an unfinished top-up is taken at the bank: finish it first.
+    // The slot (credit_seq) of a top-up the card has not taken yet is the one this request
+    // would ask for: finish it first. One the card took and the bank has yet to confirm is no
+    // obstacle (its confirmation is retried).
     auto finished = advanceLocked(earlier, *status);
-    if (!finished || !finished->settled) {
-      RpcError error =
-          makeRpcError(purse_code::kTopupPending,
-                       "top-up: an earlier top-up of " + std::to_string(earlier.amount) + " " +
-                           earlier.currency + " is not finished yet" +
-                           (finished ? "" : " (" + finished.error().message + ")"));
-      return error;
+    if (!finished) {
+      return makeRpcError(purse_code::kTopupPending,
+                          "top-up: an earlier top-up of " + std::to_string(earlier.amount) + " " +
+                              earlier.currency + " is not finished yet (" +
+                              finished.error().message + ")");
     }
     status = parts_.card->purseStatus();
     if (!status) return purseError(PurseOperation::kStatus, status.error(), "top-up");
@@ -258,6 +258,7 @@ PurseAnswer<TopupDone> PurseService::topup(const ShopUrl& bank, const std::strin
   }
   PendingVoucher row;
   row.requestId = parts_.newRequestId();
+  if (row.requestId.empty()) return makeRpcError(rpc::code::kInternal, "no random request ID");
   row.bankUrl = bankBase(bank);
   row.account = account;
   row.purseIdHex = purseHex;

@@ -60,7 +60,7 @@ Result<std::optional<ChannelMessage>> receiveMessageWithAttachment(
     first = false;
     SecretBytes data(**record);
     secureWipe(**record);
-    if (data.size() == 0) return makeError("RPC: empty record");
+    if (data.empty()) return makeError("RPC: empty record");
     const ByteView bytes = data.view();
     const uint8_t flag = bytes[0];
     ByteView text = bytes.subspan(1);

@@ -145,10 +145,11 @@ struct PurseWorld {
 
   // The shop's signed cancellation of a payment (by its txn).
   Bytes cancellation(uint32_t txn, const std::string& order, uint64_t amount,
-                     card::EcKeyPair* signer = nullptr, std::string shopId = "localhost") {
+                     card::EcKeyPair* signer = nullptr, std::string shopId = "localhost",
+                     std::optional<std::array<uint8_t, 8>> otherPurse = std::nullopt) {
     purse::Cancellation c;
     c.shopId = bytesOf(shopId);
-    c.purseId = purseId();
+    c.purseId = otherPurse ? *otherPurse : purseId();
     c.txn = txn;
     c.orderRef = bytesOf(order);
     c.currency = "EUR";
@@ -335,6 +336,10 @@ TEST_SUITE("purse") {
     // Someone else's payment: no debit with this txn and order here.
     CHECK(world.refused("purse.cancel", world.cancelParams(world.cancellation(
                                             9, "order-x", 3'00))) == "unknown_payment");
+    // Another card's payment (its purse ID), validly signed by the shop.
+    CHECK(world.refused("purse.cancel", world.cancelParams(world.cancellation(
+                                            3, "order-2", 3'00, nullptr, "localhost",
+                                            std::array<uint8_t, 8>{1, 2, 3}))) == "invalid");
     // The right txn but another order or amount than the card paid.
     CHECK(world.refused("purse.cancel", world.cancelParams(world.cancellation(
                                             3, "order-1", 3'00))) == "unknown_payment");
@@ -481,6 +486,19 @@ TEST_SUITE("purse") {
     world.restart();
     CHECK(at::must(world.service->reconcile()) == 0);
     CHECK(world.balance() == 25'00);
+    world.checkConservation();
+  }
+
+  TEST_CASE("a top-up whose confirmation is owed does not block the next one") {
+    PurseWorld world;
+    world.bank.loseConfirmAnswers = 2;  // the top-up's own attempt and the next one's retry
+    CHECK_FALSE(world.ok("purse.topup", world.topupParams(10'00))["settled"].asBool());
+    Json::Value next = world.ok("purse.topup", world.topupParams(5'00));
+    CHECK(next["balance"].asUInt64() == 15'00);
+    CHECK(next["settled"].asBool());
+    CHECK(world.pending->all()->size() == 1);  // the first one's confirmation is still owed
+    CHECK(at::must(world.service->reconcile()) == 1);
+    CHECK(world.pending->all()->empty());
     world.checkConservation();
   }
 

@@ -191,6 +191,32 @@ TEST_SUITE("server") {
     }
   }
 
+  TEST_CASE("the purse methods are served; a card without a purse says so and nothing moves") {
+    ServerFixture fx(/*withAdminSocket=*/false);
+    TestTerminal terminal("laptop-3", 903);
+    REQUIRE(fx.terminals.registerTerminal(terminal.id(), terminal.publicKey()).ok());
+    auto connection = terminal.connect(fx.port(), fx.serverPublicKey());
+    REQUIRE_MESSAGE(connection.ok(), (connection.ok() ? "" : connection.error().message));
+    auto& channel = **connection;
+    CHECK(errorCode(call(channel, "purse.balance")) == "no_purse");
+    CHECK(errorCode(call(channel, "purse.history")) == "no_purse");
+    Json::Value pay;
+    pay["url"] = "https://localhost:1/";
+    pay["order_ref"] = "o-1";
+    pay["currency"] = "EUR";
+    pay["amount"] = 100;
+    pay["shop_id"] = "elsewhere";
+    CHECK(errorCode(call(channel, "purse.pay", pay)) == "shop_mismatch");
+    Json::Value topup;
+    topup["bank_url"] = "https://localhost:2";
+    topup["account"] = "alice";
+    topup["amount"] = 100;
+    // No purse.pending_vouchers_db in this server's config: top-ups are refused.
+    CHECK(errorCode(call(channel, "purse.topup", topup)) == "invalid_params");
+    CHECK(errorCode(call(channel, "purse.cancel", params({{"cancellation", "AAAA"}}))) ==
+          "invalid");
+  }
+
   TEST_CASE("malformed RPC requests are answered with errors; the connection lives on") {
     ServerFixture fx;
     TestTerminal terminal("laptop-2", 902);

@@ -17,20 +17,9 @@ fi
 cards=("$(realpath "$1")")
 if [ "$#" -eq 2 ]; then cards+=("$(realpath "$2")"); fi
 here="$(cd "$(dirname "$0")" && pwd)"
-python=/usr/bin/python3  # Debian's python3, the one with python3-pyscard
-
-if ! command -v pcscd >/dev/null || [ ! -f /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] ||
-  ! "$python" -c 'import smartcard' 2>/dev/null; then
-  echo "kill9: SKIP: pcscd, vsmartcard-vpcd or python3-pyscard missing"
-  exit 77
-fi
-
-# Chosen before sandbox.sh re-executes this script in its namespaces, so both runs agree.
-if [ -z "${HP_KILL9_SEED:-}" ]; then
-  RANDOM=$$
-  HP_KILL9_SEED=$RANDOM
-fi
-export HP_KILL9_SEED
+# shellcheck source=kill9_prelude.sh
+source "$here/kill9_prelude.sh"
+kill9_prelude kill9 smartcard
 
 # shellcheck source=sandbox.sh
 source "$here/sandbox.sh"

@@ -15,20 +15,9 @@ if [ "$#" -ne 1 ]; then
 fi
 card="$(realpath "$1")"
 here="$(cd "$(dirname "$0")" && pwd)"
-python=/usr/bin/python3
-
-if ! command -v pcscd >/dev/null || [ ! -f /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] ||
-  ! "$python" -c 'import smartcard, cryptography' 2>/dev/null; then
-  echo "purse kill9: SKIP: pcscd, vsmartcard-vpcd, python3-pyscard or python3-cryptography missing"
-  exit 77
-fi
-
-# Chosen before sandbox.sh re-executes this script in its namespaces, so both runs agree.
-if [ -z "${HP_KILL9_SEED:-}" ]; then
-  RANDOM=$$
-  HP_KILL9_SEED=$RANDOM
-fi
-export HP_KILL9_SEED
+# shellcheck source=kill9_prelude.sh
+source "$here/kill9_prelude.sh"
+kill9_prelude "purse kill9" smartcard cryptography
 
 # shellcheck source=sandbox.sh
 source "$here/sandbox.sh"

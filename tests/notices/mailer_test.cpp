@@ -272,8 +272,10 @@ TEST_SUITE("mailer") {
     sender.failNext("SMTP: Couldn't connect to server", 3);  // some back-off on the way
     mailer->start(std::chrono::milliseconds(30));
     constexpr uint32_t kEntries = 120;
+    constexpr int kReaders = 4;
     std::vector<std::thread> readers;
-    for (int r = 0; r < 4; ++r) {
+    readers.reserve(kReaders);
+    for (int r = 0; r < kReaders; ++r) {
       // Each reader re-reads overlapping windows of the log, as repeated READ LOGs would.
       readers.emplace_back([&, r] {
         for (uint32_t from = 1 + r; from <= kEntries; from += 7) {
@@ -303,9 +305,9 @@ TEST_SUITE("mailer") {
     }
     mailer->stop();
     CHECK(mailed.size() == kEntries);
-    for (const auto& [txn, times] : mailed) {
-      INFO("txn " << txn);
-      CHECK(times == 1);
+    for (const auto& item : mailed) {  // no structured binding: INFO captures it (clang 14)
+      INFO("txn " << item.first);
+      CHECK(item.second == 1);
     }
     CHECK(outbox->lastQueuedTxn(kPurseId).value() == kEntries);
     for (const auto& row : rowsOf(*outbox)) CHECK(row.sent);

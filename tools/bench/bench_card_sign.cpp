@@ -16,6 +16,7 @@
 #include <cstring>
 #include <vector>
 
+#include "bench_stats.hpp"
 #include "card_runtime.hpp"
 #include "clock.hpp"
 #include "home_card_applet.hpp"
@@ -26,6 +27,10 @@ using hp::Bytes;
 using hp::card::CardRuntime;
 
 namespace {
+
+using hp::bench::Stats;
+using hp::bench::summarize;
+using hp::bench::threadCpuUs;
 
 Bytes hex(const char* text) {
   return *hp::fromHex(text);
@@ -39,24 +44,6 @@ uint16_t sendOrDie(CardRuntime& card, const Bytes& apdu, const char* what) {
     std::exit(1);
   }
   return sw;
-}
-
-struct Stats {
-  double meanUs, medianUs, p99Us, maxUs;
-};
-
-double threadCpuUs() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
-
-Stats summarize(std::vector<double> us) {
-  std::sort(us.begin(), us.end());
-  double sum = 0;
-  for (double v : us) sum += v;
-  return {sum / static_cast<double>(us.size()), us[us.size() / 2],
-          us[std::min(us.size() - 1, us.size() * 99 / 100)], us.back()};
 }
 
 struct Timing {

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_stats.hpp"
 #include "card_runtime.hpp"
 #include "clock.hpp"
 #include "ec_key.hpp"
@@ -37,6 +38,10 @@ using hp::card::CardRuntime;
 namespace purse = hp::card::purse;
 
 namespace {
+
+using hp::bench::Stats;
+using hp::bench::summarize;
+using hp::bench::threadCpuUs;
 
 constexpr uint64_t kMaxBalance = 1'000'000'000;
 constexpr uint64_t kTopUp = 100'000'000;
@@ -81,28 +86,9 @@ void putId(Bytes& out, const std::string& id) {
   out.insert(out.end(), id.begin(), id.end());
 }
 
-double threadCpuUs() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
-
-struct Stats {
-  double medianUs, p99Us, maxUs, meanUs;
-};
-
-Stats summarize(std::vector<double> us) {
-  std::sort(us.begin(), us.end());
-  double sum = 0;
-  for (double v : us) sum += v;
-  return {us[us.size() / 2], us[std::min(us.size() - 1, us.size() * 99 / 100)], us.back(),
-          sum / static_cast<double>(us.size())};
-}
-
 // A personalized operational card in the crypto state with an EC key, the bench bank and shop
 // registered and the purse initialized; returns the purse ID.
-std::array<uint8_t, purse::kPurseIdSize> personalize(CardRuntime& card,
-                                                     hp::card::EcKeyPair& bank) {
+std::array<uint8_t, purse::kPurseIdSize> personalize(CardRuntime& card, hp::card::EcKeyPair& bank) {
   card.powerOn();
   sendOrDie(card, hex("00 A4 04 00 0A F0 48 4F 4D 45 43 41 52 44 01"), "SELECT");
   sendOrDie(card, hex("00 24 01 81 06 31 32 33 34 35 36"), "set PIN1");

@@ -1,0 +1,135 @@
+// RPC messages over a real channel (host/rpc/channel_messages.hpp): text split over records,
+// the binary attachment of the last record (flag 0x02), and refusal of malformed records.
+#include <arpa/inet.h>
+#include <doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <future>
+#include <memory>
+#include <string>
+
+#include "channel_connection.hpp"
+#include "channel_messages.hpp"
+#include "fixture.hpp"
+#include "message.hpp"
+
+namespace hp::rpc {
+
+namespace {
+
+using channel::ChannelConnection;
+
+// Both ends of one established channel over loopback TCP.
+struct ChannelPair {
+  channel::test::ChannelFixture fx{801};
+  std::unique_ptr<ChannelConnection> terminal;
+  std::unique_ptr<ChannelConnection> server;
+
+  ChannelPair() {
+    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(listener >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(listener, 1) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    const int terminalFd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(::connect(terminalFd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    const int serverFd = ::accept(listener, nullptr, nullptr);
+    REQUIRE(serverFd >= 0);
+    ::close(listener);
+    auto accepted = std::async(std::launch::async, [this, serverFd] {
+      channel::ServerHandshake handshake(fx.serverConfig());
+      return ChannelConnection::acceptFromTerminal(serverFd, handshake);
+    });
+    channel::ClientHandshake handshake = fx.makeClient();
+    auto connected = ChannelConnection::connectAsTerminal(terminalFd, handshake, nullptr, [this] {
+      return fx.agent->prepareShare(fx.clock.nowMs());
+    });
+    REQUIRE(connected.ok());
+    auto serverSide = accepted.get();
+    REQUIRE(serverSide.ok());
+    terminal = std::move(connected.value());
+    server = std::move(serverSide.value());
+  }
+};
+
+Bytes pattern(size_t size, uint8_t seed) {
+  Bytes out(size);
+  for (size_t i = 0; i < size; ++i) out[i] = static_cast<uint8_t>(seed + i * 7);
+  return out;
+}
+
+}  // namespace
+
+TEST_SUITE("channel_messages") {
+  TEST_CASE("text alone, text with an attachment, and long text with one, arrive whole") {
+    ChannelPair pair;
+    // A plain message: no attachment.
+    REQUIRE(sendMessage(*pair.server, R"({"v":1})").ok());
+    auto plain = receiveMessageWithAttachment(*pair.terminal);
+    REQUIRE(plain.ok());
+    REQUIRE(plain->has_value());
+    CHECK((*plain)->text == R"({"v":1})");
+    CHECK((*plain)->attachment.empty());
+
+    // Text and a binary attachment in one record.
+    const Bytes handout = pattern(99, 3);
+    REQUIRE(sendMessage(*pair.server, R"({"cached":true})", handout).ok());
+    auto withAttachment = receiveMessageWithAttachment(*pair.terminal);
+    REQUIRE(withAttachment.ok());
+    REQUIRE(withAttachment->has_value());
+    CHECK((*withAttachment)->text == R"({"cached":true})");
+    CHECK(std::ranges::equal((*withAttachment)->attachment.view(), handout));
+
+    // Text longer than one record: the attachment rides on the last one.
+    const std::string longText(150'000, 'x');
+    const Bytes big = pattern(kMaxAttachmentBytes, 9);
+    REQUIRE(sendMessage(*pair.server, longText, big).ok());
+    auto split = receiveMessageWithAttachment(*pair.terminal);
+    REQUIRE(split.ok());
+    REQUIRE(split->has_value());
+    CHECK((*split)->text == longText);
+    CHECK(std::ranges::equal((*split)->attachment.view(), big));
+
+    // receiveMessage (for peers that expect none) returns the text and drops the attachment.
+    REQUIRE(sendMessage(*pair.terminal, "request", pattern(10, 1)).ok());
+    auto text = receiveMessage(*pair.server);
+    REQUIRE(text.ok());
+    REQUIRE(text->has_value());
+    CHECK(**text == "request");
+  }
+
+  TEST_CASE("an attachment over the bound is not sent") {
+    ChannelPair pair;
+    auto sent = sendMessage(*pair.server, "{}", pattern(kMaxAttachmentBytes + 1, 0));
+    REQUIRE_FALSE(sent.ok());
+    CHECK(sent.error().message == "RPC attachment too large");
+  }
+
+  TEST_CASE("malformed attachment records are refused") {
+    struct Case {
+      Bytes record;
+      const char* message;
+    };
+    const Case cases[] = {
+        {Bytes{kFinalWithAttachment, 0x00}, "RPC: truncated attachment record"},
+        {Bytes{kFinalWithAttachment, 0x00, 0x05, '{', '}'}, "RPC: truncated attachment record"},
+        {Bytes{kFinalWithAttachment, 0x00, 0x02, '{', '}'}, "RPC: attachment empty or too large"},
+        {Bytes{0x03, '{', '}'}, "RPC: unknown fragment flag"},
+    };
+    for (const Case& c : cases) {
+      ChannelPair pair;
+      REQUIRE(pair.server->send(c.record).ok());
+      auto received = receiveMessageWithAttachment(*pair.terminal);
+      REQUIRE_FALSE(received.ok());
+      CHECK(received.error().message == c.message);
+    }
+  }
+}
+
+}  // namespace hp::rpc
