@@ -6,6 +6,10 @@ namespace hp::terminal {
 
 namespace {
 
+// buy --repeat: several payments over one channel (benchmarks, a till's batch); the cap keeps a
+// typo from emptying the purse in one command.
+constexpr unsigned long kMaxRepeat = 10000;
+
 std::optional<Command> commandNamed(const std::string& name) {
   if (name == "unlock") return Command::kUnlock;
   if (name == "lock") return Command::kLock;
@@ -37,7 +41,9 @@ const char* usageText() {
          "  sessions                            the home server's cached shop sessions\n"
          "  finish                              home card back to standby\n"
          "  status                              access card and home card state\n"
-         "  buy URL SKU [QTY]                   order at the shop URL and pay from the purse\n"
+         "  buy URL SKU [QTY] [--repeat N] [--relay]\n"
+         "                                      order at the shop URL and pay from the purse;\n"
+         "                                      N orders one after the other over one channel\n"
          "  balance                             the purse's balance\n"
          "  history                             the purse's log (payments, top-ups, refunds)\n"
          "  topup BANK_URL ACCOUNT AMOUNT       charge the purse from a bank (AMOUNT like 20.00)\n"
@@ -48,6 +54,7 @@ const char* usageText() {
 Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
   CliOptions options;
   std::vector<std::string> positional;
+  bool repeatGiven = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     auto value = [&](const char* name) -> Result<std::string> {
@@ -67,6 +74,16 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
       options.bioFile = *v;
     } else if (arg == "--relay") {
       options.relay = true;
+    } else if (arg == "--repeat") {
+      auto v = value("--repeat");
+      if (!v) return v.error();
+      if (v->empty() || v->size() > 5 || v->find_first_not_of("0123456789") != std::string::npos ||
+          std::stoul(*v) == 0 || std::stoul(*v) > kMaxRepeat) {
+        return makeError("--repeat \"" + *v + "\" must be a whole number from 1 to " +
+                         std::to_string(kMaxRepeat));
+      }
+      options.repeat = static_cast<uint32_t>(std::stoul(*v));
+      repeatGiven = true;
     } else if (arg == "--data") {
       auto v = value("--data");
       if (!v) return v.error();
@@ -140,7 +157,11 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
   if (options.command != Command::kPost && options.data) {
     return makeError("--data goes only with post");
   }
-  if (!takesUrl && options.relay) return makeError("--relay goes only with get and post");
+  if (!takesUrl && options.command != Command::kBuy && options.relay) {
+    return makeError("--relay goes only with get, post and buy");
+  }
+  if (repeatGiven && options.command != Command::kBuy)
+    return makeError("--repeat goes only with buy");
   if (options.command != Command::kUnlock && !options.bioFile.empty()) {
     return makeError("--bio goes only with unlock");
   }

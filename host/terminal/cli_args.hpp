@@ -34,11 +34,12 @@ struct CliOptions {
   std::vector<std::string> urls;    // get: every URL, fetched in order over one channel
   std::string sku;                  // buy
   uint32_t quantity = 1;            // buy
+  uint32_t repeat = 1;              // buy: that many orders, each paid, over one channel
   std::string account;              // topup
   uint64_t amount = 0;              // topup, minor units
   std::string orderRef;             // cancel
   std::optional<std::string> data;  // post: "STRING" or "@FILE" as given
-  bool relay = false;               // get, post: relay.request instead of delegation
+  bool relay = false;               // get, post, buy: relay.request instead of delegation
   std::string reader;               // empty: find the access card by its ATR
   bool pinStdin = false;            // unlock, pin2: one line from stdin instead of the tty
   std::string bioFile;              // unlock: a 32-byte sample in hex instead of the PIN

@@ -28,6 +28,11 @@ Result<HttpAnswer> fetchDelegated(
     HomeChannel& channel, const HttpsUrl& url, const std::string& method, const std::string& body,
     const InfoSink& sink, const std::string& contentType = "application/x-www-form-urlencoded");
 
+// The same request made by the home server over its own session with the shop (relay.request);
+// the shop sees the same client certificate.
+Result<HttpAnswer> fetchRelayed(HomeChannel& channel, const HttpsUrl& url,
+                                const std::string& method, const std::string& body);
+
 // buy, balance, history, topup, cancel (purse_commands.cpp).
 int runPurseCommand(const CliOptions& options, AccessCardLink& link);
 

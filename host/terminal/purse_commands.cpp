@@ -2,6 +2,8 @@
 // session the home server delegates (like get/post) and to the purse through the home server;
 // the terminal itself never holds a key nor moves value.
 #include <cctype>
+#include <chrono>
+#include <cstdio>
 
 #include "base64.hpp"
 #include "command_support.hpp"
@@ -70,28 +72,45 @@ Result<Json::Value> callPurse(HomeChannel& channel, const std::string& method,
   return result.value();
 }
 
-int buy(const CliOptions& options, AccessCardLink& link) {
-  auto shop = parseHttpsUrl(options.url);
-  if (!shop) return fail(shop.error().message);
-  auto session = connectHome(options, link);
-  if (!session) return fail(session.error().message);
-  HomeChannel& channel = *session->channel;
+// Milliseconds since `start`, for the -v progress lines: where a payment's time goes (the
+// order, the purse with its card DEBIT, the shop's check of the record) without a profiler.
+std::string msSince(std::chrono::steady_clock::time_point start) {
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f ms", static_cast<double>(us) / 1000.0);
+  return text;
+}
 
+// A request to the shop as the options say: over a delegated session, or relayed.
+Result<HttpAnswer> fetchShop(const CliOptions& options, Session& session, const HttpsUrl& url,
+                             const std::string& body) {
+  if (options.relay) return fetchRelayed(*session.channel, url, "POST", body);
+  return fetchDelegated(*session.channel, url, "POST", body, session.sink, "application/json");
+}
+
+// One order at the shop, paid from the purse; prints the receipt. Returns the exit status.
+int buyOne(const CliOptions& options, const HttpsUrl& shop, Session& session,
+           const OutputLayout& layout) {
+  HomeChannel& channel = *session.channel;
+  auto started = std::chrono::steady_clock::now();
   Json::Value request;
   request["sku"] = options.sku;
   request["quantity"] = options.quantity;
-  auto order = shopJson(fetchDelegated(channel, below(*shop, "/orders"), "POST",
-                                       rpc::encodeJson(request), session->sink, "application/json"),
-                        "ordering");
+  auto order = shopJson(
+      fetchShop(options, session, below(shop, "/orders"), rpc::encodeJson(request)), "ordering");
   if (!order) return fail(order.error().message);
   const std::string orderRef = (*order).get("order_ref", "").asString();
   if (!isSafeReference(orderRef) || !(*order)["amount"].isUInt64() ||
       !(*order)["currency"].isString()) {
     return fail("the shop's order is malformed");
   }
-  info(session->sink, "order " + orderRef + " at " + (*order).get("shop_id", "?").asString());
+  info(session.sink, "order " + orderRef + " at " + (*order).get("shop_id", "?").asString() + " (" +
+                         msSince(started) + ")");
 
   // The home server pays the host it verified; the order's shop_id must be that host.
+  started = std::chrono::steady_clock::now();
   Json::Value pay;
   pay["url"] = options.url;
   pay["order_ref"] = orderRef;
@@ -100,18 +119,20 @@ int buy(const CliOptions& options, AccessCardLink& link) {
   if ((*order).isMember("shop_id")) pay["shop_id"] = (*order)["shop_id"];
   auto payment = callPurse(channel, "purse.pay", pay);
   if (!payment) return fail("order " + orderRef + " not paid: " + payment.error().message);
+  info(session.sink, "purse paid order " + orderRef + ", txn " +
+                         std::to_string((*payment)["txn"].asUInt()) + " (" + msSince(started) +
+                         ")");
 
+  started = std::chrono::steady_clock::now();
   Json::Value body;
   body["payment"] = (*payment)["payment"];
-  const HttpsUrl payUrl = below(*shop, "/orders/" + orderRef + "/pay");
-  auto answer = shopJson(fetchDelegated(channel, payUrl, "POST", rpc::encodeJson(body),
-                                        session->sink, "application/json"),
+  const HttpsUrl payUrl = below(shop, "/orders/" + orderRef + "/pay");
+  auto answer = shopJson(fetchShop(options, session, payUrl, rpc::encodeJson(body)),
                          "handing over the payment");
   if (!answer) {
     // An identical retry is safe: the shop answers the same receipt for the same record.
-    info(session->sink, answer.error().message + "; retrying once");
-    answer = shopJson(fetchDelegated(channel, payUrl, "POST", rpc::encodeJson(body), session->sink,
-                                     "application/json"),
+    info(session.sink, answer.error().message + "; retrying once");
+    answer = shopJson(fetchShop(options, session, payUrl, rpc::encodeJson(body)),
                       "handing over the payment");
   }
   if (!answer) {
@@ -119,8 +140,28 @@ int buy(const CliOptions& options, AccessCardLink& link) {
                 std::to_string((*payment)["txn"].asUInt()) +
                 ") but the shop did not take the payment: " + answer.error().message);
   }
-  print(render(receiptTable(*order, *payment, *answer), layoutOf(link.card())));
+  info(session.sink, "shop took the payment for order " + orderRef + " (" + msSince(started) + ")");
+  print(render(receiptTable(*order, *payment, *answer), layout));
+  std::fflush(stdout);
   return (*answer).get("status", "").asString() == "paid" ? 0 : 1;
+}
+
+// buy [--repeat N]: N orders one after the other over one channel; stops at the first that is
+// not paid (insufficient funds, a refusal), so nothing is ordered after a failure.
+int buy(const CliOptions& options, AccessCardLink& link) {
+  auto shop = parseHttpsUrl(options.url);
+  if (!shop) return fail(shop.error().message);
+  auto session = connectHome(options, link);
+  if (!session) return fail(session.error().message);
+  const OutputLayout layout = layoutOf(link.card());
+  for (uint32_t i = 0; i < options.repeat; ++i) {
+    if (buyOne(options, *shop, *session, layout) != 0) {
+      if (options.repeat == 1) return 1;
+      return fail(std::to_string(i) + " of " + std::to_string(options.repeat) +
+                  " orders paid; stopped at the first failure");
+    }
+  }
+  return 0;
 }
 
 int cancel(const CliOptions& options, AccessCardLink& link) {

@@ -241,8 +241,7 @@ Result<HttpAnswer> fetchDelegated(HomeChannel& channel, const HttpsUrl& url,
   return makeError("unreachable");
 }
 
-namespace {
-
+// Relay: the home server makes the request over its own session with the shop.
 Result<HttpAnswer> fetchRelayed(HomeChannel& channel, const HttpsUrl& url,
                                 const std::string& method, const std::string& body) {
   Json::Value params(Json::objectValue);
@@ -258,6 +257,8 @@ Result<HttpAnswer> fetchRelayed(HomeChannel& channel, const HttpsUrl& url,
   answer.body.assign(decoded->begin(), decoded->end());
   return answer;
 }
+
+namespace {
 
 int fetch(const CliOptions& options, AccessCardLink& link) {
   std::vector<HttpsUrl> urls;

@@ -1,9 +1,8 @@
 #!/bin/bash
 # test_emoney_live.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION SHOP_SERVER BANK_SERVER:
 # the e-money purse end to end (docs/emoney.md) in a private pcscd (sandbox.sh): hp_provision
-# makes a world with a purse and every config (nothing is patched here), shop_server and
-# bank_server run on free ports from its shop.json and bank.json, the home server keeps pending
-# vouchers and mails notices to an aiosmtpd on a free port,
+# makes a world with a purse and every config (emoney_world.sh patches nothing), shop_server and
+# bank_server run on free ports from its shop.json and bank.json, the home server keeps pending vouchers and mails notices to an aiosmtpd on a free port,
 # and the terminal CLI tops up, buys, cancels and reads balance and history. Refusals must say
 # why and move nothing. Then a few dozen random operations (seed printed; HP_EMONEY_SEED replays)
 # and the conservation check across the three ledgers: the card (terminal balance, history),
@@ -22,6 +21,8 @@ HERE=$(dirname "$(realpath "$0")")
 source "$HERE/../integration/sandbox.sh"
 # shellcheck source=tests/terminal/live_helpers.sh
 source "$HERE/../terminal/live_helpers.sh"
+# shellcheck source=tests/emoney_live/emoney_world.sh
+source "$HERE/emoney_world.sh"
 
 fail() {
   echo "test_emoney_live: FAIL: $*" >&2
@@ -31,83 +32,8 @@ fail() {
   exit 1
 }
 
-# sql DB QUERY: one value (python's sqlite3; the databases are in WAL mode, readable while the
-# servers run).
-sql() {
-  python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); r=c.execute(sys.argv[2]).fetchone(); print(r[0] if r and r[0] is not None else 0)' "$1" "$2"
-}
-
-# A server that prints "listening 127.0.0.1:PORT" first: its port.
-server_port() {  # LOGFILE
-  for _ in $(seq 100); do
-    local line
-    line=$(head -n 1 "$1" 2>/dev/null || true)
-    if [[ $line =~ ^listening\ 127\.0\.0\.1:([0-9]+)$ ]]; then
-      echo "${BASH_REMATCH[1]}"
-      return 0
-    fi
-    sleep 0.1
-  done
-  return 1
-}
-
-sandbox_start 2
-sandbox_card homecard 0 "$SANDBOX_DIR/home.state" --path "$HOMECARD"
-sandbox_card accesscard 1 "$SANDBOX_DIR/access.state" --path "$ACCESSCARD"
-sandbox_wait_card 0
-sandbox_wait_card 1
-HOME_READER=$(sandbox_reader_name 0)
-ACCESS_READER=$(sandbox_reader_name 1)
-
-WORLD="$SANDBOX_DIR/world"
-PIN1=80615243 PIN2=91726354 ACCESS_PIN=70581694
-HOME_PORT=$(free_port)
-SMTP_PORT=$(free_port)
 BANK_START=300000
-# hp_provision writes every config the run needs (home_server.json with its purse and notices
-# sections, shop.json, bank.json); the servers listen on ports the kernel picks, unfinished
-# top-ups are re-presented every 5 s, and notices go to the aiosmtpd below.
-"$HP_PROVISION" --out "$WORLD" --home-reader "$HOME_READER" --access-reader "$ACCESS_READER" \
-  --home-address "127.0.0.1:$HOME_PORT" --profile laptop --home-pin1 "$PIN1" --home-pin2 "$PIN2" \
-  --access-pin "$ACCESS_PIN" --max-balance 100000 --shop-listen 127.0.0.1:0 \
-  --bank-listen 127.0.0.1:0 --bank-account alice --bank-balance "$BANK_START" \
-  --reconcile-seconds 5 --smtp-url "smtp://127.0.0.1:$SMTP_PORT" --mail-from homeproxy@home.test \
-  --mail-to user@home.test >"$SANDBOX_DIR/provision.out" || fail "hp_provision"
-
-# The shop (catalogue from hp_provision: tea 3.50, cake 12.75); the bank, with the account for
-# the user's certificate that README.txt says how to open.
-"$SHOP_SERVER" --config "$WORLD/shop.json" >"$SANDBOX_DIR/shop.out" 2>"$SANDBOX_DIR/shop.log" &
-sandbox_track $!
-SHOP_PORT=$(server_port "$SANDBOX_DIR/shop.out") || fail "the shop did not start"
-"$BANK_SERVER" --config "$WORLD/bank.json" --open-account alice --owner-cert "$WORLD/user.pem" \
-  --balance "$BANK_START" --currency EUR >"$SANDBOX_DIR/bank-open.log" 2>&1 ||
-  fail "open account: $(cat "$SANDBOX_DIR/bank-open.log")"
-grep -q -- "--open-account alice" "$WORLD/README.txt" || fail "README.txt does not say how to open the account"
-start_bank() {  # PORT (0: the kernel picks); sets BANK_PID and BANK_PORT
-  "$BANK_SERVER" --config "$WORLD/bank.json" --listen "127.0.0.1:$1" \
-    >"$SANDBOX_DIR/bank.out" 2>>"$SANDBOX_DIR/bank.log" &
-  BANK_PID=$!
-  sandbox_track "$BANK_PID"
-  BANK_PORT=$(server_port "$SANDBOX_DIR/bank.out") || fail "the bank did not start"
-}
-start_bank 0
-
-# Notices go to a real SMTP server (Debian's python3-aiosmtpd, printing every message).
-/usr/bin/python3 -u -m aiosmtpd -n -c aiosmtpd.handlers.Debugging stdout -l "127.0.0.1:$SMTP_PORT" \
-  >"$SANDBOX_DIR/smtp.log" 2>&1 &
-sandbox_track $!
-wait_listening "$SMTP_PORT" || fail "aiosmtpd did not start"
-
-start_home_server() {  # sets HOME_SERVER_PID; PIN1 through the admin socket
-  "$HOME_SERVER" --config "$WORLD/home_server.json" </dev/null >>"$SANDBOX_DIR/home_server.log" 2>&1 &
-  HOME_SERVER_PID=$!
-  sandbox_track "$HOME_SERVER_PID"
-  wait_listening "$HOME_PORT" || fail "the home server did not start"
-  for _ in $(seq 50); do [[ -S "$WORLD/home_server.sock" ]] && break; sleep 0.1; done
-  enter_pin1 "$HOME_SERVER" "$WORLD/home_server.sock" "$PIN1" >"$SANDBOX_DIR/pin1.log" 2>&1 ||
-    fail "PIN1: $(cat "$SANDBOX_DIR/pin1.log")"
-}
-start_home_server
+emoney_world_start "$BANK_START"
 
 T=("$TERMINAL" --reader "$ACCESS_READER")
 SHOP="https://localhost:$SHOP_PORT/"
@@ -220,6 +146,24 @@ done
 AFTER=$(python3 -c 'import re,sys; m=re.search(r"(\d+)\.(\d\d) EUR", sys.stdin.read()); print(int(m.group(1))*100+int(m.group(2)))' \
   < <("${T[@]}" balance))
 ((AFTER == BEFORE + 1234)) || fail "after reconciliation: balance $AFTER, expected $BEFORE + 1234"
+
+# Several payments in one process over one channel (buy --repeat), delegated and relayed: each
+# order paid once, with its own receipt; a repeat whose order fails stops there, naming the count.
+PAID_BEFORE=$(sql "$WORLD/shop.db" "SELECT COUNT(*) FROM orders WHERE status='paid'")
+"${T[@]}" buy "$SHOP" tea --repeat 3 >"$SANDBOX_DIR/repeat.out" 2>"$SANDBOX_DIR/repeat.err" ||
+  fail "buy --repeat: $(cat "$SANDBOX_DIR/repeat.err")"
+"${T[@]}" buy "$SHOP" tea --repeat 2 --relay >>"$SANDBOX_DIR/repeat.out" 2>>"$SANDBOX_DIR/repeat.err" ||
+  fail "buy --repeat --relay: $(cat "$SANDBOX_DIR/repeat.err")"
+[[ $(grep -c "3.50 EUR" "$SANDBOX_DIR/repeat.out") == 5 ]] || fail "five receipts: $(cat "$SANDBOX_DIR/repeat.out")"
+[[ $(sql "$WORLD/shop.db" "SELECT COUNT(*) FROM orders WHERE status='paid'") == $((PAID_BEFORE + 5)) ]] ||
+  fail "buy --repeat did not pay five orders"
+if "${T[@]}" buy "$SHOP" no-such-sku --repeat 3 >/dev/null 2>"$SANDBOX_DIR/repeat-bad.err"; then
+  fail "buy --repeat of an unknown item succeeded"
+fi
+grep -q "0 of 3 orders paid" "$SANDBOX_DIR/repeat-bad.err" || fail "repeat stop: $(cat "$SANDBOX_DIR/repeat-bad.err")"
+REPEATED=$(python3 -c 'import re,sys; m=re.search(r"(\d+)\.(\d\d) EUR", sys.stdin.read()); print(int(m.group(1))*100+int(m.group(2)))' \
+  < <("${T[@]}" balance))
+((REPEATED == AFTER - 5 * 350)) || fail "after buy --repeat: balance $REPEATED, expected $AFTER - 5 x 350"
 
 # Random operations: top-ups, purchases (some beyond the balance), cancellations (some repeated).
 SEED=${HP_EMONEY_SEED:-$((($(date +%s) * 7919 + $$) % 32768))}

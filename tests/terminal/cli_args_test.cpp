@@ -51,6 +51,16 @@ TEST_CASE("cli: the purse commands and their operands") {
   CHECK(buy->sku == "tea-green");
   CHECK(buy->quantity == 1);
   CHECK(parseCliArgs({"buy", "https://s/", "tea", "12"})->quantity == 12);
+  CHECK(buy->repeat == 1);
+  CHECK_FALSE(buy->relay);
+
+  // Several payments over one channel, delegated or relayed (the e-money benchmark).
+  auto repeated = parseCliArgs({"buy", "https://s/", "tea", "2", "--repeat", "250", "--relay"});
+  REQUIRE(repeated.ok());
+  CHECK(repeated->quantity == 2);
+  CHECK(repeated->repeat == 250);
+  CHECK(repeated->relay);
+  CHECK(parseCliArgs({"buy", "--repeat", "10000", "https://s/", "tea"})->repeat == 10000);
 
   auto topup = parseCliArgs({"topup", "https://bank:9443", "alice", "20.5"});
   REQUIRE(topup.ok());
@@ -98,6 +108,14 @@ TEST_CASE("cli: options that do not fit the command are refused with a message")
       {{"cancel", "https://shop/"}, "cancel needs URL ORDER_REF"},
       {{"balance", "extra"}, "unexpected argument"},
       {{"history", "--relay"}, "--relay goes only"},
+      {{"cancel", "https://shop/", "ord-7", "--relay"}, "--relay goes only"},
+      {{"buy", "https://shop/", "tea", "--repeat"}, "--repeat needs a value"},
+      {{"buy", "https://shop/", "tea", "--repeat", "0"}, "from 1 to 10000"},
+      {{"buy", "https://shop/", "tea", "--repeat", "10001"}, "from 1 to 10000"},
+      {{"buy", "https://shop/", "tea", "--repeat", "99999999999"}, "from 1 to 10000"},
+      {{"buy", "https://shop/", "tea", "--repeat", "-3"}, "from 1 to 10000"},
+      {{"buy", "https://shop/", "tea", "--repeat", "2x"}, "from 1 to 10000"},
+      {{"get", "https://a/", "--repeat", "2"}, "--repeat goes only with buy"},
   };
   for (const auto& c : cases) {
     auto parsed = parseCliArgs(c.args);
