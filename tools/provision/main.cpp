@@ -223,14 +223,7 @@ int provision(const Options& options) {
     }
   }
 
-  // Output directory: created 0700 (it holds keys); an existing one is used as is.
-  const std::string& out = options["--out"];
-  if (::mkdir(out.c_str(), 0700) != 0 && errno != EEXIST) return fail("cannot create " + out);
-  char* resolved = ::realpath(out.c_str(), nullptr);
-  if (resolved == nullptr) return fail("cannot resolve " + out);
   WorldDescription world;
-  world.outDir = resolved;
-  std::free(resolved);
   world.shopHost = options["--shop-host"];
   world.homeListenAddress = homeAddress.substr(0, colon);
   world.homeListenPort = static_cast<uint16_t>(port);
@@ -240,9 +233,18 @@ int provision(const Options& options) {
   world.bankHost = options["--bank-host"];
   world.currency = options["--currency"];
   world.maxBalance = maxBalance;
+  // Every option is checked before anything is created (no folder, no card touched).
   if (auto emoney = readEmoneyOptions(options, world); !emoney) {
     return fail(emoney.error().message);
   }
+
+  // Output directory: created 0700 (it holds keys); an existing one is used as is.
+  const std::string& out = options["--out"];
+  if (::mkdir(out.c_str(), 0700) != 0 && errno != EEXIST) return fail("cannot create " + out);
+  char* resolved = ::realpath(out.c_str(), nullptr);
+  if (resolved == nullptr) return fail("cannot resolve " + out);
+  world.outDir = resolved;
+  std::free(resolved);
 
   // 1. The PKI and the home server's key, in memory until the cards are done.
   auto drbg = Drbg::create();
