@@ -66,7 +66,7 @@ int run(const std::vector<std::string>& args) {
   }
   auto config = bank::parseBankArguments(args);
   if (!config) return fail(config.error().message + "\n" + bank::kBankUsage, 2);
-  auto db = merchant::Database::open(config->server.dbPath);
+  auto db = sqlite::Database::open(config->server.dbPath);
   if (!db) return fail(db.error().message);
   auto store = bank::BankStore::open(**db);
   if (!store) return fail(store.error().message);

@@ -40,7 +40,7 @@ int run(const std::vector<std::string>& args) {
   if (!config) return fail(config.error().message + "\n" + shop::kShopUsage, 2);
   auto signingKey = merchant::SigningKey::loadPem(config->server.signingKeyFile);
   if (!signingKey) return fail(signingKey.error().message);
-  auto db = merchant::Database::open(config->server.dbPath);
+  auto db = sqlite::Database::open(config->server.dbPath);
   if (!db) return fail(db.error().message);
   auto orders = shop::OrderStore::open(**db);
   if (!orders) return fail(orders.error().message);
