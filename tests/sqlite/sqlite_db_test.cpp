@@ -3,32 +3,15 @@
 #include "sqlite_db.hpp"
 
 #include <doctest.h>
-#include <stdlib.h>
 
 #include <cstdio>
-#include <filesystem>
+
+#include "scratch_dir.hpp"
 
 namespace hp::sqlite {
 namespace {
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    char tmpl[] = "/tmp/hp_sqlite_test.XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using notices::test::ScratchDir;
 
 std::unique_ptr<Database> openOrFail(const std::string& path) {
   auto db = Database::open(path);
