@@ -15,8 +15,7 @@
 
 #include "bytes.hpp"
 #include "result.hpp"
-
-struct sqlite3;
+#include "sqlite_db.hpp"
 
 namespace hp::home {
 
@@ -37,7 +36,6 @@ class PendingVoucherStore {
  public:
   // Creates the file and its table when missing; ":memory:" for a store that dies with us.
   static Result<std::unique_ptr<PendingVoucherStore>> open(const std::string& path);
-  ~PendingVoucherStore();
   PendingVoucherStore(const PendingVoucherStore&) = delete;
   PendingVoucherStore& operator=(const PendingVoucherStore&) = delete;
 
@@ -50,10 +48,10 @@ class PendingVoucherStore {
   Result<std::vector<PendingVoucher>> all();
 
  private:
-  explicit PendingVoucherStore(sqlite3* db) : db_(db) {}
+  explicit PendingVoucherStore(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
   Result<void> setBlob(const char* column, const std::string& requestId, ByteView value);
   std::mutex mutex_;
-  sqlite3* db_ = nullptr;
+  std::unique_ptr<sqlite::Database> db_;
 };
 
 }  // namespace hp::home

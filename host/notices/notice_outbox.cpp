@@ -57,13 +57,11 @@ Result<std::unique_ptr<NoticeOutbox>> NoticeOutbox::open(const std::string& path
 
 Result<std::unique_ptr<NoticeOutbox>> NoticeOutbox::open(const std::string& path,
                                                          WallClock& clock) {
-  auto db = SqliteDb::open(path);
+  auto db = sqlite::Database::open(path);
   if (!db) return makeError("notice outbox: " + db.error().message);
-  // WAL: the mailer's reads never block the home server's enqueue. FULL: a row marked sent
-  // stays sent through a power cut (a lost mark would mean one duplicate mail, not a loss).
-  auto ready = (*db)->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
-                           "notice outbox: set the journal mode");
-  if (ready) ready = (*db)->exec(kSchema, "notice outbox: create the schema");
+  // sqlite::Database opens in WAL (the mailer's reads never block the home server's enqueue)
+  // with synchronous=FULL (a row marked sent stays sent through a power cut).
+  auto ready = (*db)->exec(kSchema, "notice outbox: create the schema");
   if (!ready) return ready.error();
   return std::unique_ptr<NoticeOutbox>(new NoticeOutbox(std::move(*db), clock));
 }
@@ -79,7 +77,7 @@ Result<size_t> NoticeOutbox::enqueue(std::string_view purseIdHex,
     }
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  auto txn = SqliteTransaction::begin(*db_);
+  auto txn = sqlite::Transaction::begin(*db_);
   if (!txn) return makeError("notice outbox: " + txn.error().message);
   auto insert = db_->prepare(
       "INSERT OR IGNORE INTO notices (purse_id, txn, entry, queued_ms) VALUES (?, ?, ?, ?)",
@@ -95,7 +93,7 @@ Result<size_t> NoticeOutbox::enqueue(std::string_view purseIdHex,
     insert->bind(4, now);
     auto done = insert->run();
     if (!done) return done.error();
-    added += static_cast<size_t>(sqlite3_changes(db_->handle()));
+    added += static_cast<size_t>(db_->changes());
   }
   auto committed = txn->commit();
   if (!committed) return makeError("notice outbox: " + committed.error().message);
@@ -116,7 +114,7 @@ Result<uint32_t> NoticeOutbox::lastQueuedTxn(std::string_view purseIdHex) {
 }
 
 Result<void> NoticeOutbox::assignBatches(size_t maxEntriesPerBatch) {
-  auto txn = SqliteTransaction::begin(*db_);
+  auto txn = sqlite::Transaction::begin(*db_);
   if (!txn) return makeError("notice outbox: " + txn.error().message);
   auto unbatched = db_->prepare(
       "SELECT purse_id, txn FROM notices WHERE state = 'queued' AND message_id IS NULL "
@@ -212,7 +210,7 @@ Result<std::vector<OutboxBatch>> NoticeOutbox::pendingBatches(size_t maxEntriesP
 
 Result<void> NoticeOutbox::markSent(const OutboxBatch& batch) {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto txn = SqliteTransaction::begin(*db_);
+  auto txn = sqlite::Transaction::begin(*db_);
   if (!txn) return makeError("notice outbox: " + txn.error().message);
   auto update = db_->prepare(
       "UPDATE notices SET state = 'sent', sent_ms = ?, last_error = NULL "
@@ -232,7 +230,7 @@ Result<void> NoticeOutbox::markSent(const OutboxBatch& batch) {
 Result<void> NoticeOutbox::markFailed(const OutboxBatch& batch, int64_t retryAtMs,
                                       std::string_view error) {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto txn = SqliteTransaction::begin(*db_);
+  auto txn = sqlite::Transaction::begin(*db_);
   if (!txn) return makeError("notice outbox: " + txn.error().message);
   auto failed = db_->prepare(
       "UPDATE notices SET attempts = attempts + 1, last_error = ? "

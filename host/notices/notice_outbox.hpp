@@ -87,12 +87,12 @@ class NoticeOutbox {
   Result<std::vector<NoticeRow>> rows(std::string_view purseIdHex);
 
  private:
-  NoticeOutbox(std::unique_ptr<SqliteDb> db, WallClock& clock)
+  NoticeOutbox(std::unique_ptr<sqlite::Database> db, WallClock& clock)
       : db_(std::move(db)), clock_(clock) {}
   Result<void> assignBatches(size_t maxEntriesPerBatch);
 
   std::mutex mutex_;
-  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<sqlite::Database> db_;
   WallClock& clock_;
 };
 

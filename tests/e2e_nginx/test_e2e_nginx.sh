@@ -42,13 +42,7 @@ step() { echo "test_e2e_nginx: $*" >&2; }
 HAVE_STRACE=0
 command -v strace >/dev/null && HAVE_STRACE=1
 
-sandbox_start 2
-sandbox_card homecard 0 "$SANDBOX_DIR/home.state" --path "$HOMECARD"
-sandbox_card accesscard 1 "$SANDBOX_DIR/access.state" --path "$ACCESSCARD"
-sandbox_wait_card 0
-sandbox_wait_card 1
-HOME_READER=$(sandbox_reader_name 0)
-ACCESS_READER=$(sandbox_reader_name 1)
+start_both_cards
 
 WORLD="$SANDBOX_DIR/world"
 # Eight-digit PINs no port, time or count in the outputs can contain by chance.

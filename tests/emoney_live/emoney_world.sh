@@ -61,13 +61,7 @@ start_home_server() {  # sets HOME_SERVER_PID; PIN1 through the admin socket
 
 emoney_world_start() {  # BANK_BALANCE
   BANK_START=${1:?usage: emoney_world_start BANK_BALANCE}
-  sandbox_start 2
-  sandbox_card homecard 0 "$SANDBOX_DIR/home.state" --path "$HOMECARD"
-  sandbox_card accesscard 1 "$SANDBOX_DIR/access.state" --path "$ACCESSCARD"
-  sandbox_wait_card 0
-  sandbox_wait_card 1
-  HOME_READER=$(sandbox_reader_name 0)
-  ACCESS_READER=$(sandbox_reader_name 1)
+  start_both_cards  # live_helpers.sh: sets HOME_READER and ACCESS_READER
 
   WORLD="$SANDBOX_DIR/world"
   PIN1=80615243 PIN2=91726354 ACCESS_PIN=70581694

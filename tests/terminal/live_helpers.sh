@@ -1,6 +1,20 @@
 # shellcheck shell=bash
 # live_helpers.sh: helpers shared by the live tests of the proxy facility (terminal_live,
-# e2e_nginx). Source after tests/integration/sandbox.sh.
+# e2e_nginx, emoney_live). Source after tests/integration/sandbox.sh.
+
+# A private pcscd with the home card (slot 0) and the access card (slot 1), both answering;
+# sets HOME_READER and ACCESS_READER. Needs HOMECARD and ACCESSCARD (the card executables).
+start_both_cards() {
+  sandbox_start 2
+  sandbox_card homecard 0 "$SANDBOX_DIR/home.state" --path "$HOMECARD"
+  sandbox_card accesscard 1 "$SANDBOX_DIR/access.state" --path "$ACCESSCARD"
+  sandbox_wait_card 0
+  sandbox_wait_card 1
+  # shellcheck disable=SC2034  # for the sourcing test
+  HOME_READER=$(sandbox_reader_name 0)
+  # shellcheck disable=SC2034
+  ACCESS_READER=$(sandbox_reader_name 1)
+}
 
 # A free TCP port on 127.0.0.1 (the sandbox's own network namespace when unshare works).
 free_port() {

@@ -11,7 +11,9 @@ ACCESSCARD=$(realpath "${2:?}")
 HOME_SERVER=$(realpath "${3:?}")
 TERMINAL=$(realpath "${4:?}")
 HP_PROVISION=$(realpath "${5:?}")
+# shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "$0")/../integration/sandbox.sh"
+# shellcheck source=tests/terminal/live_helpers.sh
 source "$(dirname "$0")/live_helpers.sh"
 
 fail() {
@@ -22,13 +24,7 @@ fail() {
   exit 1
 }
 
-sandbox_start 2
-sandbox_card homecard 0 "$SANDBOX_DIR/home.state" --path "$HOMECARD"
-sandbox_card accesscard 1 "$SANDBOX_DIR/access.state" --path "$ACCESSCARD"
-sandbox_wait_card 0
-sandbox_wait_card 1
-HOME_READER=$(sandbox_reader_name 0)
-ACCESS_READER=$(sandbox_reader_name 1)
+start_both_cards
 
 WORLD="$SANDBOX_DIR/world"
 # Eight-digit PINs that no port number, time or count in the outputs can contain by chance, so

@@ -21,20 +21,11 @@ Result<uint64_t> parseAmount(const std::string& text) {
 
 Result<BankConfig> parseBankArguments(const std::vector<std::string>& args) {
   BankConfig config;
-  for (size_t at = 0; at + 1 < args.size(); ++at) {
-    if (args[at] != "--config") continue;
-    auto file = merchant::loadJsonFile(args[at + 1]);
-    if (!file) return file.error();
-    if (auto ok =
-            merchant::applyServerConfig(*file, merchant::directoryOf(args[at + 1]), config.server);
-        !ok) {
-      return ok.error();
-    }
-    if (file->isMember("bank_id")) {
-      if (!(*file)["bank_id"].isString()) return makeError("config: bank_id must be a string");
-      config.bankId = (*file)["bank_id"].asString();
-    }
-  }
+  auto applied = merchant::applyConfigFiles(
+      args, config.server, [&config](const Json::Value& file, const std::string&) {
+        return merchant::readStringKey(file, "bank_id", config.bankId);
+      });
+  if (!applied) return applied.error();
   OpenAccountCommand open;
   bool opening = false;
   bool haveBalance = false;

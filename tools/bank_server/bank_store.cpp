@@ -2,7 +2,7 @@
 
 namespace hp::bank {
 
-using merchant::Transaction;
+using sqlite::Transaction;
 
 namespace {
 
@@ -10,25 +10,25 @@ constexpr const char* kVoucherColumns =
     "voucher_id, request_id, account, purse_id, credit_seq, currency, amount, status, voucher,"
     " record, issued_ms";
 
-VoucherRow readVoucher(const merchant::Statement& s) {
+VoucherRow readVoucher(const sqlite::Statement& s) {
   VoucherRow row;
-  row.voucherId = s.text(0);
-  row.requestId = s.text(1);
-  row.account = s.text(2);
-  row.purseId = s.text(3);
-  row.creditSeq = static_cast<uint32_t>(s.int64(4));
-  row.currency = s.text(5);
-  row.amount = static_cast<uint64_t>(s.int64(6));
-  row.status = s.text(7);
-  row.signedVoucher = s.blob(8);
-  row.record = s.blob(9);
-  row.issuedMs = s.int64(10);
+  row.voucherId = s.columnText(0);
+  row.requestId = s.columnText(1);
+  row.account = s.columnText(2);
+  row.purseId = s.columnText(3);
+  row.creditSeq = static_cast<uint32_t>(s.columnInt(4));
+  row.currency = s.columnText(5);
+  row.amount = static_cast<uint64_t>(s.columnInt(6));
+  row.status = s.columnText(7);
+  row.signedVoucher = s.columnBlob(8);
+  row.record = s.columnBlob(9);
+  row.issuedMs = s.columnInt(10);
   return row;
 }
 
 }  // namespace
 
-Result<std::unique_ptr<BankStore>> BankStore::open(merchant::Database& db) {
+Result<std::unique_ptr<BankStore>> BankStore::open(sqlite::Database& db) {
   auto created = db.exec(
       "CREATE TABLE IF NOT EXISTS accounts ("
       " id TEXT PRIMARY KEY,"
@@ -64,13 +64,12 @@ Result<bool> BankStore::openAccount(const Account& account, int64_t nowMs) {
   auto statement = db_.prepare(
       "INSERT INTO accounts (id, owner, currency, balance, created_ms) VALUES (?, ?, ?, ?, ?)");
   if (!statement) return statement.error();
-  (*statement)
-      ->bind(1, account.id)
+  statement->bind(1, account.id)
       .bind(2, account.owner)
       .bind(3, account.currency)
       .bind(4, static_cast<int64_t>(account.balance))
       .bind(5, nowMs);
-  auto done = (*statement)->step();
+  auto done = statement->step();
   if (!done) return done.error();
   return true;
 }
@@ -84,12 +83,13 @@ Result<std::vector<Account>> BankStore::accounts() {
   if (!statement) return statement.error();
   std::vector<Account> out;
   while (true) {
-    auto row = (*statement)->step();
+    auto row = statement->step();
     if (!row) return row.error();
     if (!*row) break;
-    const merchant::Statement& s = **statement;
-    out.push_back(Account{s.text(0), s.text(1), s.text(2), static_cast<uint64_t>(s.int64(3)),
-                          static_cast<uint64_t>(s.int64(4))});
+    const sqlite::Statement& s = *statement;
+    out.push_back(Account{s.columnText(0), s.columnText(1), s.columnText(2),
+                          static_cast<uint64_t>(s.columnInt(3)),
+                          static_cast<uint64_t>(s.columnInt(4))});
   }
   return out;
 }
@@ -101,14 +101,14 @@ Result<std::optional<Account>> BankStore::findAccount(const std::string& id) {
       "  WHERE v.account = a.id AND v.status = 'issued')"
       " FROM accounts a WHERE a.id = ?");
   if (!statement) return statement.error();
-  (*statement)->bind(1, id);
-  auto row = (*statement)->step();
+  statement->bind(1, id);
+  auto row = statement->step();
   if (!row) return row.error();
   if (!*row) return std::optional<Account>();
-  const merchant::Statement& s = **statement;
-  return std::optional<Account>(Account{s.text(0), s.text(1), s.text(2),
-                                        static_cast<uint64_t>(s.int64(3)),
-                                        static_cast<uint64_t>(s.int64(4))});
+  const sqlite::Statement& s = *statement;
+  return std::optional<Account>(Account{s.columnText(0), s.columnText(1), s.columnText(2),
+                                        static_cast<uint64_t>(s.columnInt(3)),
+                                        static_cast<uint64_t>(s.columnInt(4))});
 }
 
 Result<std::optional<VoucherRow>> BankStore::findOne(const std::string& where, const std::string& a,
@@ -116,12 +116,12 @@ Result<std::optional<VoucherRow>> BankStore::findOne(const std::string& where, c
   auto statement =
       db_.prepare(std::string("SELECT ") + kVoucherColumns + " FROM vouchers WHERE " + where);
   if (!statement) return statement.error();
-  (*statement)->bind(1, a);
-  if (b) (*statement)->bind(2, *b);
-  auto row = (*statement)->step();
+  statement->bind(1, a);
+  if (b) statement->bind(2, *b);
+  auto row = statement->step();
   if (!row) return row.error();
   if (!*row) return std::optional<VoucherRow>();
-  return std::optional<VoucherRow>(readVoucher(**statement));
+  return std::optional<VoucherRow>(readVoucher(*statement));
 }
 
 Result<std::optional<VoucherRow>> BankStore::findVoucher(const std::string& voucherId) {
@@ -152,8 +152,7 @@ Result<IssueOutcome> BankStore::issue(const VoucherRow& voucher) {
       "INSERT INTO vouchers (voucher_id, request_id, account, purse_id, credit_seq, currency,"
       " amount, status, voucher, issued_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 'issued', ?, ?)");
   if (!statement) return statement.error();
-  (*statement)
-      ->bind(1, voucher.voucherId)
+  statement->bind(1, voucher.voucherId)
       .bind(2, voucher.requestId)
       .bind(3, voucher.account)
       .bind(4, voucher.purseId)
@@ -162,9 +161,9 @@ Result<IssueOutcome> BankStore::issue(const VoucherRow& voucher) {
       .bind(7, static_cast<int64_t>(voucher.amount))
       .bind(8, voucher.signedVoucher)
       .bind(9, voucher.issuedMs);
-  auto done = (*statement)->step();
+  auto done = statement->step();
   if (!done) return done.error();
-  if (auto committed = (*transaction)->commit(); !committed) return committed.error();
+  if (auto committed = transaction->commit(); !committed) return committed.error();
   return IssueOutcome::kIssued;
 }
 
@@ -175,17 +174,17 @@ Result<bool> BankStore::settle(const std::string& voucherId, ByteView record, in
       "UPDATE vouchers SET status = 'settled', record = ?, settled_ms = ?"
       " WHERE voucher_id = ? AND status = 'issued'");
   if (!mark) return mark.error();
-  (*mark)->bind(1, record).bind(2, nowMs).bind(3, voucherId);
-  if (auto done = (*mark)->step(); !done) return done.error();
+  mark->bind(1, record).bind(2, nowMs).bind(3, voucherId);
+  if (auto done = mark->step(); !done) return done.error();
   if (db_.changes() != 1) return false;  // already settled (or void): charge nothing
   auto charge = db_.prepare(
       "UPDATE accounts SET balance = balance - (SELECT amount FROM vouchers WHERE voucher_id = ?)"
       " WHERE id = (SELECT account FROM vouchers WHERE voucher_id = ?)");
   if (!charge) return charge.error();
-  (*charge)->bind(1, voucherId).bind(2, voucherId);
-  if (auto done = (*charge)->step(); !done) return done.error();
+  charge->bind(1, voucherId).bind(2, voucherId);
+  if (auto done = charge->step(); !done) return done.error();
   if (db_.changes() != 1) return makeError("voucher " + voucherId + ": account missing");
-  if (auto committed = (*transaction)->commit(); !committed) return committed.error();
+  if (auto committed = transaction->commit(); !committed) return committed.error();
   return true;
 }
 

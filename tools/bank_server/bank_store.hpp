@@ -47,7 +47,7 @@ enum class IssueOutcome { kIssued, kInsufficientFunds };
 
 class BankStore {
  public:
-  static Result<std::unique_ptr<BankStore>> open(merchant::Database& db);
+  static Result<std::unique_ptr<BankStore>> open(sqlite::Database& db);
 
   // false if the ID is taken.
   Result<bool> openAccount(const Account& account, int64_t nowMs);
@@ -64,10 +64,10 @@ class BankStore {
   Result<bool> settle(const std::string& voucherId, ByteView record, int64_t nowMs);
 
  private:
-  explicit BankStore(merchant::Database& db) : db_(db) {}
+  explicit BankStore(sqlite::Database& db) : db_(db) {}
   Result<std::optional<VoucherRow>> findOne(const std::string& where, const std::string& a,
                                             std::optional<int64_t> b = std::nullopt);
-  merchant::Database& db_;
+  sqlite::Database& db_;
 };
 
 }  // namespace hp::bank

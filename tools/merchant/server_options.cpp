@@ -149,4 +149,24 @@ Result<void> checkServerOptions(const ServerOptions& options) {
   return {};
 }
 
+Result<void> applyConfigFiles(const std::vector<std::string>& args, ServerOptions& options,
+                              const OwnConfigKeys& ownKeys) {
+  for (size_t at = 0; at + 1 < args.size(); ++at) {
+    if (args[at] != "--config") continue;
+    auto file = loadJsonFile(args[at + 1]);
+    if (!file) return file.error();
+    const std::string baseDir = directoryOf(args[at + 1]);
+    if (auto ok = applyServerConfig(*file, baseDir, options); !ok) return ok;
+    if (auto ok = ownKeys(*file, baseDir); !ok) return ok;
+  }
+  return {};
+}
+
+Result<void> readStringKey(const Json::Value& file, const std::string& key, std::string& out) {
+  if (!file.isMember(key)) return {};
+  if (!file[key].isString()) return makeError("config: " + key + " must be a string");
+  out = file[key].asString();
+  return {};
+}
+
 }  // namespace hp::merchant

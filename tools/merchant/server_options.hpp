@@ -5,6 +5,7 @@
 
 #include <json/json.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,15 @@ Result<size_t> parseServerFlag(const std::vector<std::string>& args, size_t at,
 // session_cache, max_connections.
 Result<void> applyServerConfig(const Json::Value& config, const std::string& baseDir,
                                ServerOptions& options);
+// A server's own keys of a config file, read after the common ones; baseDir resolves its paths.
+using OwnConfigKeys =
+    std::function<Result<void>(const Json::Value& file, const std::string& baseDir)>;
+// Applies every "--config FILE" in args, in order, before any flag is parsed (flags then
+// override the file): the common keys into options, the server's own through ownKeys.
+Result<void> applyConfigFiles(const std::vector<std::string>& args, ServerOptions& options,
+                              const OwnConfigKeys& ownKeys);
+// An optional string key of a config file: out is left alone when it is absent.
+Result<void> readStringKey(const Json::Value& file, const std::string& key, std::string& out);
 // Every file and the database named; a clear message for the first missing one.
 Result<void> checkServerOptions(const ServerOptions& options);
 

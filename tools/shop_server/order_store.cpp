@@ -2,7 +2,7 @@
 
 namespace hp::shop {
 
-Result<std::unique_ptr<OrderStore>> OrderStore::open(merchant::Database& db) {
+Result<std::unique_ptr<OrderStore>> OrderStore::open(sqlite::Database& db) {
   auto created = db.exec(
       "CREATE TABLE IF NOT EXISTS orders ("
       " order_ref TEXT PRIMARY KEY,"
@@ -27,8 +27,7 @@ Result<void> OrderStore::insert(const Order& order) {
       "INSERT INTO orders (order_ref, owner, sku, quantity, currency, amount, status, created_ms)"
       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   if (!statement) return statement.error();
-  (*statement)
-      ->bind(1, order.ref)
+  statement->bind(1, order.ref)
       .bind(2, order.owner)
       .bind(3, order.sku)
       .bind(4, static_cast<int64_t>(order.quantity))
@@ -36,7 +35,7 @@ Result<void> OrderStore::insert(const Order& order) {
       .bind(6, static_cast<int64_t>(order.amount))
       .bind(7, std::string_view(kAwaitingPayment))
       .bind(8, order.createdMs);
-  auto done = (*statement)->step();
+  auto done = statement->step();
   if (!done) return done.error();
   return {};
 }
@@ -46,25 +45,25 @@ Result<std::optional<Order>> OrderStore::find(const std::string& ref) {
       "SELECT order_ref, owner, sku, quantity, currency, amount, status, created_ms, payment,"
       " receipt, cancellation, purse_id, txn FROM orders WHERE order_ref = ?");
   if (!statement) return statement.error();
-  merchant::Statement& s = **statement;
+  sqlite::Statement& s = *statement;
   s.bind(1, ref);
   auto row = s.step();
   if (!row) return row.error();
   if (!*row) return std::optional<Order>();
   Order order;
-  order.ref = s.text(0);
-  order.owner = s.text(1);
-  order.sku = s.text(2);
-  order.quantity = static_cast<uint64_t>(s.int64(3));
-  order.currency = s.text(4);
-  order.amount = static_cast<uint64_t>(s.int64(5));
-  order.status = s.text(6);
-  order.createdMs = s.int64(7);
-  order.payment = s.blob(8);
-  order.receipt = s.blob(9);
-  order.cancellation = s.blob(10);
-  order.purseId = s.blob(11);
-  order.txn = static_cast<uint32_t>(s.int64(12));
+  order.ref = s.columnText(0);
+  order.owner = s.columnText(1);
+  order.sku = s.columnText(2);
+  order.quantity = static_cast<uint64_t>(s.columnInt(3));
+  order.currency = s.columnText(4);
+  order.amount = static_cast<uint64_t>(s.columnInt(5));
+  order.status = s.columnText(6);
+  order.createdMs = s.columnInt(7);
+  order.payment = s.columnBlob(8);
+  order.receipt = s.columnBlob(9);
+  order.cancellation = s.columnBlob(10);
+  order.purseId = s.columnBlob(11);
+  order.txn = static_cast<uint32_t>(s.columnInt(12));
   return std::optional<Order>(std::move(order));
 }
 
@@ -74,14 +73,13 @@ Result<bool> OrderStore::markPaid(const std::string& ref, ByteView payment, Byte
       "UPDATE orders SET status = 'paid', payment = ?, receipt = ?, purse_id = ?, txn = ?,"
       " paid_ms = ? WHERE order_ref = ? AND status = 'awaiting_payment'");
   if (!statement) return statement.error();
-  (*statement)
-      ->bind(1, payment)
+  statement->bind(1, payment)
       .bind(2, receipt)
       .bind(3, purseId)
       .bind(4, static_cast<int64_t>(txn))
       .bind(5, nowMs)
       .bind(6, ref);
-  auto done = (*statement)->step();
+  auto done = statement->step();
   if (!done) return done.error();
   return db_.changes() == 1;
 }
@@ -92,8 +90,8 @@ Result<bool> OrderStore::markCancelled(const std::string& ref, ByteView cancella
       "UPDATE orders SET status = 'cancelled', cancellation = ?, cancelled_ms = ?"
       " WHERE order_ref = ? AND status = 'paid'");
   if (!statement) return statement.error();
-  (*statement)->bind(1, cancellation).bind(2, nowMs).bind(3, ref);
-  auto done = (*statement)->step();
+  statement->bind(1, cancellation).bind(2, nowMs).bind(3, ref);
+  auto done = statement->step();
   if (!done) return done.error();
   return db_.changes() == 1;
 }

@@ -39,7 +39,7 @@ inline constexpr const char* kCancelled = "cancelled";
 class OrderStore {
  public:
   // Creates the table if needed.
-  static Result<std::unique_ptr<OrderStore>> open(merchant::Database& db);
+  static Result<std::unique_ptr<OrderStore>> open(sqlite::Database& db);
 
   Result<void> insert(const Order& order);
   Result<std::optional<Order>> find(const std::string& ref);
@@ -50,8 +50,8 @@ class OrderStore {
   Result<bool> markCancelled(const std::string& ref, ByteView cancellation, int64_t nowMs);
 
  private:
-  explicit OrderStore(merchant::Database& db) : db_(db) {}
-  merchant::Database& db_;
+  explicit OrderStore(sqlite::Database& db) : db_(db) {}
+  sqlite::Database& db_;
 };
 
 }  // namespace hp::shop

@@ -48,31 +48,25 @@ Result<Catalogue> parseCatalogue(const Json::Value& value) {
 Result<ShopConfig> parseShopArguments(const std::vector<std::string>& args) {
   ShopConfig config;
   bool haveCatalogue = false;
-  for (size_t at = 0; at + 1 < args.size(); ++at) {
-    if (args[at] != "--config") continue;
-    auto file = merchant::loadJsonFile(args[at + 1]);
-    if (!file) return file.error();
-    const std::string base = merchant::directoryOf(args[at + 1]);
-    if (auto ok = merchant::applyServerConfig(*file, base, config.server); !ok) return ok.error();
-    if (file->isMember("shop_id")) {
-      if (!(*file)["shop_id"].isString()) return makeError("config: shop_id must be a string");
-      config.shopId = (*file)["shop_id"].asString();
-    }
-    if (file->isMember("catalogue")) {
-      const Json::Value& value = (*file)["catalogue"];
-      Result<Catalogue> catalogue = makeError("");
-      if (value.isString()) {
-        auto loaded = merchant::loadJsonFile(merchant::resolvePath(base, value.asString()));
-        if (!loaded) return loaded.error();
-        catalogue = parseCatalogue(*loaded);
-      } else {
-        catalogue = parseCatalogue(value);
-      }
-      if (!catalogue) return catalogue.error();
-      config.catalogue = std::move(*catalogue);
-      haveCatalogue = true;
-    }
-  }
+  auto applied = merchant::applyConfigFiles(
+      args, config.server, [&](const Json::Value& file, const std::string& baseDir) {
+        if (auto ok = merchant::readStringKey(file, "shop_id", config.shopId); !ok) return ok;
+        if (!file.isMember("catalogue")) return Result<void>();
+        const Json::Value& value = file["catalogue"];
+        Result<Catalogue> catalogue = makeError("");
+        if (value.isString()) {
+          auto loaded = merchant::loadJsonFile(merchant::resolvePath(baseDir, value.asString()));
+          if (!loaded) return Result<void>(loaded.error());
+          catalogue = parseCatalogue(*loaded);
+        } else {
+          catalogue = parseCatalogue(value);
+        }
+        if (!catalogue) return Result<void>(catalogue.error());
+        config.catalogue = std::move(*catalogue);
+        haveCatalogue = true;
+        return Result<void>();
+      });
+  if (!applied) return applied.error();
   for (size_t at = 0; at < args.size();) {
     auto used = merchant::parseServerFlag(args, at, config.server);
     if (!used) return used.error();
