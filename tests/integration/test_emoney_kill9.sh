@@ -195,6 +195,21 @@ last = int(sys.argv[2])
 sys.exit(0 if sorted(txns) == list(range(last - len(txns) + 1, last + 1)) else 1)
 PY
 python3 "$HERE/emoney_ledgers.py" "$WORLD" "$BANK_START" "$CARD" || fail "the ledgers disagree"
+# Every log entry was also mailed: the Message-IDs <PURSEID-TXN[-TXN]@homeproxy> that reached
+# aiosmtpd cover txn 1..LAST (a duplicate after a crash is allowed, a hole is not).
+for _ in $(seq 200); do
+  [[ $(sql "$WORLD/notices.db" "SELECT COUNT(*) FROM notices WHERE state <> 'sent'") == 0 ]] && break
+  sleep 0.1
+done
+python3 - "$SANDBOX_DIR/smtp.log" "$LAST_TXN" <<'PY' || fail "notices not mailed for every txn"
+import re, sys
+mailed = set()
+for first, last in re.findall(r"Message-ID: <[0-9A-F]{16}-(\d+)(?:-(\d+))?@homeproxy>", open(sys.argv[1]).read()):
+    mailed.update(range(int(first), int(last or first) + 1))
+missing = sorted(set(range(1, int(sys.argv[2]) + 1)) - mailed)
+print(f"emoney kill9: notices mailed for txn 1..{sys.argv[2]}" if not missing else f"emoney kill9: not mailed: {missing}", file=sys.stderr)
+sys.exit(1 if missing else 0)
+PY
 echo "emoney kill9: $OPS operations, $KILLS kills, $INTERRUPTED operations interrupted:" \
   "$DEBIT_BEFORE_DELIVERY purchases debited before the shop had the record (finished by pay)," \
   "$PAY_RECOVERED unpaid orders finished by pay, $NO_ORDER purchases stopped before an order," \
