@@ -65,6 +65,7 @@ Result<CardParts> openCardParts(const HomeServerConfig& config) {
   CardParts parts;
   parts.card = connection->card.get();
   parts.terminals = connection->terminals.get();
+  parts.link = connection->transport.get();
   parts.description = "home card in \"" + reader + "\"";
   parts.keepAlive = connection;
   return parts;

@@ -17,8 +17,21 @@ Result<pcsc::Transport*> ReconnectingTransport::linked() {
   }
   lastDescription_ = (*fresh)->describe();
   link_ = std::move(fresh.value());
-  ++opened_;
+  if (++opened_ > 1 && events_) {
+    events_(false, "home card link opened again on " + lastDescription_ +
+                       "; a restarted card needs PIN1 (admin) and PIN2 (terminal) again");
+  }
   return link_.get();
+}
+
+void ReconnectingTransport::drop(const Error& error) {
+  link_.reset();
+  if (events_) events_(true, "home card link lost: " + error.message);
+}
+
+void ReconnectingTransport::setEvents(Events events) {
+  std::lock_guard lock(mutex_);
+  events_ = std::move(events);
 }
 
 Result<Bytes> ReconnectingTransport::transmitRaw(ByteView command) {
@@ -26,7 +39,7 @@ Result<Bytes> ReconnectingTransport::transmitRaw(ByteView command) {
   auto link = linked();
   if (!link) return link.error();
   auto response = (*link)->transmitRaw(command);
-  if (!response) link_.reset();
+  if (!response) drop(response.error());
   return response;
 }
 
@@ -36,13 +49,15 @@ Result<void> ReconnectingTransport::reset() {
   if (!link) return link.error();
   auto done = (*link)->reset();
   if (!done) {
-    link_.reset();
+    drop(done.error());
     return done;
   }
   // A reset card has no applet selected.
   auto selected = (*link)->transmitRaw(select_);
-  if (!selected) link_.reset();
-  if (!selected) return selected.error();
+  if (!selected) {
+    drop(selected.error());
+    return selected.error();
+  }
   return {};
 }
 
@@ -51,7 +66,7 @@ Result<Bytes> ReconnectingTransport::atr() {
   auto link = linked();
   if (!link) return link.error();
   auto atr = (*link)->atr();
-  if (!atr) link_.reset();
+  if (!atr) drop(atr.error());
   return atr;
 }
 

@@ -32,8 +32,15 @@ class ReconnectingTransport final : public pcsc::Transport {
   // How many times a new link was opened after the first (for the log and tests).
   unsigned reconnects() const;
 
+  // For the daemon's log: called (under the link's lock, so keep it short) with `lost` true
+  // when a link is dropped, false when a new one is opened after the first. Set before the
+  // first card command from another thread; nullptr turns it off.
+  using Events = std::function<void(bool lost, const std::string& text)>;
+  void setEvents(Events events);
+
  private:
   Result<pcsc::Transport*> linked();  // mutex_ held
+  void drop(const Error& error);      // mutex_ held
 
   Connector connect_;
   Bytes select_;
@@ -41,6 +48,7 @@ class ReconnectingTransport final : public pcsc::Transport {
   std::unique_ptr<pcsc::Transport> link_;
   std::string lastDescription_ = "home card (not connected)";
   unsigned opened_ = 0;
+  Events events_;
 };
 
 }  // namespace hp::home

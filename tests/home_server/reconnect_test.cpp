@@ -70,7 +70,11 @@ TEST_SUITE("reconnect") {
   TEST_CASE("reconnect: a lost card fails that command, which is not resent; the next relinks") {
     FakeReader reader;
     ReconnectingTransport transport(connectorFor(reader), kSelect);
+    std::vector<std::pair<bool, std::string>> events;
+    transport.setEvents(
+        [&events](bool lost, const std::string& text) { events.emplace_back(lost, text); });
     REQUIRE(transport.transmitRaw(kStatus).ok());
+    CHECK(events.empty());     // the first link is no event
     reader.linkBroken = true;  // the card process was killed
     const Bytes debit{0x80, 0x32, 0x00, 0x00, 0x01, 0x00};
     auto lost = transport.transmitRaw(debit);
@@ -83,6 +87,11 @@ TEST_SUITE("reconnect") {
     REQUIRE(reader.sentPerLink.size() == 2);
     CHECK(reader.sentPerLink[1] == std::vector<Bytes>{kSelect, kStatus});
     CHECK(transport.reconnects() == 1);
+    REQUIRE(events.size() == 2);
+    CHECK(events[0].first);
+    CHECK(events[0].second.find("home card link lost: SCardTransmit") == 0);
+    CHECK_FALSE(events[1].first);
+    CHECK(events[1].second.find("PIN1") != std::string::npos);
     for (const auto& link : reader.sentPerLink) {
       for (const auto& sent : link) CHECK(sent != debit);  // only the caller may retry a DEBIT
     }

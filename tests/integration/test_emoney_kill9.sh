@@ -210,9 +210,11 @@ missing = sorted(set(range(1, int(sys.argv[2]) + 1)) - mailed)
 print(f"emoney kill9: notices mailed for txn 1..{sys.argv[2]}" if not missing else f"emoney kill9: not mailed: {missing}", file=sys.stderr)
 sys.exit(1 if missing else 0)
 PY
+RELINKED=$(grep -c "home card link opened again" "$SANDBOX_DIR/home_server.log" || true)
+((RELINKED >= 1 || KILLS == 0)) || fail "the home server's log shows no reconnect to the card"
 echo "emoney kill9: $OPS operations, $KILLS kills, $INTERRUPTED operations interrupted:" \
   "$DEBIT_BEFORE_DELIVERY purchases debited before the shop had the record (finished by pay)," \
   "$PAY_RECOVERED unpaid orders finished by pay, $NO_ORDER purchases stopped before an order," \
   "$CANCEL_RECOVERED cancellations finished by asking again, $TOPUP_INTERRUPTED top-ups left" \
-  "to reconciliation (seed $HP_KILL9_SEED)" >&2
+  "to reconciliation; the home server reopened its card link $RELINKED times (seed $HP_KILL9_SEED)" >&2
 echo "emoney kill9: ok"
