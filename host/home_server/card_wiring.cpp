@@ -4,7 +4,9 @@
 
 #include "card_finder.hpp"
 #include "card_home_card.hpp"
+#include "home_card_client.hpp"
 #include "pcsc_context.hpp"
+#include "reconnecting_transport.hpp"
 
 namespace hp::home {
 
@@ -12,7 +14,7 @@ namespace {
 
 // Everything that must live as long as the daemon, in destruction-safe order.
 struct CardConnection {
-  std::unique_ptr<pcsc::PcscTransport> transport;
+  std::unique_ptr<ReconnectingTransport> transport;
   std::unique_ptr<adapters::HomeCardClient> client;
   std::unique_ptr<CardHomeCard> card;
   std::unique_ptr<CardTerminalDirectory> terminals;
@@ -38,9 +40,22 @@ Result<CardParts> openCardParts(const HomeServerConfig& config) {
     reader = *found;
   }
   auto connection = std::make_shared<CardConnection>();
-  auto transport = context->connect(reader);
-  if (!transport) return makeError("home card in \"" + reader + "\": " + transport.error().message);
-  connection->transport = std::move(transport.value());
+  // A fresh PC/SC context per link: the old one is dead too when pcscd itself restarted.
+  auto connect = [reader]() -> Result<std::unique_ptr<pcsc::Transport>> {
+    auto context = pcsc::PcscContext::establish();
+    if (!context) return context.error();
+    auto transport = context->connect(reader);
+    if (!transport) return transport.error();
+    return std::unique_ptr<pcsc::Transport>(std::move(transport.value()));
+  };
+  // SELECT without FCI (P2 0C): the answer is 9000 alone, no GET RESPONSE.
+  Bytes select{0x00, 0xA4, 0x04, 0x0C, static_cast<uint8_t>(sizeof adapters::kHomeCardAid)};
+  select.insert(select.end(), std::begin(adapters::kHomeCardAid), std::end(adapters::kHomeCardAid));
+  connection->transport = std::make_unique<ReconnectingTransport>(connect, select);
+  // The first link now, so a wrong reader is an error at start-up, not at the first RPC.
+  if (auto first = connection->transport->atr(); !first) {
+    return makeError("home card in \"" + reader + "\": " + first.error().message);
+  }
   connection->client = std::make_unique<adapters::HomeCardClient>(*connection->transport);
   if (auto selected = connection->client->select(); !selected) {
     return makeError("home card in \"" + reader + "\": " + selected.error().message);
@@ -50,6 +65,7 @@ Result<CardParts> openCardParts(const HomeServerConfig& config) {
   CardParts parts;
   parts.card = connection->card.get();
   parts.terminals = connection->terminals.get();
+  parts.link = connection->transport.get();
   parts.description = "home card in \"" + reader + "\"";
   parts.keepAlive = connection;
   return parts;

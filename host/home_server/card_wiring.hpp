@@ -6,6 +6,7 @@
 
 #include "config.hpp"
 #include "home_card.hpp"
+#include "reconnecting_transport.hpp"
 #include "terminal_directory.hpp"
 
 namespace hp::home {
@@ -14,7 +15,8 @@ struct CardParts {
   std::shared_ptr<void> keepAlive;  // whatever the pieces below need to stay open (PC/SC...)
   HomeCard* card = nullptr;
   TerminalDirectory* terminals = nullptr;
-  std::string description;  // for the log: which reader
+  ReconnectingTransport* link = nullptr;  // the card's link: lost / reopened events for the log
+  std::string description;                // for the log: which reader
 };
 
 Result<CardParts> openCardParts(const HomeServerConfig& config);

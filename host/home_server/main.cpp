@@ -110,6 +110,13 @@ int runDaemon(const std::string& configPath) {
   parts.wallClock = &wallClock;
   HomeServer server(*config, parts);
   server.log().info("home card: " + cardParts->description);
+  cardParts->link->setEvents([&server](bool lost, const std::string& text) {
+    if (lost) {
+      server.log().warn(text);
+    } else {
+      server.log().info(text);
+    }
+  });
   if (auto started = server.start(); !started) {
     std::fprintf(stderr, "home_server: %s\n", started.error().message.c_str());
     return 1;
@@ -133,6 +140,7 @@ int runDaemon(const std::string& configPath) {
   sigwait(&signals, &received);
   server.log().info(std::string("stopping on ") + strsignal(received));
   server.stop();
+  cardParts->link->setEvents(nullptr);  // the server (and its log) goes first
   return 0;
 }
 

@@ -24,6 +24,7 @@ std::optional<Command> commandNamed(const std::string& name) {
   if (name == "history") return Command::kHistory;
   if (name == "topup") return Command::kTopup;
   if (name == "cancel") return Command::kCancel;
+  if (name == "pay") return Command::kPay;
   if (name == "help" || name == "--help" || name == "-h") return Command::kHelp;
   return std::nullopt;
 }
@@ -48,7 +49,10 @@ const char* usageText() {
          "  history                             the purse's log (payments, top-ups, refunds)\n"
          "  topup BANK_URL ACCOUNT AMOUNT       charge the purse from a bank (AMOUNT like 20.00)\n"
          "  cancel URL ORDER_REF                cancel a paid order at the shop, refund the "
-         "purse\n";
+         "purse\n"
+         "  pay URL ORDER_REF [--relay]         pay an existing order (again): after a failed "
+         "buy,\n"
+         "                                      the purse answers a retry with the same record\n";
 }
 
 Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
@@ -118,6 +122,7 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
       needs = "BANK_URL ACCOUNT AMOUNT";
       break;
     case Command::kCancel:
+    case Command::kPay:
       expected = 3;
       needs = "URL ORDER_REF";
       break;
@@ -147,7 +152,7 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
     auto amount = parseAmount(positional[3]);
     if (!amount) return amount.error();
     options.amount = *amount;
-  } else if (options.command == Command::kCancel) {
+  } else if (options.command == Command::kCancel || options.command == Command::kPay) {
     options.orderRef = positional[2];
   }
 
@@ -157,8 +162,9 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
   if (options.command != Command::kPost && options.data) {
     return makeError("--data goes only with post");
   }
-  if (!takesUrl && options.command != Command::kBuy && options.relay) {
-    return makeError("--relay goes only with get, post and buy");
+  if (!takesUrl && options.command != Command::kBuy && options.command != Command::kPay &&
+      options.relay) {
+    return makeError("--relay goes only with get, post, buy and pay");
   }
   if (repeatGiven && options.command != Command::kBuy)
     return makeError("--repeat goes only with buy");

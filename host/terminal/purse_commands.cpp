@@ -85,40 +85,31 @@ std::string msSince(std::chrono::steady_clock::time_point start) {
 
 // A request to the shop as the options say: over a delegated session, or relayed.
 Result<HttpAnswer> fetchShop(const CliOptions& options, Session& session, const HttpsUrl& url,
-                             const std::string& body) {
-  if (options.relay) return fetchRelayed(*session.channel, url, "POST", body);
-  return fetchDelegated(*session.channel, url, "POST", body, session.sink, "application/json");
+                             const std::string& body, const char* method = "POST") {
+  if (options.relay) return fetchRelayed(*session.channel, url, method, body);
+  return fetchDelegated(*session.channel, url, method, body, session.sink, "application/json");
 }
 
-// One order at the shop, paid from the purse; prints the receipt. Returns the exit status.
-int buyOne(const CliOptions& options, const HttpsUrl& shop, Session& session,
-           const OutputLayout& layout) {
+// Pays the shop's order `order` (awaiting payment) from the purse and hands the card's record to
+// the shop; prints the receipt. Returns the exit status. A failure names the order, so `pay`
+// can finish it: the card answers an identical DEBIT retry with the original record.
+int payOrder(const CliOptions& options, const HttpsUrl& shop, Session& session,
+             const OutputLayout& layout, const Json::Value& order) {
   HomeChannel& channel = *session.channel;
-  auto started = std::chrono::steady_clock::now();
-  Json::Value request;
-  request["sku"] = options.sku;
-  request["quantity"] = options.quantity;
-  auto order = shopJson(
-      fetchShop(options, session, below(shop, "/orders"), rpc::encodeJson(request)), "ordering");
-  if (!order) return fail(order.error().message);
-  const std::string orderRef = (*order).get("order_ref", "").asString();
-  if (!isSafeReference(orderRef) || !(*order)["amount"].isUInt64() ||
-      !(*order)["currency"].isString()) {
-    return fail("the shop's order is malformed");
-  }
-  info(session.sink, "order " + orderRef + " at " + (*order).get("shop_id", "?").asString() + " (" +
-                         msSince(started) + ")");
-
+  const std::string orderRef = order.get("order_ref", "").asString();
   // The home server pays the host it verified; the order's shop_id must be that host.
-  started = std::chrono::steady_clock::now();
+  auto started = std::chrono::steady_clock::now();
   Json::Value pay;
   pay["url"] = options.url;
   pay["order_ref"] = orderRef;
-  pay["currency"] = (*order)["currency"];
-  pay["amount"] = (*order)["amount"];
-  if ((*order).isMember("shop_id")) pay["shop_id"] = (*order)["shop_id"];
+  pay["currency"] = order["currency"];
+  pay["amount"] = order["amount"];
+  if (order.isMember("shop_id")) pay["shop_id"] = order["shop_id"];
   auto payment = callPurse(channel, "purse.pay", pay);
-  if (!payment) return fail("order " + orderRef + " not paid: " + payment.error().message);
+  if (!payment) {
+    return fail("order " + orderRef + " not paid: " + payment.error().message + " (`terminal pay " +
+                options.url + " " + orderRef + "` retries it)");
+  }
   info(session.sink, "purse paid order " + orderRef + ", txn " +
                          std::to_string((*payment)["txn"].asUInt()) + " (" + msSince(started) +
                          ")");
@@ -138,12 +129,33 @@ int buyOne(const CliOptions& options, const HttpsUrl& shop, Session& session,
   if (!answer) {
     return fail("order " + orderRef + ": the purse paid (txn " +
                 std::to_string((*payment)["txn"].asUInt()) +
-                ") but the shop did not take the payment: " + answer.error().message);
+                ") but the shop did not take the payment: " + answer.error().message +
+                " (`terminal pay " + options.url + " " + orderRef + "` delivers it)");
   }
   info(session.sink, "shop took the payment for order " + orderRef + " (" + msSince(started) + ")");
-  print(render(receiptTable(*order, *payment, *answer), layout));
+  print(render(receiptTable(order, *payment, *answer), layout));
   std::fflush(stdout);
   return (*answer).get("status", "").asString() == "paid" ? 0 : 1;
+}
+
+// One order at the shop, paid from the purse; prints the receipt. Returns the exit status.
+int buyOne(const CliOptions& options, const HttpsUrl& shop, Session& session,
+           const OutputLayout& layout) {
+  auto started = std::chrono::steady_clock::now();
+  Json::Value request;
+  request["sku"] = options.sku;
+  request["quantity"] = options.quantity;
+  auto order = shopJson(
+      fetchShop(options, session, below(shop, "/orders"), rpc::encodeJson(request)), "ordering");
+  if (!order) return fail(order.error().message);
+  const std::string orderRef = (*order).get("order_ref", "").asString();
+  if (!isSafeReference(orderRef) || !(*order)["amount"].isUInt64() ||
+      !(*order)["currency"].isString()) {
+    return fail("the shop's order is malformed");
+  }
+  info(session.sink, "order " + orderRef + " at " + (*order).get("shop_id", "?").asString() + " (" +
+                         msSince(started) + ")");
+  return payOrder(options, shop, session, layout, *order);
 }
 
 // buy [--repeat N]: N orders one after the other over one channel; stops at the first that is
@@ -162,6 +174,38 @@ int buy(const CliOptions& options, AccessCardLink& link) {
     }
   }
   return 0;
+}
+
+// pay URL ORDER_REF: finishes an order that a buy left unpaid (killed, or the card or shop
+// unreachable between the DEBIT and the shop taking the record). The order's amount and currency
+// come from the shop, so purse.pay repeats exactly the first attempt's DEBIT (same shop, order
+// reference, currency, amount) and the card answers it with the original record, or pays now if
+// the first attempt never reached the card: either way the purse moves at most once.
+int payExisting(const CliOptions& options, AccessCardLink& link) {
+  auto shop = parseHttpsUrl(options.url);
+  if (!shop) return fail(shop.error().message);
+  if (!isSafeReference(options.orderRef)) {
+    return fail("order reference \"" + options.orderRef + "\" must be 1..32 of [A-Za-z0-9._-]");
+  }
+  auto session = connectHome(options, link);
+  if (!session) return fail(session.error().message);
+  auto order =
+      shopJson(fetchShop(options, *session, below(*shop, "/orders/" + options.orderRef), "", "GET"),
+               "reading order " + options.orderRef);
+  if (!order) return fail(order.error().message);
+  const std::string status = (*order).get("status", "").asString();
+  if ((*order).get("order_ref", "").asString() != options.orderRef ||
+      !(*order)["amount"].isUInt64() || !(*order)["currency"].isString()) {
+    return fail("the shop's order is malformed");
+  }
+  if (status == "paid") {
+    print("order " + options.orderRef + " is already paid\n");
+    return 0;
+  }
+  if (status != "awaiting_payment") {
+    return fail("order " + options.orderRef + " is " + status + ", nothing to pay");
+  }
+  return payOrder(options, *shop, *session, layoutOf(link.card()), *order);
 }
 
 int cancel(const CliOptions& options, AccessCardLink& link) {
@@ -224,6 +268,8 @@ int runPurseCommand(const CliOptions& options, AccessCardLink& link) {
       return buy(options, link);
     case Command::kCancel:
       return cancel(options, link);
+    case Command::kPay:
+      return payExisting(options, link);
     case Command::kTopup:
       return topup(options, link);
     case Command::kBalance:

@@ -329,6 +329,7 @@ int runCommand(const CliOptions& options) {
     case Command::kHistory:
     case Command::kTopup:
     case Command::kCancel:
+    case Command::kPay:
       return runPurseCommand(options, **link);
     case Command::kHelp:
       break;

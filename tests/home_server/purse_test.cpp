@@ -276,6 +276,36 @@ TEST_SUITE("purse") {
     world.checkConservation();
   }
 
+  TEST_CASE("a DEBIT applied but its answer lost to a card restart: the retry answers it") {
+    // What `terminal pay URL ORDER_REF` relies on (docs/emoney.md, "Crash recovery").
+    PurseWorld world;
+    world.ok("purse.topup", world.topupParams(50'00));
+    // The DEBIT reaches the card and is applied; the card loses power before the answer comes.
+    auto applied = world.homeCard.client->debit(1'790'000'000'001, bytesOf("localhost"),
+                                                bytesOf("order-lost"), "EUR", 7'00);
+    REQUIRE(applied.ok());
+    REQUIRE(world.homeCard.transport->reset().ok());
+    REQUIRE(world.homeCard.client->select().ok());
+    // The restarted card has forgotten PIN1 and PIN2: nothing moves until they are given again.
+    CHECK(world.refused("purse.pay", world.payParams("order-lost", 7'00)) == "pin2_required");
+    REQUIRE(world.card.verifyPin1(std::string(at::kHomePin1))->kind == PinOutcome::Kind::kAccepted);
+    REQUIRE(world.card.verifyPin2(std::string(at::kHomePin2))->kind == PinOutcome::Kind::kAccepted);
+    CHECK(world.balance() == 50'00 - 7'00);
+    // The same order with the same amount (what the shop's order says): the original record.
+    Json::Value paid = world.ok("purse.pay", world.payParams("order-lost", 7'00));
+    auto record = rpc::base64Decode(paid["payment"].asString());
+    REQUIRE(record);
+    CHECK(*record == *applied);
+    CHECK(paid["txn"].asUInt() == 2);
+    CHECK(paid["balance"].asUInt64() == 50'00 - 7'00);
+    CHECK(world.balance() == 50'00 - 7'00);
+    // A DEBIT that never reached the card is simply made by the retry.
+    Json::Value fresh = world.ok("purse.pay", world.payParams("order-never-sent", 3'00));
+    CHECK(fresh["txn"].asUInt() == 3);
+    CHECK(world.balance() == 50'00 - 10'00);
+    world.checkConservation();
+  }
+
   TEST_CASE("refusals of payments: a clear code, nothing moves") {
     PurseWorld world;
     world.ok("purse.topup", world.topupParams(20'00));

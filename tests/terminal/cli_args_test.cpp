@@ -73,6 +73,12 @@ TEST_CASE("cli: the purse commands and their operands") {
   REQUIRE(cancel.ok());
   CHECK(cancel->command == Command::kCancel);
   CHECK(cancel->orderRef == "ord-7");
+  auto pay = parseCliArgs({"pay", "https://s/", "ord-8", "--relay"});
+  REQUIRE(pay.ok());
+  CHECK(pay->command == Command::kPay);
+  CHECK(pay->url == "https://s/");
+  CHECK(pay->orderRef == "ord-8");
+  CHECK(pay->relay);
   CHECK(parseCliArgs({"balance"})->command == Command::kBalance);
   CHECK(parseCliArgs({"history"})->command == Command::kHistory);
 }
@@ -106,6 +112,8 @@ TEST_CASE("cli: options that do not fit the command are refused with a message")
       {{"topup", "https://bank/", "alice", "12.345"}, "at most two decimals"},
       {{"topup", "https://bank/", "alice", "0"}, "more than 0"},
       {{"cancel", "https://shop/"}, "cancel needs URL ORDER_REF"},
+      {{"pay", "https://shop/"}, "pay needs URL ORDER_REF"},
+      {{"pay", "https://shop/", "ord-7", "extra"}, "unexpected argument"},
       {{"balance", "extra"}, "unexpected argument"},
       {{"history", "--relay"}, "--relay goes only"},
       {{"cancel", "https://shop/", "ord-7", "--relay"}, "--relay goes only"},

@@ -1,0 +1,223 @@
+#!/bin/bash
+# test_emoney_kill9.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION SHOP_SERVER BANK_SERVER:
+# issue 4's fault injection end to end. In the live world of tests/emoney_live/emoney_world.sh
+# (private pcscd, both cards, shop, bank, home server mailing notices) the terminal CLI runs
+# random top-ups, purchases and cancellations while the home card process is killed with
+# SIGKILL at random instants and restarted on the same state file. After each restart a person's
+# steps follow: PIN1 through the home server's admin command, PIN2 through the terminal; then
+# the interrupted operation is finished the documented way (docs/emoney.md, "Crash recovery"):
+# a purchase with `terminal pay URL ORDER_REF` (the card answers the identical DEBIT with the
+# original record), a cancellation by asking again (the shop answers the same cancellation), a
+# top-up by the home server's reconciliation. At the end the three ledgers must agree exactly
+# (tests/integration/emoney_ledgers.py) and every card log entry must be in the notice outbox.
+#
+# HP_EMONEY_KILL9_OPS operations (80), HP_KILL9_SEED replays (printed) the operations, their kill
+# decisions and delays; where a kill lands also depends on the machine's load. About 60 s here. The issue's 1,000
+# operations with kills are covered at the card level by purse_kill9 (test_purse_kill9.py);
+# this test is about the host side: reconnecting to a restarted card and finishing payments.
+set -euo pipefail
+usage="usage: test_emoney_kill9.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION SHOP_SERVER BANK_SERVER"
+HOMECARD=$(realpath "${1:?$usage}")
+ACCESSCARD=$(realpath "${2:?}")
+HOME_SERVER=$(realpath "${3:?}")
+TERMINAL=$(realpath "${4:?}")
+HP_PROVISION=$(realpath "${5:?}")
+SHOP_SERVER=$(realpath "${6:?}")
+BANK_SERVER=$(realpath "${7:?}")
+HERE=$(dirname "$(realpath "$0")")
+# shellcheck source=tests/integration/kill9_prelude.sh
+source "$HERE/kill9_prelude.sh"
+kill9_prelude "emoney kill9" smartcard
+# shellcheck source=tests/integration/sandbox.sh
+source "$HERE/sandbox.sh"
+# shellcheck source=tests/terminal/live_helpers.sh
+source "$HERE/../terminal/live_helpers.sh"
+# shellcheck source=tests/emoney_live/emoney_world.sh
+source "$HERE/../emoney_live/emoney_world.sh"
+
+fail() {
+  echo "emoney kill9: FAIL: $* (seed $HP_KILL9_SEED)" >&2
+  for log in home_server.log shop.log bank.log ops.log; do
+    [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 30 "$SANDBOX_DIR/$log" >&2; }
+  done
+  exit 1
+}
+
+echo "emoney kill9: seed $HP_KILL9_SEED (HP_KILL9_SEED=$HP_KILL9_SEED replays)" >&2
+RANDOM=$HP_KILL9_SEED
+OPS=${HP_EMONEY_KILL9_OPS:-80}
+BANK_START=500000
+emoney_world_start "$BANK_START"
+HOME_STATE="$SANDBOX_DIR/home.state"
+# emoney_world_start started the access card last; the home card is the one on home.state.
+HOME_CARD_PID=$(pgrep -f -- "--state $HOME_STATE\$" | head -n 1) || fail "no home card process"
+
+T=("$TERMINAL" --reader "$ACCESS_READER")
+SHOP="https://localhost:$SHOP_PORT/"
+BANK="https://localhost:$BANK_PORT"
+OPS_LOG="$SANDBOX_DIR/ops.log"
+: >"$OPS_LOG"
+printf '%s\n' "$ACCESS_PIN" | "${T[@]}" unlock --pin-stdin >/dev/null || fail "unlock"
+printf '%s\n' "$PIN2" | "${T[@]}" pin2 --pin-stdin >/dev/null || fail "pin2"
+"${T[@]}" topup "$BANK" alice 300.00 >/dev/null 2>"$SANDBOX_DIR/first.err" ||
+  fail "first top-up: $(cat "$SANDBOX_DIR/first.err")"
+
+# What an operation's failure may say. A refusal moves nothing; "interrupted" is the card gone.
+REFUSAL="insufficient funds|maximum balance|over its maximum|already refunded|is not finished yet"
+
+# Kill the home card, wait until pcscd has seen the reader empty (a card started within its
+# presence poll would be taken for the old one, tests/integration/test_kill9_loop.py), start it
+# on the same state file, then PIN1 (admin) and PIN2 (terminal) as the user would.
+restart_card() {
+  kill -9 "$HOME_CARD_PID" 2>/dev/null || true
+  wait "$HOME_CARD_PID" 2>/dev/null || true
+  _sandbox_card_state 0 absent 10 || fail "the reader still shows the killed card"
+  sandbox_card homecard 0 "$HOME_STATE" --path "$HOMECARD"
+  HOME_CARD_PID=$SANDBOX_LAST_PID
+  sandbox_wait_card 0 10
+  local attempt
+  for attempt in 1 2 3 4 5 6 7 8 9 10; do
+    enter_pin1 "$HOME_SERVER" "$WORLD/home_server.sock" "$PIN1" >"$SANDBOX_DIR/pin1.log" 2>&1 && break
+    ((attempt < 10)) || fail "PIN1 after a restart: $(cat "$SANDBOX_DIR/pin1.log")"
+    sleep 0.2
+  done
+  printf '%s\n' "$PIN2" | "${T[@]}" pin2 --pin-stdin >/dev/null 2>"$SANDBOX_DIR/pin2.err" ||
+    fail "PIN2 after a restart: $(cat "$SANDBOX_DIR/pin2.err")"
+}
+
+# finish_buy REF: `pay` finishes an order a purchase left unpaid (a try may itself be refused
+# for insufficient funds, which ends it with nothing moved; one interrupted by nothing else).
+finish_buy() {
+  local status
+  status=$(sql "$WORLD/shop.db" "SELECT status FROM orders WHERE order_ref='$1'")
+  if "${T[@]}" pay "$SHOP" "$1" >"$SANDBOX_DIR/pay.out" 2>"$SANDBOX_DIR/pay.err"; then
+    [[ $status == awaiting_payment ]] && PAY_RECOVERED=$((PAY_RECOVERED + 1))
+    echo "  pay $1: finished (the shop had it $status): $(tr '\n' ' ' <"$SANDBOX_DIR/pay.out" | head -c 120)" >>"$OPS_LOG"
+    return 0
+  fi
+  if grep -q -E "$REFUSAL" "$SANDBOX_DIR/pay.err"; then
+    echo "  pay $1: refused: $(cat "$SANDBOX_DIR/pay.err")" >>"$OPS_LOG"
+    return 0
+  fi
+  fail "pay $1: $(cat "$SANDBOX_DIR/pay.err")"
+}
+
+finish_cancel() {  # REF
+  for _ in 1 2 3; do
+    if "${T[@]}" cancel "$SHOP" "$1" >/dev/null 2>"$SANDBOX_DIR/recancel.err"; then
+      CANCEL_RECOVERED=$((CANCEL_RECOVERED + 1))
+      return 0
+    fi
+    grep -q "already refunded" "$SANDBOX_DIR/recancel.err" && return 0
+  done
+  fail "cancel $1 again: $(cat "$SANDBOX_DIR/recancel.err")"
+}
+
+KILLS=0 INTERRUPTED=0 PAY_RECOVERED=0 CANCEL_RECOVERED=0 NO_ORDER=0 TOPUP_INTERRUPTED=0
+DEBIT_BEFORE_DELIVERY=0
+for ((i = 0; i < OPS; ++i)); do
+  case $((RANDOM % 6)) in
+    0) op=topup args=(topup "$BANK" alice "$((RANDOM % 60 + 1)).$((RANDOM % 10))0") ;;
+    1 | 2 | 3)
+      op=buy
+      args=(buy "$SHOP" "$([[ $((RANDOM % 2)) == 0 ]] && echo tea || echo cake)" $((RANDOM % 3 + 1)))
+      ;;
+    *)
+      op=cancel
+      # A recent payment: the card refunds only payments still in its 64-entry log, and the
+      # shop would cancel an older one all the same (docs/emoney.md, "Crash recovery", last note).
+      recent="status='paid' AND txn > (SELECT MAX(txn) FROM orders) - 40"
+      ref=$(sql "$WORLD/shop.db" "SELECT order_ref FROM orders WHERE $recent ORDER BY order_ref LIMIT 1 OFFSET $((RANDOM % 8))")
+      [[ $ref == 0 ]] && ref=$(sql "$WORLD/shop.db" "SELECT order_ref FROM orders WHERE $recent LIMIT 1")
+      [[ $ref == 0 ]] && continue
+      args=(cancel "$SHOP" "$ref")
+      ;;
+  esac
+  kill_now=$((RANDOM % 2))
+  delay_ms=$((RANDOM % 40))  # a payment takes 15-50 ms here: most kills land inside one
+  "${T[@]}" "${args[@]}" >"$SANDBOX_DIR/op.out" 2>"$SANDBOX_DIR/op.err" &
+  op_pid=$!
+  if ((kill_now)); then
+    sleep "$(printf '0.%03d' "$delay_ms")"
+    KILLS=$((KILLS + 1))
+    restart_pending=1
+    kill -9 "$HOME_CARD_PID" 2>/dev/null || true
+  else
+    restart_pending=0
+  fi
+  rc=0
+  wait "$op_pid" || rc=$?
+  ((restart_pending)) && restart_card
+  echo "op $i: $op ${args[*]:1} kill=$kill_now@${delay_ms}ms rc=$rc $(head -c 200 "$SANDBOX_DIR/op.err" | tr '\n' ' ')" >>"$OPS_LOG"
+  ((rc == 0)) && continue
+  grep -q -E "$REFUSAL" "$SANDBOX_DIR/op.err" && continue
+  ((kill_now)) || fail "op $i ($op) failed without a kill: $(cat "$SANDBOX_DIR/op.err")"
+  INTERRUPTED=$((INTERRUPTED + 1))
+  case $op in
+    buy)
+      ref=$(grep -o -E "order [A-Za-z0-9._-]+ " "$SANDBOX_DIR/op.err" | head -n 1 | cut -d' ' -f2) || true
+      if [[ -z $ref ]]; then
+        NO_ORDER=$((NO_ORDER + 1))  # stopped before the shop made an order: nothing to finish
+      else
+        # Did the DEBIT happen before the interruption? The card's log says (PIN1 is back).
+        "${T[@]}" history >"$SANDBOX_DIR/op-history.out" 2>/dev/null || true
+        if grep -q -- "$ref" "$SANDBOX_DIR/op-history.out"; then
+          DEBIT_BEFORE_DELIVERY=$((DEBIT_BEFORE_DELIVERY + 1))
+          echo "  the card had paid $ref before the kill; the shop had no record" >>"$OPS_LOG"
+        fi
+        # HP_EMONEY_KILL9_SKIP_PAY=1 leaves them unfinished, to see the ledger check catch it.
+        [[ ${HP_EMONEY_KILL9_SKIP_PAY:-} == 1 ]] || finish_buy "$ref"
+      fi
+      ;;
+    cancel) finish_cancel "${args[2]}" ;;
+    topup) TOPUP_INTERRUPTED=$((TOPUP_INTERRUPTED + 1)) ;;  # reconciliation finishes it
+  esac
+done
+
+# Reconciliation (every 5 s) finishes interrupted top-ups; the notice collector (every 2 s)
+# reads every log entry into the outbox.
+"${T[@]}" balance >"$SANDBOX_DIR/balance.out" || fail "balance"
+for _ in $(seq 200); do
+  [[ $(sql "$WORLD/pending_vouchers.db" "SELECT COUNT(*) FROM pending_vouchers") == 0 ]] && break
+  sleep 0.1
+done
+"${T[@]}" history >"$SANDBOX_DIR/history.out" || fail "history"
+LAST_TXN=$(awk '$1 ~ /^[0-9]+$/ && $2 ~ /^20[0-9][0-9]-/ {print $1}' "$SANDBOX_DIR/history.out" | sort -n | tail -n 1)
+[[ -n $LAST_TXN ]] || fail "no history: $(head "$SANDBOX_DIR/history.out")"
+for _ in $(seq 200); do
+  [[ $(sql "$WORLD/notices.db" "SELECT MAX(txn) FROM notices") -ge $LAST_TXN ]] && break
+  sleep 0.1
+done
+"${T[@]}" balance >"$SANDBOX_DIR/balance.out" || fail "balance"
+CARD=$(python3 -c 'import re,sys; m=re.search(r"(\d+)\.(\d\d) EUR", open(sys.argv[1]).read()); print(int(m.group(1))*100+int(m.group(2)))' "$SANDBOX_DIR/balance.out")
+# The card's own log (its last 64 entries): txns consecutive, ending at the last txn.
+python3 - "$SANDBOX_DIR/history.out" "$LAST_TXN" <<'PY' || fail "the card's log has a gap"
+import re, sys
+txns = [int(l.split()[0]) for l in open(sys.argv[1]) if re.match(r"^\s*\d+\s+20\d\d-", l)]
+last = int(sys.argv[2])
+sys.exit(0 if sorted(txns) == list(range(last - len(txns) + 1, last + 1)) else 1)
+PY
+python3 "$HERE/emoney_ledgers.py" "$WORLD" "$BANK_START" "$CARD" || fail "the ledgers disagree"
+# Every log entry was also mailed: the Message-IDs <PURSEID-TXN[-TXN]@homeproxy> that reached
+# aiosmtpd cover txn 1..LAST (a duplicate after a crash is allowed, a hole is not).
+for _ in $(seq 200); do
+  [[ $(sql "$WORLD/notices.db" "SELECT COUNT(*) FROM notices WHERE state <> 'sent'") == 0 ]] && break
+  sleep 0.1
+done
+python3 - "$SANDBOX_DIR/smtp.log" "$LAST_TXN" <<'PY' || fail "notices not mailed for every txn"
+import re, sys
+mailed = set()
+for first, last in re.findall(r"Message-ID: <[0-9A-F]{16}-(\d+)(?:-(\d+))?@homeproxy>", open(sys.argv[1]).read()):
+    mailed.update(range(int(first), int(last or first) + 1))
+missing = sorted(set(range(1, int(sys.argv[2]) + 1)) - mailed)
+print(f"emoney kill9: notices mailed for txn 1..{sys.argv[2]}" if not missing else f"emoney kill9: not mailed: {missing}", file=sys.stderr)
+sys.exit(1 if missing else 0)
+PY
+RELINKED=$(grep -c "home card link opened again" "$SANDBOX_DIR/home_server.log" || true)
+((RELINKED >= 1 || KILLS == 0)) || fail "the home server's log shows no reconnect to the card"
+echo "emoney kill9: $OPS operations, $KILLS kills, $INTERRUPTED operations interrupted:" \
+  "$DEBIT_BEFORE_DELIVERY purchases debited before the shop had the record (finished by pay)," \
+  "$PAY_RECOVERED unpaid orders finished by pay, $NO_ORDER purchases stopped before an order," \
+  "$CANCEL_RECOVERED cancellations finished by asking again, $TOPUP_INTERRUPTED top-ups left" \
+  "to reconciliation; the home server reopened its card link $RELINKED times (seed $HP_KILL9_SEED)" >&2
+echo "emoney kill9: ok"
