@@ -288,7 +288,8 @@ def main():
     ap.add_argument("--seed", type=int, required=True)
     ap.add_argument("--operations", type=int, default=1000)
     ap.add_argument("--seconds", type=float, default=300.0)
-    ap.add_argument("--max-kill-ms", type=float, default=400.0)
+    ap.add_argument("--max-kill-ms", type=float, default=200.0,
+                    help="kill within this many ms of each restart (a DEBIT takes ~5-15 ms)")
     args = ap.parse_args()
 
     rng = random.Random(args.seed)
