@@ -228,6 +228,7 @@ RELINKED=$(grep -c "home card link opened again" "$SANDBOX_DIR/home_server.log" 
 echo "emoney kill9: $OPS operations, $KILLS kills, $INTERRUPTED operations interrupted:" \
   "$DEBIT_BEFORE_DELIVERY purchases debited before the shop had the record (finished by pay)," \
   "$PAY_RECOVERED unpaid orders finished by pay, $NO_ORDER purchases stopped before an order," \
-  "$CANCEL_RECOVERED cancellations finished by asking again, $TOPUP_INTERRUPTED top-ups left" \
+  "$CANCEL_RECOVERED cancellations finished by asking again ($UNCONFIRMED_REFUNDS refunds whose" \
+  "answer the kill lost, left cancel_pending), $TOPUP_INTERRUPTED top-ups left" \
   "to reconciliation; the home server reopened its card link $RELINKED times (seed $HP_KILL9_SEED)" >&2
 echo "emoney kill9: ok"
