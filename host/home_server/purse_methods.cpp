@@ -140,6 +140,7 @@ Result<void> registerPurseMethods(rpc::Dispatcher& dispatcher, PurseService& pur
          auto refunded = purse.cancel(*cancellation);
          if (!refunded) return refunded.error();
          Json::Value result;
+         result["refund"] = rpc::base64Encode(refunded->record);
          result["txn"] = refunded->txn;
          result["refunded"] = Json::UInt64(refunded->refunded);
          result["balance"] = Json::UInt64(refunded->balance);

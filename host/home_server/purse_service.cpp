@@ -211,7 +211,8 @@ PurseAnswer<RefundDone> PurseService::cancel(ByteView signedCancellation) {
                    decoded->entry.currency + " from " + text(cancellation->shopId) + " (txn " +
                    std::to_string(decoded->entry.txn) + ")");
   changed(decoded->entry.txn);
-  return RefundDone{decoded->entry.txn, decoded->entry.amount, decoded->entry.balanceAfter};
+  return RefundDone{*record, decoded->entry.txn, decoded->entry.amount,
+                    decoded->entry.balanceAfter};
 }
 
 PurseAnswer<TopupDone> PurseService::topup(const ShopUrl& bank, const std::string& account,

@@ -48,6 +48,7 @@ struct PaymentDone {
 };
 
 struct RefundDone {
+  Bytes record;  // the card's signed refund record, for the shop's cancel/confirm
   uint32_t txn = 0;
   uint64_t refunded = 0;
   uint64_t balance = 0;

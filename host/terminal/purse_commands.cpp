@@ -226,6 +226,26 @@ int cancel(const CliOptions& options, AccessCardLink& link) {
   params["cancellation"] = (*answer)["cancellation"];
   auto refund = callPurse(channel, "purse.cancel", params);
   if (!refund) return fail(refund.error().message);
+  // The shop counts the order refunded only on the card's refund record (cancel/confirm). An
+  // identical confirm is safe to repeat, so retry once; if it still fails, print the record:
+  // the card answers a repeated CANCEL with already_refunded, not the record again.
+  Json::Value confirm;
+  confirm["refund"] = (*refund)["refund"];
+  const HttpsUrl confirmUrl = below(*shop, "/orders/" + options.orderRef + "/cancel/confirm");
+  auto confirmed = shopJson(fetchShop(options, *session, confirmUrl, rpc::encodeJson(confirm)),
+                            "confirming the refund at the shop");
+  if (!confirmed) {
+    info(session->sink, confirmed.error().message + "; retrying once");
+    confirmed = shopJson(fetchShop(options, *session, confirmUrl, rpc::encodeJson(confirm)),
+                         "confirming the refund at the shop");
+  }
+  if (!confirmed) {
+    return fail("order " + options.orderRef + ": the purse took the refund (txn " +
+                std::to_string((*refund)["txn"].asUInt()) +
+                ") but the shop did not take its confirmation: " + confirmed.error().message +
+                "; POST {\"refund\":\"" + (*refund)["refund"].asString() + "\"} to " +
+                confirmUrl.path);
+  }
   auto balance = callPurse(channel, "purse.balance", Json::Value(Json::objectValue));
   const std::string currency = balance ? (*balance).get("currency", "").asString() : "";
   print(render(cancelTable(options.orderRef, *refund, currency), layoutOf(link.card())));

@@ -65,6 +65,9 @@ grep -q "$ORDER" "$SANDBOX_DIR/buy.out" || fail "the receipt does not name order
 "${T[@]}" cancel "$SHOP" "$ORDER" >"$SANDBOX_DIR/cancel.out" 2>"$SANDBOX_DIR/cancel.err" ||
   fail "cancel: $(cat "$SANDBOX_DIR/cancel.err")"
 grep -q "200.00 EUR" "$SANDBOX_DIR/cancel.out" || fail "cancel: $(cat "$SANDBOX_DIR/cancel.out")"
+# The terminal showed the card's refund record to the shop: only now is the order cancelled.
+[[ $(sql "$WORLD/shop.db" "SELECT status FROM orders WHERE order_ref='$ORDER'") == cancelled ]] ||
+  fail "cancel: the shop's order is not cancelled"
 # The same cancellation again: the card refuses it, naming why; nothing moves.
 if "${T[@]}" cancel "$SHOP" "$ORDER" >/dev/null 2>"$SANDBOX_DIR/cancel2.err"; then
   fail "a payment was refunded twice"
@@ -179,7 +182,7 @@ for ((i = 0; i < OPS; ++i)); do
       sku=$([[ $((RANDOM % 2)) == 0 ]] && echo tea || echo cake)
       "${T[@]}" buy "$SHOP" "$sku" $((RANDOM % 4 + 1)) >/dev/null 2>>"$SANDBOX_DIR/random.err" || true ;;
     *)
-      ref=$(sql "$WORLD/shop.db" "SELECT order_ref FROM orders WHERE status IN ('paid','cancelled') ORDER BY random() LIMIT 1")
+      ref=$(sql "$WORLD/shop.db" "SELECT order_ref FROM orders WHERE status IN ('paid','cancel_pending','cancelled') ORDER BY random() LIMIT 1")
       [[ $ref != 0 ]] && { "${T[@]}" cancel "$SHOP" "$ref" >/dev/null 2>>"$SANDBOX_DIR/random.err" || true; } ;;
   esac
 done
@@ -194,8 +197,11 @@ CARD=$(python3 -c 'import re,sys; m=re.search(r"(\d+)\.(\d\d) EUR", open(sys.arg
 SETTLED=$(sql "$WORLD/bank.db" "SELECT SUM(amount) FROM vouchers WHERE status='settled'")
 ISSUED=$(sql "$WORLD/bank.db" "SELECT COUNT(*) FROM vouchers WHERE status='issued'")
 ACCOUNT=$(sql "$WORLD/bank.db" "SELECT balance FROM accounts WHERE id='alice'")
-PAID=$(sql "$WORLD/shop.db" "SELECT SUM(amount) FROM orders WHERE status='paid'")
-PAID_EVER=$(sql "$WORLD/shop.db" "SELECT COUNT(*) FROM orders WHERE status IN ('paid','cancelled')")
+# cancel_pending (the card's refund record never reached the shop) still counts as paid.
+PAID=$(sql "$WORLD/shop.db" "SELECT SUM(amount) FROM orders WHERE status IN ('paid','cancel_pending')")
+PAID_EVER=$(sql "$WORLD/shop.db" "SELECT COUNT(*) FROM orders WHERE status IN ('paid','cancel_pending','cancelled')")
+PENDING_CANCELS=$(sql "$WORLD/shop.db" "SELECT COUNT(*) FROM orders WHERE status='cancel_pending'")
+((PENDING_CANCELS == 0)) || fail "$PENDING_CANCELS orders cancel_pending: the terminal did not confirm a refund"
 CANCELLED=$(sql "$WORLD/shop.db" "SELECT COUNT(*) FROM orders WHERE status='cancelled'")
 VOUCHERS=$(sql "$WORLD/bank.db" "SELECT COUNT(*) FROM vouchers WHERE status='settled'")
 PENDING=$(sql "$WORLD/pending_vouchers.db" "SELECT COUNT(*) FROM pending_vouchers")

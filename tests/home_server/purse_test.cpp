@@ -257,6 +257,18 @@ TEST_SUITE("purse") {
     CHECK(refund["refunded"].asUInt64() == 12'34);
     CHECK(refund["balance"].asUInt64() == 50'00);
     CHECK(refund["txn"].asUInt() == 3);
+    // The card's signed refund record, for the shop's cancel/confirm.
+    auto refundRecord = rpc::base64Decode(refund["refund"].asString());
+    REQUIRE(refundRecord.has_value());
+    auto refundParts = purse::splitSigned(*refundRecord);
+    REQUIRE(refundParts.has_value());
+    CHECK(purse::verifySigned(world.cardPoint, purse::kRecordLabel, *refundParts));
+    auto refundDecoded = purse::decodePurseRecord(refundParts->body);
+    REQUIRE(refundDecoded.has_value());
+    CHECK(refundDecoded->entry.kind == purse::EntryKind::kRefund);
+    CHECK(refundDecoded->entry.txn == 3);
+    CHECK(refundDecoded->entry.relatedTxn == 2);
+    CHECK(refundDecoded->entry.reference == bytesOf("order-1"));
 
     Json::Value entries = world.ok("purse.history")["entries"];
     REQUIRE(entries.size() == 3);

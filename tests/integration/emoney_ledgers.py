@@ -1,17 +1,22 @@
 #!/usr/bin/python3
-"""emoney_ledgers.py WORLD BANK_START CARD_BALANCE: the e-money conservation check across the
+"""emoney_ledgers.py WORLD BANK_START CARD_BALANCE [UNCONFIRMED_REFUNDS]: the e-money conservation check across the
 three ledgers of a live world (tests/emoney_live/emoney_world.sh), exactly:
 
   * the card's log as the home server's notice outbox holds it (notices.db: every entry the card
     ever logged, read with READ LOG; the card itself keeps only 64): txn 1..N without a gap, each
     balance_after = the previous one +/- its amount, the last one = the card's balance now;
-  * the shop (shop.db): every paid or cancelled order has exactly one debit of its amount, with
-    the txn the shop recorded; no other debit exists (so no order awaiting payment was paid by
-    the card), and every cancelled order exactly one refund of that debit;
+  * the shop (shop.db): every paid, cancel_pending or cancelled order has exactly one debit of
+    its amount, with the txn the shop recorded; no other debit exists (so no order awaiting
+    payment was paid by the card); every cancelled order exactly one refund of that debit; a
+    cancel_pending order (the shop signed the cancellation but never saw the card's refund
+    record) counts as paid and has no refund, except UNCONFIRMED_REFUNDS (default 0) of them:
+    cancellations whose CANCEL answer was lost in a card crash (the card answers a repeat
+    already_refunded, not the record, so the shop cannot be shown it);
   * the bank (bank.db): every settled voucher exactly one credit (voucher ID, amount, credit_seq)
     and no other credit; nothing left issued; account = start - settled;
   * the home server holds no pending top-up (pending_vouchers.db);
-  * card balance = settled - paid (cancelled orders were paid and refunded).
+  * card balance = settled - paid - cancel_pending + those unconfirmed refunds (cancelled
+    orders were paid and refunded).
 Prints a one-line summary; exit 1 with every mismatch listed.
 """
 import sqlite3
@@ -71,6 +76,9 @@ def main():
 
     orders = rows(f"{world}/shop.db", "SELECT order_ref, status, amount, txn FROM orders")
     paid = 0
+    unconfirmed = []  # cancel_pending at the shop, refunded on the card
+    unconfirmed_amount = 0
+    refused_cancels = 0  # cancel_pending, not refunded: the card refused (or never got) it
     for ref, status, amount, txn in orders:
         if status == "awaiting_payment":
             if ref in debits:
@@ -81,9 +89,16 @@ def main():
         if debit is None or debit[1] != amount or debit[0] != txn:
             problems.append(f"order {ref} ({status}, {amount}, txn {txn}): card debit {debit}")
             continue
-        if status == "paid":
-            paid += amount
         refund = refunds.pop(ref, None)
+        if status in ("paid", "cancel_pending"):
+            paid += amount
+        if status == "cancel_pending" and refund is not None:
+            if refund[1] != amount or refund[2] != txn:
+                problems.append(f"order {ref} cancel_pending, card refund {refund}")
+            unconfirmed.append(ref)
+            unconfirmed_amount += amount
+        if status == "cancel_pending" and refund is None:
+            refused_cancels += 1
         if status == "cancelled" and (refund is None or refund[1] != amount or refund[2] != txn):
             problems.append(f"order {ref} cancelled at the shop, card refund {refund}")
         if status == "paid" and refund is not None:
@@ -115,8 +130,13 @@ def main():
     pending = rows(f"{world}/pending_vouchers.db", "SELECT COUNT(*) FROM pending_vouchers")[0][0]
     if pending:
         problems.append(f"the home server still holds {pending} pending top-up(s)")
-    if card_balance != settled - paid:
-        problems.append(f"conservation: card {card_balance} != settled {settled} - paid {paid}")
+    expected_unconfirmed = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    if len(unconfirmed) != expected_unconfirmed:
+        problems.append(f"{len(unconfirmed)} cancel_pending orders refunded on the card "
+                        f"({', '.join(unconfirmed)}), expected {expected_unconfirmed}")
+    if card_balance != settled - paid + unconfirmed_amount:
+        problems.append(f"conservation: card {card_balance} != settled {settled} - paid {paid} "
+                        f"+ unconfirmed refunds {unconfirmed_amount}")
 
     kinds = [e[1] for e in entries]
     print(f"ledgers: {len(entries)} log entries ({kinds.count(DEBIT)} payments, "
@@ -124,7 +144,8 @@ def main():
           f"settled {settled} - paid {paid}; bank account {account} of {bank_start}; "
           f"{sum(1 for o in orders if o[1] == 'awaiting_payment')} orders left unpaid, "
           f"{sum(1 for o in orders if o[1] == 'awaiting_payment' and o[0] in debits)} of them "
-          f"debited")
+          f"debited; {refused_cancels} cancellations pending (not refunded), "
+          f"{len(unconfirmed)} refunds unconfirmed at the shop")
     for problem in problems:
         print("ledgers: MISMATCH: " + problem, file=sys.stderr)
     return 1 if problems else 0

@@ -128,6 +128,16 @@ card::purse::PurseRecord SoftwarePurse::credit(const std::string& bankId, ByteVi
   return record;
 }
 
+card::purse::PurseRecord SoftwarePurse::refund(const std::string& shopId,
+                                               const std::string& orderRef, uint32_t paidTxn,
+                                               const std::string& currency, uint64_t amount,
+                                               uint32_t txn) {
+  card::purse::PurseRecord record = debit(shopId, orderRef, currency, amount, txn);
+  record.entry.kind = card::purse::EntryKind::kRefund;
+  record.entry.relatedTxn = paidTxn;
+  return record;
+}
+
 ClientOptions clientFor(uint16_t port, const std::string& cert, const std::string& key) {
   ClientOptions options;
   options.port = port;

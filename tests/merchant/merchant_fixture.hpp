@@ -46,6 +46,10 @@ class SoftwarePurse {
                                  const std::string& currency, uint64_t amount, uint32_t txn = 1);
   card::purse::PurseRecord credit(const std::string& bankId, ByteView voucherId, uint32_t creditSeq,
                                   const std::string& currency, uint64_t amount, uint32_t txn = 1);
+  // The card's CANCEL answer: a refund of the debit paidTxn.
+  card::purse::PurseRecord refund(const std::string& shopId, const std::string& orderRef,
+                                  uint32_t paidTxn, const std::string& currency, uint64_t amount,
+                                  uint32_t txn);
 
  private:
   std::unique_ptr<card::Rng> rng_;

@@ -193,7 +193,8 @@ TEST_SUITE("shop") {
     CHECK(good.status == 200);
   }
 
-  TEST_CASE("a paid order refuses another record (409); cancel gives one signed cancellation") {
+  TEST_CASE(
+      "a paid order refuses another record (409); cancel gives one signed cancellation, pending") {
     Shop shop;
     auto client = connected(ecUser(shop.port()));
     SoftwarePurse purse(hp::tls::test::testPki().userEcKey);
@@ -217,7 +218,7 @@ TEST_SUITE("shop") {
     const HttpResult cancelled = client->request("POST", base + "/cancel");
     INFO(cancelled.body);
     REQUIRE(cancelled.status == 200);
-    CHECK(cancelled.json["status"] == "cancelled");
+    CHECK(cancelled.json["status"] == "cancel_pending");
     const auto parts = purse::splitSigned(unbase64(cancelled.json["cancellation"].asString()));
     REQUIRE(parts.has_value());
     CHECK(purse::verifySigned(publicPointOfKeyFile(merchantFiles().shopSigningKey),
@@ -237,7 +238,100 @@ TEST_SUITE("shop") {
     const HttpResult payCancelled = client->post(
         base + "/pay", paymentBody(purse.sign(purse.debit("localhost", ref, "EUR", 700, 3))));
     CHECK(payCancelled.status == 409);
-    CHECK(client->request("GET", base).json["status"] == "cancelled");
+    CHECK(client->request("GET", base).json["status"] == "cancel_pending");
+  }
+
+  TEST_CASE("cancel/confirm takes only the card's refund of this payment, once") {
+    Shop shop;
+    auto client = connected(ecUser(shop.port()));
+    SoftwarePurse purse(hp::tls::test::testPki().userEcKey);
+    const std::string ref = createOrder(*client);
+    const std::string base = "/orders/" + ref;
+    auto refundBody = [&](const purse::PurseRecord& record) {
+      Json::Value body;
+      body["refund"] = base64(purse.sign(record));
+      return body;
+    };
+    const purse::PurseRecord good = purse.refund("localhost", ref, 3, "EUR", 700, 5);
+
+    const HttpResult unpaid = client->post(base + "/cancel/confirm", refundBody(good));
+    CHECK(unpaid.status == 409);
+    CHECK(unpaid.errorCode() == "not_cancel_pending");
+    REQUIRE(client
+                ->post(base + "/pay",
+                       paymentBody(purse.sign(purse.debit("localhost", ref, "EUR", 700, 3))))
+                .status == 200);
+    const HttpResult notPending = client->post(base + "/cancel/confirm", refundBody(good));
+    CHECK(notPending.errorCode() == "not_cancel_pending");
+    REQUIRE(client->request("POST", base + "/cancel").status == 200);
+
+    struct Refused {
+      const char* what;
+      Json::Value body;
+      int status;
+      const char* code;
+    };
+    purse::PurseRecord otherPurse = good;
+    otherPurse.purseId.fill(0x22);
+    Json::Value garbage;
+    garbage["refund"] = base64(bytesOf("not a record"));
+    Bytes altered = purse.sign(good);
+    altered[altered.size() / 3] ^= 0x01;  // inside the body: amount, party or the like
+    Json::Value alteredBody;
+    alteredBody["refund"] = base64(altered);
+    SoftwarePurse forger(merchantFiles().otherEcKey);
+    Json::Value forged;
+    forged["refund"] = base64(forger.sign(good));
+    const std::vector<Refused> refusals = {
+        {"no refund field", Json::Value(Json::objectValue), 400, "bad_request"},
+        {"not a signed record", garbage, 400, "malformed_refund"},
+        {"a debit", paymentBody(purse.sign(purse.debit("localhost", ref, "EUR", 700, 5))), 400,
+         "bad_request"},
+        {"a debit in the refund field", refundBody(purse.debit("localhost", ref, "EUR", 700, 5)),
+         422, "not_a_refund"},
+        {"another shop", refundBody(purse.refund("shop.example", ref, 3, "EUR", 700, 5)), 422,
+         "wrong_shop"},
+        {"another order", refundBody(purse.refund("localhost", ref + "0", 3, "EUR", 700, 5)), 422,
+         "wrong_order"},
+        {"another payment", refundBody(purse.refund("localhost", ref, 4, "EUR", 700, 5)), 422,
+         "wrong_payment"},
+        {"another purse", refundBody(otherPurse), 422, "wrong_payment"},
+        {"another amount", refundBody(purse.refund("localhost", ref, 3, "EUR", 699, 5)), 422,
+         "wrong_amount"},
+        {"another currency", refundBody(purse.refund("localhost", ref, 3, "USD", 700, 5)), 422,
+         "wrong_amount"},
+        {"signed by another key", forged, 422, "bad_signature"},
+    };
+    for (const Refused& refused : refusals) {
+      INFO(refused.what);
+      const HttpResult answer = client->post(base + "/cancel/confirm", refused.body);
+      INFO(answer.body);
+      CHECK(answer.status == refused.status);
+      CHECK(answer.errorCode() == refused.code);
+      CHECK(client->request("GET", base).json["status"] == "cancel_pending");
+    }
+    const HttpResult alteredAnswer = client->post(base + "/cancel/confirm", alteredBody);
+    CHECK(alteredAnswer.status >= 400);
+    CHECK(client->request("GET", base).json["status"] == "cancel_pending");
+
+    const Json::Value goodBody = refundBody(good);
+    const HttpResult confirmed = client->post(base + "/cancel/confirm", goodBody);
+    INFO(confirmed.body);
+    REQUIRE(confirmed.status == 200);
+    CHECK(confirmed.json["status"] == "cancelled");
+    const HttpResult retried = client->post(base + "/cancel/confirm", goodBody);
+    CHECK(retried.status == 200);
+    CHECK(retried.json["status"] == "cancelled");
+    const HttpResult another = client->post(
+        base + "/cancel/confirm", refundBody(purse.refund("localhost", ref, 3, "EUR", 700, 6)));
+    CHECK(another.status == 409);
+    CHECK(another.errorCode() == "already_cancelled");
+    const HttpResult shown = client->request("GET", base);
+    CHECK(shown.json["status"] == "cancelled");
+    CHECK(shown.json["refund"] == goodBody["refund"]);
+    const HttpResult cancelAgain = client->request("POST", base + "/cancel");
+    CHECK(cancelAgain.status == 200);
+    CHECK(cancelAgain.json["status"] == "cancelled");
   }
 
   TEST_CASE("orders belong to the certificate that created them") {

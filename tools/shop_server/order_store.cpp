@@ -11,13 +11,16 @@ Result<std::unique_ptr<OrderStore>> OrderStore::open(sqlite::Database& db) {
       " quantity INTEGER NOT NULL CHECK (quantity > 0),"
       " currency TEXT NOT NULL,"
       " amount INTEGER NOT NULL CHECK (amount > 0),"
-      " status TEXT NOT NULL CHECK (status IN ('awaiting_payment','paid','cancelled')),"
+      " status TEXT NOT NULL CHECK (status IN "
+      "('awaiting_payment','paid','cancel_pending','cancelled')),"
       " created_ms INTEGER NOT NULL,"
       " payment BLOB, receipt BLOB, purse_id BLOB, txn INTEGER, paid_ms INTEGER,"
-      " cancellation BLOB, cancelled_ms INTEGER,"
-      // A paid order always has its record and receipt; a cancelled one also its cancellation.
+      " cancellation BLOB, cancel_requested_ms INTEGER, refund BLOB, cancelled_ms INTEGER,"
+      // A paid order always has its record and receipt; a cancel_pending one also its
+      // cancellation; a cancelled one also the card's refund record.
       " CHECK (status = 'awaiting_payment' OR (payment IS NOT NULL AND receipt IS NOT NULL)),"
-      " CHECK (status <> 'cancelled' OR cancellation IS NOT NULL))");
+      " CHECK (status NOT IN ('cancel_pending','cancelled') OR cancellation IS NOT NULL),"
+      " CHECK (status <> 'cancelled' OR refund IS NOT NULL))");
   if (!created) return created.error();
   return std::unique_ptr<OrderStore>(new OrderStore(db));
 }
@@ -43,7 +46,7 @@ Result<void> OrderStore::insert(const Order& order) {
 Result<std::optional<Order>> OrderStore::find(const std::string& ref) {
   auto statement = db_.prepare(
       "SELECT order_ref, owner, sku, quantity, currency, amount, status, created_ms, payment,"
-      " receipt, cancellation, purse_id, txn FROM orders WHERE order_ref = ?");
+      " receipt, cancellation, purse_id, txn, refund FROM orders WHERE order_ref = ?");
   if (!statement) return statement.error();
   sqlite::Statement& s = *statement;
   s.bind(1, ref);
@@ -64,6 +67,7 @@ Result<std::optional<Order>> OrderStore::find(const std::string& ref) {
   order.cancellation = s.columnBlob(10);
   order.purseId = s.columnBlob(11);
   order.txn = static_cast<uint32_t>(s.columnInt(12));
+  order.refund = s.columnBlob(13);
   return std::optional<Order>(std::move(order));
 }
 
@@ -84,13 +88,24 @@ Result<bool> OrderStore::markPaid(const std::string& ref, ByteView payment, Byte
   return db_.changes() == 1;
 }
 
-Result<bool> OrderStore::markCancelled(const std::string& ref, ByteView cancellation,
-                                       int64_t nowMs) {
+Result<bool> OrderStore::markCancelPending(const std::string& ref, ByteView cancellation,
+                                           int64_t nowMs) {
   auto statement = db_.prepare(
-      "UPDATE orders SET status = 'cancelled', cancellation = ?, cancelled_ms = ?"
+      "UPDATE orders SET status = 'cancel_pending', cancellation = ?, cancel_requested_ms = ?"
       " WHERE order_ref = ? AND status = 'paid'");
   if (!statement) return statement.error();
   statement->bind(1, cancellation).bind(2, nowMs).bind(3, ref);
+  auto done = statement->step();
+  if (!done) return done.error();
+  return db_.changes() == 1;
+}
+
+Result<bool> OrderStore::markCancelled(const std::string& ref, ByteView refund, int64_t nowMs) {
+  auto statement = db_.prepare(
+      "UPDATE orders SET status = 'cancelled', refund = ?, cancelled_ms = ?"
+      " WHERE order_ref = ? AND status = 'cancel_pending'");
+  if (!statement) return statement.error();
+  statement->bind(1, refund).bind(2, nowMs).bind(3, ref);
   auto done = statement->step();
   if (!done) return done.error();
   return db_.changes() == 1;

@@ -5,6 +5,7 @@
 #include "json_http.hpp"
 #include "payment_check.hpp"
 #include "purse_records.hpp"
+#include "refund_check.hpp"
 
 namespace hp::shop {
 
@@ -30,6 +31,7 @@ Json::Value orderJson(const Order& order, const std::string& shopId) {
   out["status"] = order.status;
   if (!order.receipt.empty()) out["receipt"] = rpc::base64Encode(order.receipt);
   if (!order.cancellation.empty()) out["cancellation"] = rpc::base64Encode(order.cancellation);
+  if (!order.refund.empty()) out["refund"] = rpc::base64Encode(order.refund);
   return out;
 }
 
@@ -43,7 +45,7 @@ HttpResponse receiptAnswer(const Order& order) {
 HttpResponse cancellationAnswer(const Order& order) {
   Json::Value out;
   out["cancellation"] = rpc::base64Encode(order.cancellation);
-  out["status"] = "cancelled";
+  out["status"] = order.status;  // cancel_pending until the card's refund record is shown
   return merchant::jsonResponse(200, out);
 }
 
@@ -75,6 +77,10 @@ HttpResponse ShopApi::handle(const HttpRequest& request, const PeerIdentity& pee
   if (path.size() == 3 && path[0] == "orders" && path[2] == "cancel") {
     if (auto refused = method("POST")) return *refused;
     return cancel(path[1], peer);
+  }
+  if (path.size() == 4 && path[0] == "orders" && path[2] == "cancel" && path[3] == "confirm") {
+    if (auto refused = method("POST")) return *refused;
+    return confirmCancel(path[1], request, peer);
   }
   return merchant::errorResponse(404, "not_found", "no such resource: " + request.target);
 }
@@ -201,7 +207,9 @@ HttpResponse ShopApi::pay(const std::string& ref, const HttpRequest& request,
 HttpResponse ShopApi::cancel(const std::string& ref, const PeerIdentity& peer) {
   auto order = ownOrder(ref, peer);
   if (!order) return merchant::toResponse(order.error());
-  if (order->status == kCancelled) return cancellationAnswer(*order);
+  if (order->status == kCancelPending || order->status == kCancelled) {
+    return cancellationAnswer(*order);
+  }
   if (order->status != kPaid) {
     return merchant::errorResponse(409, "not_paid",
                                    "order " + ref + " is not paid: nothing to cancel");
@@ -225,13 +233,52 @@ HttpResponse ShopApi::cancel(const std::string& ref, const PeerIdentity& peer) {
   if (!signedCancellation) {
     return merchant::errorResponse(500, "internal_error", "the shop could not sign a cancellation");
   }
-  auto cancelled = parts_.orders->markCancelled(ref, *signedCancellation, parts_.nowMs());
+  // Not cancelled yet: the card may refuse the cancellation (a payment out of its log), and
+  // until its refund record is shown the order still counts as paid.
+  auto pending = parts_.orders->markCancelPending(ref, *signedCancellation, parts_.nowMs());
+  if (!pending) return storageFailure(pending.error());
+  if (!*pending) {
+    return merchant::errorResponse(409, "order_changed", "order " + ref + " changed meanwhile");
+  }
+  order->cancellation = *signedCancellation;
+  order->status = kCancelPending;
+  return cancellationAnswer(*order);
+}
+
+HttpResponse ShopApi::confirmCancel(const std::string& ref, const HttpRequest& request,
+                                    const PeerIdentity& peer) {
+  auto order = ownOrder(ref, peer);
+  if (!order) return merchant::toResponse(order.error());
+  auto body = merchant::parseJsonObject(request.body);
+  if (!body) return merchant::errorResponse(400, "bad_request", body.error().message);
+  auto refund = merchant::base64Field(*body, "refund");
+  if (!refund) return merchant::errorResponse(400, "bad_request", refund.error().message);
+
+  auto confirmedAnswer = [&] {
+    Json::Value out;
+    out["status"] = kCancelled;
+    return merchant::jsonResponse(200, out);
+  };
+  if (order->status == kCancelled) {
+    // The same record again is a retry (the first answer may have been lost).
+    if (*refund == order->refund) return confirmedAnswer();
+    return merchant::errorResponse(409, "already_cancelled",
+                                   "order " + ref + " is already cancelled with another record");
+  }
+  if (order->status != kCancelPending) {
+    return merchant::errorResponse(409, "not_cancel_pending",
+                                   "order " + ref + " has no cancellation to confirm");
+  }
+  const ExpectedRefund expected{parts_.shopId, order->ref,      order->purseId,
+                                order->txn,    order->currency, order->amount};
+  auto record = checkRefund(expected, peer.ecPoint, peer.keyDescription, *refund);
+  if (!record) return merchant::toResponse(record.error());
+  auto cancelled = parts_.orders->markCancelled(ref, *refund, parts_.nowMs());
   if (!cancelled) return storageFailure(cancelled.error());
   if (!*cancelled) {
     return merchant::errorResponse(409, "order_changed", "order " + ref + " changed meanwhile");
   }
-  order->cancellation = *signedCancellation;
-  return cancellationAnswer(*order);
+  return confirmedAnswer();
 }
 
 }  // namespace hp::shop

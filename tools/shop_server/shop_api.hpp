@@ -42,6 +42,8 @@ class ShopApi {
   merchant::HttpResponse pay(const std::string& ref, const merchant::HttpRequest& request,
                              const merchant::PeerIdentity& peer);
   merchant::HttpResponse cancel(const std::string& ref, const merchant::PeerIdentity& peer);
+  merchant::HttpResponse confirmCancel(const std::string& ref, const merchant::HttpRequest& request,
+                                       const merchant::PeerIdentity& peer);
   merchant::HttpResponse storageFailure(const Error& error);
   // The caller's order, or the 404 that also hides other clients' orders.
   Result<Order, merchant::ApiError> ownOrder(const std::string& ref,
