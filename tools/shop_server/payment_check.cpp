@@ -5,23 +5,41 @@ namespace hp::shop {
 namespace purse = card::purse;
 using merchant::ApiError;
 
+Result<ClientRecord, ApiError> openClientRecord(const std::string& what,
+                                                const std::optional<Bytes>& clientEcPoint,
+                                                const std::string& clientKeyDescription,
+                                                ByteView signedRecord) {
+  // The card signs with the key certified in the user's TLS client certificate; with any other
+  // key type there is nothing to check the record against.
+  if (!clientEcPoint) {
+    return ApiError{403, "client_key_not_ec",
+                    what +
+                        "s must come over a session whose client certificate has an EC P-256 "
+                        "key (the card's purse key); this one has " +
+                        clientKeyDescription};
+  }
+  auto parts = purse::splitSigned(signedRecord);
+  if (!parts) return ApiError{400, "malformed_" + what, what + " is not a signed object"};
+  auto record = purse::decodePurseRecord(parts->body);
+  if (!record) return ApiError{400, "malformed_" + what, what + " is not a purse record"};
+  return ClientRecord{std::move(*parts), std::move(*record)};
+}
+
+std::optional<ApiError> checkClientSignature(const Bytes& clientEcPoint,
+                                             const ClientRecord& opened) {
+  if (purse::verifySigned(clientEcPoint, purse::kRecordLabel, opened.parts)) return std::nullopt;
+  return ApiError{422, "bad_signature",
+                  "the record's signature does not verify under this session's client "
+                  "certificate"};
+}
+
 Result<purse::PurseRecord, ApiError> checkPayment(const ExpectedPayment& expected,
                                                   const std::optional<Bytes>& clientEcPoint,
                                                   const std::string& clientKeyDescription,
                                                   ByteView signedRecord) {
-  // The card signs with the key certified in the user's TLS client certificate; with any other
-  // key type there is nothing to check a payment against.
-  if (!clientEcPoint) {
-    return ApiError{403, "client_key_not_ec",
-                    "payments must come over a session whose client certificate has an EC P-256 "
-                    "key (the card's purse key); this one has " +
-                        clientKeyDescription};
-  }
-  const auto parts = purse::splitSigned(signedRecord);
-  if (!parts) return ApiError{400, "malformed_payment", "payment is not a signed object"};
-  const auto record = purse::decodePurseRecord(parts->body);
-  if (!record) return ApiError{400, "malformed_payment", "payment is not a purse record"};
-  const purse::LogEntry& entry = record->entry;
+  auto opened = openClientRecord("payment", clientEcPoint, clientKeyDescription, signedRecord);
+  if (!opened) return opened.error();
+  const purse::LogEntry& entry = opened->record.entry;
   if (entry.kind != purse::EntryKind::kDebit) {
     return ApiError{422, "not_a_payment", "the record is not a debit"};
   }
@@ -37,12 +55,8 @@ Result<purse::PurseRecord, ApiError> checkPayment(const ExpectedPayment& expecte
                         ", the order is " + std::to_string(expected.amount) + " " +
                         expected.currency};
   }
-  if (!purse::verifySigned(*clientEcPoint, purse::kRecordLabel, *parts)) {
-    return ApiError{422, "bad_signature",
-                    "the record's signature does not verify under this session's client "
-                    "certificate"};
-  }
-  return *record;
+  if (auto refused = checkClientSignature(*clientEcPoint, *opened)) return *refused;
+  return opened->record;
 }
 
 }  // namespace hp::shop

@@ -21,6 +21,22 @@ struct ExpectedPayment {
   uint64_t amount = 0;
 };
 
+// A card-signed record posted by a client, split and decoded. `what` ("payment", "refund")
+// names it in the refusals: 403 when the session's client key is not EC P-256 (nothing to
+// check a card signature against), 400 when it is not a signed purse record.
+struct ClientRecord {
+  card::purse::SignedParts parts;
+  card::purse::PurseRecord record;
+};
+Result<ClientRecord, merchant::ApiError> openClientRecord(const std::string& what,
+                                                          const std::optional<Bytes>& clientEcPoint,
+                                                          const std::string& clientKeyDescription,
+                                                          ByteView signedRecord);
+
+// The last check of every client record: signed by the session's client certificate key.
+std::optional<merchant::ApiError> checkClientSignature(const Bytes& clientEcPoint,
+                                                       const ClientRecord& opened);
+
 // The decoded record, or why it is refused (400 malformed, 403 not an EC P-256 client key,
 // 422 a valid record that does not pay this order, or a signature that does not verify).
 Result<card::purse::PurseRecord, merchant::ApiError> checkPayment(

@@ -1,5 +1,7 @@
 #include "refund_check.hpp"
 
+#include "payment_check.hpp"
+
 namespace hp::shop {
 
 namespace purse = card::purse;
@@ -10,17 +12,10 @@ Result<purse::PurseRecord, ApiError> checkRefund(const ExpectedRefund& expected,
                                                  const std::string& clientKeyDescription,
                                                  ByteView signedRecord) {
   // As for payments: the card signs with the key of the user's client certificate.
-  if (!clientEcPoint) {
-    return ApiError{403, "client_key_not_ec",
-                    "refunds must come over a session whose client certificate has an EC P-256 "
-                    "key (the card's purse key); this one has " +
-                        clientKeyDescription};
-  }
-  const auto parts = purse::splitSigned(signedRecord);
-  if (!parts) return ApiError{400, "malformed_refund", "refund is not a signed object"};
-  const auto record = purse::decodePurseRecord(parts->body);
-  if (!record) return ApiError{400, "malformed_refund", "refund is not a purse record"};
-  const purse::LogEntry& entry = record->entry;
+  auto opened = openClientRecord("refund", clientEcPoint, clientKeyDescription, signedRecord);
+  if (!opened) return opened.error();
+  const purse::PurseRecord& record = opened->record;
+  const purse::LogEntry& entry = record.entry;
   if (entry.kind != purse::EntryKind::kRefund) {
     return ApiError{422, "not_a_refund", "the record is not a refund"};
   }
@@ -30,7 +25,7 @@ Result<purse::PurseRecord, ApiError> checkRefund(const ExpectedRefund& expected,
   if (entry.reference != bytesOf(expected.orderRef)) {
     return ApiError{422, "wrong_order", "the record refunds another order"};
   }
-  const Bytes purseId(record->purseId.begin(), record->purseId.end());
+  const Bytes purseId(record.purseId.begin(), record.purseId.end());
   if (purseId != expected.purseId || entry.relatedTxn != expected.paymentTxn) {
     return ApiError{422, "wrong_payment", "the record refunds another payment than this order's"};
   }
@@ -40,12 +35,8 @@ Result<purse::PurseRecord, ApiError> checkRefund(const ExpectedRefund& expected,
                         ", the order is " + std::to_string(expected.amount) + " " +
                         expected.currency};
   }
-  if (!purse::verifySigned(*clientEcPoint, purse::kRecordLabel, *parts)) {
-    return ApiError{422, "bad_signature",
-                    "the record's signature does not verify under this session's client "
-                    "certificate"};
-  }
-  return *record;
+  if (auto refused = checkClientSignature(*clientEcPoint, *opened)) return *refused;
+  return record;
 }
 
 }  // namespace hp::shop
