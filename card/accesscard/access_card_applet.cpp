@@ -63,7 +63,8 @@ card::Response AccessCardApplet::dispatch(const card::CommandApdu& cmd) {
   // with CLA 8x (and refused with 6E00 in CLA 0x), everything else only with CLA 0x; the
   // runtime has already handled chaining, secure messaging and logical channel bits.
   if ((cmd.cla & 0x80) != 0) return dispatchProprietary(cmd);
-  if (cmd.ins == kInsPrepareShare || cmd.ins == kInsKeyAgreement) {
+  if (cmd.ins == kInsPrepareShare || cmd.ins == kInsKeyAgreement || cmd.ins == kInsPrepareResume ||
+      cmd.ins == kInsResumeAgreement) {
     return card::Response::status(card::sw::kClaNotSupported);
   }
   switch (cmd.ins) {

@@ -6,11 +6,14 @@
 // Security state (volatile, lost on reset, power-off and deselect): locked -> unlocked-pin or
 // unlocked-bio; back to locked on VERIFY 00 20 FF 81 or after 10 minutes without an APDU.
 // Control channel (docs/proxy-architecture.md): PREPARE SHARE makes an ephemeral P-256 key whose
-// private half lives only in RAM until KEY AGREEMENT uses it once, or locking drops it.
+// private half lives only in RAM until KEY AGREEMENT uses it once, or locking drops it. The card
+// runs the key schedule and keeps the resumption ticket (ID, secret, expiry) in RAM only: single
+// use (RESUME AGREEMENT replaces it), replaced by each full handshake, wiped by any lock.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "access_card_state.hpp"
 #include "applet.hpp"
@@ -29,6 +32,11 @@ inline constexpr uint8_t kAccessCardAid[] = {0xF0, 0x41, 0x43, 0x43, 0x45, 0x53,
 // Proprietary (CLA 80) instructions of the control channel.
 inline constexpr uint8_t kInsPrepareShare = 0x50;
 inline constexpr uint8_t kInsKeyAgreement = 0x52;
+inline constexpr uint8_t kInsPrepareResume = 0x54;
+inline constexpr uint8_t kInsResumeAgreement = 0x56;
+inline constexpr size_t kChannelTicketIdSize = 16;
+// The card never keeps a resumption ticket longer than this, whatever the server announces.
+inline constexpr uint64_t kMaxTicketLifetimeMs = 12ull * 3600 * 1000;
 // PREPARE SHARE refuses a validity window longer than this (the server refuses them too).
 inline constexpr uint64_t kMaxShareWindowMs = 24ull * 3600 * 1000;
 
@@ -54,6 +62,8 @@ class AccessCardApplet final : public card::Applet {
   void onReset() override { lock(); }
   // True while a PREPARE SHARE key waits for its KEY AGREEMENT (tests and diagnostics).
   bool hasPendingShare() const { return pendingShare_ != nullptr; }
+  // True while the card holds a resumption ticket (tests and diagnostics; never readable).
+  bool hasTicket() const { return ticket_.has_value(); }
   card::Response process(const card::CommandApdu& cmd) override;
 
   // For tests and diagnostics; neither exposes a secret through the APDU interface.
@@ -66,9 +76,13 @@ class AccessCardApplet final : public card::Applet {
   card::Response dispatch(const card::CommandApdu& cmd);
   // Locking also forgets the pending ephemeral key: a share is only usable by the user who
   // unlocked the card for it (EcKeyPair's destructor has mbedTLS zeroize the scalar).
+  // The same holds for the resumption ticket: whatever the host kept of a channel is useless
+  // while the card is locked (issue 8 item 1); SecretBytes wipes the secret.
   void lock() {
     security_ = SecurityState::kLocked;
     pendingShare_.reset();
+    pendingResume_.reset();
+    ticket_.reset();
   }
   bool operational() const { return state().lifecycle == Lifecycle::kOperational; }
   bool personalizing() const { return state().lifecycle == Lifecycle::kPersonalization; }
@@ -100,13 +114,23 @@ class AccessCardApplet final : public card::Applet {
   card::Response activate(const card::CommandApdu& cmd);
   card::Response putData(const card::CommandApdu& cmd);
   card::Response getData(const card::CommandApdu& cmd);
-  card::Response putChannelTicket(const card::CommandApdu& cmd);
   Bytes statusObject() const;
 
   // channel_commands.cpp
   card::Response dispatchProprietary(const card::CommandApdu& cmd);
   card::Response prepareShare(const card::CommandApdu& cmd);
   card::Response keyAgreement(const card::CommandApdu& cmd);
+  card::Response prepareResume(const card::CommandApdu& cmd);
+  card::Response resumeAgreement(const card::CommandApdu& cmd);
+  // Replaces the ticket (none when lifetimeMs is 0), expiring after min(lifetime, 12 h).
+  void keepTicket(const Bytes& id, SecretBytes secret, uint64_t lifetimeMs);
+
+  // The channel's resumption ticket: volatile, never leaves the card.
+  struct ChannelTicket {
+    Bytes id;
+    SecretBytes secret;
+    uint64_t expiresAtMs = 0;  // by the card's own (monotonic) clock
+  };
 
   card::Clock& clock_;
   card::Rng& rng_;
@@ -116,6 +140,9 @@ class AccessCardApplet final : public card::Applet {
   std::unique_ptr<card::EcKeyPair> key_;
   // The ephemeral key of the last PREPARE SHARE; volatile and single use.
   std::unique_ptr<card::EcKeyPair> pendingShare_;
+  // The ephemeral key of the last PREPARE RESUME; volatile and single use.
+  std::unique_ptr<card::EcKeyPair> pendingResume_;
+  std::optional<ChannelTicket> ticket_;
   SecurityState security_ = SecurityState::kLocked;
   uint64_t lastActivityMs_ = 0;
 };

@@ -47,14 +47,16 @@ Bytes AccessCardState::serialize() const {
   w.blob(homeServerKey);
   w.blob(homeServerAddress);
   w.blob(terminalProfile);
-  w.blob(channelTicket.view());
   return w.take();
 }
 
 std::optional<AccessCardState> AccessCardState::deserialize(ByteView image) {
   card::ByteReader r(image);
   const uint8_t version = r.u8();
-  if (version != kFormatVersion && version != kFormatVersionWithoutTicket) return std::nullopt;
+  if (version != kFormatVersion && version != kFormatVersionWithTicket &&
+      version != kFormatVersionWithoutTicket) {
+    return std::nullopt;
+  }
   AccessCardState s;
   const uint8_t lifecycle = r.u8();
   s.pin = card::PinRecord::read(r);
@@ -67,9 +69,9 @@ std::optional<AccessCardState> AccessCardState::deserialize(ByteView image) {
   s.homeServerKey = r.blob(objects::kPointSize);
   s.homeServerAddress = r.blob(objects::kMaxAddressSize);
   s.terminalProfile = r.blob(64);
-  if (version == kFormatVersion) {
+  if (version == kFormatVersionWithTicket) {
+    // A protocol v1 ticket (it held a resumption secret): read past, wiped, never kept.
     Bytes ticket = r.blob(objects::kMaxChannelTicketSize);
-    s.channelTicket = SecretBytes(ticket);
     secureWipe(ticket);
   }
   if (!r.ok() || !r.atEnd()) return std::nullopt;

@@ -1,17 +1,18 @@
 // Persistent state of the access card and its versioned serialization.
 //
-// Image layout (ByteWriter, big-endian), format version 2:
-//   u8 version = 2
+// Image layout (ByteWriter, big-endian), format version 3:
+//   u8 version = 3
 //   u8 lifecycle (1 personalization, 2 operational)
 //   PinRecord pin, PinRecord puk                       (pin.hpp layout)
 //   BiometricRecord: bool enrolled, u8 maxTries, u8 triesLeft, u8 threshold, 32-byte code
 //   blob terminal private scalar (0 or 32 bytes)
 //   blob terminal ID (0..32), blob home server key (0 or 65), blob home server address (0..255),
 //   blob terminal profile (0 or the canonical 14-byte encoding)
-//   blob channel ticket (0..512)                       version 2 only
-// Version 1 images (without the ticket) are still read, as a card without a ticket; every
-// write stores version 2. The ephemeral key share of the control channel is volatile and
-// deliberately not here.
+// Versions 1 and 2 are still read; version 2 had one more field at the end, the channel ticket
+// (blob 0..512, DF 34 of protocol v1), which is read, wiped and dropped: the resumption ticket
+// now lives in the card's RAM only (issue 8 item 1). Every write stores version 3. The
+// ephemeral key shares and the ticket of the control channel are volatile and deliberately not
+// here.
 // Anything else, trailing bytes included, is malformed and refused; the card never resets itself.
 #pragma once
 
@@ -41,7 +42,8 @@ struct BiometricRecord {
 };
 
 struct AccessCardState {
-  static constexpr uint8_t kFormatVersion = 2;
+  static constexpr uint8_t kFormatVersion = 3;
+  static constexpr uint8_t kFormatVersionWithTicket = 2;  // read only: the ticket is dropped
   static constexpr uint8_t kFormatVersionWithoutTicket = 1;
 
   Lifecycle lifecycle = Lifecycle::kPersonalization;
@@ -50,10 +52,9 @@ struct AccessCardState {
   BiometricRecord biometric;
   SecretBytes terminalPrivateKey;  // P-256 scalar; empty until GENERATE KEY PAIR
   Bytes terminalId;
-  Bytes homeServerKey;        // uncompressed P-256 point
-  Bytes homeServerAddress;    // "host:port", printable ASCII
-  Bytes terminalProfile;      // canonical 80/81/82/83 encoding
-  SecretBytes channelTicket;  // DF 34, opaque to the card; it holds the resumption secret
+  Bytes homeServerKey;      // uncompressed P-256 point
+  Bytes homeServerAddress;  // "host:port", printable ASCII
+  Bytes terminalProfile;    // canonical 80/81/82/83 encoding
 
   bool hasKey() const { return !terminalPrivateKey.empty(); }
   // ACTIVATE's precondition: everything a terminal needs to work is present.

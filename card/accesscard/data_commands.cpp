@@ -1,8 +1,7 @@
 // ACTIVATE, PUT DATA and GET DATA (ISO 7816-4 clauses 11.4.3 / 11.4.6 with P1-P2 = the tag).
 // GET DATA answers with the value of the object, without its DFxx tag and length.
-// The channel ticket DF 34 follows its own rule: it belongs to the terminal's user, not to the
-// administrator, so any unlock (PIN or biometric) may read and write it, and empty data
-// erases it (a ticket the server refused must not be offered again).
+// DF 34 (the channel ticket of protocol v1) is gone: the resumption ticket lives in the card's
+// RAM and never leaves it (channel_commands.cpp), so GET and PUT DATA DF 34 answer 6A88.
 #include "access_card_applet.hpp"
 #include "data_objects.hpp"
 
@@ -33,7 +32,8 @@ Response AccessCardApplet::activate(const card::CommandApdu& cmd) {
 
 Response AccessCardApplet::putData(const card::CommandApdu& cmd) {
   const uint16_t tag = cmd.p1p2();
-  if (tag == objects::kTagChannelTicket) return putChannelTicket(cmd);
+  // Issue 8 item 1: no host-readable (or host-writable) ticket exists any more.
+  if (tag == objects::kTagChannelTicket) return Response::status(sw::kReferencedDataNotFound);
   if (!isPutDataTag(tag)) return Response::status(sw::kIncorrectP1P2);
   if (!mayAdminister()) return Response::status(sw::kSecurityStatusNotSatisfied);
   if (cmd.data.empty()) return Response::status(sw::kWrongLength);
@@ -64,23 +64,9 @@ Response AccessCardApplet::putData(const card::CommandApdu& cmd) {
   return Response::status(stored ? sw::kOk : sw::kMemoryFailure);
 }
 
-Response AccessCardApplet::putChannelTicket(const card::CommandApdu& cmd) {
-  if (!unlocked()) return Response::status(sw::kSecurityStatusNotSatisfied);
-  if (cmd.data.size() > objects::kMaxChannelTicketSize) return Response::status(sw::kWrongData);
-  const SecretBytes ticket(cmd.data);
-  const bool stored = update([&](AccessCardState& s) { s.channelTicket = ticket; });
-  return Response::status(stored ? sw::kOk : sw::kMemoryFailure);
-}
-
 Response AccessCardApplet::getData(const card::CommandApdu& cmd) {
   const uint16_t tag = cmd.p1p2();
-  if (tag == objects::kTagChannelTicket) {
-    if (!unlocked()) return Response::status(sw::kSecurityStatusNotSatisfied);
-    if (!cmd.data.empty()) return Response::status(sw::kWrongLength);
-    if (state().channelTicket.empty()) return Response::status(sw::kReferencedDataNotFound);
-    const ByteView ticket = state().channelTicket.view();
-    return Response::read(Bytes(ticket.begin(), ticket.end()));
-  }
+  if (tag == objects::kTagChannelTicket) return Response::status(sw::kReferencedDataNotFound);
   if (tag != objects::kTagStatus && !isPutDataTag(tag)) {
     return Response::status(sw::kIncorrectP1P2);
   }

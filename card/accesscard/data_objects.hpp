@@ -15,12 +15,14 @@ inline constexpr uint16_t kTagTerminalId = 0xDF30;
 inline constexpr uint16_t kTagHomeServerKey = 0xDF31;
 inline constexpr uint16_t kTagHomeServerAddress = 0xDF32;
 inline constexpr uint16_t kTagTerminalProfile = 0xDF33;
-// The control channel's resumption ticket: secret, read and written only when unlocked.
+// The control channel's resumption ticket of protocol v1. Retired: the ticket now stays in the
+// card's RAM, and GET / PUT DATA DF 34 answer 6A88 (no such object).
 inline constexpr uint16_t kTagChannelTicket = 0xDF34;
 
 inline constexpr size_t kMaxTerminalIdSize = 32;
 inline constexpr size_t kPointSize = 65;
 inline constexpr size_t kMaxAddressSize = 255;
+// The most a version 2 state image may hold in its (retired) ticket field when it is read.
 inline constexpr size_t kMaxChannelTicketSize = 512;
 
 // Status flags (tag 85 of the status object).

@@ -5,9 +5,11 @@
 namespace hp::card {
 
 std::array<uint8_t, 32> serverHelloSignedHash(ByteView serverEphemeralPoint,
+                                              ByteView terminalEphemeralPoint,
                                               ByteView transcriptHash) {
-  // The point and the hash have fixed sizes (the callers check them).
-  return labelledSha256(kServerHelloLabel, {serverEphemeralPoint, transcriptHash});
+  // The points and the hash have fixed sizes (the callers check them).
+  return labelledSha256(kServerHelloLabel,
+                        {serverEphemeralPoint, terminalEphemeralPoint, transcriptHash});
 }
 
 }  // namespace hp::card

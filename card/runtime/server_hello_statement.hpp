@@ -11,14 +11,18 @@
 
 namespace hp::card {
 
-// Domain-separation label (hp::channel::kServerSignatureLabel is the same string).
-inline constexpr std::string_view kServerHelloLabel = "homeproxy channel v1 server hello";
+// Domain-separation label (hp::channel::kServerSignatureLabel is the same string). v2: the
+// terminal's point is signed too (v1 signed only the server's point and the transcript).
+inline constexpr std::string_view kServerHelloLabel = "homeproxy channel v2 server hello";
 
-// SHA-256(len(label) (1) || label || server ephemeral point (65) || transcript hash (32)), where
-// the transcript hash is H(ClientHello || ServerHello without its signature). The point is
-// hashed on its own (it is also inside the transcript) so that a card that cannot parse the
-// transcript still knows the point it is given is the one the server signed for this handshake.
+// SHA-256(len(label) (1) || label || server ephemeral point (65) || terminal ephemeral point (65)
+// || transcript hash (32)), where the transcript hash is H(ClientHello || ServerHello without its
+// signature). Both points are hashed on their own (they are also inside the transcript) so that
+// a card that cannot parse the transcript still knows the point it is given is the one the
+// server signed, and signed for the card's own pending share: the card fills the terminal point
+// in itself, so a signature made for any other share does not verify (issue 8 item 5).
 std::array<uint8_t, 32> serverHelloSignedHash(ByteView serverEphemeralPoint,
+                                              ByteView terminalEphemeralPoint,
                                               ByteView transcriptHash);
 
 }  // namespace hp::card

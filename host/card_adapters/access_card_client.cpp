@@ -1,5 +1,6 @@
 #include "access_card_client.hpp"
 
+#include "channel_key_schedule.hpp"
 #include "tlv.hpp"
 
 namespace hp::adapters {
@@ -13,14 +14,14 @@ constexpr uint8_t kInsPerformSecurityOperation = 0x2A;
 constexpr uint8_t kInsGenerateKeyPair = 0x47;
 constexpr uint8_t kInsPrepareShare = 0x50;
 constexpr uint8_t kInsKeyAgreement = 0x52;
+constexpr uint8_t kInsPrepareResume = 0x54;
+constexpr uint8_t kInsResumeAgreement = 0x56;
 constexpr uint8_t kInsGetData = 0xCA;
-constexpr uint8_t kInsPutData = 0xDA;
 constexpr uint8_t kTagStatus = 0x01;  // DF 01
 constexpr uint8_t kTagTerminalId = 0x30;
 constexpr uint8_t kTagHomeServerKey = 0x31;
 constexpr uint8_t kTagHomeServerAddress = 0x32;
 constexpr uint8_t kTagTerminalProfile = 0x33;
-constexpr uint8_t kTagChannelTicket = 0x34;
 constexpr uint16_t kReferenceDataNotFound = 0x6A88;
 
 std::string textOf(const Bytes& b) {
@@ -153,46 +154,69 @@ CardResult<PreparedShare> AccessCardClient::prepareShare(uint64_t createdAtMs,
   return PreparedShare{(*tlvs)[0].value, (*tlvs)[1].value};
 }
 
-CardResult<SecretBytes> AccessCardClient::keyAgreement(ByteView serverPoint,
-                                                       ByteView transcriptHash,
-                                                       ByteView serverSignature) {
+CardResult<SecretBytes> AccessCardClient::keyAgreement(ByteView serverPoint, ByteView signedHash,
+                                                       ByteView serverSignature,
+                                                       ByteView keyScheduleHash, ByteView ticketId,
+                                                       uint64_t ticketLifetimeMs) {
   const char* what = "KEY AGREEMENT";
-  // 86 41 <point> 90 20 <transcript hash> 9E L <DER signature>
+  // 86 41 <point> 90 20 <signed hash> 9E L <DER signature> 91 20 <key schedule hash>
+  // 92 10 <ticket ID> 93 08 <ticket lifetime ms>
   Bytes command = card::makeTlv(0x86, serverPoint);
-  card::appendTlv(command, 0x90, transcriptHash);
+  card::appendTlv(command, 0x90, signedHash);
   card::appendTlv(command, 0x9E, serverSignature);
+  card::appendTlv(command, 0x91, keyScheduleHash);
+  card::appendTlv(command, 0x92, ticketId);
+  Bytes lifetime;
+  appendU64(lifetime, ticketLifetimeMs);
+  card::appendTlv(command, 0x93, lifetime);
   auto data = commands_.run(what, kClaProprietary, kInsKeyAgreement, 0x00, 0x00, command, 256);
   if (!data) return data.error();
-  SecretBytes secret(*data);
+  SecretBytes keys(*data);
   secureWipe(*data);
-  if (secret.size() != 32) return commands_.failure(what, "shared secret is not 32 bytes");
-  return secret;
+  if (keys.size() != card::kTrafficKeysSize)
+    return commands_.failure(what, "keys are not 152 bytes");
+  return keys;
+}
+
+CardResult<std::optional<ResumeOffer>> AccessCardClient::prepareResume() {
+  const char* what = "PREPARE RESUME";
+  auto response = commands_.send(what, kClaProprietary, kInsPrepareResume, 0x00, 0x00, {}, 256);
+  if (!response) return response.error();
+  if (response->sw == kReferenceDataNotFound) return std::optional<ResumeOffer>();
+  if (!response->ok()) return commands_.failure(what, response->sw);
+  // 92 10 <ticket ID> 86 41 <point>
+  auto tlvs = card::parseTlvs(response->data);
+  if (!tlvs || tlvs->size() != 2 || (*tlvs)[0].tag != 0x92 || (*tlvs)[1].tag != 0x86 ||
+      (*tlvs)[0].value.size() != 16 || (*tlvs)[1].value.size() != 65) {
+    return commands_.failure(what, "malformed resumption offer");
+  }
+  return std::optional<ResumeOffer>(ResumeOffer{(*tlvs)[0].value, (*tlvs)[1].value});
+}
+
+CardResult<SecretBytes> AccessCardClient::resumeAgreement(ByteView serverPoint,
+                                                          ByteView transcriptHash,
+                                                          ByteView newTicketId,
+                                                          uint64_t ticketLifetimeMs) {
+  const char* what = "RESUME AGREEMENT";
+  // 86 41 <point> 91 20 <transcript hash> 92 10 <new ticket ID> 93 08 <lifetime ms>
+  Bytes command = card::makeTlv(0x86, serverPoint);
+  card::appendTlv(command, 0x91, transcriptHash);
+  card::appendTlv(command, 0x92, newTicketId);
+  Bytes lifetime;
+  appendU64(lifetime, ticketLifetimeMs);
+  card::appendTlv(command, 0x93, lifetime);
+  auto data = commands_.run(what, kClaProprietary, kInsResumeAgreement, 0x00, 0x00, command, 256);
+  if (!data) return data.error();
+  SecretBytes keys(*data);
+  secureWipe(*data);
+  if (keys.size() != card::kTrafficKeysSize)
+    return commands_.failure(what, "keys are not 152 bytes");
+  return keys;
 }
 
 CardResult<Bytes> AccessCardClient::sign(ByteView hash) {
   return commands_.run("PSO: COMPUTE DIGITAL SIGNATURE", kClaIso, kInsPerformSecurityOperation,
                        0x9E, 0x9A, hash, 256);
-}
-
-CardResult<std::optional<SecretBytes>> AccessCardClient::ticket() {
-  const char* what = "GET DATA channel ticket";
-  auto response = commands_.send(what, kClaIso, kInsGetData, 0xDF, kTagChannelTicket, {}, 256);
-  if (!response) return response.error();
-  if (response->sw == kReferenceDataNotFound) return std::optional<SecretBytes>();
-  if (!response->ok()) return commands_.failure(what, response->sw);
-  std::optional<SecretBytes> out(SecretBytes(response->data));
-  secureWipe(response->data);
-  return out;
-}
-
-CardResult<void> AccessCardClient::putTicket(ByteView encodedTicket) {
-  const char* what = "PUT DATA channel ticket";
-  if (encodedTicket.size() > kMaxTicketSize) {
-    return commands_.failure(what, "a ticket is at most 512 bytes");
-  }
-  auto done = commands_.run(what, kClaIso, kInsPutData, 0xDF, kTagChannelTicket, encodedTicket);
-  if (!done) return done.error();
-  return {};
 }
 
 }  // namespace hp::adapters

@@ -51,10 +51,15 @@ struct PreparedShare {
   Bytes signature;
 };
 
+// PREPARE RESUME's answer: the card's ticket ID and a fresh ephemeral point.
+struct ResumeOffer {
+  Bytes ticketId;
+  Bytes point;
+};
+
 class AccessCardClient {
  public:
   static constexpr size_t kBiometricSampleSize = 32;
-  static constexpr size_t kMaxTicketSize = 512;
 
   explicit AccessCardClient(pcsc::Transport& transport) : commands_(transport, "access card") {}
 
@@ -75,19 +80,22 @@ class AccessCardClient {
   // PREPARE SHARE with a validity window in wall-clock ms (at most 24 h long).
   CardResult<PreparedShare> prepareShare(uint64_t createdAtMs, uint64_t expiresAtMs);
   // KEY AGREEMENT: the card checks the home server's signature over
-  // card::serverHelloSignedHash(serverPoint, transcriptHash) with its DF 31 key (6300 if it does
-  // not verify), then returns the 32-byte shared secret with the pending share; the card
-  // destroys that share either way.
-  CardResult<SecretBytes> keyAgreement(ByteView serverPoint, ByteView transcriptHash,
-                                       ByteView serverSignature);
+  // card::serverHelloSignedHash(serverPoint, its own pending point, signedHash) with its DF 31
+  // key (6300 if it does not verify), agrees with the pending share (destroyed either way), runs
+  // the key schedule over keyScheduleHash, keeps the resumption ticket (ticketId, lifetime) in
+  // its RAM and returns the 152 bytes of this connection's traffic and Finished keys.
+  CardResult<SecretBytes> keyAgreement(ByteView serverPoint, ByteView signedHash,
+                                       ByteView serverSignature, ByteView keyScheduleHash,
+                                       ByteView ticketId, uint64_t ticketLifetimeMs);
+  // PREPARE RESUME: the ticket ID the card holds and a fresh ephemeral point; nullopt (6A88)
+  // when the card holds no live ticket.
+  CardResult<std::optional<ResumeOffer>> prepareResume();
+  // RESUME AGREEMENT: ECDH with the pending resume key, keys from (ticket secret || Z) over
+  // transcriptHash, the ticket replaced by (newTicketId, lifetime); 152 bytes of keys.
+  CardResult<SecretBytes> resumeAgreement(ByteView serverPoint, ByteView transcriptHash,
+                                          ByteView newTicketId, uint64_t ticketLifetimeMs);
   // PSO: COMPUTE DIGITAL SIGNATURE with the terminal key; DER ECDSA.
   CardResult<Bytes> sign(ByteView hash);
-
-  // The channel ticket DF 34: nullopt when none is stored.
-  CardResult<std::optional<SecretBytes>> ticket();
-  // Stores (replaces) the ticket, up to 512 bytes; an empty one erases it.
-  CardResult<void> putTicket(ByteView encodedTicket);
-  CardResult<void> eraseTicket() { return putTicket({}); }
 
   CardCommands& commands() { return commands_; }
 

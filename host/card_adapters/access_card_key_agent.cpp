@@ -19,14 +19,31 @@ Result<channel::SignedShare> AccessCardKeyAgent::prepareShare(uint64_t nowMs) {
   return out;
 }
 
-Result<SecretBytes> AccessCardKeyAgent::agree(const channel::SignedServerShare& server) {
-  auto secret = card_.keyAgreement(server.ephemeralPoint, server.transcriptHash, server.signature);
+Result<channel::SessionKeys> AccessCardKeyAgent::agree(const channel::SignedServerShare& server) {
+  auto keys = card_.keyAgreement(server.ephemeralPoint, server.transcriptHash, server.signature,
+                                 server.keyScheduleHash, server.ticketId, server.ticketLifetimeMs);
   // 6300: the card refused the server's signature (apdu_specs: KEY AGREEMENT).
-  if (!secret && secret.error().sw == 0x6300) {
+  if (!keys && keys.error().sw == 0x6300) {
     return makeError(std::string(channel::kBadServerSignature));
   }
-  if (!secret) return toError(secret.error());
-  return std::move(secret.value());
+  if (!keys) return toError(keys.error());
+  return channel::sessionKeysFromCard(keys->view());
+}
+
+Result<std::optional<channel::ResumeOffer>> AccessCardKeyAgent::prepareResume() {
+  auto offer = card_.prepareResume();
+  if (!offer) return toError(offer.error());
+  if (!offer->has_value()) return std::optional<channel::ResumeOffer>();
+  return std::optional<channel::ResumeOffer>(
+      channel::ResumeOffer{std::move((*offer)->ticketId), std::move((*offer)->point)});
+}
+
+Result<channel::SessionKeys> AccessCardKeyAgent::agreeResume(
+    const channel::ServerResumeShare& server) {
+  auto keys = card_.resumeAgreement(server.ephemeralPoint, server.transcriptHash,
+                                    server.newTicketId, server.newTicketLifetimeMs);
+  if (!keys) return toError(keys.error());
+  return channel::sessionKeysFromCard(keys->view());
 }
 
 }  // namespace hp::adapters

@@ -1,7 +1,9 @@
 // channel::TerminalKeyAgent backed by the access card: prepareShare() is PREPARE SHARE (the card
 // makes the ephemeral key and signs the statement with the terminal key), agree() is KEY
-// AGREEMENT (the card checks the home server's signature with its DF 31 key, then uses the
-// ephemeral once and destroys it). The card must be unlocked.
+// AGREEMENT (the card checks the home server's signature with its DF 31 key over its own
+// pending point, uses the ephemeral once, runs the key schedule and keeps the ticket),
+// prepareResume() is PREPARE RESUME and agreeResume() RESUME AGREEMENT. The card must be
+// unlocked; the resumption secret never reaches this process.
 #pragma once
 
 #include <optional>
@@ -19,7 +21,9 @@ class AccessCardKeyAgent final : public channel::TerminalKeyAgent {
       : card_(card), shareLifetimeMs_(shareLifetimeMs) {}
 
   Result<channel::SignedShare> prepareShare(uint64_t nowMs) override;
-  Result<SecretBytes> agree(const channel::SignedServerShare& server) override;
+  Result<channel::SessionKeys> agree(const channel::SignedServerShare& server) override;
+  Result<std::optional<channel::ResumeOffer>> prepareResume() override;
+  Result<channel::SessionKeys> agreeResume(const channel::ServerResumeShare& server) override;
 
  private:
   AccessCardClient& card_;

@@ -93,12 +93,12 @@ Result<Bytes> readFrame(int fd) {
 }
 
 Result<std::unique_ptr<ChannelConnection>> ChannelConnection::connectAsTerminal(
-    int fd, ClientHandshake& handshake, const ClientTicket* ticket,
+    int fd, ClientHandshake& handshake, bool tryResume,
     const std::function<Result<SignedShare>()>& prepareShare) {
   disableNagle(fd);
   bool needFull = true;
-  if (ticket != nullptr) {
-    auto hello = handshake.startResume(*ticket);
+  if (tryResume) {
+    auto hello = handshake.startResume();  // refused at once when the card holds no ticket
     if (hello) {
       auto run = runTerminalHandshake(fd, handshake, *hello);
       if (!run && handshake.state() != ClientHandshake::State::kResumeRefused) return run.error();

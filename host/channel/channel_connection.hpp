@@ -15,11 +15,11 @@ namespace hp::channel {
 
 class ChannelConnection {
  public:
-  // Terminal side. With a ticket, tries to resume first; if the server refuses the ticket (or
-  // it has expired locally), falls back on the same socket to a full handshake with a share
-  // from prepareShare. The connection owns fd on success; on failure the caller still does.
+  // Terminal side. With tryResume, resumes with the agent's ticket first; if the agent holds
+  // none, or the server refuses it, falls back on the same socket to a full handshake with a
+  // share from prepareShare. The connection owns fd on success; on failure the caller still does.
   static Result<std::unique_ptr<ChannelConnection>> connectAsTerminal(
-      int fd, ClientHandshake& handshake, const ClientTicket* ticket,
+      int fd, ClientHandshake& handshake, bool tryResume,
       const std::function<Result<SignedShare>()>& prepareShare);
   // Home server side: answers one terminal's handshake (sending an Alert on refusal).
   static Result<std::unique_ptr<ChannelConnection>> acceptFromTerminal(int fd,

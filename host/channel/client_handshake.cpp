@@ -38,7 +38,6 @@ void ClientHandshake::setState(State next) {
 Error ClientHandshake::fail(const std::string& why) {
   logLine(config_.log, "client handshake refused: " + why);
   keys_ = SessionKeys{};
-  resumptionSecret_.clear();
   setState(State::kFailed);
   return makeError(why);
 }
@@ -64,23 +63,24 @@ Result<Bytes> ClientHandshake::startFull(const SignedShare& share) {
   return message;
 }
 
-Result<Bytes> ClientHandshake::startResume(const ClientTicket& ticket) {
+Result<Bytes> ClientHandshake::startResume() {
   if (state_ != State::kIdle) {
     return makeError(std::string("startResume not allowed in state ") + stateName(state_));
   }
-  if (ticket.ticketId.size() != kTicketIdSize || ticket.resumptionSecret.size() < 32) {
-    return makeError("malformed resumption ticket");
+  // The ticket never leaves the card: it offers the ticket's ID and a fresh ephemeral point
+  // (psk_dhe_ke, RFC 8446 2.2). No live ticket (none yet, expired, or wiped by a lock): the
+  // caller does a full handshake instead.
+  auto offer = agent_.prepareResume();
+  if (!offer) return makeError("cannot offer a resumption: " + offer.error().message);
+  if (!offer->has_value()) return makeError("no resumption ticket; do a full handshake");
+  if ((*offer)->ticketId.size() != kTicketIdSize || (*offer)->ephemeralPoint.size() != kPointSize) {
+    return makeError("malformed resumption offer");
   }
-  if (config_.clock->nowMs() >= ticket.expiresAtMs) {
-    return makeError("resumption ticket has expired; do a full handshake");
-  }
-  ResumeHello hello{ticket.ticketId, config_.rng->bytes(kNonceSize)};
+  ResumeHello hello{(*offer)->ticketId, (*offer)->ephemeralPoint, config_.rng->bytes(kNonceSize)};
   if (hello.clientNonce.size() != kNonceSize) return fail("random generator failed");
   const Bytes message = encode(hello);
   transcript_ = Transcript{};
   transcript_.add(message);
-  resumptionSecret_ = ticket.resumptionSecret;
-  offeredTicketId_ = ticket.ticketId;
   resumed_ = true;
   setState(State::kWaitResumeAccept);
   // Next: ResumeAccept (or Alert refusing the ticket).
@@ -122,7 +122,6 @@ Error ClientHandshake::onAlert(ByteView message) {
       alert->code == AlertCode::kUnknownTicket || alert->code == AlertCode::kTicketExpired;
   if (state_ == State::kWaitResumeAccept && ticketRefused) {
     logLine(config_.log, "client handshake: " + why);
-    resumptionSecret_.clear();
     setState(State::kResumeRefused);
     // Next: startFull() with a freshly prepared share.
     return makeError(why);
@@ -133,24 +132,29 @@ Error ClientHandshake::onAlert(ByteView message) {
 Result<std::vector<Bytes>> ClientHandshake::onServerHello(ByteView message) {
   auto hello = parseServerHello(message);
   if (!hello) return fail(hello.error().message);
-  // The server signs its point and the transcript up to its unsigned hello: this authenticates
-  // the server's ephemeral share and binds it to our ClientHello (our nonce and our share). The
-  // card checks that signature with the home server key it holds before it agrees (the terminal
-  // does no public-key operation); a wrong signature comes back as kBadServerSignature.
+  // The server signs both points and the transcript up to its unsigned hello: this
+  // authenticates the server's ephemeral share and binds it to our ClientHello (our nonce and
+  // our share). The card checks that signature with the home server key it holds, putting in
+  // its own pending point, before it agrees (the terminal does no public-key operation); a wrong
+  // signature comes back as kBadServerSignature. The card then runs the key schedule over
+  // H(ClientHello || ServerHello) and keeps the resumption secret as its ticket.
   Transcript signedPart = transcript_;
   signedPart.add(encodeUnsigned(*hello));
-  const SignedServerShare serverShare{hello->ephemeralPoint, signedPart.hash(), hello->signature};
-  auto sharedSecret = agent_.agree(serverShare);
-  if (!sharedSecret) {
-    const std::string& why = sharedSecret.error().message;
+  transcript_.add(message);
+  SignedServerShare serverShare;
+  serverShare.ephemeralPoint = hello->ephemeralPoint;
+  serverShare.transcriptHash = signedPart.hash();
+  serverShare.signature = hello->signature;
+  serverShare.keyScheduleHash = transcript_.hash();
+  serverShare.ticketId = hello->ticketId;
+  serverShare.ticketLifetimeMs = std::min(hello->ticketLifetimeMs, config_.maxTicketLifetimeMs);
+  auto keys = agent_.agree(serverShare);
+  if (!keys) {
+    const std::string& why = keys.error().message;
     return fail(why == kBadServerSignature ? why : "key agreement failed: " + why);
   }
-  transcript_.add(message);
-  auto keys = deriveSessionKeys(sharedSecret->view(), transcript_.hash(), HandshakeKind::kFull);
-  if (!keys) return fail(keys.error().message);
   keys_ = std::move(keys.value());
-  newTicketId_ = hello->ticketId;
-  newTicketLifetimeMs_ = std::min(hello->ticketLifetimeMs, config_.maxTicketLifetimeMs);
+  keys_.resumptionSecret.clear();  // an agent never hands it out; nothing to keep here anyway
   setState(State::kWaitServerFinished);
   // Next: the server's Finished.
   return std::vector<Bytes>{};
@@ -160,11 +164,17 @@ Result<std::vector<Bytes>> ClientHandshake::onResumeAccept(ByteView message) {
   auto accept = parseResumeAccept(message);
   if (!accept) return fail(accept.error().message);
   transcript_.add(message);
-  auto keys =
-      deriveSessionKeys(resumptionSecret_.view(), transcript_.hash(), HandshakeKind::kResumed);
-  resumptionSecret_.clear();
-  if (!keys) return fail(keys.error().message);
+  // Fresh keys from the card's ticket secret and ECDH with the server's fresh point (forward
+  // secrecy), bound to both nonces and both points; the card's ticket is replaced by the new one.
+  ServerResumeShare serverShare;
+  serverShare.ephemeralPoint = accept->ephemeralPoint;
+  serverShare.transcriptHash = transcript_.hash();
+  serverShare.newTicketId = accept->ticketId;
+  serverShare.newTicketLifetimeMs = std::min(accept->ticketLifetimeMs, config_.maxTicketLifetimeMs);
+  auto keys = agent_.agreeResume(serverShare);
+  if (!keys) return fail("resumption key agreement failed: " + keys.error().message);
   keys_ = std::move(keys.value());
+  keys_.resumptionSecret.clear();
   setState(State::kWaitServerFinished);
   // Next: the server's Finished.
   return std::vector<Bytes>{};
@@ -181,11 +191,6 @@ Result<std::vector<Bytes>> ClientHandshake::onServerFinished(ByteView message) {
   const SecretBytes mac = hmacSha256(keys_.clientFinishedKey.view(), transcript_.hash());
   const Bytes reply = encode(Finished{Bytes(mac.data(), mac.data() + mac.size())});
   transcript_.add(reply);
-  if (!resumed_ && newTicketLifetimeMs_ > 0) {
-    ticket_ = ClientTicket{newTicketId_, keys_.resumptionSecret,
-                           config_.clock->nowMs() + newTicketLifetimeMs_};
-  }
-  keys_.resumptionSecret.clear();
   setState(State::kEstablished);
   // Next: nothing in the handshake; records flow through takeRecordProtector().
   return std::vector<Bytes>{reply};

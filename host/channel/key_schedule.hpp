@@ -1,11 +1,14 @@
-// Key schedule: HKDF-SHA256 from a shared secret (the ECDH secret, or a resumption secret)
-// bound to the transcript hash, into per-direction AEAD keys and IVs, Finished keys and the
-// secret that a later connection may resume from.
+// Key schedule: HKDF-SHA256 from a shared secret (the ECDH secret, or a resumption secret and
+// an ECDH secret) bound to the transcript hash, into per-direction AEAD keys and IVs, Finished
+// keys and the secret that a later connection may resume from. The derivation itself lives in
+// card/runtime/channel_key_schedule.hpp, shared with the access card, which runs it for the
+// terminal; this is the host's view of its outputs.
 #pragma once
 
 #include <string_view>
 
 #include "bytes.hpp"
+#include "channel_key_schedule.hpp"
 #include "crypto.hpp"
 #include "result.hpp"
 
@@ -22,17 +25,21 @@ struct SessionKeys {
   DirectionKeys serverToClient;
   SecretBytes clientFinishedKey;
   SecretBytes serverFinishedKey;
-  SecretBytes resumptionSecret;
+  SecretBytes resumptionSecret;  // the server's only: the terminal's stays on its card
 };
 
 // The handshake kind is part of every HKDF label, so a full and a resumed handshake never
 // derive the same keys even from colliding inputs.
 enum class HandshakeKind { kFull, kResumed };
 
-// PRK = HKDF-Extract(salt = transcriptHash, ikm = secret);
-// each output = HKDF-Expand(PRK, "homeproxy channel v1 <kind> <purpose>" || transcriptHash).
+// card::deriveChannelKeys: PRK = HKDF-Extract(salt = transcriptHash, ikm = secret);
+// each output = HKDF-Expand(PRK, "homeproxy channel v2 <kind> <purpose>" || transcriptHash).
+// Full: secret = Z. Resumed: secret = resumption secret || Z.
 Result<SessionKeys> deriveSessionKeys(ByteView secret, const Hash& transcriptHash,
                                       HandshakeKind kind);
+// The card's 152-byte answer (card::encodeTrafficKeys) as SessionKeys without a resumption secret.
+Result<SessionKeys> sessionKeysFromCard(ByteView trafficKeys);
+SessionKeys toSessionKeys(card::ChannelKeys&& keys);
 
 // A running record of the handshake messages: each is length-prefixed so message boundaries
 // are part of what is hashed.

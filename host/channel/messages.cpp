@@ -158,6 +158,7 @@ Bytes encode(const ResumeHello& message) {
   card::ByteWriter out;
   writeHeader(out, MessageType::kResumeHello);
   out.raw(message.ticketId);
+  out.raw(message.ephemeralPoint);
   out.raw(message.clientNonce);
   return out.take();
 }
@@ -165,7 +166,10 @@ Bytes encode(const ResumeHello& message) {
 Bytes encode(const ResumeAccept& message) {
   card::ByteWriter out;
   writeHeader(out, MessageType::kResumeAccept);
+  out.raw(message.ephemeralPoint);
   out.raw(message.serverNonce);
+  out.raw(message.ticketId);
+  out.u64(message.ticketLifetimeMs);
   return out.take();
 }
 
@@ -251,6 +255,7 @@ Result<ResumeHello> parseResumeHello(ByteView message) {
   }
   ResumeHello hello;
   hello.ticketId = in.fixed(kTicketIdSize);
+  hello.ephemeralPoint = in.fixed(kPointSize);
   hello.clientNonce = in.fixed(kNonceSize);
   if (!in.finishedCleanly()) return malformed(MessageType::kResumeHello);
   return hello;
@@ -262,7 +267,10 @@ Result<ResumeAccept> parseResumeAccept(ByteView message) {
     return header.error();
   }
   ResumeAccept accept;
+  accept.ephemeralPoint = in.fixed(kPointSize);
   accept.serverNonce = in.fixed(kNonceSize);
+  accept.ticketId = in.fixed(kTicketIdSize);
+  accept.ticketLifetimeMs = in.u64();
   if (!in.finishedCleanly()) return malformed(MessageType::kResumeAccept);
   return accept;
 }

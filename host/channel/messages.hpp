@@ -45,13 +45,20 @@ struct Finished {
   Bytes mac;
 };
 
+// ResumeHello = 04 || version || ticket_id (16) || e_T.pub (65) || client_nonce (32).
 struct ResumeHello {
   Bytes ticketId;
+  Bytes ephemeralPoint;  // the terminal's fresh ephemeral (its card's PREPARE RESUME)
   Bytes clientNonce;
 };
 
+// ResumeAccept = 05 || version || e_S.pub (65) || server_nonce (32) || new ticket_id (16)
+//                || new ticket lifetime ms (8). The old ticket is used up (single use).
 struct ResumeAccept {
+  Bytes ephemeralPoint;
   Bytes serverNonce;
+  Bytes ticketId;
+  uint64_t ticketLifetimeMs = 0;
 };
 
 struct Alert {

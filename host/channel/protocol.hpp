@@ -9,7 +9,9 @@
 namespace hp::channel {
 
 // Every handshake message starts with its type and this version; anything else is refused.
-inline constexpr uint16_t kProtocolVersion = 1;
+// Version 2: resumption is PSK + ECDHE run by the access card, tickets are single use, and the
+// server signs both ephemeral points (docs/control-channel.md).
+inline constexpr uint16_t kProtocolVersion = 2;
 
 // Handshake message types (first byte of a handshake message).
 enum class MessageType : uint8_t {
@@ -34,8 +36,10 @@ enum class FrameType : uint8_t {
 enum class AlertCode : uint8_t {
   kMalformed = 1,
   kBadVersion = 2,
-  kTerminalRefused = 3,  // unknown or revoked: the registry's message says which
-  kBadSignature = 4,
+  // Unknown, revoked, or a share signature that does not verify: one code and one text to the
+  // peer, so alerts do not tell registered IDs from unregistered ones (the log has the reason).
+  kTerminalRefused = 3,
+  kBadSignature = 4,  // no longer sent (v1 sent it for a bad share signature)
   kShareExpired = 5,  // also: dated in the future, or valid for too long
   kShareReplayed = 6,
   kUnknownTicket = 7,
@@ -64,6 +68,8 @@ inline constexpr size_t kMaxFramePayload = kMaxRecordPlaintext + kAeadTagSize;
 
 // Domain-separation labels: a signature or MAC made for one purpose never verifies for another.
 inline constexpr std::string_view kShareLabel = "homeproxy channel v1 terminal share";
-inline constexpr std::string_view kServerSignatureLabel = "homeproxy channel v1 server hello";
+inline constexpr std::string_view kServerSignatureLabel = "homeproxy channel v2 server hello";
+// The one Alert text for an unknown, revoked or wrongly signing terminal.
+inline constexpr std::string_view kTerminalNotAuthenticated = "terminal not authenticated";
 
 }  // namespace hp::channel

@@ -1,5 +1,7 @@
 #include "server_handshake.hpp"
 
+#include <algorithm>
+
 #include "ec_key.hpp"
 #include "messages.hpp"
 #include "server_hello_statement.hpp"
@@ -42,6 +44,11 @@ Error ServerHandshake::refuse(AlertCode code, const std::string& why) {
   return makeError(why);
 }
 
+Error ServerHandshake::refuseTerminal(const std::string& why) {
+  logLine(config_.log, "server handshake: terminal refused: " + why);
+  return refuse(AlertCode::kTerminalRefused, std::string(kTerminalNotAuthenticated));
+}
+
 Result<std::vector<Bytes>> ServerHandshake::onMessage(ByteView message) {
   if (state_ != State::kWaitHello && state_ != State::kWaitClientFinished) {
     return makeError(std::string("no handshake message expected in state ") + stateName(state_));
@@ -71,15 +78,18 @@ Result<std::vector<Bytes>> ServerHandshake::onClientHello(ByteView message) {
   if (!hello) return refuse(AlertCode::kMalformed, hello.error().message);
   const SignedShare& share = hello->share;
 
+  // Issue 8 item 6: an unknown or revoked ID and a bad share signature get the same alert (code
+  // and text), so the alerts do not tell registered IDs from unregistered ones; the log keeps
+  // the true reason.
   auto terminalKey = config_.registry->terminalKey(share.terminalId);
-  if (!terminalKey) return refuse(AlertCode::kTerminalRefused, terminalKey.error().message);
+  if (!terminalKey) return refuseTerminal(terminalKey.error().message);
 
   // The signature comes first: until it verifies, nothing in the share (times included) is
   // the terminal's word, and nothing unauthenticated may enter the replay cache.
   const Hash statementHash = shareStatementHash(share);
   if (!card::verifyEcdsaP256(*terminalKey, statementHash, share.signature)) {
-    return refuse(AlertCode::kBadSignature,
-                  "key share signature of terminal '" + share.terminalId + "' does not verify");
+    return refuseTerminal("key share signature of terminal '" + share.terminalId +
+                          "' does not verify");
   }
   const uint64_t now = config_.clock->nowMs();
   if (share.createdAtMs > now + config_.maxClockSkewMs) {
@@ -118,10 +128,11 @@ Result<std::vector<Bytes>> ServerHandshake::onClientHello(ByteView message) {
   transcript_.add(message);
   Transcript signedPart = transcript_;
   signedPart.add(encodeUnsigned(reply));
-  // The point is signed on its own next to the transcript so the terminal's card, which does not
-  // parse handshake messages, can check it (docs/control-channel.md, step 2).
-  auto signature =
-      config_.signer->sign(card::serverHelloSignedHash(reply.ephemeralPoint, signedPart.hash()));
+  // Both points are signed on their own next to the transcript so the terminal's card, which
+  // does not parse handshake messages, can check them: it puts in its own pending point, so
+  // this signature is good for this share only (docs/control-channel.md, step 2).
+  auto signature = config_.signer->sign(
+      card::serverHelloSignedHash(reply.ephemeralPoint, share.ephemeralPoint, signedPart.hash()));
   if (!signature) return refuse(AlertCode::kInternal, "server signature failed");
   reply.signature = std::move(signature.value());
   const Bytes serverHello = encode(reply);
@@ -139,8 +150,10 @@ Result<std::vector<Bytes>> ServerHandshake::onClientHello(ByteView message) {
 Result<std::vector<Bytes>> ServerHandshake::onResumeHello(ByteView message) {
   auto hello = parseResumeHello(message);
   if (!hello) return refuse(AlertCode::kMalformed, hello.error().message);
+  // RFC 8446 8: a ticket is single use. take() removes it whatever happens next, so a copied
+  // (or replayed) ticket ID finds nothing once it has been offered.
   ServerTicket ticket;
-  switch (config_.tickets->find(hello->ticketId, config_.clock->nowMs(), ticket)) {
+  switch (config_.tickets->take(hello->ticketId, config_.clock->nowMs(), ticket)) {
     case TicketLookup::kFound:
       break;
     case TicketLookup::kUnknown:
@@ -151,21 +164,35 @@ Result<std::vector<Bytes>> ServerHandshake::onResumeHello(ByteView message) {
   // Resumption skips the signatures, not the registry: a revoked terminal's tickets die too.
   if (auto key = config_.registry->terminalKey(ticket.terminalId); !key) {
     config_.tickets->revokeTerminal(ticket.terminalId);
-    return refuse(AlertCode::kTerminalRefused, key.error().message);
+    return refuseTerminal(key.error().message);
   }
-  ResumeAccept reply{config_.rng->bytes(kNonceSize)};
-  if (reply.serverNonce.size() != kNonceSize) {
+  // psk_dhe_ke (RFC 8446 2.2): a fresh ephemeral of ours and ECDH with the terminal's fresh
+  // point, so the resumed keys need the terminal's card (and the ticket secret) and are
+  // forward secret: the secret alone, stolen later, does not open a recorded channel.
+  auto ephemeral = card::EcKeyPair::generate(*config_.rng);
+  if (!ephemeral) return refuse(AlertCode::kInternal, "server key generation failed");
+  auto z = (*ephemeral)->agree(hello->ephemeralPoint, *config_.rng);
+  if (!z) return refuse(AlertCode::kMalformed, "terminal resumption share is not a P-256 point");
+  ResumeAccept reply;
+  reply.ephemeralPoint = (*ephemeral)->publicPoint();
+  reply.serverNonce = config_.rng->bytes(kNonceSize);
+  reply.ticketId = config_.rng->bytes(kTicketIdSize);
+  reply.ticketLifetimeMs = config_.ticketLifetimeMs;
+  if (reply.serverNonce.size() != kNonceSize || reply.ticketId.size() != kTicketIdSize) {
     return refuse(AlertCode::kInternal, "random generator failed");
   }
   const Bytes accept = encode(reply);
   transcript_.add(message);
   transcript_.add(accept);
-  // Fresh keys from the kept secret and both fresh nonces (in the transcript hash).
-  auto keys = deriveSessionKeys(ticket.resumptionSecret.view(), transcript_.hash(),
-                                HandshakeKind::kResumed);
+  SecretBytes inputSecret(ticket.resumptionSecret.size() + z->size());
+  std::copy(ticket.resumptionSecret.data(),
+            ticket.resumptionSecret.data() + ticket.resumptionSecret.size(), inputSecret.data());
+  std::copy(z->data(), z->data() + z->size(), inputSecret.data() + ticket.resumptionSecret.size());
+  auto keys = deriveSessionKeys(inputSecret.view(), transcript_.hash(), HandshakeKind::kResumed);
   if (!keys) return refuse(AlertCode::kInternal, keys.error().message);
   keys_ = std::move(keys.value());
   terminalId_ = ticket.terminalId;
+  ticketId_ = reply.ticketId;
   resumed_ = true;
   return finishServerFlight(accept);
 }
@@ -188,8 +215,12 @@ Result<std::vector<Bytes>> ServerHandshake::onClientFinished(ByteView message) {
                   "terminal Finished MAC is wrong (key confirmation failed)");
   }
   transcript_.add(message);
-  // The ticket is kept only now: a terminal that never proved its keys gets nothing to resume.
-  if (!resumed_ && config_.ticketLifetimeMs > 0) {
+  // A completed full handshake kills every other ticket of this terminal: a ticket copied
+  // earlier is worthless after the user connects afresh.
+  if (!resumed_) config_.tickets->revokeTerminal(terminalId_);
+  // The (next) ticket is kept only now: a terminal that never proved its keys gets nothing to
+  // resume, and after a resumption this replaces the ticket take() used up.
+  if (config_.ticketLifetimeMs > 0) {
     const uint64_t now = config_.clock->nowMs();
     config_.tickets->store(
         ticketId_,

@@ -1,7 +1,8 @@
 // The home server's side of the channel handshake, as a state machine over byte strings.
 //
 // Full:    <- ClientHello;  -> ServerHello, -> Finished;  <- Finished.
-// Resumed: <- ResumeHello;  -> ResumeAccept, -> Finished;  <- Finished.
+// Resumed: <- ResumeHello;  -> ResumeAccept, -> Finished;  <- Finished  (PSK + ECDHE; the
+//          ticket is used up on lookup, the next one is stored after the terminal's Finished).
 // Every refusal produces an Alert (alertMessage()) for the terminal. A refused ticket leaves
 // the machine waiting for a ClientHello on the same connection (the terminal's fall-back);
 // every other refusal is final.
@@ -64,6 +65,8 @@ class ServerHandshake {
   Result<std::vector<Bytes>> onClientFinished(ByteView message);
   Result<std::vector<Bytes>> finishServerFlight(Bytes firstMessage);
   Error refuse(AlertCode code, const std::string& why);
+  // Unknown, revoked or a bad share signature: one alert for all, the reason only in the log.
+  Error refuseTerminal(const std::string& why);
   void setState(State next);
 
   ServerConfig config_;

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "ec_key.hpp"
@@ -12,24 +13,45 @@
 
 namespace hp::channel {
 
-// Checks the server's signature in software with homeServerKey (what the access card holds in
-// DF 31), then agrees, like the card's KEY AGREEMENT.
+// The access card in software, command for command: checks the server's signature with
+// homeServerKey (what the card holds in DF 31) over its own pending point, runs the key schedule
+// and keeps the resumption ticket inside itself, single use, exactly like KEY AGREEMENT,
+// PREPARE RESUME and RESUME AGREEMENT. lock() is the card's lock: it wipes the pending keys and
+// the ticket. clock (monotonic, may be null: then tickets do not expire here, the server still
+// refuses expired ones) dates the ticket, as the card's own clock does.
 class SoftwareTerminalKeyAgent final : public TerminalKeyAgent {
  public:
   SoftwareTerminalKeyAgent(std::string terminalId, std::unique_ptr<card::EcKeyPair> longTermKey,
-                           Bytes homeServerKey, card::Rng& rng, uint64_t shareLifetimeMs);
+                           Bytes homeServerKey, card::Rng& rng, uint64_t shareLifetimeMs,
+                           card::Clock* clock = nullptr);
   Result<SignedShare> prepareShare(uint64_t nowMs) override;
-  Result<SecretBytes> agree(const SignedServerShare& server) override;
+  Result<SessionKeys> agree(const SignedServerShare& server) override;
+  Result<std::optional<ResumeOffer>> prepareResume() override;
+  Result<SessionKeys> agreeResume(const ServerResumeShare& server) override;
+  void lock();
+  bool hasTicket() const { return ticket_.has_value(); }
   Bytes publicKey() const { return longTermKey_->publicPoint(); }
   void setHomeServerKey(Bytes key) { homeServerKey_ = std::move(key); }
 
  private:
+  void keepTicket(ByteView id, SecretBytes secret, uint64_t lifetimeMs);
+  uint64_t now() const { return clock_ != nullptr ? clock_->nowMs() : 0; }
+
+  struct Ticket {
+    Bytes id;
+    SecretBytes secret;
+    uint64_t expiresAtMs = 0;
+  };
+
   std::string terminalId_;
   Bytes homeServerKey_;
   std::unique_ptr<card::EcKeyPair> longTermKey_;
   std::unique_ptr<card::EcKeyPair> pendingEphemeral_;
+  std::unique_ptr<card::EcKeyPair> pendingResume_;
+  std::optional<Ticket> ticket_;
   card::Rng& rng_;
   uint64_t shareLifetimeMs_;
+  card::Clock* clock_;
 };
 
 class SoftwareTerminalRegistry final : public TerminalRegistry {

@@ -1,7 +1,9 @@
-// Resumption tickets (the seed's "previously hold" the channel key). After a full handshake the
-// server keeps the resumption secret under a random ticket ID until it expires; the terminal
-// keeps the same secret with the ID. The server's store is bounded: when full it drops the
-// ticket closest to expiry, which only costs that terminal a full handshake.
+// Resumption tickets (the seed's "previously hold" the channel key), the server's side. After a
+// full handshake or a resumption the server keeps the next resumption secret under a random
+// ticket ID until it expires; the terminal's access card keeps the same secret in its RAM. A
+// ticket is single use (RFC 8446 8): take() removes it, and a full handshake drops all other
+// tickets of its terminal. The store is bounded: when full it drops the ticket closest to
+// expiry, which only costs that terminal a full handshake.
 #pragma once
 
 #include <cstdint>
@@ -15,20 +17,6 @@
 
 namespace hp::channel {
 
-// What the terminal keeps to resume later.
-struct ClientTicket {
-  Bytes ticketId;
-  SecretBytes resumptionSecret;
-  uint64_t expiresAtMs = 0;
-};
-
-// The terminal keeps its ticket on the access card (data object DF 34, docs/proxy-architecture.md),
-// not in a file: 01 (format) || ticket ID (16) || expiry ms (8, big-endian) || secret (32).
-// The encoding holds the secret, hence SecretBytes.
-inline constexpr size_t kEncodedClientTicketSize = 1 + 16 + 8 + 32;
-SecretBytes encodeClientTicket(const ClientTicket& ticket);
-Result<ClientTicket> decodeClientTicket(ByteView encoded);
-
 struct ServerTicket {
   std::string terminalId;
   SecretBytes resumptionSecret;
@@ -41,9 +29,12 @@ class ServerTicketStore {
  public:
   explicit ServerTicketStore(size_t maxEntries) : maxEntries_(maxEntries) {}
   void store(const Bytes& ticketId, ServerTicket ticket, uint64_t nowMs);
-  // On kFound fills `ticket`; an expired ticket is erased (and its secret wiped).
-  TicketLookup find(const Bytes& ticketId, uint64_t nowMs, ServerTicket& ticket);
+  // Single use: on kFound moves the ticket into `ticket` and removes it from the store; an
+  // expired ticket is erased too (its secret wiped). Either way the ID never works again.
+  TicketLookup take(const Bytes& ticketId, uint64_t nowMs, ServerTicket& ticket);
+  // Drops every ticket of the terminal (revocation, a new full handshake).
   void revokeTerminal(const std::string& terminalId);
+  bool contains(const Bytes& ticketId) const;
   size_t size() const;
 
  private:

@@ -10,7 +10,6 @@
 #include "channel_messages.hpp"
 #include "client_handshake.hpp"
 #include "process_rng.hpp"
-#include "ticket_store.hpp"
 #include "url.hpp"
 
 namespace hp::terminal {
@@ -60,11 +59,8 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardCl
   auto address = parseHostPort(*addressText);
   if (!address) return makeError("home server address on the card: " + address.error().message);
   // The home server key (DF 31) stays on the card: KEY AGREEMENT checks the server with it.
-  std::optional<channel::ClientTicket> ticket;
-  if (auto stored = card.ticket(); stored && stored->has_value()) {
-    auto decoded = channel::decodeClientTicket((*stored)->view());
-    if (decoded) ticket = std::move(decoded.value());
-  }
+  // So does the resumption ticket: the card offers it (PREPARE RESUME) and runs the resumed key
+  // schedule itself; without a live ticket on the card this is a full handshake.
 
   auto fd = connectTcp(*address);
   if (!fd) return fd.error();
@@ -80,8 +76,7 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardCl
   adapters::AccessCardKeyAgent agent(card, kShareLifetimeMs);
   channel::ClientHandshake handshake(config, agent);
   auto connection = channel::ChannelConnection::connectAsTerminal(
-      *fd, handshake, ticket ? &*ticket : nullptr,
-      [&] { return agent.prepareShare(clock.nowMs()); });
+      *fd, handshake, /*tryResume=*/true, [&] { return agent.prepareShare(clock.nowMs()); });
   if (!connection) {
     ::close(*fd);
     return makeError("control channel to " + *addressText + ": " + connection.error().message);
@@ -89,13 +84,6 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardCl
   std::unique_ptr<HomeChannel> result(new HomeChannel());
   result->connection_ = std::move(connection.value());
   result->resumed_ = handshake.resumed();
-  if (handshake.ticket()) {
-    // A full handshake issued a new ticket: keep it on the card for the next connection.
-    SecretBytes encoded = channel::encodeClientTicket(*handshake.ticket());
-    if (auto stored = card.putTicket(encoded.view()); !stored && info) {
-      info("could not store the channel ticket on the access card: " + stored.error().message);
-    }
-  }
   if (info) {
     info(std::string("channel to ") + *addressText + ": " +
          (result->resumed_ ? "resumed" : "full handshake"));

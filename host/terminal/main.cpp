@@ -10,8 +10,8 @@
 #include "terminal_commands.hpp"
 
 int main(int argc, char** argv) {
-  if (argc == 4 && std::string(argv[1]) == hp::terminal::kKeeperArgument) {
-    return hp::terminal::runCardKeeper(argv[2], std::atoi(argv[3]));
+  if (argc == 5 && std::string(argv[1]) == hp::terminal::kKeeperArgument) {
+    return hp::terminal::runCardKeeper(argv[2], std::atoi(argv[3]), std::atoi(argv[4]));
   }
   std::vector<std::string> args(argv + 1, argv + argc);
   auto options = hp::terminal::parseCliArgs(args);

@@ -82,6 +82,7 @@ int unlock(const CliOptions& options, AccessCardLink& link) {
   if (!outcome) return fail(outcome.error().message);
   if (!outcome->verified()) return fail("access card: " + pinOutcomeText(*outcome, what));
   // Without a PC/SC client pcscd powers the card off after a grace period, which locks it.
+  // A keeper already running for this reader is reused (one per reader).
   if (auto kept = startCardKeeper(link.readerName()); !kept) {
     std::fprintf(stderr, "terminal: %s: the unlock may end when pcscd powers the card off\n",
                  kept.error().message.c_str());
@@ -310,6 +311,10 @@ int runCommand(const CliOptions& options) {
       return unlock(options, **link);
     case Command::kLock: {
       if (auto locked = (*link)->card().lock(); !locked) return fail(locked.error().message);
+      // The card is locked (its ticket wiped); the keeper has nothing left to keep.
+      if (auto stopped = stopCardKeeper((*link)->readerName()); !stopped) {
+        std::fprintf(stderr, "terminal: %s\n", stopped.error().message.c_str());
+      }
       print("access card locked\n");
       return 0;
     }

@@ -1,8 +1,14 @@
 // The control channel's card commands: PREPARE SHARE (80 50), KEY AGREEMENT (80 52, with the
-// home server's signature the card checks) and the channel ticket DF 34, checked against the
-// host's own channel code (messages.hpp, server_hello_statement.hpp).
+// home server's signature over the card's own point, which the card checks, and the key
+// schedule run on the card), PREPARE RESUME (80 54) and RESUME AGREEMENT (80 56) with the
+// ticket kept in the card's RAM, checked against the host's own channel code (messages.hpp,
+// server_hello_statement.hpp, channel_key_schedule.hpp). DF 34 is gone.
 #include <doctest.h>
 
+#include <functional>
+#include <optional>
+
+#include "channel_key_schedule.hpp"
 #include "command_apdu.hpp"
 #include "data_objects.hpp"
 #include "ec_key.hpp"
@@ -29,8 +35,19 @@ Bytes proprietary(uint8_t ins, const std::string& dataHex, uint32_t ne = 256) {
   return card::encodeCommandApdu(0x80, ins, 0x00, 0x00, hexBytes(dataHex), ne);
 }
 
+// The point of the last share PREPARE SHARE answered: what the home server signs next to its own.
+Bytes& pendingPoint() {
+  static Bytes point;
+  return point;
+}
+
 Reply prepare(TestCard& c, uint64_t created = kCreated, uint64_t expires = kCreated + kHour) {
-  return c.transceive(proprietary(0x50, windowHex(created, expires)));
+  Reply r = c.transceive(proprietary(0x50, windowHex(created, expires)));
+  if (r.sw == "9000") {
+    auto tlvs = card::parseTlvs(r.data);
+    if (tlvs && !tlvs->empty()) pendingPoint() = (*tlvs)[0].value;
+  }
+  return r;
 }
 
 // The home server's long-term key whose public half test_card's personalization puts in DF 31.
@@ -50,20 +67,49 @@ const Bytes kTranscriptHash{0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88
                             0xBB, 0xCC, 0xDD, 0xEE, 0xFF, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55,
                             0x66, 0x77, 0x88, 0x99, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF};
 
+// The key schedule's transcript hash H(ClientHello || ServerHello), the ticket the server
+// announces and its lifetime: any values do for the card.
+const Bytes kKeyScheduleHash(32, 0x5A);
+const Bytes kTicketId(16, 0x71);
+constexpr uint64_t kTicketLifetimeMs = kHour;
+
+Bytes u64Bytes(uint64_t v) {
+  Bytes b;
+  for (int i = 7; i >= 0; --i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  return b;
+}
+
+// The home server's signature over its point, the terminal point (by default the card's pending
+// one) and the transcript hash.
 Bytes serverSignature(ByteView point, ByteView transcriptHash = kTranscriptHash,
-                      card::EcKeyPair& key = homeServerKey()) {
+                      card::EcKeyPair& key = homeServerKey(),
+                      std::optional<Bytes> terminalPoint = std::nullopt) {
   auto rng = card::makeSeededRng(11);
-  auto signature = key.signHash(card::serverHelloSignedHash(point, transcriptHash), *rng);
+  const Bytes terminal = terminalPoint ? *terminalPoint : pendingPoint();
+  auto signature = key.signHash(card::serverHelloSignedHash(point, terminal, transcriptHash), *rng);
   REQUIRE(signature.ok());
   return signature.value();
 }
 
-// 86 41 <point> 90 20 <transcript hash> 9E L <signature>
-Bytes keyAgreementData(ByteView point, ByteView transcriptHash, ByteView signature) {
+// 86 41 <point> 90 20 <transcript hash> 9E L <signature> 91 20 <key schedule hash>
+// 92 10 <ticket ID> 93 08 <ticket lifetime>
+Bytes keyAgreementData(ByteView point, ByteView transcriptHash, ByteView signature,
+                       uint64_t lifetime = kTicketLifetimeMs) {
   Bytes data = card::makeTlv(0x86, point);
   card::appendTlv(data, 0x90, transcriptHash);
   card::appendTlv(data, 0x9E, signature);
+  card::appendTlv(data, 0x91, kKeyScheduleHash);
+  card::appendTlv(data, 0x92, kTicketId);
+  card::appendTlv(data, 0x93, u64Bytes(lifetime));
   return data;
+}
+
+// What the card answers for an ECDH secret Z: this connection's keys (card::encodeTrafficKeys).
+std::string expectedKeysHex(ByteView z, ByteView transcriptHash = kKeyScheduleHash,
+                            card::ChannelHandshakeKind kind = card::ChannelHandshakeKind::kFull) {
+  auto keys = card::deriveChannelKeys(z, transcriptHash, kind);
+  REQUIRE(keys.has_value());
+  return toHex(card::encodeTrafficKeys(*keys).view());
 }
 
 Reply agreeRaw(TestCard& c, ByteView data) {
@@ -145,9 +191,16 @@ TEST_SUITE("channel") {
     REQUIRE(expected.ok());
     const Reply r = agree(c, server->publicPoint());
     CHECK(r.sw == "9000");
-    CHECK(r.data.size() == 32);
-    CHECK(toHex(r.data) == toHex(expected.value().view()));
+    CHECK(r.data.size() == card::kTrafficKeysSize);
+    CHECK(toHex(r.data) == expectedKeysHex(expected.value().view()));
+    // Nothing of Z itself, nor the resumption secret, is in the answer.
+    auto keys = card::deriveChannelKeys(expected.value().view(), kKeyScheduleHash,
+                                        card::ChannelHandshakeKind::kFull);
+    REQUIRE(keys.has_value());
+    CHECK(toHex(r.data).find(toHex(keys->resumptionSecret.view())) == std::string::npos);
+    CHECK(toHex(r.data).find(toHex(expected.value().view())) == std::string::npos);
     CHECK_FALSE(c.applet->hasPendingShare());
+    CHECK(c.applet->hasTicket());
     // Single use: the ephemeral key is gone.
     CHECK(agree(c, server->publicPoint()).sw == "6985");
   }
@@ -201,7 +254,7 @@ TEST_SUITE("channel") {
     const Share second = parseShare(prepare(c));
     auto expected = server->agree(second.point, *rng);
     REQUIRE(expected.ok());
-    CHECK(toHex(agree(c, server->publicPoint()).data) == toHex(expected.value().view()));
+    CHECK(toHex(agree(c, server->publicPoint()).data) == expectedKeysHex(expected.value().view()));
   }
 
   TEST_CASE("biometric unlock is enough; locked and personalization are refused") {
@@ -261,8 +314,17 @@ TEST_SUITE("channel") {
     CHECK(agree(c, point).sw == "6985");
     // Malformed data: each one 6A80, and each one uses the pending key up.
     const Bytes sig = serverSignature(point);
+    Bytes v1Form = card::makeTlv(0x86, point);  // protocol v1: point, hash, signature only
+    card::appendTlv(v1Form, 0x90, kTranscriptHash);
+    card::appendTlv(v1Form, 0x9E, sig);
+    Bytes shortTicket = good;  // a 15-byte ticket ID
+    shortTicket.erase(shortTicket.end() - 10 - 18, shortTicket.end());
+    card::appendTlv(shortTicket, 0x92, Bytes(15, 1));
+    card::appendTlv(shortTicket, 0x93, u64Bytes(1));
     const std::vector<Bytes> malformed = {
-        point,                                                      // the old form: a bare point
+        point,  // the old form: a bare point
+        v1Form,
+        shortTicket,
         keyAgreementData(point, Bytes(31, 0x11), sig),              // hash not 32 bytes
         keyAgreementData(point, kTranscriptHash, Bytes(73, 0x30)),  // signature too long
         keyAgreementData(point, kTranscriptHash, Bytes{}),          // no signature
@@ -294,23 +356,50 @@ TEST_SUITE("channel") {
     const Bytes other = serverEphemeral(14)->publicPoint();
     Bytes otherHash = kTranscriptHash;
     otherHash[31] ^= 0x80;
-    const Bytes goodSignature = serverSignature(point);
-    Bytes flipped = goodSignature;
-    flipped[flipped.size() - 1] ^= 0x01;
-    const std::vector<Bytes> forged = {
-        keyAgreementData(point, kTranscriptHash,
-                         serverSignature(point, kTranscriptHash, *impostor)),
-        keyAgreementData(point, otherHash, goodSignature),        // another transcript
-        keyAgreementData(other, kTranscriptHash, goodSignature),  // another point, same signature
-        keyAgreementData(point, kTranscriptHash, flipped),
-        keyAgreementData(point, kTranscriptHash, hexBytes("3006020101020101")),  // r = s = 1
+    // Each forgery is built for the share pending when it is sent (its genuine signature would
+    // verify), so each fails for its own reason.
+    using Forgery = std::function<Bytes(const Bytes& previousShare)>;
+    const std::vector<Forgery> forged = {
+        [&](const Bytes&) {
+          return keyAgreementData(point, kTranscriptHash,
+                                  serverSignature(point, kTranscriptHash, *impostor));
+        },
+        [&](const Bytes&) {  // another transcript
+          return keyAgreementData(point, otherHash, serverSignature(point));
+        },
+        [&](const Bytes&) {  // another point, same signature
+          return keyAgreementData(other, kTranscriptHash, serverSignature(point));
+        },
+        [&](const Bytes&) {
+          Bytes flipped = serverSignature(point);
+          flipped[flipped.size() - 1] ^= 0x01;
+          return keyAgreementData(point, kTranscriptHash, flipped);
+        },
+        [&](const Bytes&) {  // r = s = 1
+          return keyAgreementData(point, kTranscriptHash, hexBytes("3006020101020101"));
+        },
+        // Issue 8 item 5: a genuine signature of the home server made for another share
+        // (another card's, or this card's previous one) does not verify: the card puts in its
+        // own pending point.
+        [&](const Bytes&) {
+          return keyAgreementData(point, kTranscriptHash,
+                                  serverSignature(point, kTranscriptHash, homeServerKey(),
+                                                  serverEphemeral(16)->publicPoint()));
+        },
+        [&](const Bytes& previousShare) {
+          return keyAgreementData(
+              point, kTranscriptHash,
+              serverSignature(point, kTranscriptHash, homeServerKey(), previousShare));
+        },
     };
-    for (const Bytes& data : forged) {
+    for (const Forgery& forge : forged) {
+      const Bytes previousShare = pendingPoint();
       parseShare(prepare(c));
-      const Reply r = agreeRaw(c, data);
+      const Reply r = agreeRaw(c, forge(previousShare));
       CHECK(r.sw == "6300");
       CHECK(r.data.empty());
       CHECK_FALSE(c.applet->hasPendingShare());
+      CHECK_FALSE(c.applet->hasTicket());
       // The key is gone: the genuine signature comes too late.
       CHECK(agree(c, point).sw == "6985");
     }
@@ -318,9 +407,9 @@ TEST_SUITE("channel") {
     auto rng = card::makeSeededRng(15);
     auto expected = server->agree(share.point, *rng);
     REQUIRE(expected.ok());
-    const Reply r = agreeRaw(c, keyAgreementData(point, kTranscriptHash, goodSignature));
+    const Reply r = agreeRaw(c, keyAgreementData(point, kTranscriptHash, serverSignature(point)));
     CHECK(r.sw == "9000");
-    CHECK(toHex(r.data) == toHex(expected.value().view()));
+    CHECK(toHex(r.data) == expectedKeysHex(expected.value().view()));
   }
 
   TEST_CASE("a failing random generator: 6F00 and no pending key") {
@@ -343,65 +432,190 @@ TEST_SUITE("channel") {
     const Share share = parseShare(prepare(c));
     auto expected = server->agree(share.point, *rng);
     REQUIRE(expected.ok());
-    CHECK(toHex(agree(c, server->publicPoint()).data) == toHex(expected.value().view()));
+    CHECK(toHex(agree(c, server->publicPoint()).data) == expectedKeysHex(expected.value().view()));
+    // The ticket lives in RAM: resuming writes nothing either.
+    CHECK(c.transceive(proprietary(0x54, "")).sw == "9000");
     CHECK(c.storage.stores() == storesBefore);
-    // The ticket, which is persistent, cannot be written meanwhile.
-    CHECK(c.send(apdu(0xDA, 0xDF, 0x34, "0102")).sw == "6581");
-    CHECK(c.send(apdu(0xCA, 0xDF, 0x34, "", 256)).sw == "6A88");
   }
 
-  TEST_CASE("channel ticket DF 34: unlocked only, persistent, up to 512 bytes, erasable") {
+  TEST_CASE("DF 34 is gone: the ticket is never host-readable or host-writable") {
     TestCard c;
-    CHECK(c.send(apdu(0xDA, 0xDF, 0x34, "01")).sw == "6982");  // personalization: locked
     c.personalize();
-    CHECK(c.send(apdu(0xDA, 0xDF, 0x34, "01")).sw == "6982");
-    CHECK(c.send(apdu(0xCA, 0xDF, 0x34, "", 256)).sw == "6982");
-    REQUIRE(c.verifyBio(sampleAtDistance(0)).sw == "9000");
-    CHECK(c.send(apdu(0xCA, 0xDF, 0x34, "", 256)).sw == "6A88");
-    Bytes ticket(512);
-    for (size_t i = 0; i < ticket.size(); ++i) ticket[i] = static_cast<uint8_t>(i * 7);
-    CHECK(c.send(apdu(0xDA, 0xDF, 0x34, toHex(ticket) + "00")).sw == "6A80");
-    CHECK(c.send(apdu(0xDA, 0xDF, 0x34, toHex(ticket))).sw == "9000");
-    CHECK(c.transceive(apdu(0xCA, 0xDF, 0x34, "", 256)).data == ticket);
-    CHECK(c.send(apdu(0xCA, 0xDF, 0x34, "01", 256)).sw == "6700");
-    // Persistent: survives a restart, and is readable again only after an unlock.
-    c.reopen();
-    CHECK(c.send(apdu(0xCA, 0xDF, 0x34, "", 256)).sw == "6982");
     REQUIRE(c.verifyPin().sw == "9000");
-    CHECK(c.transceive(apdu(0xCA, 0xDF, 0x34, "", 1000)).data == ticket);
-    // A failed write keeps the old ticket.
-    c.storage.failNextStores(0, 1);
-    CHECK(c.send(apdu(0xDA, 0xDF, 0x34, "AABB")).sw == "6581");
-    CHECK(c.transceive(apdu(0xCA, 0xDF, 0x34, "", 1000)).data == ticket);
-    // Empty data erases it.
-    CHECK(c.send(apdu(0xDA, 0xDF, 0x34)).sw == "9000");
+    parseShare(prepare(c));
+    REQUIRE(agree(c, serverEphemeral(20)->publicPoint()).sw == "9000");
+    REQUIRE(c.applet->hasTicket());
     CHECK(c.send(apdu(0xCA, 0xDF, 0x34, "", 256)).sw == "6A88");
-    c.reopen();
-    REQUIRE(c.verifyPin().sw == "9000");
-    CHECK(c.send(apdu(0xCA, 0xDF, 0x34, "", 256)).sw == "6A88");
+    CHECK(c.send(apdu(0xDA, 0xDF, 0x34, "0102")).sw == "6A88");
+    CHECK(c.send(apdu(0xDA, 0xDF, 0x34)).sw == "6A88");
+    CHECK(c.applet->hasTicket());  // nor can the host erase or replace it
   }
 
-  TEST_CASE("a version 1 image (before the ticket) still opens, as a card without a ticket") {
+  TEST_CASE("version 1 and 2 images still open; a version 2 ticket is dropped") {
     TestCard c;
     c.personalize();
-    Bytes image = *c.storage.image();
+    const Bytes image = *c.storage.image();
     REQUIRE(image[0] == AccessCardState::kFormatVersion);
-    // Version 2 appends the ticket blob (u32 length 0 when empty): strip it, mark version 1.
-    REQUIRE(Bytes(image.end() - 4, image.end()) == Bytes(4, 0));
-    image.resize(image.size() - 4);
-    image[0] = AccessCardState::kFormatVersionWithoutTicket;
-    auto old = AccessCardState::deserialize(image);
-    REQUIRE(old.has_value());
-    CHECK(old->channelTicket.empty());
-    CHECK(old->terminalId == bytesOf("terminal-01"));
-    // ... but a version 1 image carrying a ticket blob is malformed (trailing bytes).
-    Bytes withTicket = *c.storage.image();
-    withTicket[0] = AccessCardState::kFormatVersionWithoutTicket;
-    CHECK_FALSE(AccessCardState::deserialize(withTicket).has_value());
-    // A ticket over 512 bytes in a version 2 image is refused.
-    AccessCardState big = *AccessCardState::deserialize(*c.storage.image());
-    big.channelTicket = SecretBytes(Bytes(513, 1));
-    CHECK_FALSE(AccessCardState::deserialize(big.serialize()).has_value());
+    // Version 2 appended a ticket blob (u32 length, then the bytes): add one, mark version 2.
+    Bytes v2 = image;
+    v2[0] = AccessCardState::kFormatVersionWithTicket;
+    const Bytes ticket(57, 0xEE);
+    for (int shift = 24; shift >= 0; shift -= 8) v2.push_back(static_cast<uint8_t>(57 >> shift));
+    v2.insert(v2.end(), ticket.begin(), ticket.end());
+    auto fromV2 = AccessCardState::deserialize(v2);
+    REQUIRE(fromV2.has_value());
+    CHECK(fromV2->terminalId == bytesOf("terminal-01"));
+    // Written back, nothing of the ticket remains in the image.
+    const Bytes rewritten = fromV2->serialize();
+    CHECK(rewritten == image);
+    CHECK(toHex(rewritten).find(toHex(ticket)) == std::string::npos);
+    // Version 1 (no ticket field) still opens.
+    Bytes v1 = image;
+    v1[0] = AccessCardState::kFormatVersionWithoutTicket;
+    CHECK(AccessCardState::deserialize(v1).has_value());
+    // A version 3 image with a ticket blob is malformed (trailing bytes); so is a v2 without one.
+    Bytes v3WithTicket = v2;
+    v3WithTicket[0] = AccessCardState::kFormatVersion;
+    CHECK_FALSE(AccessCardState::deserialize(v3WithTicket).has_value());
+    Bytes v2Short = image;
+    v2Short[0] = AccessCardState::kFormatVersionWithTicket;
+    CHECK_FALSE(AccessCardState::deserialize(v2Short).has_value());
+  }
+
+  TEST_CASE("PREPARE RESUME and RESUME AGREEMENT: psk_dhe_ke on the card, ticket rotated") {
+    TestCard c;
+    unlockedCard(c);
+    CHECK(c.send(proprietary(0x54, "")).sw == "6A88");  // no ticket yet
+    // A full handshake leaves the ticket in the card's RAM.
+    auto server = serverEphemeral(21);
+    auto rng = card::makeSeededRng(22);
+    const Share share = parseShare(prepare(c));
+    auto z = server->agree(share.point, *rng);
+    REQUIRE(z.ok());
+    REQUIRE(agree(c, server->publicPoint()).sw == "9000");
+    auto fullKeys = card::deriveChannelKeys(z.value().view(), kKeyScheduleHash,
+                                            card::ChannelHandshakeKind::kFull);
+    REQUIRE(fullKeys.has_value());
+
+    // PREPARE RESUME: 92 10 <ticket ID> 86 41 <fresh point>.
+    const Reply offer = c.transceive(proprietary(0x54, ""));
+    REQUIRE(offer.sw == "9000");
+    auto tlvs = card::parseTlvs(offer.data);
+    REQUIRE((tlvs && tlvs->size() == 2));
+    CHECK((*tlvs)[0].tag == 0x92);
+    CHECK((*tlvs)[0].value == kTicketId);
+    REQUIRE((*tlvs)[1].tag == 0x86);
+    const Bytes resumePoint = (*tlvs)[1].value;
+    CHECK(objects::isValidP256Point(resumePoint));
+    CHECK(resumePoint != share.point);
+
+    // RESUME AGREEMENT: 86 41 <server point> 91 20 <hash> 92 10 <new ID> 93 08 <lifetime>.
+    auto serverResume = serverEphemeral(23);
+    const Bytes resumeHash(32, 0x3C);
+    const Bytes newId(16, 0x72);
+    Bytes data = card::makeTlv(0x86, serverResume->publicPoint());
+    card::appendTlv(data, 0x91, resumeHash);
+    card::appendTlv(data, 0x92, newId);
+    card::appendTlv(data, 0x93, u64Bytes(kTicketLifetimeMs));
+    const Reply r = c.transceive(proprietary(0x56, toHex(data)));
+    REQUIRE(r.sw == "9000");
+    // The server's view: IKM = resumption secret || Z2 (RFC 8446 psk_dhe_ke).
+    auto z2 = serverResume->agree(resumePoint, *rng);
+    REQUIRE(z2.ok());
+    Bytes ikm(fullKeys->resumptionSecret.view().begin(), fullKeys->resumptionSecret.view().end());
+    ikm.insert(ikm.end(), z2.value().view().begin(), z2.value().view().end());
+    CHECK(toHex(r.data) == expectedKeysHex(ikm, resumeHash, card::ChannelHandshakeKind::kResumed));
+    // The secret alone (a server compromised later) does not give these keys.
+    CHECK(toHex(r.data) != expectedKeysHex(fullKeys->resumptionSecret.view(), resumeHash,
+                                           card::ChannelHandshakeKind::kResumed));
+    // Rotated: the next offer has the new ID, with a fresh point.
+    const Reply next = c.transceive(proprietary(0x54, ""));
+    REQUIRE(next.sw == "9000");
+    CHECK(card::parseTlvs(next.data)->at(0).value == newId);
+    CHECK(card::parseTlvs(next.data)->at(1).value != resumePoint);
+    REQUIRE(c.send(proprietary(0x56, toHex(data))).sw == "9000");  // resumes with it
+    // Single use: a second RESUME AGREEMENT on the same offer finds no pending key, and the
+    // attempt used the ticket up too (single use whatever the outcome).
+    CHECK(c.send(proprietary(0x56, toHex(data))).sw == "6985");
+    CHECK(c.send(proprietary(0x54, "")).sw == "6A88");
+  }
+
+  TEST_CASE("the ticket is wiped by a lock, the idle lock, a reset, expiry and a bad agreement") {
+    TestCard c;
+    unlockedCard(c);
+    const auto fullHandshake = [&](uint64_t lifetime = kTicketLifetimeMs) {
+      parseShare(prepare(c));
+      const Bytes point = serverEphemeral(30)->publicPoint();
+      REQUIRE(
+          agreeRaw(c, keyAgreementData(point, kTranscriptHash, serverSignature(point), lifetime))
+              .sw == "9000");
+    };
+    const auto offer = [&] { return c.send(proprietary(0x54, "")).sw; };
+    fullHandshake();
+    CHECK(c.send(apdu(0x20, 0xFF, 0x81)).sw == "9000");  // LOCK
+    CHECK(offer() == "6982");
+    REQUIRE(c.verifyPin().sw == "9000");
+    CHECK(offer() == "6A88");
+
+    fullHandshake();
+    c.clock.advanceMs(AccessCardApplet::kIdleLockMs);
+    CHECK(offer() == "6982");
+    REQUIRE(c.verifyPin().sw == "9000");
+    CHECK(offer() == "6A88");
+
+    fullHandshake();
+    c.runtime->reset();
+    c.select();
+    REQUIRE(c.verifyPin().sw == "9000");
+    CHECK(offer() == "6A88");
+
+    fullHandshake(1000);
+    c.clock.advanceMs(999);
+    CHECK(offer() == "9000");
+    c.clock.advanceMs(1);
+    CHECK(offer() == "6A88");
+    CHECK_FALSE(c.applet->hasTicket());
+
+    fullHandshake(0);  // the server issued no ticket
+    CHECK_FALSE(c.applet->hasTicket());
+
+    // The card caps the lifetime at 12 h (kept alive meanwhile: the idle lock would wipe it).
+    fullHandshake(1000 * kHour);
+    const uint64_t step = AccessCardApplet::kIdleLockMs - 60'000;
+    uint64_t waited = 0;
+    while (waited + step < kMaxTicketLifetimeMs) {
+      c.clock.advanceMs(step);
+      waited += step;
+      REQUIRE(c.send(apdu(0xCA, 0xDF, 0x01, "", 256)).sw == "9000");  // status: activity
+    }
+    c.clock.advanceMs(kMaxTicketLifetimeMs - 1 - waited);
+    CHECK(offer() == "9000");
+    c.clock.advanceMs(1);
+    CHECK(offer() == "6A88");
+
+    // A malformed RESUME AGREEMENT uses the ticket up too (single use whatever the outcome).
+    fullHandshake();
+    REQUIRE(offer() == "9000");
+    CHECK(c.send(proprietary(0x56, "8601FF")).sw == "6A80");
+    CHECK_FALSE(c.applet->hasTicket());
+    CHECK(offer() == "6A88");
+  }
+
+  TEST_CASE("PREPARE RESUME and RESUME AGREEMENT: class, parameters, data, security state") {
+    TestCard c;
+    c.personalize();
+    CHECK(c.send(proprietary(0x54, "")).sw == "6982");
+    CHECK(c.send(proprietary(0x56, "8601FF")).sw == "6982");
+    CHECK(c.send(card::encodeCommandApdu(0x00, 0x54, 0x00, 0x00, {}, 256)).sw == "6E00");
+    CHECK(c.send(card::encodeCommandApdu(0x00, 0x56, 0x00, 0x00, hexBytes("8601FF"), 256)).sw ==
+          "6E00");
+    REQUIRE(c.verifyBio(sampleAtDistance(0)).sw == "9000");
+    CHECK(c.send(card::encodeCommandApdu(0x80, 0x54, 0x00, 0x01, {}, 256)).sw == "6A86");
+    CHECK(c.send(card::encodeCommandApdu(0x80, 0x56, 0x01, 0x00, hexBytes("8601FF"), 256)).sw ==
+          "6A86");
+    CHECK(c.send(proprietary(0x54, "00")).sw == "6700");
+    CHECK(c.send(proprietary(0x56, "")).sw == "6700");
+    CHECK(c.send(proprietary(0x56, "8601FF")).sw == "6A80");
   }
 }
 

@@ -85,10 +85,12 @@ TEST_CASE("personalization sets PIN, PUK, template and data objects without a PI
 TEST_CASE("unknown instructions, classes and parameters") {
   TestCard c;
   c.personalize();
-  CHECK(c.send(apdu(0x54, 0x00, 0x00)).sw == "6D00");
+  CHECK(c.send(apdu(0x58, 0x00, 0x00)).sw == "6D00");
   // The channel commands exist only in the proprietary class, the ISO ones only in CLA 0x.
   CHECK(c.send(apdu(0x50, 0x00, 0x00)).sw == "6E00");
   CHECK(c.send(apdu(0x52, 0x00, 0x00)).sw == "6E00");
+  CHECK(c.send(apdu(0x54, 0x00, 0x00)).sw == "6E00");
+  CHECK(c.send(apdu(0x56, 0x00, 0x00)).sw == "6E00");
   CHECK(c.send(card::encodeCommandApdu(0x80, 0xCA, 0xDF, 0x01, {}, 256)).sw == "6E00");
   CHECK(c.send(apdu(0xB0, 0x00, 0x00, "", 10)).sw == "6D00");
   CHECK(c.send(card::encodeCommandApdu(0x80, 0x20, 0x00, 0x81, bytesOf(kPin), 0)).sw == "6E00");

@@ -75,12 +75,12 @@ std::vector<Step> lifeSteps() {
       {apdu(0x2C, 0x01, 0x81, newPuk), "9000"},
       {apdu(0x20, 0x00, 0x81, asciiHex(kPin)), "9000"},
       {apdu(0x2A, 0x9E, 0x9A, toHex(Bytes(32, 0x5A)), 256), "9000"},
-      {apdu(0xDA, 0xDF, 0x34, toHex(Bytes(300, 0x34))), "9000"},
+      {apdu(0xDA, 0xDF, 0x34, toHex(Bytes(300, 0x34))), "6A88"},  // DF 34 is gone
       {card::encodeCommandApdu(0x80, 0x50, 0x00, 0x00,
                                hexBytes(std::string(15, '0') + "1" + std::string(14, '0') + "FF"),
                                256),
        "9000"},
-      {apdu(0xDA, 0xDF, 0x34), "9000"},
+      {apdu(0xDA, 0xDF, 0x34), "6A88"},
       {apdu(0x20, 0xFF, 0x81), "9000"},
   };
 }
@@ -101,7 +101,8 @@ TEST_CASE("open() refuses malformed state images") {
     b[offset] = value;
     return b;
   };
-  CHECK_FALSE(opens(patched(0, 3)));  // unknown format version
+  CHECK_FALSE(opens(patched(0, 4)));  // unknown format version
+  CHECK_FALSE(opens(patched(0, 0)));
   CHECK_FALSE(opens(patched(1, 3)));  // unknown lifecycle
   CHECK_FALSE(opens(patched(2, 2)));  // PIN "set" flag not a boolean
   CHECK_FALSE(opens(patched(4, 4)));  // PIN tries above the maximum
@@ -116,7 +117,7 @@ TEST_CASE("open() refuses malformed state images") {
   })));
   // The storage is left alone: a refused image is never overwritten by a fresh card.
   card::MemoryStorage storage;
-  storage.setImage(patched(0, 3));
+  storage.setImage(patched(0, 4));
   card::ManualClock clock;
   auto rng = card::makeSeededRng(1);
   CHECK_FALSE(AccessCardApplet::open(storage, clock, *rng).ok());

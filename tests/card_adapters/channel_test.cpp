@@ -111,15 +111,21 @@ TEST_SUITE("channel") {
     const Bytes reply = must(home->seal(bytesOf("{\"v\":1}")));
     CHECK(reply.size() > 7);
 
-    // The ticket goes onto the access card (DF 34) and comes back intact.
-    REQUIRE(client.ticket().has_value());
-    const SecretBytes encoded = channel::encodeClientTicket(*client.ticket());
-    mustOk(world.access.client->putTicket(encoded.view()));
-    const auto stored = must(world.access.client->ticket());
-    REQUIRE(stored.has_value());
-    const channel::ClientTicket back = must(channel::decodeClientTicket(stored->view()));
-    CHECK(back.ticketId == client.ticket()->ticketId);
-    CHECK(back.resumptionSecret == client.ticket()->resumptionSecret);
+    // The ticket stays in the access card's RAM; the next connection resumes through the card
+    // (PREPARE RESUME + RESUME AGREEMENT: two APDUs), which rotates it.
+    CHECK(world.access.applet->hasTicket());
+    channel::ClientHandshake again(world.clientConfig(), world.agent);
+    channel::ServerHandshake server2(world.serverConfig());
+    const size_t before = world.access.client->commands().commandsSent();
+    const Bytes resumeHello = must(again.startResume());
+    mustOk(world.pump(again, server2, resumeHello));
+    CHECK(again.resumed());
+    CHECK(server2.resumed());
+    CHECK(world.access.client->commands().commandsSent() == before + 2);
+    CHECK(world.tickets.size() == 1);
+    // Locked: the ticket is gone, the agent offers nothing.
+    mustOk(world.access.client->lock());
+    CHECK_FALSE(world.access.applet->hasTicket());
   }
 
   TEST_CASE(
@@ -152,7 +158,7 @@ TEST_SUITE("channel") {
     const Bytes hello = must(client.startFull(must(world.agent.prepareShare(world.clock.nowMs()))));
     auto run = world.pump(client, server, hello);
     REQUIRE_FALSE(run.ok());
-    CHECK(run.error().message.find("unknown or revoked") != std::string::npos);
+    CHECK(run.error().message == "terminal not authenticated");
     CHECK(client.refusal() == channel::AlertCode::kTerminalRefused);
     CHECK_FALSE(server.established());
   }

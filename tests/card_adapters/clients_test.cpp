@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "channel_key_schedule.hpp"
 #include "ec_key.hpp"
 #include "fixture.hpp"
 #include "server_hello_statement.hpp"
@@ -169,7 +170,7 @@ TEST_SUITE("clients") {
     CHECK_FALSE(card.verifyBiometric(Bytes(31, 0)).ok());
   }
 
-  TEST_CASE("access card: key shares and the channel ticket") {
+  TEST_CASE("access card: key shares, key agreement and resumption") {
     AccessCard access(softwarePoint(22));
     AccessCardClient& card = *access.client;
     auto locked = card.prepareShare(1000, 2000);
@@ -178,55 +179,89 @@ TEST_SUITE("clients") {
     REQUIRE(must(card.verifyPin(kAccessPin)).verified());
 
     // The home server key on this card is softwarePoint(22): the same seed gives its private
-    // half, which signs the server's point and a transcript hash as the home server would.
+    // half, which signs the server's point, the card's point and a transcript hash as the home
+    // server would.
     auto homeRng = card::makeSeededRng(22);
     auto homeKey = must(card::EcKeyPair::generate(*homeRng));
     auto signRng = card::makeSeededRng(25);
     const Bytes transcriptHash(32, 0x5A);
+    const Bytes keyScheduleHash(32, 0x6B);
+    const Bytes ticketId(16, 0x7C);
+    Bytes pending;  // the card's pending point
     auto serverSignature = [&](ByteView point) {
-      return must(homeKey->signHash(card::serverHelloSignedHash(point, transcriptHash), *signRng));
+      return must(
+          homeKey->signHash(card::serverHelloSignedHash(point, pending, transcriptHash), *signRng));
+    };
+    auto agree = [&](ByteView point, ByteView signature) {
+      return card.keyAgreement(point, transcriptHash, signature, keyScheduleHash, ticketId, 60'000);
     };
     const Bytes otherPoint = softwarePoint(23);
-    auto none = card.keyAgreement(otherPoint, transcriptHash, serverSignature(otherPoint));
+    auto none = agree(otherPoint, serverSignature(otherPoint));
     REQUIRE_FALSE(none.ok());
     CHECK(none.error().sw == 0x6985);
     CHECK(mentions(none.error().message, "KEY AGREEMENT"));
     auto tooLong = card.prepareShare(1000, 1000 + 24ull * 3600 * 1000 + 1);
     REQUIRE_FALSE(tooLong.ok());
     CHECK(tooLong.error().sw == 0x6A80);
+    CHECK_FALSE(must(card.prepareResume()).has_value());  // no ticket yet
 
     const PreparedShare share = must(card.prepareShare(1000, 2000));
+    pending = share.point;
     CHECK(share.point.size() == 65);
     auto rng = card::makeSeededRng(24);
     auto server = must(card::EcKeyPair::generate(*rng));
     const Bytes point = server->publicPoint();
-    const SecretBytes secret =
-        must(card.keyAgreement(point, transcriptHash, serverSignature(point)));
-    CHECK(secret == must(server->agree(share.point, *rng)));
-    CHECK(card.keyAgreement(point, transcriptHash, serverSignature(point)).error().sw == 0x6985);
+    const SecretBytes keys = must(agree(point, serverSignature(point)));
+    const SecretBytes z = must(server->agree(share.point, *rng));
+    auto expected =
+        card::deriveChannelKeys(z.view(), keyScheduleHash, card::ChannelHandshakeKind::kFull);
+    REQUIRE(expected.has_value());
+    CHECK(keys == card::encodeTrafficKeys(*expected));
+    CHECK(agree(point, serverSignature(point)).error().sw == 0x6985);
+
+    // Resumption: the card offers its ticket and a fresh point, then agrees once.
+    const auto offer = must(card.prepareResume());
+    REQUIRE(offer.has_value());
+    CHECK(offer->ticketId == ticketId);
+    auto serverResume = must(card::EcKeyPair::generate(*rng));
+    const Bytes resumeHash(32, 0x1D);
+    const Bytes newTicketId(16, 0x7D);
+    const SecretBytes resumed =
+        must(card.resumeAgreement(serverResume->publicPoint(), resumeHash, newTicketId, 60'000));
+    const SecretBytes z2 = must(serverResume->agree(offer->point, *rng));
+    SecretBytes ikm(64);
+    std::copy(expected->resumptionSecret.data(), expected->resumptionSecret.data() + 32,
+              ikm.data());
+    std::copy(z2.data(), z2.data() + 32, ikm.data() + 32);
+    auto expectedResumed =
+        card::deriveChannelKeys(ikm.view(), resumeHash, card::ChannelHandshakeKind::kResumed);
+    REQUIRE(expectedResumed.has_value());
+    CHECK(resumed == card::encodeTrafficKeys(*expectedResumed));
+    // Rotated: the next offer names the new ticket.
+    CHECK(must(card.prepareResume())->ticketId == newTicketId);
+    (void)must(card.resumeAgreement(serverResume->publicPoint(), resumeHash, newTicketId, 60'000));
+    // Single use: a second agreement on one offer is refused and uses the ticket up.
+    CHECK(card.resumeAgreement(serverResume->publicPoint(), resumeHash, newTicketId, 60'000)
+              .error()
+              .sw == 0x6985);
+    CHECK_FALSE(must(card.prepareResume()).has_value());
+
     // A signature by another key: 6300, and the share is used up.
-    must(card.prepareShare(1000, 2000));
+    pending = must(card.prepareShare(1000, 2000)).point;
     auto impostorRng = card::makeSeededRng(26);
     auto impostor = must(card::EcKeyPair::generate(*impostorRng));
-    const Bytes forged =
-        must(impostor->signHash(card::serverHelloSignedHash(point, transcriptHash), *impostorRng));
-    auto refused = card.keyAgreement(point, transcriptHash, forged);
+    const Bytes forged = must(impostor->signHash(
+        card::serverHelloSignedHash(point, pending, transcriptHash), *impostorRng));
+    auto refused = agree(point, forged);
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().sw == 0x6300);
     CHECK(mentions(refused.error().message, "authentication failed"));
-    CHECK(card.keyAgreement(point, transcriptHash, serverSignature(point)).error().sw == 0x6985);
+    CHECK(agree(point, serverSignature(point)).error().sw == 0x6985);
 
-    CHECK_FALSE(must(card.ticket()).has_value());
-    const Bytes ticket(57, 0x3C);
-    mustOk(card.putTicket(ticket));
-    const auto stored = must(card.ticket());
-    REQUIRE(stored.has_value());
-    CHECK(std::ranges::equal(stored->view(), ticket));
-    CHECK_FALSE(card.putTicket(Bytes(513, 1)).ok());
-    mustOk(card.eraseTicket());
-    CHECK_FALSE(must(card.ticket()).has_value());
     mustOk(card.lock());
-    CHECK(card.ticket().error().sw == 0x6982);
+    CHECK(card.prepareResume().error().sw == 0x6982);
+    REQUIRE(must(card.verifyPin(kAccessPin)).verified());
+    CHECK_FALSE(must(card.prepareResume()).has_value());  // the lock wiped the ticket
   }
 
   TEST_CASE("a transport failure is an error without a status word") {

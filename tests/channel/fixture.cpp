@@ -21,7 +21,7 @@ ChannelFixture::ChannelFixture(uint64_t seedValue, const std::string& id)
   // The terminal's agent holds the home server key, as the access card does (DF 31).
   agent = std::make_unique<SoftwareTerminalKeyAgent>(terminalId, std::move(terminalKey.value()),
                                                      serverKey.value()->publicPoint(), *rng,
-                                                     kShareLifetimeMs);
+                                                     kShareLifetimeMs, &clock);
   signer = std::make_unique<SoftwareServerSigner>(std::move(serverKey.value()), *serverRng);
   registry.add(terminalId, agent->publicKey());
 }

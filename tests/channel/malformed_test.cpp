@@ -22,9 +22,12 @@ std::vector<std::pair<std::string, Bytes>> sampleMessages(ChannelFixture& fx) {
   REQUIRE(flight.ok());
   samples.emplace_back("ServerHello", (*flight)[0]);
   samples.emplace_back("Finished", (*flight)[1]);
-  samples.emplace_back("ResumeHello",
-                       encode(ResumeHello{Bytes(kTicketIdSize, 7), Bytes(kNonceSize, 9)}));
-  samples.emplace_back("ResumeAccept", encode(ResumeAccept{Bytes(kNonceSize, 3)}));
+  samples.emplace_back(
+      "ResumeHello",
+      encode(ResumeHello{Bytes(kTicketIdSize, 7), Bytes(kPointSize, 4), Bytes(kNonceSize, 9)}));
+  samples.emplace_back("ResumeAccept",
+                       encode(ResumeAccept{Bytes(kPointSize, 4), Bytes(kNonceSize, 3),
+                                           Bytes(kTicketIdSize, 5), 3600000}));
   samples.emplace_back("Alert", encode(Alert{AlertCode::kBusy, "busy"}));
   return samples;
 }
@@ -134,7 +137,7 @@ TEST_CASE("field bounds are enforced") {
     CHECK_FALSE(parseClientHello(encode(message)).ok());
   }
   SUBCASE("unknown message type") {
-    auto type = peekMessageType(Bytes{9, 0, 1});
+    auto type = peekMessageType(Bytes{9, 0, 2});
     REQUIRE_FALSE(type.ok());
     CHECK(type.error().message == "unknown handshake message type 9");
   }

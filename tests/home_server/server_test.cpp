@@ -308,16 +308,16 @@ TEST_SUITE("server") {
     REQUIRE_MESSAGE(connection.ok(), (connection.ok() ? "" : connection.error().message));
     CHECK(call(**connection, "card.status").ok());
     REQUIRE((*connection)->close().ok());
-    REQUIRE(terminal.lastTicket.has_value());
-    const channel::ClientTicket ticket = *terminal.lastTicket;
+    REQUIRE(terminal.hasTicket());
 
     // Resumption with the ticket works while registered.
-    auto resumedConnection = terminal.connect(fx.port(), fx.serverPublicKey(), &ticket);
+    auto resumedConnection = terminal.connect(fx.port(), fx.serverPublicKey(), true);
     REQUIRE(resumedConnection.ok());
+    CHECK(terminal.lastResumed);
     REQUIRE((*resumedConnection)->close().ok());
     // A channel held open across the revocation (the terminal keeps its channel between
     // requests) is closed by it.
-    auto held = terminal.connect(fx.port(), fx.serverPublicKey(), &ticket);
+    auto held = terminal.connect(fx.port(), fx.serverPublicKey(), true);
     REQUIRE(held.ok());
     CHECK(call(**held, "card.status").ok());
 
@@ -335,7 +335,7 @@ TEST_SUITE("server") {
     CHECK(fx.logContains("revoked (1 open channel(s) closed)"));
     // Neither a full handshake nor the old ticket gets in.
     CHECK_FALSE(terminal.connect(fx.port(), fx.serverPublicKey()).ok());
-    CHECK_FALSE(terminal.connect(fx.port(), fx.serverPublicKey(), &ticket).ok());
+    CHECK_FALSE(terminal.connect(fx.port(), fx.serverPublicKey(), true).ok());
     CHECK((*admin(fx, "terminal.list").result)["terminals"][0]["revoked"].asBool());
     CHECK(fx.logContains("terminal laptop-3: registered -> revoked"));
     CHECK(fx.logContains("refused"));

@@ -25,7 +25,7 @@ TestTerminal::TestTerminal(std::string id, uint64_t seed)
 }
 
 Result<std::unique_ptr<channel::ChannelConnection>> TestTerminal::connect(
-    uint16_t port, const Bytes& serverPublicKey, const channel::ClientTicket* ticket) {
+    uint16_t port, const Bytes& serverPublicKey, bool resume) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   REQUIRE(fd >= 0);
   sockaddr_in address{};
@@ -42,12 +42,12 @@ Result<std::unique_ptr<channel::ChannelConnection>> TestTerminal::connect(
   config.rng = rng_.get();
   channel::ClientHandshake handshake(config, *agent_);
   auto connection = channel::ChannelConnection::connectAsTerminal(
-      fd, handshake, ticket, [this] { return agent_->prepareShare(clock_.nowMs()); });
+      fd, handshake, resume, [this] { return agent_->prepareShare(clock_.nowMs()); });
   if (!connection) {
     ::close(fd);
     return connection.error();
   }
-  lastTicket = handshake.ticket();
+  lastResumed = handshake.resumed();
   return connection;
 }
 

@@ -22,12 +22,16 @@ namespace hp::home::test {
 class TestTerminal {
  public:
   TestTerminal(std::string id, uint64_t seed);
-  // A full handshake (or a resumption with `ticket`) with the server at 127.0.0.1:port.
-  Result<std::unique_ptr<channel::ChannelConnection>> connect(
-      uint16_t port, const Bytes& serverPublicKey, const channel::ClientTicket* ticket = nullptr);
+  // A full handshake (or, with resume, a resumption with the agent's ticket, falling back to a
+  // full handshake) with the server at 127.0.0.1:port.
+  Result<std::unique_ptr<channel::ChannelConnection>> connect(uint16_t port,
+                                                              const Bytes& serverPublicKey,
+                                                              bool resume = false);
   Bytes publicKey() const { return agent_->publicKey(); }
   const std::string& id() const { return id_; }
-  std::optional<channel::ClientTicket> lastTicket;
+  // The ticket stays inside the software agent, as on the access card.
+  bool hasTicket() const { return agent_->hasTicket(); }
+  bool lastResumed = false;
 
  private:
   std::string id_;

@@ -47,9 +47,8 @@ struct ChannelPair {
       return ChannelConnection::acceptFromTerminal(serverFd, handshake);
     });
     channel::ClientHandshake handshake = fx.makeClient();
-    auto connected = ChannelConnection::connectAsTerminal(terminalFd, handshake, nullptr, [this] {
-      return fx.agent->prepareShare(fx.clock.nowMs());
-    });
+    auto connected = ChannelConnection::connectAsTerminal(
+        terminalFd, handshake, false, [this] { return fx.agent->prepareShare(fx.clock.nowMs()); });
     REQUIRE(connected.ok());
     auto serverSide = accepted.get();
     REQUIRE(serverSide.ok());

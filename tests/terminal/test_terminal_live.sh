@@ -69,6 +69,9 @@ enter_pin1 "$HOME_SERVER" "$WORLD/home_server.sock" "$PIN1" >"$SANDBOX_DIR/pin1.
   fail "PIN1: $(cat "$SANDBOX_DIR/pin1.log")"
 
 T=("$TERMINAL" --reader "$ACCESS_READER")
+# The card keeper's lock file (one keeper per reader) goes under this sandbox.
+export XDG_RUNTIME_DIR="$SANDBOX_DIR/run"
+mkdir -p "$XDG_RUNTIME_DIR"
 # Locked card: fetching is refused with a clear message.
 if "${T[@]}" get "https://localhost:$SHOP_PORT/" >/dev/null 2>"$SANDBOX_DIR/locked.err"; then
   fail "get worked on a locked access card"
@@ -187,7 +190,18 @@ sleep 15
 "${T[@]}" status >"$SANDBOX_DIR/status3.out" || fail "status after 15 s"
 grep -q "unlocked (PIN)" "$SANDBOX_DIR/status3.out" ||
   fail "the unlock did not last 15 s: $(cat "$SANDBOX_DIR/status3.out")"
+# One keeper per reader (issue 8 item 7): a second unlock reuses the running keeper, and
+# `terminal lock` ends it.
+KEEPER_LOCK=$(ls "$XDG_RUNTIME_DIR"/homeproxy/card-keeper-*.lock 2>/dev/null | head -1)
+[[ -n $KEEPER_LOCK ]] || fail "no card keeper lock file under $XDG_RUNTIME_DIR/homeproxy"
+KEEPER_PID=$(cat "$KEEPER_LOCK")
+kill -0 "$KEEPER_PID" 2>/dev/null || fail "the card keeper ($KEEPER_PID) is not running"
+printf '%s\n' "$ACCESS_PIN" | "${T[@]}" unlock --pin-stdin >/dev/null || fail "unlock while unlocked"
+[[ $(cat "$KEEPER_LOCK") == "$KEEPER_PID" ]] || fail "a second unlock started another keeper"
+# (Counting processes would also see other sandboxes' keepers: the flock is the proof. A second
+# keeper could not take it, and one that had would have written its own pid.)
 "${T[@]}" lock >/dev/null || fail "lock"
+if kill -0 "$KEEPER_PID" 2>/dev/null; then fail "terminal lock left the card keeper running"; fi
 
 # PIN2 sent over the channel: three wrong tries block the home card's PIN2, and then even the
 # right PIN2 is refused (the block is the card's, not the server's).

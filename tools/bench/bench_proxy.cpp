@@ -210,8 +210,10 @@ Result<void> Bench::prepare(ShopUnderTest& shop, char mode) {
         if (auto r = dropSession(shop); !r) return r;
       }
       held_.reset();
-      if (auto erased = access_->client->eraseTicket(); !erased) {
-        return adapters::toError(erased.error());
+      // A fresh unlock: locking wipes the ticket the card keeps in its RAM.
+      if (auto locked = access_->client->lock(); !locked) return adapters::toError(locked.error());
+      if (auto pin = access_->client->verifyPin(AccessSide::kPin); !pin || !pin->verified()) {
+        return makeError("access card: the bench PIN was refused");
       }
       return {};
     case 'C':  // second visit, a new terminal process: the ticket (from 'B') is on the card

@@ -63,7 +63,7 @@ class LoadTerminal {
     config.rng = rng_.get();
     channel::ClientHandshake handshake(config, *agent_);
     auto connection = channel::ChannelConnection::connectAsTerminal(
-        fd, handshake, nullptr, [this] { return agent_->prepareShare(clock_.nowMs()); });
+        fd, handshake, false, [this] { return agent_->prepareShare(clock_.nowMs()); });
     if (!connection) {
       ::close(fd);
       return connection.error();
