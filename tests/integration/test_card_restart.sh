@@ -57,9 +57,17 @@ restart_now() {
 }
 
 # After a restart, as the user: PIN1 once (it must work the first time), PIN2, the balance.
+# PIN1 at a pseudo-terminal between commands, unattended (`pin1 --pin-stdin`, as the systemd
+# unit pipes it from systemd-ask-password) after the rounds.
 user_recovers() {  # WHAT
-  enter_pin1 "$HOME_SERVER" "$WORLD/home_server.sock" "$PIN1" >"$SANDBOX_DIR/pin1.log" 2>&1 ||
-    fail "$1: the first PIN1 after the restart failed: $(tr '\n' ' ' <"$SANDBOX_DIR/pin1.log")"
+  if [[ $1 == round* ]]; then
+    printf '%s\n' "$PIN1" | "$HOME_SERVER" --admin "$WORLD/home_server.sock" pin1 --pin-stdin \
+      >"$SANDBOX_DIR/pin1.log" 2>&1 ||
+      fail "$1: the first PIN1 (--pin-stdin) after the restart failed: $(tr '\n' ' ' <"$SANDBOX_DIR/pin1.log")"
+  else
+    enter_pin1 "$HOME_SERVER" "$WORLD/home_server.sock" "$PIN1" >"$SANDBOX_DIR/pin1.log" 2>&1 ||
+      fail "$1: the first PIN1 after the restart failed: $(tr '\n' ' ' <"$SANDBOX_DIR/pin1.log")"
+  fi
   printf '%s\n' "$PIN2" | "${T[@]}" pin2 --pin-stdin >/dev/null 2>"$SANDBOX_DIR/pin2.err" ||
     fail "$1: PIN2 after the restart: $(cat "$SANDBOX_DIR/pin2.err")"
   "${T[@]}" balance >"$SANDBOX_DIR/balance.out" 2>"$SANDBOX_DIR/balance.err" ||
@@ -69,21 +77,39 @@ user_recovers() {  # WHAT
 
 # 1. Between commands: the home server's next card command meets the restarted card.
 restart_now
-# Before PIN1 the purse answers that PIN1 is needed (the card restarted), never "no purse" or
-# a card error from a card with nothing selected; while pcscd has not yet seen the card again
-# it says the card is not reachable.
-started=$SECONDS
-for attempt in $(seq 50); do
-  if "${T[@]}" balance >/dev/null 2>"$SANDBOX_DIR/before-pin1.err"; then
-    fail "balance answered before PIN1 after a restart"
-  fi
-  grep -q "pin1_required" "$SANDBOX_DIR/before-pin1.err" && break
-  grep -q "not reachable" "$SANDBOX_DIR/before-pin1.err" ||
-    fail "balance before PIN1: $(cat "$SANDBOX_DIR/before-pin1.err")"
-  ((attempt < 50)) || fail "the card was not reachable again within 10 s: $(cat "$SANDBOX_DIR/before-pin1.err")"
-  sleep 0.2
-done
-echo "card restart: between commands: pin1_required after $attempt balance call(s), $((SECONDS - started)) s" >&2
+# wait_reachable WHAT: before PIN1 the purse must answer that PIN1 is needed (the card
+# restarted), never "no purse" or a card error from a card with nothing selected. While pcscd
+# has not seen the card again the home server says it is not reachable. pcscd 1.9.9 with vpcd
+# can miss a restart inside one 400 ms presence poll for good (the slot then says "no card"
+# until the card leaves for more than a poll; tests/integration/test_kill9_loop.py): after 3 s
+# of that, the card is taken out for a second and put back, as a user would, and counted.
+REINSERTIONS=0
+wait_reachable() {
+  local attempt started=$SECONDS
+  for attempt in $(seq 60); do
+    if "${T[@]}" balance >/dev/null 2>"$SANDBOX_DIR/before-pin1.err"; then
+      fail "$1: balance answered before PIN1 after a restart"
+    fi
+    if grep -q "pin1_required" "$SANDBOX_DIR/before-pin1.err"; then
+      echo "card restart: $1: pin1_required after $attempt balance call(s), $((SECONDS - started)) s" >&2
+      return 0
+    fi
+    grep -q "not reachable" "$SANDBOX_DIR/before-pin1.err" ||
+      fail "$1: balance before PIN1: $(cat "$SANDBOX_DIR/before-pin1.err")"
+    if ((attempt == 15)); then
+      REINSERTIONS=$((REINSERTIONS + 1))
+      kill -9 "$HOME_CARD_PID" 2>/dev/null || true
+      wait "$HOME_CARD_PID" 2>/dev/null || true
+      _sandbox_card_state 0 absent 10 || fail "the reader still shows the killed card"
+      sandbox_card homecard 0 "$HOME_STATE" --path "$HOMECARD"
+      HOME_CARD_PID=$SANDBOX_LAST_PID
+      sandbox_wait_card 0 10
+    fi
+    sleep 0.2
+  done
+  fail "$1: the card was not reachable again: $(cat "$SANDBOX_DIR/before-pin1.err")"
+}
+wait_reachable "between commands"
 user_recovers "between commands"
 
 # 2. Mid-command: a few milliseconds into `terminal buy`.
@@ -98,6 +124,7 @@ for ((i = 0; i < ROUNDS; ++i)); do
   wait "$buy_pid" || rc=$?
   echo "card restart: round $i: kill ${delay_ms} ms into buy: exit $rc $(head -c 300 "$SANDBOX_DIR/buy.err" | tr '\n' ' ')" >&2
   ((rc == 0 || rc == 1 || rc == 3)) || fail "round $i: buy exit status $rc"
+  wait_reachable "round $i"
   user_recovers "round $i"
   if ((rc == 3)); then
     # The message names the one command that settles it.
@@ -123,4 +150,9 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 python3 "$HERE/emoney_ledgers.py" "$WORLD" 500000 "$CARD" || fail "the ledgers disagree"
-echo "card restart: ok ($ROUNDS restarts mid-buy, one between commands; home server pid $FIRST_SERVER_PID throughout)"
+# How the home server noticed each restart (SCARD_W_RESET_CARD, removed, no status word, nothing
+# selected): which paths this run covered.
+grep -o "home card link lost: .*" "$SANDBOX_DIR/home_server.log" |
+  sed -E 's/.*(SCARD_[A-Z_]+|no status word|nothing selected).*/\1/' | sort | uniq -c |
+  sed 's/^/card restart: link lost by /' >&2 || true
+echo "card restart: ok ($ROUNDS restarts mid-buy, one between commands, $REINSERTIONS reinsertion(s) for pcscd's missed polls; home server pid $FIRST_SERVER_PID throughout)"
