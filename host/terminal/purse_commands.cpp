@@ -128,8 +128,12 @@ int payOrder(const CliOptions& options, const HttpsUrl& shop, Session& session,
   if (!payment) {
     // Refused before anything moved: the order stays unpaid at the shop, which charges
     // nothing for it; it is harmless to leave, or paid later when the reason is gone.
+    std::string next = "the unpaid order at the shop costs nothing and can be left";
+    if (payment.error().code == "insufficient_funds") {
+      next += "; after a top-up, " + payCommand + " pays it if you still want it";
+    }
     return fail("order " + orderRef + " not paid, nothing moved: " + payment.error().message +
-                " (the unpaid order costs nothing; " + payCommand + " pays it later)");
+                " (" + next + ")");
   }
   info(session.sink, "purse paid order " + orderRef + ", txn " +
                          std::to_string((*payment)["txn"].asUInt()) + " (" + msSince(started) +
