@@ -221,7 +221,20 @@ PurseDecision decideCancel(const PurseState& p, const std::vector<RegistryEntry>
            s.entry.amount == cancellation->amount;
   });
   if (paid == nullptr) return PurseDecision::refuse(sw::kReferencedDataNotFound);
-  if (paid->refunded || txnExhausted(p)) return PurseDecision::refuse(sw::kConditionsNotSatisfied);
+  // docs/emoney.md, "CANCEL": one refund per payment; the same cancellation again is a retry
+  // whose answer was lost and is answered with the logged refund record, like DEBIT and CREDIT.
+  // The refund follows its debit, so while the debit is logged its refund is logged too.
+  if (paid->refunded) {
+    const PurseLogSlot* refund = findLogged(p, [&](const PurseLogSlot& s) {
+      return s.entry.kind == EntryKind::kRefund && s.entry.relatedTxn == cancellation->txn;
+    });
+    const bool same = refund != nullptr && refund->entry.party == cancellation->shopId &&
+                      refund->entry.reference == cancellation->orderRef &&
+                      refund->entry.amount == cancellation->amount;
+    if (!same) return PurseDecision::refuse(sw::kConditionsNotSatisfied);
+    return accept(refund->entry, false);
+  }
+  if (txnExhausted(p)) return PurseDecision::refuse(sw::kConditionsNotSatisfied);
   if (cancellation->amount > p.maxBalance - p.balance) {
     return PurseDecision::refuse(purse_sw::kMaximumExceeded);
   }

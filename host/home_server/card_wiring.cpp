@@ -51,7 +51,10 @@ Result<CardParts> openCardParts(const HomeServerConfig& config) {
   // SELECT without FCI (P2 0C): the answer is 9000 alone, no GET RESPONSE.
   Bytes select{0x00, 0xA4, 0x04, 0x0C, static_cast<uint8_t>(sizeof adapters::kHomeCardAid)};
   select.insert(select.end(), std::begin(adapters::kHomeCardAid), std::end(adapters::kHomeCardAid));
-  connection->transport = std::make_unique<ReconnectingTransport>(connect, select);
+  // GET DATA status: the applet answers it in every state, so a 6985 to it means nothing is
+  // selected (a card restarted under the old handle, reconnecting_transport.hpp).
+  const Bytes probe{0x00, 0xCA, 0xDF, 0x01, 0x00};
+  connection->transport = std::make_unique<ReconnectingTransport>(connect, select, probe);
   // The first link now, so a wrong reader is an error at start-up, not at the first RPC.
   if (auto first = connection->transport->atr(); !first) {
     return makeError("home card in \"" + reader + "\": " + first.error().message);

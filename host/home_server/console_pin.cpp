@@ -16,7 +16,8 @@ Result<std::string> readPinWithoutEcho(const std::string& prompt) {
   termios quiet = saved;
   quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
   quiet.c_lflag |= ECHONL;  // the newline still shows, so the next output starts on a new line
-  if (::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0) return makeError("cannot turn echo off");
+  // TCSANOW, not TCSAFLUSH: a PIN typed ahead of the prompt is kept, not silently dropped.
+  if (::tcsetattr(STDIN_FILENO, TCSANOW, &quiet) != 0) return makeError("cannot turn echo off");
   std::fprintf(stderr, "%s", prompt.c_str());
   std::fflush(stderr);
   std::string pin;
@@ -29,12 +30,28 @@ Result<std::string> readPinWithoutEcho(const std::string& prompt) {
     }
     if (pin.size() < 64) pin.push_back(c);
   }
-  ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
   secureWipe(&c, 1);
   if (!complete) {
     secureWipe(pin.data(), pin.size());
     return makeError("no PIN entered");
   }
+  return pin;
+}
+
+Result<std::string> readPinLine() {
+  std::string pin;
+  char c = 0;
+  bool complete = false;
+  while (::read(STDIN_FILENO, &c, 1) == 1) {
+    if (c == '\n' || c == '\r') {
+      complete = true;
+      break;
+    }
+    if (pin.size() < 64) pin.push_back(c);
+  }
+  secureWipe(&c, 1);
+  if (!complete && pin.empty()) return makeError("no PIN on stdin");
   return pin;
 }
 

@@ -12,4 +12,8 @@ namespace hp::home {
 // error). The caller wipes the returned string. Fails when stdin is not a terminal.
 Result<std::string> readPinWithoutEcho(const std::string& prompt);
 
+// `--pin-stdin`: one line from stdin, whatever stdin is (a pipe from systemd-ask-password, a
+// file); no prompt. The caller wipes the returned string.
+Result<std::string> readPinLine();
+
 }  // namespace hp::home

@@ -2,7 +2,9 @@
 //
 //   home_server --config FILE            run (PIN1 is asked at the console if stdin is a tty,
 //                                        otherwise later through `--admin SOCKET pin1`)
-//   home_server --admin SOCKET pin1      enter PIN1 (read without echo)
+//   home_server --admin SOCKET pin1 [--pin-stdin]
+//                                        enter PIN1 (read without echo; --pin-stdin: one line
+//                                        from stdin, e.g. piped from systemd-ask-password)
 //   home_server --admin SOCKET register-terminal ID HEXKEY
 //   home_server --admin SOCKET revoke-terminal ID
 //   home_server --admin SOCKET list-terminals
@@ -28,7 +30,8 @@ using namespace hp::home;
 int usage() {
   std::fprintf(stderr,
                "usage: home_server --config FILE\n"
-               "       home_server --admin SOCKET pin1|status|list-terminals\n"
+               "       home_server --admin SOCKET pin1 [--pin-stdin]\n"
+               "       home_server --admin SOCKET status|list-terminals\n"
                "       home_server --admin SOCKET register-terminal ID HEXKEY\n"
                "       home_server --admin SOCKET revoke-terminal ID\n");
   return 2;
@@ -39,8 +42,9 @@ int runAdmin(const std::string& socketPath, const std::vector<std::string>& args
   rpc::Request request;
   request.id = 1;
   const std::string& command = args[0];
-  if (command == "pin1" && args.size() == 1) {
-    auto pin = readPinWithoutEcho("PIN1: ");
+  const bool pinStdin = args.size() == 2 && args[1] == "--pin-stdin";
+  if (command == "pin1" && (args.size() == 1 || pinStdin)) {
+    auto pin = pinStdin ? readPinLine() : readPinWithoutEcho("PIN1: ");
     if (!pin) {
       std::fprintf(stderr, "home_server: %s\n", pin.error().message.c_str());
       return 1;
@@ -120,6 +124,11 @@ int runDaemon(const std::string& configPath) {
   if (auto started = server.start(); !started) {
     std::fprintf(stderr, "home_server: %s\n", started.error().message.c_str());
     return 1;
+  }
+  if (!::isatty(STDIN_FILENO)) {
+    // Nobody is at a console: say what the daemon waits for, so a log reader knows.
+    server.log().info("waiting for PIN1: home_server --admin " + config->adminSocketPath +
+                      " pin1 (or pin1 --pin-stdin, e.g. from systemd-ask-password)");
   }
   if (::isatty(STDIN_FILENO)) {
     auto pin = readPinWithoutEcho("PIN1 (or later: home_server --admin " + config->adminSocketPath +

@@ -14,6 +14,12 @@ std::string swText(uint16_t sw) {
 
 }  // namespace
 
+std::string moneyText(uint64_t minor, const std::string& currency) {
+  char cents[4];
+  std::snprintf(cents, sizeof cents, "%02u", static_cast<unsigned>(minor % 100));
+  return std::to_string(minor / 100) + "." + cents + (currency.empty() ? "" : " " + currency);
+}
+
 rpc::RpcError purseError(PurseOperation operation, const PurseError& error,
                          const std::string& subject) {
   using rpc::makeRpcError;

@@ -30,6 +30,10 @@ inline constexpr const char* kTopupPending = "topup_pending";  // an earlier top
 
 enum class PurseOperation { kStatus, kReadLog, kDebit, kCredit, kCancel };
 
+// An amount as the user types and reads it: 95000, "EUR" -> "950.00 EUR" (every purse currency
+// here has two decimals, like the terminal's money.hpp).
+std::string moneyText(uint64_t minor, const std::string& currency);
+
 // The general mapping of a card refusal; `subject` names what was refused, for the message.
 rpc::RpcError purseError(PurseOperation operation, const PurseError& error,
                          const std::string& subject);

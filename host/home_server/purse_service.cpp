@@ -1,5 +1,7 @@
 #include "purse_service.hpp"
 
+#include <algorithm>
+
 #include "base64.hpp"
 #include "purse_errors.hpp"
 
@@ -70,6 +72,15 @@ std::string bankErrorText(const BankAnswer& answer) {
     text += " " + error.get("code", "").asString() + ": " + error.get("message", "").asString();
   }
   return text;
+}
+
+// In the user's terms: "top-up: 950.00 EUR would take the purse over its maximum of 1000.00 EUR
+// (balance 100.00 EUR, at most 900.00 EUR more)".
+std::string overMaximumText(uint64_t amount, const PurseStatus& status) {
+  const std::string& c = status.currency;
+  return "top-up: " + moneyText(amount, c) + " would take the purse over its maximum of " +
+         moneyText(status.maxBalance, c) + " (balance " + moneyText(status.balance, c) +
+         ", at most " + moneyText(status.maxBalance - status.balance, c) + " more)";
 }
 
 bool cardTakesItLater(uint16_t sw) {
@@ -150,7 +161,7 @@ PurseAnswer<PaymentDone> PurseService::pay(const ShopUrl& shop,
           if (entry.kind == purse::EntryKind::kDebit && text(entry.party) == shop.host &&
               text(entry.reference) == orderRef) {
             error.message = subject + ": the order was already paid with " +
-                            std::to_string(entry.amount) + " " + entry.currency + " (txn " +
+                            moneyText(entry.amount, entry.currency) + " (txn " +
                             std::to_string(entry.txn) + ")";
             error.data["txn"] = entry.txn;
           }
@@ -232,9 +243,7 @@ PurseAnswer<TopupDone> PurseService::topup(const ShopUrl& bank, const std::strin
                         "top-up: the home card needs PIN2 (terminal pin2)");
   }
   if (amount > status->maxBalance - status->balance) {
-    return makeRpcError(purse_code::kOverMaximum, "top-up: " + std::to_string(amount) +
-                                                      " would take the purse over its maximum (" +
-                                                      std::to_string(status->maxBalance) + ")");
+    return makeRpcError(purse_code::kOverMaximum, overMaximumText(amount, *status));
   }
   const std::string purseHex = toHex(status->purseId);
   auto pending = parts_.pending->all();
@@ -245,17 +254,18 @@ PurseAnswer<TopupDone> PurseService::topup(const ShopUrl& bank, const std::strin
     // would ask for: finish it first. One the card took and the bank has yet to confirm is no
     // obstacle (its confirmation is retried).
     auto finished = advanceLocked(earlier, *status);
+    if (!finished && expireLocked(earlier, *status)) continue;
     if (!finished) {
       return makeRpcError(purse_code::kTopupPending,
-                          "top-up: an earlier top-up of " + std::to_string(earlier.amount) + " " +
-                              earlier.currency + " is not finished yet (" +
-                              finished.error().message + ")");
+                          "top-up: an earlier top-up of " +
+                              moneyText(earlier.amount, earlier.currency) +
+                              " is not finished yet (" + finished.error().message + ")");
     }
     status = parts_.card->purseStatus();
     if (!status) return purseError(PurseOperation::kStatus, status.error(), "top-up");
   }
   if (amount > status->maxBalance - status->balance) {
-    return makeRpcError(purse_code::kOverMaximum, "top-up: the purse would exceed its maximum");
+    return makeRpcError(purse_code::kOverMaximum, overMaximumText(amount, *status));
   }
   PendingVoucher row;
   row.requestId = parts_.newRequestId();
@@ -368,6 +378,23 @@ PurseAnswer<TopupDone> PurseService::advanceLocked(PendingVoucher pending,
   return done;
 }
 
+bool PurseService::expireLocked(const PendingVoucher& pending, const PurseStatus& status) {
+  const uint64_t now = parts_.nowMs();
+  const uint64_t created = static_cast<uint64_t>(std::max<int64_t>(pending.createdMs, 0));
+  // Only a slot the card has not used: a credit the card took is finished, never dropped.
+  if (!pending.record.empty() || status.creditSeq >= pending.creditSeq ||
+      now < created + parts_.pendingExpiryMs) {
+    return false;
+  }
+  if (!parts_.pending->remove(pending.requestId)) return false;
+  parts_.log->warn("purse: top-up " + pending.requestId + " of " +
+                   moneyText(pending.amount, pending.currency) + " expired after " +
+                   std::to_string((now - created) / 1000) +
+                   " s without reaching the card: dropped (nothing was charged; the bank voids "
+                   "its voucher when the slot is asked for again)");
+  return true;
+}
+
 Result<size_t> PurseService::reconcile() {
   if (!parts_.pending) return size_t{0};
   std::lock_guard lock(mutex_);
@@ -381,6 +408,8 @@ Result<size_t> PurseService::reconcile() {
     auto done = advanceLocked(row, *status);
     if (done && done->settled) {
       ++settled;
+    } else if (!done && expireLocked(row, *status)) {
+      // dropped, logged
     } else if (!done) {
       parts_.log->warn("purse: top-up " + row.requestId +
                        " still pending: " + done.error().message);

@@ -36,6 +36,10 @@ struct PurseServiceParts {
   std::function<uint64_t()> nowMs;            // wall clock for the log entries' time_ms
   std::function<std::string()> newRequestId;  // unique, unguessable: the bank's idempotency key
   std::function<void()> purseChanged;         // payment notices; may be empty
+  // A pending top-up the card has not taken after this long is dropped (logged): it no longer
+  // blocks new top-ups. Longer than the bank's voucher expiry (15 min), so by the time a new
+  // top-up asks for the same slot the bank voids the old voucher instead of refusing.
+  uint64_t pendingExpiryMs = 20 * 60 * 1000;
 };
 
 template <class T>
@@ -83,6 +87,9 @@ class PurseService {
   // Drives one pending top-up as far as it goes; the row is gone when it returns success with
   // settled = true.
   PurseAnswer<TopupDone> advanceLocked(PendingVoucher pending, const PurseStatus& status);
+  // Drops `pending` if it is older than pendingExpiryMs and the card has not taken its slot
+  // (credit counter below it); true if dropped.
+  bool expireLocked(const PendingVoucher& pending, const PurseStatus& status);
   // Kicks the notices for a record with a txn not seen before: an identical retry answers an
   // old record and moved nothing (after a restart the first retry kicks once, harmlessly: the
   // outbox queues each txn once).

@@ -9,6 +9,15 @@ namespace {
 // buy --repeat: several payments over one channel (benchmarks, a till's batch); the cap keeps a
 // typo from emptying the purse in one command.
 constexpr unsigned long kMaxRepeat = 10000;
+// buy QTY: the shop's own limit (tools/shop_server/shop_api.cpp kMaxQuantity), so the terminal
+// refuses what the shop would refuse, before any order or channel.
+constexpr unsigned long kMaxQuantity = 1000;
+
+// "-2" is a quantity typed with a sign, not an option: told as a bad quantity.
+bool looksNumeric(const std::string& arg) {
+  return arg.size() > 1 && arg[0] == '-' &&
+         arg.find_first_not_of("0123456789.", 1) == std::string::npos;
+}
 
 std::optional<Command> commandNamed(const std::string& name) {
   if (name == "unlock") return Command::kUnlock;
@@ -25,6 +34,7 @@ std::optional<Command> commandNamed(const std::string& name) {
   if (name == "topup") return Command::kTopup;
   if (name == "cancel") return Command::kCancel;
   if (name == "pay") return Command::kPay;
+  if (name == "refund") return Command::kRefund;
   if (name == "help" || name == "--help" || name == "-h") return Command::kHelp;
   return std::nullopt;
 }
@@ -52,7 +62,10 @@ const char* usageText() {
          "purse\n"
          "  pay URL ORDER_REF [--relay]         pay an existing order (again): after a failed "
          "buy,\n"
-         "                                      the purse answers a retry with the same record\n";
+         "                                      the purse answers a retry with the same record\n"
+         "  refund URL ORDER_REF                finish a cancellation that was cut off (the\n"
+         "                                      order is cancel_pending): the purse answers a\n"
+         "                                      retry with the same refund record\n";
 }
 
 Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
@@ -95,7 +108,8 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
       options.data = *v;
     } else if (arg == "-v" || arg == "--verbose") {
       options.verbose = true;
-    } else if (arg.size() > 1 && arg[0] == '-' && arg != "-h" && arg != "--help") {
+    } else if (arg.size() > 1 && arg[0] == '-' && arg != "-h" && arg != "--help" &&
+               !looksNumeric(arg)) {
       return makeError("unknown option " + arg);
     } else {
       positional.push_back(arg);
@@ -123,6 +137,7 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
       break;
     case Command::kCancel:
     case Command::kPay:
+    case Command::kRefund:
       expected = 3;
       needs = "URL ORDER_REF";
       break;
@@ -142,8 +157,10 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
     if (positional.size() > 3) {
       const std::string& text = positional[3];
       if (text.empty() || text.size() > 4 ||
-          text.find_first_not_of("0123456789") != std::string::npos || std::stoul(text) == 0) {
-        return makeError("quantity \"" + text + "\" must be a whole number from 1 to 9999");
+          text.find_first_not_of("0123456789") != std::string::npos || std::stoul(text) == 0 ||
+          std::stoul(text) > kMaxQuantity) {
+        return makeError("quantity \"" + text + "\" must be a whole number from 1 to " +
+                         std::to_string(kMaxQuantity));
       }
       options.quantity = static_cast<uint32_t>(std::stoul(text));
     }
@@ -152,7 +169,8 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
     auto amount = parseAmount(positional[3]);
     if (!amount) return amount.error();
     options.amount = *amount;
-  } else if (options.command == Command::kCancel || options.command == Command::kPay) {
+  } else if (options.command == Command::kCancel || options.command == Command::kPay ||
+             options.command == Command::kRefund) {
     options.orderRef = positional[2];
   }
 

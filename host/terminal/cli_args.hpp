@@ -26,6 +26,7 @@ enum class Command {
   kTopup,
   kCancel,
   kPay,
+  kRefund,
   kHelp
 };
 
@@ -38,7 +39,7 @@ struct CliOptions {
   uint32_t repeat = 1;              // buy: that many orders, each paid, over one channel
   std::string account;              // topup
   uint64_t amount = 0;              // topup, minor units
-  std::string orderRef;             // cancel, pay
+  std::string orderRef;             // cancel, pay, refund
   std::optional<std::string> data;  // post: "STRING" or "@FILE" as given
   bool relay = false;               // get, post, buy: relay.request instead of delegation
   std::string reader;               // empty: find the access card by its ATR

@@ -14,8 +14,17 @@
 
 namespace hp::terminal {
 
+// Exit statuses (host/terminal/README.md, "Exit statuses"): 0 done; 1 failed, nothing moved;
+// 2 bad command line; 3 not finished or outcome unknown: the message names the one command
+// that settles it (`pay`, `refund`, `history` for a top-up the home server finishes itself).
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitUnsettled = 3;
+
 // "terminal: MESSAGE" on stderr; returns the failing exit status 1.
 int fail(const std::string& message);
+// "terminal: MESSAGE" on stderr; returns kExitUnsettled.
+int unsettled(const std::string& message);
 void print(const std::string& text);
 // Progress lines on stderr with -v; empty otherwise.
 InfoSink infoSink(const CliOptions& options);

@@ -107,12 +107,14 @@ Result<HomeChannel::Answer, rpc::RpcError> HomeChannel::callWithAttachment(
   std::string text = rpc::encodeRequest(request);
   auto sent = rpc::sendMessage(*connection_, text);
   secureWipe(text.data(), text.size());  // may hold a PIN (card.pin2)
-  if (!sent) return rpc::makeRpcError(rpc::code::kInternal, "channel: " + sent.error().message);
+  const auto cut = [](const std::string& why) {
+    return rpc::makeRpcError(kChannelCut, "the connection to the home server was cut (" + why +
+                                              "; did the home server stop?)");
+  };
+  if (!sent) return cut(sent.error().message);
   auto answer = rpc::receiveMessageWithAttachment(*connection_);
-  if (!answer) return rpc::makeRpcError(rpc::code::kInternal, "channel: " + answer.error().message);
-  if (!answer->has_value()) {
-    return rpc::makeRpcError(rpc::code::kInternal, "the home server closed the channel");
-  }
+  if (!answer) return cut(answer.error().message);
+  if (!answer->has_value()) return cut("it closed the channel");
   auto response = rpc::parseResponse((*answer)->text);
   if (!response) return response.error();
   if (response->id != std::optional<uint64_t>(request.id)) {

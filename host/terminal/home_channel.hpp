@@ -48,6 +48,10 @@ class HomeChannel {
   bool resumed_ = false;
 };
 
+// The code of a call whose channel broke (the home server stopped or the network failed): the
+// request may or may not have been carried out (host/terminal/README.md, "Exit statuses").
+inline constexpr const char* kChannelCut = "channel_cut";
+
 // A user-facing sentence for an RPC error (e.g. "wrong PIN2, 2 tries left").
 std::string describeRpcError(const rpc::RpcError& error);
 

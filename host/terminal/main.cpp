@@ -1,5 +1,6 @@
 // terminal: the user's command line on a phone, laptop or till with the access card
 // (docs/proxy-architecture.md). See `terminal help`.
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -10,6 +11,9 @@
 #include "terminal_commands.hpp"
 
 int main(int argc, char** argv) {
+  // A peer that dies mid-write (the home server, a shop) must give an error the command reports,
+  // not kill the terminal with SIGPIPE (exit 141) before it can say what may have happened.
+  std::signal(SIGPIPE, SIG_IGN);
   if (argc == 5 && std::string(argv[1]) == hp::terminal::kKeeperArgument) {
     return hp::terminal::runCardKeeper(argv[2], std::atoi(argv[3]), std::atoi(argv[4]));
   }

@@ -65,11 +65,24 @@ Result<Session> connectHome(const CliOptions& options, AccessCardLink& link) {
   return Session{std::move(channel.value()), sink};
 }
 
-Result<Json::Value> callPurse(HomeChannel& channel, const std::string& method,
-                              const Json::Value& params) {
+// A purse call; the error keeps its code and says "home server: ..." in the user's words.
+Result<Json::Value, rpc::RpcError> callPurse(HomeChannel& channel, const std::string& method,
+                                             const Json::Value& params) {
   auto result = channel.call(method, params);
-  if (!result) return makeError("home server: " + describeRpcError(result.error()));
+  if (!result) {
+    rpc::RpcError error = result.error();
+    error.message = "home server: " + describeRpcError(error);
+    return error;
+  }
   return result.value();
+}
+
+// A purse call that failed this way may have been carried out by the card: the channel was cut
+// (the home server stopped), or the card link failed mid-command (the card was pulled or
+// killed after it may have written). Every other code is a refusal before anything moved.
+bool outcomeUnknown(const rpc::RpcError& error) {
+  return error.code == kChannelCut || error.code == rpc::code::kCardError ||
+         error.code == rpc::code::kInternal;
 }
 
 // Milliseconds since `start`, for the -v progress lines: where a payment's time goes (the
@@ -106,9 +119,21 @@ int payOrder(const CliOptions& options, const HttpsUrl& shop, Session& session,
   pay["amount"] = order["amount"];
   if (order.isMember("shop_id")) pay["shop_id"] = order["shop_id"];
   auto payment = callPurse(channel, "purse.pay", pay);
+  const std::string payCommand = "`terminal pay " + options.url + " " + orderRef + "`";
+  if (!payment && outcomeUnknown(payment.error())) {
+    return unsettled("order " + orderRef + ": the payment was cut off: " + payment.error().message +
+                     ". The purse may or may not have paid; " + payCommand +
+                     " settles it (it pays at most once)");
+  }
   if (!payment) {
-    return fail("order " + orderRef + " not paid: " + payment.error().message + " (`terminal pay " +
-                options.url + " " + orderRef + "` retries it)");
+    // Refused before anything moved: the order stays unpaid at the shop, which charges
+    // nothing for it; it is harmless to leave, or paid later when the reason is gone.
+    std::string next = "the unpaid order at the shop costs nothing and can be left";
+    if (payment.error().code == "insufficient_funds") {
+      next += "; after a top-up, " + payCommand + " pays it if you still want it";
+    }
+    return fail("order " + orderRef + " not paid, nothing moved: " + payment.error().message +
+                " (" + next + ")");
   }
   info(session.sink, "purse paid order " + orderRef + ", txn " +
                          std::to_string((*payment)["txn"].asUInt()) + " (" + msSince(started) +
@@ -127,10 +152,10 @@ int payOrder(const CliOptions& options, const HttpsUrl& shop, Session& session,
                       "handing over the payment");
   }
   if (!answer) {
-    return fail("order " + orderRef + ": the purse paid (txn " +
-                std::to_string((*payment)["txn"].asUInt()) +
-                ") but the shop did not take the payment: " + answer.error().message +
-                " (`terminal pay " + options.url + " " + orderRef + "` delivers it)");
+    return unsettled("order " + orderRef + ": the purse paid (txn " +
+                     std::to_string((*payment)["txn"].asUInt()) +
+                     ") but the shop did not take the payment: " + answer.error().message + " (" +
+                     payCommand + " delivers it; the purse does not pay twice)");
   }
   info(session.sink, "shop took the payment for order " + orderRef + " (" + msSince(started) + ")");
   print(render(receiptTable(order, *payment, *answer), layout));
@@ -167,10 +192,11 @@ int buy(const CliOptions& options, AccessCardLink& link) {
   if (!session) return fail(session.error().message);
   const OutputLayout layout = layoutOf(link.card());
   for (uint32_t i = 0; i < options.repeat; ++i) {
-    if (buyOne(options, *shop, *session, layout) != 0) {
-      if (options.repeat == 1) return 1;
-      return fail(std::to_string(i) + " of " + std::to_string(options.repeat) +
-                  " orders paid; stopped at the first failure");
+    if (const int status = buyOne(options, *shop, *session, layout); status != 0) {
+      if (options.repeat == 1) return status;
+      (void)fail(std::to_string(i) + " of " + std::to_string(options.repeat) +
+                 " orders paid; stopped at the first failure");
+      return status;
     }
   }
   return 0;
@@ -208,6 +234,13 @@ int payExisting(const CliOptions& options, AccessCardLink& link) {
   return payOrder(options, *shop, *session, layoutOf(link.card()), *order);
 }
 
+// cancel URL ORDER_REF and refund URL ORDER_REF. The shop signs a cancellation
+// (`POST /orders/REF/cancel`, answered the same when repeated), the card refunds it
+// (`purse.cancel`: an identical CANCEL is answered with the original refund record), and the shop
+// marks the order cancelled on that record (`cancel/confirm`, idempotent). Every step repeats
+// safely, so running the command again finishes a cancellation that was cut off anywhere. `refund`
+// only finishes one: it refuses an order that is not cancel_pending, so it never starts a
+// cancellation.
 int cancel(const CliOptions& options, AccessCardLink& link) {
   auto shop = parseHttpsUrl(options.url);
   if (!shop) return fail(shop.error().message);
@@ -217,21 +250,56 @@ int cancel(const CliOptions& options, AccessCardLink& link) {
   auto session = connectHome(options, link);
   if (!session) return fail(session.error().message);
   HomeChannel& channel = *session->channel;
-  auto answer =
-      shopJson(fetchDelegated(channel, below(*shop, "/orders/" + options.orderRef + "/cancel"),
-                              "POST", "", session->sink, "application/json"),
-               "cancelling at the shop");
+  const std::string& ref = options.orderRef;
+  if (options.command == Command::kRefund) {
+    auto order = shopJson(fetchShop(options, *session, below(*shop, "/orders/" + ref), "", "GET"),
+                          "reading order " + ref);
+    if (!order) return fail(order.error().message);
+    const std::string status = (*order).get("status", "").asString();
+    if (status == "cancelled") {
+      print("order " + ref + " is already cancelled and refunded\n");
+      return 0;
+    }
+    if (status != "cancel_pending") {
+      return fail("order " + ref + " is " + status +
+                  ", no cancellation to finish (`terminal cancel " + options.url + " " + ref +
+                  "` starts one)");
+    }
+  }
+  auto posted = fetchDelegated(channel, below(*shop, "/orders/" + ref + "/cancel"), "POST", "",
+                               session->sink, "application/json");
+  if (!posted) {
+    // The shop may have signed the cancellation and the answer been lost: nothing moved in the
+    // purse; `refund` picks it up if the shop has it, and says so if not.
+    return unsettled("order " + ref + ": cancelling at the shop was cut off: " +
+                     posted.error().message + ". Nothing was refunded yet; `terminal refund " +
+                     options.url + " " + ref + "` finishes it if the shop took the cancellation");
+  }
+  auto answer = shopJson(posted, "cancelling at the shop");
   if (!answer) return fail(answer.error().message);
+  if ((*answer).get("status", "").asString() == "cancelled") {
+    print("order " + ref + " is already cancelled and refunded\n");
+    return 0;
+  }
   Json::Value params;
   params["cancellation"] = (*answer)["cancellation"];
+  const std::string refundCommand = "`terminal refund " + options.url + " " + ref + "`";
   auto refund = callPurse(channel, "purse.cancel", params);
-  if (!refund) return fail(refund.error().message);
+  if (!refund && outcomeUnknown(refund.error())) {
+    return unsettled("order " + ref + ": the refund was cut off: " + refund.error().message +
+                     ". The purse may or may not have taken it; " + refundCommand +
+                     " settles it (the purse refunds at most once)");
+  }
+  if (!refund) {
+    return fail("order " + ref + " not refunded, nothing moved: " + refund.error().message +
+                " (the shop keeps the order cancel_pending and counts it as paid)");
+  }
   // The shop counts the order refunded only on the card's refund record (cancel/confirm). An
-  // identical confirm is safe to repeat, so retry once; if it still fails, print the record:
-  // the card answers a repeated CANCEL with already_refunded, not the record again.
+  // identical confirm is safe to repeat, so retry once; if it still fails, `refund` finishes it
+  // later: the card answers the repeated CANCEL with the same record.
   Json::Value confirm;
   confirm["refund"] = (*refund)["refund"];
-  const HttpsUrl confirmUrl = below(*shop, "/orders/" + options.orderRef + "/cancel/confirm");
+  const HttpsUrl confirmUrl = below(*shop, "/orders/" + ref + "/cancel/confirm");
   auto confirmed = shopJson(fetchShop(options, *session, confirmUrl, rpc::encodeJson(confirm)),
                             "confirming the refund at the shop");
   if (!confirmed) {
@@ -240,15 +308,14 @@ int cancel(const CliOptions& options, AccessCardLink& link) {
                          "confirming the refund at the shop");
   }
   if (!confirmed) {
-    return fail("order " + options.orderRef + ": the purse took the refund (txn " +
-                std::to_string((*refund)["txn"].asUInt()) +
-                ") but the shop did not take its confirmation: " + confirmed.error().message +
-                "; POST {\"refund\":\"" + (*refund)["refund"].asString() + "\"} to " +
-                confirmUrl.path);
+    return unsettled("order " + ref + ": the purse took the refund (txn " +
+                     std::to_string((*refund)["txn"].asUInt()) +
+                     ") but the shop did not take its confirmation: " + confirmed.error().message +
+                     " (" + refundCommand + " delivers it)");
   }
   auto balance = callPurse(channel, "purse.balance", Json::Value(Json::objectValue));
   const std::string currency = balance ? (*balance).get("currency", "").asString() : "";
-  print(render(cancelTable(options.orderRef, *refund, currency), layoutOf(link.card())));
+  print(render(cancelTable(ref, *refund, currency), layoutOf(link.card())));
   return 0;
 }
 
@@ -260,7 +327,13 @@ int topup(const CliOptions& options, AccessCardLink& link) {
   params["account"] = options.account;
   params["amount"] = Json::UInt64(options.amount);
   auto done = callPurse(*session->channel, "purse.topup", params);
-  if (!done) return fail(done.error().message);
+  if (!done && (outcomeUnknown(done.error()) || done.error().code == rpc::code::kUpstreamError)) {
+    // The home server keeps a top-up it started (pending_vouchers) and finishes it by itself.
+    return unsettled("the top-up was cut off: " + done.error().message +
+                     ". If the home server had started it, it finishes it by itself (once it "
+                     "runs with PIN1 and the card has PIN2); `terminal history` shows the credit");
+  }
+  if (!done) return fail("nothing moved: " + done.error().message);
   auto balance = callPurse(*session->channel, "purse.balance", Json::Value(Json::objectValue));
   const std::string currency = balance ? (*balance).get("currency", "").asString() : "";
   print(
@@ -287,6 +360,7 @@ int runPurseCommand(const CliOptions& options, AccessCardLink& link) {
     case Command::kBuy:
       return buy(options, link);
     case Command::kCancel:
+    case Command::kRefund:
       return cancel(options, link);
     case Command::kPay:
       return payExisting(options, link);

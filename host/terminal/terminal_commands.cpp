@@ -26,7 +26,12 @@ constexpr size_t kMaxAnswerBytes = 16u << 20;
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "terminal: %s\n", message.c_str());
-  return 1;
+  return kExitFailed;
+}
+
+int unsettled(const std::string& message) {
+  std::fprintf(stderr, "terminal: %s\n", message.c_str());
+  return kExitUnsettled;
 }
 
 InfoSink infoSink(const CliOptions& options) {
@@ -335,6 +340,7 @@ int runCommand(const CliOptions& options) {
     case Command::kTopup:
     case Command::kCancel:
     case Command::kPay:
+    case Command::kRefund:
       return runPurseCommand(options, **link);
     case Command::kHelp:
       break;

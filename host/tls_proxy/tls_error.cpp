@@ -18,24 +18,26 @@ std::string hexCode(int code) {
   return buf;
 }
 
-// Errors where the library's text does not tell the user what to do next.
+// Errors where the library's text does not tell the user what to do next. The server is not
+// named here: the caller knows whether it is a shop or the bank and says so in `what`.
 const char* actionableText(int code) {
   switch (code) {
     case MBEDTLS_ERR_NET_CONNECT_FAILED:
-      return "could not connect to the shop (connection refused or unreachable)";
+      return "could not connect (connection refused or unreachable: is the server running?)";
     case MBEDTLS_ERR_NET_UNKNOWN_HOST:
-      return "shop host name could not be resolved";
+      return "the host name could not be resolved";
     case MBEDTLS_ERR_SSL_TIMEOUT:
-      return "the shop did not answer in time";
+      return "the server did not answer in time";
     case MBEDTLS_ERR_SSL_CA_CHAIN_REQUIRED:
-      return "the shop started a full handshake, which needs a trust store this side does not have";
+      return "the server started a full handshake, which needs a trust store this side does not "
+             "have";
     case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
-      return "the shop aborted the handshake with a fatal alert";
+      return "the server aborted the handshake with a fatal alert";
     case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
-      return "the shop closed the connection";
+      return "the server closed the connection";
     case MBEDTLS_ERR_SSL_CONN_EOF:
     case MBEDTLS_ERR_NET_CONN_RESET:
-      return "the shop closed the connection unexpectedly";
+      return "the server closed the connection unexpectedly";
     default:
       return nullptr;
   }

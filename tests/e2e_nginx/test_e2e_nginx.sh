@@ -8,7 +8,9 @@
 #   cache     the same with `ssl_session_tickets off` and `ssl_session_cache shared:SSL:1m`:
 #             resumption by session ID;
 #   wronghost a certificate from the same CA for another host name: must be refused;
-#   provisioned  hp_provision's nginx-shop.conf as written (on a free port instead of 443).
+#   provisioned  hp_provision's nginx-shop.conf as written (on a free port instead of 443);
+#   noverify  no client certificate asked for; otherca  clients verified against another CA;
+#   tls13     TLS 1.3 only: what a user meets with each of these (docs/shops.md, "Errors").
 # For tickets and cache the terminal unlocks, gives PIN2 and fetches twice; nginx's access log
 # must show each request on a resumed session (`r`) with the user's certificate (SUCCESS, the DN
 # and fingerprint of the certificate read from the home card), while the terminal opened no key
@@ -94,7 +96,14 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=w
 openssl x509 -req -in "$SANDBOX_DIR/wronghost.csr" -CA "$WORLD/ca.pem" -CAkey "$WORLD/ca.key" \
   -CAcreateserial -days 2 -out "$WORLD/wronghost.pem" 2>/dev/null || fail "wronghost certificate"
 
-# --- nginx: one master, three servers, everything under its own prefix ---------------------------
+# Another CA, trusted by nothing here: a shop that verifies clients against it.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=Other CA" \
+  -keyout "$SANDBOX_DIR/otherca.key" -out "$WORLD/otherca.pem" -days 2 2>/dev/null || fail "other CA"
+
+# --- nginx: one master, several servers, everything under its own prefix -------------------------
+NOVERIFY_PORT=$(free_port)
+OTHERCA_PORT=$(free_port)
+TLS13_PORT=$(free_port)
 TICKETS_PORT=$(free_port)
 CACHE_PORT=$(free_port)
 WRONGHOST_PORT=$(free_port)
@@ -150,6 +159,37 @@ http {
         ssl_certificate $WORLD/wronghost.pem;
         ssl_certificate_key $WORLD/wronghost.key;$tls_common
     }
+    server {
+        listen 127.0.0.1:$NOVERIFY_PORT ssl;
+        server_name localhost;
+        access_log $NGINX_DIR/access.log shop;
+        ssl_certificate $WORLD/shop.pem;
+        ssl_certificate_key $WORLD/shop.key;
+        ssl_protocols TLSv1.2;
+        location / { return 200 "shop \$server_port reused=\$ssl_session_reused\\n"; }
+    }
+    server {
+        listen 127.0.0.1:$OTHERCA_PORT ssl;
+        server_name localhost;
+        access_log $NGINX_DIR/access.log shop;
+        ssl_certificate $WORLD/shop.pem;
+        ssl_certificate_key $WORLD/shop.key;
+        ssl_protocols TLSv1.2;
+        ssl_client_certificate $WORLD/otherca.pem;
+        ssl_verify_client on;
+        location / { return 200 "shop \$server_port reused=\$ssl_session_reused\\n"; }
+    }
+    server {
+        listen 127.0.0.1:$TLS13_PORT ssl;
+        server_name localhost;
+        access_log $NGINX_DIR/access.log shop;
+        ssl_certificate $WORLD/shop.pem;
+        ssl_certificate_key $WORLD/shop.key;
+        ssl_protocols TLSv1.3;
+        ssl_client_certificate $WORLD/ca.pem;
+        ssl_verify_client on;
+        location / { return 200 "shop \$server_port reused=\$ssl_session_reused\\n"; }
+    }
     include $NGINX_DIR/provisioned-shop.conf;
 }
 EOF
@@ -159,7 +199,8 @@ EOF
   >"$NGINX_DIR/stdout.log" 2>&1 &
 NGINX_PID=$!
 sandbox_track "$NGINX_PID"  # the master; its worker ends with it
-for port in "$TICKETS_PORT" "$CACHE_PORT" "$WRONGHOST_PORT" "$PROVISIONED_PORT"; do
+for port in "$TICKETS_PORT" "$CACHE_PORT" "$WRONGHOST_PORT" "$PROVISIONED_PORT" "$NOVERIFY_PORT" \
+  "$OTHERCA_PORT" "$TLS13_PORT"; do
   wait_listening "$port" || fail "nginx does not listen on $port"
 done
 
@@ -278,6 +319,35 @@ fi
 grep -Eqi "host ?name|CN|common name" "$SANDBOX_DIR/wronghost.err" ||
   fail "no clear host name error: $(cat "$SANDBOX_DIR/wronghost.err")"
 [[ -z $(log_lines "$WRONGHOST_PORT") ]] || fail "a request reached the wrong-host shop"
+"${T[@]}" finish >/dev/null || fail "finish"
+"${T[@]}" lock >/dev/null || fail "lock"
+
+# --- shops set up wrong for homeproxy: what the user sees (docs/shops.md, "Errors") ----------
+step "a shop that asks for no client certificate, one that trusts another CA, one TLS 1.3 only"
+unlock_and_pin2
+outcome() {  # NAME PORT: "ok", or "exit N: first error line"
+  if "${T[@]}" get "https://localhost:$2/" >"$SANDBOX_DIR/$1.page" 2>"$SANDBOX_DIR/$1.err"; then
+    echo ok
+  else
+    echo "exit $?: $(head -n 1 "$SANDBOX_DIR/$1.err")"
+  fi
+}
+NOVERIFY=$(outcome noverify "$NOVERIFY_PORT")
+OTHERCA=$(outcome otherca "$OTHERCA_PORT")
+TLS13=$(outcome tls13 "$TLS13_PORT")
+echo "test_e2e_nginx: measured: no client certificate asked: $NOVERIFY; page $(head -c 80 "$SANDBOX_DIR/noverify.page"); nginx: $(log_lines "$NOVERIFY_PORT" | cut -f2-5 | tr '\t\n' ' ')" >&2
+echo "test_e2e_nginx: measured: client CA not ca.pem: $OTHERCA; page $(head -c 120 "$SANDBOX_DIR/otherca.page" | tr '\n' ' '); nginx: $(log_lines "$OTHERCA_PORT" | cut -f2-5 | tr '\t\n' ' ')" >&2
+echo "test_e2e_nginx: measured: TLS 1.3 only: $TLS13" >&2
+# No client certificate asked: the session works, but the shop learns nobody (NONE).
+[[ $NOVERIFY == ok ]] || fail "no-client-certificate shop: $NOVERIFY"
+[[ $(log_lines "$NOVERIFY_PORT" | cut -f4) == NONE ]] || fail "noverify: $(log_lines "$NOVERIFY_PORT")"
+# Another client CA: nginx finishes the handshake and answers HTTP 400 to the request.
+[[ $OTHERCA == "exit 1"* ]] || fail "other-CA shop: $OTHERCA"
+[[ $(log_lines "$OTHERCA_PORT" | cut -f2) == 400 ]] || fail "otherca: $(log_lines "$OTHERCA_PORT")"
+# TLS 1.3 only: the home server's handshake fails, nothing reaches the shop.
+[[ $TLS13 == "exit 1"* ]] || fail "TLS 1.3 shop: $TLS13"
+grep -q "handshake" "$SANDBOX_DIR/tls13.err" || fail "tls13: $(cat "$SANDBOX_DIR/tls13.err")"
+[[ -z $(log_lines "$TLS13_PORT") ]] || fail "a request reached the TLS 1.3 shop"
 "${T[@]}" finish >/dev/null || fail "finish"
 "${T[@]}" lock >/dev/null || fail "lock"
 

@@ -68,11 +68,30 @@ grep -q "200.00 EUR" "$SANDBOX_DIR/cancel.out" || fail "cancel: $(cat "$SANDBOX_
 # The terminal showed the card's refund record to the shop: only now is the order cancelled.
 [[ $(sql "$WORLD/shop.db" "SELECT status FROM orders WHERE order_ref='$ORDER'") == cancelled ]] ||
   fail "cancel: the shop's order is not cancelled"
-# The same cancellation again: the card refuses it, naming why; nothing moves.
-if "${T[@]}" cancel "$SHOP" "$ORDER" >/dev/null 2>"$SANDBOX_DIR/cancel2.err"; then
-  fail "a payment was refunded twice"
+# The same cancellation again: already done, nothing moves.
+"${T[@]}" cancel "$SHOP" "$ORDER" >"$SANDBOX_DIR/cancel2.out" 2>"$SANDBOX_DIR/cancel2.err" ||
+  fail "duplicate cancel: $(cat "$SANDBOX_DIR/cancel2.err")"
+grep -q "already cancelled and refunded" "$SANDBOX_DIR/cancel2.out" ||
+  fail "duplicate cancel: $(cat "$SANDBOX_DIR/cancel2.out")"
+"${T[@]}" balance >"$SANDBOX_DIR/balance-dup.out" || fail "balance"
+grep -q "200.00 EUR" "$SANDBOX_DIR/balance-dup.out" || fail "a payment was refunded twice: $(cat "$SANDBOX_DIR/balance-dup.out")"
+# A cancellation cut off after the shop signed it (the order cancel_pending, the card never got
+# it): `terminal refund` finishes it; on a paid order it starts nothing.
+"${T[@]}" buy "$SHOP" tea 1 >/dev/null 2>"$SANDBOX_DIR/buy-r.err" || fail "buy: $(cat "$SANDBOX_DIR/buy-r.err")"
+RORDER=$(sql "$WORLD/shop.db" "SELECT order_ref FROM orders WHERE status='paid' ORDER BY created_ms DESC LIMIT 1")
+if "${T[@]}" refund "$SHOP" "$RORDER" >/dev/null 2>"$SANDBOX_DIR/refund-paid.err"; then
+  fail "refund started a cancellation of a paid order"
 fi
-grep -q "already refunded" "$SANDBOX_DIR/cancel2.err" || fail "duplicate cancel: $(cat "$SANDBOX_DIR/cancel2.err")"
+grep -q "no cancellation to finish" "$SANDBOX_DIR/refund-paid.err" || fail "refund of a paid order: $(cat "$SANDBOX_DIR/refund-paid.err")"
+"${T[@]}" post "${SHOP}orders/$RORDER/cancel" --data '' >/dev/null 2>"$SANDBOX_DIR/half-cancel.err" ||
+  fail "half cancel: $(cat "$SANDBOX_DIR/half-cancel.err")"
+[[ $(sql "$WORLD/shop.db" "SELECT status FROM orders WHERE order_ref='$RORDER'") == cancel_pending ]] ||
+  fail "the shop's order is not cancel_pending after its cancellation"
+"${T[@]}" refund "$SHOP" "$RORDER" >"$SANDBOX_DIR/refund.out" 2>"$SANDBOX_DIR/refund.err" ||
+  fail "refund: $(cat "$SANDBOX_DIR/refund.err")"
+[[ $(sql "$WORLD/shop.db" "SELECT status FROM orders WHERE order_ref='$RORDER'") == cancelled ]] ||
+  fail "refund: the shop's order is not cancelled"
+grep -q "200.00 EUR" "$SANDBOX_DIR/refund.out" || fail "refund: $(cat "$SANDBOX_DIR/refund.out")"
 # Overspending and over the maximum: refused with the reason.
 if "${T[@]}" buy "$SHOP" cake 100 >/dev/null 2>"$SANDBOX_DIR/overspend.err"; then
   fail "bought for more than the balance"

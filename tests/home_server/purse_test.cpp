@@ -361,20 +361,65 @@ TEST_SUITE("purse") {
     world.checkConservation();
   }
 
-  TEST_CASE("refusals of cancellations: duplicate, someone else's, forged") {
+  TEST_CASE("a top-up that never reaches the card expires: dropped, nothing charged") {
+    PurseWorld world;
+    world.ok("purse.topup", world.topupParams(990'00));  // credit_seq 1, 10.00 below the maximum
+    // A voucher for the next slot that the card refuses for now (over the maximum): kept.
+    purse::Voucher next;
+    next.bankId = bytesOf("bank");
+    next.purseId = world.purseId();
+    next.voucherId.fill(0x5A);
+    next.creditSeq = 2;
+    next.currency = "EUR";
+    next.amount = 50'00;
+    PendingVoucher row;
+    row.requestId = "stuck-1";
+    row.bankUrl = kBankUrl;
+    row.account = "alice";
+    row.purseIdHex = toHex(world.purseId());
+    row.creditSeq = 2;
+    row.currency = "EUR";
+    row.amount = 50'00;
+    row.createdMs = static_cast<int64_t>(world.clockMs);
+    row.voucher = world.bank.signVoucher(next);
+    at::mustOk(world.pending->add(row));
+    // Before the expiry it is kept, retried, and blocks a new top-up (the same card slot).
+    CHECK(at::must(world.service->reconcile()) == 0);
+    CHECK(world.pending->all()->size() == 1);
+    CHECK(world.refused("purse.topup", world.topupParams(5'00)) == "topup_pending");
+    // After 20 minutes without reaching the card: dropped; nothing credited or charged.
+    world.clockMs += 20 * 60 * 1000;
+    CHECK(at::must(world.service->reconcile()) == 0);
+    CHECK(world.pending->all()->empty());
+    CHECK(world.balance() == 990'00);
+    CHECK(world.bank.settledTotal() == 990'00);
+  }
+
+  TEST_CASE("moneyText: minor units as the user reads them") {
+    CHECK(moneyText(95000, "EUR") == "950.00 EUR");
+    CHECK(moneyText(5, "EUR") == "0.05 EUR");
+    CHECK(moneyText(100, "") == "1.00");
+  }
+
+  TEST_CASE(
+      "cancellations: a duplicate answers the original refund; someone else's, forged refused") {
     PurseWorld world;
     world.ok("purse.topup", world.topupParams(30'00));
     world.ok("purse.pay", world.payParams("order-1", 7'00));  // txn 2
     world.ok("purse.pay", world.payParams("order-2", 3'00));  // txn 3
-    world.ok("purse.cancel", world.cancelParams(world.cancellation(2, "order-1", 7'00)));
+    const Json::Value first =
+        world.ok("purse.cancel", world.cancelParams(world.cancellation(2, "order-1", 7'00)));
     const uint64_t before = world.balance();
     const size_t logBefore = world.logSize();
 
-    auto duplicate =
-        world.call("purse.cancel", world.cancelParams(world.cancellation(2, "order-1", 7'00)));
-    REQUIRE_FALSE(duplicate.ok());
-    CHECK(duplicate.error().code == "already_refunded");
-    CHECK(duplicate.error().data["refund_txn"].asUInt() == 4);
+    // The same cancellation again (its answer lost in a crash): the original refund record,
+    // nothing moves, so `terminal refund` can still hand the record to the shop.
+    const Json::Value duplicate =
+        world.ok("purse.cancel", world.cancelParams(world.cancellation(2, "order-1", 7'00)));
+    CHECK(duplicate["refund"] == first["refund"]);
+    CHECK(duplicate["txn"].asUInt() == 4);
+    CHECK(world.balance() == before);
+    CHECK(world.logSize() == logBefore);
     // Someone else's payment: no debit with this txn and order here.
     CHECK(world.refused("purse.cancel", world.cancelParams(world.cancellation(
                                             9, "order-x", 3'00))) == "unknown_payment");
@@ -458,6 +503,14 @@ TEST_SUITE("purse") {
     const size_t bankRequests = world.bank.requests();
     CHECK(world.refused("purse.topup", world.topupParams(kMaxBalance)) == "over_maximum");
     CHECK(world.bank.requests() == bankRequests);
+    // In the user's terms: major units and the currency, as typed (issue 10 item 4).
+    {
+      auto over = world.call("purse.topup", world.topupParams(kMaxBalance));
+      REQUIRE_FALSE(over.ok());
+      CAPTURE(over.error().message);
+      CHECK(over.error().message.find("top-up: 1000.00 EUR would take the purse over its "
+                                      "maximum of 1000.00 EUR (balance ") == 0);
+    }
     // Nothing of the refused vouchers was charged.
     CHECK(world.bank.accountBalance() == bankBefore);
     CHECK(world.bank.settledTotal() == 10'00);

@@ -23,6 +23,7 @@ struct Payment {
   uint32_t txn = 0;
   bool refunded = false;
   Bytes record;
+  Bytes refundRecord;
 };
 }  // namespace
 
@@ -64,6 +65,7 @@ TEST_SUITE("purse_property") {
                       1 + pick(8000),
                       0,
                       false,
+                      {},
                       {}};
           arm();
           r = p.card.send(PurseCard::debitApdu(step, pay.shop, pay.orderRef, "EUR", pay.amount));
@@ -132,14 +134,18 @@ TEST_SUITE("purse_property") {
           arm();
           r = p.card.send(PurseCard::cancelApdu(step, c));
           if (pay.refunded) {
-            expected = "6985";
+            // An identical retry: the original refund record, nothing moves.
+            expected = "9000";
+            if (r.sw == "9000") CHECK(r.data == pay.refundRecord);
+            retried = &pay;
           } else {
             expected = pay.amount > kMax - balance ? "9402" : (injectFailure ? "6581" : "9000");
-          }
-          if (r.sw == "9000") {
-            refunds += pay.amount;
-            pay.refunded = true;
-            ++lastTxn;
+            if (r.sw == "9000") {
+              refunds += pay.amount;
+              pay.refunded = true;
+              pay.refundRecord = r.data;
+              ++lastTxn;
+            }
           }
           break;
         }

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""emoney_ledgers.py WORLD BANK_START CARD_BALANCE [UNCONFIRMED_REFUNDS]: the e-money conservation check across the
+"""emoney_ledgers.py WORLD BANK_START CARD_BALANCE [REFUSED_CANCELS_FILE]: the e-money conservation check across the
 three ledgers of a live world (tests/emoney_live/emoney_world.sh), exactly:
 
   * the card's log as the home server's notice outbox holds it (notices.db: every entry the card
@@ -9,14 +9,14 @@ three ledgers of a live world (tests/emoney_live/emoney_world.sh), exactly:
     its amount, with the txn the shop recorded; no other debit exists (so no order awaiting
     payment was paid by the card); every cancelled order exactly one refund of that debit; a
     cancel_pending order (the shop signed the cancellation but never saw the card's refund
-    record) counts as paid and has no refund, except UNCONFIRMED_REFUNDS (default 0) of them:
-    cancellations whose CANCEL answer was lost in a card crash (the card answers a repeat
-    already_refunded, not the record, so the shop cannot be shown it);
+    record) counts as paid, has no refund, and is one of the orders listed (one per line) in
+    REFUSED_CANCELS_FILE: cancellations the card refused because the payment left its 64-entry
+    log. Any other cancel_pending order is a leftover `terminal refund` should have finished;
+    one refunded on the card is a refund the shop never learnt of;
   * the bank (bank.db): every settled voucher exactly one credit (voucher ID, amount, credit_seq)
     and no other credit; nothing left issued; account = start - settled;
   * the home server holds no pending top-up (pending_vouchers.db);
-  * card balance = settled - paid - cancel_pending + those unconfirmed refunds (cancelled
-    orders were paid and refunded).
+  * card balance = settled - paid - cancel_pending (cancelled orders were paid and refunded).
 Prints a one-line summary; exit 1 with every mismatch listed.
 """
 import sqlite3
@@ -130,10 +130,17 @@ def main():
     pending = rows(f"{world}/pending_vouchers.db", "SELECT COUNT(*) FROM pending_vouchers")[0][0]
     if pending:
         problems.append(f"the home server still holds {pending} pending top-up(s)")
-    expected_unconfirmed = int(sys.argv[4]) if len(sys.argv) > 4 else 0
-    if len(unconfirmed) != expected_unconfirmed:
-        problems.append(f"{len(unconfirmed)} cancel_pending orders refunded on the card "
-                        f"({', '.join(unconfirmed)}), expected {expected_unconfirmed}")
+    refused = set()
+    if len(sys.argv) > 4:
+        refused = {line.strip() for line in open(sys.argv[4]) if line.strip()}
+    if unconfirmed:
+        problems.append(f"{len(unconfirmed)} cancel_pending orders refunded on the card: "
+                        f"{', '.join(unconfirmed)} (a refund the shop never confirmed)")
+    leftovers = sorted(ref for ref, status, _a, _t in orders
+                       if status == "cancel_pending" and ref not in refused and ref not in unconfirmed)
+    if leftovers:
+        problems.append(f"{len(leftovers)} cancel_pending leftovers not refused by the card: "
+                        f"{', '.join(leftovers)}")
     if card_balance != settled - paid + unconfirmed_amount:
         problems.append(f"conservation: card {card_balance} != settled {settled} - paid {paid} "
                         f"+ unconfirmed refunds {unconfirmed_amount}")

@@ -7,8 +7,9 @@
 # steps follow: PIN1 through the home server's admin command, PIN2 through the terminal; then
 # the interrupted operation is finished the documented way (docs/emoney.md, "Crash recovery"):
 # a purchase with `terminal pay URL ORDER_REF` (the card answers the identical DEBIT with the
-# original record), a cancellation by asking again (the shop answers the same cancellation), a
-# top-up by the home server's reconciliation. At the end the three ledgers must agree exactly
+# original record), a cancellation with `terminal refund URL ORDER_REF` (the shop answers the same
+# cancellation, the card the same refund record), a top-up by the home server's reconciliation.
+# No order may be left cancel_pending but those the card refused as too old. At the end the three ledgers must agree exactly
 # (tests/integration/emoney_ledgers.py) and every card log entry must be in the notice outbox.
 #
 # HP_EMONEY_KILL9_OPS operations (80), HP_KILL9_SEED replays (printed) the operations, their kill
@@ -63,7 +64,7 @@ printf '%s\n' "$PIN2" | "${T[@]}" pin2 --pin-stdin >/dev/null || fail "pin2"
   fail "first top-up: $(cat "$SANDBOX_DIR/first.err")"
 
 # What an operation's failure may say. A refusal moves nothing; "interrupted" is the card gone.
-REFUSAL="insufficient funds|maximum balance|over its maximum|already refunded|is not finished yet|has no such payment"
+REFUSAL="insufficient funds|maximum balance|over its maximum|is not finished yet|has no such payment"
 
 # Kill the home card, wait until pcscd has seen the reader empty (a card started within its
 # presence poll would be taken for the old one, tests/integration/test_kill9_loop.py), start it
@@ -102,25 +103,73 @@ finish_buy() {
   fail "pay $1: $(cat "$SANDBOX_DIR/pay.err")"
 }
 
+# finish_cancel REF: `terminal refund` finishes a cancellation a kill cut off: the shop answers
+# the same cancellation, the card the same refund record (an identical CANCEL), the shop takes
+# it. An order the kill left paid (the shop never signed) is cancelled afresh. A payment that
+# left the card's log is refused (has no such payment) and stays cancel_pending, paid: its ref
+# goes to REFUSED_CANCELS for emoney_ledgers.py.
 finish_cancel() {  # REF
+  local status
   for _ in 1 2 3; do
-    if "${T[@]}" cancel "$SHOP" "$1" >/dev/null 2>"$SANDBOX_DIR/recancel.err"; then
+    status=$(sql "$WORLD/shop.db" "SELECT status FROM orders WHERE order_ref='$1'")
+    local cmd=refund
+    [[ $status == paid ]] && cmd=cancel
+    if "${T[@]}" "$cmd" "$SHOP" "$1" >/dev/null 2>"$SANDBOX_DIR/recancel.err"; then
       CANCEL_RECOVERED=$((CANCEL_RECOVERED + 1))
+      echo "  $cmd $1: finished (the shop had it $status)" >>"$OPS_LOG"
       return 0
     fi
-    # The first CANCEL was applied and its answer lost: the card does not sign the refund
-    # again, so the shop's order stays cancel_pending (emoney_ledgers.py counts these).
-    if grep -q "already refunded" "$SANDBOX_DIR/recancel.err"; then
-      UNCONFIRMED_REFUNDS=$((UNCONFIRMED_REFUNDS + 1))
+    if grep -q "has no such payment" "$SANDBOX_DIR/recancel.err"; then  # too old: refused
+      echo "$1" >>"$REFUSED_CANCELS"
       return 0
     fi
-    grep -q "has no such payment" "$SANDBOX_DIR/recancel.err" && return 0  # too old: refused
   done
   fail "cancel $1 again: $(cat "$SANDBOX_DIR/recancel.err")"
 }
 
+# Whom the kills hit (HP_EMONEY_KILL9_TARGETS, default the home card): emoney_chaos hits the
+# home card, the home server, the shop and the bank in turn, each restarted the documented way.
+read -r -a TARGETS <<<"${HP_EMONEY_KILL9_TARGETS:-homecard}"
+SHOP_PID=$(pgrep -f -- "--config $WORLD/shop.json" | head -n 1) || fail "no shop process"
+target_pid() {
+  case $1 in
+    homecard) echo "$HOME_CARD_PID" ;;
+    home_server) echo "$HOME_SERVER_PID" ;;
+    shop) echo "$SHOP_PID" ;;
+    bank) echo "$BANK_PID" ;;
+  esac
+}
+restart_target() {  # NAME, after its kill -9
+  local pid
+  pid=$(target_pid "$1")
+  case $1 in
+    homecard) restart_card ;;
+    home_server)
+      wait "$pid" 2>/dev/null || true
+      rm -f "$WORLD/home_server.sock"
+      start_home_server  # emoney_world.sh: PIN1 through the admin socket
+      printf '%s\n' "$PIN2" | "${T[@]}" pin2 --pin-stdin >/dev/null 2>"$SANDBOX_DIR/pin2.err" ||
+        fail "PIN2 after a home server restart: $(cat "$SANDBOX_DIR/pin2.err")"
+      ;;
+    shop)
+      wait "$pid" 2>/dev/null || true
+      "$SHOP_SERVER" --config "$WORLD/shop.json" --listen "127.0.0.1:$SHOP_PORT" \
+        >>"$SANDBOX_DIR/shop.out" 2>>"$SANDBOX_DIR/shop.log" &
+      SHOP_PID=$!
+      sandbox_track "$SHOP_PID"
+      wait_listening "$SHOP_PORT" || fail "the shop did not start again"
+      ;;
+    bank)
+      wait "$pid" 2>/dev/null || true
+      start_bank "$BANK_PORT"
+      ;;
+  esac
+}
+CARD_KILLS=0
+
 KILLS=0 INTERRUPTED=0 PAY_RECOVERED=0 CANCEL_RECOVERED=0 NO_ORDER=0 TOPUP_INTERRUPTED=0
-UNCONFIRMED_REFUNDS=0
+REFUSED_CANCELS="$SANDBOX_DIR/refused_cancels"
+: >"$REFUSED_CANCELS"
 DEBIT_BEFORE_DELIVERY=0
 for ((i = 0; i < OPS; ++i)); do
   case $((RANDOM % 6)) in
@@ -143,28 +192,40 @@ for ((i = 0; i < OPS; ++i)); do
       ;;
   esac
   kill_now=$((RANDOM % 2))
-  delay_ms=$((RANDOM % 40))  # a payment takes 15-50 ms here: most kills land inside one
+  target=${TARGETS[RANDOM % ${#TARGETS[@]}]}
+  # A payment takes 15-50 ms here: most kills land inside one. The card and the network
+  # exchanges come early in an operation, so short delays are weighted in (a uniform delay over
+  # a whole operation mostly misses them).
+  delay_ms=$((RANDOM % 40))
+  ((RANDOM % 2)) && delay_ms=$((RANDOM % 12))
   "${T[@]}" "${args[@]}" >"$SANDBOX_DIR/op.out" 2>"$SANDBOX_DIR/op.err" &
   op_pid=$!
   if ((kill_now)); then
     sleep "$(printf '0.%03d' "$delay_ms")"
     KILLS=$((KILLS + 1))
+    [[ $target == homecard ]] && CARD_KILLS=$((CARD_KILLS + 1))
     restart_pending=1
-    kill -9 "$HOME_CARD_PID" 2>/dev/null || true
+    kill -9 "$(target_pid "$target")" 2>/dev/null || true
   else
     restart_pending=0
   fi
   rc=0
   wait "$op_pid" || rc=$?
-  ((restart_pending)) && restart_card
-  echo "op $i: $op ${args[*]:1} kill=$kill_now@${delay_ms}ms rc=$rc $(head -c 200 "$SANDBOX_DIR/op.err" | tr '\n' ' ')" >>"$OPS_LOG"
+  ((restart_pending)) && restart_target "$target"
+  echo "op $i: $op ${args[*]:1} kill=$kill_now:$target@${delay_ms}ms rc=$rc $(head -c 200 "$SANDBOX_DIR/op.err" | tr '\n' ' ')" >>"$OPS_LOG"
+  # Exit statuses (host/terminal/README.md): 1 refused or failed with nothing moved, 3 cut off.
+  ((rc == 0 || rc == 1 || rc == 3)) || fail "op $i ($op): exit status $rc: $(cat "$SANDBOX_DIR/op.err")"
   ((rc == 0)) && continue
+  if [[ $op == cancel ]] && grep -q "has no such payment" "$SANDBOX_DIR/op.err"; then
+    echo "${args[2]}" >>"$REFUSED_CANCELS"
+    continue
+  fi
   grep -q -E "$REFUSAL" "$SANDBOX_DIR/op.err" && continue
   ((kill_now)) || fail "op $i ($op) failed without a kill: $(cat "$SANDBOX_DIR/op.err")"
   INTERRUPTED=$((INTERRUPTED + 1))
   case $op in
     buy)
-      ref=$(grep -o -E "order [A-Za-z0-9._-]+ " "$SANDBOX_DIR/op.err" | head -n 1 | cut -d' ' -f2) || true
+      ref=$(grep -o -E "order [A-Za-z0-9._-]+[ :]" "$SANDBOX_DIR/op.err" | head -n 1 | cut -d' ' -f2 | tr -d ':') || true
       if [[ -z $ref ]]; then
         NO_ORDER=$((NO_ORDER + 1))  # stopped before the shop made an order: nothing to finish
       else
@@ -206,7 +267,7 @@ txns = [int(l.split()[0]) for l in open(sys.argv[1]) if re.match(r"^\s*\d+\s+20\
 last = int(sys.argv[2])
 sys.exit(0 if sorted(txns) == list(range(last - len(txns) + 1, last + 1)) else 1)
 PY
-python3 "$HERE/emoney_ledgers.py" "$WORLD" "$BANK_START" "$CARD" "$UNCONFIRMED_REFUNDS" ||
+python3 "$HERE/emoney_ledgers.py" "$WORLD" "$BANK_START" "$CARD" "$REFUSED_CANCELS" ||
   fail "the ledgers disagree"
 # Every log entry was also mailed: the Message-IDs <PURSEID-TXN[-TXN]@homeproxy> that reached
 # aiosmtpd cover txn 1..LAST (a duplicate after a crash is allowed, a hole is not).
@@ -224,11 +285,11 @@ print(f"emoney kill9: notices mailed for txn 1..{sys.argv[2]}" if not missing el
 sys.exit(1 if missing else 0)
 PY
 RELINKED=$(grep -c "home card link opened again" "$SANDBOX_DIR/home_server.log" || true)
-((RELINKED >= 1 || KILLS == 0)) || fail "the home server's log shows no reconnect to the card"
+((RELINKED >= 1 || CARD_KILLS == 0)) || fail "the home server's log shows no reconnect to the card"
 echo "emoney kill9: $OPS operations, $KILLS kills, $INTERRUPTED operations interrupted:" \
   "$DEBIT_BEFORE_DELIVERY purchases debited before the shop had the record (finished by pay)," \
   "$PAY_RECOVERED unpaid orders finished by pay, $NO_ORDER purchases stopped before an order," \
-  "$CANCEL_RECOVERED cancellations finished by asking again ($UNCONFIRMED_REFUNDS refunds whose" \
-  "answer the kill lost, left cancel_pending), $TOPUP_INTERRUPTED top-ups left" \
+  "$CANCEL_RECOVERED cancellations finished by refund, $(sort -u "$REFUSED_CANCELS" | wc -l)" \
+  "cancellations of payments out of the card's log refused, $TOPUP_INTERRUPTED top-ups left" \
   "to reconciliation; the home server reopened its card link $RELINKED times (seed $HP_KILL9_SEED)" >&2
 echo "emoney kill9: ok"

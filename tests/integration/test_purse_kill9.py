@@ -104,7 +104,9 @@ class Model:
                             self.balance + amount, BANK_ID, vid, seq)
         txn, ref, amount = args
         if txn in self.refunded:
-            return 0x6985, None
+            # An identical CANCEL again: the logged refund's record, nothing moves.
+            logged = [e for e in self.entries if e[1] == REFUND and e[8] == txn]
+            return 0x9000, logged[0]
         if self.balance + amount > MAX_BALANCE:
             return 0x9402, None
         return 0x9000, (self.last_txn + 1, REFUND, t, CURRENCY, amount, self.balance + amount,
@@ -257,16 +259,12 @@ def check_card(conn, model):
 
 
 def resolve_in_flight(conn, purse, model, op):
-    """Applies the in-flight op to the model if the card had applied it. DEBIT and CREDIT: the
-    identical retry answers the original record or applies it now; CANCEL: the log says."""
+    """Applies the in-flight op to the model if the card had applied it. DEBIT, CREDIT and
+    CANCEL alike: the identical retry answers the original record or applies it now."""
     st = read_status(conn)
     applied = st["last_txn"] == model.last_txn + 1
     if st["last_txn"] not in (model.last_txn, model.last_txn + 1):
         raise RuntimeError(f"txn counter {st['last_txn']} after one op from {model.last_txn}")
-    if op[0] == "X":
-        if applied:
-            model.apply(op, read_log(conn, st["last_txn"])[0])
-        return "applied" if applied else "not applied"
     sw_expected, entry = model.expected(op)
     data, sw = transmit_all(conn, purse.command(model, op))
     if sw != sw_expected:

@@ -4,6 +4,7 @@
 #include <doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <random>
@@ -35,16 +36,26 @@ void openAccount(const std::string& db, const std::string& id, const std::string
 
 // Accounts: alice (the EC user) 10000 EUR, bob (the other EC user) 500 EUR, rsa 1000 EUR.
 struct BankWorld {
-  BankWorld() {
+  explicit BankWorld(std::vector<std::string> extra = {}) {
     const auto& pki = hp::tls::test::testPki();
     openAccount(db(), "alice", pki.userEcCert, 10000);
     openAccount(db(), "bob", merchantFiles().otherEcCert, 500);
     openAccount(db(), "rsa", pki.userRsaCert, 1000);
-    process = std::make_unique<ServerProcess>(
-        "BANK_SERVER",
-        std::vector<std::string>{"--cert", pki.shopCert, "--key", pki.shopKey, "--ca", pki.caCert,
-                                 "--signing-key", merchantFiles().bankSigningKey, "--db", db(),
-                                 "--bank-id", kBankId, "--exit-with-stdin"});
+    std::vector<std::string> args{"--cert",
+                                  pki.shopCert,
+                                  "--key",
+                                  pki.shopKey,
+                                  "--ca",
+                                  pki.caCert,
+                                  "--signing-key",
+                                  merchantFiles().bankSigningKey,
+                                  "--db",
+                                  db(),
+                                  "--bank-id",
+                                  kBankId,
+                                  "--exit-with-stdin"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    process = std::make_unique<ServerProcess>("BANK_SERVER", args);
   }
   std::string db() const { return dir.path + "/bank.db"; }
   uint16_t port() const { return process->port(); }
@@ -100,6 +111,40 @@ std::pair<uint64_t, uint64_t> balanceAndPending(TestClient& client, const std::s
 }  // namespace
 
 TEST_SUITE("bank") {
+  TEST_CASE("an unconfirmed voucher expires: its slot is reissued, the card's pick settles") {
+    BankWorld bank({"--voucher-expiry-seconds", "1"});
+    auto client = connected(ecUser(bank.port()));
+    SoftwarePurse purse(hp::tls::test::testPki().userEcKey);
+    const HttpResult first = client->post("/topups", topUpBody("req-1", purse, 1, 2500));
+    const purse::Voucher old = checkedVoucher(first);
+    // Before the expiry the slot is taken, and says when it frees.
+    const HttpResult early = client->post("/topups", topUpBody("req-2", purse, 1, 700));
+    CHECK(early.status == 409);
+    CHECK(early.errorCode() == "slot_taken");
+    CHECK(early.body.find("expires") != std::string::npos);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    // After it (the home server lost its pending voucher): a new voucher for the same slot, the
+    // old one void, only the new amount pending.
+    const HttpResult again = client->post("/topups", topUpBody("req-3", purse, 1, 700));
+    const purse::Voucher fresh = checkedVoucher(again);
+    CHECK(fresh.creditSeq == 1);
+    CHECK(balanceAndPending(*client, "alice") == std::make_pair<uint64_t, uint64_t>(10000, 700));
+    // The card took the old one after all (one voucher per credit_seq): it settles, charged
+    // once, and the new one becomes void.
+    const HttpResult settledOld =
+        client->post("/topups/" + first.json["voucher_id"].asString() + "/confirm",
+                     recordBody(creditRecordFor(purse, old)));
+    INFO(settledOld.body);
+    CHECK(settledOld.status == 200);
+    CHECK(balanceAndPending(*client, "alice") == std::make_pair<uint64_t, uint64_t>(7500, 0));
+    const HttpResult settledNew =
+        client->post("/topups/" + again.json["voucher_id"].asString() + "/confirm",
+                     recordBody(creditRecordFor(purse, fresh)));
+    CHECK(settledNew.status == 409);
+    CHECK(settledNew.errorCode() == "voucher_void");
+    CHECK(balanceAndPending(*client, "alice") == std::make_pair<uint64_t, uint64_t>(7500, 0));
+  }
+
   TEST_CASE("top-up: voucher, pending, confirmation settles and charges once") {
     BankWorld bank;
     auto client = connected(ecUser(bank.port()));

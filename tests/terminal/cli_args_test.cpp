@@ -51,6 +51,12 @@ TEST_CASE("cli: the purse commands and their operands") {
   CHECK(buy->sku == "tea-green");
   CHECK(buy->quantity == 1);
   CHECK(parseCliArgs({"buy", "https://s/", "tea", "12"})->quantity == 12);
+  // The terminal's limit is the shop's (1..1000).
+  CHECK(parseCliArgs({"buy", "https://s/", "tea", "1000"})->quantity == 1000);
+  auto refund = parseCliArgs({"refund", "https://s/", "ord-7"});
+  REQUIRE(refund.ok());
+  CHECK(refund->command == Command::kRefund);
+  CHECK(refund->orderRef == "ord-7");
   CHECK(buy->repeat == 1);
   CHECK_FALSE(buy->relay);
 
@@ -105,7 +111,11 @@ TEST_CASE("cli: options that do not fit the command are refused with a message")
       {{"unlock", "--frobnicate"}, "unknown option"},
       {{"buy", "https://shop/"}, "buy needs URL SKU [QTY]"},
       {{"buy", "https://shop/", "tea", "0"}, "quantity"},
-      {{"buy", "https://shop/", "tea", "-2"}, "unknown option"},
+      {{"buy", "https://shop/", "tea", "-2"},
+       "quantity \"-2\" must be a whole number from 1 to 1000"},
+      {{"buy", "https://shop/", "tea", "1001"}, "from 1 to 1000"},
+      {{"topup", "https://bank/", "alice", "-5.00"}, "amount \"-5.00\""},
+      {{"refund", "https://shop/"}, "refund needs URL ORDER_REF"},
       {{"buy", "https://shop/", "tea", "x1"}, "quantity"},
       {{"buy", "https://shop/", "tea", "1", "2"}, "unexpected argument"},
       {{"topup", "https://bank/", "alice"}, "topup needs BANK_URL ACCOUNT AMOUNT"},

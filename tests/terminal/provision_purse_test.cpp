@@ -135,3 +135,18 @@ TEST_CASE("provision: README.txt names the e-money files and the purse") {
     CHECK(readme.find(part) != std::string::npos);
   }
 }
+
+TEST_CASE("provision: README.txt lists the PINs left at their defaults, never given ones") {
+  WorldDescription world;
+  world.outDir = "/srv/world";
+  world.shopHost = "localhost";
+  world.defaultPins = {"home card PIN1 1234", "access card PUK 87654321"};
+  const std::string readme = readmeText(world);
+  CHECK(readme.find("  home card PIN1 1234\n") != std::string::npos);
+  CHECK(readme.find("  access card PUK 87654321\n") != std::string::npos);
+  CHECK(readme.find("documented defaults") == std::string::npos);
+  world.defaultPins.clear();
+  const std::string given = readmeText(world);
+  CHECK(given.find("all given as options") != std::string::npos);
+  CHECK(given.find("1234") == std::string::npos);
+}

@@ -129,11 +129,26 @@ HttpResponse BankApi::topUp(const HttpRequest& request, const PeerIdentity& peer
   }
   auto slot = parts_.store->findLiveForSlot(purseKey, static_cast<uint32_t>(*creditSeq));
   if (!slot) return storageFailure(slot.error());
+  if (*slot && (*slot)->status == kIssued &&
+      parts_.nowMs() - (*slot)->issuedMs >= parts_.voucherExpiryMs) {
+    // Expired unconfirmed (the home server that asked for it lost it): void it and issue anew
+    // for the same slot. The card takes at most one of the two (one voucher per credit_seq);
+    // if it took the old one, its confirmation still settles it and voids the new one.
+    auto voided = parts_.store->voidIssued((*slot)->voucherId);
+    if (!voided) return storageFailure(voided.error());
+    if (parts_.log) {
+      parts_.log("voucher " + (*slot)->voucherId + " expired unconfirmed: void, its slot " +
+                 std::to_string(*creditSeq) + " reissued (it still settles if the card took it)");
+    }
+    slot = std::optional<VoucherRow>();
+  }
   if (*slot) {
     return merchant::errorResponse(
         409, "slot_taken",
         (*slot)->status == kIssued
-            ? "a voucher for this purse and credit_seq is outstanding: present and confirm it"
+            ? "a voucher for this purse and credit_seq is outstanding: present and confirm it "
+              "(an unconfirmed voucher expires " +
+                  std::to_string(parts_.voucherExpiryMs / 60000) + " min after issue)"
             : "this purse already took a voucher at this credit_seq");
   }
 
@@ -205,11 +220,15 @@ HttpResponse BankApi::confirm(const std::string& voucherIdText, const HttpReques
   Json::Value settledAnswer;
   settledAnswer["status"] = kSettled;
   if ((*row)->status == kSettled) return merchant::jsonResponse(200, settledAnswer);  // a retry
-  if ((*row)->status != kIssued) {
-    return merchant::errorResponse(409, "voucher_void", "voucher " + voucherId + " is void");
-  }
+  // Issued, or void (expired and superseded) but taken by the card after all: settle it, unless
+  // another voucher of its slot was settled (a card takes one per credit_seq).
   auto settled = parts_.store->settle(voucherId, *record, parts_.nowMs());
   if (!settled) return storageFailure(settled.error());
+  if (!*settled) {
+    return merchant::errorResponse(
+        409, "voucher_void",
+        "voucher " + voucherId + " is void: another voucher of its slot was settled");
+  }
   if (parts_.log) {
     parts_.log("voucher " + voucherId + " settled: " + std::to_string(voucher->amount) + " " +
                voucher->currency + " charged to " + (*row)->account);

@@ -23,6 +23,11 @@ struct BankParts {
   merchant::SigningKey* signingKey = nullptr;
   card::Rng* rng = nullptr;  // voucher IDs; used under the API's mutex
   std::function<int64_t()> nowMs;
+  // After this long unconfirmed, an issued voucher's slot may be reused: a new top-up for the
+  // same purse and credit_seq voids it and is issued a new voucher for that slot. Safe because
+  // the card takes one voucher per credit_seq: whichever of the two it took is the one settled
+  // when confirmed (a void voucher still settles, voiding its replacement).
+  int64_t voucherExpiryMs = 15 * 60 * 1000;
   std::function<void(std::string_view)> log;  // storage failures (never secrets)
 };
 

@@ -22,8 +22,16 @@ Result<uint64_t> parseAmount(const std::string& text) {
 Result<BankConfig> parseBankArguments(const std::vector<std::string>& args) {
   BankConfig config;
   auto applied = merchant::applyConfigFiles(
-      args, config.server, [&config](const Json::Value& file, const std::string&) {
-        return merchant::readStringKey(file, "bank_id", config.bankId);
+      args, config.server, [&config](const Json::Value& file, const std::string&) -> Result<void> {
+        if (auto id = merchant::readStringKey(file, "bank_id", config.bankId); !id) return id;
+        if (file.isMember("voucher_expiry_seconds")) {
+          const Json::Value& v = file["voucher_expiry_seconds"];
+          if (!v.isUInt64() || v.asUInt64() == 0) {
+            return makeError("voucher_expiry_seconds must be a positive integer");
+          }
+          config.voucherExpirySeconds = v.asUInt64();
+        }
+        return {};
       });
   if (!applied) return applied.error();
   OpenAccountCommand open;
@@ -48,6 +56,12 @@ Result<BankConfig> parseBankArguments(const std::vector<std::string>& args) {
       // applied above
     } else if (flag == "--bank-id") {
       config.bankId = value;
+    } else if (flag == "--voucher-expiry-seconds") {
+      auto seconds = parseAmount(value);
+      if (!seconds || *seconds == 0) {
+        return makeError("--voucher-expiry-seconds must be a positive integer");
+      }
+      config.voucherExpirySeconds = *seconds;
     } else if (flag == "--open-account") {
       open.id = value;
       opening = true;

@@ -23,6 +23,9 @@ struct OpenAccountCommand {
 struct BankConfig {
   merchant::ServerOptions server;
   std::string bankId = "bank";
+  // An issued voucher nobody confirmed for this long may be superseded: a new top-up for its
+  // slot voids it and gets a new voucher for the same slot (bank_api.hpp; docs/emoney.md).
+  uint64_t voucherExpirySeconds = 900;
   // Admin mode (no server): exactly one of these.
   std::optional<OpenAccountCommand> openAccount;
   bool printBalances = false;
@@ -35,6 +38,7 @@ inline constexpr const char* kBankUsage =
     "       bank_server --db FILE --open-account ID --owner-cert PEM --balance N --currency CUR\n"
     "       bank_server --db FILE --balances\n"
     "  --config FILE          JSON: the options below by their long names with '_' for '-'\n"
-    "  --bank-id ID           default \"bank\" (the home card's bank registry ID)\n";
+    "  --bank-id ID           default \"bank\" (the home card's bank registry ID)\n"
+    "  --voucher-expiry-seconds N  an unconfirmed voucher's slot is freed after N s (900)\n";
 
 }  // namespace hp::bank

@@ -167,16 +167,36 @@ Result<IssueOutcome> BankStore::issue(const VoucherRow& voucher) {
   return IssueOutcome::kIssued;
 }
 
+Result<bool> BankStore::voidIssued(const std::string& voucherId) {
+  auto statement =
+      db_.prepare("UPDATE vouchers SET status = 'void' WHERE voucher_id = ? AND status = 'issued'");
+  if (!statement) return statement.error();
+  statement->bind(1, voucherId);
+  if (auto done = statement->step(); !done) return done.error();
+  return db_.changes() == 1;
+}
+
 Result<bool> BankStore::settle(const std::string& voucherId, ByteView record, int64_t nowMs) {
   auto transaction = Transaction::begin(db_);
   if (!transaction) return transaction.error();
+  // A void voucher the card took after all: the card takes one voucher per slot, so the
+  // replacement issued for that slot can never be taken. Void it first (one live per slot).
+  auto replaced = db_.prepare(
+      "UPDATE vouchers SET status = 'void' WHERE status = 'issued' AND voucher_id <> ?"
+      " AND EXISTS (SELECT 1 FROM vouchers t WHERE t.voucher_id = ? AND t.status = 'void'"
+      "  AND t.purse_id = vouchers.purse_id AND t.credit_seq = vouchers.credit_seq)");
+  if (!replaced) return replaced.error();
+  replaced->bind(1, voucherId).bind(2, voucherId);
+  if (auto done = replaced->step(); !done) return done.error();
   auto mark = db_.prepare(
       "UPDATE vouchers SET status = 'settled', record = ?, settled_ms = ?"
-      " WHERE voucher_id = ? AND status = 'issued'");
+      " WHERE voucher_id = ? AND status IN ('issued', 'void') AND NOT EXISTS (SELECT 1 FROM"
+      " vouchers s WHERE s.status = 'settled' AND s.purse_id = vouchers.purse_id"
+      " AND s.credit_seq = vouchers.credit_seq)");
   if (!mark) return mark.error();
   mark->bind(1, record).bind(2, nowMs).bind(3, voucherId);
   if (auto done = mark->step(); !done) return done.error();
-  if (db_.changes() != 1) return false;  // already settled (or void): charge nothing
+  if (db_.changes() != 1) return false;  // already settled, or its slot was: charge nothing
   auto charge = db_.prepare(
       "UPDATE accounts SET balance = balance - (SELECT amount FROM vouchers WHERE voucher_id = ?)"
       " WHERE id = (SELECT account FROM vouchers WHERE voucher_id = ?)");

@@ -60,7 +60,12 @@ class BankStore {
   Result<std::optional<VoucherRow>> findLiveForSlot(const std::string& purseId, uint32_t creditSeq);
   // Checks available funds and inserts the voucher in one transaction.
   Result<IssueOutcome> issue(const VoucherRow& voucher);
-  // issued -> settled and the account charged, in one transaction; false if it was not issued.
+  // issued -> void (an expired voucher superseded by a new one for its slot); false if it was
+  // not issued. The account's pending amount drops by it.
+  Result<bool> voidIssued(const std::string& voucherId);
+  // issued (or void: an expired voucher the card took after all) -> settled and the account
+  // charged, in one transaction; a void one first voids the issued replacement of its slot.
+  // False if it was settled already or its slot has another settled voucher.
   Result<bool> settle(const std::string& voucherId, ByteView record, int64_t nowMs);
 
  private:

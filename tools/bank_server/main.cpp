@@ -75,6 +75,7 @@ int run(const std::vector<std::string>& args) {
         parts.signingKey = signingKey->get();
         parts.rng = rng->get();
         parts.nowMs = merchant::unixMillis;
+        parts.voucherExpiryMs = static_cast<int64_t>(config->voucherExpirySeconds) * 1000;
         parts.log = log;
         auto api = std::make_shared<bank::BankApi>(std::move(parts));
         return [api](const merchant::HttpRequest& request, const merchant::PeerIdentity& peer) {

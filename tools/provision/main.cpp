@@ -15,6 +15,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,7 @@ struct Options {
                                             {"--smtp-url", "smtp://127.0.0.1:2525"},
                                             {"--mail-from", "homeproxy@localhost"},
                                             {"--mail-to", "user@localhost"}};
+  std::set<std::string> given;  // the options on the command line (the rest are defaults)
   const std::string& operator[](const std::string& key) const { return values.at(key); }
 };
 
@@ -102,6 +104,7 @@ Result<Options> parseOptions(int argc, char** argv) {
     if (found == options.values.end()) return makeError("unknown option " + arg);
     if (i + 1 >= argc) return makeError(arg + " needs a value");
     found->second = argv[++i];
+    options.given.insert(arg);
   }
   if (options["--out"].empty()) return makeError("--out DIR is required");
   return options;
@@ -366,6 +369,16 @@ int provision(const Options& options) {
   const std::string shopJson = shopServerJson(world);
   const std::string bankJson = bankServerJson(world);
   const std::string nginx = nginxShopConf(world);
+  // README.txt names the PINs left at their defaults (they are in --help anyway), never one
+  // given as an option.
+  for (const auto& [option, what] :
+       std::vector<std::pair<std::string, std::string>>{{"--home-pin1", "home card PIN1"},
+                                                        {"--home-pin2", "home card PIN2"},
+                                                        {"--home-puk", "home card PUK"},
+                                                        {"--access-pin", "access card PIN"},
+                                                        {"--access-puk", "access card PUK"}}) {
+    if (options.given.count(option) == 0) world.defaultPins.push_back(what + " " + options[option]);
+  }
   const std::string readme = readmeText(world);
   const std::vector<FileToWrite> files = {
       {"ca.pem", viewOf(caCert->pem), false},

@@ -92,11 +92,26 @@ std::string nginxShopConf(const WorldDescription& world) {
          "}\n";
 }
 
+namespace {
+
+// The defaults in force, or a note that every PIN was given as an option.
+std::string pinsText(const WorldDescription& world) {
+  if (world.defaultPins.empty()) {
+    return "PINs: all given as options to hp_provision (not written here).\n\n";
+  }
+  std::string text = "PINs left at hp_provision's defaults (the others were given as options):\n";
+  for (const std::string& pin : world.defaultPins) text += "  " + pin + "\n";
+  return text + "\n";
+}
+
+}  // namespace
+
 std::string readmeText(const WorldDescription& world) {
   return "homeproxy demo world, written by hp_provision\n"
          "=============================================\n\n"
-         "DEMO ONLY: the PINs and PUKs are the documented defaults unless given as options,\n"
-         "and the CA key lies next to the certificates. Do not use this for real users.\n\n"
+         "DEMO ONLY: PINs left at their defaults are listed below, and the CA key lies next to\n"
+         "the certificates. Do not use this for real users.\n\n" +
+         pinsText(world) +
          "Files\n"
          "  ca.pem                 the demo CA (P-256). Trusted by the home server for shops\n"
          "                         (trust_store_ca_file) and by the shop for clients.\n"

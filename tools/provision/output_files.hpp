@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "bytes.hpp"
 #include "result.hpp"
@@ -38,6 +39,9 @@ struct WorldDescription {
   std::string mailFrom = "homeproxy@localhost";
   std::string mailTo = "user@localhost";
   uint32_t noticesPeriodSeconds = 60;
+  // "home card PIN1 1234", ...: the PINs and PUKs left at hp_provision's defaults, written into
+  // README.txt (a PIN given as an option is never written anywhere).
+  std::vector<std::string> defaultPins;
 };
 
 std::string homeServerJson(const WorldDescription& world);
