@@ -5,11 +5,20 @@
 # Prints the number of inputs each target executed and the total; exits non-zero on any crash,
 # sanitizer report, leak, time-out or build failure. A crashing input is kept in
 # build-fuzz/fuzz-artifacts/ and printed in hex.
-# Usage: tools/run_fuzz.sh [SECONDS]      (default 60, split between the targets)
+# Usage: tools/run_fuzz.sh [SECONDS]      (default 60, split between the targets: the CI run)
+#        tools/run_fuzz.sh --runs N       (the long run: N inputs for every target, no time
+#                                          limit; the documented one is --runs 1000000)
+#        HP_FUZZ_TARGETS="fuzz_rpc fuzz_http" limits either run to those targets.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-total_seconds="${1:-60}"
+total_seconds=60
+runs_each=0
+if [ "${1:-}" = "--runs" ]; then
+  runs_each="${2:?usage: tools/run_fuzz.sh --runs N}"
+else
+  total_seconds="${1:-60}"
+fi
 build_dir=build-fuzz
 
 cxx="${FUZZ_CXX:-}"
@@ -40,12 +49,18 @@ if [ ! -f "$build_dir/build.ninja" ]; then
   rm -f "$build_dir.setup.log"
 fi
 
-# Only the fuzz targets are built: the rest of the project is not needed here.
+# Only the fuzz targets are built: the rest of the project is not needed here. The host parser
+# targets (issue 9, item 4) are listed in tools/fuzz/README.md.
 targets=(fuzz_apdu_parser fuzz_runtime)
 if ninja -C "$build_dir" -t targets all 2>/dev/null | grep -q '^tools/fuzz/fuzz_card:'; then
   targets+=(fuzz_card)
 else
   echo "run_fuzz: fuzz_card is not configured (the applets are missing); skipping it"
+fi
+targets+=(fuzz_channel_frames fuzz_channel_messages fuzz_rpc fuzz_tls_sessions fuzz_http
+  fuzz_purse_checks fuzz_admin_line fuzz_vpcd)
+if [ -n "${HP_FUZZ_TARGETS:-}" ]; then
+  read -r -a targets <<<"$HP_FUZZ_TARGETS"
 fi
 if ! ninja -C "$build_dir" "${targets[@]/#/tools/fuzz/}" >"$build_dir/fuzz-build.log" 2>&1; then
   tail -n 60 "$build_dir/fuzz-build.log" >&2
@@ -53,16 +68,20 @@ if ! ninja -C "$build_dir" "${targets[@]/#/tools/fuzz/}" >"$build_dir/fuzz-build
   exit 2
 fi
 
-# fuzz_card is ~40x slower per input than the others (it opens real applets with keys), so it
-# gets a double share of the time: weights parser 1, runtime 1, card 2.
+# Shares of the time: fuzz_card is ~40x slower per input than the others (it opens real applets
+# with keys), so it gets 4 shares; the socket targets (a connection per input) and the card
+# runtime get 2; the pure parsers 1.
+weight_of() {
+  case "$1" in
+    fuzz_card) echo 4 ;;
+    fuzz_runtime | fuzz_rpc | fuzz_admin_line | fuzz_vpcd | fuzz_channel_frames) echo 2 ;;
+    *) echo 1 ;;
+  esac
+}
 weight_sum=0
-for target in "${targets[@]}"; do
-  if [ "$target" = fuzz_card ]; then weight_sum=$((weight_sum + 2)); else weight_sum=$((weight_sum + 1)); fi
-done
+for target in "${targets[@]}"; do weight_sum=$((weight_sum + $(weight_of "$target"))); done
 seconds_for() {
-  local weight=1
-  if [ "$1" = fuzz_card ]; then weight=2; fi
-  local s=$((total_seconds * weight / weight_sum))
+  local s=$((total_seconds * $(weight_of "$1") / weight_sum))
   if [ "$s" -lt 1 ]; then s=1; fi
   echo "$s"
 }
@@ -82,12 +101,22 @@ for target in "${targets[@]}"; do
   mkdir -p "$corpus"
   if [ -d "tools/fuzz/corpus/$target" ]; then cp -r "tools/fuzz/corpus/$target/." "$corpus/"; fi
   log="$work_dir/$target.log"
-  per_target="$(seconds_for "$target")"
-  # A card session needs room for a 4 KiB certificate sent in chained parts.
+  if [ "$runs_each" -gt 0 ]; then
+    limit=(-runs="$runs_each")
+    per_target="(no limit)"
+  else
+    per_target="$(seconds_for "$target")"
+    limit=(-max_total_time="$per_target")
+    per_target="${per_target}s"
+  fi
+  # A card session needs room for a 4 KiB certificate sent in chained parts; the admin line
+  # target needs lines longer than the 4 KiB bound.
   max_len=4096
   if [ "$target" = fuzz_card ]; then max_len=12288; fi
+  if [ "$target" = fuzz_admin_line ]; then max_len=6000; fi
+  started=$SECONDS
   "$build_dir/tools/fuzz/$target" "$corpus" \
-    -max_total_time="$per_target" \
+    "${limit[@]}" \
     -print_final_stats=1 \
     -timeout=10 \
     -rss_limit_mb=2048 \
@@ -109,7 +138,7 @@ for target in "${targets[@]}"; do
       od -An -tx1 -v "$artifact" | head -n 20
     done
   else
-    echo "run_fuzz: $target: $runs inputs in ${per_target}s, no crash"
+    echo "run_fuzz: $target: $runs inputs in $((SECONDS - started))s (limit $per_target), no crash"
   fi
 done
 

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test of homeproxy on this machine: unit tests, in-process conformance scenarios,
 # integration tests (a private pcscd with vpcd readers and the real card processes, driven by
-# opensc-tool, scriptor, pyscard and our PC/SC bridge) and a short fuzz run.
-# Installs what is missing and builds first. Ends with the line "N passed, N failed".
+# opensc-tool, scriptor, pyscard and our PC/SC bridge), a short fuzz run, and the host tests
+# again under sanitizers (tools/run_sanitizers.sh: ASan+UBSan in build-asan, TSan in
+# build-tsan). Installs what is missing and builds first. Ends with the line "N passed, N failed"
+# (every meson test of the three build directories, and the fuzz run as one test).
 # Usage: tools/test.sh        env: HP_FUZZ_SECONDS (default 60; 0 skips fuzzing)
+#                                  HP_SANITIZERS=0 skips the sanitizer builds (local use)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,21 +22,35 @@ if [ "$fuzz_seconds" != "0" ] && [ -x tools/run_fuzz.sh ]; then
   if tools/run_fuzz.sh "$fuzz_seconds"; then fuzz_passed=1; else fuzz_failed=1; fi
 fi
 
-# Count meson's results (one JSON object per test) and add the fuzz run as one test.
-read -r passed failed skipped < <(python3 - build/meson-logs/testlog.json <<'PY'
-import json, sys
+sanitizer_logs=()
+sanitizer_rc=0
+if [ "${HP_SANITIZERS:-1}" != "0" ]; then
+  # Old logs must not count: a sanitizer build that fails to build leaves none.
+  rm -f build-asan/meson-logs/testlog.json build-tsan/meson-logs/testlog.json
+  tools/run_sanitizers.sh || sanitizer_rc=1
+  sanitizer_logs=(build-asan/meson-logs/testlog.json build-tsan/meson-logs/testlog.json)
+fi
+
+# Count meson's results (one JSON object per test) and add the fuzz run as one test. A
+# sanitizer build directory without a test log (its build failed) counts as one failure.
+read -r passed failed skipped < <(python3 - build/meson-logs/testlog.json "${sanitizer_logs[@]}" <<'PY'
+import json, os, sys
 p = f = s = 0
-for line in open(sys.argv[1]):
-    line = line.strip()
-    if not line:
-        continue
-    r = json.loads(line).get("result")
-    if r in ("OK", "EXPECTEDFAIL"):
-        p += 1
-    elif r == "SKIP":
-        s += 1
-    else:
+for path in sys.argv[1:]:
+    if not os.path.exists(path):
         f += 1
+        continue
+    for line in open(path):
+        line = line.strip()
+        if not line:
+            continue
+        r = json.loads(line).get("result")
+        if r in ("OK", "EXPECTEDFAIL"):
+            p += 1
+        elif r == "SKIP":
+            s += 1
+        else:
+            f += 1
 print(p, f, s)
 PY
 )
@@ -41,5 +58,5 @@ passed=$((passed + fuzz_passed))
 failed=$((failed + fuzz_failed))
 echo
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
-if [ "$meson_rc" -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi
+if [ "$meson_rc" -ne 0 ] || [ "$sanitizer_rc" -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi
 exit 0

@@ -38,7 +38,10 @@ Result<Bytes> decodeChunked(std::string_view body) {
     }
     body.remove_prefix(lineEnd + 2);
     if (size == 0) return out;
-    if (body.size() < size + 2) return makeError("HTTP: truncated chunk");
+    // Compared without computing size + 2, which wraps for a chunk size near 2^64 (issue 9:
+    // FFFFFFFFFFFFFFFF made it 1 and the copy ran far out of the body).
+    if (body.size() < 2 || size > body.size() - 2) return makeError("HTTP: truncated chunk");
+    if (body.substr(size, 2) != "\r\n") return makeError("HTTP: chunk data not followed by CRLF");
     out.insert(out.end(), body.begin(), body.begin() + static_cast<ptrdiff_t>(size));
     body.remove_prefix(size + 2);
   }

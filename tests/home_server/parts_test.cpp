@@ -64,6 +64,22 @@ TEST_SUITE("parts") {
     }
   }
 
+  // Issue 9 (4): a chunk size of 2^64 - 1 made `size + 2` wrap to 1, so the length check
+  // passed and the body was copied from an iterator far out of range (a crash on main).
+  TEST_CASE("HTTP responses: chunk sizes that overflow are refused, not wrapped") {
+    for (
+        const char* bad :
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFF\r\nab\r\n0\r\n\r\n",
+         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFE\r\nab\r\n0\r\n\r\n",
+         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000000\r\nab\r\n",
+         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc",
+         // The data must end with CRLF, not with any two bytes.
+         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcXY0\r\n\r\n"}) {
+      CAPTURE(bad);
+      CHECK_FALSE(parseHttpResponse(bad).ok());
+    }
+  }
+
   TEST_CASE("terminal directory: register, look up, revoke, list") {
     MemoryTerminalDirectory directory;
     auto rng = card::makeSeededRng(11);

@@ -1,0 +1,52 @@
+// The fixed parties of the purse record fuzz target and of its seed generator: one client key
+// (from a fixed seed), one order to pay and refund, one bank voucher. The seeds are records the
+// real encoder made and this key signed for exactly these, so the fuzzer starts past every
+// "malformed" and "wrong order" refusal, at the signature check.
+#pragma once
+
+#include <memory>
+
+#include "ec_key.hpp"
+#include "fuzz_check.hpp"
+#include "payment_check.hpp"
+#include "purse_records.hpp"
+#include "refund_check.hpp"
+#include "rng.hpp"
+
+namespace hp::fuzz {
+
+inline card::EcKeyPair& purseClientKey() {
+  static std::unique_ptr<card::EcKeyPair> key = [] {
+    auto rng = card::makeSeededRng(0x9e3779b9);
+    auto generated = card::EcKeyPair::generate(*rng);
+    FUZZ_CHECK(generated.ok());
+    return std::move(generated.value());
+  }();
+  return *key;
+}
+
+inline std::array<uint8_t, card::purse::kPurseIdSize> fuzzPurseId() {
+  return {0x50, 0x55, 0x52, 0x53, 0x45, 0x00, 0x00, 0x01};
+}
+
+inline shop::ExpectedPayment fuzzPayment() {
+  return {"shop-1", "order-42", "EUR", 1250};
+}
+
+inline shop::ExpectedRefund fuzzRefund() {
+  const auto purse = fuzzPurseId();
+  return {"shop-1", "order-42", Bytes(purse.begin(), purse.end()), 7, "EUR", 1250};
+}
+
+inline card::purse::Voucher fuzzVoucher() {
+  card::purse::Voucher voucher;
+  voucher.bankId = Bytes{'b', 'a', 'n', 'k', '-', '1'};
+  voucher.purseId = fuzzPurseId();
+  voucher.voucherId.fill(0xB7);
+  voucher.creditSeq = 3;
+  voucher.currency = "EUR";
+  voucher.amount = 5000;
+  return voucher;
+}
+
+}  // namespace hp::fuzz

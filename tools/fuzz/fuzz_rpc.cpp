@@ -1,0 +1,150 @@
+// libFuzzer target: the RPC layer (host/rpc).
+//
+// First byte even: the rest is the text of one message. parseJson, parseRequest and
+// parseResponse must return a value or an error, never crash; an accepted request or response
+// encodes to text that parses again to the same id and method; Dispatcher::handle always answers
+// with a response that parseResponse accepts.
+//
+// First byte odd: fragment reassembly (channel_messages.cpp). The rest is a list of records
+// (u16 length || bytes) sealed by a real client RecordProtector and sent over a socket, followed
+// by the client's close record when the first byte's bit 1 is set. The server side reads them
+// with receiveMessageWithAttachment until it refuses or sees the close; every message it returns
+// must be what a straightforward model of the flag bytes (01 more, 00 last, 02 last with an
+// attachment) expects.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "channel_connection.hpp"
+#include "channel_messages.hpp"
+#include "dispatcher.hpp"
+#include "fuzz_channel_records.hpp"
+#include "fuzz_check.hpp"
+#include "fuzz_input.hpp"
+#include "fuzz_socket.hpp"
+#include "message.hpp"
+
+namespace {
+
+using hp::Bytes;
+using hp::fuzz::FuzzInput;
+
+const hp::rpc::Dispatcher& dispatcher() {
+  static const hp::rpc::Dispatcher* instance = [] {
+    auto* d = new hp::rpc::Dispatcher();
+    // A handler that reads its parameters the way the real ones do.
+    FUZZ_CHECK(d->add("echo.text",
+                      [](const Json::Value& params, const hp::rpc::CallContext&)
+                          -> hp::Result<Json::Value, hp::rpc::RpcError> {
+                        if (!params.isMember("text") || !params["text"].isString()) {
+                          return hp::rpc::makeRpcError(hp::rpc::code::kInvalidParams, "text");
+                        }
+                        Json::Value out(Json::objectValue);
+                        out["text"] = params["text"];
+                        return out;
+                      })
+                   .ok());
+    return d;
+  }();
+  return *instance;
+}
+
+void parseText(const std::string& text) {
+  (void)hp::rpc::parseJson(text);
+  std::optional<uint64_t> idHint;
+  if (auto request = hp::rpc::parseRequest(text, &idHint)) {
+    FUZZ_CHECK(hp::rpc::isValidMethodName(request->method));
+    auto again = hp::rpc::parseRequest(hp::rpc::encodeRequest(*request));
+    FUZZ_CHECK(again.ok() && again->id == request->id && again->method == request->method);
+  }
+  if (auto response = hp::rpc::parseResponse(text)) {
+    FUZZ_CHECK(response->result.has_value() != response->error.has_value());
+    auto again = hp::rpc::parseResponse(hp::rpc::encodeResponse(*response));
+    FUZZ_CHECK(again.ok() && again->id == response->id && again->ok() == response->ok());
+  }
+  const std::string answer = dispatcher().handle(text, hp::rpc::CallContext{"fuzz"});
+  FUZZ_CHECK(hp::rpc::parseResponse(answer).ok());
+}
+
+struct Expected {
+  std::string text;
+  Bytes attachment;
+};
+
+// What a correct reader returns for these records: the complete messages, in order, up to the
+// first record that makes the stream unusable (empty, unknown flag, bad attachment, too long).
+std::vector<Expected> model(const std::vector<Bytes>& records) {
+  std::vector<Expected> out;
+  std::string text;
+  for (const Bytes& r : records) {
+    if (r.empty()) break;
+    const uint8_t flag = r[0];
+    if (flag == hp::rpc::kMoreFragments || flag == hp::rpc::kFinalFragment) {
+      text.append(r.begin() + 1, r.end());
+      if (text.size() > hp::rpc::kMaxMessageBytes) break;
+      if (flag == hp::rpc::kFinalFragment) {
+        out.push_back({text, {}});
+        text.clear();
+      }
+      continue;
+    }
+    if (flag != hp::rpc::kFinalWithAttachment || r.size() < 3) break;
+    const size_t textSize = (size_t{r[1]} << 8) | r[2];
+    if (r.size() - 3 < textSize) break;
+    const size_t attachmentSize = r.size() - 3 - textSize;
+    if (attachmentSize == 0 || attachmentSize > hp::rpc::kMaxAttachmentBytes) break;
+    text.append(r.begin() + 3, r.begin() + 3 + static_cast<long>(textSize));
+    if (text.size() > hp::rpc::kMaxMessageBytes) break;
+    out.push_back({text, Bytes(r.begin() + 3 + static_cast<long>(textSize), r.end())});
+    text.clear();
+  }
+  return out;
+}
+
+void reassemble(bool sendClose, FuzzInput& in) {
+  std::vector<Bytes> records;
+  while (!in.empty()) records.push_back(in.field());
+
+  auto ends = hp::fuzz::freshChannel();
+  hp::fuzz::SocketPair pair;
+  for (const Bytes& r : records) {
+    auto frame = ends.client->seal(r);
+    FUZZ_CHECK(frame.ok());
+    pair.write(frame->data(), frame->size());
+  }
+  if (sendClose) {
+    auto frame = ends.client->sealClose();
+    FUZZ_CHECK(frame.ok());
+    pair.write(frame->data(), frame->size());
+  }
+  pair.closeWriter();
+
+  const std::vector<Expected> expected = model(records);
+  hp::channel::ChannelConnection connection(pair.releaseReader(), std::move(ends.server));
+  size_t got = 0;
+  for (;;) {
+    auto message = hp::rpc::receiveMessageWithAttachment(connection);
+    if (!message || !message->has_value()) break;
+    FUZZ_CHECK(got < expected.size());
+    FUZZ_CHECK((*message)->text == expected[got].text);
+    const hp::ByteView attachment = (*message)->attachment.view();
+    FUZZ_CHECK(Bytes(attachment.begin(), attachment.end()) == expected[got].attachment);
+    ++got;
+  }
+  FUZZ_CHECK(got == expected.size());
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  FuzzInput in(data + 1, size - 1);
+  if ((data[0] & 1) == 0) {
+    parseText(in.restAsText());
+  } else {
+    reassemble((data[0] & 2) != 0, in);
+  }
+  return 0;
+}

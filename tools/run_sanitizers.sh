@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Runs the host tests again under sanitizers, each in a build directory of its own (so neither
+# ccache nor the normal ./build can hide anything):
+#   build-asan: AddressSanitizer + UndefinedBehaviorSanitizer (gcc), the host unit suites and
+#               the integration suite (the card processes and tools they start are built with
+#               the same sanitizers);
+#   build-tsan: ThreadSanitizer, the threaded home server's tests and the channel's.
+# A sanitizer report fails the test that caused it (meson test runs with halt_on_error).
+# Ends with "sanitizers: N passed, N failed"; tools/test.sh adds the counts from
+# build-asan/meson-logs/testlog.json and build-tsan/meson-logs/testlog.json to its own.
+# Usage: tools/run_sanitizers.sh [asan|tsan]...   (default: both)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+asan_suites=(pcsc_bridge tls_proxy channel rpc home_server card_adapters terminal sqlite notices
+  merchant integration)
+tsan_suites=(home_server channel)
+
+kinds=("$@")
+if [ "${#kinds[@]}" -eq 0 ]; then kinds=(asan tsan); fi
+
+# ASan reports leaks too; a UBSan finding stops the process like an ASan one. TSan's second
+# deadlock detector is on; suppressions live in tools/tsan.supp (documented there, one reason a
+# line).
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=1:print_summary=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:print_summary=1}"
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tools/tsan.supp}"
+
+status=0
+for kind in "${kinds[@]}"; do
+  case "$kind" in
+    asan)
+      dir=build-asan
+      options=(-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized
+        -Dcpp_args=-fno-sanitize-recover=undefined)
+      suites=("${asan_suites[@]}")
+      ;;
+    tsan)
+      dir=build-tsan
+      options=(-Db_sanitize=thread -Db_lundef=false -Dbuildtype=debugoptimized)
+      suites=("${tsan_suites[@]}")
+      ;;
+    *)
+      echo "run_sanitizers: unknown kind $kind (asan, tsan)" >&2
+      exit 2
+      ;;
+  esac
+  started=$SECONDS
+  if [ ! -f "$dir/build.ninja" ]; then
+    if ! meson setup "$dir" "${options[@]}" >"$dir.setup.log" 2>&1; then
+      cat "$dir.setup.log" >&2
+      echo "run_sanitizers: meson setup of $dir failed" >&2
+      status=1
+      continue
+    fi
+    rm -f "$dir.setup.log"
+  fi
+  # TSan runs only the home server's and the channel's tests: build just what they depend on
+  # (meson's own list), not the whole project. ASan's suites (integration) use nearly all of it.
+  build_targets=()
+  if [ "$kind" = tsan ]; then
+    mapfile -t build_targets < <(meson introspect "$dir" --tests --targets | python3 -c '
+import json, os, sys
+info = json.load(sys.stdin)
+build = os.path.abspath(sys.argv[1])
+suites = set(sys.argv[2:])
+ids = set()
+for t in info["tests"]:
+    if any(s.split(":")[-1] in suites for s in t["suite"]):
+        ids.update(t.get("depends", []))
+for t in info["targets"]:
+    if t["id"] in ids:
+        for f in t["filename"]:
+            print(os.path.relpath(f, build))
+' "$dir" "${suites[@]}")
+  fi
+  if ! ninja -C "$dir" "${build_targets[@]}" >"$dir/sanitizer-build.log" 2>&1; then
+    tail -n 60 "$dir/sanitizer-build.log" >&2
+    echo "run_sanitizers: build of $dir failed" >&2
+    status=1
+    continue
+  fi
+  built=$SECONDS
+  suite_args=()
+  for s in "${suites[@]}"; do suite_args+=(--suite "$s"); done
+  meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes 2 "${suite_args[@]}" ||
+    status=1
+  echo "run_sanitizers: $kind: build $((built - started)) s, tests $((SECONDS - built)) s"
+done
+exit "$status"
