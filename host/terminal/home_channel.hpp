@@ -1,7 +1,8 @@
 // The terminal's control channel to its home server, everything taken from the access card:
 // the address (DF 32), the server's pinned key (DF 31), the key agent (PREPARE SHARE / KEY
-// AGREEMENT, which checks the server with DF 31) and the resumption ticket (DF 34: read,
-// offered, replaced after a full handshake). On top, one RPC call at a time (host/rpc).
+// AGREEMENT, which checks the server with DF 31) and the resumption ticket, which never leaves
+// the card (PREPARE RESUME / RESUME AGREEMENT; a full handshake when the card holds none). On
+// top, one RPC call at a time (host/rpc).
 #pragma once
 
 #include <json/json.h>

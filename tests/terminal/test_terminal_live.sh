@@ -201,7 +201,11 @@ printf '%s\n' "$ACCESS_PIN" | "${T[@]}" unlock --pin-stdin >/dev/null || fail "u
 # (Counting processes would also see other sandboxes' keepers: the flock is the proof. A second
 # keeper could not take it, and one that had would have written its own pid.)
 "${T[@]}" lock >/dev/null || fail "lock"
-if kill -0 "$KEEPER_PID" 2>/dev/null; then fail "terminal lock left the card keeper running"; fi
+# Ended: its lock is free, and the process is gone (or a zombie its reaper has not collected).
+flock -n "$KEEPER_LOCK" true || fail "terminal lock left the card keeper holding its lock"
+KEEPER_STATE=$(ps -o stat= -p "$KEEPER_PID" 2>/dev/null || true)
+[[ -z $KEEPER_STATE || $KEEPER_STATE == Z* ]] ||
+  fail "terminal lock left the card keeper running ($KEEPER_STATE)"
 
 # PIN2 sent over the channel: three wrong tries block the home card's PIN2, and then even the
 # right PIN2 is refused (the block is the card's, not the server's).
