@@ -77,6 +77,8 @@ Result<HttpAnswer> parseHttpAnswer(const std::string& raw) {
     return makeError("the shop's answer is not HTTP/1.x");
   }
   answer.status = std::stoi(statusLine.substr(9, 3));
+  // RFC 9110 15: status codes are 100..599 in meaning; "020" is no answer (found by fuzz_http).
+  if (answer.status < 100) return makeError("the shop's answer has no valid status code");
   if (statusLine.size() > 13) answer.reason = statusLine.substr(13);
   while (lineEnd != std::string::npos) {
     const size_t start = lineEnd + 2;

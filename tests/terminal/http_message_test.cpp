@@ -45,11 +45,12 @@ TEST_CASE("http: answers with Content-Length, chunked or read to close") {
 }
 
 TEST_CASE("http: broken answers are errors, not guesses") {
-  for (const char* bad : {"", "HTTP/1.1 200 OK\r\n", "SMTP 220 hello\r\n\r\n",
-                          "HTTP/1.1 2x0 OK\r\n\r\n", "HTTP/1.1 200 OK\r\nbad header\r\n\r\n",
-                          "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",
-                          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
-                          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"}) {
+  for (const char* bad :
+       {"", "HTTP/1.1 200 OK\r\n", "SMTP 220 hello\r\n\r\n", "HTTP/1.1 2x0 OK\r\n\r\n",
+        "HTTP/1.1 020 OK\r\n\r\n", "HTTP/1.1 200 OK\r\nbad header\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"}) {
     INFO(bad);
     CHECK_FALSE(parseHttpAnswer(bad).ok());
   }

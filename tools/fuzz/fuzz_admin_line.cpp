@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -62,6 +63,7 @@ std::string call(const std::string& socketPath, const uint8_t* data, size_t size
   size_t sent = 0;
   while (sent < size) {
     const ssize_t n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // the server stopped reading (a line too long): it answers nothing
     sent += static_cast<size_t>(n);
   }
@@ -70,8 +72,12 @@ std::string call(const std::string& socketPath, const uint8_t* data, size_t size
   char buf[4096];
   for (;;) {
     pollfd pfd{fd, POLLIN, 0};
-    FUZZ_CHECK(::poll(&pfd, 1, 20'000) == 1);  // the server reads with a 10 s time-out
+    // libFuzzer's time-out alarm interrupts poll and read now and then: try again.
+    const int ready = ::poll(&pfd, 1, 20'000);  // the server reads with a 10 s time-out
+    if (ready < 0 && errno == EINTR) continue;
+    FUZZ_CHECK(ready == 1);
     const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // end, or reset after a refused line
     answer.append(buf, static_cast<size_t>(n));
   }

@@ -6,8 +6,9 @@
 //
 // First byte odd: the rest is a list of operations on the server's RecordProtector::open, each
 // an operation byte and a u16-length field:
-//   op % 4 == 0: the field is a raw frame from the network (an attacker's bytes): it never opens
-//                (that would be a forgery) and kills the protector (unless already closed);
+//   op % 4 == 0: the field is a raw frame from the network (an attacker's bytes): it opens only
+//                if it is byte for byte the frame the client would seal next (sealing is
+//                deterministic here), else it kills the protector (unless already closed);
 //   op % 4 == 1: the field is sealed by the client, one byte (next input byte) is flipped at
 //                (next byte) % size, then opened: refused, and the protector is dead after it;
 //   op % 4 == 2: the client's close record is opened;
@@ -58,8 +59,18 @@ void openRecords(FuzzInput& in) {
     switch (op % 4) {
       case 0: {
         auto opened = server.open(field);
-        FUZZ_CHECK(!opened.ok());
-        if (!closed) dead = true;  // after a close, open refuses without failing
+        if (opened.ok()) {
+          // Sealing is deterministic (fixed keys, counted nonces), so raw bytes can be a real
+          // record: exactly the frame the client seals next for that plaintext. Anything else
+          // opening would be a forgery.
+          FUZZ_CHECK(!dead && !closed);
+          auto genuine = opened->type == hp::channel::FrameType::kClose ? client.sealClose()
+                                                                        : client.seal(opened->data);
+          FUZZ_CHECK(genuine.ok() && genuine.value() == field);
+          if (opened->type == hp::channel::FrameType::kClose) closed = true;
+        } else if (!closed) {
+          dead = true;  // after a close, open refuses without failing
+        }
         break;
       }
       case 1: {

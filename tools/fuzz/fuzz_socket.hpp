@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 
@@ -32,6 +33,7 @@ class SocketPair {
   void write(const uint8_t* data, size_t size) {
     while (size > 0) {
       const ssize_t n = ::write(fds_[1], data, size);
+      if (n < 0 && errno == EINTR) continue;  // libFuzzer's time-out alarm
       FUZZ_CHECK(n > 0);
       data += n;
       size -= static_cast<size_t>(n);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -61,8 +62,12 @@ Bytes readAll(int fd) {
   uint8_t buf[65536];
   for (;;) {
     pollfd pfd{fd, POLLIN, 0};
-    FUZZ_CHECK(::poll(&pfd, 1, 10'000) == 1);
+    // libFuzzer's time-out alarm interrupts poll and read now and then: try again.
+    const int ready = ::poll(&pfd, 1, 10'000);
+    if (ready < 0 && errno == EINTR) continue;
+    FUZZ_CHECK(ready == 1);
     const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
     FUZZ_CHECK(n >= 0);
     if (n == 0) return out;
     out.insert(out.end(), buf, buf + n);
@@ -83,6 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t sent = 0;
   while (sent < size) {
     const ssize_t n = ::send(vpcd, data + sent, size - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
     FUZZ_CHECK(n > 0);
     sent += static_cast<size_t>(n);
   }

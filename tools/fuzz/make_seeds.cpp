@@ -131,9 +131,12 @@ void channelSeeds() {
   put(f, "records_tampered",
       cat({Bytes{0x01}, op(3, text("first")), op(1, text("second")), Bytes{0x80, 0x07},
            op(3, text("after"))}));
+  // The first record again, as an attacker replays it: sealing is deterministic here, so the
+  // bytes are those of the honest first record (and of a genuine record as a first op).
   auto other = hp::fuzz::freshChannel();
-  put(f, "records_raw_replay",
-      cat({Bytes{0x01}, op(0, other.client->seal(text("replayed")).value())}));
+  const Bytes first = other.client->seal(text("replayed")).value();
+  put(f, "records_raw_replay", cat({Bytes{0x01}, op(3, text("replayed")), op(0, first)}));
+  put(f, "records_raw_genuine", cat({Bytes{0x01}, op(0, first)}));
 }
 
 // --- RPC ---
