@@ -55,12 +55,39 @@ void HomeCardApplet::applyIdleTimeout() {
   }
 }
 
+namespace {
+// apdu_specs/README.md, "Security states": "the crypto state ends after 10 minutes without a
+// command that uses or grants it". Reads (GET DATA, PURSE STATUS, READ LOG, the registries,
+// VERIFY without data, SELECT) are what a home server's background work sends; they must not
+// keep the user's signing key open. These are the commands that need PIN2 or give it.
+bool usesCryptoState(const CommandApdu& cmd) {
+  switch (cmd.ins) {
+    case ins::kVerify:
+      return cmd.p1 == 0x00 && cmd.p2 == kRefPin2 && !cmd.data.empty();
+    case ins::kPerformSecurityOperation:
+    case ins::kPurseInit:
+    case ins::kPurseDebit:
+    case ins::kPurseCredit:
+    case ins::kPurseCancel:
+      return true;
+    case ins::kGenerateKeyPair:
+      return cmd.p1 == 0x80;  // generation; P1 = 81 reads the public key
+    case ins::kChangeReferenceData:
+      return cmd.p2 == kRefPin2;
+    default:
+      return false;
+  }
+}
+}  // namespace
+
 Response HomeCardApplet::process(const CommandApdu& cmd) {
   applyIdleTimeout();
   Response r = dispatch(cmd);
   // Measured from the end of the command: a slow one (RSA key generation) must not eat into
-  // the idle time.
-  lastActivityMs_ = clock_.nowMs();
+  // the idle time. Only a successful use of the crypto state counts (a refused one is no use).
+  if (security_ == SecurityState::kCrypto && r.sw == sw::kOk && usesCryptoState(cmd)) {
+    lastActivityMs_ = clock_.nowMs();
+  }
   return r;
 }
 

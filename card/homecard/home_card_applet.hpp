@@ -32,7 +32,9 @@ enum class SecurityState : uint8_t { kInhibited = 0x00, kStandby = 0x01, kCrypto
 
 class HomeCardApplet final : public card::Applet {
  public:
-  // Crypto-enabled falls back to standby after this long without an APDU to this applet.
+  // Crypto-enabled falls back to standby after this long without a command that uses or grants
+  // it (VERIFY PIN2, signatures, key generation, purse DEBIT/CREDIT/CANCEL/INIT); reads do not
+  // count.
   static constexpr uint64_t kCryptoIdleTimeoutMs = 600'000;
 
   // Loads the state from storage (blank storage = new card in personalization); error if the

@@ -76,6 +76,27 @@ const std::map<std::string, Setter>& purseSetters() {
   return table;
 }
 
+const std::map<std::string, Setter>& authoritySetters() {
+  static const std::map<std::string, Setter> table = {
+      {"idle_seconds",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         // The card ends its crypto state after 600 s without a command that uses it.
+         auto seconds = integerIn(v, "authority.idle_seconds", 10, 600);
+         if (!seconds) return seconds.error();
+         c.authority.idleSeconds = static_cast<uint32_t>(*seconds);
+         return {};
+       }},
+      {"lifetime_seconds",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         auto seconds = integerIn(v, "authority.lifetime_seconds", 60, 86400);
+         if (!seconds) return seconds.error();
+         c.authority.lifetimeSeconds = static_cast<uint32_t>(*seconds);
+         return {};
+       }},
+  };
+  return table;
+}
+
 // A string member of the notices section: `field` of NoticesConfig, empty allowed or not.
 Setter noticesString(const std::string& key, std::string NoticesConfig::*field, bool mayBeEmpty) {
   return [key, field, mayBeEmpty](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
@@ -223,6 +244,16 @@ const std::map<std::string, Setter>& setters() {
              return keyError(std::string("notices.") + required, "is required");
          }
          c.notices.enabled = true;
+         return {};
+       }},
+      {"authority",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         if (auto parsed = parseSection(v, "authority", authoritySetters(), c); !parsed) {
+           return parsed;
+         }
+         if (c.authority.idleSeconds > c.authority.lifetimeSeconds) {
+           return keyError("authority.idle_seconds", "must not exceed authority.lifetime_seconds");
+         }
          return {};
        }},
       {"log_level",

@@ -36,6 +36,14 @@ struct NoticesConfig {
   std::string outboxPath;
 };
 
+// The PIN2 authority a terminal holds (docs/control-channel.md, "Authority"): how long after
+// PIN2 at most, and how long without one of its own requests. The idle limit cannot exceed the
+// home card's own (10 minutes without a command that uses the crypto state).
+struct AuthorityConfig {
+  uint32_t idleSeconds = 600;
+  uint32_t lifetimeSeconds = 3600;
+};
+
 struct HomeServerConfig {
   std::string listenAddress = "127.0.0.1";  // IPv4 literal
   uint16_t listenPort = 8443;               // 0: the kernel picks (tests)
@@ -50,6 +58,7 @@ struct HomeServerConfig {
   LogLevel logLevel = LogLevel::kInfo;
   PurseConfig purse;
   NoticesConfig notices;
+  AuthorityConfig authority;
 };
 
 Result<HomeServerConfig> parseHomeServerConfig(std::string_view jsonText);

@@ -46,10 +46,35 @@ Result<void> HomeServer::start() {
   sessionConfig.now = parts_.unixNow;
   sessions_ = std::make_unique<SessionManager>(sessionConfig, parts_.card->signer(), log_,
                                                parts_.handshake);
+  AuthorityLimits limits;
+  limits.idleMs = uint64_t{config_.authority.idleSeconds} * 1000;
+  limits.lifetimeMs = uint64_t{config_.authority.lifetimeSeconds} * 1000;
+  authorityBook_ = std::make_unique<AuthorityBook>(
+      limits, parts_.authorityClock ? *parts_.authorityClock : *parts_.wallClock,
+      [this](const std::string& what, const std::string& from, const std::string& to) {
+        log_.transition(what, from, to);
+      });
+  authority_ = std::make_unique<AuthorityGuard>(*authorityBook_, *parts_.card, *sessions_, log_);
+  if (parts_.cardLink) {
+    parts_.cardLink->setEvents([this](bool lost, const std::string& text) {
+      if (lost) {
+        log_.warn(text);
+      } else {
+        log_.info(text);
+      }
+      // Lost: the card may be gone or restarting; reopened: it lost its PINs if it restarted.
+      authority_->cardReset(lost ? "home card link lost" : "home card link reopened");
+    });
+  }
+  if (parts_.authoritySweepMs > 0) {
+    authoritySweeper_ = std::make_unique<PeriodicTask>(
+        std::chrono::milliseconds(parts_.authoritySweepMs), [this] { authority_->sweep(); });
+  }
   MethodContext context;
   context.card = parts_.card;
   context.sessions = sessions_.get();
   context.log = &log_;
+  context.authority = authority_.get();
   context.relay.connectAddress = parts_.shopConnectAddress;
   context.relay.now = parts_.unixNow;
   if (auto added = registerHomeServerMethods(methods_, context); !added) return added;
@@ -79,6 +104,8 @@ void HomeServer::stop() {
   if (admin_) admin_->stop();
   if (reconciler_) reconciler_->stop();
   if (notices_) notices_->stop();
+  if (authoritySweeper_) authoritySweeper_->stop();
+  if (parts_.cardLink) parts_.cardLink->setEvents(nullptr);
 }
 
 Result<void> HomeServer::startPurse(const RelayOptions& relay) {
@@ -120,7 +147,7 @@ Result<void> HomeServer::startPurse(const RelayOptions& relay) {
   };
   if (notices_) purse.purseChanged = [this] { notices_->kick(); };
   purse_ = std::make_unique<PurseService>(std::move(purse));
-  if (auto added = registerPurseMethods(methods_, *purse_, log_); !added) return added;
+  if (auto added = registerPurseMethods(methods_, *purse_, log_, *authority_); !added) return added;
   if (notices_) notices_->start();
   if (pendingVouchers_) {
     // Unfinished top-ups (a crash, a lost bank connection) finish at start and then
@@ -174,7 +201,8 @@ Result<void> HomeServer::registerAdminMethods() {
          return result;
        }},
       {"terminal.register",
-       [&terminals, &log](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
+       [this, &terminals, &log](const Json::Value& params,
+                                const rpc::CallContext&) -> MethodResult {
          if (auto only = rpc::expectOnly(params, {"id", "key"}); !only) return only.error();
          auto id = rpc::requireString(params, "id", 32);
          if (!id) return id.error();
@@ -186,6 +214,8 @@ Result<void> HomeServer::registerAdminMethods() {
            return invalid(added.error().message);
          }
          log.transition("terminal " + *id, "unknown", "registered");
+         // No grant of an earlier registration under this ID carries over.
+         authority_->registered(*id);
          return Json::Value(Json::objectValue);
        }},
       {"terminal.revoke",
@@ -199,6 +229,9 @@ Result<void> HomeServer::registerAdminMethods() {
          }
          // Its resumption tickets go too, or it could come back without a full handshake.
          tickets.revokeTerminal(*id);
+         // Its PIN2 authority ends at once, its shop sessions go, and with no terminal left
+         // holding authority the card returns to standby.
+         authority_->revoked(*id);
          // And its open channels: a revoked terminal must not keep using a channel it opened
          // before (the listener also re-checks each channel right after its handshake).
          const size_t closed = listener_ ? listener_->closeTerminal(*id) : 0;
@@ -233,7 +266,7 @@ Result<void> HomeServer::registerAdminMethods() {
          result["card"] = status ? status->security : "unreachable: " + status.error().message;
          result["port"] = port();
          result["connections"] = Json::UInt64(listener_ ? listener_->activeConnections() : 0);
-         result["sessions"] = Json::UInt64(sessions_->list().size());
+         result["sessions"] = Json::UInt64(sessions_->listAll().size());
          result["handshakes"] = Json::UInt64(sessions_->handshakeCount());
          return result;
        }},

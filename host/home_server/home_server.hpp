@@ -7,6 +7,8 @@
 #include <string>
 
 #include "admin_socket.hpp"
+#include "authority_book.hpp"
+#include "authority_guard.hpp"
 #include "cached_terminal_directory.hpp"
 #include "config.hpp"
 #include "dispatcher.hpp"
@@ -16,6 +18,7 @@
 #include "pending_vouchers.hpp"
 #include "periodic_task.hpp"
 #include "purse_service.hpp"
+#include "reconnecting_transport.hpp"
 #include "server_key.hpp"
 #include "session_manager.hpp"
 #include "terminal_directory.hpp"
@@ -40,6 +43,14 @@ struct HomeServerParts {
   // directory (the home card: one APDU a lookup); register/revoke through the admin socket
   // take effect at once whatever this is (cached_terminal_directory.hpp). 0: no cache.
   uint64_t registryCacheMs = 10 * 60 * 1000;
+  // The PIN2 authority's clock (default: wallClock); tests move it by hand.
+  card::Clock* authorityClock = nullptr;
+  // How often lapsed grants are applied (the card back to standby when none is left); 0: only
+  // when a request finds them (tests call authority().sweep()).
+  uint32_t authoritySweepMs = 1000;
+  // The home card's link (main: the PC/SC one): a lost or reopened link means a card that may
+  // have restarted without its PINs, so every grant ends at once. May be null.
+  ReconnectingTransport* cardLink = nullptr;
 };
 
 class HomeServer {
@@ -53,6 +64,7 @@ class HomeServer {
 
   uint16_t port() const { return listener_ ? listener_->port() : 0; }
   ServerLog& log() { return log_; }
+  AuthorityGuard& authority() { return *authority_; }
   SessionManager& sessions() { return *sessions_; }
   PurseService& purse() { return *purse_; }
   PaymentNotices* notices() { return notices_.get(); }
@@ -75,6 +87,9 @@ class HomeServer {
   channel::ShareReplayCache replayCache_{4096};
   channel::ServerTicketStore tickets_{1024};
   std::unique_ptr<SessionManager> sessions_;
+  std::unique_ptr<AuthorityBook> authorityBook_;
+  std::unique_ptr<AuthorityGuard> authority_;
+  std::unique_ptr<PeriodicTask> authoritySweeper_;
   std::unique_ptr<PendingVoucherStore> pendingVouchers_;
   std::unique_ptr<card::Rng> purseRng_;
   std::mutex purseRngMutex_;

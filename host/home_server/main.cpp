@@ -112,15 +112,10 @@ int runDaemon(const std::string& configPath) {
   parts.terminals = cardParts->terminals;
   parts.serverSigner = serverKey->get();
   parts.wallClock = &wallClock;
+  // The server logs the link's events and ends every PIN2 grant on them (a restarted card).
+  parts.cardLink = cardParts->link;
   HomeServer server(*config, parts);
   server.log().info("home card: " + cardParts->description);
-  cardParts->link->setEvents([&server](bool lost, const std::string& text) {
-    if (lost) {
-      server.log().warn(text);
-    } else {
-      server.log().info(text);
-    }
-  });
   if (auto started = server.start(); !started) {
     std::fprintf(stderr, "home_server: %s\n", started.error().message.c_str());
     return 1;
@@ -148,8 +143,7 @@ int runDaemon(const std::string& configPath) {
   int received = 0;
   sigwait(&signals, &received);
   server.log().info(std::string("stopping on ") + strsignal(received));
-  server.stop();
-  cardParts->link->setEvents(nullptr);  // the server (and its log) goes first
+  server.stop();  // also detaches from the card's link
   return 0;
 }
 

@@ -64,8 +64,8 @@ Json::Value logEntryJson(const purse::LogEntry& entry) {
   return json;
 }
 
-Result<void> registerPurseMethods(rpc::Dispatcher& dispatcher, PurseService& purse,
-                                  ServerLog& log) {
+Result<void> registerPurseMethods(rpc::Dispatcher& dispatcher, PurseService& purse, ServerLog& log,
+                                  AuthorityGuard& authority) {
   const std::pair<const char*, rpc::Handler> methods[] = {
       {"purse.balance",
        [&purse](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
@@ -99,76 +99,82 @@ Result<void> registerPurseMethods(rpc::Dispatcher& dispatcher, PurseService& pur
          return result;
        }},
       {"purse.pay",
-       [&purse](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
-         if (auto only =
-                 rpc::expectOnly(params, {"url", "order_ref", "currency", "amount", "shop_id"});
-             !only) {
-           return only.error();
-         }
-         auto url = urlParam(params, "url");
-         if (!url) return url.error();
-         auto orderRef = rpc::requireString(params, "order_ref", purse::kMaxReferenceSize);
-         if (!orderRef) return orderRef.error();
-         auto currency = rpc::requireString(params, "currency", purse::kCurrencySize);
-         if (!currency) return currency.error();
-         if (!purse::validCurrency(*currency)) {
-           return invalid("currency must be three upper-case letters (ISO 4217)");
-         }
-         auto amount = amountParam(params, "amount");
-         if (!amount) return amount.error();
-         std::optional<std::string> shopId;
-         if (params.isMember("shop_id")) {
-           auto claimed = rpc::requireString(params, "shop_id", 255);
-           if (!claimed) return claimed.error();
-           shopId = *claimed;
-         }
-         auto paid = purse.pay(*url, shopId, *orderRef, *currency, *amount);
-         if (!paid) return paid.error();
-         Json::Value result;
-         result["payment"] = rpc::base64Encode(paid->record);
-         result["txn"] = paid->txn;
-         result["balance"] = Json::UInt64(paid->balance);
-         return result;
-       }},
+       authorizedHandler(
+           authority,
+           [&purse](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
+             if (auto only =
+                     rpc::expectOnly(params, {"url", "order_ref", "currency", "amount", "shop_id"});
+                 !only) {
+               return only.error();
+             }
+             auto url = urlParam(params, "url");
+             if (!url) return url.error();
+             auto orderRef = rpc::requireString(params, "order_ref", purse::kMaxReferenceSize);
+             if (!orderRef) return orderRef.error();
+             auto currency = rpc::requireString(params, "currency", purse::kCurrencySize);
+             if (!currency) return currency.error();
+             if (!purse::validCurrency(*currency)) {
+               return invalid("currency must be three upper-case letters (ISO 4217)");
+             }
+             auto amount = amountParam(params, "amount");
+             if (!amount) return amount.error();
+             std::optional<std::string> shopId;
+             if (params.isMember("shop_id")) {
+               auto claimed = rpc::requireString(params, "shop_id", 255);
+               if (!claimed) return claimed.error();
+               shopId = *claimed;
+             }
+             auto paid = purse.pay(*url, shopId, *orderRef, *currency, *amount);
+             if (!paid) return paid.error();
+             Json::Value result;
+             result["payment"] = rpc::base64Encode(paid->record);
+             result["txn"] = paid->txn;
+             result["balance"] = Json::UInt64(paid->balance);
+             return result;
+           })},
       {"purse.cancel",
-       [&purse](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
-         if (auto only = rpc::expectOnly(params, {"cancellation"}); !only) return only.error();
-         auto text = rpc::requireString(params, "cancellation", 1024);
-         if (!text) return text.error();
-         auto cancellation = rpc::base64Decode(*text);
-         if (!cancellation) return invalid("cancellation must be base64");
-         auto refunded = purse.cancel(*cancellation);
-         if (!refunded) return refunded.error();
-         Json::Value result;
-         result["refund"] = rpc::base64Encode(refunded->record);
-         result["txn"] = refunded->txn;
-         result["refunded"] = Json::UInt64(refunded->refunded);
-         result["balance"] = Json::UInt64(refunded->balance);
-         return result;
-       }},
+       authorizedHandler(
+           authority,
+           [&purse](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
+             if (auto only = rpc::expectOnly(params, {"cancellation"}); !only) return only.error();
+             auto text = rpc::requireString(params, "cancellation", 1024);
+             if (!text) return text.error();
+             auto cancellation = rpc::base64Decode(*text);
+             if (!cancellation) return invalid("cancellation must be base64");
+             auto refunded = purse.cancel(*cancellation);
+             if (!refunded) return refunded.error();
+             Json::Value result;
+             result["refund"] = rpc::base64Encode(refunded->record);
+             result["txn"] = refunded->txn;
+             result["refunded"] = Json::UInt64(refunded->refunded);
+             result["balance"] = Json::UInt64(refunded->balance);
+             return result;
+           })},
       {"purse.topup",
-       [&purse](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
-         if (auto only = rpc::expectOnly(params, {"bank_url", "account", "amount"}); !only) {
-           return only.error();
-         }
-         auto bank = urlParam(params, "bank_url");
-         if (!bank) return bank.error();
-         if (bank->path.find('?') != std::string::npos) {
-           return invalid("bank_url must not have a query");
-         }
-         auto account = rpc::requireString(params, "account", 64);
-         if (!account) return account.error();
-         auto amount = amountParam(params, "amount");
-         if (!amount) return amount.error();
-         auto done = purse.topup(*bank, *account, *amount);
-         if (!done) return done.error();
-         Json::Value result;
-         result["voucher_id"] = done->voucherIdHex;
-         result["txn"] = done->txn;
-         result["balance"] = Json::UInt64(done->balance);
-         result["settled"] = done->settled;
-         return result;
-       }},
+       authorizedHandler(
+           authority,
+           [&purse](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
+             if (auto only = rpc::expectOnly(params, {"bank_url", "account", "amount"}); !only) {
+               return only.error();
+             }
+             auto bank = urlParam(params, "bank_url");
+             if (!bank) return bank.error();
+             if (bank->path.find('?') != std::string::npos) {
+               return invalid("bank_url must not have a query");
+             }
+             auto account = rpc::requireString(params, "account", 64);
+             if (!account) return account.error();
+             auto amount = amountParam(params, "amount");
+             if (!amount) return amount.error();
+             auto done = purse.topup(*bank, *account, *amount);
+             if (!done) return done.error();
+             Json::Value result;
+             result["voucher_id"] = done->voucherIdHex;
+             result["txn"] = done->txn;
+             result["balance"] = Json::UInt64(done->balance);
+             result["settled"] = done->settled;
+             return result;
+           })},
   };
   for (const auto& [name, handler] : methods) {
     if (auto added = dispatcher.add(name, loggedHandler(log, name, handler)); !added) return added;

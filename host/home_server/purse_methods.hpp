@@ -3,13 +3,17 @@
 // PurseService's. Logged like every method: method, caller, outcome code, never the params.
 #pragma once
 
+#include "authority_guard.hpp"
 #include "dispatcher.hpp"
 #include "purse_service.hpp"
 #include "server_log.hpp"
 
 namespace hp::home {
 
-Result<void> registerPurseMethods(rpc::Dispatcher& dispatcher, PurseService& purse, ServerLog& log);
+// purse.pay, purse.topup and purse.cancel move money with the card's key: each needs the
+// caller's live PIN2 authority (authorizedHandler); balance and history are reads (PIN1).
+Result<void> registerPurseMethods(rpc::Dispatcher& dispatcher, PurseService& purse, ServerLog& log,
+                                  AuthorityGuard& authority);
 
 // A log entry as the methods show it: party and order references as text, a voucher ID in hex.
 Json::Value logEntryJson(const card::purse::LogEntry& entry);

@@ -59,13 +59,24 @@ rpc::Handler loggedHandler(ServerLog& log, std::string method, rpc::Handler hand
   };
 }
 
+rpc::Handler authorizedHandler(AuthorityGuard& authority, rpc::Handler handler) {
+  return [&authority, handler = std::move(handler)](
+             const Json::Value& params, const rpc::CallContext& caller) -> MethodResult {
+    if (auto admitted = authority.admit(caller.terminalId); !admitted) return admitted.error();
+    auto result = handler(params, caller);
+    if (!result) return authority.afterFailure(result.error());
+    return result;
+  };
+}
+
 Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const MethodContext& context) {
-  if (!context.card || !context.sessions || !context.log) {
-    return makeError("home server methods need a card, a session manager and a log");
+  if (!context.card || !context.sessions || !context.log || !context.authority) {
+    return makeError("home server methods need a card, a session manager, a log and an authority");
   }
   HomeCard& card = *context.card;
   SessionManager& sessions = *context.sessions;
   ServerLog& log = *context.log;
+  AuthorityGuard& authority = *context.authority;
   const RelayOptions relayOptions = context.relay;
 
   const std::pair<const char*, rpc::Handler> methods[] = {
@@ -82,7 +93,8 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
          return result;
        }},
       {"card.pin2",
-       [&card, &log](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
+       [&card, &log, &authority](const Json::Value& params,
+                                 const rpc::CallContext& caller) -> MethodResult {
          if (auto only = rpc::expectOnly(params, {"pin"}); !only) return only.error();
          auto pin = rpc::requireString(params, "pin", 8);
          if (!pin) return pin.error();
@@ -91,66 +103,81 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
            return rpc::makeRpcError(rpc::code::kInvalidParams, "a PIN is 4 to 8 digits");
          }
          auto before = card.status();
+         if (before && before->security == "inhibited") {
+           secureWipe(pin->data(), pin->size());
+           return rpc::makeRpcError(authority_code::kPin1Required,
+                                    "the home card needs PIN1 first, at the home server "
+                                    "(home_server --admin SOCKET pin1)");
+         }
          auto outcome = card.verifyPin2(*pin);
          secureWipe(pin->data(), pin->size());
          if (!outcome) return cardError(outcome.error());
          if (outcome->kind == PinOutcome::Kind::kAccepted) {
            log.transition("home card", before ? before->security : "?", "crypto");
+           // The grant is this terminal's alone (authority_book.hpp says why not the channel's).
+           authority.granted(caller.terminalId);
+         } else {
+           // The card dropped its crypto state on the wrong PIN2: nobody's grant stands on it.
+           authority.pin2Failed(outcome->kind == PinOutcome::Kind::kBlocked ? "PIN2 blocked"
+                                                                            : "wrong PIN2");
          }
          return pinAnswer(*outcome, "crypto");
        }},
       {"card.finish",
-       [&card, &log](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
+       [&card, &authority](const Json::Value& params,
+                           const rpc::CallContext& caller) -> MethodResult {
          if (auto only = rpc::expectOnly(params, {}); !only) return only.error();
-         auto before = card.status();
-         if (auto finished = card.finish(); !finished) return cardError(finished.error());
+         // This terminal's grant ends and its sessions go; the card returns to standby unless
+         // another terminal still holds authority (the guard logs the card's change).
+         authority.finished(caller.terminalId);
          auto after = card.status();
-         if (before && after && before->security != after->security) {
-           log.transition("home card", before->security, after->security);
-         }
          Json::Value result;
          result["state"] = after ? after->security : "standby";
          return result;
        }},
       {"session.open",
-       [&sessions](const Json::Value& params, const rpc::CallContext& caller) -> MethodResult {
-         if (auto only = rpc::expectOnly(params, {"url", "mode"}); !only) return only.error();
-         auto mode = rpc::optionalString(params, "mode", 16, "delegate");
-         if (!mode) return mode.error();
-         if (*mode != "delegate") {
-           return rpc::makeRpcError(rpc::code::kInvalidParams,
-                                    "session.open supports mode \"delegate\" (relay mode is "
-                                    "relay.request)");
-         }
-         auto url = urlParam(params);
-         if (!url) return rpc::makeRpcError(rpc::code::kInvalidParams, url.error().message);
-         auto opened = sessions.open(*url);
-         if (!opened) {
-           return rpc::makeRpcError(rpc::code::kUpstreamError, opened.error().message);
-         }
-         Json::Value result;
-         result["cached"] = opened->cached;
-         if (caller.attachment != nullptr) {
-           // Over the channel: only what the terminal needs, in binary after the JSON (the
-           // compact hand-out, session_handout.hpp); the terminal knows the shop it asked for.
-           auto blob = tls::decodeSessionBlob(opened->encodedBlob.view());
-           if (!blob) return rpc::makeRpcError(rpc::code::kInternal, blob.error().message);
-           auto handout = tls::encodeSessionHandout(*blob, opened->nowUnix);
-           if (!handout) return rpc::makeRpcError(rpc::code::kInternal, handout.error().message);
-           *caller.attachment = std::move(handout.value());
-           return result;
-         }
-         result["blob"] = rpc::base64Encode(opened->encodedBlob.view());
-         result["shop"] = url->shopKey();
-         result["suite"] = opened->ciphersuite;
-         result["expires"] = Json::Int64(opened->expiresUnix);
-         return result;
-       }},
+       authorizedHandler(
+           authority,
+           [&sessions](const Json::Value& params, const rpc::CallContext& caller) -> MethodResult {
+             if (auto only = rpc::expectOnly(params, {"url", "mode"}); !only) return only.error();
+             auto mode = rpc::optionalString(params, "mode", 16, "delegate");
+             if (!mode) return mode.error();
+             if (*mode != "delegate") {
+               return rpc::makeRpcError(rpc::code::kInvalidParams,
+                                        "session.open supports mode \"delegate\" (relay mode is "
+                                        "relay.request)");
+             }
+             auto url = urlParam(params);
+             if (!url) return rpc::makeRpcError(rpc::code::kInvalidParams, url.error().message);
+             // This terminal's own session: never one made for another terminal or the relay.
+             auto opened = sessions.open(caller.terminalId, *url);
+             if (!opened) {
+               return rpc::makeRpcError(rpc::code::kUpstreamError, opened.error().message);
+             }
+             Json::Value result;
+             result["cached"] = opened->cached;
+             if (caller.attachment != nullptr) {
+               // Over the channel: only what the terminal needs, in binary after the JSON (the
+               // compact hand-out, session_handout.hpp); the terminal knows the shop it asked for.
+               auto blob = tls::decodeSessionBlob(opened->encodedBlob.view());
+               if (!blob) return rpc::makeRpcError(rpc::code::kInternal, blob.error().message);
+               auto handout = tls::encodeSessionHandout(*blob, opened->nowUnix);
+               if (!handout)
+                 return rpc::makeRpcError(rpc::code::kInternal, handout.error().message);
+               *caller.attachment = std::move(handout.value());
+               return result;
+             }
+             result["blob"] = rpc::base64Encode(opened->encodedBlob.view());
+             result["shop"] = url->shopKey();
+             result["suite"] = opened->ciphersuite;
+             result["expires"] = Json::Int64(opened->expiresUnix);
+             return result;
+           })},
       {"session.list",
-       [&sessions](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
+       [&sessions](const Json::Value& params, const rpc::CallContext& caller) -> MethodResult {
          if (auto only = rpc::expectOnly(params, {}); !only) return only.error();
          Json::Value list(Json::arrayValue);
-         for (const SessionInfo& info : sessions.list()) {
+         for (const SessionInfo& info : sessions.list(caller.terminalId)) {
            Json::Value entry;
            entry["shop"] = info.shop;
            entry["suite"] = info.ciphersuite;
@@ -163,7 +190,7 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
          return result;
        }},
       {"session.drop",
-       [&sessions](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
+       [&sessions](const Json::Value& params, const rpc::CallContext& caller) -> MethodResult {
          if (auto only = rpc::expectOnly(params, {"shop", "refused"}); !only) return only.error();
          auto shop = rpc::requireString(params, "shop", 260);
          if (!shop) return shop.error();
@@ -173,47 +200,49 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
            return rpc::makeRpcError(rpc::code::kInvalidParams, "refused must be true or false");
          }
          Json::Value result;
-         result["dropped"] =
-             sessions.drop(parsed->shopKey(), params.get("refused", false).asBool());
+         result["dropped"] = sessions.drop(caller.terminalId, parsed->shopKey(),
+                                           params.get("refused", false).asBool());
          return result;
        }},
       {"relay.request",
-       [&sessions, relayOptions](const Json::Value& params,
-                                 const rpc::CallContext&) -> MethodResult {
-         if (auto only = rpc::expectOnly(params, {"url", "method", "body"}); !only) {
-           return only.error();
-         }
-         auto url = urlParam(params);
-         if (!url) return rpc::makeRpcError(rpc::code::kInvalidParams, url.error().message);
-         auto method = rpc::optionalString(params, "method", 8, "GET");
-         if (!method) return method.error();
-         if (*method != "GET" && *method != "POST") {
-           return rpc::makeRpcError(rpc::code::kInvalidParams, "method must be GET or POST");
-         }
-         RelayRequest request{*url, *method, {}};
-         if (params.isMember("body")) {
-           if (!params["body"].isString()) {
-             return rpc::makeRpcError(rpc::code::kInvalidParams, "body must be base64 text");
-           }
-           auto body = rpc::base64Decode(params["body"].asString());
-           if (!body) return rpc::makeRpcError(rpc::code::kInvalidParams, "body is not base64");
-           if (*method == "GET" && !body->empty()) {
-             return rpc::makeRpcError(rpc::code::kInvalidParams, "a GET has no body");
-           }
-           request.body = std::move(*body);
-         }
-         auto response = relayRequest(sessions, request, relayOptions);
-         if (!response) {
-           return rpc::makeRpcError(rpc::code::kUpstreamError, response.error().message);
-         }
-         Json::Value headers(Json::objectValue);
-         for (const auto& [name, value] : response->headers) headers[name] = value;
-         Json::Value result;
-         result["status"] = response->status;
-         result["headers"] = headers;
-         result["body"] = rpc::base64Encode(response->body);
-         return result;
-       }},
+       authorizedHandler(
+           authority,
+           [&sessions, relayOptions](const Json::Value& params,
+                                     const rpc::CallContext&) -> MethodResult {
+             if (auto only = rpc::expectOnly(params, {"url", "method", "body"}); !only) {
+               return only.error();
+             }
+             auto url = urlParam(params);
+             if (!url) return rpc::makeRpcError(rpc::code::kInvalidParams, url.error().message);
+             auto method = rpc::optionalString(params, "method", 8, "GET");
+             if (!method) return method.error();
+             if (*method != "GET" && *method != "POST") {
+               return rpc::makeRpcError(rpc::code::kInvalidParams, "method must be GET or POST");
+             }
+             RelayRequest request{*url, *method, {}};
+             if (params.isMember("body")) {
+               if (!params["body"].isString()) {
+                 return rpc::makeRpcError(rpc::code::kInvalidParams, "body must be base64 text");
+               }
+               auto body = rpc::base64Decode(params["body"].asString());
+               if (!body) return rpc::makeRpcError(rpc::code::kInvalidParams, "body is not base64");
+               if (*method == "GET" && !body->empty()) {
+                 return rpc::makeRpcError(rpc::code::kInvalidParams, "a GET has no body");
+               }
+               request.body = std::move(*body);
+             }
+             auto response = relayRequest(sessions, request, relayOptions);
+             if (!response) {
+               return rpc::makeRpcError(rpc::code::kUpstreamError, response.error().message);
+             }
+             Json::Value headers(Json::objectValue);
+             for (const auto& [name, value] : response->headers) headers[name] = value;
+             Json::Value result;
+             result["status"] = response->status;
+             result["headers"] = headers;
+             result["body"] = rpc::base64Encode(response->body);
+             return result;
+           })},
   };
   for (const auto& [name, handler] : methods) {
     if (auto added = dispatcher.add(name, loggedHandler(log, name, handler)); !added) return added;

@@ -45,8 +45,14 @@ void SessionManager::evictIfFull() {
   }
 }
 
-Result<OpenedSession> SessionManager::open(const ShopUrl& shop) {
-  const std::string key = shop.shopKey();
+std::string SessionManager::slotKey(const std::string& owner, const std::string& shopKey) {
+  // A space cannot occur in a terminal ID or a shop key.
+  return owner + " " + shopKey;
+}
+
+Result<OpenedSession> SessionManager::open(const std::string& owner, const ShopUrl& shop) {
+  const std::string shopKey = shop.shopKey();
+  const std::string key = slotKey(owner, shopKey);
   const std::shared_ptr<Slot> slot = slotFor(key);
   // Opens of one shop queue here, so the second finds the first's session cached.
   std::lock_guard opening(slot->opening);
@@ -64,9 +70,11 @@ Result<OpenedSession> SessionManager::open(const ShopUrl& shop) {
   }
 
   bool offerTickets = true;
+  uint64_t epoch = 0;
   {
     std::lock_guard lock(mutex_);
-    offerTickets = !config_.preferSessionIds || ticketShops_.count(key) > 0;
+    epoch = epoch_;
+    offerTickets = !config_.preferSessionIds || ticketShops_.count(shopKey) > 0;
   }
   auto delegated = handshake(shop, offerTickets);
   if (delegated && !offerTickets && delegated->blob.sessionId.empty()) {
@@ -75,7 +83,7 @@ Result<OpenedSession> SessionManager::open(const ShopUrl& shop) {
     log_.info("session " + key + ": no session id from the shop; asking for a ticket");
     {
       std::lock_guard lock(mutex_);
-      rememberTicketShop(key);
+      rememberTicketShop(shopKey);
     }
     delegated = handshake(shop, true);
   }
@@ -95,6 +103,11 @@ Result<OpenedSession> SessionManager::open(const ShopUrl& shop) {
                        config_.now()};
   {
     std::lock_guard lock(mutex_);
+    if (epoch != epoch_) {
+      // An authority ended during the handshake (dropOwner/dropAll): the caller was admitted
+      // before and gets this one, but it is not kept for anyone.
+      return opened;
+    }
     slot->session = std::move(cached);
     slots_[key] = slot;  // re-insert if a drop removed it meanwhile
     evictIfFull();
@@ -132,9 +145,10 @@ bool SessionManager::usesTickets(const std::string& shopKey) const {
   return !config_.preferSessionIds || ticketShops_.count(shopKey) > 0;
 }
 
-bool SessionManager::drop(const std::string& shopKey, bool refusedByShop) {
+bool SessionManager::drop(const std::string& owner, const std::string& shopKey,
+                          bool refusedByShop) {
   std::lock_guard lock(mutex_);
-  const auto found = slots_.find(shopKey);
+  const auto found = slots_.find(slotKey(owner, shopKey));
   if (found == slots_.end() || !found->second->session) return false;
   // A terminal drops a session the shop would not resume. A session id that does not resume
   // means (most likely) a shop without a session cache: ask it for tickets next time.
@@ -142,12 +156,49 @@ bool SessionManager::drop(const std::string& shopKey, bool refusedByShop) {
     rememberTicketShop(shopKey);
   }
   found->second->session.reset();
+  log_.transition("session " + found->first, "cached", "dropped");
   slots_.erase(found);
-  log_.transition("session " + shopKey, "cached", "dropped");
   return true;
 }
 
-std::vector<SessionInfo> SessionManager::list() {
+size_t SessionManager::dropOwner(const std::string& owner) {
+  std::lock_guard lock(mutex_);
+  ++epoch_;
+  const std::string prefix = owner + " ";
+  size_t dropped = 0;
+  for (auto it = slots_.lower_bound(prefix);
+       it != slots_.end() && it->first.compare(0, prefix.size(), prefix) == 0;) {
+    // A handshake in flight stores into its slot object, which is gone from the map: the
+    // session it makes is handed to the caller that asked (admitted before) and never cached.
+    if (it->second->session) ++dropped;
+    it->second->session.reset();
+    it = slots_.erase(it);
+  }
+  if (dropped > 0) log_.transition("sessions of " + owner, "cached", "dropped");
+  return dropped;
+}
+
+size_t SessionManager::dropAll() {
+  std::lock_guard lock(mutex_);
+  ++epoch_;
+  size_t dropped = 0;
+  for (auto& [key, slot] : slots_) {
+    if (slot->session) ++dropped;
+    slot->session.reset();
+  }
+  slots_.clear();
+  return dropped;
+}
+
+std::vector<SessionInfo> SessionManager::list(const std::string& owner) {
+  return listWhere(&owner);
+}
+
+std::vector<SessionInfo> SessionManager::listAll() {
+  return listWhere(nullptr);
+}
+
+std::vector<SessionInfo> SessionManager::listWhere(const std::string* owner) {
   std::lock_guard lock(mutex_);
   const int64_t now = config_.now();
   std::vector<SessionInfo> sessions;
@@ -158,8 +209,11 @@ std::vector<SessionInfo> SessionManager::list() {
       it = slots_.erase(it);
       continue;
     }
-    if (session) {
-      sessions.push_back({it->first, session->ciphersuite, session->expiresUnix, session->ticket});
+    const size_t space = it->first.find(' ');
+    const std::string slotOwner = it->first.substr(0, space);
+    if (session && (owner == nullptr || *owner == slotOwner)) {
+      sessions.push_back({it->first.substr(space + 1), session->ciphersuite, session->expiresUnix,
+                          session->ticket});
     }
     ++it;
   }

@@ -1,7 +1,10 @@
-// Delegated TLS sessions per shop (seed Fig 16): the home server keeps, for each shop
-// (host:port), the current SessionBlob until its lifetime ends. A second session.open for the
-// same shop gets the cached blob: no TLS handshake, no card signature. Expired and dropped
-// sessions are discarded. Thread-safe; concurrent opens of one shop wait for a single
+// Delegated TLS sessions per terminal and shop (seed Fig 16): the home server keeps, for each
+// owner (a terminal ID, or kRelayOwner for the relay and the purse's own requests) and shop
+// (host:port), the current SessionBlob until its lifetime ends. A second session.open of the same
+// terminal for the same shop gets the cached blob: no TLS handshake, no card signature. Another
+// terminal never gets it: each has its own handshake and master secret, so no holder can decrypt
+// another's traffic (docs/control-channel.md, "Authority"). Expired and dropped sessions are
+// discarded. Thread-safe; concurrent opens of one shop wait for a single
 // handshake instead of each costing the card a signature. Bounded: when full, the session
 // closest to expiry goes.
 #pragma once
@@ -56,6 +59,10 @@ struct SessionInfo {
   bool ticket = false;
 };
 
+// The relay's (and the purse's own HTTPS) sessions: never handed out; '@' is not allowed in a
+// terminal ID, so no terminal can be this owner.
+inline constexpr const char* kRelayOwner = "@relay";
+
 class SessionManager {
  public:
   using Handshake = std::function<Result<tls::DelegatedSession>(
@@ -66,11 +73,21 @@ class SessionManager {
   SessionManager(SessionManagerConfig config, tls::ClientKeySigner& signer, ServerLog& log,
                  Handshake handshake = nullptr);
 
-  Result<OpenedSession> open(const ShopUrl& shop);
+  // The session of `owner` with the shop (the caller checked the owner's authority).
+  Result<OpenedSession> open(const std::string& owner, const ShopUrl& shop);
+  Result<OpenedSession> open(const ShopUrl& shop) { return open(kRelayOwner, shop); }
   // True if a session was cached for the shop. `refusedByShop`: the terminal dropped it because
   // the shop would not resume it (a session-id shop is then asked for tickets).
-  bool drop(const std::string& shopKey, bool refusedByShop = false);
-  std::vector<SessionInfo> list();
+  bool drop(const std::string& owner, const std::string& shopKey, bool refusedByShop = false);
+  bool drop(const std::string& shopKey, bool refusedByShop = false) {
+    return drop(kRelayOwner, shopKey, refusedByShop);
+  }
+  // Every session of one owner / of everyone (authority ended); how many went.
+  size_t dropOwner(const std::string& owner);
+  size_t dropAll();
+  std::vector<SessionInfo> list(const std::string& owner);
+  std::vector<SessionInfo> listAll();
+  std::vector<SessionInfo> list() { return listAll(); }
   // Full handshakes made so far (each one cost a card signature).
   size_t handshakeCount() const;
   // True once the shop is asked for tickets (see preferSessionIds).
@@ -90,6 +107,8 @@ class SessionManager {
   };
 
   bool usable(const Cached& cached, int64_t now) const;
+  static std::string slotKey(const std::string& owner, const std::string& shopKey);
+  std::vector<SessionInfo> listWhere(const std::string* owner);
   std::shared_ptr<Slot> slotFor(const std::string& key);
   void evictIfFull();
   void rememberTicketShop(const std::string& key);  // under mutex_
@@ -100,8 +119,9 @@ class SessionManager {
   ServerLog& log_;
   Handshake handshake_;
   mutable std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<Slot>> slots_;
+  std::map<std::string, std::shared_ptr<Slot>> slots_;  // slotKey(owner, shop)
   size_t handshakes_ = 0;
+  uint64_t epoch_ = 0;  // bumped by dropOwner/dropAll: a handshake across one is not cached
   std::set<std::string> ticketShops_;  // shops that would not resume a session id
 };
 

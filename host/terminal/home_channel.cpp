@@ -8,6 +8,7 @@
 
 #include "access_card_key_agent.hpp"
 #include "channel_messages.hpp"
+#include "next_step.hpp"
 #include "client_handshake.hpp"
 #include "process_rng.hpp"
 #include "url.hpp"
@@ -130,7 +131,8 @@ std::string describeRpcError(const rpc::RpcError& error) {
     return "wrong PIN2, " + std::to_string(error.data["tries_left"].asInt()) + " tries left";
   }
   if (error.code == rpc::code::kPinBlocked) return "PIN2 is blocked (unblock it with the PUK)";
-  return error.message + " (" + error.code + ")";
+  const std::string next = nextStepFor(error.code);
+  return error.message + " (" + error.code + ")" + (next.empty() ? "" : "\n" + next);
 }
 
 }  // namespace hp::terminal

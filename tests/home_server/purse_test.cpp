@@ -57,10 +57,18 @@ struct PurseWorld {
   std::unique_ptr<PurseService> service;
   rpc::Dispatcher dispatcher;
   Bytes cardPoint;
+  // The PIN2 authority of the calling terminal (authority_guard.hpp), as card.pin2 gives it.
+  card::ManualClock authorityClock;
+  std::unique_ptr<SessionManager> sessions =
+      std::make_unique<SessionManager>(SessionManagerConfig{}, card.signer(), log);
+  AuthorityBook book{AuthorityLimits{}, authorityClock};
+  std::unique_ptr<AuthorityGuard> authority =
+      std::make_unique<AuthorityGuard>(book, card, *sessions, log);
 
   PurseWorld() {
     REQUIRE(card.verifyPin1(std::string(at::kHomePin1))->kind == PinOutcome::Kind::kAccepted);
     REQUIRE(card.verifyPin2(std::string(at::kHomePin2))->kind == PinOutcome::Kind::kAccepted);
+    authority->granted("test-terminal");
     at::must(homeCard.client->purseInit("EUR", kMaxBalance));
     at::mustOk(homeCard.client->registryAdd(adapters::HomeRegistry::kShops, bytesOf("localhost"),
                                             shopKey->publicPoint()));
@@ -93,7 +101,7 @@ struct PurseWorld {
     parts.purseChanged = [this] { ++changes; };
     service = std::make_unique<PurseService>(std::move(parts));
     dispatcher = rpc::Dispatcher();
-    at::mustOk(registerPurseMethods(dispatcher, *service, log));
+    at::mustOk(registerPurseMethods(dispatcher, *service, log, *authority));
   }
 
   Result<Json::Value, RpcError> call(const std::string& method,
@@ -299,9 +307,10 @@ TEST_SUITE("purse") {
     REQUIRE(world.homeCard.transport->reset().ok());
     REQUIRE(world.homeCard.client->select().ok());
     // The restarted card has forgotten PIN1 and PIN2: nothing moves until they are given again.
-    CHECK(world.refused("purse.pay", world.payParams("order-lost", 7'00)) == "pin2_required");
+    CHECK(world.refused("purse.pay", world.payParams("order-lost", 7'00)) == "pin1_required");
     REQUIRE(world.card.verifyPin1(std::string(at::kHomePin1))->kind == PinOutcome::Kind::kAccepted);
     REQUIRE(world.card.verifyPin2(std::string(at::kHomePin2))->kind == PinOutcome::Kind::kAccepted);
+    world.authority->granted("test-terminal");  // what card.pin2 does
     CHECK(world.balance() == 50'00 - 7'00);
     // The same order with the same amount (what the shop's order says): the original record.
     Json::Value paid = world.ok("purse.pay", world.payParams("order-lost", 7'00));

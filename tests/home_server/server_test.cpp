@@ -63,12 +63,12 @@ TEST_SUITE("server") {
     REQUIRE_MESSAGE(connection.ok(), (connection.ok() ? "" : connection.error().message));
     auto& channel = **connection;
 
-    // Before PIN1: inhibited, PIN2 refused by the card.
+    // Before PIN1: inhibited, PIN2 refused: PIN1 first.
     rpc::Response status = call(channel, "card.status");
     REQUIRE(status.ok());
     CHECK((*status.result)["state"].asString() == "inhibited");
     CHECK((*status.result)["pin2_tries_left"].asInt() == 3);
-    CHECK(errorCode(call(channel, "card.pin2", params({{"pin", "567890"}}))) == "card_error");
+    CHECK(errorCode(call(channel, "card.pin2", params({{"pin", "567890"}}))) == "pin1_required");
 
     // PIN1 at the admin socket (mode 0600).
     struct stat info {};
@@ -79,9 +79,9 @@ TEST_SUITE("server") {
     REQUIRE(pin1.ok());
     CHECK((*pin1.result)["state"].asString() == "standby");
 
-    // No PIN2 yet: the card will not sign, so no session.
+    // No PIN2 yet: this terminal holds no authority, so no session (and the answer says so).
     rpc::Response refused = call(channel, "session.open", params({{"url", shopUrl(shop)}}));
-    CHECK(errorCode(refused) == "upstream_error");
+    CHECK(errorCode(refused) == "pin2_required");
 
     rpc::Response wrong = call(channel, "card.pin2", params({{"pin", "000000"}}));
     REQUIRE(errorCode(wrong) == "pin_wrong");
@@ -198,6 +198,9 @@ TEST_SUITE("server") {
     auto connection = terminal.connect(fx.port(), fx.serverPublicKey());
     REQUIRE_MESSAGE(connection.ok(), (connection.ok() ? "" : connection.error().message));
     auto& channel = **connection;
+    // PIN2 authority first: the money-moving methods check it before their params.
+    REQUIRE(fx.card->verifyPin1(ServerFixture::kPin1)->kind == PinOutcome::Kind::kAccepted);
+    REQUIRE(call(channel, "card.pin2", params({{"pin", ServerFixture::kPin2}})).ok());
     CHECK(errorCode(call(channel, "purse.balance")) == "no_purse");
     CHECK(errorCode(call(channel, "purse.history")) == "no_purse");
     Json::Value pay;
@@ -246,6 +249,9 @@ TEST_SUITE("server") {
          "invalid_params"},
         {R"({"v":1,"id":1,"method":"card.status","params":[]})", "invalid_request"},
     };
+    // session.open and relay.request check the caller's PIN2 authority before their params.
+    REQUIRE(fx.card->verifyPin1(ServerFixture::kPin1)->kind == PinOutcome::Kind::kAccepted);
+    REQUIRE(call(channel, "card.pin2", params({{"pin", ServerFixture::kPin2}})).ok());
     for (const Case& testCase : cases) {
       CAPTURE(testCase.text);
       const rpc::Response response = callRaw(channel, testCase.text);

@@ -141,16 +141,26 @@ TEST_SUITE("pins") {
     CHECK(card.send("00 20 00 81").sw == "63C3");
   }
 
-  TEST_CASE("crypto falls back to standby after 10 minutes without an APDU") {
+  TEST_CASE("crypto falls back to standby after 10 minutes without a command that uses it") {
     TestCard card;
     card.personalize();
     card.verifyPin1();
     card.verifyPin2();
+    const std::string sign = "00 2A 9E 9A 20 " + std::string(64, '5') + " 00";
     card.clock.advanceMs(599'999);  // 9:59.999
     CHECK(card.send("00 20 00 82").sw == "9000");
-    card.clock.advanceMs(599'999);  // every APDU restarts the idle time
+    // A status query (like every read) is no use of the crypto state: the idle time runs on.
+    card.clock.advanceMs(1);  // exactly 10:00 since PIN2
+    CHECK(card.status(kSecurity) == kStandby);
+    // A signature is: it restarts the idle time.
+    card.verifyPin2();
+    CHECK(card.send("00 47 80 01 00").sw.substr(0, 2) != "69");  // the EC key to sign with
+    card.clock.advanceMs(599'999);
+    CHECK(card.send(sign).sw == "9000");
+    card.clock.advanceMs(599'999);
+    CHECK(card.send("80 E6 01 00 00").sw.size() == 4);  // a registry read, whatever it answers
     CHECK(card.status(kSecurity) == kCrypto);
-    card.clock.advanceMs(600'000);  // exactly 10:00
+    card.clock.advanceMs(1);  // 10:00 since the signature
     CHECK(card.send("00 20 00 82").sw == "63C3");
     CHECK(card.status(kSecurity) == kStandby);
     CHECK(card.send("00 20 00 81").sw == "9000");  // standby itself does not time out
@@ -159,7 +169,7 @@ TEST_SUITE("pins") {
     // A signature after the time-out is refused.
     card.verifyPin2();
     card.clock.advanceMinutes(10);
-    CHECK(card.send("00 2A 9E 9A 20 " + std::string(64, '5') + " 00").sw == "6982");
+    CHECK(card.send(sign).sw == "6982");
   }
 
   TEST_CASE("PIN1 try counter: 63C2 63C1 63C0 then 6983 even with the right PIN, across restarts") {

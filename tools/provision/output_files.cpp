@@ -44,6 +44,12 @@ std::string homeServerJson(const WorldDescription& world) {
   config["session_lifetime_max_seconds"] = 300;
   config["admin_socket"] = world.outDir + "/home_server.sock";
   config["log_level"] = "info";
+  // The PIN2 authority of each terminal (docs/control-channel.md, "Authority"): the defaults,
+  // written out so the owner sees them.
+  Json::Value authority(Json::objectValue);
+  authority["idle_seconds"] = 600;
+  authority["lifetime_seconds"] = 3600;
+  config["authority"] = authority;
   // Top-ups need a store that outlives the process (a voucher may be on the card before the
   // bank hears back); both databases live in the world folder, next to the keys.
   Json::Value purse(Json::objectValue);

@@ -1,0 +1,70 @@
+// The authority model applied to the home server's requests (docs/control-channel.md,
+// "Authority"): the AuthorityBook's grants, the home card's actual state and the per-terminal
+// shop sessions kept in step. Every user request that needs the card's crypto state or a
+// delegated session goes through admit() first; what ends a grant drops that terminal's sessions;
+// when no grant is left the card goes back to standby, so its crypto state never outlives the
+// server's authority.
+#pragma once
+
+#include <mutex>
+#include <string>
+
+#include "authority_book.hpp"
+#include "home_card.hpp"
+#include "message.hpp"
+#include "server_log.hpp"
+#include "session_manager.hpp"
+
+namespace hp::home {
+
+// RPC error codes of the authority model (stable, docs/control-channel.md).
+namespace authority_code {
+inline constexpr const char* kPin1Required = "pin1_required";
+inline constexpr const char* kPin2Required = "pin2_required";
+inline constexpr const char* kAuthorityExpired = "authority_expired";
+inline constexpr const char* kTerminalRevoked = "terminal_revoked";
+}  // namespace authority_code
+
+class AuthorityGuard {
+ public:
+  // All must outlive the guard.
+  AuthorityGuard(AuthorityBook& book, HomeCard& card, SessionManager& sessions, ServerLog& log);
+
+  // Before a user request of `terminal` that needs the crypto state: its grant must be live (its
+  // idle clock restarts) and the card must still be in the crypto state (one GET DATA: a card
+  // restarted, finished or timed out behind our back ends every grant at once).
+  Result<void, rpc::RpcError> admit(const std::string& terminal);
+  // After such a request failed: a card refusal for want of PIN2 (SW 6982, from the signer or
+  // the purse) means the card left the crypto state: every grant ends, and the answer becomes
+  // pin2_required whatever layer reported it.
+  rpc::RpcError afterFailure(rpc::RpcError error);
+
+  void granted(const std::string& terminal);
+  // A wrong PIN2 (the card drops the crypto state) or a blocked one.
+  void pin2Failed(const std::string& why);
+  // `terminal finish`: that terminal's grant ends; the card goes to standby if none is left.
+  void finished(const std::string& terminal);
+  void revoked(const std::string& terminal);
+  void registered(const std::string& terminal);
+  // The card's link was lost or reopened (ReconnectingTransport's events): a new link means a
+  // card that lost its PINs.
+  void cardReset(const std::string& why);
+  // Applies the limits (a periodic task calls this): lapsed grants lose their sessions, and
+  // with none left the card goes to standby.
+  void sweep();
+
+  AuthorityBook& book() { return book_; }
+
+ private:
+  void endEverything(const std::string& why);
+  void standbyIfNoneLive();
+
+  AuthorityBook& book_;
+  HomeCard& card_;
+  SessionManager& sessions_;
+  ServerLog& log_;
+  std::mutex cardMutex_;
+  bool cardMayBeCrypto_ = false;  // under cardMutex_: a grant was given since the last finish
+};
+
+}  // namespace hp::home

@@ -1,0 +1,154 @@
+#include "authority_world.hpp"
+
+#include <unistd.h>
+
+#include "admin_socket.hpp"
+#include "in_process_transport.hpp"
+#include "test_pki.hpp"
+
+namespace hp::home::security {
+
+namespace at = adapters::test;
+
+namespace {
+
+// One link to the in-process card; fails once when the world says the card was pulled.
+class BreakableLink final : public pcsc::Transport {
+ public:
+  BreakableLink(card::CardRuntime& runtime, bool& breakOnce)
+      : inner_(runtime, "homecard"), breakOnce_(breakOnce) {}
+  Result<Bytes> transmitRaw(ByteView command) override {
+    if (broken_ || breakOnce_) {
+      breakOnce_ = false;
+      broken_ = true;
+      return makeError("SCardTransmit: the card was removed (SCARD_W_REMOVED_CARD)");
+    }
+    return inner_.transmitRaw(command);
+  }
+  Result<void> reset() override { return inner_.reset(); }
+  Result<Bytes> atr() override { return inner_.atr(); }
+  std::string describe() const override { return "in-process home card"; }
+
+ private:
+  pcsc::InProcessTransport inner_;
+  bool& breakOnce_;
+  bool broken_ = false;
+};
+
+const Bytes kSelectHomeCard{0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xF0, 0x48, 0x4F,
+                            0x4D, 0x45, 0x43, 0x41, 0x52, 0x44, 0x01};
+
+}  // namespace
+
+AuthorityWorld::AuthorityWorld(const Tweak& tweak) {
+  link = std::make_unique<ReconnectingTransport>(
+      [this]() -> Result<std::unique_ptr<pcsc::Transport>> {
+        return std::unique_ptr<pcsc::Transport>(
+            std::make_unique<BreakableLink>(*homeCard.runtime, breakLinkOnce));
+      },
+      kSelectHomeCard);
+  client = std::make_unique<adapters::HomeCardClient>(*link);
+  card = std::make_unique<CardHomeCard>(*client, tls::KeyType::kEcP256);
+  directory = std::make_unique<CardTerminalDirectory>(*client);
+
+  char dirTemplate[] = "/tmp/hp_security_test_XXXXXX";
+  REQUIRE(::mkdtemp(dirTemplate) != nullptr);
+  tempDir = dirTemplate;
+  adminSocket = tempDir + "/admin.sock";
+  serverRng = card::makeSeededRng(at::testSeed() ^ 0x5EC);
+  auto serverKey = card::EcKeyPair::generate(*serverRng);
+  REQUIRE(serverKey.ok());
+  serverSigner =
+      std::make_unique<channel::SoftwareServerSigner>(std::move(serverKey.value()), *serverRng);
+
+  HomeServerConfig config;
+  config.listenPort = 0;
+  config.trustStoreCaFile = tls::test::testPki().caCert;
+  config.serverKeyFile = "(injected)";
+  config.adminSocketPath = adminSocket;
+  HomeServerParts parts;
+  parts.card = card.get();
+  parts.terminals = directory.get();
+  parts.serverSigner = serverSigner.get();
+  parts.wallClock = &wallClock;
+  parts.shopConnectAddress = "127.0.0.1";
+  parts.logSink = [this](std::string_view line) {
+    std::lock_guard lock(logMutex_);
+    lines_.emplace_back(line);
+  };
+  if (tweak) tweak(config, parts);
+  server = std::make_unique<HomeServer>(config, parts);
+  REQUIRE(server->start().ok());
+
+  Json::Value pin1;
+  pin1["pin"] = std::string(at::kHomePin1);
+  REQUIRE(admin("pin1", pin1).ok());
+  // The card's EC key certified by the test CA, which the shop trusts for client certificates.
+  const auto key = at::must(homeCard.client->readPublicKey(adapters::HomeKeyRef::kEc));
+  at::mustOk(homeCard.client->select());
+  at::must(homeCard.client->verifyPin1(at::kHomePin1));
+  at::mustOk(homeCard.client->putCertificate(
+      adapters::HomeKeyRef::kEc,
+      at::makeCertificate(key, "User on the home card", tls::test::testPki().dir + "/ca.key",
+                          "CN=homeproxy test CA")));
+  // The set-up client's SELECT reset the applet's security state; it gave PIN1 again itself.
+}
+
+AuthorityWorld::~AuthorityWorld() {
+  if (server) server->stop();
+  server.reset();
+  ::unlink(adminSocket.c_str());
+  ::rmdir(tempDir.c_str());
+}
+
+void AuthorityWorld::registerTerminal(const test::TestTerminal& terminal) {
+  Json::Value registration;
+  registration["id"] = terminal.id();
+  registration["key"] = toHex(terminal.publicKey());
+  const rpc::Response registered = admin("terminal.register", registration);
+  REQUIRE_MESSAGE(registered.ok(), codeOf(registered));
+}
+
+std::unique_ptr<channel::ChannelConnection> AuthorityWorld::connect(test::TestTerminal& terminal) {
+  auto connection = terminal.connect(server->port(), serverSigner->publicKey());
+  REQUIRE_MESSAGE(connection.ok(), (connection.ok() ? "" : connection.error().message));
+  return std::move(connection.value());
+}
+
+rpc::Response AuthorityWorld::admin(const std::string& method, const Json::Value& params) {
+  rpc::Request request;
+  request.id = 7;
+  request.method = method;
+  request.params = params;
+  auto response = adminCall(adminSocket, request, 10'000);
+  REQUIRE_MESSAGE(response.ok(), (response.ok() ? "" : response.error().message));
+  return response.value();
+}
+
+void AuthorityWorld::restartCard() {
+  homeCard.runtime->reset();
+  breakLinkOnce = true;
+}
+
+std::string AuthorityWorld::shopUrl() const {
+  return "https://localhost:" + std::to_string(shop.port()) + "/";
+}
+
+std::string AuthorityWorld::log() {
+  std::lock_guard lock(logMutex_);
+  std::string all;
+  for (const auto& line : lines_) all += line + "\n";
+  return all;
+}
+
+Bytes masterSecretOf(const SecretBytes& handout) {
+  REQUIRE(handout.size() >= 4 + 48);
+  REQUIRE(handout.data()[0] == 1);
+  return Bytes(handout.data() + 4, handout.data() + 4 + 48);
+}
+
+std::string codeOf(const rpc::Response& response) {
+  return response.error ? response.error->code : std::string();
+}
+
+}  // namespace hp::home::security

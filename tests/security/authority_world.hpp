@@ -1,0 +1,67 @@
+// The world of the authority attacks: the real home card applet in this process behind the
+// daemon's own reconnecting link (so a card restart looks as it does through pcscd: the next
+// command fails, the one after opens a new link), the card-backed HomeCard and terminal
+// registry, the whole HomeServer with its admin socket, and `openssl s_server` as a shop that
+// requires the card's client certificate.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "card_home_card.hpp"
+#include "fixture.hpp"
+#include "home_server.hpp"
+#include "reconnecting_transport.hpp"
+#include "shop_server.hpp"
+#include "test_terminal.hpp"
+
+namespace hp::home::security {
+
+class AuthorityWorld {
+ public:
+  using Tweak = std::function<void(HomeServerConfig&, HomeServerParts&)>;
+  // PIN1 is given (admin socket) and the card's EC key has a test-CA certificate.
+  explicit AuthorityWorld(const Tweak& tweak = {});
+  ~AuthorityWorld();
+
+  // A terminal registered in the card's registry through the admin socket.
+  void registerTerminal(const test::TestTerminal& terminal);
+  std::unique_ptr<channel::ChannelConnection> connect(test::TestTerminal& terminal);
+  rpc::Response admin(const std::string& method,
+                      const Json::Value& params = Json::Value(Json::objectValue));
+  // The card process "restarts": it loses its volatile state, and the daemon's link to it fails
+  // on the next command (as SCardTransmit does on a removed card).
+  void restartCard();
+  std::string shopUrl() const;
+  uint64_t cardCommands() const { return client->commands().commandsSent(); }
+  std::string log();
+
+  adapters::test::HomeCard homeCard;  // applet, runtime, clock (its own client for set-up)
+  bool breakLinkOnce = false;
+  std::unique_ptr<ReconnectingTransport> link;
+  std::unique_ptr<adapters::HomeCardClient> client;  // the daemon's client, over `link`
+  std::unique_ptr<CardHomeCard> card;
+  std::unique_ptr<CardTerminalDirectory> directory;
+  tls::test::ShopServer shop{tls::test::ResumptionKind::kSessionId};
+  std::unique_ptr<card::Rng> serverRng;
+  std::unique_ptr<channel::SoftwareServerSigner> serverSigner;
+  channel::SystemWallClock wallClock;
+  std::string tempDir;
+  std::string adminSocket;
+  std::unique_ptr<HomeServer> server;
+
+ private:
+  std::mutex logMutex_;
+  std::vector<std::string> lines_;
+};
+
+// session.open's hand-out (tls_proxy/session_handout.hpp, version 1):
+// u8 version | u16 suite | u8 flags | 48 master secret | ...
+Bytes masterSecretOf(const SecretBytes& handout);
+
+// The error code of a response ("" when it succeeded).
+std::string codeOf(const rpc::Response& response);
+
+}  // namespace hp::home::security
