@@ -5,6 +5,7 @@
 #include "hex_pattern.hpp"
 #include "purse_records.hpp"
 #include "rsa_key.hpp"
+#include "server_hello_statement.hpp"
 
 namespace hp::conform {
 
@@ -152,6 +153,48 @@ std::string ScenarioRunner::runPurseSignature(const Step& step, Variables& vars)
   return {};
 }
 
+std::string ScenarioRunner::runServerHello(const Step& step, Variables& vars) {
+  std::map<std::string, Bytes> v;
+  for (const auto& [field, text] : step.verify) {
+    auto bytes = vars.expandHex(text);
+    if (!bytes) return field + ": " + bytes.error().message;
+    v[field] = std::move(bytes.value());
+  }
+  // serverHelloSignedHash takes fixed sizes: an uncompressed P-256 point and a SHA-256 hash.
+  if (v["share"].size() != 65) return "share: not a 65-byte point";
+  if (v["transcript_hash"].size() != 32) return "transcript_hash: not 32 bytes";
+  auto key = card::EcKeyPair::fromPrivate(v["key"], rng_);
+  if (!key) return "key: " + key.error().message;
+  // The server's ephemeral point, from the runner's seeded generator (a seed replays a run).
+  auto ephemeral = card::EcKeyPair::generate(rng_);
+  if (!ephemeral) return "server ephemeral key: " + ephemeral.error().message;
+  const Bytes serverPoint = ephemeral.value()->publicPoint();
+  // docs/control-channel.md: the home server signs its point, the terminal's (the card's
+  // pending share) and the transcript hash; the card fills its own point in when it checks.
+  const auto hash = card::serverHelloSignedHash(serverPoint, v["share"], v["transcript_hash"]);
+  auto signature = key.value()->signHash(hash, rng_);
+  if (!signature) return "signing failed";
+  const Bytes& sig = signature.value();
+  // KEY AGREEMENT's data (apdu_specs/accesscard.json): 86 90 9E 91 92 93, in this order.
+  Bytes data;
+  auto tlv = [&data](uint8_t tag, ByteView value) {
+    data.push_back(tag);
+    data.push_back(static_cast<uint8_t>(value.size()));
+    append(data, value);
+  };
+  for (const char* field : {"ks_hash", "ticket_id", "lifetime"}) {
+    if (v[field].size() > 127) return std::string(field) + ": too long for a short TLV length";
+  }
+  tlv(0x86, serverPoint);
+  tlv(0x90, v["transcript_hash"]);
+  tlv(0x9E, sig);
+  tlv(0x91, v["ks_hash"]);
+  tlv(0x92, v["ticket_id"]);
+  tlv(0x93, v["lifetime"]);
+  vars.set(*step.save, std::move(data));
+  return {};
+}
+
 void ScenarioRunner::record(const Scenario& scenario, size_t index, const Step& step,
                             const std::string& problems, const std::string& detail) {
   const bool ok = problems.empty();
@@ -239,6 +282,10 @@ void ScenarioRunner::run(const Scenario& scenario) {
         problems = runPurseSignature(step, vars);
         detail = step.kind == Step::Kind::kSignPurse ? "sign " + step.verify.at("label")
                                                      : "verify " + step.verify.at("label");
+        break;
+      case Step::Kind::kServerHello:
+        problems = runServerHello(step, vars);
+        detail = "home server signs its point, the share and the transcript";
         break;
     }
     record(scenario, i + 1, step, problems, detail);

@@ -18,9 +18,9 @@ std::string textField(const Json::Value& object, const char* field) {
 
 Result<Step> parseStep(const Json::Value& json, const std::string& where) {
   static const std::set<std::string> kKnown = {
-      "note",       "send",         "expect_sw",   "expect_data", "expect_len",
-      "save",       "get_response", "reset",       "sleep_ms",    "verify_ecdsa",
-      "verify_rsa", "sign_purse",   "verify_purse"};
+      "note",       "send",         "expect_sw",    "expect_data", "expect_len",
+      "save",       "get_response", "reset",        "sleep_ms",    "verify_ecdsa",
+      "verify_rsa", "sign_purse",   "verify_purse", "server_hello"};
   if (!json.isObject()) return makeError(where + ": a step must be an object");
   for (const std::string& key : json.getMemberNames()) {
     if (kKnown.count(key) == 0) return makeError(where + ": unknown step field '" + key + "'");
@@ -31,11 +31,11 @@ Result<Step> parseStep(const Json::Value& json, const std::string& where) {
       (json.isMember("send") ? 1 : 0) + (json.isMember("reset") ? 1 : 0) +
       (json.isMember("sleep_ms") ? 1 : 0) + (json.isMember("verify_ecdsa") ? 1 : 0) +
       (json.isMember("verify_rsa") ? 1 : 0) + (json.isMember("sign_purse") ? 1 : 0) +
-      (json.isMember("verify_purse") ? 1 : 0);
+      (json.isMember("verify_purse") ? 1 : 0) + (json.isMember("server_hello") ? 1 : 0);
   if (actions != 1) {
     return makeError(where +
                      ": a step needs exactly one of send, reset, sleep_ms, verify_ecdsa, "
-                     "verify_rsa, sign_purse, verify_purse");
+                     "verify_rsa, sign_purse, verify_purse, server_hello");
   }
   if (json.isMember("send")) {
     step.kind = Step::Kind::kSend;
@@ -81,6 +81,22 @@ Result<Step> parseStep(const Json::Value& json, const std::string& where) {
         step.verify["prefix"] = v["prefix"].asString();
       }
     }
+  } else if (json.isMember("server_hello")) {
+    step.kind = Step::Kind::kServerHello;
+    const Json::Value& v = json["server_hello"];
+    if (!v.isObject()) return makeError(where + ": 'server_hello' must be an object");
+    static const std::set<std::string> kFields = {"key",     "share",     "transcript_hash",
+                                                  "ks_hash", "ticket_id", "lifetime"};
+    for (const std::string& key : v.getMemberNames()) {
+      if (kFields.count(key) == 0)
+        return makeError(where + ": unknown server_hello field '" + key + "'");
+    }
+    for (const std::string& field : kFields) {
+      if (!v[field].isString()) return makeError(where + ": server_hello lacks '" + field + "'");
+      step.verify[field] = v[field].asString();
+    }
+    if (!json["save"].isString()) return makeError(where + ": server_hello needs 'save'");
+    step.save = json["save"].asString();
   } else {
     const bool ecdsa = json.isMember("verify_ecdsa");
     step.kind = ecdsa ? Step::Kind::kVerifyEcdsa : Step::Kind::kVerifyRsa;
@@ -95,7 +111,8 @@ Result<Step> parseStep(const Json::Value& json, const std::string& where) {
   }
   if (step.kind != Step::Kind::kSend &&
       (json.isMember("expect_sw") || json.isMember("expect_data") ||
-       (json.isMember("save") && step.kind != Step::Kind::kSignPurse))) {
+       (json.isMember("save") && step.kind != Step::Kind::kSignPurse &&
+        step.kind != Step::Kind::kServerHello))) {
     return makeError(where + ": expect_sw/expect_data/save only apply to a 'send' step");
   }
   return step;

@@ -25,7 +25,8 @@ struct Step {
     kVerifyEcdsa,
     kVerifyRsa,
     kSignPurse,
-    kVerifyPurse
+    kVerifyPurse,
+    kServerHello
   };
   Kind kind = Kind::kSend;
   std::string note;
@@ -34,7 +35,8 @@ struct Step {
   std::vector<std::string> expectSw;  // alternatives; empty = no expectation
   std::optional<std::string> expectData;
   std::optional<size_t> expectLen;
-  std::optional<std::string> save;  // kSend: the response data; kSignPurse: the signed object
+  // kSend: the response data; kSignPurse: the signed object; kServerHello: KEY AGREEMENT's data
+  std::optional<std::string> save;
   bool getResponse = false;
   // kSleep
   uint64_t sleepMs = 0;
@@ -42,6 +44,8 @@ struct Step {
   // kSignPurse: key (P-256 scalar), label (ASCII text), body, optional prefix (hex put before
   // the signed object in the saved value, e.g. a command's time_ms); kVerifyPurse: point, label,
   // signed (docs/emoney.md "Signed X": u16 len || body || DER ECDSA over the labelled hash).
+  // kServerHello: key (the home server's P-256 scalar), share (the card's pending point, 65
+  // bytes), transcript_hash (32), ks_hash, ticket_id, lifetime (put in KEY AGREEMENT as given).
   std::map<std::string, std::string> verify;
 };
 

@@ -108,6 +108,14 @@ TEST_CASE("scenario mistakes are refused with a message") {
   check(R"({"card":"x","steps":[{"verify_purse":{"point":"04","label":"l","signed":"00"},)"
         R"("save":"v"}]})",
         "only apply");
+  check(R"({"card":"x","steps":[{"server_hello":{"key":"01","share":"04"}}]})",
+        "server_hello lacks");
+  check(R"({"card":"x","steps":[{"server_hello":{"key":"01","share":"04","transcript_hash":"00",)"
+        R"("ks_hash":"00","ticket_id":"00","lifetime":"00","extra":"00"},"save":"h"}]})",
+        "unknown server_hello field 'extra'");
+  check(R"({"card":"x","steps":[{"server_hello":{"key":"01","share":"04","transcript_hash":"00",)"
+        R"("ks_hash":"00","ticket_id":"00","lifetime":"00"}}]})",
+        "server_hello needs 'save'");
   check(R"({"card":"x","card":"y","steps":[{"reset":true}]})", "invalid JSON");
   check(R"({"card":"x","steps":[{"reset":true}]} extra)", "invalid JSON");
   CHECK_FALSE(hp::conform::loadScenario("/nonexistent/file.json").ok());
@@ -126,4 +134,18 @@ TEST_CASE("sign_purse and verify_purse steps load") {
   CHECK(s.value().steps[0].verify.at("label") == "homeproxy purse v1 voucher");
   CHECK(s.value().steps[1].kind == hp::conform::Step::Kind::kVerifyPurse);
   CHECK(s.value().steps[1].verify.at("signed") == "${voucher}");
+}
+
+TEST_CASE("server_hello steps load") {
+  auto s = hp::conform::loadScenario(writeTemp(
+      "hp-conform-hello.json",
+      R"({"card":"x","steps":[{"server_hello":{"key":"${k}","share":"${share[2:67]}",)"
+      R"("transcript_hash":"${th}","ks_hash":"${ks}","ticket_id":"${id}","lifetime":"00"},)"
+      R"("save":"hello"}]})"));
+  REQUIRE(s.ok());
+  REQUIRE(s.value().steps.size() == 1);
+  CHECK(s.value().steps[0].kind == hp::conform::Step::Kind::kServerHello);
+  CHECK(s.value().steps[0].save == "hello");
+  CHECK(s.value().steps[0].verify.at("share") == "${share[2:67]}");
+  CHECK(s.value().steps[0].verify.size() == 6);
 }
