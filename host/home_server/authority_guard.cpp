@@ -75,6 +75,25 @@ void AuthorityGuard::granted(const std::string& terminal) {
   book_.grant(terminal);
 }
 
+Result<PinOutcome> AuthorityGuard::presentPin2(const std::string& terminal,
+                                               const std::function<Result<PinOutcome>()>& verify) {
+  Result<PinOutcome> outcome = makeError("");
+  {
+    std::lock_guard lock(cardMutex_);
+    outcome = verify();
+    if (outcome && outcome->kind == PinOutcome::Kind::kAccepted) {
+      cardMayBeCrypto_ = true;
+      book_.grant(terminal);
+      return outcome;
+    }
+  }
+  if (outcome) {
+    // The card dropped its crypto state on the wrong PIN2: nobody's grant stands on it.
+    pin2Failed(outcome->kind == PinOutcome::Kind::kBlocked ? "PIN2 blocked" : "wrong PIN2");
+  }
+  return outcome;
+}
+
 void AuthorityGuard::pin2Failed(const std::string& why) {
   endEverything(why);
 }
@@ -113,9 +132,8 @@ void AuthorityGuard::endEverything(const std::string& why) {
 }
 
 void AuthorityGuard::standbyIfNoneLive() {
-  if (book_.anyLive()) return;
   std::lock_guard lock(cardMutex_);
-  if (!cardMayBeCrypto_) return;
+  if (!cardMayBeCrypto_ || book_.anyLive()) return;
   // Nobody holds authority: the card's crypto state must not outlive it (VERIFY FF 82 is a
   // reset, harmless in any state).
   if (auto finished = card_.finish(); !finished) {

@@ -6,6 +6,7 @@
 // server's authority.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -40,6 +41,11 @@ class AuthorityGuard {
   rpc::RpcError afterFailure(rpc::RpcError error);
 
   void granted(const std::string& terminal);
+  // card.pin2 of `terminal`: `verify` (VERIFY PIN2 on the card) and the grant happen under the
+  // lock the return to standby takes, so a sweep cannot put the card back to standby between a
+  // PIN2 just verified and its grant. A wrong or blocked PIN2 ends every grant.
+  Result<PinOutcome> presentPin2(const std::string& terminal,
+                                 const std::function<Result<PinOutcome>()>& verify);
   // A wrong PIN2 (the card drops the crypto state) or a blocked one.
   void pin2Failed(const std::string& why);
   // `terminal finish`: that terminal's grant ends; the card goes to standby if none is left.

@@ -109,17 +109,13 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
                                     "the home card needs PIN1 first, at the home server "
                                     "(home_server --admin SOCKET pin1)");
          }
-         auto outcome = card.verifyPin2(*pin);
+         // The grant is this terminal's alone (authority_book.hpp says why not the channel's).
+         auto outcome = authority.presentPin2(caller.terminalId,
+                                              [&card, &pin] { return card.verifyPin2(*pin); });
          secureWipe(pin->data(), pin->size());
          if (!outcome) return cardError(outcome.error());
          if (outcome->kind == PinOutcome::Kind::kAccepted) {
            log.transition("home card", before ? before->security : "?", "crypto");
-           // The grant is this terminal's alone (authority_book.hpp says why not the channel's).
-           authority.granted(caller.terminalId);
-         } else {
-           // The card dropped its crypto state on the wrong PIN2: nobody's grant stands on it.
-           authority.pin2Failed(outcome->kind == PinOutcome::Kind::kBlocked ? "PIN2 blocked"
-                                                                            : "wrong PIN2");
          }
          return pinAnswer(*outcome, "crypto");
        }},

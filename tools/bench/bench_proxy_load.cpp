@@ -72,6 +72,24 @@ class LoadTerminal {
     return {};
   }
 
+  // card.pin2: PIN2 authority is per terminal (docs/control-channel.md, "Authority").
+  Result<void> pin2(const std::string& pin) {
+    rpc::Request request;
+    request.id = nextId_++;
+    request.method = "card.pin2";
+    request.params["pin"] = pin;
+    if (auto sent = rpc::sendMessage(*connection_, rpc::encodeRequest(request)); !sent) {
+      return sent.error();
+    }
+    auto answer = rpc::receiveMessage(*connection_);
+    if (!answer) return answer.error();
+    if (!answer->has_value()) return makeError("home server closed the channel");
+    auto response = rpc::parseResponse(**answer);
+    if (!response) return makeError("bad response: " + response.error().message);
+    if (!response->ok()) return makeError("card.pin2: " + response->error->message);
+    return {};
+  }
+
   // session.open; true when the answer came from the cache.
   Result<bool> open(const std::string& url) {
     rpc::Request request;
@@ -159,9 +177,17 @@ Result<LoadFigures> runLoad(const PkiFiles& pki, const std::string& shopUrl, int
     server.stop();
     return makeError("only " + std::to_string(figures.connected) + " terminals connected");
   }
-  if (auto first = fleet[0]->open(shopUrl); !first) {
-    server.stop();
-    return makeError("first session.open: " + first.error().message);
+  // Each terminal gives PIN2 and opens its own session once (sessions are per terminal: one
+  // handshake, one card signature each), so the timed part hands out cached sessions only.
+  for (auto& terminal : fleet) {
+    if (auto pin = terminal->pin2("567890"); !pin) {
+      server.stop();
+      return pin.error();
+    }
+    if (auto first = terminal->open(shopUrl); !first) {
+      server.stop();
+      return makeError("first session.open: " + first.error().message);
+    }
   }
 
   std::atomic<bool> go{false};
