@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """cardlink_fake_card.py: an attacker's card on a vpcd slot, for tests/security.
 
 It speaks vsmartcard's vpcd protocol (2-byte big-endian length, then the payload; a 1-byte

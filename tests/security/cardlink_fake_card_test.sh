@@ -107,7 +107,7 @@ stop_home_server() {
 # --- 1. a fake card that answers 9000 to everything ----------------------------------------
 sandbox_stop_card "$HOME_PID" 0
 # shellcheck disable=SC2046
-python3 "$HERE/cardlink_fake_card.py" --log "$SANDBOX_DIR/fake.apdus" --answer-ok \
+/usr/bin/python3 "$HERE/cardlink_fake_card.py" --log "$SANDBOX_DIR/fake.apdus" --answer-ok \
   $(fake_link_args 0) >"$SANDBOX_DIR/fake.log" 2>&1 &
 FAKE_PID=$!
 sandbox_track "$FAKE_PID"
@@ -134,7 +134,7 @@ _sandbox_card_state 0 absent 10 || fail "slot 0 still shows the fake card"
 sandbox_card homecard 2 "$SANDBOX_DIR/home.state" --path "$HOMECARD"
 sandbox_wait_card 2
 # shellcheck disable=SC2046
-python3 "$HERE/cardlink_fake_card.py" --log "$SANDBOX_DIR/relay.apdus" \
+/usr/bin/python3 "$HERE/cardlink_fake_card.py" --log "$SANDBOX_DIR/relay.apdus" \
   --relay "$(sandbox_reader_name 2)" $(fake_link_args 0) >"$SANDBOX_DIR/relay.log" 2>&1 &
 sandbox_track $!
 sandbox_wait_card 0
