@@ -58,6 +58,11 @@ Response HomeCardApplet::getData(const CommandApdu& cmd) {
   // ISO 7816-4 11.4.3: P1-P2 is the tag of the data object to read.
   const uint16_t tag = cmd.p1p2();
   if (tag == kTagPurseStatus) return purseStatusCommand(cmd);
+  if (tag == kTagCardAuthKey) {
+    if (!cmd.data.empty()) return Response::status(sw::kWrongLength);
+    const Bytes key = cardAuthKeyTemplate();
+    return key.empty() ? Response::status(sw::kReferencedDataNotFound) : Response::read(key);
+  }
   const int index = certificateIndex(tag);
   if (tag != kTagStatus && index < 0) return Response::status(sw::kIncorrectP1P2);
   if (!cmd.data.empty()) return Response::status(sw::kWrongLength);

@@ -26,6 +26,9 @@ Result<std::unique_ptr<HomeCardApplet>> HomeCardApplet::open(card::Storage& stor
   if (!opened) return opened.error();
   // Keys are rebuilt now so that a damaged key is refused at start, not at the first signature.
   if (!applet->refreshKeyCache()) return makeError("home card state holds an invalid key");
+  if (applet->state().hasCardAuthKey() && applet->cardAuthKey() == nullptr) {
+    return makeError("home card state holds an invalid card authentication key");
+  }
   applet->lastActivityMs_ = clock.nowMs();
   return applet;
 }
@@ -44,6 +47,7 @@ card::StatusWord HomeCardApplet::onSelect() {
 void HomeCardApplet::dropSecurityState() {
   security_ = SecurityState::kInhibited;
   signingKey_ = kKeyEc;
+  pinSession_.reset();
 }
 
 void HomeCardApplet::applyIdleTimeout() {
@@ -134,7 +138,8 @@ bool isPurseInstruction(uint8_t i) {
 
 bool isProprietaryInstruction(uint8_t i) {
   return i == ins::kRegistryAdd || i == ins::kRegistryDelete || i == ins::kRegistryList ||
-         i == ins::kRegistryGet || isPurseInstruction(i);
+         i == ins::kRegistryGet || i == ins::kAuthenticateCard || i == ins::kSecureVerify ||
+         isPurseInstruction(i);
 }
 }  // namespace
 
@@ -171,6 +176,10 @@ Response HomeCardApplet::dispatch(const CommandApdu& cmd) {
       return putData(cmd);
     case ins::kGetData:
       return getData(cmd);
+    case ins::kAuthenticateCard:
+      return authenticateCard(cmd);
+    case ins::kSecureVerify:
+      return secureVerify(cmd);
     default:
       return isPurseInstruction(cmd.ins) ? purseCommand(cmd) : registryCommand(cmd);
   }

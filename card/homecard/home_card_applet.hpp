@@ -8,12 +8,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "applet.hpp"
 #include "clock.hpp"
 #include "ec_key.hpp"
 #include "home_card_state.hpp"
 #include "persistent_state.hpp"
+#include "pin_session.hpp"
 #include "result.hpp"
 #include "rng.hpp"
 #include "rsa_key.hpp"
@@ -75,6 +77,8 @@ class HomeCardApplet final : public card::Applet {
   card::Response changePuk(const card::CommandApdu& cmd);
   card::Response resetRetryCounter(const card::CommandApdu& cmd);
   card::Response activate(const card::CommandApdu& cmd);
+  // The PIN check of VERIFY and SECURE VERIFY, with the security state transitions.
+  card::Response verifyReference(bool isPin1, ByteView pin);
   // checkPin against the record selected by `select`, persisting the counter through update().
   card::PinCheck checkReference(card::PinRecord HomeCardState::*select, ByteView candidate);
 
@@ -91,6 +95,13 @@ class HomeCardApplet final : public card::Applet {
   card::Response putData(const card::CommandApdu& cmd);
   card::Response getData(const card::CommandApdu& cmd);
   Bytes statusTemplate() const;
+
+  // card_link_commands.cpp
+  card::Response authenticateCard(const card::CommandApdu& cmd);
+  card::Response secureVerify(const card::CommandApdu& cmd);
+  Bytes cardAuthKeyTemplate();
+  // The live card authentication key, rebuilt from the state when it changed; null if none.
+  card::EcKeyPair* cardAuthKey();
 
   // registry_commands.cpp
   card::Response registryCommand(const card::CommandApdu& cmd);
@@ -116,6 +127,11 @@ class HomeCardApplet final : public card::Applet {
   SecretBytes ecKeySource_;
   std::unique_ptr<card::RsaKeyPair> rsaKey_;
   SecretBytes rsaKeySource_;
+  std::unique_ptr<card::EcKeyPair> cardAuthKey_;
+  SecretBytes cardAuthKeySource_;
+
+  // Volatile: the keys of the last AUTHENTICATE CARD, for exactly one SECURE VERIFY.
+  std::optional<card::pin_session::Keys> pinSession_;
 };
 
 }  // namespace hp::homecard

@@ -27,6 +27,9 @@ inline constexpr uint8_t kPurseDebit = 0x32;
 inline constexpr uint8_t kPurseCredit = 0x34;
 inline constexpr uint8_t kPurseCancel = 0x36;
 inline constexpr uint8_t kPurseReadLog = 0x38;
+// Proprietary (CLA 8x): the card link's PIN session (card/runtime/pin_session.hpp).
+inline constexpr uint8_t kAuthenticateCard = 0x50;
+inline constexpr uint8_t kSecureVerify = 0x52;
 }  // namespace ins
 
 // Reference data qualifiers (P2 of VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER).
@@ -39,5 +42,6 @@ inline constexpr uint16_t kTagStatus = 0xDF01;
 inline constexpr uint16_t kTagCertificateEc = 0xDF21;
 inline constexpr uint16_t kTagCertificateRsa = 0xDF22;
 inline constexpr uint16_t kTagPurseStatus = 0xDF40;
+inline constexpr uint16_t kTagCardAuthKey = 0xDF31;  // 7F49 { 86 point }, public
 
 }  // namespace hp::homecard

@@ -12,6 +12,8 @@ constexpr uint8_t kMagic[] = {'H', 'C'};
 // Version 1 is version 2 without a purse: such images load as cards whose purse is not
 // initialized, and are written back as version 2 at the next change.
 constexpr uint8_t kFormatVersionWithoutPurse = 1;
+// Version 2 is version 3 without the card authentication section (no key).
+constexpr uint8_t kFormatVersionWithoutCardAuth = 2;
 
 // Section tags: each part of the image is announced, so a misaligned image fails fast.
 constexpr uint8_t kSectionPins = 0x01;
@@ -19,6 +21,7 @@ constexpr uint8_t kSectionKeys = 0x02;
 constexpr uint8_t kSectionCertificates = 0x03;
 constexpr uint8_t kSectionRegistries = 0x04;
 constexpr uint8_t kSectionPurse = 0x05;
+constexpr uint8_t kSectionCardAuth = 0x06;
 constexpr size_t kMaxPurseSection = 8192;
 
 bool validPin(const card::PinRecord& p) {
@@ -78,6 +81,9 @@ Bytes HomeCardState::serialize() const {
 
   w.u8(kSectionPurse);
   w.blob(purse.serialize());
+
+  w.u8(kSectionCardAuth);
+  w.blob(cardAuthPrivate.view());
   return w.take();
 }
 
@@ -86,7 +92,10 @@ std::optional<HomeCardState> HomeCardState::deserialize(ByteView image) {
   HomeCardState s;
   if (r.u8() != kMagic[0] || r.u8() != kMagic[1]) return std::nullopt;
   const uint8_t version = r.u8();
-  if (version != kFormatVersion && version != kFormatVersionWithoutPurse) return std::nullopt;
+  if (version != kFormatVersion && version != kFormatVersionWithoutPurse &&
+      version != kFormatVersionWithoutCardAuth) {
+    return std::nullopt;
+  }
   const uint8_t lifecycle = r.u8();
   if (lifecycle != static_cast<uint8_t>(Lifecycle::kPersonalization) &&
       lifecycle != static_cast<uint8_t>(Lifecycle::kOperational)) {
@@ -136,6 +145,14 @@ std::optional<HomeCardState> HomeCardState::deserialize(ByteView image) {
   auto purse = PurseState::deserialize(purseSection);
   if (!purse) return std::nullopt;
   s.purse = std::move(*purse);
+
+  if (version == kFormatVersion) {
+    if (r.u8() != kSectionCardAuth) return std::nullopt;
+    s.cardAuthPrivate = readSecret(r, 32);
+    if (!s.cardAuthPrivate.empty() && s.cardAuthPrivate.size() != 32) return std::nullopt;
+    // ACTIVATE generates it: a card in personalization never has one.
+    if (s.hasCardAuthKey() && s.lifecycle != Lifecycle::kOperational) return std::nullopt;
+  }
 
   if (!r.ok() || !r.atEnd()) return std::nullopt;
   return s;

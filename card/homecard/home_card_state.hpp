@@ -37,8 +37,9 @@ struct RegistryEntry {
 
 struct HomeCardState {
   // Format of serialize(); deserialize() also reads version 1 (the same layout with the purse
-  // section always empty) and refuses any other version rather than guessing.
-  static constexpr uint8_t kFormatVersion = 2;
+  // section always empty) and version 2 (no card authentication section), and refuses any
+  // other version rather than guessing.
+  static constexpr uint8_t kFormatVersion = 3;
 
   Lifecycle lifecycle = Lifecycle::kPersonalization;
   card::PinRecord pin1;
@@ -61,8 +62,15 @@ struct HomeCardState {
   // the only form format version 1 allows).
   PurseState purse;
 
+  // The card authentication key (docs/design.md, "The card link"): a P-256 scalar generated at
+  // ACTIVATE, separate from the user's keys. Its public point is pinned by the home server,
+  // which runs AUTHENTICATE CARD with it before any PIN leaves the host. Empty on cards
+  // activated before version 3: they have no protected PIN path.
+  SecretBytes cardAuthPrivate;
+
   bool hasEcKey() const { return !ecPrivate.empty(); }
   bool hasRsaKey() const { return !rsaP.empty(); }
+  bool hasCardAuthKey() const { return !cardAuthPrivate.empty(); }
   bool personalized() const { return pin1.set && pin2.set && puk.set; }
 
   Bytes serialize() const;

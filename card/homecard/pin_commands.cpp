@@ -46,13 +46,17 @@ Response HomeCardApplet::verify(const CommandApdu& cmd) {
     return Response::status(verified ? sw::kOk : triesStatus(pin));
   }
 
+  return verifyReference(isPin1, cmd.data);
+}
+
+Response HomeCardApplet::verifyReference(bool isPin1, ByteView pin) {
   // PIN2 is only presented after PIN1 (remote access standby first, then crypto-enabled).
   if (!isPin1 && !pin1Verified()) return Response::status(sw::kSecurityStatusNotSatisfied);
   // A malformed PIN cannot match; refusing it before the check costs the holder no try.
-  if (!card::isValidPinFormat(cmd.data)) return Response::status(sw::kWrongData);
+  if (!card::isValidPinFormat(pin)) return Response::status(sw::kWrongData);
 
   const card::PinCheck check =
-      checkReference(isPin1 ? &HomeCardState::pin1 : &HomeCardState::pin2, cmd.data);
+      checkReference(isPin1 ? &HomeCardState::pin1 : &HomeCardState::pin2, pin);
   if (check.matched) {
     if (isPin1) {
       if (security_ == SecurityState::kInhibited) security_ = SecurityState::kStandby;
@@ -166,7 +170,15 @@ Response HomeCardApplet::activate(const CommandApdu& cmd) {
   if (operational() || !state().personalized()) {
     return Response::status(sw::kConditionsNotSatisfied);
   }
-  const bool stored = update([](HomeCardState& s) { s.lifecycle = Lifecycle::kOperational; });
+  // The card authentication key is born with the operational card (docs/design.md, "The card
+  // link"): hp_provision reads its public point (GET DATA DF 31) and the home server pins it.
+  auto cardAuth = card::EcKeyPair::generate(rng_);
+  if (!cardAuth) return Response::status(sw::kNoPreciseDiagnosis);
+  SecretBytes scalar = cardAuth.value()->privateScalar();
+  const bool stored = update([&](HomeCardState& s) {
+    s.lifecycle = Lifecycle::kOperational;
+    s.cardAuthPrivate = scalar;
+  });
   return Response::status(stored ? sw::kOk : sw::kMemoryFailure);
 }
 

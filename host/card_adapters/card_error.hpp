@@ -13,6 +13,9 @@ namespace hp::adapters {
 struct CardError {
   uint16_t sw = 0;  // 0: the transport failed or the card's answer was malformed
   std::string message;
+  // The card did not prove it holds the pinned card authentication key (HomeCardClient's
+  // protected PIN path): it is not the card the host was provisioned with. No PIN was sent.
+  bool notAuthenticated = false;
 
   bool noAnswer() const { return sw == 0; }
 };

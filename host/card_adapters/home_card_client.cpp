@@ -3,6 +3,9 @@
 #include <algorithm>
 
 #include "byte_codec.hpp"
+#include "ec_key.hpp"
+#include "pin_session.hpp"
+#include "rng.hpp"
 #include "tlv.hpp"
 
 namespace hp::adapters {
@@ -25,6 +28,8 @@ constexpr uint8_t kInsDebit = 0x32;
 constexpr uint8_t kInsCredit = 0x34;
 constexpr uint8_t kInsCancel = 0x36;
 constexpr uint8_t kInsReadLog = 0x38;
+constexpr uint8_t kInsAuthenticateCard = 0x50;
+constexpr uint8_t kInsSecureVerify = 0x52;
 constexpr size_t kPurseStatusSize = 39;
 constexpr uint8_t kRefPin1 = 0x81;
 constexpr uint8_t kRefPin2 = 0x82;
@@ -96,6 +101,78 @@ CardResult<PinVerification> HomeCardClient::verifyPin1(std::string_view pin) {
 
 CardResult<PinVerification> HomeCardClient::verifyPin2(std::string_view pin) {
   return verify(kRefPin2, pin);
+}
+
+CardResult<PinVerification> HomeCardClient::verifyProtected(uint8_t reference,
+                                                            ByteView pinnedCardKey,
+                                                            std::string_view pin) {
+  namespace ps = card::pin_session;
+  const char* what = reference == kRefPin1 ? "SECURE VERIFY PIN1" : "SECURE VERIFY PIN2";
+  if (!isPinFormat(pin)) return commands_.failure(what, "a PIN is 4-8 digits (no try used)");
+  if (pinnedCardKey.size() != ps::kPointSize) {
+    return commands_.failure(what, "no card authentication key pinned: no PIN is sent");
+  }
+  // AUTHENTICATE CARD and SECURE VERIFY belong together: another thread's command in between
+  // could not break them (the session waits on the card), but keep the pair adjacent anyway.
+  std::lock_guard lock(commands_.mutex());
+  auto rng = card::makeKernelSeededRng();
+  if (!rng) return commands_.failure(what, "no randomness: " + rng.error().message);
+  auto ephemeral = card::EcKeyPair::generate(**rng);
+  if (!ephemeral) return commands_.failure(what, "cannot make an ephemeral key");
+  const Bytes hostPoint = (*ephemeral)->publicPoint();
+  const Bytes hostNonce = (*rng)->bytes(ps::kNonceSize);
+  // The ECDH secret with the PINNED point: whatever key the card on the link claims, only the
+  // card that holds the pinned private key can derive the same session keys.
+  auto shared = (*ephemeral)->agree(pinnedCardKey, **rng);
+  if (!shared || hostNonce.size() != ps::kNonceSize) {
+    return commands_.failure(what, "the pinned card authentication key is not a P-256 point");
+  }
+  Bytes challenge = hostPoint;
+  challenge.insert(challenge.end(), hostNonce.begin(), hostNonce.end());
+  auto answer = commands_.send("AUTHENTICATE CARD", kClaProprietary, kInsAuthenticateCard, 0x00,
+                               0x00, challenge, 256);
+  if (!answer) return answer.error();
+  auto refused = [&](std::string why) {
+    CardError error = commands_.failure("AUTHENTICATE CARD", why);
+    error.sw = answer->sw;
+    error.notAuthenticated = true;
+    return error;
+  };
+  if (answer->sw != 0x9000) return refused(describeStatusWord(answer->sw));
+  if (answer->data.size() != ps::kNonceSize + ps::kReceiptSize) {
+    return refused("malformed answer");
+  }
+  const ByteView data = answer->data;
+  const ByteView cardNonce = data.first(ps::kNonceSize);
+  auto keys = ps::deriveKeys(shared->view(), pinnedCardKey, hostPoint, hostNonce, cardNonce);
+  if (!keys) return commands_.failure(what, "key derivation failed");
+  if (!ps::receiptMatches(*keys, hostPoint, hostNonce, cardNonce, data.subspan(ps::kNonceSize))) {
+    return refused("the card's proof does not match the pinned card authentication key");
+  }
+  const Bytes sealed = ps::sealPin(*keys, reference, textBytes(pin));
+  if (sealed.empty()) return commands_.failure(what, "cannot seal the PIN");
+  return pinOutcome(
+      commands_, what,
+      commands_.send(what, kClaProprietary, kInsSecureVerify, 0x00, reference, sealed));
+}
+
+CardResult<PinVerification> HomeCardClient::verifyPin1Protected(ByteView pinnedCardKey,
+                                                                std::string_view pin) {
+  return verifyProtected(kRefPin1, pinnedCardKey, pin);
+}
+
+CardResult<PinVerification> HomeCardClient::verifyPin2Protected(ByteView pinnedCardKey,
+                                                                std::string_view pin) {
+  return verifyProtected(kRefPin2, pinnedCardKey, pin);
+}
+
+CardResult<Bytes> HomeCardClient::readCardAuthKey() {
+  auto data =
+      commands_.run("GET DATA card authentication key", kClaIso, kInsGetData, 0xDF, 0x31, {}, 256);
+  if (!data) return data.error();
+  auto key = parsePublicKey(HomeKeyRef::kEc, *data);
+  if (!key) return commands_.failure("GET DATA card authentication key", "malformed key template");
+  return std::move(key->point);
 }
 
 CardResult<void> HomeCardClient::finish() {

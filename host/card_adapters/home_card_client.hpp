@@ -78,6 +78,16 @@ class HomeCardClient {
   // VERIFY PIN1 / PIN2 (ISO 7816-4 11.5.6). A wrong or blocked PIN is an outcome, not an error.
   CardResult<PinVerification> verifyPin1(std::string_view pin);
   CardResult<PinVerification> verifyPin2(std::string_view pin);
+  // The protected form (docs/design.md, "The card link"): AUTHENTICATE CARD with a fresh
+  // ephemeral key and nonce; the card must prove it holds the key whose point is
+  // `pinnedCardKey` (pinned at provisioning) before the PIN leaves, and the PIN then goes
+  // sealed under one-use session keys (SECURE VERIFY). A card that fails the proof gets no PIN
+  // and the answer is a CardError with notAuthenticated set.
+  CardResult<PinVerification> verifyPin1Protected(ByteView pinnedCardKey, std::string_view pin);
+  CardResult<PinVerification> verifyPin2Protected(ByteView pinnedCardKey, std::string_view pin);
+  // GET DATA DF 31: the card authentication key's uncompressed P-256 point (for hp_provision
+  // to pin). 6A88 on a card activated before the key existed; 6985 in personalization.
+  CardResult<Bytes> readCardAuthKey();
   // Back from crypto to standby (VERIFY P1 = FF for PIN2): no more signatures until PIN2.
   CardResult<void> finish();
   CardResult<HomeCardStatus> status();
@@ -118,6 +128,8 @@ class HomeCardClient {
 
  private:
   CardResult<PinVerification> verify(uint8_t reference, std::string_view pin);
+  CardResult<PinVerification> verifyProtected(uint8_t reference, ByteView pinnedCardKey,
+                                              std::string_view pin);
 
   CardCommands commands_;
 };

@@ -74,16 +74,27 @@ Result<HomeCardStatus> CardHomeCard::status() {
                         status->pin1TriesLeft, status->pin2TriesLeft};
 }
 
-Result<PinOutcome> CardHomeCard::verifyPin1(const std::string& pin) {
-  auto verification = card_.verifyPin1(pin);
-  if (!verification) return adapters::toError(verification.error());
+Result<PinOutcome> CardHomeCard::verifyPin(bool pin1, const std::string& pin) {
+  auto verification = pin1 ? card_.verifyPin1Protected(pinnedCardKey_, pin)
+                           : card_.verifyPin2Protected(pinnedCardKey_, pin);
+  if (!verification) {
+    if (verification.error().notAuthenticated) {
+      return makeError("the card in " + reader_ +
+                       " is not the home card this server was provisioned with: refusing to "
+                       "send PINs (" +
+                       verification.error().message + ")");
+    }
+    return adapters::toError(verification.error());
+  }
   return toOutcome(*verification);
 }
 
+Result<PinOutcome> CardHomeCard::verifyPin1(const std::string& pin) {
+  return verifyPin(true, pin);
+}
+
 Result<PinOutcome> CardHomeCard::verifyPin2(const std::string& pin) {
-  auto verification = card_.verifyPin2(pin);
-  if (!verification) return adapters::toError(verification.error());
-  return toOutcome(*verification);
+  return verifyPin(false, pin);
 }
 
 // The purse: host/card_adapters' HomeCardClient commands, status words kept for the mapping.

@@ -34,10 +34,18 @@ class LazyHomeCardSigner final : public tls::ClientKeySigner {
   mutable std::unique_ptr<adapters::HomeCardSigner> signer_;
 };
 
+// PINs go to the card only in the protected form (docs/design.md, "The card link"): the card
+// must first prove it holds the card authentication key pinned at provisioning
+// (`pinnedCardKey`, home_card_key in home_server.json); a card that cannot is refused with a
+// message naming `reader`, and receives no PIN byte.
 class CardHomeCard final : public HomeCard {
  public:
-  CardHomeCard(adapters::HomeCardClient& card, tls::KeyType keyType)
-      : card_(card), signer_(card, keyType) {}
+  CardHomeCard(adapters::HomeCardClient& card, tls::KeyType keyType, Bytes pinnedCardKey,
+               std::string reader)
+      : card_(card),
+        signer_(card, keyType),
+        pinnedCardKey_(std::move(pinnedCardKey)),
+        reader_(std::move(reader)) {}
   Result<HomeCardStatus> status() override;
   Result<PinOutcome> verifyPin1(const std::string& pin) override;
   Result<PinOutcome> verifyPin2(const std::string& pin) override;
@@ -52,8 +60,12 @@ class CardHomeCard final : public HomeCard {
   PurseResult<std::vector<card::purse::LogEntry>> purseReadLog(uint32_t fromTxn) override;
 
  private:
+  Result<PinOutcome> verifyPin(bool pin1, const std::string& pin);
+
   adapters::HomeCardClient& card_;
   LazyHomeCardSigner signer_;
+  Bytes pinnedCardKey_;  // uncompressed P-256 point
+  std::string reader_;
 };
 
 class CardTerminalDirectory final : public TerminalDirectory {

@@ -29,6 +29,13 @@ struct CardConnection {
 }  // namespace
 
 Result<CardParts> openCardParts(const HomeServerConfig& config) {
+  // Without the pinned key the server could not tell the home card from any process that
+  // answers SELECT on the card link, so it does not start (docs/design.md, "The card link").
+  if (config.homeCardKey.empty()) {
+    return makeError(
+        "config: home_card_key is missing: the home server sends PINs only to the card whose "
+        "card authentication key it pinned; hp_provision writes it into home_server.json");
+  }
   auto context = pcsc::PcscContext::establish();
   if (!context) return context.error();
   std::string reader = config.homeCardReader;
@@ -63,7 +70,8 @@ Result<CardParts> openCardParts(const HomeServerConfig& config) {
   if (auto selected = connection->client->select(); !selected) {
     return makeError("home card in \"" + reader + "\": " + selected.error().message);
   }
-  connection->card = std::make_unique<CardHomeCard>(*connection->client, config.userKeyType);
+  connection->card = std::make_unique<CardHomeCard>(*connection->client, config.userKeyType,
+                                                    config.homeCardKey, "\"" + reader + "\"");
   connection->terminals = std::make_unique<CardTerminalDirectory>(*connection->client);
   CardParts parts;
   parts.card = connection->card.get();

@@ -187,6 +187,18 @@ const std::map<std::string, Setter>& setters() {
          c.homeCardAidHex = *text;
          return {};
        }},
+      {"home_card_key",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         auto text = nonEmptyString(v, "home_card_key");
+         if (!text) return text.error();
+         auto point = fromHex(*text);
+         // An uncompressed P-256 point; whether it is on the curve is checked at the first use.
+         if (!point || point->size() != 65 || (*point)[0] != 0x04) {
+           return keyError("home_card_key", "must be an uncompressed P-256 point in hex (04...)");
+         }
+         c.homeCardKey = std::move(*point);
+         return {};
+       }},
       {"user_key",
        [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
          const std::string name = v.isString() ? v.asString() : "";

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "bytes.hpp"
 #include "result.hpp"
 #include "server_log.hpp"
 #include "signer.hpp"
@@ -50,9 +51,12 @@ struct HomeServerConfig {
   size_t maxConnections = 16;               // concurrent terminal connections (threads)
   std::string homeCardReader;               // PC/SC reader name; empty: find the card by AID
   std::string homeCardAidHex = "F0484F4D454341524401";  // the home card applet
-  tls::KeyType userKeyType = tls::KeyType::kEcP256;     // which home card key signs for TLS
-  std::string trustStoreCaFile;  // PEM: the CAs the shops' chains must lead to
-  std::string serverKeyFile;     // PEM, P-256: the channel's long-term signing key
+  // The home card's card authentication key (uncompressed P-256 point), pinned by
+  // hp_provision: PINs go only to the card that proves it holds it. Required to use a card.
+  Bytes homeCardKey;
+  tls::KeyType userKeyType = tls::KeyType::kEcP256;  // which home card key signs for TLS
+  std::string trustStoreCaFile;                      // PEM: the CAs the shops' chains must lead to
+  std::string serverKeyFile;  // PEM, P-256: the channel's long-term signing key
   uint32_t sessionLifetimeCapSeconds = 300;
   std::string adminSocketPath = "/run/homeproxy/home_server.sock";
   LogLevel logLevel = LogLevel::kInfo;

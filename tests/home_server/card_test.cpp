@@ -32,7 +32,8 @@ Bytes certificateFromTestCa(const adapters::HomePublicKey& key) {
 TEST_SUITE("card") {
   TEST_CASE("card-backed home card: PINs, states, the lazily opened signer") {
     at::HomeCard homeCard;
-    CardHomeCard card(*homeCard.client, tls::KeyType::kEcP256);
+    CardHomeCard card(*homeCard.client, tls::KeyType::kEcP256,
+                      homeCard.client->readCardAuthKey().value(), "\"test reader\"");
     auto status = card.status();
     REQUIRE(status.ok());
     CHECK(status->lifecycle == "operational");
@@ -67,7 +68,8 @@ TEST_SUITE("card") {
 
   TEST_CASE("card-backed terminal directory: the card's terminal registry") {
     at::HomeCard homeCard;
-    CardHomeCard card(*homeCard.client, tls::KeyType::kEcP256);
+    CardHomeCard card(*homeCard.client, tls::KeyType::kEcP256,
+                      homeCard.client->readCardAuthKey().value(), "\"test reader\"");
     CardTerminalDirectory directory(*homeCard.client);
     test::TestTerminal terminal("desk-7", 1001);
     // Inhibited: the registry cannot be read, so nobody gets in.
@@ -100,7 +102,8 @@ TEST_SUITE("card") {
       const adapters::HomeKeyRef keyRef =
           rsa ? adapters::HomeKeyRef::kRsa : adapters::HomeKeyRef::kEc;
       at::HomeCard homeCard;
-      CardHomeCard card(*homeCard.client, rsa ? tls::KeyType::kRsa2048 : tls::KeyType::kEcP256);
+      CardHomeCard card(*homeCard.client, rsa ? tls::KeyType::kRsa2048 : tls::KeyType::kEcP256,
+                        homeCard.client->readCardAuthKey().value(), "\"test reader\"");
       CardTerminalDirectory directory(*homeCard.client);
       tls::test::ShopServer shop(tls::test::ResumptionKind::kTicket);
 

@@ -21,6 +21,7 @@ TEST_SUITE("config") {
     CHECK(config->listenPort == 8443);
     CHECK(config->maxConnections == 16);
     CHECK(config->homeCardReader == "Virtual PCD 00 00");
+    CHECK(config->homeCardKey.size() == 65);
     CHECK(config->sessionLifetimeCapSeconds == 300);
     CHECK(config->adminSocketPath == "/run/homeproxy/home_server.sock");
     CHECK(config->logLevel == LogLevel::kInfo);
@@ -58,6 +59,8 @@ TEST_SUITE("config") {
     };
     const Case cases[] = {
         {"", "config"},
+        {with(R"("home_card_key":"04ab")"), "home_card_key"},
+        {with(R"("home_card_key":")" + std::string(130, 'z') + "\""), "home_card_key"},
         {"{", "malformed JSON"},
         {"[]", "object"},
         {R"({"server_key_file":"/k.pem"})", "trust_store_ca_file"},

@@ -41,7 +41,8 @@ std::string tempDir() {
 // voucher store in a file, and the methods on a dispatcher.
 struct PurseWorld {
   at::HomeCard homeCard;
-  CardHomeCard card{*homeCard.client, tls::KeyType::kEcP256};
+  CardHomeCard card{*homeCard.client, tls::KeyType::kEcP256,
+                    homeCard.client->readCardAuthKey().value(), "\"test reader\""};
   std::unique_ptr<card::Rng> rng = card::makeSeededRng(at::testSeed() ^ 0x9075E);
   std::unique_ptr<card::EcKeyPair> shopKey = std::move(card::EcKeyPair::generate(*rng).value());
   std::unique_ptr<card::EcKeyPair> strangerKey = std::move(card::EcKeyPair::generate(*rng).value());

@@ -305,7 +305,7 @@ TEST_SUITE("pins") {
     CHECK(card.send("00 B0 00 00 00").sw == "6D00");  // READ BINARY: not on this card
     CHECK(card.send("80 20 00 81").sw == "6E00");     // ISO command in the proprietary class
     CHECK(card.send("00 E6 01 00 00").sw == "6E00");  // registry command in the ISO class
-    CHECK(card.send("80 50 00 00").sw == "6D00");
+    CHECK(card.send("80 5A 00 00").sw == "6D00");
     CHECK(card.send("FF 20 00 81").sw == "6E00");            // runtime: invalid CLA
     CHECK(card.send("00 20 00 81 05 313233").sw == "6700");  // Lc says 5, 3 bytes follow
   }

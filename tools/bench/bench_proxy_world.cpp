@@ -173,7 +173,10 @@ Result<std::unique_ptr<HomeSide>> HomeSide::start(const PkiFiles& pki) {
                  run(commands, 0x24, 0x01, 0x83, ascii("12345678")), run(commands, 0x44, 0, 0)}) {
     if (!r) return r.error();
   }
-  for (auto pin : {side->client->verifyPin1(kPin1), side->client->verifyPin2(kPin2)}) {
+  auto cardKey = fromCard(side->client->readCardAuthKey());
+  if (!cardKey) return cardKey.error();
+  for (auto pin : {side->client->verifyPin1Protected(*cardKey, kPin1),
+                   side->client->verifyPin2Protected(*cardKey, kPin2)}) {
     if (!pin || !pin->verified()) return makeError("home card refused a PIN while personalizing");
   }
   auto key = fromCard(side->client->generateKey(adapters::HomeKeyRef::kEc));
@@ -185,7 +188,8 @@ Result<std::unique_ptr<HomeSide>> HomeSide::start(const PkiFiles& pki) {
     return r.error();
   }
 
-  side->homeCard = std::make_unique<home::CardHomeCard>(*side->client, tls::KeyType::kEcP256);
+  side->homeCard = std::make_unique<home::CardHomeCard>(*side->client, tls::KeyType::kEcP256,
+                                                        *cardKey, "the bench's card");
   side->directory = std::make_unique<home::CardTerminalDirectory>(*side->client);
   side->serverRng = card::makeSeededRng(4242);
   auto serverKey = card::EcKeyPair::generate(*side->serverRng);

@@ -49,7 +49,8 @@ Bytes encodeProfile(const adapters::TerminalProfile& profile) {
                static_cast<uint8_t>(profile.layout)};
 }
 
-Result<Bytes> personalizeHomeCard(adapters::HomeCardClient& card, const HomeCardSecrets& secrets) {
+Result<HomeCardKeys> personalizeHomeCard(adapters::HomeCardClient& card,
+                                         const HomeCardSecrets& secrets) {
   if (auto selected = card.select(); !selected) return cardError(selected.error());
   auto status = card.status();
   if (!status) return cardError(status.error());
@@ -63,16 +64,25 @@ Result<Bytes> personalizeHomeCard(adapters::HomeCardClient& card, const HomeCard
   if (auto r = setReference(commands, "set PUK", 0x83, secrets.puk); !r) return r.error();
   if (auto r = run(commands, "ACTIVATE", kInsActivate, 0x00, 0x00); !r) return r.error();
 
+  // ACTIVATE made the card authentication key; the home server pins what we read here. This
+  // read trusts the link once (the card is fresh and in the user's hands); from here on the
+  // PINs already travel sealed, so a listener on the link learns neither.
+  HomeCardKeys keys;
+  auto cardAuthKey = card.readCardAuthKey();
+  if (!cardAuthKey) return cardError(cardAuthKey.error());
+  keys.cardAuthKey = std::move(cardAuthKey.value());
+
   // Operational: the key is generated in the crypto state (PIN1 then PIN2).
-  auto pin1 = card.verifyPin1(secrets.pin1);
+  auto pin1 = card.verifyPin1Protected(keys.cardAuthKey, secrets.pin1);
   if (!pin1) return cardError(pin1.error());
   if (!pin1->verified()) return makeError("home card refused the PIN1 just set");
-  auto pin2 = card.verifyPin2(secrets.pin2);
+  auto pin2 = card.verifyPin2Protected(keys.cardAuthKey, secrets.pin2);
   if (!pin2) return cardError(pin2.error());
   if (!pin2->verified()) return makeError("home card refused the PIN2 just set");
   auto key = card.generateKey(adapters::HomeKeyRef::kEc);
   if (!key) return cardError(key.error());
-  return key->point;
+  keys.userPoint = key->point;
+  return keys;
 }
 
 Result<Bytes> personalizeAccessCard(adapters::AccessCardClient& card,

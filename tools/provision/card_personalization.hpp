@@ -18,9 +18,16 @@ struct HomeCardSecrets {
   std::string puk;
 };
 
-// Sets PIN1, PIN2 and the PUK, ACTIVATEs, verifies both PINs and generates the user's EC key
-// on the card; returns the public point. The card is left in the crypto state.
-Result<Bytes> personalizeHomeCard(adapters::HomeCardClient& card, const HomeCardSecrets& secrets);
+struct HomeCardKeys {
+  Bytes userPoint;    // the user's EC key, generated on the card
+  Bytes cardAuthKey;  // the card authentication key ACTIVATE made: the home server pins it
+};
+
+// Sets PIN1, PIN2 and the PUK, ACTIVATEs, reads the card authentication key, verifies both PINs
+// in the protected form against it, and generates the user's EC key on the card. The card is
+// left in the crypto state.
+Result<HomeCardKeys> personalizeHomeCard(adapters::HomeCardClient& card,
+                                         const HomeCardSecrets& secrets);
 
 struct AccessCardSettings {
   std::string pin;

@@ -297,8 +297,10 @@ int provision(const Options& options) {
 
   HomeCardSecrets homeSecrets{options["--home-pin1"], options["--home-pin2"],
                               options["--home-puk"]};
-  auto userPoint = personalizeHomeCard(home, homeSecrets);
-  if (!userPoint) return fail("home card: " + userPoint.error().message);
+  auto homeKeys = personalizeHomeCard(home, homeSecrets);
+  if (!homeKeys) return fail("home card: " + homeKeys.error().message);
+  world.homeCardKey = toHex(homeKeys->cardAuthKey);
+  const Bytes* userPoint = &homeKeys->userPoint;
   std::printf("home card in \"%s\": personalized, user key generated on the card\n",
               homeReader->c_str());
   auto userKey = PkKey::fromP256Point(*userPoint);

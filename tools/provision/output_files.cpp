@@ -38,6 +38,8 @@ std::string homeServerJson(const WorldDescription& world) {
   config["listen_address"] = world.homeListenAddress;
   config["listen_port"] = world.homeListenPort;
   if (!world.homeReader.empty()) config["home_card_reader"] = world.homeReader;
+  // The home server sends PINs only to the card that proves it holds this key.
+  if (!world.homeCardKey.empty()) config["home_card_key"] = world.homeCardKey;
   config["user_key"] = "ec";
   config["trust_store_ca_file"] = world.outDir + "/ca.pem";
   config["server_key_file"] = world.outDir + "/home_server_key.pem";

@@ -19,7 +19,8 @@ struct WorldDescription {
   std::string shopHost;
   std::string homeListenAddress;
   uint16_t homeListenPort = 8443;
-  std::string homeReader;  // empty: the home server finds the card by AID
+  std::string homeReader;   // empty: the home server finds the card by AID
+  std::string homeCardKey;  // hex: the home card's card authentication key, pinned
   std::string terminalId;
   // The e-money purse (docs/emoney.md).
   std::string bankId = "bank";
