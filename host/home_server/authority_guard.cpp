@@ -116,7 +116,11 @@ void AuthorityGuard::registered(const std::string& terminal) {
 }
 
 void AuthorityGuard::cardReset(const std::string& why) {
-  endEverything(why);
+  // Called under the card link's lock (ReconnectingTransport's events): no card command here,
+  // and no lock a card command may hold (cardMutex_). A reset card is not in crypto anyway.
+  book_.endAll(why);
+  const size_t dropped = sessions_.dropAll();
+  if (dropped > 0) log_.info("sessions: " + std::to_string(dropped) + " dropped (" + why + ")");
 }
 
 void AuthorityGuard::sweep() {

@@ -53,7 +53,7 @@ class AuthorityGuard {
   void revoked(const std::string& terminal);
   void registered(const std::string& terminal);
   // The card's link was lost or reopened (ReconnectingTransport's events): a new link means a
-  // card that lost its PINs.
+  // card that lost its PINs. Sends nothing to the card (it runs under the link's lock).
   void cardReset(const std::string& why);
   // Applies the limits (a periodic task calls this): lapsed grants lose their sessions, and
   // with none left the card goes to standby.

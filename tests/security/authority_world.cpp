@@ -72,6 +72,7 @@ AuthorityWorld::AuthorityWorld(const Tweak& tweak) {
   parts.serverSigner = serverSigner.get();
   parts.wallClock = &wallClock;
   parts.shopConnectAddress = "127.0.0.1";
+  parts.cardLink = link.get();  // as main() wires it: the link's events end every grant
   parts.logSink = [this](std::string_view line) {
     std::lock_guard lock(logMutex_);
     lines_.emplace_back(line);
