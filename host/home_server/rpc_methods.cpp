@@ -42,6 +42,15 @@ Result<ShopUrl> urlParam(const Json::Value& params) {
   return parseShopUrl(*text);
 }
 
+// relay_refused before any work when the relay policy will not have the URL (the handshake and
+// the relay check again at connect time, on the address they connect to).
+std::optional<RpcError> outOfScope(const RelayOptions& relay, const ShopUrl& url) {
+  if (!relay.policy) return std::nullopt;
+  auto allowed = relay.policy->connectAddress(url.host, url.port, relay.connectAddress);
+  if (allowed) return std::nullopt;
+  return rpc::makeRpcError(rpc::code::kRelayRefused, allowed.error().message);
+}
+
 }  // namespace
 
 rpc::Handler loggedHandler(ServerLog& log, std::string method, rpc::Handler handler) {
@@ -113,7 +122,8 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
          return result;
        }},
       {"session.open",
-       [&sessions](const Json::Value& params, const rpc::CallContext& caller) -> MethodResult {
+       [&sessions, relayOptions](const Json::Value& params,
+                                 const rpc::CallContext& caller) -> MethodResult {
          if (auto only = rpc::expectOnly(params, {"url", "mode"}); !only) return only.error();
          auto mode = rpc::optionalString(params, "mode", 16, "delegate");
          if (!mode) return mode.error();
@@ -124,6 +134,7 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
          }
          auto url = urlParam(params);
          if (!url) return rpc::makeRpcError(rpc::code::kInvalidParams, url.error().message);
+         if (auto refused = outOfScope(relayOptions, *url)) return *refused;
          auto opened = sessions.open(*url);
          if (!opened) {
            return rpc::makeRpcError(rpc::code::kUpstreamError, opened.error().message);
@@ -202,6 +213,7 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
            }
            request.body = std::move(*body);
          }
+         if (auto refused = outOfScope(relayOptions, *url)) return *refused;
          auto response = relayRequest(sessions, request, relayOptions);
          if (!response) {
            return rpc::makeRpcError(rpc::code::kUpstreamError, response.error().message);
