@@ -9,6 +9,7 @@
 
 #include "bytes.hpp"
 #include "message.hpp"
+#include "shop_url.hpp"
 
 namespace hp::home {
 
@@ -141,6 +142,82 @@ const std::map<std::string, Setter>& noticesSetters() {
   return table;
 }
 
+// "listener": {...}: the flood limits of ListenerLimitsConfig.
+const std::map<std::string, Setter>& listenerSetters() {
+  static const std::map<std::string, Setter> table = {
+      {"max_handshakes",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         auto count = integerIn(v, "listener.max_handshakes", 1, 1024);
+         if (!count) return count.error();
+         c.listener.maxHandshakes = *count;
+         return {};
+       }},
+      {"max_handshakes_per_source",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         auto count = integerIn(v, "listener.max_handshakes_per_source", 1, 1024);
+         if (!count) return count.error();
+         c.listener.maxHandshakesPerSource = *count;
+         return {};
+       }},
+      {"handshake_timeout_ms",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         // A handshake costs the card a signature or two; below 1 s a slow card would fail.
+         auto ms = integerIn(v, "listener.handshake_timeout_ms", 1000, 120'000);
+         if (!ms) return ms.error();
+         c.listener.handshakeTimeoutMs = static_cast<uint32_t>(*ms);
+         return {};
+       }},
+  };
+  return table;
+}
+
+// "relay": {...}: RelayPolicyConfig.
+const std::map<std::string, Setter>& relaySetters() {
+  static const std::map<std::string, Setter> table = {
+      {"allowed_ports",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         if (!v.isArray() || v.size() > 64) {
+           return keyError("relay.allowed_ports", "must be a list of at most 64 ports");
+         }
+         c.relay.allowedPorts.clear();
+         for (const Json::Value& item : v) {
+           auto port = integerIn(item, "relay.allowed_ports", 1, 65535);
+           if (!port) return port.error();
+           c.relay.allowedPorts.insert(static_cast<uint16_t>(*port));
+         }
+         return {};
+       }},
+      {"allow_private_addresses",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         if (!v.isBool()) return keyError("relay.allow_private_addresses", "must be true or false");
+         c.relay.allowPrivate = v.asBool();
+         return {};
+       }},
+      {"shops",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         if (!v.isArray() || v.size() > 256) {
+           return keyError("relay.shops",
+                           "must be a list of at most 256 \"host\" or \"host:port\"");
+         }
+         c.relay.shops.clear();
+         for (const Json::Value& item : v) {
+           const std::string text = item.isString() ? item.asString() : "";
+           // The same host rules as the URLs terminals send (shop_url.hpp).
+           auto parsed = text.find(':') == std::string::npos ? parseShopKey(text + ":443")
+                                                             : parseShopKey(text);
+           if (!parsed) {
+             return keyError("relay.shops", "entry \"" + text.substr(0, 64) +
+                                                "\" is not \"host\" or \"host:port\"");
+           }
+           c.relay.shops.push_back(text.find(':') == std::string::npos ? parsed->host
+                                                                       : parsed->shopKey());
+         }
+         return {};
+       }},
+  };
+  return table;
+}
+
 const std::map<std::string, Setter>& setters() {
   static const std::map<std::string, Setter> table = {
       {"listen_address",
@@ -267,6 +344,14 @@ const std::map<std::string, Setter>& setters() {
            return keyError("authority.idle_seconds", "must not exceed authority.lifetime_seconds");
          }
          return {};
+       }},
+      {"listener",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         return parseSection(v, "listener", listenerSetters(), c);
+       }},
+      {"relay",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         return parseSection(v, "relay", relaySetters(), c);
        }},
       {"log_level",
        [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {

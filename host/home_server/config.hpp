@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "bytes.hpp"
+#include "relay_policy.hpp"
 #include "result.hpp"
 #include "server_log.hpp"
 #include "signer.hpp"
@@ -45,10 +46,19 @@ struct AuthorityConfig {
   uint32_t lifetimeSeconds = 3600;
 };
 
+// Against connection floods (README, "Listener limits"): connections still in their handshake
+// have their own pool, a cap per source address and a deadline; max_connections counts only
+// terminals past their handshake.
+struct ListenerLimitsConfig {
+  size_t maxHandshakes = 32;
+  size_t maxHandshakesPerSource = 4;
+  uint32_t handshakeTimeoutMs = 10'000;
+};
+
 struct HomeServerConfig {
   std::string listenAddress = "127.0.0.1";  // IPv4 literal
   uint16_t listenPort = 8443;               // 0: the kernel picks (tests)
-  size_t maxConnections = 16;               // concurrent terminal connections (threads)
+  size_t maxConnections = 16;               // concurrent terminals past their handshake
   std::string homeCardReader;               // PC/SC reader name; empty: find the card by AID
   std::string homeCardAidHex = "F0484F4D454341524401";  // the home card applet
   // The home card's card authentication key (uncompressed P-256 point), pinned by
@@ -63,6 +73,8 @@ struct HomeServerConfig {
   PurseConfig purse;
   NoticesConfig notices;
   AuthorityConfig authority;
+  ListenerLimitsConfig listener;
+  RelayPolicyConfig relay;  // where terminals may send the home server (relay_policy.hpp)
 };
 
 Result<HomeServerConfig> parseHomeServerConfig(std::string_view jsonText);

@@ -44,8 +44,23 @@ Result<void> HomeServer::start() {
   sessionConfig.connectAddress = parts_.shopConnectAddress;
   sessionConfig.lifetimeCapSeconds = config_.sessionLifetimeCapSeconds;
   sessionConfig.now = parts_.unixNow;
-  sessions_ = std::make_unique<SessionManager>(sessionConfig, parts_.card->signer(), log_,
-                                               parts_.handshake);
+  relayPolicy_ = std::make_unique<RelayPolicy>(config_.relay, parts_.resolver);
+  // Every handshake a terminal causes (session.open, relay.request, the purse) passes the relay
+  // policy first and connects to the address it checked.
+  SessionManager::Handshake inner = parts_.handshake
+                                        ? parts_.handshake
+                                        : SessionManager::Handshake(tls::performDelegatedHandshake);
+  SessionManager::Handshake checked =
+      [policy = relayPolicy_.get(), inner](
+          const tls::DelegatedHandshakeRequest& request,
+          tls::ClientKeySigner& signer) -> Result<tls::DelegatedSession> {
+    auto address = policy->connectAddress(request.host, request.port, request.connectAddress);
+    if (!address) return address.error();
+    tls::DelegatedHandshakeRequest scoped = request;
+    scoped.connectAddress = *address;
+    return inner(scoped, signer);
+  };
+  sessions_ = std::make_unique<SessionManager>(sessionConfig, parts_.card->signer(), log_, checked);
   AuthorityLimits limits;
   limits.idleMs = uint64_t{config_.authority.idleSeconds} * 1000;
   limits.lifetimeMs = uint64_t{config_.authority.lifetimeSeconds} * 1000;
@@ -77,6 +92,7 @@ Result<void> HomeServer::start() {
   context.authority = authority_.get();
   context.relay.connectAddress = parts_.shopConnectAddress;
   context.relay.now = parts_.unixNow;
+  context.relay.policy = relayPolicy_.get();
   if (auto added = registerHomeServerMethods(methods_, context); !added) return added;
   if (auto added = registerAdminMethods(); !added) return added;
   if (auto purse = startPurse(context.relay); !purse) return purse;
@@ -89,6 +105,9 @@ Result<void> HomeServer::start() {
   listenerConfig.address = config_.listenAddress;
   listenerConfig.port = config_.listenPort;
   listenerConfig.maxConnections = config_.maxConnections;
+  listenerConfig.maxHandshakes = config_.listener.maxHandshakes;
+  listenerConfig.maxHandshakesPerSource = config_.listener.maxHandshakesPerSource;
+  listenerConfig.handshakeTimeoutMs = config_.listener.handshakeTimeoutMs;
   listenerConfig.registry = terminals_;
   listenerConfig.signer = serverSigner_.get();
   listenerConfig.clock = parts_.wallClock;

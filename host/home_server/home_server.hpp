@@ -36,6 +36,7 @@ struct HomeServerParts {
   std::string shopConnectAddress;
   tls::UnixClock unixNow = tls::systemUnixNow;
   SessionManager::Handshake handshake;  // default: tls::performDelegatedHandshake
+  Resolver resolver;                    // the relay policy's DNS; default: systemResolve
   // Tests: the notices' mail transport and clock instead of SMTP and the system clock.
   notices::MailSender* noticeSender = nullptr;
   notices::WallClock* noticeClock = nullptr;
@@ -86,6 +87,7 @@ class HomeServer {
   TerminalDirectory* terminals_ = nullptr;  // cachedTerminals_, or parts_.terminals
   channel::ShareReplayCache replayCache_{4096};
   channel::ServerTicketStore tickets_{1024};
+  std::unique_ptr<RelayPolicy> relayPolicy_;
   std::unique_ptr<SessionManager> sessions_;
   std::unique_ptr<AuthorityBook> authorityBook_;
   std::unique_ptr<AuthorityGuard> authority_;

@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "channel_connection.hpp"
@@ -18,19 +20,51 @@ namespace hp::home {
 
 namespace {
 
-std::string peerName(int fd) {
+// The peer's address alone (the per-source cap counts by it), and with its port (for logs).
+std::string peerAddress(int fd) {
   sockaddr_in address{};
   socklen_t length = sizeof address;
   if (::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "?";
   char text[INET_ADDRSTRLEN] = {};
   ::inet_ntop(AF_INET, &address.sin_addr, text, sizeof text);
-  return std::string(text) + ":" + std::to_string(ntohs(address.sin_port));
+  return text;
+}
+
+std::string peerName(int fd) {
+  sockaddr_in address{};
+  socklen_t length = sizeof address;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "?";
+  return peerAddress(fd) + ":" + std::to_string(ntohs(address.sin_port));
+}
+
+// How often the accept loop looks for handshakes past their deadline and writes the counts of
+// suppressed log lines.
+constexpr int kHousekeepingMs = 250;
+
+listen::SlotLimits slotLimits(const ListenerConfig& config) {
+  listen::SlotLimits limits;
+  limits.maxPending = config.maxHandshakes;
+  limits.maxPendingPerSource = config.maxHandshakesPerSource;
+  limits.maxEstablished = config.maxConnections;
+  limits.handshakeDeadlineMs = config.handshakeTimeoutMs;
+  return limits;
 }
 
 }  // namespace
 
 Listener::Listener(ListenerConfig config, const rpc::Dispatcher& dispatcher, ServerLog& log)
-    : config_(std::move(config)), dispatcher_(dispatcher), log_(log) {}
+    : config_(std::move(config)),
+      dispatcher_(dispatcher),
+      log_(log),
+      slots_(slotLimits(config_)),
+      refusals_([this](const std::string& line) { log_.warn(line); },
+                config_.refusalLogIntervalMs) {}
+
+uint64_t Listener::nowMs() const {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
 
 Listener::~Listener() {
   stop();
@@ -134,31 +168,63 @@ void Listener::reapFinished() {
 void Listener::acceptLoop() {
   while (!stopping_) {
     pollfd fds[2] = {{listenFd_, POLLIN, 0}, {wakePipe_[0], POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) {
+    const int ready = ::poll(fds, 2, kHousekeepingMs);
+    if (ready < 0) {
       if (errno == EINTR) continue;
       log_.error(std::string("listener: poll: ") + std::strerror(errno));
       return;
     }
     if (fds[1].revents != 0 || stopping_) return;
+    closeOverdue();
+    refusals_.flush(nowMs());
+    if (ready == 0 || fds[0].revents == 0) continue;
     const int fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;  // the peer gave up meanwhile, or a transient error
     reapFinished();
-    const std::string peer = peerName(fd);
-    if (activeConnections() >= config_.maxConnections) {
-      log_.warn("connection from " + peer + " refused: " + std::to_string(config_.maxConnections) +
-                " connections already open");
-      ::close(fd);
-      continue;
-    }
-    ++accepted_;
-    timeval timeout{static_cast<time_t>(config_.idleTimeoutMs / 1000),
-                    static_cast<suseconds_t>((config_.idleTimeoutMs % 1000) * 1000)};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    std::lock_guard lock(mutex_);
-    Connection& connection = connections_.emplace_back();
-    connection.fd = fd;
-    connection.thread = std::thread([this, &connection] { serve(connection); });
+    admit(fd);
+  }
+}
+
+void Listener::admit(int fd) {
+  const std::string source = peerAddress(fd);
+  std::lock_guard lock(mutex_);
+  const uint64_t id = nextId_++;
+  if (const listen::Refusal refused = slots_.admit(id, source, nowMs());
+      refused != listen::Refusal::kNone) {
+    const std::string why = listen::refusalName(refused);
+    const std::string limit =
+        refused == listen::Refusal::kSourceFull
+            ? std::to_string(config_.maxHandshakesPerSource) + " handshakes from " + source
+            : std::to_string(config_.maxHandshakes) + " handshakes";
+    refusals_.note("refused " + why, "refused connections (" + why + ")",
+                   "connection from " + peerName(fd) + " refused (" + why + "): " + limit +
+                       " already under way",
+                   nowMs());
+    ::close(fd);
+    return;
+  }
+  ++accepted_;
+  // Per read; the handshake as a whole has its own deadline (closeOverdue).
+  timeval timeout{static_cast<time_t>(config_.idleTimeoutMs / 1000),
+                  static_cast<suseconds_t>((config_.idleTimeoutMs % 1000) * 1000)};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  Connection& connection = connections_.emplace_back();
+  connection.id = id;
+  connection.fd = fd;
+  connection.thread = std::thread([this, &connection] { serve(connection); });
+}
+
+void Listener::closeOverdue() {
+  std::lock_guard lock(mutex_);
+  const std::vector<uint64_t> late = slots_.overdue(nowMs());
+  if (late.empty()) return;
+  for (Connection& connection : connections_) {
+    if (connection.fd < 0 || connection.finished) continue;
+    if (std::find(late.begin(), late.end(), connection.id) == late.end()) continue;
+    // Wakes the connection thread from its read; its handshake then fails and it ends.
+    connection.timedOut = true;
+    ::shutdown(connection.fd, SHUT_RDWR);
   }
 }
 
@@ -172,6 +238,7 @@ void Listener::serve(Connection& connection) {
     channel.reset();  // closes the fd it owns
     connection.fd = -1;
     connection.finished = true;
+    slots_.release(connection.id);
   };
 
   auto rng = config_.makeRng();
@@ -193,11 +260,38 @@ void Listener::serve(Connection& connection) {
   channel::ServerHandshake handshake(channelConfig);
   auto accepted = channel::ChannelConnection::acceptFromTerminal(fd, handshake);
   if (!accepted) {
-    log_.warn("connection " + peer + " refused: " + accepted.error().message);
+    bool timedOut = false;
+    {
+      std::lock_guard lock(mutex_);
+      timedOut = connection.timedOut;
+    }
+    // Anyone can cause these: one line per kind and interval, the rest counted.
+    if (timedOut) {
+      refusals_.note("handshake timeout", "connections closed (handshake timeout)",
+                     "connection " + peer + " closed: no handshake within " +
+                         std::to_string(config_.handshakeTimeoutMs) + " ms",
+                     nowMs());
+    } else {
+      refusals_.note("handshake refused", "connections refused (handshake failed)",
+                     "connection " + peer + " refused: " + accepted.error().message, nowMs());
+    }
     finish(nullptr);
     return;
   }
   std::unique_ptr<channel::ChannelConnection> channel = std::move(accepted.value());
+  listen::Refusal full = listen::Refusal::kNone;
+  {
+    std::lock_guard lock(mutex_);
+    full = slots_.establish(connection.id);
+  }
+  if (full != listen::Refusal::kNone) {
+    refusals_.note("refused connection cap", "terminals refused (connection cap)",
+                   "terminal " + handshake.terminalId() + " (" + peer + ") refused: " +
+                       std::to_string(config_.maxConnections) + " terminals already connected",
+                   nowMs());
+    finish(std::move(channel));
+    return;
+  }
   SecretBytes attachment;  // a response's binary part (session.open's hand-out), wiped after
   const rpc::CallContext caller{handshake.terminalId(), &attachment};
   {

@@ -20,7 +20,9 @@ RpcError invalid(const std::string& message) {
 // peers, and no purse holds that much.
 Result<uint64_t, RpcError> amountParam(const Json::Value& params, const char* name) {
   const Json::Value& value = params[name];
-  if (!value.isUInt64() || value.asUInt64() == 0 || value.asUInt64() > (1ull << 53)) {
+  // An integer token only: 1e2 and 100.0 are reals to jsoncpp, yet isUInt64() says yes.
+  if (!rpc::isJsonInteger(value) || !value.isUInt64() || value.asUInt64() == 0 ||
+      value.asUInt64() > (1ull << 53)) {
     return invalid(std::string(name) + " must be a positive whole number of minor units");
   }
   return value.asUInt64();

@@ -52,6 +52,12 @@ Result<std::string> exchange(const tls::SessionBlob& blob, const RelayRequest& r
                              const RelayOptions& options, bool& resumed) {
   tls::ResumeOptions resume;
   resume.connectAddress = options.connectAddress;
+  if (options.policy) {
+    // The address the policy checked is the one connected to (no second resolution).
+    auto address = options.policy->connectAddress(blob.host, blob.port, options.connectAddress);
+    if (!address) return address.error();
+    resume.connectAddress = *address;
+  }
   resume.readTimeoutMs = options.readTimeoutMs;
   resume.now = options.now;
   auto connection = tls::ResumedConnection::open(blob, resume);

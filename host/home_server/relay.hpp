@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "relay_policy.hpp"
 #include "session_manager.hpp"
 
 namespace hp::home {
@@ -26,6 +27,8 @@ struct RelayResponse {
 
 struct RelayOptions {
   std::string connectAddress;  // tests: "127.0.0.1"
+  // Where the relay may connect (checked again for every connection); null: anywhere.
+  const RelayPolicy* policy = nullptr;
   uint32_t readTimeoutMs = 10'000;
   // Bounds what one relay can make us hold; base64 of this still fits in one RPC message.
   size_t maxResponseBytes = 512 * 1024;

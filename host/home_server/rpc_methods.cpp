@@ -42,6 +42,15 @@ Result<ShopUrl> urlParam(const Json::Value& params) {
   return parseShopUrl(*text);
 }
 
+// relay_refused before any work when the relay policy will not have the URL (the handshake and
+// the relay check again at connect time, on the address they connect to).
+std::optional<RpcError> outOfScope(const RelayOptions& relay, const ShopUrl& url) {
+  if (!relay.policy) return std::nullopt;
+  auto allowed = relay.policy->connectAddress(url.host, url.port, relay.connectAddress);
+  if (allowed) return std::nullopt;
+  return rpc::makeRpcError(rpc::code::kRelayRefused, allowed.error().message);
+}
+
 }  // namespace
 
 rpc::Handler loggedHandler(ServerLog& log, std::string method, rpc::Handler handler) {
@@ -134,7 +143,8 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
       {"session.open",
        authorizedHandler(
            authority,
-           [&sessions](const Json::Value& params, const rpc::CallContext& caller) -> MethodResult {
+           [&sessions, relayOptions](const Json::Value& params,
+                                     const rpc::CallContext& caller) -> MethodResult {
              if (auto only = rpc::expectOnly(params, {"url", "mode"}); !only) return only.error();
              auto mode = rpc::optionalString(params, "mode", 16, "delegate");
              if (!mode) return mode.error();
@@ -145,6 +155,7 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
              }
              auto url = urlParam(params);
              if (!url) return rpc::makeRpcError(rpc::code::kInvalidParams, url.error().message);
+             if (auto refused = outOfScope(relayOptions, *url)) return *refused;
              // This terminal's own session: never one made for another terminal or the relay.
              auto opened = sessions.open(caller.terminalId, *url);
              if (!opened) {
@@ -227,6 +238,7 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
                }
                request.body = std::move(*body);
              }
+             if (auto refused = outOfScope(relayOptions, *url)) return *refused;
              auto response = relayRequest(sessions, request, relayOptions);
              if (!response) {
                return rpc::makeRpcError(rpc::code::kUpstreamError, response.error().message);

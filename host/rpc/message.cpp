@@ -80,7 +80,7 @@ Result<void, RpcError> onlyKeys(const Json::Value& object, const std::set<std::s
 }
 
 bool isIntegerToken(const Json::Value& value) {
-  return value.type() == Json::intValue || value.type() == Json::uintValue;
+  return isJsonInteger(value);
 }
 
 std::optional<uint64_t> readId(const Json::Value& root) {
@@ -106,6 +106,10 @@ Result<void, RpcError> checkVersion(const Json::Value& root) {
 }
 
 }  // namespace
+
+bool isJsonInteger(const Json::Value& value) {
+  return value.type() == Json::intValue || value.type() == Json::uintValue;
+}
 
 RpcError makeRpcError(std::string errorCode, std::string message, Json::Value data) {
   return RpcError{std::move(errorCode), std::move(message), std::move(data)};

@@ -41,6 +41,8 @@ inline constexpr const char* kCardError = "card_error";
 inline constexpr const char* kNotFound = "not_found";
 inline constexpr const char* kUpstreamError = "upstream_error";  // the shop failed
 inline constexpr const char* kBusy = "busy";
+// The home server will not connect there (a port, or a private address; relay_policy.hpp).
+inline constexpr const char* kRelayRefused = "relay_refused";
 }  // namespace code
 
 struct RpcError {
@@ -71,6 +73,11 @@ Response errorResponse(std::optional<uint64_t> id, RpcError error);
 // Parses strict JSON (no comments, no duplicate keys, nothing after the value, bounded size and
 // depth, valid UTF-8) into a value; the error says what was wrong.
 Result<Json::Value, RpcError> parseJson(std::string_view text);
+
+// True for a number written as an integer ("100"): jsoncpp reads 1e2 and 100.0 as reals, and
+// its isIntegral()/isUInt64() say yes to them. Money and quantities take integers only
+// (docs/emoney.md, "Strict JSON").
+bool isJsonInteger(const Json::Value& value);
 
 // A request as received. On failure, `idHint` is set when the id could still be read, so the
 // error response can be matched by the peer.

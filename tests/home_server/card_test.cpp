@@ -120,6 +120,7 @@ TEST_SUITE("card") {
       config.trustStoreCaFile = tls::test::testPki().caCert;
       config.serverKeyFile = "(injected)";
       config.adminSocketPath = adminSocket;
+      config.relay.shops = {"localhost"};  // the test shop, on 127.0.0.1 (relay_policy.hpp)
       HomeServerParts parts;
       parts.card = &card;
       parts.terminals = &directory;

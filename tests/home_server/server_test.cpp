@@ -358,8 +358,14 @@ TEST_SUITE("server") {
       CHECK(call(**connection, "card.status").ok());
       open.push_back(std::move(connection.value()));
     }
-    CHECK_FALSE(terminal.connect(fx.port(), fx.serverPublicKey()).ok());
-    CHECK(fx.logContains("connections already open"));
+    // The fifth is known only at the end of its handshake: the server then closes it unserved.
+    auto fifth = terminal.connect(fx.port(), fx.serverPublicKey());
+    if (fifth.ok()) {
+      (void)rpc::sendMessage(**fifth, R"({"v":1,"id":1,"method":"card.status","params":{}})");
+      auto answer = rpc::receiveMessage(**fifth);
+      CHECK((!answer.ok() || !answer->has_value()));
+    }
+    CHECK(fx.logContains("terminals already connected"));
     for (auto& connection : open) CHECK(call(*connection, "card.status").ok());
   }
 

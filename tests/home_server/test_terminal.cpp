@@ -109,6 +109,7 @@ ServerFixture::ServerFixture(bool withAdminSocket) : serverRng(card::makeSeededR
   parts.serverSigner = serverSigner.get();
   parts.wallClock = &wallClock;
   parts.shopConnectAddress = "127.0.0.1";
+  config.relay.shops = {"localhost"};  // the test shops, on 127.0.0.1 (relay_policy.hpp)
   parts.unixNow = [this] { return tls::systemUnixNow() + clockOffsetSeconds.load(); };
   parts.logSink = [this](std::string_view line) {
     std::lock_guard lock(logMutex_);

@@ -152,6 +152,7 @@ Result<LoadFigures> runLoad(const PkiFiles& pki, const std::string& shopUrl, int
   config.trustStoreCaFile = pki.rootCert();
   config.serverKeyFile = "(injected)";
   config.adminSocketPath = "";
+  config.relay.shops = {"localhost"};  // the bench shops, on 127.0.0.1 (relay_policy.hpp)
   home::HomeServerParts parts;
   parts.card = card.get();
   parts.terminals = &directory;

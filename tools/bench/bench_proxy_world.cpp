@@ -202,6 +202,7 @@ Result<std::unique_ptr<HomeSide>> HomeSide::start(const PkiFiles& pki) {
   config.trustStoreCaFile = pki.rootCert();
   config.serverKeyFile = "(injected)";
   config.adminSocketPath = "";
+  config.relay.shops = {"localhost"};  // the bench shops, on 127.0.0.1 (relay_policy.hpp)
   home::HomeServerParts parts;
   parts.card = side->homeCard.get();
   parts.terminals = side->directory.get();

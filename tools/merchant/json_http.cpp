@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "base64.hpp"
+#include "message.hpp"
 
 namespace hp::merchant {
 
@@ -32,15 +33,11 @@ Result<Json::Value> parseJsonObject(std::string_view body, bool allowEmpty) {
     if (allowEmpty) return Json::Value(Json::objectValue);
     return makeError("the body must be a JSON object");
   }
-  Json::CharReaderBuilder builder;
-  Json::CharReaderBuilder::strictMode(&builder.settings_);
-  builder["stackLimit"] = 16;
-  std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-  Json::Value value;
-  std::string errors;
-  if (!reader->parse(body.data(), body.data() + body.size(), &value, &errors)) {
-    return makeError("the body is not valid JSON");
-  }
+  // The RPC layer's strict parser: no comments, no duplicate keys, nothing after the value,
+  // valid UTF-8, and a depth limit answered as an error (jsoncpp itself throws past it).
+  auto parsed = rpc::parseJson(body);
+  if (!parsed) return makeError("the body is not valid JSON: " + parsed.error().message);
+  const Json::Value& value = *parsed;
   if (!value.isObject()) return makeError("the body must be a JSON object");
   return value;
 }
@@ -58,8 +55,8 @@ Result<std::string> stringField(const Json::Value& object, const char* name, siz
 
 Result<uint64_t> unsignedField(const Json::Value& object, const char* name) {
   const Json::Value& field = object[name];
-  // isUInt64 is also true for doubles like 5.0; only integral JSON numbers are accepted.
-  if (!(field.isIntegral() && field.isUInt64()) || field.asUInt64() > kMaxExactJsonInteger) {
+  // isIntegral() and isUInt64() are also true for 5.0 and 5e0; only integer tokens count.
+  if (!rpc::isJsonInteger(field) || !field.isUInt64() || field.asUInt64() > kMaxExactJsonInteger) {
     return makeError(std::string("\"") + name + "\" must be a non-negative integer");
   }
   return field.asUInt64();

@@ -3,8 +3,11 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <sstream>
+
+#include "message.hpp"
 
 namespace hp::merchant {
 
@@ -34,6 +37,35 @@ Result<size_t> parseCount(const std::string& text, const std::string& what) {
     return makeError(what + " must be a positive integer");
   }
   return value;
+}
+
+// The flood limits of TlsServerOptions (tools/merchant/README.md, "Listener limits").
+Result<void> applyListenerLimits(const Json::Value& config, TlsServerOptions& tls) {
+  struct Limit {
+    const char* key;
+    uint64_t low;
+    uint64_t high;
+    std::function<void(uint64_t)> set;
+  };
+  const Limit limits[] = {
+      {"max_handshakes", 1, 1024, [&](uint64_t v) { tls.maxHandshakes = v; }},
+      {"max_handshakes_per_source", 1, 1024, [&](uint64_t v) { tls.maxHandshakesPerSource = v; }},
+      {"handshake_timeout_ms", 1000, 120'000,
+       [&](uint64_t v) { tls.handshakeTimeoutMs = static_cast<uint32_t>(v); }},
+      {"request_timeout_ms", 1000, 600'000,
+       [&](uint64_t v) { tls.requestTimeoutMs = static_cast<uint32_t>(v); }},
+  };
+  for (const Limit& limit : limits) {
+    if (!config.isMember(limit.key)) continue;
+    const Json::Value& value = config[limit.key];
+    if (!rpc::isJsonInteger(value) || !value.isUInt64() || value.asUInt64() < limit.low ||
+        value.asUInt64() > limit.high) {
+      return makeError(std::string("config: ") + limit.key + " must be an integer from " +
+                       std::to_string(limit.low) + " to " + std::to_string(limit.high));
+    }
+    limit.set(value.asUInt64());
+  }
+  return {};
 }
 
 }  // namespace
@@ -129,12 +161,12 @@ Result<void> applyServerConfig(const Json::Value& config, const std::string& bas
   }
   if (config.isMember("max_connections")) {
     const Json::Value& value = config["max_connections"];
-    if (!value.isIntegral() || !value.isUInt() || value.asUInt() == 0) {
+    if (!rpc::isJsonInteger(value) || !value.isUInt() || value.asUInt() == 0) {
       return makeError("config: max_connections must be a positive integer");
     }
     options.tls.maxConnections = value.asUInt();
   }
-  return {};
+  return applyListenerLimits(config, options.tls);
 }
 
 Result<void> checkServerOptions(const ServerOptions& options) {

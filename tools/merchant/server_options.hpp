@@ -38,7 +38,8 @@ inline constexpr const char* kServerFlagsUsage =
 Result<size_t> parseServerFlag(const std::vector<std::string>& args, size_t at,
                                ServerOptions& options);
 // The common keys of a config file: listen, cert, key, ca, signing_key, db, tickets,
-// session_cache, max_connections.
+// session_cache, max_connections, and the listener limits max_handshakes,
+// max_handshakes_per_source, handshake_timeout_ms, request_timeout_ms.
 Result<void> applyServerConfig(const Json::Value& config, const std::string& baseDir,
                                ServerOptions& options);
 // A server's own keys of a config file, read after the common ones; baseDir resolves its paths.

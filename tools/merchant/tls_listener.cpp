@@ -13,7 +13,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <exception>
 
@@ -51,13 +53,40 @@ struct TlsListener::Tls {
 
 namespace {
 
-std::string peerName(int fd) {
+// The peer's address alone (the per-source cap counts by it), and with its port (for logs).
+std::string peerAddress(int fd) {
   sockaddr_in address{};
   socklen_t length = sizeof address;
   if (::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "?";
   char text[INET_ADDRSTRLEN] = {};
   ::inet_ntop(AF_INET, &address.sin_addr, text, sizeof text);
-  return std::string(text) + ":" + std::to_string(ntohs(address.sin_port));
+  return text;
+}
+
+std::string peerName(int fd) {
+  sockaddr_in address{};
+  socklen_t length = sizeof address;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "?";
+  return peerAddress(fd) + ":" + std::to_string(ntohs(address.sin_port));
+}
+
+// How often the accept loop closes connections past their deadline and writes the counts of
+// suppressed log lines.
+constexpr int kHousekeepingMs = 250;
+
+uint64_t steadyMs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+listen::SlotLimits slotLimits(const TlsServerOptions& options) {
+  listen::SlotLimits limits;
+  limits.maxPending = options.maxHandshakes;
+  limits.maxPendingPerSource = options.maxHandshakesPerSource;
+  limits.maxEstablished = options.maxConnections;
+  limits.handshakeDeadlineMs = options.handshakeTimeoutMs;
+  return limits;
 }
 
 // Called for every certificate of the chain in a full handshake and never on resumption (the
@@ -87,7 +116,11 @@ std::string shortKey(const PeerIdentity& peer) {
 }  // namespace
 
 TlsListener::TlsListener(const TlsServerOptions& options, RequestHandler handler, LogSink log)
-    : options_(options), handler_(std::move(handler)), log_(std::move(log)) {}
+    : options_(options),
+      handler_(std::move(handler)),
+      log_(std::move(log)),
+      slots_(slotLimits(options_)),
+      refusals_([this](const std::string& line) { log_(line); }, options_.refusalLogIntervalMs) {}
 
 TlsListener::~TlsListener() {
   stop();
@@ -222,32 +255,69 @@ void TlsListener::reapFinished() {
 void TlsListener::acceptLoop() {
   while (!stopping_) {
     pollfd fds[2] = {{listenFd_, POLLIN, 0}, {wakePipe_[0], POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) {
+    const int ready = ::poll(fds, 2, kHousekeepingMs);
+    if (ready < 0) {
       if (errno == EINTR) continue;
       log_(std::string("listener: poll: ") + std::strerror(errno));
       return;
     }
     if (fds[1].revents != 0 || stopping_) return;
+    closeOverdue();
+    refusals_.flush(steadyMs());
+    if (ready == 0 || fds[0].revents == 0) continue;
     const int fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;  // the peer gave up meanwhile, or a transient error
     reapFinished();
-    if (activeConnections() >= options_.maxConnections) {
-      log_("connection from " + peerName(fd) +
-           " refused: " + std::to_string(options_.maxConnections) + " connections already open");
-      ::close(fd);
-      continue;
-    }
-    // Responses are whole messages: no Nagle wait for the peer's delayed ACK.
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    timeval timeout{static_cast<time_t>(options_.idleTimeoutMs / 1000),
-                    static_cast<suseconds_t>((options_.idleTimeoutMs % 1000) * 1000)};
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    std::lock_guard lock(mutex_);
-    Connection& connection = connections_.emplace_back();
-    connection.fd = fd;
-    connection.thread = std::thread([this, &connection] { serve(connection); });
+    admit(fd);
   }
+}
+
+void TlsListener::admit(int fd) {
+  const std::string source = peerAddress(fd);
+  std::lock_guard lock(mutex_);
+  const uint64_t id = nextId_++;
+  if (const listen::Refusal refused = slots_.admit(id, source, steadyMs());
+      refused != listen::Refusal::kNone) {
+    const std::string why = listen::refusalName(refused);
+    const std::string limit =
+        refused == listen::Refusal::kSourceFull
+            ? std::to_string(options_.maxHandshakesPerSource) + " handshakes from " + source
+            : std::to_string(options_.maxHandshakes) + " handshakes";
+    refusals_.note("refused " + why, "refused connections (" + why + ")",
+                   "connection from " + peerName(fd) + " refused (" + why + "): " + limit +
+                       " already under way",
+                   steadyMs());
+    ::close(fd);
+    return;
+  }
+  // Responses are whole messages: no Nagle wait for the peer's delayed ACK.
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  timeval timeout{static_cast<time_t>(options_.idleTimeoutMs / 1000),
+                  static_cast<suseconds_t>((options_.idleTimeoutMs % 1000) * 1000)};
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  Connection& connection = connections_.emplace_back();
+  connection.id = id;
+  connection.fd = fd;
+  connection.thread = std::thread([this, &connection] { serve(connection); });
+}
+
+void TlsListener::closeOverdue() {
+  std::lock_guard lock(mutex_);
+  const std::vector<uint64_t> late = slots_.overdue(steadyMs());
+  if (late.empty()) return;
+  for (Connection& connection : connections_) {
+    if (connection.fd < 0 || connection.finished) continue;
+    if (std::find(late.begin(), late.end(), connection.id) == late.end()) continue;
+    // Wakes the connection thread from its read; it then ends the connection.
+    connection.timedOut = true;
+    ::shutdown(connection.fd, SHUT_RDWR);
+  }
+}
+
+bool TlsListener::timedOut(const Connection& connection) const {
+  std::lock_guard lock(mutex_);
+  return connection.timedOut;
 }
 
 void TlsListener::serve(Connection& connection) {
@@ -264,6 +334,7 @@ void TlsListener::serve(Connection& connection) {
     mbedtls_net_free(&net);  // closes the fd
     connection.fd = -1;
     connection.finished = true;
+    slots_.release(connection.id);
   };
 
   if (int rc = mbedtls_ssl_setup(&ssl, &tls_->config); rc != 0) {
@@ -277,6 +348,14 @@ void TlsListener::serve(Connection& connection) {
   int rc = 0;
   while ((rc = mbedtls_ssl_handshake(&ssl)) != 0) {
     if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
+    if (timedOut(connection)) {
+      refusals_.note("handshake timeout", "connections closed (TLS handshake timeout)",
+                     peer + ": closed: no TLS handshake within " +
+                         std::to_string(options_.handshakeTimeoutMs) + " ms",
+                     steadyMs());
+      finish();
+      return;
+    }
     std::string why = tls::tlsError("handshake", rc).message;
     if (const uint32_t flags = mbedtls_ssl_get_verify_result(&ssl);
         flags != 0 && flags != static_cast<uint32_t>(-1)) {
@@ -285,7 +364,26 @@ void TlsListener::serve(Connection& connection) {
       for (char& c : text) c = c == '\n' ? ';' : c;
       why.append(" (client certificate: ").append(text).append(")");
     }
-    log_(std::string(peer).append(": ").append(why));
+    // Anyone can cause these: one line per interval, the rest counted.
+    refusals_.note("handshake failed", "connections refused (TLS handshake failed)",
+                   std::string(peer).append(": ").append(why), steadyMs());
+    finish();
+    return;
+  }
+  listen::Refusal full = listen::Refusal::kNone;
+  {
+    std::lock_guard lock(mutex_);
+    full = slots_.establish(connection.id);
+    if (full == listen::Refusal::kNone) {
+      slots_.setDeadline(connection.id, steadyMs() + options_.requestTimeoutMs);
+    }
+  }
+  if (full != listen::Refusal::kNone) {
+    refusals_.note("refused connection cap", "refused connections (connection cap)",
+                   peer + ": refused: " + std::to_string(options_.maxConnections) +
+                       " connections already open",
+                   steadyMs());
+    (void)mbedtls_ssl_close_notify(&ssl);
     finish();
     return;
   }
@@ -315,6 +413,11 @@ void TlsListener::serve(Connection& connection) {
       break;
     }
     if (outcome.request) {
+      {
+        // Whole: the handler's own time is not the client's to answer for.
+        std::lock_guard lock(mutex_);
+        slots_.setDeadline(connection.id, 0);
+      }
       const HttpRequest& request = *outcome.request;
       HttpResponse response;
       try {
@@ -332,10 +435,22 @@ void TlsListener::serve(Connection& connection) {
            " key=" + shortKey(*identity) + (identity->resumed ? " resumed" : " full-handshake"));
       const auto written = writeAll(ssl, formatResponse(response, keepAlive));
       open = written.ok() && keepAlive;
+      {
+        // The next request has its own time to arrive whole.
+        std::lock_guard lock(mutex_);
+        slots_.setDeadline(connection.id, steadyMs() + options_.requestTimeoutMs);
+      }
       continue;
     }
     const int n = mbedtls_ssl_read(&ssl, buffer, sizeof buffer);
     if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
+    if (n <= 0 && timedOut(connection)) {
+      refusals_.note("request timeout", "connections closed (request timeout)",
+                     peer + ": closed: no whole request within " +
+                         std::to_string(options_.requestTimeoutMs) + " ms",
+                     steadyMs());
+      break;
+    }
     if (n == 0 || n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) break;
     if (n < 0) {
       if (n != MBEDTLS_ERR_NET_CONN_RESET && n != MBEDTLS_ERR_SSL_TIMEOUT && !stopping_) {

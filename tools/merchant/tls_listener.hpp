@@ -1,9 +1,13 @@
 // The HTTPS side shared by the shop and the bank: a TLS 1.2 server (mbedTLS) on one address,
 // client certificate required and verified against a CA file, sessions resumable by session ID
 // (mbedtls_ssl_cache) and by RFC 5077 ticket (mbedtls_ssl_ticket) so the proxy facility's
-// delegated sessions work, and minimal HTTP/1.1 on top. One thread per connection, at most
-// maxConnections at once (more are closed at once). Every request is answered through the
-// handler with the peer's identity; a malformed one gets a JSON 4xx and the connection closes.
+// delegated sessions work, and minimal HTTP/1.1 on top. One thread per connection. Every request
+// is answered through the handler with the peer's identity; a malformed one gets a JSON 4xx and
+// the connection closes. Against floods (host/listen_guard): connections in their TLS handshake
+// have their own pool (maxHandshakes, maxHandshakesPerSource) and a deadline for the whole
+// handshake; authenticated ones (a verified client certificate) count against maxConnections;
+// each request must arrive whole within requestTimeoutMs (no trickling); refusals and timeouts
+// are logged once per kind and interval, then counted.
 #pragma once
 
 #include <atomic>
@@ -16,8 +20,10 @@
 #include <string_view>
 #include <thread>
 
+#include "connection_slots.hpp"
 #include "http_message.hpp"
 #include "peer_identity.hpp"
+#include "rate_limited_log.hpp"
 #include "result.hpp"
 
 namespace hp::merchant {
@@ -33,9 +39,16 @@ struct TlsServerOptions {
   // Session-cache entries and tickets live this long; 300 s as nginx's ssl_session_timeout and
   // the home server's delegated-session lifetime (tls_proxy DelegatedHandshakeRequest).
   uint32_t sessionLifetimeSeconds = 300;
-  size_t maxConnections = 32;
+  size_t maxConnections = 32;  // connections past their TLS handshake
+  size_t maxHandshakes = 32;   // connections in their TLS handshake, all sources
+  size_t maxHandshakesPerSource = 4;
+  uint32_t handshakeTimeoutMs = 10'000;  // from accept to the end of the TLS handshake
+  // From the end of the previous response (or the handshake) to the end of the next request:
+  // also how long an idle keep-alive connection stays.
+  uint32_t requestTimeoutMs = 15'000;
   // A connection that sends nothing for this long is closed (it holds a thread).
   uint32_t idleTimeoutMs = 30'000;
+  uint32_t refusalLogIntervalMs = 10'000;
   size_t maxBodyBytes = 64 * 1024;
   size_t maxRequestsPerConnection = 1000;
 };
@@ -61,11 +74,16 @@ class TlsListener {
   struct Tls;
   struct Connection {
     std::thread thread;
+    uint64_t id = 0;  // in slots_
     int fd = -1;
     bool finished = false;
+    bool timedOut = false;  // closed by a deadline
   };
   TlsListener(const TlsServerOptions& options, RequestHandler handler, LogSink log);
   void acceptLoop();
+  void admit(int fd);
+  void closeOverdue();
+  bool timedOut(const Connection& connection) const;
   void serve(Connection& connection);
   void reapFinished();
   size_t activeConnections() const;
@@ -81,6 +99,9 @@ class TlsListener {
   std::atomic<bool> stopping_{false};
   mutable std::mutex mutex_;
   std::list<Connection> connections_;  // list: stable addresses for the threads
+  listen::ConnectionSlots slots_;      // guarded by mutex_
+  uint64_t nextId_ = 1;                // guarded by mutex_
+  listen::RateLimitedLog refusals_;
 };
 
 }  // namespace hp::merchant

@@ -52,6 +52,12 @@ std::string homeServerJson(const WorldDescription& world) {
   authority["idle_seconds"] = 600;
   authority["lifetime_seconds"] = 3600;
   config["authority"] = authority;
+  // The world's shop and bank live on shopHost (loopback in tests and demos): the relay policy
+  // refuses private addresses unless the host is named here.
+  Json::Value relay(Json::objectValue);
+  relay["shops"].append(world.shopHost);
+  if (world.bankHost != world.shopHost) relay["shops"].append(world.bankHost);
+  config["relay"] = relay;
   // Top-ups need a store that outlives the process (a voucher may be on the card before the
   // bank hears back); both databases live in the world folder, next to the keys.
   Json::Value purse(Json::objectValue);
