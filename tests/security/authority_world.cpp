@@ -48,7 +48,9 @@ AuthorityWorld::AuthorityWorld(const Tweak& tweak) {
       },
       kSelectHomeCard);
   client = std::make_unique<adapters::HomeCardClient>(*link);
-  card = std::make_unique<CardHomeCard>(*client, tls::KeyType::kEcP256);
+  // The card link's pinned key, read from the fresh card as hp_provision does.
+  card = std::make_unique<CardHomeCard>(*client, tls::KeyType::kEcP256,
+                                        client->readCardAuthKey().value(), "\"test reader\"");
   directory = std::make_unique<CardTerminalDirectory>(*client);
 
   char dirTemplate[] = "/tmp/hp_security_test_XXXXXX";
