@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test of homeproxy on this machine: unit tests, in-process conformance scenarios,
 # integration tests (a private pcscd with vpcd readers and the real card processes, driven by
-# opensc-tool, scriptor, pyscard and our PC/SC bridge), a short fuzz run, and the host tests
-# again under sanitizers (tools/run_sanitizers.sh: ASan+UBSan in build-asan, TSan in
-# build-tsan). Installs what is missing and builds first. Ends with the line "N passed, N failed"
-# (every meson test of the three build directories, and the fuzz run as one test).
+# opensc-tool, scriptor, pyscard and our PC/SC bridge), a short fuzz run, and, with
+# HP_SANITIZERS=1, the host tests again under sanitizers (tools/run_sanitizers.sh: ASan+UBSan in
+# build-asan, TSan in build-tsan). Installs what is missing and builds first. Ends with the line
+# "N passed, N failed" (every meson test of the build directories, the fuzz run as one test).
 # Usage: tools/test.sh        env: HP_FUZZ_SECONDS (default 60; 0 skips fuzzing)
-#                                  HP_SANITIZERS=0 skips the sanitizer builds (local use)
+#                                  HP_SANITIZERS=1 adds the sanitizer builds and runs. Off by
+#                                  default until their time on the CI machine is measured (two
+#                                  more full builds; see tools/fuzz/README.md and the issue notes)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +26,7 @@ fi
 
 sanitizer_logs=()
 sanitizer_rc=0
-if [ "${HP_SANITIZERS:-1}" != "0" ]; then
+if [ "${HP_SANITIZERS:-0}" != "0" ]; then
   # Old logs must not count: a sanitizer build that fails to build leaves none.
   rm -f build-asan/meson-logs/testlog.json build-tsan/meson-logs/testlog.json
   tools/run_sanitizers.sh || sanitizer_rc=1
