@@ -119,7 +119,9 @@ TEST_SUITE("authority") {
     REQUIRE(open(*channel, world).ok());
     world.restartCard();
     const rpc::Response after = open(*channel, world);
-    CHECK_MESSAGE(codeOf(after) == "pin2_required",
+    // The restarted card lost PIN1 too, so the home server asks for that first (issue 10's card
+    // link recovery); either way no cached session is handed out.
+    CHECK_MESSAGE(codeOf(after) == "pin1_required",
                   "after the restart: " << (after.ok() ? "a cached session" : codeOf(after)));
   }
 

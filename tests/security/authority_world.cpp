@@ -68,6 +68,7 @@ AuthorityWorld::AuthorityWorld(const Tweak& tweak) {
   config.trustStoreCaFile = tls::test::testPki().caCert;
   config.serverKeyFile = "(injected)";
   config.adminSocketPath = adminSocket;
+  config.relay.shops = {"localhost"};  // the test shops, on 127.0.0.1 (relay_policy.hpp)
   HomeServerParts parts;
   parts.card = card.get();
   parts.terminals = directory.get();

@@ -65,6 +65,13 @@ TEST_SUITE("listener_relay") {
     REQUIRE(fx.terminals.registerTerminal(terminal.id(), terminal.publicKey()).ok());
     auto connection = terminal.connect(fx.port(), fx.serverPublicKey());
     REQUIRE(connection.ok());
+    // A terminal with live PIN2 authority: session.open and relay.request check it first
+    // (docs/control-channel.md, "Authority"), so only then does the relay policy decide.
+    REQUIRE(fx.card->verifyPin1(home::test::ServerFixture::kPin1)->kind ==
+            home::PinOutcome::Kind::kAccepted);
+    Json::Value pin2(Json::objectValue);
+    pin2["pin"] = home::test::ServerFixture::kPin2;
+    REQUIRE(home::test::call(**connection, "card.pin2", pin2).ok());
     StandIn slot;
     const std::string slotUrl = "https://127.0.0.1:" + std::to_string(slot.port) + "/";
     for (const char* method : {"session.open", "relay.request"}) {

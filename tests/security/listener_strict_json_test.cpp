@@ -90,6 +90,12 @@ TEST_SUITE("listener_json") {
     REQUIRE(fx.terminals.registerTerminal(terminal.id(), terminal.publicKey()).ok());
     auto connection = terminal.connect(fx.port(), fx.serverPublicKey());
     REQUIRE(connection.ok());
+    // PIN2 authority first: purse.pay checks it before its params (docs/control-channel.md).
+    REQUIRE(fx.card->verifyPin1(home::test::ServerFixture::kPin1)->kind ==
+            home::PinOutcome::Kind::kAccepted);
+    Json::Value pin2(Json::objectValue);
+    pin2["pin"] = home::test::ServerFixture::kPin2;
+    REQUIRE(home::test::call(**connection, "card.pin2", pin2).ok());
     for (const char* amount : {"1e2", "100.0"}) {
       const std::string text =
           std::string(
