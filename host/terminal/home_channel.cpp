@@ -8,8 +8,8 @@
 
 #include "access_card_key_agent.hpp"
 #include "channel_messages.hpp"
-#include "next_step.hpp"
 #include "client_handshake.hpp"
+#include "next_step.hpp"
 #include "process_rng.hpp"
 #include "url.hpp"
 
