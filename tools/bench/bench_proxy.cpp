@@ -140,6 +140,15 @@ Result<void> Bench::setUp() {
   auto key = tls::SoftwareSigner::fromPemFiles(options_.pki.userKey(), options_.pki.userCert());
   if (!key) return key.error();
   softwareKey_ = std::move(key.value());
+  // The terminal's PIN2 authority (docs/control-channel.md, "Authority"), given once and outside
+  // every measurement, as the user does with `terminal pin2` after unlocking.
+  auto channel = connectChannel();
+  if (!channel) return channel.error();
+  Json::Value pin2;
+  pin2["pin"] = HomeSide::kPin2;
+  if (auto granted = (*channel)->call("card.pin2", pin2); !granted) {
+    return makeError("card.pin2: " + granted.error().message);
+  }
   return {};
 }
 
