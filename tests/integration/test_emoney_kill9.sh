@@ -167,11 +167,69 @@ restart_target() {  # NAME, after its kill -9
 }
 CARD_KILLS=0
 
+# The whole world's books, checked exactly (emoney_ledgers.py) and against the mailed log: waits
+# for reconciliation (every 5 s) to finish interrupted top-ups and for the notice collector
+# (every 2 s) to read and mail every log entry first. $1 names the moment for the message.
+check_world() {
+  local when=$1
+  # Reconciliation (every 5 s) finishes interrupted top-ups; the notice collector (every 2 s)
+  # reads every log entry into the outbox.
+  "${T[@]}" balance >"$SANDBOX_DIR/balance.out" || fail "$when: balance"
+  for _ in $(seq 200); do
+    [[ $(sql "$WORLD/pending_vouchers.db" "SELECT COUNT(*) FROM pending_vouchers") == 0 ]] && break
+    sleep 0.1
+  done
+  "${T[@]}" history >"$SANDBOX_DIR/history.out" || fail "$when: history"
+  LAST_TXN=$(awk '$1 ~ /^[0-9]+$/ && $2 ~ /^20[0-9][0-9]-/ {print $1}' "$SANDBOX_DIR/history.out" | sort -n | tail -n 1)
+  if [[ -z $LAST_TXN ]]; then
+    # Before the first movement there is nothing to balance; at the end there must be something.
+    [[ $when != "at the end" ]] && return 0
+    fail "$when: no history: $(head "$SANDBOX_DIR/history.out")"
+  fi
+  for _ in $(seq 200); do
+    [[ $(sql "$WORLD/notices.db" "SELECT MAX(txn) FROM notices") -ge $LAST_TXN ]] && break
+    sleep 0.1
+  done
+  "${T[@]}" balance >"$SANDBOX_DIR/balance.out" || fail "$when: balance"
+  CARD=$(python3 -c 'import re,sys; m=re.search(r"(\d+)\.(\d\d) EUR", open(sys.argv[1]).read()); print(int(m.group(1))*100+int(m.group(2)))' "$SANDBOX_DIR/balance.out")
+  # The card's own log (its last 64 entries): txns consecutive, ending at the last txn.
+  python3 - "$SANDBOX_DIR/history.out" "$LAST_TXN" <<'PY' || fail "$when: the card's log has a gap"
+import re, sys
+txns = [int(l.split()[0]) for l in open(sys.argv[1]) if re.match(r"^\s*\d+\s+20\d\d-", l)]
+last = int(sys.argv[2])
+sys.exit(0 if sorted(txns) == list(range(last - len(txns) + 1, last + 1)) else 1)
+PY
+  python3 "$HERE/emoney_ledgers.py" "$WORLD" "$BANK_START" "$CARD" "$REFUSED_CANCELS" ||
+    fail "$when: the ledgers disagree"
+  # Every log entry was also mailed: the Message-IDs <PURSEID-TXN[-TXN]@homeproxy> that reached
+  # aiosmtpd cover txn 1..LAST (a duplicate after a crash is allowed, a hole is not).
+  for _ in $(seq 200); do
+    [[ $(sql "$WORLD/notices.db" "SELECT COUNT(*) FROM notices WHERE state <> 'sent'") == 0 ]] && break
+    sleep 0.1
+  done
+  python3 - "$SANDBOX_DIR/smtp.log" "$LAST_TXN" <<'PY' || fail "$when: notices not mailed for every txn"
+import re, sys
+mailed = set()
+for first, last in re.findall(r"Message-ID: <[0-9A-F]{16}-(\d+)(?:-(\d+))?@homeproxy>", open(sys.argv[1]).read()):
+    mailed.update(range(int(first), int(last or first) + 1))
+missing = sorted(set(range(1, int(sys.argv[2]) + 1)) - mailed)
+print(f"emoney kill9: notices mailed for txn 1..{sys.argv[2]}" if not missing else f"emoney kill9: not mailed: {missing}", file=sys.stderr)
+sys.exit(1 if missing else 0)
+PY
+}
+
+
 KILLS=0 INTERRUPTED=0 PAY_RECOVERED=0 CANCEL_RECOVERED=0 NO_ORDER=0 TOPUP_INTERRUPTED=0
 REFUSED_CANCELS="$SANDBOX_DIR/refused_cancels"
 : >"$REFUSED_CANCELS"
 DEBIT_BEFORE_DELIVERY=0
 for ((i = 0; i < OPS; ++i)); do
+  # HP_EMONEY_CHECK_EACH_OP=1 (emoney_chaos): the books agree after every operation (and its
+  # recovery) too, not only at the end, so a fault later papered over is caught where it happened.
+  # Here, before the next operation; the last one is checked by the final check below.
+  if [[ ${HP_EMONEY_CHECK_EACH_OP:-} == 1 ]] && ((i > 0)); then
+    check_world "after op $((i - 1)) ($op)"
+  fi
   case $((RANDOM % 6)) in
     0) op=topup args=(topup "$BANK" alice "$((RANDOM % 60 + 1)).$((RANDOM % 10))0") ;;
     1 | 2 | 3)
@@ -244,46 +302,7 @@ for ((i = 0; i < OPS; ++i)); do
   esac
 done
 
-# Reconciliation (every 5 s) finishes interrupted top-ups; the notice collector (every 2 s)
-# reads every log entry into the outbox.
-"${T[@]}" balance >"$SANDBOX_DIR/balance.out" || fail "balance"
-for _ in $(seq 200); do
-  [[ $(sql "$WORLD/pending_vouchers.db" "SELECT COUNT(*) FROM pending_vouchers") == 0 ]] && break
-  sleep 0.1
-done
-"${T[@]}" history >"$SANDBOX_DIR/history.out" || fail "history"
-LAST_TXN=$(awk '$1 ~ /^[0-9]+$/ && $2 ~ /^20[0-9][0-9]-/ {print $1}' "$SANDBOX_DIR/history.out" | sort -n | tail -n 1)
-[[ -n $LAST_TXN ]] || fail "no history: $(head "$SANDBOX_DIR/history.out")"
-for _ in $(seq 200); do
-  [[ $(sql "$WORLD/notices.db" "SELECT MAX(txn) FROM notices") -ge $LAST_TXN ]] && break
-  sleep 0.1
-done
-"${T[@]}" balance >"$SANDBOX_DIR/balance.out" || fail "balance"
-CARD=$(python3 -c 'import re,sys; m=re.search(r"(\d+)\.(\d\d) EUR", open(sys.argv[1]).read()); print(int(m.group(1))*100+int(m.group(2)))' "$SANDBOX_DIR/balance.out")
-# The card's own log (its last 64 entries): txns consecutive, ending at the last txn.
-python3 - "$SANDBOX_DIR/history.out" "$LAST_TXN" <<'PY' || fail "the card's log has a gap"
-import re, sys
-txns = [int(l.split()[0]) for l in open(sys.argv[1]) if re.match(r"^\s*\d+\s+20\d\d-", l)]
-last = int(sys.argv[2])
-sys.exit(0 if sorted(txns) == list(range(last - len(txns) + 1, last + 1)) else 1)
-PY
-python3 "$HERE/emoney_ledgers.py" "$WORLD" "$BANK_START" "$CARD" "$REFUSED_CANCELS" ||
-  fail "the ledgers disagree"
-# Every log entry was also mailed: the Message-IDs <PURSEID-TXN[-TXN]@homeproxy> that reached
-# aiosmtpd cover txn 1..LAST (a duplicate after a crash is allowed, a hole is not).
-for _ in $(seq 200); do
-  [[ $(sql "$WORLD/notices.db" "SELECT COUNT(*) FROM notices WHERE state <> 'sent'") == 0 ]] && break
-  sleep 0.1
-done
-python3 - "$SANDBOX_DIR/smtp.log" "$LAST_TXN" <<'PY' || fail "notices not mailed for every txn"
-import re, sys
-mailed = set()
-for first, last in re.findall(r"Message-ID: <[0-9A-F]{16}-(\d+)(?:-(\d+))?@homeproxy>", open(sys.argv[1]).read()):
-    mailed.update(range(int(first), int(last or first) + 1))
-missing = sorted(set(range(1, int(sys.argv[2]) + 1)) - mailed)
-print(f"emoney kill9: notices mailed for txn 1..{sys.argv[2]}" if not missing else f"emoney kill9: not mailed: {missing}", file=sys.stderr)
-sys.exit(1 if missing else 0)
-PY
+check_world "at the end"
 RELINKED=$(grep -c "home card link opened again" "$SANDBOX_DIR/home_server.log" || true)
 ((RELINKED >= 1 || CARD_KILLS == 0)) || fail "the home server's log shows no reconnect to the card"
 echo "emoney kill9: $OPS operations, $KILLS kills, $INTERRUPTED operations interrupted:" \
