@@ -30,6 +30,10 @@ namespace hp::home {
 struct AuthorityLimits {
   uint64_t idleMs = 10 * 60 * 1000;      // since the terminal's last user request
   uint64_t lifetimeMs = 60 * 60 * 1000;  // since PIN2, whatever the use
+  // How long a read of the home card's state (GET DATA) vouches for it: admit() reads it again
+  // only after this, so a cached visit right after another costs no card APDU, and a card that
+  // restarted unseen hands out cached sessions for at most this long (0: read every time).
+  uint64_t cardCheckMs = 1000;
 };
 
 enum class AuthorityState { kNone, kLive, kExpiredIdle, kExpiredLifetime, kRevoked };
@@ -43,6 +47,7 @@ class AuthorityBook {
   AuthorityBook(AuthorityLimits limits, card::Clock& clock, Log log = nullptr);
 
   const AuthorityLimits& limits() const { return limits_; }
+  uint64_t nowMs() const { return clock_.nowMs(); }
 
   // PIN2 was accepted over a channel of `terminal`: a fresh grant (lifetime starts again).
   void grant(const std::string& terminal);

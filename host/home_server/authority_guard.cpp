@@ -15,7 +15,7 @@ AuthorityGuard::AuthorityGuard(AuthorityBook& book, HomeCard& card, SessionManag
                                ServerLog& log)
     : book_(book), card_(card), sessions_(sessions), log_(log) {}
 
-Result<void, rpc::RpcError> AuthorityGuard::admit(const std::string& terminal) {
+Result<void, rpc::RpcError> AuthorityGuard::admit(const std::string& terminal, CardCheck check) {
   const AuthorityState state = book_.use(terminal);
   switch (state) {
     case AuthorityState::kRevoked:
@@ -45,6 +45,14 @@ Result<void, rpc::RpcError> AuthorityGuard::admit(const std::string& terminal) {
   }
   // The grant is ours; is the card still where it put it? (Restart, card.finish by another
   // program, the card's own idle limit.) A read: it does not extend the card's crypto state.
+  // A read younger than cardCheckMs still vouches for it; every event we see that may change the
+  // card (finish, a PIN2 failure, a link event, a card refusal) clears it at once.
+  const uint64_t now = book_.nowMs();
+  const uint64_t confirmed = cardConfirmedAtMs_.load();
+  if (check == CardCheck::kRecent && confirmed != 0 && now >= confirmed &&
+      now - confirmed < book_.limits().cardCheckMs) {
+    return {};
+  }
   auto status = card_.status();
   if (!status || status->security != "crypto") {
     const std::string seen = status ? status->security : "unreachable: " + status.error().message;
@@ -56,6 +64,7 @@ Result<void, rpc::RpcError> AuthorityGuard::admit(const std::string& terminal) {
     }
     return pin2Required("the home card is no longer unlocked for signing (" + seen + ")");
   }
+  cardConfirmedAtMs_.store(now);
   return {};
 }
 
@@ -99,6 +108,7 @@ void AuthorityGuard::pin2Failed(const std::string& why) {
 }
 
 void AuthorityGuard::finished(const std::string& terminal) {
+  cardConfirmedAtMs_.store(0);
   book_.end(terminal, "terminal finish");
   sessions_.dropOwner(terminal);
   standbyIfNoneLive();
@@ -118,6 +128,7 @@ void AuthorityGuard::registered(const std::string& terminal) {
 void AuthorityGuard::cardReset(const std::string& why) {
   // Called under the card link's lock (ReconnectingTransport's events): no card command here,
   // and no lock a card command may hold (cardMutex_). A reset card is not in crypto anyway.
+  cardConfirmedAtMs_.store(0);
   book_.endAll(why);
   const size_t dropped = sessions_.dropAll();
   if (dropped > 0) log_.info("sessions: " + std::to_string(dropped) + " dropped (" + why + ")");
@@ -129,6 +140,7 @@ void AuthorityGuard::sweep() {
 }
 
 void AuthorityGuard::endEverything(const std::string& why) {
+  cardConfirmedAtMs_.store(0);
   book_.endAll(why);
   const size_t dropped = sessions_.dropAll();
   if (dropped > 0) log_.info("sessions: " + std::to_string(dropped) + " dropped (" + why + ")");

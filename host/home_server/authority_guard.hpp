@@ -6,6 +6,7 @@
 // server's authority.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -26,6 +27,8 @@ inline constexpr const char* kAuthorityExpired = "authority_expired";
 inline constexpr const char* kTerminalRevoked = "terminal_revoked";
 }  // namespace authority_code
 
+enum class CardCheck { kEveryCall, kRecent };
+
 class AuthorityGuard {
  public:
   // All must outlive the guard.
@@ -34,7 +37,11 @@ class AuthorityGuard {
   // Before a user request of `terminal` that needs the crypto state: its grant must be live (its
   // idle clock restarts) and the card must still be in the crypto state (one GET DATA: a card
   // restarted, finished or timed out behind our back ends every grant at once).
-  Result<void, rpc::RpcError> admit(const std::string& terminal);
+  // `check`: kRecent lets a card state read younger than AuthorityLimits::cardCheckMs vouch for
+  // the card (session.open: a cached visit then costs no card APDU); kEveryCall reads it each
+  // time (the purse and the relay send card commands anyway, and want the precise error).
+  Result<void, rpc::RpcError> admit(const std::string& terminal,
+                                    CardCheck check = CardCheck::kEveryCall);
   // After such a request failed: a card refusal for want of PIN2 (SW 6982, from the signer or
   // the purse) means the card left the crypto state: every grant ends, and the answer becomes
   // pin2_required whatever layer reported it.
@@ -71,6 +78,9 @@ class AuthorityGuard {
   ServerLog& log_;
   std::mutex cardMutex_;
   bool cardMayBeCrypto_ = false;  // under cardMutex_: a grant was given since the last finish
+  // When the card was last seen in the crypto state (book clock, ms; 0: not since the last
+  // event that may have changed it). See AuthorityLimits::cardCheckMs.
+  std::atomic<uint64_t> cardConfirmedAtMs_{0};
 };
 
 }  // namespace hp::home

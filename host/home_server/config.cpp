@@ -94,6 +94,14 @@ const std::map<std::string, Setter>& authoritySetters() {
          c.authority.lifetimeSeconds = static_cast<uint32_t>(*seconds);
          return {};
        }},
+      {"card_check_ms",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         // Bounds how long a home card restarted unseen can go unnoticed by cached visits.
+         auto ms = integerIn(v, "authority.card_check_ms", 0, 10000);
+         if (!ms) return ms.error();
+         c.authority.cardCheckMs = static_cast<uint32_t>(*ms);
+         return {};
+       }},
   };
   return table;
 }

@@ -44,6 +44,7 @@ struct NoticesConfig {
 struct AuthorityConfig {
   uint32_t idleSeconds = 600;
   uint32_t lifetimeSeconds = 3600;
+  uint32_t cardCheckMs = 1000;  // AuthorityLimits::cardCheckMs
 };
 
 // Against connection floods (README, "Listener limits"): connections still in their handshake

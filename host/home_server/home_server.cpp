@@ -64,6 +64,7 @@ Result<void> HomeServer::start() {
   AuthorityLimits limits;
   limits.idleMs = uint64_t{config_.authority.idleSeconds} * 1000;
   limits.lifetimeMs = uint64_t{config_.authority.lifetimeSeconds} * 1000;
+  limits.cardCheckMs = config_.authority.cardCheckMs;
   authorityBook_ = std::make_unique<AuthorityBook>(
       limits, parts_.authorityClock ? *parts_.authorityClock : *parts_.wallClock,
       [this](const std::string& what, const std::string& from, const std::string& to) {

@@ -68,10 +68,12 @@ rpc::Handler loggedHandler(ServerLog& log, std::string method, rpc::Handler hand
   };
 }
 
-rpc::Handler authorizedHandler(AuthorityGuard& authority, rpc::Handler handler) {
-  return [&authority, handler = std::move(handler)](
+rpc::Handler authorizedHandler(AuthorityGuard& authority, rpc::Handler handler, CardCheck check) {
+  return [&authority, handler = std::move(handler), check](
              const Json::Value& params, const rpc::CallContext& caller) -> MethodResult {
-    if (auto admitted = authority.admit(caller.terminalId); !admitted) return admitted.error();
+    if (auto admitted = authority.admit(caller.terminalId, check); !admitted) {
+      return admitted.error();
+    }
     auto result = handler(params, caller);
     if (!result) return authority.afterFailure(result.error());
     return result;
@@ -179,7 +181,9 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
              result["suite"] = opened->ciphersuite;
              result["expires"] = Json::Int64(opened->expiresUnix);
              return result;
-           })},
+           },
+           // A cached visit: a recent state read vouches for the card (no card APDU).
+           CardCheck::kRecent)},
       {"session.list",
        [&sessions](const Json::Value& params, const rpc::CallContext& caller) -> MethodResult {
          if (auto only = rpc::expectOnly(params, {}); !only) return only.error();

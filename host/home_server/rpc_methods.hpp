@@ -29,6 +29,7 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
 rpc::Handler loggedHandler(ServerLog& log, std::string method, rpc::Handler handler);
 // Wraps a handler that needs the caller's live PIN2 authority: admitted first (before its
 // params are even read), and a card refusal for want of PIN2 afterwards becomes pin2_required.
-rpc::Handler authorizedHandler(AuthorityGuard& authority, rpc::Handler handler);
+rpc::Handler authorizedHandler(AuthorityGuard& authority, rpc::Handler handler,
+                               CardCheck check = CardCheck::kEveryCall);
 
 }  // namespace hp::home
