@@ -153,6 +153,10 @@ Result<LoadFigures> runLoad(const PkiFiles& pki, const std::string& shopUrl, int
   config.serverKeyFile = "(injected)";
   config.adminSocketPath = "";
   config.relay.shops = {"localhost"};  // the bench shops, on 127.0.0.1 (relay_policy.hpp)
+  // Every bench terminal connects from 127.0.0.1: the per-source handshake cap (4 by default,
+  // against floods from one address) would refuse most of them; the bench measures hand-outs.
+  config.listener.maxHandshakes = static_cast<size_t>(terminals) + 8;
+  config.listener.maxHandshakesPerSource = static_cast<size_t>(terminals) + 8;
   home::HomeServerParts parts;
   parts.card = card.get();
   parts.terminals = &directory;
