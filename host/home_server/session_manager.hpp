@@ -32,7 +32,10 @@ struct SessionManagerConfig {
   // A blob with less left than this is useless to a terminal (it must still resume), so it
   // counts as expired.
   uint32_t minRemainingSeconds = 5;
-  size_t maxSessions = 64;
+  // Sessions are per (terminal, shop) since the authority model, so the cache holds one per
+  // terminal and usual shop: 64 (enough when it was one per shop) evicted live sessions under
+  // 100 terminals. A session is a few hundred bytes (a ticket one up to ~2 KB).
+  size_t maxSessions = 4096;
   // Ask shops for a session id first (no RFC 5077 ticket offered): a session-id resumption
   // costs the terminal ~100 bytes, a ticket one about twice the ticket's size (the hand-out
   // carries it, the ClientHello sends it again), and tickets with a client certificate inside

@@ -489,6 +489,7 @@ int Bench::run() {
       "latency median %.2f ms p99 %.2f ms\n",
       (unsigned long long)load->handouts, load->seconds, rate, (unsigned long long)load->errors,
       load->medianMs, load->p99Ms);
+  if (!load->firstError.empty()) std::printf("  first error: %s\n", load->firstError.c_str());
   std::printf("  peak RSS of the process: %ld kB before the load, %ld kB after; RSS now %ld kB\n",
               load->peakRssBeforeKb, load->peakRssAfterKb, load->rssNowKb);
   const bool loadPass =

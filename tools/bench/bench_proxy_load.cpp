@@ -199,6 +199,7 @@ Result<LoadFigures> runLoad(const PkiFiles& pki, const std::string& shopUrl, int
   std::atomic<uint64_t> handouts{0}, errors{0};
   std::mutex latencyMutex;
   std::vector<double> latencies;
+  std::string firstError;  // under latencyMutex: what the first failed hand-out said
   const auto duration = std::chrono::duration<double>(seconds);
   std::chrono::steady_clock::time_point start, stop;
   std::vector<std::thread> threads;
@@ -217,6 +218,12 @@ Result<LoadFigures> runLoad(const PkiFiles& pki, const std::string& shopUrl, int
           ++handouts;
         } else {
           ++errors;
+          {
+            std::lock_guard lock(latencyMutex);
+            if (firstError.empty()) {
+              firstError = cached ? "a fresh session, not the cached one" : cached.error().message;
+            }
+          }
           if (!cached) break;  // the channel is unusable after a transport error
         }
       }
@@ -231,6 +238,7 @@ Result<LoadFigures> runLoad(const PkiFiles& pki, const std::string& shopUrl, int
   figures.seconds = std::chrono::duration<double>(stop - start).count();
   figures.handouts = handouts;
   figures.errors = errors;
+  figures.firstError = firstError;
   std::sort(latencies.begin(), latencies.end());
   if (!latencies.empty()) {
     figures.medianMs = latencies[latencies.size() / 2];

@@ -14,8 +14,9 @@ namespace hp::bench {
 
 struct LoadFigures {
   int connected = 0;
-  uint64_t handouts = 0;  // session.open answered with "cached": true
-  uint64_t errors = 0;    // failed calls, or answers that were not cached
+  uint64_t handouts = 0;   // session.open answered with "cached": true
+  uint64_t errors = 0;     // failed calls, or answers that were not cached
+  std::string firstError;  // what the first of them said (empty when none failed)
   double seconds = 0;
   double medianMs = 0;
   double p99Ms = 0;
