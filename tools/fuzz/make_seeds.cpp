@@ -112,11 +112,6 @@ void channelSeeds() {
   alert.code = ch::AlertCode::kUnknownTicket;
   alert.text = "unknown ticket";
   put(t, "alert", ch::encode(alert));
-  ch::ClientTicket ticket;
-  ticket.ticketId = Bytes(ch::kTicketIdSize, 0x33);
-  ticket.resumptionSecret = hp::SecretBytes(Bytes(32, 0x77));
-  ticket.expiresAtMs = 1'800'086'400'000;
-  put(t, "client_ticket", ch::encodeClientTicket(ticket).view());
   put(t, "frame_header", ch::encodeFrameHeader(ch::FrameType::kApplicationData, 300));
 
   const std::string f = "fuzz_channel_frames";
