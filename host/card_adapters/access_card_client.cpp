@@ -165,17 +165,7 @@ CardResult<SecretBytes> AccessCardClient::keyAgreement(ByteView serverPoint, Byt
   card::appendTlv(command, 0x90, signedHash);
   card::appendTlv(command, 0x9E, serverSignature);
   card::appendTlv(command, 0x91, keyScheduleHash);
-  card::appendTlv(command, 0x92, ticketId);
-  Bytes lifetime;
-  appendU64(lifetime, ticketLifetimeMs);
-  card::appendTlv(command, 0x93, lifetime);
-  auto data = commands_.run(what, kClaProprietary, kInsKeyAgreement, 0x00, 0x00, command, 256);
-  if (!data) return data.error();
-  SecretBytes keys(*data);
-  secureWipe(*data);
-  if (keys.size() != card::kTrafficKeysSize)
-    return commands_.failure(what, "keys are not 152 bytes");
-  return keys;
+  return agreeKeys(what, kInsKeyAgreement, std::move(command), ticketId, ticketLifetimeMs);
 }
 
 CardResult<std::optional<ResumeOffer>> AccessCardClient::prepareResume() {
@@ -201,11 +191,19 @@ CardResult<SecretBytes> AccessCardClient::resumeAgreement(ByteView serverPoint,
   // 86 41 <point> 91 20 <transcript hash> 92 10 <new ticket ID> 93 08 <lifetime ms>
   Bytes command = card::makeTlv(0x86, serverPoint);
   card::appendTlv(command, 0x91, transcriptHash);
-  card::appendTlv(command, 0x92, newTicketId);
+  return agreeKeys(what, kInsResumeAgreement, std::move(command), newTicketId, ticketLifetimeMs);
+}
+
+// The common tail of KEY AGREEMENT and RESUME AGREEMENT: the ticket the card is to keep
+// (92 10 <ticket ID> 93 08 <lifetime ms>), then the card's answer, this connection's traffic and
+// Finished keys, moved into SecretBytes at once.
+CardResult<SecretBytes> AccessCardClient::agreeKeys(const char* what, uint8_t ins, Bytes command,
+                                                    ByteView ticketId, uint64_t ticketLifetimeMs) {
+  card::appendTlv(command, 0x92, ticketId);
   Bytes lifetime;
   appendU64(lifetime, ticketLifetimeMs);
   card::appendTlv(command, 0x93, lifetime);
-  auto data = commands_.run(what, kClaProprietary, kInsResumeAgreement, 0x00, 0x00, command, 256);
+  auto data = commands_.run(what, kClaProprietary, ins, 0x00, 0x00, command, 256);
   if (!data) return data.error();
   SecretBytes keys(*data);
   secureWipe(*data);

@@ -100,6 +100,8 @@ class AccessCardClient {
   CardCommands& commands() { return commands_; }
 
  private:
+  CardResult<SecretBytes> agreeKeys(const char* what, uint8_t ins, Bytes command, ByteView ticketId,
+                                    uint64_t ticketLifetimeMs);
   CardResult<Bytes> getData(const char* what, uint8_t tag);
 
   CardCommands commands_;
