@@ -1,7 +1,7 @@
 #include "home_server.hpp"
 
-#include "params.hpp"
 #include "pin.hpp"
+#include "protocol/rpc/admin_methods.hpp"
 #include "purse_methods.hpp"
 #include "rpc_methods.hpp"
 
@@ -9,8 +9,10 @@ namespace hp::home {
 
 namespace {
 
+namespace wire = protocol::rpc;
 using rpc::RpcError;
-using MethodResult = Result<Json::Value, RpcError>;
+template <class M>
+using Answer = Result<typename M::Result, RpcError>;
 
 RpcError invalid(const std::string& message) {
   return rpc::makeRpcError(rpc::code::kInvalidParams, message);
@@ -191,110 +193,92 @@ Result<void> HomeServer::registerAdminMethods() {
   TerminalDirectory& terminals = *terminals_;
   ServerLog& log = log_;
   channel::ServerTicketStore& tickets = tickets_;
-  const std::pair<const char*, rpc::Handler> methods[] = {
-      {"pin1",
-       [&card, &log](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
-         if (auto only = rpc::expectOnly(params, {"pin"}); !only) return only.error();
-         auto pin = rpc::requireString(params, "pin", 8);
-         if (!pin) return pin.error();
-         const bool wellFormed = card::isValidPinFormat(bytesOf(*pin));
-         Result<PinOutcome> outcome = makeError("");
-         if (wellFormed) outcome = card.verifyPin1(*pin);
-         secureWipe(pin->data(), pin->size());
-         if (!wellFormed) return invalid("a PIN is 4 to 8 digits");
-         if (!outcome) {
-           return rpc::makeRpcError(rpc::code::kCardError, "home card: " + outcome.error().message);
-         }
-         Json::Value data;
-         data["tries_left"] = outcome->triesLeft;
-         if (outcome->kind == PinOutcome::Kind::kWrong) {
-           log.warn("admin: PIN1 wrong, " + std::to_string(outcome->triesLeft) + " tries left");
-           return rpc::makeRpcError(rpc::code::kPinWrong, "wrong PIN1", data);
-         }
-         if (outcome->kind == PinOutcome::Kind::kBlocked) {
-           log.error("admin: PIN1 blocked");
-           return rpc::makeRpcError(rpc::code::kPinBlocked, "PIN1 blocked", data);
-         }
-         log.transition("home card", "inhibited", "standby");
-         Json::Value result;
-         result["state"] = "standby";
-         return result;
-       }},
-      {"terminal.register",
-       [this, &terminals, &log](const Json::Value& params,
-                                const rpc::CallContext&) -> MethodResult {
-         if (auto only = rpc::expectOnly(params, {"id", "key"}); !only) return only.error();
-         auto id = rpc::requireString(params, "id", 32);
-         if (!id) return id.error();
-         auto keyHex = rpc::requireString(params, "key", 200);
-         if (!keyHex) return keyHex.error();
-         auto key = fromHex(*keyHex);
-         if (!key) return invalid("key must be hex");
-         if (auto added = terminals.registerTerminal(*id, *key); !added) {
-           return invalid(added.error().message);
-         }
-         log.transition("terminal " + *id, "unknown", "registered");
-         // No grant of an earlier registration under this ID carries over.
-         authority_->registered(*id);
-         return Json::Value(Json::objectValue);
-       }},
-      {"terminal.revoke",
-       [this, &terminals, &tickets, &log](const Json::Value& params,
-                                          const rpc::CallContext&) -> MethodResult {
-         if (auto only = rpc::expectOnly(params, {"id"}); !only) return only.error();
-         auto id = rpc::requireString(params, "id", 32);
-         if (!id) return id.error();
-         if (auto revoked = terminals.revokeTerminal(*id); !revoked) {
-           return rpc::makeRpcError(rpc::code::kNotFound, revoked.error().message);
-         }
-         // Its resumption tickets go too, or it could come back without a full handshake.
-         tickets.revokeTerminal(*id);
-         // Its PIN2 authority ends at once, its shop sessions go, and with no terminal left
-         // holding authority the card returns to standby.
-         authority_->revoked(*id);
-         // And its open channels: a revoked terminal must not keep using a channel it opened
-         // before (the listener also re-checks each channel right after its handshake).
-         const size_t closed = listener_ ? listener_->closeTerminal(*id) : 0;
-         log.transition(
-             "terminal " + *id, "registered",
-             "revoked" + (closed > 0 ? " (" + std::to_string(closed) + " open channel(s) closed)"
-                                     : std::string()));
-         return Json::Value(Json::objectValue);
-       }},
-      {"terminal.list",
-       [&terminals](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
-         if (auto only = rpc::expectOnly(params, {}); !only) return only.error();
-         auto all = terminals.list();
-         if (!all) return rpc::makeRpcError(rpc::code::kCardError, all.error().message);
-         Json::Value list(Json::arrayValue);
-         for (const TerminalEntry& entry : *all) {
-           Json::Value item;
-           item["id"] = entry.id;
-           item["key"] = toHex(entry.publicKey);
-           item["revoked"] = entry.revoked;
-           list.append(item);
-         }
-         Json::Value result;
-         result["terminals"] = list;
-         return result;
-       }},
-      {"status",
-       [this](const Json::Value& params, const rpc::CallContext&) -> MethodResult {
-         if (auto only = rpc::expectOnly(params, {}); !only) return only.error();
-         Json::Value result;
-         auto status = parts_.card->status();
-         result["card"] = status ? status->security : "unreachable: " + status.error().message;
-         result["port"] = port();
-         result["connections"] = Json::UInt64(listener_ ? listener_->activeConnections() : 0);
-         result["sessions"] = Json::UInt64(sessions_->listAll().size());
-         result["handshakes"] = Json::UInt64(sessions_->handshakeCount());
-         return result;
-       }},
-  };
-  for (const auto& [name, handler] : methods) {
-    if (auto added = adminMethods_.add(name, handler); !added) return added;
+  Result<void> added = wire::registerMethod<wire::AdminPin1>(
+      adminMethods_,
+      [&card, &log](const wire::PinParams& params,
+                    const rpc::CallContext&) -> Answer<wire::AdminPin1> {
+        if (!card::isValidPinFormat(bytesOf(params.pin))) return invalid("a PIN is 4 to 8 digits");
+        auto outcome = card.verifyPin1(params.pin);
+        if (!outcome) {
+          return rpc::makeRpcError(rpc::code::kCardError, "home card: " + outcome.error().message);
+        }
+        Json::Value data;
+        data["tries_left"] = outcome->triesLeft;
+        if (outcome->kind == PinOutcome::Kind::kWrong) {
+          log.warn("admin: PIN1 wrong, " + std::to_string(outcome->triesLeft) + " tries left");
+          return rpc::makeRpcError(rpc::code::kPinWrong, "wrong PIN1", data);
+        }
+        if (outcome->kind == PinOutcome::Kind::kBlocked) {
+          log.error("admin: PIN1 blocked");
+          return rpc::makeRpcError(rpc::code::kPinBlocked, "PIN1 blocked", data);
+        }
+        log.transition("home card", "inhibited", "standby");
+        return wire::CardState{"standby"};
+      });
+  if (added) {
+    added = wire::registerMethod<wire::TerminalRegister>(
+        adminMethods_,
+        [this, &terminals, &log](const wire::TerminalRegister::Params& params,
+                                 const rpc::CallContext&) -> Answer<wire::TerminalRegister> {
+          if (auto registered = terminals.registerTerminal(params.id, params.key); !registered) {
+            return invalid(registered.error().message);
+          }
+          log.transition("terminal " + params.id, "unknown", "registered");
+          // No grant of an earlier registration under this ID carries over.
+          authority_->registered(params.id);
+          return wire::NoResult{};
+        });
   }
-  return {};
+  if (added) {
+    added = wire::registerMethod<wire::TerminalRevoke>(
+        adminMethods_,
+        [this, &terminals, &tickets, &log](
+            const wire::TerminalRevoke::Params& params,
+            const rpc::CallContext&) -> Answer<wire::TerminalRevoke> {
+          const std::string& id = params.id;
+          if (auto revoked = terminals.revokeTerminal(id); !revoked) {
+            return rpc::makeRpcError(rpc::code::kNotFound, revoked.error().message);
+          }
+          // Its resumption tickets go too, or it could come back without a full handshake.
+          tickets.revokeTerminal(id);
+          // Its PIN2 authority ends at once, its shop sessions go, and with no terminal left
+          // holding authority the card returns to standby.
+          authority_->revoked(id);
+          // And its open channels: a revoked terminal must not keep using a channel it opened
+          // before (the listener also re-checks each channel right after its handshake).
+          const size_t closed = listener_ ? listener_->closeTerminal(id) : 0;
+          log.transition(
+              "terminal " + id, "registered",
+              "revoked" + (closed > 0 ? " (" + std::to_string(closed) + " open channel(s) closed)"
+                                      : std::string()));
+          return wire::NoResult{};
+        });
+  }
+  if (added) {
+    added = wire::registerMethod<wire::TerminalList>(
+        adminMethods_,
+        [&terminals](const wire::NoParams&, const rpc::CallContext&) -> Answer<wire::TerminalList> {
+          auto all = terminals.list();
+          if (!all) return rpc::makeRpcError(rpc::code::kCardError, all.error().message);
+          wire::TerminalList::Result result;
+          for (const TerminalEntry& entry : *all) {
+            result.terminals.push_back({entry.id, toHex(entry.publicKey), entry.revoked});
+          }
+          return result;
+        });
+  }
+  if (added) {
+    added = wire::registerMethod<wire::AdminStatus>(
+        adminMethods_,
+        [this](const wire::NoParams&, const rpc::CallContext&) -> Answer<wire::AdminStatus> {
+          auto status = parts_.card->status();
+          return wire::AdminStatus::Result{
+              status ? status->security : "unreachable: " + status.error().message, port(),
+              listener_ ? listener_->activeConnections() : 0, sessions_->listAll().size(),
+              sessions_->handshakeCount()};
+        });
+  }
+  return added;
 }
 
 }  // namespace hp::home

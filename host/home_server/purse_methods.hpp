@@ -1,6 +1,7 @@
-// The purse's RPC methods (docs/emoney.md, "Home server"): purse.balance, purse.history,
-// purse.pay, purse.cancel, purse.topup. Params are read strictly here; the logic is
-// PurseService's. Logged like every method: method, caller, outcome code, never the params.
+// The purse's RPC methods (docs/rpc.md): purse.balance, purse.history, purse.pay, purse.cancel,
+// purse.topup, as protocol/rpc/purse_methods.hpp declares them (params read strictly there); the
+// logic is PurseService's. Logged like every method: method, caller, outcome code, never the
+// params.
 #pragma once
 
 #include "authority_guard.hpp"
@@ -10,8 +11,8 @@
 
 namespace hp::home {
 
-// purse.pay, purse.topup and purse.cancel move money with the card's key: each needs the
-// caller's live PIN2 authority (authorizedHandler); balance and history are reads (PIN1).
+// purse.pay, purse.topup and purse.cancel move money with the card's key: their contract says
+// they need the caller's live PIN2 authority (authorizedHandler); balance and history are reads.
 Result<void> registerPurseMethods(rpc::Dispatcher& dispatcher, PurseService& purse, ServerLog& log,
                                   AuthorityGuard& authority);
 

@@ -1,5 +1,5 @@
-// The home server's RPC methods (docs/proxy-architecture.md, "RPC methods"): card.status,
-// card.pin2, card.finish, session.open, session.list, session.drop, relay.request.
+// The home server's RPC methods (docs/rpc.md): card.*, session.* and relay.request, as
+// protocol/rpc declares them (names, typed params, who may call).
 // Every call is logged as one line (method, caller, outcome code), never with its params:
 // they may hold a PIN or a request body.
 #pragma once
@@ -7,6 +7,7 @@
 #include "authority_guard.hpp"
 #include "dispatcher.hpp"
 #include "home_card.hpp"
+#include "protocol/rpc/method.hpp"
 #include "relay.hpp"
 #include "server_log.hpp"
 #include "session_manager.hpp"
@@ -31,5 +32,21 @@ rpc::Handler loggedHandler(ServerLog& log, std::string method, rpc::Handler hand
 // params are even read), and a card refusal for want of PIN2 afterwards becomes pin2_required.
 rpc::Handler authorizedHandler(AuthorityGuard& authority, rpc::Handler handler,
                                CardCheck check = CardCheck::kEveryCall);
+
+// Registers the contract's method M with a handler taking M::Params and returning M::Result:
+// PIN2 admission first when M's access rule asks for it, and the log line around everything.
+template <class M, class F>
+Result<void> addMethod(rpc::Dispatcher& dispatcher, ServerLog& log, AuthorityGuard& authority,
+                       F handler, CardCheck check = CardCheck::kEveryCall) {
+  return protocol::rpc::registerMethod<M>(
+      dispatcher, std::move(handler),
+      [&log, &authority, check](std::string name, protocol::rpc::Access access,
+                                rpc::Handler typed) {
+        if (access == protocol::rpc::Access::kTerminalPin2) {
+          typed = authorizedHandler(authority, std::move(typed), check);
+        }
+        return loggedHandler(log, std::move(name), std::move(typed));
+      });
+}
 
 }  // namespace hp::home

@@ -7,11 +7,15 @@
 
 #include "base64.hpp"
 #include "command_support.hpp"
+#include "protocol/rpc/method.hpp"
+#include "protocol/rpc/purse_methods.hpp"
 #include "purse_views.hpp"
 
 namespace hp::terminal {
 
 namespace {
+
+namespace wire = protocol::rpc;
 
 // An order reference goes into a URL path: only characters that need no escaping.
 bool isSafeReference(const std::string& ref) {
@@ -65,16 +69,18 @@ Result<Session> connectHome(const CliOptions& options, AccessCardLink& link) {
   return Session{std::move(channel.value()), sink};
 }
 
-// A purse call; the error keeps its code and says "home server: ..." in the user's words.
-Result<Json::Value, rpc::RpcError> callPurse(HomeChannel& channel, const std::string& method,
-                                             const Json::Value& params) {
-  auto result = channel.call(method, params);
+// A purse call (the contract's method M); the error keeps its code and says "home server: ..."
+// in the user's words.
+template <class M>
+Result<typename M::Result, rpc::RpcError> callPurse(HomeChannel& channel,
+                                                    const typename M::Params& params = {}) {
+  auto result = wire::call<M>(channel, params);
   if (!result) {
     rpc::RpcError error = result.error();
     error.message = "home server: " + describeRpcError(error);
     return error;
   }
-  return result.value();
+  return std::move(result.value());
 }
 
 // A purse call that failed this way may have been carried out by the card: the channel was cut
@@ -96,6 +102,14 @@ std::string msSince(std::chrono::steady_clock::time_point start) {
   return text;
 }
 
+// The members of a shop's order that purse.pay carries: an amount as an integer token (the
+// server's rule, docs/emoney.md "Strict JSON"), a currency and a shop ID as text.
+bool wellFormedOrder(const Json::Value& order) {
+  return rpc::isJsonInteger(order["amount"]) && order["amount"].isUInt64() &&
+         order["currency"].isString() &&
+         (!order.isMember("shop_id") || order["shop_id"].isString());
+}
+
 // A request to the shop as the options say: over a delegated session, or relayed.
 Result<HttpAnswer> fetchShop(const CliOptions& options, Session& session, const HttpsUrl& url,
                              const std::string& body, const char* method = "POST") {
@@ -112,13 +126,13 @@ int payOrder(const CliOptions& options, const HttpsUrl& shop, Session& session,
   const std::string orderRef = order.get("order_ref", "").asString();
   // The home server pays the host it verified; the order's shop_id must be that host.
   auto started = std::chrono::steady_clock::now();
-  Json::Value pay;
-  pay["url"] = options.url;
-  pay["order_ref"] = orderRef;
-  pay["currency"] = order["currency"];
-  pay["amount"] = order["amount"];
-  if (order.isMember("shop_id")) pay["shop_id"] = order["shop_id"];
-  auto payment = callPurse(channel, "purse.pay", pay);
+  wire::PursePay::Params pay;
+  pay.url = options.url;
+  pay.orderRef = orderRef;
+  pay.currency = order["currency"].asString();
+  pay.amount = order["amount"].asUInt64();
+  if (order.isMember("shop_id")) pay.shopId = order["shop_id"].asString();
+  auto payment = callPurse<wire::PursePay>(channel, pay);
   const std::string payCommand = "`terminal pay " + options.url + " " + orderRef + "`";
   if (!payment && outcomeUnknown(payment.error())) {
     return unsettled("order " + orderRef + ": the payment was cut off: " + payment.error().message +
@@ -135,13 +149,12 @@ int payOrder(const CliOptions& options, const HttpsUrl& shop, Session& session,
     return fail("order " + orderRef + " not paid, nothing moved: " + payment.error().message +
                 " (" + next + ")");
   }
-  info(session.sink, "purse paid order " + orderRef + ", txn " +
-                         std::to_string((*payment)["txn"].asUInt()) + " (" + msSince(started) +
-                         ")");
+  info(session.sink, "purse paid order " + orderRef + ", txn " + std::to_string(payment->txn) +
+                         " (" + msSince(started) + ")");
 
   started = std::chrono::steady_clock::now();
   Json::Value body;
-  body["payment"] = (*payment)["payment"];
+  body["payment"] = rpc::base64Encode(payment->payment);
   const HttpsUrl payUrl = below(shop, "/orders/" + orderRef + "/pay");
   auto answer = shopJson(fetchShop(options, session, payUrl, rpc::encodeJson(body)),
                          "handing over the payment");
@@ -152,13 +165,12 @@ int payOrder(const CliOptions& options, const HttpsUrl& shop, Session& session,
                       "handing over the payment");
   }
   if (!answer) {
-    return unsettled("order " + orderRef + ": the purse paid (txn " +
-                     std::to_string((*payment)["txn"].asUInt()) +
+    return unsettled("order " + orderRef + ": the purse paid (txn " + std::to_string(payment->txn) +
                      ") but the shop did not take the payment: " + answer.error().message + " (" +
                      payCommand + " delivers it; the purse does not pay twice)");
   }
   info(session.sink, "shop took the payment for order " + orderRef + " (" + msSince(started) + ")");
-  print(render(receiptTable(order, *payment, *answer), layout));
+  print(render(receiptTable(order, payment->toJson(), *answer), layout));
   std::fflush(stdout);
   return (*answer).get("status", "").asString() == "paid" ? 0 : 1;
 }
@@ -174,8 +186,7 @@ int buyOne(const CliOptions& options, const HttpsUrl& shop, Session& session,
       fetchShop(options, session, below(shop, "/orders"), rpc::encodeJson(request)), "ordering");
   if (!order) return fail(order.error().message);
   const std::string orderRef = (*order).get("order_ref", "").asString();
-  if (!isSafeReference(orderRef) || !(*order)["amount"].isUInt64() ||
-      !(*order)["currency"].isString()) {
+  if (!isSafeReference(orderRef) || !wellFormedOrder(*order)) {
     return fail("the shop's order is malformed");
   }
   info(session.sink, "order " + orderRef + " at " + (*order).get("shop_id", "?").asString() + " (" +
@@ -220,8 +231,7 @@ int payExisting(const CliOptions& options, AccessCardLink& link) {
                "reading order " + options.orderRef);
   if (!order) return fail(order.error().message);
   const std::string status = (*order).get("status", "").asString();
-  if ((*order).get("order_ref", "").asString() != options.orderRef ||
-      !(*order)["amount"].isUInt64() || !(*order)["currency"].isString()) {
+  if ((*order).get("order_ref", "").asString() != options.orderRef || !wellFormedOrder(*order)) {
     return fail("the shop's order is malformed");
   }
   if (status == "paid") {
@@ -281,10 +291,11 @@ int cancel(const CliOptions& options, AccessCardLink& link) {
     print("order " + ref + " is already cancelled and refunded\n");
     return 0;
   }
-  Json::Value params;
-  params["cancellation"] = (*answer)["cancellation"];
+  // The shop's cancellation travels on as the shop wrote it: the home server judges it.
+  auto cancellation = rpc::base64Decode((*answer).get("cancellation", "").asString());
+  if (!cancellation) return fail("the shop's cancellation is not base64");
   const std::string refundCommand = "`terminal refund " + options.url + " " + ref + "`";
-  auto refund = callPurse(channel, "purse.cancel", params);
+  auto refund = callPurse<wire::PurseCancel>(channel, {std::move(*cancellation)});
   if (!refund && outcomeUnknown(refund.error())) {
     return unsettled("order " + ref + ": the refund was cut off: " + refund.error().message +
                      ". The purse may or may not have taken it; " + refundCommand +
@@ -298,7 +309,7 @@ int cancel(const CliOptions& options, AccessCardLink& link) {
   // identical confirm is safe to repeat, so retry once; if it still fails, `refund` finishes it
   // later: the card answers the repeated CANCEL with the same record.
   Json::Value confirm;
-  confirm["refund"] = (*refund)["refund"];
+  confirm["refund"] = rpc::base64Encode(refund->refund);
   const HttpsUrl confirmUrl = below(*shop, "/orders/" + ref + "/cancel/confirm");
   auto confirmed = shopJson(fetchShop(options, *session, confirmUrl, rpc::encodeJson(confirm)),
                             "confirming the refund at the shop");
@@ -309,24 +320,21 @@ int cancel(const CliOptions& options, AccessCardLink& link) {
   }
   if (!confirmed) {
     return unsettled("order " + ref + ": the purse took the refund (txn " +
-                     std::to_string((*refund)["txn"].asUInt()) +
+                     std::to_string(refund->txn) +
                      ") but the shop did not take its confirmation: " + confirmed.error().message +
                      " (" + refundCommand + " delivers it)");
   }
-  auto balance = callPurse(channel, "purse.balance", Json::Value(Json::objectValue));
-  const std::string currency = balance ? (*balance).get("currency", "").asString() : "";
-  print(render(cancelTable(ref, *refund, currency), layoutOf(link.card())));
+  auto balance = callPurse<wire::PurseBalance>(channel);
+  const std::string currency = balance ? balance->currency : "";
+  print(render(cancelTable(ref, refund->toJson(), currency), layoutOf(link.card())));
   return 0;
 }
 
 int topup(const CliOptions& options, AccessCardLink& link) {
   auto session = connectHome(options, link);
   if (!session) return fail(session.error().message);
-  Json::Value params;
-  params["bank_url"] = options.url;
-  params["account"] = options.account;
-  params["amount"] = Json::UInt64(options.amount);
-  auto done = callPurse(*session->channel, "purse.topup", params);
+  auto done = callPurse<wire::PurseTopup>(*session->channel,
+                                          {options.url, options.account, options.amount});
   if (!done && (outcomeUnknown(done.error()) || done.error().code == rpc::code::kUpstreamError)) {
     // The home server keeps a top-up it started (pending_vouchers) and finishes it by itself.
     return unsettled("the top-up was cut off: " + done.error().message +
@@ -334,10 +342,10 @@ int topup(const CliOptions& options, AccessCardLink& link) {
                      "runs with PIN1 and the card has PIN2); `terminal history` shows the credit");
   }
   if (!done) return fail("nothing moved: " + done.error().message);
-  auto balance = callPurse(*session->channel, "purse.balance", Json::Value(Json::objectValue));
-  const std::string currency = balance ? (*balance).get("currency", "").asString() : "";
-  print(
-      render(topupTable(*done, options.account, options.amount, currency), layoutOf(link.card())));
+  auto balance = callPurse<wire::PurseBalance>(*session->channel);
+  const std::string currency = balance ? balance->currency : "";
+  print(render(topupTable(done->toJson(), options.account, options.amount, currency),
+               layoutOf(link.card())));
   return 0;
 }
 
@@ -345,11 +353,16 @@ int show(const CliOptions& options, AccessCardLink& link) {
   auto session = connectHome(options, link);
   if (!session) return fail(session.error().message);
   const bool history = options.command == Command::kHistory;
-  auto result = callPurse(*session->channel, history ? "purse.history" : "purse.balance",
-                          Json::Value(Json::objectValue));
-  if (!result) return fail(result.error().message);
-  print(render(history ? historyTable((*result)["entries"]) : balanceTable(*result),
-               layoutOf(link.card())));
+  // The tables render the results' JSON mapping (purse_views.hpp).
+  if (history) {
+    auto entries = callPurse<wire::PurseHistory>(*session->channel);
+    if (!entries) return fail(entries.error().message);
+    print(render(historyTable(entries->toJson()["entries"]), layoutOf(link.card())));
+    return 0;
+  }
+  auto balance = callPurse<wire::PurseBalance>(*session->channel);
+  if (!balance) return fail(balance.error().message);
+  print(render(balanceTable(balance->toJson()), layoutOf(link.card())));
   return 0;
 }
 

@@ -6,13 +6,16 @@
 #include <sstream>
 
 #include "access_card_link.hpp"
-#include "base64.hpp"
 #include "card_keeper.hpp"
 #include "command_support.hpp"
 #include "home_channel.hpp"
 #include "http_message.hpp"
 #include "layout.hpp"
 #include "pin_input.hpp"
+#include "protocol/rpc/card_methods.hpp"
+#include "protocol/rpc/method.hpp"
+#include "protocol/rpc/relay_methods.hpp"
+#include "protocol/rpc/session_methods.hpp"
 #include "resumed_connection.hpp"
 #include "session_blob.hpp"
 #include "session_handout.hpp"
@@ -20,6 +23,7 @@
 namespace hp::terminal {
 
 namespace {
+namespace wire = protocol::rpc;
 // The most the terminal reads from a shop: the body goes to stdout, not to a file.
 constexpr size_t kMaxAnswerBytes = 16u << 20;
 }  // namespace
@@ -96,15 +100,16 @@ int unlock(const CliOptions& options, AccessCardLink& link) {
   return 0;
 }
 
-// One RPC over a fresh channel; prints a laid-out table from the result.
-Result<Json::Value> callHome(AccessCardLink& link, const CliOptions& options,
-                             const std::string& method, const Json::Value& params) {
+// One RPC (the contract's method M) over a fresh channel.
+template <class M>
+Result<typename M::Result> callHome(AccessCardLink& link, const CliOptions& options,
+                                    const typename M::Params& params = {}) {
   if (auto unlocked = link.requireUnlocked(); !unlocked) return unlocked.error();
   auto channel = HomeChannel::connect(link.card(), infoSink(options));
   if (!channel) return channel.error();
-  auto result = (*channel)->call(method, params);
+  auto result = wire::call<M>(**channel, params);
   if (!result) return makeError("home server: " + describeRpcError(result.error()));
-  return result.value();
+  return std::move(result.value());
 }
 
 int pin2(const CliOptions& options, AccessCardLink& link) {
@@ -114,34 +119,30 @@ int pin2(const CliOptions& options, AccessCardLink& link) {
   if (!channel) return fail(channel.error().message);
   auto pin = readPin("home card PIN2: ", options.pinStdin);
   if (!pin) return fail(pin.error().message);
-  Json::Value params(Json::objectValue);
-  params["pin"] = std::string(reinterpret_cast<const char*>(pin->data()), pin->size());
-  auto result = (*channel)->call("card.pin2", params);
-  // jsoncpp keeps its own copy of the string; overwrite what we can reach.
-  params["pin"] = std::string(pin->size(), '0');
+  // The params wipe their copy of the PIN, call() the JSON one (jsoncpp keeps its own).
+  wire::PinParams params{std::string(reinterpret_cast<const char*>(pin->data()), pin->size())};
+  auto result = wire::call<wire::CardPin2>(**channel, params);
   if (!result) return fail("home server: " + describeRpcError(result.error()));
-  print("home card: " + (*result).get("state", "crypto").asString() + "\n");
+  print("home card: " + result->state + "\n");
   return 0;
 }
 
-int simpleCall(const CliOptions& options, AccessCardLink& link, const std::string& method,
-               const std::string& title) {
-  auto result = callHome(link, options, method, Json::Value(Json::objectValue));
+int finish(const CliOptions& options, AccessCardLink& link) {
+  auto result = callHome<wire::CardFinish>(link, options);
   if (!result) return fail(result.error().message);
-  print(title + ": " + result->get("state", "?").asString() + "\n");
+  print("home card: " + result->state + "\n");
   return 0;
 }
 
 int sessions(const CliOptions& options, AccessCardLink& link) {
-  auto result = callHome(link, options, "session.list", Json::Value(Json::objectValue));
+  auto result = callHome<wire::SessionList>(link, options);
   if (!result) return fail(result.error().message);
   Table table;
   table.title = "cached shop sessions";
   table.fields = {"shop", "suite", "expires", "ticket"};
-  for (const auto& entry : (*result)["sessions"]) {
-    table.rows.push_back({entry.get("shop", "").asString(), entry.get("suite", "").asString(),
-                          timeText(entry.get("expires", 0).asInt64()),
-                          entry.get("ticket", false).asBool() ? "yes" : "no"});
+  for (const wire::SessionList::Entry& entry : result->sessions) {
+    table.rows.push_back(
+        {entry.shop, entry.suite, timeText(entry.expires), entry.ticket ? "yes" : "no"});
   }
   print(render(table, layoutOf(link.card())));
   return 0;
@@ -164,12 +165,11 @@ int status(const CliOptions& options, AccessCardLink& link) {
                             std::to_string(card->pukTriesLeft)});
   int exitStatus = 0;
   if (card->operational() && card->unlocked()) {
-    auto home = callHome(link, options, "card.status", Json::Value(Json::objectValue));
+    auto home = callHome<wire::CardStatus>(link, options);
     if (home) {
-      table.rows.push_back({"home card", (*home).get("state", "?").asString(),
-                            "PIN1 " + std::to_string((*home).get("pin1_tries_left", 0).asInt()) +
-                                ", PIN2 " +
-                                std::to_string((*home).get("pin2_tries_left", 0).asInt())});
+      table.rows.push_back({"home card", home->state,
+                            "PIN1 " + std::to_string(home->pin1TriesLeft) + ", PIN2 " +
+                                std::to_string(home->pin2TriesLeft)});
     } else {
       table.rows.push_back({"home card", "unreachable", "-"});
       std::fprintf(stderr, "terminal: %s\n", home.error().message.c_str());
@@ -200,18 +200,21 @@ Result<std::string> requestBody(const CliOptions& options) {
 Result<HttpAnswer> fetchDelegated(HomeChannel& channel, const HttpsUrl& url,
                                   const std::string& method, const std::string& body,
                                   const InfoSink& sink, const std::string& contentType) {
-  Json::Value params(Json::objectValue);
-  params["url"] = "https://" + url.shopKey() + "/";  // "mode" is "delegate" by default
+  wire::SessionOpen::Params params;
+  params.url = "https://" + url.shopKey() + "/";  // "mode" is "delegate" by default
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto opened = channel.callWithAttachment("session.open", params);
+    auto opened =
+        channel.callWithAttachment(std::string(wire::SessionOpen::kName), params.toJson());
     if (!opened) return makeError("home server: " + describeRpcError(opened.error()));
+    auto openResult = wire::SessionOpen::Result::fromJson(opened->result);
+    if (!openResult) return makeError("home server: " + describeRpcError(openResult.error()));
     if (opened->attachment.empty()) return makeError("home server sent no session hand-out");
     auto blob = tls::decodeSessionHandout(opened->attachment.view(), url.host, url.port,
                                           tls::systemUnixNow());
     opened->attachment.clear();
     if (!blob) return makeError("home server sent a bad session: " + blob.error().message);
     info(sink, std::string("session for ") + url.shopKey() + ": " +
-                   (opened->result.get("cached", false).asBool() ? "cached" : "new"));
+                   (openResult->cached ? "cached" : "new"));
     auto connection = tls::ResumedConnection::open(*blob);
     if (!connection) {
       // The shop would not resume (it forgot the session, restarted, or keeps no session
@@ -220,10 +223,7 @@ Result<HttpAnswer> fetchDelegated(HomeChannel& channel, const HttpsUrl& url,
       info(sink, "shop refused to resume: " + connection.error().message);
       if (attempt == 1)
         return makeError("the shop refused the fresh session too: " + connection.error().message);
-      Json::Value drop(Json::objectValue);
-      drop["shop"] = url.shopKey();
-      drop["refused"] = true;
-      if (auto dropped = channel.call("session.drop", drop); !dropped) {
+      if (auto dropped = wire::call<wire::SessionDrop>(channel, {url.shopKey(), true}); !dropped) {
         return makeError("home server: " + describeRpcError(dropped.error()));
       }
       continue;
@@ -250,17 +250,15 @@ Result<HttpAnswer> fetchDelegated(HomeChannel& channel, const HttpsUrl& url,
 // Relay: the home server makes the request over its own session with the shop.
 Result<HttpAnswer> fetchRelayed(HomeChannel& channel, const HttpsUrl& url,
                                 const std::string& method, const std::string& body) {
-  Json::Value params(Json::objectValue);
-  params["url"] = "https://" + url.hostHeader() + url.path;
-  params["method"] = method;
-  if (method == "POST") params["body"] = rpc::base64Encode(bytesOf(body));
-  auto result = channel.call("relay.request", params);
+  wire::RelayRequest::Params params;
+  params.url = "https://" + url.hostHeader() + url.path;
+  params.method = method;
+  if (method == "POST") params.body = Bytes(body.begin(), body.end());
+  auto result = wire::call<wire::RelayRequest>(channel, params);
   if (!result) return makeError("home server: " + describeRpcError(result.error()));
   HttpAnswer answer;
-  answer.status = (*result).get("status", 0).asInt();
-  auto decoded = rpc::base64Decode((*result).get("body", "").asString());
-  if (!decoded) return makeError("home server sent a body that is not base64");
-  answer.body.assign(decoded->begin(), decoded->end());
+  answer.status = result->status;
+  answer.body.assign(result->body.begin(), result->body.end());
   return answer;
 }
 
@@ -331,7 +329,7 @@ int runCommand(const CliOptions& options) {
     case Command::kSessions:
       return sessions(options, **link);
     case Command::kFinish:
-      return simpleCall(options, **link, "card.finish", "home card");
+      return finish(options, **link);
     case Command::kStatus:
       return status(options, **link);
     case Command::kBuy:

@@ -37,6 +37,9 @@
 #include "delay_relay.hpp"
 #include "delegated_handshake.hpp"
 #include "home_channel.hpp"
+#include "protocol/rpc/card_methods.hpp"
+#include "protocol/rpc/method.hpp"
+#include "protocol/rpc/session_methods.hpp"
 #include "resumed_connection.hpp"
 #include "session_blob.hpp"
 #include "session_handout.hpp"
@@ -144,10 +147,9 @@ Result<void> Bench::setUp() {
   // every measurement, as the user does with `terminal pin2` after unlocking.
   auto channel = connectChannel();
   if (!channel) return channel.error();
-  Json::Value pin2;
-  pin2["pin"] = HomeSide::kPin2;
-  if (auto granted = (*channel)->call("card.pin2", pin2); !granted) {
-    return makeError("card.pin2: " + granted.error().message);
+  using protocol::rpc::CardPin2;
+  if (auto granted = protocol::rpc::call<CardPin2>(**channel, {HomeSide::kPin2}); !granted) {
+    return makeError(std::string(CardPin2::kName) + ": " + granted.error().message);
   }
   return {};
 }
@@ -203,10 +205,10 @@ Result<void> Bench::dropSession(ShopUnderTest& shop) {
     if (!channel) return channel.error();
     passing = std::move(channel.value());
   }
-  Json::Value params;
-  params["shop"] = "localhost:" + std::to_string(shop.shop->port());
-  auto dropped = (held_ ? *held_ : *passing).call("session.drop", params);
-  if (!dropped) return makeError("session.drop: " + dropped.error().message);
+  using protocol::rpc::SessionDrop;
+  auto dropped = protocol::rpc::call<SessionDrop>(
+      held_ ? *held_ : *passing, {"localhost:" + std::to_string(shop.shop->port()), std::nullopt});
+  if (!dropped) return makeError(std::string(SessionDrop::kName) + ": " + dropped.error().message);
   return {};
 }
 

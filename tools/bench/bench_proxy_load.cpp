@@ -17,12 +17,18 @@
 #include "client_handshake.hpp"
 #include "ec_key.hpp"
 #include "message.hpp"
+#include "protocol/rpc/card_methods.hpp"
+#include "protocol/rpc/method.hpp"
+#include "protocol/rpc/session_methods.hpp"
 #include "software_signer.hpp"
 #include "terminal_directory.hpp"
 
 namespace hp::bench {
 
 namespace {
+
+using protocol::rpc::CardPin2;
+using protocol::rpc::SessionOpen;
 
 long rssNowKb() {
   std::ifstream statm("/proc/self/statm");
@@ -74,10 +80,7 @@ class LoadTerminal {
 
   // card.pin2: PIN2 authority is per terminal (docs/control-channel.md, "Authority").
   Result<void> pin2(const std::string& pin) {
-    rpc::Request request;
-    request.id = nextId_++;
-    request.method = "card.pin2";
-    request.params["pin"] = pin;
+    const rpc::Request request = protocol::rpc::request<CardPin2>(nextId_++, {pin});
     if (auto sent = rpc::sendMessage(*connection_, rpc::encodeRequest(request)); !sent) {
       return sent.error();
     }
@@ -86,17 +89,16 @@ class LoadTerminal {
     if (!answer->has_value()) return makeError("home server closed the channel");
     auto response = rpc::parseResponse(**answer);
     if (!response) return makeError("bad response: " + response.error().message);
-    if (!response->ok()) return makeError("card.pin2: " + response->error->message);
+    if (!response->ok()) {
+      return makeError(std::string(CardPin2::kName) + ": " + response->error->message);
+    }
     return {};
   }
 
   // session.open; true when the answer came from the cache.
   Result<bool> open(const std::string& url) {
-    rpc::Request request;
-    request.id = nextId_++;
-    request.method = "session.open";
-    request.params["url"] = url;
-    request.params["mode"] = "delegate";
+    // The terminal's request ("mode" is "delegate" by default and not sent).
+    const rpc::Request request = protocol::rpc::request<SessionOpen>(nextId_++, {url});
     if (auto sent = rpc::sendMessage(*connection_, rpc::encodeRequest(request)); !sent) {
       return sent.error();
     }
@@ -105,8 +107,12 @@ class LoadTerminal {
     if (!answer->has_value()) return makeError("home server closed the channel");
     auto response = rpc::parseResponse(**answer);
     if (!response) return makeError("bad response: " + response.error().message);
-    if (!response->ok()) return makeError("session.open: " + response->error->message);
-    return response->result->get("cached", false).asBool();
+    if (!response->ok()) {
+      return makeError(std::string(SessionOpen::kName) + ": " + response->error->message);
+    }
+    auto opened = SessionOpen::Result::fromJson(*response->result);
+    if (!opened) return makeError(opened.error().message);
+    return opened->cached;
   }
 
   void close() {
