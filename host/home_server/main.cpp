@@ -21,11 +21,13 @@
 #include "card_wiring.hpp"
 #include "console_pin.hpp"
 #include "home_server.hpp"
+#include "protocol/rpc/methods.hpp"
 
 namespace {
 
 using namespace hp;
 using namespace hp::home;
+namespace wire = hp::protocol::rpc;
 
 int usage() {
   std::fprintf(stderr,
@@ -49,26 +51,25 @@ int runAdmin(const std::string& socketPath, const std::vector<std::string>& args
       std::fprintf(stderr, "home_server: %s\n", pin.error().message.c_str());
       return 1;
     }
-    request.method = "pin1";
-    request.params["pin"] = *pin;
+    request = wire::request<wire::AdminPin1>(1, wire::PinParams{*pin});
     secureWipe(pin->data(), pin->size());
   } else if (command == "register-terminal" && args.size() == 3) {
-    request.method = "terminal.register";
+    // The key goes as typed: the server reads and judges it (its error names a bad one).
+    request.method = wire::nameOf<wire::TerminalRegister>();
     request.params["id"] = args[1];
     request.params["key"] = args[2];
   } else if (command == "revoke-terminal" && args.size() == 2) {
-    request.method = "terminal.revoke";
-    request.params["id"] = args[1];
+    request = wire::request<wire::TerminalRevoke>(1, {args[1]});
   } else if (command == "list-terminals" && args.size() == 1) {
-    request.method = "terminal.list";
+    request = wire::request<wire::TerminalList>(1, {});
   } else if (command == "status" && args.size() == 1) {
-    request.method = "status";
+    request = wire::request<wire::AdminStatus>(1, {});
   } else {
     return usage();
   }
   auto response = adminCall(socketPath, request);
-  // jsoncpp keeps its own copy of the PIN string; clear what we can reach.
-  if (request.params.isMember("pin")) request.params["pin"] = "";
+  // jsoncpp keeps its own copy of the PIN string; overwrite what we can reach.
+  wire::wipeStrings(request.params);
   if (!response) {
     std::fprintf(stderr, "home_server: %s\n", response.error().message.c_str());
     return 1;

@@ -10,9 +10,12 @@
 #include "base64.hpp"
 #include "card_home_card.hpp"
 #include "fixture.hpp"
+#include "protocol/rpc/methods.hpp"
 #include "shop_server.hpp"
 #include "test_pki.hpp"
 #include "test_terminal.hpp"
+
+namespace wire = hp::protocol::rpc;
 
 namespace hp::home {
 
@@ -147,22 +150,22 @@ TEST_SUITE("card") {
       Json::Value registration;
       registration["id"] = terminal.id();
       registration["key"] = toHex(terminal.publicKey());
-      REQUIRE(adminCallOk("terminal.register", registration).ok());
+      REQUIRE(adminCallOk(wire::nameOf<wire::TerminalRegister>(), registration).ok());
 
       const auto key = at::must(homeCard.client->readPublicKey(keyRef));
       at::mustOk(homeCard.client->putCertificate(keyRef, certificateFromTestCa(key)));
 
       auto connection = terminal.connect(server.port(), serverSigner.publicKey());
       REQUIRE_MESSAGE(connection.ok(), (connection.ok() ? "" : connection.error().message));
-      Json::Value pin2;
-      pin2["pin"] = std::string(at::kHomePin2);
-      REQUIRE(test::call(**connection, "card.pin2", pin2).ok());
+      const Json::Value pin2 = wire::PinParams{std::string(at::kHomePin2)}.toJson();
+      REQUIRE(test::call(**connection, wire::nameOf<wire::CardPin2>(), pin2).ok());
       const uint64_t apdusBefore = homeCard.client->commands().commandsSent();
       Json::Value open;
       open["url"] = "https://localhost:" + std::to_string(shop.port()) + "/";
       const auto firstStart = std::chrono::steady_clock::now();
       SecretBytes handout;
-      rpc::Response first = test::call(**connection, "session.open", open, &handout);
+      rpc::Response first =
+          test::call(**connection, wire::nameOf<wire::SessionOpen>(), open, &handout);
       const auto firstMicros = std::chrono::duration_cast<std::chrono::microseconds>(
                                    std::chrono::steady_clock::now() - firstStart)
                                    .count();
@@ -172,7 +175,8 @@ TEST_SUITE("card") {
       // The second open is cached: no signature, only the state read.
       const uint64_t apdusAfterFirst = homeCard.client->commands().commandsSent();
       const auto secondStart = std::chrono::steady_clock::now();
-      rpc::Response second = test::call(**connection, "session.open", open, &handout);
+      rpc::Response second =
+          test::call(**connection, wire::nameOf<wire::SessionOpen>(), open, &handout);
       const auto secondMicros = std::chrono::duration_cast<std::chrono::microseconds>(
                                     std::chrono::steady_clock::now() - secondStart)
                                     .count();

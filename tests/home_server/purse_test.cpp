@@ -14,9 +14,12 @@
 #include "fixture.hpp"
 #include "payment_notices.hpp"
 #include "pending_vouchers.hpp"
+#include "protocol/rpc/methods.hpp"
 #include "purse_errors.hpp"
 #include "purse_methods.hpp"
 #include "test_bank.hpp"
+
+namespace wire = hp::protocol::rpc;
 
 namespace hp::home {
 
@@ -131,25 +134,17 @@ struct PurseWorld {
     return result.error().code;
   }
 
-  uint64_t balance() { return ok("purse.balance")["balance"].asUInt64(); }
-  size_t logSize() { return ok("purse.history")["entries"].size(); }
+  uint64_t balance() { return ok(wire::nameOf<wire::PurseBalance>())["balance"].asUInt64(); }
+  size_t logSize() { return ok(wire::nameOf<wire::PurseHistory>())["entries"].size(); }
   std::array<uint8_t, 8> purseId() { return card.purseStatus()->purseId; }
 
+  // Well-formed params through the contract's types; tests that break them edit the JSON.
   Json::Value payParams(const std::string& order, uint64_t amount, const char* url = kShopUrl) {
-    Json::Value params;
-    params["url"] = url;
-    params["order_ref"] = order;
-    params["currency"] = "EUR";
-    params["amount"] = Json::UInt64(amount);
-    return params;
+    return wire::PursePay::Params{url, order, "EUR", amount, std::nullopt}.toJson();
   }
 
   Json::Value topupParams(uint64_t amount) {
-    Json::Value params;
-    params["bank_url"] = kBankUrl;
-    params["account"] = "alice";
-    params["amount"] = Json::UInt64(amount);
-    return params;
+    return wire::PurseTopup::Params{kBankUrl, "alice", amount}.toJson();
   }
 
   // The shop's signed cancellation of a payment (by its txn).
@@ -170,16 +165,15 @@ struct PurseWorld {
   }
 
   Json::Value cancelParams(ByteView signedCancellation) {
-    Json::Value params;
-    params["cancellation"] = rpc::base64Encode(signedCancellation);
-    return params;
+    return wire::PurseCancel::Params{Bytes(signedCancellation.begin(), signedCancellation.end())}
+        .toJson();
   }
 
   // Conservation (docs/emoney.md): card balance = credits - debits + refunds, and the bank
   // settled exactly the credits.
   void checkConservation() {
     int64_t credits = 0, debits = 0, refunds = 0;
-    const Json::Value history = ok("purse.history");
+    const Json::Value history = ok(wire::nameOf<wire::PurseHistory>());
     for (const auto& entry : history["entries"]) {
       const auto amount = static_cast<int64_t>(entry["amount"].asUInt64());
       const std::string kind = entry["kind"].asString();
@@ -216,14 +210,14 @@ TEST_SUITE("purse") {
   TEST_CASE(
       "a fresh purse: balance 0, empty history; top-up, pay, cancel move exactly the amounts") {
     PurseWorld world;
-    Json::Value balance = world.ok("purse.balance");
+    Json::Value balance = world.ok(wire::nameOf<wire::PurseBalance>());
     CHECK(balance["currency"] == "EUR");
     CHECK(balance["balance"].asUInt64() == 0);
     CHECK(balance["max"].asUInt64() == kMaxBalance);
     CHECK(balance["last_txn"].asUInt() == 0);
-    CHECK(world.ok("purse.history")["entries"].empty());
+    CHECK(world.ok(wire::nameOf<wire::PurseHistory>())["entries"].empty());
 
-    Json::Value topup = world.ok("purse.topup", world.topupParams(50'00));
+    Json::Value topup = world.ok(wire::nameOf<wire::PurseTopup>(), world.topupParams(50'00));
     CHECK(topup["balance"].asUInt64() == 50'00);
     CHECK(topup["txn"].asUInt() == 1);
     CHECK(topup["settled"].asBool());
@@ -232,7 +226,7 @@ TEST_SUITE("purse") {
     CHECK(world.bank.accountBalance() == 1'000'000 - 50'00);
     CHECK(world.pending->all()->empty());
 
-    Json::Value paid = world.ok("purse.pay", world.payParams("order-1", 12'34));
+    Json::Value paid = world.ok(wire::nameOf<wire::PursePay>(), world.payParams("order-1", 12'34));
     CHECK(paid["balance"].asUInt64() == 50'00 - 12'34);
     CHECK(paid["txn"].asUInt() == 2);
     CHECK(world.verifiedShops == std::vector<std::string>{"localhost"});
@@ -257,12 +251,12 @@ TEST_SUITE("purse") {
                                     purse::SignedParts{altered, parts->signature}));
 
     // An identical retry answers the same record and moves nothing.
-    Json::Value again = world.ok("purse.pay", world.payParams("order-1", 12'34));
+    Json::Value again = world.ok(wire::nameOf<wire::PursePay>(), world.payParams("order-1", 12'34));
     CHECK(again["payment"] == paid["payment"]);
     CHECK(world.balance() == 50'00 - 12'34);
 
-    Json::Value refund =
-        world.ok("purse.cancel", world.cancelParams(world.cancellation(2, "order-1", 12'34)));
+    Json::Value refund = world.ok(wire::nameOf<wire::PurseCancel>(),
+                                  world.cancelParams(world.cancellation(2, "order-1", 12'34)));
     CHECK(refund["refunded"].asUInt64() == 12'34);
     CHECK(refund["balance"].asUInt64() == 50'00);
     CHECK(refund["txn"].asUInt() == 3);
@@ -279,7 +273,7 @@ TEST_SUITE("purse") {
     CHECK(refundDecoded->entry.relatedTxn == 2);
     CHECK(refundDecoded->entry.reference == bytesOf("order-1"));
 
-    Json::Value entries = world.ok("purse.history")["entries"];
+    Json::Value entries = world.ok(wire::nameOf<wire::PurseHistory>())["entries"];
     REQUIRE(entries.size() == 3);
     CHECK(entries[0]["kind"] == "credit");
     CHECK(entries[0]["party"] == "bank");
@@ -292,7 +286,7 @@ TEST_SUITE("purse") {
     CHECK(entries[2]["related_txn"].asUInt() == 2);
     Json::Value from;
     from["from_txn"] = 3;
-    CHECK(world.ok("purse.history", from)["entries"].size() == 1);
+    CHECK(world.ok(wire::nameOf<wire::PurseHistory>(), from)["entries"].size() == 1);
     CHECK(world.changes == 3);  // notices are kicked once per movement, not for the retry
     world.checkConservation();
   }
@@ -300,7 +294,7 @@ TEST_SUITE("purse") {
   TEST_CASE("a DEBIT applied but its answer lost to a card restart: the retry answers it") {
     // What `terminal pay URL ORDER_REF` relies on (docs/emoney.md, "Crash recovery").
     PurseWorld world;
-    world.ok("purse.topup", world.topupParams(50'00));
+    world.ok(wire::nameOf<wire::PurseTopup>(), world.topupParams(50'00));
     // The DEBIT reaches the card and is applied; the card loses power before the answer comes.
     auto applied = world.homeCard.client->debit(1'790'000'000'001, bytesOf("localhost"),
                                                 bytesOf("order-lost"), "EUR", 7'00);
@@ -308,13 +302,15 @@ TEST_SUITE("purse") {
     REQUIRE(world.homeCard.transport->reset().ok());
     REQUIRE(world.homeCard.client->select().ok());
     // The restarted card has forgotten PIN1 and PIN2: nothing moves until they are given again.
-    CHECK(world.refused("purse.pay", world.payParams("order-lost", 7'00)) == "pin1_required");
+    CHECK(world.refused(wire::nameOf<wire::PursePay>(), world.payParams("order-lost", 7'00)) ==
+          "pin1_required");
     REQUIRE(world.card.verifyPin1(std::string(at::kHomePin1))->kind == PinOutcome::Kind::kAccepted);
     REQUIRE(world.card.verifyPin2(std::string(at::kHomePin2))->kind == PinOutcome::Kind::kAccepted);
     world.authority->granted("test-terminal");  // what card.pin2 does
     CHECK(world.balance() == 50'00 - 7'00);
     // The same order with the same amount (what the shop's order says): the original record.
-    Json::Value paid = world.ok("purse.pay", world.payParams("order-lost", 7'00));
+    Json::Value paid =
+        world.ok(wire::nameOf<wire::PursePay>(), world.payParams("order-lost", 7'00));
     auto record = rpc::base64Decode(paid["payment"].asString());
     REQUIRE(record);
     CHECK(*record == *applied);
@@ -322,7 +318,8 @@ TEST_SUITE("purse") {
     CHECK(paid["balance"].asUInt64() == 50'00 - 7'00);
     CHECK(world.balance() == 50'00 - 7'00);
     // A DEBIT that never reached the card is simply made by the retry.
-    Json::Value fresh = world.ok("purse.pay", world.payParams("order-never-sent", 3'00));
+    Json::Value fresh =
+        world.ok(wire::nameOf<wire::PursePay>(), world.payParams("order-never-sent", 3'00));
     CHECK(fresh["txn"].asUInt() == 3);
     CHECK(world.balance() == 50'00 - 10'00);
     world.checkConservation();
@@ -330,41 +327,45 @@ TEST_SUITE("purse") {
 
   TEST_CASE("refusals of payments: a clear code, nothing moves") {
     PurseWorld world;
-    world.ok("purse.topup", world.topupParams(20'00));
-    world.ok("purse.pay", world.payParams("order-1", 5'00));
+    world.ok(wire::nameOf<wire::PurseTopup>(), world.topupParams(20'00));
+    world.ok(wire::nameOf<wire::PursePay>(), world.payParams("order-1", 5'00));
     const uint64_t before = world.balance();
     const size_t logBefore = world.logSize();
 
-    CHECK(world.refused("purse.pay", world.payParams("order-2", 15'01)) == "insufficient_funds");
+    CHECK(world.refused(wire::nameOf<wire::PursePay>(), world.payParams("order-2", 15'01)) ==
+          "insufficient_funds");
     // The order names another shop than the host the home server verified.
     Json::Value mismatch = world.payParams("order-3", 1'00);
     mismatch["shop_id"] = "evil.example";
     world.verifiedShops.clear();
-    CHECK(world.refused("purse.pay", mismatch) == "shop_mismatch");
+    CHECK(world.refused(wire::nameOf<wire::PursePay>(), mismatch) == "shop_mismatch");
     CHECK(world.verifiedShops.empty());
     // The shop's certificate did not verify for its host name.
     world.shopVerifies = false;
-    CHECK(world.refused("purse.pay", world.payParams("order-4", 1'00)) == "upstream_error");
+    CHECK(world.refused(wire::nameOf<wire::PursePay>(), world.payParams("order-4", 1'00)) ==
+          "upstream_error");
     world.shopVerifies = true;
     // A verified shop that is not in the card's registry.
-    CHECK(world.refused("purse.pay", world.payParams("order-5", 1'00, "https://other.test/")) ==
+    CHECK(world.refused(wire::nameOf<wire::PursePay>(),
+                        world.payParams("order-5", 1'00, "https://other.test/")) ==
           "unknown_party");
     // The same order again with another amount: a conflicting retry.
-    CHECK(world.refused("purse.pay", world.payParams("order-1", 4'00)) == "conflict");
+    CHECK(world.refused(wire::nameOf<wire::PursePay>(), world.payParams("order-1", 4'00)) ==
+          "conflict");
     // Malformed parameters never reach the card.
     Json::Value badCurrency = world.payParams("order-6", 1'00);
     badCurrency["currency"] = "eur";
-    CHECK(world.refused("purse.pay", badCurrency) == "invalid_params");
+    CHECK(world.refused(wire::nameOf<wire::PursePay>(), badCurrency) == "invalid_params");
     Json::Value zero = world.payParams("order-7", 1);
     zero["amount"] = 0;
-    CHECK(world.refused("purse.pay", zero) == "invalid_params");
+    CHECK(world.refused(wire::nameOf<wire::PursePay>(), zero) == "invalid_params");
     Json::Value typo = world.payParams("order-8", 1);
     typo["amout"] = 1;
-    CHECK(world.refused("purse.pay", typo) == "invalid_params");
+    CHECK(world.refused(wire::nameOf<wire::PursePay>(), typo) == "invalid_params");
     // Another currency than the purse's: the card refuses it as invalid.
     Json::Value usd = world.payParams("order-9", 1'00);
     usd["currency"] = "USD";
-    CHECK(world.refused("purse.pay", usd) == "invalid");
+    CHECK(world.refused(wire::nameOf<wire::PursePay>(), usd) == "invalid");
 
     CHECK(world.balance() == before);
     CHECK(world.logSize() == logBefore);
@@ -373,7 +374,8 @@ TEST_SUITE("purse") {
 
   TEST_CASE("a top-up that never reaches the card expires: dropped, nothing charged") {
     PurseWorld world;
-    world.ok("purse.topup", world.topupParams(990'00));  // credit_seq 1, 10.00 below the maximum
+    world.ok(wire::nameOf<wire::PurseTopup>(),
+             world.topupParams(990'00));  // credit_seq 1, 10.00 below the maximum
     // A voucher for the next slot that the card refuses for now (over the maximum): kept.
     purse::Voucher next;
     next.bankId = bytesOf("bank");
@@ -396,7 +398,8 @@ TEST_SUITE("purse") {
     // Before the expiry it is kept, retried, and blocks a new top-up (the same card slot).
     CHECK(at::must(world.service->reconcile()) == 0);
     CHECK(world.pending->all()->size() == 1);
-    CHECK(world.refused("purse.topup", world.topupParams(5'00)) == "topup_pending");
+    CHECK(world.refused(wire::nameOf<wire::PurseTopup>(), world.topupParams(5'00)) ==
+          "topup_pending");
     // After 20 minutes without reaching the card: dropped; nothing credited or charged.
     world.clockMs += 20 * 60 * 1000;
     CHECK(at::must(world.service->reconcile()) == 0);
@@ -414,47 +417,52 @@ TEST_SUITE("purse") {
   TEST_CASE(
       "cancellations: a duplicate answers the original refund; someone else's, forged refused") {
     PurseWorld world;
-    world.ok("purse.topup", world.topupParams(30'00));
-    world.ok("purse.pay", world.payParams("order-1", 7'00));  // txn 2
-    world.ok("purse.pay", world.payParams("order-2", 3'00));  // txn 3
-    const Json::Value first =
-        world.ok("purse.cancel", world.cancelParams(world.cancellation(2, "order-1", 7'00)));
+    world.ok(wire::nameOf<wire::PurseTopup>(), world.topupParams(30'00));
+    world.ok(wire::nameOf<wire::PursePay>(), world.payParams("order-1", 7'00));  // txn 2
+    world.ok(wire::nameOf<wire::PursePay>(), world.payParams("order-2", 3'00));  // txn 3
+    const Json::Value first = world.ok(wire::nameOf<wire::PurseCancel>(),
+                                       world.cancelParams(world.cancellation(2, "order-1", 7'00)));
     const uint64_t before = world.balance();
     const size_t logBefore = world.logSize();
 
     // The same cancellation again (its answer lost in a crash): the original refund record,
     // nothing moves, so `terminal refund` can still hand the record to the shop.
     const Json::Value duplicate =
-        world.ok("purse.cancel", world.cancelParams(world.cancellation(2, "order-1", 7'00)));
+        world.ok(wire::nameOf<wire::PurseCancel>(),
+                 world.cancelParams(world.cancellation(2, "order-1", 7'00)));
     CHECK(duplicate["refund"] == first["refund"]);
     CHECK(duplicate["txn"].asUInt() == 4);
     CHECK(world.balance() == before);
     CHECK(world.logSize() == logBefore);
     // Someone else's payment: no debit with this txn and order here.
-    CHECK(world.refused("purse.cancel", world.cancelParams(world.cancellation(
-                                            9, "order-x", 3'00))) == "unknown_payment");
-    // Another card's payment (its purse ID), validly signed by the shop.
-    CHECK(world.refused("purse.cancel", world.cancelParams(world.cancellation(
-                                            3, "order-2", 3'00, nullptr, "localhost",
-                                            std::array<uint8_t, 8>{1, 2, 3}))) == "invalid");
-    // The right txn but another order or amount than the card paid.
-    CHECK(world.refused("purse.cancel", world.cancelParams(world.cancellation(
-                                            3, "order-1", 3'00))) == "unknown_payment");
-    CHECK(world.refused("purse.cancel", world.cancelParams(world.cancellation(
-                                            3, "order-2", 9'00))) == "unknown_payment");
-    // A cancellation the shop did not sign.
-    CHECK(world.refused("purse.cancel", world.cancelParams(world.cancellation(
-                                            3, "order-2", 3'00, world.strangerKey.get()))) ==
-          "invalid");
-    // A shop the card does not know.
-    CHECK(world.refused("purse.cancel", world.cancelParams(world.cancellation(
-                                            3, "order-2", 3'00, nullptr, "other.test"))) ==
+    CHECK(world.refused(wire::nameOf<wire::PurseCancel>(),
+                        world.cancelParams(world.cancellation(9, "order-x", 3'00))) ==
           "unknown_payment");
+    // Another card's payment (its purse ID), validly signed by the shop.
+    CHECK(world.refused(wire::nameOf<wire::PurseCancel>(),
+                        world.cancelParams(
+                            world.cancellation(3, "order-2", 3'00, nullptr, "localhost",
+                                               std::array<uint8_t, 8>{1, 2, 3}))) == "invalid");
+    // The right txn but another order or amount than the card paid.
+    CHECK(world.refused(wire::nameOf<wire::PurseCancel>(),
+                        world.cancelParams(world.cancellation(3, "order-1", 3'00))) ==
+          "unknown_payment");
+    CHECK(world.refused(wire::nameOf<wire::PurseCancel>(),
+                        world.cancelParams(world.cancellation(3, "order-2", 9'00))) ==
+          "unknown_payment");
+    // A cancellation the shop did not sign.
+    CHECK(world.refused(wire::nameOf<wire::PurseCancel>(),
+                        world.cancelParams(world.cancellation(
+                            3, "order-2", 3'00, world.strangerKey.get()))) == "invalid");
+    // A shop the card does not know.
+    CHECK(world.refused(wire::nameOf<wire::PurseCancel>(),
+                        world.cancelParams(world.cancellation(3, "order-2", 3'00, nullptr,
+                                                              "other.test"))) == "unknown_payment");
     Json::Value garbage;
     garbage["cancellation"] = rpc::base64Encode(bytesOf("not a cancellation"));
-    CHECK(world.refused("purse.cancel", garbage) == "invalid");
+    CHECK(world.refused(wire::nameOf<wire::PurseCancel>(), garbage) == "invalid");
     garbage["cancellation"] = "***";
-    CHECK(world.refused("purse.cancel", garbage) == "invalid_params");
+    CHECK(world.refused(wire::nameOf<wire::PurseCancel>(), garbage) == "invalid_params");
 
     CHECK(world.balance() == before);
     CHECK(world.logSize() == logBefore);
@@ -463,7 +471,7 @@ TEST_SUITE("purse") {
 
   TEST_CASE("refusals of top-ups: forged and replayed vouchers, over the maximum, bank refusals") {
     PurseWorld world;
-    world.ok("purse.topup", world.topupParams(10'00));
+    world.ok(wire::nameOf<wire::PurseTopup>(), world.topupParams(10'00));
     const uint64_t before = world.balance();
     const size_t logBefore = world.logSize();
     const uint64_t bankBefore = world.bank.accountBalance();
@@ -471,12 +479,12 @@ TEST_SUITE("purse") {
     // A voucher signed with a key the card does not trust: refused, the request forgotten,
     // the bank never charged.
     world.bank.forge = true;
-    CHECK(world.refused("purse.topup", world.topupParams(5'00)) == "invalid");
+    CHECK(world.refused(wire::nameOf<wire::PurseTopup>(), world.topupParams(5'00)) == "invalid");
     world.bank.forge = false;
     CHECK(world.pending->all()->empty());
 
     // A replayed voucher: the one already taken answers its original record, no second credit.
-    const auto history = world.ok("purse.history")["entries"];
+    const auto history = world.ok(wire::nameOf<wire::PurseHistory>())["entries"];
     purse::Voucher used;
     used.bankId = bytesOf("bank");
     used.purseId = world.purseId();
@@ -511,11 +519,12 @@ TEST_SUITE("purse") {
 
     // Over the maximum: refused before the bank is asked.
     const size_t bankRequests = world.bank.requests();
-    CHECK(world.refused("purse.topup", world.topupParams(kMaxBalance)) == "over_maximum");
+    CHECK(world.refused(wire::nameOf<wire::PurseTopup>(), world.topupParams(kMaxBalance)) ==
+          "over_maximum");
     CHECK(world.bank.requests() == bankRequests);
     // In the user's terms: major units and the currency, as typed (issue 10 item 4).
     {
-      auto over = world.call("purse.topup", world.topupParams(kMaxBalance));
+      auto over = world.call(wire::nameOf<wire::PurseTopup>(), world.topupParams(kMaxBalance));
       REQUIRE_FALSE(over.ok());
       CAPTURE(over.error().message);
       CHECK(over.error().message.find("top-up: 1000.00 EUR would take the purse over its "
@@ -527,7 +536,7 @@ TEST_SUITE("purse") {
     // The bank refuses (the account cannot cover it): its reason comes back.
     world.bank = test::TestBank("bank", 0, 8);  // an empty account
     world.bank.setCardPoint(world.cardPoint);
-    auto refusedByBank = world.call("purse.topup", world.topupParams(90'00));
+    auto refusedByBank = world.call(wire::nameOf<wire::PurseTopup>(), world.topupParams(90'00));
     REQUIRE_FALSE(refusedByBank.ok());
     CHECK(refusedByBank.error().code == "bank_refused");
     CHECK(refusedByBank.error().message.find("insufficient_balance") != std::string::npos);
@@ -539,15 +548,18 @@ TEST_SUITE("purse") {
 
   TEST_CASE("without PIN2 nothing moves and the bank is not asked") {
     PurseWorld world;
-    world.ok("purse.topup", world.topupParams(10'00));
-    world.ok("purse.pay", world.payParams("order-1", 2'00));
+    world.ok(wire::nameOf<wire::PurseTopup>(), world.topupParams(10'00));
+    world.ok(wire::nameOf<wire::PursePay>(), world.payParams("order-1", 2'00));
     REQUIRE(world.card.finish().ok());
     const size_t bankRequests = world.bank.requests();
-    CHECK(world.refused("purse.pay", world.payParams("order-2", 1'00)) == "pin2_required");
-    CHECK(world.refused("purse.topup", world.topupParams(1'00)) == "pin2_required");
+    CHECK(world.refused(wire::nameOf<wire::PursePay>(), world.payParams("order-2", 1'00)) ==
+          "pin2_required");
+    CHECK(world.refused(wire::nameOf<wire::PurseTopup>(), world.topupParams(1'00)) ==
+          "pin2_required");
     CHECK(world.bank.requests() == bankRequests);
-    CHECK(world.refused("purse.cancel", world.cancelParams(world.cancellation(
-                                            2, "order-1", 2'00))) == "pin2_required");
+    CHECK(world.refused(wire::nameOf<wire::PurseCancel>(),
+                        world.cancelParams(world.cancellation(2, "order-1", 2'00))) ==
+          "pin2_required");
     // Balance and history need only PIN1.
     CHECK(world.balance() == 8'00);
     CHECK(world.logSize() == 2);
@@ -557,7 +569,7 @@ TEST_SUITE("purse") {
     PurseWorld world;
     SUBCASE("the bank's confirmation was lost") {
       world.bank.loseConfirmAnswers = 1;
-      Json::Value topup = world.ok("purse.topup", world.topupParams(25'00));
+      Json::Value topup = world.ok(wire::nameOf<wire::PurseTopup>(), world.topupParams(25'00));
       CHECK_FALSE(topup["settled"].asBool());
       CHECK(world.balance() == 25'00);  // the card has it; the bank has not settled yet
       CHECK(world.bank.settledTotal() == 0);
@@ -566,7 +578,8 @@ TEST_SUITE("purse") {
     }
     SUBCASE("the voucher was issued but its answer lost") {
       world.bank.loseIssueAnswers = 1;
-      CHECK(world.refused("purse.topup", world.topupParams(25'00)) == "upstream_error");
+      CHECK(world.refused(wire::nameOf<wire::PurseTopup>(), world.topupParams(25'00)) ==
+            "upstream_error");
       CHECK(world.balance() == 0);
       REQUIRE(world.pending->all()->size() == 1);
       CHECK(world.pending->all()->front().voucher.empty());
@@ -574,7 +587,7 @@ TEST_SUITE("purse") {
     }
     SUBCASE("the card took the voucher but the record was never stored (crash)") {
       world.bank.loseConfirmAnswers = 1;
-      world.ok("purse.topup", world.topupParams(25'00));
+      world.ok(wire::nameOf<wire::PurseTopup>(), world.topupParams(25'00));
       // Undo the store's knowledge of the credit: the state right after CREDIT, before
       // setRecord reached the disk.
       auto row = world.pending->all()->front();
@@ -597,8 +610,9 @@ TEST_SUITE("purse") {
   TEST_CASE("a top-up whose confirmation is owed does not block the next one") {
     PurseWorld world;
     world.bank.loseConfirmAnswers = 2;  // the top-up's own attempt and the next one's retry
-    CHECK_FALSE(world.ok("purse.topup", world.topupParams(10'00))["settled"].asBool());
-    Json::Value next = world.ok("purse.topup", world.topupParams(5'00));
+    CHECK_FALSE(
+        world.ok(wire::nameOf<wire::PurseTopup>(), world.topupParams(10'00))["settled"].asBool());
+    Json::Value next = world.ok(wire::nameOf<wire::PurseTopup>(), world.topupParams(5'00));
     CHECK(next["balance"].asUInt64() == 15'00);
     CHECK(next["settled"].asBool());
     CHECK(world.pending->all()->size() == 1);  // the first one's confirmation is still owed
@@ -610,8 +624,9 @@ TEST_SUITE("purse") {
   TEST_CASE("a pending top-up is finished before the next one takes the slot") {
     PurseWorld world;
     world.bank.loseIssueAnswers = 1;
-    CHECK(world.refused("purse.topup", world.topupParams(10'00)) == "upstream_error");
-    Json::Value next = world.ok("purse.topup", world.topupParams(5'00));
+    CHECK(world.refused(wire::nameOf<wire::PurseTopup>(), world.topupParams(10'00)) ==
+          "upstream_error");
+    Json::Value next = world.ok(wire::nameOf<wire::PurseTopup>(), world.topupParams(5'00));
     CHECK(next["balance"].asUInt64() == 15'00);
     CHECK(world.bank.settledTotal() == 15'00);
     CHECK(world.pending->all()->empty());
@@ -656,11 +671,12 @@ TEST_SUITE("purse") {
     REQUIRE_MESSAGE(created.ok(), (created.ok() ? "" : created.error().message));
     PaymentNotices& notices = **created;
     CHECK(at::must(notices.collect()) == 0);  // an empty log
-    world.ok("purse.topup", world.topupParams(10'00));
-    world.ok("purse.pay", world.payParams("order-1", 2'50));
+    world.ok(wire::nameOf<wire::PurseTopup>(), world.topupParams(10'00));
+    world.ok(wire::nameOf<wire::PursePay>(), world.payParams("order-1", 2'50));
     CHECK(at::must(notices.collect()) == 2);
     CHECK(at::must(notices.collect()) == 0);  // read again: nothing queued twice
-    world.ok("purse.cancel", world.cancelParams(world.cancellation(2, "order-1", 2'50)));
+    world.ok(wire::nameOf<wire::PurseCancel>(),
+             world.cancelParams(world.cancellation(2, "order-1", 2'50)));
     CHECK(at::must(notices.collect()) == 1);
     const std::string purseHex = toHex(world.purseId());
     CHECK(at::must(notices.outbox().lastQueuedTxn(purseHex)) == 3);

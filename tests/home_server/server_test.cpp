@@ -13,11 +13,14 @@
 #include "channel_messages.hpp"
 #include "https_get.hpp"
 #include "protocol.hpp"
+#include "protocol/rpc/methods.hpp"
 #include "resumed_connection.hpp"
 #include "session_handout.hpp"
 #include "shop_server.hpp"
 #include "test_pki.hpp"
 #include "test_terminal.hpp"
+
+namespace wire = hp::protocol::rpc;
 
 namespace hp::home::test {
 
@@ -64,11 +67,12 @@ TEST_SUITE("server") {
     auto& channel = **connection;
 
     // Before PIN1: inhibited, PIN2 refused: PIN1 first.
-    rpc::Response status = call(channel, "card.status");
+    rpc::Response status = call(channel, wire::nameOf<wire::CardStatus>());
     REQUIRE(status.ok());
     CHECK((*status.result)["state"].asString() == "inhibited");
     CHECK((*status.result)["pin2_tries_left"].asInt() == 3);
-    CHECK(errorCode(call(channel, "card.pin2", params({{"pin", "567890"}}))) == "pin1_required");
+    CHECK(errorCode(call(channel, wire::nameOf<wire::CardPin2>(), params({{"pin", "567890"}}))) ==
+          "pin1_required");
 
     // PIN1 at the admin socket (mode 0600).
     struct stat info {};
@@ -80,14 +84,18 @@ TEST_SUITE("server") {
     CHECK((*pin1.result)["state"].asString() == "standby");
 
     // No PIN2 yet: this terminal holds no authority, so no session (and the answer says so).
-    rpc::Response refused = call(channel, "session.open", params({{"url", shopUrl(shop)}}));
+    rpc::Response refused =
+        call(channel, wire::nameOf<wire::SessionOpen>(), params({{"url", shopUrl(shop)}}));
     CHECK(errorCode(refused) == "pin2_required");
 
-    rpc::Response wrong = call(channel, "card.pin2", params({{"pin", "000000"}}));
+    rpc::Response wrong =
+        call(channel, wire::nameOf<wire::CardPin2>(), params({{"pin", "000000"}}));
     REQUIRE(errorCode(wrong) == "pin_wrong");
     CHECK(wrong.error->data["tries_left"].asInt() == 2);
-    CHECK(errorCode(call(channel, "card.pin2", params({{"pin", "12ab"}}))) == "invalid_params");
-    rpc::Response pin2 = call(channel, "card.pin2", params({{"pin", ServerFixture::kPin2}}));
+    CHECK(errorCode(call(channel, wire::nameOf<wire::CardPin2>(), params({{"pin", "12ab"}}))) ==
+          "invalid_params");
+    rpc::Response pin2 =
+        call(channel, wire::nameOf<wire::CardPin2>(), params({{"pin", ServerFixture::kPin2}}));
     REQUIRE(pin2.ok());
     CHECK((*pin2.result)["state"].asString() == "crypto");
     const int signaturesBefore = fx.userSigner->calls;
@@ -95,7 +103,7 @@ TEST_SUITE("server") {
     // Delegate mode: a compact binary hand-out after the JSON, which the terminal resumes with
     // the shop; the JSON says only whether it was cached.
     SecretBytes handout;
-    rpc::Response opened = call(channel, "session.open",
+    rpc::Response opened = call(channel, wire::nameOf<wire::SessionOpen>(),
                                 params({{"url", shopUrl(shop)}, {"mode", "delegate"}}), &handout);
     INFO("shop output: " << shop.output());
     REQUIRE_MESSAGE(opened.ok(), (opened.error ? opened.error->message : ""));
@@ -121,8 +129,8 @@ TEST_SUITE("server") {
 
     // Second open: cached, no handshake, no card signature.
     SecretBytes handoutAgain;
-    rpc::Response again =
-        call(channel, "session.open", params({{"url", shopUrl(shop)}}), &handoutAgain);
+    rpc::Response again = call(channel, wire::nameOf<wire::SessionOpen>(),
+                               params({{"url", shopUrl(shop)}}), &handoutAgain);
     REQUIRE(again.ok());
     CHECK((*again.result)["cached"].asBool());
     auto blobAgain = tls::decodeSessionHandout(handoutAgain.view(), "localhost", shop.port(),
@@ -132,7 +140,7 @@ TEST_SUITE("server") {
     CHECK(blobAgain->sessionId == blob->sessionId);
     CHECK(fx.userSigner->calls == signaturesBefore + 1);
 
-    rpc::Response listed = call(channel, "session.list");
+    rpc::Response listed = call(channel, wire::nameOf<wire::SessionList>());
     REQUIRE(listed.ok());
     REQUIRE((*listed.result)["sessions"].size() == 1);
     const std::string shopKey = "localhost:" + std::to_string(shop.port());
@@ -141,22 +149,24 @@ TEST_SUITE("server") {
     // Expiry (the clock moves past the 60 s cap): a fresh handshake, one more signature.
     fx.clockOffsetSeconds = 61;
     SecretBytes freshHandout;
-    rpc::Response fresh =
-        call(channel, "session.open", params({{"url", shopUrl(shop)}}), &freshHandout);
+    rpc::Response fresh = call(channel, wire::nameOf<wire::SessionOpen>(),
+                               params({{"url", shopUrl(shop)}}), &freshHandout);
     REQUIRE_MESSAGE(fresh.ok(), (fresh.error ? fresh.error->message : ""));
     CHECK_FALSE((*fresh.result)["cached"].asBool());
     CHECK(fx.userSigner->calls == signaturesBefore + 2);
 
     // The terminal says the shop refused to resume: drop it.
-    rpc::Response dropped = call(channel, "session.drop", params({{"shop", shopKey}}));
+    rpc::Response dropped =
+        call(channel, wire::nameOf<wire::SessionDrop>(), params({{"shop", shopKey}}));
     REQUIRE(dropped.ok());
     CHECK((*dropped.result)["dropped"].asBool());
-    CHECK((*call(channel, "session.list").result)["sessions"].empty());
-    CHECK(errorCode(call(channel, "session.drop", params({{"shop", "no port"}}))) ==
-          "invalid_params");
+    CHECK((*call(channel, wire::nameOf<wire::SessionList>()).result)["sessions"].empty());
+    CHECK(errorCode(call(channel, wire::nameOf<wire::SessionDrop>(),
+                         params({{"shop", "no port"}}))) == "invalid_params");
 
     // Relay mode: the server fetches the page itself.
-    rpc::Response relayed = call(channel, "relay.request", params({{"url", shopUrl(shop)}}));
+    rpc::Response relayed =
+        call(channel, wire::nameOf<wire::RelayRequest>(), params({{"url", shopUrl(shop)}}));
     REQUIRE_MESSAGE(relayed.ok(), (relayed.error ? relayed.error->message : ""));
     CHECK((*relayed.result)["status"].asInt() == 200);
     CHECK((*relayed.result)["headers"].isMember("content-type"));
@@ -164,7 +174,7 @@ TEST_SUITE("server") {
     REQUIRE(body.has_value());
     CHECK(std::string(body->begin(), body->end()).find("s_server") != std::string::npos);
 
-    rpc::Response finished = call(channel, "card.finish");
+    rpc::Response finished = call(channel, wire::nameOf<wire::CardFinish>());
     REQUIRE(finished.ok());
     CHECK((*finished.result)["state"].asString() == "standby");
 
@@ -200,24 +210,25 @@ TEST_SUITE("server") {
     auto& channel = **connection;
     // PIN2 authority first: the money-moving methods check it before their params.
     REQUIRE(fx.card->verifyPin1(ServerFixture::kPin1)->kind == PinOutcome::Kind::kAccepted);
-    REQUIRE(call(channel, "card.pin2", params({{"pin", ServerFixture::kPin2}})).ok());
-    CHECK(errorCode(call(channel, "purse.balance")) == "no_purse");
-    CHECK(errorCode(call(channel, "purse.history")) == "no_purse");
+    REQUIRE(call(channel, wire::nameOf<wire::CardPin2>(), params({{"pin", ServerFixture::kPin2}}))
+                .ok());
+    CHECK(errorCode(call(channel, wire::nameOf<wire::PurseBalance>())) == "no_purse");
+    CHECK(errorCode(call(channel, wire::nameOf<wire::PurseHistory>())) == "no_purse");
     Json::Value pay;
     pay["url"] = "https://localhost:1/";
     pay["order_ref"] = "o-1";
     pay["currency"] = "EUR";
     pay["amount"] = 100;
     pay["shop_id"] = "elsewhere";
-    CHECK(errorCode(call(channel, "purse.pay", pay)) == "shop_mismatch");
+    CHECK(errorCode(call(channel, wire::nameOf<wire::PursePay>(), pay)) == "shop_mismatch");
     Json::Value topup;
     topup["bank_url"] = "https://localhost:2";
     topup["account"] = "alice";
     topup["amount"] = 100;
     // No purse.pending_vouchers_db in this server's config: top-ups are refused.
-    CHECK(errorCode(call(channel, "purse.topup", topup)) == "invalid_params");
-    CHECK(errorCode(call(channel, "purse.cancel", params({{"cancellation", "AAAA"}}))) ==
-          "invalid");
+    CHECK(errorCode(call(channel, wire::nameOf<wire::PurseTopup>(), topup)) == "invalid_params");
+    CHECK(errorCode(call(channel, wire::nameOf<wire::PurseCancel>(),
+                         params({{"cancellation", "AAAA"}}))) == "invalid");
   }
 
   TEST_CASE("malformed RPC requests are answered with errors; the connection lives on") {
@@ -251,13 +262,14 @@ TEST_SUITE("server") {
     };
     // session.open and relay.request check the caller's PIN2 authority before their params.
     REQUIRE(fx.card->verifyPin1(ServerFixture::kPin1)->kind == PinOutcome::Kind::kAccepted);
-    REQUIRE(call(channel, "card.pin2", params({{"pin", ServerFixture::kPin2}})).ok());
+    REQUIRE(call(channel, wire::nameOf<wire::CardPin2>(), params({{"pin", ServerFixture::kPin2}}))
+                .ok());
     for (const Case& testCase : cases) {
       CAPTURE(testCase.text);
       const rpc::Response response = callRaw(channel, testCase.text);
       CHECK(errorCode(response) == testCase.code);
     }
-    CHECK(call(channel, "card.status").ok());
+    CHECK(call(channel, wire::nameOf<wire::CardStatus>()).ok());
 
     // A message over the 1 MiB bound (17 full records, all marked "more"): the server drops
     // this connection only.
@@ -272,13 +284,13 @@ TEST_SUITE("server") {
     // A record with an unknown fragment flag: the same.
     auto second = terminal.connect(fx.port(), fx.serverPublicKey());
     REQUIRE(second.ok());
-    CHECK(call(**second, "card.status").ok());
+    CHECK(call(**second, wire::nameOf<wire::CardStatus>()).ok());
     REQUIRE((*second)->send(Bytes{0x07, '{', '}'}).ok());
     auto end = (*second)->receive();
     CHECK_FALSE((end.ok() && end->has_value()));
     auto third = terminal.connect(fx.port(), fx.serverPublicKey());
     REQUIRE(third.ok());
-    CHECK(call(**third, "card.status").ok());
+    CHECK(call(**third, wire::nameOf<wire::CardStatus>()).ok());
     CHECK(fx.logContains("exceeds"));
     CHECK(fx.logContains("unknown fragment flag"));
   }
@@ -305,14 +317,14 @@ TEST_SUITE("server") {
 
     TestTerminal terminal("laptop-3", 904);
     rpc::Response registered =
-        admin(fx, "terminal.register",
+        admin(fx, wire::nameOf<wire::TerminalRegister>(),
               params({{"id", terminal.id()}, {"key", toHex(terminal.publicKey())}}));
     REQUIRE_MESSAGE(registered.ok(), (registered.error ? registered.error->message : ""));
-    CHECK(errorCode(admin(fx, "terminal.register", params({{"id", "x"}, {"key", "zz"}}))) ==
-          "invalid_params");
+    CHECK(errorCode(admin(fx, wire::nameOf<wire::TerminalRegister>(),
+                          params({{"id", "x"}, {"key", "zz"}}))) == "invalid_params");
     auto connection = terminal.connect(fx.port(), fx.serverPublicKey());
     REQUIRE_MESSAGE(connection.ok(), (connection.ok() ? "" : connection.error().message));
-    CHECK(call(**connection, "card.status").ok());
+    CHECK(call(**connection, wire::nameOf<wire::CardStatus>()).ok());
     REQUIRE((*connection)->close().ok());
     REQUIRE(terminal.hasTicket());
 
@@ -325,15 +337,16 @@ TEST_SUITE("server") {
     // requests) is closed by it.
     auto held = terminal.connect(fx.port(), fx.serverPublicKey(), true);
     REQUIRE(held.ok());
-    CHECK(call(**held, "card.status").ok());
+    CHECK(call(**held, wire::nameOf<wire::CardStatus>()).ok());
 
-    rpc::Response listed = admin(fx, "terminal.list");
+    rpc::Response listed = admin(fx, wire::nameOf<wire::TerminalList>());
     REQUIRE(listed.ok());
     REQUIRE((*listed.result)["terminals"].size() == 1);
     CHECK_FALSE((*listed.result)["terminals"][0]["revoked"].asBool());
 
-    REQUIRE(admin(fx, "terminal.revoke", params({{"id", terminal.id()}})).ok());
-    CHECK(errorCode(admin(fx, "terminal.revoke", params({{"id", "nobody"}}))) == "not_found");
+    REQUIRE(admin(fx, wire::nameOf<wire::TerminalRevoke>(), params({{"id", terminal.id()}})).ok());
+    CHECK(errorCode(admin(fx, wire::nameOf<wire::TerminalRevoke>(), params({{"id", "nobody"}}))) ==
+          "not_found");
     // The held channel is gone: reading from it finds the connection ended (the server shut it
     // down, without a close record), not an answer.
     auto afterRevoke = rpc::receiveMessage(**held);
@@ -342,7 +355,8 @@ TEST_SUITE("server") {
     // Neither a full handshake nor the old ticket gets in.
     CHECK_FALSE(terminal.connect(fx.port(), fx.serverPublicKey()).ok());
     CHECK_FALSE(terminal.connect(fx.port(), fx.serverPublicKey(), true).ok());
-    CHECK((*admin(fx, "terminal.list").result)["terminals"][0]["revoked"].asBool());
+    CHECK((*admin(fx, wire::nameOf<wire::TerminalList>()).result)["terminals"][0]["revoked"]
+              .asBool());
     CHECK(fx.logContains("terminal laptop-3: registered -> revoked"));
     CHECK(fx.logContains("refused"));
   }
@@ -355,7 +369,7 @@ TEST_SUITE("server") {
     for (int i = 0; i < 4; ++i) {
       auto connection = terminal.connect(fx.port(), fx.serverPublicKey());
       REQUIRE(connection.ok());
-      CHECK(call(**connection, "card.status").ok());
+      CHECK(call(**connection, wire::nameOf<wire::CardStatus>()).ok());
       open.push_back(std::move(connection.value()));
     }
     // The fifth is known only at the end of its handshake: the server then closes it unserved.
@@ -366,7 +380,7 @@ TEST_SUITE("server") {
       CHECK((!answer.ok() || !answer->has_value()));
     }
     CHECK(fx.logContains("terminals already connected"));
-    for (auto& connection : open) CHECK(call(*connection, "card.status").ok());
+    for (auto& connection : open) CHECK(call(*connection, wire::nameOf<wire::CardStatus>()).ok());
   }
 
   TEST_CASE("a second server refuses an admin socket that is in use") {

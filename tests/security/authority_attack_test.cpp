@@ -6,6 +6,9 @@
 #include <thread>
 
 #include "authority_world.hpp"
+#include "protocol/rpc/methods.hpp"
+
+namespace wire = hp::protocol::rpc;
 
 namespace hp::home::security {
 
@@ -16,22 +19,19 @@ using test::call;
 using test::TestTerminal;
 
 Json::Value pin2Params(std::string_view pin = at::kHomePin2) {
-  Json::Value params;
-  params["pin"] = std::string(pin);
-  return params;
+  return wire::PinParams{std::string(pin)}.toJson();
 }
 
 Json::Value openParams(const AuthorityWorld& world) {
-  Json::Value params;
-  params["url"] = world.shopUrl();
-  return params;
+  return wire::SessionOpen::Params{world.shopUrl()}.toJson();
 }
 
 // session.open over the channel: the hand-out (if any) lands in `handout`.
 rpc::Response open(channel::ChannelConnection& channel, const AuthorityWorld& world,
                    SecretBytes* handout = nullptr) {
   SecretBytes ignored;
-  return call(channel, "session.open", openParams(world), handout ? handout : &ignored);
+  return call(channel, wire::nameOf<wire::SessionOpen>(), openParams(world),
+              handout ? handout : &ignored);
 }
 
 }  // namespace
@@ -45,7 +45,7 @@ TEST_SUITE("authority") {
     world.registerTerminal(a);
     world.registerTerminal(b);
     auto channelA = world.connect(a);
-    REQUIRE(call(*channelA, "card.pin2", pin2Params()).ok());
+    REQUIRE(call(*channelA, wire::nameOf<wire::CardPin2>(), pin2Params()).ok());
     SecretBytes handoutA;
     const rpc::Response openedA = open(*channelA, world, &handoutA);
     REQUIRE_MESSAGE(openedA.ok(), codeOf(openedA) << " " << world.log());
@@ -64,14 +64,14 @@ TEST_SUITE("authority") {
     pay["order_ref"] = "o-1";
     pay["currency"] = "EUR";
     pay["amount"] = 100;
-    CHECK(codeOf(call(*channelB, "purse.pay", pay)) == "pin2_required");
+    CHECK(codeOf(call(*channelB, wire::nameOf<wire::PursePay>(), pay)) == "pin2_required");
     // Nor use the relay with A's session.
     Json::Value relay;
     relay["url"] = world.shopUrl();
-    CHECK(codeOf(call(*channelB, "relay.request", relay)) == "pin2_required");
+    CHECK(codeOf(call(*channelB, wire::nameOf<wire::RelayRequest>(), relay)) == "pin2_required");
 
     // With its own PIN2, B gets its own session: a handshake of its own, another master secret.
-    REQUIRE(call(*channelB, "card.pin2", pin2Params()).ok());
+    REQUIRE(call(*channelB, wire::nameOf<wire::CardPin2>(), pin2Params()).ok());
     SecretBytes ownB;
     const rpc::Response ownOpened = open(*channelB, world, &ownB);
     REQUIRE_MESSAGE(ownOpened.ok(), codeOf(ownOpened));
@@ -89,9 +89,9 @@ TEST_SUITE("authority") {
     TestTerminal a("desk-a", 7011);
     world.registerTerminal(a);
     auto channel = world.connect(a);
-    REQUIRE(call(*channel, "card.pin2", pin2Params()).ok());
+    REQUIRE(call(*channel, wire::nameOf<wire::CardPin2>(), pin2Params()).ok());
     REQUIRE(open(*channel, world).ok());
-    REQUIRE(call(*channel, "card.finish").ok());
+    REQUIRE(call(*channel, wire::nameOf<wire::CardFinish>()).ok());
     const rpc::Response after = open(*channel, world);
     CHECK_MESSAGE(codeOf(after) == "pin2_required",
                   "after finish: " << (after.ok() ? "a cached session" : codeOf(after)));
@@ -102,10 +102,11 @@ TEST_SUITE("authority") {
     TestTerminal a("desk-a", 7021);
     world.registerTerminal(a);
     auto channel = world.connect(a);
-    REQUIRE(call(*channel, "card.pin2", pin2Params()).ok());
+    REQUIRE(call(*channel, wire::nameOf<wire::CardPin2>(), pin2Params()).ok());
     REQUIRE(open(*channel, world).ok());
-    for (int i = 0; i < 3; ++i) CHECK_FALSE(call(*channel, "card.pin2", pin2Params("000000")).ok());
-    CHECK(codeOf(call(*channel, "card.pin2", pin2Params())) == "pin_blocked");
+    for (int i = 0; i < 3; ++i)
+      CHECK_FALSE(call(*channel, wire::nameOf<wire::CardPin2>(), pin2Params("000000")).ok());
+    CHECK(codeOf(call(*channel, wire::nameOf<wire::CardPin2>(), pin2Params())) == "pin_blocked");
     const rpc::Response after = open(*channel, world);
     CHECK_MESSAGE(codeOf(after) == "pin2_required",
                   "after the block: " << (after.ok() ? "a cached session" : codeOf(after)));
@@ -117,7 +118,7 @@ TEST_SUITE("authority") {
     TestTerminal a("desk-a", 7031);
     world.registerTerminal(a);
     auto channel = world.connect(a);
-    REQUIRE(call(*channel, "card.pin2", pin2Params()).ok());
+    REQUIRE(call(*channel, wire::nameOf<wire::CardPin2>(), pin2Params()).ok());
     REQUIRE(open(*channel, world).ok());
     world.restartCard();
     // A restart nobody saw (no link event yet) goes unnoticed by cached visits for at most
@@ -138,12 +139,12 @@ TEST_SUITE("authority") {
     world.registerTerminal(a);
     {
       auto channel = world.connect(a);
-      REQUIRE(call(*channel, "card.pin2", pin2Params()).ok());
+      REQUIRE(call(*channel, wire::nameOf<wire::CardPin2>(), pin2Params()).ok());
       REQUIRE(open(*channel, world).ok());
     }
     Json::Value id;
     id["id"] = a.id();
-    REQUIRE(world.admin("terminal.revoke", id).ok());
+    REQUIRE(world.admin(wire::nameOf<wire::TerminalRevoke>(), id).ok());
     world.registerTerminal(a);
     auto channel = world.connect(a);
     const rpc::Response after = open(*channel, world);
@@ -158,7 +159,7 @@ TEST_SUITE("authority") {
     TestTerminal a("desk-a", 7051);
     world.registerTerminal(a);
     auto channel = world.connect(a);
-    REQUIRE(call(*channel, "card.pin2", pin2Params()).ok());
+    REQUIRE(call(*channel, wire::nameOf<wire::CardPin2>(), pin2Params()).ok());
     at::mustOk(world.client->finish());  // behind the server's back
     const rpc::Response after = open(*channel, world);
     CHECK_MESSAGE(codeOf(after) == "pin2_required",

@@ -5,6 +5,9 @@
 
 #include "authority_book.hpp"
 #include "authority_world.hpp"
+#include "protocol/rpc/methods.hpp"
+
+namespace wire = hp::protocol::rpc;
 
 namespace hp::home::security {
 
@@ -76,17 +79,16 @@ TEST_SUITE("authority") {
     TestTerminal a("desk-a", 7201);
     world.registerTerminal(a);
     auto channel = world.connect(a);
-    Json::Value pin2;
-    pin2["pin"] = std::string(at::kHomePin2);
-    REQUIRE(call(*channel, "card.pin2", pin2).ok());
+    const Json::Value pin2 = wire::PinParams{std::string(at::kHomePin2)}.toJson();
+    REQUIRE(call(*channel, wire::nameOf<wire::CardPin2>(), pin2).ok());
     Json::Value open;
     open["url"] = world.shopUrl();
     SecretBytes handout;
-    REQUIRE(call(*channel, "session.open", open, &handout).ok());
+    REQUIRE(call(*channel, wire::nameOf<wire::SessionOpen>(), open, &handout).ok());
     // User requests keep it: 50 s apart, three times.
     for (int i = 0; i < 3; ++i) {
       authorityClock.advanceMs(50'000);
-      REQUIRE(call(*channel, "session.open", open, &handout).ok());
+      REQUIRE(call(*channel, wire::nameOf<wire::SessionOpen>(), open, &handout).ok());
     }
     // Then only background work: the notices' PURSE STATUS / READ LOG, status reads, a sweep.
     for (int i = 0; i < 7; ++i) {
@@ -98,15 +100,16 @@ TEST_SUITE("authority") {
     }
     // 70 s without a user request: the server ended the grant and put the card to standby.
     CHECK(world.card->status()->security == "standby");
-    const rpc::Response after = call(*channel, "session.open", open, &handout);
+    const rpc::Response after = call(*channel, wire::nameOf<wire::SessionOpen>(), open, &handout);
     CHECK(codeOf(after) == "authority_expired");
     REQUIRE(after.error);
     CHECK(after.error->data["limit"].asString() == "idle");
     CHECK(after.error->message.find("terminal pin2") != std::string::npos);
     // Asked again: the same answer, until PIN2 is given again.
-    CHECK(codeOf(call(*channel, "session.open", open, &handout)) == "authority_expired");
-    REQUIRE(call(*channel, "card.pin2", pin2).ok());
-    CHECK(call(*channel, "session.open", open, &handout).ok());
+    CHECK(codeOf(call(*channel, wire::nameOf<wire::SessionOpen>(), open, &handout)) ==
+          "authority_expired");
+    REQUIRE(call(*channel, wire::nameOf<wire::CardPin2>(), pin2).ok());
+    CHECK(call(*channel, wire::nameOf<wire::SessionOpen>(), open, &handout).ok());
   }
 
   TEST_CASE("authority: the lifetime ends a grant however busy the terminal is") {
@@ -120,17 +123,16 @@ TEST_SUITE("authority") {
     TestTerminal a("desk-a", 7211);
     world.registerTerminal(a);
     auto channel = world.connect(a);
-    Json::Value pin2;
-    pin2["pin"] = std::string(at::kHomePin2);
-    REQUIRE(call(*channel, "card.pin2", pin2).ok());
+    const Json::Value pin2 = wire::PinParams{std::string(at::kHomePin2)}.toJson();
+    REQUIRE(call(*channel, wire::nameOf<wire::CardPin2>(), pin2).ok());
     Json::Value open;
     open["url"] = world.shopUrl();
     SecretBytes handout;
     for (int i = 0; i < 3; ++i) {
-      REQUIRE(call(*channel, "session.open", open, &handout).ok());
+      REQUIRE(call(*channel, wire::nameOf<wire::SessionOpen>(), open, &handout).ok());
       authorityClock.advanceMs(41'000);
     }
-    const rpc::Response after = call(*channel, "session.open", open, &handout);
+    const rpc::Response after = call(*channel, wire::nameOf<wire::SessionOpen>(), open, &handout);
     CHECK(codeOf(after) == "authority_expired");
     if (after.error) CHECK(after.error->data["limit"].asString() == "lifetime");
     CHECK(world.card->status()->security == "standby");
@@ -143,24 +145,24 @@ TEST_SUITE("authority") {
     world.registerTerminal(b);
     auto channelA = world.connect(a);
     auto channelB = world.connect(b);
-    Json::Value pin2;
-    pin2["pin"] = std::string(at::kHomePin2);
-    REQUIRE(call(*channelA, "card.pin2", pin2).ok());
-    REQUIRE(call(*channelB, "card.pin2", pin2).ok());
+    const Json::Value pin2 = wire::PinParams{std::string(at::kHomePin2)}.toJson();
+    REQUIRE(call(*channelA, wire::nameOf<wire::CardPin2>(), pin2).ok());
+    REQUIRE(call(*channelB, wire::nameOf<wire::CardPin2>(), pin2).ok());
     Json::Value open;
     open["url"] = world.shopUrl();
     SecretBytes handout;
-    REQUIRE(call(*channelA, "session.open", open, &handout).ok());
-    const rpc::Response finished = call(*channelA, "card.finish");
+    REQUIRE(call(*channelA, wire::nameOf<wire::SessionOpen>(), open, &handout).ok());
+    const rpc::Response finished = call(*channelA, wire::nameOf<wire::CardFinish>());
     REQUIRE(finished.ok());
     CHECK((*finished.result)["state"].asString() == "crypto");  // B still holds authority
-    CHECK(codeOf(call(*channelA, "session.open", open, &handout)) == "pin2_required");
-    CHECK(call(*channelB, "session.open", open, &handout).ok());
-    const rpc::Response last = call(*channelB, "card.finish");
+    CHECK(codeOf(call(*channelA, wire::nameOf<wire::SessionOpen>(), open, &handout)) ==
+          "pin2_required");
+    CHECK(call(*channelB, wire::nameOf<wire::SessionOpen>(), open, &handout).ok());
+    const rpc::Response last = call(*channelB, wire::nameOf<wire::CardFinish>());
     REQUIRE(last.ok());
     CHECK((*last.result)["state"].asString() == "standby");
     // session.list is scoped to the caller.
-    const rpc::Response listed = call(*channelA, "session.list");
+    const rpc::Response listed = call(*channelA, wire::nameOf<wire::SessionList>());
     REQUIRE(listed.ok());
     CHECK((*listed.result)["sessions"].empty());
   }

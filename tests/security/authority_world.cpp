@@ -4,7 +4,10 @@
 
 #include "admin_socket.hpp"
 #include "in_process_transport.hpp"
+#include "protocol/rpc/methods.hpp"
 #include "test_pki.hpp"
+
+namespace wire = hp::protocol::rpc;
 
 namespace hp::home::security {
 
@@ -109,7 +112,7 @@ void AuthorityWorld::registerTerminal(const test::TestTerminal& terminal) {
   Json::Value registration;
   registration["id"] = terminal.id();
   registration["key"] = toHex(terminal.publicKey());
-  const rpc::Response registered = admin("terminal.register", registration);
+  const rpc::Response registered = admin(wire::nameOf<wire::TerminalRegister>(), registration);
   REQUIRE_MESSAGE(registered.ok(), codeOf(registered));
 }
 

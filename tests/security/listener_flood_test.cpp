@@ -10,10 +10,13 @@
 
 #include "listener_flood.hpp"
 #include "merchant_fixture.hpp"
+#include "protocol/rpc/methods.hpp"
 #include "server_process.hpp"
 #include "test_client.hpp"
 #include "test_pki.hpp"
 #include "test_terminal.hpp"
+
+namespace wire = hp::protocol::rpc;
 
 namespace hp::security::test {
 
@@ -55,7 +58,7 @@ TEST_SUITE("listener_flood_home") {
     const int failures = honestClient([&]() -> std::string {
       auto connection = terminal.connect(fx.port(), fx.serverPublicKey());
       if (!connection) return "connect: " + connection.error().message;
-      const rpc::Response status = home::test::call(**connection, "card.status");
+      const rpc::Response status = home::test::call(**connection, wire::nameOf<wire::CardStatus>());
       if (!status.ok()) return "card.status: " + status.error->message;
       (void)(*connection)->close();
       return {};

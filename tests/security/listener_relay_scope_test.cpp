@@ -9,8 +9,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "protocol/rpc/methods.hpp"
 #include "relay_policy.hpp"
 #include "test_terminal.hpp"
+
+namespace wire = hp::protocol::rpc;
 
 namespace hp::security::test {
 
@@ -69,12 +72,12 @@ TEST_SUITE("listener_relay") {
     // (docs/control-channel.md, "Authority"), so only then does the relay policy decide.
     REQUIRE(fx.card->verifyPin1(home::test::ServerFixture::kPin1)->kind ==
             home::PinOutcome::Kind::kAccepted);
-    Json::Value pin2(Json::objectValue);
-    pin2["pin"] = home::test::ServerFixture::kPin2;
-    REQUIRE(home::test::call(**connection, "card.pin2", pin2).ok());
+    const Json::Value pin2 = wire::PinParams{home::test::ServerFixture::kPin2}.toJson();
+    REQUIRE(home::test::call(**connection, wire::nameOf<wire::CardPin2>(), pin2).ok());
     StandIn slot;
     const std::string slotUrl = "https://127.0.0.1:" + std::to_string(slot.port) + "/";
-    for (const char* method : {"session.open", "relay.request"}) {
+    for (const std::string& method :
+         {wire::nameOf<wire::SessionOpen>(), wire::nameOf<wire::RelayRequest>()}) {
       const rpc::Response answer = home::test::call(**connection, method, urlParams(slotUrl));
       REQUIRE(answer.error.has_value());
       INFO(method << ": " << answer.error->code << ": " << answer.error->message);
@@ -82,13 +85,13 @@ TEST_SUITE("listener_relay") {
       CHECK(answer.error->message.find("port") != std::string::npos);
       CHECK(slot.received(300) == 0);  // nothing reached the slot port
     }
-    const rpc::Response ssh =
-        home::test::call(**connection, "relay.request", urlParams("https://127.0.0.1:22/"));
+    const rpc::Response ssh = home::test::call(**connection, wire::nameOf<wire::RelayRequest>(),
+                                               urlParams("https://127.0.0.1:22/"));
     REQUIRE(ssh.error.has_value());
     CHECK(ssh.error->code == "relay_refused");
     // Port 443, but the name leads to loopback (the fixture connects every name to 127.0.0.1).
-    const rpc::Response home =
-        home::test::call(**connection, "relay.request", urlParams("https://router.test/"));
+    const rpc::Response home = home::test::call(**connection, wire::nameOf<wire::RelayRequest>(),
+                                                urlParams("https://router.test/"));
     REQUIRE(home.error.has_value());
     INFO(home.error->message);
     CHECK(home.error->code == "relay_refused");

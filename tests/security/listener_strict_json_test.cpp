@@ -4,10 +4,13 @@
 #include <doctest.h>
 
 #include "merchant_fixture.hpp"
+#include "protocol/rpc/methods.hpp"
 #include "server_process.hpp"
 #include "test_client.hpp"
 #include "test_pki.hpp"
 #include "test_terminal.hpp"
+
+namespace wire = hp::protocol::rpc;
 
 namespace hp::security::test {
 
@@ -93,9 +96,8 @@ TEST_SUITE("listener_json") {
     // PIN2 authority first: purse.pay checks it before its params (docs/control-channel.md).
     REQUIRE(fx.card->verifyPin1(home::test::ServerFixture::kPin1)->kind ==
             home::PinOutcome::Kind::kAccepted);
-    Json::Value pin2(Json::objectValue);
-    pin2["pin"] = home::test::ServerFixture::kPin2;
-    REQUIRE(home::test::call(**connection, "card.pin2", pin2).ok());
+    const Json::Value pin2 = wire::PinParams{home::test::ServerFixture::kPin2}.toJson();
+    REQUIRE(home::test::call(**connection, wire::nameOf<wire::CardPin2>(), pin2).ok());
     for (const char* amount : {"1e2", "100.0"}) {
       const std::string text =
           std::string(

@@ -20,12 +20,15 @@
 #include "fixture.hpp"
 #include "key_schedule.hpp"
 #include "messages.hpp"
+#include "protocol/rpc/methods.hpp"
 #include "record_protector.hpp"
 #include "replay_cache.hpp"
 #include "server_handshake.hpp"
 #include "software_identity.hpp"
 #include "ticket_store.hpp"
 #include "tlv.hpp"
+
+namespace wire = hp::protocol::rpc;
 
 namespace hp::adapters::test {
 
@@ -129,7 +132,8 @@ struct World {
       if (!hello) return hello.error();
       if (auto run = pump(client, server, *hello); !run) return run;
     }
-    lastClientRecord = must(must(client.takeRecordProtector())->seal(bytesOf("purse.pay")));
+    lastClientRecord =
+        must(must(client.takeRecordProtector())->seal(bytesOf(wire::nameOf<wire::PursePay>())));
     return {};
   }
 
