@@ -13,6 +13,7 @@
 #include "channel_messages.hpp"
 #include "https_get.hpp"
 #include "protocol.hpp"
+#include "protocol/rpc/method_table.hpp"
 #include "protocol/rpc/methods.hpp"
 #include "resumed_connection.hpp"
 #include "session_handout.hpp"
@@ -229,6 +230,39 @@ TEST_SUITE("server") {
     CHECK(errorCode(call(channel, wire::nameOf<wire::PurseTopup>(), topup)) == "invalid_params");
     CHECK(errorCode(call(channel, wire::nameOf<wire::PurseCancel>(),
                          params({{"cancellation", "AAAA"}}))) == "invalid");
+  }
+
+  TEST_CASE("each method of the contract is served where its access rule says, and only there") {
+    ServerFixture fx(/*withAdminSocket=*/true);
+    TestTerminal terminal("laptop-9", 909);
+    REQUIRE(fx.terminals.registerTerminal(terminal.id(), terminal.publicKey()).ok());
+    auto connection = terminal.connect(fx.port(), fx.serverPublicKey());
+    REQUIRE(connection.ok());
+    auto& channel = **connection;
+    REQUIRE(admin(fx, wire::nameOf<wire::AdminPin1>(), params({{"pin", ServerFixture::kPin1}}))
+                .ok());
+    // A member no method has: the method must exist where it is called and read its params
+    // through the contract (invalid_params), unless its access rule refuses the caller first.
+    const Json::Value unknown = params({{"no_such_member", 1}});
+    for (const wire::MethodInfo& method : wire::methodTable()) {
+      const std::string name(method.name);
+      INFO(name);
+      switch (method.access) {
+        case wire::Access::kTerminal:
+          CHECK(errorCode(call(channel, name, unknown)) == "invalid_params");
+          CHECK(errorCode(admin(fx, name, unknown)) == "method_not_found");
+          break;
+        case wire::Access::kTerminalPin2:
+          // Admitted before its params are read: no PIN2 given on this terminal.
+          CHECK(errorCode(call(channel, name, unknown)) == "pin2_required");
+          CHECK(errorCode(admin(fx, name, unknown)) == "method_not_found");
+          break;
+        case wire::Access::kAdmin:
+          CHECK(errorCode(admin(fx, name, unknown)) == "invalid_params");
+          CHECK(errorCode(call(channel, name, unknown)) == "method_not_found");
+          break;
+      }
+    }
   }
 
   TEST_CASE("malformed RPC requests are answered with errors; the connection lives on") {
