@@ -239,8 +239,8 @@ TEST_SUITE("server") {
     auto connection = terminal.connect(fx.port(), fx.serverPublicKey());
     REQUIRE(connection.ok());
     auto& channel = **connection;
-    REQUIRE(admin(fx, wire::nameOf<wire::AdminPin1>(), params({{"pin", ServerFixture::kPin1}}))
-                .ok());
+    REQUIRE(
+        admin(fx, wire::nameOf<wire::AdminPin1>(), params({{"pin", ServerFixture::kPin1}})).ok());
     // A member no method has: the method must exist where it is called and read its params
     // through the contract (invalid_params), unless its access rule refuses the caller first.
     const Json::Value unknown = params({{"no_such_member", 1}});
