@@ -45,7 +45,8 @@ RpcResult<PinParams> PinParams::fromJson(const Json::Value& json) {
   if (auto only = expectOnly(json, kFields); !only) return only.error();
   auto pin = hp::rpc::requireString(json, "pin", 8);
   if (!pin) return pin.error();
-  RpcResult<PinParams> params = PinParams{std::move(*pin)};
+  // Copied, not moved: a moved-from short string keeps its bytes in place; this wipes them all.
+  RpcResult<PinParams> params = PinParams{*pin};
   secureWipe(pin->data(), pin->size());
   return params;
 }
