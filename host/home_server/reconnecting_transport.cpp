@@ -16,13 +16,15 @@ uint16_t statusWord(const Bytes& response) {
 
 // Commands that move nothing and that a restarted card answers by itself (VERIFY checks the
 // PIN, reads answer 6982 before PIN1): safe to send again on a new link. CLA 00 VERIFY and GET
-// DATA, CLA 80 READ LOG (docs/emoney.md).
+// DATA, CLA 80 READ LOG (docs/emoney.md) and AUTHENTICATE CARD: it only opens a new PIN
+// session (fresh card nonce, nothing stored), and it is the first command of every PIN1 and
+// PIN2 entry, so the first PIN after a card restart works (docs/design.md, "The card link").
 bool safeToResend(ByteView command) {
   if (command.size() < 4) return false;
   const uint8_t cla = command[0] & 0xEC;  // without the chaining and secure-messaging bits
   const uint8_t ins = command[1];
   if (cla == 0x00) return ins == 0x20 || ins == 0xCA;
-  return cla == 0x80 && ins == 0x38;
+  return cla == 0x80 && (ins == 0x38 || ins == 0x50);
 }
 
 bool isSelect(ByteView command) {

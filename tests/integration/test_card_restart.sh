@@ -112,16 +112,36 @@ wait_reachable() {
   fail "$1: the card was not reachable again within 10 s: $(cat "$SANDBOX_DIR/before-pin1.err")"
 }
 
-# 1. Between commands, after gaps of 0 to 1000 ms, with and without a command in the gap.
+# wait_card_connected: until the new card process says it is connected to vpcd (what a user
+# sees before giving PIN1); pcscd is not asked.
+wait_card_connected() {
+  local log="$SANDBOX_DIR/logs/homecard-0.log"
+  for _ in $(seq 100); do
+    grep -q "connected to vpcd" "$log" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  fail "the restarted card did not connect to vpcd: $(tail -n 3 "$log")"
+}
+
+# 1. Between commands, after gaps of 0 to 1000 ms, with and without a command in the gap. The
+# first command after the restart is PIN1 itself (the user knows the card restarted): it must
+# work at the first attempt; then PIN2 and the balance.
 GAP_ROUNDS=0
 for gap_ms in 0 50 200 1000; do
   for traffic in "" traffic; do
     restart_after "$gap_ms" "$traffic"
     what="gap ${gap_ms} ms${traffic:+, a command in the gap}"
-    wait_reachable "$what"
+    wait_card_connected
     user_recovers "round: $what"
     GAP_ROUNDS=$((GAP_ROUNDS + 1))
   done
+done
+# The same, then the balance first: it must say pin1_required.
+for gap_ms in 0 200; do
+  restart_after "$gap_ms"
+  wait_reachable "gap ${gap_ms} ms, balance first"
+  user_recovers "round: gap ${gap_ms} ms, balance first"
+  GAP_ROUNDS=$((GAP_ROUNDS + 1))
 done
 
 # 2. Mid-command: a few milliseconds into `terminal buy`.
