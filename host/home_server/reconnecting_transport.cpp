@@ -7,7 +7,10 @@ namespace hp::home {
 
 namespace {
 
-constexpr int kRelinkTries = 20;
+// About three seconds: a card process that finds pcscd missed its insertion stays away for a
+// second and pcscd needs up to two ~444 ms polls to see it leave and come back
+// (card/runtime/vpcd_link.hpp, requirePowerOn).
+constexpr int kRelinkTries = 60;
 constexpr std::chrono::milliseconds kRelinkPause{50};
 
 uint16_t statusWord(const Bytes& response) {
@@ -114,7 +117,8 @@ Result<Bytes> ReconnectingTransport::transmitRaw(ByteView command) {
   // A new link at once: the user learns now that PIN1 is needed, and a VERIFY PIN1 that met
   // the dead link (SCARD_E_NOT_TRANSACTED, a reset) works on the first try. Right after a reset
   // pcscd may answer "no card" for a moment while it powers the card up again (measured with
-  // vpcd: SCARD_W_RESET_CARD, then SCARD_E_NO_SMARTCARD), so a few tries over about a second.
+  // vpcd: SCARD_W_RESET_CARD, then SCARD_E_NO_SMARTCARD), and a card whose insertion pcscd
+  // missed leaves for a second to be seen again: a few tries over about three seconds.
   auto again = linked();
   for (int attempt = 0; !again && attempt < kRelinkTries; ++attempt) {
     std::this_thread::sleep_for(kRelinkPause);
