@@ -156,8 +156,8 @@ std::string VpcdLink::serve(CardRuntime& runtime, const std::atomic<bool>& stop)
           runtime.reset();
           break;
         case kGetAtr:
-          if (requirePowerOn && !poweredOnce && ++atrQueries > 3) {
-            missed("a 4th presence poll");
+          if (requirePowerOn && !poweredOnce && ++atrQueries > 2) {
+            missed("a 3rd presence poll");
             break;
           }
           if (!sendFrame(runtime.atr(), why)) return why;

@@ -45,7 +45,7 @@ class VpcdLink {
   // dead socket, vpcd drops that socket at once and the next poll accepts the NEW process: pcscd
   // never reports the old card gone, never powers the new one up, and the host keeps its handle
   // to a card that has nothing selected. pcscd powers up every card it sees inserted before any
-  // command reaches it, so a command APDU (or a 4th GET ATR) on a connection that never got
+  // command reaches it, so a command APDU (or a 3rd GET ATR) on a connection that never got
   // POWER ON or RESET can only mean that. With `requirePowerOn`, serve() then answers nothing,
   // closes, and sets `missedInsertion`: the caller stays away for more than two polls, so pcscd
   // sees the reader empty, ends the stale handles (SCARD_W_REMOVED_CARD), and powers the card up
