@@ -65,6 +65,7 @@ restart_after() {
     sleep 0.02  # the command reaches the dead card's socket
   fi
   ((gap_ms == 0)) || sleep "$(printf '%d.%03d' $((gap_ms / 1000)) $((gap_ms % 1000)))"
+  cat "$SANDBOX_DIR/logs/homecard-0.log" >>"$SANDBOX_DIR/homecard-all.log" 2>/dev/null || true
   sandbox_card homecard 0 "$HOME_STATE" --path "$HOMECARD"
   HOME_CARD_PID=$SANDBOX_LAST_PID
   if [[ -n "$traffic_pid" ]]; then wait "$traffic_pid" || true; fi
@@ -187,4 +188,7 @@ python3 "$HERE/emoney_ledgers.py" "$WORLD" 500000 "$CARD" || fail "the ledgers d
 grep -o "home card link lost: .*" "$SANDBOX_DIR/home_server.log" |
   sed -E 's/.*(SCARD_[A-Z_]+|no status word|nothing selected).*/\1/' | sort | uniq -c |
   sed 's/^/card restart: link lost by /' >&2 || true
+# How often the card itself found that pcscd had missed its insertion (vpcd_link.hpp).
+cat "$SANDBOX_DIR/logs/homecard-0.log" >>"$SANDBOX_DIR/homecard-all.log"
+echo "card restart: the card left for pcscd to see it empty $(grep -c "did not see this card inserted" "$SANDBOX_DIR/homecard-all.log" || true) time(s)" >&2
 echo "card restart: ok ($GAP_ROUNDS restarts between commands, $ROUNDS mid-buy, nothing re-plugged; home server pid $FIRST_SERVER_PID throughout)"
