@@ -174,11 +174,12 @@ sandbox_start() {
   # ~/.cache): shared, two sandboxes running at once (both "Virtual PCD 00 01") would each take
   # the other's keeper for their own, and an access card would lock when its pcscd powered it off.
   export XDG_RUNTIME_DIR="$SANDBOX_DIR/xdg"
-  mkdir -m 700 -p "$XDG_RUNTIME_DIR"
+  mkdir -m 700 "$XDG_RUNTIME_DIR"
 
   local entries=$(((slots + 1) / 2))
-  _sandbox_pick_ports $((entries * 2))
-  SANDBOX_VPCD_LOOPBACK=$loopback  # each entry binds two ports, used or not
+  _sandbox_pick_ports $((entries * 2))  # each entry binds two ports, used or not
+  # For scripts that start pcscd again themselves (test_pcscd_restart.sh).
+  export SANDBOX_VPCD_LOOPBACK=$loopback
 
   local k name conf="$SANDBOX_DIR/reader.conf.d/vpcd"
   : >"$conf"
