@@ -143,6 +143,7 @@ int runCardProcess(int argc, char** argv, const CardProcessConfig& config,
 
   VpcdLink link(opt.host, opt.port);
   link.trace = opt.trace;
+  link.requirePowerOn = true;
   bool announcedWaiting = false;
   auto backoff = std::chrono::milliseconds(50);
   while (!gStop.load()) {
@@ -164,6 +165,13 @@ int runCardProcess(int argc, char** argv, const CardProcessConfig& config,
     const std::string why = link.serve(runtime, gStop);
     runtime.powerOff();
     if (!gStop.load()) log(why + "; reconnecting");
+    if (link.missedInsertion) {
+      // More than two of pcscd's ~444 ms presence polls away, so one of them finds the reader
+      // empty (vpcd_link.hpp, requirePowerOn).
+      for (int i = 0; i < 10 && !gStop.load(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
   }
   log("stopped");
   return 0;
