@@ -13,7 +13,7 @@ bool opens(const Bytes& image) {
   storage.setImage(image);
   card::ManualClock clock;
   auto rng = card::makeSeededRng(testSeed());
-  return AccessCardApplet::open(storage, clock, *rng).ok();
+  return AccessCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations).ok();
 }
 
 Bytes withState(const Bytes& image, const std::function<void(AccessCardState&)>& change) {
@@ -120,7 +120,7 @@ TEST_CASE("open() refuses malformed state images") {
   storage.setImage(patched(0, 4));
   card::ManualClock clock;
   auto rng = card::makeSeededRng(1);
-  CHECK_FALSE(AccessCardApplet::open(storage, clock, *rng).ok());
+  CHECK_FALSE(AccessCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations).ok());
   CHECK(storage.stores() == 0);
 }
 
@@ -129,7 +129,7 @@ TEST_CASE("a blank card whose first write fails does not open") {
   storage.failNextStores(0, 1);
   card::ManualClock clock;
   auto rng = card::makeSeededRng(1);
-  CHECK_FALSE(AccessCardApplet::open(storage, clock, *rng).ok());
+  CHECK_FALSE(AccessCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations).ok());
   CHECK_FALSE(storage.image().has_value());
 }
 
