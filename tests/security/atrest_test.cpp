@@ -25,6 +25,8 @@
 
 #include "atrest_storage.hpp"
 #include "file_storage.hpp"
+#include "card_runtime.hpp"
+#include "home_card_applet.hpp"
 #include "pin.hpp"
 #include "test_card.hpp"
 
@@ -148,6 +150,31 @@ TEST_CASE("(d) a PIN verify costs the product's slow KDF") {
   // The product count takes ~60 ms here; 20 ms leaves room for faster machines.
   CHECK(ms >= 20);
   CHECK_FALSE(pin.matches(Bytes{'1', '2', '3', '5'}));
+}
+
+TEST_CASE("(d) the product home card (as main.cpp opens it) verifies at the slow KDF's cost") {
+  hc::TestCard card;
+  card.personalize();  // verifiers made at the tests' cheap count
+  // Reopened as the card process does: HomeCardApplet::open without a count.
+  card.runtime.reset();
+  card.applet.reset();
+  auto opened = hp::homecard::HomeCardApplet::open(card.storage, card.clock, *card.rng);
+  REQUIRE(opened.ok());
+  card.applet = std::move(opened.value());
+  card.runtime = std::make_unique<CardRuntime>(hp::homecard::homeCardAtr(),
+                                               std::vector<Applet*>{card.applet.get()});
+  card.runtime->powerOn();
+  card.select();
+  // The first good verify replaces the cheap verifier with a product one...
+  card.verifyPin1();
+  // ...so the next verify, right or wrong, costs the KDF.
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(card.send("00 20 00 81 06" + hc::asciiHex("000000")).sw == "63C2");
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  MESSAGE("one wrong VERIFY on the product card: " << ms << " ms");
+  CHECK(ms >= 20);
 }
 
 TEST_CASE("(e) kill -9 during stores leaves a loadable state") {
