@@ -21,15 +21,18 @@ Bytes accessCardAtr() {
 }
 
 AccessCardApplet::AccessCardApplet(card::Storage& storage, card::Clock& clock, card::Rng& rng,
-                   uint32_t pinIterations)
-    : clock_(clock), rng_(rng),
-      pinIterations_(pinIterations), state_(storage), lastActivityMs_(clock.nowMs()) {}
+                                   uint32_t pinIterations)
+    : clock_(clock),
+      rng_(rng),
+      pinIterations_(pinIterations),
+      state_(storage),
+      lastActivityMs_(clock.nowMs()) {}
 
 Result<std::unique_ptr<AccessCardApplet>> AccessCardApplet::open(card::Storage& storage,
-                                                                 card::Clock& clock,
-                                                                 card::Rng& rng,
-    uint32_t pinIterations) {
-  std::unique_ptr<AccessCardApplet> applet(new AccessCardApplet(storage, clock, rng, pinIterations));
+                                                                 card::Clock& clock, card::Rng& rng,
+                                                                 uint32_t pinIterations) {
+  std::unique_ptr<AccessCardApplet> applet(
+      new AccessCardApplet(storage, clock, rng, pinIterations));
   auto opened = applet->state_.open(AccessCardState{});
   if (!opened) return opened.error();
   if (applet->state().hasKey()) {

@@ -54,8 +54,8 @@ class AccessCardApplet final : public card::Applet {
 
   // Loads the state from storage (a blank storage becomes a fresh card in personalization).
   // A malformed image or an unusable stored key is an error: the card refuses to run.
-  static Result<std::unique_ptr<AccessCardApplet>> open(card::Storage& storage, card::Clock& clock,
-                                                        card::Rng& rng,
+  static Result<std::unique_ptr<AccessCardApplet>> open(
+      card::Storage& storage, card::Clock& clock, card::Rng& rng,
       uint32_t pinIterations = card::kProductPinIterations);
 
   ByteView aid() const override { return kAccessCardAid; }
@@ -74,7 +74,8 @@ class AccessCardApplet final : public card::Applet {
   SecurityState security() const { return security_; }
 
  private:
-  AccessCardApplet(card::Storage& storage, card::Clock& clock, card::Rng& rng, uint32_t pinIterations);
+  AccessCardApplet(card::Storage& storage, card::Clock& clock, card::Rng& rng,
+                   uint32_t pinIterations);
 
   card::Response dispatch(const card::CommandApdu& cmd);
   // Locking also forgets the pending ephemeral key: a share is only usable by the user who

@@ -106,7 +106,8 @@ Response AccessCardApplet::changeReferenceData(const card::CommandApdu& cmd) {
   if (p1p2 == kNewPin) {
     if (!card::isValidPinFormat(cmd.data)) return Response::status(sw::kWrongData);
     card::PinRecord next = state().pin;
-    if (!next.assign(cmd.data, rng_, pinIterations_)) return Response::status(sw::kNoPreciseDiagnosis);
+    if (!next.assign(cmd.data, rng_, pinIterations_))
+      return Response::status(sw::kNoPreciseDiagnosis);
     if (!update([&](AccessCardState& s) { s.pin = next; })) {
       return Response::status(sw::kMemoryFailure);
     }
@@ -187,7 +188,8 @@ Response AccessCardApplet::resetRetryCounter(const card::CommandApdu& cmd) {
   bool stored = false;
   if (withNewPin) {
     card::PinRecord next = state().pin;
-    if (!next.assign(newPin, rng_, pinIterations_)) return Response::status(sw::kNoPreciseDiagnosis);
+    if (!next.assign(newPin, rng_, pinIterations_))
+      return Response::status(sw::kNoPreciseDiagnosis);
     stored = update([&](AccessCardState& s) { s.pin = next; });
   } else if (p1p2 == kUnblockPin) {
     stored = update([](AccessCardState& s) { s.pin.triesLeft = s.pin.maxTries; });

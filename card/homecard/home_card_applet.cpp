@@ -17,13 +17,12 @@ Bytes homeCardAtr() {
 }
 
 HomeCardApplet::HomeCardApplet(card::Storage& storage, card::Clock& clock, card::Rng& rng,
-                   uint32_t pinIterations)
-    : state_(storage), clock_(clock), rng_(rng),
-      pinIterations_(pinIterations) {}
+                               uint32_t pinIterations)
+    : state_(storage), clock_(clock), rng_(rng), pinIterations_(pinIterations) {}
 
 Result<std::unique_ptr<HomeCardApplet>> HomeCardApplet::open(card::Storage& storage,
                                                              card::Clock& clock, card::Rng& rng,
-    uint32_t pinIterations) {
+                                                             uint32_t pinIterations) {
   std::unique_ptr<HomeCardApplet> applet(new HomeCardApplet(storage, clock, rng, pinIterations));
   auto opened = applet->state_.open(HomeCardState{});
   if (!opened) return opened.error();

@@ -43,8 +43,8 @@ class HomeCardApplet final : public card::Applet {
 
   // Loads the state from storage (blank storage = new card in personalization); error if the
   // image is malformed or its stored keys do not rebuild.
-  static Result<std::unique_ptr<HomeCardApplet>> open(card::Storage& storage, card::Clock& clock,
-                                                      card::Rng& rng,
+  static Result<std::unique_ptr<HomeCardApplet>> open(
+      card::Storage& storage, card::Clock& clock, card::Rng& rng,
       uint32_t pinIterations = card::kProductPinIterations);
 
   ByteView aid() const override { return kHomeCardAid; }
@@ -59,7 +59,8 @@ class HomeCardApplet final : public card::Applet {
   SecurityState securityState() const { return security_; }
 
  private:
-  HomeCardApplet(card::Storage& storage, card::Clock& clock, card::Rng& rng, uint32_t pinIterations);
+  HomeCardApplet(card::Storage& storage, card::Clock& clock, card::Rng& rng,
+                 uint32_t pinIterations);
 
   card::Response dispatch(const card::CommandApdu& cmd);
   void dropSecurityState();

@@ -30,7 +30,9 @@ card::PinCheck HomeCardApplet::checkReference(PinRecord HomeCardState::*select,
   const card::PinUpgrade upgrade{rng_, pinIterations_};
   return card::checkPin(
       state().*select, candidate,
-      [&](const PinRecord& record) { return update([&](HomeCardState& s) { s.*select = record; }); },
+      [&](const PinRecord& record) {
+        return update([&](HomeCardState& s) { s.*select = record; });
+      },
       &upgrade);
 }
 
@@ -105,7 +107,8 @@ Response HomeCardApplet::changeReferenceData(const CommandApdu& cmd) {
   if (!card::isValidPinFormat(cmd.data)) return Response::status(sw::kWrongData);
 
   PinRecord next = isPin1 ? state().pin1 : state().pin2;
-  if (!next.assign(cmd.data, rng_, pinIterations_)) return Response::status(sw::kNoPreciseDiagnosis);
+  if (!next.assign(cmd.data, rng_, pinIterations_))
+    return Response::status(sw::kNoPreciseDiagnosis);
   const bool stored = update([&](HomeCardState& s) { (isPin1 ? s.pin1 : s.pin2) = next; });
   return Response::status(stored ? sw::kOk : sw::kMemoryFailure);
 }
@@ -157,7 +160,8 @@ Response HomeCardApplet::resetRetryCounter(const CommandApdu& cmd) {
   const bool isPin1 = cmd.p2 == kRefPin1;
   PinRecord next = isPin1 ? state().pin1 : state().pin2;
   if (withNewPin) {
-    if (!next.assign(newPin, rng_, pinIterations_)) return Response::status(sw::kNoPreciseDiagnosis);
+    if (!next.assign(newPin, rng_, pinIterations_))
+      return Response::status(sw::kNoPreciseDiagnosis);
   } else {
     next.triesLeft = next.maxTries;
   }

@@ -185,7 +185,8 @@ Result<std::optional<Bytes>> FileStorage::load() {
     } else {
       image = openSealedState(*key_, kind_, bytes, path_);
     }
-  } else if (bytes.size() >= sizeof kMagic && std::memcmp(bytes.data(), kMagic, sizeof kMagic) == 0) {
+  } else if (bytes.size() >= sizeof kMagic &&
+             std::memcmp(bytes.data(), kMagic, sizeof kMagic) == 0) {
     image = migrate(bytes);
   } else {
     image = decodeLegacy(bytes, path_);  // says what is wrong: truncated, bad magic

@@ -115,8 +115,7 @@ PinRecord PinRecord::read(ByteReader& r) {
 }
 
 PinCheck checkPin(const PinRecord& current, ByteView candidate,
-                  const std::function<bool(const PinRecord&)>& persist,
-                  const PinUpgrade* upgrade) {
+                  const std::function<bool(const PinRecord&)>& persist, const PinUpgrade* upgrade) {
   if (!current.set) return {sw::kReferenceDataNotUsable, false};
   if (current.blocked()) return {sw::kAuthenticationMethodBlocked, false};
   // Phase 1: spend one try, durably, before looking at the candidate.

@@ -35,8 +35,8 @@ bool runGcm(const SecretBytes& stateKey, bool encrypt, ByteView aad, const uint8
     ok = mbedtls_gcm_crypt_and_tag(&gcm, MBEDTLS_GCM_ENCRYPT, size, nonce, kNonce, aad.data(),
                                    aad.size(), in, out, kTag, tag) == 0;
   } else if (ok) {
-    ok = mbedtls_gcm_auth_decrypt(&gcm, size, nonce, kNonce, aad.data(), aad.size(), tag, kTag,
-                                  in, out) == 0;
+    ok = mbedtls_gcm_auth_decrypt(&gcm, size, nonce, kNonce, aad.data(), aad.size(), tag, kTag, in,
+                                  out) == 0;
   }
   mbedtls_gcm_free(&gcm);
   return ok;
@@ -73,8 +73,8 @@ Result<Bytes> sealState(const SecretBytes& stateKey, const std::string& kind, By
   return out;
 }
 
-Result<Bytes> openSealedState(const SecretBytes& stateKey, const std::string& kind,
-                              ByteView file, const std::string& path) {
+Result<Bytes> openSealedState(const SecretBytes& stateKey, const std::string& kind, ByteView file,
+                              const std::string& path) {
   const size_t kindAt = sizeof kSealedMagic + 1;
   if (!isSealedStateFile(file) || file.size() < kindAt) {
     return makeError(refused(path, "is not a sealed homeproxy card state (bad magic)"));

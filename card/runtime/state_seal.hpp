@@ -23,7 +23,7 @@ bool isSealedStateFile(ByteView file);
 Result<Bytes> sealState(const SecretBytes& stateKey, const std::string& kind, ByteView image,
                         Rng& rng);
 // Errors name the path and say the file is refused, never that it will be reset.
-Result<Bytes> openSealedState(const SecretBytes& stateKey, const std::string& kind,
-                              ByteView file, const std::string& pathForMessages);
+Result<Bytes> openSealedState(const SecretBytes& stateKey, const std::string& kind, ByteView file,
+                              const std::string& pathForMessages);
 
 }  // namespace hp::card

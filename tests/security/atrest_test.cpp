@@ -24,8 +24,8 @@
 #include <string>
 
 #include "atrest_storage.hpp"
-#include "file_storage.hpp"
 #include "card_runtime.hpp"
+#include "file_storage.hpp"
 #include "home_card_applet.hpp"
 #include "pin.hpp"
 #include "test_card.hpp"
