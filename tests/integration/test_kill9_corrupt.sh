@@ -112,13 +112,16 @@ reseal_damaged() {
 import hashlib, sys
 path, mode = sys.argv[1], sys.argv[2]
 data = open(path, "rb").read()
-n = int.from_bytes(data[8:12], "big")
-payload = bytearray(data[12:12 + n])
+if data[:8] == b"HPCARD02":
+    payload = bytearray(data[8:])
+else:
+    n = int.from_bytes(data[8:12], "big")
+    payload = bytearray(data[12:12 + n])
 if mode == "version":
     payload[0] ^= 0x40
 else:
     payload = payload[:-1]
-body = data[:8] + len(payload).to_bytes(4, "big") + bytes(payload)
+body = b"HPCARD01" + len(payload).to_bytes(4, "big") + bytes(payload)
 open(path, "wb").write(body + hashlib.sha256(body).digest())
 PY
 }
