@@ -104,7 +104,7 @@ TEST_CASE("open() refuses malformed state images") {
   CHECK_FALSE(opens(patched(0, 4)));  // unknown format version
   CHECK_FALSE(opens(patched(0, 0)));
   CHECK_FALSE(opens(patched(1, 3)));  // unknown lifecycle
-  CHECK_FALSE(opens(patched(2, 2)));  // PIN "set" flag not a boolean
+  CHECK_FALSE(opens(patched(2, 3)));  // PIN verifier tag not 0 (unset), 1 (SHA-256), 2 (PBKDF2)
   CHECK_FALSE(opens(patched(4, 4)));  // PIN tries above the maximum
   CHECK_FALSE(opens(withState(good, [](AccessCardState& s) { s.terminalPrivateKey.clear(); })));
   CHECK_FALSE(opens(withState(good, [](AccessCardState& s) {
