@@ -33,6 +33,14 @@ std::string directoryOf(const std::string& path) {
   return path.substr(0, slash);
 }
 
+void syncDirectory(const std::string& path) {
+  const int dfd = ::open(directoryOf(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
 bool writeAll(int fd, const uint8_t* data, size_t size) {
   while (size > 0) {
     const ssize_t n = ::write(fd, data, size);
@@ -161,6 +169,7 @@ Result<Bytes> FileStorage::migrate(ByteView legacyFile) {
   if (mfd < 0) return makeError("cannot create " + marker + ": " + errnoText());
   ::fsync(mfd);
   ::close(mfd);
+  syncDirectory(path_);  // the marker must be durable before the key can be
   if (auto key = ensureKey(); !key) return key.error();
   if (auto stored = store(payload.value()); !stored) return stored.error();
   ::unlink(marker.c_str());
@@ -220,12 +229,7 @@ Result<void> FileStorage::writeFile(ByteView file) {
     ::unlink(tmp.c_str());
     return makeError("cannot replace " + path_ + ": " + err);
   }
-  // Make the rename itself durable.
-  const int dfd = ::open(directoryOf(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  syncDirectory(path_);  // make the rename itself durable
   return {};
 }
 
