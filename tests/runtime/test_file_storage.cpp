@@ -12,6 +12,7 @@
 
 #include "file_storage.hpp"
 #include "rng.hpp"
+#include "state_key.hpp"
 #include "test_helpers.hpp"
 
 using hp::Bytes;
@@ -235,6 +236,10 @@ TEST_CASE("the state is sealed with a key file of its own, created once, mode 06
   CHECK(readFile(path + ".key") == key);
   // Same image, fresh nonce: a different file.
   CHECK(readFile(path) != file);
+  // O_EXCL: a key is never created over an existing one.
+  auto rng = makeSeededRng(9);
+  CHECK_FALSE(createStateKey(path + ".key", *rng).ok());
+  CHECK(readFile(path + ".key") == key);
 }
 
 TEST_CASE("a sealed file without its key, or of another card kind, is refused") {
