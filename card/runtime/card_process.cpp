@@ -139,6 +139,13 @@ int runCardProcess(int argc, char** argv, const CardProcessConfig& config,
                  applet.error().message.c_str());
     return 2;
   }
+  if (storage.value()->migratedFromUnsealed()) {
+    // Said even with --quiet: the user should know a key file now belongs with the state.
+    std::fprintf(stderr,
+                 "%s: %s was an unencrypted state file of an older build: sealed now with "
+                 "the new key file %s (back up the two together)\n",
+                 name, opt.state.c_str(), keyPath.c_str());
+  }
   CardRuntime runtime(config.atr, {applet.value().get()});
   log("card memory " + opt.state + " (key " + keyPath + "), ATR " + toSpacedHex(config.atr));
 

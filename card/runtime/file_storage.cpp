@@ -173,6 +173,7 @@ Result<Bytes> FileStorage::migrate(ByteView legacyFile) {
   if (auto key = ensureKey(); !key) return key.error();
   if (auto stored = store(payload.value()); !stored) return stored.error();
   ::unlink(marker.c_str());
+  migrated_ = true;
   return payload;
 }
 

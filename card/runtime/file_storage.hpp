@@ -40,6 +40,8 @@ class FileStorage final : public Storage {
 
   const std::string& path() const { return path_; }
   const std::string& keyPath() const { return keyPath_; }
+  // True once load() has sealed an old HPCARD01 file (for the card process's log).
+  bool migratedFromUnsealed() const { return migrated_; }
 
   // The old unsealed HPCARD01 format, read for migration; exposed for tests.
   static Bytes encodeLegacy(ByteView payload);
@@ -62,6 +64,7 @@ class FileStorage final : public Storage {
   std::string kind_;
   Rng& rng_;
   std::optional<SecretBytes> key_;
+  bool migrated_ = false;
   int lockFd_ = -1;
 };
 

@@ -275,9 +275,11 @@ TEST_CASE("an old HPCARD01 file is migrated on load, only while the card has no 
   writeFile(path, FileStorage::encodeLegacy(hex("0A 0B 0C")));
   {
     auto storage = openAt(path);
+    CHECK_FALSE(storage.value()->migratedFromUnsealed());
     auto loaded = storage.value()->load();
     REQUIRE(loaded.ok());
     CHECK(*loaded.value() == hex("0A 0B 0C"));
+    CHECK(storage.value()->migratedFromUnsealed());
   }
   const Bytes sealed = readFile(path);
   CHECK(Bytes(sealed.begin(), sealed.begin() + 8) == hp::bytesOf("HPCARD02"));
