@@ -72,6 +72,8 @@ class ByteReader {
     return v;
   }
   bool ok() const { return ok_; }
+  // For a value that was read but is not allowed: the whole image is rejected.
+  void fail() { ok_ = false; }
   bool atEnd() const { return pos_ == in_.size(); }
 
  private:
