@@ -1,35 +1,44 @@
 #!/usr/bin/env bash
 # Runs every test of homeproxy on this machine: unit tests, in-process conformance scenarios,
 # integration tests (a private pcscd with vpcd readers and the real card processes, driven by
-# opensc-tool, scriptor, pyscard and our PC/SC bridge), a short fuzz run, and, with
-# HP_SANITIZERS=1, the host tests again under sanitizers (tools/run_sanitizers.sh: ASan+UBSan in
-# build-asan, TSan in build-tsan). Installs what is missing and builds first. Ends with the line
-# "N passed, N failed" (every meson test of the build directories, the fuzz run as one test).
+# opensc-tool, scriptor, pyscard and our PC/SC bridge), a short fuzz run, and the host tests
+# again under sanitizers (tools/run_sanitizers.sh: ASan+UBSan in build-asan for the host unit and
+# integration suites, TSan in build-tsan for the home server's and the channel's tests). Installs
+# what is missing and builds first. Ends with the line "N passed, N failed" (every meson test of
+# the build directories, the fuzz run as one test).
 # Usage: tools/test.sh        env: HP_FUZZ_SECONDS (default 60; 0 skips fuzzing)
-#                                  HP_SANITIZERS=1 adds the sanitizer builds and runs. Off by
-#                                  default until their time on the CI machine is measured (two
-#                                  more full builds; see tools/fuzz/README.md and the issue notes)
+#                                  HP_SANITIZERS=0 skips the sanitizer builds and runs
+# Wall times on the CI-sized machine (2 cores shared, clean clone, see README "Tests"):
+#   MEASURED_TIMES
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# Each step prints its wall time, so CI logs show where the minutes go.
+step_started=$SECONDS
+step_done() { echo "test.sh: $1 took $((SECONDS - step_started)) s"; step_started=$SECONDS; }
+
 tools/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+step_done "setup and build"
 
 meson test -C build --print-errorlogs --num-processes 2
 meson_rc=$?
+step_done "meson tests"
 
 fuzz_passed=0
 fuzz_failed=0
 fuzz_seconds="${HP_FUZZ_SECONDS:-60}"
 if [ "$fuzz_seconds" != "0" ] && [ -x tools/run_fuzz.sh ]; then
   if tools/run_fuzz.sh "$fuzz_seconds"; then fuzz_passed=1; else fuzz_failed=1; fi
+  step_done "fuzz build and run"
 fi
 
 sanitizer_logs=()
 sanitizer_rc=0
-if [ "${HP_SANITIZERS:-0}" != "0" ]; then
+if [ "${HP_SANITIZERS:-1}" != "0" ]; then
   # Old logs must not count: a sanitizer build that fails to build leaves none.
   rm -f build-asan/meson-logs/testlog.json build-tsan/meson-logs/testlog.json
   tools/run_sanitizers.sh || sanitizer_rc=1
+  step_done "sanitizer builds and runs"
   sanitizer_logs=(build-asan/meson-logs/testlog.json build-tsan/meson-logs/testlog.json)
 fi
 
