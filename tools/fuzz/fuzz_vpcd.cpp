@@ -83,9 +83,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   runtime.powerOn();
 
   hp::card::VpcdLink link("127.0.0.1", listener.port);
-  // libFuzzer's time-out alarm (every 6 s) can interrupt connect() (EINTR): once in 344,000
-  // inputs of the long run (kept as found_connect_interrupted; the input itself is harmless).
-  // A card process reconnects in its loop; here, try again a few times.
+  // One connect() in 344,000 inputs of the long run failed (kept as found_connect_interrupted;
+  // the input itself is harmless): libFuzzer's time-out alarm can interrupt it (EINTR), and
+  // thousands of loopback connections sit in TIME_WAIT. A card process reconnects in its loop;
+  // here, try again a few times and say why if it still fails.
   auto connected = link.connect();
   for (int attempt = 1; !connected && attempt < 5; ++attempt) connected = link.connect();
   if (!connected) std::fprintf(stderr, "fuzz_vpcd: %s\n", connected.error().message.c_str());
