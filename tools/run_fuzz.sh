@@ -138,7 +138,13 @@ for target in "${targets[@]}"; do
       od -An -tx1 -v "$artifact" | head -n 20
     done
   else
-    echo "run_fuzz: $target: $runs inputs in $((SECONDS - started))s (limit $per_target), no crash"
+    # libFuzzer's last status line ("#N DONE cov: .. corp: INPUTS/SIZE exec/s: E ..") gives the
+    # corpus the run ended with and its speed (the long run's table in tools/fuzz/README.md).
+    last="$(grep -E '^#[0-9]+' "$log" | tail -n 1)"
+    corp="$(sed -n 's/.* corp: \([0-9]*\/[0-9a-zA-Z]*\).*/\1/p' <<<"$last")"
+    speed="$(sed -n 's/.* exec\/s: \([0-9]*\).*/\1/p' <<<"$last")"
+    echo "run_fuzz: $target: $runs inputs in $((SECONDS - started))s (limit $per_target)," \
+      "${speed:-?} exec/s, corpus ${corp:-?} (inputs/bytes), no crash"
   fi
 done
 

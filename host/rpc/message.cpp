@@ -73,7 +73,7 @@ Result<void, RpcError> onlyKeys(const Json::Value& object, const std::set<std::s
   for (const std::string& key : object.getMemberNames()) {
     if (allowed.count(key) == 0) {
       return makeRpcError(code::kInvalidRequest,
-                          std::string(what) + ": unknown member \"" + key.substr(0, 32) + "\"");
+                          std::string(what) + ": unknown member \"" + clipUtf8(key, 32) + "\"");
     }
   }
   return {};
@@ -279,6 +279,14 @@ std::string encodeResponse(const Response& response) {
     root["result"] = response.result ? *response.result : Json::Value(Json::objectValue);
   }
   return encodeJson(root);
+}
+
+std::string clipUtf8(std::string_view text, size_t maxBytes) {
+  if (text.size() <= maxBytes) return std::string(text);
+  size_t end = maxBytes;
+  // Back off over continuation bytes (10xxxxxx) to the first byte of the cut character.
+  while (end > 0 && (static_cast<uint8_t>(text[end]) & 0xC0) == 0x80) --end;
+  return std::string(text.substr(0, end));
 }
 
 }  // namespace hp::rpc

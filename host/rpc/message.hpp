@@ -93,4 +93,9 @@ std::string encodeJson(const Json::Value& value);
 // Method names: 1..64 of [a-z0-9_.], starting with a letter ("session.open").
 bool isValidMethodName(std::string_view name);
 
+// A peer's name (a key it sent) for an error message: at most maxBytes of valid UTF-8 text,
+// cut before the character that would cross the bound, so the answer stays valid UTF-8 (a cut
+// inside a character made it unparseable; found by fuzz_admin_line).
+std::string clipUtf8(std::string_view text, size_t maxBytes);
+
 }  // namespace hp::rpc

@@ -9,7 +9,7 @@ Result<void, RpcError> expectOnly(const Json::Value& params,
   if (!params.isObject()) return makeRpcError(code::kInvalidParams, "params must be an object");
   for (const std::string& key : params.getMemberNames()) {
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      return makeRpcError(code::kInvalidParams, "unknown parameter \"" + key.substr(0, 32) + "\"");
+      return makeRpcError(code::kInvalidParams, "unknown parameter \"" + clipUtf8(key, 32) + "\"");
     }
   }
   return {};

@@ -142,3 +142,25 @@ TEST_CASE("random byte strings never crash the dispatcher") {
 }
 
 }  // namespace hp::rpc
+
+namespace hp::rpc {
+
+// Found by fuzz_admin_line (tools/fuzz/corpus/fuzz_admin_line/found_key_cut_in_utf8): an
+// unknown member's name is quoted in the error, cut to 32 bytes; cut inside a multi-byte UTF-8
+// character, it made the answer invalid UTF-8, which no client can parse.
+TEST_CASE("an unknown name cut for the error message stays valid UTF-8") {
+  const Dispatcher dispatcher = makeDispatcher();
+  // 30 ASCII bytes, then a 4-byte character across the 32-byte cut.
+  const std::string name = std::string(30, 'k') + "\xF0\x9F\x98\x80";
+  for (const std::string& text :
+       {R"({"v":1,"id":7,")" + name + R"(":1,"method":"echo"})",
+        R"({"v":1,"id":8,"method":"echo","params":{")" + name + R"(":"x"}})"}) {
+    const std::string answer = dispatcher.handle(text, CallContext{});
+    auto response = parseResponse(answer);
+    REQUIRE_MESSAGE(response.ok(), answer);
+    REQUIRE(response->error.has_value());
+    CHECK(response->error->message.find(std::string(30, 'k')) != std::string::npos);
+  }
+}
+
+}  // namespace hp::rpc

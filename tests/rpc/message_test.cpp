@@ -165,3 +165,18 @@ TEST_CASE("base64: round trip and strict decoding") {
 }
 
 }  // namespace hp::rpc
+
+namespace hp::rpc {
+
+TEST_CASE("clipUtf8 never cuts inside a character") {
+  CHECK(clipUtf8("abc", 32) == "abc");
+  CHECK(clipUtf8("abcdef", 3) == "abc");
+  const std::string euro = "\xE2\x82\xAC";  // 3 bytes
+  CHECK(clipUtf8("a" + euro, 1) == "a");
+  CHECK(clipUtf8("a" + euro, 2) == "a");
+  CHECK(clipUtf8("a" + euro, 3) == "a");
+  CHECK(clipUtf8("a" + euro + "b", 4) == "a" + euro);
+  CHECK(clipUtf8(euro, 0).empty());
+}
+
+}  // namespace hp::rpc

@@ -107,18 +107,32 @@ void reassemble(bool sendClose, FuzzInput& in) {
   std::vector<Bytes> records;
   while (!in.empty()) records.push_back(in.field());
 
+  // The frames go into the socket in one write, before anything reads: one write() per frame
+  // filled the unix socket's buffer after a few hundred small frames (each costs a whole
+  // buffer of kernel overhead) and blocked the harness for good (a time-out in the long run,
+  // kept as found_many_empty_records). The stream is also capped well below the socket's
+  // default send buffer (208 KiB); records beyond the cap are left out, of the model too.
+  constexpr size_t kMaxStreamBytes = 64 * 1024;
   auto ends = hp::fuzz::freshChannel();
-  hp::fuzz::SocketPair pair;
-  for (const Bytes& r : records) {
-    auto frame = ends.client->seal(r);
+  Bytes stream;
+  size_t sent = 0;
+  for (; sent < records.size(); ++sent) {
+    auto frame = ends.client->seal(records[sent]);
     FUZZ_CHECK(frame.ok());
-    pair.write(frame->data(), frame->size());
+    if (stream.size() + frame->size() > kMaxStreamBytes) break;
+    stream.insert(stream.end(), frame->begin(), frame->end());
   }
-  if (sendClose) {
+  // A cut stream has no close record: the client's sequence number already counted the frame
+  // left out, so a close sealed now would not open.
+  const bool cut = sent < records.size();
+  records.resize(sent);
+  if (sendClose && !cut) {
     auto frame = ends.client->sealClose();
     FUZZ_CHECK(frame.ok());
-    pair.write(frame->data(), frame->size());
+    stream.insert(stream.end(), frame->begin(), frame->end());
   }
+  hp::fuzz::SocketPair pair;
+  pair.write(stream.data(), stream.size());
   pair.closeWriter();
 
   const std::vector<Expected> expected = model(records);

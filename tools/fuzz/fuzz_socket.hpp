@@ -1,7 +1,9 @@
 // A connected pair of unix stream sockets for fuzzing readers that take a file descriptor:
 // the input is written to one end, which is then shut down for writing, so the reader under
-// test sees exactly the input and then end-of-stream (never a block). Fuzz inputs are at most
-// a few KiB, far below the socket buffer, so the write never blocks either.
+// test sees exactly the input and then end-of-stream (never a block). Write the input in one
+// piece: a few KiB in one write stay far below the socket buffer, so the write never blocks,
+// but every small write costs the buffer a kernel block of its own, and a few hundred of them
+// fill it (fuzz_rpc's time-out, see tools/fuzz/README.md).
 #pragma once
 
 #include <sys/socket.h>

@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <vector>
 
 #include "card_runtime.hpp"
@@ -82,9 +83,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   runtime.powerOn();
 
   hp::card::VpcdLink link("127.0.0.1", listener.port);
-  FUZZ_CHECK(link.connect().ok());
-  const int vpcd = ::accept4(listener.fd, nullptr, nullptr, SOCK_CLOEXEC);
-  FUZZ_CHECK(vpcd >= 0);
+  // One connect() in 344,000 inputs of the long run failed (kept as found_connect_interrupted;
+  // the input itself is harmless): libFuzzer's time-out alarm can interrupt it (EINTR), and
+  // thousands of loopback connections sit in TIME_WAIT. A card process reconnects in its loop;
+  // here, try again a few times and say why if it still fails.
+  auto connected = link.connect();
+  for (int attempt = 1; !connected && attempt < 5; ++attempt) connected = link.connect();
+  if (!connected) std::fprintf(stderr, "fuzz_vpcd: %s\n", connected.error().message.c_str());
+  FUZZ_CHECK(connected.ok());
+  // A connect() interrupted by the alarm still completes in the background, and VpcdLink closes
+  // its socket: that connection waits in the backlog, already closed by its client. Accepting it
+  // instead of the link's fed the input to a dead socket and left serve() waiting for its
+  // stream (a time-out after 445,000 inputs, kept as found_stale_backlog). Skip such ones.
+  int vpcd = -1;
+  for (;;) {
+    vpcd = ::accept4(listener.fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (vpcd < 0 && errno == EINTR) continue;  // the same alarm
+    FUZZ_CHECK(vpcd >= 0);
+    uint8_t peek = 0;
+    if (::recv(vpcd, &peek, 1, MSG_PEEK | MSG_DONTWAIT) != 0) break;  // open: the link's
+    ::close(vpcd);  // end of stream before a byte was sent: a stale connection
+  }
   size_t sent = 0;
   while (sent < size) {
     const ssize_t n = ::send(vpcd, data + sent, size - sent, MSG_NOSIGNAL);
