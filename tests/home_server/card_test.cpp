@@ -6,9 +6,9 @@
 
 #include <chrono>
 
-#include "admin_socket.hpp"
+#include "host/home_server/daemon/admin_socket.hpp"
 #include "base64.hpp"
-#include "card_home_card.hpp"
+#include "host/home_server/card/card_home_card.hpp"
 #include "fixture.hpp"
 #include "protocol/rpc/methods.hpp"
 #include "shop_server.hpp"

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "admin_socket.hpp"
+#include "host/home_server/daemon/admin_socket.hpp"
 #include "base64.hpp"
 #include "channel_messages.hpp"
 #include "https_get.hpp"

@@ -11,7 +11,7 @@
 
 #include "ec_key.hpp"
 #include "purse_records.hpp"
-#include "purse_service.hpp"
+#include "host/home_server/purse/purse_service.hpp"
 #include "rng.hpp"
 
 namespace hp::home::test {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "channel_connection.hpp"
-#include "home_server.hpp"
+#include "host/home_server/daemon/home_server.hpp"
 #include "message.hpp"
 #include "software_identity.hpp"
 #include "test_signers.hpp"

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "protocol/rpc/methods.hpp"
-#include "relay_policy.hpp"
+#include "host/home_server/sessions/relay_policy.hpp"
 #include "test_terminal.hpp"
 
 namespace wire = hp::protocol::rpc;

@@ -21,7 +21,7 @@
 #include "protocol/rpc/method.hpp"
 #include "protocol/rpc/session_methods.hpp"
 #include "software_signer.hpp"
-#include "terminal_directory.hpp"
+#include "host/home_server/terminals/terminal_directory.hpp"
 
 namespace hp::bench {
 

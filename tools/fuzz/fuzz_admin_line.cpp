@@ -18,10 +18,10 @@
 #include <cstring>
 #include <string>
 
-#include "admin_socket.hpp"
+#include "host/home_server/daemon/admin_socket.hpp"
 #include "dispatcher.hpp"
 #include "fuzz_check.hpp"
-#include "server_log.hpp"
+#include "host/home_server/core/server_log.hpp"
 
 namespace {
 

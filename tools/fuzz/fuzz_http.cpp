@@ -18,7 +18,7 @@
 #include "../../host/terminal/http_message.hpp"
 #include "../merchant/http_message.hpp"
 #include "fuzz_check.hpp"
-#include "relay.hpp"
+#include "host/home_server/sessions/relay.hpp"
 
 namespace {
 
