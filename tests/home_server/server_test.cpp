@@ -11,7 +11,7 @@
 #include "host/home_server/daemon/admin_socket.hpp"
 #include "base64.hpp"
 #include "channel_messages.hpp"
-#include "https_get.hpp"
+#include "tests/support/https_get.hpp"
 #include "protocol.hpp"
 #include "protocol/rpc/method_table.hpp"
 #include "protocol/rpc/methods.hpp"

@@ -6,7 +6,7 @@
 #include "atr.hpp"
 #include "card_runtime.hpp"
 #include "in_process_transport.hpp"
-#include "replay_transport.hpp"
+#include "tests/support/replay_transport.hpp"
 #include "test_applet.hpp"
 
 namespace hp::pcsc {

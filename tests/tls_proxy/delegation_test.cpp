@@ -6,7 +6,7 @@
 #include <cstdio>
 
 #include "delegated_handshake.hpp"
-#include "https_get.hpp"
+#include "tests/support/https_get.hpp"
 #include "resumed_connection.hpp"
 #include "shop_server.hpp"
 #include "test_pki.hpp"

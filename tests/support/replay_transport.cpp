@@ -1,4 +1,4 @@
-#include "replay_transport.hpp"
+#include "tests/support/replay_transport.hpp"
 
 namespace hp::pcsc {
 

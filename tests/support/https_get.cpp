@@ -1,4 +1,4 @@
-#include "https_get.hpp"
+#include "tests/support/https_get.hpp"
 
 namespace hp::tls {
 
