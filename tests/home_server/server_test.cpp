@@ -8,10 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "host/home_server/daemon/admin_socket.hpp"
 #include "base64.hpp"
 #include "channel_messages.hpp"
-#include "tests/support/https_get.hpp"
+#include "host/home_server/daemon/admin_socket.hpp"
 #include "protocol.hpp"
 #include "protocol/rpc/method_table.hpp"
 #include "protocol/rpc/methods.hpp"
@@ -20,6 +19,7 @@
 #include "shop_server.hpp"
 #include "test_pki.hpp"
 #include "test_terminal.hpp"
+#include "tests/support/https_get.hpp"
 
 namespace wire = hp::protocol::rpc;
 

@@ -10,8 +10,8 @@
 #include <string>
 
 #include "ec_key.hpp"
-#include "purse_records.hpp"
 #include "host/home_server/purse/purse_service.hpp"
+#include "purse_records.hpp"
 #include "rng.hpp"
 
 namespace hp::home::test {

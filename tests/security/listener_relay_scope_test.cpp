@@ -9,8 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "protocol/rpc/methods.hpp"
 #include "host/home_server/sessions/relay_policy.hpp"
+#include "protocol/rpc/methods.hpp"
 #include "test_terminal.hpp"
 
 namespace wire = hp::protocol::rpc;

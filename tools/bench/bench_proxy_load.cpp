@@ -16,12 +16,12 @@
 #include "channel_messages.hpp"
 #include "client_handshake.hpp"
 #include "ec_key.hpp"
+#include "host/home_server/terminals/terminal_directory.hpp"
 #include "message.hpp"
 #include "protocol/rpc/card_methods.hpp"
 #include "protocol/rpc/method.hpp"
 #include "protocol/rpc/session_methods.hpp"
 #include "software_signer.hpp"
-#include "host/home_server/terminals/terminal_directory.hpp"
 
 namespace hp::bench {
 

@@ -7,10 +7,10 @@
 #include <memory>
 #include <mutex>
 
-#include "host/home_server/card/home_card.hpp"
 #include "home_card_client.hpp"
 #include "home_card_signer.hpp"
 #include "home_card_terminal_registry.hpp"
+#include "host/home_server/card/home_card.hpp"
 #include "host/home_server/terminals/terminal_directory.hpp"
 
 namespace hp::home {

@@ -3,10 +3,10 @@
 #include "host/home_server/daemon/card_wiring.hpp"
 
 #include "card_finder.hpp"
-#include "host/home_server/card/card_home_card.hpp"
 #include "home_card_client.hpp"
-#include "pcsc_context.hpp"
+#include "host/home_server/card/card_home_card.hpp"
 #include "host/home_server/card/reconnecting_transport.hpp"
+#include "pcsc_context.hpp"
 
 namespace hp::home {
 

@@ -4,9 +4,9 @@
 
 #include <memory>
 
-#include "host/home_server/daemon/config.hpp"
 #include "host/home_server/card/home_card.hpp"
 #include "host/home_server/card/reconnecting_transport.hpp"
+#include "host/home_server/daemon/config.hpp"
 #include "host/home_server/terminals/terminal_directory.hpp"
 
 namespace hp::home {

@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include "bytes.hpp"
-#include "message.hpp"
 #include "host/home_server/sessions/shop_url.hpp"
+#include "message.hpp"
 
 namespace hp::home {
 

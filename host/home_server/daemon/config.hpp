@@ -8,35 +8,13 @@
 #include <string_view>
 
 #include "bytes.hpp"
+#include "host/home_server/core/server_log.hpp"
+#include "host/home_server/purse/purse_config.hpp"
 #include "host/home_server/sessions/relay_policy.hpp"
 #include "result.hpp"
-#include "host/home_server/core/server_log.hpp"
 #include "signer.hpp"
 
 namespace hp::home {
-
-// The purse (docs/emoney.md, "Home server"): where unfinished top-ups are kept, and how often
-// they are re-presented. Without a store, purse.topup is refused (a voucher must survive us).
-struct PurseConfig {
-  std::string pendingVouchersDb;  // SQLite file
-  uint32_t reconcileSeconds = 60;
-};
-
-// Payment notices (docs/emoney.md, "Payment notices"): absent section, no notices. The SMTP
-// password stays in its own file (mode 0600), read at start; the config holds no secret.
-struct NoticesConfig {
-  bool enabled = false;
-  std::string smtpUrl;  // smtp://host:port or smtps://host:port
-  bool smtpStartTls = false;
-  std::string smtpCaFile;
-  std::string smtpUser;
-  std::string smtpPasswordFile;
-  std::string from;
-  std::string to;
-  uint32_t periodSeconds = 300;
-  size_t maxEntriesPerMail = 16;
-  std::string outboxPath;
-};
 
 // The PIN2 authority a terminal holds (docs/control-channel.md, "Authority"): how long after
 // PIN2 at most, and how long without one of its own requests. The idle limit cannot exceed the

@@ -6,21 +6,21 @@
 #include <memory>
 #include <string>
 
-#include "host/home_server/daemon/admin_socket.hpp"
-#include "host/home_server/sessions/authority_book.hpp"
-#include "host/home_server/sessions/authority_guard.hpp"
-#include "host/home_server/terminals/cached_terminal_directory.hpp"
-#include "host/home_server/daemon/config.hpp"
 #include "dispatcher.hpp"
 #include "host/home_server/card/home_card.hpp"
+#include "host/home_server/card/reconnecting_transport.hpp"
+#include "host/home_server/daemon/admin_socket.hpp"
+#include "host/home_server/daemon/config.hpp"
 #include "host/home_server/daemon/listener.hpp"
+#include "host/home_server/daemon/periodic_task.hpp"
+#include "host/home_server/daemon/server_key.hpp"
 #include "host/home_server/purse/payment_notices.hpp"
 #include "host/home_server/purse/pending_vouchers.hpp"
-#include "host/home_server/daemon/periodic_task.hpp"
 #include "host/home_server/purse/purse_service.hpp"
-#include "host/home_server/card/reconnecting_transport.hpp"
-#include "host/home_server/daemon/server_key.hpp"
+#include "host/home_server/sessions/authority_book.hpp"
+#include "host/home_server/sessions/authority_guard.hpp"
 #include "host/home_server/sessions/session_manager.hpp"
+#include "host/home_server/terminals/cached_terminal_directory.hpp"
 #include "host/home_server/terminals/terminal_directory.hpp"
 
 namespace hp::home {

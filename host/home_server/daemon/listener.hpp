@@ -19,11 +19,11 @@
 
 #include "connection_slots.hpp"
 #include "dispatcher.hpp"
+#include "host/home_server/core/server_log.hpp"
 #include "identity.hpp"
 #include "rate_limited_log.hpp"
 #include "replay_cache.hpp"
 #include "rng.hpp"
-#include "host/home_server/core/server_log.hpp"
 #include "ticket_store.hpp"
 
 namespace hp::home {

@@ -6,11 +6,11 @@
 
 #include <memory>
 
-#include "host/home_server/daemon/config.hpp"
 #include "host/home_server/card/home_card.hpp"
+#include "host/home_server/core/server_log.hpp"
+#include "host/home_server/purse/purse_config.hpp"
 #include "notice_mailer.hpp"
 #include "notice_outbox.hpp"
-#include "host/home_server/core/server_log.hpp"
 #include "smtp_sender.hpp"
 
 namespace hp::home {

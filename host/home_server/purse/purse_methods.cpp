@@ -1,7 +1,7 @@
 #include "host/home_server/purse/purse_methods.hpp"
 
-#include "protocol/rpc/purse_methods.hpp"
 #include "host/home_server/sessions/rpc_methods.hpp"
+#include "protocol/rpc/purse_methods.hpp"
 
 namespace hp::home {
 

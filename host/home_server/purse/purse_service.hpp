@@ -14,11 +14,11 @@
 #include <vector>
 
 #include "host/home_server/card/home_card.hpp"
-#include "message.hpp"
+#include "host/home_server/core/server_log.hpp"
 #include "host/home_server/purse/pending_vouchers.hpp"
 #include "host/home_server/sessions/relay.hpp"
-#include "host/home_server/core/server_log.hpp"
 #include "host/home_server/sessions/shop_url.hpp"
+#include "message.hpp"
 
 namespace hp::home {
 

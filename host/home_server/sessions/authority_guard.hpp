@@ -11,11 +11,11 @@
 #include <mutex>
 #include <string>
 
-#include "host/home_server/sessions/authority_book.hpp"
 #include "host/home_server/card/home_card.hpp"
-#include "message.hpp"
 #include "host/home_server/core/server_log.hpp"
+#include "host/home_server/sessions/authority_book.hpp"
 #include "host/home_server/sessions/session_manager.hpp"
+#include "message.hpp"
 
 namespace hp::home {
 

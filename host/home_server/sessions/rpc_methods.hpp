@@ -4,13 +4,13 @@
 // they may hold a PIN or a request body.
 #pragma once
 
-#include "host/home_server/sessions/authority_guard.hpp"
 #include "dispatcher.hpp"
 #include "host/home_server/card/home_card.hpp"
-#include "protocol/rpc/method.hpp"
-#include "host/home_server/sessions/relay.hpp"
 #include "host/home_server/core/server_log.hpp"
+#include "host/home_server/sessions/authority_guard.hpp"
+#include "host/home_server/sessions/relay.hpp"
 #include "host/home_server/sessions/session_manager.hpp"
+#include "protocol/rpc/method.hpp"
 
 namespace hp::home {
 
