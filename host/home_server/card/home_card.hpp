@@ -1,5 +1,8 @@
-// What the home server needs from the home card, as an interface: the card-backed version
-// (host/card_adapters' HomeCardClient over PC/SC) and a software one for tests share it.
+// What the home server needs from the home card. One implementation, CardHomeCard (over
+// host/card_adapters' HomeCardClient; tests and benches run it on the real applet in process,
+// tests/support/in_process_home_card.hpp). It stays an interface because it is the boundary of
+// the card/ wing: sessions/ and purse/ see PIN outcomes and purse status words, not APDUs, card
+// clients or PC/SC, and a later step can make it a concrete class without touching them.
 // Security states follow seed Fig 6: inhibited -> PIN1 -> standby -> PIN2 -> crypto.
 #pragma once
 
@@ -74,11 +77,5 @@ class HomeCard {
   // some, so callers ask again from the last txn + 1 until the answer is empty.
   virtual PurseResult<std::vector<card::purse::LogEntry>> purseReadLog(uint32_t fromTxn) = 0;
 };
-
-// A software home card for tests and demos: PIN checks with 3-try counters and the security
-// state, over a software signer that refuses unless the state is crypto (as the card does). It
-// has no purse: every purse call answers 6985 ("purse not initialized"), as a card without one.
-std::unique_ptr<HomeCard> makeSoftwareHomeCard(std::unique_ptr<tls::ClientKeySigner> signer,
-                                               std::string pin1, std::string pin2);
 
 }  // namespace hp::home
