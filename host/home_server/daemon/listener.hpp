@@ -7,21 +7,15 @@
 // and timed-out connections are logged at most once per kind and interval, then summarized.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <memory>
-#include <mutex>
-#include <set>
 #include <string>
-#include <thread>
 
-#include "connection_slots.hpp"
+#include "accept_loop.hpp"
 #include "dispatcher.hpp"
 #include "host/home_server/core/server_log.hpp"
 #include "identity.hpp"
-#include "rate_limited_log.hpp"
 #include "replay_cache.hpp"
 #include "rng.hpp"
 #include "ticket_store.hpp"
@@ -58,44 +52,21 @@ class Listener {
   Listener& operator=(const Listener&) = delete;
 
   Result<void> start();
-  uint16_t port() const { return boundPort_; }
+  uint16_t port() const { return loop_.port(); }
   // Stops accepting, ends every open connection and joins all threads. Idempotent.
   void stop();
-  size_t activeConnections() const;
+  size_t activeConnections() const { return loop_.activeConnections(); }
   // Ends every open channel of this terminal (after a revocation); returns how many.
   size_t closeTerminal(const std::string& terminalId);
-  size_t acceptedConnections() const { return accepted_.load(); }
+  size_t acceptedConnections() const { return loop_.acceptedConnections(); }
 
  private:
-  struct Connection {
-    std::thread thread;
-    uint64_t id = 0;  // in slots_
-    int fd = -1;      // -1 once the connection thread is done with it
-    bool finished = false;
-    bool timedOut = false;   // closed by the handshake deadline
-    std::string terminalId;  // set once the channel is established
-  };
-  void acceptLoop();
-  void admit(int fd);
-  void closeOverdue();
-  void serve(Connection& connection);
-  void reapFinished();
-  uint64_t nowMs() const;
+  void serve(listen::AcceptLoop::Connection& connection);
 
   ListenerConfig config_;
   const rpc::Dispatcher& dispatcher_;
   ServerLog& log_;
-  int listenFd_ = -1;
-  int wakePipe_[2] = {-1, -1};
-  uint16_t boundPort_ = 0;
-  std::thread acceptThread_;
-  std::atomic<bool> stopping_{false};
-  std::atomic<size_t> accepted_{0};
-  mutable std::mutex mutex_;
-  std::list<Connection> connections_;  // list: stable addresses for the threads
-  listen::ConnectionSlots slots_;      // guarded by mutex_
-  uint64_t nextId_ = 1;                // guarded by mutex_
-  listen::RateLimitedLog refusals_;
+  listen::AcceptLoop loop_;  // last: its threads use the members above
 };
 
 }  // namespace hp::home
