@@ -198,7 +198,7 @@ Result<LoadFigures> runLoad(const PkiFiles& pki, const std::string& shopUrl, int
   // Each terminal gives PIN2 and opens its own session once (sessions are per terminal: one
   // handshake, one card signature each), so the timed part hands out cached sessions only.
   for (auto& terminal : fleet) {
-    if (auto pin = terminal->pin2("567890"); !pin) {
+    if (auto pin = terminal->pin2(cardOptions.pin2); !pin) {
       server.stop();
       return pin.error();
     }
