@@ -6,10 +6,10 @@
 
 #include <chrono>
 
-#include "admin_socket.hpp"
 #include "base64.hpp"
-#include "card_home_card.hpp"
 #include "fixture.hpp"
+#include "host/home_server/card/card_home_card.hpp"
+#include "host/home_server/daemon/admin_socket.hpp"
 #include "protocol/rpc/methods.hpp"
 #include "shop_server.hpp"
 #include "test_pki.hpp"

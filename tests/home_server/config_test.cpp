@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "config.hpp"
+#include "host/home_server/daemon/config.hpp"
 
 namespace hp::home {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "console_pin.hpp"
+#include "host/home_server/daemon/console_pin.hpp"
 
 namespace hp::home {
 

@@ -2,15 +2,15 @@
 // home card's PIN rules and the server key file.
 #include <doctest.h>
 
-#include "cached_terminal_directory.hpp"
 #include "clock.hpp"
 #include "ec_key.hpp"
-#include "home_card.hpp"
-#include "relay.hpp"
+#include "host/home_server/card/home_card.hpp"
+#include "host/home_server/daemon/server_key.hpp"
+#include "host/home_server/sessions/relay.hpp"
+#include "host/home_server/sessions/shop_url.hpp"
+#include "host/home_server/terminals/cached_terminal_directory.hpp"
+#include "host/home_server/terminals/terminal_directory.hpp"
 #include "rng.hpp"
-#include "server_key.hpp"
-#include "shop_url.hpp"
-#include "terminal_directory.hpp"
 #include "test_pki.hpp"
 #include "test_signers.hpp"
 
@@ -167,34 +167,6 @@ TEST_SUITE("parts") {
     clock.advanceMs(60'000);
     CHECK_FALSE(cached.terminalKey("phone-2").ok());
     REQUIRE(cached.list().ok());
-  }
-
-  TEST_CASE("software home card: PIN2 only after PIN1, counters, signing only when crypto") {
-    const auto& pki = tls::test::testPki();
-    auto card = makeSoftwareHomeCard(tls::test::loadSigner(pki.userEcKey, pki.userEcCert), "1234",
-                                     "567890");
-    const Bytes hash(32, 0xAB);
-    CHECK_FALSE(card->signer().signHash(MBEDTLS_MD_SHA256, hash).ok());
-    CHECK_FALSE(card->verifyPin2("567890").ok());  // PIN1 first
-    auto wrong = card->verifyPin1("0000");
-    REQUIRE(wrong.ok());
-    CHECK(wrong->kind == PinOutcome::Kind::kWrong);
-    CHECK(wrong->triesLeft == 2);
-    auto right = card->verifyPin1("1234");
-    REQUIRE(right.ok());
-    CHECK(right->kind == PinOutcome::Kind::kAccepted);
-    CHECK(right->triesLeft == 3);
-    CHECK(card->status()->security == "standby");
-    CHECK_FALSE(card->signer().signHash(MBEDTLS_MD_SHA256, hash).ok());
-    REQUIRE(card->verifyPin2("567890")->kind == PinOutcome::Kind::kAccepted);
-    CHECK(card->status()->security == "crypto");
-    CHECK(card->signer().signHash(MBEDTLS_MD_SHA256, hash).ok());
-    REQUIRE(card->finish().ok());
-    CHECK(card->status()->security == "standby");
-    for (int i = 0; i < 2; ++i) CHECK(card->verifyPin2("000000")->kind == PinOutcome::Kind::kWrong);
-    CHECK(card->verifyPin2("000000")->kind == PinOutcome::Kind::kBlocked);
-    // Blocked stays blocked, even with the right PIN.
-    CHECK(card->verifyPin2("567890")->kind == PinOutcome::Kind::kBlocked);
   }
 
   TEST_CASE("server key file: P-256 PEM loads and signs; other files are refused") {

@@ -6,7 +6,7 @@
 #include <chrono>
 #include <thread>
 
-#include "periodic_task.hpp"
+#include "host/home_server/daemon/periodic_task.hpp"
 
 namespace hp::home {
 

@@ -10,13 +10,13 @@
 #include <thread>
 
 #include "base64.hpp"
-#include "card_home_card.hpp"
 #include "fixture.hpp"
-#include "payment_notices.hpp"
-#include "pending_vouchers.hpp"
+#include "host/home_server/card/card_home_card.hpp"
+#include "host/home_server/purse/payment_notices.hpp"
+#include "host/home_server/purse/pending_vouchers.hpp"
+#include "host/home_server/purse/purse_errors.hpp"
+#include "host/home_server/purse/purse_methods.hpp"
 #include "protocol/rpc/methods.hpp"
-#include "purse_errors.hpp"
-#include "purse_methods.hpp"
 #include "test_bank.hpp"
 
 namespace wire = hp::protocol::rpc;

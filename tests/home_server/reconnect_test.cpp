@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "reconnecting_transport.hpp"
+#include "host/home_server/card/reconnecting_transport.hpp"
 
 namespace hp::home {
 

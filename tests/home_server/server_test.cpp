@@ -8,10 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "admin_socket.hpp"
 #include "base64.hpp"
 #include "channel_messages.hpp"
-#include "https_get.hpp"
+#include "host/home_server/daemon/admin_socket.hpp"
 #include "protocol.hpp"
 #include "protocol/rpc/method_table.hpp"
 #include "protocol/rpc/methods.hpp"
@@ -20,6 +19,7 @@
 #include "shop_server.hpp"
 #include "test_pki.hpp"
 #include "test_terminal.hpp"
+#include "tests/support/https_get.hpp"
 
 namespace wire = hp::protocol::rpc;
 
@@ -99,7 +99,7 @@ TEST_SUITE("server") {
         call(channel, wire::nameOf<wire::CardPin2>(), params({{"pin", ServerFixture::kPin2}}));
     REQUIRE(pin2.ok());
     CHECK((*pin2.result)["state"].asString() == "crypto");
-    const int signaturesBefore = fx.userSigner->calls;
+    const int signaturesBefore = fx.inProcessCard->signatures();
 
     // Delegate mode: a compact binary hand-out after the JSON, which the terminal resumes with
     // the shop; the JSON says only whether it was cached.
@@ -111,7 +111,7 @@ TEST_SUITE("server") {
     CHECK_FALSE((*opened.result)["cached"].asBool());
     CHECK((*opened.result).getMemberNames() == std::vector<std::string>{"cached"});
     CHECK(handout.size() == 99);  // a session-id session (session_handout.hpp)
-    CHECK(fx.userSigner->calls == signaturesBefore + 1);
+    CHECK(fx.inProcessCard->signatures() == signaturesBefore + 1);
     auto blob =
         tls::decodeSessionHandout(handout.view(), "localhost", shop.port(), tls::systemUnixNow());
     REQUIRE(blob.ok());
@@ -139,7 +139,7 @@ TEST_SUITE("server") {
     REQUIRE(blobAgain.ok());
     CHECK(blobAgain->masterSecret == blob->masterSecret);
     CHECK(blobAgain->sessionId == blob->sessionId);
-    CHECK(fx.userSigner->calls == signaturesBefore + 1);
+    CHECK(fx.inProcessCard->signatures() == signaturesBefore + 1);
 
     rpc::Response listed = call(channel, wire::nameOf<wire::SessionList>());
     REQUIRE(listed.ok());
@@ -154,7 +154,7 @@ TEST_SUITE("server") {
                                params({{"url", shopUrl(shop)}}), &freshHandout);
     REQUIRE_MESSAGE(fresh.ok(), (fresh.error ? fresh.error->message : ""));
     CHECK_FALSE((*fresh.result)["cached"].asBool());
-    CHECK(fx.userSigner->calls == signaturesBefore + 2);
+    CHECK(fx.inProcessCard->signatures() == signaturesBefore + 2);
 
     // The terminal says the shop refused to resume: drop it.
     rpc::Response dropped =

@@ -7,8 +7,8 @@
 #include <thread>
 #include <vector>
 
-#include "relay.hpp"
-#include "session_manager.hpp"
+#include "host/home_server/sessions/relay.hpp"
+#include "host/home_server/sessions/session_manager.hpp"
 #include "shop_server.hpp"
 #include "test_pki.hpp"
 #include "test_signers.hpp"

@@ -10,8 +10,8 @@
 #include <string>
 
 #include "ec_key.hpp"
+#include "host/home_server/purse/purse_service.hpp"
 #include "purse_records.hpp"
-#include "purse_service.hpp"
 #include "rng.hpp"
 
 namespace hp::home::test {

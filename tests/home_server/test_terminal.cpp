@@ -86,10 +86,17 @@ ServerFixture::ServerFixture(bool withAdminSocket) : serverRng(card::makeSeededR
   tempDir = dirTemplate;
   adminSocket = withAdminSocket ? tempDir + "/admin.sock" : "";
 
-  auto counting = std::make_unique<tls::test::CountingSigner>(
-      tls::test::loadSigner(pki.userEcKey, pki.userEcCert));
-  userSigner = counting.get();
-  card = makeSoftwareHomeCard(std::move(counting), kPin1, kPin2);
+  // The user's certificate from the test CA, which the test shops trust for client certificates.
+  InProcessHomeCardOptions cardOptions;
+  cardOptions.pin1 = kPin1;
+  cardOptions.pin2 = kPin2;
+  cardOptions.seed = 77;
+  cardOptions.issuerKeyFile = pki.dir + "/ca.key";
+  cardOptions.issuerName = "CN=homeproxy test CA";
+  auto made = InProcessHomeCard::create(cardOptions);
+  REQUIRE_MESSAGE(made.ok(), (made.ok() ? "" : made.error().message));
+  inProcessCard = std::move(made.value());
+  card = &inProcessCard->card();
   auto key = card::EcKeyPair::generate(*serverRng);
   REQUIRE(key.ok());
   serverSigner =
@@ -104,7 +111,7 @@ ServerFixture::ServerFixture(bool withAdminSocket) : serverRng(card::makeSeededR
   config.adminSocketPath = adminSocket;
   config.logLevel = LogLevel::kDebug;
   HomeServerParts parts;
-  parts.card = card.get();
+  parts.card = card;
   parts.terminals = &terminals;
   parts.serverSigner = serverSigner.get();
   parts.wallClock = &wallClock;

@@ -12,10 +12,11 @@
 #include <vector>
 
 #include "channel_connection.hpp"
-#include "home_server.hpp"
+#include "host/home_server/daemon/home_server.hpp"
 #include "message.hpp"
 #include "software_identity.hpp"
 #include "test_signers.hpp"
+#include "tests/support/in_process_home_card.hpp"
 
 namespace hp::home::test {
 
@@ -51,8 +52,8 @@ rpc::Response callRaw(channel::ChannelConnection& connection, const std::string&
 
 class ServerFixture {
  public:
-  static constexpr const char* kPin1 = "1234";
-  static constexpr const char* kPin2 = "567890";
+  static constexpr const char* kPin1 = "123456";
+  static constexpr const char* kPin2 = "654321";
 
   explicit ServerFixture(bool withAdminSocket = false);
   ~ServerFixture();
@@ -65,8 +66,9 @@ class ServerFixture {
   std::string tempDir;
   std::string adminSocket;
   std::atomic<int64_t> clockOffsetSeconds{0};
-  tls::test::CountingSigner* userSigner = nullptr;  // owned by the card
-  std::unique_ptr<HomeCard> card;
+  // The real home card applet in this process; card is its CardHomeCard.
+  std::unique_ptr<InProcessHomeCard> inProcessCard;
+  HomeCard* card = nullptr;
   MemoryTerminalDirectory terminals;
   std::unique_ptr<card::Rng> serverRng;
   std::unique_ptr<channel::SoftwareServerSigner> serverSigner;

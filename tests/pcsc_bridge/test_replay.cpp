@@ -6,8 +6,8 @@
 #include "atr.hpp"
 #include "card_runtime.hpp"
 #include "in_process_transport.hpp"
-#include "replay_transport.hpp"
 #include "test_applet.hpp"
+#include "tests/support/replay_transport.hpp"
 
 namespace hp::pcsc {
 namespace {

@@ -3,8 +3,8 @@
 // the card's crypto state lapse at the configured idle limit.
 #include <doctest.h>
 
-#include "authority_book.hpp"
 #include "authority_world.hpp"
+#include "host/home_server/sessions/authority_book.hpp"
 #include "protocol/rpc/methods.hpp"
 
 namespace wire = hp::protocol::rpc;

@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-#include "admin_socket.hpp"
+#include "host/home_server/daemon/admin_socket.hpp"
 #include "in_process_transport.hpp"
 #include "protocol/rpc/methods.hpp"
 #include "test_pki.hpp"

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "card_home_card.hpp"
 #include "fixture.hpp"
-#include "home_server.hpp"
-#include "reconnecting_transport.hpp"
+#include "host/home_server/card/card_home_card.hpp"
+#include "host/home_server/card/reconnecting_transport.hpp"
+#include "host/home_server/daemon/home_server.hpp"
 #include "shop_server.hpp"
 #include "test_terminal.hpp"
 

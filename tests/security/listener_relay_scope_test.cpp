@@ -9,8 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "host/home_server/sessions/relay_policy.hpp"
 #include "protocol/rpc/methods.hpp"
-#include "relay_policy.hpp"
 #include "test_terminal.hpp"
 
 namespace wire = hp::protocol::rpc;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "bank_config.hpp"
-#include "config.hpp"
+#include "host/home_server/daemon/config.hpp"
 #include "output_files.hpp"
 #include "server_configs.hpp"
 #include "shop_config.hpp"

@@ -6,11 +6,11 @@
 #include <cstdio>
 
 #include "delegated_handshake.hpp"
-#include "https_get.hpp"
 #include "resumed_connection.hpp"
 #include "shop_server.hpp"
 #include "test_pki.hpp"
 #include "test_signers.hpp"
+#include "tests/support/https_get.hpp"
 
 namespace hp::tls {
 

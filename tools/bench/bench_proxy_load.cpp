@@ -16,12 +16,12 @@
 #include "channel_messages.hpp"
 #include "client_handshake.hpp"
 #include "ec_key.hpp"
+#include "host/home_server/terminals/terminal_directory.hpp"
 #include "message.hpp"
 #include "protocol/rpc/card_methods.hpp"
 #include "protocol/rpc/method.hpp"
 #include "protocol/rpc/session_methods.hpp"
-#include "software_signer.hpp"
-#include "terminal_directory.hpp"
+#include "tests/support/in_process_home_card.hpp"
 
 namespace hp::bench {
 
@@ -136,15 +136,22 @@ Result<LoadFigures> runLoad(const PkiFiles& pki, const std::string& shopUrl, int
                             double seconds) {
   LoadFigures figures;
   figures.peakRssBeforeKb = peakRssKb();
-  auto signer = tls::SoftwareSigner::fromPemFiles(pki.userKey(), pki.userCert());
-  if (!signer) return signer.error();
-  auto card = home::makeSoftwareHomeCard(std::move(signer.value()), "1234", "567890");
-  if (auto pin = card->verifyPin1("1234"); !pin || pin->kind != home::PinOutcome::Kind::kAccepted) {
-    return makeError("software home card: PIN1 refused");
-  }
-  if (auto pin = card->verifyPin2("567890");
+  // The real home card applet in this process (tests/support), its EC key certified by the
+  // bench root, unlocked up to PIN2 as a user would before shopping.
+  home::test::InProcessHomeCardOptions cardOptions;
+  cardOptions.seed = 99;
+  cardOptions.issuerKeyFile = pki.rootKey();
+  cardOptions.issuerName = "CN=homeproxy bench root";
+  auto inProcessCard = home::test::InProcessHomeCard::create(cardOptions);
+  if (!inProcessCard) return inProcessCard.error();
+  home::HomeCard* card = &(*inProcessCard)->card();
+  if (auto pin = card->verifyPin1(cardOptions.pin1);
       !pin || pin->kind != home::PinOutcome::Kind::kAccepted) {
-    return makeError("software home card: PIN2 refused");
+    return makeError("in-process home card: PIN1 refused");
+  }
+  if (auto pin = card->verifyPin2(cardOptions.pin2);
+      !pin || pin->kind != home::PinOutcome::Kind::kAccepted) {
+    return makeError("in-process home card: PIN2 refused");
   }
   home::MemoryTerminalDirectory directory;
   auto serverRng = card::makeSeededRng(99);
@@ -164,7 +171,7 @@ Result<LoadFigures> runLoad(const PkiFiles& pki, const std::string& shopUrl, int
   config.listener.maxHandshakes = static_cast<size_t>(terminals) + 8;
   config.listener.maxHandshakesPerSource = static_cast<size_t>(terminals) + 8;
   home::HomeServerParts parts;
-  parts.card = card.get();
+  parts.card = card;
   parts.terminals = &directory;
   parts.serverSigner = &serverSigner;
   parts.wallClock = &wallClock;
@@ -191,7 +198,7 @@ Result<LoadFigures> runLoad(const PkiFiles& pki, const std::string& shopUrl, int
   // Each terminal gives PIN2 and opens its own session once (sessions are per terminal: one
   // handshake, one card signature each), so the timed part hands out cached sessions only.
   for (auto& terminal : fleet) {
-    if (auto pin = terminal->pin2("567890"); !pin) {
+    if (auto pin = terminal->pin2(cardOptions.pin2); !pin) {
       server.stop();
       return pin.error();
     }

@@ -1,8 +1,9 @@
 // Home server under load: N concurrent terminals, each a thread with a software access-card
 // agent (channel::SoftwareTerminalKeyAgent) and its own control channel, asking session.open for
 // the same shop as fast as they can; every answer after the first comes from the session cache.
-// The home server here is a second instance with a software home card and an in-memory terminal
-// directory (100 terminals do not fit the card's registry; cached hand-outs never reach the card).
+// The home server here is a second instance with its own home card (the real applet in process,
+// tests/support/in_process_home_card.hpp) and an in-memory terminal directory (100 terminals do
+// not fit the card's registry; cached hand-outs never reach the card).
 #pragma once
 
 #include <cstdint>

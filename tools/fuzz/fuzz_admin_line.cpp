@@ -1,4 +1,4 @@
-// libFuzzer target: the home server's admin line protocol (host/home_server/admin_socket.cpp):
+// libFuzzer target: the home server's admin line protocol (host/home_server/daemon/admin_socket.cpp):
 // one line of JSON request per connection on a unix socket, one line of response.
 //
 // A real AdminSocketServer (its own thread, a socket in a private temporary directory) serves a
@@ -18,10 +18,10 @@
 #include <cstring>
 #include <string>
 
-#include "admin_socket.hpp"
 #include "dispatcher.hpp"
 #include "fuzz_check.hpp"
-#include "server_log.hpp"
+#include "host/home_server/core/server_log.hpp"
+#include "host/home_server/daemon/admin_socket.hpp"
 
 namespace {
 

@@ -7,7 +7,7 @@
 // more): where TCP splits a stream must not matter.
 //
 // First byte odd: the rest is a shop's answer, given to the home server relay's response parser
-// (host/home_server/relay.cpp, with its chunked decoder) and to the terminal's
+// (host/home_server/sessions/relay.cpp, with its chunked decoder) and to the terminal's
 // (host/terminal/http_message.cpp). They must answer, never crash.
 #include <cstddef>
 #include <cstdint>
@@ -18,7 +18,7 @@
 #include "../../host/terminal/http_message.hpp"
 #include "../merchant/http_message.hpp"
 #include "fuzz_check.hpp"
-#include "relay.hpp"
+#include "host/home_server/sessions/relay.hpp"
 
 namespace {
 

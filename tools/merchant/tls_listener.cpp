@@ -53,40 +53,24 @@ struct TlsListener::Tls {
 
 namespace {
 
-// The peer's address alone (the per-source cap counts by it), and with its port (for logs).
-std::string peerAddress(int fd) {
-  sockaddr_in address{};
-  socklen_t length = sizeof address;
-  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "?";
-  char text[INET_ADDRSTRLEN] = {};
-  ::inet_ntop(AF_INET, &address.sin_addr, text, sizeof text);
-  return text;
-}
+using listen::peerName;
+using listen::steadyNowMs;
 
-std::string peerName(int fd) {
-  sockaddr_in address{};
-  socklen_t length = sizeof address;
-  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "?";
-  return peerAddress(fd) + ":" + std::to_string(ntohs(address.sin_port));
-}
-
-// How often the accept loop closes connections past their deadline and writes the counts of
-// suppressed log lines.
-constexpr int kHousekeepingMs = 250;
-
-uint64_t steadyMs() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::steady_clock::now().time_since_epoch())
-                                   .count());
-}
-
-listen::SlotLimits slotLimits(const TlsServerOptions& options) {
-  listen::SlotLimits limits;
-  limits.maxPending = options.maxHandshakes;
-  limits.maxPendingPerSource = options.maxHandshakesPerSource;
-  limits.maxEstablished = options.maxConnections;
-  limits.handshakeDeadlineMs = options.handshakeTimeoutMs;
-  return limits;
+listen::AcceptOptions acceptOptions(const TlsServerOptions& options) {
+  listen::AcceptOptions accept;
+  accept.address = options.address;
+  accept.port = options.port;
+  accept.backlog = 64;
+  accept.limits.maxPending = options.maxHandshakes;
+  accept.limits.maxPendingPerSource = options.maxHandshakesPerSource;
+  accept.limits.maxEstablished = options.maxConnections;
+  accept.limits.handshakeDeadlineMs = options.handshakeTimeoutMs;
+  accept.sendTimeoutMs = options.idleTimeoutMs;
+  // Responses are whole messages: no Nagle wait for the peer's delayed ACK.
+  accept.noDelay = true;
+  accept.refusalLogIntervalMs = options.refusalLogIntervalMs;
+  accept.errorPrefix = "listen: ";
+  return accept;
 }
 
 // Called for every certificate of the chain in a full handshake and never on resumption (the
@@ -119,8 +103,10 @@ TlsListener::TlsListener(const TlsServerOptions& options, RequestHandler handler
     : options_(options),
       handler_(std::move(handler)),
       log_(std::move(log)),
-      slots_(slotLimits(options_)),
-      refusals_([this](const std::string& line) { log_(line); }, options_.refusalLogIntervalMs) {}
+      loop_(
+          acceptOptions(options_), [this](listen::AcceptLoop::Connection& c) { serve(c); },
+          [this](const std::string& line) { log_(line); },
+          [this](const std::string& line) { log_(line); }) {}
 
 TlsListener::~TlsListener() {
   stop();
@@ -181,146 +167,14 @@ Result<std::unique_ptr<TlsListener>> TlsListener::create(const TlsServerOptions&
 }
 
 Result<void> TlsListener::start() {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(options_.port);
-  if (::inet_pton(AF_INET, options_.address.c_str(), &address.sin_addr) != 1) {
-    return makeError("listen: not an IPv4 address: " + options_.address);
-  }
-  listenFd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (listenFd_ < 0) return makeError(std::string("listen: socket: ") + std::strerror(errno));
-  const int on = 1;
-  ::setsockopt(listenFd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  if (::bind(listenFd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      ::listen(listenFd_, 64) != 0) {
-    const std::string why = std::strerror(errno);
-    ::close(listenFd_);
-    listenFd_ = -1;
-    return makeError("cannot listen on " + options_.address + ":" + std::to_string(options_.port) +
-                     ": " + why);
-  }
-  socklen_t length = sizeof address;
-  ::getsockname(listenFd_, reinterpret_cast<sockaddr*>(&address), &length);
-  boundPort_ = ntohs(address.sin_port);
-  if (::pipe2(wakePipe_, O_CLOEXEC) != 0) {
-    ::close(listenFd_);
-    listenFd_ = -1;
-    return makeError(std::string("listen: pipe: ") + std::strerror(errno));
-  }
-  acceptThread_ = std::thread([this] { acceptLoop(); });
-  return {};
+  return loop_.start();
 }
 
 void TlsListener::stop() {
-  if (stopping_.exchange(true)) return;
-  if (wakePipe_[1] >= 0) (void)!::write(wakePipe_[1], "x", 1);
-  if (acceptThread_.joinable()) acceptThread_.join();
-  {
-    // Wake every connection thread blocked in a read; each then ends on its own.
-    std::lock_guard lock(mutex_);
-    for (Connection& connection : connections_) {
-      if (connection.fd >= 0) ::shutdown(connection.fd, SHUT_RDWR);
-    }
-  }
-  for (Connection& connection : connections_) {
-    if (connection.thread.joinable()) connection.thread.join();
-  }
-  connections_.clear();
-  for (int* fd : {&listenFd_, &wakePipe_[0], &wakePipe_[1]}) {
-    if (*fd >= 0) ::close(*fd);
-    *fd = -1;
-  }
+  loop_.stop();
 }
 
-size_t TlsListener::activeConnections() const {
-  std::lock_guard lock(mutex_);
-  size_t active = 0;
-  for (const Connection& connection : connections_) active += connection.finished ? 0 : 1;
-  return active;
-}
-
-void TlsListener::reapFinished() {
-  std::list<Connection> done;
-  {
-    std::lock_guard lock(mutex_);
-    for (auto it = connections_.begin(); it != connections_.end();) {
-      auto next = std::next(it);
-      if (it->finished) done.splice(done.end(), connections_, it);
-      it = next;
-    }
-  }
-  for (Connection& connection : done) connection.thread.join();
-}
-
-void TlsListener::acceptLoop() {
-  while (!stopping_) {
-    pollfd fds[2] = {{listenFd_, POLLIN, 0}, {wakePipe_[0], POLLIN, 0}};
-    const int ready = ::poll(fds, 2, kHousekeepingMs);
-    if (ready < 0) {
-      if (errno == EINTR) continue;
-      log_(std::string("listener: poll: ") + std::strerror(errno));
-      return;
-    }
-    if (fds[1].revents != 0 || stopping_) return;
-    closeOverdue();
-    refusals_.flush(steadyMs());
-    if (ready == 0 || fds[0].revents == 0) continue;
-    const int fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;  // the peer gave up meanwhile, or a transient error
-    reapFinished();
-    admit(fd);
-  }
-}
-
-void TlsListener::admit(int fd) {
-  const std::string source = peerAddress(fd);
-  std::lock_guard lock(mutex_);
-  const uint64_t id = nextId_++;
-  if (const listen::Refusal refused = slots_.admit(id, source, steadyMs());
-      refused != listen::Refusal::kNone) {
-    const std::string why = listen::refusalName(refused);
-    const std::string limit =
-        refused == listen::Refusal::kSourceFull
-            ? std::to_string(options_.maxHandshakesPerSource) + " handshakes from " + source
-            : std::to_string(options_.maxHandshakes) + " handshakes";
-    refusals_.note("refused " + why, "refused connections (" + why + ")",
-                   "connection from " + peerName(fd) + " refused (" + why + "): " + limit +
-                       " already under way",
-                   steadyMs());
-    ::close(fd);
-    return;
-  }
-  // Responses are whole messages: no Nagle wait for the peer's delayed ACK.
-  const int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  timeval timeout{static_cast<time_t>(options_.idleTimeoutMs / 1000),
-                  static_cast<suseconds_t>((options_.idleTimeoutMs % 1000) * 1000)};
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-  Connection& connection = connections_.emplace_back();
-  connection.id = id;
-  connection.fd = fd;
-  connection.thread = std::thread([this, &connection] { serve(connection); });
-}
-
-void TlsListener::closeOverdue() {
-  std::lock_guard lock(mutex_);
-  const std::vector<uint64_t> late = slots_.overdue(steadyMs());
-  if (late.empty()) return;
-  for (Connection& connection : connections_) {
-    if (connection.fd < 0 || connection.finished) continue;
-    if (std::find(late.begin(), late.end(), connection.id) == late.end()) continue;
-    // Wakes the connection thread from its read; it then ends the connection.
-    connection.timedOut = true;
-    ::shutdown(connection.fd, SHUT_RDWR);
-  }
-}
-
-bool TlsListener::timedOut(const Connection& connection) const {
-  std::lock_guard lock(mutex_);
-  return connection.timedOut;
-}
-
-void TlsListener::serve(Connection& connection) {
+void TlsListener::serve(listen::AcceptLoop::Connection& connection) {
   const std::string peer = peerName(connection.fd);
   mbedtls_net_context net;
   mbedtls_net_init(&net);
@@ -329,12 +183,8 @@ void TlsListener::serve(Connection& connection) {
   mbedtls_ssl_init(&ssl);
   // Runs once, whatever happens: the fd leaves the set stop() shuts down before it closes.
   auto finish = [&] {
-    mbedtls_ssl_free(&ssl);  // zeroizes the session keys
-    std::lock_guard lock(mutex_);
-    mbedtls_net_free(&net);  // closes the fd
-    connection.fd = -1;
-    connection.finished = true;
-    slots_.release(connection.id);
+    mbedtls_ssl_free(&ssl);                                     // zeroizes the session keys
+    loop_.finish(connection, [&] { mbedtls_net_free(&net); });  // closes the fd
   };
 
   if (int rc = mbedtls_ssl_setup(&ssl, &tls_->config); rc != 0) {
@@ -348,11 +198,11 @@ void TlsListener::serve(Connection& connection) {
   int rc = 0;
   while ((rc = mbedtls_ssl_handshake(&ssl)) != 0) {
     if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
-    if (timedOut(connection)) {
-      refusals_.note("handshake timeout", "connections closed (TLS handshake timeout)",
-                     peer + ": closed: no TLS handshake within " +
-                         std::to_string(options_.handshakeTimeoutMs) + " ms",
-                     steadyMs());
+    if (loop_.timedOut(connection)) {
+      loop_.refusals().note("handshake timeout", "connections closed (TLS handshake timeout)",
+                            peer + ": closed: no TLS handshake within " +
+                                std::to_string(options_.handshakeTimeoutMs) + " ms",
+                            steadyNowMs());
       finish();
       return;
     }
@@ -365,24 +215,18 @@ void TlsListener::serve(Connection& connection) {
       why.append(" (client certificate: ").append(text).append(")");
     }
     // Anyone can cause these: one line per interval, the rest counted.
-    refusals_.note("handshake failed", "connections refused (TLS handshake failed)",
-                   std::string(peer).append(": ").append(why), steadyMs());
+    loop_.refusals().note("handshake failed", "connections refused (TLS handshake failed)",
+                          std::string(peer).append(": ").append(why), steadyNowMs());
     finish();
     return;
   }
-  listen::Refusal full = listen::Refusal::kNone;
-  {
-    std::lock_guard lock(mutex_);
-    full = slots_.establish(connection.id);
-    if (full == listen::Refusal::kNone) {
-      slots_.setDeadline(connection.id, steadyMs() + options_.requestTimeoutMs);
-    }
-  }
+  const listen::Refusal full =
+      loop_.establish(connection, steadyNowMs() + options_.requestTimeoutMs);
   if (full != listen::Refusal::kNone) {
-    refusals_.note("refused connection cap", "refused connections (connection cap)",
-                   peer + ": refused: " + std::to_string(options_.maxConnections) +
-                       " connections already open",
-                   steadyMs());
+    loop_.refusals().note("refused connection cap", "refused connections (connection cap)",
+                          peer + ": refused: " + std::to_string(options_.maxConnections) +
+                              " connections already open",
+                          steadyNowMs());
     (void)mbedtls_ssl_close_notify(&ssl);
     finish();
     return;
@@ -402,7 +246,7 @@ void TlsListener::serve(Connection& connection) {
   size_t served = 0;
   unsigned char buffer[16 * 1024];
   bool open = true;
-  while (open && !stopping_) {
+  while (open && !loop_.stopping()) {
     auto outcome = parser.next();
     if (outcome.error) {
       const HttpResponse response =
@@ -413,11 +257,8 @@ void TlsListener::serve(Connection& connection) {
       break;
     }
     if (outcome.request) {
-      {
-        // Whole: the handler's own time is not the client's to answer for.
-        std::lock_guard lock(mutex_);
-        slots_.setDeadline(connection.id, 0);
-      }
+      // Whole: the handler's own time is not the client's to answer for.
+      loop_.setDeadline(connection, 0);
       const HttpRequest& request = *outcome.request;
       HttpResponse response;
       try {
@@ -435,25 +276,22 @@ void TlsListener::serve(Connection& connection) {
            " key=" + shortKey(*identity) + (identity->resumed ? " resumed" : " full-handshake"));
       const auto written = writeAll(ssl, formatResponse(response, keepAlive));
       open = written.ok() && keepAlive;
-      {
-        // The next request has its own time to arrive whole.
-        std::lock_guard lock(mutex_);
-        slots_.setDeadline(connection.id, steadyMs() + options_.requestTimeoutMs);
-      }
+      // The next request has its own time to arrive whole.
+      loop_.setDeadline(connection, steadyNowMs() + options_.requestTimeoutMs);
       continue;
     }
     const int n = mbedtls_ssl_read(&ssl, buffer, sizeof buffer);
     if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
-    if (n <= 0 && timedOut(connection)) {
-      refusals_.note("request timeout", "connections closed (request timeout)",
-                     peer + ": closed: no whole request within " +
-                         std::to_string(options_.requestTimeoutMs) + " ms",
-                     steadyMs());
+    if (n <= 0 && loop_.timedOut(connection)) {
+      loop_.refusals().note("request timeout", "connections closed (request timeout)",
+                            peer + ": closed: no whole request within " +
+                                std::to_string(options_.requestTimeoutMs) + " ms",
+                            steadyNowMs());
       break;
     }
     if (n == 0 || n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) break;
     if (n < 0) {
-      if (n != MBEDTLS_ERR_NET_CONN_RESET && n != MBEDTLS_ERR_SSL_TIMEOUT && !stopping_) {
+      if (n != MBEDTLS_ERR_NET_CONN_RESET && n != MBEDTLS_ERR_SSL_TIMEOUT && !loop_.stopping()) {
         log_(peer + ": " + tls::tlsError("reading", n).message);
       }
       break;

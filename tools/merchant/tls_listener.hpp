@@ -20,10 +20,9 @@
 #include <string_view>
 #include <thread>
 
-#include "connection_slots.hpp"
+#include "accept_loop.hpp"
 #include "http_message.hpp"
 #include "peer_identity.hpp"
-#include "rate_limited_log.hpp"
 #include "result.hpp"
 
 namespace hp::merchant {
@@ -66,42 +65,20 @@ class TlsListener {
   TlsListener& operator=(const TlsListener&) = delete;
 
   Result<void> start();
-  uint16_t port() const { return boundPort_; }
+  uint16_t port() const { return loop_.port(); }
   // Stops accepting, ends every open connection and joins all threads. Idempotent.
   void stop();
 
  private:
   struct Tls;
-  struct Connection {
-    std::thread thread;
-    uint64_t id = 0;  // in slots_
-    int fd = -1;
-    bool finished = false;
-    bool timedOut = false;  // closed by a deadline
-  };
   TlsListener(const TlsServerOptions& options, RequestHandler handler, LogSink log);
-  void acceptLoop();
-  void admit(int fd);
-  void closeOverdue();
-  bool timedOut(const Connection& connection) const;
-  void serve(Connection& connection);
-  void reapFinished();
-  size_t activeConnections() const;
+  void serve(listen::AcceptLoop::Connection& connection);
 
   TlsServerOptions options_;
   RequestHandler handler_;
   LogSink log_;
   std::unique_ptr<Tls> tls_;
-  int listenFd_ = -1;
-  int wakePipe_[2] = {-1, -1};
-  uint16_t boundPort_ = 0;
-  std::thread acceptThread_;
-  std::atomic<bool> stopping_{false};
-  mutable std::mutex mutex_;
-  std::list<Connection> connections_;  // list: stable addresses for the threads
-  listen::ConnectionSlots slots_;      // guarded by mutex_
-  uint64_t nextId_ = 1;                // guarded by mutex_
-  listen::RateLimitedLog refusals_;
+  listen::AcceptLoop loop_;  // last: its threads use the members above
 };
 
 }  // namespace hp::merchant

@@ -1,0 +1,284 @@
+#include "host/home_server/daemon/home_server.hpp"
+
+#include "host/home_server/purse/purse_methods.hpp"
+#include "host/home_server/sessions/rpc_methods.hpp"
+#include "pin.hpp"
+#include "protocol/rpc/admin_methods.hpp"
+
+namespace hp::home {
+
+namespace {
+
+namespace wire = protocol::rpc;
+using rpc::RpcError;
+template <class M>
+using Answer = Result<typename M::Result, RpcError>;
+
+RpcError invalid(const std::string& message) {
+  return rpc::makeRpcError(rpc::code::kInvalidParams, message);
+}
+
+}  // namespace
+
+HomeServer::HomeServer(HomeServerConfig config, HomeServerParts parts)
+    : config_(std::move(config)), parts_(std::move(parts)), log_(config_.logLevel, parts_.logSink) {
+  // Per connection: seeded from the kernel alone, no HAVEGE start-up each time (rng.hpp).
+  if (!parts_.makeRng) parts_.makeRng = [] { return card::makeKernelSeededRng(); };
+}
+
+HomeServer::~HomeServer() {
+  stop();
+}
+
+Result<void> HomeServer::start() {
+  if (!parts_.card || !parts_.terminals || !parts_.serverSigner || !parts_.wallClock) {
+    return makeError("home server: card, terminal directory, server key and clock are required");
+  }
+  serverSigner_ = std::make_unique<SerializedServerSigner>(*parts_.serverSigner);
+  terminals_ = parts_.terminals;
+  if (parts_.registryCacheMs > 0) {
+    cachedTerminals_ = std::make_unique<CachedTerminalDirectory>(
+        *parts_.terminals, *parts_.wallClock, parts_.registryCacheMs);
+    terminals_ = cachedTerminals_.get();
+  }
+  SessionManagerConfig sessionConfig;
+  sessionConfig.caFile = config_.trustStoreCaFile;
+  sessionConfig.connectAddress = parts_.shopConnectAddress;
+  sessionConfig.lifetimeCapSeconds = config_.sessionLifetimeCapSeconds;
+  sessionConfig.now = parts_.unixNow;
+  relayPolicy_ = std::make_unique<RelayPolicy>(config_.relay, parts_.resolver);
+  // Every handshake a terminal causes (session.open, relay.request, the purse) passes the relay
+  // policy first and connects to the address it checked.
+  SessionManager::Handshake inner = parts_.handshake
+                                        ? parts_.handshake
+                                        : SessionManager::Handshake(tls::performDelegatedHandshake);
+  SessionManager::Handshake checked =
+      [policy = relayPolicy_.get(), inner](
+          const tls::DelegatedHandshakeRequest& request,
+          tls::ClientKeySigner& signer) -> Result<tls::DelegatedSession> {
+    auto address = policy->connectAddress(request.host, request.port, request.connectAddress);
+    if (!address) return address.error();
+    tls::DelegatedHandshakeRequest scoped = request;
+    scoped.connectAddress = *address;
+    return inner(scoped, signer);
+  };
+  sessions_ = std::make_unique<SessionManager>(sessionConfig, parts_.card->signer(), log_, checked);
+  AuthorityLimits limits;
+  limits.idleMs = uint64_t{config_.authority.idleSeconds} * 1000;
+  limits.lifetimeMs = uint64_t{config_.authority.lifetimeSeconds} * 1000;
+  limits.cardCheckMs = config_.authority.cardCheckMs;
+  authorityBook_ = std::make_unique<AuthorityBook>(
+      limits, parts_.authorityClock ? *parts_.authorityClock : *parts_.wallClock,
+      [this](const std::string& what, const std::string& from, const std::string& to) {
+        log_.transition(what, from, to);
+      });
+  authority_ = std::make_unique<AuthorityGuard>(*authorityBook_, *parts_.card, *sessions_, log_);
+  if (parts_.cardLink) {
+    parts_.cardLink->setEvents([this](bool lost, const std::string& text) {
+      if (lost) {
+        log_.warn(text);
+      } else {
+        log_.info(text);
+      }
+      // Lost: the card may be gone or restarting; reopened: it lost its PINs if it restarted.
+      authority_->cardReset(lost ? "home card link lost" : "home card link reopened");
+    });
+  }
+  if (parts_.authoritySweepMs > 0) {
+    authoritySweeper_ = std::make_unique<PeriodicTask>(
+        std::chrono::milliseconds(parts_.authoritySweepMs), [this] { authority_->sweep(); });
+  }
+  MethodContext context;
+  context.card = parts_.card;
+  context.sessions = sessions_.get();
+  context.log = &log_;
+  context.authority = authority_.get();
+  context.relay.connectAddress = parts_.shopConnectAddress;
+  context.relay.now = parts_.unixNow;
+  context.relay.policy = relayPolicy_.get();
+  if (auto added = registerHomeServerMethods(methods_, context); !added) return added;
+  if (auto added = registerAdminMethods(); !added) return added;
+  if (auto purse = startPurse(context.relay); !purse) return purse;
+
+  if (!config_.adminSocketPath.empty()) {
+    admin_ = std::make_unique<AdminSocketServer>(config_.adminSocketPath, adminMethods_, log_);
+    if (auto started = admin_->start(); !started) return started;
+  }
+  ListenerConfig listenerConfig;
+  listenerConfig.address = config_.listenAddress;
+  listenerConfig.port = config_.listenPort;
+  listenerConfig.maxConnections = config_.maxConnections;
+  listenerConfig.maxHandshakes = config_.listener.maxHandshakes;
+  listenerConfig.maxHandshakesPerSource = config_.listener.maxHandshakesPerSource;
+  listenerConfig.handshakeTimeoutMs = config_.listener.handshakeTimeoutMs;
+  listenerConfig.registry = terminals_;
+  listenerConfig.signer = serverSigner_.get();
+  listenerConfig.clock = parts_.wallClock;
+  listenerConfig.replayCache = &replayCache_;
+  listenerConfig.tickets = &tickets_;
+  listenerConfig.makeRng = parts_.makeRng;
+  listener_ = std::make_unique<Listener>(listenerConfig, methods_, log_);
+  return listener_->start();
+}
+
+void HomeServer::stop() {
+  if (listener_) listener_->stop();
+  if (admin_) admin_->stop();
+  if (reconciler_) reconciler_->stop();
+  if (notices_) notices_->stop();
+  if (authoritySweeper_) authoritySweeper_->stop();
+  if (parts_.cardLink) parts_.cardLink->setEvents(nullptr);
+}
+
+Result<void> HomeServer::startPurse(const RelayOptions& relay) {
+  if (!config_.purse.pendingVouchersDb.empty()) {
+    auto store = PendingVoucherStore::open(config_.purse.pendingVouchersDb);
+    if (!store) return store.error();
+    pendingVouchers_ = std::move(store.value());
+  }
+  if (config_.notices.enabled) {
+    auto notices = parts_.noticeSender && parts_.noticeClock
+                       ? PaymentNotices::create(config_.notices, *parts_.card, log_,
+                                                *parts_.noticeSender, *parts_.noticeClock)
+                       : PaymentNotices::create(config_.notices, *parts_.card, log_);
+    if (!notices) return notices.error();
+    notices_ = std::move(notices.value());
+  }
+  auto rng = parts_.makeRng();
+  if (!rng) return rng.error();
+  purseRng_ = std::move(rng.value());
+  PurseServiceParts purse;
+  purse.card = parts_.card;
+  purse.pending = pendingVouchers_.get();
+  purse.log = &log_;
+  purse.verifyShop = [this](const ShopUrl& url) -> Result<void> {
+    // Our own handshake (or its cached session) checked the chain and the host name.
+    auto opened = sessions_->open(url);
+    if (!opened) return opened.error();
+    return {};
+  };
+  purse.https = [this, relay](const RelayRequest& request) {
+    return relayRequest(*sessions_, request, relay);
+  };
+  purse.nowMs = [this] { return parts_.wallClock->nowMs(); };
+  purse.newRequestId = [this] {
+    std::lock_guard lock(purseRngMutex_);
+    Bytes id(16);
+    if (purseRng_->fill(id.data(), id.size()) != 0) return std::string();
+    return toHex(id);
+  };
+  if (notices_) purse.purseChanged = [this] { notices_->kick(); };
+  purse_ = std::make_unique<PurseService>(std::move(purse));
+  if (auto added = registerPurseMethods(methods_, *purse_, log_, *authority_); !added) return added;
+  if (notices_) notices_->start();
+  if (pendingVouchers_) {
+    // Unfinished top-ups (a crash, a lost bank connection) finish at start and then
+    // periodically; a card still locked just leaves them for the next round.
+    reconciler_ = std::make_unique<PeriodicTask>(
+        std::chrono::seconds(config_.purse.reconcileSeconds), [this] {
+          auto settled = purse_->reconcile();
+          if (!settled) {
+            log_.debug("purse: reconciliation: " + settled.error().message);
+          } else if (*settled > 0) {
+            log_.info("purse: reconciliation settled " + std::to_string(*settled) + " top-up(s)");
+          }
+        });
+  }
+  return {};
+}
+
+Result<void> HomeServer::registerAdminMethods() {
+  HomeCard& card = *parts_.card;
+  // Register and revoke go through the cache, which forgets the terminal before they return.
+  TerminalDirectory& terminals = *terminals_;
+  ServerLog& log = log_;
+  channel::ServerTicketStore& tickets = tickets_;
+  Result<void> added = wire::registerMethod<wire::AdminPin1>(
+      adminMethods_,
+      [&card, &log](const wire::PinParams& params,
+                    const rpc::CallContext&) -> Answer<wire::AdminPin1> {
+        if (!card::isValidPinFormat(bytesOf(params.pin))) return invalid("a PIN is 4 to 8 digits");
+        auto outcome = card.verifyPin1(params.pin);
+        if (!outcome) {
+          return rpc::makeRpcError(rpc::code::kCardError, "home card: " + outcome.error().message);
+        }
+        Json::Value data;
+        data["tries_left"] = outcome->triesLeft;
+        if (outcome->kind == PinOutcome::Kind::kWrong) {
+          log.warn("admin: PIN1 wrong, " + std::to_string(outcome->triesLeft) + " tries left");
+          return rpc::makeRpcError(rpc::code::kPinWrong, "wrong PIN1", data);
+        }
+        if (outcome->kind == PinOutcome::Kind::kBlocked) {
+          log.error("admin: PIN1 blocked");
+          return rpc::makeRpcError(rpc::code::kPinBlocked, "PIN1 blocked", data);
+        }
+        log.transition("home card", "inhibited", "standby");
+        return wire::CardState{"standby"};
+      });
+  if (added) {
+    added = wire::registerMethod<wire::TerminalRegister>(
+        adminMethods_,
+        [this, &terminals, &log](const wire::TerminalRegister::Params& params,
+                                 const rpc::CallContext&) -> Answer<wire::TerminalRegister> {
+          if (auto registered = terminals.registerTerminal(params.id, params.key); !registered) {
+            return invalid(registered.error().message);
+          }
+          log.transition("terminal " + params.id, "unknown", "registered");
+          // No grant of an earlier registration under this ID carries over.
+          authority_->registered(params.id);
+          return wire::NoResult{};
+        });
+  }
+  if (added) {
+    added = wire::registerMethod<wire::TerminalRevoke>(
+        adminMethods_,
+        [this, &terminals, &tickets, &log](
+            const wire::TerminalRevoke::Params& params,
+            const rpc::CallContext&) -> Answer<wire::TerminalRevoke> {
+          const std::string& id = params.id;
+          if (auto revoked = terminals.revokeTerminal(id); !revoked) {
+            return rpc::makeRpcError(rpc::code::kNotFound, revoked.error().message);
+          }
+          // Its resumption tickets go too, or it could come back without a full handshake.
+          tickets.revokeTerminal(id);
+          // Its PIN2 authority ends at once, its shop sessions go, and with no terminal left
+          // holding authority the card returns to standby.
+          authority_->revoked(id);
+          // And its open channels: a revoked terminal must not keep using a channel it opened
+          // before (the listener also re-checks each channel right after its handshake).
+          const size_t closed = listener_ ? listener_->closeTerminal(id) : 0;
+          log.transition(
+              "terminal " + id, "registered",
+              "revoked" + (closed > 0 ? " (" + std::to_string(closed) + " open channel(s) closed)"
+                                      : std::string()));
+          return wire::NoResult{};
+        });
+  }
+  if (added) {
+    added = wire::registerMethod<wire::TerminalList>(
+        adminMethods_,
+        [&terminals](const wire::NoParams&, const rpc::CallContext&) -> Answer<wire::TerminalList> {
+          auto all = terminals.list();
+          if (!all) return rpc::makeRpcError(rpc::code::kCardError, all.error().message);
+          wire::TerminalList::Result result;
+          for (const TerminalEntry& entry : *all) {
+            result.terminals.push_back({entry.id, toHex(entry.publicKey), entry.revoked});
+          }
+          return result;
+        });
+  }
+  if (added) {
+    added = wire::registerMethod<wire::AdminStatus>(
+        adminMethods_,
+        [this](const wire::NoParams&, const rpc::CallContext&) -> Answer<wire::AdminStatus> {
+          auto status = parts_.card->status();
+          return wire::AdminStatus::Result{
+              status ? status->security : "unreachable: " + status.error().message, port(),
+              listener_ ? listener_->activeConnections() : 0, sessions_->listAll().size(),
+              sessions_->handshakeCount()};
+        });
+  }
+  return added;
+}
+
+}  // namespace hp::home

@@ -1,0 +1,107 @@
+// The daemon as a library object: the pieces (card, terminal directory, channel key) are
+// injected, so tests run the real listener, RPC methods, session manager and admin socket with
+// software stand-ins, and main() wires the card-backed ones.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "dispatcher.hpp"
+#include "host/home_server/card/home_card.hpp"
+#include "host/home_server/card/reconnecting_transport.hpp"
+#include "host/home_server/daemon/admin_socket.hpp"
+#include "host/home_server/daemon/config.hpp"
+#include "host/home_server/daemon/listener.hpp"
+#include "host/home_server/daemon/periodic_task.hpp"
+#include "host/home_server/daemon/server_key.hpp"
+#include "host/home_server/purse/payment_notices.hpp"
+#include "host/home_server/purse/pending_vouchers.hpp"
+#include "host/home_server/purse/purse_service.hpp"
+#include "host/home_server/sessions/authority_book.hpp"
+#include "host/home_server/sessions/authority_guard.hpp"
+#include "host/home_server/sessions/session_manager.hpp"
+#include "host/home_server/terminals/cached_terminal_directory.hpp"
+#include "host/home_server/terminals/terminal_directory.hpp"
+
+namespace hp::home {
+
+struct HomeServerParts {
+  HomeCard* card = nullptr;
+  TerminalDirectory* terminals = nullptr;
+  channel::ServerSigner* serverSigner = nullptr;
+  card::Clock* wallClock = nullptr;
+  std::function<Result<std::unique_ptr<card::Rng>>()> makeRng;  // default: makeKernelSeededRng
+  ServerLog::Sink logSink;                                      // default: stderr
+  // Tests: connect to shops at this address instead of resolving their names.
+  std::string shopConnectAddress;
+  tls::UnixClock unixNow = tls::systemUnixNow;
+  SessionManager::Handshake handshake;  // default: tls::performDelegatedHandshake
+  Resolver resolver;                    // the relay policy's DNS; default: systemResolve
+  // Tests: the notices' mail transport and clock instead of SMTP and the system clock.
+  notices::MailSender* noticeSender = nullptr;
+  notices::WallClock* noticeClock = nullptr;
+  // How long an active terminal's key is answered from the server's cache instead of the
+  // directory (the home card: one APDU a lookup); register/revoke through the admin socket
+  // take effect at once whatever this is (cached_terminal_directory.hpp). 0: no cache.
+  uint64_t registryCacheMs = 10 * 60 * 1000;
+  // The PIN2 authority's clock (default: wallClock); tests move it by hand.
+  card::Clock* authorityClock = nullptr;
+  // How often lapsed grants are applied (the card back to standby when none is left); 0: only
+  // when a request finds them (tests call authority().sweep()).
+  uint32_t authoritySweepMs = 1000;
+  // The home card's link (main: the PC/SC one): a lost or reopened link means a card that may
+  // have restarted without its PINs, so every grant ends at once. May be null.
+  ReconnectingTransport* cardLink = nullptr;
+};
+
+class HomeServer {
+ public:
+  HomeServer(HomeServerConfig config, HomeServerParts parts);
+  ~HomeServer();
+
+  // Opens the admin socket (when a path is configured) and the terminal listener.
+  Result<void> start();
+  void stop();
+
+  uint16_t port() const { return listener_ ? listener_->port() : 0; }
+  ServerLog& log() { return log_; }
+  AuthorityGuard& authority() { return *authority_; }
+  SessionManager& sessions() { return *sessions_; }
+  PurseService& purse() { return *purse_; }
+  PaymentNotices* notices() { return notices_.get(); }
+  // The directory the channel and the admin commands use (the cache in front of parts.terminals).
+  TerminalDirectory& terminals() { return *terminals_; }
+  channel::ServerTicketStore& tickets() { return tickets_; }
+  const rpc::Dispatcher& dispatcher() const { return methods_; }
+  const rpc::Dispatcher& adminDispatcher() const { return adminMethods_; }
+
+ private:
+  Result<void> registerAdminMethods();
+  Result<void> startPurse(const RelayOptions& relay);
+
+  HomeServerConfig config_;
+  HomeServerParts parts_;
+  ServerLog log_;
+  std::unique_ptr<SerializedServerSigner> serverSigner_;
+  std::unique_ptr<CachedTerminalDirectory> cachedTerminals_;
+  TerminalDirectory* terminals_ = nullptr;  // cachedTerminals_, or parts_.terminals
+  channel::ShareReplayCache replayCache_{4096};
+  channel::ServerTicketStore tickets_{1024};
+  std::unique_ptr<RelayPolicy> relayPolicy_;
+  std::unique_ptr<SessionManager> sessions_;
+  std::unique_ptr<AuthorityBook> authorityBook_;
+  std::unique_ptr<AuthorityGuard> authority_;
+  std::unique_ptr<PeriodicTask> authoritySweeper_;
+  std::unique_ptr<PendingVoucherStore> pendingVouchers_;
+  std::unique_ptr<card::Rng> purseRng_;
+  std::mutex purseRngMutex_;
+  std::unique_ptr<PurseService> purse_;
+  std::unique_ptr<PeriodicTask> reconciler_;
+  std::unique_ptr<PaymentNotices> notices_;
+  rpc::Dispatcher methods_;
+  rpc::Dispatcher adminMethods_;
+  std::unique_ptr<Listener> listener_;
+  std::unique_ptr<AdminSocketServer> admin_;
+};
+
+}  // namespace hp::home

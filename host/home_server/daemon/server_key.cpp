@@ -1,0 +1,20 @@
+#include "host/home_server/daemon/server_key.hpp"
+
+#include "p256_key_file.hpp"
+
+namespace hp::home {
+
+Result<std::unique_ptr<FileServerSigner>> FileServerSigner::load(const std::string& pemPath) {
+  auto rng = card::makeSystemRng();
+  if (!rng) return rng.error();
+  auto key = tls::loadP256KeyFile("server key", pemPath, **rng);
+  if (!key) return key.error();
+  return std::unique_ptr<FileServerSigner>(new FileServerSigner(std::move(*key), std::move(*rng)));
+}
+
+Result<Bytes> FileServerSigner::sign(const channel::Hash& hash) {
+  std::lock_guard lock(mutex_);
+  return key_->signHash(hash, *rng_);
+}
+
+}  // namespace hp::home

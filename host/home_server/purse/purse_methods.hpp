@@ -1,0 +1,22 @@
+// The purse's RPC methods (docs/rpc.md): purse.balance, purse.history, purse.pay, purse.cancel,
+// purse.topup, as protocol/rpc/purse_methods.hpp declares them (params read strictly there); the
+// logic is PurseService's. Logged like every method: method, caller, outcome code, never the
+// params.
+#pragma once
+
+#include "dispatcher.hpp"
+#include "host/home_server/core/server_log.hpp"
+#include "host/home_server/purse/purse_service.hpp"
+#include "host/home_server/sessions/authority_guard.hpp"
+
+namespace hp::home {
+
+// purse.pay, purse.topup and purse.cancel move money with the card's key: their contract says
+// they need the caller's live PIN2 authority (authorizedHandler); balance and history are reads.
+Result<void> registerPurseMethods(rpc::Dispatcher& dispatcher, PurseService& purse, ServerLog& log,
+                                  AuthorityGuard& authority);
+
+// A log entry as the methods show it: party and order references as text, a voucher ID in hex.
+Json::Value logEntryJson(const card::purse::LogEntry& entry);
+
+}  // namespace hp::home

@@ -1,0 +1,28 @@
+// Helpers the purse service's two files share (purse_service.cpp: balance, history, pay,
+// cancel; purse_topup.cpp: top-ups and their reconciliation). Internal to the purse wing.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "host/home_server/purse/purse_errors.hpp"
+#include "message.hpp"
+#include "purse_records.hpp"
+
+namespace hp::home::purse_detail {
+
+inline rpc::RpcError upstream(const std::string& message) {
+  return rpc::makeRpcError(rpc::code::kUpstreamError, message);
+}
+
+inline rpc::RpcError invalid(const std::string& message) {
+  return rpc::makeRpcError(purse_code::kInvalid, message);
+}
+
+inline std::optional<card::purse::PurseRecord> decodeSignedRecord(ByteView signedRecord) {
+  auto parts = card::purse::splitSigned(signedRecord);
+  if (!parts) return std::nullopt;
+  return card::purse::decodePurseRecord(parts->body);
+}
+
+}  // namespace hp::home::purse_detail
