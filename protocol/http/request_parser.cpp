@@ -68,15 +68,15 @@ RequestParser::Outcome RequestParser::next() {
                                                                        : head.substr(lineEnd + 2));
   if (!headers) return fail(headers.error());
   request.headers = std::move(*headers);
+  if (!limits_.chunkedRequests && request.headers.count("transfer-encoding") != 0) {
+    return fail(411, "chunked or encoded bodies are not supported: send Content-Length");
+  }
   auto framing = detail::framingOf(request.headers, true);
   if (!framing) return fail(framing.error());
 
   const size_t bodyStart = headerEnd + 4;
   const std::string_view rest = std::string_view(buffer_).substr(bodyStart);
   if (framing->chunked) {
-    if (!limits_.chunkedRequests) {
-      return fail(411, "chunked or encoded bodies are not supported: send Content-Length");
-    }
     auto chunked = detail::decodeChunked(rest, limits_);
     if (chunked.state == detail::Chunked::State::kBad) return fail(std::move(chunked.error));
     if (chunked.state == detail::Chunked::State::kNeedMore) return {};

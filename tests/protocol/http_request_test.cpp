@@ -65,6 +65,7 @@ TEST_SUITE("protocol") {
     CHECK(outcomeOf("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n") == 501);
     // A server that wants Content-Length says so.
     CHECK(outcomeOf("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 100, false) == 411);
+    CHECK(outcomeOf("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 100, false) == 411);
   }
 
   TEST_CASE("http request: chunked bodies within the limits") {

@@ -21,10 +21,10 @@
 #include <thread>
 
 #include "connection_slots.hpp"
-#include "http_message.hpp"
 #include "peer_identity.hpp"
 #include "rate_limited_log.hpp"
 #include "result.hpp"
+#include "server_http.hpp"
 
 namespace hp::merchant {
 
