@@ -37,6 +37,11 @@ class ByteWriter {
   Bytes out_;
 };
 
+// An owned copy of bytes read (ByteReader::take returns a view into its input).
+inline Bytes copyOf(ByteView v) {
+  return Bytes(v.begin(), v.end());
+}
+
 // Every read fails softly: once a read runs past the end (or over a bound), ok() turns false and
 // stays false, every later read yields zeros or empty views, and the caller checks once at the
 // end and rejects the whole input.
