@@ -45,6 +45,8 @@ sandbox_card accesscard 1 "$SANDBOX_DIR/accesscard.state" --path "$root/build/ca
 access_pid=$SANDBOX_LAST_PID
 sandbox_wait_card 0
 sandbox_wait_card 1
+# pcscd runs with libhp_vpcd_loopback.so preloaded: the card slots listen on 127.0.0.1 only.
+run ss -ltn "sport >= :$(sandbox_port 0) and sport <= :$(sandbox_port 1)"
 
 step "2. What standard PC/SC tools see"
 run pcsc_scan -t 2 || true

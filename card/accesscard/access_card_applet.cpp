@@ -20,13 +20,19 @@ Bytes accessCardAtr() {
   return card::makeAtr("ACCESSCARD");
 }
 
-AccessCardApplet::AccessCardApplet(card::Storage& storage, card::Clock& clock, card::Rng& rng)
-    : clock_(clock), rng_(rng), state_(storage), lastActivityMs_(clock.nowMs()) {}
+AccessCardApplet::AccessCardApplet(card::Storage& storage, card::Clock& clock, card::Rng& rng,
+                                   uint32_t pinIterations)
+    : clock_(clock),
+      rng_(rng),
+      pinIterations_(pinIterations),
+      state_(storage),
+      lastActivityMs_(clock.nowMs()) {}
 
 Result<std::unique_ptr<AccessCardApplet>> AccessCardApplet::open(card::Storage& storage,
-                                                                 card::Clock& clock,
-                                                                 card::Rng& rng) {
-  std::unique_ptr<AccessCardApplet> applet(new AccessCardApplet(storage, clock, rng));
+                                                                 card::Clock& clock, card::Rng& rng,
+                                                                 uint32_t pinIterations) {
+  std::unique_ptr<AccessCardApplet> applet(
+      new AccessCardApplet(storage, clock, rng, pinIterations));
   auto opened = applet->state_.open(AccessCardState{});
   if (!opened) return opened.error();
   if (applet->state().hasKey()) {

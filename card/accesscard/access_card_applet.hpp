@@ -11,6 +11,8 @@
 // use (RESUME AGREEMENT replaces it), replaced by each full handshake, wiped by any lock.
 #pragma once
 
+#include "pin.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -52,8 +54,9 @@ class AccessCardApplet final : public card::Applet {
 
   // Loads the state from storage (a blank storage becomes a fresh card in personalization).
   // A malformed image or an unusable stored key is an error: the card refuses to run.
-  static Result<std::unique_ptr<AccessCardApplet>> open(card::Storage& storage, card::Clock& clock,
-                                                        card::Rng& rng);
+  static Result<std::unique_ptr<AccessCardApplet>> open(
+      card::Storage& storage, card::Clock& clock, card::Rng& rng,
+      uint32_t pinIterations = card::kProductPinIterations);
 
   ByteView aid() const override { return kAccessCardAid; }
   Bytes fciProprietary() const override;
@@ -71,7 +74,8 @@ class AccessCardApplet final : public card::Applet {
   SecurityState security() const { return security_; }
 
  private:
-  AccessCardApplet(card::Storage& storage, card::Clock& clock, card::Rng& rng);
+  AccessCardApplet(card::Storage& storage, card::Clock& clock, card::Rng& rng,
+                   uint32_t pinIterations);
 
   card::Response dispatch(const card::CommandApdu& cmd);
   // Locking also forgets the pending ephemeral key: a share is only usable by the user who
@@ -134,6 +138,8 @@ class AccessCardApplet final : public card::Applet {
 
   card::Clock& clock_;
   card::Rng& rng_;
+  // PBKDF2 iterations of new PIN/PUK verifiers (card::kProductPinIterations in the product).
+  uint32_t pinIterations_;
   card::PersistentState<AccessCardState> state_;
   // The live key, rebuilt once from the stored scalar: mbedTLS keeps its precomputed tables in
   // it, so signatures stay fast.

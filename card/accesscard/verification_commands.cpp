@@ -49,9 +49,12 @@ Response AccessCardApplet::verifyPin(const card::CommandApdu& cmd) {
     return Response::status(sw::verifyFailed(pin.triesLeft));
   }
   if (!card::isValidPinFormat(cmd.data)) return Response::status(sw::kWrongData);
-  const card::PinCheck check = card::checkPin(pin, cmd.data, [this](const card::PinRecord& r) {
-    return update([&](AccessCardState& s) { s.pin = r; });
-  });
+  // A match against an older, weaker verifier replaces it (card::PinUpgrade).
+  const card::PinUpgrade upgrade{rng_, pinIterations_};
+  const card::PinCheck check = card::checkPin(
+      pin, cmd.data,
+      [this](const card::PinRecord& r) { return update([&](AccessCardState& s) { s.pin = r; }); },
+      &upgrade);
   if (check.matched) {
     security_ = SecurityState::kUnlockedPin;
   } else if (check.sw != sw::kMemoryFailure) {
@@ -103,7 +106,8 @@ Response AccessCardApplet::changeReferenceData(const card::CommandApdu& cmd) {
   if (p1p2 == kNewPin) {
     if (!card::isValidPinFormat(cmd.data)) return Response::status(sw::kWrongData);
     card::PinRecord next = state().pin;
-    if (!next.assign(cmd.data, rng_)) return Response::status(sw::kNoPreciseDiagnosis);
+    if (!next.assign(cmd.data, rng_, pinIterations_))
+      return Response::status(sw::kNoPreciseDiagnosis);
     if (!update([&](AccessCardState& s) { s.pin = next; })) {
       return Response::status(sw::kMemoryFailure);
     }
@@ -138,7 +142,7 @@ Response AccessCardApplet::changePuk(const card::CommandApdu& cmd) {
     if (checked != sw::kOk) return Response::status(checked);
   }
   card::PinRecord next = state().puk;
-  if (!next.assign(newPuk, rng_)) return Response::status(sw::kNoPreciseDiagnosis);
+  if (!next.assign(newPuk, rng_, pinIterations_)) return Response::status(sw::kNoPreciseDiagnosis);
   if (!update([&](AccessCardState& s) { s.puk = next; })) {
     return Response::status(sw::kMemoryFailure);
   }
@@ -146,10 +150,13 @@ Response AccessCardApplet::changePuk(const card::CommandApdu& cmd) {
 }
 
 card::StatusWord AccessCardApplet::checkPuk(ByteView puk) {
-  return card::checkPin(state().puk, puk,
-                        [this](const card::PinRecord& r) {
-                          return update([&](AccessCardState& s) { s.puk = r; });
-                        })
+  const card::PinUpgrade upgrade{rng_, pinIterations_};
+  return card::checkPin(
+             state().puk, puk,
+             [this](const card::PinRecord& r) {
+               return update([&](AccessCardState& s) { s.puk = r; });
+             },
+             &upgrade)
       .sw;
 }
 
@@ -181,7 +188,8 @@ Response AccessCardApplet::resetRetryCounter(const card::CommandApdu& cmd) {
   bool stored = false;
   if (withNewPin) {
     card::PinRecord next = state().pin;
-    if (!next.assign(newPin, rng_)) return Response::status(sw::kNoPreciseDiagnosis);
+    if (!next.assign(newPin, rng_, pinIterations_))
+      return Response::status(sw::kNoPreciseDiagnosis);
     stored = update([&](AccessCardState& s) { s.pin = next; });
   } else if (p1p2 == kUnblockPin) {
     stored = update([](AccessCardState& s) { s.pin.triesLeft = s.pin.maxTries; });

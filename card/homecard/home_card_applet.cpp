@@ -16,12 +16,14 @@ Bytes homeCardAtr() {
   return card::makeAtr("HOMECARD");
 }
 
-HomeCardApplet::HomeCardApplet(card::Storage& storage, card::Clock& clock, card::Rng& rng)
-    : state_(storage), clock_(clock), rng_(rng) {}
+HomeCardApplet::HomeCardApplet(card::Storage& storage, card::Clock& clock, card::Rng& rng,
+                               uint32_t pinIterations)
+    : state_(storage), clock_(clock), rng_(rng), pinIterations_(pinIterations) {}
 
 Result<std::unique_ptr<HomeCardApplet>> HomeCardApplet::open(card::Storage& storage,
-                                                             card::Clock& clock, card::Rng& rng) {
-  std::unique_ptr<HomeCardApplet> applet(new HomeCardApplet(storage, clock, rng));
+                                                             card::Clock& clock, card::Rng& rng,
+                                                             uint32_t pinIterations) {
+  std::unique_ptr<HomeCardApplet> applet(new HomeCardApplet(storage, clock, rng, pinIterations));
   auto opened = applet->state_.open(HomeCardState{});
   if (!opened) return opened.error();
   // Keys are rebuilt now so that a damaged key is refused at start, not at the first signature.

@@ -6,6 +6,8 @@
 // goes through PersistentState::update(), so a failed write answers 6581 with nothing changed.
 #pragma once
 
+#include "pin.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -41,8 +43,9 @@ class HomeCardApplet final : public card::Applet {
 
   // Loads the state from storage (blank storage = new card in personalization); error if the
   // image is malformed or its stored keys do not rebuild.
-  static Result<std::unique_ptr<HomeCardApplet>> open(card::Storage& storage, card::Clock& clock,
-                                                      card::Rng& rng);
+  static Result<std::unique_ptr<HomeCardApplet>> open(
+      card::Storage& storage, card::Clock& clock, card::Rng& rng,
+      uint32_t pinIterations = card::kProductPinIterations);
 
   ByteView aid() const override { return kHomeCardAid; }
   Bytes fciProprietary() const override;
@@ -56,7 +59,8 @@ class HomeCardApplet final : public card::Applet {
   SecurityState securityState() const { return security_; }
 
  private:
-  HomeCardApplet(card::Storage& storage, card::Clock& clock, card::Rng& rng);
+  HomeCardApplet(card::Storage& storage, card::Clock& clock, card::Rng& rng,
+                 uint32_t pinIterations);
 
   card::Response dispatch(const card::CommandApdu& cmd);
   void dropSecurityState();
@@ -116,6 +120,8 @@ class HomeCardApplet final : public card::Applet {
   card::PersistentState<HomeCardState> state_;
   card::Clock& clock_;
   card::Rng& rng_;
+  // PBKDF2 iterations of new PIN/PUK verifiers (card::kProductPinIterations in the product).
+  uint32_t pinIterations_;
 
   SecurityState security_ = SecurityState::kInhibited;
   uint64_t lastActivityMs_ = 0;

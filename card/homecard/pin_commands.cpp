@@ -26,9 +26,14 @@ card::PinCheck HomeCardApplet::checkReference(PinRecord HomeCardState::*select,
                                               ByteView candidate) {
   // ISO 7816-4 11.5.6 via card::checkPin: the retry counter is spent and persisted before the
   // comparison, so cutting power during a wrong guess never gives a free try.
-  return card::checkPin(state().*select, candidate, [&](const PinRecord& record) {
-    return update([&](HomeCardState& s) { s.*select = record; });
-  });
+  // A match against an older, weaker verifier replaces it (card::PinUpgrade).
+  const card::PinUpgrade upgrade{rng_, pinIterations_};
+  return card::checkPin(
+      state().*select, candidate,
+      [&](const PinRecord& record) {
+        return update([&](HomeCardState& s) { s.*select = record; });
+      },
+      &upgrade);
 }
 
 Response HomeCardApplet::verify(const CommandApdu& cmd) {
@@ -102,7 +107,8 @@ Response HomeCardApplet::changeReferenceData(const CommandApdu& cmd) {
   if (!card::isValidPinFormat(cmd.data)) return Response::status(sw::kWrongData);
 
   PinRecord next = isPin1 ? state().pin1 : state().pin2;
-  if (!next.assign(cmd.data, rng_)) return Response::status(sw::kNoPreciseDiagnosis);
+  if (!next.assign(cmd.data, rng_, pinIterations_))
+    return Response::status(sw::kNoPreciseDiagnosis);
   const bool stored = update([&](HomeCardState& s) { (isPin1 ? s.pin1 : s.pin2) = next; });
   return Response::status(stored ? sw::kOk : sw::kMemoryFailure);
 }
@@ -126,7 +132,7 @@ Response HomeCardApplet::changePuk(const CommandApdu& cmd) {
     if (!check.matched) return Response::status(check.sw);
   }
   PinRecord next = state().puk;
-  if (!next.assign(newPuk, rng_)) return Response::status(sw::kNoPreciseDiagnosis);
+  if (!next.assign(newPuk, rng_, pinIterations_)) return Response::status(sw::kNoPreciseDiagnosis);
   const bool stored = update([&](HomeCardState& s) { s.puk = next; });
   return Response::status(stored ? sw::kOk : sw::kMemoryFailure);
 }
@@ -154,7 +160,8 @@ Response HomeCardApplet::resetRetryCounter(const CommandApdu& cmd) {
   const bool isPin1 = cmd.p2 == kRefPin1;
   PinRecord next = isPin1 ? state().pin1 : state().pin2;
   if (withNewPin) {
-    if (!next.assign(newPin, rng_)) return Response::status(sw::kNoPreciseDiagnosis);
+    if (!next.assign(newPin, rng_, pinIterations_))
+      return Response::status(sw::kNoPreciseDiagnosis);
   } else {
     next.triesLeft = next.maxTries;
   }

@@ -64,8 +64,6 @@ class ByteReader {
   }
   // Everything not read yet.
   ByteView rest() { return take(in_.size() - pos_); }
-  // For a field the caller found invalid: the reader fails as if it had run short.
-  void fail() { ok_ = false; }
   uint8_t u8() { return need(1) ? in_[pos_++] : 0; }
   uint16_t u16() {
     if (!need(2)) return 0;
@@ -96,6 +94,8 @@ class ByteReader {
     return Bytes(v.begin(), v.end());
   }
   bool ok() const { return ok_; }
+  // For a value that was read but is not allowed: the whole image is rejected.
+  void fail() { ok_ = false; }
   bool atEnd() const { return pos_ == in_.size(); }
   bool finishedCleanly() const { return ok_ && atEnd(); }
 

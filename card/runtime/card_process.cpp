@@ -30,18 +30,21 @@ struct Options {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
   std::string state;
+  std::string key;  // empty: FileStorage::defaultKeyPath(state)
   bool quiet = false;
   bool trace = false;
 };
 
 void usage(const CardProcessConfig& c) {
   std::printf(
-      "usage: %s [--port N] [--host ADDR] [--state FILE] [--trace] [--quiet]\n"
+      "usage: %s [--port N] [--host ADDR] [--state FILE] [--key FILE] [--trace] [--quiet]\n"
       "  Emulated %s: connects to vsmartcard's vpcd reader driver inside pcscd.\n"
       "  --port N      vpcd port (default %u; vpcd slot n listens on 35963+n)\n"
       "  --host ADDR   vpcd address (default 127.0.0.1)\n"
       "  --state FILE  persistent card memory (default %s); created if missing,\n"
-      "                refused (exit 2) if damaged\n"
+      "                refused (exit 2) if damaged, edited or not sealed with --key\n"
+      "  --key FILE    the state's key file, mode 0600 (default: the state path + .key);\n"
+      "                created with the state, needed to read it: back them up together\n"
       "  --trace       log each APDU header and status word (never the data)\n"
       "  --quiet       log only errors\n",
       c.name.c_str(), c.name.c_str(), c.defaultPort, c.defaultState.c_str());
@@ -83,6 +86,10 @@ bool parse(int argc, char** argv, const CardProcessConfig& c, Options& o, int& e
       const char* v = value("--state");
       if (v == nullptr) break;
       o.state = v;
+    } else if (a == "--key") {
+      const char* v = value("--key");
+      if (v == nullptr) break;
+      o.key = v;
     } else if (a == "--quiet") {
       o.quiet = true;
     } else if (a == "--trace") {
@@ -114,14 +121,15 @@ int runCardProcess(int argc, char** argv, const CardProcessConfig& config,
     if (!opt.quiet) std::fprintf(stderr, "%s: %s\n", name, m.c_str());
   };
 
-  auto storage = FileStorage::open(opt.state);
-  if (!storage) {
-    std::fprintf(stderr, "%s: %s\n", name, storage.error().message.c_str());
-    return 2;
-  }
   auto rng = makeSystemRng();
   if (!rng) {
     std::fprintf(stderr, "%s: %s\n", name, rng.error().message.c_str());
+    return 2;
+  }
+  const std::string keyPath = opt.key.empty() ? FileStorage::defaultKeyPath(opt.state) : opt.key;
+  auto storage = FileStorage::open(opt.state, keyPath, config.name, *rng.value());
+  if (!storage) {
+    std::fprintf(stderr, "%s: %s\n", name, storage.error().message.c_str());
     return 2;
   }
   SteadyClock clock;
@@ -131,8 +139,15 @@ int runCardProcess(int argc, char** argv, const CardProcessConfig& config,
                  applet.error().message.c_str());
     return 2;
   }
+  if (storage.value()->migratedFromUnsealed()) {
+    // Said even with --quiet: the user should know a key file now belongs with the state.
+    std::fprintf(stderr,
+                 "%s: %s was an unencrypted state file of an older build: sealed now with "
+                 "the new key file %s (back up the two together)\n",
+                 name, opt.state.c_str(), keyPath.c_str());
+  }
   CardRuntime runtime(config.atr, {applet.value().get()});
-  log("card memory " + opt.state + ", ATR " + toSpacedHex(config.atr));
+  log("card memory " + opt.state + " (key " + keyPath + "), ATR " + toSpacedHex(config.atr));
 
   struct sigaction sa {};
   sa.sa_handler = onSignal;
@@ -143,6 +158,7 @@ int runCardProcess(int argc, char** argv, const CardProcessConfig& config,
 
   VpcdLink link(opt.host, opt.port);
   link.trace = opt.trace;
+  link.requirePowerOn = true;
   bool announcedWaiting = false;
   auto backoff = std::chrono::milliseconds(50);
   while (!gStop.load()) {
@@ -164,6 +180,13 @@ int runCardProcess(int argc, char** argv, const CardProcessConfig& config,
     const std::string why = link.serve(runtime, gStop);
     runtime.powerOff();
     if (!gStop.load()) log(why + "; reconnecting");
+    if (link.missedInsertion) {
+      // More than two of pcscd's ~444 ms presence polls away, so one of them finds the reader
+      // empty (vpcd_link.hpp, requirePowerOn).
+      for (int i = 0; i < 10 && !gStop.load(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
   }
   log("stopped");
   return 0;

@@ -23,7 +23,8 @@ struct CardProcessConfig {
 
 using AppletFactory = std::function<Result<std::unique_ptr<Applet>>(Storage&, Clock&, Rng&)>;
 
-// Options: --port N, --host ADDR (default 127.0.0.1), --state FILE, --quiet, --help.
+// Options: --port N, --host ADDR (default 127.0.0.1), --state FILE, --key FILE (default
+// FILE.key), --trace, --quiet, --help.
 // Returns the process exit status.
 int runCardProcess(int argc, char** argv, const CardProcessConfig& config,
                    const AppletFactory& makeApplet);

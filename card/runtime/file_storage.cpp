@@ -1,6 +1,7 @@
 #include "file_storage.hpp"
 
 #include <fcntl.h>
+#include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -9,6 +10,9 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+
+#include "state_key.hpp"
+#include "state_seal.hpp"
 
 namespace hp::card {
 
@@ -29,6 +33,14 @@ std::string directoryOf(const std::string& path) {
   return path.substr(0, slash);
 }
 
+void syncDirectory(const std::string& path) {
+  const int dfd = ::open(directoryOf(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
 bool writeAll(int fd, const uint8_t* data, size_t size) {
   while (size > 0) {
     const ssize_t n = ::write(fd, data, size);
@@ -43,7 +55,7 @@ bool writeAll(int fd, const uint8_t* data, size_t size) {
 }
 }  // namespace
 
-Bytes FileStorage::encode(ByteView payload) {
+Bytes FileStorage::encodeLegacy(ByteView payload) {
   Bytes out(kMagic, kMagic + sizeof kMagic);
   const auto n = static_cast<uint32_t>(payload.size());
   out.push_back(static_cast<uint8_t>(n >> 24));
@@ -57,7 +69,7 @@ Bytes FileStorage::encode(ByteView payload) {
   return out;
 }
 
-Result<Bytes> FileStorage::decode(ByteView file, const std::string& path) {
+Result<Bytes> FileStorage::decodeLegacy(ByteView file, const std::string& path) {
   if (file.size() < kHeader + kDigest) {
     return makeError("card state file " + path + " is truncated (" + std::to_string(file.size()) +
                      " bytes); refusing to start rather than reset the card");
@@ -84,7 +96,8 @@ Result<Bytes> FileStorage::decode(ByteView file, const std::string& path) {
   return Bytes(file.begin() + kHeader, file.begin() + static_cast<long>(kHeader + n));
 }
 
-Result<std::unique_ptr<FileStorage>> FileStorage::open(std::string path) {
+Result<std::unique_ptr<FileStorage>> FileStorage::open(std::string path, std::string keyPath,
+                                                       std::string kind, Rng& rng) {
   const std::string lockPath = path + ".lock";
   const int fd = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return makeError("cannot open lock file " + lockPath + ": " + errnoText());
@@ -92,14 +105,27 @@ Result<std::unique_ptr<FileStorage>> FileStorage::open(std::string path) {
     ::close(fd);
     return makeError("card state " + path + " is in use by another card process");
   }
-  return std::unique_ptr<FileStorage>(new FileStorage(std::move(path), fd));
+  std::unique_ptr<FileStorage> storage(
+      new FileStorage(std::move(path), std::move(keyPath), std::move(kind), rng, fd));
+  auto key = readStateKey(storage->keyPath_);
+  if (!key) return key.error();
+  storage->key_ = std::move(key.value());
+  return storage;
 }
 
 FileStorage::~FileStorage() {
   if (lockFd_ >= 0) ::close(lockFd_);
 }
 
-Result<std::optional<Bytes>> FileStorage::load() {
+Result<void> FileStorage::ensureKey() {
+  if (key_) return {};
+  auto created = createStateKey(keyPath_, rng_);
+  if (!created) return created.error();
+  key_ = std::move(created.value());
+  return {};
+}
+
+Result<std::optional<Bytes>> FileStorage::readFile() const {
   const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return std::optional<Bytes>{};
@@ -117,31 +143,84 @@ Result<std::optional<Bytes>> FileStorage::load() {
     }
     if (n == 0) break;
     file.insert(file.end(), buf, buf + n);
-    if (file.size() > kMaxPayload + kHeader + kDigest) {
+    if (file.size() > kMaxPayload + 1024) {
       ::close(fd);
       return makeError("card state file " + path_ + " is too large; refusing to start");
     }
   }
   ::close(fd);
-  auto payload = decode(file, path_);
-  secureWipe(file);
+  mbedtls_platform_zeroize(buf, sizeof buf);
+  return std::optional<Bytes>{std::move(file)};
+}
+
+// An HPCARD01 file is taken only from a card that never had a key, or whose migration was cut
+// short (FILE.migrating still there): anything else is a hand-made unsealed file.
+Result<Bytes> FileStorage::migrate(ByteView legacyFile) {
+  const std::string marker = path_ + ".migrating";
+  const bool resuming = ::access(marker.c_str(), F_OK) == 0;
+  if (key_ && !resuming) {
+    return makeError("card state file " + path_ +
+                     " is unsealed (old HPCARD01 format) but the card already has the key " +
+                     keyPath_ + ": the file was replaced or edited by hand; refusing to start");
+  }
+  auto payload = decodeLegacy(legacyFile, path_);
   if (!payload) return payload.error();
-  return std::optional<Bytes>{std::move(payload.value())};
+  const int mfd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (mfd < 0) return makeError("cannot create " + marker + ": " + errnoText());
+  ::fsync(mfd);
+  ::close(mfd);
+  syncDirectory(path_);  // the marker must be durable before the key can be
+  if (auto key = ensureKey(); !key) return key.error();
+  if (auto stored = store(payload.value()); !stored) return stored.error();
+  ::unlink(marker.c_str());
+  migrated_ = true;
+  return payload;
+}
+
+Result<std::optional<Bytes>> FileStorage::load() {
+  auto file = readFile();
+  if (!file) return file.error();
+  if (!file.value()) {
+    // A blank card: its key is made now, before the first image is written.
+    if (auto key = ensureKey(); !key) return key.error();
+    return std::optional<Bytes>{};
+  }
+  Bytes& bytes = *file.value();
+  Result<Bytes> image = makeError("unreachable");
+  if (isSealedStateFile(bytes)) {
+    if (!key_) {
+      image = makeError("card state file " + path_ + " is sealed but its key file " + keyPath_ +
+                        " is missing: restore the key file that belongs to this card (give its "
+                        "path with --key); refusing to start rather than reset the card");
+    } else {
+      image = openSealedState(*key_, kind_, bytes, path_);
+    }
+  } else if (bytes.size() >= sizeof kMagic &&
+             std::memcmp(bytes.data(), kMagic, sizeof kMagic) == 0) {
+    image = migrate(bytes);
+  } else {
+    image = decodeLegacy(bytes, path_);  // says what is wrong: truncated, bad magic
+  }
+  secureWipe(bytes);
+  if (!image) return image.error();
+  return std::optional<Bytes>{std::move(image.value())};
 }
 
 Result<void> FileStorage::store(ByteView image) {
   if (image.size() > kMaxPayload) return makeError("card state image too large");
-  Bytes file = encode(image);
+  if (auto key = ensureKey(); !key) return key.error();
+  auto sealed = sealState(*key_, kind_, image, rng_);
+  if (!sealed) return sealed.error();
+  return writeFile(sealed.value());
+}
+
+Result<void> FileStorage::writeFile(ByteView file) {
   const std::string tmp = path_ + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    secureWipe(file);
-    return makeError("cannot write " + tmp + ": " + errnoText());
-  }
+  if (fd < 0) return makeError("cannot write " + tmp + ": " + errnoText());
   const bool written = writeAll(fd, file.data(), file.size()) && ::fsync(fd) == 0;
   const std::string why = written ? std::string() : errnoText();
   ::close(fd);
-  secureWipe(file);
   if (!written) {
     ::unlink(tmp.c_str());
     return makeError("cannot write " + tmp + ": " + why);
@@ -151,12 +230,7 @@ Result<void> FileStorage::store(ByteView image) {
     ::unlink(tmp.c_str());
     return makeError("cannot replace " + path_ + ": " + err);
   }
-  // Make the rename itself durable.
-  const int dfd = ::open(directoryOf(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  syncDirectory(path_);  // make the rename itself durable
   return {};
 }
 

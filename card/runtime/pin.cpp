@@ -1,5 +1,8 @@
 #include "pin.hpp"
 
+#include <mbedtls/md.h>
+#include <mbedtls/pkcs5.h>
+#include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
 
 #include <algorithm>
@@ -7,6 +10,12 @@
 namespace hp::card {
 
 namespace {
+// Record tags in the serialized form (the byte that was the `set` boolean before version 2).
+constexpr uint8_t kUnset = 0;
+constexpr uint8_t kSha256 = 1;
+constexpr uint8_t kPbkdf2 = 2;
+
+// The old verifier, kept only to check (and then replace) records from older state.
 std::array<uint8_t, 32> saltedDigest(const std::array<uint8_t, 16>& salt, ByteView value) {
   std::array<uint8_t, 32> out{};
   mbedtls_sha256_context ctx;
@@ -17,6 +26,18 @@ std::array<uint8_t, 32> saltedDigest(const std::array<uint8_t, 16>& salt, ByteVi
   mbedtls_sha256_finish_ret(&ctx, out.data());
   mbedtls_sha256_free(&ctx);
   return out;
+}
+
+// Fills `out`; false if mbedTLS fails (then `out` must not be used).
+bool pbkdf2(const std::array<uint8_t, 16>& salt, ByteView value, uint32_t iterations,
+            std::array<uint8_t, 32>& out) {
+  mbedtls_md_context_t md;
+  mbedtls_md_init(&md);
+  bool ok = mbedtls_md_setup(&md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), 1) == 0 &&
+            mbedtls_pkcs5_pbkdf2_hmac(&md, value.data(), value.size(), salt.data(), salt.size(),
+                                      iterations, out.size(), out.data()) == 0;
+  mbedtls_md_free(&md);  // zeroizes the HMAC state (it holds the keyed pads)
+  return ok;
 }
 
 bool allDigits(ByteView v) {
@@ -32,9 +53,18 @@ bool isValidPukFormat(ByteView value) {
   return value.size() == 8 && allDigits(value);
 }
 
-bool PinRecord::assign(ByteView value, Rng& rng) {
-  if (rng.fill(salt.data(), salt.size()) != 0) return false;
-  digest = saltedDigest(salt, value);
+bool PinRecord::assign(ByteView value, Rng& rng, uint32_t kdfIterations) {
+  std::array<uint8_t, 16> newSalt{};
+  std::array<uint8_t, 32> newDigest{};
+  if (kdfIterations == 0 || rng.fill(newSalt.data(), newSalt.size()) != 0 ||
+      !pbkdf2(newSalt, value, kdfIterations, newDigest)) {
+    mbedtls_platform_zeroize(newDigest.data(), newDigest.size());
+    return false;
+  }
+  salt = newSalt;
+  digest = newDigest;
+  mbedtls_platform_zeroize(newDigest.data(), newDigest.size());
+  iterations = kdfIterations;
   set = true;
   triesLeft = maxTries;
   return true;
@@ -42,32 +72,50 @@ bool PinRecord::assign(ByteView value, Rng& rng) {
 
 bool PinRecord::matches(ByteView candidate) const {
   if (!set) return false;
-  auto d = saltedDigest(salt, candidate);
-  const bool same = constantTimeEqual(d, digest);
-  secureWipe(d.data(), d.size());
+  std::array<uint8_t, 32> d{};
+  bool computed = true;
+  if (iterations == 0) {
+    d = saltedDigest(salt, candidate);
+  } else {
+    computed = pbkdf2(salt, candidate, iterations, d);
+  }
+  const bool same = constantTimeEqual(d, digest) && computed;
+  mbedtls_platform_zeroize(d.data(), d.size());
   return same;
 }
 
 void PinRecord::write(ByteWriter& w) const {
-  w.boolean(set);
+  const uint8_t tag = !set ? kUnset : (iterations == 0 ? kSha256 : kPbkdf2);
+  w.u8(tag);
   w.u8(maxTries);
   w.u8(triesLeft);
   w.raw(salt);
   w.raw(digest);
+  if (tag == kPbkdf2) w.u32(iterations);
 }
 
+// Reads both the old layout (set as a boolean: 0 or 1, SHA-256 verifier) and the new one (tag
+// 2 followed by the PBKDF2 iteration count); any other tag fails the reader.
 PinRecord PinRecord::read(ByteReader& r) {
   PinRecord p;
-  p.set = r.boolean();
+  const uint8_t tag = r.u8();
+  p.set = tag != kUnset;
   p.maxTries = r.u8();
   p.triesLeft = r.u8();
   for (auto& b : p.salt) b = r.u8();
   for (auto& b : p.digest) b = r.u8();
+  if (tag == kPbkdf2) {
+    p.iterations = r.u32();
+    // Bounded so a damaged count cannot make one verify take hours.
+    if (p.iterations == 0 || p.iterations > kMaxPinIterations) r.fail();
+  } else if (tag > kPbkdf2) {
+    r.fail();
+  }
   return p;
 }
 
 PinCheck checkPin(const PinRecord& current, ByteView candidate,
-                  const std::function<bool(const PinRecord&)>& persist) {
+                  const std::function<bool(const PinRecord&)>& persist, const PinUpgrade* upgrade) {
   if (!current.set) return {sw::kReferenceDataNotUsable, false};
   if (current.blocked()) return {sw::kAuthenticationMethodBlocked, false};
   // Phase 1: spend one try, durably, before looking at the candidate.
@@ -78,6 +126,10 @@ PinCheck checkPin(const PinRecord& current, ByteView candidate,
   // Phase 2: a match gives the try back and resets the counter.
   PinRecord restored = current;
   restored.triesLeft = current.maxTries;
+  if (upgrade != nullptr && current.iterations < upgrade->iterations) {
+    PinRecord stronger = restored;
+    if (stronger.assign(candidate, upgrade->rng, upgrade->iterations)) restored = stronger;
+  }
   if (!persist(restored)) return {sw::kMemoryFailure, false};
   return {sw::kOk, true};
 }

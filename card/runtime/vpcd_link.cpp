@@ -127,6 +127,14 @@ bool VpcdLink::sendFrame(ByteView payload, std::string& why) {
 std::string VpcdLink::serve(CardRuntime& runtime, const std::atomic<bool>& stop) {
   std::string why;
   Bytes payload;
+  missedInsertion = false;
+  bool poweredOnce = false;  // a POWER ON or RESET on this connection
+  int atrQueries = 0;        // GET ATR before it: two in a normal insertion (measured)
+  auto missed = [&](const char* what) {
+    missedInsertion = true;
+    why = std::string("pcscd did not see this card inserted (") + what +
+          " before any power-on): leaving the reader for pcscd to see it empty";
+  };
   for (;;) {
     uint8_t lengthBytes[2];
     if (!readExact(lengthBytes, 2, stop, why)) break;
@@ -140,20 +148,32 @@ std::string VpcdLink::serve(CardRuntime& runtime, const std::atomic<bool>& stop)
           runtime.powerOff();
           break;
         case kPowerOn:
+          poweredOnce = true;
           runtime.powerOn();
           break;
         case kReset:
+          poweredOnce = true;
           runtime.reset();
           break;
         case kGetAtr:
+          if (requirePowerOn && !poweredOnce && ++atrQueries > 2) {
+            missed("a 3rd presence poll");
+            break;
+          }
           if (!sendFrame(runtime.atr(), why)) return why;
           break;
         default:
           std::fprintf(stderr, "vpcd: ignoring unknown control code %02X\n", payload[0]);
       }
+      if (missedInsertion) break;
       continue;
     }
     if (length == 0) continue;  // an empty frame carries nothing to answer
+    if (requirePowerOn && !poweredOnce) {
+      secureWipe(payload);
+      missed("a command");
+      break;
+    }
     Bytes response = runtime.transmit(payload);
     if (trace) {
       std::fprintf(stderr, "apdu %02X %02X %02X %02X (%zu bytes) -> %02X%02X (%zu bytes)\n",

@@ -40,6 +40,19 @@ class VpcdLink {
   // Optional trace of each exchange (header and SW only: data may hold PINs).
   bool trace = false;
 
+  // A missed insertion: pcscd polls a card's presence every ~444 ms (GET ATR, measured with
+  // pcsc-lite 1.9.9 + vpcd 0.8). When the card process is killed and a host command meets its
+  // dead socket, vpcd drops that socket at once and the next poll accepts the NEW process: pcscd
+  // never reports the old card gone, never powers the new one up, and the host keeps its handle
+  // to a card that has nothing selected. pcscd powers up every card it sees inserted before any
+  // command reaches it, so a command APDU (or a 3rd GET ATR) on a connection that never got
+  // POWER ON or RESET can only mean that. With `requirePowerOn`, serve() then answers nothing,
+  // closes, and sets `missedInsertion`: the caller stays away for more than two polls, so pcscd
+  // sees the reader empty, ends the stale handles (SCARD_W_REMOVED_CARD), and powers the card up
+  // when it comes back. Off by default (the fuzz target models a card that answers everything).
+  bool requirePowerOn = false;
+  bool missedInsertion = false;  // set by serve(), see above
+
  private:
   bool readExact(uint8_t* out, size_t n, const std::atomic<bool>& stop, std::string& why);
   bool sendFrame(ByteView payload, std::string& why);

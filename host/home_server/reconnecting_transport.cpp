@@ -7,7 +7,10 @@ namespace hp::home {
 
 namespace {
 
-constexpr int kRelinkTries = 20;
+// About three seconds: a card process that finds pcscd missed its insertion stays away for a
+// second and pcscd needs up to two ~444 ms polls to see it leave and come back
+// (card/runtime/vpcd_link.hpp, requirePowerOn).
+constexpr int kRelinkTries = 60;
 constexpr std::chrono::milliseconds kRelinkPause{50};
 
 uint16_t statusWord(const Bytes& response) {
@@ -16,13 +19,15 @@ uint16_t statusWord(const Bytes& response) {
 
 // Commands that move nothing and that a restarted card answers by itself (VERIFY checks the
 // PIN, reads answer 6982 before PIN1): safe to send again on a new link. CLA 00 VERIFY and GET
-// DATA, CLA 80 READ LOG (docs/emoney.md).
+// DATA, CLA 80 READ LOG (docs/emoney.md) and AUTHENTICATE CARD: it only opens a new PIN
+// session (fresh card nonce, nothing stored), and it is the first command of every PIN1 and
+// PIN2 entry, so the first PIN after a card restart works (docs/design.md, "The card link").
 bool safeToResend(ByteView command) {
   if (command.size() < 4) return false;
   const uint8_t cla = command[0] & 0xEC;  // without the chaining and secure-messaging bits
   const uint8_t ins = command[1];
   if (cla == 0x00) return ins == 0x20 || ins == 0xCA;
-  return cla == 0x80 && ins == 0x38;
+  return cla == 0x80 && (ins == 0x38 || ins == 0x50);
 }
 
 bool isSelect(ByteView command) {
@@ -112,7 +117,8 @@ Result<Bytes> ReconnectingTransport::transmitRaw(ByteView command) {
   // A new link at once: the user learns now that PIN1 is needed, and a VERIFY PIN1 that met
   // the dead link (SCARD_E_NOT_TRANSACTED, a reset) works on the first try. Right after a reset
   // pcscd may answer "no card" for a moment while it powers the card up again (measured with
-  // vpcd: SCARD_W_RESET_CARD, then SCARD_E_NO_SMARTCARD), so a few tries over about a second.
+  // vpcd: SCARD_W_RESET_CARD, then SCARD_E_NO_SMARTCARD), and a card whose insertion pcscd
+  // missed leaves for a second to be seen again: a few tries over about three seconds.
   auto again = linked();
   for (int attempt = 0; !again && attempt < kRelinkTries; ++attempt) {
     std::this_thread::sleep_for(kRelinkPause);

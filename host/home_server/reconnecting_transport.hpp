@@ -30,9 +30,9 @@ class ReconnectingTransport final : public pcsc::Transport {
   // link, SELECT, the "restarted" event and onCardReset; the card is then in its inhibited state
   // (PIN1 again). The failing command is sent again on the new link only if it cannot have
   // moved anything: the card had nothing selected (it refused it unseen), or it is a VERIFY, a
-  // GET DATA or a READ LOG. Anything else (a DEBIT, a signature) may have reached the card
-  // before it died (a DEBIT applied, its answer lost): it fails, saying so, and only the caller
-  // can decide on a retry.
+  // GET DATA, a READ LOG or an AUTHENTICATE CARD. Anything else (a DEBIT, a signature) may have
+  // reached the card before it died (a DEBIT applied, its answer lost): it fails, saying so, and
+  // only the caller can decide on a retry.
   Result<Bytes> transmitRaw(ByteView command) override;
   Result<void> reset() override;
   Result<Bytes> atr() override;

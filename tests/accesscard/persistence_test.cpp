@@ -13,7 +13,7 @@ bool opens(const Bytes& image) {
   storage.setImage(image);
   card::ManualClock clock;
   auto rng = card::makeSeededRng(testSeed());
-  return AccessCardApplet::open(storage, clock, *rng).ok();
+  return AccessCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations).ok();
 }
 
 Bytes withState(const Bytes& image, const std::function<void(AccessCardState&)>& change) {
@@ -104,7 +104,7 @@ TEST_CASE("open() refuses malformed state images") {
   CHECK_FALSE(opens(patched(0, 4)));  // unknown format version
   CHECK_FALSE(opens(patched(0, 0)));
   CHECK_FALSE(opens(patched(1, 3)));  // unknown lifecycle
-  CHECK_FALSE(opens(patched(2, 2)));  // PIN "set" flag not a boolean
+  CHECK_FALSE(opens(patched(2, 3)));  // PIN verifier tag not 0 (unset), 1 (SHA-256), 2 (PBKDF2)
   CHECK_FALSE(opens(patched(4, 4)));  // PIN tries above the maximum
   CHECK_FALSE(opens(withState(good, [](AccessCardState& s) { s.terminalPrivateKey.clear(); })));
   CHECK_FALSE(opens(withState(good, [](AccessCardState& s) {
@@ -120,7 +120,7 @@ TEST_CASE("open() refuses malformed state images") {
   storage.setImage(patched(0, 4));
   card::ManualClock clock;
   auto rng = card::makeSeededRng(1);
-  CHECK_FALSE(AccessCardApplet::open(storage, clock, *rng).ok());
+  CHECK_FALSE(AccessCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations).ok());
   CHECK(storage.stores() == 0);
 }
 
@@ -129,7 +129,7 @@ TEST_CASE("a blank card whose first write fails does not open") {
   storage.failNextStores(0, 1);
   card::ManualClock clock;
   auto rng = card::makeSeededRng(1);
-  CHECK_FALSE(AccessCardApplet::open(storage, clock, *rng).ok());
+  CHECK_FALSE(AccessCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations).ok());
   CHECK_FALSE(storage.image().has_value());
 }
 

@@ -82,7 +82,7 @@ TestCard::TestCard(uint64_t seed)
 void TestCard::reopen() {
   runtime.reset();
   applet.reset();
-  auto opened = AccessCardApplet::open(storage, clock, *rng);
+  auto opened = AccessCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations);
   REQUIRE_MESSAGE(opened.ok(), (opened.ok() ? "" : opened.error().message));
   applet = std::move(opened.value());
   runtime = std::make_unique<card::CardRuntime>(accessCardAtr(),

@@ -30,7 +30,8 @@ const Bytes& homeCardImage() {
     card::MemoryStorage storage;
     card::ManualClock clock;
     auto rng = card::makeSeededRng(testSeed() ^ 0x40E);
-    auto applet = must(homecard::HomeCardApplet::open(storage, clock, *rng));
+    auto applet =
+        must(homecard::HomeCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations));
     card::CardRuntime runtime(homecard::homeCardAtr(), {applet.get()});
     pcsc::InProcessTransport transport(runtime, "homecard");
     HomeCardClient client(transport);
@@ -79,7 +80,7 @@ Bytes flippedBits(ByteView code, unsigned bits) {
 
 HomeCard::HomeCard() : rng(card::makeSeededRng(testSeed() ^ 0x401E)) {
   storage.setImage(homeCardImage());
-  applet = must(homecard::HomeCardApplet::open(storage, clock, *rng));
+  applet = must(homecard::HomeCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations));
   runtime = std::make_unique<card::CardRuntime>(homecard::homeCardAtr(),
                                                 std::vector<card::Applet*>{applet.get()});
   transport = std::make_unique<pcsc::InProcessTransport>(*runtime, "homecard");
@@ -88,7 +89,8 @@ HomeCard::HomeCard() : rng(card::makeSeededRng(testSeed() ^ 0x401E)) {
 }
 
 AccessCard::AccessCard(ByteView homeServerKey) : rng(card::makeSeededRng(testSeed() ^ 0xACCE)) {
-  applet = must(accesscard::AccessCardApplet::open(storage, clock, *rng));
+  applet =
+      must(accesscard::AccessCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations));
   runtime = std::make_unique<card::CardRuntime>(accesscard::accessCardAtr(),
                                                 std::vector<card::Applet*>{applet.get()});
   transport = std::make_unique<pcsc::InProcessTransport>(*runtime, "accesscard");

@@ -27,7 +27,7 @@ bool opens(const Bytes& image) {
   storage.setImage(image);
   hp::card::ManualClock clock;
   auto rng = hp::card::makeSeededRng(1);
-  return HomeCardApplet::open(storage, clock, *rng).ok();
+  return HomeCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations).ok();
 }
 
 // Records every image that was stored successfully, in order.
@@ -164,7 +164,7 @@ TEST_SUITE("storage") {
     {
       hp::card::ManualClock clock;
       auto rng = hp::card::makeSeededRng(seed);
-      auto applet = HomeCardApplet::open(reference, clock, *rng);
+      auto applet = HomeCardApplet::open(reference, clock, *rng, hp::card::kTestPinIterations);
       REQUIRE(applet.ok());
       hp::card::CardRuntime runtime(hp::homecard::homeCardAtr(), {applet.value().get()});
       REQUIRE(sendSw(runtime, kSelect) == "9000");
@@ -183,7 +183,7 @@ TEST_SUITE("storage") {
       hp::card::MemoryStorage storage;
       hp::card::ManualClock clock;
       auto rng = hp::card::makeSeededRng(seed);
-      auto applet = HomeCardApplet::open(storage, clock, *rng);
+      auto applet = HomeCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations);
       REQUIRE(applet.ok());
       hp::card::CardRuntime runtime(hp::homecard::homeCardAtr(), {applet.value().get()});
       REQUIRE(sendSw(runtime, kSelect) == "9000");
@@ -209,7 +209,7 @@ TEST_SUITE("storage") {
         copy.setImage(*storage.image());
         hp::card::ManualClock clock2;
         auto rng2 = hp::card::makeSeededRng(seed + 1);
-        auto reopened = HomeCardApplet::open(copy, clock2, *rng2);
+        auto reopened = HomeCardApplet::open(copy, clock2, *rng2, hp::card::kTestPinIterations);
         REQUIRE(reopened.ok());
         CHECK(reopened.value()->state().serialize() == *storage.image());
         // The card is still usable: the same command now succeeds as in the reference run.

@@ -50,7 +50,7 @@ TestCard::TestCard(std::optional<Bytes> image, uint64_t seed) : rng(card::makeSe
 void TestCard::reopen() {
   runtime.reset();
   applet.reset();
-  auto opened = HomeCardApplet::open(storage, clock, *rng);
+  auto opened = HomeCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations);
   REQUIRE_MESSAGE(opened.ok(), "open failed");
   applet = std::move(opened.value());
   runtime =

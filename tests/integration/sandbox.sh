@@ -8,11 +8,16 @@
 #   sandbox_wait_card 0                      # until slot 0 holds a card
 #   pcsc_scan -r                             # clients reach the private pcscd
 #
+# Loopback only: vpcd binds its card ports on 0.0.0.0 (every interface) and cannot be told
+# otherwise, so pcscd runs with LD_PRELOAD=libhp_vpcd_loopback.so (tools/vpcd_loopback), which
+# turns those binds into binds on 127.0.0.1: the way docs/design.md "The card link" documents
+# for every pcscd that serves homeproxy cards. The library is $HP_VPCD_LOOPBACK (meson test
+# sets it), else $HP_BUILD_DIR's or ./build's; without it sandbox_start refuses to start.
+#
 # Isolation, and why it takes two namespaces:
-#  * vpcd binds its card ports on 0.0.0.0 (every interface). When `unshare -n -m` works (root,
-#    as here), sourcing this file re-executes the calling script in a fresh network namespace
-#    where only `lo` is up, so nothing started here can be reached from beyond loopback, and
-#    the fixed ports cannot collide with anybody else's pcscd or cards.
+#  * When `unshare -n -m` works (root, as here), sourcing this file re-executes the calling
+#    script in a fresh network namespace where only `lo` is up, so the fixed ports cannot
+#    collide with anybody else's pcscd or cards.
 #  * Debian's pcscd 1.9.9 does NOT honour PCSCLITE_CSOCK_NAME (measured: it always creates
 #    /run/pcscd/pcscd.comm and pcscd.pid, and removes them on exit); only the client library
 #    does. So the same re-execution also gets a private mount namespace, and sandbox_start
@@ -20,8 +25,8 @@
 #    live in the sandbox, the machine's /run/pcscd is untouched. PCSCLITE_CSOCK_NAME is exported
 #    as "$SANDBOX_DIR/run/pcscd.comm" (the same socket) so clients name it explicitly.
 #  * Where unshare fails, it runs in the caller's namespaces with a warning: ports are then
-#    picked free at random and vpcd's ports are reachable from the network while it runs; it
-#    refuses to start if another pcscd already owns /run/pcscd.
+#    picked free at random (on 127.0.0.1 all the same); it refuses to start if another pcscd
+#    already owns /run/pcscd.
 #
 # Readers: vpcd gives every reader.conf.d entry TWO slots, on PORT and PORT+1 (measured with
 # vsmartcard 0.8 / pcsc-lite 1.9.9), named "<FRIENDLYNAME> 00 00" and "<FRIENDLYNAME> 00 01".
@@ -36,6 +41,21 @@
 
 readonly SANDBOX_VPCD_DRIVER=/usr/lib/pcsc/drivers/serial/libifdvpcd.so
 readonly SANDBOX_DEFAULT_BASE_PORT=35963
+_SANDBOX_HERE=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
+
+# The loopback library for pcscd's LD_PRELOAD (see the top of this file).
+sandbox_vpcd_loopback() {
+  local candidate
+  for candidate in "${HP_VPCD_LOOPBACK:-}" \
+    "${HP_BUILD_DIR:+$HP_BUILD_DIR/tools/vpcd_loopback/libhp_vpcd_loopback.so}" \
+    "$_SANDBOX_HERE/../../build/tools/vpcd_loopback/libhp_vpcd_loopback.so"; do
+    if [[ -n "$candidate" && -f "$candidate" ]]; then
+      realpath "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
 
 sandbox_log() { echo "sandbox: $*" >&2; }
 sandbox_die() {
@@ -51,8 +71,7 @@ if [[ "${HP_SANDBOX_NAMESPACED:-}" != 1 ]]; then
     exec unshare -n -m -- bash "$0" "$@"
   fi
   sandbox_log "WARNING: not in private network/mount namespaces (unshare -n -m failed, not run" \
-    "from a script file, or HP_SANDBOX_NO_UNSHARE=1); vpcd's ports listen on all interfaces" \
-    "while this runs"
+    "from a script file, or HP_SANDBOX_NO_UNSHARE=1); ports are picked at random"
 fi
 if [[ "${HP_SANDBOX_NAMESPACED:-}" == 1 ]]; then
   # Inside the fresh namespaces: nothing is up yet, and mounts must not leak to the host.
@@ -144,12 +163,23 @@ sandbox_start() {
   local slots=${1:?usage: sandbox_start N}
   [[ -f "$SANDBOX_VPCD_DRIVER" ]] || sandbox_die "vpcd driver missing: apt-get install vsmartcard-vpcd"
   command -v pcscd >/dev/null || sandbox_die "pcscd missing: apt-get install pcscd"
+  local loopback
+  loopback=$(sandbox_vpcd_loopback) || sandbox_die "libhp_vpcd_loopback.so not found (set" \
+    "HP_VPCD_LOOPBACK or build it: ninja -C build tools/vpcd_loopback/libhp_vpcd_loopback.so);" \
+    "without it vpcd's card slots listen on every interface"
   SANDBOX_SLOTS=$slots
   SANDBOX_DIR=$(mktemp -d /tmp/hp-sandbox.XXXXXX)
   mkdir -p "$SANDBOX_DIR/reader.conf.d" "$SANDBOX_DIR/run" "$SANDBOX_DIR/logs"
+  # The terminal's card keeper takes a lock named after the reader in $XDG_RUNTIME_DIR (else
+  # ~/.cache): shared, two sandboxes running at once (both "Virtual PCD 00 01") would each take
+  # the other's keeper for their own, and an access card would lock when its pcscd powered it off.
+  export XDG_RUNTIME_DIR="$SANDBOX_DIR/xdg"
+  mkdir -m 700 "$XDG_RUNTIME_DIR"
 
   local entries=$(((slots + 1) / 2))
   _sandbox_pick_ports $((entries * 2))  # each entry binds two ports, used or not
+  # For scripts that start pcscd again themselves (test_pcscd_restart.sh).
+  export SANDBOX_VPCD_LOOPBACK=$loopback
 
   local k name conf="$SANDBOX_DIR/reader.conf.d/vpcd"
   : >"$conf"
@@ -188,7 +218,8 @@ EOF
 
   # SANDBOX_PCSCD_ARGS="-d" (debug) or "-a" (APDU log) for troubleshooting; both slow pcscd.
   # shellcheck disable=SC2086
-  pcscd -f ${SANDBOX_PCSCD_ARGS:-} -c "$SANDBOX_DIR/reader.conf.d" >"$SANDBOX_DIR/logs/pcscd.log" 2>&1 &
+  LD_PRELOAD="$loopback" pcscd -f ${SANDBOX_PCSCD_ARGS:-} -c "$SANDBOX_DIR/reader.conf.d" \
+    >"$SANDBOX_DIR/logs/pcscd.log" 2>&1 &
   SANDBOX_PCSCD_PID=$!
   sandbox_track "$SANDBOX_PCSCD_PID"
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A damaged card state file must stop the card process with a clear message and a non-zero
 # exit status; it must never start with a reset (blank) card, and never rewrite the file.
+# Every damaged copy is run with the original card's key file (--key), so it is refused for the
+# damage and not merely for a missing key.
 # Checked for: a truncated file (several lengths) and single bit flips (magic, length, payload,
 # checksum), against a control (the intact file starts and keeps running).
 # The card process needs no reader for this: it opens its state before it connects to vpcd, so
@@ -34,7 +36,7 @@ closed_port=1
 run_card() {
   local binary="$1" state="$2"
   run_log="$work/run.log"
-  "$binary" --port "$closed_port" --state "$state" >"$run_log" 2>&1 &
+  "$binary" --port "$closed_port" --state "$state" --key "$key" >"$run_log" 2>&1 &
   local pid=$!
   started_pids+=("$pid")
   local waited=0
@@ -55,7 +57,7 @@ run_card() {
 # Starts the card on a state file and expects it to keep running (intact file) for 1 s.
 expect_starts() {
   local binary="$1" state="$2" what="$3"
-  "$binary" --port "$closed_port" --state "$state" >"$work/start.log" 2>&1 &
+  "$binary" --port "$closed_port" --state "$state" --key "$key" >"$work/start.log" 2>&1 &
   local pid=$!
   started_pids+=("$pid")
   sleep 1
@@ -100,22 +102,26 @@ open(path, "wb").write(bytes(data))
 PY
 }
 
-# Damages the payload of FILE but re-seals it (length and SHA-256 recomputed, format of
-# card/runtime/file_storage.cpp: "HPCARD01", u32 length, payload, SHA-256 of all before it), so
-# the file passes the storage checks and the applet's own deserialization must refuse it.
+# Damages the payload of FILE but re-seals it as an attacker without the key can: in the old
+# unkeyed format ("HPCARD01", u32 length, payload, SHA-256 of all before it), here from the bytes
+# after the sealed header (ciphertext: the attacker cannot read the plaintext). The card has a
+# key, so an unsealed file is refused (card/runtime/file_storage.hpp).
 # MODE: version (first payload byte changed) or short (last payload byte dropped).
 reseal_damaged() {
   python3 - "$1" "$2" <<'PY'
 import hashlib, sys
 path, mode = sys.argv[1], sys.argv[2]
 data = open(path, "rb").read()
-n = int.from_bytes(data[8:12], "big")
-payload = bytearray(data[12:12 + n])
+if data[:8] == b"HPCARD02":
+    payload = bytearray(data[8:])
+else:
+    n = int.from_bytes(data[8:12], "big")
+    payload = bytearray(data[12:12 + n])
 if mode == "version":
     payload[0] ^= 0x40
 else:
     payload = payload[:-1]
-body = data[:8] + len(payload).to_bytes(4, "big") + bytes(payload)
+body = b"HPCARD01" + len(payload).to_bytes(4, "big") + bytes(payload)
 open(path, "wb").write(body + hashlib.sha256(body).digest())
 PY
 }
@@ -127,6 +133,7 @@ for binary in "$@"; do
     continue
   fi
   state="$work/$name.state"
+  key="$state.key"
   # A new card: the process creates its state file on first start, then waits for vpcd.
   "$binary" --port "$closed_port" --state "$state" >"$work/create.log" 2>&1 &
   pid=$!

@@ -37,7 +37,7 @@ for round in 1 2; do
   kill -0 "$card_pid" || { echo "FAIL: card process exited when pcscd stopped"; exit 1; }
   : >"$SANDBOX_DIR/logs/homecard-0.log.mark"
   # A new pcscd on the same readers.
-  pcscd -f -c "$SANDBOX_DIR/reader.conf.d" >>"$SANDBOX_DIR/logs/pcscd.log" 2>&1 &
+  LD_PRELOAD="$SANDBOX_VPCD_LOOPBACK" pcscd -f -c "$SANDBOX_DIR/reader.conf.d" >>"$SANDBOX_DIR/logs/pcscd.log" 2>&1 &
   SANDBOX_PCSCD_PID=$!
   sandbox_track "$SANDBOX_PCSCD_PID"
   deadline=$((SECONDS + 15))

@@ -1,4 +1,5 @@
-// FileStorage: the on-disk format, the tmp+rename protocol, refusal of damaged files, the lock.
+// FileStorage: the tmp+rename protocol, refusal of damaged files, the lock (sealing, keys and
+// migration: test_state_seal.cpp).
 #include <doctest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +11,8 @@
 #include <string>
 
 #include "file_storage.hpp"
+#include "rng.hpp"
+#include "state_key.hpp"
 #include "test_helpers.hpp"
 
 using hp::Bytes;
@@ -43,8 +46,21 @@ void writeFile(const std::string& path, const Bytes& data) {
   out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
 }
 
+}  // namespace
+
+namespace hp::card::test {
+// FileStorage with its default key file and a seeded RNG, as the card process opens it.
+Result<std::unique_ptr<FileStorage>> openAt(const std::string& path) {
+  static auto rng = makeSeededRng(4242);
+  return FileStorage::open(path, FileStorage::defaultKeyPath(path), "homecard", *rng);
+}
+}  // namespace hp::card::test
+using hp::card::test::openAt;
+
+namespace {
+
 std::string loadError(const std::string& path) {
-  auto storage = FileStorage::open(path);
+  auto storage = openAt(path);
   REQUIRE(storage.ok());
   auto loaded = storage.value()->load();
   REQUIRE_FALSE(loaded.ok());
@@ -55,7 +71,7 @@ std::string loadError(const std::string& path) {
 
 TEST_CASE("a missing file is a blank card") {
   TempDir dir;
-  auto storage = FileStorage::open(dir.file("card.state"));
+  auto storage = openAt(dir.file("card.state"));
   REQUIRE(storage.ok());
   auto loaded = storage.value()->load();
   REQUIRE(loaded.ok());
@@ -67,7 +83,7 @@ TEST_CASE("store then load round-trips, also across a reopen") {
   const std::string path = dir.file("card.state");
   const Bytes image = hex("01 02 03 04 05 FF 00");
   {
-    auto storage = FileStorage::open(path);
+    auto storage = openAt(path);
     REQUIRE(storage.ok());
     REQUIRE(storage.value()->store(image).ok());
     auto loaded = storage.value()->load();
@@ -79,7 +95,7 @@ TEST_CASE("store then load round-trips, also across a reopen") {
     CHECK(*storage.value()->load().value() == hex("AA"));
     REQUIRE(storage.value()->store(image).ok());
   }
-  auto reopened = FileStorage::open(path);
+  auto reopened = openAt(path);
   REQUIRE(reopened.ok());
   CHECK(*reopened.value()->load().value() == image);
   // An empty image is a valid image, distinct from a blank card.
@@ -90,18 +106,12 @@ TEST_CASE("store then load round-trips, also across a reopen") {
   CHECK(empty.value()->empty());
 }
 
-TEST_CASE("file layout: magic, big-endian length, payload, SHA-256") {
-  TempDir dir;
-  const std::string path = dir.file("card.state");
-  auto storage = FileStorage::open(path);
-  REQUIRE(storage.ok());
-  REQUIRE(storage.value()->store(hex("DE AD BE EF")).ok());
-  const Bytes file = readFile(path);
+TEST_CASE("the old layout: magic, big-endian length, payload, SHA-256") {
+  const Bytes file = FileStorage::encodeLegacy(hex("DE AD BE EF"));
   REQUIRE(file.size() == 8 + 4 + 4 + 32);
   CHECK(Bytes(file.begin(), file.begin() + 8) == hp::bytesOf("HPCARD01"));
   CHECK(Bytes(file.begin() + 8, file.begin() + 12) == hex("00 00 00 04"));
   CHECK(Bytes(file.begin() + 12, file.begin() + 16) == hex("DE AD BE EF"));
-  CHECK(file == FileStorage::encode(hex("DE AD BE EF")));
   // The SHA-256 of "HPCARD01 00000004 DEADBEEF", computed independently with Python's hashlib.
   CHECK(hp::toHex(hp::ByteView(file).subspan(16)) ==
         "653A8DFC93D474C22C1A21B26908DBFE606C2A45CDC4287EA2EF54E276D5F26F");
@@ -110,7 +120,7 @@ TEST_CASE("file layout: magic, big-endian length, payload, SHA-256") {
 TEST_CASE("store writes FILE.tmp and renames it over FILE") {
   TempDir dir;
   const std::string path = dir.file("card.state");
-  auto storage = FileStorage::open(path);
+  auto storage = openAt(path);
   REQUIRE(storage.ok());
   REQUIRE(storage.value()->store(hex("01")).ok());
   const auto inodeBefore = [&] {
@@ -145,7 +155,7 @@ TEST_CASE("store writes FILE.tmp and renames it over FILE") {
 TEST_CASE("damaged files are refused with a message naming the problem") {
   TempDir dir;
   const std::string path = dir.file("card.state");
-  const Bytes good = FileStorage::encode(hex("01 02 03 04 05 06 07 08"));
+  const Bytes good = FileStorage::encodeLegacy(hex("01 02 03 04 05 06 07 08"));
 
   SUBCASE("truncated below the header") {
     writeFile(path, Bytes(good.begin(), good.begin() + 20));
@@ -171,7 +181,7 @@ TEST_CASE("damaged files are refused with a message naming the problem") {
   }
   SUBCASE("wrong magic") {
     Bytes altered = good;
-    altered[7] = '2';
+    altered[0] = 'X';
     writeFile(path, altered);
     CHECK(loadError(path).find("bad magic") != std::string::npos);
   }
@@ -185,9 +195,9 @@ TEST_CASE("damaged files are refused with a message naming the problem") {
     }
   }
   SUBCASE("decode agrees with load") {
-    CHECK(FileStorage::decode(good, "x").ok());
-    CHECK(FileStorage::decode(good, "x").value() == hex("01 02 03 04 05 06 07 08"));
-    CHECK_FALSE(FileStorage::decode({}, "x").ok());
+    CHECK(FileStorage::decodeLegacy(good, "x").ok());
+    CHECK(FileStorage::decodeLegacy(good, "x").value() == hex("01 02 03 04 05 06 07 08"));
+    CHECK_FALSE(FileStorage::decodeLegacy({}, "x").ok());
   }
 }
 
@@ -195,14 +205,98 @@ TEST_CASE("a second open of the same path is refused while the first is alive") 
   TempDir dir;
   const std::string path = dir.file("card.state");
   {
-    auto first = FileStorage::open(path);
+    auto first = openAt(path);
     REQUIRE(first.ok());
-    auto second = FileStorage::open(path);
+    auto second = openAt(path);
     REQUIRE_FALSE(second.ok());
     CHECK(second.error().message.find("in use") != std::string::npos);
     // A different path is independent.
-    CHECK(FileStorage::open(dir.file("other.state")).ok());
+    CHECK(openAt(dir.file("other.state")).ok());
   }
   // Closing the first releases the lock.
-  CHECK(FileStorage::open(path).ok());
+  CHECK(openAt(path).ok());
+}
+
+TEST_CASE("the state is sealed with a key file of its own, created once, mode 0600") {
+  TempDir dir;
+  const std::string path = dir.file("card.state");
+  auto storage = openAt(path);
+  REQUIRE(storage.ok());
+  REQUIRE(storage.value()->store(hex("DE AD BE EF")).ok());
+  const Bytes file = readFile(path);
+  CHECK(Bytes(file.begin(), file.begin() + 8) == hp::bytesOf("HPCARD02"));
+  // magic, kind length, "homecard", nonce, length, ciphertext, tag
+  CHECK(file.size() == 8 + 1 + 8 + 12 + 4 + 4 + 16);
+  struct stat st {};
+  REQUIRE(::stat((path + ".key").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(st.st_size == 32);
+  const Bytes key = readFile(path + ".key");
+  REQUIRE(storage.value()->store(hex("DE AD BE EF")).ok());
+  CHECK(readFile(path + ".key") == key);
+  // Same image, fresh nonce: a different file.
+  CHECK(readFile(path) != file);
+  // O_EXCL: a key is never created over an existing one.
+  auto rng = makeSeededRng(9);
+  CHECK_FALSE(createStateKey(path + ".key", *rng).ok());
+  CHECK(readFile(path + ".key") == key);
+}
+
+TEST_CASE("a sealed file without its key, or of another card kind, is refused") {
+  TempDir dir;
+  const std::string path = dir.file("card.state");
+  {
+    auto storage = openAt(path);
+    REQUIRE(storage.value()->store(hex("01 02")).ok());
+  }
+  auto rng = makeSeededRng(1);
+  {
+    auto other = FileStorage::open(path, path + ".key", "accesscard", *rng);
+    REQUIRE(other.ok());
+    auto loaded = other.value()->load();
+    REQUIRE_FALSE(loaded.ok());
+    CHECK(loaded.error().message.find("another kind") != std::string::npos);
+  }
+  fs::rename(path + ".key", path + ".key.away");
+  const std::string message = loadError(path);
+  CHECK(message.find("key file") != std::string::npos);
+  CHECK(message.find("missing") != std::string::npos);
+  CHECK_FALSE(fs::exists(path + ".key"));  // never replaced by a new key
+  fs::rename(path + ".key.away", path + ".key");
+  ::chmod((path + ".key").c_str(), 0644);
+  auto exposed = openAt(path);
+  REQUIRE_FALSE(exposed.ok());
+  CHECK(exposed.error().message.find("chmod 600") != std::string::npos);
+}
+
+TEST_CASE("an old HPCARD01 file is migrated on load, only while the card has no key") {
+  TempDir dir;
+  const std::string path = dir.file("card.state");
+  writeFile(path, FileStorage::encodeLegacy(hex("0A 0B 0C")));
+  {
+    auto storage = openAt(path);
+    CHECK_FALSE(storage.value()->migratedFromUnsealed());
+    auto loaded = storage.value()->load();
+    REQUIRE(loaded.ok());
+    CHECK(*loaded.value() == hex("0A 0B 0C"));
+    CHECK(storage.value()->migratedFromUnsealed());
+  }
+  const Bytes sealed = readFile(path);
+  CHECK(Bytes(sealed.begin(), sealed.begin() + 8) == hp::bytesOf("HPCARD02"));
+  CHECK(fs::exists(path + ".key"));
+  CHECK_FALSE(fs::exists(path + ".migrating"));
+  CHECK(*openAt(path).value()->load().value() == hex("0A 0B 0C"));
+
+  SUBCASE("a new unsealed file next to the key is refused") {
+    writeFile(path, FileStorage::encodeLegacy(hex("0A 0B 0D")));
+    CHECK(loadError(path).find("edited by hand") != std::string::npos);
+  }
+  SUBCASE("a migration cut short after the key was made is finished") {
+    writeFile(path, FileStorage::encodeLegacy(hex("0A 0B 0C")));
+    writeFile(path + ".migrating", {});
+    auto loaded = openAt(path).value()->load();
+    REQUIRE(loaded.ok());
+    CHECK(*loaded.value() == hex("0A 0B 0C"));
+    CHECK_FALSE(fs::exists(path + ".migrating"));
+  }
 }

@@ -13,7 +13,7 @@ using namespace hp::card;
 namespace {
 PinRecord recordFor(const char* pin, Rng& rng) {
   PinRecord r;
-  REQUIRE(r.assign(bytesOf(pin), rng));
+  REQUIRE(r.assign(bytesOf(pin), rng, kTestPinIterations));
   return r;
 }
 
@@ -63,13 +63,64 @@ TEST_CASE("PinRecord stores a salted digest, never the value") {
   ByteWriter w;
   a.write(w);
   const Bytes image = w.take();
-  CHECK(image.size() == 3 + 16 + 32);
+  CHECK(image.size() == 3 + 16 + 32 + 4);  // + the PBKDF2 iteration count
   const std::string asText(image.begin(), image.end());
   CHECK(asText.find("1234") == std::string::npos);
   ByteReader r(image);
   CHECK(PinRecord::read(r) == a);
   CHECK(r.ok());
   CHECK(r.atEnd());
+}
+
+TEST_CASE("the verifier is PBKDF2-HMAC-SHA256 with the iteration count stored with it") {
+  auto rng = makeSeededRng(3);
+  PinRecord p;
+  REQUIRE(p.assign(bytesOf("1234"), *rng, 1000));
+  CHECK(p.iterations == 1000);
+  // Same salt, other count: another verifier, so the count really is an input.
+  PinRecord q = p;
+  q.iterations = 999;
+  CHECK_FALSE(q.matches(bytesOf("1234")));
+  CHECK(p.matches(bytesOf("1234")));
+  CHECK_FALSE(PinRecord().assign(bytesOf("1234"), *rng, 0));
+  ByteWriter w;
+  p.write(w);
+  Bytes image = w.take();
+  CHECK(image[0] == 2);
+  CHECK(Bytes(image.end() - 4, image.end()) == hp::test::hex("00 00 03 E8"));
+  image[image.size() - 4] = 0xFF;  // a count beyond kMaxPinIterations
+  ByteReader r(image);
+  (void)PinRecord::read(r);
+  CHECK_FALSE(r.ok());
+  CHECK(kProductPinIterations >= 50000);
+}
+
+TEST_CASE("an old SHA-256 verifier is read, checked, and replaced at the next good verify") {
+  // The old layout: set=1, max, left, salt 00.., SHA-256(salt || "1234") (Python hashlib).
+  Bytes old = hp::test::hex("01 03 02");
+  old.resize(3 + 16, 0);
+  const Bytes digest =
+      hp::test::hex("E4AE0C82639990744974CC3495A82432D8C5366E5E5F1796B2F9A36AD12664B5");
+  old.insert(old.end(), digest.begin(), digest.end());
+  ByteReader r(old);
+  const PinRecord legacy = PinRecord::read(r);
+  REQUIRE(r.ok());
+  REQUIRE(r.atEnd());
+  CHECK(legacy.iterations == 0);
+  CHECK(legacy.triesLeft == 2);
+  auto rng = makeSeededRng(4);
+  const PinUpgrade upgrade{*rng, 100};
+  Persister persist;
+  CHECK_FALSE(checkPin(legacy, bytesOf("1235"), persist.fn(), &upgrade).matched);
+  CHECK(persist.stored.back().iterations == 0);  // a wrong value changes only the counter
+  Persister good;
+  const auto check = checkPin(legacy, bytesOf("1234"), good.fn(), &upgrade);
+  REQUIRE(check.matched);
+  const PinRecord upgraded = good.stored.back();
+  CHECK(upgraded.iterations == 100);
+  CHECK(upgraded.triesLeft == PinRecord::kDefaultTries);
+  CHECK(upgraded.salt != legacy.salt);
+  CHECK(upgraded.matches(bytesOf("1234")));
 }
 
 TEST_CASE("checkPin: match restores the counter, mismatch spends a try") {

@@ -9,8 +9,9 @@
 #  2. A man in the middle on the link relays every APDU to the real home card (moved to another
 #     slot) and logs it. PIN1 and `terminal pin2` must work (the real card answers), and the log
 #     must hold neither PIN, in any form the card accepts (ASCII digits, hex).
-#  3. The card slots are not reachable beyond loopback in the sandbox (see section 3 for why
-#     Debian 12's vpcd cannot be told to listen on loopback only).
+#  3. The card slots are not reachable beyond loopback: with pcscd started the documented way
+#     (LD_PRELOAD=libhp_vpcd_loopback.so, as sandbox.sh does), a connection to a slot port on a
+#     non-loopback address of the machine is refused, and `ss` shows them on 127.0.0.1 only.
 set -euo pipefail
 HOMECARD=$(realpath "${1:?usage: cardlink_fake_card_test.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION}")
 ACCESSCARD=$(realpath "${2:?}")
@@ -49,20 +50,54 @@ HOME_READER=$(sandbox_reader_name 0)
 ACCESS_READER=$(sandbox_reader_name 1)
 
 # --- 3. where the card slots listen -------------------------------------------------------
-# Debian 12's vpcd (vsmartcard 0.8 code) listens on 0.0.0.0 and cannot be narrowed: its
-# reversed mode (DEVICENAME 127.0.0.1:PORT, vpcd connects to the card) aborts pcscd as soon as
-# a card is absent (vicc_connect tests server_sock instead of hostname and select()s on fd -1;
-# measured here: "bit out of range 0 - FD_SETSIZE on fd_set"). What keeps the slots off the
-# network in tests is the sandbox's network namespace: loopback is its only interface.
-ss -Hltn >"$SANDBOX_DIR/listening.txt"
+# The attacker on the network: the machine has an address besides loopback (here a veth
+# interface in the sandbox's namespace, 10.209.0.1, standing for the machine's LAN address)
+# and connects to the card slot ports there, as any host on the LAN could. Debian 12's vpcd
+# binds them on 0.0.0.0 and cannot be told otherwise (docs/design.md, "The card link"); pcscd
+# started the documented way preloads libhp_vpcd_loopback.so, which binds them on 127.0.0.1.
+LAN_ADDR=10.209.0.1
 if [[ "${HP_SANDBOX_NAMESPACED:-}" == 1 ]]; then
-  others=$(ip -o link show | awk -F': ' '{print $2}' | grep -vx lo || true)
-  [[ -z "$others" ]] || finding "the sandbox has interfaces besides lo: $others"
-  echo "cardlink_fake_card: card slots listen on" \
-    "$(awk '{print $4}' "$SANDBOX_DIR/listening.txt" | tr '\n' ' ')in a namespace whose only interface is lo"
+  if ip link add hpnic0 type veth peer name hpnic1 2>/dev/null; then
+    ip addr add "$LAN_ADDR/24" dev hpnic0
+    ip link set hpnic1 up
+    ip link set hpnic0 up
+  else
+    ip addr add "$LAN_ADDR/32" dev lo  # no veth here: the address on lo serves the same
+  fi
 else
-  echo "cardlink_fake_card: WARNING: no private network namespace; vpcd's card ports are open" \
-    "on every interface while this runs"
+  echo "cardlink_fake_card: WARNING: no private network namespace; the reachability test" \
+    "uses this machine's first non-loopback address" >&2
+  LAN_ADDR=$(ip -4 -o addr show scope global | awk '{split($4, a, "/"); print a[1]; exit}')
+fi
+ss -Hltn >"$SANDBOX_DIR/listening.txt"
+slot_ports=()
+for ((slot = 0; slot < 4; ++slot)); do slot_ports+=("$(sandbox_port "$slot")"); done
+: >"$SANDBOX_DIR/wide.txt"
+for port in "${slot_ports[@]}"; do
+  awk -v p=":$port" '$4 ~ p"$" && $4 !~ /^(127\.0\.0\.1|\[::1\]):/ {print $4}' \
+    "$SANDBOX_DIR/listening.txt" >>"$SANDBOX_DIR/wide.txt"
+done
+[[ ! -s "$SANDBOX_DIR/wide.txt" ]] ||
+  finding "card slots listen beyond loopback: $(tr '\n' ' ' <"$SANDBOX_DIR/wide.txt")"
+if [[ -n "$LAN_ADDR" ]]; then
+  # Slots 2 and 3 have no card yet: a probe there takes no card's place.
+  reached=$(/usr/bin/python3 - "$LAN_ADDR" "${slot_ports[2]}" "${slot_ports[3]}" <<'PY'
+import socket, sys
+addr = sys.argv[1]
+for port in sys.argv[2:]:
+    try:
+        socket.create_connection((addr, int(port)), timeout=2).close()
+        print(f"{addr}:{port}", end=" ")
+    except OSError:
+        pass
+PY
+  )
+  if [[ -n "$reached" ]]; then
+    finding "a card slot port is reachable on the non-loopback address: $reached"
+  else
+    echo "cardlink_fake_card: card slots listen on" \
+      "$(awk '{print $4}' "$SANDBOX_DIR/listening.txt" | tr '\n' ' ')and refuse $LAN_ADDR"
+  fi
 fi
 
 # Eight-digit PINs that nothing else in the logs contains by chance.

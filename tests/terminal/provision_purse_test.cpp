@@ -55,7 +55,8 @@ struct InProcessHomeCard {
   std::unique_ptr<hp::adapters::HomeCardClient> client;
 
   InProcessHomeCard() {
-    auto opened = hp::homecard::HomeCardApplet::open(storage, clock, *rng);
+    auto opened =
+        hp::homecard::HomeCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations);
     REQUIRE(opened.ok());
     applet = std::move(opened.value());
     runtime = std::make_unique<hp::card::CardRuntime>(hp::homecard::homeCardAtr(),

@@ -221,7 +221,7 @@ int main(int argc, char** argv) {
 
   const std::string path = dir + "/bench_purse_debit." + std::to_string(::getpid()) + ".state";
   {
-    auto file = hp::card::FileStorage::open(path);
+    auto file = hp::card::FileStorage::open(path, path + ".key", "homecard", *rng.value());
     if (!file) {
       std::fprintf(stderr, "bench_purse_debit: %s\n", file.error().message.c_str());
       return 1;
@@ -231,5 +231,6 @@ int main(int argc, char** argv) {
   }
   ::unlink(path.c_str());
   ::unlink((path + ".lock").c_str());
+  ::unlink((path + ".key").c_str());
   return 0;
 }

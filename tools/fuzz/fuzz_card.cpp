@@ -79,7 +79,8 @@ const StartImages& startImages() {
     auto rng = hp::card::makeSeededRng(1);
     {
       MemoryStorage storage;
-      auto applet = hp::homecard::HomeCardApplet::open(storage, clock, *rng);
+      auto applet =
+          hp::homecard::HomeCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations);
       FUZZ_CHECK(applet.ok());
       hp::card::CardRuntime runtime(hp::homecard::homeCardAtr(), {applet.value().get()});
       expectOk(runtime, hex("00 A4 04 0C 0A F0 48 4F 4D 45 43 41 52 44 01"), "SELECT home card");
@@ -102,7 +103,8 @@ const StartImages& startImages() {
 #ifdef HP_FUZZ_WITH_ACCESSCARD
     {
       MemoryStorage storage;
-      auto applet = hp::accesscard::AccessCardApplet::open(storage, clock, *rng);
+      auto applet = hp::accesscard::AccessCardApplet::open(storage, clock, *rng,
+                                                           hp::card::kTestPinIterations);
       FUZZ_CHECK(applet.ok());
       hp::card::CardRuntime runtime(hp::accesscard::accessCardAtr(), {applet.value().get()});
       expectOk(runtime, hex("00 A4 04 0C 0C F0 41 43 43 45 53 53 43 41 52 44 01"),
@@ -170,13 +172,15 @@ class BothCards final : public hp::fuzz::CardUnderTest {
     home_.reset();
     // Opening never stores on a card that has an image, so injected failures cannot make it
     // fail; it must accept every image the applet itself wrote.
-    auto home = hp::homecard::HomeCardApplet::open(homeStorage_, clock_, *rng_);
+    auto home = hp::homecard::HomeCardApplet::open(homeStorage_, clock_, *rng_,
+                                                   hp::card::kTestPinIterations);
     FUZZ_CHECK(home.ok());
     home_ = std::move(home.value());
     std::vector<hp::card::Applet*> applets{home_.get()};
 #ifdef HP_FUZZ_WITH_ACCESSCARD
     access_.reset();
-    auto access = hp::accesscard::AccessCardApplet::open(accessStorage_, clock_, *rng_);
+    auto access = hp::accesscard::AccessCardApplet::open(accessStorage_, clock_, *rng_,
+                                                         hp::card::kTestPinIterations);
     FUZZ_CHECK(access.ok());
     access_ = std::move(access.value());
     applets.push_back(access_.get());
@@ -219,7 +223,8 @@ class BothCards final : public hp::fuzz::CardUnderTest {
     lastHomeImage_ = image;
     MemoryStorage copy;
     copy.setImage(image);
-    auto reopened = hp::homecard::HomeCardApplet::open(copy, clock_, *checkRng_);
+    auto reopened =
+        hp::homecard::HomeCardApplet::open(copy, clock_, *checkRng_, hp::card::kTestPinIterations);
     FUZZ_CHECK(reopened.ok());
     FUZZ_CHECK(reopened.value()->state().serialize() == image);
     const Bytes status = statusOf(*reopened.value());
@@ -243,7 +248,8 @@ class BothCards final : public hp::fuzz::CardUnderTest {
     lastAccessImage_ = image;
     MemoryStorage copy;
     copy.setImage(image);
-    auto reopened = hp::accesscard::AccessCardApplet::open(copy, clock_, *checkRng_);
+    auto reopened = hp::accesscard::AccessCardApplet::open(copy, clock_, *checkRng_,
+                                                           hp::card::kTestPinIterations);
     FUZZ_CHECK(reopened.ok());
     const auto& s = access_->state();
     FUZZ_CHECK(reopened.value()->state() == s);

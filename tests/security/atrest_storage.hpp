@@ -1,0 +1,16 @@
+// How the atrest tests open a card's FileStorage (as the card process does).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "file_storage.hpp"
+#include "rng.hpp"
+
+inline std::unique_ptr<hp::card::FileStorage> openTestStorage(const std::string& statePath) {
+  static auto rng = hp::card::makeSeededRng(20261202);
+  auto storage = hp::card::FileStorage::open(
+      statePath, hp::card::FileStorage::defaultKeyPath(statePath), "homecard", *rng);
+  REQUIRE_MESSAGE(storage.ok(), storage.error().message);
+  return std::move(storage.value());
+}
