@@ -15,51 +15,6 @@ using purse::LogEntry;
 
 namespace {
 
-// Reads the command data field by field; any shortfall or a bad field turns ok() false.
-class DataReader {
- public:
-  explicit DataReader(ByteView in) : in_(in) {}
-  uint64_t u64() {
-    if (!need(8)) return 0;
-    uint64_t v = 0;
-    for (size_t i = 0; i < 8; ++i) v = (v << 8) | in_[pos_ + i];
-    pos_ += 8;
-    return v;
-  }
-  // u8 length (1..maxSize) || bytes.
-  Bytes id(size_t maxSize) {
-    if (!need(1)) return {};
-    const size_t n = in_[pos_];
-    if (n == 0 || n > maxSize) ok_ = false;
-    ++pos_;
-    return take(n);
-  }
-  std::string currency() {
-    const Bytes raw = take(purse::kCurrencySize);
-    std::string code(raw.begin(), raw.end());
-    if (!purse::validCurrency(code)) ok_ = false;
-    return code;
-  }
-  Bytes rest() { return take(in_.size() - std::min(pos_, in_.size())); }
-  bool ok() const { return ok_; }
-  bool atEnd() const { return pos_ == in_.size(); }
-
- private:
-  bool need(size_t n) {
-    if (!ok_ || in_.size() - pos_ < n) ok_ = false;
-    return ok_;
-  }
-  Bytes take(size_t n) {
-    if (!need(n)) return {};
-    Bytes out(in_.begin() + static_cast<long>(pos_), in_.begin() + static_cast<long>(pos_ + n));
-    pos_ += n;
-    return out;
-  }
-  ByteView in_;
-  size_t pos_ = 0;
-  bool ok_ = true;
-};
-
 const RegistryEntry* findParty(const std::vector<RegistryEntry>& registry, ByteView id) {
   const auto found = std::find_if(registry.begin(), registry.end(), [&](const RegistryEntry& e) {
     return std::ranges::equal(e.id, id);
@@ -100,10 +55,10 @@ struct SignedInput {
   purse::SignedParts parts;
 };
 std::optional<SignedInput> readSigned(ByteView data) {
-  DataReader r(data);
+  card::ByteReader r(data);
   SignedInput in;
   in.timeMs = r.u64();
-  const Bytes rest = r.rest();
+  const ByteView rest = r.rest();
   if (!r.ok()) return std::nullopt;
   auto parts = purse::splitSigned(rest);
   if (!parts) return std::nullopt;
@@ -114,9 +69,9 @@ std::optional<SignedInput> readSigned(ByteView data) {
 }  // namespace
 
 Result<PurseState, card::StatusWord> initPurse(ByteView data, ByteView purseId) {
-  DataReader r(data);
+  card::ByteReader r(data);
   PurseState p;
-  p.currency = r.currency();
+  p.currency = purse::readCurrency(r);
   p.maxBalance = r.u64();
   if (!r.ok() || !r.atEnd() || p.maxBalance == 0 || purseId.size() != purse::kPurseIdSize) {
     return sw::kWrongData;
@@ -128,11 +83,11 @@ Result<PurseState, card::StatusWord> initPurse(ByteView data, ByteView purseId) 
 
 PurseDecision decideDebit(const PurseState& p, const std::vector<RegistryEntry>& shops,
                           ByteView data) {
-  DataReader r(data);
+  card::ByteReader r(data);
   const uint64_t timeMs = r.u64();
-  const Bytes shopId = r.id(purse::kMaxPartyIdSize);
-  const Bytes orderRef = r.id(purse::kMaxReferenceSize);
-  const std::string currency = r.currency();
+  const Bytes shopId = purse::readId(r, purse::kMaxPartyIdSize);
+  const Bytes orderRef = purse::readId(r, purse::kMaxReferenceSize);
+  const std::string currency = purse::readCurrency(r);
   const uint64_t amount = r.u64();
   if (!r.ok() || !r.atEnd() || amount == 0 || currency != p.currency) {
     return PurseDecision::refuse(sw::kWrongData);

@@ -1,4 +1,5 @@
-// Big-endian writer and bounds-checked reader for persistent state images.
+// Big-endian writer and the one bounds-checked reader of the project (issue 11, 4): persistent
+// state images, purse records and command data, channel messages, session blobs and hand-outs.
 #pragma once
 
 #include <cstdint>
@@ -36,11 +37,33 @@ class ByteWriter {
   Bytes out_;
 };
 
-// Every read fails softly: once a read runs past the end, ok() turns false and stays false,
-// and the caller rejects the whole image.
+// An owned copy of bytes read (ByteReader::take returns a view into its input).
+inline Bytes copyOf(ByteView v) {
+  return Bytes(v.begin(), v.end());
+}
+
+// Every read fails softly: once a read runs past the end (or over a bound), ok() turns false and
+// stays false, every later read yields zeros or empty views, and the caller checks once at the
+// end and rejects the whole input.
 class ByteReader {
  public:
   explicit ByteReader(ByteView in) : in_(in) {}
+  // The next n bytes, as a view into the input (nothing copied: secrets are read straight into
+  // their SecretBytes); empty when fewer than n are left.
+  ByteView take(size_t n) {
+    if (!need(n)) return {};
+    const ByteView out = in_.subspan(pos_, n);
+    pos_ += n;
+    return out;
+  }
+  // A one-byte length then that many bytes; the length must lie in [minSize, maxSize].
+  ByteView shortBlob(size_t minSize, size_t maxSize) {
+    const size_t n = u8();
+    if (n < minSize || n > maxSize) ok_ = false;
+    return take(n);
+  }
+  // Everything not read yet.
+  ByteView rest() { return take(in_.size() - pos_); }
   uint8_t u8() { return need(1) ? in_[pos_++] : 0; }
   uint16_t u16() {
     if (!need(2)) return 0;
@@ -67,14 +90,14 @@ class ByteReader {
       ok_ = false;
       return {};
     }
-    Bytes v(in_.begin() + static_cast<long>(pos_), in_.begin() + static_cast<long>(pos_ + n));
-    pos_ += n;
-    return v;
+    const ByteView v = take(n);
+    return Bytes(v.begin(), v.end());
   }
   bool ok() const { return ok_; }
   // For a value that was read but is not allowed: the whole image is rejected.
   void fail() { ok_ = false; }
   bool atEnd() const { return pos_ == in_.size(); }
+  bool finishedCleanly() const { return ok_ && atEnd(); }
 
  private:
   bool need(size_t n) {

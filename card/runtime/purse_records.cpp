@@ -23,34 +23,11 @@ void putFixed(ByteWriter& out, const std::array<uint8_t, N>& bytes) {
   out.raw(bytes);
 }
 
-// Reads `n` raw bytes; marks the reader failed (through a too-long blob read) when short.
-Bytes readRaw(ByteReader& in, size_t n, bool& ok) {
-  Bytes out;
-  out.reserve(n);
-  for (size_t i = 0; i < n; ++i) out.push_back(in.u8());
-  if (!in.ok()) ok = false;
-  return out;
-}
-
-// u8 length || bytes, 1..maxSize bytes.
-Bytes readId(ByteReader& in, size_t maxSize, bool& ok) {
-  const size_t n = in.u8();
-  if (n == 0 || n > maxSize) ok = false;
-  return ok ? readRaw(in, n, ok) : Bytes{};
-}
-
-std::string readCurrency(ByteReader& in, bool& ok) {
-  const Bytes raw = readRaw(in, kCurrencySize, ok);
-  std::string code(raw.begin(), raw.end());
-  if (!validCurrency(code)) ok = false;
-  return code;
-}
-
 template <size_t N>
-std::array<uint8_t, N> readFixed(ByteReader& in, bool& ok) {
+std::array<uint8_t, N> readFixed(ByteReader& in) {
   std::array<uint8_t, N> out{};
-  const Bytes raw = readRaw(in, N, ok);
-  if (ok) std::copy(raw.begin(), raw.end(), out.begin());
+  const ByteView raw = in.take(N);  // empty when short: the reader has failed then
+  std::copy(raw.begin(), raw.end(), out.begin());
   return out;
 }
 
@@ -73,11 +50,11 @@ LogEntry readEntry(ByteReader& in, bool& ok) {
   if (kind < 0x01 || kind > 0x03) ok = false;
   e.kind = static_cast<EntryKind>(kind);
   e.timeMs = in.u64();
-  e.currency = readCurrency(in, ok);
+  e.currency = readCurrency(in);
   e.amount = in.u64();
   e.balanceAfter = in.u64();
-  e.party = readId(in, kMaxPartyIdSize, ok);
-  e.reference = readId(in, kMaxReferenceSize, ok);
+  e.party = readId(in, kMaxPartyIdSize);
+  e.reference = readId(in, kMaxReferenceSize);
   e.relatedTxn = in.u32();
   if (e.txn == 0 || e.amount == 0) ok = false;
   return e;
@@ -93,6 +70,17 @@ std::optional<T> decodeWhole(ByteView in, F&& read) {
 }
 
 }  // namespace
+
+Bytes readId(ByteReader& in, size_t maxSize) {
+  return copyOf(in.shortBlob(1, maxSize));
+}
+
+std::string readCurrency(ByteReader& in) {
+  const ByteView raw = in.take(kCurrencySize);
+  std::string code(raw.begin(), raw.end());
+  if (!validCurrency(code)) in.fail();
+  return code;
+}
 
 bool validCurrency(std::string_view code) {
   return code.size() == kCurrencySize &&
@@ -152,7 +140,7 @@ std::optional<LogEntry> decodeLogEntry(ByteView in) {
 std::optional<PurseRecord> decodePurseRecord(ByteView in) {
   return decodeWhole<PurseRecord>(in, [](ByteReader& r, bool& ok) {
     PurseRecord record;
-    record.purseId = readFixed<kPurseIdSize>(r, ok);
+    record.purseId = readFixed<kPurseIdSize>(r);
     record.entry = readEntry(r, ok);
     return record;
   });
@@ -161,11 +149,11 @@ std::optional<PurseRecord> decodePurseRecord(ByteView in) {
 std::optional<Voucher> decodeVoucher(ByteView in) {
   return decodeWhole<Voucher>(in, [](ByteReader& r, bool& ok) {
     Voucher v;
-    v.bankId = readId(r, kMaxPartyIdSize, ok);
-    v.purseId = readFixed<kPurseIdSize>(r, ok);
-    v.voucherId = readFixed<kVoucherIdSize>(r, ok);
+    v.bankId = readId(r, kMaxPartyIdSize);
+    v.purseId = readFixed<kPurseIdSize>(r);
+    v.voucherId = readFixed<kVoucherIdSize>(r);
     v.creditSeq = r.u32();
-    v.currency = readCurrency(r, ok);
+    v.currency = readCurrency(r);
     v.amount = r.u64();
     if (v.creditSeq == 0 || v.amount == 0) ok = false;
     return v;
@@ -175,11 +163,11 @@ std::optional<Voucher> decodeVoucher(ByteView in) {
 std::optional<Cancellation> decodeCancellation(ByteView in) {
   return decodeWhole<Cancellation>(in, [](ByteReader& r, bool& ok) {
     Cancellation c;
-    c.shopId = readId(r, kMaxPartyIdSize, ok);
-    c.purseId = readFixed<kPurseIdSize>(r, ok);
+    c.shopId = readId(r, kMaxPartyIdSize);
+    c.purseId = readFixed<kPurseIdSize>(r);
     c.txn = r.u32();
-    c.orderRef = readId(r, kMaxReferenceSize, ok);
-    c.currency = readCurrency(r, ok);
+    c.orderRef = readId(r, kMaxReferenceSize);
+    c.currency = readCurrency(r);
     c.amount = r.u64();
     if (c.txn == 0 || c.amount == 0) ok = false;
     return c;
@@ -189,11 +177,11 @@ std::optional<Cancellation> decodeCancellation(ByteView in) {
 std::optional<Receipt> decodeReceipt(ByteView in) {
   return decodeWhole<Receipt>(in, [](ByteReader& r, bool& ok) {
     Receipt rc;
-    rc.shopId = readId(r, kMaxPartyIdSize, ok);
-    rc.orderRef = readId(r, kMaxReferenceSize, ok);
-    rc.purseId = readFixed<kPurseIdSize>(r, ok);
+    rc.shopId = readId(r, kMaxPartyIdSize);
+    rc.orderRef = readId(r, kMaxReferenceSize);
+    rc.purseId = readFixed<kPurseIdSize>(r);
     rc.txn = r.u32();
-    rc.currency = readCurrency(r, ok);
+    rc.currency = readCurrency(r);
     rc.amount = r.u64();
     if (rc.txn == 0 || rc.amount == 0) ok = false;
     return rc;

@@ -13,6 +13,10 @@
 
 #include "bytes.hpp"
 
+namespace hp::card {
+class ByteReader;
+}
+
 namespace hp::card::purse {
 
 inline constexpr size_t kPurseIdSize = 8;
@@ -39,8 +43,8 @@ struct LogEntry {
   std::string currency;
   uint64_t amount = 0;
   uint64_t balanceAfter = 0;
-  Bytes party;           // debit, refund: the shop's ID; credit: the bank's ID
-  Bytes reference;       // debit, refund: the order reference; credit: the 16-byte voucher ID
+  Bytes party;              // debit, refund: the shop's ID; credit: the bank's ID
+  Bytes reference;          // debit, refund: the order reference; credit: the 16-byte voucher ID
   uint32_t relatedTxn = 0;  // refund: the txn of the cancelled debit; otherwise 0
   bool operator==(const LogEntry&) const = default;
 };
@@ -117,5 +121,10 @@ std::optional<SignedParts> splitSigned(ByteView in);
 bool verifySigned(ByteView point, std::string_view label, const SignedParts& signedObject);
 
 bool validCurrency(std::string_view code);
+
+// The fields the purse commands' data shares with the records (card/homecard/purse.cpp reads
+// them too); an invalid field fails the reader as a shortfall does.
+Bytes readId(ByteReader& in, size_t maxSize);  // u8 length (1..maxSize) || bytes
+std::string readCurrency(ByteReader& in);      // kCurrencySize upper-case letters
 
 }  // namespace hp::card::purse

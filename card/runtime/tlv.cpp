@@ -1,5 +1,7 @@
 #include "tlv.hpp"
 
+#include "byte_codec.hpp"
+
 namespace hp::card {
 
 void appendTlv(Bytes& out, uint16_t tag, ByteView value) {
@@ -26,33 +28,26 @@ Bytes makeTlv(uint16_t tag, ByteView value) {
 
 std::optional<std::vector<Tlv>> parseTlvs(ByteView in) {
   std::vector<Tlv> out;
-  size_t i = 0;
-  while (i < in.size()) {
+  ByteReader reader(in);
+  while (!reader.atEnd()) {
     Tlv t;
-    uint16_t tag = in[i++];
+    t.tag = reader.u8();
     // ISO 7816-4 6.3: low five bits all set means the tag continues in the next byte.
-    if ((tag & 0x1F) == 0x1F) {
-      if (i >= in.size()) return std::nullopt;
-      const uint8_t second = in[i++];
+    if ((t.tag & 0x1F) == 0x1F) {
+      const uint8_t second = reader.u8();
       if ((second & 0x80) != 0) return std::nullopt;  // three-byte tags are not used here
-      tag = static_cast<uint16_t>((tag << 8) | second);
+      t.tag = static_cast<uint16_t>((t.tag << 8) | second);
     }
-    if (i >= in.size()) return std::nullopt;
-    size_t len = in[i++];
-    if (len == 0x81) {
-      if (i >= in.size()) return std::nullopt;
-      len = in[i++];
-    } else if (len == 0x82) {
-      if (i + 1 >= in.size()) return std::nullopt;
-      len = (static_cast<size_t>(in[i]) << 8) | in[i + 1];
-      i += 2;
-    } else if (len >= 0x80) {
+    size_t length = reader.u8();
+    if (length == 0x81) {
+      length = reader.u8();
+    } else if (length == 0x82) {
+      length = reader.u16();
+    } else if (length >= 0x80) {
       return std::nullopt;
     }
-    if (in.size() - i < len) return std::nullopt;
-    t.tag = tag;
-    t.value.assign(in.begin() + static_cast<long>(i), in.begin() + static_cast<long>(i + len));
-    i += len;
+    t.value = copyOf(reader.take(length));
+    if (!reader.ok()) return std::nullopt;  // a tag, length or value cut short
     out.push_back(std::move(t));
   }
   return out;

@@ -8,45 +8,6 @@ namespace hp::channel {
 
 namespace {
 
-// A bounds-checked reader for the wire formats: a read past the end or over a bound turns
-// ok() false for good and yields empty values, so parsers check once at the end.
-class WireReader {
- public:
-  explicit WireReader(ByteView in) : in_(in) {}
-  uint8_t u8() { return need(1) ? in_[pos_++] : 0; }
-  uint16_t u16() {
-    const uint16_t hi = u8();
-    return static_cast<uint16_t>((hi << 8) | u8());
-  }
-  uint64_t u64() {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v = (v << 8) | u8();
-    return v;
-  }
-  Bytes fixed(size_t n) {
-    if (!need(n)) return {};
-    Bytes v(in_.begin() + static_cast<long>(pos_), in_.begin() + static_cast<long>(pos_ + n));
-    pos_ += n;
-    return v;
-  }
-  // A one-byte length then that many bytes; the length must lie in [minSize, maxSize].
-  Bytes shortBlob(size_t minSize, size_t maxSize) {
-    const size_t n = u8();
-    if (n < minSize || n > maxSize) ok_ = false;
-    return ok_ ? fixed(n) : Bytes{};
-  }
-  bool finishedCleanly() const { return ok_ && pos_ == in_.size(); }
-
- private:
-  bool need(size_t n) {
-    if (!ok_ || in_.size() - pos_ < n) ok_ = false;
-    return ok_;
-  }
-  ByteView in_;
-  size_t pos_ = 0;
-  bool ok_ = true;
-};
-
 void writeHeader(card::ByteWriter& out, MessageType type) {
   out.u8(static_cast<uint8_t>(type));
   out.u16(kProtocolVersion);
@@ -76,7 +37,7 @@ const char* messageName(MessageType type) {
 }
 
 // Checks type and version and leaves the reader after the header.
-Result<void> readHeader(WireReader& in, ByteView message, MessageType expected) {
+Result<void> readHeader(card::ByteReader& in, ByteView message, MessageType expected) {
   auto type = peekMessageType(message);
   if (!type) return type.error();
   if (*type != expected) {
@@ -205,84 +166,84 @@ Result<MessageType> peekMessageType(ByteView message) {
 }
 
 Result<ClientHello> parseClientHello(ByteView message) {
-  WireReader in(message);
+  card::ByteReader in(message);
   if (auto header = readHeader(in, message, MessageType::kClientHello); !header) {
     return header.error();
   }
   ClientHello hello;
-  const Bytes id = in.shortBlob(1, kMaxTerminalIdSize);
+  const Bytes id = card::copyOf(in.shortBlob(1, kMaxTerminalIdSize));
   hello.share.terminalId.assign(id.begin(), id.end());
-  hello.share.ephemeralPoint = in.fixed(kPointSize);
+  hello.share.ephemeralPoint = card::copyOf(in.take(kPointSize));
   hello.share.createdAtMs = in.u64();
   hello.share.expiresAtMs = in.u64();
-  hello.share.signature = in.shortBlob(1, kMaxSignatureSize);
-  hello.clientNonce = in.fixed(kNonceSize);
+  hello.share.signature = card::copyOf(in.shortBlob(1, kMaxSignatureSize));
+  hello.clientNonce = card::copyOf(in.take(kNonceSize));
   if (!in.finishedCleanly()) return malformed(MessageType::kClientHello);
   if (!isValidTerminalId(hello.share.terminalId)) return makeError("invalid terminal ID");
   return hello;
 }
 
 Result<ServerHello> parseServerHello(ByteView message) {
-  WireReader in(message);
+  card::ByteReader in(message);
   if (auto header = readHeader(in, message, MessageType::kServerHello); !header) {
     return header.error();
   }
   ServerHello hello;
-  hello.ephemeralPoint = in.fixed(kPointSize);
-  hello.serverNonce = in.fixed(kNonceSize);
-  hello.ticketId = in.fixed(kTicketIdSize);
+  hello.ephemeralPoint = card::copyOf(in.take(kPointSize));
+  hello.serverNonce = card::copyOf(in.take(kNonceSize));
+  hello.ticketId = card::copyOf(in.take(kTicketIdSize));
   hello.ticketLifetimeMs = in.u64();
-  hello.signature = in.shortBlob(1, kMaxSignatureSize);
+  hello.signature = card::copyOf(in.shortBlob(1, kMaxSignatureSize));
   if (!in.finishedCleanly()) return malformed(MessageType::kServerHello);
   return hello;
 }
 
 Result<Finished> parseFinished(ByteView message) {
-  WireReader in(message);
+  card::ByteReader in(message);
   if (auto header = readHeader(in, message, MessageType::kFinished); !header) {
     return header.error();
   }
   Finished finished;
-  finished.mac = in.fixed(kMacSize);
+  finished.mac = card::copyOf(in.take(kMacSize));
   if (!in.finishedCleanly()) return malformed(MessageType::kFinished);
   return finished;
 }
 
 Result<ResumeHello> parseResumeHello(ByteView message) {
-  WireReader in(message);
+  card::ByteReader in(message);
   if (auto header = readHeader(in, message, MessageType::kResumeHello); !header) {
     return header.error();
   }
   ResumeHello hello;
-  hello.ticketId = in.fixed(kTicketIdSize);
-  hello.ephemeralPoint = in.fixed(kPointSize);
-  hello.clientNonce = in.fixed(kNonceSize);
+  hello.ticketId = card::copyOf(in.take(kTicketIdSize));
+  hello.ephemeralPoint = card::copyOf(in.take(kPointSize));
+  hello.clientNonce = card::copyOf(in.take(kNonceSize));
   if (!in.finishedCleanly()) return malformed(MessageType::kResumeHello);
   return hello;
 }
 
 Result<ResumeAccept> parseResumeAccept(ByteView message) {
-  WireReader in(message);
+  card::ByteReader in(message);
   if (auto header = readHeader(in, message, MessageType::kResumeAccept); !header) {
     return header.error();
   }
   ResumeAccept accept;
-  accept.ephemeralPoint = in.fixed(kPointSize);
-  accept.serverNonce = in.fixed(kNonceSize);
-  accept.ticketId = in.fixed(kTicketIdSize);
+  accept.ephemeralPoint = card::copyOf(in.take(kPointSize));
+  accept.serverNonce = card::copyOf(in.take(kNonceSize));
+  accept.ticketId = card::copyOf(in.take(kTicketIdSize));
   accept.ticketLifetimeMs = in.u64();
   if (!in.finishedCleanly()) return malformed(MessageType::kResumeAccept);
   return accept;
 }
 
 Result<Alert> parseAlert(ByteView message) {
-  WireReader in(message);
+  card::ByteReader in(message);
   if (auto header = readHeader(in, message, MessageType::kAlert); !header) {
     return header.error();
   }
   Alert alert;
   const uint8_t code = in.u8();
-  const Bytes text = in.shortBlob(0, kMaxAlertTextSize);
+  const Bytes text = card::copyOf(in.shortBlob(0, kMaxAlertTextSize));
   if (!in.finishedCleanly()) return malformed(MessageType::kAlert);
   if (code < static_cast<uint8_t>(AlertCode::kMalformed) ||
       code > static_cast<uint8_t>(AlertCode::kInternal)) {

@@ -10,7 +10,6 @@
 #include "home_channel.hpp"
 #include "http_message.hpp"
 #include "layout.hpp"
-#include "url.hpp"
 
 namespace hp::terminal {
 

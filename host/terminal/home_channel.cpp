@@ -11,7 +11,7 @@
 #include "client_handshake.hpp"
 #include "next_step.hpp"
 #include "process_rng.hpp"
-#include "url.hpp"
+#include "protocol/url/https_url.hpp"
 
 namespace hp::terminal {
 
@@ -20,7 +20,7 @@ namespace {
 // A share is used within seconds of being made; a short window keeps a captured one useless.
 constexpr uint64_t kShareLifetimeMs = 5 * 60 * 1000;
 
-Result<int> connectTcp(const HostPort& address) {
+Result<int> connectTcp(const protocol::url::HostPort& address) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -57,7 +57,7 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardCl
                                                           const InfoSink& info) {
   auto addressText = card.homeServerAddress();
   if (!addressText) return adapters::toError(addressText.error());
-  auto address = parseHostPort(*addressText);
+  auto address = protocol::url::parseHostPort(*addressText);
   if (!address) return makeError("home server address on the card: " + address.error().message);
   // The home server key (DF 31) stays on the card: KEY AGREEMENT checks the server with it.
   // So does the resumption ticket: the card offers it (PREPARE RESUME) and runs the resumed key

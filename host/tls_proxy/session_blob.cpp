@@ -3,14 +3,13 @@
 #include <algorithm>
 
 #include "byte_codec.hpp"
+#include "session_fields.hpp"
 
 namespace hp::tls {
 
 namespace {
 
 constexpr uint8_t kMagic[4] = {'H', 'P', 'T', 'S'};
-constexpr uint8_t kFlagExtendedMasterSecret = 0x01;
-constexpr uint8_t kFlagEncryptThenMac = 0x02;
 constexpr size_t kMaxHostSize = 253;
 
 // Host names (letters, digits, '-', '.') and IPv4 literals; anything else (spaces, control
@@ -25,17 +24,7 @@ bool isValidHost(const std::string& host) {
 }
 
 Result<void> validate(const SessionBlob& blob) {
-  if (blob.ciphersuite == 0) return makeError("session blob: ciphersuite is 0");
-  if (blob.masterSecret.size() != SessionBlob::kMasterSecretSize) {
-    return makeError("session blob: master secret must be 48 bytes");
-  }
-  if (blob.sessionId.size() > SessionBlob::kMaxSessionIdSize) {
-    return makeError("session blob: session id longer than 32 bytes");
-  }
-  if (blob.ticket.size() > 0xFFFF) return makeError("session blob: ticket too long");
-  if (blob.sessionId.empty() && blob.ticket.empty()) {
-    return makeError("session blob: neither a session id nor a ticket");
-  }
+  if (auto resumable = detail::checkResumable(blob, "session blob"); !resumable) return resumable;
   if (!isValidHost(blob.host)) return makeError("session blob: invalid shop host");
   if (blob.port == 0) return makeError("session blob: port 0");
   if (blob.createdUnix < 0 || blob.expiresUnix <= blob.createdUnix) {
@@ -43,40 +32,6 @@ Result<void> validate(const SessionBlob& blob) {
   }
   return {};
 }
-
-// Bounds-checked reader: once a read runs past the end every later read fails too, and the
-// caller refuses the whole blob (card::ByteReader only knows u32-prefixed strings).
-class BlobReader {
- public:
-  explicit BlobReader(ByteView in) : in_(in) {}
-  ByteView take(size_t n) {
-    if (failed_ || in_.size() - pos_ < n) {
-      failed_ = true;
-      return {};
-    }
-    ByteView out = in_.subspan(pos_, n);
-    pos_ += n;
-    return out;
-  }
-  uint8_t u8() { return integer<uint8_t>(1); }
-  uint16_t u16() { return integer<uint16_t>(2); }
-  uint32_t u32() { return integer<uint32_t>(4); }
-  uint64_t u64() { return integer<uint64_t>(8); }
-  bool ok() const { return !failed_; }
-  bool atEnd() const { return pos_ == in_.size(); }
-
- private:
-  template <class T>
-  T integer(size_t size) {
-    ByteView bytes = take(size);
-    T value = 0;
-    for (uint8_t b : bytes) value = static_cast<T>((value << 8) | b);
-    return value;
-  }
-  ByteView in_;
-  size_t pos_ = 0;
-  bool failed_ = false;
-};
 
 }  // namespace
 
@@ -87,13 +42,8 @@ Result<SecretBytes> encodeSessionBlob(const SessionBlob& blob) {
   out.u8(SessionBlob::kVersion);
   out.u16(blob.ciphersuite);
   out.raw(blob.masterSecret.view());
-  out.u8(static_cast<uint8_t>(blob.sessionId.size()));
-  out.raw(blob.sessionId);
-  out.u16(static_cast<uint16_t>(blob.ticket.size()));
-  out.raw(blob.ticket);
-  out.u32(blob.ticketLifetimeSeconds);
-  out.u8(static_cast<uint8_t>((blob.extendedMasterSecret ? kFlagExtendedMasterSecret : 0) |
-                              (blob.encryptThenMac ? kFlagEncryptThenMac : 0)));
+  detail::writeResumptionIds(out, blob);
+  out.u8(detail::sessionFlags(blob));
   out.u8(static_cast<uint8_t>(blob.host.size()));
   out.raw(ByteView(reinterpret_cast<const uint8_t*>(blob.host.data()), blob.host.size()));
   out.u16(blob.port);
@@ -104,7 +54,7 @@ Result<SecretBytes> encodeSessionBlob(const SessionBlob& blob) {
 }
 
 Result<SessionBlob> decodeSessionBlob(ByteView encoded) {
-  BlobReader in(encoded);
+  card::ByteReader in(encoded);
   SessionBlob blob;
   ByteView magic = in.take(sizeof kMagic);
   if (!in.ok() || !std::equal(magic.begin(), magic.end(), std::begin(kMagic))) {
@@ -115,22 +65,10 @@ Result<SessionBlob> decodeSessionBlob(ByteView encoded) {
   }
   blob.ciphersuite = in.u16();
   blob.masterSecret = SecretBytes(in.take(SessionBlob::kMasterSecretSize));
-  const uint8_t idLength = in.u8();
-  if (idLength > SessionBlob::kMaxSessionIdSize) {
+  if (!detail::readResumptionIds(in, blob)) {
     return makeError("session blob: session id longer than 32 bytes");
   }
-  ByteView id = in.take(idLength);
-  blob.sessionId.assign(id.begin(), id.end());
-  const uint16_t ticketLength = in.u16();
-  ByteView ticket = in.take(ticketLength);
-  blob.ticket.assign(ticket.begin(), ticket.end());
-  blob.ticketLifetimeSeconds = in.u32();
-  const uint8_t flags = in.u8();
-  if (flags & ~(kFlagExtendedMasterSecret | kFlagEncryptThenMac)) {
-    return makeError("session blob: unknown flags");
-  }
-  blob.extendedMasterSecret = (flags & kFlagExtendedMasterSecret) != 0;
-  blob.encryptThenMac = (flags & kFlagEncryptThenMac) != 0;
+  if (!detail::setSessionFlags(in.u8(), blob)) return makeError("session blob: unknown flags");
   const uint8_t hostLength = in.u8();
   ByteView host = in.take(hostLength);
   blob.host.assign(host.begin(), host.end());

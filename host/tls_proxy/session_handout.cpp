@@ -4,40 +4,11 @@
 #include <limits>
 
 #include "byte_codec.hpp"
+#include "session_fields.hpp"
 
 namespace hp::tls {
 
 namespace {
-
-constexpr uint8_t kFlagExtendedMasterSecret = 0x01;
-constexpr uint8_t kFlagEncryptThenMac = 0x02;
-
-// Bounds-checked reader: once a read runs past the end every later read fails too.
-class Reader {
- public:
-  explicit Reader(ByteView in) : in_(in) {}
-  ByteView take(size_t n) {
-    if (failed_ || in_.size() - pos_ < n) {
-      failed_ = true;
-      return {};
-    }
-    ByteView out = in_.subspan(pos_, n);
-    pos_ += n;
-    return out;
-  }
-  uint32_t integer(size_t size) {
-    uint32_t value = 0;
-    for (uint8_t b : take(size)) value = (value << 8) | b;
-    return value;
-  }
-  bool ok() const { return !failed_; }
-  bool atEnd() const { return pos_ == in_.size(); }
-
- private:
-  ByteView in_;
-  size_t pos_ = 0;
-  bool failed_ = false;
-};
 
 uint32_t clampSeconds(int64_t seconds) {
   if (seconds <= 0) return 0;
@@ -47,30 +18,17 @@ uint32_t clampSeconds(int64_t seconds) {
 }  // namespace
 
 Result<SecretBytes> encodeSessionHandout(const SessionBlob& blob, int64_t nowUnix) {
-  if (blob.ciphersuite == 0) return makeError("session hand-out: ciphersuite is 0");
-  if (blob.masterSecret.size() != SessionBlob::kMasterSecretSize) {
-    return makeError("session hand-out: master secret must be 48 bytes");
-  }
-  if (blob.sessionId.size() > SessionBlob::kMaxSessionIdSize) {
-    return makeError("session hand-out: session id longer than 32 bytes");
-  }
-  if (blob.ticket.size() > 0xFFFF) return makeError("session hand-out: ticket too long");
-  if (blob.sessionId.empty() && blob.ticket.empty()) {
-    return makeError("session hand-out: neither a session id nor a ticket");
+  if (auto resumable = detail::checkResumable(blob, "session hand-out"); !resumable) {
+    return resumable.error();
   }
   const uint32_t validFor = clampSeconds(blob.expiresUnix - nowUnix);
   if (validFor == 0) return makeError("session hand-out: the session has expired");
   card::ByteWriter out;  // wipes its buffer when destroyed
   out.u8(kSessionHandoutVersion);
   out.u16(blob.ciphersuite);
-  out.u8(static_cast<uint8_t>((blob.extendedMasterSecret ? kFlagExtendedMasterSecret : 0) |
-                              (blob.encryptThenMac ? kFlagEncryptThenMac : 0)));
+  out.u8(detail::sessionFlags(blob));
   out.raw(blob.masterSecret.view());
-  out.u8(static_cast<uint8_t>(blob.sessionId.size()));
-  out.raw(blob.sessionId);
-  out.u16(static_cast<uint16_t>(blob.ticket.size()));
-  out.raw(blob.ticket);
-  out.u32(blob.ticketLifetimeSeconds);
+  detail::writeResumptionIds(out, blob);
   out.u32(clampSeconds(nowUnix - blob.createdUnix));
   out.u32(validFor);
   return SecretBytes(out.bytes());
@@ -78,35 +36,23 @@ Result<SecretBytes> encodeSessionHandout(const SessionBlob& blob, int64_t nowUni
 
 Result<SessionBlob> decodeSessionHandout(ByteView encoded, const std::string& host, uint16_t port,
                                          int64_t nowUnix) {
-  Reader in(encoded);
-  if (const uint32_t version = in.integer(1); !in.ok() || version != kSessionHandoutVersion) {
+  card::ByteReader in(encoded);
+  if (const uint8_t version = in.u8(); !in.ok() || version != kSessionHandoutVersion) {
     return makeError("session hand-out: unsupported version");
   }
   SessionBlob blob;
-  blob.ciphersuite = static_cast<uint16_t>(in.integer(2));
-  const uint32_t flags = in.integer(1);
-  if (flags & ~uint32_t{kFlagExtendedMasterSecret | kFlagEncryptThenMac}) {
-    return makeError("session hand-out: unknown flags");
-  }
-  blob.extendedMasterSecret = (flags & kFlagExtendedMasterSecret) != 0;
-  blob.encryptThenMac = (flags & kFlagEncryptThenMac) != 0;
+  blob.ciphersuite = in.u16();
+  if (!detail::setSessionFlags(in.u8(), blob)) return makeError("session hand-out: unknown flags");
   blob.masterSecret = SecretBytes(in.take(SessionBlob::kMasterSecretSize));
-  const uint32_t idLength = in.integer(1);
-  if (idLength > SessionBlob::kMaxSessionIdSize) {
+  if (!detail::readResumptionIds(in, blob)) {
     return makeError("session hand-out: session id longer than 32 bytes");
   }
-  const ByteView id = in.take(idLength);
-  blob.sessionId.assign(id.begin(), id.end());
-  const ByteView ticket = in.take(in.integer(2));
-  blob.ticket.assign(ticket.begin(), ticket.end());
-  blob.ticketLifetimeSeconds = in.integer(4);
-  const uint32_t age = in.integer(4);
-  const uint32_t validFor = in.integer(4);
+  const uint32_t age = in.u32();
+  const uint32_t validFor = in.u32();
   if (!in.ok()) return makeError("session hand-out: truncated");
   if (!in.atEnd()) return makeError("session hand-out: trailing bytes");
-  if (blob.ciphersuite == 0) return makeError("session hand-out: ciphersuite is 0");
-  if (blob.sessionId.empty() && blob.ticket.empty()) {
-    return makeError("session hand-out: neither a session id nor a ticket");
+  if (auto resumable = detail::checkResumable(blob, "session hand-out"); !resumable) {
+    return resumable.error();
   }
   if (validFor == 0) return makeError("session hand-out: the session has expired");
   blob.host = host;

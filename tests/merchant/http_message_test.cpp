@@ -4,9 +4,9 @@
 #include <random>
 
 #include "api_error.hpp"
-#include "http_message.hpp"
 #include "merchant_fixture.hpp"
 #include "payment_check.hpp"
+#include "server_http.hpp"
 #include "test_pki.hpp"
 
 namespace hp::merchant::test {

@@ -2,9 +2,9 @@
 
 #include "http_message.hpp"
 
+using hp::protocol::url::parseHttpsUrl;
 using hp::terminal::buildHttpRequest;
 using hp::terminal::parseHttpAnswer;
-using hp::terminal::parseHttpsUrl;
 
 TEST_CASE("http: requests carry Host, Connection: close and a POST body with its length") {
   auto url = parseHttpsUrl("https://localhost:4433/cart?x=1").value();

@@ -1,9 +1,10 @@
 #include <doctest.h>
 
-#include "url.hpp"
+// The terminal's addresses, parsed by protocol/url (tests/protocol has the full rule set).
+#include "protocol/url/https_url.hpp"
 
-using hp::terminal::parseHostPort;
-using hp::terminal::parseHttpsUrl;
+using hp::protocol::url::parseHostPort;
+using hp::protocol::url::parseHttpsUrl;
 
 TEST_CASE("url: https URLs with and without port and path") {
   auto plain = parseHttpsUrl("https://shop.example");

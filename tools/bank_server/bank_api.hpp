@@ -10,9 +10,9 @@
 
 #include "api_error.hpp"
 #include "bank_store.hpp"
-#include "http_message.hpp"
 #include "peer_identity.hpp"
 #include "rng.hpp"
+#include "server_http.hpp"
 #include "signing_key.hpp"
 
 namespace hp::bank {

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "http_message.hpp"
 #include "json_http.hpp"
+#include "server_http.hpp"
 
 namespace hp::merchant {
 

@@ -11,8 +11,8 @@
 #include <string_view>
 
 #include "bytes.hpp"
-#include "http_message.hpp"
 #include "result.hpp"
+#include "server_http.hpp"
 
 namespace hp::merchant {
 

@@ -21,9 +21,9 @@
 #include <thread>
 
 #include "accept_loop.hpp"
-#include "http_message.hpp"
 #include "peer_identity.hpp"
 #include "result.hpp"
+#include "server_http.hpp"
 
 namespace hp::merchant {
 

@@ -9,10 +9,10 @@
 #include <mutex>
 
 #include "api_error.hpp"
-#include "http_message.hpp"
 #include "order_store.hpp"
 #include "peer_identity.hpp"
 #include "rng.hpp"
+#include "server_http.hpp"
 #include "shop_config.hpp"
 #include "signing_key.hpp"
 

@@ -1,51 +1,14 @@
 #include "host/home_server/sessions/relay.hpp"
 
-#include <charconv>
 #include <chrono>
 #include <thread>
 
+#include "protocol/http/http_message.hpp"
 #include "resumed_connection.hpp"
 
 namespace hp::home {
 
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-// RFC 9112, 7.1: chunk-size [; ext] CRLF data CRLF ... 0 CRLF [trailers] CRLF
-Result<Bytes> decodeChunked(std::string_view body) {
-  Bytes out;
-  while (true) {
-    const size_t lineEnd = body.find("\r\n");
-    if (lineEnd == std::string_view::npos) return makeError("HTTP: truncated chunked body");
-    std::string_view sizeText = body.substr(0, lineEnd);
-    sizeText = sizeText.substr(0, sizeText.find(';'));
-    size_t size = 0;
-    const auto [end, error] =
-        std::from_chars(sizeText.data(), sizeText.data() + sizeText.size(), size, 16);
-    if (error != std::errc() || end != sizeText.data() + sizeText.size()) {
-      return makeError("HTTP: bad chunk size");
-    }
-    body.remove_prefix(lineEnd + 2);
-    if (size == 0) return out;
-    // Compared without computing size + 2, which wraps for a chunk size near 2^64 (issue 9:
-    // FFFFFFFFFFFFFFFF made it 1 and the copy ran far out of the body).
-    if (body.size() < 2 || size > body.size() - 2) return makeError("HTTP: truncated chunk");
-    if (body.substr(size, 2) != "\r\n") return makeError("HTTP: chunk data not followed by CRLF");
-    out.insert(out.end(), body.begin(), body.begin() + static_cast<ptrdiff_t>(size));
-    body.remove_prefix(size + 2);
-  }
-}
 
 // `resumed` tells a refused resumption (nothing was sent) from a failure after it.
 Result<std::string> exchange(const tls::SessionBlob& blob, const RelayRequest& request,
@@ -94,53 +57,14 @@ Result<std::string> exchange(const tls::SessionBlob& blob, const RelayRequest& r
 
 }  // namespace
 
+// protocol/http, the parser the terminal and the merchant servers use as well.
 Result<RelayResponse> parseHttpResponse(std::string_view raw) {
-  const size_t headEnd = raw.find("\r\n\r\n");
-  if (headEnd == std::string_view::npos) return makeError("HTTP: no end of headers");
-  std::string_view head = raw.substr(0, headEnd);
-  const std::string_view body = raw.substr(headEnd + 4);
-  // "HTTP/1.x NNN reason" (RFC 9112, 4)
-  if (head.size() < 12 || head.substr(0, 7) != "HTTP/1." || head[8] != ' ') {
-    return makeError("HTTP: the response has no status line");
-  }
+  auto parsed = protocol::http::parseResponse(raw);
+  if (!parsed) return parsed.error();
   RelayResponse response;
-  const std::string_view code = head.substr(9, 3);
-  const auto [end, error] = std::from_chars(code.data(), code.data() + 3, response.status);
-  if (error != std::errc() || end != code.data() + 3 || response.status < 100) {
-    return makeError("HTTP: malformed status code");
-  }
-  size_t lineStart = head.find("\r\n");
-  while (lineStart != std::string_view::npos) {
-    lineStart += 2;
-    const size_t lineEnd = head.find("\r\n", lineStart);
-    const std::string_view line = head.substr(lineStart, lineEnd - lineStart);
-    const size_t colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0) return makeError("HTTP: malformed header");
-    const std::string name = lower(line.substr(0, colon));
-    const std::string value(trim(line.substr(colon + 1)));
-    auto [it, inserted] = response.headers.emplace(name, value);
-    if (!inserted) it->second += ", " + value;
-    lineStart = lineEnd;
-  }
-  const auto encoding = response.headers.find("transfer-encoding");
-  if (encoding != response.headers.end() &&
-      lower(encoding->second).find("chunked") != std::string::npos) {
-    auto decoded = decodeChunked(body);
-    if (!decoded) return decoded.error();
-    response.body = std::move(decoded.value());
-  } else {
-    response.body.assign(body.begin(), body.end());
-    const auto length = response.headers.find("content-length");
-    if (length != response.headers.end()) {
-      size_t expected = 0;
-      const auto [lengthEnd, lengthError] = std::from_chars(
-          length->second.data(), length->second.data() + length->second.size(), expected);
-      if (lengthError != std::errc() || expected > response.body.size()) {
-        return makeError("HTTP: body shorter than its Content-Length");
-      }
-      response.body.resize(expected);
-    }
-  }
+  response.status = parsed->status;
+  response.headers = std::move(parsed->headers);
+  response.body.assign(parsed->body.begin(), parsed->body.end());
   return response;
 }
 

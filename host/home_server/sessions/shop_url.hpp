@@ -1,26 +1,29 @@
-// The shop URLs the RPC methods accept: "https://host[:port][/path]". Only https (the whole
-// point is the user's TLS client certificate), only LDH host names or IPv4 literals (the same
-// rule SessionBlob applies), no user-info, no fragment.
+// The shop URLs the RPC methods accept: "https://host[:port][/path]", parsed by protocol/url,
+// the one URL parser the terminal uses too (only https, LDH or IPv4 hosts lower-cased, no
+// user-info, no fragment, at most 2048 characters, no leading-zero ports).
 #pragma once
 
-#include <cstdint>
-#include <string>
 #include <string_view>
+#include <utility>
 
-#include "result.hpp"
+#include "protocol/url/https_url.hpp"
 
 namespace hp::home {
 
-struct ShopUrl {
-  std::string host;
-  uint16_t port = 443;
-  std::string path = "/";  // path and query, as sent in the request line
-  // The cache key and the form used in logs and session.drop: "host:port".
-  std::string shopKey() const { return host + ":" + std::to_string(port); }
-};
+using ShopUrl = protocol::url::HttpsUrl;
 
-Result<ShopUrl> parseShopUrl(std::string_view url);
+inline Result<ShopUrl> parseShopUrl(std::string_view url) {
+  return protocol::url::parseHttpsUrl(url);
+}
+
 // "host:port" as given to session.drop.
-Result<ShopUrl> parseShopKey(std::string_view shop);
+inline Result<ShopUrl> parseShopKey(std::string_view shop) {
+  auto address = protocol::url::parseHostPort(shop);
+  if (!address) return address.error();
+  ShopUrl url;
+  url.host = std::move(address->host);
+  url.port = address->port;
+  return url;
+}
 
 }  // namespace hp::home

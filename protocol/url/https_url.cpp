@@ -1,23 +1,35 @@
-#include "url.hpp"
+#include "protocol/url/https_url.hpp"
 
-#include <cctype>
-
-namespace hp::terminal {
+namespace hp::protocol::url {
 
 namespace {
+
+bool isAsciiAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 
 bool isLdhLabel(std::string_view label) {
   if (label.empty() || label.size() > 63) return false;
   if (label.front() == '-' || label.back() == '-') return false;
   for (char c : label) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+    if (!isAsciiAlnum(c) && c != '-') return false;
   }
   return true;
 }
 
+std::string lowerCase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// Decimal digits only (no sign, no blanks), no leading zero, 1..65535.
 Result<uint16_t> parsePort(std::string_view text) {
-  if (text.empty() || text.size() > 5) return makeError("bad port \"" + std::string(text) + "\"");
-  if (text.size() > 1 && text[0] == '0') return makeError("bad port \"" + std::string(text) + "\"");
+  if (text.empty() || text.size() > 5 || (text.size() > 1 && text[0] == '0')) {
+    return makeError("bad port \"" + std::string(text) + "\"");
+  }
   uint32_t value = 0;
   for (char c : text) {
     if (c < '0' || c > '9') return makeError("bad port \"" + std::string(text) + "\"");
@@ -43,49 +55,54 @@ bool isValidHost(std::string_view host) {
 }
 
 Result<HttpsUrl> parseHttpsUrl(std::string_view url) {
-  constexpr std::string_view kScheme = "https://";
-  if (url.substr(0, kScheme.size()) != kScheme) {
-    return makeError("only https:// URLs are supported: \"" + std::string(url) + "\"");
+  if (url.size() > kMaxUrlLength) {
+    return makeError("the URL is longer than " + std::to_string(kMaxUrlLength) + " characters");
   }
-  std::string_view rest = url.substr(kScheme.size());
-  if (rest.find('#') != std::string_view::npos) return makeError("a URL fragment (#) is not sent");
-  for (char c : rest) {
+  constexpr std::string_view kScheme = "https://";
+  // Checked before the scheme so that no control character reaches an error message.
+  for (char c : url) {
     if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7F) {
       return makeError("the URL has a space or a non-ASCII character");
     }
   }
-  const size_t slash = rest.find_first_of("/?");
-  std::string_view authority = rest.substr(0, slash);
-  HttpsUrl parsed;
-  if (slash != std::string_view::npos) {
-    parsed.path = std::string(rest.substr(slash));
-    if (parsed.path[0] == '?') parsed.path = "/" + parsed.path;
+  if (url.substr(0, kScheme.size()) != kScheme) {
+    return makeError("only https:// URLs are supported: \"" + std::string(url) + "\"");
   }
+  const std::string_view rest = url.substr(kScheme.size());
+  if (rest.find('#') != std::string_view::npos) return makeError("a URL fragment (#) is not sent");
+  const size_t slash = rest.find_first_of("/?");
+  const std::string_view authority = rest.substr(0, slash);
   if (authority.find('@') != std::string_view::npos) {
     return makeError("user names in URLs are not supported");
   }
+  HttpsUrl parsed;
   const size_t colon = authority.rfind(':');
-  std::string_view host = authority.substr(0, colon);
+  const std::string_view host = authority.substr(0, colon);
   if (colon != std::string_view::npos) {
     auto port = parsePort(authority.substr(colon + 1));
     if (!port) return port.error();
     parsed.port = *port;
   }
   if (!isValidHost(host)) return makeError("bad host \"" + std::string(host) + "\" in the URL");
-  parsed.host = std::string(host);
+  parsed.host = lowerCase(host);
+  if (slash != std::string_view::npos) {
+    parsed.path = std::string(rest.substr(slash));
+    if (parsed.path.front() == '?') parsed.path = "/" + parsed.path;
+  }
   return parsed;
 }
 
 Result<HostPort> parseHostPort(std::string_view text) {
+  if (text.size() > kMaxUrlLength) return makeError("the address is too long");
   const size_t colon = text.rfind(':');
   if (colon == std::string_view::npos) {
     return makeError("address \"" + std::string(text) + "\" has no port");
   }
-  std::string_view host = text.substr(0, colon);
+  const std::string_view host = text.substr(0, colon);
   if (!isValidHost(host)) return makeError("bad host \"" + std::string(host) + "\"");
   auto port = parsePort(text.substr(colon + 1));
   if (!port) return port.error();
-  return HostPort{std::string(host), *port};
+  return HostPort{lowerCase(host), *port};
 }
 
-}  // namespace hp::terminal
+}  // namespace hp::protocol::url
