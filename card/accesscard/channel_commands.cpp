@@ -191,8 +191,10 @@ Response AccessCardApplet::resumeAgreement(const card::CommandApdu& cmd) {
   // RFC 8446 8 (single-use tickets): the ticket and the pending key are taken out now and
   // wiped whatever the outcome; only a completed agreement leaves a (new) ticket behind.
   const std::unique_ptr<card::EcKeyPair> ephemeral = std::move(pendingResume_);
-  std::optional<ChannelTicket> ticket = std::move(ticket_);
-  ticket_.reset();
+  // Swapped out rather than move-constructed: gcc 12 reports the moved-from optional's
+  // payload as maybe-uninitialized (GCC PR 80635), and the swap leaves ticket_ empty anyway.
+  std::optional<ChannelTicket> ticket;
+  ticket.swap(ticket_);
   if (cmd.data.empty()) return Response::status(sw::kWrongLength);
   auto tlvs =
       exactTlvs(cmd.data, {kTagPoint, kTagKeyScheduleHash, kTagTicketId, kTagTicketLifetime});

@@ -22,7 +22,9 @@ namespace purse = hp::card::purse;
 namespace {
 Bytes initApdu(std::string_view currency, uint64_t max, uint32_t le = 256) {
   hp::card::ByteWriter w;
-  w.raw(hp::bytesOf(currency));
+  // A view of the text, not a temporary vector: gcc 12 misreads the temporary's delete as a
+  // -Wfree-nonheap-object.
+  w.raw(hp::ByteView(reinterpret_cast<const uint8_t*>(currency.data()), currency.size()));
   w.u64(max);
   return encodeCommandApdu(0x80, 0x30, 0, 0, w.take(), le);
 }
