@@ -1,6 +1,6 @@
 #include "home_server.hpp"
 
-#include "pin.hpp"
+#include "pin_format.hpp"
 #include "protocol/rpc/admin_methods.hpp"
 #include "purse_methods.hpp"
 #include "rpc_methods.hpp"

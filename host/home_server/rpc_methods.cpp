@@ -1,6 +1,6 @@
 #include "rpc_methods.hpp"
 
-#include "pin.hpp"
+#include "pin_format.hpp"
 #include "protocol/rpc/card_methods.hpp"
 #include "protocol/rpc/relay_methods.hpp"
 #include "protocol/rpc/session_methods.hpp"
