@@ -9,7 +9,7 @@
 // ephemeral key: the terminal needs no public-key operation of its own, and the card only ever
 // agrees keys with points its home server signed for this very share.
 //
-// The card runs the key schedule (card/runtime/channel_key_schedule.hpp) and answers only the
+// The card runs the key schedule (protocol/channel/channel_key_schedule.hpp) and answers only the
 // keys of the one connection; the resumption secret stays in the card's RAM (ticket_), single
 // use, replaced by every full handshake and every resumption, and wiped by any lock. A copy of
 // everything the host ever saw is therefore useless once the card is locked.

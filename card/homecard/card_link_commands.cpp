@@ -1,4 +1,4 @@
-// The card link's PIN session (card/runtime/pin_session.hpp, docs/design.md "The card link"):
+// The card link's PIN session (protocol/card_link/pin_session.hpp, docs/design.md "The card link"):
 // AUTHENTICATE CARD proves to the home server that this is the card it pinned at provisioning
 // and sets up one-use keys; SECURE VERIFY presents PIN1 or PIN2 sealed under them, so a process
 // on the card link (a fake card, a listener) never sees a PIN.

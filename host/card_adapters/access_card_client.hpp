@@ -45,7 +45,7 @@ struct TerminalProfile {
 };
 
 // PREPARE SHARE's answer: the ephemeral point and the terminal key's signature over the
-// share statement (card/runtime/share_statement.hpp).
+// share statement (protocol/channel/share_statement.hpp).
 struct PreparedShare {
   Bytes point;
   Bytes signature;

@@ -1,7 +1,7 @@
 // Key schedule: HKDF-SHA256 from a shared secret (the ECDH secret, or a resumption secret and
 // an ECDH secret) bound to the transcript hash, into per-direction AEAD keys and IVs, Finished
 // keys and the secret that a later connection may resume from. The derivation itself lives in
-// card/runtime/channel_key_schedule.hpp, shared with the access card, which runs it for the
+// protocol/channel/channel_key_schedule.hpp, shared with the access card, which runs it for the
 // terminal; this is the host's view of its outputs.
 #pragma once
 

@@ -39,8 +39,8 @@ struct LogEntry {
   std::string currency;
   uint64_t amount = 0;
   uint64_t balanceAfter = 0;
-  Bytes party;           // debit, refund: the shop's ID; credit: the bank's ID
-  Bytes reference;       // debit, refund: the order reference; credit: the 16-byte voucher ID
+  Bytes party;              // debit, refund: the shop's ID; credit: the bank's ID
+  Bytes reference;          // debit, refund: the order reference; credit: the 16-byte voucher ID
   uint32_t relatedTxn = 0;  // refund: the txn of the cancelled debit; otherwise 0
   bool operator==(const LogEntry&) const = default;
 };

@@ -1,4 +1,4 @@
-// The card link's PIN session on the card (card_link_commands.cpp, card/runtime/pin_session):
+// The card link's PIN session on the card (card_link_commands.cpp, protocol/card_link/pin_session):
 // the host side is written out here from the spec (apdu_specs/homecard.json, AUTHENTICATE CARD
 // and SECURE VERIFY), so the test checks the card against the documented wire format.
 #include <doctest.h>

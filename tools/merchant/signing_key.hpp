@@ -1,6 +1,6 @@
 // The shop's or bank's own EC P-256 signing key (shop-sign.key, bank-sign.key): signs receipts,
 // cancellations and vouchers in the "u16 len || body || DER signature" form of
-// card/runtime/purse_records.hpp. The scalar is held in card::EcKeyPair (wiped on destruction);
+// protocol/purse/purse_records.hpp. The scalar is held in card::EcKeyPair (wiped on destruction);
 // the PEM parse buffers are freed by mbedTLS, which zeroizes them.
 #pragma once
 
