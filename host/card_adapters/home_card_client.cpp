@@ -132,7 +132,7 @@ CardResult<PinVerification> HomeCardClient::verifyProtected(uint8_t reference,
   auto answer = commands_.send("AUTHENTICATE CARD", kClaProprietary, kInsAuthenticateCard, 0x00,
                                0x00, challenge, 256);
   if (!answer) return answer.error();
-  auto refused = [&](std::string why) {
+  auto refused = [&](const std::string& why) {
     CardError error = commands_.failure("AUTHENTICATE CARD", why);
     error.sw = answer->sw;
     error.notAuthenticated = true;
