@@ -149,7 +149,7 @@ struct PurseWorld {
 
   // The shop's signed cancellation of a payment (by its txn).
   Bytes cancellation(uint32_t txn, const std::string& order, uint64_t amount,
-                     card::EcKeyPair* signer = nullptr, std::string shopId = "localhost",
+                     card::EcKeyPair* signer = nullptr, const std::string& shopId = "localhost",
                      std::optional<std::array<uint8_t, 8>> otherPurse = std::nullopt) {
     purse::Cancellation c;
     c.shopId = bytesOf(shopId);
