@@ -11,7 +11,6 @@
 #include "purse_fixture.hpp"
 
 using hp::Bytes;
-using hp::card::purse::EntryKind;
 using hp::homecard::test::PurseCard;
 using hp::homecard::test::testSeed;
 

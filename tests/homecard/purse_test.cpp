@@ -13,7 +13,6 @@ using hp::Bytes;
 using hp::toHex;
 using hp::card::encodeCommandApdu;
 using hp::card::purse::EntryKind;
-using hp::homecard::HomeCardApplet;
 using hp::homecard::HomeCardState;
 using hp::homecard::test::PurseCard;
 using hp::homecard::test::TestCard;

@@ -55,7 +55,7 @@ Json::Value urlParams(const std::string& url) {
   return params;
 }
 
-home::Resolver fixed(std::vector<std::string> addresses) {
+home::Resolver fixed(const std::vector<std::string>& addresses) {
   return [addresses](const std::string&) -> Result<std::vector<std::string>> { return addresses; };
 }
 

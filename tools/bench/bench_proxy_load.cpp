@@ -209,6 +209,7 @@ Result<LoadFigures> runLoad(const PkiFiles& pki, const std::string& shopUrl, int
   const auto duration = std::chrono::duration<double>(seconds);
   std::chrono::steady_clock::time_point start, stop;
   std::vector<std::thread> threads;
+  threads.reserve(fleet.size());
   for (auto& terminal : fleet) {
     threads.emplace_back([&, t = terminal.get()] {
       std::vector<double> mine;
