@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -424,5 +425,12 @@ int main(int argc, char** argv) {
                  hp::provision::kUsage);
     return 2;
   }
-  return hp::provision::provision(*options);
+  // Errors are values throughout; what can still throw is the standard library (bad_alloc,
+  // a filesystem error): report it as a failure instead of terminating.
+  try {
+    return hp::provision::provision(*options);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hp_provision: %s\n", e.what());
+    return 1;
+  }
 }
