@@ -12,11 +12,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <map>
 #include <optional>
 #include <set>
-#include <exception>
 #include <string>
 #include <vector>
 
