@@ -17,6 +17,8 @@ packages=(
   vsmartcard-vpicc python3-pycryptodome
   # fuzzing (libFuzzer ships with clang's runtime)
   clang-14 libclang-rt-14-dev
+  # tools/lint.sh, run by tools/test.sh
+  clang-format clang-tidy
   # test harness: private network/mount namespaces, process control; openssl s_server as a shop
   iproute2 util-linux procps openssl
   # shops nobody here wrote (nginx), and the benchmarks' instruction counts and charts
@@ -42,8 +44,9 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# CI's configuration (a clean clone): warnings are errors, so a new one fails the build.
 if [ ! -f build/build.ninja ]; then
-  meson setup build
+  meson setup build -Dwerror=true
 fi
 ninja -C build
 echo "setup: build ready in ./build"

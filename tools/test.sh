@@ -73,6 +73,9 @@ PY
 )
 passed=$((passed + fuzz_passed))
 failed=$((failed + fuzz_failed))
+
+# clang-format differences and clang-tidy findings fail the run (one test in the count).
+if tools/lint.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 echo
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
 if [ "$meson_rc" -ne 0 ] || [ "$sanitizer_rc" -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi

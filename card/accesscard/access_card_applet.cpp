@@ -1,6 +1,6 @@
-#include "access_card_applet.hpp"
+#include "card/accesscard/access_card_applet.hpp"
 
-#include "atr.hpp"
+#include "card/runtime/atr.hpp"
 
 namespace hp::accesscard {
 

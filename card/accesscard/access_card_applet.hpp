@@ -11,20 +11,20 @@
 // use (RESUME AGREEMENT replaces it), replaced by each full handshake, wiped by any lock.
 #pragma once
 
-#include "pin.hpp"
+#include "card/runtime/pin.hpp"
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 
-#include "access_card_state.hpp"
-#include "applet.hpp"
-#include "clock.hpp"
-#include "ec_key.hpp"
-#include "persistent_state.hpp"
-#include "result.hpp"
-#include "rng.hpp"
-#include "storage.hpp"
+#include "base/clock.hpp"
+#include "base/ec_key.hpp"
+#include "base/result.hpp"
+#include "base/rng.hpp"
+#include "card/accesscard/access_card_state.hpp"
+#include "card/runtime/applet.hpp"
+#include "card/runtime/persistent_state.hpp"
+#include "card/runtime/storage.hpp"
 
 namespace hp::accesscard {
 

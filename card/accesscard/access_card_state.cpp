@@ -1,8 +1,8 @@
-#include "access_card_state.hpp"
+#include "card/accesscard/access_card_state.hpp"
 
-#include "biometric.hpp"
-#include "byte_codec.hpp"
-#include "data_objects.hpp"
+#include "base/byte_codec.hpp"
+#include "card/accesscard/biometric.hpp"
+#include "card/accesscard/data_objects.hpp"
 
 namespace hp::accesscard {
 

@@ -20,8 +20,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "bytes.hpp"
-#include "pin.hpp"
+#include "base/bytes.hpp"
+#include "card/runtime/pin.hpp"
 
 namespace hp::accesscard {
 

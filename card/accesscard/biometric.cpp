@@ -1,8 +1,8 @@
-#include "biometric.hpp"
+#include "card/accesscard/biometric.hpp"
 
 #include <bit>
 
-#include "tlv.hpp"
+#include "base/tlv.hpp"
 
 namespace hp::accesscard::bio {
 

@@ -9,19 +9,19 @@
 // ephemeral key: the terminal needs no public-key operation of its own, and the card only ever
 // agrees keys with points its home server signed for this very share.
 //
-// The card runs the key schedule (card/runtime/channel_key_schedule.hpp) and answers only the
+// The card runs the key schedule (protocol/channel/channel_key_schedule.hpp) and answers only the
 // keys of the one connection; the resumption secret stays in the card's RAM (ticket_), single
 // use, replaced by every full handshake and every resumption, and wiped by any lock. A copy of
 // everything the host ever saw is therefore useless once the card is locked.
 #include <mbedtls/ecp.h>
 
-#include "access_card_applet.hpp"
-#include "channel_key_schedule.hpp"
-#include "data_objects.hpp"
-#include "ec_key.hpp"
-#include "server_hello_statement.hpp"
-#include "share_statement.hpp"
-#include "tlv.hpp"
+#include "base/ec_key.hpp"
+#include "base/tlv.hpp"
+#include "card/accesscard/access_card_applet.hpp"
+#include "card/accesscard/data_objects.hpp"
+#include "protocol/channel/channel_key_schedule.hpp"
+#include "protocol/channel/server_hello_statement.hpp"
+#include "protocol/channel/share_statement.hpp"
 
 namespace hp::accesscard {
 
@@ -191,8 +191,10 @@ Response AccessCardApplet::resumeAgreement(const card::CommandApdu& cmd) {
   // RFC 8446 8 (single-use tickets): the ticket and the pending key are taken out now and
   // wiped whatever the outcome; only a completed agreement leaves a (new) ticket behind.
   const std::unique_ptr<card::EcKeyPair> ephemeral = std::move(pendingResume_);
-  std::optional<ChannelTicket> ticket = std::move(ticket_);
-  ticket_.reset();
+  // Swapped out rather than move-constructed: gcc 12 reports the moved-from optional's
+  // payload as maybe-uninitialized (GCC PR 80635), and the swap leaves ticket_ empty anyway.
+  std::optional<ChannelTicket> ticket;
+  ticket.swap(ticket_);
   if (cmd.data.empty()) return Response::status(sw::kWrongLength);
   auto tlvs =
       exactTlvs(cmd.data, {kTagPoint, kTagKeyScheduleHash, kTagTicketId, kTagTicketLifetime});

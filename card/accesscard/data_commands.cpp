@@ -2,8 +2,8 @@
 // GET DATA answers with the value of the object, without its DFxx tag and length.
 // DF 34 (the channel ticket of protocol v1) is gone: the resumption ticket lives in the card's
 // RAM and never leaves it (channel_commands.cpp), so GET and PUT DATA DF 34 answer 6A88.
-#include "access_card_applet.hpp"
-#include "data_objects.hpp"
+#include "card/accesscard/access_card_applet.hpp"
+#include "card/accesscard/data_objects.hpp"
 
 namespace hp::accesscard {
 

@@ -1,10 +1,10 @@
-#include "data_objects.hpp"
+#include "card/accesscard/data_objects.hpp"
 
 #include <mbedtls/ecp.h>
 
 #include <algorithm>
 
-#include "tlv.hpp"
+#include "base/tlv.hpp"
 
 namespace hp::accesscard::objects {
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace hp::accesscard::objects {
 

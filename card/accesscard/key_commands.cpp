@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <array>
 
-#include "access_card_applet.hpp"
-#include "tlv.hpp"
+#include "base/tlv.hpp"
+#include "card/accesscard/access_card_applet.hpp"
 
 namespace hp::accesscard {
 

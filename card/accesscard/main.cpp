@@ -1,6 +1,6 @@
 // The access card as a process behind vpcd: "Virtual PCD 00 01" (port 35964) by default.
-#include "access_card_applet.hpp"
-#include "card_process.hpp"
+#include "card/accesscard/access_card_applet.hpp"
+#include "card/runtime/card_process.hpp"
 
 int main(int argc, char** argv) {
   const hp::card::CardProcessConfig config{"accesscard", 35964, "accesscard.state",

@@ -4,8 +4,8 @@
 // status word: P1-P2 (6A86), lifecycle (6985), security state (6982), data field present or
 // absent as required (6700), data content (6A80), reference data present and not blocked
 // (6A88, 6983), and only then the comparison with its persisted retry counter.
-#include "access_card_applet.hpp"
-#include "biometric.hpp"
+#include "card/accesscard/access_card_applet.hpp"
+#include "card/accesscard/biometric.hpp"
 
 namespace hp::accesscard {
 

@@ -1,10 +1,10 @@
-// The card link's PIN session (card/runtime/pin_session.hpp, docs/design.md "The card link"):
+// The card link's PIN session (protocol/card_link/pin_session.hpp, docs/design.md "The card link"):
 // AUTHENTICATE CARD proves to the home server that this is the card it pinned at provisioning
 // and sets up one-use keys; SECURE VERIFY presents PIN1 or PIN2 sealed under them, so a process
 // on the card link (a fake card, a listener) never sees a PIN.
-#include "home_card_applet.hpp"
-#include "home_card_ins.hpp"
-#include "tlv.hpp"
+#include "base/tlv.hpp"
+#include "card/homecard/home_card_applet.hpp"
+#include "card/homecard/home_card_ins.hpp"
 
 namespace hp::homecard {
 

@@ -1,8 +1,8 @@
 // PUT DATA / GET DATA: the user's certificates and the card status (the purse status, DF 40,
 // is answered in purse_commands.cpp).
-#include "home_card_applet.hpp"
-#include "home_card_ins.hpp"
-#include "tlv.hpp"
+#include "base/tlv.hpp"
+#include "card/homecard/home_card_applet.hpp"
+#include "card/homecard/home_card_ins.hpp"
 
 namespace hp::homecard {
 

@@ -1,10 +1,10 @@
 // Dispatch, lifecycle gate and the volatile security state machine of the home card.
 // The commands themselves live in pin_commands.cpp, key_commands.cpp, data_commands.cpp and
 // registry_commands.cpp and purse_commands.cpp.
-#include "home_card_applet.hpp"
+#include "card/homecard/home_card_applet.hpp"
 
-#include "atr.hpp"
-#include "home_card_ins.hpp"
+#include "card/homecard/home_card_ins.hpp"
+#include "card/runtime/atr.hpp"
 
 namespace hp::homecard {
 

@@ -6,22 +6,22 @@
 // goes through PersistentState::update(), so a failed write answers 6581 with nothing changed.
 #pragma once
 
-#include "pin.hpp"
+#include "card/runtime/pin.hpp"
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 
-#include "applet.hpp"
-#include "clock.hpp"
-#include "ec_key.hpp"
-#include "home_card_state.hpp"
-#include "persistent_state.hpp"
-#include "pin_session.hpp"
-#include "result.hpp"
-#include "rng.hpp"
-#include "rsa_key.hpp"
-#include "storage.hpp"
+#include "base/clock.hpp"
+#include "base/ec_key.hpp"
+#include "base/result.hpp"
+#include "base/rng.hpp"
+#include "base/rsa_key.hpp"
+#include "card/homecard/home_card_state.hpp"
+#include "card/runtime/applet.hpp"
+#include "card/runtime/persistent_state.hpp"
+#include "card/runtime/storage.hpp"
+#include "protocol/card_link/pin_session.hpp"
 
 namespace hp::homecard {
 

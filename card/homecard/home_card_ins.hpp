@@ -27,7 +27,7 @@ inline constexpr uint8_t kPurseDebit = 0x32;
 inline constexpr uint8_t kPurseCredit = 0x34;
 inline constexpr uint8_t kPurseCancel = 0x36;
 inline constexpr uint8_t kPurseReadLog = 0x38;
-// Proprietary (CLA 8x): the card link's PIN session (card/runtime/pin_session.hpp).
+// Proprietary (CLA 8x): the card link's PIN session (protocol/card_link/pin_session.hpp).
 inline constexpr uint8_t kAuthenticateCard = 0x50;
 inline constexpr uint8_t kSecureVerify = 0x52;
 }  // namespace ins

@@ -10,9 +10,9 @@
 #include <optional>
 #include <vector>
 
-#include "bytes.hpp"
-#include "pin.hpp"
-#include "purse_state.hpp"
+#include "base/bytes.hpp"
+#include "card/homecard/purse_state.hpp"
+#include "card/runtime/pin.hpp"
 
 namespace hp::homecard {
 

@@ -1,8 +1,8 @@
 // GENERATE ASYMMETRIC KEY PAIR (generate / read public key), MANAGE SECURITY ENVIRONMENT and
 // PERFORM SECURITY OPERATION: COMPUTE DIGITAL SIGNATURE, and the cache of live key objects.
-#include "home_card_applet.hpp"
-#include "home_card_ins.hpp"
-#include "tlv.hpp"
+#include "base/tlv.hpp"
+#include "card/homecard/home_card_applet.hpp"
+#include "card/homecard/home_card_ins.hpp"
 
 namespace hp::homecard {
 

@@ -1,6 +1,6 @@
 // The home card as a process behind vpcd: "Virtual PCD 00 00" (port 35963) by default.
-#include "card_process.hpp"
-#include "home_card_applet.hpp"
+#include "card/homecard/home_card_applet.hpp"
+#include "card/runtime/card_process.hpp"
 
 int main(int argc, char** argv) {
   const hp::card::CardProcessConfig config{"homecard", 35963, "homecard.state",

@@ -3,8 +3,8 @@
 // Length convention of the whole card: a data field that is absent where required, or present
 // where none is allowed, is 6700 (wrong length); data of the wrong size or content is 6A80.
 
-#include "home_card_applet.hpp"
-#include "home_card_ins.hpp"
+#include "card/homecard/home_card_applet.hpp"
+#include "card/homecard/home_card_ins.hpp"
 
 namespace hp::homecard {
 

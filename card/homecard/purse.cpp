@@ -1,10 +1,10 @@
-#include "purse.hpp"
+#include "card/homecard/purse.hpp"
 
 #include <algorithm>
 #include <limits>
 #include <optional>
 
-#include "byte_codec.hpp"
+#include "base/byte_codec.hpp"
 
 namespace hp::homecard {
 

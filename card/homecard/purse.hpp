@@ -7,11 +7,11 @@
 #include <cstdint>
 #include <vector>
 
-#include "home_card_state.hpp"
-#include "purse_records.hpp"
-#include "purse_state.hpp"
-#include "result.hpp"
-#include "status_word.hpp"
+#include "base/result.hpp"
+#include "card/homecard/home_card_state.hpp"
+#include "card/homecard/purse_state.hpp"
+#include "protocol/apdu/status_word.hpp"
+#include "protocol/purse/purse_records.hpp"
 
 namespace hp::homecard {
 

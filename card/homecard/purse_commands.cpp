@@ -6,10 +6,10 @@
 // checks (data content, stored data), the signature, the write.
 #include <algorithm>
 
-#include "card_runtime.hpp"
-#include "home_card_applet.hpp"
-#include "home_card_ins.hpp"
-#include "purse.hpp"
+#include "card/homecard/home_card_applet.hpp"
+#include "card/homecard/home_card_ins.hpp"
+#include "card/homecard/purse.hpp"
+#include "card/runtime/card_runtime.hpp"
 
 namespace hp::homecard {
 

@@ -1,8 +1,8 @@
-#include "purse_state.hpp"
+#include "card/homecard/purse_state.hpp"
 
 #include <algorithm>
 
-#include "byte_codec.hpp"
+#include "base/byte_codec.hpp"
 
 namespace hp::homecard {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "bytes.hpp"
-#include "purse_records.hpp"
+#include "base/bytes.hpp"
+#include "protocol/purse/purse_records.hpp"
 
 namespace hp::homecard {
 

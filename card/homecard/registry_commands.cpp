@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
-#include "home_card_applet.hpp"
-#include "home_card_ins.hpp"
-#include "tlv.hpp"
+#include "base/tlv.hpp"
+#include "card/homecard/home_card_applet.hpp"
+#include "card/homecard/home_card_ins.hpp"
 
 namespace hp::homecard {
 

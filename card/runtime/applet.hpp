@@ -2,9 +2,9 @@
 // chaining, GET RESPONSE); an applet only sees complete, parsed commands addressed to it.
 #pragma once
 
-#include "bytes.hpp"
-#include "command_apdu.hpp"
-#include "status_word.hpp"
+#include "base/bytes.hpp"
+#include "protocol/apdu/command_apdu.hpp"
+#include "protocol/apdu/status_word.hpp"
 
 namespace hp::card {
 

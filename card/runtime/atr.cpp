@@ -1,4 +1,4 @@
-#include "atr.hpp"
+#include "card/runtime/atr.hpp"
 
 namespace hp::card {
 

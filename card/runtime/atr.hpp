@@ -3,7 +3,7 @@
 
 #include <string_view>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace hp::card {
 

@@ -1,4 +1,4 @@
-#include "card_process.hpp"
+#include "card/runtime/card_process.hpp"
 
 #include <unistd.h>
 
@@ -12,9 +12,9 @@
 #include <string_view>
 #include <thread>
 
-#include "card_runtime.hpp"
-#include "file_storage.hpp"
-#include "vpcd_link.hpp"
+#include "card/runtime/card_runtime.hpp"
+#include "card/runtime/file_storage.hpp"
+#include "card/runtime/vpcd_link.hpp"
 
 namespace hp::card {
 

@@ -6,11 +6,11 @@
 #include <memory>
 #include <string>
 
-#include "applet.hpp"
-#include "clock.hpp"
-#include "result.hpp"
-#include "rng.hpp"
-#include "storage.hpp"
+#include "base/clock.hpp"
+#include "base/result.hpp"
+#include "base/rng.hpp"
+#include "card/runtime/applet.hpp"
+#include "card/runtime/storage.hpp"
 
 namespace hp::card {
 

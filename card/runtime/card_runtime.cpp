@@ -1,4 +1,4 @@
-#include "card_runtime.hpp"
+#include "card/runtime/card_runtime.hpp"
 
 #include <algorithm>
 

@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "applet.hpp"
+#include "card/runtime/applet.hpp"
 
 namespace hp::card {
 

@@ -1,4 +1,4 @@
-#include "file_storage.hpp"
+#include "card/runtime/file_storage.hpp"
 
 #include <fcntl.h>
 #include <mbedtls/platform_util.h>
@@ -11,8 +11,8 @@
 #include <cstring>
 #include <memory>
 
-#include "state_key.hpp"
-#include "state_seal.hpp"
+#include "card/runtime/state_key.hpp"
+#include "card/runtime/state_seal.hpp"
 
 namespace hp::card {
 

@@ -16,8 +16,8 @@
 #include <memory>
 #include <string>
 
-#include "rng.hpp"
-#include "storage.hpp"
+#include "base/rng.hpp"
+#include "card/runtime/storage.hpp"
 
 namespace hp::card {
 

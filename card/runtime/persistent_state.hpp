@@ -10,8 +10,8 @@
 #include <optional>
 #include <utility>
 
-#include "result.hpp"
-#include "storage.hpp"
+#include "base/result.hpp"
+#include "card/runtime/storage.hpp"
 
 namespace hp::card {
 

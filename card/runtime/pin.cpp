@@ -1,4 +1,4 @@
-#include "pin.hpp"
+#include "card/runtime/pin.hpp"
 
 #include <mbedtls/md.h>
 #include <mbedtls/pkcs5.h>
@@ -39,19 +39,7 @@ bool pbkdf2(const std::array<uint8_t, 16>& salt, ByteView value, uint32_t iterat
   mbedtls_md_free(&md);  // zeroizes the HMAC state (it holds the keyed pads)
   return ok;
 }
-
-bool allDigits(ByteView v) {
-  return std::all_of(v.begin(), v.end(), [](uint8_t c) { return c >= '0' && c <= '9'; });
-}
 }  // namespace
-
-bool isValidPinFormat(ByteView value) {
-  return value.size() >= 4 && value.size() <= 8 && allDigits(value);
-}
-
-bool isValidPukFormat(ByteView value) {
-  return value.size() == 8 && allDigits(value);
-}
 
 bool PinRecord::assign(ByteView value, Rng& rng, uint32_t kdfIterations) {
   std::array<uint8_t, 16> newSalt{};

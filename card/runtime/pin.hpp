@@ -8,10 +8,11 @@
 #include <array>
 #include <functional>
 
-#include "byte_codec.hpp"
-#include "bytes.hpp"
-#include "rng.hpp"
-#include "status_word.hpp"
+#include "base/byte_codec.hpp"
+#include "base/bytes.hpp"
+#include "base/pin_format.hpp"  // the format rules, shared with the home server
+#include "base/rng.hpp"
+#include "protocol/apdu/status_word.hpp"
 
 namespace hp::card {
 
@@ -46,11 +47,6 @@ struct PinRecord {
   static PinRecord read(ByteReader& r);
   bool operator==(const PinRecord&) const = default;
 };
-
-// 4 to 8 ASCII digits, no padding (the format of both PINs and of the access card PIN).
-bool isValidPinFormat(ByteView value);
-// Exactly 8 ASCII digits.
-bool isValidPukFormat(ByteView value);
 
 // The two-phase verification. `persist` stores a changed record atomically and returns false
 // when storage fails. Returns 9000 on a match, 63Cx on a mismatch (x tries left), 6983 when

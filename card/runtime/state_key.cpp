@@ -1,4 +1,4 @@
-#include "state_key.hpp"
+#include "card/runtime/state_key.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "state_seal.hpp"
+#include "card/runtime/state_seal.hpp"
 
 namespace hp::card {
 

@@ -7,9 +7,9 @@
 #include <optional>
 #include <string>
 
-#include "bytes.hpp"
-#include "result.hpp"
-#include "rng.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "base/rng.hpp"
 
 namespace hp::card {
 

@@ -1,4 +1,4 @@
-#include "state_seal.hpp"
+#include "card/runtime/state_seal.hpp"
 
 #include <mbedtls/gcm.h>
 #include <mbedtls/hkdf.h>

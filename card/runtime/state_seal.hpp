@@ -10,9 +10,9 @@
 
 #include <string>
 
-#include "bytes.hpp"
-#include "result.hpp"
-#include "rng.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "base/rng.hpp"
 
 namespace hp::card {
 

@@ -1,4 +1,4 @@
-#include "vpcd_link.hpp"
+#include "card/runtime/vpcd_link.hpp"
 
 #include <arpa/inet.h>
 #include <netdb.h>

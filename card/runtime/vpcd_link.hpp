@@ -18,8 +18,8 @@
 #include <cstdint>
 #include <string>
 
-#include "card_runtime.hpp"
-#include "result.hpp"
+#include "base/result.hpp"
+#include "card/runtime/card_runtime.hpp"
 
 namespace hp::card {
 

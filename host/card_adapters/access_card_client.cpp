@@ -1,7 +1,7 @@
-#include "access_card_client.hpp"
+#include "host/card_adapters/access_card_client.hpp"
 
-#include "channel_key_schedule.hpp"
-#include "tlv.hpp"
+#include "base/tlv.hpp"
+#include "protocol/channel/channel_key_schedule.hpp"
 
 namespace hp::adapters {
 

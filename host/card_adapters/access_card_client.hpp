@@ -10,10 +10,10 @@
 #include <string>
 #include <string_view>
 
-#include "bytes.hpp"
-#include "card_commands.hpp"
-#include "card_error.hpp"
-#include "pin_verification.hpp"
+#include "base/bytes.hpp"
+#include "host/card_adapters/card_commands.hpp"
+#include "host/card_adapters/card_error.hpp"
+#include "host/card_adapters/pin_verification.hpp"
 
 namespace hp::adapters {
 
@@ -45,7 +45,7 @@ struct TerminalProfile {
 };
 
 // PREPARE SHARE's answer: the ephemeral point and the terminal key's signature over the
-// share statement (card/runtime/share_statement.hpp).
+// share statement (protocol/channel/share_statement.hpp).
 struct PreparedShare {
   Bytes point;
   Bytes signature;

@@ -1,4 +1,4 @@
-#include "access_card_key_agent.hpp"
+#include "host/card_adapters/access_card_key_agent.hpp"
 
 namespace hp::adapters {
 

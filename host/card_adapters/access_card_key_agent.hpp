@@ -9,8 +9,8 @@
 #include <optional>
 #include <string>
 
-#include "access_card_client.hpp"
-#include "identity.hpp"
+#include "host/card_adapters/access_card_client.hpp"
+#include "host/channel/identity.hpp"
 
 namespace hp::adapters {
 

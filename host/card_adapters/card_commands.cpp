@@ -1,6 +1,6 @@
-#include "card_commands.hpp"
+#include "host/card_adapters/card_commands.hpp"
 
-#include "tlv.hpp"
+#include "base/tlv.hpp"
 
 namespace hp::adapters {
 

@@ -10,10 +10,10 @@
 #include <string>
 #include <string_view>
 
-#include "apdu_client.hpp"
-#include "card_error.hpp"
-#include "pin_verification.hpp"
-#include "transport.hpp"
+#include "host/card_adapters/card_error.hpp"
+#include "host/card_adapters/pin_verification.hpp"
+#include "host/pcsc_bridge/apdu_client.hpp"
+#include "host/pcsc_bridge/transport.hpp"
 
 namespace hp::adapters {
 

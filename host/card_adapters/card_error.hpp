@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "result.hpp"
+#include "base/result.hpp"
 
 namespace hp::adapters {
 

@@ -1,12 +1,12 @@
-#include "home_card_client.hpp"
+#include "host/card_adapters/home_card_client.hpp"
 
 #include <algorithm>
 
-#include "byte_codec.hpp"
-#include "ec_key.hpp"
-#include "pin_session.hpp"
-#include "rng.hpp"
-#include "tlv.hpp"
+#include "base/byte_codec.hpp"
+#include "base/ec_key.hpp"
+#include "base/rng.hpp"
+#include "base/tlv.hpp"
+#include "protocol/card_link/pin_session.hpp"
 
 namespace hp::adapters {
 
@@ -132,7 +132,7 @@ CardResult<PinVerification> HomeCardClient::verifyProtected(uint8_t reference,
   auto answer = commands_.send("AUTHENTICATE CARD", kClaProprietary, kInsAuthenticateCard, 0x00,
                                0x00, challenge, 256);
   if (!answer) return answer.error();
-  auto refused = [&](std::string why) {
+  auto refused = [&](const std::string& why) {
     CardError error = commands_.failure("AUTHENTICATE CARD", why);
     error.sw = answer->sw;
     error.notAuthenticated = true;

@@ -15,11 +15,11 @@
 #include <string_view>
 #include <vector>
 
-#include "bytes.hpp"
-#include "card_commands.hpp"
-#include "card_error.hpp"
-#include "pin_verification.hpp"
-#include "purse_records.hpp"
+#include "base/bytes.hpp"
+#include "host/card_adapters/card_commands.hpp"
+#include "host/card_adapters/card_error.hpp"
+#include "host/card_adapters/pin_verification.hpp"
+#include "protocol/purse/purse_records.hpp"
 
 namespace hp::adapters {
 

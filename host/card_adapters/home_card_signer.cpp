@@ -1,4 +1,4 @@
-#include "home_card_signer.hpp"
+#include "host/card_adapters/home_card_signer.hpp"
 
 #include <mbedtls/ecp.h>
 #include <mbedtls/rsa.h>

@@ -7,8 +7,8 @@
 #include <atomic>
 #include <memory>
 
-#include "home_card_client.hpp"
-#include "signer.hpp"
+#include "host/card_adapters/home_card_client.hpp"
+#include "host/tls_proxy/signer.hpp"
 
 namespace hp::adapters {
 

@@ -1,4 +1,4 @@
-#include "home_card_terminal_registry.hpp"
+#include "host/card_adapters/home_card_terminal_registry.hpp"
 
 namespace hp::adapters {
 

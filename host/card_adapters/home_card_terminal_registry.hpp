@@ -3,8 +3,8 @@
 // (HomeCardClient::registryRemove). The card must be in standby or crypto (PIN1 verified).
 #pragma once
 
-#include "home_card_client.hpp"
-#include "identity.hpp"
+#include "host/card_adapters/home_card_client.hpp"
+#include "host/channel/identity.hpp"
 
 namespace hp::adapters {
 

@@ -1,4 +1,4 @@
-#include "channel_connection.hpp"
+#include "host/channel/channel_connection.hpp"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "frame.hpp"
+#include "host/channel/frame.hpp"
 
 namespace hp::channel {
 

@@ -7,9 +7,9 @@
 #include <memory>
 #include <optional>
 
-#include "client_handshake.hpp"
-#include "record_protector.hpp"
-#include "server_handshake.hpp"
+#include "host/channel/client_handshake.hpp"
+#include "host/channel/record_protector.hpp"
+#include "host/channel/server_handshake.hpp"
 
 namespace hp::channel {
 

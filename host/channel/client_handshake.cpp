@@ -1,8 +1,8 @@
-#include "client_handshake.hpp"
+#include "host/channel/client_handshake.hpp"
 
 #include <algorithm>
 
-#include "messages.hpp"
+#include "host/channel/messages.hpp"
 
 namespace hp::channel {
 

@@ -13,12 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "clock.hpp"
-#include "identity.hpp"
-#include "key_schedule.hpp"
-#include "log.hpp"
-#include "record_protector.hpp"
-#include "rng.hpp"
+#include "base/clock.hpp"
+#include "base/rng.hpp"
+#include "host/channel/identity.hpp"
+#include "host/channel/key_schedule.hpp"
+#include "host/channel/log.hpp"
+#include "host/channel/record_protector.hpp"
 
 namespace hp::channel {
 

@@ -1,12 +1,12 @@
-#include "crypto.hpp"
+#include "host/channel/crypto.hpp"
 
 #include <mbedtls/gcm.h>
 #include <mbedtls/hkdf.h>
 #include <mbedtls/md.h>
 #include <mbedtls/sha256.h>
 
-#include "labelled_hash.hpp"
-#include "protocol.hpp"
+#include "base/labelled_hash.hpp"
+#include "host/channel/protocol.hpp"
 
 namespace hp::channel {
 

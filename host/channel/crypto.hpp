@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "bytes.hpp"
-#include "result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 
 namespace hp::channel {
 

@@ -1,4 +1,4 @@
-#include "frame.hpp"
+#include "host/channel/frame.hpp"
 
 #include <string>
 

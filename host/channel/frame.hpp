@@ -4,9 +4,9 @@
 
 #include <cstdint>
 
-#include "bytes.hpp"
-#include "protocol.hpp"
-#include "result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "host/channel/protocol.hpp"
 
 namespace hp::channel {
 

@@ -7,12 +7,12 @@
 #include <optional>
 #include <string_view>
 
-#include "bytes.hpp"
-#include "clock.hpp"
-#include "crypto.hpp"
-#include "key_schedule.hpp"
-#include "messages.hpp"
-#include "result.hpp"
+#include "base/bytes.hpp"
+#include "base/clock.hpp"
+#include "base/result.hpp"
+#include "host/channel/crypto.hpp"
+#include "host/channel/key_schedule.hpp"
+#include "host/channel/messages.hpp"
 
 namespace hp::channel {
 

@@ -1,4 +1,4 @@
-#include "key_schedule.hpp"
+#include "host/channel/key_schedule.hpp"
 
 namespace hp::channel {
 

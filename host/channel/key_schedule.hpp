@@ -1,16 +1,16 @@
 // Key schedule: HKDF-SHA256 from a shared secret (the ECDH secret, or a resumption secret and
 // an ECDH secret) bound to the transcript hash, into per-direction AEAD keys and IVs, Finished
 // keys and the secret that a later connection may resume from. The derivation itself lives in
-// card/runtime/channel_key_schedule.hpp, shared with the access card, which runs it for the
+// protocol/channel/channel_key_schedule.hpp, shared with the access card, which runs it for the
 // terminal; this is the host's view of its outputs.
 #pragma once
 
 #include <string_view>
 
-#include "bytes.hpp"
-#include "channel_key_schedule.hpp"
-#include "crypto.hpp"
-#include "result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "host/channel/crypto.hpp"
+#include "protocol/channel/channel_key_schedule.hpp"
 
 namespace hp::channel {
 

@@ -1,8 +1,8 @@
-#include "messages.hpp"
+#include "host/channel/messages.hpp"
 
-#include "byte_codec.hpp"
-#include "server_hello_statement.hpp"
-#include "share_statement.hpp"
+#include "base/byte_codec.hpp"
+#include "protocol/channel/server_hello_statement.hpp"
+#include "protocol/channel/share_statement.hpp"
 
 namespace hp::channel {
 

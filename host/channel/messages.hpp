@@ -8,10 +8,10 @@
 #include <cstdint>
 #include <string>
 
-#include "bytes.hpp"
-#include "crypto.hpp"
-#include "protocol.hpp"
-#include "result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "host/channel/crypto.hpp"
+#include "host/channel/protocol.hpp"
 
 namespace hp::channel {
 

@@ -1,8 +1,8 @@
-#include "record_protector.hpp"
+#include "host/channel/record_protector.hpp"
 
 #include <limits>
 
-#include "crypto.hpp"
+#include "host/channel/crypto.hpp"
 
 namespace hp::channel {
 

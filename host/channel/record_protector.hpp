@@ -7,10 +7,10 @@
 
 #include <cstdint>
 
-#include "bytes.hpp"
-#include "frame.hpp"
-#include "key_schedule.hpp"
-#include "result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "host/channel/frame.hpp"
+#include "host/channel/key_schedule.hpp"
 
 namespace hp::channel {
 

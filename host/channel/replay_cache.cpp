@@ -1,4 +1,4 @@
-#include "replay_cache.hpp"
+#include "host/channel/replay_cache.hpp"
 
 #include <iterator>
 

@@ -10,7 +10,7 @@
 #include <map>
 #include <mutex>
 
-#include "crypto.hpp"
+#include "host/channel/crypto.hpp"
 
 namespace hp::channel {
 

@@ -1,10 +1,10 @@
-#include "server_handshake.hpp"
+#include "host/channel/server_handshake.hpp"
 
 #include <algorithm>
 
-#include "ec_key.hpp"
-#include "messages.hpp"
-#include "server_hello_statement.hpp"
+#include "base/ec_key.hpp"
+#include "host/channel/messages.hpp"
+#include "protocol/channel/server_hello_statement.hpp"
 
 namespace hp::channel {
 

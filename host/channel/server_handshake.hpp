@@ -13,14 +13,14 @@
 #include <string>
 #include <vector>
 
-#include "clock.hpp"
-#include "identity.hpp"
-#include "key_schedule.hpp"
-#include "log.hpp"
-#include "record_protector.hpp"
-#include "replay_cache.hpp"
-#include "rng.hpp"
-#include "ticket_store.hpp"
+#include "base/clock.hpp"
+#include "base/rng.hpp"
+#include "host/channel/identity.hpp"
+#include "host/channel/key_schedule.hpp"
+#include "host/channel/log.hpp"
+#include "host/channel/record_protector.hpp"
+#include "host/channel/replay_cache.hpp"
+#include "host/channel/ticket_store.hpp"
 
 namespace hp::channel {
 

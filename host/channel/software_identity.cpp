@@ -1,9 +1,9 @@
-#include "software_identity.hpp"
+#include "host/channel/software_identity.hpp"
 
 #include <algorithm>
 #include <chrono>
 
-#include "server_hello_statement.hpp"
+#include "protocol/channel/server_hello_statement.hpp"
 
 namespace hp::channel {
 

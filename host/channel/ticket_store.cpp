@@ -1,4 +1,4 @@
-#include "ticket_store.hpp"
+#include "host/channel/ticket_store.hpp"
 
 #include <algorithm>
 

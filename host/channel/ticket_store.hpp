@@ -12,8 +12,8 @@
 #include <optional>
 #include <string>
 
-#include "bytes.hpp"
-#include "result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 
 namespace hp::channel {
 

@@ -1,4 +1,4 @@
-#include "accept_loop.hpp"
+#include "host/listen_guard/accept_loop.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

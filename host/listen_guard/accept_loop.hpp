@@ -14,9 +14,9 @@
 #include <string>
 #include <thread>
 
-#include "connection_slots.hpp"
-#include "rate_limited_log.hpp"
-#include "result.hpp"
+#include "base/result.hpp"
+#include "host/listen_guard/connection_slots.hpp"
+#include "host/listen_guard/rate_limited_log.hpp"
 
 namespace hp::listen {
 

@@ -1,4 +1,4 @@
-#include "connection_slots.hpp"
+#include "host/listen_guard/connection_slots.hpp"
 
 namespace hp::listen {
 

@@ -1,4 +1,4 @@
-#include "rate_limited_log.hpp"
+#include "host/listen_guard/rate_limited_log.hpp"
 
 namespace hp::listen {
 

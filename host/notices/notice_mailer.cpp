@@ -1,10 +1,10 @@
-#include "notice_mailer.hpp"
+#include "host/notices/notice_mailer.hpp"
 
 #include <algorithm>
 #include <exception>
 #include <iostream>
 
-#include "notice_message.hpp"
+#include "host/notices/notice_message.hpp"
 
 namespace hp::notices {
 

@@ -23,10 +23,10 @@
 #include <string_view>
 #include <thread>
 
-#include "mail_sender.hpp"
-#include "notice_outbox.hpp"
-#include "result.hpp"
-#include "wall_clock.hpp"
+#include "base/result.hpp"
+#include "host/notices/mail_sender.hpp"
+#include "host/notices/notice_outbox.hpp"
+#include "host/notices/wall_clock.hpp"
 
 namespace hp::notices {
 

@@ -1,10 +1,10 @@
-#include "notice_message.hpp"
+#include "host/notices/notice_message.hpp"
 
 #include <array>
 #include <cstdio>
 #include <ctime>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace hp::notices {
 

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "notice_outbox.hpp"
+#include "host/notices/notice_outbox.hpp"
 
 namespace hp::notices {
 

@@ -1,8 +1,8 @@
-#include "notice_outbox.hpp"
+#include "host/notices/notice_outbox.hpp"
 
 #include <cctype>
 
-#include "notice_message.hpp"
+#include "host/notices/notice_message.hpp"
 
 namespace hp::notices {
 

@@ -21,10 +21,10 @@
 #include <string_view>
 #include <vector>
 
-#include "purse_records.hpp"
-#include "result.hpp"
-#include "sqlite_db.hpp"
-#include "wall_clock.hpp"
+#include "base/result.hpp"
+#include "host/notices/wall_clock.hpp"
+#include "host/sqlite/sqlite_db.hpp"
+#include "protocol/purse/purse_records.hpp"
 
 namespace hp::notices {
 

@@ -1,11 +1,11 @@
-#include "smtp_sender.hpp"
+#include "host/notices/smtp_sender.hpp"
 
 #include <curl/curl.h>
 
 #include <cstring>
 #include <mutex>
 
-#include "notice_message.hpp"
+#include "host/notices/notice_message.hpp"
 
 namespace hp::notices {
 

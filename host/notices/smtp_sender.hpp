@@ -6,9 +6,9 @@
 #include <memory>
 #include <string>
 
-#include "bytes.hpp"
-#include "mail_sender.hpp"
-#include "result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "host/notices/mail_sender.hpp"
 
 namespace hp::notices {
 

@@ -1,8 +1,8 @@
-#include "apdu_client.hpp"
+#include "host/pcsc_bridge/apdu_client.hpp"
 
 #include <cstdio>
 
-#include "command_apdu.hpp"
+#include "protocol/apdu/command_apdu.hpp"
 
 namespace hp::pcsc {
 

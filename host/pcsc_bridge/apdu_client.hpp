@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
-#include "bytes.hpp"
-#include "result.hpp"
-#include "transport.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "host/pcsc_bridge/transport.hpp"
 
 namespace hp::pcsc {
 

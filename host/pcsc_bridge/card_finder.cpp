@@ -1,6 +1,6 @@
-#include "card_finder.hpp"
+#include "host/pcsc_bridge/card_finder.hpp"
 
-#include "apdu_client.hpp"
+#include "host/pcsc_bridge/apdu_client.hpp"
 
 namespace hp::pcsc {
 

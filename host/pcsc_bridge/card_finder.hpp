@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "bytes.hpp"
-#include "pcsc_context.hpp"
-#include "result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "host/pcsc_bridge/pcsc_context.hpp"
 
 namespace hp::pcsc {
 

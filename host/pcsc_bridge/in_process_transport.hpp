@@ -2,8 +2,8 @@
 // against it in unit tests as against pcscd.
 #pragma once
 
-#include "card_runtime.hpp"
-#include "transport.hpp"
+#include "card/runtime/card_runtime.hpp"
+#include "host/pcsc_bridge/transport.hpp"
 
 namespace hp::pcsc {
 

@@ -1,6 +1,6 @@
-#include "pcsc_context.hpp"
+#include "host/pcsc_bridge/pcsc_context.hpp"
 
-#include "pcsc_error.hpp"
+#include "host/pcsc_bridge/pcsc_error.hpp"
 
 namespace hp::pcsc {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "pcsc_transport.hpp"
-#include "result.hpp"
+#include "base/result.hpp"
+#include "host/pcsc_bridge/pcsc_transport.hpp"
 
 namespace hp::pcsc {
 

@@ -1,4 +1,4 @@
-#include "pcsc_error.hpp"
+#include "host/pcsc_bridge/pcsc_error.hpp"
 
 #include <cstdio>
 

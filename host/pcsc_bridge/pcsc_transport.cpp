@@ -1,8 +1,8 @@
-#include "pcsc_transport.hpp"
+#include "host/pcsc_bridge/pcsc_transport.hpp"
 
 #include <array>
 
-#include "pcsc_error.hpp"
+#include "host/pcsc_bridge/pcsc_error.hpp"
 
 namespace hp::pcsc {
 

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "transport.hpp"
+#include "host/pcsc_bridge/transport.hpp"
 
 namespace hp::pcsc {
 

@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "bytes.hpp"
-#include "result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 
 namespace hp::pcsc {
 

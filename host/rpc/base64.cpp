@@ -1,4 +1,4 @@
-#include "base64.hpp"
+#include "host/rpc/base64.hpp"
 
 #include <mbedtls/base64.h>
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace hp::rpc {
 

@@ -1,9 +1,9 @@
-#include "channel_messages.hpp"
+#include "host/rpc/channel_messages.hpp"
 
 #include <algorithm>
 
-#include "message.hpp"
-#include "protocol.hpp"
+#include "host/channel/protocol.hpp"
+#include "host/rpc/message.hpp"
 
 namespace hp::rpc {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "channel_connection.hpp"
+#include "host/channel/channel_connection.hpp"
 
 namespace hp::rpc {
 

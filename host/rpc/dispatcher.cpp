@@ -1,4 +1,4 @@
-#include "dispatcher.hpp"
+#include "host/rpc/dispatcher.hpp"
 
 #include <exception>
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "bytes.hpp"
-#include "message.hpp"
+#include "base/bytes.hpp"
+#include "host/rpc/message.hpp"
 
 namespace hp::rpc {
 

@@ -1,4 +1,4 @@
-#include "message.hpp"
+#include "host/rpc/message.hpp"
 
 #include <memory>
 #include <set>

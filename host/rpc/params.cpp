@@ -1,4 +1,4 @@
-#include "params.hpp"
+#include "host/rpc/params.hpp"
 
 #include <algorithm>
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "message.hpp"
+#include "host/rpc/message.hpp"
 
 namespace hp::rpc {
 

@@ -1,4 +1,4 @@
-#include "sqlite_db.hpp"
+#include "host/sqlite/sqlite_db.hpp"
 
 namespace hp::sqlite {
 

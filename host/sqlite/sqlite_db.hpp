@@ -15,8 +15,8 @@
 #include <string>
 #include <string_view>
 
-#include "bytes.hpp"
-#include "result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 
 namespace hp::sqlite {
 

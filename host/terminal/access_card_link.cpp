@@ -1,4 +1,4 @@
-#include "access_card_link.hpp"
+#include "host/terminal/access_card_link.hpp"
 
 #include <algorithm>
 #include <string_view>

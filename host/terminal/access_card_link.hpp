@@ -10,9 +10,9 @@
 #include <memory>
 #include <string>
 
-#include "access_card_client.hpp"
-#include "pcsc_context.hpp"
-#include "result.hpp"
+#include "base/result.hpp"
+#include "host/card_adapters/access_card_client.hpp"
+#include "host/pcsc_bridge/pcsc_context.hpp"
 
 namespace hp::terminal {
 

@@ -1,4 +1,4 @@
-#include "card_keeper.hpp"
+#include "host/terminal/card_keeper.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>

@@ -16,7 +16,7 @@
 
 #include <string>
 
-#include "result.hpp"
+#include "base/result.hpp"
 
 namespace hp::terminal {
 

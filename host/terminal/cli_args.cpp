@@ -1,6 +1,6 @@
-#include "cli_args.hpp"
+#include "host/terminal/cli_args.hpp"
 
-#include "money.hpp"
+#include "host/terminal/money.hpp"
 
 namespace hp::terminal {
 

@@ -5,11 +5,11 @@
 
 #include <string>
 
-#include "access_card_link.hpp"
-#include "cli_args.hpp"
-#include "home_channel.hpp"
-#include "http_message.hpp"
-#include "layout.hpp"
+#include "host/terminal/access_card_link.hpp"
+#include "host/terminal/cli_args.hpp"
+#include "host/terminal/home_channel.hpp"
+#include "host/terminal/http_message.hpp"
+#include "host/terminal/layout.hpp"
 
 namespace hp::terminal {
 

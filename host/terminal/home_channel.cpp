@@ -1,4 +1,4 @@
-#include "home_channel.hpp"
+#include "host/terminal/home_channel.hpp"
 
 #include <netdb.h>
 #include <netinet/in.h>
@@ -6,11 +6,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "access_card_key_agent.hpp"
-#include "channel_messages.hpp"
-#include "client_handshake.hpp"
-#include "next_step.hpp"
-#include "process_rng.hpp"
+#include "host/card_adapters/access_card_key_agent.hpp"
+#include "host/channel/client_handshake.hpp"
+#include "host/rpc/channel_messages.hpp"
+#include "host/terminal/next_step.hpp"
+#include "host/tls_proxy/process_rng.hpp"
 #include "protocol/url/https_url.hpp"
 
 namespace hp::terminal {

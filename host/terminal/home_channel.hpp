@@ -11,10 +11,10 @@
 #include <memory>
 #include <string>
 
-#include "access_card_client.hpp"
-#include "channel_connection.hpp"
-#include "message.hpp"
-#include "rng.hpp"
+#include "base/rng.hpp"
+#include "host/card_adapters/access_card_client.hpp"
+#include "host/channel/channel_connection.hpp"
+#include "host/rpc/message.hpp"
 
 namespace hp::terminal {
 

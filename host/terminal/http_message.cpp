@@ -1,4 +1,4 @@
-#include "http_message.hpp"
+#include "host/terminal/http_message.hpp"
 
 #include "protocol/http/http_message.hpp"
 

@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/result.hpp"
 #include "protocol/url/https_url.hpp"
-#include "result.hpp"
 
 namespace hp::terminal {
 

@@ -1,4 +1,4 @@
-#include "layout.hpp"
+#include "host/terminal/layout.hpp"
 
 #include <algorithm>
 

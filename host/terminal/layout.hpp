@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "access_card_client.hpp"
+#include "host/card_adapters/access_card_client.hpp"
 
 namespace hp::terminal {
 

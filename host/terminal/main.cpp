@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "card_keeper.hpp"
-#include "cli_args.hpp"
-#include "terminal_commands.hpp"
+#include "host/terminal/card_keeper.hpp"
+#include "host/terminal/cli_args.hpp"
+#include "host/terminal/terminal_commands.hpp"
 
 int main(int argc, char** argv) {
   // A peer that dies mid-write (the home server, a shop) must give an error the command reports,

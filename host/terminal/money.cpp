@@ -1,4 +1,4 @@
-#include "money.hpp"
+#include "host/terminal/money.hpp"
 
 namespace hp::terminal {
 

@@ -1,4 +1,4 @@
-#include "next_step.hpp"
+#include "host/terminal/next_step.hpp"
 
 namespace hp::terminal {
 

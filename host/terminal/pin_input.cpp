@@ -1,4 +1,4 @@
-#include "pin_input.hpp"
+#include "host/terminal/pin_input.hpp"
 
 #include <termios.h>
 #include <unistd.h>

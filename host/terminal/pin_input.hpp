@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "bytes.hpp"
-#include "result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 
 namespace hp::terminal {
 

@@ -5,11 +5,11 @@
 #include <chrono>
 #include <cstdio>
 
-#include "base64.hpp"
-#include "command_support.hpp"
+#include "host/rpc/base64.hpp"
+#include "host/terminal/command_support.hpp"
+#include "host/terminal/purse_views.hpp"
 #include "protocol/rpc/method.hpp"
 #include "protocol/rpc/purse_methods.hpp"
-#include "purse_views.hpp"
 
 namespace hp::terminal {
 

@@ -1,10 +1,10 @@
-#include "purse_views.hpp"
+#include "host/terminal/purse_views.hpp"
 
 #include <ctime>
 
-#include "base64.hpp"
-#include "money.hpp"
-#include "purse_records.hpp"
+#include "host/rpc/base64.hpp"
+#include "host/terminal/money.hpp"
+#include "protocol/purse/purse_records.hpp"
 
 namespace hp::terminal {
 

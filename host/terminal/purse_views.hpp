@@ -5,7 +5,7 @@
 
 #include <json/json.h>
 
-#include "layout.hpp"
+#include "host/terminal/layout.hpp"
 
 namespace hp::terminal {
 

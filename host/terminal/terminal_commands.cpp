@@ -1,24 +1,24 @@
-#include "terminal_commands.hpp"
+#include "host/terminal/terminal_commands.hpp"
 
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <sstream>
 
-#include "access_card_link.hpp"
-#include "card_keeper.hpp"
-#include "command_support.hpp"
-#include "home_channel.hpp"
-#include "http_message.hpp"
-#include "layout.hpp"
-#include "pin_input.hpp"
+#include "host/terminal/access_card_link.hpp"
+#include "host/terminal/card_keeper.hpp"
+#include "host/terminal/command_support.hpp"
+#include "host/terminal/home_channel.hpp"
+#include "host/terminal/http_message.hpp"
+#include "host/terminal/layout.hpp"
+#include "host/terminal/pin_input.hpp"
+#include "host/tls_proxy/resumed_connection.hpp"
+#include "host/tls_proxy/session_blob.hpp"
+#include "host/tls_proxy/session_handout.hpp"
 #include "protocol/rpc/card_methods.hpp"
 #include "protocol/rpc/method.hpp"
 #include "protocol/rpc/relay_methods.hpp"
 #include "protocol/rpc/session_methods.hpp"
-#include "resumed_connection.hpp"
-#include "session_blob.hpp"
-#include "session_handout.hpp"
 
 namespace hp::terminal {
 

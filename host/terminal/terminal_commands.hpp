@@ -3,7 +3,7 @@
 // access card's terminal profile; a fetched body goes to stdout as is.
 #pragma once
 
-#include "cli_args.hpp"
+#include "host/terminal/cli_args.hpp"
 
 namespace hp::terminal {
 

@@ -1,4 +1,4 @@
-#include "delegated_handshake.hpp"
+#include "host/tls_proxy/delegated_handshake.hpp"
 
 #include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
@@ -8,9 +8,9 @@
 #include <chrono>
 #include <cstring>
 
-#include "external_key.hpp"
-#include "ssl_client.hpp"
-#include "tls_error.hpp"
+#include "host/tls_proxy/external_key.hpp"
+#include "host/tls_proxy/ssl_client.hpp"
+#include "host/tls_proxy/tls_error.hpp"
 
 namespace hp::tls {
 

@@ -7,9 +7,9 @@
 #include <functional>
 #include <string>
 
-#include "session_blob.hpp"
-#include "shop_socket.hpp"
-#include "signer.hpp"
+#include "host/tls_proxy/session_blob.hpp"
+#include "host/tls_proxy/shop_socket.hpp"
+#include "host/tls_proxy/signer.hpp"
 
 namespace hp::tls {
 

@@ -1,4 +1,4 @@
-#include "external_ec_pk_info.hpp"
+#include "host/tls_proxy/external_ec_pk_info.hpp"
 
 #include <mbedtls/pk_internal.h>
 #include <mbedtls/version.h>
@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "tls_error.hpp"
+#include "host/tls_proxy/tls_error.hpp"
 
 // The struct layout of mbedtls_pk_info_t changed in 3.x (and the header went private).
 #if MBEDTLS_VERSION_NUMBER < 0x021C0000 || MBEDTLS_VERSION_NUMBER >= 0x03000000

@@ -18,7 +18,7 @@
 
 #include <cstddef>
 
-#include "result.hpp"
+#include "base/result.hpp"
 
 namespace hp::tls {
 

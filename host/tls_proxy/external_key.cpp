@@ -1,12 +1,12 @@
-#include "external_key.hpp"
+#include "host/tls_proxy/external_key.hpp"
 
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/rsa.h>
 
 #include <cstring>
 
-#include "external_ec_pk_info.hpp"
-#include "tls_error.hpp"
+#include "host/tls_proxy/external_ec_pk_info.hpp"
+#include "host/tls_proxy/tls_error.hpp"
 
 namespace hp::tls {
 

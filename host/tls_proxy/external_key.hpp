@@ -9,8 +9,8 @@
 #include <memory>
 #include <string>
 
-#include "result.hpp"
-#include "signer.hpp"
+#include "base/result.hpp"
+#include "host/tls_proxy/signer.hpp"
 
 namespace hp::tls {
 

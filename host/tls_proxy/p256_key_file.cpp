@@ -1,11 +1,11 @@
-#include "p256_key_file.hpp"
+#include "host/tls_proxy/p256_key_file.hpp"
 
 #include <mbedtls/bignum.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/pk.h>
 
-#include "bytes.hpp"
-#include "tls_error.hpp"
+#include "base/bytes.hpp"
+#include "host/tls_proxy/tls_error.hpp"
 
 namespace hp::tls {
 

@@ -6,9 +6,9 @@
 #include <memory>
 #include <string>
 
-#include "ec_key.hpp"
-#include "result.hpp"
-#include "rng.hpp"
+#include "base/ec_key.hpp"
+#include "base/result.hpp"
+#include "base/rng.hpp"
 
 namespace hp::tls {
 

@@ -1,4 +1,4 @@
-#include "process_rng.hpp"
+#include "host/tls_proxy/process_rng.hpp"
 
 #include <pthread.h>
 

@@ -5,8 +5,8 @@
 // everything else a terminal does for a cached session (docs/benchmarks.md).
 #pragma once
 
-#include "result.hpp"
-#include "rng.hpp"
+#include "base/result.hpp"
+#include "base/rng.hpp"
 
 namespace hp::tls {
 

@@ -1,4 +1,4 @@
-#include "record_observer.hpp"
+#include "host/tls_proxy/record_observer.hpp"
 
 namespace hp::tls {
 

@@ -8,7 +8,7 @@
 #include <optional>
 #include <vector>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace hp::tls {
 

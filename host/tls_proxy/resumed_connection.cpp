@@ -1,12 +1,12 @@
-#include "resumed_connection.hpp"
+#include "host/tls_proxy/resumed_connection.hpp"
 
 #include <mbedtls/ssl_ciphersuites.h>
 
 #include <cstdlib>
 #include <cstring>
 
-#include "ssl_client.hpp"
-#include "tls_error.hpp"
+#include "host/tls_proxy/ssl_client.hpp"
+#include "host/tls_proxy/tls_error.hpp"
 
 namespace hp::tls {
 

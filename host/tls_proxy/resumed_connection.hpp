@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "delegated_handshake.hpp"
-#include "session_blob.hpp"
-#include "shop_socket.hpp"
+#include "host/tls_proxy/delegated_handshake.hpp"
+#include "host/tls_proxy/session_blob.hpp"
+#include "host/tls_proxy/shop_socket.hpp"
 
 namespace hp::tls {
 

@@ -1,9 +1,9 @@
-#include "session_blob.hpp"
+#include "host/tls_proxy/session_blob.hpp"
 
 #include <algorithm>
 
-#include "byte_codec.hpp"
-#include "session_fields.hpp"
+#include "base/byte_codec.hpp"
+#include "host/tls_proxy/session_fields.hpp"
 
 namespace hp::tls {
 

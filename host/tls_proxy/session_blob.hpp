@@ -15,8 +15,8 @@
 #include <cstdint>
 #include <string>
 
-#include "bytes.hpp"
-#include "result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 
 namespace hp::tls {
 

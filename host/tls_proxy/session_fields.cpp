@@ -1,4 +1,4 @@
-#include "session_fields.hpp"
+#include "host/tls_proxy/session_fields.hpp"
 
 namespace hp::tls::detail {
 

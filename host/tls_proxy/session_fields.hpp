@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string>
 
-#include "byte_codec.hpp"
-#include "session_blob.hpp"
+#include "base/byte_codec.hpp"
+#include "host/tls_proxy/session_blob.hpp"
 
 namespace hp::tls::detail {
 

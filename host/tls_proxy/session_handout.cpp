@@ -1,10 +1,10 @@
-#include "session_handout.hpp"
+#include "host/tls_proxy/session_handout.hpp"
 
 #include <algorithm>
 #include <limits>
 
-#include "byte_codec.hpp"
-#include "session_fields.hpp"
+#include "base/byte_codec.hpp"
+#include "host/tls_proxy/session_fields.hpp"
 
 namespace hp::tls {
 

@@ -15,9 +15,9 @@
 #include <cstdint>
 #include <string>
 
-#include "bytes.hpp"
-#include "result.hpp"
-#include "session_blob.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "host/tls_proxy/session_blob.hpp"
 
 namespace hp::tls {
 

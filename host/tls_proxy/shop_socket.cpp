@@ -1,10 +1,10 @@
-#include "shop_socket.hpp"
+#include "host/tls_proxy/shop_socket.hpp"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include "tls_error.hpp"
+#include "host/tls_proxy/tls_error.hpp"
 
 namespace hp::tls {
 

@@ -9,8 +9,8 @@
 #include <memory>
 #include <string>
 
-#include "record_observer.hpp"
-#include "result.hpp"
+#include "base/result.hpp"
+#include "host/tls_proxy/record_observer.hpp"
 
 namespace hp::tls {
 

@@ -1,11 +1,11 @@
-#include "software_signer.hpp"
+#include "host/tls_proxy/software_signer.hpp"
 
 #include <mbedtls/pk.h>
 #include <mbedtls/x509_crt.h>
 
-#include "process_rng.hpp"
-#include "rng.hpp"
-#include "tls_error.hpp"
+#include "base/rng.hpp"
+#include "host/tls_proxy/process_rng.hpp"
+#include "host/tls_proxy/tls_error.hpp"
 
 namespace hp::tls {
 

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "signer.hpp"
+#include "host/tls_proxy/signer.hpp"
 
 namespace hp::tls {
 

@@ -1,7 +1,7 @@
-#include "ssl_client.hpp"
+#include "host/tls_proxy/ssl_client.hpp"
 
-#include "process_rng.hpp"
-#include "tls_error.hpp"
+#include "host/tls_proxy/process_rng.hpp"
+#include "host/tls_proxy/tls_error.hpp"
 
 namespace hp::tls {
 

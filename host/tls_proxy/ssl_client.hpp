@@ -7,8 +7,8 @@
 
 #include <memory>
 
-#include "result.hpp"
-#include "rng.hpp"
+#include "base/result.hpp"
+#include "base/rng.hpp"
 
 namespace hp::tls {
 

@@ -1,4 +1,4 @@
-#include "tls_error.hpp"
+#include "host/tls_proxy/tls_error.hpp"
 
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>

@@ -26,7 +26,7 @@
 #include <string>
 #include <string_view>
 
-#include "card/runtime/result.hpp"
+#include "base/result.hpp"
 
 namespace hp::protocol::http {
 

@@ -13,10 +13,10 @@
 #include <string>
 #include <string_view>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 #include "host/rpc/message.hpp"
 #include "host/rpc/params.hpp"
-#include "result.hpp"
 
 namespace hp::protocol::rpc {
 

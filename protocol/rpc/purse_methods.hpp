@@ -5,8 +5,8 @@
 
 #include <vector>
 
+#include "protocol/purse/purse_records.hpp"
 #include "protocol/rpc/fields.hpp"
-#include "purse_records.hpp"
 
 namespace hp::protocol::rpc {
 

@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-#include "card/runtime/result.hpp"
+#include "base/result.hpp"
 
 namespace hp::protocol::url {
 

@@ -1,9 +1,9 @@
 // The pure parts: biometric template format and matcher, data object validation.
 #include <doctest.h>
 
-#include "biometric.hpp"
-#include "data_objects.hpp"
-#include "test_card.hpp"
+#include "card/accesscard/biometric.hpp"
+#include "card/accesscard/data_objects.hpp"
+#include "tests/accesscard/test_card.hpp"
 
 namespace hp::accesscard::test {
 

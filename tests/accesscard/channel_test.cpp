@@ -8,14 +8,14 @@
 #include <functional>
 #include <optional>
 
-#include "channel_key_schedule.hpp"
-#include "command_apdu.hpp"
-#include "data_objects.hpp"
-#include "ec_key.hpp"
-#include "messages.hpp"
-#include "server_hello_statement.hpp"
-#include "test_card.hpp"
-#include "tlv.hpp"
+#include "base/ec_key.hpp"
+#include "base/tlv.hpp"
+#include "card/accesscard/data_objects.hpp"
+#include "host/channel/messages.hpp"
+#include "protocol/apdu/command_apdu.hpp"
+#include "protocol/channel/channel_key_schedule.hpp"
+#include "protocol/channel/server_hello_statement.hpp"
+#include "tests/accesscard/test_card.hpp"
 
 namespace hp::accesscard::test {
 

@@ -1,8 +1,8 @@
 // Terminal key generation, signatures, and the data objects.
 #include <doctest.h>
 
-#include "ec_key.hpp"
-#include "test_card.hpp"
+#include "base/ec_key.hpp"
+#include "tests/accesscard/test_card.hpp"
 
 namespace hp::accesscard::test {
 

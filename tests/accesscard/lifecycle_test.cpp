@@ -1,9 +1,9 @@
 // SELECT, personalization, ACTIVATE and the status object.
 #include <doctest.h>
 
-#include "atr.hpp"
-#include "command_apdu.hpp"
-#include "test_card.hpp"
+#include "card/runtime/atr.hpp"
+#include "protocol/apdu/command_apdu.hpp"
+#include "tests/accesscard/test_card.hpp"
 
 namespace hp::accesscard::test {
 

@@ -3,7 +3,7 @@
 
 #include <functional>
 
-#include "test_card.hpp"
+#include "tests/accesscard/test_card.hpp"
 
 namespace hp::accesscard::test {
 

@@ -1,7 +1,7 @@
 // The volatile security state: LOCK, idle time-out, reset, deselect, and what each unlock allows.
 #include <doctest.h>
 
-#include "test_card.hpp"
+#include "tests/accesscard/test_card.hpp"
 
 namespace hp::accesscard::test {
 

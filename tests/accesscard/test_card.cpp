@@ -1,11 +1,11 @@
-#include "test_card.hpp"
+#include "tests/accesscard/test_card.hpp"
 
 #include <cstdlib>
 #include <iostream>
 #include <random>
 
-#include "command_apdu.hpp"
-#include "ec_key.hpp"
+#include "base/ec_key.hpp"
+#include "protocol/apdu/command_apdu.hpp"
 
 namespace hp::accesscard::test {
 

@@ -10,11 +10,11 @@
 #include <string>
 #include <string_view>
 
-#include "access_card_applet.hpp"
-#include "card_runtime.hpp"
-#include "clock.hpp"
-#include "rng.hpp"
-#include "storage.hpp"
+#include "base/clock.hpp"
+#include "base/rng.hpp"
+#include "card/accesscard/access_card_applet.hpp"
+#include "card/runtime/card_runtime.hpp"
+#include "card/runtime/storage.hpp"
 
 namespace hp::accesscard::test {
 

@@ -1,7 +1,7 @@
 // PIN, biometric and PUK: retry counters, blocking, unblocking and changes.
 #include <doctest.h>
 
-#include "test_card.hpp"
+#include "tests/accesscard/test_card.hpp"
 
 namespace hp::accesscard::test {
 

@@ -2,15 +2,15 @@
 // (AccessCardKeyAgent) and the server's registry is the home card's (HomeCardTerminalRegistry).
 #include <doctest.h>
 
-#include "access_card_key_agent.hpp"
-#include "client_handshake.hpp"
-#include "ec_key.hpp"
-#include "fixture.hpp"
-#include "home_card_terminal_registry.hpp"
-#include "replay_cache.hpp"
-#include "server_handshake.hpp"
-#include "software_identity.hpp"
-#include "ticket_store.hpp"
+#include "base/ec_key.hpp"
+#include "host/card_adapters/access_card_key_agent.hpp"
+#include "host/card_adapters/home_card_terminal_registry.hpp"
+#include "host/channel/client_handshake.hpp"
+#include "host/channel/replay_cache.hpp"
+#include "host/channel/server_handshake.hpp"
+#include "host/channel/software_identity.hpp"
+#include "host/channel/ticket_store.hpp"
+#include "tests/card_adapters/fixture.hpp"
 
 namespace hp::adapters::test {
 

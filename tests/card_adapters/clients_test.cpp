@@ -3,10 +3,10 @@
 
 #include <algorithm>
 
-#include "channel_key_schedule.hpp"
-#include "ec_key.hpp"
-#include "fixture.hpp"
-#include "server_hello_statement.hpp"
+#include "base/ec_key.hpp"
+#include "protocol/channel/channel_key_schedule.hpp"
+#include "protocol/channel/server_hello_statement.hpp"
+#include "tests/card_adapters/fixture.hpp"
 
 namespace hp::adapters::test {
 

@@ -1,4 +1,4 @@
-#include "fixture.hpp"
+#include "tests/card_adapters/fixture.hpp"
 
 #include <mbedtls/ecp.h>
 #include <mbedtls/pk.h>
@@ -9,7 +9,7 @@
 #include <iostream>
 #include <random>
 
-#include "tlv.hpp"
+#include "base/tlv.hpp"
 
 namespace hp::adapters::test {
 

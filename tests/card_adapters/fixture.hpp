@@ -9,15 +9,15 @@
 #include <string>
 #include <string_view>
 
-#include "access_card_applet.hpp"
-#include "access_card_client.hpp"
-#include "card_runtime.hpp"
-#include "clock.hpp"
-#include "home_card_applet.hpp"
-#include "home_card_client.hpp"
-#include "in_process_transport.hpp"
-#include "rng.hpp"
-#include "storage.hpp"
+#include "base/clock.hpp"
+#include "base/rng.hpp"
+#include "card/accesscard/access_card_applet.hpp"
+#include "card/homecard/home_card_applet.hpp"
+#include "card/runtime/card_runtime.hpp"
+#include "card/runtime/storage.hpp"
+#include "host/card_adapters/access_card_client.hpp"
+#include "host/card_adapters/home_card_client.hpp"
+#include "host/pcsc_bridge/in_process_transport.hpp"
 
 namespace hp::adapters::test {
 

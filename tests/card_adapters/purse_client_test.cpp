@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "ec_key.hpp"
-#include "fixture.hpp"
-#include "purse_records.hpp"
+#include "base/ec_key.hpp"
+#include "protocol/purse/purse_records.hpp"
+#include "tests/card_adapters/fixture.hpp"
 
 namespace hp::adapters::test {
 

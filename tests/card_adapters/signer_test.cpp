@@ -2,8 +2,8 @@
 // handshake hash) must verify with the public key in the certificate the signer presents.
 #include <doctest.h>
 
-#include "fixture.hpp"
-#include "home_card_signer.hpp"
+#include "host/card_adapters/home_card_signer.hpp"
+#include "tests/card_adapters/fixture.hpp"
 
 namespace hp::adapters::test {
 

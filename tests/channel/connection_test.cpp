@@ -10,9 +10,9 @@
 #include <future>
 #include <thread>
 
-#include "channel_connection.hpp"
-#include "fixture.hpp"
-#include "frame.hpp"
+#include "host/channel/channel_connection.hpp"
+#include "host/channel/frame.hpp"
+#include "tests/channel/fixture.hpp"
 
 namespace hp::channel::test {
 

@@ -1,4 +1,4 @@
-#include "fixture.hpp"
+#include "tests/channel/fixture.hpp"
 
 #include <doctest.h>
 

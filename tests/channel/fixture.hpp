@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "client_handshake.hpp"
-#include "replay_cache.hpp"
-#include "server_handshake.hpp"
-#include "software_identity.hpp"
-#include "ticket_store.hpp"
+#include "host/channel/client_handshake.hpp"
+#include "host/channel/replay_cache.hpp"
+#include "host/channel/server_handshake.hpp"
+#include "host/channel/software_identity.hpp"
+#include "host/channel/ticket_store.hpp"
 
 namespace hp::channel::test {
 

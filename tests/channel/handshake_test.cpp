@@ -1,9 +1,9 @@
 // Full handshake between the two state machines in memory, and every refusal of it.
 #include <doctest.h>
 
-#include "fixture.hpp"
-#include "messages.hpp"
-#include "server_hello_statement.hpp"
+#include "host/channel/messages.hpp"
+#include "protocol/channel/server_hello_statement.hpp"
+#include "tests/channel/fixture.hpp"
 
 namespace hp::channel::test {
 

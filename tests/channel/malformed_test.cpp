@@ -2,9 +2,9 @@
 // random bytes is refused with an error, never a crash.
 #include <doctest.h>
 
-#include "fixture.hpp"
-#include "frame.hpp"
-#include "messages.hpp"
+#include "host/channel/frame.hpp"
+#include "host/channel/messages.hpp"
+#include "tests/channel/fixture.hpp"
 
 namespace hp::channel::test {
 

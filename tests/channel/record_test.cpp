@@ -2,7 +2,7 @@
 // closes the channel for good.
 #include <doctest.h>
 
-#include "fixture.hpp"
+#include "tests/channel/fixture.hpp"
 
 namespace hp::channel::test {
 

@@ -2,8 +2,8 @@
 // ticket inside the terminal's agent (the access card), single use and rotated every time.
 #include <doctest.h>
 
-#include "fixture.hpp"
-#include "messages.hpp"
+#include "host/channel/messages.hpp"
+#include "tests/channel/fixture.hpp"
 
 namespace hp::channel::test {
 

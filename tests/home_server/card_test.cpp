@@ -6,14 +6,14 @@
 
 #include <chrono>
 
-#include "base64.hpp"
-#include "fixture.hpp"
 #include "host/home_server/card/card_home_card.hpp"
 #include "host/home_server/daemon/admin_socket.hpp"
+#include "host/rpc/base64.hpp"
 #include "protocol/rpc/methods.hpp"
-#include "shop_server.hpp"
-#include "test_pki.hpp"
-#include "test_terminal.hpp"
+#include "tests/card_adapters/fixture.hpp"
+#include "tests/home_server/test_terminal.hpp"
+#include "tests/tls_proxy/shop_server.hpp"
+#include "tests/tls_proxy/test_pki.hpp"
 
 namespace wire = hp::protocol::rpc;
 

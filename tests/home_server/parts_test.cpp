@@ -2,17 +2,17 @@
 // home card's PIN rules and the server key file.
 #include <doctest.h>
 
-#include "clock.hpp"
-#include "ec_key.hpp"
+#include "base/clock.hpp"
+#include "base/ec_key.hpp"
+#include "base/rng.hpp"
 #include "host/home_server/card/home_card.hpp"
 #include "host/home_server/daemon/server_key.hpp"
 #include "host/home_server/sessions/relay.hpp"
 #include "host/home_server/sessions/shop_url.hpp"
 #include "host/home_server/terminals/cached_terminal_directory.hpp"
 #include "host/home_server/terminals/terminal_directory.hpp"
-#include "rng.hpp"
-#include "test_pki.hpp"
-#include "test_signers.hpp"
+#include "tests/tls_proxy/test_pki.hpp"
+#include "tests/tls_proxy/test_signers.hpp"
 
 namespace hp::home {
 

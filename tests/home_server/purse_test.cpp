@@ -9,15 +9,15 @@
 #include <mutex>
 #include <thread>
 
-#include "base64.hpp"
-#include "fixture.hpp"
 #include "host/home_server/card/card_home_card.hpp"
 #include "host/home_server/purse/payment_notices.hpp"
 #include "host/home_server/purse/pending_vouchers.hpp"
 #include "host/home_server/purse/purse_errors.hpp"
 #include "host/home_server/purse/purse_methods.hpp"
+#include "host/rpc/base64.hpp"
 #include "protocol/rpc/methods.hpp"
-#include "test_bank.hpp"
+#include "tests/card_adapters/fixture.hpp"
+#include "tests/home_server/test_bank.hpp"
 
 namespace wire = hp::protocol::rpc;
 
@@ -149,7 +149,7 @@ struct PurseWorld {
 
   // The shop's signed cancellation of a payment (by its txn).
   Bytes cancellation(uint32_t txn, const std::string& order, uint64_t amount,
-                     card::EcKeyPair* signer = nullptr, std::string shopId = "localhost",
+                     card::EcKeyPair* signer = nullptr, const std::string& shopId = "localhost",
                      std::optional<std::array<uint8_t, 8>> otherPurse = std::nullopt) {
     purse::Cancellation c;
     c.shopId = bytesOf(shopId);

@@ -8,18 +8,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base64.hpp"
-#include "channel_messages.hpp"
+#include "host/channel/protocol.hpp"
 #include "host/home_server/daemon/admin_socket.hpp"
-#include "protocol.hpp"
+#include "host/rpc/base64.hpp"
+#include "host/rpc/channel_messages.hpp"
+#include "host/tls_proxy/resumed_connection.hpp"
+#include "host/tls_proxy/session_handout.hpp"
 #include "protocol/rpc/method_table.hpp"
 #include "protocol/rpc/methods.hpp"
-#include "resumed_connection.hpp"
-#include "session_handout.hpp"
-#include "shop_server.hpp"
-#include "test_pki.hpp"
-#include "test_terminal.hpp"
+#include "tests/home_server/test_terminal.hpp"
 #include "tests/support/https_get.hpp"
+#include "tests/tls_proxy/shop_server.hpp"
+#include "tests/tls_proxy/test_pki.hpp"
 
 namespace wire = hp::protocol::rpc;
 

@@ -9,9 +9,9 @@
 
 #include "host/home_server/sessions/relay.hpp"
 #include "host/home_server/sessions/session_manager.hpp"
-#include "shop_server.hpp"
-#include "test_pki.hpp"
-#include "test_signers.hpp"
+#include "tests/tls_proxy/shop_server.hpp"
+#include "tests/tls_proxy/test_pki.hpp"
+#include "tests/tls_proxy/test_signers.hpp"
 
 namespace hp::home {
 

@@ -1,6 +1,6 @@
-#include "test_bank.hpp"
+#include "tests/home_server/test_bank.hpp"
 
-#include "base64.hpp"
+#include "host/rpc/base64.hpp"
 
 namespace hp::home::test {
 

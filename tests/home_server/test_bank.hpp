@@ -9,10 +9,10 @@
 #include <memory>
 #include <string>
 
-#include "ec_key.hpp"
+#include "base/ec_key.hpp"
+#include "base/rng.hpp"
 #include "host/home_server/purse/purse_service.hpp"
-#include "purse_records.hpp"
-#include "rng.hpp"
+#include "protocol/purse/purse_records.hpp"
 
 namespace hp::home::test {
 

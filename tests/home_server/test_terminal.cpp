@@ -1,4 +1,4 @@
-#include "test_terminal.hpp"
+#include "tests/home_server/test_terminal.hpp"
 
 #include <arpa/inet.h>
 #include <doctest.h>
@@ -8,10 +8,10 @@
 
 #include <cstdlib>
 
-#include "channel_messages.hpp"
-#include "client_handshake.hpp"
-#include "ec_key.hpp"
-#include "test_pki.hpp"
+#include "base/ec_key.hpp"
+#include "host/channel/client_handshake.hpp"
+#include "host/rpc/channel_messages.hpp"
+#include "tests/tls_proxy/test_pki.hpp"
 
 namespace hp::home::test {
 

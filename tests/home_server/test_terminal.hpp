@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "channel_connection.hpp"
+#include "host/channel/channel_connection.hpp"
+#include "host/channel/software_identity.hpp"
 #include "host/home_server/daemon/home_server.hpp"
-#include "message.hpp"
-#include "software_identity.hpp"
-#include "test_signers.hpp"
+#include "host/rpc/message.hpp"
 #include "tests/support/in_process_home_card.hpp"
+#include "tests/tls_proxy/test_signers.hpp"
 
 namespace hp::home::test {
 

@@ -1,12 +1,12 @@
-// The card link's PIN session on the card (card_link_commands.cpp, card/runtime/pin_session):
+// The card link's PIN session on the card (card_link_commands.cpp, protocol/card_link/pin_session):
 // the host side is written out here from the spec (apdu_specs/homecard.json, AUTHENTICATE CARD
 // and SECURE VERIFY), so the test checks the card against the documented wire format.
 #include <doctest.h>
 
-#include "ec_key.hpp"
-#include "home_card_state.hpp"
-#include "pin_session.hpp"
-#include "test_card.hpp"
+#include "base/ec_key.hpp"
+#include "card/homecard/home_card_state.hpp"
+#include "protocol/card_link/pin_session.hpp"
+#include "tests/homecard/test_card.hpp"
 
 namespace hp::homecard::test {
 

@@ -1,6 +1,6 @@
 // Certificates (PUT DATA / GET DATA with command and response chaining) and the status object.
-#include "command_apdu.hpp"
-#include "test_card.hpp"
+#include "protocol/apdu/command_apdu.hpp"
+#include "tests/homecard/test_card.hpp"
 
 using hp::Bytes;
 using hp::toHex;

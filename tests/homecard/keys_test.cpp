@@ -4,10 +4,10 @@
 #include <cstdio>
 #include <vector>
 
-#include "ec_key.hpp"
-#include "rsa_key.hpp"
-#include "test_card.hpp"
-#include "tlv.hpp"
+#include "base/ec_key.hpp"
+#include "base/rsa_key.hpp"
+#include "base/tlv.hpp"
+#include "tests/homecard/test_card.hpp"
 
 using hp::Bytes;
 using hp::toHex;

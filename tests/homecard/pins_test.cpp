@@ -1,7 +1,7 @@
 // Lifecycle, PINs, PUK and the volatile security state machine.
 #include <cstdio>
 
-#include "test_card.hpp"
+#include "tests/homecard/test_card.hpp"
 
 using hp::toHex;
 using hp::homecard::test::asciiHex;

@@ -1,8 +1,8 @@
-#include "purse_fixture.hpp"
+#include "tests/homecard/purse_fixture.hpp"
 
-#include "byte_codec.hpp"
-#include "command_apdu.hpp"
-#include "tlv.hpp"
+#include "base/byte_codec.hpp"
+#include "base/tlv.hpp"
+#include "protocol/apdu/command_apdu.hpp"
 
 namespace hp::homecard::test {
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <string_view>
 
-#include "ec_key.hpp"
-#include "purse_records.hpp"
-#include "test_card.hpp"
+#include "base/ec_key.hpp"
+#include "protocol/purse/purse_records.hpp"
+#include "tests/homecard/test_card.hpp"
 
 namespace hp::homecard::test {
 

@@ -8,10 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "purse_fixture.hpp"
+#include "tests/homecard/purse_fixture.hpp"
 
 using hp::Bytes;
-using hp::card::purse::EntryKind;
 using hp::homecard::test::PurseCard;
 using hp::homecard::test::testSeed;
 

@@ -4,16 +4,15 @@
 #include <string>
 #include <vector>
 
-#include "byte_codec.hpp"
-#include "command_apdu.hpp"
-#include "home_card_state.hpp"
-#include "purse_fixture.hpp"
+#include "base/byte_codec.hpp"
+#include "card/homecard/home_card_state.hpp"
+#include "protocol/apdu/command_apdu.hpp"
+#include "tests/homecard/purse_fixture.hpp"
 
 using hp::Bytes;
 using hp::toHex;
 using hp::card::encodeCommandApdu;
 using hp::card::purse::EntryKind;
-using hp::homecard::HomeCardApplet;
 using hp::homecard::HomeCardState;
 using hp::homecard::test::PurseCard;
 using hp::homecard::test::TestCard;
@@ -22,7 +21,9 @@ namespace purse = hp::card::purse;
 namespace {
 Bytes initApdu(std::string_view currency, uint64_t max, uint32_t le = 256) {
   hp::card::ByteWriter w;
-  w.raw(hp::bytesOf(currency));
+  // A view of the text, not a temporary vector: gcc 12 misreads the temporary's delete as a
+  // -Wfree-nonheap-object.
+  w.raw(hp::ByteView(reinterpret_cast<const uint8_t*>(currency.data()), currency.size()));
   w.u64(max);
   return encodeCommandApdu(0x80, 0x30, 0, 0, w.take(), le);
 }

@@ -1,9 +1,9 @@
 // The three trust registries (terminals, shops, banks).
 #include <cstdio>
 
-#include "ec_key.hpp"
-#include "test_card.hpp"
-#include "tlv.hpp"
+#include "base/ec_key.hpp"
+#include "base/tlv.hpp"
+#include "tests/homecard/test_card.hpp"
 
 using hp::Bytes;
 using hp::toHex;

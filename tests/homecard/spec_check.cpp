@@ -1,4 +1,4 @@
-#include "spec_check.hpp"
+#include "tests/homecard/spec_check.hpp"
 
 #include <json/json.h>
 

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace hp::homecard::test {
 

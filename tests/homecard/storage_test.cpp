@@ -3,11 +3,11 @@
 #include <functional>
 #include <vector>
 
-#include "command_apdu.hpp"
-#include "ec_key.hpp"
-#include "home_card_state.hpp"
-#include "test_card.hpp"
-#include "tlv.hpp"
+#include "base/ec_key.hpp"
+#include "base/tlv.hpp"
+#include "card/homecard/home_card_state.hpp"
+#include "protocol/apdu/command_apdu.hpp"
+#include "tests/homecard/test_card.hpp"
 
 using hp::Bytes;
 using hp::toHex;

@@ -1,6 +1,6 @@
-#include "test_card.hpp"
+#include "tests/homecard/test_card.hpp"
 
-#include "spec_check.hpp"
+#include "tests/homecard/spec_check.hpp"
 
 #include <cstdio>
 #include <cstdlib>

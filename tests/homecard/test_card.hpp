@@ -10,11 +10,11 @@
 #include <string>
 #include <string_view>
 
-#include "card_runtime.hpp"
-#include "clock.hpp"
-#include "home_card_applet.hpp"
-#include "rng.hpp"
-#include "storage.hpp"
+#include "base/clock.hpp"
+#include "base/rng.hpp"
+#include "card/homecard/home_card_applet.hpp"
+#include "card/runtime/card_runtime.hpp"
+#include "card/runtime/storage.hpp"
 
 namespace hp::homecard::test {
 

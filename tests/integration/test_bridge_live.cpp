@@ -7,9 +7,9 @@
 
 #include <string>
 
-#include "apdu_client.hpp"
-#include "card_finder.hpp"
-#include "pcsc_context.hpp"
+#include "host/pcsc_bridge/apdu_client.hpp"
+#include "host/pcsc_bridge/card_finder.hpp"
+#include "host/pcsc_bridge/pcsc_context.hpp"
 
 namespace hp::pcsc {
 namespace {

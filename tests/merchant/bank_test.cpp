@@ -10,9 +10,9 @@
 #include <random>
 #include <thread>
 
-#include "merchant_fixture.hpp"
-#include "server_process.hpp"
-#include "test_pki.hpp"
+#include "tests/merchant/merchant_fixture.hpp"
+#include "tests/merchant/server_process.hpp"
+#include "tests/tls_proxy/test_pki.hpp"
 
 namespace hp::merchant::test {
 

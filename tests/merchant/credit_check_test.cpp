@@ -1,9 +1,9 @@
 // In-process: the bank's check of a card's credit record against the voucher it took.
 #include <doctest.h>
 
-#include "credit_check.hpp"
-#include "merchant_fixture.hpp"
-#include "test_pki.hpp"
+#include "tests/merchant/merchant_fixture.hpp"
+#include "tests/tls_proxy/test_pki.hpp"
+#include "tools/bank_server/credit_check.hpp"
 
 namespace hp::merchant::test {
 

@@ -3,11 +3,11 @@
 
 #include <random>
 
-#include "api_error.hpp"
-#include "merchant_fixture.hpp"
-#include "payment_check.hpp"
-#include "server_http.hpp"
-#include "test_pki.hpp"
+#include "tests/merchant/merchant_fixture.hpp"
+#include "tests/tls_proxy/test_pki.hpp"
+#include "tools/merchant/api_error.hpp"
+#include "tools/merchant/server_http.hpp"
+#include "tools/shop_server/payment_check.hpp"
 
 namespace hp::merchant::test {
 

@@ -1,4 +1,4 @@
-#include "merchant_fixture.hpp"
+#include "tests/merchant/merchant_fixture.hpp"
 
 #include <doctest.h>
 #include <mbedtls/ecp.h>
@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "base64.hpp"
-#include "test_pki.hpp"
+#include "host/rpc/base64.hpp"
+#include "tests/tls_proxy/test_pki.hpp"
 
 namespace hp::merchant::test {
 

@@ -1,18 +1,18 @@
 // What the shop and bank tests share: the tls_proxy test PKI (CA, "localhost" server
 // certificate, EC and RSA users) plus a second EC user, the shop's and bank's signing keys and
 // a catalogue; and a software stand-in for the card's purse key (the user's EC key) that signs
-// purse records built with card/runtime/purse_records.hpp.
+// purse records built with protocol/purse/purse_records.hpp.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "bytes.hpp"
-#include "ec_key.hpp"
-#include "purse_records.hpp"
-#include "rng.hpp"
-#include "test_client.hpp"
+#include "base/bytes.hpp"
+#include "base/ec_key.hpp"
+#include "base/rng.hpp"
+#include "protocol/purse/purse_records.hpp"
+#include "tests/merchant/test_client.hpp"
 
 namespace hp::merchant::test {
 

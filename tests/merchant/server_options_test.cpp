@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "server_options.hpp"
+#include "tools/merchant/server_options.hpp"
 
 namespace hp::merchant::test {
 namespace {

@@ -1,4 +1,4 @@
-#include "server_process.hpp"
+#include "tests/merchant/server_process.hpp"
 
 #include <doctest.h>
 #include <fcntl.h>

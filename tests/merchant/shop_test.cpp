@@ -14,12 +14,12 @@
 #include <random>
 #include <thread>
 
-#include "delegated_handshake.hpp"
-#include "merchant_fixture.hpp"
-#include "resumed_connection.hpp"
-#include "server_process.hpp"
-#include "software_signer.hpp"
-#include "test_pki.hpp"
+#include "host/tls_proxy/delegated_handshake.hpp"
+#include "host/tls_proxy/resumed_connection.hpp"
+#include "host/tls_proxy/software_signer.hpp"
+#include "tests/merchant/merchant_fixture.hpp"
+#include "tests/merchant/server_process.hpp"
+#include "tests/tls_proxy/test_pki.hpp"
 
 namespace hp::merchant::test {
 

@@ -1,10 +1,10 @@
-#include "test_client.hpp"
+#include "tests/merchant/test_client.hpp"
 
 #include <doctest.h>
 
-#include "json_http.hpp"
-#include "test_pki.hpp"
-#include "tls_error.hpp"
+#include "host/tls_proxy/tls_error.hpp"
+#include "tests/tls_proxy/test_pki.hpp"
+#include "tools/merchant/json_http.hpp"
 
 namespace hp::merchant::test {
 

@@ -11,8 +11,8 @@
 #include <memory>
 #include <string>
 
-#include "shop_socket.hpp"
-#include "ssl_client.hpp"
+#include "host/tls_proxy/shop_socket.hpp"
+#include "host/tls_proxy/ssl_client.hpp"
 
 namespace hp::merchant::test {
 

@@ -6,14 +6,14 @@
 
 #include <map>
 
-#include "ec_key.hpp"
-#include "fixture.hpp"
-#include "mail_text.hpp"
-#include "notice_mailer.hpp"
-#include "notice_message.hpp"
-#include "purse_records.hpp"
-#include "smtp_sender.hpp"
-#include "smtp_test_server.hpp"
+#include "base/ec_key.hpp"
+#include "host/notices/notice_mailer.hpp"
+#include "host/notices/notice_message.hpp"
+#include "host/notices/smtp_sender.hpp"
+#include "protocol/purse/purse_records.hpp"
+#include "tests/card_adapters/fixture.hpp"
+#include "tests/notices/mail_text.hpp"
+#include "tests/notices/smtp_test_server.hpp"
 
 using namespace hp;
 using namespace hp::notices;

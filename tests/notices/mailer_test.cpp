@@ -7,10 +7,10 @@
 #include <map>
 #include <thread>
 
-#include "mail_text.hpp"
-#include "notice_mailer.hpp"
-#include "sample_entries.hpp"
-#include "scratch_dir.hpp"
+#include "host/notices/notice_mailer.hpp"
+#include "tests/notices/mail_text.hpp"
+#include "tests/notices/sample_entries.hpp"
+#include "tests/notices/scratch_dir.hpp"
 
 using namespace hp;
 using namespace hp::notices;

@@ -2,9 +2,9 @@
 // inject a header or a line.
 #include <doctest.h>
 
-#include "mail_text.hpp"
-#include "notice_message.hpp"
-#include "sample_entries.hpp"
+#include "host/notices/notice_message.hpp"
+#include "tests/notices/mail_text.hpp"
+#include "tests/notices/sample_entries.hpp"
 
 using namespace hp;
 using namespace hp::notices;

@@ -3,9 +3,9 @@
 #include <doctest.h>
 #include <sqlite3.h>
 
-#include "notice_outbox.hpp"
-#include "sample_entries.hpp"
-#include "scratch_dir.hpp"
+#include "host/notices/notice_outbox.hpp"
+#include "tests/notices/sample_entries.hpp"
+#include "tests/notices/scratch_dir.hpp"
 
 using namespace hp;
 using namespace hp::notices;

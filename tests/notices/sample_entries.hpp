@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string>
 
-#include "bytes.hpp"
-#include "purse_records.hpp"
+#include "base/bytes.hpp"
+#include "protocol/purse/purse_records.hpp"
 
 namespace hp::notices::test {
 

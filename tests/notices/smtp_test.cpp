@@ -9,12 +9,12 @@
 
 #include <thread>
 
-#include "mail_text.hpp"
-#include "notice_mailer.hpp"
-#include "sample_entries.hpp"
-#include "smtp_sender.hpp"
-#include "smtp_test_server.hpp"
-#include "test_pki.hpp"
+#include "host/notices/notice_mailer.hpp"
+#include "host/notices/smtp_sender.hpp"
+#include "tests/notices/mail_text.hpp"
+#include "tests/notices/sample_entries.hpp"
+#include "tests/notices/smtp_test_server.hpp"
+#include "tests/tls_proxy/test_pki.hpp"
 
 using namespace hp;
 using namespace hp::notices;

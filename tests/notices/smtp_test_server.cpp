@@ -1,4 +1,4 @@
-#include "smtp_test_server.hpp"
+#include "tests/notices/smtp_test_server.hpp"
 
 #include <arpa/inet.h>
 #include <doctest.h>

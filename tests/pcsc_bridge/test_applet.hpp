@@ -2,7 +2,7 @@
 // (6Cxx when Le is too small) and a command that keeps its (chained) data for inspection.
 #pragma once
 
-#include "applet.hpp"
+#include "card/runtime/applet.hpp"
 
 namespace hp::pcsc::test {
 

@@ -2,11 +2,11 @@
 // deviation from the recording is reported at the step where it happens.
 #include <doctest.h>
 
-#include "apdu_client.hpp"
-#include "atr.hpp"
-#include "card_runtime.hpp"
-#include "in_process_transport.hpp"
-#include "test_applet.hpp"
+#include "card/runtime/atr.hpp"
+#include "card/runtime/card_runtime.hpp"
+#include "host/pcsc_bridge/apdu_client.hpp"
+#include "host/pcsc_bridge/in_process_transport.hpp"
+#include "tests/pcsc_bridge/test_applet.hpp"
 #include "tests/support/replay_transport.hpp"
 
 namespace hp::pcsc {

@@ -3,8 +3,8 @@
 
 #include <stdexcept>
 
-#include "dispatcher.hpp"
-#include "params.hpp"
+#include "host/rpc/dispatcher.hpp"
+#include "host/rpc/params.hpp"
 
 namespace hp::rpc {
 

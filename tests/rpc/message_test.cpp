@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "base64.hpp"
-#include "message.hpp"
+#include "host/rpc/base64.hpp"
+#include "host/rpc/message.hpp"
 
 namespace hp::rpc {
 

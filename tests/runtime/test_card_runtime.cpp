@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "card_runtime.hpp"
-#include "test_helpers.hpp"
+#include "card/runtime/card_runtime.hpp"
+#include "tests/runtime/test_helpers.hpp"
 
 using hp::Bytes;
 using hp::ByteView;

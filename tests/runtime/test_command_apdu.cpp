@@ -2,8 +2,8 @@
 // malformed length field.
 #include <doctest.h>
 
-#include "command_apdu.hpp"
-#include "test_helpers.hpp"
+#include "protocol/apdu/command_apdu.hpp"
+#include "tests/runtime/test_helpers.hpp"
 
 using hp::Bytes;
 using hp::test::hex;

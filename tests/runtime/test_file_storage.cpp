@@ -10,10 +10,10 @@
 #include <iterator>
 #include <string>
 
-#include "file_storage.hpp"
-#include "rng.hpp"
-#include "state_key.hpp"
-#include "test_helpers.hpp"
+#include "base/rng.hpp"
+#include "card/runtime/file_storage.hpp"
+#include "card/runtime/state_key.hpp"
+#include "tests/runtime/test_helpers.hpp"
 
 using hp::Bytes;
 using hp::test::hex;

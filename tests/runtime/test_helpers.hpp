@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace hp::test {
 

@@ -1,10 +1,10 @@
 // EcKeyPair and RsaKeyPair: sign and verify, rebuild from stored private parts, and refusals.
 #include <doctest.h>
 
-#include "ec_key.hpp"
-#include "rng.hpp"
-#include "rsa_key.hpp"
-#include "test_helpers.hpp"
+#include "base/ec_key.hpp"
+#include "base/rng.hpp"
+#include "base/rsa_key.hpp"
+#include "tests/runtime/test_helpers.hpp"
 
 using hp::Bytes;
 using namespace hp::card;

@@ -1,12 +1,12 @@
 // ATR, hex helpers, secrets, RNG determinism and the manual clock.
 #include <doctest.h>
 
-#include "atr.hpp"
-#include "bytes.hpp"
-#include "clock.hpp"
-#include "rng.hpp"
-#include "status_word.hpp"
-#include "test_helpers.hpp"
+#include "base/bytes.hpp"
+#include "base/clock.hpp"
+#include "base/rng.hpp"
+#include "card/runtime/atr.hpp"
+#include "protocol/apdu/status_word.hpp"
+#include "tests/runtime/test_helpers.hpp"
 
 using hp::Bytes;
 using hp::test::hex;

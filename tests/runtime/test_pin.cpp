@@ -3,8 +3,8 @@
 
 #include <vector>
 
-#include "pin.hpp"
-#include "test_helpers.hpp"
+#include "card/runtime/pin.hpp"
+#include "tests/runtime/test_helpers.hpp"
 
 using hp::Bytes;
 using hp::bytesOf;

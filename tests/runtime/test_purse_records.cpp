@@ -2,10 +2,10 @@
 // signature made for one kind of object never verifies as another or after any change.
 #include <doctest.h>
 
-#include "ec_key.hpp"
-#include "purse_records.hpp"
-#include "rng.hpp"
-#include "test_helpers.hpp"
+#include "base/ec_key.hpp"
+#include "base/rng.hpp"
+#include "protocol/purse/purse_records.hpp"
+#include "tests/runtime/test_helpers.hpp"
 
 using hp::Bytes;
 using namespace hp::card;
@@ -48,10 +48,11 @@ TEST_CASE("purse records: encodings round-trip") {
   CHECK(decodeLogEntry(encode(record.entry)) == record.entry);
   CHECK(decodeVoucher(encode(sampleVoucher())) == sampleVoucher());
 
-  Cancellation c{hp::bytesOf("shop.example"), record.purseId, 7, hp::bytesOf("order-0001"), "EUR",
-                 1250};
+  Cancellation c{hp::bytesOf("shop.example"), record.purseId, 7,
+                 hp::bytesOf("order-0001"),   "EUR",          1250};
   CHECK(decodeCancellation(encode(c)) == c);
-  Receipt rc{hp::bytesOf("shop.example"), hp::bytesOf("order-0001"), record.purseId, 7, "EUR", 1250};
+  Receipt rc{
+      hp::bytesOf("shop.example"), hp::bytesOf("order-0001"), record.purseId, 7, "EUR", 1250};
   CHECK(decodeReceipt(encode(rc)) == rc);
 }
 

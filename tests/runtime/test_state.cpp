@@ -3,10 +3,10 @@
 
 #include <optional>
 
-#include "byte_codec.hpp"
-#include "persistent_state.hpp"
-#include "storage.hpp"
-#include "test_helpers.hpp"
+#include "base/byte_codec.hpp"
+#include "card/runtime/persistent_state.hpp"
+#include "card/runtime/storage.hpp"
+#include "tests/runtime/test_helpers.hpp"
 
 using hp::Bytes;
 using hp::ByteView;

@@ -1,8 +1,8 @@
 // BER-TLV building and parsing (ISO 7816-4 clause 6.3), with malformed inputs.
 #include <doctest.h>
 
-#include "test_helpers.hpp"
-#include "tlv.hpp"
+#include "base/tlv.hpp"
+#include "tests/runtime/test_helpers.hpp"
 
 using hp::Bytes;
 using hp::test::hex;

@@ -9,9 +9,9 @@
 
 #include <atomic>
 
-#include "card_runtime.hpp"
-#include "test_helpers.hpp"
-#include "vpcd_link.hpp"
+#include "card/runtime/card_runtime.hpp"
+#include "card/runtime/vpcd_link.hpp"
+#include "tests/runtime/test_helpers.hpp"
 
 using hp::Bytes;
 using hp::test::hex;

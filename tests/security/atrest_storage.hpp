@@ -4,8 +4,8 @@
 #include <memory>
 #include <string>
 
-#include "file_storage.hpp"
-#include "rng.hpp"
+#include "base/rng.hpp"
+#include "card/runtime/file_storage.hpp"
 
 inline std::unique_ptr<hp::card::FileStorage> openTestStorage(const std::string& statePath) {
   static auto rng = hp::card::makeSeededRng(20261202);

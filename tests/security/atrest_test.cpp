@@ -23,12 +23,12 @@
 #include <iterator>
 #include <string>
 
-#include "atrest_storage.hpp"
-#include "card_runtime.hpp"
-#include "file_storage.hpp"
-#include "home_card_applet.hpp"
-#include "pin.hpp"
-#include "test_card.hpp"
+#include "card/homecard/home_card_applet.hpp"
+#include "card/runtime/card_runtime.hpp"
+#include "card/runtime/file_storage.hpp"
+#include "card/runtime/pin.hpp"
+#include "tests/homecard/test_card.hpp"
+#include "tests/security/atrest_storage.hpp"
 
 using hp::Bytes;
 using hp::ByteView;

@@ -5,8 +5,8 @@
 #include <chrono>
 #include <thread>
 
-#include "authority_world.hpp"
 #include "protocol/rpc/methods.hpp"
+#include "tests/security/authority_world.hpp"
 
 namespace wire = hp::protocol::rpc;
 

@@ -3,7 +3,7 @@
 // reader) that only reads, and thereby used to keep the card's signing key open for ever.
 #include <doctest.h>
 
-#include "fixture.hpp"
+#include "tests/card_adapters/fixture.hpp"
 
 namespace hp::home::security {
 

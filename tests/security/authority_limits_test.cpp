@@ -3,9 +3,9 @@
 // the card's crypto state lapse at the configured idle limit.
 #include <doctest.h>
 
-#include "authority_world.hpp"
 #include "host/home_server/sessions/authority_book.hpp"
 #include "protocol/rpc/methods.hpp"
+#include "tests/security/authority_world.hpp"
 
 namespace wire = hp::protocol::rpc;
 

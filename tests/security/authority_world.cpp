@@ -1,11 +1,11 @@
-#include "authority_world.hpp"
+#include "tests/security/authority_world.hpp"
 
 #include <unistd.h>
 
 #include "host/home_server/daemon/admin_socket.hpp"
-#include "in_process_transport.hpp"
+#include "host/pcsc_bridge/in_process_transport.hpp"
 #include "protocol/rpc/methods.hpp"
-#include "test_pki.hpp"
+#include "tests/tls_proxy/test_pki.hpp"
 
 namespace wire = hp::protocol::rpc;
 

@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "fixture.hpp"
 #include "host/home_server/card/card_home_card.hpp"
 #include "host/home_server/card/reconnecting_transport.hpp"
 #include "host/home_server/daemon/home_server.hpp"
-#include "shop_server.hpp"
-#include "test_terminal.hpp"
+#include "tests/card_adapters/fixture.hpp"
+#include "tests/home_server/test_terminal.hpp"
+#include "tests/tls_proxy/shop_server.hpp"
 
 namespace hp::home::security {
 

@@ -1,4 +1,4 @@
-#include "listener_flood.hpp"
+#include "tests/security/listener_flood.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -8,13 +8,13 @@
 #include <chrono>
 #include <thread>
 
-#include "listener_flood.hpp"
-#include "merchant_fixture.hpp"
 #include "protocol/rpc/methods.hpp"
-#include "server_process.hpp"
-#include "test_client.hpp"
-#include "test_pki.hpp"
-#include "test_terminal.hpp"
+#include "tests/home_server/test_terminal.hpp"
+#include "tests/merchant/merchant_fixture.hpp"
+#include "tests/merchant/server_process.hpp"
+#include "tests/merchant/test_client.hpp"
+#include "tests/security/listener_flood.hpp"
+#include "tests/tls_proxy/test_pki.hpp"
 
 namespace wire = hp::protocol::rpc;
 

@@ -11,7 +11,7 @@
 
 #include "host/home_server/sessions/relay_policy.hpp"
 #include "protocol/rpc/methods.hpp"
-#include "test_terminal.hpp"
+#include "tests/home_server/test_terminal.hpp"
 
 namespace wire = hp::protocol::rpc;
 
@@ -55,7 +55,7 @@ Json::Value urlParams(const std::string& url) {
   return params;
 }
 
-home::Resolver fixed(std::vector<std::string> addresses) {
+home::Resolver fixed(const std::vector<std::string>& addresses) {
   return [addresses](const std::string&) -> Result<std::vector<std::string>> { return addresses; };
 }
 

@@ -3,12 +3,12 @@
 // answered 10,000-deep JSON with a 500. Integers only, no comments, too deep is a 400.
 #include <doctest.h>
 
-#include "merchant_fixture.hpp"
 #include "protocol/rpc/methods.hpp"
-#include "server_process.hpp"
-#include "test_client.hpp"
-#include "test_pki.hpp"
-#include "test_terminal.hpp"
+#include "tests/home_server/test_terminal.hpp"
+#include "tests/merchant/merchant_fixture.hpp"
+#include "tests/merchant/server_process.hpp"
+#include "tests/merchant/test_client.hpp"
+#include "tests/tls_proxy/test_pki.hpp"
 
 namespace wire = hp::protocol::rpc;
 

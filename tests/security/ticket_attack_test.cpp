@@ -14,19 +14,19 @@
 
 #include <vector>
 
-#include "access_card_key_agent.hpp"
-#include "client_handshake.hpp"
-#include "ec_key.hpp"
-#include "fixture.hpp"
-#include "key_schedule.hpp"
-#include "messages.hpp"
+#include "base/ec_key.hpp"
+#include "base/tlv.hpp"
+#include "host/card_adapters/access_card_key_agent.hpp"
+#include "host/channel/client_handshake.hpp"
+#include "host/channel/key_schedule.hpp"
+#include "host/channel/messages.hpp"
+#include "host/channel/record_protector.hpp"
+#include "host/channel/replay_cache.hpp"
+#include "host/channel/server_handshake.hpp"
+#include "host/channel/software_identity.hpp"
+#include "host/channel/ticket_store.hpp"
 #include "protocol/rpc/methods.hpp"
-#include "record_protector.hpp"
-#include "replay_cache.hpp"
-#include "server_handshake.hpp"
-#include "software_identity.hpp"
-#include "ticket_store.hpp"
-#include "tlv.hpp"
+#include "tests/card_adapters/fixture.hpp"
 
 namespace wire = hp::protocol::rpc;
 

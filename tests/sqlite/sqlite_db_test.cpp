@@ -1,12 +1,12 @@
 // hp::sqlite against real SQLite files in a scratch directory: the durability every ledger
 // relies on, values round-tripping, errors as values, and transactions that roll back.
-#include "sqlite_db.hpp"
+#include "host/sqlite/sqlite_db.hpp"
 
 #include <doctest.h>
 
 #include <cstdio>
 
-#include "scratch_dir.hpp"
+#include "tests/notices/scratch_dir.hpp"
 
 namespace hp::sqlite {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "resumed_connection.hpp"
+#include "host/tls_proxy/resumed_connection.hpp"
 
 namespace hp::tls {
 

@@ -10,14 +10,14 @@
 #include <memory>
 #include <string>
 
-#include "card_runtime.hpp"
-#include "clock.hpp"
-#include "home_card_applet.hpp"
-#include "home_card_client.hpp"
+#include "base/clock.hpp"
+#include "base/rng.hpp"
+#include "card/homecard/home_card_applet.hpp"
+#include "card/runtime/card_runtime.hpp"
+#include "card/runtime/storage.hpp"
+#include "host/card_adapters/home_card_client.hpp"
 #include "host/home_server/card/card_home_card.hpp"
-#include "in_process_transport.hpp"
-#include "rng.hpp"
-#include "storage.hpp"
+#include "host/pcsc_bridge/in_process_transport.hpp"
 
 namespace hp::home::test {
 

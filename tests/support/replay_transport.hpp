@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "transport.hpp"
+#include "host/pcsc_bridge/transport.hpp"
 
 namespace hp::pcsc {
 

@@ -1,6 +1,6 @@
 #include <doctest.h>
 
-#include "cli_args.hpp"
+#include "host/terminal/cli_args.hpp"
 
 using hp::terminal::Command;
 using hp::terminal::parseCliArgs;

@@ -1,6 +1,6 @@
 #include <doctest.h>
 
-#include "http_message.hpp"
+#include "host/terminal/http_message.hpp"
 
 using hp::protocol::url::parseHttpsUrl;
 using hp::terminal::buildHttpRequest;

@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "layout.hpp"
+#include "host/terminal/layout.hpp"
 
 using hp::adapters::TerminalProfile;
 using hp::terminal::layoutFor;

@@ -7,18 +7,18 @@
 #include <memory>
 #include <string>
 
-#include "card_personalization.hpp"
-#include "card_runtime.hpp"
-#include "clock.hpp"
-#include "home_card_applet.hpp"
-#include "home_card_client.hpp"
-#include "in_process_transport.hpp"
-#include "output_files.hpp"
-#include "pki.hpp"
-#include "purse_records.hpp"
-#include "purse_setup.hpp"
-#include "rng.hpp"
-#include "storage.hpp"
+#include "base/clock.hpp"
+#include "base/rng.hpp"
+#include "card/homecard/home_card_applet.hpp"
+#include "card/runtime/card_runtime.hpp"
+#include "card/runtime/storage.hpp"
+#include "host/card_adapters/home_card_client.hpp"
+#include "host/pcsc_bridge/in_process_transport.hpp"
+#include "protocol/purse/purse_records.hpp"
+#include "tools/provision/card_personalization.hpp"
+#include "tools/provision/output_files.hpp"
+#include "tools/provision/pki.hpp"
+#include "tools/provision/purse_setup.hpp"
 
 using namespace hp::provision;
 using hp::Bytes;

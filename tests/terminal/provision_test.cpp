@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "card_personalization.hpp"
-#include "output_files.hpp"
-#include "pki.hpp"
+#include "tools/provision/card_personalization.hpp"
+#include "tools/provision/output_files.hpp"
+#include "tools/provision/pki.hpp"
 
 using namespace hp::provision;
 

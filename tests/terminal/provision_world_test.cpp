@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "bank_config.hpp"
 #include "host/home_server/daemon/config.hpp"
-#include "output_files.hpp"
-#include "server_configs.hpp"
-#include "shop_config.hpp"
+#include "tools/bank_server/bank_config.hpp"
+#include "tools/provision/output_files.hpp"
+#include "tools/provision/server_configs.hpp"
+#include "tools/shop_server/shop_config.hpp"
 
 using namespace hp::provision;
 

@@ -5,10 +5,10 @@
 
 #include <algorithm>
 
-#include "base64.hpp"
-#include "money.hpp"
-#include "purse_records.hpp"
-#include "purse_views.hpp"
+#include "host/rpc/base64.hpp"
+#include "host/terminal/money.hpp"
+#include "host/terminal/purse_views.hpp"
+#include "protocol/purse/purse_records.hpp"
 
 namespace hp::terminal {
 

@@ -51,8 +51,8 @@ TEST_CASE("url: the home server address from the access card") {
   CHECK_FALSE(parseHostPort("host:99999").ok());
 }
 
-#include "access_card_link.hpp"
-#include "atr.hpp"
+#include "card/runtime/atr.hpp"
+#include "host/terminal/access_card_link.hpp"
 
 TEST_CASE("reader discovery: the access card is recognized by its ATR, no APDU needed") {
   // The ATRs the card processes present (card/accesscard, card/homecard).

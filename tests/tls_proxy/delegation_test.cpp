@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "delegated_handshake.hpp"
-#include "resumed_connection.hpp"
-#include "shop_server.hpp"
-#include "test_pki.hpp"
-#include "test_signers.hpp"
+#include "host/tls_proxy/delegated_handshake.hpp"
+#include "host/tls_proxy/resumed_connection.hpp"
 #include "tests/support/https_get.hpp"
+#include "tests/tls_proxy/shop_server.hpp"
+#include "tests/tls_proxy/test_pki.hpp"
+#include "tests/tls_proxy/test_signers.hpp"
 
 namespace hp::tls {
 

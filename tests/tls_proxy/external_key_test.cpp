@@ -5,10 +5,10 @@
 
 #include <cstring>
 
-#include "external_ec_pk_info.hpp"
-#include "external_key.hpp"
-#include "test_pki.hpp"
-#include "test_signers.hpp"
+#include "host/tls_proxy/external_ec_pk_info.hpp"
+#include "host/tls_proxy/external_key.hpp"
+#include "tests/tls_proxy/test_pki.hpp"
+#include "tests/tls_proxy/test_signers.hpp"
 
 namespace hp::tls {
 

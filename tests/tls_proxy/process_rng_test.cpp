@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "process_rng.hpp"
+#include "host/tls_proxy/process_rng.hpp"
 
 namespace hp::tls::test {
 
@@ -31,6 +31,7 @@ TEST_SUITE("process_rng") {
     constexpr int kDraws = 500;
     std::vector<std::vector<Bytes>> drawn(kThreads);
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&, t] {
         for (int i = 0; i < kDraws; ++i) drawn[t].push_back(rng->bytes(16));

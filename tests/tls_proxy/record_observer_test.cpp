@@ -1,7 +1,7 @@
 // RecordObserver: handshake types in the clear, ServerHello extensions, any chunking.
 #include <doctest.h>
 
-#include "record_observer.hpp"
+#include "host/tls_proxy/record_observer.hpp"
 
 namespace hp::tls {
 

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "session_blob.hpp"
+#include "host/tls_proxy/session_blob.hpp"
 
 namespace hp::tls {
 

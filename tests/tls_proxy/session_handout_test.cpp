@@ -2,7 +2,7 @@
 // decoder that refuses every truncation and any trailing byte.
 #include <doctest.h>
 
-#include "session_handout.hpp"
+#include "host/tls_proxy/session_handout.hpp"
 
 namespace hp::tls {
 

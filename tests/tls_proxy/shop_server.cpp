@@ -1,4 +1,4 @@
-#include "shop_server.hpp"
+#include "tests/tls_proxy/shop_server.hpp"
 
 #include <doctest.h>
 #include <poll.h>
@@ -10,7 +10,7 @@
 #include <chrono>
 #include <vector>
 
-#include "test_pki.hpp"
+#include "tests/tls_proxy/test_pki.hpp"
 
 namespace hp::tls::test {
 

@@ -1,4 +1,4 @@
-#include "test_pki.hpp"
+#include "tests/tls_proxy/test_pki.hpp"
 
 #include <doctest.h>
 #include <mbedtls/sha256.h>
@@ -9,7 +9,7 @@
 #include <fstream>
 #include <memory>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace hp::tls::test {
 

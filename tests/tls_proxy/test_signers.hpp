@@ -3,7 +3,7 @@
 
 #include <memory>
 
-#include "software_signer.hpp"
+#include "host/tls_proxy/software_signer.hpp"
 
 namespace hp::tls::test {
 

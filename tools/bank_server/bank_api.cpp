@@ -1,9 +1,9 @@
-#include "bank_api.hpp"
+#include "tools/bank_server/bank_api.hpp"
 
-#include "base64.hpp"
-#include "credit_check.hpp"
-#include "json_http.hpp"
-#include "purse_records.hpp"
+#include "host/rpc/base64.hpp"
+#include "protocol/purse/purse_records.hpp"
+#include "tools/bank_server/credit_check.hpp"
+#include "tools/merchant/json_http.hpp"
 
 namespace hp::bank {
 

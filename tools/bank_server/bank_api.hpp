@@ -8,12 +8,12 @@
 #include <mutex>
 #include <string>
 
-#include "api_error.hpp"
-#include "bank_store.hpp"
-#include "peer_identity.hpp"
-#include "rng.hpp"
-#include "server_http.hpp"
-#include "signing_key.hpp"
+#include "base/rng.hpp"
+#include "tools/bank_server/bank_store.hpp"
+#include "tools/merchant/api_error.hpp"
+#include "tools/merchant/peer_identity.hpp"
+#include "tools/merchant/server_http.hpp"
+#include "tools/merchant/signing_key.hpp"
 
 namespace hp::bank {
 

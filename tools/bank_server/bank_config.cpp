@@ -1,8 +1,8 @@
-#include "bank_config.hpp"
+#include "tools/bank_server/bank_config.hpp"
 
 #include <charconv>
 
-#include "purse_records.hpp"
+#include "protocol/purse/purse_records.hpp"
 
 namespace hp::bank {
 

@@ -1,4 +1,4 @@
-#include "bank_store.hpp"
+#include "tools/bank_server/bank_store.hpp"
 
 namespace hp::bank {
 

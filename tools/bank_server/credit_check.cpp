@@ -1,4 +1,4 @@
-#include "credit_check.hpp"
+#include "tools/bank_server/credit_check.hpp"
 
 namespace hp::bank {
 

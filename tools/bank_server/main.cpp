@@ -9,13 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "bank_api.hpp"
-#include "bank_config.hpp"
-#include "bank_store.hpp"
-#include "peer_identity.hpp"
-#include "server_main.hpp"
-#include "signing_key.hpp"
-#include "sqlite_db.hpp"
+#include "host/sqlite/sqlite_db.hpp"
+#include "tools/bank_server/bank_api.hpp"
+#include "tools/bank_server/bank_config.hpp"
+#include "tools/bank_server/bank_store.hpp"
+#include "tools/merchant/peer_identity.hpp"
+#include "tools/merchant/server_main.hpp"
+#include "tools/merchant/signing_key.hpp"
 
 namespace {
 

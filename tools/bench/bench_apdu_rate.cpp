@@ -9,13 +9,14 @@
 //   RESULT count=N seconds=S rate=R p50_us=.. p90_us=.. p99_us=.. max_us=.. unexpected_sw=..
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
-#include "apdu_client.hpp"
-#include "pcsc_context.hpp"
+#include "host/pcsc_bridge/apdu_client.hpp"
+#include "host/pcsc_bridge/pcsc_context.hpp"
 
 namespace {
 
@@ -65,7 +66,7 @@ bool parseOptions(int argc, char** argv, Options& options) {
 // Latency at quantile q of sorted samples (nearest rank).
 uint32_t percentile(const std::vector<uint32_t>& sorted, double q) {
   if (sorted.empty()) return 0;
-  const size_t rank = static_cast<size_t>(q * static_cast<double>(sorted.size() - 1) + 0.5);
+  const auto rank = static_cast<size_t>(std::lround(q * static_cast<double>(sorted.size() - 1)));
   return sorted[std::min(rank, sorted.size() - 1)];
 }
 

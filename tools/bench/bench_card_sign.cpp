@@ -16,12 +16,12 @@
 #include <cstring>
 #include <vector>
 
-#include "bench_stats.hpp"
-#include "card_runtime.hpp"
-#include "clock.hpp"
-#include "home_card_applet.hpp"
-#include "rng.hpp"
-#include "storage.hpp"
+#include "base/clock.hpp"
+#include "base/rng.hpp"
+#include "card/homecard/home_card_applet.hpp"
+#include "card/runtime/card_runtime.hpp"
+#include "card/runtime/storage.hpp"
+#include "tools/bench/bench_stats.hpp"
 
 using hp::Bytes;
 using hp::card::CardRuntime;

@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "notice_outbox.hpp"
+#include "host/notices/notice_outbox.hpp"
 
 namespace {
 

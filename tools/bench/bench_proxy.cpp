@@ -31,19 +31,19 @@
 #include <thread>
 #include <vector>
 
-#include "base64.hpp"
-#include "bench_proxy_load.hpp"
-#include "bench_proxy_world.hpp"
-#include "delay_relay.hpp"
-#include "delegated_handshake.hpp"
-#include "home_channel.hpp"
+#include "host/rpc/base64.hpp"
+#include "host/terminal/home_channel.hpp"
+#include "host/tls_proxy/delegated_handshake.hpp"
+#include "host/tls_proxy/resumed_connection.hpp"
+#include "host/tls_proxy/session_blob.hpp"
+#include "host/tls_proxy/session_handout.hpp"
+#include "host/tls_proxy/software_signer.hpp"
 #include "protocol/rpc/card_methods.hpp"
 #include "protocol/rpc/method.hpp"
 #include "protocol/rpc/session_methods.hpp"
-#include "resumed_connection.hpp"
-#include "session_blob.hpp"
-#include "session_handout.hpp"
-#include "software_signer.hpp"
+#include "tools/bench/bench_proxy_load.hpp"
+#include "tools/bench/bench_proxy_world.hpp"
+#include "tools/bench/delay_relay.hpp"
 
 namespace hp::bench {
 namespace {
@@ -508,43 +508,49 @@ int Bench::run() {
 }  // namespace hp::bench
 
 int main(int argc, char** argv) {
-  hp::bench::Options options;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::cerr << "bench_proxy: " << arg << " needs a value\n";
-        std::exit(2);
+  // std::stoi/stod throw on a malformed number: a usage error, not a crash.
+  try {
+    hp::bench::Options options;
+    for (int i = 1; i < argc; ++i) {
+      const std::string arg = argv[i];
+      const auto value = [&]() -> std::string {
+        if (i + 1 >= argc) {
+          std::cerr << "bench_proxy: " << arg << " needs a value\n";
+          std::exit(2);
+        }
+        return argv[++i];
+      };
+      if (arg == "--pki") {
+        options.pki.dir = value();
+      } else if (arg == "--callgrind") {
+        options.callgrind = true;
+      } else if (arg == "--rounds") {
+        options.rounds = std::stoi(value());
+      } else if (arg == "--slow-rounds") {
+        options.slowRounds = std::stoi(value());
+      } else if (arg == "--load-terminals") {
+        options.loadTerminals = std::stoi(value());
+      } else if (arg == "--load-seconds") {
+        options.loadSeconds = std::stod(value());
+      } else if (arg == "--instructions") {
+        options.instructionsFile = value();
+      } else if (arg == "--data") {
+        options.dataFile = value();
+      } else {
+        std::cerr << "usage: bench_proxy --pki DIR [--callgrind] [--rounds N] [--slow-rounds N]\n"
+                     "       [--load-terminals N] [--load-seconds S] [--instructions FILE]"
+                     " [--data FILE]\n"
+                     "(run by tools/bench/run_proxy_bench.sh, which makes the PKI)\n";
+        return 2;
       }
-      return argv[++i];
-    };
-    if (arg == "--pki") {
-      options.pki.dir = value();
-    } else if (arg == "--callgrind") {
-      options.callgrind = true;
-    } else if (arg == "--rounds") {
-      options.rounds = std::stoi(value());
-    } else if (arg == "--slow-rounds") {
-      options.slowRounds = std::stoi(value());
-    } else if (arg == "--load-terminals") {
-      options.loadTerminals = std::stoi(value());
-    } else if (arg == "--load-seconds") {
-      options.loadSeconds = std::stod(value());
-    } else if (arg == "--instructions") {
-      options.instructionsFile = value();
-    } else if (arg == "--data") {
-      options.dataFile = value();
-    } else {
-      std::cerr << "usage: bench_proxy --pki DIR [--callgrind] [--rounds N] [--slow-rounds N]\n"
-                   "       [--load-terminals N] [--load-seconds S] [--instructions FILE]"
-                   " [--data FILE]\n"
-                   "(run by tools/bench/run_proxy_bench.sh, which makes the PKI)\n";
+    }
+    if (options.pki.dir.empty()) {
+      std::cerr << "bench_proxy: --pki DIR is required\n";
       return 2;
     }
-  }
-  if (options.pki.dir.empty()) {
-    std::cerr << "bench_proxy: --pki DIR is required\n";
+    return hp::bench::Bench(options).run();
+  } catch (const std::exception& e) {
+    std::cerr << "bench_proxy: " << e.what() << "\n";
     return 2;
   }
-  return hp::bench::Bench(options).run();
 }

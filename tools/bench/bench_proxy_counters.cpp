@@ -1,4 +1,4 @@
-#include "bench_proxy_counters.hpp"
+#include "tools/bench/bench_proxy_counters.hpp"
 
 #include <dlfcn.h>
 #include <mbedtls/ecp.h>

@@ -13,7 +13,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "transport.hpp"
+#include "host/pcsc_bridge/transport.hpp"
 
 namespace hp::bench {
 

@@ -1,4 +1,4 @@
-#include "bench_proxy_load.hpp"
+#include "tools/bench/bench_proxy_load.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,11 +13,11 @@
 #include <mutex>
 #include <thread>
 
-#include "channel_messages.hpp"
-#include "client_handshake.hpp"
-#include "ec_key.hpp"
+#include "base/ec_key.hpp"
+#include "host/channel/client_handshake.hpp"
 #include "host/home_server/terminals/terminal_directory.hpp"
-#include "message.hpp"
+#include "host/rpc/channel_messages.hpp"
+#include "host/rpc/message.hpp"
 #include "protocol/rpc/card_methods.hpp"
 #include "protocol/rpc/method.hpp"
 #include "protocol/rpc/session_methods.hpp"
@@ -216,6 +216,7 @@ Result<LoadFigures> runLoad(const PkiFiles& pki, const std::string& shopUrl, int
   const auto duration = std::chrono::duration<double>(seconds);
   std::chrono::steady_clock::time_point start, stop;
   std::vector<std::thread> threads;
+  threads.reserve(fleet.size());
   for (auto& terminal : fleet) {
     threads.emplace_back([&, t = terminal.get()] {
       std::vector<double> mine;

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "bench_proxy_world.hpp"
+#include "tools/bench/bench_proxy_world.hpp"
 
 namespace hp::bench {
 

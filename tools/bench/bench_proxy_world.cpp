@@ -1,4 +1,4 @@
-#include "bench_proxy_world.hpp"
+#include "tools/bench/bench_proxy_world.hpp"
 
 #include <mbedtls/pk.h>
 #include <mbedtls/x509_crt.h>
@@ -12,7 +12,7 @@
 #include <chrono>
 #include <vector>
 
-#include "tlv.hpp"
+#include "base/tlv.hpp"
 
 namespace hp::bench {
 
@@ -105,6 +105,7 @@ Result<std::unique_ptr<Shop>> Shop::start(const PkiFiles& pki, bool tickets) {
       "-www"};
   if (!tickets) args.push_back("-no_ticket");
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   int fds[2];
@@ -168,9 +169,10 @@ Result<std::unique_ptr<HomeSide>> HomeSide::start(const PkiFiles& pki) {
   if (auto r = fromCard(side->client->select()); !r) return r.error();
   auto& commands = side->client->commands();
   const auto ascii = [](const char* text) { return bytesOf(text); };
-  for (auto r : {run(commands, 0x24, 0x01, 0x81, ascii(kPin1)),
-                 run(commands, 0x24, 0x01, 0x82, ascii(kPin2)),
-                 run(commands, 0x24, 0x01, 0x83, ascii("12345678")), run(commands, 0x44, 0, 0)}) {
+  for (const auto& r :
+       {run(commands, 0x24, 0x01, 0x81, ascii(kPin1)),
+        run(commands, 0x24, 0x01, 0x82, ascii(kPin2)),
+        run(commands, 0x24, 0x01, 0x83, ascii("12345678")), run(commands, 0x44, 0, 0)}) {
     if (!r) return r.error();
   }
   auto cardKey = fromCard(side->client->readCardAuthKey());
@@ -233,7 +235,7 @@ Result<std::unique_ptr<AccessSide>> AccessSide::create(const Bytes& homeServerKe
   // Profile: as in tests/card_adapters/fixture.cpp (narrow phone layout).
   const Bytes profile{0x80, 0x01, 0x02, 0x81, 0x02, 0x00, 0x50,
                       0x82, 0x02, 0x00, 0x18, 0x83, 0x01, 0x02};
-  for (auto r :
+  for (const auto& r :
        {run(c, 0x24, 0x01, 0x81, bytesOf(kPin)), run(c, 0x24, 0x01, 0x83, bytesOf("87654321")),
         run(c, 0x47, 0x80, 0x01, {}, 256), run(c, 0xDA, 0xDF, 0x30, bytesOf(terminalId)),
         run(c, 0xDA, 0xDF, 0x31, homeServerKey), run(c, 0xDA, 0xDF, 0x32, bytesOf(homeAddress)),

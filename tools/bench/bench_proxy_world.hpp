@@ -10,18 +10,18 @@
 #include <string>
 #include <thread>
 
-#include "access_card_applet.hpp"
-#include "access_card_client.hpp"
-#include "bench_proxy_counters.hpp"
-#include "card_runtime.hpp"
-#include "clock.hpp"
-#include "home_card_applet.hpp"
-#include "home_card_client.hpp"
+#include "base/clock.hpp"
+#include "card/accesscard/access_card_applet.hpp"
+#include "card/homecard/home_card_applet.hpp"
+#include "card/runtime/card_runtime.hpp"
+#include "card/runtime/storage.hpp"
+#include "host/card_adapters/access_card_client.hpp"
+#include "host/card_adapters/home_card_client.hpp"
+#include "host/channel/software_identity.hpp"
 #include "host/home_server/card/card_home_card.hpp"
 #include "host/home_server/daemon/home_server.hpp"
-#include "in_process_transport.hpp"
-#include "software_identity.hpp"
-#include "storage.hpp"
+#include "host/pcsc_bridge/in_process_transport.hpp"
+#include "tools/bench/bench_proxy_counters.hpp"
 
 namespace hp::bench {
 

@@ -23,15 +23,16 @@
 #include <string>
 #include <vector>
 
-#include "bench_stats.hpp"
-#include "card_runtime.hpp"
-#include "clock.hpp"
-#include "ec_key.hpp"
-#include "file_storage.hpp"
-#include "home_card_applet.hpp"
-#include "purse_records.hpp"
-#include "rng.hpp"
-#include "storage.hpp"
+#include "base/byte_codec.hpp"
+#include "base/clock.hpp"
+#include "base/ec_key.hpp"
+#include "base/rng.hpp"
+#include "card/homecard/home_card_applet.hpp"
+#include "card/runtime/card_runtime.hpp"
+#include "card/runtime/file_storage.hpp"
+#include "card/runtime/storage.hpp"
+#include "protocol/purse/purse_records.hpp"
+#include "tools/bench/bench_stats.hpp"
 
 using hp::Bytes;
 using hp::card::CardRuntime;
@@ -100,12 +101,15 @@ std::array<uint8_t, purse::kPurseIdSize> personalize(CardRuntime& card, hp::card
   sendOrDie(card, hex("00 47 80 01 00"), "GENERATE EC");
   for (auto [registry, id] : {std::pair<uint8_t, std::string>{0x02, "shop.bench"},
                               std::pair<uint8_t, std::string>{0x03, "bank"}}) {
-    Bytes entry = {0xC0, static_cast<uint8_t>(id.size())};
-    entry.insert(entry.end(), id.begin(), id.end());
-    entry.push_back(0xC1);
-    entry.push_back(0x41);
-    const Bytes point = bank.publicPoint();  // the shop's key does not matter for DEBIT
-    entry.insert(entry.end(), point.begin(), point.end());
+    // Built by a ByteWriter: gcc 12 reports a false -Warray-bounds for the vector inserts.
+    hp::card::ByteWriter w;
+    w.u8(0xC0);
+    w.u8(static_cast<uint8_t>(id.size()));
+    w.raw(hp::bytesOf(id));
+    w.u8(0xC1);
+    w.u8(0x41);
+    w.raw(bank.publicPoint());  // the shop's key does not matter for DEBIT
+    const Bytes entry = w.take();
     Bytes apdu = {0x80, 0xE2, registry, 0x00, static_cast<uint8_t>(entry.size())};
     apdu.insert(apdu.end(), entry.begin(), entry.end());
     sendOrDie(card, apdu, "REGISTRY ADD");

@@ -1,4 +1,4 @@
-#include "delay_relay.hpp"
+#include "tools/bench/delay_relay.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,7 +11,7 @@
 #include <condition_variable>
 #include <deque>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace hp::bench {
 

@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "result.hpp"
+#include "base/result.hpp"
 
 namespace hp::bench {
 

@@ -4,7 +4,7 @@
 #include <iostream>
 #include <string>
 
-#include "delay_relay.hpp"
+#include "tools/bench/delay_relay.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 3) {

@@ -14,6 +14,8 @@ BUILD=${1:-build-bench}
 OUT=${2:-$BUILD/proxy-bench}
 BENCH=$BUILD/tools/bench/bench_proxy
 [ -x "$BENCH" ] || { echo "build it first: ninja -C $BUILD tools/bench/bench_proxy" >&2; exit 2; }
+# Absolute, because step 2 runs it from inside OUT (a relative or absolute BUILD both work).
+BENCH=$(cd "$(dirname "$BENCH")" && pwd)/$(basename "$BENCH")
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 PKI=$OUT/pki
@@ -58,7 +60,7 @@ echo "== callgrind pass (terminal instructions; takes a minute) =="
     --toggle-collect='*terminalSetup*' \
     --toggle-collect='hp::bench::CountingTransport::transmitRaw*' \
     --callgrind-out-file="$OUT/callgrind.out.%p" \
-    "$OLDPWD/$BENCH" --pki "$PKI" --callgrind ) > "$OUT/callgrind.log" 2>&1 ||
+    "$BENCH" --pki "$PKI" --callgrind ) > "$OUT/callgrind.log" 2>&1 ||
   { cat "$OUT/callgrind.log" >&2; exit 1; }
 # One dump per label and thread ("desc: Trigger: Client Request: a-session-id"); its "totals:"
 # line is Ir. Collection is per thread: only the main thread (-01), the terminal, is read. (The

@@ -1,4 +1,4 @@
-#include "atr_parse.hpp"
+#include "tools/conform/atr_parse.hpp"
 
 namespace hp::conform {
 

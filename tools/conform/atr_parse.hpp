@@ -4,7 +4,7 @@
 
 #include <optional>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace hp::conform {
 

@@ -1,4 +1,4 @@
-#include "card_spec.hpp"
+#include "tools/conform/card_spec.hpp"
 
 #include <json/json.h>
 
@@ -6,8 +6,8 @@
 #include <set>
 #include <sstream>
 
-#include "hex_pattern.hpp"
-#include "json_file.hpp"
+#include "tools/conform/hex_pattern.hpp"
+#include "tools/conform/json_file.hpp"
 
 namespace hp::conform {
 

@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "bytes.hpp"
-#include "result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 
 namespace hp::conform {
 

@@ -1,23 +1,23 @@
-#include "card_under_test.hpp"
+#include "tools/conform/card_under_test.hpp"
 
 #include <chrono>
 #include <thread>
 
-#include "card_runtime.hpp"
-#include "clock.hpp"
-#include "in_process_transport.hpp"
-#include "rng.hpp"
-#include "storage.hpp"
-#include "test_card.hpp"
+#include "base/clock.hpp"
+#include "base/rng.hpp"
+#include "card/runtime/card_runtime.hpp"
+#include "card/runtime/storage.hpp"
+#include "host/pcsc_bridge/in_process_transport.hpp"
+#include "tools/conform/test_card.hpp"
 
 #ifdef HP_CONFORM_HAVE_HOMECARD
-#include "home_card_applet.hpp"
+#include "card/homecard/home_card_applet.hpp"
 #endif
 #ifdef HP_CONFORM_HAVE_ACCESSCARD
-#include "access_card_applet.hpp"
+#include "card/accesscard/access_card_applet.hpp"
 #endif
 #ifdef HP_CONFORM_HAVE_PCSC
-#include "pcsc_context.hpp"
+#include "host/pcsc_bridge/pcsc_context.hpp"
 #endif
 
 namespace hp::conform {

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "result.hpp"
-#include "transport.hpp"
+#include "base/result.hpp"
+#include "host/pcsc_bridge/transport.hpp"
 
 namespace hp::conform {
 

@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "card_spec.hpp"
-#include "card_under_test.hpp"
-#include "rng.hpp"
-#include "runner.hpp"
-#include "scenario.hpp"
+#include "base/rng.hpp"
+#include "tools/conform/card_spec.hpp"
+#include "tools/conform/card_under_test.hpp"
+#include "tools/conform/runner.hpp"
+#include "tools/conform/scenario.hpp"
 
 #ifndef HP_APDU_SPECS_DIR
 #define HP_APDU_SPECS_DIR "apdu_specs"

@@ -1,4 +1,4 @@
-#include "hex_pattern.hpp"
+#include "tools/conform/hex_pattern.hpp"
 
 #include <cctype>
 #include <cstdio>

@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "bytes.hpp"
-#include "result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 
 namespace hp::conform {
 

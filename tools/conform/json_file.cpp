@@ -1,4 +1,4 @@
-#include "json_file.hpp"
+#include "tools/conform/json_file.hpp"
 
 #include <algorithm>
 #include <fstream>

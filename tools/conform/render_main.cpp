@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "card_spec.hpp"
-#include "spec_render.hpp"
+#include "tools/conform/card_spec.hpp"
+#include "tools/conform/spec_render.hpp"
 
 #ifndef HP_APDU_SPECS_DIR
 #define HP_APDU_SPECS_DIR "apdu_specs"

@@ -1,11 +1,11 @@
-#include "runner.hpp"
+#include "tools/conform/runner.hpp"
 
-#include "atr_parse.hpp"
-#include "ec_key.hpp"
-#include "hex_pattern.hpp"
-#include "purse_records.hpp"
-#include "rsa_key.hpp"
-#include "server_hello_statement.hpp"
+#include "base/ec_key.hpp"
+#include "base/rsa_key.hpp"
+#include "protocol/channel/server_hello_statement.hpp"
+#include "protocol/purse/purse_records.hpp"
+#include "tools/conform/atr_parse.hpp"
+#include "tools/conform/hex_pattern.hpp"
 
 namespace hp::conform {
 

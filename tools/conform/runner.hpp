@@ -7,10 +7,10 @@
 #include <set>
 #include <string>
 
-#include "card_spec.hpp"
-#include "card_under_test.hpp"
-#include "rng.hpp"
-#include "scenario.hpp"
+#include "base/rng.hpp"
+#include "tools/conform/card_spec.hpp"
+#include "tools/conform/card_under_test.hpp"
+#include "tools/conform/scenario.hpp"
 
 namespace hp::conform {
 
@@ -51,10 +51,10 @@ class ScenarioRunner {
   Result<Exchange> exchange(const Bytes& command, std::string& problems);
   std::string runSend(const Step& step, Variables& vars, uint16_t& lastSw);
   std::string runVerify(const Step& step, Variables& vars);
-  // sign_purse / verify_purse: the e-money signed objects (card/runtime/purse_records.hpp).
+  // sign_purse / verify_purse: the e-money signed objects (protocol/purse/purse_records.hpp).
   std::string runPurseSignature(const Step& step, Variables& vars);
   // server_hello: the home server's half of a full handshake, for the access card's KEY
-  // AGREEMENT (card/runtime/server_hello_statement.hpp).
+  // AGREEMENT (protocol/channel/server_hello_statement.hpp).
   std::string runServerHello(const Step& step, Variables& vars);
   void record(const Scenario& scenario, size_t index, const Step& step, const std::string& problems,
               const std::string& detail);

@@ -1,11 +1,11 @@
-#include "scenario.hpp"
+#include "tools/conform/scenario.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <set>
 
-#include "json_file.hpp"
+#include "tools/conform/json_file.hpp"
 
 namespace hp::conform {
 

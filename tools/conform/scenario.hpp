@@ -11,9 +11,9 @@
 #include <utility>
 #include <vector>
 
-#include "bytes.hpp"
-#include "result.hpp"
-#include "rng.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "base/rng.hpp"
 
 namespace hp::conform {
 

@@ -1,4 +1,4 @@
-#include "spec_render.hpp"
+#include "tools/conform/spec_render.hpp"
 
 #include <cctype>
 #include <filesystem>
@@ -44,6 +44,7 @@ std::string joined(const std::vector<std::string>& items, const char* separator)
 
 std::string cases(const std::vector<int>& list) {
   std::vector<std::string> items;
+  items.reserve(list.size());
   for (int c : list) items.push_back(std::to_string(c));
   return items.empty() ? "-" : joined(items, ", ");
 }

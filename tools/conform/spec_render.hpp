@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "card_spec.hpp"
+#include "tools/conform/card_spec.hpp"
 
 namespace hp::conform {
 

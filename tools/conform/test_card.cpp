@@ -1,6 +1,6 @@
-#include "test_card.hpp"
+#include "tools/conform/test_card.hpp"
 
-#include "atr.hpp"
+#include "card/runtime/atr.hpp"
 
 namespace hp::conform {
 

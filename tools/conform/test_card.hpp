@@ -6,12 +6,12 @@
 
 #include <memory>
 
-#include "applet.hpp"
-#include "clock.hpp"
-#include "ec_key.hpp"
-#include "rng.hpp"
-#include "rsa_key.hpp"
-#include "storage.hpp"
+#include "base/clock.hpp"
+#include "base/ec_key.hpp"
+#include "base/rng.hpp"
+#include "base/rsa_key.hpp"
+#include "card/runtime/applet.hpp"
+#include "card/runtime/storage.hpp"
 
 namespace hp::conform {
 

@@ -1,5 +1,6 @@
-// libFuzzer target: the home server's admin line protocol (host/home_server/daemon/admin_socket.cpp):
-// one line of JSON request per connection on a unix socket, one line of response.
+// libFuzzer target: the home server's admin line protocol
+// (host/home_server/daemon/admin_socket.cpp): one line of JSON request per connection on a unix
+// socket, one line of response.
 //
 // A real AdminSocketServer (its own thread, a socket in a private temporary directory) serves a
 // dispatcher with one method. Each input is sent on a fresh connection, shut down for writing.
@@ -18,10 +19,10 @@
 #include <cstring>
 #include <string>
 
-#include "dispatcher.hpp"
-#include "fuzz_check.hpp"
 #include "host/home_server/core/server_log.hpp"
 #include "host/home_server/daemon/admin_socket.hpp"
+#include "host/rpc/dispatcher.hpp"
+#include "tools/fuzz/fuzz_check.hpp"
 
 namespace {
 

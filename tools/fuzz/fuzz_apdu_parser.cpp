@@ -11,8 +11,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "command_apdu.hpp"
-#include "fuzz_check.hpp"
+#include "protocol/apdu/command_apdu.hpp"
+#include "tools/fuzz/fuzz_check.hpp"
 
 namespace {
 

@@ -20,14 +20,14 @@
 #include <memory>
 #include <optional>
 
-#include "card_runtime.hpp"
-#include "clock.hpp"
-#include "fuzz_session.hpp"
-#include "home_card_applet.hpp"
-#include "rng.hpp"
-#include "storage.hpp"
+#include "base/clock.hpp"
+#include "base/rng.hpp"
+#include "card/homecard/home_card_applet.hpp"
+#include "card/runtime/card_runtime.hpp"
+#include "card/runtime/storage.hpp"
+#include "tools/fuzz/fuzz_session.hpp"
 #ifdef HP_FUZZ_WITH_ACCESSCARD
-#include "access_card_applet.hpp"
+#include "card/accesscard/access_card_applet.hpp"
 #endif
 
 namespace {

@@ -18,12 +18,12 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "channel_connection.hpp"
-#include "frame.hpp"
-#include "fuzz_channel_records.hpp"
-#include "fuzz_check.hpp"
-#include "fuzz_input.hpp"
-#include "fuzz_socket.hpp"
+#include "host/channel/channel_connection.hpp"
+#include "host/channel/frame.hpp"
+#include "tools/fuzz/fuzz_channel_records.hpp"
+#include "tools/fuzz/fuzz_check.hpp"
+#include "tools/fuzz/fuzz_input.hpp"
+#include "tools/fuzz/fuzz_socket.hpp"
 
 namespace {
 

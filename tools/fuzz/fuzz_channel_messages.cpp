@@ -11,9 +11,9 @@
 #include <cstdint>
 #include <cstring>
 
-#include "frame.hpp"
-#include "fuzz_check.hpp"
-#include "messages.hpp"
+#include "host/channel/frame.hpp"
+#include "host/channel/messages.hpp"
+#include "tools/fuzz/fuzz_check.hpp"
 
 namespace {
 

@@ -5,9 +5,9 @@
 
 #include <memory>
 
-#include "fuzz_check.hpp"
-#include "key_schedule.hpp"
-#include "record_protector.hpp"
+#include "host/channel/key_schedule.hpp"
+#include "host/channel/record_protector.hpp"
+#include "tools/fuzz/fuzz_check.hpp"
 
 namespace hp::fuzz {
 

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "fuzz_check.hpp"
 #include "protocol/http/http_message.hpp"
+#include "tools/fuzz/fuzz_check.hpp"
 
 namespace {
 

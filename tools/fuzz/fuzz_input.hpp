@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace hp::fuzz {
 

@@ -1,6 +1,6 @@
 // libFuzzer target: the servers' checks of card-signed purse records: the shop's payment and
 // refund checks (tools/shop_server) and the bank's credit check (tools/bank_server), and under
-// them the strict decoders of card/runtime/purse_records.cpp.
+// them the strict decoders of protocol/purse/purse_records.cpp.
 //
 // Every input goes to all three checks (with the fixed order, voucher and client key of
 // fuzz_purse_fixture.hpp) and to every decoder. A check that accepts returns a record of its
@@ -10,9 +10,9 @@
 #include <cstdint>
 #include <string>
 
-#include "credit_check.hpp"
-#include "fuzz_check.hpp"
-#include "fuzz_purse_fixture.hpp"
+#include "tools/bank_server/credit_check.hpp"
+#include "tools/fuzz/fuzz_check.hpp"
+#include "tools/fuzz/fuzz_purse_fixture.hpp"
 
 namespace {
 

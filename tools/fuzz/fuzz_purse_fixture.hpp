@@ -6,12 +6,12 @@
 
 #include <memory>
 
-#include "ec_key.hpp"
-#include "fuzz_check.hpp"
-#include "payment_check.hpp"
-#include "purse_records.hpp"
-#include "refund_check.hpp"
-#include "rng.hpp"
+#include "base/ec_key.hpp"
+#include "base/rng.hpp"
+#include "protocol/purse/purse_records.hpp"
+#include "tools/fuzz/fuzz_check.hpp"
+#include "tools/shop_server/payment_check.hpp"
+#include "tools/shop_server/refund_check.hpp"
 
 namespace hp::fuzz {
 

@@ -17,14 +17,14 @@
 #include <string>
 #include <vector>
 
-#include "channel_connection.hpp"
-#include "channel_messages.hpp"
-#include "dispatcher.hpp"
-#include "fuzz_channel_records.hpp"
-#include "fuzz_check.hpp"
-#include "fuzz_input.hpp"
-#include "fuzz_socket.hpp"
-#include "message.hpp"
+#include "host/channel/channel_connection.hpp"
+#include "host/rpc/channel_messages.hpp"
+#include "host/rpc/dispatcher.hpp"
+#include "host/rpc/message.hpp"
+#include "tools/fuzz/fuzz_channel_records.hpp"
+#include "tools/fuzz/fuzz_check.hpp"
+#include "tools/fuzz/fuzz_input.hpp"
+#include "tools/fuzz/fuzz_socket.hpp"
 
 namespace {
 

@@ -4,12 +4,12 @@
 #include <memory>
 #include <optional>
 
-#include "byte_codec.hpp"
-#include "card_runtime.hpp"
-#include "clock.hpp"
-#include "fuzz_session.hpp"
-#include "persistent_state.hpp"
-#include "storage.hpp"
+#include "base/byte_codec.hpp"
+#include "base/clock.hpp"
+#include "card/runtime/card_runtime.hpp"
+#include "card/runtime/persistent_state.hpp"
+#include "card/runtime/storage.hpp"
+#include "tools/fuzz/fuzz_session.hpp"
 
 namespace {
 

@@ -18,12 +18,12 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "bytes.hpp"
-#include "card_runtime.hpp"
-#include "clock.hpp"
-#include "command_apdu.hpp"
-#include "fuzz_check.hpp"
-#include "status_word.hpp"
+#include "base/bytes.hpp"
+#include "base/clock.hpp"
+#include "card/runtime/card_runtime.hpp"
+#include "protocol/apdu/command_apdu.hpp"
+#include "protocol/apdu/status_word.hpp"
+#include "tools/fuzz/fuzz_check.hpp"
 
 namespace hp::fuzz {
 

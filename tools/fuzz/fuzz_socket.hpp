@@ -13,7 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "fuzz_check.hpp"
+#include "tools/fuzz/fuzz_check.hpp"
 
 namespace hp::fuzz {
 

@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <cstring>
 
-#include "fuzz_check.hpp"
-#include "session_blob.hpp"
-#include "session_handout.hpp"
+#include "host/tls_proxy/session_blob.hpp"
+#include "host/tls_proxy/session_handout.hpp"
+#include "tools/fuzz/fuzz_check.hpp"
 
 namespace {
 

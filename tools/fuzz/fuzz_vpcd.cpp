@@ -19,9 +19,9 @@
 #include <cstdio>
 #include <vector>
 
-#include "card_runtime.hpp"
-#include "fuzz_check.hpp"
-#include "vpcd_link.hpp"
+#include "card/runtime/card_runtime.hpp"
+#include "card/runtime/vpcd_link.hpp"
+#include "tools/fuzz/fuzz_check.hpp"
 
 namespace {
 

@@ -10,17 +10,17 @@
 #include <fstream>
 #include <string>
 
-#include "channel_messages.hpp"
-#include "ec_key.hpp"
-#include "frame.hpp"
-#include "fuzz_channel_records.hpp"
-#include "fuzz_purse_fixture.hpp"
-#include "message.hpp"
-#include "messages.hpp"
-#include "rng.hpp"
-#include "session_blob.hpp"
-#include "session_handout.hpp"
-#include "ticket_store.hpp"
+#include "base/ec_key.hpp"
+#include "base/rng.hpp"
+#include "host/channel/frame.hpp"
+#include "host/channel/messages.hpp"
+#include "host/channel/ticket_store.hpp"
+#include "host/rpc/channel_messages.hpp"
+#include "host/rpc/message.hpp"
+#include "host/tls_proxy/session_blob.hpp"
+#include "host/tls_proxy/session_handout.hpp"
+#include "tools/fuzz/fuzz_channel_records.hpp"
+#include "tools/fuzz/fuzz_purse_fixture.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "api_error.hpp"
+#include "tools/merchant/api_error.hpp"
 
 namespace hp::merchant {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "json_http.hpp"
-#include "server_http.hpp"
+#include "tools/merchant/json_http.hpp"
+#include "tools/merchant/server_http.hpp"
 
 namespace hp::merchant {
 

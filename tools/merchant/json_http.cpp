@@ -1,9 +1,9 @@
-#include "json_http.hpp"
+#include "tools/merchant/json_http.hpp"
 
 #include <memory>
 
-#include "base64.hpp"
-#include "message.hpp"
+#include "host/rpc/base64.hpp"
+#include "host/rpc/message.hpp"
 
 namespace hp::merchant {
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <string_view>
 
-#include "bytes.hpp"
-#include "result.hpp"
-#include "server_http.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "tools/merchant/server_http.hpp"
 
 namespace hp::merchant {
 

@@ -6,7 +6,7 @@
 #include <memory>
 #include <mutex>
 
-#include "rng.hpp"
+#include "base/rng.hpp"
 
 namespace hp::merchant {
 

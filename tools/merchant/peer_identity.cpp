@@ -1,4 +1,4 @@
-#include "peer_identity.hpp"
+#include "tools/merchant/peer_identity.hpp"
 
 #include <mbedtls/ecp.h>
 #include <mbedtls/pk.h>
@@ -6,7 +6,7 @@
 
 #include <array>
 
-#include "tls_error.hpp"
+#include "host/tls_proxy/tls_error.hpp"
 
 namespace hp::merchant {
 

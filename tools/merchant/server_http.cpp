@@ -1,4 +1,4 @@
-#include "server_http.hpp"
+#include "tools/merchant/server_http.hpp"
 
 namespace hp::merchant {
 

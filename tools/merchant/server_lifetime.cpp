@@ -1,4 +1,4 @@
-#include "server_lifetime.hpp"
+#include "tools/merchant/server_lifetime.hpp"
 
 #include <unistd.h>
 

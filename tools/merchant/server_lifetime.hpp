@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "tls_listener.hpp"
+#include "tools/merchant/tls_listener.hpp"
 
 namespace hp::merchant {
 

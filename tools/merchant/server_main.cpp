@@ -1,10 +1,10 @@
-#include "server_main.hpp"
+#include "tools/merchant/server_main.hpp"
 
 #include <chrono>
 #include <cstdio>
 #include <exception>
 
-#include "server_lifetime.hpp"
+#include "tools/merchant/server_lifetime.hpp"
 
 namespace hp::merchant {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "server_options.hpp"
-#include "tls_listener.hpp"
+#include "tools/merchant/server_options.hpp"
+#include "tools/merchant/tls_listener.hpp"
 
 namespace hp::merchant {
 

@@ -1,4 +1,4 @@
-#include "server_options.hpp"
+#include "tools/merchant/server_options.hpp"
 
 #include <charconv>
 #include <filesystem>
@@ -7,7 +7,7 @@
 #include <memory>
 #include <sstream>
 
-#include "message.hpp"
+#include "host/rpc/message.hpp"
 
 namespace hp::merchant {
 

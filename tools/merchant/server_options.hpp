@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "result.hpp"
-#include "tls_listener.hpp"
+#include "base/result.hpp"
+#include "tools/merchant/tls_listener.hpp"
 
 namespace hp::merchant {
 

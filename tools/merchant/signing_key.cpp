@@ -1,7 +1,7 @@
-#include "signing_key.hpp"
+#include "tools/merchant/signing_key.hpp"
 
-#include "p256_key_file.hpp"
-#include "purse_records.hpp"
+#include "host/tls_proxy/p256_key_file.hpp"
+#include "protocol/purse/purse_records.hpp"
 
 namespace hp::merchant {
 

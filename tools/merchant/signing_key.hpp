@@ -1,6 +1,6 @@
 // The shop's or bank's own EC P-256 signing key (shop-sign.key, bank-sign.key): signs receipts,
 // cancellations and vouchers in the "u16 len || body || DER signature" form of
-// card/runtime/purse_records.hpp. The scalar is held in card::EcKeyPair (wiped on destruction);
+// protocol/purse/purse_records.hpp. The scalar is held in card::EcKeyPair (wiped on destruction);
 // the PEM parse buffers are freed by mbedTLS, which zeroizes them.
 #pragma once
 
@@ -9,10 +9,10 @@
 #include <string>
 #include <string_view>
 
-#include "bytes.hpp"
-#include "ec_key.hpp"
-#include "result.hpp"
-#include "rng.hpp"
+#include "base/bytes.hpp"
+#include "base/ec_key.hpp"
+#include "base/result.hpp"
+#include "base/rng.hpp"
 
 namespace hp::merchant {
 

@@ -1,4 +1,4 @@
-#include "tls_listener.hpp"
+#include "tools/merchant/tls_listener.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -19,9 +19,9 @@
 #include <cstring>
 #include <exception>
 
-#include "json_http.hpp"
-#include "locked_rng.hpp"
-#include "tls_error.hpp"
+#include "host/tls_proxy/tls_error.hpp"
+#include "tools/merchant/json_http.hpp"
+#include "tools/merchant/locked_rng.hpp"
 
 namespace hp::merchant {
 

@@ -20,10 +20,10 @@
 #include <string_view>
 #include <thread>
 
-#include "accept_loop.hpp"
-#include "peer_identity.hpp"
-#include "result.hpp"
-#include "server_http.hpp"
+#include "base/result.hpp"
+#include "host/listen_guard/accept_loop.hpp"
+#include "tools/merchant/peer_identity.hpp"
+#include "tools/merchant/server_http.hpp"
 
 namespace hp::merchant {
 

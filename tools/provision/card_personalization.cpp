@@ -1,4 +1,4 @@
-#include "card_personalization.hpp"
+#include "tools/provision/card_personalization.hpp"
 
 namespace hp::provision {
 

@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <string>
 
-#include "access_card_client.hpp"
-#include "home_card_client.hpp"
-#include "pki.hpp"
+#include "host/card_adapters/access_card_client.hpp"
+#include "host/card_adapters/home_card_client.hpp"
+#include "tools/provision/pki.hpp"
 
 namespace hp::provision {
 

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -19,14 +20,14 @@
 #include <string>
 #include <vector>
 
-#include "card_finder.hpp"
-#include "card_personalization.hpp"
-#include "output_files.hpp"
-#include "pcsc_context.hpp"
-#include "pki.hpp"
-#include "purse_records.hpp"
-#include "purse_setup.hpp"
-#include "server_configs.hpp"
+#include "host/pcsc_bridge/card_finder.hpp"
+#include "host/pcsc_bridge/pcsc_context.hpp"
+#include "protocol/purse/purse_records.hpp"
+#include "tools/provision/card_personalization.hpp"
+#include "tools/provision/output_files.hpp"
+#include "tools/provision/pki.hpp"
+#include "tools/provision/purse_setup.hpp"
+#include "tools/provision/server_configs.hpp"
 
 namespace hp::provision {
 namespace {
@@ -424,5 +425,12 @@ int main(int argc, char** argv) {
                  hp::provision::kUsage);
     return 2;
   }
-  return hp::provision::provision(*options);
+  // Errors are values throughout; what can still throw is the standard library (bad_alloc,
+  // a filesystem error): report it as a failure instead of terminating.
+  try {
+    return hp::provision::provision(*options);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hp_provision: %s\n", e.what());
+    return 1;
+  }
 }

@@ -1,4 +1,4 @@
-#include "output_files.hpp"
+#include "tools/provision/output_files.hpp"
 
 #include <fcntl.h>
 #include <json/json.h>
@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "server_configs.hpp"
+#include "tools/provision/server_configs.hpp"
 
 namespace hp::provision {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "bytes.hpp"
-#include "result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 
 namespace hp::provision {
 

@@ -1,4 +1,4 @@
-#include "pki.hpp"
+#include "tools/provision/pki.hpp"
 
 #include <mbedtls/ecp.h>
 #include <mbedtls/pem.h>

@@ -11,8 +11,8 @@
 #include <memory>
 #include <string>
 
-#include "bytes.hpp"
-#include "result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 
 namespace hp::provision {
 

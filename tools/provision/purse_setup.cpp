@@ -1,4 +1,4 @@
-#include "purse_setup.hpp"
+#include "tools/provision/purse_setup.hpp"
 
 namespace hp::provision {
 

@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <string>
 
-#include "home_card_client.hpp"
-#include "result.hpp"
+#include "base/result.hpp"
+#include "host/card_adapters/home_card_client.hpp"
 
 namespace hp::provision {
 

@@ -1,4 +1,4 @@
-#include "server_configs.hpp"
+#include "tools/provision/server_configs.hpp"
 
 #include <json/json.h>
 

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "output_files.hpp"
+#include "tools/provision/output_files.hpp"
 
 namespace hp::provision {
 

@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "order_store.hpp"
-#include "server_main.hpp"
-#include "shop_api.hpp"
-#include "shop_config.hpp"
-#include "signing_key.hpp"
-#include "sqlite_db.hpp"
+#include "host/sqlite/sqlite_db.hpp"
+#include "tools/merchant/server_main.hpp"
+#include "tools/merchant/signing_key.hpp"
+#include "tools/shop_server/order_store.hpp"
+#include "tools/shop_server/shop_api.hpp"
+#include "tools/shop_server/shop_config.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "order_store.hpp"
+#include "tools/shop_server/order_store.hpp"
 
 namespace hp::shop {
 

@@ -11,9 +11,9 @@
 #include <optional>
 #include <string>
 
-#include "bytes.hpp"
-#include "result.hpp"
-#include "sqlite_db.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "host/sqlite/sqlite_db.hpp"
 
 namespace hp::shop {
 

@@ -1,4 +1,4 @@
-#include "payment_check.hpp"
+#include "tools/shop_server/payment_check.hpp"
 
 namespace hp::shop {
 

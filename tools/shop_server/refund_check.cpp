@@ -1,6 +1,6 @@
-#include "refund_check.hpp"
+#include "tools/shop_server/refund_check.hpp"
 
-#include "payment_check.hpp"
+#include "tools/shop_server/payment_check.hpp"
 
 namespace hp::shop {
 

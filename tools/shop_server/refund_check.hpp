@@ -9,10 +9,10 @@
 #include <optional>
 #include <string>
 
-#include "api_error.hpp"
-#include "bytes.hpp"
-#include "purse_records.hpp"
-#include "result.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "protocol/purse/purse_records.hpp"
+#include "tools/merchant/api_error.hpp"
 
 namespace hp::shop {
 

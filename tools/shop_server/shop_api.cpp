@@ -1,11 +1,11 @@
-#include "shop_api.hpp"
+#include "tools/shop_server/shop_api.hpp"
 
-#include "api_error.hpp"
-#include "base64.hpp"
-#include "json_http.hpp"
-#include "payment_check.hpp"
-#include "purse_records.hpp"
-#include "refund_check.hpp"
+#include "host/rpc/base64.hpp"
+#include "protocol/purse/purse_records.hpp"
+#include "tools/merchant/api_error.hpp"
+#include "tools/merchant/json_http.hpp"
+#include "tools/shop_server/payment_check.hpp"
+#include "tools/shop_server/refund_check.hpp"
 
 namespace hp::shop {
 

@@ -8,13 +8,13 @@
 #include <memory>
 #include <mutex>
 
-#include "api_error.hpp"
-#include "order_store.hpp"
-#include "peer_identity.hpp"
-#include "rng.hpp"
-#include "server_http.hpp"
-#include "shop_config.hpp"
-#include "signing_key.hpp"
+#include "base/rng.hpp"
+#include "tools/merchant/api_error.hpp"
+#include "tools/merchant/peer_identity.hpp"
+#include "tools/merchant/server_http.hpp"
+#include "tools/merchant/signing_key.hpp"
+#include "tools/shop_server/order_store.hpp"
+#include "tools/shop_server/shop_config.hpp"
 
 namespace hp::shop {
 

@@ -1,8 +1,8 @@
-#include "shop_config.hpp"
+#include "tools/shop_server/shop_config.hpp"
 
 #include <set>
 
-#include "purse_records.hpp"
+#include "protocol/purse/purse_records.hpp"
 
 namespace hp::shop {
 

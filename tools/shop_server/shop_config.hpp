@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "result.hpp"
-#include "server_options.hpp"
+#include "base/result.hpp"
+#include "tools/merchant/server_options.hpp"
 
 namespace hp::shop {
 

@@ -7,9 +7,9 @@
 #include <memory>
 #include <mutex>
 
-#include "home_card_client.hpp"
-#include "home_card_signer.hpp"
-#include "home_card_terminal_registry.hpp"
+#include "host/card_adapters/home_card_client.hpp"
+#include "host/card_adapters/home_card_signer.hpp"
+#include "host/card_adapters/home_card_terminal_registry.hpp"
 #include "host/home_server/card/home_card.hpp"
 #include "host/home_server/terminals/terminal_directory.hpp"
 

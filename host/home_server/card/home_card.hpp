@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "purse_records.hpp"
-#include "result.hpp"
-#include "signer.hpp"
+#include "base/result.hpp"
+#include "host/tls_proxy/signer.hpp"
+#include "protocol/purse/purse_records.hpp"
 
 namespace hp::home {
 

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <optional>
 
-#include "transport.hpp"
+#include "host/pcsc_bridge/transport.hpp"
 
 namespace hp::home {
 

@@ -1,6 +1,6 @@
 #include "host/home_server/daemon/admin_socket.hpp"
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

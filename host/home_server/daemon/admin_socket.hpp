@@ -8,8 +8,8 @@
 #include <string>
 #include <thread>
 
-#include "dispatcher.hpp"
 #include "host/home_server/core/server_log.hpp"
+#include "host/rpc/dispatcher.hpp"
 
 namespace hp::home {
 

@@ -2,11 +2,11 @@
 // answers SELECT of the configured AID), under host/card_adapters' HomeCardClient.
 #include "host/home_server/daemon/card_wiring.hpp"
 
-#include "card_finder.hpp"
-#include "home_card_client.hpp"
+#include "host/card_adapters/home_card_client.hpp"
 #include "host/home_server/card/card_home_card.hpp"
 #include "host/home_server/card/reconnecting_transport.hpp"
-#include "pcsc_context.hpp"
+#include "host/pcsc_bridge/card_finder.hpp"
+#include "host/pcsc_bridge/pcsc_context.hpp"
 
 namespace hp::home {
 

@@ -7,9 +7,9 @@
 #include <map>
 #include <sstream>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 #include "host/home_server/daemon/config_detail.hpp"
-#include "message.hpp"
+#include "host/rpc/message.hpp"
 
 namespace hp::home {
 

@@ -7,12 +7,12 @@
 #include <string>
 #include <string_view>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
 #include "host/home_server/core/server_log.hpp"
 #include "host/home_server/purse/purse_config.hpp"
 #include "host/home_server/sessions/relay_policy.hpp"
-#include "result.hpp"
-#include "signer.hpp"
+#include "host/tls_proxy/signer.hpp"
 
 namespace hp::home {
 

@@ -5,7 +5,7 @@
 
 #include <cstdio>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace hp::home {
 

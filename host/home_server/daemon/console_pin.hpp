@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "result.hpp"
+#include "base/result.hpp"
 
 namespace hp::home {
 

@@ -1,8 +1,8 @@
 #include "host/home_server/daemon/home_server.hpp"
 
+#include "base/pin_format.hpp"
 #include "host/home_server/purse/purse_methods.hpp"
 #include "host/home_server/sessions/rpc_methods.hpp"
-#include "pin.hpp"
 #include "protocol/rpc/admin_methods.hpp"
 
 namespace hp::home {

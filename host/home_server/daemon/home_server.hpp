@@ -6,7 +6,6 @@
 #include <memory>
 #include <string>
 
-#include "dispatcher.hpp"
 #include "host/home_server/card/home_card.hpp"
 #include "host/home_server/card/reconnecting_transport.hpp"
 #include "host/home_server/daemon/admin_socket.hpp"
@@ -22,6 +21,7 @@
 #include "host/home_server/sessions/session_manager.hpp"
 #include "host/home_server/terminals/cached_terminal_directory.hpp"
 #include "host/home_server/terminals/terminal_directory.hpp"
+#include "host/rpc/dispatcher.hpp"
 
 namespace hp::home {
 

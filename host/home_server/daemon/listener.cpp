@@ -2,9 +2,9 @@
 
 #include <unistd.h>
 
-#include "channel_connection.hpp"
-#include "channel_messages.hpp"
-#include "server_handshake.hpp"
+#include "host/channel/channel_connection.hpp"
+#include "host/channel/server_handshake.hpp"
+#include "host/rpc/channel_messages.hpp"
 
 namespace hp::home {
 

@@ -12,13 +12,13 @@
 #include <memory>
 #include <string>
 
-#include "accept_loop.hpp"
-#include "dispatcher.hpp"
+#include "base/rng.hpp"
+#include "host/channel/identity.hpp"
+#include "host/channel/replay_cache.hpp"
+#include "host/channel/ticket_store.hpp"
 #include "host/home_server/core/server_log.hpp"
-#include "identity.hpp"
-#include "replay_cache.hpp"
-#include "rng.hpp"
-#include "ticket_store.hpp"
+#include "host/listen_guard/accept_loop.hpp"
+#include "host/rpc/dispatcher.hpp"
 
 namespace hp::home {
 

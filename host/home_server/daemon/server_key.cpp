@@ -1,6 +1,6 @@
 #include "host/home_server/daemon/server_key.hpp"
 
-#include "p256_key_file.hpp"
+#include "host/tls_proxy/p256_key_file.hpp"
 
 namespace hp::home {
 

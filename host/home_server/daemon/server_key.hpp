@@ -6,9 +6,9 @@
 #include <mutex>
 #include <string>
 
-#include "ec_key.hpp"
-#include "identity.hpp"
-#include "rng.hpp"
+#include "base/ec_key.hpp"
+#include "base/rng.hpp"
+#include "host/channel/identity.hpp"
 
 namespace hp::home {
 

@@ -9,9 +9,9 @@
 #include "host/home_server/card/home_card.hpp"
 #include "host/home_server/core/server_log.hpp"
 #include "host/home_server/purse/purse_config.hpp"
-#include "notice_mailer.hpp"
-#include "notice_outbox.hpp"
-#include "smtp_sender.hpp"
+#include "host/notices/notice_mailer.hpp"
+#include "host/notices/notice_outbox.hpp"
+#include "host/notices/smtp_sender.hpp"
 
 namespace hp::home {
 

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "bytes.hpp"
-#include "result.hpp"
-#include "sqlite_db.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "host/sqlite/sqlite_db.hpp"
 
 namespace hp::home {
 

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "host/home_server/purse/purse_errors.hpp"
-#include "message.hpp"
-#include "purse_records.hpp"
+#include "host/rpc/message.hpp"
+#include "protocol/purse/purse_records.hpp"
 
 namespace hp::home::purse_detail {
 

@@ -2,10 +2,10 @@
 // as pending until the card has taken it, and re-presenting unfinished ones (reconcile).
 #include <algorithm>
 
-#include "base64.hpp"
 #include "host/home_server/purse/purse_errors.hpp"
 #include "host/home_server/purse/purse_service.hpp"
 #include "host/home_server/purse/purse_service_detail.hpp"
+#include "host/rpc/base64.hpp"
 
 namespace hp::home {
 

@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "clock.hpp"
+#include "base/clock.hpp"
 
 namespace hp::home {
 

@@ -3,8 +3,8 @@
 #include <chrono>
 #include <thread>
 
+#include "host/tls_proxy/resumed_connection.hpp"
 #include "protocol/http/http_message.hpp"
-#include "resumed_connection.hpp"
 
 namespace hp::home {
 

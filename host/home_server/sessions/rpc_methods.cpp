@@ -1,10 +1,10 @@
 #include "host/home_server/sessions/rpc_methods.hpp"
 
-#include "pin.hpp"
+#include "base/pin_format.hpp"
+#include "host/tls_proxy/session_handout.hpp"
 #include "protocol/rpc/card_methods.hpp"
 #include "protocol/rpc/relay_methods.hpp"
 #include "protocol/rpc/session_methods.hpp"
-#include "session_handout.hpp"
 
 namespace hp::home {
 

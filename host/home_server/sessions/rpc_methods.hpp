@@ -4,12 +4,12 @@
 // they may hold a PIN or a request body.
 #pragma once
 
-#include "dispatcher.hpp"
 #include "host/home_server/card/home_card.hpp"
 #include "host/home_server/core/server_log.hpp"
 #include "host/home_server/sessions/authority_guard.hpp"
 #include "host/home_server/sessions/relay.hpp"
 #include "host/home_server/sessions/session_manager.hpp"
+#include "host/rpc/dispatcher.hpp"
 #include "protocol/rpc/method.hpp"
 
 namespace hp::home {

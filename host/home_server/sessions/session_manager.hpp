@@ -19,9 +19,9 @@
 #include <string>
 #include <vector>
 
-#include "delegated_handshake.hpp"
 #include "host/home_server/core/server_log.hpp"
 #include "host/home_server/sessions/shop_url.hpp"
+#include "host/tls_proxy/delegated_handshake.hpp"
 
 namespace hp::home {
 

@@ -14,7 +14,7 @@
 #include <mutex>
 #include <string>
 
-#include "clock.hpp"
+#include "base/clock.hpp"
 #include "host/home_server/terminals/terminal_directory.hpp"
 
 namespace hp::home {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "identity.hpp"
+#include "host/channel/identity.hpp"
 
 namespace hp::home {
 

@@ -1,8 +1,8 @@
 // Historical bytes of ATRs.
 #include <doctest.h>
 
-#include "atr.hpp"
-#include "atr_parse.hpp"
+#include "card/runtime/atr.hpp"
+#include "tools/conform/atr_parse.hpp"
 
 using hp::Bytes;
 using hp::conform::atrHistoricalBytes;

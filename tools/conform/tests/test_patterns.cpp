@@ -1,7 +1,7 @@
 // expect_data patterns and status word patterns.
 #include <doctest.h>
 
-#include "hex_pattern.hpp"
+#include "tools/conform/hex_pattern.hpp"
 
 using hp::Bytes;
 using hp::conform::DataPattern;

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "scenario.hpp"
+#include "tools/conform/scenario.hpp"
 
 using hp::Bytes;
 using hp::conform::Variables;

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "card_spec.hpp"
-#include "spec_render.hpp"
+#include "tools/conform/card_spec.hpp"
+#include "tools/conform/spec_render.hpp"
 
 using hp::conform::CardSpec;
 using hp::conform::loadCardSpec;

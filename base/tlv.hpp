@@ -5,7 +5,7 @@
 #include <optional>
 #include <vector>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace hp::card {
 

@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <optional>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace hp::card {
 

@@ -1,6 +1,6 @@
-#include "tlv.hpp"
+#include "base/tlv.hpp"
 
-#include "byte_codec.hpp"
+#include "base/byte_codec.hpp"
 
 namespace hp::card {
 

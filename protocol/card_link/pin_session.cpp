@@ -1,4 +1,4 @@
-#include "pin_session.hpp"
+#include "protocol/card_link/pin_session.hpp"
 
 #include <mbedtls/gcm.h>
 #include <mbedtls/hkdf.h>

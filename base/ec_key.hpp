@@ -3,9 +3,9 @@
 
 #include <memory>
 
-#include "bytes.hpp"
-#include "result.hpp"
-#include "rng.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "base/rng.hpp"
 
 namespace hp::card {
 

@@ -1,4 +1,4 @@
-#include "ec_key.hpp"
+#include "base/ec_key.hpp"
 
 #include <mbedtls/ecdh.h>
 #include <mbedtls/ecdsa.h>

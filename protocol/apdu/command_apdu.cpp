@@ -1,4 +1,4 @@
-#include "command_apdu.hpp"
+#include "protocol/apdu/command_apdu.hpp"
 
 namespace hp::card {
 

@@ -1,7 +1,7 @@
-#include "share_statement.hpp"
+#include "protocol/channel/share_statement.hpp"
 
-#include "byte_codec.hpp"
-#include "labelled_hash.hpp"
+#include "base/byte_codec.hpp"
+#include "base/labelled_hash.hpp"
 
 namespace hp::card {
 

@@ -1,10 +1,10 @@
-#include "purse_records.hpp"
+#include "protocol/purse/purse_records.hpp"
 
 #include <algorithm>
 
-#include "byte_codec.hpp"
-#include "ec_key.hpp"
-#include "labelled_hash.hpp"
+#include "base/byte_codec.hpp"
+#include "base/ec_key.hpp"
+#include "base/labelled_hash.hpp"
 
 namespace hp::card::purse {
 namespace {

@@ -7,7 +7,7 @@
 #include <array>
 #include <string_view>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace hp::card {
 

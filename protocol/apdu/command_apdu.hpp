@@ -3,9 +3,9 @@
 
 #include <cstdint>
 
-#include "bytes.hpp"
-#include "result.hpp"
-#include "status_word.hpp"
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "protocol/apdu/status_word.hpp"
 
 namespace hp::card {
 

@@ -1,4 +1,4 @@
-#include "rsa_key.hpp"
+#include "base/rsa_key.hpp"
 
 #include <mbedtls/md.h>
 #include <mbedtls/rsa.h>

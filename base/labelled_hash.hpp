@@ -8,7 +8,7 @@
 #include <initializer_list>
 #include <string_view>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace hp::card {
 

@@ -1,4 +1,4 @@
-#include "rng.hpp"
+#include "base/rng.hpp"
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>

@@ -1,4 +1,4 @@
-#include "labelled_hash.hpp"
+#include "base/labelled_hash.hpp"
 
 #include <mbedtls/sha256.h>
 

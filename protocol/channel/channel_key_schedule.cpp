@@ -1,4 +1,4 @@
-#include "channel_key_schedule.hpp"
+#include "protocol/channel/channel_key_schedule.hpp"
 
 #include <mbedtls/hkdf.h>
 

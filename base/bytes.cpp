@@ -1,4 +1,4 @@
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 #include <mbedtls/platform_util.h>
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace hp::card {
 

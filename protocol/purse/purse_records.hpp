@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace hp::card {
 class ByteReader;

@@ -1,6 +1,6 @@
-#include "server_hello_statement.hpp"
+#include "protocol/channel/server_hello_statement.hpp"
 
-#include "labelled_hash.hpp"
+#include "base/labelled_hash.hpp"
 
 namespace hp::card {
 

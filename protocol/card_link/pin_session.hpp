@@ -19,7 +19,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 namespace hp::card::pin_session {
 

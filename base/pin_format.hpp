@@ -1,0 +1,15 @@
+// The format rules of the cards' PINs and PUK: what the home card accepts in CHANGE/RESET
+// REFERENCE DATA, and what the home server checks before it sends a PIN to the card at all.
+// The rules only; the reference data and retry counters stay in the card OS (card/runtime/pin).
+#pragma once
+
+#include "base/bytes.hpp"
+
+namespace hp::card {
+
+// 4 to 8 ASCII digits, no padding (the format of both PINs and of the access card PIN).
+bool isValidPinFormat(ByteView value);
+// Exactly 8 ASCII digits.
+bool isValidPukFormat(ByteView value);
+
+}  // namespace hp::card
