@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "host/channel/protocol.hpp"
-#include "host/rpc/message.hpp"
+#include "protocol/rpc/message.hpp"
 
 namespace hp::rpc {
 

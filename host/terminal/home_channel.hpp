@@ -14,7 +14,7 @@
 #include "base/rng.hpp"
 #include "host/card_adapters/access_card_client.hpp"
 #include "host/channel/channel_connection.hpp"
-#include "host/rpc/message.hpp"
+#include "protocol/rpc/message.hpp"
 
 namespace hp::terminal {
 

@@ -5,9 +5,9 @@
 #include <chrono>
 #include <cstdio>
 
-#include "host/rpc/base64.hpp"
 #include "host/terminal/command_support.hpp"
 #include "host/terminal/purse_views.hpp"
+#include "protocol/rpc/base64.hpp"
 #include "protocol/rpc/method.hpp"
 #include "protocol/rpc/purse_methods.hpp"
 

@@ -2,9 +2,9 @@
 
 #include <ctime>
 
-#include "host/rpc/base64.hpp"
 #include "host/terminal/money.hpp"
 #include "protocol/purse/purse_records.hpp"
+#include "protocol/rpc/base64.hpp"
 
 namespace hp::terminal {
 

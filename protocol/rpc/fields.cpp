@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "host/rpc/base64.hpp"
+#include "protocol/rpc/base64.hpp"
 #include "protocol/rpc/method.hpp"
 
 namespace hp::protocol::rpc {

@@ -1,6 +1,6 @@
 // The pieces every method family is built from: who may call a method, the list of a struct's
 // JSON members (one list serves the unknown-member check and the docs table), and readers for
-// results. Params are read with host/rpc/params.hpp's strict readers, so the error codes and
+// results. Params are read with protocol/rpc/params.hpp's strict readers, so the error codes and
 // messages peers and tests see are the ones they always saw.
 #pragma once
 
@@ -15,8 +15,8 @@
 
 #include "base/bytes.hpp"
 #include "base/result.hpp"
-#include "host/rpc/message.hpp"
-#include "host/rpc/params.hpp"
+#include "protocol/rpc/message.hpp"
+#include "protocol/rpc/params.hpp"
 
 namespace hp::protocol::rpc {
 

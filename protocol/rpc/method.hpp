@@ -10,7 +10,7 @@
 #include <string>
 #include <utility>
 
-#include "host/rpc/dispatcher.hpp"
+#include "protocol/rpc/dispatcher.hpp"
 #include "protocol/rpc/fields.hpp"
 
 namespace hp::protocol::rpc {

@@ -1,6 +1,6 @@
 #include "protocol/rpc/purse_methods.hpp"
 
-#include "host/rpc/base64.hpp"
+#include "protocol/rpc/base64.hpp"
 
 namespace hp::protocol::rpc {
 

@@ -8,7 +8,7 @@
 
 #include "host/home_server/card/card_home_card.hpp"
 #include "host/home_server/daemon/admin_socket.hpp"
-#include "host/rpc/base64.hpp"
+#include "protocol/rpc/base64.hpp"
 #include "protocol/rpc/methods.hpp"
 #include "tests/card_adapters/fixture.hpp"
 #include "tests/home_server/test_terminal.hpp"

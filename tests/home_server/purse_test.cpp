@@ -14,7 +14,7 @@
 #include "host/home_server/purse/pending_vouchers.hpp"
 #include "host/home_server/purse/purse_errors.hpp"
 #include "host/home_server/purse/purse_methods.hpp"
-#include "host/rpc/base64.hpp"
+#include "protocol/rpc/base64.hpp"
 #include "protocol/rpc/methods.hpp"
 #include "tests/card_adapters/fixture.hpp"
 #include "tests/home_server/test_bank.hpp"

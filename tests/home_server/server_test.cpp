@@ -10,10 +10,10 @@
 
 #include "host/channel/protocol.hpp"
 #include "host/home_server/daemon/admin_socket.hpp"
-#include "host/rpc/base64.hpp"
 #include "host/rpc/channel_messages.hpp"
 #include "host/tls_proxy/resumed_connection.hpp"
 #include "host/tls_proxy/session_handout.hpp"
+#include "protocol/rpc/base64.hpp"
 #include "protocol/rpc/method_table.hpp"
 #include "protocol/rpc/methods.hpp"
 #include "tests/home_server/test_terminal.hpp"

@@ -1,6 +1,6 @@
 #include "tests/home_server/test_bank.hpp"
 
-#include "host/rpc/base64.hpp"
+#include "protocol/rpc/base64.hpp"
 
 namespace hp::home::test {
 

@@ -14,7 +14,7 @@
 #include "host/channel/channel_connection.hpp"
 #include "host/channel/software_identity.hpp"
 #include "host/home_server/daemon/home_server.hpp"
-#include "host/rpc/message.hpp"
+#include "protocol/rpc/message.hpp"
 #include "tests/support/in_process_home_card.hpp"
 #include "tests/tls_proxy/test_signers.hpp"
 

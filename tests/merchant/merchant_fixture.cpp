@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "host/rpc/base64.hpp"
+#include "protocol/rpc/base64.hpp"
 #include "tests/tls_proxy/test_pki.hpp"
 
 namespace hp::merchant::test {

@@ -13,7 +13,7 @@
 
 #include "host/channel/channel_connection.hpp"
 #include "host/rpc/channel_messages.hpp"
-#include "host/rpc/message.hpp"
+#include "protocol/rpc/message.hpp"
 #include "tests/channel/fixture.hpp"
 
 namespace hp::rpc {

@@ -2,9 +2,9 @@
 // host/rpc's codes and messages; call<> and registerMethod<> meet over a dispatcher.
 #include <doctest.h>
 
-#include "host/rpc/dispatcher.hpp"
 #include "protocol/rpc/admin_methods.hpp"
 #include "protocol/rpc/card_methods.hpp"
+#include "protocol/rpc/dispatcher.hpp"
 #include "protocol/rpc/method.hpp"
 #include "protocol/rpc/purse_methods.hpp"
 #include "protocol/rpc/relay_methods.hpp"

@@ -3,8 +3,8 @@
 
 #include <stdexcept>
 
-#include "host/rpc/dispatcher.hpp"
-#include "host/rpc/params.hpp"
+#include "protocol/rpc/dispatcher.hpp"
+#include "protocol/rpc/params.hpp"
 
 namespace hp::rpc {
 

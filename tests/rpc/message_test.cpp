@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "host/rpc/base64.hpp"
-#include "host/rpc/message.hpp"
+#include "protocol/rpc/base64.hpp"
+#include "protocol/rpc/message.hpp"
 
 namespace hp::rpc {
 

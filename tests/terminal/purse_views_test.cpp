@@ -5,10 +5,10 @@
 
 #include <algorithm>
 
-#include "host/rpc/base64.hpp"
 #include "host/terminal/money.hpp"
 #include "host/terminal/purse_views.hpp"
 #include "protocol/purse/purse_records.hpp"
+#include "protocol/rpc/base64.hpp"
 
 namespace hp::terminal {
 

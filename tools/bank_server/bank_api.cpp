@@ -1,7 +1,7 @@
 #include "tools/bank_server/bank_api.hpp"
 
-#include "host/rpc/base64.hpp"
 #include "protocol/purse/purse_records.hpp"
+#include "protocol/rpc/base64.hpp"
 #include "tools/bank_server/credit_check.hpp"
 #include "tools/merchant/json_http.hpp"
 

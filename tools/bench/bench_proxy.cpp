@@ -31,13 +31,13 @@
 #include <thread>
 #include <vector>
 
-#include "host/rpc/base64.hpp"
 #include "host/terminal/home_channel.hpp"
 #include "host/tls_proxy/delegated_handshake.hpp"
 #include "host/tls_proxy/resumed_connection.hpp"
 #include "host/tls_proxy/session_blob.hpp"
 #include "host/tls_proxy/session_handout.hpp"
 #include "host/tls_proxy/software_signer.hpp"
+#include "protocol/rpc/base64.hpp"
 #include "protocol/rpc/card_methods.hpp"
 #include "protocol/rpc/method.hpp"
 #include "protocol/rpc/session_methods.hpp"

@@ -21,7 +21,7 @@
 
 #include "host/home_server/core/server_log.hpp"
 #include "host/home_server/daemon/admin_socket.hpp"
-#include "host/rpc/dispatcher.hpp"
+#include "protocol/rpc/dispatcher.hpp"
 #include "tools/fuzz/fuzz_check.hpp"
 
 namespace {

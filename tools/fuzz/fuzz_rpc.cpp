@@ -19,8 +19,8 @@
 
 #include "host/channel/channel_connection.hpp"
 #include "host/rpc/channel_messages.hpp"
-#include "host/rpc/dispatcher.hpp"
-#include "host/rpc/message.hpp"
+#include "protocol/rpc/dispatcher.hpp"
+#include "protocol/rpc/message.hpp"
 #include "tools/fuzz/fuzz_channel_records.hpp"
 #include "tools/fuzz/fuzz_check.hpp"
 #include "tools/fuzz/fuzz_input.hpp"

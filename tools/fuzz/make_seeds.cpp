@@ -16,9 +16,9 @@
 #include "host/channel/messages.hpp"
 #include "host/channel/ticket_store.hpp"
 #include "host/rpc/channel_messages.hpp"
-#include "host/rpc/message.hpp"
 #include "host/tls_proxy/session_blob.hpp"
 #include "host/tls_proxy/session_handout.hpp"
+#include "protocol/rpc/message.hpp"
 #include "tools/fuzz/fuzz_channel_records.hpp"
 #include "tools/fuzz/fuzz_purse_fixture.hpp"
 

@@ -2,8 +2,8 @@
 
 #include <memory>
 
-#include "host/rpc/base64.hpp"
-#include "host/rpc/message.hpp"
+#include "protocol/rpc/base64.hpp"
+#include "protocol/rpc/message.hpp"
 
 namespace hp::merchant {
 

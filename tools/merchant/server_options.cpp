@@ -7,7 +7,7 @@
 #include <memory>
 #include <sstream>
 
-#include "host/rpc/message.hpp"
+#include "protocol/rpc/message.hpp"
 
 namespace hp::merchant {
 

@@ -1,7 +1,7 @@
 #include "tools/shop_server/shop_api.hpp"
 
-#include "host/rpc/base64.hpp"
 #include "protocol/purse/purse_records.hpp"
+#include "protocol/rpc/base64.hpp"
 #include "tools/merchant/api_error.hpp"
 #include "tools/merchant/json_http.hpp"
 #include "tools/shop_server/payment_check.hpp"

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "host/home_server/core/server_log.hpp"
-#include "host/rpc/dispatcher.hpp"
+#include "protocol/rpc/dispatcher.hpp"
 
 namespace hp::home {
 

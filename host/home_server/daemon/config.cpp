@@ -9,7 +9,7 @@
 
 #include "base/bytes.hpp"
 #include "host/home_server/daemon/config_detail.hpp"
-#include "host/rpc/message.hpp"
+#include "protocol/rpc/message.hpp"
 
 namespace hp::home {
 

@@ -21,7 +21,7 @@
 #include "host/home_server/sessions/session_manager.hpp"
 #include "host/home_server/terminals/cached_terminal_directory.hpp"
 #include "host/home_server/terminals/terminal_directory.hpp"
-#include "host/rpc/dispatcher.hpp"
+#include "protocol/rpc/dispatcher.hpp"
 
 namespace hp::home {
 

@@ -18,7 +18,7 @@
 #include "host/channel/ticket_store.hpp"
 #include "host/home_server/core/server_log.hpp"
 #include "host/listen_guard/accept_loop.hpp"
-#include "host/rpc/dispatcher.hpp"
+#include "protocol/rpc/dispatcher.hpp"
 
 namespace hp::home {
 

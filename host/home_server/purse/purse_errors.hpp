@@ -7,7 +7,7 @@
 #include <string>
 
 #include "host/home_server/card/home_card.hpp"
-#include "host/rpc/message.hpp"
+#include "protocol/rpc/message.hpp"
 
 namespace hp::home {
 

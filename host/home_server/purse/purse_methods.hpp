@@ -7,7 +7,7 @@
 #include "host/home_server/core/server_log.hpp"
 #include "host/home_server/purse/purse_service.hpp"
 #include "host/home_server/sessions/authority_guard.hpp"
-#include "host/rpc/dispatcher.hpp"
+#include "protocol/rpc/dispatcher.hpp"
 
 namespace hp::home {
 

@@ -18,7 +18,7 @@
 #include "host/home_server/purse/pending_vouchers.hpp"
 #include "host/home_server/sessions/relay.hpp"
 #include "host/home_server/sessions/shop_url.hpp"
-#include "host/rpc/message.hpp"
+#include "protocol/rpc/message.hpp"
 
 namespace hp::home {
 

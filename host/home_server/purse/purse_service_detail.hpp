@@ -6,8 +6,8 @@
 #include <string>
 
 #include "host/home_server/purse/purse_errors.hpp"
-#include "host/rpc/message.hpp"
 #include "protocol/purse/purse_records.hpp"
+#include "protocol/rpc/message.hpp"
 
 namespace hp::home::purse_detail {
 

@@ -5,7 +5,7 @@
 #include "host/home_server/purse/purse_errors.hpp"
 #include "host/home_server/purse/purse_service.hpp"
 #include "host/home_server/purse/purse_service_detail.hpp"
-#include "host/rpc/base64.hpp"
+#include "protocol/rpc/base64.hpp"
 
 namespace hp::home {
 

@@ -15,7 +15,7 @@
 #include "host/home_server/core/server_log.hpp"
 #include "host/home_server/sessions/authority_book.hpp"
 #include "host/home_server/sessions/session_manager.hpp"
-#include "host/rpc/message.hpp"
+#include "protocol/rpc/message.hpp"
 
 namespace hp::home {
 

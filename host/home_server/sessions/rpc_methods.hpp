@@ -9,7 +9,7 @@
 #include "host/home_server/sessions/authority_guard.hpp"
 #include "host/home_server/sessions/relay.hpp"
 #include "host/home_server/sessions/session_manager.hpp"
-#include "host/rpc/dispatcher.hpp"
+#include "protocol/rpc/dispatcher.hpp"
 #include "protocol/rpc/method.hpp"
 
 namespace hp::home {

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "base/bytes.hpp"
-#include "host/rpc/message.hpp"
+#include "protocol/rpc/message.hpp"
 
 namespace hp::rpc {
 

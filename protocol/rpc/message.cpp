@@ -1,4 +1,4 @@
-#include "host/rpc/message.hpp"
+#include "protocol/rpc/message.hpp"
 
 #include <memory>
 #include <set>

@@ -1,4 +1,4 @@
-#include "host/rpc/dispatcher.hpp"
+#include "protocol/rpc/dispatcher.hpp"
 
 #include <exception>
 

@@ -1,4 +1,4 @@
-#include "host/rpc/base64.hpp"
+#include "protocol/rpc/base64.hpp"
 
 #include <mbedtls/base64.h>
 

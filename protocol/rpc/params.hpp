@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "host/rpc/message.hpp"
+#include "protocol/rpc/message.hpp"
 
 namespace hp::rpc {
 

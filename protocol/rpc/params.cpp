@@ -1,4 +1,4 @@
-#include "host/rpc/params.hpp"
+#include "protocol/rpc/params.hpp"
 
 #include <algorithm>
 
