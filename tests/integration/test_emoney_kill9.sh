@@ -13,7 +13,8 @@
 # (tests/integration/emoney_ledgers.py) and every card log entry must be in the notice outbox.
 #
 # HP_EMONEY_KILL9_OPS operations (80), HP_KILL9_SEED replays (printed) the operations, their kill
-# decisions and delays; where a kill lands also depends on the machine's load. About 60 s here. The 1,000
+# decisions and delays; where a kill lands also depends on the machine's load. emoney_chaos
+# takes 70-140 s here (60 operations, PBKDF2 PINs after each restart). The 1,000
 # operations with kills are covered at the card level by purse_kill9 (test_purse_kill9.py);
 # this test is about the host side: reconnecting to a restarted card and finishing payments.
 set -euo pipefail
