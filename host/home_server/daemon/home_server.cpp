@@ -187,6 +187,14 @@ Result<void> HomeServer::startPurse(const RelayOptions& relay) {
   return {};
 }
 
+void HomeServer::cardReadable() {
+  // The card's log is readable again (PIN1, after a start or a card restart). The collector
+  // runs on purse changes and every notices.period_seconds (60 s from hp_provision); one that
+  // met the card dead or locked (a payment whose card died right after its DEBIT, a credit made
+  // by the home server before a restart) would otherwise leave those entries unread that long.
+  if (notices_) notices_->kick();
+}
+
 Result<void> HomeServer::registerAdminMethods() {
   HomeCard& card = *parts_.card;
   // Register and revoke go through the cache, which forgets the terminal before they return.
@@ -195,8 +203,8 @@ Result<void> HomeServer::registerAdminMethods() {
   channel::ServerTicketStore& tickets = tickets_;
   Result<void> added = wire::registerMethod<wire::AdminPin1>(
       adminMethods_,
-      [&card, &log](const wire::PinParams& params,
-                    const rpc::CallContext&) -> Answer<wire::AdminPin1> {
+      [this, &card, &log](const wire::PinParams& params,
+                          const rpc::CallContext&) -> Answer<wire::AdminPin1> {
         if (!card::isValidPinFormat(bytesOf(params.pin))) return invalid("a PIN is 4 to 8 digits");
         auto outcome = card.verifyPin1(params.pin);
         if (!outcome) {
@@ -213,6 +221,7 @@ Result<void> HomeServer::registerAdminMethods() {
           return rpc::makeRpcError(rpc::code::kPinBlocked, "PIN1 blocked", data);
         }
         log.transition("home card", "inhibited", "standby");
+        cardReadable();
         return wire::CardState{"standby"};
       });
   if (added) {

@@ -69,6 +69,9 @@ class HomeServer {
   SessionManager& sessions() { return *sessions_; }
   PurseService& purse() { return *purse_; }
   PaymentNotices* notices() { return notices_.get(); }
+  // After PIN1 was accepted: the payment-notice collector reads the card's log now (entries it
+  // could not read while the card was locked or gone).
+  void cardReadable();
   // The directory the channel and the admin commands use (the cache in front of parts.terminals).
   TerminalDirectory& terminals() { return *terminals_; }
   channel::ServerTicketStore& tickets() { return tickets_; }

@@ -136,6 +136,7 @@ int runDaemon(const std::string& configPath) {
         server.log().error("PIN1: " + outcome.error().message);
       } else if (outcome->kind == PinOutcome::Kind::kAccepted) {
         server.log().transition("home card", "inhibited", "standby");
+        server.cardReadable();
       } else {
         server.log().warn("PIN1 refused, " + std::to_string(outcome->triesLeft) + " tries left");
       }
