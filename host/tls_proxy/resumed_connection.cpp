@@ -65,6 +65,8 @@ ResumedConnection::ResumedConnection(std::unique_ptr<Impl> impl) : impl_(std::mo
 
 ResumedConnection::~ResumedConnection() = default;
 
+// Long on purpose (issue 11): the resumption in wire order, each setting next to its reason.
+// NOLINTNEXTLINE(readability-function-size)
 Result<std::unique_ptr<ResumedConnection>> ResumedConnection::open(const SessionBlob& blob,
                                                                    const ResumeOptions& options) {
   auto impl = std::make_unique<Impl>();

@@ -57,7 +57,7 @@ Chunked decodeChunked(std::string_view input, const Limits& limits) {
           return bad(400, "bad chunk size");
         }
       }
-      if (digits.size() > kMaxChunkSizeDigits + (digits.size() > 0 && digits.back() == '\r')) {
+      if (digits.size() > kMaxChunkSizeDigits + (!digits.empty() && digits.back() == '\r')) {
         return bad(400, "bad chunk size");
       }
       return out;  // kNeedMore

@@ -76,6 +76,8 @@ HttpResponse BankApi::showAccount(const std::string& id, const PeerIdentity& pee
   return merchant::jsonResponse(200, out);
 }
 
+// Long on purpose (issue 11): the top-up's idempotency and voucher rules, in checking order.
+// NOLINTNEXTLINE(readability-function-size)
 HttpResponse BankApi::topUp(const HttpRequest& request, const PeerIdentity& peer) {
   auto body = merchant::parseJsonObject(request.body);
   if (!body) return merchant::errorResponse(400, "bad_request", body.error().message);
