@@ -4,28 +4,29 @@
 #include "card/accesscard/biometric.hpp"
 #include "card/accesscard/data_objects.hpp"
 
-namespace hp::accesscard {
+namespace hp::card::accesscard {
 
 namespace {
 constexpr size_t kScalarSize = 32;
 
-void writeBiometric(card::ByteWriter& w, const BiometricRecord& b) {
+void writeBiometric(base::ByteWriter& w, const BiometricRecord& b) {
   w.boolean(b.enrolled);
   w.u8(b.maxTries);
   w.u8(b.triesLeft);
   w.u8(b.threshold);
   // Fixed size so the layout does not depend on enrollment; zeros when not enrolled.
-  for (size_t i = 0; i < bio::kCodeSize; ++i) w.u8(b.enrolled ? b.code.view()[i] : 0);
+  for (size_t i = 0; i < card::accesscard::bio::kCodeSize; ++i)
+    w.u8(b.enrolled ? b.code.view()[i] : 0);
 }
 
-BiometricRecord readBiometric(card::ByteReader& r) {
+BiometricRecord readBiometric(base::ByteReader& r) {
   BiometricRecord b;
   b.enrolled = r.boolean();
   b.maxTries = r.u8();
   b.triesLeft = r.u8();
   b.threshold = r.u8();
-  SecretBytes code(bio::kCodeSize);
-  for (size_t i = 0; i < bio::kCodeSize; ++i) code.data()[i] = r.u8();
+  SecretBytes code(card::accesscard::bio::kCodeSize);
+  for (size_t i = 0; i < card::accesscard::bio::kCodeSize; ++i) code.data()[i] = r.u8();
   if (b.enrolled) b.code = std::move(code);
   return b;
 }
@@ -36,7 +37,7 @@ bool retryCounterValid(uint8_t maxTries, uint8_t triesLeft, uint8_t expectedMax)
 }  // namespace
 
 Bytes AccessCardState::serialize() const {
-  card::ByteWriter w;
+  base::ByteWriter w;
   w.u8(kFormatVersion);
   w.u8(static_cast<uint8_t>(lifecycle));
   pin.write(w);
@@ -51,7 +52,7 @@ Bytes AccessCardState::serialize() const {
 }
 
 std::optional<AccessCardState> AccessCardState::deserialize(ByteView image) {
-  card::ByteReader r(image);
+  base::ByteReader r(image);
   const uint8_t version = r.u8();
   if (version != kFormatVersion && version != kFormatVersionWithTicket &&
       version != kFormatVersionWithoutTicket) {
@@ -59,19 +60,19 @@ std::optional<AccessCardState> AccessCardState::deserialize(ByteView image) {
   }
   AccessCardState s;
   const uint8_t lifecycle = r.u8();
-  s.pin = card::PinRecord::read(r);
-  s.puk = card::PinRecord::read(r);
+  s.pin = card::runtime::PinRecord::read(r);
+  s.puk = card::runtime::PinRecord::read(r);
   s.biometric = readBiometric(r);
   Bytes scalar = r.blob(kScalarSize);
   s.terminalPrivateKey = SecretBytes(scalar);
   secureWipe(scalar);
-  s.terminalId = r.blob(objects::kMaxTerminalIdSize);
-  s.homeServerKey = r.blob(objects::kPointSize);
-  s.homeServerAddress = r.blob(objects::kMaxAddressSize);
+  s.terminalId = r.blob(card::accesscard::objects::kMaxTerminalIdSize);
+  s.homeServerKey = r.blob(card::accesscard::objects::kPointSize);
+  s.homeServerAddress = r.blob(card::accesscard::objects::kMaxAddressSize);
   s.terminalProfile = r.blob(64);
   if (version == kFormatVersionWithTicket) {
     // A protocol v1 ticket (it held a resumption secret): read past, wiped, never kept.
-    Bytes ticket = r.blob(objects::kMaxChannelTicketSize);
+    Bytes ticket = r.blob(card::accesscard::objects::kMaxChannelTicketSize);
     secureWipe(ticket);
   }
   if (!r.ok() || !r.atEnd()) return std::nullopt;
@@ -82,27 +83,32 @@ std::optional<AccessCardState> AccessCardState::deserialize(ByteView image) {
     return std::nullopt;
   }
   s.lifecycle = static_cast<Lifecycle>(lifecycle);
-  if (!retryCounterValid(s.pin.maxTries, s.pin.triesLeft, card::PinRecord::kDefaultTries) ||
-      !retryCounterValid(s.puk.maxTries, s.puk.triesLeft, card::PinRecord::kDefaultTries) ||
+  if (!retryCounterValid(s.pin.maxTries, s.pin.triesLeft,
+                         card::runtime::PinRecord::kDefaultTries) ||
+      !retryCounterValid(s.puk.maxTries, s.puk.triesLeft,
+                         card::runtime::PinRecord::kDefaultTries) ||
       !retryCounterValid(s.biometric.maxTries, s.biometric.triesLeft,
                          BiometricRecord::kDefaultTries) ||
-      s.biometric.threshold > bio::kMaxThreshold) {
+      s.biometric.threshold > card::accesscard::bio::kMaxThreshold) {
     return std::nullopt;
   }
   if (!s.terminalPrivateKey.empty() && s.terminalPrivateKey.size() != kScalarSize) {
     return std::nullopt;
   }
-  if (!s.terminalId.empty() && !objects::isValidTerminalId(s.terminalId)) return std::nullopt;
-  if (!s.homeServerKey.empty() && !objects::isValidP256Point(s.homeServerKey)) return std::nullopt;
-  if (!s.homeServerAddress.empty() && !objects::isValidHomeServerAddress(s.homeServerAddress)) {
+  if (!s.terminalId.empty() && !card::accesscard::objects::isValidTerminalId(s.terminalId))
+    return std::nullopt;
+  if (!s.homeServerKey.empty() && !card::accesscard::objects::isValidP256Point(s.homeServerKey))
+    return std::nullopt;
+  if (!s.homeServerAddress.empty() &&
+      !card::accesscard::objects::isValidHomeServerAddress(s.homeServerAddress)) {
     return std::nullopt;
   }
   if (!s.terminalProfile.empty()) {
-    auto canonical = objects::canonicalTerminalProfile(s.terminalProfile);
+    auto canonical = card::accesscard::objects::canonicalTerminalProfile(s.terminalProfile);
     if (!canonical || *canonical != s.terminalProfile) return std::nullopt;
   }
   if (s.lifecycle == Lifecycle::kOperational && !s.readyForActivation()) return std::nullopt;
   return s;
 }
 
-}  // namespace hp::accesscard
+}  // namespace hp::card::accesscard

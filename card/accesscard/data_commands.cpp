@@ -5,18 +5,19 @@
 #include "card/accesscard/access_card_applet.hpp"
 #include "card/accesscard/data_objects.hpp"
 
-namespace hp::accesscard {
+namespace hp::card::accesscard {
 
-using card::Response;
-namespace sw = card::sw;
+using card::runtime::Response;
+namespace sw = protocol::apdu::sw;
 
 namespace {
 bool isPutDataTag(uint16_t tag) {
-  return tag >= objects::kTagTerminalId && tag <= objects::kTagTerminalProfile;
+  return tag >= card::accesscard::objects::kTagTerminalId &&
+         tag <= card::accesscard::objects::kTagTerminalProfile;
 }
 }  // namespace
 
-Response AccessCardApplet::activate(const card::CommandApdu& cmd) {
+Response AccessCardApplet::activate(const protocol::apdu::CommandApdu& cmd) {
   if (cmd.p1p2() != 0x0000) return Response::status(sw::kIncorrectP1P2);
   // ISO 7816-9 ACTIVATE FILE, used here for the whole applet: a one-way step out of
   // personalization, allowed only once everything a terminal needs is in place.
@@ -30,32 +31,36 @@ Response AccessCardApplet::activate(const card::CommandApdu& cmd) {
   return Response::status(sw::kOk);
 }
 
-Response AccessCardApplet::putData(const card::CommandApdu& cmd) {
+Response AccessCardApplet::putData(const protocol::apdu::CommandApdu& cmd) {
   const uint16_t tag = cmd.p1p2();
   // Issue 8 item 1: no host-readable (or host-writable) ticket exists any more.
-  if (tag == objects::kTagChannelTicket) return Response::status(sw::kReferencedDataNotFound);
+  if (tag == card::accesscard::objects::kTagChannelTicket)
+    return Response::status(sw::kReferencedDataNotFound);
   if (!isPutDataTag(tag)) return Response::status(sw::kIncorrectP1P2);
   if (!mayAdminister()) return Response::status(sw::kSecurityStatusNotSatisfied);
   if (cmd.data.empty()) return Response::status(sw::kWrongLength);
   const ByteView value = cmd.data;
   bool stored = false;
   switch (tag) {
-    case objects::kTagTerminalId:
-      if (!objects::isValidTerminalId(value)) return Response::status(sw::kWrongData);
+    case card::accesscard::objects::kTagTerminalId:
+      if (!card::accesscard::objects::isValidTerminalId(value))
+        return Response::status(sw::kWrongData);
       stored = update([&](AccessCardState& s) { s.terminalId.assign(value.begin(), value.end()); });
       break;
-    case objects::kTagHomeServerKey:
-      if (!objects::isValidP256Point(value)) return Response::status(sw::kWrongData);
+    case card::accesscard::objects::kTagHomeServerKey:
+      if (!card::accesscard::objects::isValidP256Point(value))
+        return Response::status(sw::kWrongData);
       stored =
           update([&](AccessCardState& s) { s.homeServerKey.assign(value.begin(), value.end()); });
       break;
-    case objects::kTagHomeServerAddress:
-      if (!objects::isValidHomeServerAddress(value)) return Response::status(sw::kWrongData);
+    case card::accesscard::objects::kTagHomeServerAddress:
+      if (!card::accesscard::objects::isValidHomeServerAddress(value))
+        return Response::status(sw::kWrongData);
       stored = update(
           [&](AccessCardState& s) { s.homeServerAddress.assign(value.begin(), value.end()); });
       break;
     default: {
-      auto profile = objects::canonicalTerminalProfile(value);
+      auto profile = card::accesscard::objects::canonicalTerminalProfile(value);
       if (!profile) return Response::status(sw::kWrongData);
       stored = update([&](AccessCardState& s) { s.terminalProfile = std::move(*profile); });
       break;
@@ -64,28 +69,30 @@ Response AccessCardApplet::putData(const card::CommandApdu& cmd) {
   return Response::status(stored ? sw::kOk : sw::kMemoryFailure);
 }
 
-Response AccessCardApplet::getData(const card::CommandApdu& cmd) {
+Response AccessCardApplet::getData(const protocol::apdu::CommandApdu& cmd) {
   const uint16_t tag = cmd.p1p2();
-  if (tag == objects::kTagChannelTicket) return Response::status(sw::kReferencedDataNotFound);
-  if (tag != objects::kTagStatus && !isPutDataTag(tag)) {
+  if (tag == card::accesscard::objects::kTagChannelTicket)
+    return Response::status(sw::kReferencedDataNotFound);
+  if (tag != card::accesscard::objects::kTagStatus && !isPutDataTag(tag)) {
     return Response::status(sw::kIncorrectP1P2);
   }
   // The status and the profile are public: the terminal lays out its PIN prompt from them
   // before anyone has unlocked anything.
-  const bool isPublic = tag == objects::kTagStatus || tag == objects::kTagTerminalProfile;
+  const bool isPublic = tag == card::accesscard::objects::kTagStatus ||
+                        tag == card::accesscard::objects::kTagTerminalProfile;
   if (!isPublic && !unlocked()) return Response::status(sw::kSecurityStatusNotSatisfied);
   if (!cmd.data.empty()) return Response::status(sw::kWrongLength);
   const Bytes* value = nullptr;
   switch (tag) {
-    case objects::kTagStatus:
+    case card::accesscard::objects::kTagStatus:
       return Response::read(statusObject());
-    case objects::kTagTerminalId:
+    case card::accesscard::objects::kTagTerminalId:
       value = &state().terminalId;
       break;
-    case objects::kTagHomeServerKey:
+    case card::accesscard::objects::kTagHomeServerKey:
       value = &state().homeServerKey;
       break;
-    case objects::kTagHomeServerAddress:
+    case card::accesscard::objects::kTagHomeServerAddress:
       value = &state().homeServerAddress;
       break;
     default:
@@ -99,12 +106,12 @@ Response AccessCardApplet::getData(const card::CommandApdu& cmd) {
 Bytes AccessCardApplet::statusObject() const {
   const AccessCardState& s = state();
   uint8_t flags = 0;
-  if (s.hasKey()) flags |= objects::kFlagKey;
-  if (s.biometric.enrolled) flags |= objects::kFlagTemplate;
-  if (!s.terminalId.empty()) flags |= objects::kFlagTerminalId;
-  if (!s.homeServerKey.empty()) flags |= objects::kFlagHomeKey;
-  if (!s.homeServerAddress.empty()) flags |= objects::kFlagHomeAddress;
-  if (!s.terminalProfile.empty()) flags |= objects::kFlagProfile;
+  if (s.hasKey()) flags |= card::accesscard::objects::kFlagKey;
+  if (s.biometric.enrolled) flags |= card::accesscard::objects::kFlagTemplate;
+  if (!s.terminalId.empty()) flags |= card::accesscard::objects::kFlagTerminalId;
+  if (!s.homeServerKey.empty()) flags |= card::accesscard::objects::kFlagHomeKey;
+  if (!s.homeServerAddress.empty()) flags |= card::accesscard::objects::kFlagHomeAddress;
+  if (!s.terminalProfile.empty()) flags |= card::accesscard::objects::kFlagProfile;
   return {0x80, 0x01, static_cast<uint8_t>(s.lifecycle),
           0x81, 0x01, static_cast<uint8_t>(security_),
           0x82, 0x01, s.pin.triesLeft,
@@ -113,4 +120,4 @@ Bytes AccessCardApplet::statusObject() const {
           0x85, 0x01, flags};
 }
 
-}  // namespace hp::accesscard
+}  // namespace hp::card::accesscard
