@@ -15,8 +15,7 @@ void writeBiometric(base::ByteWriter& w, const BiometricRecord& b) {
   w.u8(b.triesLeft);
   w.u8(b.threshold);
   // Fixed size so the layout does not depend on enrollment; zeros when not enrolled.
-  for (size_t i = 0; i < card::accesscard::bio::kCodeSize; ++i)
-    w.u8(b.enrolled ? b.code.view()[i] : 0);
+  for (size_t i = 0; i < bio::kCodeSize; ++i) w.u8(b.enrolled ? b.code.view()[i] : 0);
 }
 
 BiometricRecord readBiometric(base::ByteReader& r) {
@@ -25,8 +24,8 @@ BiometricRecord readBiometric(base::ByteReader& r) {
   b.maxTries = r.u8();
   b.triesLeft = r.u8();
   b.threshold = r.u8();
-  SecretBytes code(card::accesscard::bio::kCodeSize);
-  for (size_t i = 0; i < card::accesscard::bio::kCodeSize; ++i) code.data()[i] = r.u8();
+  SecretBytes code(bio::kCodeSize);
+  for (size_t i = 0; i < bio::kCodeSize; ++i) code.data()[i] = r.u8();
   if (b.enrolled) b.code = std::move(code);
   return b;
 }
@@ -66,13 +65,13 @@ std::optional<AccessCardState> AccessCardState::deserialize(ByteView image) {
   Bytes scalar = r.blob(kScalarSize);
   s.terminalPrivateKey = SecretBytes(scalar);
   secureWipe(scalar);
-  s.terminalId = r.blob(card::accesscard::objects::kMaxTerminalIdSize);
-  s.homeServerKey = r.blob(card::accesscard::objects::kPointSize);
-  s.homeServerAddress = r.blob(card::accesscard::objects::kMaxAddressSize);
+  s.terminalId = r.blob(objects::kMaxTerminalIdSize);
+  s.homeServerKey = r.blob(objects::kPointSize);
+  s.homeServerAddress = r.blob(objects::kMaxAddressSize);
   s.terminalProfile = r.blob(64);
   if (version == kFormatVersionWithTicket) {
     // A protocol v1 ticket (it held a resumption secret): read past, wiped, never kept.
-    Bytes ticket = r.blob(card::accesscard::objects::kMaxChannelTicketSize);
+    Bytes ticket = r.blob(objects::kMaxChannelTicketSize);
     secureWipe(ticket);
   }
   if (!r.ok() || !r.atEnd()) return std::nullopt;
@@ -89,22 +88,19 @@ std::optional<AccessCardState> AccessCardState::deserialize(ByteView image) {
                          card::runtime::PinRecord::kDefaultTries) ||
       !retryCounterValid(s.biometric.maxTries, s.biometric.triesLeft,
                          BiometricRecord::kDefaultTries) ||
-      s.biometric.threshold > card::accesscard::bio::kMaxThreshold) {
+      s.biometric.threshold > bio::kMaxThreshold) {
     return std::nullopt;
   }
   if (!s.terminalPrivateKey.empty() && s.terminalPrivateKey.size() != kScalarSize) {
     return std::nullopt;
   }
-  if (!s.terminalId.empty() && !card::accesscard::objects::isValidTerminalId(s.terminalId))
-    return std::nullopt;
-  if (!s.homeServerKey.empty() && !card::accesscard::objects::isValidP256Point(s.homeServerKey))
-    return std::nullopt;
-  if (!s.homeServerAddress.empty() &&
-      !card::accesscard::objects::isValidHomeServerAddress(s.homeServerAddress)) {
+  if (!s.terminalId.empty() && !objects::isValidTerminalId(s.terminalId)) return std::nullopt;
+  if (!s.homeServerKey.empty() && !objects::isValidP256Point(s.homeServerKey)) return std::nullopt;
+  if (!s.homeServerAddress.empty() && !objects::isValidHomeServerAddress(s.homeServerAddress)) {
     return std::nullopt;
   }
   if (!s.terminalProfile.empty()) {
-    auto canonical = card::accesscard::objects::canonicalTerminalProfile(s.terminalProfile);
+    auto canonical = objects::canonicalTerminalProfile(s.terminalProfile);
     if (!canonical || *canonical != s.terminalProfile) return std::nullopt;
   }
   if (s.lifecycle == Lifecycle::kOperational && !s.readyForActivation()) return std::nullopt;

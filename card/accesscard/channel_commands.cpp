@@ -132,7 +132,7 @@ Response AccessCardApplet::keyAgreement(const protocol::apdu::CommandApdu& cmd) 
   const Bytes& ticketId = (*tlvs)[4].value;
   const Bytes& lifetime = (*tlvs)[5].value;
   // SEC 1 3.2.2.1: the peer's point must lie on P-256 (no invalid-curve ECDH).
-  if (!card::accesscard::objects::isValidP256Point(point)) return Response::status(sw::kWrongData);
+  if (!objects::isValidP256Point(point)) return Response::status(sw::kWrongData);
   if (signedHash.size() != kHashSize || keyScheduleHash.size() != kHashSize) {
     return Response::status(sw::kWrongData);
   }
@@ -205,7 +205,7 @@ Response AccessCardApplet::resumeAgreement(const protocol::apdu::CommandApdu& cm
   const Bytes& transcriptHash = (*tlvs)[1].value;
   const Bytes& newTicketId = (*tlvs)[2].value;
   const Bytes& lifetime = (*tlvs)[3].value;
-  if (!card::accesscard::objects::isValidP256Point(point)) return Response::status(sw::kWrongData);
+  if (!objects::isValidP256Point(point)) return Response::status(sw::kWrongData);
   if (transcriptHash.size() != kHashSize) return Response::status(sw::kWrongData);
   if (!validTicketFields(newTicketId, lifetime)) return Response::status(sw::kWrongData);
   if (!ephemeral || !ticket || clock_.nowMs() >= ticket->expiresAtMs) {

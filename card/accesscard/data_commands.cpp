@@ -12,8 +12,7 @@ namespace sw = protocol::apdu::sw;
 
 namespace {
 bool isPutDataTag(uint16_t tag) {
-  return tag >= card::accesscard::objects::kTagTerminalId &&
-         tag <= card::accesscard::objects::kTagTerminalProfile;
+  return tag >= objects::kTagTerminalId && tag <= objects::kTagTerminalProfile;
 }
 }  // namespace
 
@@ -34,33 +33,29 @@ Response AccessCardApplet::activate(const protocol::apdu::CommandApdu& cmd) {
 Response AccessCardApplet::putData(const protocol::apdu::CommandApdu& cmd) {
   const uint16_t tag = cmd.p1p2();
   // Issue 8 item 1: no host-readable (or host-writable) ticket exists any more.
-  if (tag == card::accesscard::objects::kTagChannelTicket)
-    return Response::status(sw::kReferencedDataNotFound);
+  if (tag == objects::kTagChannelTicket) return Response::status(sw::kReferencedDataNotFound);
   if (!isPutDataTag(tag)) return Response::status(sw::kIncorrectP1P2);
   if (!mayAdminister()) return Response::status(sw::kSecurityStatusNotSatisfied);
   if (cmd.data.empty()) return Response::status(sw::kWrongLength);
   const ByteView value = cmd.data;
   bool stored = false;
   switch (tag) {
-    case card::accesscard::objects::kTagTerminalId:
-      if (!card::accesscard::objects::isValidTerminalId(value))
-        return Response::status(sw::kWrongData);
+    case objects::kTagTerminalId:
+      if (!objects::isValidTerminalId(value)) return Response::status(sw::kWrongData);
       stored = update([&](AccessCardState& s) { s.terminalId.assign(value.begin(), value.end()); });
       break;
-    case card::accesscard::objects::kTagHomeServerKey:
-      if (!card::accesscard::objects::isValidP256Point(value))
-        return Response::status(sw::kWrongData);
+    case objects::kTagHomeServerKey:
+      if (!objects::isValidP256Point(value)) return Response::status(sw::kWrongData);
       stored =
           update([&](AccessCardState& s) { s.homeServerKey.assign(value.begin(), value.end()); });
       break;
-    case card::accesscard::objects::kTagHomeServerAddress:
-      if (!card::accesscard::objects::isValidHomeServerAddress(value))
-        return Response::status(sw::kWrongData);
+    case objects::kTagHomeServerAddress:
+      if (!objects::isValidHomeServerAddress(value)) return Response::status(sw::kWrongData);
       stored = update(
           [&](AccessCardState& s) { s.homeServerAddress.assign(value.begin(), value.end()); });
       break;
     default: {
-      auto profile = card::accesscard::objects::canonicalTerminalProfile(value);
+      auto profile = objects::canonicalTerminalProfile(value);
       if (!profile) return Response::status(sw::kWrongData);
       stored = update([&](AccessCardState& s) { s.terminalProfile = std::move(*profile); });
       break;
@@ -71,28 +66,26 @@ Response AccessCardApplet::putData(const protocol::apdu::CommandApdu& cmd) {
 
 Response AccessCardApplet::getData(const protocol::apdu::CommandApdu& cmd) {
   const uint16_t tag = cmd.p1p2();
-  if (tag == card::accesscard::objects::kTagChannelTicket)
-    return Response::status(sw::kReferencedDataNotFound);
-  if (tag != card::accesscard::objects::kTagStatus && !isPutDataTag(tag)) {
+  if (tag == objects::kTagChannelTicket) return Response::status(sw::kReferencedDataNotFound);
+  if (tag != objects::kTagStatus && !isPutDataTag(tag)) {
     return Response::status(sw::kIncorrectP1P2);
   }
   // The status and the profile are public: the terminal lays out its PIN prompt from them
   // before anyone has unlocked anything.
-  const bool isPublic = tag == card::accesscard::objects::kTagStatus ||
-                        tag == card::accesscard::objects::kTagTerminalProfile;
+  const bool isPublic = tag == objects::kTagStatus || tag == objects::kTagTerminalProfile;
   if (!isPublic && !unlocked()) return Response::status(sw::kSecurityStatusNotSatisfied);
   if (!cmd.data.empty()) return Response::status(sw::kWrongLength);
   const Bytes* value = nullptr;
   switch (tag) {
-    case card::accesscard::objects::kTagStatus:
+    case objects::kTagStatus:
       return Response::read(statusObject());
-    case card::accesscard::objects::kTagTerminalId:
+    case objects::kTagTerminalId:
       value = &state().terminalId;
       break;
-    case card::accesscard::objects::kTagHomeServerKey:
+    case objects::kTagHomeServerKey:
       value = &state().homeServerKey;
       break;
-    case card::accesscard::objects::kTagHomeServerAddress:
+    case objects::kTagHomeServerAddress:
       value = &state().homeServerAddress;
       break;
     default:
@@ -106,12 +99,12 @@ Response AccessCardApplet::getData(const protocol::apdu::CommandApdu& cmd) {
 Bytes AccessCardApplet::statusObject() const {
   const AccessCardState& s = state();
   uint8_t flags = 0;
-  if (s.hasKey()) flags |= card::accesscard::objects::kFlagKey;
-  if (s.biometric.enrolled) flags |= card::accesscard::objects::kFlagTemplate;
-  if (!s.terminalId.empty()) flags |= card::accesscard::objects::kFlagTerminalId;
-  if (!s.homeServerKey.empty()) flags |= card::accesscard::objects::kFlagHomeKey;
-  if (!s.homeServerAddress.empty()) flags |= card::accesscard::objects::kFlagHomeAddress;
-  if (!s.terminalProfile.empty()) flags |= card::accesscard::objects::kFlagProfile;
+  if (s.hasKey()) flags |= objects::kFlagKey;
+  if (s.biometric.enrolled) flags |= objects::kFlagTemplate;
+  if (!s.terminalId.empty()) flags |= objects::kFlagTerminalId;
+  if (!s.homeServerKey.empty()) flags |= objects::kFlagHomeKey;
+  if (!s.homeServerAddress.empty()) flags |= objects::kFlagHomeAddress;
+  if (!s.terminalProfile.empty()) flags |= objects::kFlagProfile;
   return {0x80, 0x01, static_cast<uint8_t>(s.lifecycle),
           0x81, 0x01, static_cast<uint8_t>(security_),
           0x82, 0x01, s.pin.triesLeft,

@@ -70,7 +70,7 @@ Response AccessCardApplet::verifyBiometric(const protocol::apdu::CommandApdu& cm
   if (cmd.p1p2() != kBiometric) return Response::status(sw::kIncorrectP1P2);
   if (!operational()) return Response::status(sw::kConditionsNotSatisfied);
   if (cmd.data.empty()) return Response::status(sw::kWrongLength);
-  const auto sample = card::accesscard::bio::parseSample(cmd.data);
+  const auto sample = bio::parseSample(cmd.data);
   if (!sample) return Response::status(sw::kWrongData);
   const BiometricRecord& record = state().biometric;
   if (!record.enrolled) return Response::status(sw::kReferencedDataNotFound);
@@ -84,8 +84,7 @@ Response AccessCardApplet::verifyBiometric(const protocol::apdu::CommandApdu& cm
   if (!update([&](AccessCardState& s) { s.biometric.triesLeft = left; })) {
     return Response::status(sw::kMemoryFailure);
   }
-  if (!card::accesscard::bio::matches(state().biometric.code.view(), sample->view(),
-                                      state().biometric.threshold)) {
+  if (!bio::matches(state().biometric.code.view(), sample->view(), state().biometric.threshold)) {
     lock();
     return Response::status(sw::verifyFailed(left));
   }
@@ -117,7 +116,7 @@ Response AccessCardApplet::changeReferenceData(const protocol::apdu::CommandApdu
     return Response::status(sw::kOk);
   }
 
-  auto enrollment = card::accesscard::bio::parseEnrollment(cmd.data);
+  auto enrollment = bio::parseEnrollment(cmd.data);
   if (!enrollment) return Response::status(sw::kWrongData);
   const bool stored = update([&](AccessCardState& s) {
     s.biometric.enrolled = true;
