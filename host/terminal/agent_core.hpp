@@ -45,7 +45,9 @@ class Agent {
   std::string handle(const std::string& text, SecretBytes& attachment);
   // GET STATUS on the card (one APDU); false (and the agent is ending) when it is locked.
   bool cardStillUnlocked();
-  // Sets up the channel if there is none, then prepares the usual shops' sessions.
+  // Sets up the channel if there is none (or the home server closed it); card APDUs.
+  Result<void> connectChannel();
+  // connectChannel, then prepares the usual shops' sessions if still to do (no card APDU).
   Result<void> ensureChannel();
   // Wipes every key: the channel (its RecordProtector wipes the record keys) and hand-outs.
   void dropKeys();

@@ -31,6 +31,10 @@ void putU32(uint8_t* out, uint32_t value) {
   for (int i = 0; i < 4; ++i) out[i] = static_cast<uint8_t>(value >> (24 - 8 * i));
 }
 
+// A held session with less left than this is dropped, not served: the terminal needs the time
+// to resume and make its request (the home server hands out none with less than 5 s left).
+constexpr uint32_t kHandoutMarginSeconds = 5;
+
 }  // namespace
 
 void agentLog(const std::string& line) {
@@ -67,7 +71,13 @@ void Agent::loseChannel() {
   preparePending_ = true;
 }
 
-Result<void> Agent::ensureChannel() {
+Result<void> Agent::connectChannel() {
+  // A home server that restarted closed our idle channel: a new one (the card's ticket
+  // resumes it) before any request, so no request is lost on a dead channel.
+  if (channel_ && channel_->peerClosed()) {
+    agentLog("the home server closed the channel");
+    loseChannel();
+  }
   if (channel_) return {};
   auto connected = HomeChannel::connect(link_->card(), {});
   lastApdu_ = AgentClock::now();
@@ -76,7 +86,12 @@ Result<void> Agent::ensureChannel() {
   const double rtt = channel_->connectRttMs();
   if (figures_.homeRttMs == 0 || rtt < figures_.homeRttMs) figures_.homeRttMs = rtt;
   agentLog(std::string("channel ") + (channel_->resumed() ? "resumed" : "full handshake"));
-  prepareUsualShops();
+  return {};
+}
+
+Result<void> Agent::ensureChannel() {
+  if (auto up = connectChannel(); !up) return up;
+  prepareUsualShops();  // nothing to do unless the channel is new or PIN2 came since
   return {};
 }
 
@@ -120,7 +135,7 @@ SecretBytes Agent::heldHandout(const std::string& shop) {
   if (copy.size() < 8) return {};
   uint8_t* tail = copy.data() + copy.size() - 8;
   const uint32_t validFor = getU32(tail + 4);
-  if (validFor <= held + 1) {
+  if (validFor <= held + kHandoutMarginSeconds) {
     sessions_.erase(found);
     return {};
   }

@@ -159,18 +159,23 @@ int runAgent(const std::string& readerName, int readyFd, int lockFd) {
   const std::string socketPath = agentPath(readerName, "sock");
   auto listenFd = listenAgentSocket(socketPath);
   if (!listenFd) return 1;
-  const char byte = 1;
-  (void)::write(readyFd, &byte, 1);
-  ::close(readyFd);
-
   int exitStatus = 0;
   {
     Agent agent(std::move(link.value()), settings, calibrateResumeMs());
     agentLog("started for " + readerName + ", idle limit " +
              std::to_string(settings.agentIdleSeconds) + " s");
-    if (agent.cardStillUnlocked()) {
-      // The channel and the prepared sessions right away, so the first command finds them.
-      if (auto up = agent.ensureChannel(); !up) agentLog("no channel yet: " + up.error().message);
+    // The channel's handshake uses the card (PREPARE SHARE, KEY AGREEMENT): done before
+    // `unlock` returns, so no command that follows races it on the card.
+    const bool unlocked = agent.cardStillUnlocked();
+    if (unlocked) {
+      if (auto up = agent.connectChannel(); !up) agentLog("no channel yet: " + up.error().message);
+    }
+    const char byte = 1;
+    (void)::write(readyFd, &byte, 1);
+    ::close(readyFd);
+    if (unlocked) {
+      // The prepared sessions right behind the channel's Finished (no card APDU).
+      (void)agent.ensureChannel();
       Loop loop(agent, watch, *listenFd, settings.agentIdleSeconds);
       loop.run();
     }

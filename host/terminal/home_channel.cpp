@@ -3,6 +3,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -145,6 +146,11 @@ rpc::RpcError channelCut(const std::string& why) {
                                             "; did the home server stop?)");
 }
 }  // namespace
+
+bool HomeChannel::peerClosed() const {
+  pollfd idle{agentFd_ >= 0 ? agentFd_ : connection_->fd(), POLLIN, 0};
+  return ::poll(&idle, 1, 0) != 0;
+}
 
 Result<void, rpc::RpcError> HomeChannel::send(const rpc::Request& request) {
   std::string text = rpc::encodeRequest(request);

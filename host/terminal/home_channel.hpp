@@ -53,6 +53,9 @@ class HomeChannel {
   std::vector<Result<Answer, rpc::RpcError>> callPipelined(const std::string& method,
                                                            const std::vector<Json::Value>& params);
   bool resumed() const { return resumed_; }
+  // True when the home server closed this idle channel (or sent anything unasked, which it
+  // never does): a request must not be sent on it. Never blocks.
+  bool peerClosed() const;
   bool throughAgent() const { return agentFd_ >= 0; }
   // The TCP connect's duration to the home server: one network round trip (0 via the agent).
   double connectRttMs() const { return connectRttMs_; }
