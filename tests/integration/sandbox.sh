@@ -175,6 +175,9 @@ sandbox_start() {
   # the other's agent for their own, and an access card would lock when its pcscd powered it off.
   export XDG_RUNTIME_DIR="$SANDBOX_DIR/xdg"
   mkdir -m 700 "$XDG_RUNTIME_DIR"
+  # Its config (usual shops) and the recent shops it learns stay in the sandbox as well: a
+  # user's or an earlier run's shops would be prepared at every unlock (ports long gone).
+  export XDG_CONFIG_HOME="$SANDBOX_DIR/config" XDG_STATE_HOME="$SANDBOX_DIR/state"
 
   local entries=$(((slots + 1) / 2))
   _sandbox_pick_ports $((entries * 2))  # each entry binds two ports, used or not
