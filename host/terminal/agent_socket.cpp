@@ -102,6 +102,13 @@ std::vector<std::string> agentSockets() {
   return found;
 }
 
+bool ownedByUsAlone(const std::string& path, bool socket) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0 || info.st_uid != ::geteuid()) return false;
+  if (socket) return S_ISSOCK(info.st_mode) && (info.st_mode & 0077) == 0;
+  return S_ISDIR(info.st_mode) && (info.st_mode & 0077) == 0;
+}
+
 bool peerAllowed(uid_t peerUid, uid_t ownUid) {
   return peerUid == ownUid;
 }
@@ -119,6 +126,10 @@ std::optional<uid_t> peerUid(int fd) {
 Result<int> listenAgentSocket(const std::string& path) {
   auto address = socketAddress(path);
   if (!address) return address.error();
+  const std::string dir = path.substr(0, path.rfind('/'));
+  if (!ownedByUsAlone(dir, /*socket=*/false)) {
+    return makeError("agent directory " + dir + " is not ours alone (owner, mode 0700)");
+  }
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return makeError("agent socket: " + std::string(std::strerror(errno)));
   ::unlink(path.c_str());  // a dead agent's file (we hold the reader's agent lock)
@@ -137,6 +148,9 @@ Result<int> listenAgentSocket(const std::string& path) {
 Result<int> connectAgentSocket(const std::string& path) {
   auto address = socketAddress(path);
   if (!address) return address.error();
+  if (!ownedByUsAlone(path.substr(0, path.rfind('/')), false) || !ownedByUsAlone(path, true)) {
+    return makeError("agent socket " + path + " is not ours alone: not used");
+  }
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return makeError("agent socket: " + std::string(std::strerror(errno)));
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&*address), sizeof *address) != 0) {

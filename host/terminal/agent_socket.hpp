@@ -34,6 +34,11 @@ std::string agentDirectory(bool create);
 std::string agentPath(const std::string& readerName, const char* suffix);
 // Every agent socket in the directory (the client without --reader takes the first that answers).
 std::vector<std::string> agentSockets();
+// Whether `path` is ours alone: a directory (or, for `socket`, a socket) that is no symlink,
+// owned by our euid, with no permission for group or others beyond a socket's 0600. The agent
+// listens and the client connects only then: in a directory someone else controls (a
+// /tmp/homeproxy-<uid> made by another user first) a socket could be swapped for theirs.
+bool ownedByUsAlone(const std::string& path, bool socket);
 
 // The peer check, alone so a unit test can give it any uid: only our own uid may talk.
 bool peerAllowed(uid_t peerUid, uid_t ownUid);

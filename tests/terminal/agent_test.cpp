@@ -68,6 +68,18 @@ TEST_CASE("agent: the socket is 0600 in a 0700 directory") {
   auto client = connectAgentSocket(path);
   REQUIRE(client.ok());
   ::close(*client);
+  // A directory others may enter, or a socket others may open, is not used.
+  const std::string agentDir = std::string(dir) + "/homeproxy";
+  REQUIRE(::chmod(agentDir.c_str(), 0755) == 0);
+  CHECK_FALSE(connectAgentSocket(path).ok());
+  CHECK_FALSE(listenAgentSocket(agentDir + "/other.sock").ok());
+  REQUIRE(::chmod(agentDir.c_str(), 0700) == 0);
+  REQUIRE(::chmod(path.c_str(), 0666) == 0);
+  CHECK_FALSE(connectAgentSocket(path).ok());
+  REQUIRE(::chmod(path.c_str(), 0600) == 0);
+  auto again = connectAgentSocket(path);
+  REQUIRE(again.ok());
+  ::close(*again);
   ::close(*fd);
   ::unlink(path.c_str());
   CHECK_FALSE(connectAgentSocket(path).ok());
