@@ -2,8 +2,8 @@
 # test_terminal_agent.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION: the terminal
 # agent (host/terminal/README.md, "The agent") in a private pcscd (sandbox.sh): its socket's
 # modes and the peer-uid check, commands through it paying no channel handshake, the usual
-# shop's session prepared before the first visit, the mode choice, and the agent gone (keys
-# wiped) within 1 s of `terminal lock`, of the card leaving the reader, and of its idle limit;
+# shop's session prepared before the first visit, the mode choice, a revoked terminal refused
+# through its agent, and the agent gone (keys wiped) within 1 s of `terminal lock`, of the card leaving the reader, and of its idle limit;
 # a connection after the lock gets nothing. Every process is stopped on exit, also on failure.
 set -euo pipefail
 HOMECARD=$(realpath "${1:?usage: test_terminal_agent.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION}")
@@ -197,10 +197,20 @@ IDLE_MS=$MS
 grep -q "ended: idle limit; keys wiped" "$SANDBOX_DIR/agent.log" || fail "no idle end logged"
 "${T[@]}" lock >/dev/null || fail "lock after idle"
 
-# 7. The card leaves the reader (its process killed): the agent is gone within 1 s.
+# 7. A revoked terminal: the home server closes the agent's channel, and the agent's new
+# channel is refused, so nothing it held serves another command.
 printf '%s\n' "$ACCESS_PIN" | "${T[@]}" unlock --pin-stdin >/dev/null || fail "unlock again"
 PID=$(agent_pid)
-"${T[@]}" get --delegate "https://$SHOP/" >/dev/null || fail "get before the card left"
+"${T[@]}" get --delegate "https://$SHOP/" >/dev/null || fail "get before the revocation"
+"$HOME_SERVER" --admin "$WORLD/home_server.sock" revoke-terminal terminal-1 >"$SANDBOX_DIR/revoke.log" 2>&1 ||
+  fail "revoke-terminal: $(cat "$SANDBOX_DIR/revoke.log")"
+if "${T[@]}" get --delegate "https://$SHOP/" >/dev/null 2>"$SANDBOX_DIR/revoked.err"; then
+  fail "a revoked terminal fetched through its agent"
+fi
+grep -qiE "revoked|refused|unknown" "$SANDBOX_DIR/revoked.err" ||
+  fail "revoked: unclear error: $(cat "$SANDBOX_DIR/revoked.err")"
+
+# 8. The card leaves the reader (its process killed): the agent is gone within 1 s.
 START=$(now_ms)
 kill -9 "$ACCESS_PID"
 MS=$(gone_within_ms "$PID" "$START")
