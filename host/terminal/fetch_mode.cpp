@@ -32,7 +32,12 @@ ModeChoice chooseMode(const LinkFigures& link, ShopFigures& shop, bool prepared)
   choice.reason = std::string(measured ? "measured" : "estimated") + ": delegated " +
                   figure(choice.delegatedMs) + ", relayed " + figure(choice.relayedMs);
   ++shop.decisions;
-  if (measured && shop.decisions % kReprobeEvery == 0) {
+  const bool oneMeasured = shop.delegatedMs.has_value() != shop.relayedMs.has_value();
+  if (oneMeasured && shop.decisions >= kExploreAt) {
+    // An estimate never checked could keep a worse mode for good: measure the other once.
+    choice.mode = shop.delegatedMs ? FetchMode::kRelay : FetchMode::kDelegate;
+    choice.reason += " (measuring the other mode once)";
+  } else if (measured && shop.decisions % kReprobeEvery == 0) {
     choice.mode = choice.mode == FetchMode::kRelay ? FetchMode::kDelegate : FetchMode::kRelay;
     choice.reason += " (re-measuring the other mode)";
   }

@@ -7,9 +7,11 @@
 // agent already holds the session (prepared). Relayed: one round trip to the home server plus
 // the home server's own exchange with the shop. Until a mode has been measured for the shop
 // its time is estimated from the measured home-server RTT (the terminal's access link is taken
-// to dominate its path to the shop too) and the calibrated CPU cost of a resumption; once both
-// modes are measured for a shop, the measured (smoothed) stand-by times decide, and every
-// kReprobeEvery-th request tries the other mode once so a changed link is noticed.
+// to dominate its path to the shop too) and the calibrated CPU cost of a resumption. The
+// kExploreAt-th request at a shop with one mode measured tries the other once (an estimate is
+// never trusted for long); once both are measured the measured (smoothed) stand-by times
+// decide, and every kReprobeEvery-th request tries the other mode once so a changed link is
+// noticed.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +23,7 @@ namespace hp::terminal {
 enum class FetchMode { kDelegate, kRelay };
 
 inline constexpr unsigned kReprobeEvery = 16;
+inline constexpr unsigned kExploreAt = 2;
 // The home server's exchange with a shop before anything is measured: a fixed line's ~20 ms
 // RTT times TCP connect, resumption and request.
 inline constexpr double kAssumedHomeShopMs = 60;

@@ -103,6 +103,19 @@ TEST_CASE("mode: estimates pick relay on a slow link, delegation on a fast one")
   CHECK(chooseMode(weak, shop3, true).mode == FetchMode::kRelay);
 }
 
+TEST_CASE("mode: with one mode measured, the second request at a shop measures the other") {
+  LinkFigures link{150, 5, std::nullopt};  // a slow link: the estimate says relay
+  ShopFigures shop;
+  ModeChoice first = chooseMode(link, shop, true);
+  CHECK(first.mode == FetchMode::kRelay);
+  noteFetch(link, shop, FetchMode::kRelay, 300);
+  ModeChoice second = chooseMode(link, shop, true);
+  CHECK(second.mode == FetchMode::kDelegate);  // never measured: tried once
+  CHECK(second.reason.find("measuring the other mode once") != std::string::npos);
+  noteFetch(link, shop, FetchMode::kDelegate, 40);  // the shop was near after all
+  CHECK(chooseMode(link, shop, true).mode == FetchMode::kDelegate);
+}
+
 TEST_CASE("mode: measured figures decide, and the other mode is re-measured now and then") {
   LinkFigures link{150, 5, std::nullopt};
   ShopFigures shop;
