@@ -63,10 +63,10 @@ class Agent {
     SecretBytes handout;
     AgentClock::time_point received;
   };
-  using Answer = Result<Json::Value, rpc::RpcError>;
-  Answer dispatch(const rpc::Request& request, SecretBytes& attachment);
-  Answer forward(const rpc::Request& request, SecretBytes& attachment);
-  Answer openSession(const rpc::Request& request, SecretBytes& attachment);
+  using Answer = Result<Json::Value, protocol::rpc::RpcError>;
+  Answer dispatch(const protocol::rpc::Request& request, SecretBytes& attachment);
+  Answer forward(const protocol::rpc::Request& request, SecretBytes& attachment);
+  Answer openSession(const protocol::rpc::Request& request, SecretBytes& attachment);
   Answer hello();
   Answer mode(const Json::Value& params);
   Answer note(const Json::Value& params);

@@ -19,8 +19,8 @@ double msSince(AgentClock::time_point start) {
   return std::chrono::duration<double, std::milli>(AgentClock::now() - start).count();
 }
 
-rpc::RpcError invalid(const std::string& what) {
-  return rpc::makeRpcError(rpc::code::kInvalidParams, what);
+protocol::rpc::RpcError invalid(const std::string& what) {
+  return protocol::rpc::makeRpcError(protocol::rpc::code::kInvalidParams, what);
 }
 
 uint32_t getU32(const uint8_t* in) {
@@ -144,7 +144,7 @@ SecretBytes Agent::heldHandout(const std::string& shop) {
   return copy;
 }
 
-Agent::Answer Agent::openSession(const rpc::Request& request, SecretBytes& attachment) {
+Agent::Answer Agent::openSession(const protocol::rpc::Request& request, SecretBytes& attachment) {
   auto params = wire::SessionOpen::Params::fromJson(request.params);
   if (!params) return params.error();
   auto url = parseHttpsUrl(params->url);
@@ -162,8 +162,9 @@ Agent::Answer Agent::openSession(const rpc::Request& request, SecretBytes& attac
   return answer;
 }
 
-Agent::Answer Agent::forward(const rpc::Request& request, SecretBytes& attachment) {
-  if (auto up = ensureChannel(); !up) return rpc::makeRpcError(kChannelCut, up.error().message);
+Agent::Answer Agent::forward(const protocol::rpc::Request& request, SecretBytes& attachment) {
+  if (auto up = ensureChannel(); !up)
+    return protocol::rpc::makeRpcError(kChannelCut, up.error().message);
   auto answer = channel_->callWithAttachment(request.method, request.params);
   if (!answer) {
     if (answer.error().code == kChannelCut) loseChannel();
@@ -174,7 +175,8 @@ Agent::Answer Agent::forward(const rpc::Request& request, SecretBytes& attachmen
 }
 
 Agent::Answer Agent::hello() {
-  if (auto up = ensureChannel(); !up) return rpc::makeRpcError(kChannelCut, up.error().message);
+  if (auto up = ensureChannel(); !up)
+    return protocol::rpc::makeRpcError(kChannelCut, up.error().message);
   Json::Value result(Json::objectValue);
   result["reader"] = link_->readerName();
   result["home_rtt_ms"] = figures_.homeRttMs;
@@ -207,7 +209,7 @@ Agent::Answer Agent::note(const Json::Value& params) {
   return Json::Value(Json::objectValue);
 }
 
-Agent::Answer Agent::dispatch(const rpc::Request& request, SecretBytes& attachment) {
+Agent::Answer Agent::dispatch(const protocol::rpc::Request& request, SecretBytes& attachment) {
   const std::string& method = request.method;
   if (method == "agent.hello") return hello();
   if (method == "agent.mode") return mode(request.params);
@@ -225,12 +227,15 @@ Agent::Answer Agent::dispatch(const rpc::Request& request, SecretBytes& attachme
 
 std::string Agent::handle(const std::string& text, SecretBytes& attachment) {
   std::optional<uint64_t> idHint;
-  auto request = rpc::parseRequest(text, &idHint);
-  if (!request) return rpc::encodeResponse(rpc::errorResponse(idHint, request.error()));
+  auto request = protocol::rpc::parseRequest(text, &idHint);
+  if (!request)
+    return protocol::rpc::encodeResponse(protocol::rpc::errorResponse(idHint, request.error()));
   Answer answer = dispatch(*request, attachment);
   if (request->method == "card.pin2") wire::wipeStrings(request->params);  // a PIN
-  if (!answer) return rpc::encodeResponse(rpc::errorResponse(request->id, answer.error()));
-  return rpc::encodeResponse(rpc::successResponse(request->id, std::move(answer.value())));
+  if (!answer)
+    return protocol::rpc::encodeResponse(protocol::rpc::errorResponse(request->id, answer.error()));
+  return protocol::rpc::encodeResponse(
+      protocol::rpc::successResponse(request->id, std::move(answer.value())));
 }
 
 }  // namespace hp::terminal

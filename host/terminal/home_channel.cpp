@@ -92,10 +92,10 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::open(AccessCardLink& link, con
   return connect(link.card(), info);
 }
 
-Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardClient& card,
+Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(card_adapters::AccessCardClient& card,
                                                           const InfoSink& info) {
   auto addressText = card.homeServerAddress();
-  if (!addressText) return adapters::toError(addressText.error());
+  if (!addressText) return card_adapters::toError(addressText.error());
   auto address = protocol::url::parseHostPort(*addressText);
   if (!address) return makeError("home server address on the card: " + address.error().message);
   // The home server key (DF 31) stays on the card: KEY AGREEMENT checks the server with it.
@@ -106,7 +106,7 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardCl
   auto fd = connectTcp(*address, rttMs);
   if (!fd) return fd.error();
   channel::SystemWallClock clock;
-  auto rng = tls::processRng();  // shared with the TLS client (process_rng.hpp)
+  auto rng = tls_proxy::processRng();  // shared with the TLS client (process_rng.hpp)
   if (!rng) {
     ::close(*fd);
     return rng.error();
@@ -114,7 +114,7 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardCl
   channel::ClientConfig config;
   config.clock = &clock;
   config.rng = *rng;
-  adapters::AccessCardKeyAgent agent(card, kShareLifetimeMs);
+  card_adapters::AccessCardKeyAgent agent(card, kShareLifetimeMs);
   channel::ClientHandshake handshake(config, agent);
   auto connection = channel::ChannelConnection::connectAsTerminal(
       *fd, handshake, /*tryResume=*/true, [&] { return agent.prepareShare(clock.nowMs()); });
@@ -133,17 +133,17 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardCl
   return result;
 }
 
-Result<Json::Value, rpc::RpcError> HomeChannel::call(const std::string& method,
-                                                     const Json::Value& params) {
+Result<Json::Value, protocol::rpc::RpcError> HomeChannel::call(const std::string& method,
+                                                               const Json::Value& params) {
   auto answer = callWithAttachment(method, params);
   if (!answer) return answer.error();
   return std::move(answer->result);  // an attachment nobody asked for is wiped with `answer`
 }
 
 namespace {
-rpc::RpcError channelCut(const std::string& why) {
-  return rpc::makeRpcError(kChannelCut, "the connection to the home server was cut (" + why +
-                                            "; did the home server stop?)");
+protocol::rpc::RpcError channelCut(const std::string& why) {
+  return protocol::rpc::makeRpcError(kChannelCut, "the connection to the home server was cut (" +
+                                                      why + "; did the home server stop?)");
 }
 }  // namespace
 
@@ -152,8 +152,8 @@ bool HomeChannel::peerClosed() const {
   return ::poll(&idle, 1, 0) != 0;
 }
 
-Result<void, rpc::RpcError> HomeChannel::send(const rpc::Request& request) {
-  std::string text = rpc::encodeRequest(request);
+Result<void, protocol::rpc::RpcError> HomeChannel::send(const protocol::rpc::Request& request) {
+  std::string text = protocol::rpc::encodeRequest(request);
   Result<void> sent =
       agentFd_ >= 0 ? writeAgentMessage(agentFd_, text) : rpc::sendMessage(*connection_, text);
   secureWipe(text.data(), text.size());  // may hold a PIN (card.pin2)
@@ -161,7 +161,7 @@ Result<void, rpc::RpcError> HomeChannel::send(const rpc::Request& request) {
   return {};
 }
 
-Result<HomeChannel::Answer, rpc::RpcError> HomeChannel::receive(uint64_t id) {
+Result<HomeChannel::Answer, protocol::rpc::RpcError> HomeChannel::receive(uint64_t id) {
   std::optional<rpc::ChannelMessage> message;
   if (agentFd_ >= 0) {
     auto answer = readAgentMessage(agentFd_);
@@ -174,18 +174,19 @@ Result<HomeChannel::Answer, rpc::RpcError> HomeChannel::receive(uint64_t id) {
     if (!answer->has_value()) return channelCut("it closed the channel");
     message = std::move(**answer);
   }
-  auto response = rpc::parseResponse(message->text);
+  auto response = protocol::rpc::parseResponse(message->text);
   if (!response) return response.error();
   if (response->id != std::optional<uint64_t>(id)) {
-    return rpc::makeRpcError(rpc::code::kInternal, "the home server answered another request");
+    return protocol::rpc::makeRpcError(protocol::rpc::code::kInternal,
+                                       "the home server answered another request");
   }
   if (response->error) return *response->error;
   return Answer{std::move(*response->result), std::move(message->attachment)};
 }
 
-Result<HomeChannel::Answer, rpc::RpcError> HomeChannel::callWithAttachment(
+Result<HomeChannel::Answer, protocol::rpc::RpcError> HomeChannel::callWithAttachment(
     const std::string& method, const Json::Value& params) {
-  rpc::Request request;
+  protocol::rpc::Request request;
   request.id = nextId_++;
   request.method = method;
   request.params = params;
@@ -193,13 +194,13 @@ Result<HomeChannel::Answer, rpc::RpcError> HomeChannel::callWithAttachment(
   return receive(request.id);
 }
 
-std::vector<Result<HomeChannel::Answer, rpc::RpcError>> HomeChannel::callPipelined(
+std::vector<Result<HomeChannel::Answer, protocol::rpc::RpcError>> HomeChannel::callPipelined(
     const std::string& method, const std::vector<Json::Value>& params) {
-  std::vector<Result<Answer, rpc::RpcError>> answers;
+  std::vector<Result<Answer, protocol::rpc::RpcError>> answers;
   const uint64_t first = nextId_;
   size_t sent = 0;
   for (const Json::Value& each : params) {
-    rpc::Request request;
+    protocol::rpc::Request request;
     request.id = nextId_++;
     request.method = method;
     request.params = each;
@@ -214,12 +215,13 @@ std::vector<Result<HomeChannel::Answer, rpc::RpcError>> HomeChannel::callPipelin
   return answers;
 }
 
-std::string describeRpcError(const rpc::RpcError& error) {
-  if (error.code == rpc::code::kPinWrong && error.data.isObject() &&
+std::string describeRpcError(const protocol::rpc::RpcError& error) {
+  if (error.code == protocol::rpc::code::kPinWrong && error.data.isObject() &&
       error.data.isMember("tries_left")) {
     return "wrong PIN2, " + std::to_string(error.data["tries_left"].asInt()) + " tries left";
   }
-  if (error.code == rpc::code::kPinBlocked) return "PIN2 is blocked (unblock it with the PUK)";
+  if (error.code == protocol::rpc::code::kPinBlocked)
+    return "PIN2 is blocked (unblock it with the PUK)";
   const std::string next = nextStepFor(error.code);
   return error.message + " (" + error.code + ")" + (next.empty() ? "" : "\n" + next);
 }

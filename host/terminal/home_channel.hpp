@@ -25,7 +25,7 @@ using InfoSink = std::function<void(const std::string& line)>;
 class HomeChannel {
  public:
   // The card must be unlocked. `info` receives progress lines (never secrets).
-  static Result<std::unique_ptr<HomeChannel>> connect(adapters::AccessCardClient& card,
+  static Result<std::unique_ptr<HomeChannel>> connect(card_adapters::AccessCardClient& card,
                                                       const InfoSink& info);
   // The terminal agent's channel when an agent answers for this card's reader
   // (host/terminal/agent_socket.hpp; no handshake at all), else connect(link.card(), info).
@@ -38,20 +38,20 @@ class HomeChannel {
   // One request; a home server error comes back as RpcError (code, message, data). The channel
   // stays open for more requests until the HomeChannel is destroyed (the seed's "previously
   // hold" the channel key: one handshake per terminal process, not per request).
-  Result<Json::Value, rpc::RpcError> call(const std::string& method,
-                                          const Json::Value& params = Json::objectValue);
+  Result<Json::Value, protocol::rpc::RpcError> call(const std::string& method,
+                                                    const Json::Value& params = Json::objectValue);
   // The same, for methods whose result carries binary data after the JSON (session.open's
   // hand-out; host/rpc/channel_messages.hpp). `attachment` is empty if none came.
   struct Answer {
     Json::Value result;
     SecretBytes attachment;
   };
-  Result<Answer, rpc::RpcError> callWithAttachment(const std::string& method,
-                                                   const Json::Value& params = Json::objectValue);
+  Result<Answer, protocol::rpc::RpcError> callWithAttachment(
+      const std::string& method, const Json::Value& params = Json::objectValue);
   // Several requests of one method written back to back, then the answers read in order:
   // one round trip for all (the agent's prepared sessions, sent right behind the Finished).
-  std::vector<Result<Answer, rpc::RpcError>> callPipelined(const std::string& method,
-                                                           const std::vector<Json::Value>& params);
+  std::vector<Result<Answer, protocol::rpc::RpcError>> callPipelined(
+      const std::string& method, const std::vector<Json::Value>& params);
   bool resumed() const { return resumed_; }
   // True when the home server closed this idle channel (or sent anything unasked, which it
   // never does): a request must not be sent on it. Never blocks.
@@ -62,8 +62,8 @@ class HomeChannel {
 
  private:
   HomeChannel() = default;
-  Result<void, rpc::RpcError> send(const rpc::Request& request);
-  Result<Answer, rpc::RpcError> receive(uint64_t id);
+  Result<void, protocol::rpc::RpcError> send(const protocol::rpc::Request& request);
+  Result<Answer, protocol::rpc::RpcError> receive(uint64_t id);
   std::unique_ptr<channel::ChannelConnection> connection_;
   int agentFd_ = -1;
   double connectRttMs_ = 0;
@@ -76,6 +76,6 @@ class HomeChannel {
 inline constexpr const char* kChannelCut = "channel_cut";
 
 // A user-facing sentence for an RPC error (e.g. "wrong PIN2, 2 tries left").
-std::string describeRpcError(const rpc::RpcError& error);
+std::string describeRpcError(const protocol::rpc::RpcError& error);
 
 }  // namespace hp::terminal

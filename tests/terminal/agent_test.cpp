@@ -32,7 +32,7 @@ TEST_CASE("agent: only the agent's own uid passes the peer check") {
 TEST_CASE("agent: messages keep text and attachment, oversize ones are refused unread") {
   int pair[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
-  const hp::Bytes handout(99, 0x42);
+  const hp::base::Bytes handout(99, 0x42);
   REQUIRE(writeAgentMessage(pair[0], "{\"id\":1}", handout).ok());
   auto got = readAgentMessage(pair[1]);
   REQUIRE(got.ok());
