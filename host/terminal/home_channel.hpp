@@ -10,10 +10,12 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/rng.hpp"
 #include "host/card_adapters/access_card_client.hpp"
 #include "host/channel/channel_connection.hpp"
+#include "host/terminal/access_card_link.hpp"
 #include "protocol/rpc/message.hpp"
 
 namespace hp::terminal {
@@ -25,6 +27,12 @@ class HomeChannel {
   // The card must be unlocked. `info` receives progress lines (never secrets).
   static Result<std::unique_ptr<HomeChannel>> connect(card_adapters::AccessCardClient& card,
                                                       const InfoSink& info);
+  // The terminal agent's channel when an agent answers for this card's reader
+  // (host/terminal/agent_socket.hpp; no handshake at all), else connect(link.card(), info).
+  static Result<std::unique_ptr<HomeChannel>> open(AccessCardLink& link, const InfoSink& info);
+  // Through the agent of `readerName` (any agent when empty); nullptr when none answers, or when
+  // $HOMEPROXY_NO_AGENT is set (the command then opens its own channel, as without an agent).
+  static std::unique_ptr<HomeChannel> viaAgent(const std::string& readerName, const InfoSink& info);
   ~HomeChannel();
 
   // One request; a home server error comes back as RpcError (code, message, data). The channel
@@ -40,11 +48,25 @@ class HomeChannel {
   };
   Result<Answer, protocol::rpc::RpcError> callWithAttachment(
       const std::string& method, const Json::Value& params = Json::objectValue);
+  // Several requests of one method written back to back, then the answers read in order:
+  // one round trip for all (the agent's prepared sessions, sent right behind the Finished).
+  std::vector<Result<Answer, protocol::rpc::RpcError>> callPipelined(
+      const std::string& method, const std::vector<Json::Value>& params);
   bool resumed() const { return resumed_; }
+  // True when the home server closed this idle channel (or sent anything unasked, which it
+  // never does): a request must not be sent on it. Never blocks.
+  bool peerClosed() const;
+  bool throughAgent() const { return agentFd_ >= 0; }
+  // The TCP connect's duration to the home server: one network round trip (0 via the agent).
+  double connectRttMs() const { return connectRttMs_; }
 
  private:
   HomeChannel() = default;
+  Result<void, protocol::rpc::RpcError> send(const protocol::rpc::Request& request);
+  Result<Answer, protocol::rpc::RpcError> receive(uint64_t id);
   std::unique_ptr<channel::ChannelConnection> connection_;
+  int agentFd_ = -1;
+  double connectRttMs_ = 0;
   uint64_t nextId_ = 1;
   bool resumed_ = false;
 };

@@ -64,7 +64,7 @@ struct Session {
 Result<Session> connectHome(const CliOptions& options, AccessCardLink& link) {
   if (auto unlocked = link.requireUnlocked(); !unlocked) return unlocked.error();
   InfoSink sink = infoSink(options);
-  auto channel = HomeChannel::connect(link.card(), sink);
+  auto channel = HomeChannel::open(link, sink);
   if (!channel) return channel.error();
   return Session{std::move(channel.value()), sink};
 }
