@@ -7,6 +7,7 @@
 #include "protocol/rpc/purse_methods.hpp"
 #include "protocol/rpc/relay_methods.hpp"
 #include "protocol/rpc/session_methods.hpp"
+#include "protocol/rpc/terminal_methods.hpp"
 
 namespace hp::protocol::rpc {
 
@@ -26,7 +27,7 @@ constexpr std::array kMethods{
     info<SessionList>(),  info<SessionDrop>(),      info<RelayRequest>(),   info<PurseBalance>(),
     info<PurseHistory>(), info<PursePay>(),         info<PurseCancel>(),    info<PurseTopup>(),
     info<AdminPin1>(),    info<TerminalRegister>(), info<TerminalRevoke>(), info<TerminalList>(),
-    info<AdminStatus>(),
+    info<TerminalsRevoke>(), info<TerminalPolicySet>(), info<AdminStatus>(),
 };
 
 std::string fieldsText(FieldList fields) {

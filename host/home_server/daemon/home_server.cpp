@@ -2,6 +2,7 @@
 
 #include "base/pin_format.hpp"
 #include "host/home_server/purse/purse_methods.hpp"
+#include "host/home_server/sessions/policy_gate.hpp"
 #include "host/home_server/sessions/rpc_methods.hpp"
 #include "protocol/rpc/admin_methods.hpp"
 
@@ -90,6 +91,12 @@ Result<void> HomeServer::start() {
     authoritySweeper_ = std::make_unique<PeriodicTask>(
         std::chrono::milliseconds(parts_.authoritySweepMs), [this] { authority_->sweep(); });
   }
+  auto policies = PolicyStore::open(
+      config_.terminalPolicyDb.empty() ? std::string(":memory:") : config_.terminalPolicyDb);
+  if (!policies) return policies.error();
+  policies_ = std::move(policies.value());
+  // Every request over a channel passes its terminal's policy first (policy_gate.hpp).
+  methods_.setGate(policyGate(*policies_, log_, [this] { return parts_.unixNow(); }));
   MethodContext context;
   context.card = parts_.card;
   context.sessions = sessions_.get();
@@ -171,7 +178,17 @@ Result<void> HomeServer::startPurse(const RelayOptions& relay) {
   };
   if (notices_) purse.purseChanged = [this] { notices_->kick(); };
   purse_ = std::make_unique<PurseService>(std::move(purse));
-  if (auto added = registerPurseMethods(methods_, *purse_, log_, *authority_); !added) return added;
+  PayPolicy payPolicy;
+  payPolicy.store = policies_.get();
+  payPolicy.nowUnix = [this] { return parts_.unixNow(); };
+  // A till's payment is mailed at once: the collector reads the card's log now (notices).
+  payPolicy.tillPaid = [this](const std::string& terminal) {
+    log_.info("purse: till " + terminal + " paid");
+    if (notices_) notices_->kick();
+  };
+  if (auto added = registerPurseMethods(methods_, *purse_, log_, *authority_, payPolicy); !added) {
+    return added;
+  }
   if (notices_) notices_->start();
   if (pendingVouchers_) {
     // Unfinished top-ups (a crash, a lost bank connection) finish at start and then
@@ -201,10 +218,7 @@ void HomeServer::cardReadable() {
 // NOLINTNEXTLINE(readability-function-size)
 Result<void> HomeServer::registerAdminMethods() {
   HomeCard& card = *parts_.card;
-  // Register and revoke go through the cache, which forgets the terminal before they return.
-  TerminalDirectory& terminals = *terminals_;
   ServerLog& log = log_;
-  channel::ServerTicketStore& tickets = tickets_;
   Result<void> added = wire::registerMethod<wire::AdminPin1>(
       adminMethods_,
       [this, &card, &log](const wire::PinParams& params,
@@ -228,58 +242,7 @@ Result<void> HomeServer::registerAdminMethods() {
         cardReadable();
         return wire::CardState{"standby"};
       });
-  if (added) {
-    added = wire::registerMethod<wire::TerminalRegister>(
-        adminMethods_,
-        [this, &terminals, &log](const wire::TerminalRegister::Params& params,
-                                 const rpc::CallContext&) -> Answer<wire::TerminalRegister> {
-          if (auto registered = terminals.registerTerminal(params.id, params.key); !registered) {
-            return invalid(registered.error().message);
-          }
-          log.transition("terminal " + params.id, "unknown", "registered");
-          // No grant of an earlier registration under this ID carries over.
-          authority_->registered(params.id);
-          return wire::NoResult{};
-        });
-  }
-  if (added) {
-    added = wire::registerMethod<wire::TerminalRevoke>(
-        adminMethods_,
-        [this, &terminals, &tickets, &log](
-            const wire::TerminalRevoke::Params& params,
-            const rpc::CallContext&) -> Answer<wire::TerminalRevoke> {
-          const std::string& id = params.id;
-          if (auto revoked = terminals.revokeTerminal(id); !revoked) {
-            return rpc::makeRpcError(rpc::code::kNotFound, revoked.error().message);
-          }
-          // Its resumption tickets go too, or it could come back without a full handshake.
-          tickets.revokeTerminal(id);
-          // Its PIN2 authority ends at once, its shop sessions go, and with no terminal left
-          // holding authority the card returns to standby.
-          authority_->revoked(id);
-          // And its open channels: a revoked terminal must not keep using a channel it opened
-          // before (the listener also re-checks each channel right after its handshake).
-          const size_t closed = listener_ ? listener_->closeTerminal(id) : 0;
-          log.transition(
-              "terminal " + id, "registered",
-              "revoked" + (closed > 0 ? " (" + std::to_string(closed) + " open channel(s) closed)"
-                                      : std::string()));
-          return wire::NoResult{};
-        });
-  }
-  if (added) {
-    added = wire::registerMethod<wire::TerminalList>(
-        adminMethods_,
-        [&terminals](const wire::NoParams&, const rpc::CallContext&) -> Answer<wire::TerminalList> {
-          auto all = terminals.list();
-          if (!all) return rpc::makeRpcError(rpc::code::kCardError, all.error().message);
-          wire::TerminalList::Result result;
-          for (const TerminalEntry& entry : *all) {
-            result.terminals.push_back({entry.id, toHex(entry.publicKey), entry.revoked});
-          }
-          return result;
-        });
-  }
+  if (added) added = registerTerminalAdminMethods();
   if (added) {
     added = wire::registerMethod<wire::AdminStatus>(
         adminMethods_,

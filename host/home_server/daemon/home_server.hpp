@@ -20,6 +20,7 @@
 #include "host/home_server/sessions/authority_guard.hpp"
 #include "host/home_server/sessions/session_manager.hpp"
 #include "host/home_server/terminals/cached_terminal_directory.hpp"
+#include "host/home_server/terminals/policy_store.hpp"
 #include "host/home_server/terminals/terminal_directory.hpp"
 #include "protocol/rpc/dispatcher.hpp"
 
@@ -74,12 +75,19 @@ class HomeServer {
   void cardReadable();
   // The directory the channel and the admin commands use (the cache in front of parts.terminals).
   TerminalDirectory& terminals() { return *terminals_; }
+  PolicyStore& policies() { return *policies_; }
   channel::ServerTicketStore& tickets() { return tickets_; }
   const rpc::Dispatcher& dispatcher() const { return methods_; }
   const rpc::Dispatcher& adminDispatcher() const { return adminMethods_; }
 
  private:
   Result<void> registerAdminMethods();
+  // terminal.register / revoke / list / policy on the admin socket, terminals.revoke on the
+  // channel (terminal_admin.cpp).
+  Result<void> registerTerminalAdminMethods();
+  // Ends the terminal: the registry (through the cache), its tickets, authority, sessions and
+  // open channels; `by` names who asked, for the log and the notice.
+  Result<void, rpc::RpcError> revokeTerminal(const std::string& id, const std::string& by);
   Result<void> startPurse(const RelayOptions& relay);
 
   HomeServerConfig config_;
@@ -88,6 +96,7 @@ class HomeServer {
   std::unique_ptr<SerializedServerSigner> serverSigner_;
   std::unique_ptr<CachedTerminalDirectory> cachedTerminals_;
   TerminalDirectory* terminals_ = nullptr;  // cachedTerminals_, or parts_.terminals
+  std::unique_ptr<PolicyStore> policies_;
   channel::ShareReplayCache replayCache_{4096};
   channel::ServerTicketStore tickets_{1024};
   std::unique_ptr<RelayPolicy> relayPolicy_;

@@ -59,7 +59,7 @@ Json::Value logEntryJson(const purse::LogEntry& entry) {
 }
 
 Result<void> registerPurseMethods(rpc::Dispatcher& dispatcher, PurseService& purse, ServerLog& log,
-                                  AuthorityGuard& authority) {
+                                  AuthorityGuard& authority, const PayPolicy& policy) {
   Result<void> added = addMethod<wire::PurseBalance>(
       dispatcher, log, authority,
       [&purse](const wire::NoParams&, const rpc::CallContext&) -> Answer<wire::PurseBalance> {
@@ -80,19 +80,7 @@ Result<void> registerPurseMethods(rpc::Dispatcher& dispatcher, PurseService& pur
           return result;
         });
   }
-  if (added) {
-    added = addMethod<wire::PursePay>(
-        dispatcher, log, authority,
-        [&purse](const wire::PursePay::Params& params,
-                 const rpc::CallContext&) -> Answer<wire::PursePay> {
-          auto url = shopUrl(params.url, "url");
-          if (!url) return url.error();
-          auto paid =
-              purse.pay(*url, params.shopId, params.orderRef, params.currency, params.amount);
-          if (!paid) return paid.error();
-          return wire::PursePay::Result{std::move(paid->record), paid->txn, paid->balance};
-        });
-  }
+  if (added) added = registerPolicedPay(dispatcher, purse, log, authority, policy);
   if (added) {
     added = addMethod<wire::PurseCancel>(
         dispatcher, log, authority,

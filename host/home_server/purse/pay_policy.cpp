@@ -1,0 +1,88 @@
+#include "host/home_server/purse/pay_policy.hpp"
+
+#include "host/home_server/sessions/rpc_methods.hpp"
+#include "protocol/rpc/purse_methods.hpp"
+
+namespace hp::home {
+
+namespace {
+
+namespace wire = protocol::rpc;
+using rpc::RpcError;
+using Answer = Result<wire::PursePay::Result, RpcError>;
+
+constexpr uint64_t kDaySeconds = 24 * 3600;
+
+// The card refused (or the shop could not be verified before the DEBIT): nothing moved, so the
+// day's reservation goes. card_error and internal_error may hide a DEBIT that happened: kept.
+bool nothingMoved(const RpcError& error) {
+  return error.code != rpc::code::kCardError && error.code != rpc::code::kInternal;
+}
+
+RpcError limit(const std::string& message) {
+  return rpc::makeRpcError(rpc::code::kLimitExceeded, message);
+}
+
+Answer payWithin(PurseService& purse, const PayPolicy& rules, const wire::PursePay::Params& params,
+                 const std::string& terminal) {
+  auto url = parseShopUrl(params.url);
+  if (!url) return rpc::makeRpcError(rpc::code::kInvalidParams, "url: " + url.error().message);
+  const TerminalPolicy policy =
+      rules.store ? rules.store->effective(terminal) : defaultPolicy("phone", "", 0);
+  if (policy.perPayment > 0 && params.amount > policy.perPayment) {
+    return limit("over this terminal's limit per payment (" + std::to_string(policy.perPayment) +
+                 ")");
+  }
+  const PaymentKey key{terminal, url->host, params.orderRef};
+  Reservation reserved = Reservation::kRetry;
+  if (rules.store) {
+    auto reservation = rules.store->reserve(key, params.currency, params.amount,
+                                            rules.nowUnix() / kDaySeconds, policy.perDay);
+    if (!reservation) return rpc::makeRpcError(rpc::code::kInternal, reservation.error().message);
+    if (*reservation == Reservation::kOverDay) {
+      return limit("over this terminal's limit per day (" + std::to_string(policy.perDay) + ")");
+    }
+    reserved = *reservation;
+  }
+  auto paid = purse.pay(*url, params.shopId, params.orderRef, params.currency, params.amount);
+  if (!paid) {
+    if (reserved == Reservation::kReserved && nothingMoved(paid.error())) {
+      (void)rules.store->release(key);
+    }
+    return paid.error();
+  }
+  const bool till = policy.kind == "till";
+  if (till && rules.tillPaid) rules.tillPaid(terminal);
+  return wire::PursePay::Result{std::move(paid->record), paid->txn, till ? 0 : paid->balance};
+}
+
+// Payments up to pin_only_max skip the PIN2 admission; everything else goes through it.
+bool pinOnly(const PayPolicy& rules, const Json::Value& params, const std::string& terminal) {
+  if (!rules.store || !params.isObject() || !params["amount"].isUInt64()) return false;
+  const TerminalPolicy policy = rules.store->effective(terminal);
+  return policy.pinOnlyMax > 0 && params["amount"].asUInt64() <= policy.pinOnlyMax;
+}
+
+}  // namespace
+
+Result<void> registerPolicedPay(rpc::Dispatcher& dispatcher, PurseService& purse, ServerLog& log,
+                                AuthorityGuard& authority, const PayPolicy& policy) {
+  return wire::registerMethod<wire::PursePay>(
+      dispatcher,
+      [&purse, policy](const wire::PursePay::Params& params,
+                       const rpc::CallContext& caller) -> Answer {
+        return payWithin(purse, policy, params, caller.terminalId);
+      },
+      [&log, &authority, policy](std::string name, wire::Access, rpc::Handler typed) {
+        rpc::Handler withPin2 = authorizedHandler(authority, typed);
+        rpc::Handler chosen = [policy, typed, withPin2](
+                                  const Json::Value& params,
+                                  const rpc::CallContext& caller) -> Result<Json::Value, RpcError> {
+          return pinOnly(policy, params, caller.terminalId) ? typed(params, caller)
+                                                            : withPin2(params, caller);
+        };
+        return loggedHandler(log, std::move(name), std::move(chosen));
+      });
+}
+
+}  // namespace hp::home
