@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <exception>
 #include <fstream>
 #include <memory>
@@ -23,6 +24,7 @@
 
 #include "host/pcsc_bridge/card_finder.hpp"
 #include "host/pcsc_bridge/pcsc_context.hpp"
+#include "host/home_server/terminals/policy_store.hpp"
 #include "tools/provision/card_personalization.hpp"
 #include "tools/provision/output_files.hpp"
 #include "tools/provision/pki.hpp"
@@ -268,6 +270,20 @@ int provision(const Options& options) {
   auto written = writeWorld(*pki, *cards, *world);
   if (!written) return fail(written.error().message);
   std::printf("wrote %zu files to %s (see README.txt)\n", *written, world->outDir.c_str());
+  // 4. The terminal's policy, its kind from the access card's profile (laptop: a pc; a till
+  // pays only the world's shop), in the home server's policy store.
+  const std::string& profile = options["--profile"];
+  const std::string kind = profile == "laptop" ? "pc" : profile;
+  auto policies = home::PolicyStore::open(world->outDir + "/terminal_policies.db");
+  if (!policies) return fail(policies.error().message);
+  const auto now = static_cast<uint64_t>(std::time(nullptr));
+  if (auto set = (*policies)->set(world->terminalId,
+                                  home::defaultPolicy(kind, world->shopHost, now));
+      !set) {
+    return fail(set.error().message);
+  }
+  std::printf("terminal \"%s\" is a %s (its policy: home_server --admin SOCKET list-terminals)\n",
+              world->terminalId.c_str(), kind.c_str());
   return 0;
 }
 
