@@ -31,7 +31,7 @@ RpcResult<std::vector<std::string>> stringList(const Json::Value& json, const ch
 // A non-negative integer token (not 1e2, not 100.0), as amounts are read.
 RpcResult<uint64_t> count(const Json::Value& json, const char* name) {
   const Json::Value& value = json[name];
-  if (!value.isIntegral() || value.isDouble() || !value.isUInt64()) {
+  if (value.type() == Json::realValue || !value.isUInt64()) {
     return invalid(std::string(name) + " must be a non-negative integer");
   }
   return value.asUInt64();

@@ -47,9 +47,10 @@ Result<void, RpcError> HomeServer::revokeTerminal(const std::string& id, const s
   // (the listener also re-checks each channel right after its handshake).
   const size_t closed = listener_ ? listener_->closeTerminal(id) : 0;
   log_.transition("terminal " + id, "registered",
-                  "revoked by " + by +
+                  "revoked" +
                       (closed > 0 ? " (" + std::to_string(closed) + " open channel(s) closed)"
-                                  : std::string()));
+                                  : std::string()) +
+                      " by " + by);
   return {};
 }
 
