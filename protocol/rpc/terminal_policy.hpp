@@ -20,8 +20,8 @@ struct TerminalPolicy {
   std::string kind;  // phone, pc or till
   // Method names ("purse.pay") or whole families ("purse"); "*" for every method.
   std::vector<std::string> methods;
-  uint64_t perPayment = 0;  // minor units, 0: no limit
-  uint64_t perDay = 0;      // per UTC day, 0: no limit
+  uint64_t perPayment = 0;         // minor units, 0: no limit
+  uint64_t perDay = 0;             // per UTC day, 0: no limit
   std::vector<std::string> shops;  // host names it may pay and open sessions to; empty: any
   // Payments up to this go with the access card's PIN alone (the channel), no PIN2; 0: never.
   uint64_t pinOnlyMax = 0;

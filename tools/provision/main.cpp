@@ -22,9 +22,9 @@
 #include <string>
 #include <vector>
 
+#include "host/home_server/terminals/policy_store.hpp"
 #include "host/pcsc_bridge/card_finder.hpp"
 #include "host/pcsc_bridge/pcsc_context.hpp"
-#include "host/home_server/terminals/policy_store.hpp"
 #include "tools/provision/card_personalization.hpp"
 #include "tools/provision/output_files.hpp"
 #include "tools/provision/pki.hpp"
@@ -277,8 +277,8 @@ int provision(const Options& options) {
   auto policies = home::PolicyStore::open(world->outDir + "/terminal_policies.db");
   if (!policies) return fail(policies.error().message);
   const auto now = static_cast<uint64_t>(std::time(nullptr));
-  if (auto set = (*policies)->set(world->terminalId,
-                                  home::defaultPolicy(kind, world->shopHost, now));
+  if (auto set =
+          (*policies)->set(world->terminalId, home::defaultPolicy(kind, world->shopHost, now));
       !set) {
     return fail(set.error().message);
   }

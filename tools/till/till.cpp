@@ -42,7 +42,8 @@ Result<Json::Value> shopCall(HomeChannel& channel, const HttpsUrl& url, const st
                              const terminal::InfoSink& sink) {
   auto answer = terminal::fetchDelegated(channel, url, "POST", body, sink, "application/json");
   if (!answer) return answer.error();
-  if (!answer->success()) return makeError("the shop answered HTTP " + std::to_string(answer->status));
+  if (!answer->success())
+    return makeError("the shop answered HTTP " + std::to_string(answer->status));
   auto json = rpc::parseJson(answer->body);
   if (!json || !json->isObject()) return makeError("the shop's answer is not JSON");
   return json.value();
@@ -76,8 +77,8 @@ void printReceipt(const Json::Value& order, const wire::PursePay::Result& paid,
   const std::string currency = order["currency"].asString();
   std::printf("receipt  %s\n  order   %s\n  item    %s x %s\n  amount  %s\n  txn     %u\n  %s\n",
               order.get("shop_id", "").asString().c_str(),
-              order.get("order_ref", "").asString().c_str(), order.get("sku", "").asString().c_str(),
-              order.get("quantity", 1).asString().c_str(),
+              order.get("order_ref", "").asString().c_str(),
+              order.get("sku", "").asString().c_str(), order.get("quantity", 1).asString().c_str(),
               terminal::formatAmount(order["amount"].asUInt64(), currency).c_str(), paid.txn,
               status.c_str());
   std::fflush(stdout);
@@ -108,9 +109,8 @@ int ringUp(HomeChannel& channel, const HttpsUrl& shop, const BasketItem& item,
                                options.shop + " " + ref + "` settles it");
   }
   if (!paid) {
-    return say(kRefused,
-               "refused, nothing paid: " + terminal::describeRpcError(paid.error()) + " (" +
-                   paid.error().code + ")");
+    return say(kRefused, "refused, nothing paid: " + terminal::describeRpcError(paid.error()) +
+                             " (" + paid.error().code + ")");
   }
   Json::Value body;
   body["payment"] = rpc::base64Encode(paid->payment);
@@ -131,11 +131,10 @@ int ringUp(HomeChannel& channel, const HttpsUrl& shop, const BasketItem& item,
 int runTill(const TillOptions& options) {
   auto shop = terminal::parseHttpsUrl(options.shop);
   if (!shop) return say(2, "--shop: " + shop.error().message);
-  const terminal::InfoSink sink =
-      options.verbose ? terminal::InfoSink([](const std::string& line) {
-        std::fprintf(stderr, "till: %s\n", line.c_str());
-      })
-                      : terminal::InfoSink();
+  const terminal::InfoSink sink = options.verbose ? terminal::InfoSink([](const std::string& line) {
+    std::fprintf(stderr, "till: %s\n", line.c_str());
+  })
+                                                  : terminal::InfoSink();
   auto link = terminal::AccessCardLink::open(options.reader);
   if (!link) return say(kRefused, "insert the access card: " + link.error().message);
   if (auto status = (*link)->operationalStatus(); !status) {
@@ -150,8 +149,8 @@ int runTill(const TillOptions& options) {
   if (!verified) return say(kRefused, verified.error().message);
   if (verified->blocked()) return say(kRefused, "refused: the access card is blocked");
   if (!verified->verified()) {
-    return say(kRefused, "refused: wrong PIN, " + std::to_string(verified->triesLeft) +
-                             " tries left");
+    return say(kRefused,
+               "refused: wrong PIN, " + std::to_string(verified->triesLeft) + " tries left");
   }
   auto channel = HomeChannel::connect((*link)->card(), sink);
   if (!channel) return say(kRefused, "refused: the home server: " + channel.error().message);

@@ -91,8 +91,8 @@ Result<void> HomeServer::start() {
     authoritySweeper_ = std::make_unique<PeriodicTask>(
         std::chrono::milliseconds(parts_.authoritySweepMs), [this] { authority_->sweep(); });
   }
-  auto policies = PolicyStore::open(
-      config_.terminalPolicyDb.empty() ? std::string(":memory:") : config_.terminalPolicyDb);
+  auto policies = PolicyStore::open(config_.terminalPolicyDb.empty() ? std::string(":memory:")
+                                                                     : config_.terminalPolicyDb);
   if (!policies) return policies.error();
   policies_ = std::move(policies.value());
   // Every request over a channel passes its terminal's policy first (policy_gate.hpp).

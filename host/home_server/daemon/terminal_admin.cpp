@@ -21,8 +21,8 @@ RpcError invalid(const std::string& message) {
 
 // The policy after `set`: a new kind alone starts from that kind's defaults, then the members
 // given replace the current ones; the result is read as strictly as any policy.
-Result<TerminalPolicy, RpcError> changedPolicy(const TerminalPolicy& current, const Json::Value& set,
-                                               uint64_t nowUnix) {
+Result<TerminalPolicy, RpcError> changedPolicy(const TerminalPolicy& current,
+                                               const Json::Value& set, uint64_t nowUnix) {
   Json::Value merged = current.toJson();
   if (set.isMember("kind") && set["kind"].isString() && set["kind"].asString() != current.kind) {
     const std::string shop = current.shops.empty() ? std::string() : current.shops.front();
@@ -67,8 +67,8 @@ Result<void> HomeServer::registerTerminalAdminMethods() {
           return invalid(registered.error().message);
         }
         // A new registration starts from its kind's defaults, whatever the ID had before.
-        auto stored =
-            policies_->set(params.id, defaultPolicy(kind, params.shop.value_or(""), parts_.unixNow()));
+        auto stored = policies_->set(
+            params.id, defaultPolicy(kind, params.shop.value_or(""), parts_.unixNow()));
         if (!stored) return rpc::makeRpcError(rpc::code::kInternal, stored.error().message);
         log_.transition("terminal " + params.id, "unknown", "registered (" + kind + ")");
         // No grant of an earlier registration under this ID carries over.
@@ -80,7 +80,8 @@ Result<void> HomeServer::registerTerminalAdminMethods() {
         adminMethods_,
         [this](const wire::TerminalRevoke::Params& params,
                const rpc::CallContext&) -> Answer<wire::TerminalRevoke> {
-          if (auto revoked = revokeTerminal(params.id, "the admin"); !revoked) return revoked.error();
+          if (auto revoked = revokeTerminal(params.id, "the admin"); !revoked)
+            return revoked.error();
           return wire::NoResult{};
         });
   }
@@ -117,7 +118,8 @@ Result<void> HomeServer::registerTerminalAdminMethods() {
                const rpc::CallContext&) -> Answer<wire::TerminalPolicySet> {
           auto key = terminals_->terminalKey(params.id);
           if (!key) return rpc::makeRpcError(rpc::code::kNotFound, "no terminal " + params.id);
-          auto policy = changedPolicy(policies_->effective(params.id), params.set, parts_.unixNow());
+          auto policy =
+              changedPolicy(policies_->effective(params.id), params.set, parts_.unixNow());
           if (!policy) return policy.error();
           if (auto stored = policies_->set(params.id, *policy); !stored) {
             return rpc::makeRpcError(rpc::code::kInternal, stored.error().message);

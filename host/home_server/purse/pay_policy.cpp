@@ -69,10 +69,8 @@ Result<void> registerPolicedPay(rpc::Dispatcher& dispatcher, PurseService& purse
                                 AuthorityGuard& authority, const PayPolicy& policy) {
   return wire::registerMethod<wire::PursePay>(
       dispatcher,
-      [&purse, policy](const wire::PursePay::Params& params,
-                       const rpc::CallContext& caller) -> Answer {
-        return payWithin(purse, policy, params, caller.terminalId);
-      },
+      [&purse, policy](const wire::PursePay::Params& params, const rpc::CallContext& caller)
+          -> Answer { return payWithin(purse, policy, params, caller.terminalId); },
       [&log, &authority, policy](std::string name, wire::Access, rpc::Handler typed) {
         rpc::Handler withPin2 = authorizedHandler(authority, typed);
         rpc::Handler chosen = [policy, typed, withPin2](

@@ -30,7 +30,7 @@ TerminalPolicy defaultPolicy(const std::string& kind, const std::string& shop, u
     policy.methods = {"*"};
     return policy;
   }
-  policy.methods = {"card.status", "card.pin2",    "card.finish",
+  policy.methods = {"card.status",  "card.pin2",    "card.finish",
                     "session.open", "session.drop", "purse.pay"};
   policy.perPayment = 5000;
   policy.perDay = 20000;
