@@ -160,6 +160,7 @@ TEST_SUITE("policy") {
     const Json::Value paid =
         world.ok(kTill, wire::nameOf<wire::PursePay>(), world.pay("t-1", 3'50));
     CHECK(paid["balance"].asUInt64() == 0);  // the till is not told the balance
+    CHECK_FALSE(paid.isMember("certificate"));  // none configured in this world
     CHECK(paid["txn"].asUInt() == world.lastTxn());
     CHECK(world.balance() == before - 3'50);
     CHECK(world.tillPayments == std::vector<std::string>{kTill});
@@ -235,10 +236,10 @@ TEST_SUITE("policy") {
     Json::Value victim;
     victim["id"] = kPhone;
     CHECK(world.refused(kTill, wire::nameOf<wire::TerminalsRevoke>(), victim) == "policy_denied");
-    // Its own shop's session and the card methods are allowed.
+    // Not even a session with its own shop (the till has its own); the card methods it has.
     Json::Value own;
     own["url"] = kShopUrl;
-    world.ok(kTill, wire::nameOf<wire::SessionOpen>(), own);
+    CHECK(world.refused(kTill, wire::nameOf<wire::SessionOpen>(), own) == "policy_denied");
     world.ok(kTill, wire::nameOf<wire::CardStatus>());
     CHECK(world.balance() == before);
     CHECK(world.lastTxn() == txnBefore);

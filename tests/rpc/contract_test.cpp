@@ -121,7 +121,7 @@ TEST_SUITE("rpc") {
                     const wire::PursePay::Params& params,
                     const hp::rpc::CallContext& caller) -> wire::RpcResult<wire::PursePay::Result> {
                   seenTerminal = caller.terminalId;
-                  return wire::PursePay::Result{hp::Bytes{9, 9}, 7, 1000 - params.amount};
+                  return wire::PursePay::Result{hp::Bytes{9, 9}, 7, 1000 - params.amount, std::nullopt};
                 })
                 .ok());
     CHECK(dispatcher.has(wire::PursePay::kName));

@@ -69,7 +69,9 @@ struct DemoPki {
   // The e-money parties: payment and voucher signing keys apart from the TLS keys, and the
   // bank's TLS key.
   std::unique_ptr<PkKey> shopSignKey, bankSignKey, bankKey;
-  Certificate caCert, shopCert, bankCert;
+  // The shop's till: its own client certificate for its sessions with the shop (tools/till).
+  std::unique_ptr<PkKey> tillKey;
+  Certificate caCert, shopCert, bankCert, tillCert;
   Bytes serverPoint, shopSignPoint, bankSignPoint;
 };
 
@@ -79,7 +81,7 @@ Result<DemoPki> makePki(const WorldDescription& world) {
   if (!drbg) return makeError(drbg.error().message);
   pki.drbg = std::move(*drbg);
   for (auto* key : {&pki.caKey, &pki.shopKey, &pki.serverKey, &pki.shopSignKey, &pki.bankSignKey,
-                    &pki.bankKey}) {
+                    &pki.bankKey, &pki.tillKey}) {
     auto generated = PkKey::generateP256(*pki.drbg);
     if (!generated) return makeError("P-256 key generation failed");
     *key = std::move(*generated);
@@ -98,6 +100,11 @@ Result<DemoPki> makePki(const WorldDescription& world) {
   auto bankCert = issueCertificate(bankRequest, *pki.bankKey, *pki.caKey, *pki.drbg);
   if (!bankCert) return makeError(bankCert.error().message);
   pki.bankCert = std::move(*bankCert);
+  CertificateRequest tillRequest{"CN=till of " + world.shopHost + ",O=homeproxy demo shop", kCaName,
+                                 false, 5};
+  auto tillCert = issueCertificate(tillRequest, *pki.tillKey, *pki.caKey, *pki.drbg);
+  if (!tillCert) return makeError(tillCert.error().message);
+  pki.tillCert = std::move(*tillCert);
   auto serverPoint = pki.serverKey->publicPoint();
   if (!serverPoint) return makeError(serverPoint.error().message);
   pki.serverPoint = std::move(*serverPoint);
@@ -211,7 +218,8 @@ Result<size_t> writeWorld(DemoPki& pki, const CardResults& cards, const WorldDes
   auto shopSignPem = pki.shopSignKey->privatePem();
   auto bankSignPem = pki.bankSignKey->privatePem();
   auto bankPem = pki.bankKey->privatePem();
-  if (!caPem || !shopPem || !serverPem || !shopSignPem || !bankSignPem || !bankPem) {
+  auto tillPem = pki.tillKey->privatePem();
+  if (!caPem || !shopPem || !serverPem || !shopSignPem || !bankSignPem || !bankPem || !tillPem) {
     return makeError("writing PEM keys failed");
   }
   const std::string terminalText =
@@ -235,6 +243,8 @@ Result<size_t> writeWorld(DemoPki& pki, const CardResults& cards, const WorldDes
       {"bank.pem", viewOf(pki.bankCert.pem), false},
       {"bank.key", bankPem->view(), true},
       {"bank-sign.key", bankSignPem->view(), true},
+      {"till.pem", viewOf(pki.tillCert.pem), false},
+      {"till.key", tillPem->view(), true},
       {"user.pem", viewOf(cards.userCert.pem), false},
       {"home_server_key.pem", serverPem->view(), true},
       {"home_server.json", viewOf(homeJson), false},

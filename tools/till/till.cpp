@@ -3,7 +3,6 @@
 #include <cstdio>
 
 #include "host/terminal/access_card_link.hpp"
-#include "host/terminal/command_support.hpp"
 #include "host/terminal/home_channel.hpp"
 #include "host/terminal/money.hpp"
 #include "host/terminal/pin_input.hpp"
@@ -11,6 +10,7 @@
 #include "protocol/rpc/card_methods.hpp"
 #include "protocol/rpc/method.hpp"
 #include "protocol/rpc/purse_methods.hpp"
+#include "tools/till/shop_link.hpp"
 
 namespace hp::till {
 
@@ -18,8 +18,6 @@ namespace {
 
 namespace wire = protocol::rpc;
 using terminal::HomeChannel;
-using terminal::HttpAnswer;
-using terminal::HttpsUrl;
 
 constexpr int kRefused = 1;
 constexpr int kUnsettled = 3;
@@ -29,21 +27,16 @@ int say(int status, const std::string& message) {
   return status;
 }
 
-HttpsUrl below(const HttpsUrl& base, const std::string& path) {
-  HttpsUrl url = base;
-  std::string prefix = base.path.substr(0, base.path.find('?'));
-  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
-  url.path = prefix + path;
-  return url;
-}
-
-// The shop's JSON answer to a request over the delegated session.
-Result<Json::Value> shopCall(HomeChannel& channel, const HttpsUrl& url, const std::string& body,
-                             const terminal::InfoSink& sink) {
-  auto answer = terminal::fetchDelegated(channel, url, "POST", body, sink, "application/json");
+// The shop's JSON answer over the till's own link.
+Result<Json::Value> shopCall(ShopLink& shop, const std::string& path, const std::string& body) {
+  auto answer = shop.request("POST", path, body);
   if (!answer) return answer.error();
-  if (!answer->success())
-    return makeError("the shop answered HTTP " + std::to_string(answer->status));
+  if (!answer->success()) {
+    auto json = rpc::parseJson(answer->body);
+    std::string why = "the shop answered HTTP " + std::to_string(answer->status);
+    if (json && (*json)["error"].isObject()) why += ": " + (*json)["error"]["code"].asString();
+    return makeError(why);
+  }
   auto json = rpc::parseJson(answer->body);
   if (!json || !json->isObject()) return makeError("the shop's answer is not JSON");
   return json.value();
@@ -85,12 +78,12 @@ void printReceipt(const Json::Value& order, const wire::PursePay::Result& paid,
 }
 
 // One basket item: ordered, paid, handed over, its receipt printed.
-int ringUp(HomeChannel& channel, const HttpsUrl& shop, const BasketItem& item,
-           const TillOptions& options, const terminal::InfoSink& sink) {
+int ringUp(HomeChannel& channel, ShopLink& shop, const BasketItem& item,
+           const TillOptions& options) {
   Json::Value request;
   request["sku"] = item.sku;
   request["quantity"] = item.quantity;
-  auto order = shopCall(channel, below(shop, "/orders"), rpc::encodeJson(request), sink);
+  auto order = shopCall(shop, "/orders", rpc::encodeJson(request));
   if (!order) return say(kRefused, "refused: ordering " + item.sku + ": " + order.error().message);
   const std::string ref = (*order).get("order_ref", "").asString();
   if (ref.empty() || !(*order)["amount"].isUInt64() || !(*order)["currency"].isString()) {
@@ -112,11 +105,17 @@ int ringUp(HomeChannel& channel, const HttpsUrl& shop, const BasketItem& item,
     return say(kRefused, "refused, nothing paid: " + terminal::describeRpcError(paid.error()) +
                              " (" + paid.error().code + ")");
   }
+  if (!paid->certificate) {
+    return say(kUnsettled, "order " + ref + ": paid (txn " + std::to_string(paid->txn) +
+                               ") but the home server sent no certificate for the shop");
+  }
+  // The customer's record with the customer's certificate, over the till's own session.
   Json::Value body;
   body["payment"] = rpc::base64Encode(paid->payment);
-  const HttpsUrl payUrl = below(shop, "/orders/" + ref + "/pay");
-  auto taken = shopCall(channel, payUrl, rpc::encodeJson(body), sink);
-  if (!taken) taken = shopCall(channel, payUrl, rpc::encodeJson(body), sink);  // same receipt
+  body["payer"] = rpc::base64Encode(*paid->certificate);
+  const std::string payPath = "/orders/" + ref + "/pay";
+  auto taken = shopCall(shop, payPath, rpc::encodeJson(body));
+  if (!taken) taken = shopCall(shop, payPath, rpc::encodeJson(body));  // same receipt
   if (!taken) {
     return say(kUnsettled, "order " + ref + ": paid (txn " + std::to_string(paid->txn) +
                                ") but the shop did not take it: " + taken.error().message);
@@ -135,6 +134,8 @@ int runTill(const TillOptions& options) {
     std::fprintf(stderr, "till: %s\n", line.c_str());
   })
                                                   : terminal::InfoSink();
+  auto shopLink = ShopLink::create(*shop, options.certFile, options.keyFile, options.caFile);
+  if (!shopLink) return say(2, shopLink.error().message);
   auto link = terminal::AccessCardLink::open(options.reader);
   if (!link) return say(kRefused, "insert the access card: " + link.error().message);
   if (auto status = (*link)->operationalStatus(); !status) {
@@ -156,7 +157,7 @@ int runTill(const TillOptions& options) {
   if (!channel) return say(kRefused, "refused: the home server: " + channel.error().message);
   int status = 0;
   for (const BasketItem& item : options.basket) {
-    status = ringUp(**channel, *shop, item, options, sink);
+    status = ringUp(**channel, **shopLink, item, options);
     if (status != 0) break;
   }
   // The card leaves the till as it came: no PIN2 authority left, the access card locked.

@@ -28,7 +28,8 @@ Result<BasketItem> parseItem(const std::string& text) {
 }  // namespace
 
 const char* tillUsage() {
-  return "usage: till --shop URL [--reader NAME] [--pin-stdin] [-v] SKU[:QTY]...\n"
+  return "usage: till --shop URL --cert TILL.pem --key TILL.key --ca CA.pem [--reader NAME]\n"
+         "            [--pin-stdin] [-v] SKU[:QTY]...\n"
          "  rings up the basket at the till's own shop, asks for the customer's access card and\n"
          "  PIN (and PIN2 above the access card PIN's limit), pays each order from the\n"
          "  customer's purse through their home server and prints the receipt\n";
@@ -40,9 +41,15 @@ Result<TillOptions> parseTillArgs(const std::vector<std::string>& args) {
     const std::string& arg = args[i];
     if (arg == "--help" || arg == "-h") {
       options.help = true;
-    } else if (arg == "--shop" || arg == "--reader") {
+    } else if (arg == "--shop" || arg == "--reader" || arg == "--cert" || arg == "--key" ||
+               arg == "--ca") {
       if (i + 1 >= args.size()) return makeError(arg + " needs a value");
-      (arg == "--shop" ? options.shop : options.reader) = args[++i];
+      std::string& value = arg == "--shop"     ? options.shop
+                           : arg == "--reader" ? options.reader
+                           : arg == "--cert"   ? options.certFile
+                           : arg == "--key"    ? options.keyFile
+                                               : options.caFile;
+      value = args[++i];
     } else if (arg == "--pin-stdin") {
       options.pinStdin = true;
     } else if (arg == "-v") {
@@ -57,6 +64,9 @@ Result<TillOptions> parseTillArgs(const std::vector<std::string>& args) {
   }
   if (options.help) return options;
   if (options.shop.empty()) return makeError("--shop URL is required (the till's own shop)");
+  if (options.certFile.empty() || options.keyFile.empty() || options.caFile.empty()) {
+    return makeError("--cert, --key and --ca are required (the till's own TLS with its shop)");
+  }
   if (options.basket.empty()) return makeError("the basket is empty: give SKU[:QTY]...");
   if (options.basket.size() > kMaxItems) return makeError("at most 32 items in a basket");
   return options;

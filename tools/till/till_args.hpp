@@ -17,6 +17,9 @@ struct BasketItem {
 
 struct TillOptions {
   std::string shop;  // https://host:port/ of the till's own shop
+  std::string certFile;  // the till's client certificate and key for its shop (PEM)
+  std::string keyFile;
+  std::string caFile;  // the CA of the shop's certificate
   std::vector<BasketItem> basket;
   std::string reader;     // empty: the access card by its ATR
   bool pinStdin = false;  // PINs one line each from stdin: the access card PIN, then PIN2 if asked

@@ -65,6 +65,7 @@ Result<void> HomeServer::start() {
     scoped.connectAddress = *address;
     return inner(scoped, signer);
   };
+  shopHandshake_ = checked;
   sessions_ = std::make_unique<SessionManager>(sessionConfig, parts_.card->signer(), log_, checked);
   AuthorityLimits limits;
   limits.idleMs = uint64_t{config_.authority.idleSeconds} * 1000;
@@ -163,8 +164,11 @@ Result<void> HomeServer::startPurse(const RelayOptions& relay) {
   purse.verifyShop = [this](const ShopUrl& url) -> Result<void> {
     // Our own handshake (or its cached session) checked the chain and the host name.
     auto opened = sessions_->open(url);
-    if (!opened) return opened.error();
-    return {};
+    if (opened) return {};
+    // Without PIN2 the card signs no new handshake (a PIN-only payment): the shop's chain and
+    // host name are checked all the same, by a handshake that stops at the client's signature.
+    if (shopCertificateChecked(url)) return {};
+    return opened.error();
   };
   purse.https = [this, relay](const RelayRequest& request) {
     return relayRequest(*sessions_, request, relay);
@@ -186,6 +190,7 @@ Result<void> HomeServer::startPurse(const RelayOptions& relay) {
     log_.info("purse: till " + terminal + " paid");
     if (notices_) notices_->kick();
   };
+  payPolicy.userCertificate = [this] { return parts_.card->signer().certificateDer(); };
   if (auto added = registerPurseMethods(methods_, *purse_, log_, *authority_, payPolicy); !added) {
     return added;
   }
@@ -204,6 +209,40 @@ Result<void> HomeServer::startPurse(const RelayOptions& relay) {
         });
   }
   return {};
+}
+
+namespace {
+
+// The user's certificate for the shop's CertificateRequest, and no signature: mbedTLS verifies
+// the shop's chain and host name before the client signs (CertificateVerify), so being asked to
+// sign proves the shop checked out.
+class StopAtSignature final : public tls::ClientKeySigner {
+ public:
+  explicit StopAtSignature(tls::ClientKeySigner& user) : user_(user) {}
+  tls::KeyType keyType() const override { return user_.keyType(); }
+  Bytes certificateDer() const override { return user_.certificateDer(); }
+  Result<Bytes> signHash(mbedtls_md_type_t, ByteView) override {
+    asked = true;
+    return makeError("certificate check only: no signature");
+  }
+  bool asked = false;
+
+ private:
+  tls::ClientKeySigner& user_;
+};
+
+}  // namespace
+
+bool HomeServer::shopCertificateChecked(const ShopUrl& url) {
+  StopAtSignature signer(parts_.card->signer());
+  tls::DelegatedHandshakeRequest request;
+  request.host = url.host;
+  request.port = url.port;
+  request.caFile = config_.trustStoreCaFile;
+  request.connectAddress = parts_.shopConnectAddress;
+  request.now = parts_.unixNow;
+  (void)shopHandshake_(request, signer);
+  return signer.asked;
 }
 
 void HomeServer::cardReadable() {

@@ -89,6 +89,9 @@ class HomeServer {
   // open channels; `by` names who asked, for the log and the notice.
   Result<void, rpc::RpcError> revokeTerminal(const std::string& id, const std::string& by);
   Result<void> startPurse(const RelayOptions& relay);
+  // A handshake with the shop that verifies its chain and host name and stops before the card
+  // would sign: how a PIN-only payment checks the shop (pay_policy.hpp).
+  bool shopCertificateChecked(const ShopUrl& url);
 
   HomeServerConfig config_;
   HomeServerParts parts_;
@@ -101,6 +104,7 @@ class HomeServer {
   channel::ServerTicketStore tickets_{1024};
   std::unique_ptr<RelayPolicy> relayPolicy_;
   std::unique_ptr<SessionManager> sessions_;
+  SessionManager::Handshake shopHandshake_;  // through the relay policy
   std::unique_ptr<AuthorityBook> authorityBook_;
   std::unique_ptr<AuthorityGuard> authority_;
   std::unique_ptr<PeriodicTask> authoritySweeper_;

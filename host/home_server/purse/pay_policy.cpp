@@ -53,7 +53,12 @@ Answer payWithin(PurseService& purse, const PayPolicy& rules, const wire::PurseP
   }
   const bool till = policy.kind == "till";
   if (till && rules.tillPaid) rules.tillPaid(terminal);
-  return wire::PursePay::Result{std::move(paid->record), paid->txn, till ? 0 : paid->balance};
+  wire::PursePay::Result result{std::move(paid->record), paid->txn, till ? 0 : paid->balance,
+                                std::nullopt};
+  // The till posts the record over its own session with its shop: the shop checks the record
+  // against the user's certificate, which the till gets here.
+  if (till && rules.userCertificate) result.certificate = rules.userCertificate();
+  return result;
 }
 
 // Payments up to pin_only_max skip the PIN2 admission; everything else goes through it.

@@ -23,6 +23,8 @@ struct PayPolicy {
   std::function<uint64_t()> nowUnix;
   // After a payment by a till (new or retried): the notices mail it at once.
   std::function<void(const std::string& terminal)> tillPaid;
+  // The user's certificate (DER), handed to a till with its payment record.
+  std::function<Bytes()> userCertificate;
 };
 
 Result<void> registerPolicedPay(rpc::Dispatcher& dispatcher, PurseService& purse, ServerLog& log,

@@ -25,9 +25,9 @@ namespace hp::home {
 using protocol::rpc::TerminalPolicy;
 
 // The kind's defaults (docs/proxy-architecture.md): a phone and a pc may call everything with no
-// limit and need PIN2 for every payment; a till may pay only `shop`, 50.00 a payment, 200.00 a
-// day, up to 20.00 with the access card PIN alone, open sessions to that shop only, and expires
-// a year after registration.
+// limit and need PIN2 for every payment; a till may only pay `shop` (purse.pay and the card.*
+// methods: no sessions, relay, balance, history, top-up or cancel), 50.00 a payment, 200.00 a
+// day, up to 20.00 with the access card PIN alone, and expires a year after registration.
 TerminalPolicy defaultPolicy(const std::string& kind, const std::string& shop, uint64_t nowUnix);
 
 struct PaymentKey {
