@@ -29,7 +29,12 @@ Result<TerminalPolicy, RpcError> changedPolicy(const TerminalPolicy& current,
     merged = defaultPolicy(set["kind"].asString(), shop, nowUnix).toJson();
   }
   for (const std::string& member : set.getMemberNames()) merged[member] = set[member];
-  return TerminalPolicy::fromJson(merged);
+  auto policy = TerminalPolicy::fromJson(merged);
+  // A till with no shop would pay anywhere.
+  if (policy && policy->kind == "till" && policy->shops.empty()) {
+    return invalid("a till needs its shop: set \"shops\"");
+  }
+  return policy;
 }
 
 }  // namespace
