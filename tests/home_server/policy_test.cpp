@@ -159,7 +159,7 @@ TEST_SUITE("policy") {
     const uint64_t before = world.balance();
     const Json::Value paid =
         world.ok(kTill, wire::nameOf<wire::PursePay>(), world.pay("t-1", 3'50));
-    CHECK(paid["balance"].asUInt64() == 0);  // the till is not told the balance
+    CHECK(paid["balance"].asUInt64() == 0);     // the till is not told the balance
     CHECK_FALSE(paid.isMember("certificate"));  // none configured in this world
     CHECK(paid["txn"].asUInt() == world.lastTxn());
     CHECK(world.balance() == before - 3'50);
@@ -169,6 +169,9 @@ TEST_SUITE("policy") {
     CHECK(world.refused(kTill, wire::nameOf<wire::PursePay>(), world.pay("t-2", 30'00)) ==
           "pin2_required");
     CHECK(world.balance() == before - 3'50);
+    // Over the limit per payment: refused at once, no PIN2 asked for what cannot be paid.
+    CHECK(world.refused(kTill, wire::nameOf<wire::PursePay>(), world.pay("t-3", 60'00)) ==
+          "limit_exceeded");
     world.grantPin2(kTill);
     world.ok(kTill, wire::nameOf<wire::PursePay>(), world.pay("t-2", 30'00));
     CHECK(world.balance() == before - 33'50);

@@ -16,7 +16,7 @@ struct BasketItem {
 };
 
 struct TillOptions {
-  std::string shop;  // https://host:port/ of the till's own shop
+  std::string shop;      // https://host:port/ of the till's own shop
   std::string certFile;  // the till's client certificate and key for its shop (PEM)
   std::string keyFile;
   std::string caFile;  // the CA of the shop's certificate

@@ -61,11 +61,22 @@ Answer payWithin(PurseService& purse, const PayPolicy& rules, const wire::PurseP
   return result;
 }
 
-// Payments up to pin_only_max skip the PIN2 admission; everything else goes through it.
-bool pinOnly(const PayPolicy& rules, const Json::Value& params, const std::string& terminal) {
-  if (!rules.store || !params.isObject() || !params["amount"].isUInt64()) return false;
-  const TerminalPolicy policy = rules.store->effective(terminal);
-  return policy.pinOnlyMax > 0 && params["amount"].asUInt64() <= policy.pinOnlyMax;
+// Payments up to pin_only_max skip the PIN2 admission; everything else goes through it. A payment
+// over the limit per payment is refused first: no PIN2 is asked for what cannot be paid.
+Result<Json::Value, RpcError> admitted(const PayPolicy& rules, const rpc::Handler& typed,
+                                       const rpc::Handler& withPin2, const Json::Value& params,
+                                       const rpc::CallContext& caller) {
+  if (!rules.store || !params.isObject() || !params["amount"].isUInt64()) {
+    return withPin2(params, caller);
+  }
+  const TerminalPolicy policy = rules.store->effective(caller.terminalId);
+  const uint64_t amount = params["amount"].asUInt64();
+  if (policy.perPayment > 0 && amount > policy.perPayment) {
+    return limit("over this terminal's limit per payment (" + std::to_string(policy.perPayment) +
+                 ")");
+  }
+  const bool pinOnly = policy.pinOnlyMax > 0 && amount <= policy.pinOnlyMax;
+  return pinOnly ? typed(params, caller) : withPin2(params, caller);
 }
 
 }  // namespace
@@ -81,8 +92,7 @@ Result<void> registerPolicedPay(rpc::Dispatcher& dispatcher, PurseService& purse
         rpc::Handler chosen = [policy, typed, withPin2](
                                   const Json::Value& params,
                                   const rpc::CallContext& caller) -> Result<Json::Value, RpcError> {
-          return pinOnly(policy, params, caller.terminalId) ? typed(params, caller)
-                                                            : withPin2(params, caller);
+          return admitted(policy, typed, withPin2, params, caller);
         };
         return loggedHandler(log, std::move(name), std::move(chosen));
       });
