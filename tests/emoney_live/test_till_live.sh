@@ -127,6 +127,10 @@ for _ in $(seq 100); do
   grep -q -E "Message-ID: <[0-9A-F]{16}-([0-9]+-)?$LAST_TXN@homeproxy>" "$SANDBOX_DIR/smtp.log" && break
   sleep 0.1
 done
+TILL_MAILS=$(grep -c "at till: *terminal-1" "$SANDBOX_DIR/smtp.log" || true)
+TILL_PAID=$(grep -c "till terminal-1 paid" "$SANDBOX_DIR/home_server.log" || true)
+((TILL_MAILS > 0 && TILL_MAILS == TILL_PAID)) ||
+  fail "till payments mailed with the till's ID: $TILL_MAILS of $TILL_PAID"
 
 # A stolen till card: three wrong PINs at the till block it; the right one then does nothing.
 as_till

@@ -180,15 +180,21 @@ Result<void> HomeServer::startPurse(const RelayOptions& relay) {
     if (purseRng_->fill(id.data(), id.size()) != 0) return std::string();
     return toHex(id);
   };
-  if (notices_) purse.purseChanged = [this] { notices_->kick(); };
+  if (notices_) {
+    purse.purseChanged = [this] { notices_->kick(); };
+    purse.paidVia = [this](const std::string& purseId, uint32_t txn, const std::string& till) {
+      if (auto noted = notices_->outbox().noteTerminal(purseId, txn, till); !noted) {
+        log_.warn("notices: " + noted.error().message);
+      }
+    };
+  }
   purse_ = std::make_unique<PurseService>(std::move(purse));
   PayPolicy payPolicy;
   payPolicy.store = policies_.get();
   payPolicy.nowUnix = [this] { return parts_.unixNow(); };
-  // A till's payment is mailed at once: the collector reads the card's log now (notices).
+  // A till's payment is mailed at once (the purse kicked the notices, with the till noted).
   payPolicy.tillPaid = [this](const std::string& terminal) {
     log_.info("purse: till " + terminal + " paid");
-    if (notices_) notices_->kick();
   };
   payPolicy.userCertificate = [this] { return parts_.card->signer().certificateDer(); };
   if (auto added = registerPurseMethods(methods_, *purse_, log_, *authority_, payPolicy); !added) {

@@ -44,14 +44,15 @@ Answer payWithin(PurseService& purse, const PayPolicy& rules, const wire::PurseP
     }
     reserved = *reservation;
   }
-  auto paid = purse.pay(*url, params.shopId, params.orderRef, params.currency, params.amount);
+  const bool till = policy.kind == "till";
+  auto paid = purse.pay(*url, params.shopId, params.orderRef, params.currency, params.amount,
+                        till ? terminal : std::string());
   if (!paid) {
     if (reserved == Reservation::kReserved && nothingMoved(paid.error())) {
       (void)rules.store->release(key);
     }
     return paid.error();
   }
-  const bool till = policy.kind == "till";
   if (till && rules.tillPaid) rules.tillPaid(terminal);
   wire::PursePay::Result result{std::move(paid->record), paid->txn, till ? 0 : paid->balance,
                                 std::nullopt};
@@ -87,7 +88,7 @@ Result<void> registerPolicedPay(rpc::Dispatcher& dispatcher, PurseService& purse
       dispatcher,
       [&purse, policy](const wire::PursePay::Params& params, const rpc::CallContext& caller)
           -> Answer { return payWithin(purse, policy, params, caller.terminalId); },
-      [&log, &authority, policy](std::string name, wire::Access, rpc::Handler typed) {
+      [&log, &authority, policy](std::string name, wire::Access, const rpc::Handler& typed) {
         rpc::Handler withPin2 = authorizedHandler(authority, typed);
         rpc::Handler chosen = [policy, typed, withPin2](
                                   const Json::Value& params,
