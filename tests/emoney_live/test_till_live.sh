@@ -6,7 +6,8 @@
 # payment and per day (nothing moved), and the till card may not read the balance or history,
 # top up, relay or pay another shop; as a phone again it may. Then a random run mixing till and
 # phone payments and the conservation of card, shop and bank ledgers (emoney_ledgers.py), every
-# till payment mailed, and last a stolen card: three wrong PINs at the till block it.
+# till payment mailed with the till's ID, a stolen card: three wrong PINs at the till block it,
+# and its revocation mailed.
 set -euo pipefail
 usage="usage: test_till_live.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION SHOP_SERVER BANK_SERVER TILL"
 HOMECARD=$(realpath "${1:?$usage}")
@@ -141,4 +142,13 @@ grep -q "blocked" "$SANDBOX_DIR/till.err" || grep -q "0 tries left" "$SANDBOX_DI
   fail "three wrong PINs: $(cat "$SANDBOX_DIR/till.err")"
 till "$ACCESS_PIN\n" tea && fail "a blocked card paid"
 grep -q "blocked" "$SANDBOX_DIR/till.err" || fail "blocked card: $(cat "$SANDBOX_DIR/till.err")"
+# The user revokes it from home: the revocation is mailed (a notice event, not a purse entry).
+"${ADMIN[@]}" revoke-terminal terminal-1 >/dev/null || fail "revoke-terminal"
+for _ in $(seq 100); do
+  grep -q "Subject: homeproxy: terminal terminal-1 revoked" "$SANDBOX_DIR/smtp.log" && break
+  sleep 0.1
+done
+grep -q "Subject: homeproxy: terminal terminal-1 revoked" "$SANDBOX_DIR/smtp.log" ||
+  fail "the revocation was not mailed"
+grep -q "revoked by the admin" "$SANDBOX_DIR/smtp.log" || fail "the revocation mail does not say by whom"
 echo "test_till_live: ok"

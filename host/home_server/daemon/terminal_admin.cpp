@@ -51,6 +51,14 @@ Result<void, RpcError> HomeServer::revokeTerminal(const std::string& id, const s
   // And its open channels: a revoked terminal must not keep using a channel it opened before
   // (the listener also re-checks each channel right after its handshake).
   const size_t closed = listener_ ? listener_->closeTerminal(id) : 0;
+  if (notices_) {
+    notices_->event("homeproxy: terminal " + id + " revoked",
+                    "The terminal (access card) " + id + " was revoked by " + by +
+                        ".\nIts PIN2 authority, shop sessions and " + std::to_string(closed) +
+                        " open channel(s) ended at once; it can no longer connect.\n"
+                        "If you did not do this, check your terminals at home:\n"
+                        "  home_server --admin SOCKET list-terminals\n");
+  }
   log_.transition("terminal " + id, "registered",
                   "revoked" +
                       (closed > 0 ? " (" + std::to_string(closed) + " open channel(s) closed)"
