@@ -102,8 +102,7 @@ int ringUp(HomeChannel& channel, ShopLink& shop, const BasketItem& item,
                                options.shop + " " + ref + "` settles it");
   }
   if (!paid) {
-    return say(kRefused, "refused, nothing paid: " + terminal::describeRpcError(paid.error()) +
-                             " (" + paid.error().code + ")");
+    return say(kRefused, "refused, nothing paid: " + terminal::describeRpcError(paid.error()));
   }
   if (!paid->certificate) {
     return say(kUnsettled, "order " + ref + ": paid (txn " + std::to_string(paid->txn) +

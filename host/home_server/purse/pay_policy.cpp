@@ -1,5 +1,6 @@
 #include "host/home_server/purse/pay_policy.hpp"
 
+#include "host/home_server/purse/purse_errors.hpp"
 #include "host/home_server/sessions/rpc_methods.hpp"
 #include "protocol/rpc/purse_methods.hpp"
 
@@ -30,8 +31,8 @@ Answer payWithin(PurseService& purse, const PayPolicy& rules, const wire::PurseP
   const TerminalPolicy policy =
       rules.store ? rules.store->effective(terminal) : defaultPolicy("phone", "", 0);
   if (policy.perPayment > 0 && params.amount > policy.perPayment) {
-    return limit("over this terminal's limit per payment (" + std::to_string(policy.perPayment) +
-                 ")");
+    return limit("over this terminal's limit per payment (" +
+                 moneyText(policy.perPayment, params.currency) + ")");
   }
   const PaymentKey key{terminal, url->host, params.orderRef};
   Reservation reserved = Reservation::kRetry;
@@ -40,7 +41,8 @@ Answer payWithin(PurseService& purse, const PayPolicy& rules, const wire::PurseP
                                             rules.nowUnix() / kDaySeconds, policy.perDay);
     if (!reservation) return rpc::makeRpcError(rpc::code::kInternal, reservation.error().message);
     if (*reservation == Reservation::kOverDay) {
-      return limit("over this terminal's limit per day (" + std::to_string(policy.perDay) + ")");
+      return limit("over this terminal's limit per day (" +
+                   moneyText(policy.perDay, params.currency) + ")");
     }
     reserved = *reservation;
   }
@@ -73,8 +75,8 @@ Result<Json::Value, RpcError> admitted(const PayPolicy& rules, const rpc::Handle
   const TerminalPolicy policy = rules.store->effective(caller.terminalId);
   const uint64_t amount = params["amount"].asUInt64();
   if (policy.perPayment > 0 && amount > policy.perPayment) {
-    return limit("over this terminal's limit per payment (" + std::to_string(policy.perPayment) +
-                 ")");
+    return limit("over this terminal's limit per payment (" +
+                 moneyText(policy.perPayment, params["currency"].asString()) + ")");
   }
   const bool pinOnly = policy.pinOnlyMax > 0 && amount <= policy.pinOnlyMax;
   return pinOnly ? typed(params, caller) : withPin2(params, caller);
