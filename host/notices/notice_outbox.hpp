@@ -31,7 +31,7 @@ namespace hp::notices {
 // One entry as it will be mailed, with the txn queued before it for the same purse (0: none),
 // so the mail can say which txns are missing (entries that dropped out of the card's log).
 struct QueuedEntry {
-  card::purse::LogEntry entry;
+  protocol::purse::LogEntry entry;
   uint32_t previousTxn = 0;
   std::string terminal;  // the till that made this payment (noteTerminal), or empty
 };
@@ -68,7 +68,7 @@ class NoticeOutbox {
   // were new. The purse ID is 16 hex digits (either case). Nothing is queued if any entry is
   // invalid (txn 0, a bad currency): the whole call is one transaction.
   Result<size_t> enqueue(std::string_view purseIdHex,
-                         const std::vector<card::purse::LogEntry>& entries);
+                         const std::vector<protocol::purse::LogEntry>& entries);
   // Which till terminal made the payment `txn` (the mail names it); kept apart from the entries,
   // which are the card's log alone. Written before the purse change is announced.
   Result<void> noteTerminal(std::string_view purseIdHex, uint32_t txn, std::string_view terminal);

@@ -13,23 +13,26 @@ Json::Value TerminalRegister::Params::toJson() const {
 
 RpcResult<TerminalRegister::Params> TerminalRegister::Params::fromJson(const Json::Value& json) {
   if (auto only = expectOnly(json, kFields); !only) return only.error();
-  auto id = hp::rpc::requireString(json, "id", kMaxId);
+  auto id = hp::protocol::rpc::requireString(json, "id", kMaxId);
   if (!id) return id.error();
-  auto keyHex = hp::rpc::requireString(json, "key", 200);
+  auto keyHex = hp::protocol::rpc::requireString(json, "key", 200);
   if (!keyHex) return keyHex.error();
   auto key = fromHex(*keyHex);
-  if (!key) return hp::rpc::makeRpcError(hp::rpc::code::kInvalidParams, "key must be hex");
+  if (!key)
+    return hp::protocol::rpc::makeRpcError(hp::protocol::rpc::code::kInvalidParams,
+                                           "key must be hex");
   Params params{std::move(*id), std::move(*key), {}, {}};
   if (json.isMember("kind")) {
-    auto kind = hp::rpc::requireString(json, "kind", 8);
+    auto kind = hp::protocol::rpc::requireString(json, "kind", 8);
     if (!kind) return kind.error();
     if (!isTerminalKind(*kind)) {
-      return hp::rpc::makeRpcError(hp::rpc::code::kInvalidParams, "kind must be phone, pc or till");
+      return hp::protocol::rpc::makeRpcError(hp::protocol::rpc::code::kInvalidParams,
+                                             "kind must be phone, pc or till");
     }
     params.kind = std::move(*kind);
   }
   if (json.isMember("shop")) {
-    auto shop = hp::rpc::requireString(json, "shop", 255);
+    auto shop = hp::protocol::rpc::requireString(json, "shop", 255);
     if (!shop) return shop.error();
     params.shop = std::move(*shop);
   }
@@ -44,7 +47,7 @@ Json::Value TerminalRevoke::Params::toJson() const {
 
 RpcResult<TerminalRevoke::Params> TerminalRevoke::Params::fromJson(const Json::Value& json) {
   if (auto only = expectOnly(json, kFields); !only) return only.error();
-  auto id = hp::rpc::requireString(json, "id", TerminalRegister::kMaxId);
+  auto id = hp::protocol::rpc::requireString(json, "id", TerminalRegister::kMaxId);
   if (!id) return id.error();
   return Params{std::move(*id)};
 }
@@ -94,10 +97,11 @@ Json::Value TerminalPolicySet::Params::toJson() const {
 
 RpcResult<TerminalPolicySet::Params> TerminalPolicySet::Params::fromJson(const Json::Value& json) {
   if (auto only = expectOnly(json, kFields); !only) return only.error();
-  auto id = hp::rpc::requireString(json, "id", TerminalRegister::kMaxId);
+  auto id = hp::protocol::rpc::requireString(json, "id", TerminalRegister::kMaxId);
   if (!id) return id.error();
   if (!json["set"].isObject()) {
-    return hp::rpc::makeRpcError(hp::rpc::code::kInvalidParams, "set must be an object");
+    return hp::protocol::rpc::makeRpcError(hp::protocol::rpc::code::kInvalidParams,
+                                           "set must be an object");
   }
   if (auto only = expectOnly(json["set"], TerminalPolicy::kFields); !only) return only.error();
   return Params{std::move(*id), json["set"]};

@@ -12,7 +12,7 @@
 #include "base/bytes.hpp"
 #include "protocol/rpc/message.hpp"
 
-namespace hp::rpc {
+namespace hp::protocol::rpc {
 
 // Who is calling (the control channel's authenticated terminal), for handlers and logs.
 struct CallContext {
@@ -48,4 +48,4 @@ class Dispatcher {
   Gate gate_;
 };
 
-}  // namespace hp::rpc
+}  // namespace hp::protocol::rpc

@@ -10,7 +10,7 @@ constexpr size_t kMaxListItems = 32;
 constexpr size_t kMaxItemLength = 255;
 
 RpcError invalid(const std::string& message) {
-  return hp::rpc::makeRpcError(hp::rpc::code::kInvalidParams, message);
+  return hp::protocol::rpc::makeRpcError(hp::protocol::rpc::code::kInvalidParams, message);
 }
 
 RpcResult<std::vector<std::string>> stringList(const Json::Value& json, const char* name) {

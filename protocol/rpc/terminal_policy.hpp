@@ -37,6 +37,6 @@ bool isTerminalKind(std::string_view kind);
 
 // The card accepts a DEBIT without PIN2 up to this amount (docs/emoney.md, "PIN-only
 // payments"); a policy's pin_only_max above it is refused.
-inline constexpr uint64_t kPinOnlyCardMax = card::purse::kPinOnlyDebitMax;
+inline constexpr uint64_t kPinOnlyCardMax = protocol::purse::kPinOnlyDebitMax;
 
 }  // namespace hp::protocol::rpc

@@ -15,12 +15,12 @@
 
 namespace wire = hp::protocol::rpc;
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
-namespace at = adapters::test;
-using rpc::RpcError;
+namespace at = card_adapters::test;
+using protocol::rpc::RpcError;
 
 constexpr const char* kShopUrl = "https://localhost:8443/";
 constexpr const char* kPhone = "phone-1";
@@ -38,10 +38,10 @@ std::string tempDir() {
 // channel's methods behind the policy gate. The card is back in standby (PIN1 only) at the end.
 struct PolicyWorld {
   at::HomeCard homeCard;
-  CardHomeCard card{*homeCard.client, tls::KeyType::kEcP256,
+  CardHomeCard card{*homeCard.client, tls_proxy::KeyType::kEcP256,
                     homeCard.client->readCardAuthKey().value(), "\"test reader\""};
-  std::unique_ptr<card::Rng> rng = card::makeSeededRng(at::testSeed() ^ 0x7111);
-  std::unique_ptr<card::EcKeyPair> shopKey = std::move(card::EcKeyPair::generate(*rng).value());
+  std::unique_ptr<base::Rng> rng = base::makeSeededRng(at::testSeed() ^ 0x7111);
+  std::unique_ptr<base::EcKeyPair> shopKey = std::move(base::EcKeyPair::generate(*rng).value());
   test::TestBank bank{"bank", 1'000'000, at::testSeed() ^ 0xBA4D};
   std::string dbPath = tempDir() + "/policies.sqlite";
   std::unique_ptr<PolicyStore> policies;
@@ -52,24 +52,25 @@ struct PolicyWorld {
   std::vector<std::string> tillPayments;
   std::unique_ptr<PendingVoucherStore> pending;
   std::unique_ptr<PurseService> service;
-  card::ManualClock authorityClock;
+  base::ManualClock authorityClock;
   std::unique_ptr<SessionManager> sessions =
       std::make_unique<SessionManager>(SessionManagerConfig{}, card.signer(), log);
   AuthorityBook book{AuthorityLimits{}, authorityClock};
   std::unique_ptr<AuthorityGuard> authority =
       std::make_unique<AuthorityGuard>(book, card, *sessions, log);
-  rpc::Dispatcher dispatcher;
+  protocol::rpc::Dispatcher dispatcher;
 
   PolicyWorld() {
     REQUIRE(card.verifyPin1(std::string(at::kHomePin1))->kind == PinOutcome::Kind::kAccepted);
     REQUIRE(card.verifyPin2(std::string(at::kHomePin2))->kind == PinOutcome::Kind::kAccepted);
     authority->granted(kPhone);
     at::must(homeCard.client->purseInit("EUR", 100'000));
-    at::mustOk(homeCard.client->registryAdd(adapters::HomeRegistry::kShops, bytesOf("localhost"),
-                                            shopKey->publicPoint()));
-    at::mustOk(homeCard.client->registryAdd(adapters::HomeRegistry::kBanks, bytesOf("bank"),
+    at::mustOk(homeCard.client->registryAdd(card_adapters::HomeRegistry::kShops,
+                                            bytesOf("localhost"), shopKey->publicPoint()));
+    at::mustOk(homeCard.client->registryAdd(card_adapters::HomeRegistry::kBanks, bytesOf("bank"),
                                             bank.publicPoint()));
-    bank.setCardPoint(at::must(homeCard.client->readPublicKey(adapters::HomeKeyRef::kEc)).point);
+    bank.setCardPoint(
+        at::must(homeCard.client->readPublicKey(card_adapters::HomeKeyRef::kEc)).point);
     pending = at::must(PendingVoucherStore::open(tempDir() + "/pending.sqlite"));
     restart();
     REQUIRE(at::must(policies->get(kPhone)) == std::nullopt);  // a phone by default
@@ -99,7 +100,7 @@ struct PolicyWorld {
     parts.nowMs = [this] { return clockMs += 1000; };
     parts.newRequestId = [this] { return "req-" + std::to_string(++requestCounter); };
     service = std::make_unique<PurseService>(std::move(parts));
-    dispatcher = rpc::Dispatcher();
+    dispatcher = protocol::rpc::Dispatcher();
     PayPolicy pay;
     pay.store = policies.get();
     pay.nowUnix = [this] { return nowUnix; };
@@ -108,7 +109,7 @@ struct PolicyWorld {
     // The session and card methods' handlers are not under test here, only the gate before them.
     for (const char* name : {"card.status", "card.pin2", "session.open", "session.list",
                              "relay.request", "terminals.revoke"}) {
-      at::mustOk(dispatcher.add(name, [](const Json::Value&, const rpc::CallContext&) {
+      at::mustOk(dispatcher.add(name, [](const Json::Value&, const protocol::rpc::CallContext&) {
         return Result<Json::Value, RpcError>(Json::Value(Json::objectValue));
       }));
     }
@@ -117,11 +118,12 @@ struct PolicyWorld {
 
   Result<Json::Value, RpcError> call(const std::string& terminal, const std::string& method,
                                      Json::Value params = Json::objectValue) {
-    rpc::Request request;
+    protocol::rpc::Request request;
     request.id = 1;
     request.method = method;
     request.params = std::move(params);
-    rpc::Response response = dispatcher.dispatch(request, rpc::CallContext{terminal});
+    protocol::rpc::Response response =
+        dispatcher.dispatch(request, protocol::rpc::CallContext{terminal});
     if (response.ok()) return *response.result;
     return *response.error;
   }
@@ -310,20 +312,20 @@ TEST_SUITE("policy") {
     PolicyWorld world;
     const uint64_t before = world.balance();
     auto over = world.card.purseDebit(1, bytesOf("localhost"), bytesOf("cap-1"), "EUR",
-                                      card::purse::kPinOnlyDebitMax + 1);
+                                      protocol::purse::kPinOnlyDebitMax + 1);
     CHECK_FALSE(over.ok());
     CHECK(world.balance() == before);
     auto within = world.card.purseDebit(2, bytesOf("localhost"), bytesOf("cap-2"), "EUR",
-                                        card::purse::kPinOnlyDebitMax);
+                                        protocol::purse::kPinOnlyDebitMax);
     CHECK(within.ok());
-    CHECK(world.balance() == before - card::purse::kPinOnlyDebitMax);
+    CHECK(world.balance() == before - protocol::purse::kPinOnlyDebitMax);
     // A policy cannot promise more than the card keeps.
     Json::Value json = defaultPolicy("till", "localhost", 0).toJson();
-    json["pin_only_max"] = Json::UInt64(card::purse::kPinOnlyDebitMax + 1);
+    json["pin_only_max"] = Json::UInt64(protocol::purse::kPinOnlyDebitMax + 1);
     CHECK_FALSE(TerminalPolicy::fromJson(json).ok());
     json["pin_only_max"] = 1.5;
     CHECK_FALSE(TerminalPolicy::fromJson(json).ok());
   }
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

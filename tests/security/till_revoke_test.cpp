@@ -11,11 +11,11 @@
 
 namespace wire = hp::protocol::rpc;
 
-namespace hp::home::security {
+namespace hp::home_server::security {
 
 namespace {
 
-namespace at = adapters::test;
+namespace at = card_adapters::test;
 using test::call;
 using test::TestTerminal;
 
@@ -36,7 +36,7 @@ TEST_SUITE("till") {
     registration["key"] = toHex(till.publicKey());
     registration["kind"] = "till";
     registration["shop"] = "localhost";
-    const rpc::Response registered =
+    const protocol::rpc::Response registered =
         world.admin(wire::nameOf<wire::TerminalRegister>(), registration);
     REQUIRE_MESSAGE(registered.ok(), codeOf(registered));
 
@@ -56,7 +56,7 @@ TEST_SUITE("till") {
     REQUIRE(call(*phoneChannel, wire::nameOf<wire::CardPin2>(),
                  wire::PinParams{std::string(at::kHomePin2)}.toJson())
                 .ok());
-    const rpc::Response revoked =
+    const protocol::rpc::Response revoked =
         call(*phoneChannel, wire::nameOf<wire::TerminalsRevoke>(), idParams(till.id()));
     REQUIRE_MESSAGE(revoked.ok(), codeOf(revoked) << " " << world.log());
 
@@ -69,7 +69,7 @@ TEST_SUITE("till") {
     // It cannot come back, with a full handshake or its ticket.
     CHECK_FALSE(till.connect(world.server->port(), world.serverSigner->publicKey()).ok());
     CHECK_FALSE(till.connect(world.server->port(), world.serverSigner->publicKey(), true).ok());
-    const rpc::Response listed = world.admin(wire::nameOf<wire::TerminalList>());
+    const protocol::rpc::Response listed = world.admin(wire::nameOf<wire::TerminalList>());
     REQUIRE(listed.ok());
     // The home card's registry drops a revoked ID or marks it revoked; either way not active.
     for (const Json::Value& entry : (*listed.result)["terminals"]) {
@@ -112,4 +112,4 @@ TEST_SUITE("till") {
   }
 }
 
-}  // namespace hp::home::security
+}  // namespace hp::home_server::security

@@ -2,7 +2,7 @@
 
 #include <mbedtls/x509_crt.h>
 
-namespace hp::shop {
+namespace hp::shop_server {
 
 namespace {
 
@@ -41,4 +41,4 @@ Result<merchant::PeerIdentity, merchant::ApiError> verifiedPayer(ByteView der,
   return identity.value();
 }
 
-}  // namespace hp::shop
+}  // namespace hp::shop_server

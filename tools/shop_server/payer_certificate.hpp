@@ -11,9 +11,9 @@
 #include "tools/merchant/api_error.hpp"
 #include "tools/merchant/peer_identity.hpp"
 
-namespace hp::shop {
+namespace hp::shop_server {
 
 Result<merchant::PeerIdentity, merchant::ApiError> verifiedPayer(ByteView der,
                                                                  const std::string& caFile);
 
-}  // namespace hp::shop
+}  // namespace hp::shop_server

@@ -13,7 +13,7 @@ Result<std::unique_ptr<ShopLink>> ShopLink::create(const terminal::HttpsUrl& sho
                                                    const std::string& certFile,
                                                    const std::string& keyFile,
                                                    const std::string& caFile) {
-  auto signer = tls::SoftwareSigner::fromPemFiles(keyFile, certFile);
+  auto signer = tls_proxy::SoftwareSigner::fromPemFiles(keyFile, certFile);
   if (!signer) return makeError("the till's key and certificate: " + signer.error().message);
   std::unique_ptr<ShopLink> link(new ShopLink());
   link->shop_ = shop;
@@ -39,15 +39,15 @@ Result<terminal::HttpAnswer> ShopLink::once(const std::string& method,
                                             const terminal::HttpsUrl& url,
                                             const std::string& body) {
   if (!session_) {
-    tls::DelegatedHandshakeRequest handshake;
+    tls_proxy::DelegatedHandshakeRequest handshake;
     handshake.host = shop_.host;
     handshake.port = shop_.port;
     handshake.caFile = caFile_;
-    auto made = tls::performDelegatedHandshake(handshake, *signer_);
+    auto made = tls_proxy::performDelegatedHandshake(handshake, *signer_);
     if (!made) return makeError("the shop: " + made.error().message);
     session_ = made->blob;
   }
-  auto connection = tls::ResumedConnection::open(*session_);
+  auto connection = tls_proxy::ResumedConnection::open(*session_);
   if (!connection) return makeError("the shop: " + connection.error().message);
   const std::string text = terminal::buildHttpRequest(method, url, body, "application/json");
   if (auto written = (*connection)->writeAll(bytesOf(text)); !written) {

@@ -32,8 +32,8 @@ class ShopLink {
 
   terminal::HttpsUrl shop_;
   std::string caFile_;
-  std::unique_ptr<tls::SoftwareSigner> signer_;
-  std::optional<tls::SessionBlob> session_;
+  std::unique_ptr<tls_proxy::SoftwareSigner> signer_;
+  std::optional<tls_proxy::SessionBlob> session_;
 };
 
 }  // namespace hp::till

@@ -32,33 +32,33 @@ Result<Json::Value> shopCall(ShopLink& shop, const std::string& path, const std:
   auto answer = shop.request("POST", path, body);
   if (!answer) return answer.error();
   if (!answer->success()) {
-    auto json = rpc::parseJson(answer->body);
+    auto json = protocol::rpc::parseJson(answer->body);
     std::string why = "the shop answered HTTP " + std::to_string(answer->status);
     if (json && (*json)["error"].isObject()) why += ": " + (*json)["error"]["code"].asString();
     return makeError(why);
   }
-  auto json = rpc::parseJson(answer->body);
+  auto json = protocol::rpc::parseJson(answer->body);
   if (!json || !json->isObject()) return makeError("the shop's answer is not JSON");
   return json.value();
 }
 
 // A failure that may hide a DEBIT the card made (the channel was cut, the card link failed).
-bool outcomeUnknown(const rpc::RpcError& error) {
-  return error.code == terminal::kChannelCut || error.code == rpc::code::kCardError ||
-         error.code == rpc::code::kInternal;
+bool outcomeUnknown(const protocol::rpc::RpcError& error) {
+  return error.code == terminal::kChannelCut || error.code == protocol::rpc::code::kCardError ||
+         error.code == protocol::rpc::code::kInternal;
 }
 
 // purse.pay; when the home server answers pin2_required (the amount is over what the access
 // card PIN alone may pay), PIN2 is asked at the till and the payment tried once more.
-Result<wire::PursePay::Result, rpc::RpcError> pay(HomeChannel& channel,
-                                                  const wire::PursePay::Params& params,
-                                                  const TillOptions& options) {
+Result<wire::PursePay::Result, protocol::rpc::RpcError> pay(HomeChannel& channel,
+                                                            const wire::PursePay::Params& params,
+                                                            const TillOptions& options) {
   auto paid = wire::call<wire::PursePay>(channel, params);
   if (paid || paid.error().code != "pin2_required") return paid;
   std::printf("this amount needs the home card's PIN2\n");
   std::fflush(stdout);
   auto pin = terminal::readPin("PIN2: ", options.pinStdin);
-  if (!pin) return rpc::makeRpcError("pin2_required", pin.error().message);
+  if (!pin) return protocol::rpc::makeRpcError("pin2_required", pin.error().message);
   wire::PinParams pinParams{std::string(reinterpret_cast<const char*>(pin->data()), pin->size())};
   auto granted = wire::call<wire::CardPin2>(channel, pinParams);
   if (!granted) return granted.error();
@@ -83,7 +83,7 @@ int ringUp(HomeChannel& channel, ShopLink& shop, const BasketItem& item,
   Json::Value request;
   request["sku"] = item.sku;
   request["quantity"] = item.quantity;
-  auto order = shopCall(shop, "/orders", rpc::encodeJson(request));
+  auto order = shopCall(shop, "/orders", protocol::rpc::encodeJson(request));
   if (!order) return say(kRefused, "refused: ordering " + item.sku + ": " + order.error().message);
   const std::string ref = (*order).get("order_ref", "").asString();
   if (ref.empty() || !(*order)["amount"].isUInt64() || !(*order)["currency"].isString()) {
@@ -110,11 +110,11 @@ int ringUp(HomeChannel& channel, ShopLink& shop, const BasketItem& item,
   }
   // The customer's record with the customer's certificate, over the till's own session.
   Json::Value body;
-  body["payment"] = rpc::base64Encode(paid->payment);
-  body["payer"] = rpc::base64Encode(*paid->certificate);
+  body["payment"] = protocol::rpc::base64Encode(paid->payment);
+  body["payer"] = protocol::rpc::base64Encode(*paid->certificate);
   const std::string payPath = "/orders/" + ref + "/pay";
-  auto taken = shopCall(shop, payPath, rpc::encodeJson(body));
-  if (!taken) taken = shopCall(shop, payPath, rpc::encodeJson(body));  // same receipt
+  auto taken = shopCall(shop, payPath, protocol::rpc::encodeJson(body));
+  if (!taken) taken = shopCall(shop, payPath, protocol::rpc::encodeJson(body));  // same receipt
   if (!taken) {
     return say(kUnsettled, "order " + ref + ": paid (txn " + std::to_string(paid->txn) +
                                ") but the shop did not take it: " + taken.error().message);

@@ -6,17 +6,17 @@
 #include "host/home_server/sessions/rpc_methods.hpp"
 #include "protocol/rpc/admin_methods.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
 namespace wire = protocol::rpc;
-using rpc::RpcError;
+using protocol::rpc::RpcError;
 template <class M>
 using Answer = Result<typename M::Result, RpcError>;
 
 RpcError invalid(const std::string& message) {
-  return rpc::makeRpcError(rpc::code::kInvalidParams, message);
+  return protocol::rpc::makeRpcError(protocol::rpc::code::kInvalidParams, message);
 }
 
 }  // namespace
@@ -24,7 +24,7 @@ RpcError invalid(const std::string& message) {
 HomeServer::HomeServer(HomeServerConfig config, HomeServerParts parts)
     : config_(std::move(config)), parts_(std::move(parts)), log_(config_.logLevel, parts_.logSink) {
   // Per connection: seeded from the kernel alone, no HAVEGE start-up each time (rng.hpp).
-  if (!parts_.makeRng) parts_.makeRng = [] { return card::makeKernelSeededRng(); };
+  if (!parts_.makeRng) parts_.makeRng = [] { return base::makeKernelSeededRng(); };
 }
 
 HomeServer::~HomeServer() {
@@ -52,16 +52,16 @@ Result<void> HomeServer::start() {
   relayPolicy_ = std::make_unique<RelayPolicy>(config_.relay, parts_.resolver);
   // Every handshake a terminal causes (session.open, relay.request, the purse) passes the relay
   // policy first and connects to the address it checked.
-  SessionManager::Handshake inner = parts_.handshake
-                                        ? parts_.handshake
-                                        : SessionManager::Handshake(tls::performDelegatedHandshake);
+  SessionManager::Handshake inner =
+      parts_.handshake ? parts_.handshake
+                       : SessionManager::Handshake(tls_proxy::performDelegatedHandshake);
   SessionManager::Handshake checked =
       [policy = relayPolicy_.get(), inner](
-          const tls::DelegatedHandshakeRequest& request,
-          tls::ClientKeySigner& signer) -> Result<tls::DelegatedSession> {
+          const tls_proxy::DelegatedHandshakeRequest& request,
+          tls_proxy::ClientKeySigner& signer) -> Result<tls_proxy::DelegatedSession> {
     auto address = policy->connectAddress(request.host, request.port, request.connectAddress);
     if (!address) return address.error();
-    tls::DelegatedHandshakeRequest scoped = request;
+    tls_proxy::DelegatedHandshakeRequest scoped = request;
     scoped.connectAddress = *address;
     return inner(scoped, signer);
   };
@@ -222,10 +222,10 @@ namespace {
 // The user's certificate for the shop's CertificateRequest, and no signature: mbedTLS verifies
 // the shop's chain and host name before the client signs (CertificateVerify), so being asked to
 // sign proves the shop checked out.
-class StopAtSignature final : public tls::ClientKeySigner {
+class StopAtSignature final : public tls_proxy::ClientKeySigner {
  public:
-  explicit StopAtSignature(tls::ClientKeySigner& user) : user_(user) {}
-  tls::KeyType keyType() const override { return user_.keyType(); }
+  explicit StopAtSignature(tls_proxy::ClientKeySigner& user) : user_(user) {}
+  tls_proxy::KeyType keyType() const override { return user_.keyType(); }
   Bytes certificateDer() const override { return user_.certificateDer(); }
   Result<Bytes> signHash(mbedtls_md_type_t, ByteView) override {
     asked = true;
@@ -234,14 +234,14 @@ class StopAtSignature final : public tls::ClientKeySigner {
   bool asked = false;
 
  private:
-  tls::ClientKeySigner& user_;
+  tls_proxy::ClientKeySigner& user_;
 };
 
 }  // namespace
 
 bool HomeServer::shopCertificateChecked(const ShopUrl& url) {
   StopAtSignature signer(parts_.card->signer());
-  tls::DelegatedHandshakeRequest request;
+  tls_proxy::DelegatedHandshakeRequest request;
   request.host = url.host;
   request.port = url.port;
   request.caFile = config_.trustStoreCaFile;
@@ -267,21 +267,23 @@ Result<void> HomeServer::registerAdminMethods() {
   Result<void> added = wire::registerMethod<wire::AdminPin1>(
       adminMethods_,
       [this, &card, &log](const wire::PinParams& params,
-                          const rpc::CallContext&) -> Answer<wire::AdminPin1> {
-        if (!card::isValidPinFormat(bytesOf(params.pin))) return invalid("a PIN is 4 to 8 digits");
+                          const protocol::rpc::CallContext&) -> Answer<wire::AdminPin1> {
+        if (!base::isValidPinFormat(bytesOf(params.pin))) return invalid("a PIN is 4 to 8 digits");
         auto outcome = card.verifyPin1(params.pin);
         if (!outcome) {
-          return rpc::makeRpcError(rpc::code::kCardError, "home card: " + outcome.error().message);
+          return protocol::rpc::makeRpcError(protocol::rpc::code::kCardError,
+                                             "home card: " + outcome.error().message);
         }
         Json::Value data;
         data["tries_left"] = outcome->triesLeft;
         if (outcome->kind == PinOutcome::Kind::kWrong) {
           log.warn("admin: PIN1 wrong, " + std::to_string(outcome->triesLeft) + " tries left");
-          return rpc::makeRpcError(rpc::code::kPinWrong, "wrong PIN1", data);
+          return protocol::rpc::makeRpcError(protocol::rpc::code::kPinWrong, "wrong PIN1", data);
         }
         if (outcome->kind == PinOutcome::Kind::kBlocked) {
           log.error("admin: PIN1 blocked");
-          return rpc::makeRpcError(rpc::code::kPinBlocked, "PIN1 blocked", data);
+          return protocol::rpc::makeRpcError(protocol::rpc::code::kPinBlocked, "PIN1 blocked",
+                                             data);
         }
         log.transition("home card", "inhibited", "standby");
         cardReadable();
@@ -291,7 +293,8 @@ Result<void> HomeServer::registerAdminMethods() {
   if (added) {
     added = wire::registerMethod<wire::AdminStatus>(
         adminMethods_,
-        [this](const wire::NoParams&, const rpc::CallContext&) -> Answer<wire::AdminStatus> {
+        [this](const wire::NoParams&,
+               const protocol::rpc::CallContext&) -> Answer<wire::AdminStatus> {
           auto status = parts_.card->status();
           return wire::AdminStatus::Result{
               status ? status->security : "unreachable: " + status.error().message, port(),
@@ -302,4 +305,4 @@ Result<void> HomeServer::registerAdminMethods() {
   return added;
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

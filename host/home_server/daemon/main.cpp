@@ -27,7 +27,7 @@
 namespace {
 
 using namespace hp;
-using namespace hp::home;
+using namespace hp::home_server;
 namespace wire = hp::protocol::rpc;
 
 int usage() {
@@ -44,7 +44,7 @@ int usage() {
 
 int runAdmin(const std::string& socketPath, const std::vector<std::string>& args) {
   if (args.empty()) return usage();
-  rpc::Request request;
+  protocol::rpc::Request request;
   request.id = 1;
   const std::string& command = args[0];
   const bool pinStdin = args.size() == 2 && args[1] == "--pin-stdin";
@@ -64,7 +64,7 @@ int runAdmin(const std::string& socketPath, const std::vector<std::string>& args
     if (args.size() >= 4) request.params["kind"] = args[3];
     if (args.size() == 5) request.params["shop"] = args[4];
   } else if (command == "terminal-policy" && args.size() == 3) {
-    auto set = rpc::parseJson(args[2]);
+    auto set = protocol::rpc::parseJson(args[2]);
     if (!set) {
       std::fprintf(stderr, "home_server: JSON: %s\n", set.error().message.c_str());
       return 2;
@@ -93,7 +93,7 @@ int runAdmin(const std::string& socketPath, const std::vector<std::string>& args
                  response->error->message.c_str());
     return 1;
   }
-  std::printf("%s\n", rpc::encodeJson(*response->result).c_str());
+  std::printf("%s\n", protocol::rpc::encodeJson(*response->result).c_str());
   return 0;
 }
 

@@ -6,17 +6,17 @@
 #include "host/home_server/sessions/rpc_methods.hpp"
 #include "protocol/rpc/terminal_methods.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
 namespace wire = protocol::rpc;
-using rpc::RpcError;
+using protocol::rpc::RpcError;
 template <class M>
 using Answer = Result<typename M::Result, RpcError>;
 
 RpcError invalid(const std::string& message) {
-  return rpc::makeRpcError(rpc::code::kInvalidParams, message);
+  return protocol::rpc::makeRpcError(protocol::rpc::code::kInvalidParams, message);
 }
 
 // The policy after `set`: a new kind alone starts from that kind's defaults, then the members
@@ -41,7 +41,7 @@ Result<TerminalPolicy, RpcError> changedPolicy(const TerminalPolicy& current,
 
 Result<void, RpcError> HomeServer::revokeTerminal(const std::string& id, const std::string& by) {
   if (auto revoked = terminals_->revokeTerminal(id); !revoked) {
-    return rpc::makeRpcError(rpc::code::kNotFound, revoked.error().message);
+    return protocol::rpc::makeRpcError(protocol::rpc::code::kNotFound, revoked.error().message);
   }
   // Its resumption tickets go too, or it could come back without a full handshake.
   tickets_.revokeTerminal(id);
@@ -73,7 +73,7 @@ Result<void> HomeServer::registerTerminalAdminMethods() {
   Result<void> added = wire::registerMethod<wire::TerminalRegister>(
       adminMethods_,
       [this](const wire::TerminalRegister::Params& params,
-             const rpc::CallContext&) -> Answer<wire::TerminalRegister> {
+             const protocol::rpc::CallContext&) -> Answer<wire::TerminalRegister> {
         const std::string kind = params.kind.value_or("phone");
         if (kind == "till" && !params.shop) return invalid("a till needs its shop (host name)");
         if (auto registered = terminals_->registerTerminal(params.id, params.key); !registered) {
@@ -82,7 +82,9 @@ Result<void> HomeServer::registerTerminalAdminMethods() {
         // A new registration starts from its kind's defaults, whatever the ID had before.
         auto stored = policies_->set(
             params.id, defaultPolicy(kind, params.shop.value_or(""), parts_.unixNow()));
-        if (!stored) return rpc::makeRpcError(rpc::code::kInternal, stored.error().message);
+        if (!stored)
+          return protocol::rpc::makeRpcError(protocol::rpc::code::kInternal,
+                                             stored.error().message);
         log_.transition("terminal " + params.id, "unknown", "registered (" + kind + ")");
         // No grant of an earlier registration under this ID carries over.
         authority_->registered(params.id);
@@ -92,7 +94,7 @@ Result<void> HomeServer::registerTerminalAdminMethods() {
     added = wire::registerMethod<wire::TerminalRevoke>(
         adminMethods_,
         [this](const wire::TerminalRevoke::Params& params,
-               const rpc::CallContext&) -> Answer<wire::TerminalRevoke> {
+               const protocol::rpc::CallContext&) -> Answer<wire::TerminalRevoke> {
           if (auto revoked = revokeTerminal(params.id, "the admin"); !revoked)
             return revoked.error();
           return wire::NoResult{};
@@ -102,7 +104,7 @@ Result<void> HomeServer::registerTerminalAdminMethods() {
     added = addMethod<wire::TerminalsRevoke>(
         methods_, log_, *authority_,
         [this](const wire::TerminalRevoke::Params& params,
-               const rpc::CallContext& caller) -> Answer<wire::TerminalsRevoke> {
+               const protocol::rpc::CallContext& caller) -> Answer<wire::TerminalsRevoke> {
           if (auto revoked = revokeTerminal(params.id, "terminal " + caller.terminalId); !revoked) {
             return revoked.error();
           }
@@ -112,9 +114,12 @@ Result<void> HomeServer::registerTerminalAdminMethods() {
   if (added) {
     added = wire::registerMethod<wire::TerminalList>(
         adminMethods_,
-        [this](const wire::NoParams&, const rpc::CallContext&) -> Answer<wire::TerminalList> {
+        [this](const wire::NoParams&,
+               const protocol::rpc::CallContext&) -> Answer<wire::TerminalList> {
           auto all = terminals_->list();
-          if (!all) return rpc::makeRpcError(rpc::code::kCardError, all.error().message);
+          if (!all)
+            return protocol::rpc::makeRpcError(protocol::rpc::code::kCardError,
+                                               all.error().message);
           wire::TerminalList::Result result;
           for (const TerminalEntry& entry : *all) {
             TerminalPolicy policy = policies_->effective(entry.id);
@@ -128,14 +133,17 @@ Result<void> HomeServer::registerTerminalAdminMethods() {
     added = wire::registerMethod<wire::TerminalPolicySet>(
         adminMethods_,
         [this](const wire::TerminalPolicySet::Params& params,
-               const rpc::CallContext&) -> Answer<wire::TerminalPolicySet> {
+               const protocol::rpc::CallContext&) -> Answer<wire::TerminalPolicySet> {
           auto key = terminals_->terminalKey(params.id);
-          if (!key) return rpc::makeRpcError(rpc::code::kNotFound, "no terminal " + params.id);
+          if (!key)
+            return protocol::rpc::makeRpcError(protocol::rpc::code::kNotFound,
+                                               "no terminal " + params.id);
           auto policy =
               changedPolicy(policies_->effective(params.id), params.set, parts_.unixNow());
           if (!policy) return policy.error();
           if (auto stored = policies_->set(params.id, *policy); !stored) {
-            return rpc::makeRpcError(rpc::code::kInternal, stored.error().message);
+            return protocol::rpc::makeRpcError(protocol::rpc::code::kInternal,
+                                               stored.error().message);
           }
           log_.info("terminal " + params.id + ": policy changed");
           return *policy;
@@ -144,4 +152,4 @@ Result<void> HomeServer::registerTerminalAdminMethods() {
   return added;
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

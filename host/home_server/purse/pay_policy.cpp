@@ -4,12 +4,12 @@
 #include "host/home_server/sessions/rpc_methods.hpp"
 #include "protocol/rpc/purse_methods.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
 namespace wire = protocol::rpc;
-using rpc::RpcError;
+using protocol::rpc::RpcError;
 using Answer = Result<wire::PursePay::Result, RpcError>;
 
 constexpr uint64_t kDaySeconds = 24 * 3600;
@@ -17,17 +17,20 @@ constexpr uint64_t kDaySeconds = 24 * 3600;
 // The card refused (or the shop could not be verified before the DEBIT): nothing moved, so the
 // day's reservation goes. card_error and internal_error may hide a DEBIT that happened: kept.
 bool nothingMoved(const RpcError& error) {
-  return error.code != rpc::code::kCardError && error.code != rpc::code::kInternal;
+  return error.code != protocol::rpc::code::kCardError &&
+         error.code != protocol::rpc::code::kInternal;
 }
 
 RpcError limit(const std::string& message) {
-  return rpc::makeRpcError(rpc::code::kLimitExceeded, message);
+  return protocol::rpc::makeRpcError(protocol::rpc::code::kLimitExceeded, message);
 }
 
 Answer payWithin(PurseService& purse, const PayPolicy& rules, const wire::PursePay::Params& params,
                  const std::string& terminal) {
   auto url = parseShopUrl(params.url);
-  if (!url) return rpc::makeRpcError(rpc::code::kInvalidParams, "url: " + url.error().message);
+  if (!url)
+    return protocol::rpc::makeRpcError(protocol::rpc::code::kInvalidParams,
+                                       "url: " + url.error().message);
   const TerminalPolicy policy =
       rules.store ? rules.store->effective(terminal) : defaultPolicy("phone", "", 0);
   if (policy.perPayment > 0 && params.amount > policy.perPayment) {
@@ -39,7 +42,9 @@ Answer payWithin(PurseService& purse, const PayPolicy& rules, const wire::PurseP
   if (rules.store) {
     auto reservation = rules.store->reserve(key, params.currency, params.amount,
                                             rules.nowUnix() / kDaySeconds, policy.perDay);
-    if (!reservation) return rpc::makeRpcError(rpc::code::kInternal, reservation.error().message);
+    if (!reservation)
+      return protocol::rpc::makeRpcError(protocol::rpc::code::kInternal,
+                                         reservation.error().message);
     if (*reservation == Reservation::kOverDay) {
       return limit("over this terminal's limit per day (" +
                    moneyText(policy.perDay, params.currency) + ")");
@@ -66,9 +71,10 @@ Answer payWithin(PurseService& purse, const PayPolicy& rules, const wire::PurseP
 
 // Payments up to pin_only_max skip the PIN2 admission; everything else goes through it. A payment
 // over the limit per payment is refused first: no PIN2 is asked for what cannot be paid.
-Result<Json::Value, RpcError> admitted(const PayPolicy& rules, const rpc::Handler& typed,
-                                       const rpc::Handler& withPin2, const Json::Value& params,
-                                       const rpc::CallContext& caller) {
+Result<Json::Value, RpcError> admitted(const PayPolicy& rules, const protocol::rpc::Handler& typed,
+                                       const protocol::rpc::Handler& withPin2,
+                                       const Json::Value& params,
+                                       const protocol::rpc::CallContext& caller) {
   if (!rules.store || !params.isObject() || !params["amount"].isUInt64()) {
     return withPin2(params, caller);
   }
@@ -84,21 +90,26 @@ Result<Json::Value, RpcError> admitted(const PayPolicy& rules, const rpc::Handle
 
 }  // namespace
 
-Result<void> registerPolicedPay(rpc::Dispatcher& dispatcher, PurseService& purse, ServerLog& log,
-                                AuthorityGuard& authority, const PayPolicy& policy) {
+Result<void> registerPolicedPay(protocol::rpc::Dispatcher& dispatcher, PurseService& purse,
+                                ServerLog& log, AuthorityGuard& authority,
+                                const PayPolicy& policy) {
   return wire::registerMethod<wire::PursePay>(
       dispatcher,
-      [&purse, policy](const wire::PursePay::Params& params, const rpc::CallContext& caller)
-          -> Answer { return payWithin(purse, policy, params, caller.terminalId); },
-      [&log, &authority, policy](std::string name, wire::Access, const rpc::Handler& typed) {
-        rpc::Handler withPin2 = authorizedHandler(authority, typed);
-        rpc::Handler chosen = [policy, typed, withPin2](
-                                  const Json::Value& params,
-                                  const rpc::CallContext& caller) -> Result<Json::Value, RpcError> {
+      [&purse, policy](const wire::PursePay::Params& params,
+                       const protocol::rpc::CallContext& caller) -> Answer {
+        return payWithin(purse, policy, params, caller.terminalId);
+      },
+      [&log, &authority, policy](std::string name, wire::Access,
+                                 const protocol::rpc::Handler& typed) {
+        protocol::rpc::Handler withPin2 = authorizedHandler(authority, typed);
+        protocol::rpc::Handler chosen =
+            [policy, typed, withPin2](
+                const Json::Value& params,
+                const protocol::rpc::CallContext& caller) -> Result<Json::Value, RpcError> {
           return admitted(policy, typed, withPin2, params, caller);
         };
         return loggedHandler(log, std::move(name), std::move(chosen));
       });
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -16,7 +16,7 @@
 #include "host/home_server/terminals/policy_store.hpp"
 #include "protocol/rpc/dispatcher.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 struct PayPolicy {
   PolicyStore* store = nullptr;  // null: no policies (every terminal a phone)
@@ -27,7 +27,7 @@ struct PayPolicy {
   std::function<Bytes()> userCertificate;
 };
 
-Result<void> registerPolicedPay(rpc::Dispatcher& dispatcher, PurseService& purse, ServerLog& log,
-                                AuthorityGuard& authority, const PayPolicy& policy);
+Result<void> registerPolicedPay(protocol::rpc::Dispatcher& dispatcher, PurseService& purse,
+                                ServerLog& log, AuthorityGuard& authority, const PayPolicy& policy);
 
-}  // namespace hp::home
+}  // namespace hp::home_server

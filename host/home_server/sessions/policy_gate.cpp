@@ -3,7 +3,7 @@
 #include "host/home_server/sessions/shop_url.hpp"
 #include "protocol/rpc/method_table.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
@@ -19,19 +19,20 @@ bool reachesShop(std::string_view method) {
   return method == "session.open" || method == "relay.request" || method == "purse.pay";
 }
 
-rpc::RpcError denied(const std::string& message) {
-  return rpc::makeRpcError(rpc::code::kPolicyDenied, message);
+protocol::rpc::RpcError denied(const std::string& message) {
+  return protocol::rpc::makeRpcError(protocol::rpc::code::kPolicyDenied, message);
 }
 
 }  // namespace
 
-rpc::Gate policyGate(PolicyStore& policies, ServerLog& log, std::function<uint64_t()> nowUnix) {
+protocol::rpc::Gate policyGate(PolicyStore& policies, ServerLog& log,
+                               std::function<uint64_t()> nowUnix) {
   return [&policies, &log, nowUnix = std::move(nowUnix)](
-             const rpc::Request& request,
-             const rpc::CallContext& caller) -> std::optional<rpc::RpcError> {
+             const protocol::rpc::Request& request,
+             const protocol::rpc::CallContext& caller) -> std::optional<protocol::rpc::RpcError> {
     const TerminalPolicy policy = policies.effective(caller.terminalId);
     const std::string who = "terminal " + caller.terminalId + " (" + policy.kind + ")";
-    std::optional<rpc::RpcError> refusal;
+    std::optional<protocol::rpc::RpcError> refusal;
     if (policy.expires != 0 && nowUnix() > policy.expires) {
       refusal = denied(who + ": its policy expired");
     } else if (!policy.allowsMethod(request.method, familyOf(request.method))) {
@@ -50,4 +51,4 @@ rpc::Gate policyGate(PolicyStore& policies, ServerLog& log, std::function<uint64
   };
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

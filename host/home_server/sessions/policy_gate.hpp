@@ -10,8 +10,9 @@
 #include "host/home_server/terminals/policy_store.hpp"
 #include "protocol/rpc/dispatcher.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
-rpc::Gate policyGate(PolicyStore& policies, ServerLog& log, std::function<uint64_t()> nowUnix);
+protocol::rpc::Gate policyGate(PolicyStore& policies, ServerLog& log,
+                               std::function<uint64_t()> nowUnix);
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -2,7 +2,7 @@
 
 #include "protocol/rpc/message.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
@@ -73,7 +73,7 @@ Result<std::optional<TerminalPolicy>> PolicyStore::get(const std::string& id) {
   auto row = stmt->step();
   if (!row) return row.error();
   if (!*row) return std::optional<TerminalPolicy>();
-  auto json = rpc::parseJson(stmt->columnText(0));
+  auto json = protocol::rpc::parseJson(stmt->columnText(0));
   if (!json) return makeError("terminal policies: row of " + id + " is not JSON");
   auto policy = TerminalPolicy::fromJson(*json);
   if (!policy) return makeError("terminal policies: row of " + id + ": " + policy.error().message);
@@ -152,4 +152,4 @@ Result<void> PolicyStore::release(const PaymentKey& key) {
   return stmt->run();
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -20,7 +20,7 @@
 #include "host/sqlite/sqlite_db.hpp"
 #include "protocol/rpc/terminal_policy.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 using protocol::rpc::TerminalPolicy;
 
@@ -67,4 +67,4 @@ class PolicyStore {
   std::unique_ptr<sqlite::Database> db_;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server
