@@ -114,10 +114,15 @@ void DelayRelay::acceptLoop() {
     std::lock_guard lock(mutex_);
     fds_.push_back(client);
     fds_.push_back(target);
-    threads_.emplace_back(
-        [this, client, target] { pump(client, target, upstream_, upstreamLink_); });
-    threads_.emplace_back(
-        [this, client, target] { pump(target, client, downstream_, downstreamLink_); });
+    const auto accepted = std::chrono::steady_clock::now();
+    const auto connected =
+        connectRoundTrip_ ? accepted + 2 * std::chrono::milliseconds(delayMs_.load()) : accepted;
+    threads_.emplace_back([this, client, target, connected] {
+      pump(client, target, upstream_, upstreamLink_, connected);
+    });
+    threads_.emplace_back([this, client, target, accepted] {
+      pump(target, client, downstream_, downstreamLink_, accepted);
+    });
   }
 }
 
@@ -136,7 +141,8 @@ SteadyTime DelayRelay::Link::sent(SteadyTime now, size_t size) {
 // then the delay), this thread's writer half delivers it then. Reading continues while segments
 // wait, so the delay is latency; the rate limit is what makes a large write take longer.
 // EOF is passed on (shutdown of the write side) after the queued data.
-void DelayRelay::pump(int from, int to, std::atomic<uint64_t>& counter, Link& link) {
+void DelayRelay::pump(int from, int to, std::atomic<uint64_t>& counter, Link& link,
+                      SteadyTime notBefore) {
   std::mutex queueMutex;
   std::condition_variable queueChanged;
   std::deque<std::pair<SteadyTime, Bytes>> queue;
@@ -161,7 +167,7 @@ void DelayRelay::pump(int from, int to, std::atomic<uint64_t>& counter, Link& li
     const ssize_t n = ::recv(from, buffer.data(), buffer.size(), 0);
     if (n <= 0) break;
     counter += static_cast<uint64_t>(n);
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = std::max(std::chrono::steady_clock::now(), notBefore);
     const auto delay = std::chrono::milliseconds(delayMs_.load());
     std::lock_guard lock(queueMutex);
     // Segments of one Ethernet payload each: a slow link delivers a large write piece by piece.

@@ -32,6 +32,10 @@ class DelayRelay {
 
   uint16_t port() const { return port_; }
   void setDelayMs(uint32_t oneWayDelayMs) { delayMs_ = oneWayDelayMs; }
+  // On: a connection's first client bytes leave no earlier than one round trip (2 x delay)
+  // after the relay accepted it, as if they had waited for the SYN / SYN-ACK of a real link
+  // (connect() to the relay itself returns at once). Off (the default): connecting is free.
+  void setConnectRoundTrip(bool on) { connectRoundTrip_ = on; }
   // Link rate in bits per second per direction, 0 = unlimited. Shared by all connections of
   // this relay (one link), applied to chunks read after the call.
   void setRateBitsPerSecond(uint64_t upstream, uint64_t downstream) {
@@ -59,12 +63,14 @@ class DelayRelay {
                                                size_t size);
   };
   void acceptLoop();
-  void pump(int from, int to, std::atomic<uint64_t>& counter, Link& link);
+  void pump(int from, int to, std::atomic<uint64_t>& counter, Link& link,
+            std::chrono::steady_clock::time_point notBefore);
 
   int listenFd_ = -1;
   uint16_t port_ = 0;
   uint16_t targetPort_ = 0;
   std::atomic<uint32_t> delayMs_{0};
+  std::atomic<bool> connectRoundTrip_{false};
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> upstream_{0};
   std::atomic<uint64_t> downstream_{0};

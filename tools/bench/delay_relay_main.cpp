@@ -1,6 +1,8 @@
-// delay_relay [--listen PORT] [--kbit-up N] [--kbit-down N] TARGET_PORT ONE_WAY_DELAY_MS: the
+// delay_relay [--listen PORT] [--kbit-up N] [--kbit-down N] [--syn-rtt] TARGET_PORT
+// ONE_WAY_DELAY_MS: the
 // benchmarks' slow-link relay by hand, e.g. in front of a shop or a home server on this machine
-// (run_standby_bench.sh). "Up" is client -> target. Prints the port it listens on (127.0.0.1),
+// (run_standby_bench.sh). "Up" is client -> target. --syn-rtt: each connection's client pays
+// the round trip of a TCP handshake before its first bytes leave (DelayRelay::setConnectRoundTrip). Prints the port it listens on (127.0.0.1),
 // then relays until stdin closes, and prints the bytes it carried. A line "bytes" on stdin
 // prints the bytes since the last such line (or the start) and starts counting again, so a
 // script can read the traffic of each run.
@@ -13,8 +15,8 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: delay_relay [--listen PORT] [--kbit-up N] [--kbit-down N] TARGET_PORT "
-    "ONE_WAY_DELAY_MS\n  (relays until stdin closes; a line \"bytes\" prints the bytes since the "
+    "usage: delay_relay [--listen PORT] [--kbit-up N] [--kbit-down N] [--syn-rtt] "
+    "TARGET_PORT ONE_WAY_DELAY_MS\n  (relays until stdin closes; a line \"bytes\" prints the bytes since the "
     "last one)\n";
 
 struct Options {
@@ -23,6 +25,7 @@ struct Options {
   int listenPort = 0;
   long long kbitUp = 0;  // 0 = unlimited
   long long kbitDown = 0;
+  bool synRoundTrip = false;
 };
 
 bool parse(int argc, char** argv, Options& options) {
@@ -35,6 +38,8 @@ bool parse(int argc, char** argv, Options& options) {
         options.listenPort = std::stoi(argv[++i]);
       } else if (arg == "--kbit-up" && hasValue) {
         options.kbitUp = std::stoll(argv[++i]);
+      } else if (arg == "--syn-rtt") {
+        options.synRoundTrip = true;
       } else if (arg == "--kbit-down" && hasValue) {
         options.kbitDown = std::stoll(argv[++i]);
       } else {
@@ -74,6 +79,7 @@ int main(int argc, char** argv) {
   }
   (*relay)->setRateBitsPerSecond(static_cast<uint64_t>(options.kbitUp) * 1000,
                                  static_cast<uint64_t>(options.kbitDown) * 1000);
+  (*relay)->setConnectRoundTrip(options.synRoundTrip);
   std::cout << "listening on 127.0.0.1:" << (*relay)->port() << std::endl;
   std::string line;
   while (std::getline(std::cin, line)) {

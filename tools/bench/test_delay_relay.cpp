@@ -144,3 +144,28 @@ TEST_CASE("the link is shared: two connections' bytes queue behind each other") 
   CHECK(ms < 900);
   for (int fd : {first, firstTarget, second, secondTarget, listener}) ::close(fd);
 }
+
+TEST_CASE("--syn-rtt: a connection's first bytes pay the TCP handshake's round trip, later ones not") {
+  uint16_t targetPort = 0;
+  const int listener = listenLoopback(targetPort);
+  auto started = hp::bench::DelayRelay::start(targetPort, 30);
+  REQUIRE(static_cast<bool>(started));
+  auto& relay = *started;
+  relay->setConnectRoundTrip(true);
+  const auto start = Clock::now();
+  const int client = connectLoopback(relay->port());
+  const int target = ::accept(listener, nullptr, nullptr);
+  writeAll(client, 100);
+  REQUIRE(readExactly(target, 100));
+  // SYN, SYN-ACK (60 ms), then the bytes' own 30 ms.
+  const double first = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  CHECK(first >= 89);
+  CHECK(first < 400);
+  const auto again = Clock::now();
+  writeAll(client, 100);
+  REQUIRE(readExactly(target, 100));
+  const double second = std::chrono::duration<double, std::milli>(Clock::now() - again).count();
+  CHECK(second >= 29);
+  CHECK(second < 85);
+  for (int fd : {client, target, listener}) ::close(fd);
+}
