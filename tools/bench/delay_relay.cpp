@@ -117,12 +117,12 @@ void DelayRelay::acceptLoop() {
     const auto accepted = std::chrono::steady_clock::now();
     const auto connected =
         connectRoundTrip_ ? accepted + 2 * std::chrono::milliseconds(delayMs_.load()) : accepted;
-    threads_.emplace_back([this, client, target, connected] {
-      pump(client, target, upstream_, upstreamLink_, connected);
-    });
-    threads_.emplace_back([this, client, target, accepted] {
-      pump(target, client, downstream_, downstreamLink_, accepted);
-    });
+    ++connections_;
+    const Direction up{client, target, &upstream_, &upstreamLink_, connected, connections_, "up"};
+    const Direction down{target,  client,   &downstream_, &downstreamLink_,
+                         accepted, connections_, "down"};
+    threads_.emplace_back([this, up] { pump(up); });
+    threads_.emplace_back([this, down] { pump(down); });
   }
 }
 
@@ -141,8 +141,29 @@ SteadyTime DelayRelay::Link::sent(SteadyTime now, size_t size) {
 // then the delay), this thread's writer half delivers it then. Reading continues while segments
 // wait, so the delay is latency; the rate limit is what makes a large write take longer.
 // EOF is passed on (shutdown of the write side) after the queued data.
-void DelayRelay::pump(int from, int to, std::atomic<uint64_t>& counter, Link& link,
-                      SteadyTime notBefore) {
+void DelayRelay::traceChunk(const Direction& direction, SteadyTime sent, size_t size,
+                            SteadyTime arrives) {
+  const auto ms = [](SteadyTime t) {
+    return std::chrono::duration<double, std::milli>(t.time_since_epoch()).count();
+  };
+  std::lock_guard lock(traceMutex_);
+  std::fprintf(trace_.load(), "trace %u %s %.1f %zu %.1f\n", direction.connection, direction.name,
+               ms(sent), size, ms(arrives));
+  std::fflush(trace_.load());
+}
+
+void DelayRelay::traceMark() {
+  if (trace_ == nullptr) return;
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  std::lock_guard lock(traceMutex_);
+  std::fprintf(trace_.load(), "mark %.1f\n", std::chrono::duration<double, std::milli>(now).count());
+  std::fflush(trace_.load());
+}
+
+void DelayRelay::pump(const Direction& direction) {
+  const int from = direction.from;
+  const int to = direction.to;
+  Link& link = *direction.link;
   std::mutex queueMutex;
   std::condition_variable queueChanged;
   std::deque<std::pair<SteadyTime, Bytes>> queue;
@@ -166,8 +187,8 @@ void DelayRelay::pump(int from, int to, std::atomic<uint64_t>& counter, Link& li
   while (true) {
     const ssize_t n = ::recv(from, buffer.data(), buffer.size(), 0);
     if (n <= 0) break;
-    counter += static_cast<uint64_t>(n);
-    const auto now = std::max(std::chrono::steady_clock::now(), notBefore);
+    *direction.counter += static_cast<uint64_t>(n);
+    const auto now = std::max(std::chrono::steady_clock::now(), direction.notBefore);
     const auto delay = std::chrono::milliseconds(delayMs_.load());
     std::lock_guard lock(queueMutex);
     // Segments of one Ethernet payload each: a slow link delivers a large write piece by piece.
@@ -176,6 +197,7 @@ void DelayRelay::pump(int from, int to, std::atomic<uint64_t>& counter, Link& li
       const auto due = link.sent(now, static_cast<size_t>(end - offset)) + delay;
       queue.emplace_back(due, Bytes(buffer.begin() + offset, buffer.begin() + end));
     }
+    if (trace_ != nullptr) traceChunk(direction, now, static_cast<size_t>(n), queue.back().first);
     queueChanged.notify_one();
   }
   {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -36,6 +37,13 @@ class DelayRelay {
   // after the relay accepted it, as if they had waited for the SYN / SYN-ACK of a real link
   // (connect() to the relay itself returns at once). Off (the default): connecting is free.
   void setConnectRoundTrip(bool on) { connectRoundTrip_ = on; }
+  // Every chunk read is written to `out` (or nothing when null) as one line "trace CONNECTION
+  // up|down SENT_MS BYTES ARRIVES_MS", times in ms since the relay started: where a command's
+  // round trips are. Call before the first connection. Times are CLOCK_MONOTONIC ms (the
+  // steady clock on Linux), so traces of several relay processes merge.
+  void setTrace(std::FILE* out) { trace_ = out; }
+  // A line "mark MS" in the trace (when tracing): where a script's run begins or ends.
+  void traceMark();
   // Link rate in bits per second per direction, 0 = unlimited. Shared by all connections of
   // this relay (one link), applied to chunks read after the call.
   void setRateBitsPerSecond(uint64_t upstream, uint64_t downstream) {
@@ -63,14 +71,27 @@ class DelayRelay {
                                                size_t size);
   };
   void acceptLoop();
-  void pump(int from, int to, std::atomic<uint64_t>& counter, Link& link,
-            std::chrono::steady_clock::time_point notBefore);
+  struct Direction {
+    int from;
+    int to;
+    std::atomic<uint64_t>* counter;
+    Link* link;
+    std::chrono::steady_clock::time_point notBefore;
+    unsigned connection;
+    const char* name;  // "up" / "down"
+  };
+  void pump(const Direction& direction);
+  void traceChunk(const Direction& direction, std::chrono::steady_clock::time_point sent,
+                  size_t size, std::chrono::steady_clock::time_point arrives);
 
   int listenFd_ = -1;
   uint16_t port_ = 0;
   uint16_t targetPort_ = 0;
   std::atomic<uint32_t> delayMs_{0};
   std::atomic<bool> connectRoundTrip_{false};
+  std::atomic<std::FILE*> trace_{nullptr};
+  std::mutex traceMutex_;
+  unsigned connections_ = 0;  // accepted so far (the acceptor thread only)
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> upstream_{0};
   std::atomic<uint64_t> downstream_{0};

@@ -1,8 +1,9 @@
-// delay_relay [--listen PORT] [--kbit-up N] [--kbit-down N] [--syn-rtt] TARGET_PORT
+// delay_relay [--listen PORT] [--kbit-up N] [--kbit-down N] [--syn-rtt] [--trace] TARGET_PORT
 // ONE_WAY_DELAY_MS: the
 // benchmarks' slow-link relay by hand, e.g. in front of a shop or a home server on this machine
 // (run_standby_bench.sh). "Up" is client -> target. --syn-rtt: each connection's client pays
-// the round trip of a TCP handshake before its first bytes leave (DelayRelay::setConnectRoundTrip). Prints the port it listens on (127.0.0.1),
+// the round trip of a TCP handshake before its first bytes leave (DelayRelay::setConnectRoundTrip).
+// --trace: every chunk as a line on stderr (DelayRelay::setTrace). Prints the port it listens on (127.0.0.1),
 // then relays until stdin closes, and prints the bytes it carried. A line "bytes" on stdin
 // prints the bytes since the last such line (or the start) and starts counting again, so a
 // script can read the traffic of each run.
@@ -16,7 +17,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: delay_relay [--listen PORT] [--kbit-up N] [--kbit-down N] [--syn-rtt] "
-    "TARGET_PORT ONE_WAY_DELAY_MS\n  (relays until stdin closes; a line \"bytes\" prints the bytes since the "
+    "[--trace] TARGET_PORT ONE_WAY_DELAY_MS\n  (relays until stdin closes; a line \"bytes\" prints the bytes since the "
     "last one)\n";
 
 struct Options {
@@ -26,6 +27,7 @@ struct Options {
   long long kbitUp = 0;  // 0 = unlimited
   long long kbitDown = 0;
   bool synRoundTrip = false;
+  bool trace = false;
 };
 
 bool parse(int argc, char** argv, Options& options) {
@@ -38,6 +40,8 @@ bool parse(int argc, char** argv, Options& options) {
         options.listenPort = std::stoi(argv[++i]);
       } else if (arg == "--kbit-up" && hasValue) {
         options.kbitUp = std::stoll(argv[++i]);
+      } else if (arg == "--trace") {
+        options.trace = true;
       } else if (arg == "--syn-rtt") {
         options.synRoundTrip = true;
       } else if (arg == "--kbit-down" && hasValue) {
@@ -80,10 +84,12 @@ int main(int argc, char** argv) {
   (*relay)->setRateBitsPerSecond(static_cast<uint64_t>(options.kbitUp) * 1000,
                                  static_cast<uint64_t>(options.kbitDown) * 1000);
   (*relay)->setConnectRoundTrip(options.synRoundTrip);
+  if (options.trace) (*relay)->setTrace(stderr);
   std::cout << "listening on 127.0.0.1:" << (*relay)->port() << std::endl;
   std::string line;
   while (std::getline(std::cin, line)) {
     if (line == "bytes") {
+      (*relay)->traceMark();
       printBytes(**relay);
       (*relay)->resetCounters();
     }

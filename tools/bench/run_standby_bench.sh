@@ -34,8 +34,10 @@
 #
 # Usage: tools/bench/run_standby_bench.sh [--runs N] [--build DIR] [--out DIR]
 #          [--profiles "phone laptop"] [--modes "conventional first cached relay"]
-#          [--modes-file FILE] [--cpu-period-us US]
+#          [--modes-file FILE] [--cpu-period-us US] [--trace]
 # Output: OUT/standby.csv (every run), OUT/standby.md (the table), OUT/standby.png (chart).
+# --trace: the relays log every chunk; OUT/standby_trace.txt then shows, for the last run of each
+# row, every chunk on the terminal's links and how many round trips the command waited for.
 set -euo pipefail
 HERE=$(dirname "$(realpath "$0")")
 ROOT=$(realpath "$HERE/../..")
@@ -48,6 +50,7 @@ PROFILES="phone laptop"
 MODES="conventional first cached relay"
 MODES_FILE=""
 CPU_PERIOD_US=100000
+TRACE=0
 while (($#)); do
   case $1 in
     --runs) RUNS=$2; shift 2 ;;
@@ -57,8 +60,9 @@ while (($#)); do
     --modes) MODES=$2; shift 2 ;;
     --modes-file) MODES_FILE=$(realpath "$2"); shift 2 ;;
     --cpu-period-us) CPU_PERIOD_US=$2; shift 2 ;;
+    --trace) TRACE=1; shift ;;
     *) echo "usage: $0 [--runs N] [--build DIR] [--out DIR] [--profiles LIST] [--modes LIST]" \
-      "[--modes-file FILE] [--cpu-period-us US]" >&2; exit 2 ;;
+      "[--modes-file FILE] [--cpu-period-us US] [--trace]" >&2; exit 2 ;;
   esac
 done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "--runs wants a number" >&2; exit 2; }
@@ -144,8 +148,10 @@ start_relay() {  # NAME LISTEN_PORT TARGET_PORT ONE_WAY_MS KBIT_UP KBIT_DOWN
   local name=$1 in=$SANDBOX_DIR/relay-$1.in out=$SANDBOX_DIR/relay-$1.out fd line
   rm -f "$in" "$out"
   mkfifo "$in" "$out"
-  "$RELAY" --listen "$2" --kbit-up "$5" --kbit-down "$6" --syn-rtt "$3" "$4" <"$in" >"$out" \
-    2>"$SANDBOX_DIR/relay-$name.err" &
+  local trace=()
+  ((TRACE)) && trace=(--trace)
+  "$RELAY" --listen "$2" --kbit-up "$5" --kbit-down "$6" --syn-rtt "${trace[@]}" "$3" "$4" \
+    <"$in" >"$out" 2>>"$SANDBOX_DIR/relay-$name.err" &
   RELAY_PID[$name]=$!
   sandbox_track "${RELAY_PID[$name]}"
   exec {fd}>"$in"
@@ -447,6 +453,12 @@ for (profile, mode), rs in groups.items():
 PY
 } >"$OUT/standby.md"
 cat "$OUT/standby.md"
+
+if ((TRACE)); then
+  python3 "$HERE/standby_trace.py" "$CSV" "$SANDBOX_DIR"/relay-{home,tshop,hshop}.err \
+    >"$OUT/standby_trace.txt" || fail "standby_trace.py"
+  say "round trips: $OUT/standby_trace.txt"
+fi
 
 if command -v gnuplot >/dev/null 2>&1; then
   n=0
