@@ -4,11 +4,12 @@
 run_standby_bench.sh --trace has each delay relay log every chunk it reads ("trace CONNECTION
 up|down SENT_MS BYTES ARRIVES_MS", CLOCK_MONOTONIC ms) and a "mark MS" line each time the script
 reads its byte counter: once before and once after every run, in the order of the CSV's rows.
-For the last run of each row (profile, mode) this prints every chunk on the links, times from
-the first chunk, and counts on the terminal's links (home = terminal <-> home server, tshop =
+For the last run of each row (profile, mode) this prints every chunk on the links, times in ms
+from just before the command started (a chunk "sent" at the relay's --syn-rtt release time,
+so a connection's first one shows after its TCP handshake's round trip), and counts on the terminal's links (home = terminal <-> home server, tshop =
 terminal <-> shop): the TCP connections (each costs a round trip before its first byte: the
 relays' --syn-rtt) and the request flights (an up chunk sent after a down chunk arrived: the
-terminal waited for an answer; counted when an answer follows). Round trips the command waited
+terminal waited for an answer; counted when an answer arrives before the command ended). Round trips the command waited
 for ~= connections + answered flights.
 """
 import csv
@@ -46,7 +47,7 @@ def main():
         if not chunks:
             print("   (no traffic)")
             continue
-        origin = chunks[0]["sent"]
+        origin = begin  # just before the command was started
         terminal = [c for c in chunks if c["link"] != "hshop"]
         connections = {(c["link"], c["conn"]) for c in terminal}
         # Flights: the first up chunk, and every up chunk sent after a down chunk arrived.
@@ -60,8 +61,11 @@ def main():
             elif not flights or (last_down_arrival is not None and
                                  c["sent"] + 0.5 >= last_down_arrival > flights[-1]):
                 flights.append(c["sent"])
+        # Answered before the command ended (its exit does not wait for the channel's close).
+        command_end = begin + float(row["ms"]) + 1.0
         waits = sum(1 for f in flights
-                    if any(c["dir"] == "down" and c["sent"] > f for c in terminal))
+                    if any(c["dir"] == "down" and c["sent"] > f and c["arrives"] <= command_end
+                           for c in terminal))
         for c in chunks:
             print("   %8.1f  %-5s #%-3d %-4s %6d B  arrives %8.1f" % (
                 c["sent"] - origin, c["link"], c["conn"], c["dir"], c["bytes"],
