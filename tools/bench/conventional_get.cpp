@@ -123,8 +123,9 @@ int main(int argc, char** argv) {
       "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
   size_t sent = 0;
   while (sent < request.size()) {
-    const int n = mbedtls_ssl_write(
-        &c.ssl, reinterpret_cast<const unsigned char*>(request.data()) + sent, request.size() - sent);
+    const int n =
+        mbedtls_ssl_write(&c.ssl, reinterpret_cast<const unsigned char*>(request.data()) + sent,
+                          request.size() - sent);
     if (n < 0 && n != MBEDTLS_ERR_SSL_WANT_WRITE) return fail("write", n);
     if (n > 0) sent += static_cast<size_t>(n);
   }

@@ -119,7 +119,7 @@ void DelayRelay::acceptLoop() {
         connectRoundTrip_ ? accepted + 2 * std::chrono::milliseconds(delayMs_.load()) : accepted;
     ++connections_;
     const Direction up{client, target, &upstream_, &upstreamLink_, connected, connections_, "up"};
-    const Direction down{target,  client,   &downstream_, &downstreamLink_,
+    const Direction down{target,   client,       &downstream_, &downstreamLink_,
                          accepted, connections_, "down"};
     threads_.emplace_back([this, up] { pump(up); });
     threads_.emplace_back([this, down] { pump(down); });
@@ -156,7 +156,8 @@ void DelayRelay::traceMark() {
   if (trace_ == nullptr) return;
   const auto now = std::chrono::steady_clock::now().time_since_epoch();
   std::lock_guard lock(traceMutex_);
-  std::fprintf(trace_.load(), "mark %.1f\n", std::chrono::duration<double, std::milli>(now).count());
+  std::fprintf(trace_.load(), "mark %.1f\n",
+               std::chrono::duration<double, std::milli>(now).count());
   std::fflush(trace_.load());
 }
 

@@ -3,9 +3,9 @@
 // benchmarks' slow-link relay by hand, e.g. in front of a shop or a home server on this machine
 // (run_standby_bench.sh). "Up" is client -> target. --syn-rtt: each connection's client pays
 // the round trip of a TCP handshake before its first bytes leave (DelayRelay::setConnectRoundTrip).
-// --trace: every chunk as a line on stderr (DelayRelay::setTrace). Prints the port it listens on (127.0.0.1),
-// then relays until stdin closes, and prints the bytes it carried. A line "bytes" on stdin
-// prints the bytes since the last such line (or the start) and starts counting again, so a
+// --trace: every chunk as a line on stderr (DelayRelay::setTrace). Prints the port it listens on
+// (127.0.0.1), then relays until stdin closes, and prints the bytes it carried. A line "bytes" on
+// stdin prints the bytes since the last such line (or the start) and starts counting again, so a
 // script can read the traffic of each run.
 #include <iostream>
 #include <string>
@@ -17,7 +17,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: delay_relay [--listen PORT] [--kbit-up N] [--kbit-down N] [--syn-rtt] "
-    "[--trace] TARGET_PORT ONE_WAY_DELAY_MS\n  (relays until stdin closes; a line \"bytes\" prints the bytes since the "
+    "[--trace] TARGET_PORT ONE_WAY_DELAY_MS\n  (relays until stdin closes; a line \"bytes\" prints "
+    "the bytes since the "
     "last one)\n";
 
 struct Options {

@@ -145,7 +145,8 @@ TEST_CASE("the link is shared: two connections' bytes queue behind each other") 
   for (int fd : {first, firstTarget, second, secondTarget, listener}) ::close(fd);
 }
 
-TEST_CASE("--syn-rtt: a connection's first bytes pay the TCP handshake's round trip, later ones not") {
+TEST_CASE(
+    "--syn-rtt: a connection's first bytes pay the TCP handshake's round trip, later ones not") {
   uint16_t targetPort = 0;
   const int listener = listenLoopback(targetPort);
   auto started = hp::bench::DelayRelay::start(targetPort, 30);
