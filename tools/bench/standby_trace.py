@@ -62,7 +62,9 @@ def main():
                                  c["sent"] + 0.5 >= last_down_arrival > flights[-1]):
                 flights.append(c["sent"])
         # Answered before the command ended (its exit does not wait for the channel's close).
-        command_end = begin + float(row["ms"]) + 1.0
+        # 15 ms: the marks and the clock of the script differ by a few ms; the answer to the
+        # channel's close comes a round trip (>= 20 ms here) after the exit.
+        command_end = begin + float(row["ms"]) + 15.0
         waits = sum(1 for f in flights
                     if any(c["dir"] == "down" and c["sent"] > f and c["arrives"] <= command_end
                            for c in terminal))
