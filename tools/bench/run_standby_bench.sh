@@ -29,6 +29,11 @@
 #                 each run, *.shops.test in a private /etc/hosts): a delegated first visit;
 #   cached        terminal get of the usual shop whose session the home server holds;
 #   relay         terminal get --relay of the usual shop.
+# Processes `terminal unlock` leaves behind (the card keeper; the agent) join the CPU cgroup.
+# Example --modes-file for a mode that needs its own state (e.g. the agent's, once it lands):
+#   prepare_agent() { warm_usual; }     # not measured
+#   run_agent() { measured "$RUN_NAME" "${T[@]}" -v get "$USUAL_URL"; }
+# and --modes "conventional first cached relay agent".
 # The runs of the modes are interleaved (run 1 of every mode, then run 2, ...), so the load of
 # this shared machine falls on all of them alike; `uptime` is recorded before and after.
 #
@@ -389,6 +394,12 @@ for PROFILE in $PROFILES; do
   # `unlock` leaves stays out of the cgroup).
   printf '%s\n' "$ACCESS_PIN" | "${T[@]}" unlock --pin-stdin >/dev/null || fail "unlock"
   printf '%s\n' "$PIN2" | "${T[@]}" pin2 --pin-stdin >/dev/null || fail "pin2"
+  # What `unlock` left running on the terminal (today the card keeper, which does no work; the
+  # terminal agent of issue 12 once it lands) runs on the phone's CPU too: into the cgroup.
+  for proc in /proc/[0-9]*; do
+    [[ $(readlink "$proc/exe" 2>/dev/null) == "$(realpath "$TERMINAL")" ]] &&
+      echo "${proc#/proc/}" >"$CGROUP/cgroup.procs" 2>/dev/null
+  done
   USUAL_URL="https://usual.shops.test:$SHOP_PORT/page.html"
   USUAL_WARMED=-1000
   warm_usual
