@@ -109,15 +109,20 @@ enter_pin1 "$root/build/host/home_server/home_server" "$world/home_server.sock" 
 
 step "8. The terminal: unlock the access card, PIN2 over the control channel, fetch the shop twice"
 terminal=("$root/build/host/terminal/terminal" --reader "$access_reader")
-echo '$ terminal unlock   (PIN typed: 2468)'
+echo '$ terminal unlock   (PIN typed: 2468; starts the terminal agent, which holds the channel)'
 printf '2468\n' | "${terminal[@]}" unlock --pin-stdin
 echo '$ terminal pin2     (PIN2 typed: 654321)'
 printf '654321\n' | "${terminal[@]}" pin2 --pin-stdin
 url="https://localhost:$shop_port/"
-echo "\$ terminal -v get $url   (first visit: the home server does the handshake, signed by the home card)"
-"${terminal[@]}" -v get "$url" | grep -E "^(Reused|New), |^subject=" || true
-echo "\$ terminal -v get $url   (second visit: session from the home server's cache, no card APDU)"
-"${terminal[@]}" -v get "$url" | grep -E "^(Reused|New), |^subject=" || true
+echo "\$ terminal -v get --delegate $url   (first visit: the home server does the handshake, signed by the home card)"
+"${terminal[@]}" -v get --delegate "$url" 2>"$SANDBOX_DIR/get1.err" | grep -E "^(Reused|New), |^subject=" || true
+grep -E "agent|session for" "$SANDBOX_DIR/get1.err" || true
+echo "\$ terminal -v get --delegate $url   (second visit: the session the agent holds: only the resumption, no card APDU)"
+"${terminal[@]}" -v get --delegate "$url" 2>"$SANDBOX_DIR/get2.err" | grep -E "^(Reused|New), |^subject=" || true
+grep -E "session for|took" "$SANDBOX_DIR/get2.err" || true
+echo "\$ terminal -v get --relay $url; terminal -v get $url   (the agent measures both modes, then picks)"
+"${terminal[@]}" -v get --relay "$url" >/dev/null 2>&1 || true
+"${terminal[@]}" -v get "$url" 2>&1 >/dev/null | grep -E "mode for|took" || true
 run "${terminal[@]}" sessions
 run "${terminal[@]}" status
 echo "--- home server log (no secrets in it):"
@@ -205,5 +210,11 @@ print(mail.strip() if mail else "(no notice received)")
 PY
 explain "sent by the home server from its outbox; the Message-ID is purse ID and txn, so a"
 explain "resent notice is recognisably the same mail"
+
+step "12. terminal lock: the agent wipes its keys and ends"
+run "${terminal[@]}" lock
+agent_left=$(ls "$XDG_RUNTIME_DIR"/homeproxy/agent-*.sock 2>/dev/null || true)
+[[ -z $agent_left ]] || sandbox_die "the agent's socket is still there after terminal lock"
+explain "no agent socket left; the next command would need \`terminal unlock\` again"
 
 step "Demo complete: both cards, PC/SC tools, the conformance runner, the proxy facility and e-money"

@@ -37,6 +37,8 @@ class ChannelConnection {
   Result<std::optional<Bytes>> receive();
   // Sends the authenticated close record.
   Result<void> close();
+  // The socket, for poll(2) only (the terminal agent sees a channel its peer closed while idle).
+  int fd() const { return fd_; }
 
  private:
   int fd_;

@@ -46,9 +46,10 @@ const char* usageText() {
          "  unlock [--pin-stdin | --bio FILE]   unlock the access card (PIN or biometric sample)\n"
          "  lock                                lock the access card\n"
          "  pin2 [--pin-stdin]                  give PIN2 to the home card (crypto state)\n"
-         "  get URL... [--relay]                fetch https URLs through the home server, in\n"
-         "                                      order, over one control channel\n"
-         "  post URL --data STRING|@FILE [--relay]\n"
+         "  get URL... [--relay|--delegate]     fetch https URLs through the home server, in\n"
+         "                                      order, over one control channel (the mode\n"
+         "                                      measured faster unless one is forced)\n"
+         "  post URL --data STRING|@FILE [--relay|--delegate]\n"
          "  sessions                            the home server's cached shop sessions\n"
          "  finish                              home card back to standby\n"
          "  status                              access card and home card state\n"
@@ -93,6 +94,8 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
       options.bioFile = *v;
     } else if (arg == "--relay") {
       options.relay = true;
+    } else if (arg == "--delegate") {
+      options.delegate = true;
     } else if (arg == "--repeat") {
       auto v = value("--repeat");
       if (!v) return v.error();
@@ -186,6 +189,11 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
       options.relay) {
     return makeError("--relay goes only with get, post, buy and pay");
   }
+  if (options.delegate && options.command != Command::kGet && options.command != Command::kPost) {
+    return makeError("--delegate goes only with get and post");
+  }
+  if (options.delegate && options.relay)
+    return makeError("--relay and --delegate exclude each other");
   if (repeatGiven && options.command != Command::kBuy)
     return makeError("--repeat goes only with buy");
   if (options.command != Command::kUnlock && !options.bioFile.empty()) {

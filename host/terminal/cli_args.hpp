@@ -42,6 +42,7 @@ struct CliOptions {
   std::string orderRef;             // cancel, pay, refund
   std::optional<std::string> data;  // post: "STRING" or "@FILE" as given
   bool relay = false;               // get, post, buy: relay.request instead of delegation
+  bool delegate = false;            // get, post: delegation, whatever the agent measured
   std::string reader;               // empty: find the access card by its ATR
   bool pinStdin = false;            // unlock, pin2: one line from stdin instead of the tty
   std::string bioFile;              // unlock: a 32-byte sample in hex instead of the PIN

@@ -3,12 +3,17 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
 
 #include "host/card_adapters/access_card_key_agent.hpp"
 #include "host/channel/client_handshake.hpp"
 #include "host/rpc/channel_messages.hpp"
+#include "host/terminal/agent_socket.hpp"
 #include "host/terminal/next_step.hpp"
 #include "host/tls_proxy/process_rng.hpp"
 #include "protocol/url/https_url.hpp"
@@ -20,7 +25,7 @@ namespace {
 // A share is used within seconds of being made; a short window keeps a captured one useless.
 constexpr uint64_t kShareLifetimeMs = 5 * 60 * 1000;
 
-Result<int> connectTcp(const protocol::url::HostPort& address) {
+Result<int> connectTcp(const protocol::url::HostPort& address, double& rttMs) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -33,7 +38,13 @@ Result<int> connectTcp(const protocol::url::HostPort& address) {
   for (addrinfo* entry = found; entry != nullptr; entry = entry->ai_next) {
     fd = ::socket(entry->ai_family, entry->ai_socktype | SOCK_CLOEXEC, entry->ai_protocol);
     if (fd < 0) continue;
-    if (::connect(fd, entry->ai_addr, entry->ai_addrlen) == 0) break;
+    const auto start = std::chrono::steady_clock::now();
+    if (::connect(fd, entry->ai_addr, entry->ai_addrlen) == 0) {
+      // SYN to SYN-ACK: one round trip on the link, for the agent's mode choice.
+      rttMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                  .count();
+      break;
+    }
     ::close(fd);
     fd = -1;
   }
@@ -51,22 +62,51 @@ Result<int> connectTcp(const protocol::url::HostPort& address) {
 
 HomeChannel::~HomeChannel() {
   if (connection_) (void)connection_->close();
+  if (agentFd_ >= 0) ::close(agentFd_);
 }
 
-Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardClient& card,
+std::unique_ptr<HomeChannel> HomeChannel::viaAgent(const std::string& readerName,
+                                                   const InfoSink& info) {
+  if (const char* off = std::getenv("HOMEPROXY_NO_AGENT"); off != nullptr && *off) return nullptr;
+  const std::vector<std::string> sockets =
+      readerName.empty() ? agentSockets() : std::vector<std::string>{agentPath(readerName, "sock")};
+  for (const std::string& path : sockets) {
+    auto fd = connectAgentSocket(path);
+    if (!fd) continue;
+    std::unique_ptr<HomeChannel> result(new HomeChannel());
+    result->agentFd_ = *fd;
+    // The agent checks the card is still unlocked and its channel up before it says hello.
+    auto hello = result->call("agent.hello");
+    if (!hello) {
+      if (info) info("agent at " + path + " declined: " + hello.error().message);
+      continue;
+    }
+    if (info) info("channel held by the agent (" + path + ")");
+    return result;
+  }
+  return nullptr;
+}
+
+Result<std::unique_ptr<HomeChannel>> HomeChannel::open(AccessCardLink& link, const InfoSink& info) {
+  if (auto agent = viaAgent(link.readerName(), info)) return agent;
+  return connect(link.card(), info);
+}
+
+Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(card_adapters::AccessCardClient& card,
                                                           const InfoSink& info) {
   auto addressText = card.homeServerAddress();
-  if (!addressText) return adapters::toError(addressText.error());
+  if (!addressText) return card_adapters::toError(addressText.error());
   auto address = protocol::url::parseHostPort(*addressText);
   if (!address) return makeError("home server address on the card: " + address.error().message);
   // The home server key (DF 31) stays on the card: KEY AGREEMENT checks the server with it.
   // So does the resumption ticket: the card offers it (PREPARE RESUME) and runs the resumed key
   // schedule itself; without a live ticket on the card this is a full handshake.
 
-  auto fd = connectTcp(*address);
+  double rttMs = 0;
+  auto fd = connectTcp(*address, rttMs);
   if (!fd) return fd.error();
   channel::SystemWallClock clock;
-  auto rng = tls::processRng();  // shared with the TLS client (process_rng.hpp)
+  auto rng = tls_proxy::processRng();  // shared with the TLS client (process_rng.hpp)
   if (!rng) {
     ::close(*fd);
     return rng.error();
@@ -74,7 +114,7 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardCl
   channel::ClientConfig config;
   config.clock = &clock;
   config.rng = *rng;
-  adapters::AccessCardKeyAgent agent(card, kShareLifetimeMs);
+  card_adapters::AccessCardKeyAgent agent(card, kShareLifetimeMs);
   channel::ClientHandshake handshake(config, agent);
   auto connection = channel::ChannelConnection::connectAsTerminal(
       *fd, handshake, /*tryResume=*/true, [&] { return agent.prepareShare(clock.nowMs()); });
@@ -85,6 +125,7 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardCl
   std::unique_ptr<HomeChannel> result(new HomeChannel());
   result->connection_ = std::move(connection.value());
   result->resumed_ = handshake.resumed();
+  result->connectRttMs_ = rttMs;
   if (info) {
     info(std::string("channel to ") + *addressText + ": " +
          (result->resumed_ ? "resumed" : "full handshake"));
@@ -92,45 +133,95 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardCl
   return result;
 }
 
-Result<Json::Value, rpc::RpcError> HomeChannel::call(const std::string& method,
-                                                     const Json::Value& params) {
+Result<Json::Value, protocol::rpc::RpcError> HomeChannel::call(const std::string& method,
+                                                               const Json::Value& params) {
   auto answer = callWithAttachment(method, params);
   if (!answer) return answer.error();
   return std::move(answer->result);  // an attachment nobody asked for is wiped with `answer`
 }
 
-Result<HomeChannel::Answer, rpc::RpcError> HomeChannel::callWithAttachment(
+namespace {
+protocol::rpc::RpcError channelCut(const std::string& why) {
+  return protocol::rpc::makeRpcError(kChannelCut, "the connection to the home server was cut (" +
+                                                      why + "; did the home server stop?)");
+}
+}  // namespace
+
+bool HomeChannel::peerClosed() const {
+  pollfd idle{agentFd_ >= 0 ? agentFd_ : connection_->fd(), POLLIN, 0};
+  return ::poll(&idle, 1, 0) != 0;
+}
+
+Result<void, protocol::rpc::RpcError> HomeChannel::send(const protocol::rpc::Request& request) {
+  std::string text = protocol::rpc::encodeRequest(request);
+  Result<void> sent =
+      agentFd_ >= 0 ? writeAgentMessage(agentFd_, text) : rpc::sendMessage(*connection_, text);
+  secureWipe(text.data(), text.size());  // may hold a PIN (card.pin2)
+  if (!sent) return channelCut(sent.error().message);
+  return {};
+}
+
+Result<HomeChannel::Answer, protocol::rpc::RpcError> HomeChannel::receive(uint64_t id) {
+  std::optional<rpc::ChannelMessage> message;
+  if (agentFd_ >= 0) {
+    auto answer = readAgentMessage(agentFd_);
+    if (!answer) return channelCut(answer.error().message);
+    if (!answer->has_value()) return channelCut("the agent ended");
+    message = rpc::ChannelMessage{std::move((*answer)->text), std::move((*answer)->attachment)};
+  } else {
+    auto answer = rpc::receiveMessageWithAttachment(*connection_);
+    if (!answer) return channelCut(answer.error().message);
+    if (!answer->has_value()) return channelCut("it closed the channel");
+    message = std::move(**answer);
+  }
+  auto response = protocol::rpc::parseResponse(message->text);
+  if (!response) return response.error();
+  if (response->id != std::optional<uint64_t>(id)) {
+    return protocol::rpc::makeRpcError(protocol::rpc::code::kInternal,
+                                       "the home server answered another request");
+  }
+  if (response->error) return *response->error;
+  return Answer{std::move(*response->result), std::move(message->attachment)};
+}
+
+Result<HomeChannel::Answer, protocol::rpc::RpcError> HomeChannel::callWithAttachment(
     const std::string& method, const Json::Value& params) {
-  rpc::Request request;
+  protocol::rpc::Request request;
   request.id = nextId_++;
   request.method = method;
   request.params = params;
-  std::string text = rpc::encodeRequest(request);
-  auto sent = rpc::sendMessage(*connection_, text);
-  secureWipe(text.data(), text.size());  // may hold a PIN (card.pin2)
-  const auto cut = [](const std::string& why) {
-    return rpc::makeRpcError(kChannelCut, "the connection to the home server was cut (" + why +
-                                              "; did the home server stop?)");
-  };
-  if (!sent) return cut(sent.error().message);
-  auto answer = rpc::receiveMessageWithAttachment(*connection_);
-  if (!answer) return cut(answer.error().message);
-  if (!answer->has_value()) return cut("it closed the channel");
-  auto response = rpc::parseResponse((*answer)->text);
-  if (!response) return response.error();
-  if (response->id != std::optional<uint64_t>(request.id)) {
-    return rpc::makeRpcError(rpc::code::kInternal, "the home server answered another request");
-  }
-  if (response->error) return *response->error;
-  return Answer{std::move(*response->result), std::move((*answer)->attachment)};
+  if (auto sent = send(request); !sent) return sent.error();
+  return receive(request.id);
 }
 
-std::string describeRpcError(const rpc::RpcError& error) {
-  if (error.code == rpc::code::kPinWrong && error.data.isObject() &&
+std::vector<Result<HomeChannel::Answer, protocol::rpc::RpcError>> HomeChannel::callPipelined(
+    const std::string& method, const std::vector<Json::Value>& params) {
+  std::vector<Result<Answer, protocol::rpc::RpcError>> answers;
+  const uint64_t first = nextId_;
+  size_t sent = 0;
+  for (const Json::Value& each : params) {
+    protocol::rpc::Request request;
+    request.id = nextId_++;
+    request.method = method;
+    request.params = each;
+    auto written = send(request);
+    if (!written) {
+      answers.emplace_back(written.error());
+      break;
+    }
+    ++sent;
+  }
+  for (size_t i = 0; i < sent; ++i) answers.push_back(receive(first + i));
+  return answers;
+}
+
+std::string describeRpcError(const protocol::rpc::RpcError& error) {
+  if (error.code == protocol::rpc::code::kPinWrong && error.data.isObject() &&
       error.data.isMember("tries_left")) {
     return "wrong PIN2, " + std::to_string(error.data["tries_left"].asInt()) + " tries left";
   }
-  if (error.code == rpc::code::kPinBlocked) return "PIN2 is blocked (unblock it with the PUK)";
+  if (error.code == protocol::rpc::code::kPinBlocked)
+    return "PIN2 is blocked (unblock it with the PUK)";
   const std::string next = nextStepFor(error.code);
   return error.message + " (" + error.code + ")" + (next.empty() ? "" : "\n" + next);
 }

@@ -10,10 +10,12 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/rng.hpp"
 #include "host/card_adapters/access_card_client.hpp"
 #include "host/channel/channel_connection.hpp"
+#include "host/terminal/access_card_link.hpp"
 #include "protocol/rpc/message.hpp"
 
 namespace hp::terminal {
@@ -23,28 +25,48 @@ using InfoSink = std::function<void(const std::string& line)>;
 class HomeChannel {
  public:
   // The card must be unlocked. `info` receives progress lines (never secrets).
-  static Result<std::unique_ptr<HomeChannel>> connect(adapters::AccessCardClient& card,
+  static Result<std::unique_ptr<HomeChannel>> connect(card_adapters::AccessCardClient& card,
                                                       const InfoSink& info);
+  // The terminal agent's channel when an agent answers for this card's reader
+  // (host/terminal/agent_socket.hpp; no handshake at all), else connect(link.card(), info).
+  static Result<std::unique_ptr<HomeChannel>> open(AccessCardLink& link, const InfoSink& info);
+  // Through the agent of `readerName` (any agent when empty); nullptr when none answers, or when
+  // $HOMEPROXY_NO_AGENT is set (the command then opens its own channel, as without an agent).
+  static std::unique_ptr<HomeChannel> viaAgent(const std::string& readerName, const InfoSink& info);
   ~HomeChannel();
 
   // One request; a home server error comes back as RpcError (code, message, data). The channel
   // stays open for more requests until the HomeChannel is destroyed (the seed's "previously
   // hold" the channel key: one handshake per terminal process, not per request).
-  Result<Json::Value, rpc::RpcError> call(const std::string& method,
-                                          const Json::Value& params = Json::objectValue);
+  Result<Json::Value, protocol::rpc::RpcError> call(const std::string& method,
+                                                    const Json::Value& params = Json::objectValue);
   // The same, for methods whose result carries binary data after the JSON (session.open's
   // hand-out; host/rpc/channel_messages.hpp). `attachment` is empty if none came.
   struct Answer {
     Json::Value result;
     SecretBytes attachment;
   };
-  Result<Answer, rpc::RpcError> callWithAttachment(const std::string& method,
-                                                   const Json::Value& params = Json::objectValue);
+  Result<Answer, protocol::rpc::RpcError> callWithAttachment(
+      const std::string& method, const Json::Value& params = Json::objectValue);
+  // Several requests of one method written back to back, then the answers read in order:
+  // one round trip for all (the agent's prepared sessions, sent right behind the Finished).
+  std::vector<Result<Answer, protocol::rpc::RpcError>> callPipelined(
+      const std::string& method, const std::vector<Json::Value>& params);
   bool resumed() const { return resumed_; }
+  // True when the home server closed this idle channel (or sent anything unasked, which it
+  // never does): a request must not be sent on it. Never blocks.
+  bool peerClosed() const;
+  bool throughAgent() const { return agentFd_ >= 0; }
+  // The TCP connect's duration to the home server: one network round trip (0 via the agent).
+  double connectRttMs() const { return connectRttMs_; }
 
  private:
   HomeChannel() = default;
+  Result<void, protocol::rpc::RpcError> send(const protocol::rpc::Request& request);
+  Result<Answer, protocol::rpc::RpcError> receive(uint64_t id);
   std::unique_ptr<channel::ChannelConnection> connection_;
+  int agentFd_ = -1;
+  double connectRttMs_ = 0;
   uint64_t nextId_ = 1;
   bool resumed_ = false;
 };
@@ -54,6 +76,6 @@ class HomeChannel {
 inline constexpr const char* kChannelCut = "channel_cut";
 
 // A user-facing sentence for an RPC error (e.g. "wrong PIN2, 2 tries left").
-std::string describeRpcError(const rpc::RpcError& error);
+std::string describeRpcError(const protocol::rpc::RpcError& error);
 
 }  // namespace hp::terminal

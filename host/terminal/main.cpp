@@ -6,7 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "host/terminal/card_keeper.hpp"
+#include "host/terminal/agent_process.hpp"
+#include "host/terminal/agent_server.hpp"
 #include "host/terminal/cli_args.hpp"
 #include "host/terminal/terminal_commands.hpp"
 
@@ -14,8 +15,8 @@ int main(int argc, char** argv) {
   // A peer that dies mid-write (the home server, a shop) must give an error the command reports,
   // not kill the terminal with SIGPIPE (exit 141) before it can say what may have happened.
   std::signal(SIGPIPE, SIG_IGN);
-  if (argc == 5 && std::string(argv[1]) == hp::terminal::kKeeperArgument) {
-    return hp::terminal::runCardKeeper(argv[2], std::atoi(argv[3]), std::atoi(argv[4]));
+  if (argc == 5 && std::string(argv[1]) == hp::terminal::kAgentArgument) {
+    return hp::terminal::runAgent(argv[2], std::atoi(argv[3]), std::atoi(argv[4]));
   }
   std::vector<std::string> args(argv + 1, argv + argc);
   auto options = hp::terminal::parseCliArgs(args);

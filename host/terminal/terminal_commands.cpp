@@ -1,17 +1,20 @@
 #include "host/terminal/terminal_commands.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <sstream>
 
 #include "host/terminal/access_card_link.hpp"
-#include "host/terminal/card_keeper.hpp"
+#include "host/terminal/agent_process.hpp"
 #include "host/terminal/command_support.hpp"
+#include "host/terminal/fetch_mode.hpp"
 #include "host/terminal/home_channel.hpp"
 #include "host/terminal/http_message.hpp"
 #include "host/terminal/layout.hpp"
 #include "host/terminal/pin_input.hpp"
+#include "host/terminal/usual_shops.hpp"
 #include "host/tls_proxy/resumed_connection.hpp"
 #include "host/tls_proxy/session_blob.hpp"
 #include "host/tls_proxy/session_handout.hpp"
@@ -47,7 +50,7 @@ void info(const InfoSink& sink, const std::string& line) {
   if (sink) sink(line);
 }
 
-OutputLayout layoutOf(adapters::AccessCardClient& card) {
+OutputLayout layoutOf(card_adapters::AccessCardClient& card) {
   auto profile = card.profile();
   return profile ? layoutFor(*profile) : OutputLayout{};
 }
@@ -58,7 +61,7 @@ void print(const std::string& text) {
 
 namespace {
 
-std::string pinOutcomeText(const adapters::PinVerification& outcome, const char* what) {
+std::string pinOutcomeText(const card_adapters::PinVerification& outcome, const char* what) {
   if (outcome.blocked()) return std::string(what) + " is blocked (unblock it with the PUK)";
   return std::string("wrong ") + what + ", " + std::to_string(outcome.triesLeft) + " tries left";
 }
@@ -74,7 +77,8 @@ std::string timeText(int64_t unixSeconds) {
 
 int unlock(const CliOptions& options, AccessCardLink& link) {
   if (auto status = link.operationalStatus(); !status) return fail(status.error().message);
-  adapters::CardResult<adapters::PinVerification> outcome = adapters::PinVerification{};
+  card_adapters::CardResult<card_adapters::PinVerification> outcome =
+      card_adapters::PinVerification{};
   const char* what = "PIN";
   if (!options.bioFile.empty()) {
     auto sample = readBiometricSample(options.bioFile);
@@ -90,9 +94,10 @@ int unlock(const CliOptions& options, AccessCardLink& link) {
   }
   if (!outcome) return fail(outcome.error().message);
   if (!outcome->verified()) return fail("access card: " + pinOutcomeText(*outcome, what));
-  // Without a PC/SC client pcscd powers the card off after a grace period, which locks it.
-  // A keeper already running for this reader is reused (one per reader).
-  if (auto kept = startCardKeeper(link.readerName()); !kept) {
+  // The agent holds the channel and sessions while the card stays unlocked; its PC/SC
+  // connection also keeps pcscd from powering the card off (which would lock it). An agent
+  // already running for this reader is reused (one per reader).
+  if (auto kept = startAgent(link.readerName()); !kept) {
     std::fprintf(stderr, "terminal: %s: the unlock may end when pcscd powers the card off\n",
                  kept.error().message.c_str());
   }
@@ -105,7 +110,7 @@ template <class M>
 Result<typename M::Result> callHome(AccessCardLink& link, const CliOptions& options,
                                     const typename M::Params& params = {}) {
   if (auto unlocked = link.requireUnlocked(); !unlocked) return unlocked.error();
-  auto channel = HomeChannel::connect(link.card(), infoSink(options));
+  auto channel = HomeChannel::open(link, infoSink(options));
   if (!channel) return channel.error();
   auto result = wire::call<M>(**channel, params);
   if (!result) return makeError("home server: " + describeRpcError(result.error()));
@@ -115,7 +120,7 @@ Result<typename M::Result> callHome(AccessCardLink& link, const CliOptions& opti
 int pin2(const CliOptions& options, AccessCardLink& link) {
   // Connect first: a PIN typed for an unreachable server would only wait in memory.
   if (auto unlocked = link.requireUnlocked(); !unlocked) return fail(unlocked.error().message);
-  auto channel = HomeChannel::connect(link.card(), infoSink(options));
+  auto channel = HomeChannel::open(link, infoSink(options));
   if (!channel) return fail(channel.error().message);
   auto pin = readPin("home card PIN2: ", options.pinStdin);
   if (!pin) return fail(pin.error().message);
@@ -209,13 +214,14 @@ Result<HttpAnswer> fetchDelegated(HomeChannel& channel, const HttpsUrl& url,
     auto openResult = wire::SessionOpen::Result::fromJson(opened->result);
     if (!openResult) return makeError("home server: " + describeRpcError(openResult.error()));
     if (opened->attachment.empty()) return makeError("home server sent no session hand-out");
-    auto blob = tls::decodeSessionHandout(opened->attachment.view(), url.host, url.port,
-                                          tls::systemUnixNow());
+    auto blob = tls_proxy::decodeSessionHandout(opened->attachment.view(), url.host, url.port,
+                                                tls_proxy::systemUnixNow());
     opened->attachment.clear();
     if (!blob) return makeError("home server sent a bad session: " + blob.error().message);
     info(sink, std::string("session for ") + url.shopKey() + ": " +
-                   (openResult->cached ? "cached" : "new"));
-    auto connection = tls::ResumedConnection::open(*blob);
+                   (opened->result["agent"].asBool() ? "held by the agent"
+                                                     : (openResult->cached ? "cached" : "new")));
+    auto connection = tls_proxy::ResumedConnection::open(*blob);
     if (!connection) {
       // The shop would not resume (it forgot the session, restarted, or keeps no session
       // cache): the terminal cannot do a full handshake (no key), so it asks for a fresh
@@ -264,7 +270,32 @@ Result<HttpAnswer> fetchRelayed(HomeChannel& channel, const HttpsUrl& url,
 
 namespace {
 
-int fetch(const CliOptions& options, AccessCardLink& link) {
+// Delegated or relayed for this URL: forced by --relay/--delegate, else the agent's choice from
+// what it measured (fetch_mode.hpp); without an agent, delegated as before.
+FetchMode fetchModeFor(const CliOptions& options, HomeChannel& channel, const HttpsUrl& url,
+                       const InfoSink& sink) {
+  if (options.relay) return FetchMode::kRelay;
+  if (options.delegate || !channel.throughAgent()) return FetchMode::kDelegate;
+  Json::Value params(Json::objectValue);
+  params["shop"] = url.shopKey();
+  auto chosen = channel.call("agent.mode", params);
+  if (!chosen) return FetchMode::kDelegate;
+  info(sink, "mode for " + url.shopKey() + ": " + (*chosen)["mode"].asString() + " (" +
+                 (*chosen)["reason"].asString() + ")");
+  return modeNamed((*chosen)["mode"].asString()).value_or(FetchMode::kDelegate);
+}
+
+// The channel: the agent's when one answers (no card access at all), else our own.
+Result<std::unique_ptr<HomeChannel>> fetchChannel(const CliOptions& options, const InfoSink& sink) {
+  if (auto agent = HomeChannel::viaAgent(options.reader, sink)) return agent;
+  auto link = AccessCardLink::open(options.reader);
+  if (!link) return link.error();
+  info(sink, "access card in \"" + (*link)->readerName() + "\"");
+  if (auto unlocked = (*link)->requireUnlocked(); !unlocked) return unlocked.error();
+  return HomeChannel::connect((*link)->card(), sink);
+}
+
+int fetch(const CliOptions& options) {
   std::vector<HttpsUrl> urls;
   for (const std::string& text :
        options.urls.empty() ? std::vector<std::string>{options.url} : options.urls) {
@@ -275,22 +306,36 @@ int fetch(const CliOptions& options, AccessCardLink& link) {
   auto body = requestBody(options);
   if (!body) return fail(body.error().message);
   const std::string method = options.command == Command::kPost ? "POST" : "GET";
-  if (auto unlocked = link.requireUnlocked(); !unlocked) return fail(unlocked.error().message);
   const InfoSink sink = infoSink(options);
   // One channel for every URL: the handshake (or ticket resumption) is paid once per process,
-  // each URL then costs one session.open and the resumption with its shop.
-  auto channel = HomeChannel::connect(link.card(), sink);
+  // or not at all through the agent; each URL then costs its session.open (none for a session
+  // the agent holds) and the resumption with its shop, or one relay.request.
+  auto channel = fetchChannel(options, sink);
   if (!channel) return fail(channel.error().message);
   int exitStatus = 0;
   for (const HttpsUrl& url : urls) {
-    auto answer = options.relay ? fetchRelayed(**channel, url, method, *body)
-                                : fetchDelegated(**channel, url, method, *body, sink);
+    const FetchMode mode = fetchModeFor(options, **channel, url, sink);
+    const auto start = std::chrono::steady_clock::now();
+    auto answer = mode == FetchMode::kRelay ? fetchRelayed(**channel, url, method, *body)
+                                            : fetchDelegated(**channel, url, method, *body, sink);
     if (!answer) {
       exitStatus = fail(answer.error().message);
       continue;
     }
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     print(answer->body);
     std::fflush(stdout);
+    noteRecentVisit(url.shopKey());  // the agent prepares the shops used often
+    if ((*channel)->throughAgent()) {
+      Json::Value measured(Json::objectValue);
+      measured["shop"] = url.shopKey();
+      measured["mode"] = modeName(mode);
+      measured["ms"] = ms;
+      (void)(*channel)->call("agent.note", measured);
+    }
+    info(sink, std::string(modeName(mode)) + " fetch of " + url.shopKey() + " took " +
+                   std::to_string(static_cast<long>(ms)) + " ms");
     if (!answer->success()) {
       exitStatus = fail("the shop answered HTTP " + std::to_string(answer->status) +
                         (answer->reason.empty() ? "" : " " + answer->reason));
@@ -306,6 +351,8 @@ int runCommand(const CliOptions& options) {
     std::fputs(usageText(), stdout);
     return 0;
   }
+  // get/post need no card access when an agent holds the channel.
+  if (options.command == Command::kGet || options.command == Command::kPost) return fetch(options);
   auto link = AccessCardLink::open(options.reader);
   if (!link) return fail(link.error().message);
   info(infoSink(options), "access card in \"" + (*link)->readerName() + "\"");
@@ -314,8 +361,8 @@ int runCommand(const CliOptions& options) {
       return unlock(options, **link);
     case Command::kLock: {
       if (auto locked = (*link)->card().lock(); !locked) return fail(locked.error().message);
-      // The card is locked (its ticket wiped); the keeper has nothing left to keep.
-      if (auto stopped = stopCardKeeper((*link)->readerName()); !stopped) {
+      // The card is locked (its ticket wiped); the agent wipes its keys and ends.
+      if (auto stopped = stopAgent((*link)->readerName()); !stopped) {
         std::fprintf(stderr, "terminal: %s\n", stopped.error().message.c_str());
       }
       print("access card locked\n");
@@ -325,7 +372,6 @@ int runCommand(const CliOptions& options) {
       return pin2(options, **link);
     case Command::kGet:
     case Command::kPost:
-      return fetch(options, **link);
     case Command::kSessions:
       return sessions(options, **link);
     case Command::kFinish:

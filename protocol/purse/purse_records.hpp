@@ -11,13 +11,10 @@
 #include <string>
 #include <string_view>
 
+#include "base/byte_codec.hpp"
 #include "base/bytes.hpp"
 
-namespace hp::card {
-class ByteReader;
-}
-
-namespace hp::card::purse {
+namespace hp::protocol::purse {
 
 inline constexpr size_t kPurseIdSize = 8;
 inline constexpr size_t kVoucherIdSize = 16;
@@ -127,4 +124,4 @@ bool validCurrency(std::string_view code);
 Bytes readId(ByteReader& in, size_t maxSize);  // u8 length (1..maxSize) || bytes
 std::string readCurrency(ByteReader& in);      // kCurrencySize upper-case letters
 
-}  // namespace hp::card::purse
+}  // namespace hp::protocol::purse

@@ -218,6 +218,9 @@ start_home_server() {  # CONFIG
 start_home_server "$WORLD/home_server.json"
 
 T=("$TERMINAL" --reader "$ACCESS_READER")
+# The home server's session cache is under test: each command asks it (own channel), not the
+# agent's held sessions (tests/terminal/test_terminal_agent.sh tests those).
+export HOMEPROXY_NO_AGENT=1
 unlock_and_pin2() {
   printf '%s\n' "$ACCESS_PIN" | "${T[@]}" unlock --pin-stdin >/dev/null || fail "unlock"
   printf '%s\n' "$PIN2" | "${T[@]}" pin2 --pin-stdin >"$SANDBOX_DIR/pin2.out" || fail "pin2"
@@ -278,7 +281,7 @@ for mode in tickets cache; do
   [[ $mode == cache ]] && want_ticket=no
   [[ $(awk -v shop="localhost:$port" '$1 == shop { print $NF }' "$SANDBOX_DIR/$mode.sessions.out") == "$want_ticket" ]] ||
     fail "$mode: want the session listed with ticket $want_ticket: $(cat "$SANDBOX_DIR/$mode.sessions.out")"
-  # The keeper `terminal unlock` left holding the reader has no key either.
+  # The agent `terminal unlock` left holding the reader opens no key file either.
   # (It re-executes /proc/self/exe as "terminal ...", so it is found by its executable.)
   keepers=""
   for proc in /proc/[0-9]*; do

@@ -170,11 +170,14 @@ sandbox_start() {
   SANDBOX_SLOTS=$slots
   SANDBOX_DIR=$(mktemp -d /tmp/hp-sandbox.XXXXXX)
   mkdir -p "$SANDBOX_DIR/reader.conf.d" "$SANDBOX_DIR/run" "$SANDBOX_DIR/logs"
-  # The terminal's card keeper takes a lock named after the reader in $XDG_RUNTIME_DIR (else
+  # The terminal agent's lock and socket are named after the reader in $XDG_RUNTIME_DIR (else
   # ~/.cache): shared, two sandboxes running at once (both "Virtual PCD 00 01") would each take
-  # the other's keeper for their own, and an access card would lock when its pcscd powered it off.
+  # the other's agent for their own, and an access card would lock when its pcscd powered it off.
   export XDG_RUNTIME_DIR="$SANDBOX_DIR/xdg"
   mkdir -m 700 "$XDG_RUNTIME_DIR"
+  # Its config (usual shops) and the recent shops it learns stay in the sandbox as well: a
+  # user's or an earlier run's shops would be prepared at every unlock (ports long gone).
+  export XDG_CONFIG_HOME="$SANDBOX_DIR/config" XDG_STATE_HOME="$SANDBOX_DIR/state"
 
   local entries=$(((slots + 1) / 2))
   _sandbox_pick_ports $((entries * 2))  # each entry binds two ports, used or not

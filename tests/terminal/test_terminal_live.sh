@@ -69,8 +69,10 @@ enter_pin1 "$HOME_SERVER" "$WORLD/home_server.sock" "$PIN1" >"$SANDBOX_DIR/pin1.
   fail "PIN1: $(cat "$SANDBOX_DIR/pin1.log")"
 
 T=("$TERMINAL" --reader "$ACCESS_READER")
-# The card keeper's lock file (one keeper per reader) goes under this sandbox.
-export XDG_RUNTIME_DIR="$SANDBOX_DIR/run"
+# The agent's lock file (one agent per reader) goes under this sandbox. This test is about
+# each command's own channel: the commands bypass the agent (tests/terminal/
+# test_terminal_agent.sh tests it), which `unlock` still starts to keep the card powered.
+export XDG_RUNTIME_DIR="$SANDBOX_DIR/run" HOMEPROXY_NO_AGENT=1
 mkdir -p "$XDG_RUNTIME_DIR"
 # Locked card: fetching is refused with a clear message.
 if "${T[@]}" get "https://localhost:$SHOP_PORT/" >/dev/null 2>"$SANDBOX_DIR/locked.err"; then
@@ -192,7 +194,7 @@ grep -q "unlocked (PIN)" "$SANDBOX_DIR/status3.out" ||
   fail "the unlock did not last 15 s: $(cat "$SANDBOX_DIR/status3.out")"
 # One keeper per reader (issue 8 item 7): a second unlock reuses the running keeper, and
 # `terminal lock` ends it.
-KEEPER_LOCK=$(ls "$XDG_RUNTIME_DIR"/homeproxy/card-keeper-*.lock 2>/dev/null | head -1)
+KEEPER_LOCK=$(ls "$XDG_RUNTIME_DIR"/homeproxy/agent-*.lock 2>/dev/null | head -1)
 [[ -n $KEEPER_LOCK ]] || fail "no card keeper lock file under $XDG_RUNTIME_DIR/homeproxy"
 KEEPER_PID=$(cat "$KEEPER_LOCK")
 kill -0 "$KEEPER_PID" 2>/dev/null || fail "the card keeper ($KEEPER_PID) is not running"
