@@ -52,7 +52,7 @@ RUNS=20
 BUILD=$ROOT/build
 OUT=""
 PROFILES="phone laptop"
-MODES="conventional first cached relay"
+MODES="conventional first cached relay agent-first agent-cached agent-relay agent-default"
 MODES_FILE=""
 CPU_PERIOD_US=100000
 TRACE=0
@@ -207,7 +207,9 @@ TERMINAL_SHOP_PORT=$(free_port)  # the terminal's relay to nginx (port map SHOP_
 # All resolve to 127.0.0.1 in this mount namespace's own /etc/hosts.
 SHOP_NAMES=(usual.shops.test)
 for profile in $PROFILES; do
-  for ((i = 1; i <= RUNS; i++)); do SHOP_NAMES+=("first-$profile-$i.shops.test"); done
+  for ((i = 1; i <= RUNS; i++)); do
+    SHOP_NAMES+=("first-$profile-$i.shops.test" "first-agent-$profile-$i.shops.test")
+  done
 done
 {
   echo "127.0.0.1 localhost"
@@ -366,6 +368,49 @@ run_cached() {
 }
 prepare_relay() { warm_usual; }
 run_relay() { measured "$RUN_NAME" "${T[@]}" -v get --relay "$USUAL_URL"; }
+# The user unlocks and gives PIN2 before (not measured). What `unlock` leaves running (the agent,
+# or the card keeper under HOMEPROXY_NO_AGENT) runs on the phone's CPU too: into the cgroup.
+unlock_terminal() {
+  printf '%s\n' "$ACCESS_PIN" | "${T[@]}" unlock --pin-stdin >/dev/null || fail "unlock"
+  printf '%s\n' "$PIN2" | "${T[@]}" pin2 --pin-stdin >/dev/null || fail "pin2"
+  local proc terminal
+  terminal=$(realpath "$TERMINAL")
+  for proc in /proc/[0-9]*; do
+    if [[ $(readlink "$proc/exe" 2>/dev/null) == "$terminal" ]]; then
+      echo "${proc#/proc/}" >"$CGROUP/cgroup.procs" 2>/dev/null || true
+    fi
+  done
+}
+# The agent's modes (issue 12): `unlock` started the agent, which holds the channel and the
+# usual shops' hand-outs. agent-first: a shop never visited, named a usual shop in the terminal
+# config before a new unlock (not measured), so the agent prepared its session; the visit must
+# be served from the agent's hand-out. agent-cached / agent-relay force the mode, agent-default
+# lets the terminal choose.
+export HOMEPROXY_TERMINAL_CONFIG=$SANDBOX_DIR/terminal.conf
+: >"$HOMEPROXY_TERMINAL_CONFIG"
+prepare_agent-first() {
+  echo "usual-shop first-agent-$PROFILE-$1.shops.test:$SHOP_PORT" >"$HOMEPROXY_TERMINAL_CONFIG"
+  "${T[@]}" lock >/dev/null || fail "lock"
+  unlock_terminal
+  local _
+  for _ in $(seq 50); do  # until the agent holds the prepared session (agent.hello would say)
+    "${T[@]}" sessions 2>/dev/null | grep -q "first-agent-$PROFILE-$1" && break
+    sleep 0.1
+  done
+  USUAL_WARMED=-1000
+  warm_usual
+}
+run_agent-first() {
+  measured "$RUN_NAME" "${T[@]}" -v get --delegate "https://first-agent-$PROFILE-$1.shops.test:$SHOP_PORT/page.html"
+  grep -q "held by the agent" "$SANDBOX_DIR/runs/$RUN_NAME.err" ||
+    fail "$RUN_NAME: not a prepared session: $(cat "$SANDBOX_DIR/runs/$RUN_NAME.err")"
+}
+prepare_agent-cached() { warm_usual; }
+run_agent-cached() { measured "$RUN_NAME" "${T[@]}" -v get --delegate "$USUAL_URL"; }
+prepare_agent-relay() { warm_usual; }
+run_agent-relay() { measured "$RUN_NAME" "${T[@]}" -v get --relay "$USUAL_URL"; }
+prepare_agent-default() { warm_usual; }
+run_agent-default() { measured "$RUN_NAME" "${T[@]}" -v get "$USUAL_URL"; }
 # shellcheck disable=SC1090
 [[ -n $MODES_FILE ]] && source "$MODES_FILE"
 for mode in $MODES; do
@@ -390,40 +435,46 @@ for PROFILE in $PROFILES; do
   start_relay home "$HOME_LINK_PORT" "$HOME_PORT" "$term_ms" "$term_kbit" "$term_kbit"
   start_relay tshop "$TERMINAL_SHOP_PORT" "$NGINX_PORT" "$term_ms" "$term_kbit" "$term_kbit"
   start_relay hshop "$SHOP_PORT" "$NGINX_PORT" "$shop_ms" "$shop_kbit" "$shop_kbit"
-  # The user unlocked and gave PIN2 before (not measured, not throttled: the keeper process
-  # `unlock` leaves stays out of the cgroup).
-  printf '%s\n' "$ACCESS_PIN" | "${T[@]}" unlock --pin-stdin >/dev/null || fail "unlock"
-  printf '%s\n' "$PIN2" | "${T[@]}" pin2 --pin-stdin >/dev/null || fail "pin2"
-  # What `unlock` left running on the terminal (today the card keeper, which does no work; the
-  # terminal agent of issue 12 once it lands) runs on the phone's CPU too: into the cgroup.
-  for proc in /proc/[0-9]*; do
-    [[ $(readlink "$proc/exe" 2>/dev/null) == "$(realpath "$TERMINAL")" ]] &&
-      echo "${proc#/proc/}" >"$CGROUP/cgroup.procs" 2>/dev/null
-  done
   USUAL_URL="https://usual.shops.test:$SHOP_PORT/page.html"
-  USUAL_WARMED=-1000
-  warm_usual
-  set_quota "$cpu"
   throttled_before=$(throttled_count)
-  for ((run = 1; run <= RUNS; run++)); do
+  # Two passes: the modes without the agent (HOMEPROXY_NO_AGENT=1 from `unlock` on: each command
+  # opens its own channel), then the agent-* modes with the agent `unlock` starts.
+  for pass in noagent agent; do
+    pass_modes=""
     for mode in $MODES; do
-      RUN_NAME=$PROFILE-$mode-$run
-      "prepare_$mode" "$run"
-      for link in home tshop hshop; do relay_bytes "$link"; done
-      "run_$mode" "$run"
-      sleep 0.2  # the links drain (the shop's close_notify is counted too)
-      line="$PROFILE,$mode,$run,$MEASURED_MS,$MEASURED_CPU_MS"
-      for link in home tshop hshop; do
-        relay_bytes "$link"
-        line+=",$RELAY_UP,$RELAY_DOWN"
-      done
-      echo "$line" >>"$CSV"
+      if [[ $mode == agent-* ]]; then
+        [[ $pass == agent ]] && pass_modes+=" $mode"
+      else
+        [[ $pass == noagent ]] && pass_modes+=" $mode"
+      fi
     done
-    say "$PROFILE run $run/$RUNS: $(tail -n "$(wc -w <<<"$MODES")" "$CSV" | cut -d, -f2,4 | tr '\n' ' ')"
+    [[ -n $pass_modes ]] || continue
+    if [[ $pass == noagent ]]; then export HOMEPROXY_NO_AGENT=1; else unset HOMEPROXY_NO_AGENT; fi
+    unlock_terminal
+    USUAL_WARMED=-1000
+    warm_usual
+    set_quota "$cpu"
+    for ((run = 1; run <= RUNS; run++)); do
+      for mode in $pass_modes; do
+        RUN_NAME=$PROFILE-$mode-$run
+        "prepare_$mode" "$run"
+        for link in home tshop hshop; do relay_bytes "$link"; done
+        "run_$mode" "$run"
+        sleep 0.2  # the links drain (the shop's close_notify is counted too)
+        line="$PROFILE,$mode,$run,$MEASURED_MS,$MEASURED_CPU_MS"
+        for link in home tshop hshop; do
+          relay_bytes "$link"
+          line+=",$RELAY_UP,$RELAY_DOWN"
+        done
+        echo "$line" >>"$CSV"
+      done
+      say "$PROFILE run $run/$RUNS: $(tail -n "$(wc -w <<<"$pass_modes")" "$CSV" | cut -d, -f2,4 | tr '\n' ' ')"
+    done
+    set_quota max
+    "${T[@]}" lock >/dev/null || fail "lock"
   done
+  unset HOMEPROXY_NO_AGENT
   THROTTLED[$PROFILE]=$(($(throttled_count) - throttled_before))
-  set_quota max
-  "${T[@]}" lock >/dev/null || fail "lock"
   for link in home tshop hshop; do stop_relay "$link"; done
 done
 LOAD_AFTER=$(uptime)
