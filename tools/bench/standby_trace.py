@@ -33,6 +33,11 @@ def main():
     rows = list(csv.DictReader(open(sys.argv[1])))
     traces = {name: read_trace(path, name)
               for name, path in zip(("home", "tshop", "hshop"), sys.argv[2:5])}
+    first_seen = {}
+    for _, (_, cs) in traces.items():
+        for c in cs:
+            key = (c["link"], c["conn"])
+            first_seen[key] = min(first_seen.get(key, c["sent"]), c["sent"])
     # Each relay's marks: two per CSV row, in order (the relays of a profile only see its rows,
     # but the trace files are appended across profiles, so all rows count).
     last = {}
@@ -49,7 +54,9 @@ def main():
             continue
         origin = begin  # just before the command was started
         terminal = [c for c in chunks if c["link"] != "hshop"]
-        connections = {(c["link"], c["conn"]) for c in terminal}
+        # New connections only: one the agent holds (its channel) was opened before the run.
+        connections = {(c["link"], c["conn"]) for c in terminal
+                       if first_seen[(c["link"], c["conn"])] >= begin}
         # Flights: the first up chunk, and every up chunk sent after a down chunk arrived.
         # Only flights that a down chunk answers later are waits (a last close_notify is not).
         flights = []
@@ -72,7 +79,7 @@ def main():
             print("   %8.1f  %-5s #%-3d %-4s %6d B  arrives %8.1f" % (
                 c["sent"] - origin, c["link"], c["conn"], c["dir"], c["bytes"],
                 c["arrives"] - origin))
-        print("   terminal links: %d TCP connection(s) + %d answered request flight(s) = "
+        print("   terminal links: %d new TCP connection(s) + %d answered request flight(s) = "
               "~%d round trips" % (len(connections), waits, len(connections) + waits))
         print()
 
