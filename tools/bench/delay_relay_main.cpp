@@ -85,7 +85,10 @@ int main(int argc, char** argv) {
   (*relay)->setRateBitsPerSecond(static_cast<uint64_t>(options.kbitUp) * 1000,
                                  static_cast<uint64_t>(options.kbitDown) * 1000);
   (*relay)->setConnectRoundTrip(options.synRoundTrip);
-  if (options.trace) (*relay)->setTrace(stderr);
+  if (options.trace) {
+    (*relay)->setTrace(stderr);
+    std::cerr << "start" << std::endl;  // connection numbers begin again (standby_trace.py)
+  }
   std::cout << "listening on 127.0.0.1:" << (*relay)->port() << std::endl;
   std::string line;
   while (std::getline(std::cin, line)) {

@@ -18,12 +18,15 @@ import sys
 
 def read_trace(path, link):
     marks, chunks = [], []
+    generation = 0  # a "start" line: the relay was started again, its numbering too
     for line in open(path):
         words = line.split()
-        if words[:1] == ["mark"]:
+        if words[:1] == ["start"]:
+            generation += 1
+        elif words[:1] == ["mark"]:
             marks.append(float(words[1]))
         elif words[:1] == ["trace"]:
-            chunks.append({"link": link, "conn": int(words[1]), "dir": words[2],
+            chunks.append({"link": link, "conn": (generation, int(words[1])), "dir": words[2],
                            "sent": float(words[3]), "bytes": int(words[4]),
                            "arrives": float(words[5])})
     return marks, chunks
@@ -77,7 +80,7 @@ def main():
                            for c in terminal))
         for c in chunks:
             print("   %8.1f  %-5s #%-3d %-4s %6d B  arrives %8.1f" % (
-                c["sent"] - origin, c["link"], c["conn"], c["dir"], c["bytes"],
+                c["sent"] - origin, c["link"], c["conn"][1], c["dir"], c["bytes"],
                 c["arrives"] - origin))
         print("   terminal links: %d new TCP connection(s) + %d answered request flight(s) = "
               "~%d round trips" % (len(connections), waits, len(connections) + waits))
