@@ -20,26 +20,31 @@
 # last byte of the page; checked: the page printed is the 2 KB page. Per run, the bytes on the
 # terminal's two links (the control channel included) are read from the relays' counters.
 #
-# Modes (--modes, default "conventional first cached relay"); each is a pair of functions,
-# prepare_MODE RUN (not measured) and run_MODE RUN (measured; the command as the user types it,
-# run through `measured`). --modes-file FILE sources more of them, e.g. the agent's modes:
+# Modes (--modes, default all eight below); each is a pair of functions, prepare_MODE RUN (not
+# measured) and run_MODE RUN (measured; the command as the user types it, run through
+# `measured`). --modes-file FILE sources more of them.
 #   conventional  tools/bench/conventional_get: full mutual TLS with the terminal's own key and
 #                 certificate (mbedTLS, like `terminal`), then GET: a terminal without homeproxy;
 #   first         terminal get of a shop the home server has no session for (a new host name
 #                 each run, *.shops.test in a private /etc/hosts): a delegated first visit;
 #   cached        terminal get of the usual shop whose session the home server holds;
-#   relay         terminal get --relay of the usual shop.
-# Processes `terminal unlock` leaves behind (the card keeper; the agent) join the CPU cgroup.
-# Example --modes-file for a mode that needs its own state (e.g. the agent's, once it lands):
-#   prepare_agent() { warm_usual; }     # not measured
-#   run_agent() { measured "$RUN_NAME" "${T[@]}" -v get "$USUAL_URL"; }
-# and --modes "conventional first cached relay agent".
+#   relay         terminal get --relay of the usual shop;
+#   agent-first, agent-cached, agent-relay, agent-default: the same through the terminal agent
+#                 (agent-first: a new shop named a usual shop before unlock, so the agent
+#                 prepared its session; agent-default: the terminal chooses the mode).
+# Modes not named agent-* run first, with HOMEPROXY_NO_AGENT=1 (a channel per command); the
+# agent-* modes after them, with the agent. Processes `terminal unlock` leaves behind (the
+# agent, the card keeper) join the CPU cgroup. Example --modes-file:
+#   prepare_agent-post() { warm_usual; }     # not measured
+#   run_agent-post() { measured "$RUN_NAME" "${T[@]}" -v get "$USUAL_URL"; }
+# and --modes "conventional agent-post".
 # The runs of the modes are interleaved (run 1 of every mode, then run 2, ...), so the load of
 # this shared machine falls on all of them alike; `uptime` is recorded before and after.
 #
 # Usage: tools/bench/run_standby_bench.sh [--runs N] [--build DIR] [--out DIR]
-#          [--profiles "phone laptop"]  (also phone-fullcpu: the phone's links, no CPU quota) [--modes "conventional first cached relay"]
-#          [--modes-file FILE] [--cpu-period-us US] [--trace]
+#          [--profiles "phone laptop"] [--modes LIST] [--modes-file FILE]
+#          [--cpu-period-us US] [--trace]
+#   profiles: phone, laptop, phone-fullcpu (the phone's links, no CPU quota)
 # Output: OUT/standby.csv (every run), OUT/standby.md (the table), OUT/standby.png (chart).
 # --trace: the relays log every chunk; OUT/standby_trace.txt then shows, for the last run of each
 # row, every chunk on the terminal's links and how many round trips the command waited for.
