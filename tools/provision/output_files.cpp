@@ -71,6 +71,14 @@ std::string homeServerJson(const WorldDescription& world) {
   notices["outbox_path"] = world.outDir + "/notices.db";
   notices["period_seconds"] = world.noticesPeriodSeconds;
   config["notices"] = notices;
+  // The appliance wing (docs/appliances.md): the broker and the home server's MQTT identity.
+  Json::Value appliances(Json::objectValue);
+  appliances["broker_host"] = world.mqttAddress;
+  appliances["broker_port"] = world.mqttPort;
+  appliances["ca_file"] = world.outDir + "/mqtt/ca.pem";
+  appliances["cert_file"] = world.outDir + "/mqtt/home-server.pem";
+  appliances["key_file"] = world.outDir + "/mqtt/home-server.key";
+  config["appliances"] = appliances;
   Json::StreamWriterBuilder builder;
   builder["indentation"] = "  ";
   return Json::writeString(builder, config) + "\n";
