@@ -99,10 +99,11 @@ std::string mosquittoAcl(const ApplianceWorld& world) {
       "topic readwrite hp/#\n\n";
   for (const ApplianceSpec& appliance : world.appliances) {
     const std::string root = applianceTopicRoot(appliance.name);
-    // Its announcement, its state and availability (the last will too); commands it only reads.
+    // Its announcement, its states and availability (the last will too); its commands it only
+    // reads. hp/NAME/+/... are a climate's temperature and mode topics.
     text += "user " + appliance.name + "\ntopic write " + discoveryTopic(appliance) +
-            "\ntopic write " + root + "/state\ntopic write " + root + "/availability\ntopic read " +
-            root + "/set\n\n";
+            "\ntopic write " + root + "/state\ntopic write " + root + "/+/state\ntopic write " +
+            root + "/availability\ntopic read " + root + "/set\ntopic read " + root + "/+/set\n\n";
   }
   return text;
 }

@@ -1,0 +1,98 @@
+// wing_probe: the home server's appliance wing (host/home_server/appliances) on its own, driven
+// line by line from stdin, for the shell tests: the real MQTT link, registry, schema checks,
+// state echo and lock notices, without cards or a terminal channel (the demo and the benchmark
+// run the whole server). Commands:
+//   list | state NAME | set TERMINAL NAME VALUE | pin2 on|off | count | broker | quit
+// Answers one line each; lock notices print "MAIL <subject>"; the wing's log goes to stderr.
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "host/home_server/appliances/appliance_wing.hpp"
+
+namespace {
+
+class PrintingMail : public hp::notices::MailSender {
+ public:
+  hp::Result<void> send(const hp::notices::MailMessage& message) override {
+    const size_t at = message.text.find("Subject: ");
+    std::cout << "MAIL " << message.text.substr(at + 9, message.text.find('\r', at) - at - 9)
+              << std::endl;
+    return {};
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 5) {
+    std::cerr << "usage: wing_probe HOST PORT MQTTDIR CONFIRM_MS\n";
+    return 2;
+  }
+  hp::home::ApplianceConfig config;
+  config.enabled = true;
+  config.brokerHost = argv[1];
+  config.brokerPort = static_cast<uint16_t>(std::stoi(argv[2]));
+  const std::string dir = argv[3];
+  config.caFile = dir + "/ca.pem";
+  config.certFile = dir + "/home-server.pem";
+  config.keyFile = dir + "/home-server.key";
+  config.confirmMs = static_cast<uint32_t>(std::stoi(argv[4]));
+  config.maxAppliances = 1024;
+  config.reconnectMaxMs = 1000;
+  hp::home::ServerLog log(hp::home::LogLevel::kInfo,
+                          [](std::string_view line) { std::cerr << line << std::endl; });
+  bool pin2 = false;
+  PrintingMail mail;
+  auto wing = hp::home::ApplianceWing::create(
+      config, log,
+      [&pin2](const std::string&) -> hp::Result<void, hp::rpc::RpcError> {
+        if (!pin2) return hp::rpc::makeRpcError("pin2_required", "PIN2 needed");
+        return {};
+      },
+      &mail, "home@localhost", "user@localhost");
+  if (!wing) {
+    std::cerr << wing.error().message << "\n";
+    return 1;
+  }
+  (*wing)->start();
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    std::istringstream words(line);
+    std::string verb, a, b, c;
+    words >> verb >> a >> b >> c;
+    auto& service = (*wing)->service();
+    if (verb == "quit") break;
+    if (verb == "count") {
+      std::cout << "count " << (*wing)->registry().size() << " refused "
+                << (*wing)->registry().refused() << std::endl;
+    } else if (verb == "broker") {
+      std::cout << "broker " << ((*wing)->brokerUp() ? "up" : "down") << std::endl;
+    } else if (verb == "pin2") {
+      pin2 = a == "on";
+      std::cout << "pin2 " << a << std::endl;
+    } else if (verb == "list") {
+      for (const auto& view : service.list()) {
+        std::cout << view.schema.id << " " << hp::home::kindName(view.schema.kind) << " "
+                  << (view.state.online ? "online" : "offline") << " "
+                  << hp::home::describeState(view) << std::endl;
+      }
+      std::cout << "end" << std::endl;
+    } else if (verb == "state") {
+      auto view = service.state(a);
+      std::cout << (view ? std::string(view->state.online ? "online " : "offline ") +
+                               hp::home::describeState(*view)
+                         : "error " + view.error().code)
+                << std::endl;
+    } else if (verb == "set") {
+      auto done = service.set(a, b, c);
+      std::cout << (done ? "outcome " + done->outcome + " " + done->state
+                         : "error " + done.error().code)
+                << std::endl;
+    } else {
+      std::cout << "unknown" << std::endl;
+    }
+  }
+  (*wing)->stop();
+  return 0;
+}
