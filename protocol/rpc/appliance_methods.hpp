@@ -34,7 +34,7 @@ struct ApplianceList {
   static constexpr Access kAccess = Access::kTerminal;
   using Params = NoParams;
   struct Result {
-    static constexpr std::array<std::string_view, 2> kFields{"appliances", "broker"};
+    static constexpr std::array<std::string_view, 2> kFields{"broker", "appliances"};
     using Item = ApplianceInfo;
     std::vector<ApplianceInfo> appliances;
     bool broker = false;  // the home server is connected to the appliance broker
