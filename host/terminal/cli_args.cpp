@@ -35,6 +35,8 @@ std::optional<Command> commandNamed(const std::string& name) {
   if (name == "cancel") return Command::kCancel;
   if (name == "pay") return Command::kPay;
   if (name == "refund") return Command::kRefund;
+  if (name == "appliances") return Command::kAppliances;
+  if (name == "appliance") return Command::kAppliance;
   if (name == "help" || name == "--help" || name == "-h") return Command::kHelp;
   return std::nullopt;
 }
@@ -65,7 +67,11 @@ const char* usageText() {
          "                                      the purse answers a retry with the same record\n"
          "  refund URL ORDER_REF                finish a cancellation that was cut off (the\n"
          "                                      order is cancel_pending): the purse answers a\n"
-         "                                      retry with the same refund record\n";
+         "                                      retry with the same refund record\n"
+         "  appliances                          the home's appliances and their states\n"
+         "  appliance NAME [on|off|lock|unlock|VALUE]\n"
+         "                                      show or set one (a lock needs pin2); exit 0\n"
+         "                                      only when the device confirmed the change\n";
 }
 
 // Long on purpose (issue 11): a dispatch over the options, one branch each.
@@ -143,6 +149,14 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
       expected = 3;
       needs = "URL ORDER_REF";
       break;
+    case Command::kAppliances:
+      expected = 1;
+      break;
+    case Command::kAppliance:
+      expected = 2;
+      optional = 1;
+      needs = "NAME [VALUE]";
+      break;
     default:
       break;
   }
@@ -152,7 +166,12 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
   if (positional.size() > expected + optional && !manyUrls) {
     return makeError("unexpected argument \"" + positional[expected + optional] + "\"");
   }
-  if (expected > 1) options.url = positional[1];
+  if (options.command == Command::kAppliance) {
+    options.appliance = positional[1];
+    if (positional.size() > 2) options.applianceValue = positional[2];
+  } else if (expected > 1) {
+    options.url = positional[1];
+  }
   if (takesUrl) options.urls.assign(positional.begin() + 1, positional.end());
   if (options.command == Command::kBuy) {
     options.sku = positional[2];

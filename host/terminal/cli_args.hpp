@@ -27,6 +27,8 @@ enum class Command {
   kCancel,
   kPay,
   kRefund,
+  kAppliances,
+  kAppliance,
   kHelp
 };
 
@@ -40,6 +42,8 @@ struct CliOptions {
   std::string account;              // topup
   uint64_t amount = 0;              // topup, minor units
   std::string orderRef;             // cancel, pay, refund
+  std::string appliance;            // appliance: its name
+  std::string applianceValue;       // appliance: on|off|lock|unlock|NUMBER|MODE; empty: show
   std::optional<std::string> data;  // post: "STRING" or "@FILE" as given
   bool relay = false;               // get, post, buy: relay.request instead of delegation
   std::string reader;               // empty: find the access card by its ATR
