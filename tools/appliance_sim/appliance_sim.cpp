@@ -24,6 +24,7 @@
 namespace {
 
 std::atomic<bool> gStop{false};
+std::atomic<int> gAcked{0};  // PUBACKs: a flood waits for all of them before it leaves
 
 void onSignal(int) {
   gStop = true;
@@ -88,6 +89,10 @@ void onConnect(struct mosquitto*, void* self, int rc) {
   if (rc == 0) announce(*static_cast<Sim*>(self));
 }
 
+void onPublish(struct mosquitto*, void*, int) {
+  ++gAcked;
+}
+
 void onMessage(struct mosquitto*, void* self, const struct mosquitto_message* message) {
   auto& sim = *static_cast<Sim*>(self);
   auto found = sim.byCommandTopic.find(message->topic);
@@ -142,29 +147,40 @@ int main(int argc, char** argv) {
   }
   mosquitto_connect_callback_set(sim.client, onConnect);
   mosquitto_message_callback_set(sim.client, onMessage);
+  mosquitto_publish_callback_set(sim.client, onPublish);
   if (mosquitto_connect(sim.client, options.host.c_str(), options.port, 5) != MOSQ_ERR_SUCCESS) {
     std::fprintf(stderr, "appliance_sim: cannot connect to %s:%d\n", options.host.c_str(),
                  options.port);
     return 1;
   }
-  mosquitto_loop_start(sim.client);
   if (options.flood > 0) {
+    mosquitto_loop_start(sim.client);
     for (int i = 0; i < options.flood && !gStop; ++i) {
       const auto [topic, payload] = sim::hostileAnnouncement(i);
       publish(sim, topic, payload, false);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    for (int waited = 0; gAcked < options.flood && waited < 300 && !gStop; ++waited) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    mosquitto_disconnect(sim.client);
+    mosquitto_loop_stop(sim.client, false);
   } else {
     std::printf("appliance_sim: %zu device(s) up as %s\n", sim.devices.size(), id.c_str());
     std::fflush(stdout);
-    while (!gStop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // Our own loop, not mosquitto_loop_start: that thread gives up on some errors (a broker
+    // killed mid-TLS), and a device must come back when its broker does.
+    while (!gStop) {
+      if (mosquitto_loop(sim.client, 50, 1) != MOSQ_ERR_SUCCESS && !gStop) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        mosquitto_reconnect(sim.client);
+      }
+    }
     for (const sim::Device& device : sim.devices) {
       publish(sim, device.root() + "/availability", "offline", true);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (int i = 0; i < 4; ++i) mosquitto_loop(sim.client, 25, 1);
+    mosquitto_disconnect(sim.client);
   }
-  mosquitto_disconnect(sim.client);
-  mosquitto_loop_stop(sim.client, false);
   mosquitto_destroy(sim.client);
   mosquitto_lib_cleanup();
   return 0;

@@ -178,6 +178,14 @@ std::optional<ApplianceView> ApplianceRegistry::waitFor(
   }
 }
 
+void ApplianceRegistry::brokerLost() {
+  std::lock_guard lock(mutex_);
+  for (auto& [id, view] : appliances_) {
+    if (!view.schema.availabilityTopic.empty()) view.state.online = false;
+  }
+  changed_.notify_all();
+}
+
 std::vector<std::string> ApplianceRegistry::watchedTopics() const {
   std::lock_guard lock(mutex_);
   std::vector<std::string> topics;

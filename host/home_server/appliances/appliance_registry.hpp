@@ -49,6 +49,10 @@ class ApplianceRegistry {
   std::optional<ApplianceView> waitFor(const std::string& id,
                                        const std::function<bool(const ApplianceView&)>& done,
                                        std::chrono::milliseconds timeout) const;
+  // The broker connection was lost: what we knew of availability may be stale (a broker that
+  // restarted without persistence forgets the retained states and last wills), so every
+  // appliance with an availability topic counts as offline until it says otherwise.
+  void brokerLost();
   // Every topic to subscribe to after a (re)connect.
   std::vector<std::string> watchedTopics() const;
   size_t size() const;

@@ -69,6 +69,7 @@ void ApplianceWing::stop() {
 
 void ApplianceWing::onConnection(bool up, const std::string& why) {
   if (!up) {
+    registry_->brokerLost();
     log_.warn("appliances: broker " + why + "; reconnecting with back-off");
     return;
   }
