@@ -11,6 +11,12 @@ namespace hp::home {
 
 namespace {
 
+std::string compact(const Json::Value& value) {
+  Json::StreamWriterBuilder builder;
+  builder["indentation"] = "";
+  return Json::writeString(builder, value);
+}
+
 rpc::RpcError refused(const char* code, const std::string& message) {
   return rpc::makeRpcError(code, message);
 }
@@ -41,7 +47,7 @@ Result<ApplianceCommand, rpc::RpcError> onOff(const ApplianceSchema& schema, boo
   if (schema.kind == ApplianceKind::kLight && schema.jsonSchema) {
     Json::Value body(Json::objectValue);
     body["state"] = on ? "ON" : "OFF";
-    command.payload = Json::writeString(Json::StreamWriterBuilder(), body);
+    command.payload = compact(body);
     command.confirmed = [on](const ApplianceState& s) { return s.state == (on ? "ON" : "OFF"); };
   } else {
     command.payload = on ? schema.payloadOn : schema.payloadOff;
@@ -67,7 +73,7 @@ Result<ApplianceCommand, rpc::RpcError> brightness(const ApplianceSchema& schema
     body["state"] = level > 0 ? "ON" : "OFF";
     body["brightness"] = level;
     command.topic = schema.commandTopic;
-    command.payload = Json::writeString(Json::StreamWriterBuilder(), body);
+    command.payload = compact(body);
   } else {
     command.topic = schema.brightnessCommandTopic;
     command.payload = std::to_string(level);

@@ -25,19 +25,11 @@ std::optional<double> numberIn(std::string_view text) {
 
 // {"state":"ON","brightness":N} of a JSON-schema light.
 void applyJsonLight(ApplianceState& state, std::string_view payload) {
-  Json::CharReaderBuilder builder;
-  builder["stackLimit"] = 4;
-  std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-  Json::Value root;
-  std::string errors;
-  if (!reader->parse(payload.data(), payload.data() + payload.size(), &root, &errors) ||
-      !root.isObject()) {
-    return;
-  }
-  if (root["state"].isString() && root["state"].asString().size() <= kMaxField) {
-    state.state = root["state"].asString();
-  }
-  if (root["brightness"].isInt()) state.brightness = root["brightness"].asInt();
+  auto root = parseBusJson(payload, 2);
+  if (!root || !root->isObject()) return;
+  const Json::Value& word = (*root)["state"];
+  if (word.isString() && word.asString().size() <= kMaxField) state.state = word.asString();
+  if ((*root)["brightness"].isInt()) state.brightness = (*root)["brightness"].asInt();
 }
 
 }  // namespace

@@ -129,22 +129,12 @@ struct Reader {
 
 Result<Json::Value> parseObject(std::string_view payload) {
   if (payload.size() > kMaxDiscoveryPayload) return makeError("config larger than 4096 bytes");
-  Json::CharReaderBuilder builder;
-  builder["collectComments"] = false;
-  builder["allowComments"] = false;
-  builder["strictRoot"] = true;
-  builder["rejectDupKeys"] = true;
-  builder["failIfExtra"] = true;
-  builder["stackLimit"] = 8;  // announcements are flat; a deep nest is an attack
-  std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-  Json::Value root;
-  std::string errors;
-  if (!reader->parse(payload.data(), payload.data() + payload.size(), &root, &errors)) {
-    return makeError("config is not JSON");
-  }
-  if (!root.isObject()) return makeError("config is not a JSON object");
-  if (root.size() > 64) return makeError("config has more than 64 members");
-  return root;
+  // Announcements are flat (an "availability" list of objects at most): a deep nest is an attack.
+  auto root = parseBusJson(payload, 4);
+  if (!root) return makeError("config is not JSON (or nested too deep)");
+  if (!root->isObject()) return makeError("config is not a JSON object");
+  if (root->size() > 64) return makeError("config has more than 64 members");
+  return *root;
 }
 
 // The availability topic: availability_topic, or the first of an "availability" list.
@@ -250,6 +240,45 @@ std::string_view kindName(ApplianceKind kind) {
       return "sensor";
   }
   return "unknown";
+}
+
+std::optional<Json::Value> parseBusJson(std::string_view text, int maxDepth) {
+  if (text.size() > kMaxDiscoveryPayload) return std::nullopt;
+  int depth = 0;
+  bool inString = false, escaped = false;
+  for (const char c : text) {
+    if (inString) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        inString = false;
+      }
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > maxDepth) return std::nullopt;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  Json::CharReaderBuilder builder;
+  builder["collectComments"] = false;
+  builder["allowComments"] = false;
+  builder["strictRoot"] = true;
+  builder["rejectDupKeys"] = true;
+  builder["failIfExtra"] = true;
+  builder["stackLimit"] = maxDepth + 2;
+  std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
+  Json::Value root;
+  std::string errors;
+  try {
+    if (!reader->parse(text.data(), text.data() + text.size(), &root, &errors)) return std::nullopt;
+  } catch (const std::exception&) {  // jsoncpp's limits throw; nothing from the bus may
+    return std::nullopt;
+  }
+  return root;
 }
 
 bool validConcreteTopic(std::string_view topic) {

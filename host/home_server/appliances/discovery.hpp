@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include <json/json.h>
+
 #include "base/result.hpp"
 
 namespace hp::home {
@@ -82,6 +84,11 @@ std::optional<DiscoveryTopic> parseDiscoveryTopic(std::string_view topic);
 // The schema the announcement describes, or why it is refused. Abbreviated keys (cmd_t, stat_t,
 // avty_t, ...) and the "~" base topic are expanded as Home Assistant does.
 Result<ApplianceSchema> parseDiscovery(std::string_view topic, std::string_view payload);
+
+// JSON from the bus, or nothing: at most kMaxDiscoveryPayload bytes, nested at most maxDepth
+// deep (checked before jsoncpp sees it: its own stack limit throws), no duplicate keys, nothing
+// after the value. Never throws.
+std::optional<Json::Value> parseBusJson(std::string_view text, int maxDepth);
 
 // A topic the wing may subscribe to or publish on: 1..kMaxTopic printable characters, no
 // wildcards (+ #), no NUL.
