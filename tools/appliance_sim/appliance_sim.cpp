@@ -141,6 +141,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "appliance_sim: cannot set up TLS with %s\n", cert.c_str());
     return 1;
   }
+  mosquitto_int_option(sim.client, MOSQ_OPT_TCP_NODELAY, 1);  // echo at once, no Nagle wait
   if (sim.devices.size() == 1) {
     const std::string will = sim.devices[0].root() + "/availability";
     mosquitto_will_set(sim.client, will.c_str(), 7, "offline", 1, true);

@@ -94,6 +94,7 @@ int bare(const std::string& host, int port, const std::string& dir, const std::s
   struct mosquitto* client = mosquitto_new("bench-bare", true, &bare);
   const std::string ca = dir + "/ca.pem", cert = dir + "/home-server.pem",
                     key = dir + "/home-server.key";
+  mosquitto_int_option(client, MOSQ_OPT_TCP_NODELAY, 1);  // as the home server's link does
   mosquitto_tls_set(client, ca.c_str(), nullptr, cert.c_str(), key.c_str(), nullptr);
   mosquitto_message_callback_set(
       client, [](struct mosquitto*, void* self, const struct mosquitto_message* message) {

@@ -71,6 +71,8 @@ std::string mosquittoConf(const ApplianceWorld& world) {
          "per_listener_settings false\n"
          "allow_anonymous false\n"
          "persistence false\n"
+         "# Commands and state echoes are small packets: send them at once (no Nagle delay).\n"
+         "set_tcp_nodelay true\n"
          "log_dest stderr\n"
          "log_type error\n"
          "log_type warning\n"

@@ -38,6 +38,9 @@ Result<std::unique_ptr<MqttLink>> MqttLink::create(MqttSettings settings, OnMess
   if (link->client_ == nullptr) return makeError("appliances: mosquitto_new failed");
   // Calls from the RPC threads (publish, subscribe) while this link's thread runs the loop.
   mosquitto_threaded_set(link->client_, true);
+  // A command is one small packet: Nagle's wait for the previous one's ACK (delayed by the
+  // peer) would add tens of milliseconds to every set.
+  mosquitto_int_option(link->client_, MOSQ_OPT_TCP_NODELAY, 1);
   int rc =
       mosquitto_tls_set(link->client_, link->settings_.caFile.c_str(), nullptr,
                         link->settings_.certFile.c_str(), link->settings_.keyFile.c_str(), nullptr);
