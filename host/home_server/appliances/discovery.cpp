@@ -141,7 +141,7 @@ Result<Json::Value> parseObject(std::string_view payload) {
 void readAvailability(Reader& read, ApplianceSchema& schema) {
   schema.availabilityTopic = read.topic("availability_topic", false);
   const Json::Value& list = read.config["availability"];
-  if (schema.availabilityTopic.empty() && list.isArray() && list.size() > 0 && list[0].isObject()) {
+  if (schema.availabilityTopic.empty() && list.isArray() && !list.empty() && list[0].isObject()) {
     Reader inner{expanded(list[0]), read.base, ""};
     schema.availabilityTopic = inner.topic("topic", false);
     if (!inner.error.empty() && read.error.empty()) read.error = "availability: " + inner.error;
