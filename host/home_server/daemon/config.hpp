@@ -9,8 +9,8 @@
 
 #include "base/bytes.hpp"
 #include "base/result.hpp"
-#include "host/home_server/core/server_log.hpp"
 #include "host/home_server/appliances/appliance_config.hpp"
+#include "host/home_server/core/server_log.hpp"
 #include "host/home_server/purse/purse_config.hpp"
 #include "host/home_server/sessions/relay_policy.hpp"
 #include "host/tls_proxy/signer.hpp"
@@ -54,7 +54,7 @@ struct HomeServerConfig {
   NoticesConfig notices;
   AuthorityConfig authority;
   ListenerLimitsConfig listener;
-  RelayPolicyConfig relay;  // where terminals may send the home server (relay_policy.hpp)
+  RelayPolicyConfig relay;     // where terminals may send the home server (relay_policy.hpp)
   ApplianceConfig appliances;  // the appliance wing (docs/appliances.md)
 };
 
