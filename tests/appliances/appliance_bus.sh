@@ -6,6 +6,7 @@
 #   bus_start_broker MQTTDIR PORT   runs mosquitto (as the current user; its log: MQTTDIR/broker.log)
 #   bus_start_sims MQTTDIR PORT     the five simulated appliances; sets SIM_PIDS[name]
 # Set afterwards: BROKER_PID.
+# shellcheck disable=SC2034  # for the sourcing script
 declare -A SIM_PIDS
 
 bus_wait_port() {  # PORT: until something listens there (10 s)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2015  # `A && B || fail`: fail when either does, on purpose
 # Appliances end to end (suite 'integration', docs/appliances.md): the e-money test's live world
 # (both cards behind vpcd, hp_provision's configs unpatched, the home server, aiosmtpd), plus
 # mosquitto from hp_provision's mosquitto.conf and the simulated appliances. Everything the
