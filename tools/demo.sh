@@ -102,6 +102,7 @@ run "$root/build/tools/provision/hp_provision" --out "$world" --home-reader "$ho
 # The appliance broker (step 12) runs from the start, so the home server finds it at once.
 # shellcheck source=../tests/appliances/appliance_bus.sh
 source tests/appliances/appliance_bus.sh
+# shellcheck disable=SC2034  # read by appliance_bus.sh
 APPLIANCE_SIM="$root/build/tools/appliance_sim/appliance_sim"
 fail() { sandbox_die "$*"; }
 track() { sandbox_track "$1"; }
