@@ -153,5 +153,17 @@ grep -c 'broker connected' "$WORK/probe.log" >"$WORK/connects"
 check "the wing reconnected by itself (2 connects)" "2" "$(cat "$WORK/connects")"
 
 echo "quit" >&"${PROBE[1]}"
+
+# Lock notices are durable: queued while the mail server refuses them, they are mailed by the
+# next run of the wing from the same outbox file (a second client ID: no takeover).
+OUTBOX=$WORK/outbox.db
+printf 'mail off\npin2 on\nset t1 door lock\nquit\n' | (sleep 1; cat) |
+  "$WING_PROBE" 127.0.0.1 "$PORT" "$DIR" 1500 "$OUTBOX" hs2 >"$WORK/run1.out" 2>>"$WORK/probe.log"
+check "mail down: the lock is confirmed, no notice sent" "0" "$(grep -c '^MAIL' "$WORK/run1.out")"
+check "... and it waits in the outbox" "1" \
+  "$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM lock_notices WHERE sent_ms IS NULL").fetchone()[0])' "$OUTBOX")"
+printf 'count\nquit\n' | (sleep 1.5; cat) |
+  "$WING_PROBE" 127.0.0.1 "$PORT" "$DIR" 1500 "$OUTBOX" hs3 >"$WORK/run2.out" 2>>"$WORK/probe.log"
+check "the next run mails it" "MAIL homeproxy lock door: lock confirmed" "$(grep '^MAIL' "$WORK/run2.out")"
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

@@ -2,8 +2,11 @@
 // line by line from stdin, for the shell tests: the real MQTT link, registry, schema checks,
 // state echo and lock notices, without cards or a terminal channel (the demo and the benchmark
 // run the whole server). Commands:
-//   list | state NAME | set TERMINAL NAME VALUE | pin2 on|off | count | broker | quit
-// Answers one line each; lock notices print "MAIL <subject>"; the wing's log goes to stderr.
+//   list | state NAME | set TERMINAL NAME VALUE | pin2 on|off | mail on|off | count | broker | quit
+// Answers one line each; lock notices print "MAIL <subject>" (with `mail off` the mail server
+// refuses them: they stay in the outbox); the wing's log goes to stderr.
+// Usage: wing_probe HOST PORT MQTTDIR CONFIRM_MS [OUTBOX_DB [CLIENT_ID]]
+#include <atomic>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -14,7 +17,9 @@ namespace {
 
 class PrintingMail : public hp::notices::MailSender {
  public:
+  std::atomic<bool> down{false};
   hp::Result<void> send(const hp::notices::MailMessage& message) override {
+    if (down) return hp::makeError("550 the test's mail server is down");
     const size_t at = message.text.find("Subject: ");
     std::cout << "MAIL " << message.text.substr(at + 9, message.text.find('\r', at) - at - 9)
               << std::endl;
@@ -25,8 +30,8 @@ class PrintingMail : public hp::notices::MailSender {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::cerr << "usage: wing_probe HOST PORT MQTTDIR CONFIRM_MS\n";
+  if (argc < 5 || argc > 7) {
+    std::cerr << "usage: wing_probe HOST PORT MQTTDIR CONFIRM_MS [OUTBOX_DB [CLIENT_ID]]\n";
     return 2;
   }
   hp::home::ApplianceConfig config;
@@ -40,6 +45,8 @@ int main(int argc, char** argv) {
   config.confirmMs = static_cast<uint32_t>(std::stoi(argv[4]));
   config.maxAppliances = 1024;
   config.reconnectMaxMs = 1000;
+  if (argc > 6) config.clientId = argv[6];
+  const std::string outbox = argc > 5 ? argv[5] : "";
   hp::home::ServerLog log(hp::home::LogLevel::kInfo,
                           [](std::string_view line) { std::cerr << line << std::endl; });
   bool pin2 = false;
@@ -50,7 +57,7 @@ int main(int argc, char** argv) {
         if (!pin2) return hp::rpc::makeRpcError("pin2_required", "PIN2 needed");
         return {};
       },
-      &mail, "home@localhost", "user@localhost");
+      &mail, "home@localhost", "user@localhost", outbox);
   if (!wing) {
     std::cerr << wing.error().message << "\n";
     return 1;
@@ -68,6 +75,9 @@ int main(int argc, char** argv) {
                 << (*wing)->registry().refused() << std::endl;
     } else if (verb == "broker") {
       std::cout << "broker " << ((*wing)->brokerUp() ? "up" : "down") << std::endl;
+    } else if (verb == "mail") {
+      mail.down = a == "off";
+      std::cout << "mail " << a << std::endl;
     } else if (verb == "pin2") {
       pin2 = a == "on";
       std::cout << "pin2 " << a << std::endl;

@@ -10,11 +10,9 @@ constexpr const char* kDiscoveryFilters[] = {"homeassistant/+/+/config",
 
 }  // namespace
 
-Result<std::unique_ptr<ApplianceWing>> ApplianceWing::create(const ApplianceConfig& config,
-                                                             ServerLog& log, AdmitPin2 admitPin2,
-                                                             notices::MailSender* mail,
-                                                             const std::string& mailFrom,
-                                                             const std::string& mailTo) {
+Result<std::unique_ptr<ApplianceWing>> ApplianceWing::create(
+    const ApplianceConfig& config, ServerLog& log, AdmitPin2 admitPin2, notices::MailSender* mail,
+    const std::string& mailFrom, const std::string& mailTo, const std::string& outboxPath) {
   std::unique_ptr<ApplianceWing> wing(new ApplianceWing(log));
   wing->registry_ = std::make_unique<ApplianceRegistry>(
       config.maxAppliances, [&log](const std::string& line) { log.warn(line); });
@@ -33,7 +31,11 @@ Result<std::unique_ptr<ApplianceWing>> ApplianceWing::create(const ApplianceConf
       [self](bool up, const std::string& why) { self->onConnection(up, why); });
   if (!link) return link.error();
   wing->link_ = std::move(link.value());
-  if (mail != nullptr) wing->notices_ = std::make_unique<LockNotices>(*mail, mailFrom, mailTo, log);
+  if (mail != nullptr) {
+    auto notices = LockNotices::create(*mail, outboxPath, mailFrom, mailTo, log);
+    if (!notices) return notices.error();
+    wing->notices_ = std::move(notices.value());
+  }
   ApplianceServiceParts parts;
   parts.registry = wing->registry_.get();
   parts.log = &log;

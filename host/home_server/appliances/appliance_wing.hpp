@@ -20,13 +20,12 @@ namespace hp::home {
 class ApplianceWing {
  public:
   // `admitPin2`: the caller's live PIN2 authority (AuthorityGuard::admit); `mail`: where lock
-  // notices go (null: none). The log and the mail sender must outlive the wing.
+  // notices go (null: none), queued in `outboxPath` (the notices outbox file; empty: memory). The
+  // log and the mail sender must outlive the wing.
   using AdmitPin2 = std::function<Result<void, rpc::RpcError>(const std::string& terminal)>;
-  static Result<std::unique_ptr<ApplianceWing>> create(const ApplianceConfig& config,
-                                                       ServerLog& log, AdmitPin2 admitPin2,
-                                                       notices::MailSender* mail,
-                                                       const std::string& mailFrom,
-                                                       const std::string& mailTo);
+  static Result<std::unique_ptr<ApplianceWing>> create(
+      const ApplianceConfig& config, ServerLog& log, AdmitPin2 admitPin2, notices::MailSender* mail,
+      const std::string& mailFrom, const std::string& mailTo, const std::string& outboxPath = "");
   ~ApplianceWing();
   void start();
   void stop();

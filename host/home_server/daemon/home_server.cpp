@@ -206,8 +206,9 @@ Result<void> HomeServer::startAppliances() {
       mail = applianceMail_.get();
     }
     auto admitPin2 = [this](const std::string& terminal) { return authority_->admit(terminal); };
-    auto wing = ApplianceWing::create(config_.appliances, log_, admitPin2, mail,
-                                      config_.notices.from, config_.notices.to);
+    auto wing =
+        ApplianceWing::create(config_.appliances, log_, admitPin2, mail, config_.notices.from,
+                              config_.notices.to, config_.notices.outboxPath);
     if (!wing) return wing.error();
     appliances_ = std::move(wing.value());
     appliances_->start();
