@@ -33,6 +33,9 @@ TEST_SUITE("config") {
     CHECK(config->notices.periodSeconds == 300);
     CHECK(config->notices.maxEntriesPerMail == 16);
     CHECK(config->notices.smtpUser.empty());
+    CHECK(config->appliances.enabled);
+    CHECK(config->appliances.brokerPort == 8883);
+    CHECK(config->appliances.certFile == "/etc/homeproxy/mqtt/home-server.pem");
   }
 
   TEST_CASE("defaults: loopback, home card found by AID") {

@@ -168,6 +168,12 @@ std::string readmeText(const WorldDescription& world) {
          "                         " +
          world.smtpUrl +
          ")\n"
+         "  mqtt/                  the appliance broker (docs/appliances.md): mosquitto.conf (TLS\n"
+         "                         only, client certificates, listener " +
+         world.mqttAddress + ":" + std::to_string(world.mqttPort) +
+         ")\n"
+         "                         and mosquitto.acl, certificates and keys (0600) of the\n"
+         "                         broker, the home server and each appliance, issued by ca.pem\n"
          "  shop.json              configuration for `shop_server --config` (orders in shop.db)\n"
          "  bank.json              configuration for `bank_server --config` (accounts in bank.db)\n"
          "  nginx-shop.conf        an nginx server block acting as a shop\n"
