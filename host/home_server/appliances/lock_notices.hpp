@@ -4,7 +4,7 @@
 // crash or while the mail server is down is sent after the restart, once (a row is marked sent
 // when the server accepted it; its Message-ID is fixed when it is queued). One sender thread
 // with back-off, so a set never waits for the mail server. Without an outbox path (tests) the
-// table lives in memory. The SMTP password file is not used here yet.
+// table lives in memory.
 #pragma once
 
 #include <condition_variable>

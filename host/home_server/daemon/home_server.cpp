@@ -200,6 +200,12 @@ Result<void> HomeServer::startAppliances() {
       smtp.url = config_.notices.smtpUrl;
       smtp.requireStartTls = config_.notices.smtpStartTls;
       smtp.caFile = config_.notices.smtpCaFile;
+      smtp.username = config_.notices.smtpUser;
+      if (!config_.notices.smtpPasswordFile.empty()) {
+        auto password = readPasswordFile(config_.notices.smtpPasswordFile);
+        if (!password) return password.error();
+        smtp.password = std::move(password.value());
+      }
       auto sender = notices::SmtpSender::create(std::move(smtp));
       if (!sender) return makeError("appliances: " + sender.error().message);
       applianceMail_ = std::move(sender.value());
