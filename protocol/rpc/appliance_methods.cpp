@@ -68,7 +68,7 @@ Json::Value ApplianceNameParams::toJson() const {
 
 RpcResult<ApplianceNameParams> ApplianceNameParams::fromJson(const Json::Value& json) {
   if (auto only = expectOnly(json, kFields); !only) return only.error();
-  auto name = hp::rpc::requireString(json, "name", kMaxApplianceName);
+  auto name = hp::protocol::rpc::requireString(json, "name", kMaxApplianceName);
   if (!name) return name.error();
   return ApplianceNameParams{*name};
 }
@@ -82,9 +82,9 @@ Json::Value ApplianceSet::Params::toJson() const {
 
 RpcResult<ApplianceSet::Params> ApplianceSet::Params::fromJson(const Json::Value& json) {
   if (auto only = expectOnly(json, kFields); !only) return only.error();
-  auto name = hp::rpc::requireString(json, "name", kMaxApplianceName);
+  auto name = hp::protocol::rpc::requireString(json, "name", kMaxApplianceName);
   if (!name) return name.error();
-  auto value = hp::rpc::requireString(json, "value", kMaxApplianceValue);
+  auto value = hp::protocol::rpc::requireString(json, "value", kMaxApplianceValue);
   if (!value) return value.error();
   return Params{*name, *value};
 }

@@ -8,7 +8,7 @@
 #include "host/home_server/appliances/appliance_registry.hpp"
 #include "host/home_server/appliances/discovery.hpp"
 
-using namespace hp::home;
+using namespace hp::home_server;
 
 namespace {
 

@@ -18,8 +18,8 @@ namespace {
 class PrintingMail : public hp::notices::MailSender {
  public:
   std::atomic<bool> down{false};
-  hp::Result<void> send(const hp::notices::MailMessage& message) override {
-    if (down) return hp::makeError("550 the test's mail server is down");
+  hp::base::Result<void> send(const hp::notices::MailMessage& message) override {
+    if (down) return hp::base::makeError("550 the test's mail server is down");
     const size_t at = message.text.find("Subject: ");
     std::cout << "MAIL " << message.text.substr(at + 9, message.text.find('\r', at) - at - 9)
               << std::endl;
@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
     std::cerr << "usage: wing_probe HOST PORT MQTTDIR CONFIRM_MS [OUTBOX_DB [CLIENT_ID]]\n";
     return 2;
   }
-  hp::home::ApplianceConfig config;
+  hp::home_server::ApplianceConfig config;
   config.enabled = true;
   config.brokerHost = argv[1];
   config.brokerPort = static_cast<uint16_t>(std::stoi(argv[2]));
@@ -47,14 +47,14 @@ int main(int argc, char** argv) {
   config.reconnectMaxMs = 1000;
   if (argc > 6) config.clientId = argv[6];
   const std::string outbox = argc > 5 ? argv[5] : "";
-  hp::home::ServerLog log(hp::home::LogLevel::kInfo,
-                          [](std::string_view line) { std::cerr << line << std::endl; });
+  hp::home_server::ServerLog log(hp::home_server::LogLevel::kInfo,
+                                 [](std::string_view line) { std::cerr << line << std::endl; });
   bool pin2 = false;
   PrintingMail mail;
-  auto wing = hp::home::ApplianceWing::create(
+  auto wing = hp::home_server::ApplianceWing::create(
       config, log,
-      [&pin2](const std::string&) -> hp::Result<void, hp::rpc::RpcError> {
-        if (!pin2) return hp::rpc::makeRpcError("pin2_required", "PIN2 needed");
+      [&pin2](const std::string&) -> hp::base::Result<void, hp::protocol::rpc::RpcError> {
+        if (!pin2) return hp::protocol::rpc::makeRpcError("pin2_required", "PIN2 needed");
         return {};
       },
       &mail, "home@localhost", "user@localhost", outbox);
@@ -83,15 +83,15 @@ int main(int argc, char** argv) {
       std::cout << "pin2 " << a << std::endl;
     } else if (verb == "list") {
       for (const auto& view : service.list()) {
-        std::cout << view.schema.id << " " << hp::home::kindName(view.schema.kind) << " "
+        std::cout << view.schema.id << " " << hp::home_server::kindName(view.schema.kind) << " "
                   << (view.state.online ? "online" : "offline") << " "
-                  << hp::home::describeState(view) << std::endl;
+                  << hp::home_server::describeState(view) << std::endl;
       }
       std::cout << "end" << std::endl;
     } else if (verb == "state") {
       auto view = service.state(a);
       std::cout << (view ? std::string(view->state.online ? "online " : "offline ") +
-                               hp::home::describeState(*view)
+                               hp::home_server::describeState(*view)
                          : "error " + view.error().code)
                 << std::endl;
     } else if (verb == "set") {

@@ -18,7 +18,7 @@
 
 namespace {
 
-using namespace hp::home;
+using namespace hp::home_server;
 
 void checkSchema(const ApplianceSchema& schema) {
   for (const std::string* topic :

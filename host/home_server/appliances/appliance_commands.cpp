@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
@@ -17,8 +17,8 @@ std::string compact(const Json::Value& value) {
   return Json::writeString(builder, value);
 }
 
-rpc::RpcError refused(const char* code, const std::string& message) {
-  return rpc::makeRpcError(code, message);
+protocol::rpc::RpcError refused(const char* code, const std::string& message) {
+  return protocol::rpc::makeRpcError(code, message);
 }
 
 // A plain decimal number ("40", "21.5", "-3"), nothing else.
@@ -39,7 +39,7 @@ std::string number(double value) {
   return text;
 }
 
-Result<ApplianceCommand, rpc::RpcError> onOff(const ApplianceSchema& schema, bool on) {
+Result<ApplianceCommand, protocol::rpc::RpcError> onOff(const ApplianceSchema& schema, bool on) {
   ApplianceCommand command;
   command.topic = schema.commandTopic;
   command.described = on ? "on" : "off";
@@ -57,7 +57,8 @@ Result<ApplianceCommand, rpc::RpcError> onOff(const ApplianceSchema& schema, boo
 }
 
 // A light's brightness in percent (0-100, whole), sent in the device's scale.
-Result<ApplianceCommand, rpc::RpcError> brightness(const ApplianceSchema& schema, double percent) {
+Result<ApplianceCommand, protocol::rpc::RpcError> brightness(const ApplianceSchema& schema,
+                                                             double percent) {
   if (!schema.brightness) return refused(appliance_code::kNotOffered, schema.id + " has no dimmer");
   if (percent < 0 || percent > 100 || percent != std::floor(percent)) {
     return refused(appliance_code::kOutOfRange, "brightness is 0 to 100 (%)");
@@ -81,8 +82,8 @@ Result<ApplianceCommand, rpc::RpcError> brightness(const ApplianceSchema& schema
   return command;
 }
 
-Result<ApplianceCommand, rpc::RpcError> climate(const ApplianceSchema& schema,
-                                                const std::string& value) {
+Result<ApplianceCommand, protocol::rpc::RpcError> climate(const ApplianceSchema& schema,
+                                                          const std::string& value) {
   ApplianceCommand command;
   if (auto target = decimalValue(value)) {
     if (schema.temperatureCommandTopic.empty()) {
@@ -121,8 +122,8 @@ Result<ApplianceCommand, rpc::RpcError> climate(const ApplianceSchema& schema,
 
 }  // namespace
 
-Result<ApplianceCommand, rpc::RpcError> planCommand(const ApplianceSchema& schema,
-                                                    const std::string& value) {
+Result<ApplianceCommand, protocol::rpc::RpcError> planCommand(const ApplianceSchema& schema,
+                                                              const std::string& value) {
   switch (schema.kind) {
     case ApplianceKind::kSensor:
       return refused(appliance_code::kReadOnly, schema.id + " is a sensor: it can only be read");
@@ -175,4 +176,4 @@ std::string describeState(const ApplianceView& view) {
   }
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -9,7 +9,7 @@
 #include "host/home_server/appliances/appliance_registry.hpp"
 #include "protocol/rpc/message.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 // Stable RPC error codes of appliance.set (docs/rpc.md).
 namespace appliance_code {
@@ -28,10 +28,10 @@ struct ApplianceCommand {
 
 // The command for `value` on this appliance, or why not (not_offered, out_of_range,
 // read_only: rpc::RpcError with those codes).
-Result<ApplianceCommand, rpc::RpcError> planCommand(const ApplianceSchema& schema,
-                                                    const std::string& value);
+Result<ApplianceCommand, protocol::rpc::RpcError> planCommand(const ApplianceSchema& schema,
+                                                              const std::string& value);
 
 // The state in words for lists: "ON 40%", "LOCKED", "21.5 °C", "heat 21.5".
 std::string describeState(const ApplianceView& view);
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-namespace hp::home {
+namespace hp::home_server {
 
 struct ApplianceConfig {
   bool enabled = false;
@@ -18,4 +18,4 @@ struct ApplianceConfig {
   uint32_t reconnectMaxMs = 10'000;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

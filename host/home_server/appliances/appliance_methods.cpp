@@ -3,16 +3,17 @@
 #include "host/home_server/appliances/appliance_wing.hpp"
 #include "host/home_server/sessions/rpc_methods.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
 namespace wire = protocol::rpc;
 template <class M>
-using Answer = Result<typename M::Result, rpc::RpcError>;
+using Answer = Result<typename M::Result, protocol::rpc::RpcError>;
 
-rpc::RpcError noWing() {
-  return rpc::makeRpcError(rpc::code::kNotFound, "no appliances are configured on this server");
+protocol::rpc::RpcError noWing() {
+  return protocol::rpc::makeRpcError(protocol::rpc::code::kNotFound,
+                                     "no appliances are configured on this server");
 }
 
 wire::ApplianceInfo infoOf(const ApplianceView& view, bool brokerUp) {
@@ -24,11 +25,12 @@ wire::ApplianceInfo infoOf(const ApplianceView& view, bool brokerUp) {
 
 }  // namespace
 
-Result<void> registerApplianceMethods(rpc::Dispatcher& dispatcher, ApplianceWing* wing,
+Result<void> registerApplianceMethods(protocol::rpc::Dispatcher& dispatcher, ApplianceWing* wing,
                                       ServerLog& log, AuthorityGuard& authority) {
   Result<void> added = addMethod<wire::ApplianceList>(
       dispatcher, log, authority,
-      [wing](const wire::NoParams&, const rpc::CallContext&) -> Answer<wire::ApplianceList> {
+      [wing](const wire::NoParams&,
+             const protocol::rpc::CallContext&) -> Answer<wire::ApplianceList> {
         if (wing == nullptr) return noWing();
         wire::ApplianceList::Result result;
         result.broker = wing->brokerUp();
@@ -41,7 +43,7 @@ Result<void> registerApplianceMethods(rpc::Dispatcher& dispatcher, ApplianceWing
     added = addMethod<wire::ApplianceStateMethod>(
         dispatcher, log, authority,
         [wing](const wire::ApplianceNameParams& params,
-               const rpc::CallContext&) -> Answer<wire::ApplianceStateMethod> {
+               const protocol::rpc::CallContext&) -> Answer<wire::ApplianceStateMethod> {
           if (wing == nullptr) return noWing();
           auto view = wing->service().state(params.name);
           if (!view) return view.error();
@@ -52,7 +54,7 @@ Result<void> registerApplianceMethods(rpc::Dispatcher& dispatcher, ApplianceWing
     added = addMethod<wire::ApplianceSet>(
         dispatcher, log, authority,
         [wing](const wire::ApplianceSet::Params& params,
-               const rpc::CallContext& caller) -> Answer<wire::ApplianceSet> {
+               const protocol::rpc::CallContext& caller) -> Answer<wire::ApplianceSet> {
           if (wing == nullptr) return noWing();
           auto done = wing->service().set(caller.terminalId, params.name, params.value);
           if (!done) return done.error();
@@ -62,4 +64,4 @@ Result<void> registerApplianceMethods(rpc::Dispatcher& dispatcher, ApplianceWing
   return added;
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

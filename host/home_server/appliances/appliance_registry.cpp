@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <memory>
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
@@ -196,4 +196,4 @@ size_t ApplianceRegistry::refused() const {
   return refused_;
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -16,7 +16,7 @@
 
 #include "host/home_server/appliances/discovery.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 struct ApplianceState {
   bool online = true;  // no availability topic: taken as online while the broker is
@@ -73,4 +73,4 @@ class ApplianceRegistry {
   size_t refused_ = 0;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
@@ -45,10 +45,12 @@ std::string describeOffers(const ApplianceSchema& schema) {
   return "-";
 }
 
-Result<ApplianceView, rpc::RpcError> ApplianceService::state(const std::string& name) const {
+Result<ApplianceView, protocol::rpc::RpcError> ApplianceService::state(
+    const std::string& name) const {
   auto view = parts_.registry->find(name);
   if (!view)
-    return rpc::makeRpcError(rpc::code::kNotFound, "no appliance \"" + loggable(name) + "\"");
+    return protocol::rpc::makeRpcError(protocol::rpc::code::kNotFound,
+                                       "no appliance \"" + loggable(name) + "\"");
   if (!brokerUp()) view->state.online = false;
   return *view;
 }
@@ -59,13 +61,14 @@ void ApplianceService::logCommand(const std::string& terminal, const std::string
                    loggable(name) + " value=\"" + loggable(value) + "\" outcome=" + outcome);
 }
 
-Result<SetOutcome, rpc::RpcError> ApplianceService::set(const std::string& terminal,
-                                                        const std::string& name,
-                                                        const std::string& value) {
+Result<SetOutcome, protocol::rpc::RpcError> ApplianceService::set(const std::string& terminal,
+                                                                  const std::string& name,
+                                                                  const std::string& value) {
   auto view = parts_.registry->find(name);
   if (!view) {
     logCommand(terminal, name, value, "not_found");
-    return rpc::makeRpcError(rpc::code::kNotFound, "no appliance \"" + loggable(name) + "\"");
+    return protocol::rpc::makeRpcError(protocol::rpc::code::kNotFound,
+                                       "no appliance \"" + loggable(name) + "\"");
   }
   auto command = planCommand(view->schema, value);
   if (!command) {
@@ -107,4 +110,4 @@ Result<SetOutcome, rpc::RpcError> ApplianceService::set(const std::string& termi
   return finish("not_confirmed", *last);
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

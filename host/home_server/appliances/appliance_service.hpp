@@ -13,7 +13,7 @@
 #include "host/home_server/appliances/appliance_registry.hpp"
 #include "host/home_server/core/server_log.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 struct SetOutcome {
   std::string value;    // as understood ("brightness 40%")
@@ -27,7 +27,7 @@ struct ApplianceServiceParts {
   std::function<Result<void>(const std::string& topic, const std::string& payload)> publish;
   std::function<bool()> brokerUp;
   // Before a set of a lock or sensitive appliance: the caller's live PIN2 authority.
-  std::function<Result<void, rpc::RpcError>(const std::string& terminal)> admitPin2;
+  std::function<Result<void, protocol::rpc::RpcError>(const std::string& terminal)> admitPin2;
   // A lock's set was answered (any outcome): the lock notice.
   std::function<void(const std::string& terminal, const std::string& appliance,
                      const std::string& value, const std::string& outcome)>
@@ -40,9 +40,10 @@ class ApplianceService {
   explicit ApplianceService(ApplianceServiceParts parts) : parts_(std::move(parts)) {}
 
   std::vector<ApplianceView> list() const { return parts_.registry->list(); }
-  Result<ApplianceView, rpc::RpcError> state(const std::string& name) const;
-  Result<SetOutcome, rpc::RpcError> set(const std::string& terminal, const std::string& name,
-                                        const std::string& value);
+  Result<ApplianceView, protocol::rpc::RpcError> state(const std::string& name) const;
+  Result<SetOutcome, protocol::rpc::RpcError> set(const std::string& terminal,
+                                                  const std::string& name,
+                                                  const std::string& value);
   bool brokerUp() const { return parts_.brokerUp && parts_.brokerUp(); }
 
  private:
@@ -54,4 +55,4 @@ class ApplianceService {
 // What appliance.set takes for this appliance, in words ("on, off, 0-100 (%)").
 std::string describeOffers(const ApplianceSchema& schema);
 
-}  // namespace hp::home
+}  // namespace hp::home_server

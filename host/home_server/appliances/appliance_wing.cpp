@@ -1,6 +1,6 @@
 #include "host/home_server/appliances/appliance_wing.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
@@ -90,4 +90,4 @@ void ApplianceWing::onMessage(std::string_view topic, std::string_view payload) 
   }
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -15,14 +15,15 @@
 #include "host/home_server/sessions/authority_guard.hpp"
 #include "protocol/rpc/dispatcher.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 class ApplianceWing {
  public:
   // `admitPin2`: the caller's live PIN2 authority (AuthorityGuard::admit); `mail`: where lock
   // notices go (null: none), queued in `outboxPath` (the notices outbox file; empty: memory). The
   // log and the mail sender must outlive the wing.
-  using AdmitPin2 = std::function<Result<void, rpc::RpcError>(const std::string& terminal)>;
+  using AdmitPin2 =
+      std::function<Result<void, protocol::rpc::RpcError>(const std::string& terminal)>;
   static Result<std::unique_ptr<ApplianceWing>> create(
       const ApplianceConfig& config, ServerLog& log, AdmitPin2 admitPin2, notices::MailSender* mail,
       const std::string& mailFrom, const std::string& mailTo, const std::string& outboxPath = "");
@@ -47,7 +48,7 @@ class ApplianceWing {
 
 // appliance.list, appliance.state, appliance.set (protocol/rpc/appliance_methods.hpp). `wing`
 // null: the methods exist and answer not_found (no appliances configured).
-Result<void> registerApplianceMethods(rpc::Dispatcher& dispatcher, ApplianceWing* wing,
+Result<void> registerApplianceMethods(protocol::rpc::Dispatcher& dispatcher, ApplianceWing* wing,
                                       ServerLog& log, AuthorityGuard& authority);
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -6,7 +6,7 @@
 #include <map>
 #include <memory>
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
@@ -358,4 +358,4 @@ Result<ApplianceSchema> parseDiscovery(std::string_view topic, std::string_view 
   return schema;
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

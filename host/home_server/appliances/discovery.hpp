@@ -14,7 +14,7 @@
 
 #include "base/result.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 enum class ApplianceKind { kSwitch, kLight, kLock, kClimate, kSensor };
 
@@ -94,4 +94,4 @@ std::optional<Json::Value> parseBusJson(std::string_view text, int maxDepth);
 // wildcards (+ #), no NUL.
 bool validConcreteTopic(std::string_view topic);
 
-}  // namespace hp::home
+}  // namespace hp::home_server

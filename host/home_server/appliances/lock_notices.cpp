@@ -5,7 +5,7 @@
 
 #include "host/notices/notice_message.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
@@ -133,4 +133,4 @@ void LockNotices::run() {
   }
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -18,7 +18,7 @@
 #include "host/notices/mail_sender.hpp"
 #include "host/sqlite/sqlite_db.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 class LockNotices {
  public:
@@ -54,4 +54,4 @@ class LockNotices {
   std::thread thread_;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -6,7 +6,7 @@
 #include <chrono>
 #include <mutex>
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
@@ -142,4 +142,4 @@ Result<void> MqttLink::publish(const std::string& topic, const std::string& payl
   return {};
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -19,7 +19,7 @@
 struct mosquitto;
 struct mosquitto_message;
 
-namespace hp::home {
+namespace hp::home_server {
 
 struct MqttSettings {
   std::string host = "127.0.0.1";
@@ -67,4 +67,4 @@ class MqttLink {
   std::thread thread_;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -1,7 +1,7 @@
 // The "appliances" section of the home server's configuration (appliance_config.hpp).
 #include "host/home_server/daemon/config_detail.hpp"
 
-namespace hp::home::config_detail {
+namespace hp::home_server::config_detail {
 
 namespace {
 
@@ -49,4 +49,4 @@ const std::map<std::string, Setter>& applianceSetters() {
   return table;
 }
 
-}  // namespace hp::home::config_detail
+}  // namespace hp::home_server::config_detail

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace hp::home {
+namespace hp::home_server {
 
 // The SMTP password: the file's first line, kept in SecretBytes; refused when others may read it.
 Result<SecretBytes> readPasswordFile(const std::string& path) {
@@ -127,4 +127,4 @@ void PaymentNotices::stop() {
   if (mailer_) mailer_->stop();
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

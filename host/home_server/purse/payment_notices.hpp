@@ -13,7 +13,7 @@
 #include "host/notices/notice_outbox.hpp"
 #include "host/notices/smtp_sender.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 // The SMTP password file of the notices section: its first line, kept in SecretBytes; refused
 // when group or others may read it. Also used by the appliance wing's lock notices.
@@ -53,4 +53,4 @@ class PaymentNotices {
   std::unique_ptr<notices::NoticeMailer> mailer_;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server
