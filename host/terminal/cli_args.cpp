@@ -36,6 +36,8 @@ std::optional<Command> commandNamed(const std::string& name) {
   if (name == "pay") return Command::kPay;
   if (name == "refund") return Command::kRefund;
   if (name == "revoke") return Command::kRevoke;
+  if (name == "appliances") return Command::kAppliances;
+  if (name == "appliance") return Command::kAppliance;
   if (name == "help" || name == "--help" || name == "-h") return Command::kHelp;
   return std::nullopt;
 }
@@ -69,6 +71,10 @@ const char* usageText() {
          "                                      order is cancel_pending): the purse answers a\n"
          "                                      retry with the same refund record\n"
          "  revoke TERMINAL_ID                  revoke a lost access card (needs PIN2)\n";
+         "  appliances                          the home's appliances and their states\n"
+         "  appliance NAME [on|off|lock|unlock|VALUE]\n"
+         "                                      show or set one (a lock needs pin2); exit 0\n"
+         "                                      only when the device confirmed the change\n";
 }
 
 // Long on purpose (issue 11): a dispatch over the options, one branch each.
@@ -152,6 +158,14 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
       expected = 2;
       needs = "a TERMINAL_ID";
       break;
+    case Command::kAppliances:
+      expected = 1;
+      break;
+    case Command::kAppliance:
+      expected = 2;
+      optional = 1;
+      needs = "NAME [VALUE]";
+      break;
     default:
       break;
   }
@@ -163,6 +177,9 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
   }
   if (options.command == Command::kRevoke) {
     options.terminalId = positional[1];
+  } else if (options.command == Command::kAppliance) {
+    options.appliance = positional[1];
+    if (positional.size() > 2) options.applianceValue = positional[2];
   } else if (expected > 1) {
     options.url = positional[1];
   }

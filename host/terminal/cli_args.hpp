@@ -28,6 +28,8 @@ enum class Command {
   kPay,
   kRefund,
   kRevoke,
+  kAppliances,
+  kAppliance,
   kHelp
 };
 
@@ -42,6 +44,8 @@ struct CliOptions {
   uint64_t amount = 0;              // topup, minor units
   std::string orderRef;             // cancel, pay, refund
   std::string terminalId;           // revoke: the lost terminal (access card)
+  std::string appliance;            // appliance: its name
+  std::string applianceValue;       // appliance: on|off|lock|unlock|NUMBER|MODE; empty: show
   std::optional<std::string> data;  // post: "STRING" or "@FILE" as given
   bool relay = false;               // get, post, buy: relay.request instead of delegation
   bool delegate = false;            // get, post: delegation, whatever the agent measured

@@ -44,4 +44,7 @@ Result<HttpAnswer> fetchRelayed(HomeChannel& channel, const HttpsUrl& url,
 // buy, balance, history, topup, cancel (purse_commands.cpp).
 int runPurseCommand(const CliOptions& options, AccessCardLink& link);
 
+// appliances, appliance NAME [VALUE] (appliance_commands.cpp).
+int runApplianceCommand(const CliOptions& options, AccessCardLink& link);
+
 }  // namespace hp::terminal

@@ -398,6 +398,9 @@ int runCommand(const CliOptions& options) {
     case Command::kPay:
     case Command::kRefund:
       return runPurseCommand(options, **link);
+    case Command::kAppliances:
+    case Command::kAppliance:
+      return runApplianceCommand(options, **link);
     case Command::kHelp:
       break;
   }

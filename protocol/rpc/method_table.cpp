@@ -3,6 +3,7 @@
 #include <array>
 
 #include "protocol/rpc/admin_methods.hpp"
+#include "protocol/rpc/appliance_methods.hpp"
 #include "protocol/rpc/card_methods.hpp"
 #include "protocol/rpc/purse_methods.hpp"
 #include "protocol/rpc/relay_methods.hpp"
@@ -30,6 +31,9 @@ constexpr std::array kMethods{
     info<AdminPin1>(),    info<TerminalRegister>(), info<TerminalRevoke>(),
     info<TerminalList>(), info<TerminalsRevoke>(),  info<TerminalPolicySet>(),
     info<AdminStatus>(),
+    info<ApplianceList>(),
+    info<ApplianceStateMethod>(),
+    info<ApplianceSet>(),
 };
 
 std::string fieldsText(FieldList fields) {

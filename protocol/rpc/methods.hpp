@@ -5,6 +5,7 @@
 #include <string>
 
 #include "protocol/rpc/admin_methods.hpp"
+#include "protocol/rpc/appliance_methods.hpp"
 #include "protocol/rpc/card_methods.hpp"
 #include "protocol/rpc/method.hpp"
 #include "protocol/rpc/purse_methods.hpp"

@@ -9,6 +9,7 @@
 
 #include "base/bytes.hpp"
 #include "base/result.hpp"
+#include "tools/provision/appliance_files.hpp"
 
 namespace hp::provision {
 
@@ -40,6 +41,10 @@ struct WorldDescription {
   std::string mailFrom = "homeproxy@localhost";
   std::string mailTo = "user@localhost";
   uint32_t noticesPeriodSeconds = 60;
+  // The appliance broker (appliance_files.hpp) and the appliances with certificates.
+  std::string mqttAddress = "127.0.0.1";
+  uint16_t mqttPort = 8883;
+  std::vector<ApplianceSpec> appliances;
   // "home card PIN1 1234", ...: the PINs and PUKs left at hp_provision's defaults, written into
   // README.txt (a PIN given as an option is never written anywhere).
   std::vector<std::string> defaultPins;

@@ -144,6 +144,18 @@ const std::map<std::string, Setter>& setters() {
          c.notices.enabled = true;
          return {};
        }},
+      {"appliances",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         if (auto parsed = parseSection(v, "appliances", applianceSetters(), c); !parsed) {
+           return parsed;
+         }
+         for (const char* required : {"ca_file", "cert_file", "key_file"}) {
+           if (!v.isMember(required))
+             return keyError(std::string("appliances.") + required, "is required");
+         }
+         c.appliances.enabled = true;
+         return {};
+       }},
       {"authority",
        [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
          if (auto parsed = parseSection(v, "authority", authoritySetters(), c); !parsed) {

@@ -9,6 +9,7 @@
 
 #include "base/bytes.hpp"
 #include "base/result.hpp"
+#include "host/home_server/appliances/appliance_config.hpp"
 #include "host/home_server/core/server_log.hpp"
 #include "host/home_server/purse/purse_config.hpp"
 #include "host/home_server/sessions/relay_policy.hpp"
@@ -57,7 +58,8 @@ struct HomeServerConfig {
   NoticesConfig notices;
   AuthorityConfig authority;
   ListenerLimitsConfig listener;
-  RelayPolicyConfig relay;  // where terminals may send the home server (relay_policy.hpp)
+  RelayPolicyConfig relay;     // where terminals may send the home server (relay_policy.hpp)
+  ApplianceConfig appliances;  // the appliance wing (docs/appliances.md)
 };
 
 Result<HomeServerConfig> parseHomeServerConfig(std::string_view jsonText);
