@@ -35,6 +35,7 @@ std::optional<Command> commandNamed(const std::string& name) {
   if (name == "cancel") return Command::kCancel;
   if (name == "pay") return Command::kPay;
   if (name == "refund") return Command::kRefund;
+  if (name == "dav") return Command::kDav;
   if (name == "help" || name == "--help" || name == "-h") return Command::kHelp;
   return std::nullopt;
 }
@@ -65,7 +66,9 @@ const char* usageText() {
          "                                      the purse answers a retry with the same record\n"
          "  refund URL ORDER_REF                finish a cancellation that was cut off (the\n"
          "                                      order is cancel_pending): the purse answers a\n"
-         "                                      retry with the same refund record\n";
+         "                                      retry with the same refund record\n"
+         "  dav [--listen 127.0.0.1:5232]       serve CalDAV/CardDAV on loopback from the home\n"
+         "                                      server's store while the card is unlocked\n";
 }
 
 // Long on purpose (issue 11): a dispatch over the options, one branch each.
@@ -91,6 +94,10 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
       auto v = value("--bio");
       if (!v) return v.error();
       options.bioFile = *v;
+    } else if (arg == "--listen") {
+      auto v = value("--listen");
+      if (!v) return v.error();
+      options.listen = *v;
     } else if (arg == "--relay") {
       options.relay = true;
     } else if (arg == "--repeat") {
@@ -185,6 +192,9 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
   if (!takesUrl && options.command != Command::kBuy && options.command != Command::kPay &&
       options.relay) {
     return makeError("--relay goes only with get, post, buy and pay");
+  }
+  if (!options.listen.empty() && options.command != Command::kDav) {
+    return makeError("--listen goes only with dav");
   }
   if (repeatGiven && options.command != Command::kBuy)
     return makeError("--repeat goes only with buy");

@@ -27,6 +27,7 @@ enum class Command {
   kCancel,
   kPay,
   kRefund,
+  kDav,
   kHelp
 };
 
@@ -43,6 +44,7 @@ struct CliOptions {
   std::optional<std::string> data;  // post: "STRING" or "@FILE" as given
   bool relay = false;               // get, post, buy: relay.request instead of delegation
   std::string reader;               // empty: find the access card by its ATR
+  std::string listen;               // dav: IPV4:PORT on loopback (empty: 127.0.0.1:5232)
   bool pinStdin = false;            // unlock, pin2: one line from stdin instead of the tty
   std::string bioFile;              // unlock: a 32-byte sample in hex instead of the PIN
   bool verbose = false;             // progress lines on stderr

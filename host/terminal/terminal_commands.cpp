@@ -340,6 +340,8 @@ int runCommand(const CliOptions& options) {
     case Command::kPay:
     case Command::kRefund:
       return runPurseCommand(options, **link);
+    case Command::kDav:
+      return runDavCommand(options, **link);
     case Command::kHelp:
       break;
   }

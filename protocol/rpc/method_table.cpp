@@ -4,6 +4,7 @@
 
 #include "protocol/rpc/admin_methods.hpp"
 #include "protocol/rpc/card_methods.hpp"
+#include "protocol/rpc/pim_methods.hpp"
 #include "protocol/rpc/purse_methods.hpp"
 #include "protocol/rpc/relay_methods.hpp"
 #include "protocol/rpc/session_methods.hpp"
@@ -22,11 +23,11 @@ constexpr MethodInfo info() {
 
 // A new method type is listed here, or docs/rpc.md and the registration checks never see it.
 constexpr std::array kMethods{
-    info<CardStatus>(),   info<CardPin2>(),         info<CardFinish>(),     info<SessionOpen>(),
-    info<SessionList>(),  info<SessionDrop>(),      info<RelayRequest>(),   info<PurseBalance>(),
-    info<PurseHistory>(), info<PursePay>(),         info<PurseCancel>(),    info<PurseTopup>(),
-    info<AdminPin1>(),    info<TerminalRegister>(), info<TerminalRevoke>(), info<TerminalList>(),
-    info<AdminStatus>(),
+    info<CardStatus>(),     info<CardPin2>(),     info<CardFinish>(),   info<SessionOpen>(),
+    info<SessionList>(),    info<SessionDrop>(),  info<RelayRequest>(), info<PurseBalance>(),
+    info<PurseHistory>(),   info<PursePay>(),     info<PurseCancel>(),  info<PurseTopup>(),
+    info<PimRequest>(),     info<PimMore>(),      info<AdminPin1>(),    info<TerminalRegister>(),
+    info<TerminalRevoke>(), info<TerminalList>(), info<AdminStatus>(),
 };
 
 std::string fieldsText(FieldList fields) {

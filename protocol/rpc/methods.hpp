@@ -7,6 +7,7 @@
 #include "protocol/rpc/admin_methods.hpp"
 #include "protocol/rpc/card_methods.hpp"
 #include "protocol/rpc/method.hpp"
+#include "protocol/rpc/pim_methods.hpp"
 #include "protocol/rpc/purse_methods.hpp"
 #include "protocol/rpc/relay_methods.hpp"
 #include "protocol/rpc/session_methods.hpp"

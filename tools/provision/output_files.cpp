@@ -71,6 +71,10 @@ std::string homeServerJson(const WorldDescription& world) {
   notices["outbox_path"] = world.outDir + "/notices.db";
   notices["period_seconds"] = world.noticesPeriodSeconds;
   config["notices"] = notices;
+  Json::Value pim(Json::objectValue);
+  pim["radicale_port"] = world.pimPort;
+  pim["users"][world.terminalId] = world.pimUser;
+  config["pim"] = pim;
   Json::StreamWriterBuilder builder;
   builder["indentation"] = "  ";
   return Json::writeString(builder, config) + "\n";

@@ -40,7 +40,9 @@ struct Options {
                                             {"--reconcile-seconds", "60"},
                                             {"--smtp-url", "smtp://127.0.0.1:2525"},
                                             {"--mail-from", "homeproxy@localhost"},
-                                            {"--mail-to", "user@localhost"}};
+                                            {"--mail-to", "user@localhost"},
+                                            {"--pim-port", "5232"},
+                                            {"--pim-user", "alice"}};
   std::set<std::string> given;  // the options on the command line (the rest are defaults)
   const std::string& operator[](const std::string& key) const { return values.at(key); }
 };

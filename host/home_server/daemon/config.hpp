@@ -10,6 +10,7 @@
 #include "base/bytes.hpp"
 #include "base/result.hpp"
 #include "host/home_server/core/server_log.hpp"
+#include "host/home_server/pim/pim_config.hpp"
 #include "host/home_server/purse/purse_config.hpp"
 #include "host/home_server/sessions/relay_policy.hpp"
 #include "host/tls_proxy/signer.hpp"
@@ -51,6 +52,7 @@ struct HomeServerConfig {
   LogLevel logLevel = LogLevel::kInfo;
   PurseConfig purse;
   NoticesConfig notices;
+  PimConfig pim;  // docs/pim.md
   AuthorityConfig authority;
   ListenerLimitsConfig listener;
   RelayPolicyConfig relay;  // where terminals may send the home server (relay_policy.hpp)

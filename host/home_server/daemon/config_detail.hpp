@@ -31,5 +31,6 @@ const std::map<std::string, Setter>& authoritySetters();
 const std::map<std::string, Setter>& noticesSetters();
 const std::map<std::string, Setter>& listenerSetters();
 const std::map<std::string, Setter>& relaySetters();
+const std::map<std::string, Setter>& pimSetters();  // config_pim.cpp
 
 }  // namespace hp::home::config_detail

@@ -1,6 +1,7 @@
 #include "host/home_server/daemon/home_server.hpp"
 
 #include "base/pin_format.hpp"
+#include "host/home_server/pim/pim_methods.hpp"
 #include "host/home_server/purse/purse_methods.hpp"
 #include "host/home_server/sessions/rpc_methods.hpp"
 #include "protocol/rpc/admin_methods.hpp"
@@ -101,6 +102,10 @@ Result<void> HomeServer::start() {
   if (auto added = registerHomeServerMethods(methods_, context); !added) return added;
   if (auto added = registerAdminMethods(); !added) return added;
   if (auto purse = startPurse(context.relay); !purse) return purse;
+  // Always registered: without a pim section the relay answers pim_not_enabled, which names
+  // the setting to add.
+  pim_ = std::make_unique<PimRelay>(config_.pim, log_);
+  if (auto added = registerPimMethods(methods_, *pim_, log_, *authority_); !added) return added;
 
   if (!config_.adminSocketPath.empty()) {
     admin_ = std::make_unique<AdminSocketServer>(config_.adminSocketPath, adminMethods_, log_);

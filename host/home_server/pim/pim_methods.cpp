@@ -1,0 +1,27 @@
+#include "host/home_server/pim/pim_methods.hpp"
+
+#include "host/home_server/sessions/rpc_methods.hpp"
+#include "protocol/rpc/pim_methods.hpp"
+
+namespace hp::home {
+
+namespace wire = protocol::rpc;
+
+Result<void> registerPimMethods(rpc::Dispatcher& dispatcher, PimRelay& relay, ServerLog& log,
+                                AuthorityGuard& authority) {
+  auto added = addMethod<wire::PimRequest>(
+      dispatcher, log, authority,
+      [&relay](const wire::PimRequest::Params& params,
+               const rpc::CallContext& context) -> Result<wire::PimRequest::Result, rpc::RpcError> {
+        return relay.request(context.terminalId, params);
+      });
+  if (!added) return added;
+  return addMethod<wire::PimMore>(
+      dispatcher, log, authority,
+      [&relay](const wire::NoParams&,
+               const rpc::CallContext& context) -> Result<wire::PimMore::Result, rpc::RpcError> {
+        return relay.more(context.terminalId);
+      });
+}
+
+}  // namespace hp::home

@@ -1,0 +1,115 @@
+#include "protocol/rpc/pim_methods.hpp"
+
+#include <algorithm>
+
+#include "protocol/rpc/base64.hpp"
+
+namespace hp::protocol::rpc {
+
+namespace {
+
+RpcError invalid(std::string message) {
+  return hp::rpc::makeRpcError(hp::rpc::code::kInvalidParams, std::move(message));
+}
+
+Json::Value headersJson(const std::map<std::string, std::string>& headers) {
+  Json::Value json(Json::objectValue);
+  for (const auto& [name, value] : headers) json[name] = value;
+  return json;
+}
+
+RpcResult<uint64_t> restOf(const Json::Value& json) {
+  if (!json.isMember("rest")) return uint64_t{0};
+  return resultUInt64(json, "rest");
+}
+
+}  // namespace
+
+Json::Value PimRequest::Params::toJson() const {
+  Json::Value json(Json::objectValue);
+  json["method"] = method;
+  json["path"] = path;
+  if (!headers.empty()) json["headers"] = headersJson(headers);
+  if (!body.empty()) json["body"] = hp::rpc::base64Encode(body);
+  return json;
+}
+
+RpcResult<PimRequest::Params> PimRequest::Params::fromJson(const Json::Value& json) {
+  if (auto only = expectOnly(json, kFields); !only) return only.error();
+  auto method = hp::rpc::requireString(json, "method", 16);
+  if (!method) return method.error();
+  auto path = hp::rpc::requireString(json, "path", kMaxPath);
+  if (!path) return path.error();
+  Params params{std::move(*method), std::move(*path), {}, {}};
+  if (json.isMember("headers")) {
+    const Json::Value& headers = json["headers"];
+    if (!headers.isObject()) return invalid("headers must be an object");
+    if (headers.size() > kMaxHeaders) return invalid("more than 16 headers");
+    for (const std::string& name : headers.getMemberNames()) {
+      const Json::Value& value = headers[name];
+      if (!value.isString() || value.asString().size() > kMaxHeaderValue) {
+        return invalid("header " + name + " must be text of at most 1024 bytes");
+      }
+      std::string lower = name;
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      params.headers[lower] = value.asString();
+    }
+  }
+  if (json.isMember("body")) {
+    if (!json["body"].isString()) return invalid("body must be base64 text");
+    auto body = hp::rpc::base64Decode(json["body"].asString());
+    if (!body) return invalid("body is not base64");
+    if (body->size() > kMaxPimPart) return invalid("body over 524288 bytes");
+    params.body = std::move(*body);
+  }
+  return params;
+}
+
+Json::Value PimRequest::Result::toJson() const {
+  Json::Value json(Json::objectValue);
+  json["status"] = status;
+  json["headers"] = headersJson(headers);
+  json["body"] = hp::rpc::base64Encode(body);
+  if (rest > 0) json["rest"] = Json::UInt64(rest);
+  return json;
+}
+
+RpcResult<PimRequest::Result> PimRequest::Result::fromJson(const Json::Value& json) {
+  if (auto object = resultObject(json); !object) return object.error();
+  auto status = resultInt(json, "status");
+  if (!status) return status.error();
+  if (!json["headers"].isObject()) return badResult("headers is not an object");
+  Result result;
+  result.status = *status;
+  for (const std::string& name : json["headers"].getMemberNames()) {
+    const Json::Value& value = json["headers"][name];
+    if (!value.isString()) return badResult("a header is not text");
+    result.headers[name] = value.asString();
+  }
+  auto body = resultBase64(json, "body");
+  if (!body) return body.error();
+  result.body = std::move(*body);
+  auto rest = restOf(json);
+  if (!rest) return rest.error();
+  result.rest = *rest;
+  return result;
+}
+
+Json::Value PimMore::Result::toJson() const {
+  Json::Value json(Json::objectValue);
+  json["body"] = hp::rpc::base64Encode(body);
+  if (rest > 0) json["rest"] = Json::UInt64(rest);
+  return json;
+}
+
+RpcResult<PimMore::Result> PimMore::Result::fromJson(const Json::Value& json) {
+  if (auto object = resultObject(json); !object) return object.error();
+  auto body = resultBase64(json, "body");
+  if (!body) return body.error();
+  auto rest = restOf(json);
+  if (!rest) return rest.error();
+  return Result{std::move(*body), *rest};
+}
+
+}  // namespace hp::protocol::rpc

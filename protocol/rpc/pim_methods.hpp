@@ -1,0 +1,61 @@
+// pim.*: the personal information store (docs/pim.md, seed Fig 24). The terminal relays one
+// WebDAV request (CalDAV/CardDAV) of a standard client to the home server, which hands it to
+// its Radicale on loopback, as the user the terminal's registration names, and nowhere else.
+#pragma once
+
+#include <map>
+
+#include "protocol/rpc/fields.hpp"
+
+namespace hp::protocol::rpc {
+
+// A relayed request or response body travels base64 inside a message of at most
+// kMaxMessageBytes (1 MiB), so one part is at most kMaxPimPart bytes; a longer response (a
+// PROPFIND over 5,000 contacts) is fetched in parts with pim.more.
+inline constexpr size_t kMaxPimPart = 512 * 1024;
+
+struct PimRequest {
+  static constexpr std::string_view kName = "pim.request";
+  static constexpr std::string_view kFamily = "pim";
+  // Any registered terminal (its access card unlocked, or it has no channel): no PIN2, see
+  // docs/pim.md, "PIN2".
+  static constexpr Access kAccess = Access::kTerminal;
+  static constexpr size_t kMaxPath = 2048;
+  static constexpr size_t kMaxHeaders = 16;
+  static constexpr size_t kMaxHeaderValue = 1024;
+  struct Params {
+    static constexpr std::array<std::string_view, 4> kFields{"method", "path", "headers?", "body?"};
+    std::string method;                          // a WebDAV method (docs/pim.md)
+    std::string path;                            // origin-form target, "/alice/calendar/x.ics"
+    std::map<std::string, std::string> headers;  // names lower-cased
+    Bytes body;                                  // base64 on the wire, at most kMaxPimPart
+    Json::Value toJson() const;
+    static RpcResult<Params> fromJson(const Json::Value& params);
+  };
+  struct Result {
+    static constexpr std::array<std::string_view, 4> kFields{"status", "headers", "body", "rest?"};
+    int status = 0;
+    std::map<std::string, std::string> headers;
+    Bytes body;         // base64 on the wire: the first part
+    uint64_t rest = 0;  // bytes still held by the home server for pim.more
+    Json::Value toJson() const;
+    static RpcResult<Result> fromJson(const Json::Value& result);
+  };
+};
+
+// The next part of the caller's last pim.request response.
+struct PimMore {
+  static constexpr std::string_view kName = "pim.more";
+  static constexpr std::string_view kFamily = "pim";
+  static constexpr Access kAccess = Access::kTerminal;
+  using Params = NoParams;
+  struct Result {
+    static constexpr std::array<std::string_view, 2> kFields{"body", "rest?"};
+    Bytes body;
+    uint64_t rest = 0;
+    Json::Value toJson() const;
+    static RpcResult<Result> fromJson(const Json::Value& result);
+  };
+};
+
+}  // namespace hp::protocol::rpc

@@ -1,0 +1,79 @@
+# shellcheck shell=bash
+# pim_world.sh: the personal information store of docs/pim.md on 127.0.0.1, shared by the live
+# test (tests/pim_live/test_pim_live.sh), the demo's PIM scene and the benchmark
+# (tools/bench/run_pim_bench.sh). Source it after tests/integration/sandbox.sh,
+# tests/terminal/live_helpers.sh and tests/emoney_live/emoney_world.sh (start_home_server,
+# server_port). The caller defines `fail MESSAGE` and sets HOMECARD ACCESSCARD HOME_SERVER
+# TERMINAL HP_PROVISION.
+#
+#   pim_world_start      a private pcscd with both cards, hp_provision (radicale.conf and the
+#                        home server's pim section: nothing is patched), Radicale, the home
+#                        server with PIN1, the access card unlocked, `terminal dav` on a free port
+#   start_radicale       (re)starts Radicale from $WORLD/radicale.conf; sets RADICALE_PID
+#   start_dav            (re)starts `terminal dav`; sets DAV_PID DAV_PORT
+#   vdir_config DIR URL  writes DIR/config: vdirsyncer pairs for calendar, tasks and contacts
+#                        between DIR/{calendar,tasks,contacts} and URL (local wins a conflict)
+#   vsync DIR            vdirsyncer discover (creating missing collections) + sync
+#
+# Set afterwards: WORLD PIN1 ACCESS_PIN HOME_PORT PIM_PORT DAV_PORT RADICALE_PID DAV_PID
+# HOME_SERVER_PID. Logs: $SANDBOX_DIR/{home_server,radicale,dav}.log.
+
+# shellcheck disable=SC2034
+
+start_radicale() {
+  /usr/bin/python3 -m radicale --config "$WORLD/radicale.conf" >>"$SANDBOX_DIR/radicale.log" 2>&1 &
+  RADICALE_PID=$!
+  sandbox_track "$RADICALE_PID"
+  wait_listening "$PIM_PORT" || fail "Radicale did not start: $(tail -5 "$SANDBOX_DIR/radicale.log")"
+}
+
+start_dav() {
+  "$TERMINAL" --reader "$ACCESS_READER" dav --listen 127.0.0.1:0 \
+    >"$SANDBOX_DIR/dav.out" 2>>"$SANDBOX_DIR/dav.log" &
+  DAV_PID=$!
+  sandbox_track "$DAV_PID"
+  DAV_PORT=$(server_port "$SANDBOX_DIR/dav.out") ||
+    fail "terminal dav did not start: $(tail -5 "$SANDBOX_DIR/dav.log")"
+}
+
+pim_world_start() {
+  start_both_cards
+  WORLD="$SANDBOX_DIR/world"
+  PIN1=80615243 PIN2=91726354 ACCESS_PIN=70581694
+  HOME_PORT=$(free_port)
+  PIM_PORT=$(free_port)
+  "$HP_PROVISION" --out "$WORLD" --home-reader "$HOME_READER" --access-reader "$ACCESS_READER" \
+    --home-address "127.0.0.1:$HOME_PORT" --profile laptop --home-pin1 "$PIN1" \
+    --home-pin2 "$PIN2" --access-pin "$ACCESS_PIN" --shop-listen 127.0.0.1:0 \
+    --bank-listen 127.0.0.1:0 --pim-port "$PIM_PORT" --pim-user alice \
+    >"$SANDBOX_DIR/provision.out" || fail "hp_provision"
+  start_radicale
+  start_home_server
+  printf '%s\n' "$ACCESS_PIN" | "$TERMINAL" --reader "$ACCESS_READER" unlock --pin-stdin \
+    >/dev/null || fail "unlock"
+  start_dav
+}
+
+vdir_config() {  # DIR URL
+  mkdir -p "$1/status" "$1/calendar" "$1/tasks" "$1/contacts"
+  local pair
+  {
+    printf '[general]\nstatus_path = "%s/status/"\n' "$1"
+    for pair in calendar:caldav:.ics tasks:caldav:.ics contacts:carddav:.vcf; do
+      IFS=: read -r name kind ext <<<"$pair"
+      printf '\n[pair %s]\na = "%s_local"\nb = "%s_home"\ncollections = [["%s", "%s", "%s"]]\n' \
+        "$name" "$name" "$name" "$name" "$name" "$name"
+      printf 'conflict_resolution = "a wins"\nmetadata = ["displayname"]\n'
+      printf '\n[storage %s_local]\ntype = "filesystem"\npath = "%s/%s/"\nfileext = "%s"\n' \
+        "$name" "$1" "$name" "$ext"
+      printf '\n[storage %s_home]\ntype = "%s"\nurl = "%s"\n' "$name" "$kind" "$2"
+    done
+  } >"$1/config"
+}
+
+vsync() {  # DIR [vdirsyncer sync arguments]
+  local dir=$1
+  shift
+  (yes || true) | vdirsyncer -c "$dir/config" discover >>"$dir/vdirsyncer.log" 2>&1 || return 1
+  vdirsyncer -c "$dir/config" sync "$@" >>"$dir/vdirsyncer.log" 2>&1
+}
