@@ -77,3 +77,49 @@ vsync() {  # DIR [vdirsyncer sync arguments]
   (yes || true) | vdirsyncer -c "$dir/config" discover >>"$dir/vdirsyncer.log" 2>&1 || return 1
   vdirsyncer -c "$dir/config" sync "$@" >>"$dir/vdirsyncer.log" 2>&1
 }
+
+# client_config DIR: khal, khard and todoman configs in DIR for the vdirs vdir_config made.
+client_config() {
+  cat >"$1/khal.conf" <<KHAL
+[calendars]
+[[home]]
+path = $1/calendar/calendar
+type = calendar
+[locale]
+timeformat = %H:%M
+dateformat = %Y-%m-%d
+longdateformat = %Y-%m-%d
+datetimeformat = %Y-%m-%d %H:%M
+longdatetimeformat = %Y-%m-%d %H:%M
+default_timezone = UTC
+local_timezone = UTC
+[default]
+default_calendar = home
+KHAL
+  cat >"$1/khard.conf" <<KHARD
+[addressbooks]
+[[contacts]]
+path = $1/contacts/contacts
+[general]
+editor = /bin/true
+merge_editor = /bin/true
+KHARD
+  cat >"$1/todoman.py" <<TODO
+path = "$1/tasks/*"
+date_format = "%Y-%m-%d"
+time_format = "%H:%M"
+default_list = "tasks"
+cache_path = "$1/todoman.cache"
+TODO
+  mkdir -p "$1/calendar/calendar" "$1/tasks/tasks" "$1/contacts/contacts"
+}
+
+khal_of() { local dir=$1; shift; khal -c "$dir/khal.conf" "$@"; }
+khard_of() { local dir=$1; shift; khard -c "$dir/khard.conf" "$@"; }
+todo_of() { local dir=$1; shift; todoman --config "$dir/todoman.py" "$@"; }
+
+# vcard DIR UID NAME: a contact file in DIR's address book.
+vcard() {
+  printf 'BEGIN:VCARD\r\nVERSION:3.0\r\nUID:%s\r\nFN:%s\r\nN:%s;;;;\r\nEMAIL:%s@example.org\r\nEND:VCARD\r\n' \
+    "$2" "$3" "$3" "$2" >"$1/contacts/contacts/$2.vcf"
+}
