@@ -54,7 +54,8 @@ class DavRelay {
       body.append(part->body.begin(), part->body.end());
       rest = part->rest;
     }
-    return httpResponse(result->status, result->headers, body, keepAlive);
+    return httpResponse(result->status, result->headers, body, keepAlive,
+                        reasonOfBody(result->status, result->headers, body));
   }
 
  private:

@@ -74,8 +74,13 @@ protocol::rpc::PimRequest::Params pimParamsOf(const protocol::http::Request& req
 }
 
 std::string httpResponse(int status, const std::map<std::string, std::string>& headers,
-                         const std::string& body, bool keepAlive) {
-  std::string out = "HTTP/1.1 " + std::to_string(status) + " " + reasonOf(status) + "\r\n";
+                         const std::string& body, bool keepAlive, const std::string& reason) {
+  std::string phrase;
+  for (const unsigned char c : reason.substr(0, 200)) {
+    if (c >= 0x20 && c != 0x7f) phrase += static_cast<char>(c);
+  }
+  if (phrase.empty()) phrase = reasonOf(status);
+  std::string out = "HTTP/1.1 " + std::to_string(status) + " " + phrase + "\r\n";
   for (const auto& [name, value] : headers) out += name + ": " + value + "\r\n";
   out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   out += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
@@ -85,7 +90,17 @@ std::string httpResponse(int status, const std::map<std::string, std::string>& h
 
 std::string httpError(int status, const std::string& message, bool keepAlive) {
   return httpResponse(status, {{"content-type", "text/plain; charset=utf-8"}},
-                      "terminal dav: " + message + "\n", keepAlive);
+                      "terminal dav: " + message + "\n", keepAlive, "terminal dav: " + message);
+}
+
+std::string reasonOfBody(int status, const std::map<std::string, std::string>& headers,
+                         const std::string& body) {
+  const auto type = headers.find("content-type");
+  if (status < 400 || body.empty() || body.size() > 1024 || type == headers.end() ||
+      type->second.rfind("text/plain", 0) != 0) {
+    return {};
+  }
+  return body.substr(0, body.find('\n'));
 }
 
 int statusOfRpcError(const std::string& code) {

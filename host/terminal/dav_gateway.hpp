@@ -19,9 +19,15 @@ namespace hp::terminal {
 // X-Remote-User is dropped there, where it matters).
 protocol::rpc::PimRequest::Params pimParamsOf(const protocol::http::Request& request);
 
-// A response for the client: status line, headers, Content-Length, the body.
+// A response for the client: status line, headers, Content-Length, the body. Clients show the
+// reason phrase, not the body (vdirsyncer: "502, message='...'"), so an error's reason is its
+// text: `reason` if given (control characters dropped, cut at 200 bytes), else the standard one.
 std::string httpResponse(int status, const std::map<std::string, std::string>& headers,
-                         const std::string& body, bool keepAlive);
+                         const std::string& body, bool keepAlive, const std::string& reason = {});
+// The reason an error response of the home's store carries: the first line of a short
+// text/plain body (the home server's "not valid iCalendar" text), else empty.
+std::string reasonOfBody(int status, const std::map<std::string, std::string>& headers,
+                         const std::string& body);
 // A plain-text error response ("terminal dav: MESSAGE").
 std::string httpError(int status, const std::string& message, bool keepAlive);
 // The HTTP status a pim.request error becomes (pim_forbidden 403, too_large 413, ...).

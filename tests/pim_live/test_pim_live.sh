@@ -1,0 +1,132 @@
+#!/bin/bash
+# test_pim_live.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION: the personal
+# information store end to end (docs/pim.md) with real clients from Debian: Radicale behind the
+# home server (radicale.conf from hp_provision), `terminal dav` on the terminal's loopback, and
+# two clients with their own local folders (vdirsyncer; khal, khard, todoman on the vdirs).
+# A calendar, task list and address book sync through the home server; an edit on one appears
+# on the other; a conflict is resolved by vdirsyncer's rule and the losing version stays in the
+# store's git history; kill -9 of the home server and of Radicale mid-sync, then a rerun
+# converges (every UID once, same content on both sides); a malformed item, another user's
+# collection, a forged X-Remote-User and a locked access card are refused with clear messages.
+set -euo pipefail
+usage="usage: test_pim_live.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION"
+HOMECARD=$(realpath "${1:?$usage}")
+ACCESSCARD=$(realpath "${2:?}")
+HOME_SERVER=$(realpath "${3:?}")
+TERMINAL=$(realpath "${4:?}")
+HP_PROVISION=$(realpath "${5:?}")
+HERE=$(dirname "$(realpath "$0")")
+# shellcheck source=tests/integration/sandbox.sh
+source "$HERE/../integration/sandbox.sh"
+# shellcheck source=tests/terminal/live_helpers.sh
+source "$HERE/../terminal/live_helpers.sh"
+# shellcheck source=tests/emoney_live/emoney_world.sh
+source "$HERE/../emoney_live/emoney_world.sh"
+# shellcheck source=tests/pim_live/pim_world.sh
+source "$HERE/pim_world.sh"
+
+fail() {
+  echo "test_pim_live: FAIL: $*" >&2
+  for log in home_server.log radicale.log dav.log t1/vdirsyncer.log t2/vdirsyncer.log; do
+    [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 25 "$SANDBOX_DIR/$log" >&2; }
+  done
+  exit 1
+}
+step() { echo "test_pim_live: $*"; }
+
+pim_world_start
+URL="http://127.0.0.1:$DAV_PORT"
+T1="$SANDBOX_DIR/t1" T2="$SANDBOX_DIR/t2"
+for t in "$T1" "$T2"; do
+  vdir_config "$t" "$URL/"
+  client_config "$t"
+done
+
+step "a calendar, a task list and an address book made on one client appear on the other"
+khal_of "$T1" new -a home 2026-12-10 10:00 11:00 Dentist >/dev/null
+todo_of "$T1" new -l tasks "Buy milk" >/dev/null
+vcard "$T1" ada "Ada Lovelace"
+vsync "$T1" || fail "first sync of client 1"
+vsync "$T2" || fail "first sync of client 2"
+khal_of "$T2" list 2026-12-01 30d | grep -q "10:00-11:00 Dentist" || fail "event not on client 2"
+todo_of "$T2" list | grep -q "Buy milk" || fail "task not on client 2"
+khard_of "$T2" list | grep -q "Ada Lovelace" || fail "contact not on client 2"
+# Radicale stored them as alice (hp_provision's pim.users), and the hook committed each change.
+[[ -d "$WORLD/pim/collection-root/alice/calendar" ]] || fail "no calendar of alice in the store"
+[[ $(git -C "$WORLD/pim" rev-list --count HEAD) -ge 3 ]] || fail "the storage hook did not commit"
+
+step "an edit on client 2 appears on client 1"
+EVENT2=$(grep -l Dentist "$T2"/calendar/calendar/*.ics)
+sed -i 's/^SUMMARY:Dentist/SUMMARY:Dentist (moved to room 4)/' "$EVENT2"
+vsync "$T2" || fail "sync of the edit"
+vsync "$T1" || fail "sync to client 1"
+khal_of "$T1" list 2026-12-01 30d | grep -q "Dentist (moved to room 4)" || fail "edit not on client 1"
+
+step "the same event edited on both: vdirsyncer's rule (local wins), the other version in git"
+EVENT1=$(grep -l Dentist "$T1"/calendar/calendar/*.ics)
+EVENT2=$(grep -l Dentist "$T2"/calendar/calendar/*.ics)
+sed -i 's/^SUMMARY:.*/SUMMARY:Dentist version one/' "$EVENT1"
+sed -i 's/^SUMMARY:.*/SUMMARY:Dentist version two/' "$EVENT2"
+vsync "$T1" || fail "sync of version one"
+vsync "$T2" || fail "sync of version two (conflict)"
+vsync "$T1" || fail "sync after the conflict"
+for t in "$T1" "$T2"; do
+  khal_of "$t" list 2026-12-01 30d | grep -q "Dentist version two" || fail "conflict not resolved on $t"
+done
+git -C "$WORLD/pim" log -p >"$SANDBOX_DIR/history.txt"
+grep -q "SUMMARY:Dentist version one" "$SANDBOX_DIR/history.txt" ||
+  fail "version one is not in the store's git history"
+
+step "a malformed iCalendar item is refused with a clear error"
+code=$(curl -s -o "$SANDBOX_DIR/bad.out" -w '%{http_code}' -X PUT -H 'Content-Type: text/calendar' \
+  --data-binary $'BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:no end\r\n' "$URL/alice/calendar/bad.ics")
+[[ $code == 400 ]] || fail "a malformed item got HTTP $code"
+grep -q "not valid iCalendar or vCard" "$SANDBOX_DIR/bad.out" || fail "unclear: $(cat "$SANDBOX_DIR/bad.out")"
+
+step "another user's collection is refused; a forged X-Remote-User or Authorization is dropped"
+code=$(curl -s -o "$SANDBOX_DIR/bob.out" -w '%{http_code}' -X PROPFIND -H 'Depth: 1' "$URL/bob/")
+[[ $code == 403 ]] || fail "bob's collection got HTTP $code"
+grep -q "not this terminal's store" "$SANDBOX_DIR/bob.out" || fail "unclear: $(cat "$SANDBOX_DIR/bob.out")"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X PROPFIND -H 'Depth: 0' "$URL/alice/../bob/calendar/")
+[[ $code == 403 || $code == 400 ]] || fail "a .. path got HTTP $code"
+curl -s -X PROPFIND -H 'Depth: 0' -H 'X-Remote-User: bob' -u bob:secret "$URL/" >"$SANDBOX_DIR/who.out"
+grep -q "<current-user-principal><href>/alice/</href>" "$SANDBOX_DIR/who.out" ||
+  fail "the forged user reached Radicale: $(head -c 400 "$SANDBOX_DIR/who.out")"
+
+step "kill -9 of the home server in the middle of a sync; the rerun converges"
+for i in $(seq 1 150); do vcard "$T1" "bulk-$i" "Person $i"; done
+vsync "$T1" &
+sync_pid=$!
+sleep 1.5
+kill -9 "$HOME_SERVER_PID"
+wait "$sync_pid" && fail "the sync did not notice the home server's death"
+grep -qi "home server\|502" "$T1/vdirsyncer.log" || fail "no clear message for the cut"
+start_home_server
+vsync "$T1" || fail "rerun after the home server's kill -9"
+
+step "kill -9 of Radicale in the middle of a sync; the rerun converges"
+for i in $(seq 151 300); do vcard "$T1" "bulk-$i" "Person $i"; done
+vsync "$T1" &
+sync_pid=$!
+sleep 1.5
+kill -9 "$RADICALE_PID"
+wait "$sync_pid" && fail "the sync did not notice Radicale's death"
+grep -q "Radicale is not running" "$T1/vdirsyncer.log" || fail "no clear message for Radicale"
+start_radicale
+vsync "$T1" || fail "rerun after Radicale's kill -9"
+vsync "$T2" || fail "client 2 after the kills"
+vsync "$T1" || fail "client 1 settles"
+count=$(python3 "$HERE/uid_compare.py" "$T1/contacts" "$T2/contacts" 301) || fail "contacts differ"
+python3 "$HERE/uid_compare.py" "$T1/contacts" "$WORLD/pim/collection-root/alice/contacts" 301 \
+  >/dev/null || fail "the store's contacts differ"
+python3 "$HERE/uid_compare.py" "$T1/calendar" "$T2/calendar" 1 >/dev/null || fail "calendars differ"
+python3 "$HERE/uid_compare.py" "$T1/tasks" "$T2/tasks" 1 >/dev/null || fail "task lists differ"
+step "$count contacts, each once, the same on both clients and in the store"
+
+step "a locked access card: the sync fails with a clear message"
+"$TERMINAL" --reader "$ACCESS_READER" lock >/dev/null || fail "lock"
+todo_of "$T1" new -l tasks "Call Bob" >/dev/null
+sleep 1.1  # terminal dav asks the card at most once a second
+if vsync "$T1"; then fail "a sync worked with the access card locked"; fi
+grep -q "access card is locked" "$T1/vdirsyncer.log" || fail "no clear message for the locked card"
+step "PASS"
