@@ -8,7 +8,8 @@
 # certificate, and the terminal fetching the shop's page through a delegated, resumed session;
 # then the e-money purse on the home card: a shop and a bank server, the user's bank account, a
 # mail sink for the payment notices, and the terminal topping up, buying, reading the history,
-# cancelling a payment and reading the balance (docs/emoney.md).
+# cancelling a payment and reading the balance (docs/emoney.md); then the personal information
+# store: an appointment made in khal on one terminal shows up in khal on the other (docs/pim.md).
 # Usage: tools/demo.sh          (everything it starts is stopped when it ends)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -89,12 +90,14 @@ world="$SANDBOX_DIR/world"
 home_port=$(free_port)
 shop_port=$(free_port)
 smtp_port=$(free_port)
+pim_port=$(free_port)
 # Demo PINs only (hp_provision --help): PIN1 123456, PIN2 654321, access card PIN 2468. The
 # e-money shop and bank get ports from the kernel (they print them), notices go to step 9's sink.
 run "$root/build/tools/provision/hp_provision" --out "$world" --home-reader "$home_reader" \
   --access-reader "$access_reader" --home-address "127.0.0.1:$home_port" --profile laptop \
   --home-pin1 123456 --home-pin2 654321 --access-pin 2468 \
-  --shop-listen 127.0.0.1:0 --bank-listen 127.0.0.1:0 --smtp-url "smtp://127.0.0.1:$smtp_port"
+  --shop-listen 127.0.0.1:0 --bank-listen 127.0.0.1:0 --smtp-url "smtp://127.0.0.1:$smtp_port" \
+  --pim-port "$pim_port"
 (cd "$world" && exec openssl s_server -accept "127.0.0.1:$shop_port" -Verify 1 -CAfile ca.pem \
   -cert shop.pem -key shop.key -www -tls1_2 -no_ticket -quiet) >"$SANDBOX_DIR/shop.log" 2>&1 &
 sandbox_track $!
@@ -206,4 +209,33 @@ PY
 explain "sent by the home server from its outbox; the Message-ID is purse ID and txn, so a"
 explain "resent notice is recognisably the same mail"
 
-step "Demo complete: both cards, PC/SC tools, the conformance runner, the proxy facility and e-money"
+step "12. Personal information store: an appointment made on one terminal shows up on the other"
+# Radicale keeps the calendar at home (radicale.conf from hp_provision: loopback only, the user
+# from the home server, every change a git commit); `terminal dav` serves it on the terminal's
+# loopback through the control channel; two clients with their own folders sync with vdirsyncer.
+pim_world_dir=$world
+# shellcheck source=../tests/pim_live/pim_world.sh
+source tests/pim_live/pim_world.sh
+WORLD=$pim_world_dir PIM_PORT=$pim_port TERMINAL="$root/build/host/terminal/terminal"
+ACCESS_READER=$access_reader
+fail() { sandbox_die "$*"; }
+echo "\$ python3 -m radicale --config world/radicale.conf"
+start_radicale
+echo "\$ terminal dav --listen 127.0.0.1:0"
+start_dav
+head -n 1 "$SANDBOX_DIR/dav.out"
+for client in laptop phone; do
+  vdir_config "$SANDBOX_DIR/$client" "http://127.0.0.1:$DAV_PORT/"
+  client_config "$SANDBOX_DIR/$client"
+done
+run khal -c "$SANDBOX_DIR/laptop/khal.conf" new -a home 2026-12-10 10:00 11:00 "Dentist, room 4"
+echo "\$ vdirsyncer sync   (laptop: the appointment goes home through terminal dav and the home server)"
+vsync "$SANDBOX_DIR/laptop" || sandbox_die "laptop sync: $(tail -5 "$SANDBOX_DIR/laptop/vdirsyncer.log")"
+echo "\$ vdirsyncer sync   (phone: it comes back from home)"
+vsync "$SANDBOX_DIR/phone" || sandbox_die "phone sync: $(tail -5 "$SANDBOX_DIR/phone/vdirsyncer.log")"
+run khal -c "$SANDBOX_DIR/phone/khal.conf" list 2026-12-01 30d | tee "$SANDBOX_DIR/khal.out"
+grep -q "Dentist, room 4" "$SANDBOX_DIR/khal.out" || sandbox_die "the appointment did not arrive"
+run git -C "$world/pim" log --oneline -3
+explain "Radicale's storage hook committed each change: every version can be restored (docs/pim.md)"
+
+step "Demo complete: both cards, PC/SC tools, the conformance runner, the proxy facility, e-money and the PIM store"

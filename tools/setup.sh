@@ -27,6 +27,9 @@ packages=(
   libsqlite3-dev sqlite3 libcurl4-openssl-dev python3-aiosmtpd
   # the purse crash test signs vouchers and cancellations as a bank and a shop would
   python3-cryptography
+  # the personal information store (docs/pim.md): Radicale at home (git for its storage hook),
+  # and the standard clients the tests and the demo sync with
+  radicale git vdirsyncer khal khard todoman
 )
 
 missing=()
