@@ -11,10 +11,9 @@ namespace {
 
 // Hop-by-hop and framing headers (RFC 9110, 7.6.1), and what only identifies the client: not
 // relayed. The home server applies its own whitelist to the rest.
-constexpr std::array<std::string_view, 9> kLocalHeaders{
-    "host",       "connection",      "content-length", "transfer-encoding",
-    "keep-alive", "accept-encoding", "user-agent",     "te",
-    "expect"};
+constexpr std::array<std::string_view, 8> kLocalHeaders{
+    "host",       "connection", "content-length", "transfer-encoding", "keep-alive",
+    "user-agent", "te",         "expect"};
 
 const char* reasonOf(int status) {
   switch (status) {
