@@ -45,13 +45,12 @@ class DavRelay {
       if (!channel) return httpError(502, "home server: " + channel.error().message, keepAlive);
       channel_ = std::move(*channel);
     }
-    auto result = wire::call<wire::PimRequest>(*channel_, pimParamsOf(request));
+    std::string body;
+    auto result = callPart<wire::PimRequest>(pimParamsOf(request).toJson(), body);
     if (!result) return failed(result.error(), keepAlive);
-    std::string body(result->body.begin(), result->body.end());
     for (uint64_t rest = result->rest; rest > 0;) {
-      auto part = wire::call<wire::PimMore>(*channel_, wire::NoParams{});
+      auto part = callPart<wire::PimMore>(Json::Value(Json::objectValue), body);
       if (!part) return failed(part.error(), keepAlive);
-      body.append(part->body.begin(), part->body.end());
       rest = part->rest;
     }
     return httpResponse(result->status, result->headers, body, keepAlive,
@@ -59,6 +58,21 @@ class DavRelay {
   }
 
  private:
+  // One call whose body part comes as the attachment (or base64 in the JSON); appended to `body`.
+  template <class M>
+  Result<typename M::Result, rpc::RpcError> callPart(const Json::Value& params, std::string& body) {
+    auto answer = channel_->callWithAttachment(std::string(M::kName), params);
+    if (!answer) return answer.error();
+    auto result = M::Result::fromJson(answer->result);
+    if (!result) return result.error();
+    if (result->attached != answer->attachment.size()) {
+      return rpc::makeRpcError(rpc::code::kInternal, "the home server's part has a wrong size");
+    }
+    const ByteView part = result->attached > 0 ? answer->attachment.view() : ByteView(result->body);
+    body.append(part.begin(), part.end());
+    return result;
+  }
+
   Result<void> checkUnlocked() {
     if (Clock::now() - lastCheck_ < std::chrono::seconds(1)) return {};
     auto unlocked = link_.requireUnlocked();

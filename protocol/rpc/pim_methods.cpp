@@ -18,9 +18,44 @@ Json::Value headersJson(const std::map<std::string, std::string>& headers) {
   return json;
 }
 
-RpcResult<uint64_t> restOf(const Json::Value& json) {
-  if (!json.isMember("rest")) return uint64_t{0};
-  return resultUInt64(json, "rest");
+RpcResult<uint64_t> countOf(const Json::Value& json, const char* name) {
+  if (!json.isMember(name)) return uint64_t{0};
+  return resultUInt64(json, name);
+}
+
+// `body` (base64) or `attached` (the attachment's size), never both; and `rest`.
+struct Part {
+  Bytes body;
+  uint64_t attached = 0;
+  uint64_t rest = 0;
+};
+
+RpcResult<Part> partOf(const Json::Value& json) {
+  Part part;
+  auto attached = countOf(json, "attached");
+  if (!attached) return attached.error();
+  part.attached = *attached;
+  if (json.isMember("body")) {
+    if (part.attached > 0) return badResult("both body and attached");
+    auto body = resultBase64(json, "body");
+    if (!body) return body.error();
+    part.body = std::move(*body);
+  } else if (part.attached == 0) {
+    return badResult("neither body nor attached");
+  }
+  auto rest = countOf(json, "rest");
+  if (!rest) return rest.error();
+  part.rest = *rest;
+  return part;
+}
+
+void putPart(Json::Value& json, const Bytes& body, uint64_t attached, uint64_t rest) {
+  if (attached > 0) {
+    json["attached"] = Json::UInt64(attached);
+  } else {
+    json["body"] = hp::rpc::base64Encode(body);
+  }
+  if (rest > 0) json["rest"] = Json::UInt64(rest);
 }
 
 }  // namespace
@@ -70,8 +105,7 @@ Json::Value PimRequest::Result::toJson() const {
   Json::Value json(Json::objectValue);
   json["status"] = status;
   json["headers"] = headersJson(headers);
-  json["body"] = hp::rpc::base64Encode(body);
-  if (rest > 0) json["rest"] = Json::UInt64(rest);
+  putPart(json, body, attached, rest);
   return json;
 }
 
@@ -87,29 +121,25 @@ RpcResult<PimRequest::Result> PimRequest::Result::fromJson(const Json::Value& js
     if (!value.isString()) return badResult("a header is not text");
     result.headers[name] = value.asString();
   }
-  auto body = resultBase64(json, "body");
-  if (!body) return body.error();
-  result.body = std::move(*body);
-  auto rest = restOf(json);
-  if (!rest) return rest.error();
-  result.rest = *rest;
+  auto part = partOf(json);
+  if (!part) return part.error();
+  result.body = std::move(part->body);
+  result.attached = part->attached;
+  result.rest = part->rest;
   return result;
 }
 
 Json::Value PimMore::Result::toJson() const {
   Json::Value json(Json::objectValue);
-  json["body"] = hp::rpc::base64Encode(body);
-  if (rest > 0) json["rest"] = Json::UInt64(rest);
+  putPart(json, body, attached, rest);
   return json;
 }
 
 RpcResult<PimMore::Result> PimMore::Result::fromJson(const Json::Value& json) {
   if (auto object = resultObject(json); !object) return object.error();
-  auto body = resultBase64(json, "body");
-  if (!body) return body.error();
-  auto rest = restOf(json);
-  if (!rest) return rest.error();
-  return Result{std::move(*body), *rest};
+  auto part = partOf(json);
+  if (!part) return part.error();
+  return Result{std::move(part->body), part->attached, part->rest};
 }
 
 }  // namespace hp::protocol::rpc

@@ -13,6 +13,10 @@ namespace hp::protocol::rpc {
 // kMaxMessageBytes (1 MiB), so one part is at most kMaxPimPart bytes; a longer response (a
 // PROPFIND over 5,000 contacts) is fetched in parts with pim.more.
 inline constexpr size_t kMaxPimPart = 512 * 1024;
+// Over the control channel a part travels instead as the message's binary attachment (no
+// base64; host/rpc/channel_messages.hpp kMaxAttachmentBytes, checked where both are known):
+// `attached` says how many bytes, and `body` is absent.
+inline constexpr size_t kMaxPimAttachedPart = 60 * 1024;
 
 struct PimRequest {
   static constexpr std::string_view kName = "pim.request";
@@ -33,11 +37,13 @@ struct PimRequest {
     static RpcResult<Params> fromJson(const Json::Value& params);
   };
   struct Result {
-    static constexpr std::array<std::string_view, 4> kFields{"status", "headers", "body", "rest?"};
+    static constexpr std::array<std::string_view, 5> kFields{"status", "headers", "body?",
+                                                             "attached?", "rest?"};
     int status = 0;
     std::map<std::string, std::string> headers;
-    Bytes body;         // base64 on the wire: the first part
-    uint64_t rest = 0;  // bytes still held by the home server for pim.more
+    Bytes body;             // base64 on the wire: the first part (absent when attached)
+    uint64_t attached = 0;  // or: the first part is the attachment, this many bytes
+    uint64_t rest = 0;      // bytes still held by the home server for pim.more
     Json::Value toJson() const;
     static RpcResult<Result> fromJson(const Json::Value& result);
   };
@@ -50,8 +56,9 @@ struct PimMore {
   static constexpr Access kAccess = Access::kTerminal;
   using Params = NoParams;
   struct Result {
-    static constexpr std::array<std::string_view, 2> kFields{"body", "rest?"};
+    static constexpr std::array<std::string_view, 3> kFields{"body?", "attached?", "rest?"};
     Bytes body;
+    uint64_t attached = 0;
     uint64_t rest = 0;
     Json::Value toJson() const;
     static RpcResult<Result> fromJson(const Json::Value& result);

@@ -13,14 +13,14 @@ Result<void> registerPimMethods(rpc::Dispatcher& dispatcher, PimRelay& relay, Se
       dispatcher, log, authority,
       [&relay](const wire::PimRequest::Params& params,
                const rpc::CallContext& context) -> Result<wire::PimRequest::Result, rpc::RpcError> {
-        return relay.request(context.terminalId, params);
+        return relay.request(context.terminalId, params, context.attachment);
       });
   if (!added) return added;
   return addMethod<wire::PimMore>(
       dispatcher, log, authority,
       [&relay](const wire::NoParams&,
                const rpc::CallContext& context) -> Result<wire::PimMore::Result, rpc::RpcError> {
-        return relay.more(context.terminalId);
+        return relay.more(context.terminalId, context.attachment);
       });
 }
 

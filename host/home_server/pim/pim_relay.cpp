@@ -4,6 +4,8 @@
 #include <array>
 #include <string_view>
 
+#include "host/rpc/channel_messages.hpp"
+
 namespace hp::home {
 
 namespace {
@@ -53,12 +55,20 @@ RpcError error(const char* code, std::string message) {
   return rpc::makeRpcError(code, std::move(message));
 }
 
-// The first part of `body` goes out now, the rest is held (moved out of `body`).
-Bytes firstPart(std::string& body, std::string& rest) {
-  const size_t cut = std::min(body.size(), wire::kMaxPimPart);
-  Bytes part(body.begin(), body.begin() + static_cast<std::ptrdiff_t>(cut));
+static_assert(wire::kMaxPimAttachedPart <= rpc::kMaxAttachmentBytes);
+
+// The first part of `body` goes out now (as the attachment when there is one, else base64 in
+// `out`), the rest is held (moved out of `body`). Returns how many bytes were attached.
+uint64_t firstPart(std::string& body, std::string& rest, Bytes& out, SecretBytes* attachment) {
+  const size_t cut =
+      std::min(body.size(), attachment ? wire::kMaxPimAttachedPart : wire::kMaxPimPart);
   rest = body.substr(cut);
-  return part;
+  if (attachment && cut > 0) {
+    *attachment = SecretBytes(ByteView(reinterpret_cast<const uint8_t*>(body.data()), cut));
+    return cut;
+  }
+  out.assign(body.begin(), body.begin() + static_cast<std::ptrdiff_t>(cut));
+  return 0;
 }
 
 }  // namespace
@@ -142,7 +152,8 @@ PimRelay::PimRelay(PimConfig config, ServerLog& log) : config_(std::move(config)
 
 // NOLINTNEXTLINE(readability-function-size): the checks in order, then the one exchange
 Result<wire::PimRequest::Result, RpcError> PimRelay::request(
-    const std::string& terminalId, const wire::PimRequest::Params& params) {
+    const std::string& terminalId, const wire::PimRequest::Params& params,
+    SecretBytes* attachment) {
   const auto user = config_.users.find(terminalId);
   if (!config_.enabled || user == config_.users.end()) {
     return error(pimcode::kNotEnabled, "no personal information store for terminal " + terminalId +
@@ -175,7 +186,7 @@ Result<wire::PimRequest::Result, RpcError> PimRelay::request(
     result.headers.erase("content-encoding");
   }
   std::string rest;
-  result.body = firstPart(answer->body, rest);
+  result.attached = firstPart(answer->body, rest, result.body, attachment);
   result.rest = rest.size();
   std::lock_guard lock(mutex_);
   if (rest.empty()) {
@@ -186,7 +197,8 @@ Result<wire::PimRequest::Result, RpcError> PimRelay::request(
   return result;
 }
 
-Result<wire::PimMore::Result, RpcError> PimRelay::more(const std::string& terminalId) {
+Result<wire::PimMore::Result, RpcError> PimRelay::more(const std::string& terminalId,
+                                                       SecretBytes* attachment) {
   std::lock_guard lock(mutex_);
   auto held = held_.find(terminalId);
   if (held == held_.end()) {
@@ -194,7 +206,7 @@ Result<wire::PimMore::Result, RpcError> PimRelay::more(const std::string& termin
   }
   wire::PimMore::Result result;
   std::string rest;
-  result.body = firstPart(held->second, rest);
+  result.attached = firstPart(held->second, rest, result.body, attachment);
   result.rest = rest.size();
   if (rest.empty()) {
     held_.erase(held);

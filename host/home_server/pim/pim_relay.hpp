@@ -44,9 +44,13 @@ class PimRelay {
   PimRelay(PimConfig config, ServerLog& log);
 
   using RpcError = hp::rpc::RpcError;
+  // `attachment`: the transport's binary part (the control channel), where the body goes in
+  // parts of kMaxPimAttachedPart without base64; null (the admin socket): base64 parts.
   Result<protocol::rpc::PimRequest::Result, RpcError> request(
-      const std::string& terminalId, const protocol::rpc::PimRequest::Params& params);
-  Result<protocol::rpc::PimMore::Result, RpcError> more(const std::string& terminalId);
+      const std::string& terminalId, const protocol::rpc::PimRequest::Params& params,
+      SecretBytes* attachment = nullptr);
+  Result<protocol::rpc::PimMore::Result, RpcError> more(const std::string& terminalId,
+                                                        SecretBytes* attachment = nullptr);
 
  private:
   PimConfig config_;
