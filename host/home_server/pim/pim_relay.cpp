@@ -151,9 +151,9 @@ std::string buildRequest(const wire::PimRequest::Params& params,
 PimRelay::PimRelay(PimConfig config, ServerLog& log) : config_(std::move(config)), log_(log) {}
 
 // NOLINTNEXTLINE(readability-function-size): the checks in order, then the one exchange
-Result<wire::PimRequest::Result, RpcError> PimRelay::request(
-    const std::string& terminalId, const wire::PimRequest::Params& params,
-    SecretBytes* attachment) {
+Result<wire::PimRequest::Result, RpcError> PimRelay::request(const std::string& terminalId,
+                                                             const wire::PimRequest::Params& params,
+                                                             SecretBytes* attachment) {
   const auto user = config_.users.find(terminalId);
   if (!config_.enabled || user == config_.users.end()) {
     return error(pimcode::kNotEnabled, "no personal information store for terminal " + terminalId +
