@@ -4,13 +4,15 @@
 # (tools/bench/run_pim_bench.sh). Source it after tests/integration/sandbox.sh,
 # tests/terminal/live_helpers.sh and tests/emoney_live/emoney_world.sh (start_home_server,
 # server_port). The caller defines `fail MESSAGE` and sets HOMECARD ACCESSCARD HOME_SERVER
-# TERMINAL HP_PROVISION.
+# TERMINAL HP_PROVISION HP_ENROLL.
 #
-#   pim_world_start      a private pcscd with both cards, hp_provision (radicale.conf and the
-#                        home server's pim section: nothing is patched), Radicale, the home
-#                        server with PIN1, the access card unlocked, `terminal dav` on a free port
+#   pim_world_start      a private pcscd with the home card and two access cards, hp_provision
+#                        (radicale.conf and the home server's pim section: nothing is patched),
+#                        hp_enroll_terminal for the second terminal, Radicale, the home server
+#                        with PIN1 and terminal-2 registered, both access cards unlocked, a
+#                        `terminal dav` for each on free ports (DAV_PORT, DAV_PORT2)
 #   start_radicale       (re)starts Radicale from $WORLD/radicale.conf; sets RADICALE_PID
-#   start_dav            (re)starts `terminal dav`; sets DAV_PID DAV_PORT
+#   start_dav [READER [NAME]]  (re)starts `terminal dav`; sets DAV_PID DAV_PORT
 #   vdir_config DIR URL  writes DIR/config: vdirsyncer pairs for calendar, tasks and contacts
 #                        between DIR/{calendar,tasks,contacts} and URL (local wins a conflict)
 #   vsync DIR            vdirsyncer discover (creating missing collections) + sync
@@ -27,19 +29,30 @@ start_radicale() {
   wait_listening "$PIM_PORT" || fail "Radicale did not start: $(tail -5 "$SANDBOX_DIR/radicale.log")"
 }
 
-start_dav() {
-  "$TERMINAL" --reader "$ACCESS_READER" dav --listen 127.0.0.1:0 \
-    >"$SANDBOX_DIR/dav.out" 2>>"$SANDBOX_DIR/dav.log" &
+start_dav() {  # [READER [NAME]]: default the first access card, logs dav.{out,log}
+  local reader=${1:-$ACCESS_READER} name=${2:-dav}
+  "$TERMINAL" --reader "$reader" dav --listen 127.0.0.1:0 \
+    >"$SANDBOX_DIR/$name.out" 2>>"$SANDBOX_DIR/$name.log" &
   DAV_PID=$!
   sandbox_track "$DAV_PID"
-  DAV_PORT=$(server_port "$SANDBOX_DIR/dav.out") ||
-    fail "terminal dav did not start: $(tail -5 "$SANDBOX_DIR/dav.log")"
+  DAV_PORT=$(server_port "$SANDBOX_DIR/$name.out") ||
+    fail "terminal dav did not start: $(tail -5 "$SANDBOX_DIR/$name.log")"
 }
 
+# Two terminals of one person, each with its own access card: terminal-1 from hp_provision
+# (slot 1), terminal-2 from hp_enroll_terminal (slot 2), both PIM user alice. Sets DAV_PORT
+# (terminal-1's dav), DAV_PORT2, ACCESS_READER2; needs HP_ENROLL (hp_enroll_terminal).
 pim_world_start() {
-  start_both_cards
+  sandbox_start 3
+  sandbox_card homecard 0 "$SANDBOX_DIR/home.state" --path "$HOMECARD"
+  sandbox_card accesscard 1 "$SANDBOX_DIR/access.state" --path "$ACCESSCARD"
+  sandbox_card accesscard 2 "$SANDBOX_DIR/access2.state" --path "$ACCESSCARD"
+  for slot in 0 1 2; do sandbox_wait_card "$slot"; done
+  HOME_READER=$(sandbox_reader_name 0)
+  ACCESS_READER=$(sandbox_reader_name 1)
+  ACCESS_READER2=$(sandbox_reader_name 2)
   WORLD="$SANDBOX_DIR/world"
-  PIN1=80615243 PIN2=91726354 ACCESS_PIN=70581694
+  PIN1=80615243 PIN2=91726354 ACCESS_PIN=70581694 ACCESS_PIN2=62851937
   HOME_PORT=$(free_port)
   PIM_PORT=$(free_port)
   "$HP_PROVISION" --out "$WORLD" --home-reader "$HOME_READER" --access-reader "$ACCESS_READER" \
@@ -47,10 +60,21 @@ pim_world_start() {
     --home-pin2 "$PIN2" --access-pin "$ACCESS_PIN" --shop-listen 127.0.0.1:0 \
     --bank-listen 127.0.0.1:0 --pim-port "$PIM_PORT" --pim-user alice \
     >"$SANDBOX_DIR/provision.out" || fail "hp_provision"
+  "$HP_ENROLL" --world "$WORLD" --terminal-id terminal-2 --home-address "127.0.0.1:$HOME_PORT" \
+    --access-reader "$ACCESS_READER2" --access-pin "$ACCESS_PIN2" --profile phone \
+    --pim-user alice >"$SANDBOX_DIR/enroll.out" 2>&1 || fail "hp_enroll_terminal: $(cat "$SANDBOX_DIR/enroll.out")"
   start_radicale
   start_home_server
+  local key
+  key=$(awk '/^public_key/ { print $2 }' "$WORLD/terminal-terminal-2.txt")
+  "$HOME_SERVER" --admin "$WORLD/home_server.sock" register-terminal terminal-2 "$key" \
+    >"$SANDBOX_DIR/register.out" 2>&1 || fail "register terminal-2: $(cat "$SANDBOX_DIR/register.out")"
   printf '%s\n' "$ACCESS_PIN" | "$TERMINAL" --reader "$ACCESS_READER" unlock --pin-stdin \
-    >/dev/null || fail "unlock"
+    >/dev/null || fail "unlock terminal-1"
+  printf '%s\n' "$ACCESS_PIN2" | "$TERMINAL" --reader "$ACCESS_READER2" unlock --pin-stdin \
+    >/dev/null || fail "unlock terminal-2"
+  start_dav "$ACCESS_READER2" dav2
+  DAV_PORT2=$DAV_PORT
   start_dav
 }
 

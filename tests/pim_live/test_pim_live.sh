@@ -1,20 +1,22 @@
 #!/bin/bash
-# test_pim_live.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION: the personal
+# test_pim_live.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION HP_ENROLL: the personal
 # information store end to end (docs/pim.md) with real clients from Debian: Radicale behind the
-# home server (radicale.conf from hp_provision), `terminal dav` on the terminal's loopback, and
-# two clients with their own local folders (vdirsyncer; khal, khard, todoman on the vdirs).
+# home server (radicale.conf from hp_provision), and two terminals, each with its own access card
+# (the second enrolled by hp_enroll_terminal), its own `terminal dav` on loopback and its own
+# local folders (vdirsyncer; khal, khard, todoman on the vdirs).
 # A calendar, task list and address book sync through the home server; an edit on one appears
 # on the other; a conflict is resolved by vdirsyncer's rule and the losing version stays in the
 # store's git history; kill -9 of the home server and of Radicale mid-sync, then a rerun
 # converges (every UID once, same content on both sides); a malformed item, another user's
 # collection, a forged X-Remote-User and a locked access card are refused with clear messages.
 set -euo pipefail
-usage="usage: test_pim_live.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION"
+usage="usage: test_pim_live.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION HP_ENROLL"
 HOMECARD=$(realpath "${1:?$usage}")
 ACCESSCARD=$(realpath "${2:?}")
 HOME_SERVER=$(realpath "${3:?}")
 TERMINAL=$(realpath "${4:?}")
 HP_PROVISION=$(realpath "${5:?}")
+HP_ENROLL=$(realpath "${6:?}")
 HERE=$(dirname "$(realpath "$0")")
 # shellcheck source=tests/integration/sandbox.sh
 source "$HERE/../integration/sandbox.sh"
@@ -27,7 +29,7 @@ source "$HERE/pim_world.sh"
 
 fail() {
   echo "test_pim_live: FAIL: $*" >&2
-  for log in home_server.log radicale.log dav.log t1/vdirsyncer.log t2/vdirsyncer.log; do
+  for log in home_server.log radicale.log dav.log dav2.log t1/vdirsyncer.log t2/vdirsyncer.log; do
     [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 25 "$SANDBOX_DIR/$log" >&2; }
   done
   exit 1
@@ -37,12 +39,11 @@ step() { echo "test_pim_live: $*"; }
 pim_world_start
 URL="http://127.0.0.1:$DAV_PORT"
 T1="$SANDBOX_DIR/t1" T2="$SANDBOX_DIR/t2"
-for t in "$T1" "$T2"; do
-  vdir_config "$t" "$URL/"
-  client_config "$t"
-done
+vdir_config "$T1" "$URL/"
+vdir_config "$T2" "http://127.0.0.1:$DAV_PORT2/"
+for t in "$T1" "$T2"; do client_config "$t"; done
 
-step "a calendar, a task list and an address book made on one client appear on the other"
+step "a calendar, a task list and an address book made on terminal 1 appear on terminal 2"
 khal_of "$T1" new -a home 2026-12-10 10:00 11:00 Dentist >/dev/null
 todo_of "$T1" new -l tasks "Buy milk" >/dev/null
 vcard "$T1" ada "Ada Lovelace"
@@ -51,6 +52,10 @@ vsync "$T2" || fail "first sync of client 2"
 khal_of "$T2" list 2026-12-01 30d | grep -q "10:00-11:00 Dentist" || fail "event not on client 2"
 todo_of "$T2" list | grep -q "Buy milk" || fail "task not on client 2"
 khard_of "$T2" list | grep -q "Ada Lovelace" || fail "contact not on client 2"
+# Each terminal came over its own channel, as itself.
+for id in terminal-1 terminal-2; do
+  grep -q "rpc $id pim.request: ok" "$SANDBOX_DIR/home_server.log" || fail "no pim.request from $id"
+done
 # Radicale stored them as alice (hp_provision's pim.users), and the hook committed each change.
 [[ -d "$WORLD/pim/collection-root/alice/calendar" ]] || fail "no calendar of alice in the store"
 [[ $(git -C "$WORLD/pim" rev-list --count HEAD) -ge 3 ]] || fail "the storage hook did not commit"
@@ -123,10 +128,15 @@ python3 "$HERE/uid_compare.py" "$T1/calendar" "$T2/calendar" 1 >/dev/null || fai
 python3 "$HERE/uid_compare.py" "$T1/tasks" "$T2/tasks" 1 >/dev/null || fail "task lists differ"
 step "$count contacts, each once, the same on both clients and in the store"
 
-step "a locked access card: the sync fails with a clear message"
+step "a locked access card: its sync fails with a clear message; the other terminal syncs on"
 "$TERMINAL" --reader "$ACCESS_READER" lock >/dev/null || fail "lock"
 todo_of "$T1" new -l tasks "Call Bob" >/dev/null
+todo_of "$T2" new -l tasks "Water the plants" >/dev/null
 sleep 1.1  # terminal dav asks the card at most once a second
 if vsync "$T1"; then fail "a sync worked with the access card locked"; fi
 grep -q "access card is locked" "$T1/vdirsyncer.log" || fail "no clear message for the locked card"
+vsync "$T2" || fail "terminal 2 with terminal 1's card locked"
+todo_of "$T2" list | grep -q "Water the plants" || fail "terminal 2's task"
+grep -rq "Water the plants" "$WORLD/pim/collection-root/alice/tasks" || fail "not in the store"
+grep -rq "Call Bob" "$WORLD/pim/collection-root/alice/tasks" && fail "the locked terminal's task got home"
 step "PASS"
