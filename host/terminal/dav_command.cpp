@@ -49,7 +49,7 @@ class DavRelay {
     auto result = callPart<wire::PimRequest>(pimParamsOf(request).toJson(), body);
     if (!result) return failed(result.error(), keepAlive);
     for (uint64_t rest = result->rest; rest > 0;) {
-      auto part = callPart<wire::PimMore>(Json::Value(Json::objectValue), body);
+      auto part = callPart<wire::PimMore>(wire::PimMore::Params{result->stream}.toJson(), body);
       if (!part) return failed(part.error(), keepAlive);
       rest = part->rest;
     }

@@ -106,6 +106,7 @@ Json::Value PimRequest::Result::toJson() const {
   json["status"] = status;
   json["headers"] = headersJson(headers);
   putPart(json, body, attached, rest);
+  if (rest > 0) json["stream"] = Json::UInt64(stream);
   return json;
 }
 
@@ -126,7 +127,24 @@ RpcResult<PimRequest::Result> PimRequest::Result::fromJson(const Json::Value& js
   result.body = std::move(part->body);
   result.attached = part->attached;
   result.rest = part->rest;
+  auto stream = countOf(json, "stream");
+  if (!stream) return stream.error();
+  result.stream = *stream;
   return result;
+}
+
+Json::Value PimMore::Params::toJson() const {
+  Json::Value json(Json::objectValue);
+  json["stream"] = Json::UInt64(stream);
+  return json;
+}
+
+RpcResult<PimMore::Params> PimMore::Params::fromJson(const Json::Value& json) {
+  if (auto only = expectOnly(json, kFields); !only) return only.error();
+  if (!json["stream"].isUInt64() || json["stream"].isDouble()) {
+    return invalid("stream must be the number pim.request gave");
+  }
+  return Params{json["stream"].asUInt64()};
 }
 
 Json::Value PimMore::Result::toJson() const {

@@ -37,13 +37,14 @@ struct PimRequest {
     static RpcResult<Params> fromJson(const Json::Value& params);
   };
   struct Result {
-    static constexpr std::array<std::string_view, 5> kFields{"status", "headers", "body?",
-                                                             "attached?", "rest?"};
+    static constexpr std::array<std::string_view, 6> kFields{"status",    "headers", "body?",
+                                                             "attached?", "rest?",   "stream?"};
     int status = 0;
     std::map<std::string, std::string> headers;
     Bytes body;             // base64 on the wire: the first part (absent when attached)
     uint64_t attached = 0;  // or: the first part is the attachment, this many bytes
     uint64_t rest = 0;      // bytes still held by the home server for pim.more
+    uint64_t stream = 0;    // with rest: what pim.more names to get them
     Json::Value toJson() const;
     static RpcResult<Result> fromJson(const Json::Value& result);
   };
@@ -54,7 +55,12 @@ struct PimMore {
   static constexpr std::string_view kName = "pim.more";
   static constexpr std::string_view kFamily = "pim";
   static constexpr Access kAccess = Access::kTerminal;
-  using Params = NoParams;
+  struct Params {
+    static constexpr std::array<std::string_view, 1> kFields{"stream"};
+    uint64_t stream = 0;  // from pim.request's result: a later request's parts are not ours
+    Json::Value toJson() const;
+    static RpcResult<Params> fromJson(const Json::Value& params);
+  };
   struct Result {
     static constexpr std::array<std::string_view, 3> kFields{"body?", "attached?", "rest?"};
     Bytes body;

@@ -134,7 +134,7 @@ TEST_SUITE("pim") {
       got.append(attached ? std::string(attachment.view().begin(), attachment.view().end())
                           : std::string(first->body.begin(), first->body.end()));
       for (uint64_t rest = first->rest; rest > 0; ++parts) {
-        auto more = relay.more("terminal-1", slot);
+        auto more = relay.more("terminal-1", first->stream, slot);
         REQUIRE(more.ok());
         CHECK(more->rest < rest);
         got.append(attached ? std::string(attachment.view().begin(), attachment.view().end())
@@ -145,8 +145,25 @@ TEST_SUITE("pim") {
       CHECK(parts ==
             (attached ? (body.size() + wire::kMaxPimAttachedPart - 1) / wire::kMaxPimAttachedPart
                       : (body.size() + wire::kMaxPimPart - 1) / wire::kMaxPimPart));
-      CHECK_FALSE(relay.more("terminal-1", slot).ok());  // nothing held any more
+      CHECK_FALSE(relay.more("terminal-1", first->stream, slot).ok());  // nothing held any more
     }
+  }
+
+  TEST_CASE("a later request's parts are not handed to an earlier stream") {
+    FakeRadicale radicale(okResponse(std::string(600'000, 'x')));
+    ServerLog log(LogLevel::kError);
+    PimRelay relay(configFor(radicale.port), log);
+    auto first = relay.request("terminal-1", propfind());
+    REQUIRE(first.ok());
+    REQUIRE(first->rest > 0);
+    auto second = relay.request("terminal-1", propfind());
+    REQUIRE(second.ok());
+    CHECK(second->stream != first->stream);
+    auto stale = relay.more("terminal-1", first->stream);
+    REQUIRE_FALSE(stale.ok());
+    CHECK(stale.error().code == "not_found");
+    CHECK(relay.more("terminal-1", second->stream).ok());
+    CHECK_FALSE(relay.more("terminal-2", second->stream).ok());  // another terminal: none held
   }
 
   TEST_CASE("Radicale down, or refusing an item: errors that say so") {

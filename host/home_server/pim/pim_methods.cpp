@@ -18,9 +18,9 @@ Result<void> registerPimMethods(rpc::Dispatcher& dispatcher, PimRelay& relay, Se
   if (!added) return added;
   return addMethod<wire::PimMore>(
       dispatcher, log, authority,
-      [&relay](const wire::NoParams&,
+      [&relay](const wire::PimMore::Params& params,
                const rpc::CallContext& context) -> Result<wire::PimMore::Result, rpc::RpcError> {
-        return relay.more(context.terminalId, context.attachment);
+        return relay.more(context.terminalId, params.stream, context.attachment);
       });
 }
 

@@ -192,26 +192,29 @@ Result<wire::PimRequest::Result, RpcError> PimRelay::request(const std::string& 
   if (rest.empty()) {
     held_.erase(terminalId);
   } else {
-    held_[terminalId] = std::move(rest);
+    result.stream = nextStream_++;
+    held_[terminalId] = Held{result.stream, std::move(rest)};
   }
   return result;
 }
 
 Result<wire::PimMore::Result, RpcError> PimRelay::more(const std::string& terminalId,
-                                                       SecretBytes* attachment) {
+                                                       uint64_t stream, SecretBytes* attachment) {
   std::lock_guard lock(mutex_);
   auto held = held_.find(terminalId);
-  if (held == held_.end()) {
-    return error(rpc::code::kNotFound, "no pim.request response is waiting for pim.more");
+  if (held == held_.end() || held->second.stream != stream) {
+    return error(rpc::code::kNotFound,
+                 "that response is not held any more (a later pim.request of this terminal "
+                 "replaced it, or it was read to its end)");
   }
   wire::PimMore::Result result;
   std::string rest;
-  result.attached = firstPart(held->second, rest, result.body, attachment);
+  result.attached = firstPart(held->second.rest, rest, result.body, attachment);
   result.rest = rest.size();
   if (rest.empty()) {
     held_.erase(held);
   } else {
-    held->second = std::move(rest);
+    held->second.rest = std::move(rest);
   }
   return result;
 }

@@ -49,14 +49,22 @@ class PimRelay {
   Result<protocol::rpc::PimRequest::Result, RpcError> request(
       const std::string& terminalId, const protocol::rpc::PimRequest::Params& params,
       SecretBytes* attachment = nullptr);
+  // `stream` from the pim.request result: a later request of the same terminal replaced it
+  // (not_found), so two clients of one terminal never get each other's parts.
   Result<protocol::rpc::PimMore::Result, RpcError> more(const std::string& terminalId,
+                                                        uint64_t stream,
                                                         SecretBytes* attachment = nullptr);
 
  private:
   PimConfig config_;
   ServerLog& log_;
   std::mutex mutex_;
-  std::map<std::string, std::string> held_;  // terminal ID -> the rest of its last response
+  struct Held {
+    uint64_t stream = 0;
+    std::string rest;
+  };
+  std::map<std::string, Held> held_;  // terminal ID -> the rest of its last response
+  uint64_t nextStream_ = 1;
 };
 
 }  // namespace hp::home
