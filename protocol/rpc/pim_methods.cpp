@@ -141,7 +141,10 @@ Json::Value PimMore::Params::toJson() const {
 
 RpcResult<PimMore::Params> PimMore::Params::fromJson(const Json::Value& json) {
   if (auto only = expectOnly(json, kFields); !only) return only.error();
-  if (!json["stream"].isUInt64() || json["stream"].isDouble()) {
+  const Json::Value& stream = json["stream"];
+  // An integer token only (jsoncpp's isDouble() is true for every number).
+  if ((stream.type() != Json::intValue && stream.type() != Json::uintValue) ||
+      !stream.isUInt64()) {
     return invalid("stream must be the number pim.request gave");
   }
   return Params{json["stream"].asUInt64()};

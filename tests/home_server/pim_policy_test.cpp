@@ -65,3 +65,31 @@ TEST_CASE("pim policy: header injection and unknown methods are refused") {
   CHECK(policy::returnedHeader("etag"));
   CHECK_FALSE(policy::returnedHeader("set-cookie"));
 }
+
+TEST_CASE("pim contract: the JSON both ends read") {
+  namespace wire = hp::protocol::rpc;
+  Json::Reader reader;
+  Json::Value json;
+  REQUIRE(reader.parse(R"({"stream":7})", json));
+  auto more = wire::PimMore::Params::fromJson(json);
+  REQUIRE(more.ok());
+  CHECK(more->stream == 7);
+  CHECK(wire::PimMore::Params::fromJson(wire::PimMore::Params{9}.toJson())->stream == 9);
+  for (const char* bad : {R"({})", R"({"stream":1.5})", R"({"stream":"7"})", R"({"stream":-1})",
+                          R"({"stream":1,"x":2})"}) {
+    INFO(bad);
+    REQUIRE(reader.parse(bad, json));
+    CHECK_FALSE(wire::PimMore::Params::fromJson(json).ok());
+  }
+  wire::PimRequest::Result result;
+  result.status = 207;
+  result.attached = 100;
+  result.rest = 5;
+  result.stream = 3;
+  auto back = wire::PimRequest::Result::fromJson(result.toJson());
+  REQUIRE(back.ok());
+  CHECK(back->attached == 100);
+  CHECK(back->rest == 5);
+  CHECK(back->stream == 3);
+  CHECK(back->body.empty());
+}

@@ -36,6 +36,9 @@ source "$TESTS/emoney_live/emoney_world.sh"
 source "$TESTS/pim_live/pim_world.sh"
 fail() {
   echo "run_pim_bench: FAIL: $*" >&2
+  for log in dav.log home_server.log radicale.log; do
+    [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 15 "$SANDBOX_DIR/$log" >&2; }
+  done
   exit 1
 }
 
