@@ -14,7 +14,9 @@ def items(root):
     for path in sorted(pathlib.Path(root).rglob("*")):
         if path.suffix not in (".ics", ".vcf") or not path.is_file() or ".Radicale" in str(path):
             continue
-        lines = path.read_text().replace("\r\n", "\n").strip().split("\n")
+        # Unfolded (RFC 5545 3.1, RFC 6350 3.2): servers fold long lines where they like.
+        text = path.read_text().replace("\r\n", "\n").replace("\n ", "").replace("\n\t", "")
+        lines = text.strip().split("\n")
         uids = [line[4:] for line in lines if line.startswith("UID:")]
         if not uids:
             sys.exit(f"{path}: no UID")
@@ -32,7 +34,7 @@ if set(first) != set(second):
              f"only in 2: {sorted(set(second) - set(first))[:5]}")
 for uid, content in first.items():
     if content != second[uid]:
-        sys.exit(f"UID {uid} differs:\n{content}\n---\n{second[uid]}")
+        sys.exit(f"UID {uid} differs:\n{str(content)[:400]}\n---\n{str(second[uid])[:400]}")
 if len(sys.argv) > 3 and len(first) != int(sys.argv[3]):
     sys.exit(f"{len(first)} items, expected {sys.argv[3]}")
 print(len(first))
