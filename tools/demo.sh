@@ -216,7 +216,9 @@ step "12. Personal information store: an appointment made on one terminal shows 
 pim_world_dir=$world
 # shellcheck source=../tests/pim_live/pim_world.sh
 source tests/pim_live/pim_world.sh
+# shellcheck disable=SC2034  # read by pim_world.sh's functions
 WORLD=$pim_world_dir PIM_PORT=$pim_port TERMINAL="$root/build/host/terminal/terminal"
+# shellcheck disable=SC2034
 ACCESS_READER=$access_reader
 fail() { sandbox_die "$*"; }
 echo "\$ python3 -m radicale --config world/radicale.conf"
