@@ -8,7 +8,7 @@
 
 #include "base/bytes.hpp"
 
-namespace hp::card {
+namespace hp::base {
 
 class ByteWriter {
  public:
@@ -112,4 +112,10 @@ class ByteReader {
   bool ok_ = true;
 };
 
-}  // namespace hp::card
+}  // namespace hp::base
+
+namespace hp {
+// base/ is the project's vocabulary (Bytes, Result, codecs): every hp namespace sees it
+// unqualified, as if it were std (docs/architecture.md, "Namespaces").
+using namespace base;
+}  // namespace hp

@@ -2,7 +2,7 @@
 
 #include <mbedtls/platform_util.h>
 
-namespace hp {
+namespace hp::base {
 
 namespace {
 constexpr char kHexDigits[] = "0123456789ABCDEF";
@@ -65,4 +65,4 @@ bool constantTimeEqual(ByteView a, ByteView b) {
   return diff == 0;
 }
 
-}  // namespace hp
+}  // namespace hp::base

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace hp {
+namespace hp::base {
 
 using Bytes = std::vector<uint8_t>;
 using ByteView = std::span<const uint8_t>;
@@ -80,4 +80,10 @@ class SecretBytes {
   Bytes data_;
 };
 
+}  // namespace hp::base
+
+namespace hp {
+// base/ is the project's vocabulary (Bytes, Result, codecs): every hp namespace sees it
+// unqualified, as if it were std (docs/architecture.md, "Namespaces").
+using namespace base;
 }  // namespace hp

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <cstdint>
 
-namespace hp::card {
+namespace hp::base {
 
 class Clock {
  public:
@@ -33,4 +33,10 @@ class ManualClock final : public Clock {
   uint64_t now_ = 1'000'000;
 };
 
-}  // namespace hp::card
+}  // namespace hp::base
+
+namespace hp {
+// base/ is the project's vocabulary (Bytes, Result, codecs): every hp namespace sees it
+// unqualified, as if it were std (docs/architecture.md, "Namespaces").
+using namespace base;
+}  // namespace hp

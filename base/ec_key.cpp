@@ -3,7 +3,7 @@
 #include <mbedtls/ecdh.h>
 #include <mbedtls/ecdsa.h>
 
-namespace hp::card {
+namespace hp::base {
 
 struct EcKeyPair::Impl {
   // Kept alive across signatures: mbedTLS caches the precomputed comb table for the base
@@ -105,4 +105,4 @@ bool verifyEcdsaP256(ByteView point, ByteView hash, ByteView derSignature) {
   return rc == 0;
 }
 
-}  // namespace hp::card
+}  // namespace hp::base

@@ -7,7 +7,7 @@
 #include "base/result.hpp"
 #include "base/rng.hpp"
 
-namespace hp::card {
+namespace hp::base {
 
 class EcKeyPair {
  public:
@@ -38,4 +38,10 @@ class EcKeyPair {
 // Verifies a DER ECDSA signature with an uncompressed P-256 point (hosts and tests).
 bool verifyEcdsaP256(ByteView point, ByteView hash, ByteView derSignature);
 
-}  // namespace hp::card
+}  // namespace hp::base
+
+namespace hp {
+// base/ is the project's vocabulary (Bytes, Result, codecs): every hp namespace sees it
+// unqualified, as if it were std (docs/architecture.md, "Namespaces").
+using namespace base;
+}  // namespace hp

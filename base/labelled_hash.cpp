@@ -2,7 +2,7 @@
 
 #include <mbedtls/sha256.h>
 
-namespace hp::card {
+namespace hp::base {
 
 std::array<uint8_t, 32> labelledSha256(std::string_view label,
                                        std::initializer_list<ByteView> parts) {
@@ -19,4 +19,4 @@ std::array<uint8_t, 32> labelledSha256(std::string_view label,
   return out;
 }
 
-}  // namespace hp::card
+}  // namespace hp::base

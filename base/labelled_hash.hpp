@@ -10,11 +10,17 @@
 
 #include "base/bytes.hpp"
 
-namespace hp::card {
+namespace hp::base {
 
 // The label's length comes first, so (label, data) splits are unambiguous; the parts are
 // hashed one after the other (callers give them fixed sizes or encode their lengths).
 std::array<uint8_t, 32> labelledSha256(std::string_view label,
                                        std::initializer_list<ByteView> parts);
 
-}  // namespace hp::card
+}  // namespace hp::base
+
+namespace hp {
+// base/ is the project's vocabulary (Bytes, Result, codecs): every hp namespace sees it
+// unqualified, as if it were std (docs/architecture.md, "Namespaces").
+using namespace base;
+}  // namespace hp

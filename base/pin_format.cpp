@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace hp::card {
+namespace hp::base {
 
 namespace {
 bool allDigits(ByteView v) {
@@ -18,4 +18,4 @@ bool isValidPukFormat(ByteView value) {
   return value.size() == 8 && allDigits(value);
 }
 
-}  // namespace hp::card
+}  // namespace hp::base

@@ -5,11 +5,17 @@
 
 #include "base/bytes.hpp"
 
-namespace hp::card {
+namespace hp::base {
 
 // 4 to 8 ASCII digits, no padding (the format of both PINs and of the access card PIN).
 bool isValidPinFormat(ByteView value);
 // Exactly 8 ASCII digits.
 bool isValidPukFormat(ByteView value);
 
-}  // namespace hp::card
+}  // namespace hp::base
+
+namespace hp {
+// base/ is the project's vocabulary (Bytes, Result, codecs): every hp namespace sees it
+// unqualified, as if it were std (docs/architecture.md, "Namespaces").
+using namespace base;
+}  // namespace hp

@@ -6,7 +6,7 @@
 #include <utility>
 #include <variant>
 
-namespace hp {
+namespace hp::base {
 
 // The error side of a Result: a human-readable message that never contains secrets.
 struct Error {
@@ -55,4 +55,10 @@ inline Error makeError(std::string message) {
   return Error{std::move(message)};
 }
 
+}  // namespace hp::base
+
+namespace hp {
+// base/ is the project's vocabulary (Bytes, Result, codecs): every hp namespace sees it
+// unqualified, as if it were std (docs/architecture.md, "Namespaces").
+using namespace base;
 }  // namespace hp

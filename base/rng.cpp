@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace hp::card {
+namespace hp::base {
 
 namespace {
 
@@ -118,4 +118,4 @@ std::unique_ptr<Rng> makeSeededRng(uint64_t seed) {
   return rng;
 }
 
-}  // namespace hp::card
+}  // namespace hp::base

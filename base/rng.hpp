@@ -7,7 +7,7 @@
 #include "base/bytes.hpp"
 #include "base/result.hpp"
 
-namespace hp::card {
+namespace hp::base {
 
 class Rng {
  public:
@@ -37,4 +37,10 @@ Result<std::unique_ptr<Rng>> makeKernelSeededRng();
 // Deterministic: the same seed always yields the same bytes. Never use outside tests.
 std::unique_ptr<Rng> makeSeededRng(uint64_t seed);
 
-}  // namespace hp::card
+}  // namespace hp::base
+
+namespace hp {
+// base/ is the project's vocabulary (Bytes, Result, codecs): every hp namespace sees it
+// unqualified, as if it were std (docs/architecture.md, "Namespaces").
+using namespace base;
+}  // namespace hp

@@ -3,7 +3,7 @@
 #include <mbedtls/md.h>
 #include <mbedtls/rsa.h>
 
-namespace hp::card {
+namespace hp::base {
 
 namespace {
 bool mdForHashLength(size_t n, mbedtls_md_type_t& md) {
@@ -114,4 +114,4 @@ bool verifyRsaPkcs1(ByteView modulus, ByteView exponent, ByteView hash, ByteView
   return rc == 0;
 }
 
-}  // namespace hp::card
+}  // namespace hp::base

@@ -7,7 +7,7 @@
 #include "base/result.hpp"
 #include "base/rng.hpp"
 
-namespace hp::card {
+namespace hp::base {
 
 class RsaKeyPair {
  public:
@@ -41,4 +41,10 @@ class RsaKeyPair {
 // Verifies PKCS#1 v1.5 over DigestInfo(hash) with (modulus, exponent); hosts and tests.
 bool verifyRsaPkcs1(ByteView modulus, ByteView exponent, ByteView hash, ByteView signature);
 
-}  // namespace hp::card
+}  // namespace hp::base
+
+namespace hp {
+// base/ is the project's vocabulary (Bytes, Result, codecs): every hp namespace sees it
+// unqualified, as if it were std (docs/architecture.md, "Namespaces").
+using namespace base;
+}  // namespace hp

@@ -2,7 +2,7 @@
 
 #include "base/byte_codec.hpp"
 
-namespace hp::card {
+namespace hp::base {
 
 void appendTlv(Bytes& out, uint16_t tag, ByteView value) {
   if (tag > 0xFF) out.push_back(static_cast<uint8_t>(tag >> 8));
@@ -60,4 +60,4 @@ const Bytes* findTlv(const std::vector<Tlv>& list, uint16_t tag) {
   return nullptr;
 }
 
-}  // namespace hp::card
+}  // namespace hp::base

@@ -7,7 +7,7 @@
 
 #include "base/bytes.hpp"
 
-namespace hp::card {
+namespace hp::base {
 
 struct Tlv {
   uint16_t tag = 0;  // one-byte tags are stored as 0x00TT, two-byte tags as 0xT1T2
@@ -25,4 +25,10 @@ std::optional<std::vector<Tlv>> parseTlvs(ByteView in);
 // The value of the first TLV with this tag in a parsed list, or nullptr.
 const Bytes* findTlv(const std::vector<Tlv>& list, uint16_t tag);
 
-}  // namespace hp::card
+}  // namespace hp::base
+
+namespace hp {
+// base/ is the project's vocabulary (Bytes, Result, codecs): every hp namespace sees it
+// unqualified, as if it were std (docs/architecture.md, "Namespaces").
+using namespace base;
+}  // namespace hp

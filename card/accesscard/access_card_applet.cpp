@@ -2,7 +2,7 @@
 
 #include "card/runtime/atr.hpp"
 
-namespace hp::accesscard {
+namespace hp::card::accesscard {
 
 namespace {
 constexpr uint8_t kInsVerify = 0x20;
@@ -17,26 +17,26 @@ constexpr uint8_t kInsPutData = 0xDA;
 }  // namespace
 
 Bytes accessCardAtr() {
-  return card::makeAtr("ACCESSCARD");
+  return card::runtime::makeAtr("ACCESSCARD");
 }
 
-AccessCardApplet::AccessCardApplet(card::Storage& storage, card::Clock& clock, card::Rng& rng,
-                                   uint32_t pinIterations)
+AccessCardApplet::AccessCardApplet(card::runtime::Storage& storage, base::Clock& clock,
+                                   base::Rng& rng, uint32_t pinIterations)
     : clock_(clock),
       rng_(rng),
       pinIterations_(pinIterations),
       state_(storage),
       lastActivityMs_(clock.nowMs()) {}
 
-Result<std::unique_ptr<AccessCardApplet>> AccessCardApplet::open(card::Storage& storage,
-                                                                 card::Clock& clock, card::Rng& rng,
+Result<std::unique_ptr<AccessCardApplet>> AccessCardApplet::open(card::runtime::Storage& storage,
+                                                                 base::Clock& clock, base::Rng& rng,
                                                                  uint32_t pinIterations) {
   std::unique_ptr<AccessCardApplet> applet(
       new AccessCardApplet(storage, clock, rng, pinIterations));
   auto opened = applet->state_.open(AccessCardState{});
   if (!opened) return opened.error();
   if (applet->state().hasKey()) {
-    auto key = card::EcKeyPair::fromPrivate(applet->state().terminalPrivateKey.view(), rng);
+    auto key = base::EcKeyPair::fromPrivate(applet->state().terminalPrivateKey.view(), rng);
     if (!key) return makeError("access card state holds an unusable terminal key");
     applet->key_ = std::move(key.value());
   }
@@ -48,30 +48,30 @@ Bytes AccessCardApplet::fciProprietary() const {
           0x81, 0x01, static_cast<uint8_t>(security_)};
 }
 
-card::StatusWord AccessCardApplet::onSelect() {
+protocol::apdu::StatusWord AccessCardApplet::onSelect() {
   // SELECT counts as activity; the security state itself was already dropped on deselect/reset.
   lastActivityMs_ = clock_.nowMs();
-  return card::sw::kOk;
+  return protocol::apdu::sw::kOk;
 }
 
-card::Response AccessCardApplet::process(const card::CommandApdu& cmd) {
+card::runtime::Response AccessCardApplet::process(const protocol::apdu::CommandApdu& cmd) {
   // The idle time-out is evaluated when the next command arrives: seen from outside the card
   // that is the same as a timer, since nothing can be served in between.
   const uint64_t now = clock_.nowMs();
   if (unlocked() && now >= lastActivityMs_ && now - lastActivityMs_ >= kIdleLockMs) lock();
-  card::Response response = dispatch(cmd);
+  card::runtime::Response response = dispatch(cmd);
   lastActivityMs_ = clock_.nowMs();
   return response;
 }
 
-card::Response AccessCardApplet::dispatch(const card::CommandApdu& cmd) {
+card::runtime::Response AccessCardApplet::dispatch(const protocol::apdu::CommandApdu& cmd) {
   // ISO 7816-4 5.4.1: b8 of CLA set = proprietary class. The channel commands are served only
   // with CLA 8x (and refused with 6E00 in CLA 0x), everything else only with CLA 0x; the
   // runtime has already handled chaining, secure messaging and logical channel bits.
   if ((cmd.cla & 0x80) != 0) return dispatchProprietary(cmd);
   if (cmd.ins == kInsPrepareShare || cmd.ins == kInsKeyAgreement || cmd.ins == kInsPrepareResume ||
       cmd.ins == kInsResumeAgreement) {
-    return card::Response::status(card::sw::kClaNotSupported);
+    return card::runtime::Response::status(protocol::apdu::sw::kClaNotSupported);
   }
   switch (cmd.ins) {
     case kInsVerify:
@@ -93,8 +93,8 @@ card::Response AccessCardApplet::dispatch(const card::CommandApdu& cmd) {
     case kInsGetData:
       return getData(cmd);
     default:
-      return card::Response::status(card::sw::kInsNotSupported);
+      return card::runtime::Response::status(protocol::apdu::sw::kInsNotSupported);
   }
 }
 
-}  // namespace hp::accesscard
+}  // namespace hp::card::accesscard

@@ -26,7 +26,7 @@
 #include "card/runtime/persistent_state.hpp"
 #include "card/runtime/storage.hpp"
 
-namespace hp::accesscard {
+namespace hp::card::accesscard {
 
 inline constexpr uint8_t kAccessCardAid[] = {0xF0, 0x41, 0x43, 0x43, 0x45, 0x53,
                                              0x53, 0x43, 0x41, 0x52, 0x44, 0x01};
@@ -43,11 +43,11 @@ inline constexpr uint64_t kMaxTicketLifetimeMs = 12ull * 3600 * 1000;
 inline constexpr uint64_t kMaxShareWindowMs = 24ull * 3600 * 1000;
 
 // card::makeAtr("ACCESSCARD")
-hp::Bytes accessCardAtr();
+hp::base::Bytes accessCardAtr();
 
 enum class SecurityState : uint8_t { kLocked = 0, kUnlockedPin = 1, kUnlockedBio = 2 };
 
-class AccessCardApplet final : public card::Applet {
+class AccessCardApplet final : public card::runtime::Applet {
  public:
   // Idle time after which an unlocked card locks itself (checked when the next command arrives).
   static constexpr uint64_t kIdleLockMs = 600'000;
@@ -55,29 +55,29 @@ class AccessCardApplet final : public card::Applet {
   // Loads the state from storage (a blank storage becomes a fresh card in personalization).
   // A malformed image or an unusable stored key is an error: the card refuses to run.
   static Result<std::unique_ptr<AccessCardApplet>> open(
-      card::Storage& storage, card::Clock& clock, card::Rng& rng,
-      uint32_t pinIterations = card::kProductPinIterations);
+      card::runtime::Storage& storage, base::Clock& clock, base::Rng& rng,
+      uint32_t pinIterations = card::runtime::kProductPinIterations);
 
   ByteView aid() const override { return kAccessCardAid; }
   Bytes fciProprietary() const override;
-  card::StatusWord onSelect() override;
+  protocol::apdu::StatusWord onSelect() override;
   void onDeselect() override { lock(); }
   void onReset() override { lock(); }
   // True while a PREPARE SHARE key waits for its KEY AGREEMENT (tests and diagnostics).
   bool hasPendingShare() const { return pendingShare_ != nullptr; }
   // True while the card holds a resumption ticket (tests and diagnostics; never readable).
   bool hasTicket() const { return ticket_.has_value(); }
-  card::Response process(const card::CommandApdu& cmd) override;
+  card::runtime::Response process(const protocol::apdu::CommandApdu& cmd) override;
 
   // For tests and diagnostics; neither exposes a secret through the APDU interface.
   const AccessCardState& state() const { return state_.get(); }
   SecurityState security() const { return security_; }
 
  private:
-  AccessCardApplet(card::Storage& storage, card::Clock& clock, card::Rng& rng,
+  AccessCardApplet(card::runtime::Storage& storage, base::Clock& clock, base::Rng& rng,
                    uint32_t pinIterations);
 
-  card::Response dispatch(const card::CommandApdu& cmd);
+  card::runtime::Response dispatch(const protocol::apdu::CommandApdu& cmd);
   // Locking also forgets the pending ephemeral key: a share is only usable by the user who
   // unlocked the card for it (EcKeyPair's destructor has mbedTLS zeroize the scalar).
   // The same holds for the resumption ticket: whatever the host kept of a channel is useless
@@ -100,32 +100,32 @@ class AccessCardApplet final : public card::Applet {
   }
 
   // verification_commands.cpp
-  card::Response verify(const card::CommandApdu& cmd);
-  card::Response verifyPin(const card::CommandApdu& cmd);
-  card::Response verifyBiometric(const card::CommandApdu& cmd);
-  card::Response changeReferenceData(const card::CommandApdu& cmd);
-  card::Response changePuk(const card::CommandApdu& cmd);
-  card::Response resetRetryCounter(const card::CommandApdu& cmd);
+  card::runtime::Response verify(const protocol::apdu::CommandApdu& cmd);
+  card::runtime::Response verifyPin(const protocol::apdu::CommandApdu& cmd);
+  card::runtime::Response verifyBiometric(const protocol::apdu::CommandApdu& cmd);
+  card::runtime::Response changeReferenceData(const protocol::apdu::CommandApdu& cmd);
+  card::runtime::Response changePuk(const protocol::apdu::CommandApdu& cmd);
+  card::runtime::Response resetRetryCounter(const protocol::apdu::CommandApdu& cmd);
   // Checks a PUK with the two-phase counter; 9000 when it matched.
-  card::StatusWord checkPuk(ByteView puk);
+  protocol::apdu::StatusWord checkPuk(ByteView puk);
 
   // key_commands.cpp
-  card::Response generateOrReadKey(const card::CommandApdu& cmd);
-  card::Response computeSignature(const card::CommandApdu& cmd);
+  card::runtime::Response generateOrReadKey(const protocol::apdu::CommandApdu& cmd);
+  card::runtime::Response computeSignature(const protocol::apdu::CommandApdu& cmd);
   Bytes publicKeyObject() const;
 
   // data_commands.cpp
-  card::Response activate(const card::CommandApdu& cmd);
-  card::Response putData(const card::CommandApdu& cmd);
-  card::Response getData(const card::CommandApdu& cmd);
+  card::runtime::Response activate(const protocol::apdu::CommandApdu& cmd);
+  card::runtime::Response putData(const protocol::apdu::CommandApdu& cmd);
+  card::runtime::Response getData(const protocol::apdu::CommandApdu& cmd);
   Bytes statusObject() const;
 
   // channel_commands.cpp
-  card::Response dispatchProprietary(const card::CommandApdu& cmd);
-  card::Response prepareShare(const card::CommandApdu& cmd);
-  card::Response keyAgreement(const card::CommandApdu& cmd);
-  card::Response prepareResume(const card::CommandApdu& cmd);
-  card::Response resumeAgreement(const card::CommandApdu& cmd);
+  card::runtime::Response dispatchProprietary(const protocol::apdu::CommandApdu& cmd);
+  card::runtime::Response prepareShare(const protocol::apdu::CommandApdu& cmd);
+  card::runtime::Response keyAgreement(const protocol::apdu::CommandApdu& cmd);
+  card::runtime::Response prepareResume(const protocol::apdu::CommandApdu& cmd);
+  card::runtime::Response resumeAgreement(const protocol::apdu::CommandApdu& cmd);
   // Replaces the ticket (none when lifetimeMs is 0), expiring after min(lifetime, 12 h).
   void keepTicket(const Bytes& id, SecretBytes secret, uint64_t lifetimeMs);
 
@@ -136,21 +136,21 @@ class AccessCardApplet final : public card::Applet {
     uint64_t expiresAtMs = 0;  // by the card's own (monotonic) clock
   };
 
-  card::Clock& clock_;
-  card::Rng& rng_;
+  base::Clock& clock_;
+  base::Rng& rng_;
   // PBKDF2 iterations of new PIN/PUK verifiers (card::kProductPinIterations in the product).
   uint32_t pinIterations_;
-  card::PersistentState<AccessCardState> state_;
+  card::runtime::PersistentState<AccessCardState> state_;
   // The live key, rebuilt once from the stored scalar: mbedTLS keeps its precomputed tables in
   // it, so signatures stay fast.
-  std::unique_ptr<card::EcKeyPair> key_;
+  std::unique_ptr<base::EcKeyPair> key_;
   // The ephemeral key of the last PREPARE SHARE; volatile and single use.
-  std::unique_ptr<card::EcKeyPair> pendingShare_;
+  std::unique_ptr<base::EcKeyPair> pendingShare_;
   // The ephemeral key of the last PREPARE RESUME; volatile and single use.
-  std::unique_ptr<card::EcKeyPair> pendingResume_;
+  std::unique_ptr<base::EcKeyPair> pendingResume_;
   std::optional<ChannelTicket> ticket_;
   SecurityState security_ = SecurityState::kLocked;
   uint64_t lastActivityMs_ = 0;
 };
 
-}  // namespace hp::accesscard
+}  // namespace hp::card::accesscard

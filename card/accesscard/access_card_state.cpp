@@ -4,12 +4,12 @@
 #include "card/accesscard/biometric.hpp"
 #include "card/accesscard/data_objects.hpp"
 
-namespace hp::accesscard {
+namespace hp::card::accesscard {
 
 namespace {
 constexpr size_t kScalarSize = 32;
 
-void writeBiometric(card::ByteWriter& w, const BiometricRecord& b) {
+void writeBiometric(base::ByteWriter& w, const BiometricRecord& b) {
   w.boolean(b.enrolled);
   w.u8(b.maxTries);
   w.u8(b.triesLeft);
@@ -18,7 +18,7 @@ void writeBiometric(card::ByteWriter& w, const BiometricRecord& b) {
   for (size_t i = 0; i < bio::kCodeSize; ++i) w.u8(b.enrolled ? b.code.view()[i] : 0);
 }
 
-BiometricRecord readBiometric(card::ByteReader& r) {
+BiometricRecord readBiometric(base::ByteReader& r) {
   BiometricRecord b;
   b.enrolled = r.boolean();
   b.maxTries = r.u8();
@@ -36,7 +36,7 @@ bool retryCounterValid(uint8_t maxTries, uint8_t triesLeft, uint8_t expectedMax)
 }  // namespace
 
 Bytes AccessCardState::serialize() const {
-  card::ByteWriter w;
+  base::ByteWriter w;
   w.u8(kFormatVersion);
   w.u8(static_cast<uint8_t>(lifecycle));
   pin.write(w);
@@ -51,7 +51,7 @@ Bytes AccessCardState::serialize() const {
 }
 
 std::optional<AccessCardState> AccessCardState::deserialize(ByteView image) {
-  card::ByteReader r(image);
+  base::ByteReader r(image);
   const uint8_t version = r.u8();
   if (version != kFormatVersion && version != kFormatVersionWithTicket &&
       version != kFormatVersionWithoutTicket) {
@@ -59,8 +59,8 @@ std::optional<AccessCardState> AccessCardState::deserialize(ByteView image) {
   }
   AccessCardState s;
   const uint8_t lifecycle = r.u8();
-  s.pin = card::PinRecord::read(r);
-  s.puk = card::PinRecord::read(r);
+  s.pin = card::runtime::PinRecord::read(r);
+  s.puk = card::runtime::PinRecord::read(r);
   s.biometric = readBiometric(r);
   Bytes scalar = r.blob(kScalarSize);
   s.terminalPrivateKey = SecretBytes(scalar);
@@ -82,8 +82,10 @@ std::optional<AccessCardState> AccessCardState::deserialize(ByteView image) {
     return std::nullopt;
   }
   s.lifecycle = static_cast<Lifecycle>(lifecycle);
-  if (!retryCounterValid(s.pin.maxTries, s.pin.triesLeft, card::PinRecord::kDefaultTries) ||
-      !retryCounterValid(s.puk.maxTries, s.puk.triesLeft, card::PinRecord::kDefaultTries) ||
+  if (!retryCounterValid(s.pin.maxTries, s.pin.triesLeft,
+                         card::runtime::PinRecord::kDefaultTries) ||
+      !retryCounterValid(s.puk.maxTries, s.puk.triesLeft,
+                         card::runtime::PinRecord::kDefaultTries) ||
       !retryCounterValid(s.biometric.maxTries, s.biometric.triesLeft,
                          BiometricRecord::kDefaultTries) ||
       s.biometric.threshold > bio::kMaxThreshold) {
@@ -105,4 +107,4 @@ std::optional<AccessCardState> AccessCardState::deserialize(ByteView image) {
   return s;
 }
 
-}  // namespace hp::accesscard
+}  // namespace hp::card::accesscard

@@ -23,7 +23,7 @@
 #include "base/bytes.hpp"
 #include "card/runtime/pin.hpp"
 
-namespace hp::accesscard {
+namespace hp::card::accesscard {
 
 enum class Lifecycle : uint8_t { kPersonalization = 1, kOperational = 2 };
 
@@ -47,8 +47,8 @@ struct AccessCardState {
   static constexpr uint8_t kFormatVersionWithoutTicket = 1;
 
   Lifecycle lifecycle = Lifecycle::kPersonalization;
-  card::PinRecord pin;
-  card::PinRecord puk;
+  card::runtime::PinRecord pin;
+  card::runtime::PinRecord puk;
   BiometricRecord biometric;
   SecretBytes terminalPrivateKey;  // P-256 scalar; empty until GENERATE KEY PAIR
   Bytes terminalId;
@@ -68,4 +68,4 @@ struct AccessCardState {
   bool operator==(const AccessCardState&) const = default;
 };
 
-}  // namespace hp::accesscard
+}  // namespace hp::card::accesscard

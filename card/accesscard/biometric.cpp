@@ -4,21 +4,21 @@
 
 #include "base/tlv.hpp"
 
-namespace hp::accesscard::bio {
+namespace hp::card::accesscard::bio {
 
 namespace {
 // The inner objects of a well-formed 7F2E, or nullopt. `allowed` lists the only tags accepted;
 // each may appear at most once.
-std::optional<std::vector<card::Tlv>> parseInner(ByteView data,
+std::optional<std::vector<base::Tlv>> parseInner(ByteView data,
                                                  std::initializer_list<uint16_t> allowed) {
-  auto outer = card::parseTlvs(data);
+  auto outer = base::parseTlvs(data);
   if (!outer || outer->size() != 1 || (*outer)[0].tag != kTagBiometricTemplate) {
     if (outer) {
       for (auto& t : *outer) secureWipe(t.value);
     }
     return std::nullopt;
   }
-  auto inner = card::parseTlvs((*outer)[0].value);
+  auto inner = base::parseTlvs((*outer)[0].value);
   secureWipe((*outer)[0].value);
   if (!inner || inner->size() != allowed.size()) return std::nullopt;
   for (uint16_t tag : allowed) {
@@ -32,7 +32,7 @@ std::optional<std::vector<card::Tlv>> parseInner(ByteView data,
   return inner;
 }
 
-void wipeAll(std::vector<card::Tlv>& list) {
+void wipeAll(std::vector<base::Tlv>& list) {
   for (auto& t : list) secureWipe(t.value);
 }
 }  // namespace
@@ -40,8 +40,8 @@ void wipeAll(std::vector<card::Tlv>& list) {
 std::optional<Enrollment> parseEnrollment(ByteView data) {
   auto inner = parseInner(data, {kTagCode, kTagThreshold});
   if (!inner) return std::nullopt;
-  const Bytes* code = card::findTlv(*inner, kTagCode);
-  const Bytes* threshold = card::findTlv(*inner, kTagThreshold);
+  const Bytes* code = base::findTlv(*inner, kTagCode);
+  const Bytes* threshold = base::findTlv(*inner, kTagThreshold);
   std::optional<Enrollment> out;
   if (code->size() == kCodeSize && threshold->size() == 1 && (*threshold)[0] <= kMaxThreshold) {
     out = Enrollment{SecretBytes(*code), (*threshold)[0]};
@@ -53,7 +53,7 @@ std::optional<Enrollment> parseEnrollment(ByteView data) {
 std::optional<SecretBytes> parseSample(ByteView data) {
   auto inner = parseInner(data, {kTagCode});
   if (!inner) return std::nullopt;
-  const Bytes* code = card::findTlv(*inner, kTagCode);
+  const Bytes* code = base::findTlv(*inner, kTagCode);
   std::optional<SecretBytes> out;
   if (code->size() == kCodeSize) out = SecretBytes(*code);
   wipeAll(*inner);
@@ -71,4 +71,4 @@ bool matches(ByteView enrolledCode, ByteView sample, uint8_t threshold) {
   return distance <= threshold;
 }
 
-}  // namespace hp::accesscard::bio
+}  // namespace hp::card::accesscard::bio

@@ -18,7 +18,7 @@
 
 #include "base/bytes.hpp"
 
-namespace hp::accesscard::bio {
+namespace hp::card::accesscard::bio {
 
 inline constexpr size_t kCodeSize = 32;
 inline constexpr uint8_t kMaxThreshold = 128;
@@ -40,4 +40,4 @@ std::optional<SecretBytes> parseSample(ByteView data);
 // kCodeSize never match.
 bool matches(ByteView enrolledCode, ByteView sample, uint8_t threshold);
 
-}  // namespace hp::accesscard::bio
+}  // namespace hp::card::accesscard::bio

@@ -23,10 +23,10 @@
 #include "protocol/channel/server_hello_statement.hpp"
 #include "protocol/channel/share_statement.hpp"
 
-namespace hp::accesscard {
+namespace hp::card::accesscard {
 
-using card::Response;
-namespace sw = card::sw;
+using card::runtime::Response;
+namespace sw = protocol::apdu::sw;
 
 namespace {
 constexpr uint8_t kTagPoint = 0x86;
@@ -46,9 +46,9 @@ uint64_t readU64(ByteView data) {
 }
 
 // The TLVs of a command, exactly these tags in this order; nullopt otherwise.
-std::optional<std::vector<card::Tlv>> exactTlvs(ByteView data,
+std::optional<std::vector<base::Tlv>> exactTlvs(ByteView data,
                                                 std::initializer_list<uint16_t> tags) {
-  auto tlvs = card::parseTlvs(data);
+  auto tlvs = base::parseTlvs(data);
   if (!tlvs || tlvs->size() != tags.size()) return std::nullopt;
   size_t i = 0;
   for (uint16_t tag : tags) {
@@ -62,7 +62,7 @@ bool validTicketFields(const Bytes& ticketId, const Bytes& lifetime) {
 }
 }  // namespace
 
-Response AccessCardApplet::dispatchProprietary(const card::CommandApdu& cmd) {
+Response AccessCardApplet::dispatchProprietary(const protocol::apdu::CommandApdu& cmd) {
   switch (cmd.ins) {
     case kInsPrepareShare:
       return prepareShare(cmd);
@@ -78,7 +78,7 @@ Response AccessCardApplet::dispatchProprietary(const card::CommandApdu& cmd) {
   }
 }
 
-Response AccessCardApplet::prepareShare(const card::CommandApdu& cmd) {
+Response AccessCardApplet::prepareShare(const protocol::apdu::CommandApdu& cmd) {
   if (cmd.p1p2() != 0x0000) return Response::status(sw::kIncorrectP1P2);
   if (!operational()) return Response::status(sw::kConditionsNotSatisfied);
   if (!unlocked()) return Response::status(sw::kSecurityStatusNotSatisfied);
@@ -97,15 +97,16 @@ Response AccessCardApplet::prepareShare(const card::CommandApdu& cmd) {
 
   // Any earlier pending key is dropped first: only the newest share can be used.
   pendingShare_.reset();
-  auto ephemeral = card::EcKeyPair::generate(rng_);
+  auto ephemeral = base::EcKeyPair::generate(rng_);
   if (!ephemeral) return Response::status(sw::kNoPreciseDiagnosis);
   const Bytes point = ephemeral.value()->publicPoint();
-  const auto hash = card::shareStatementHash(state().terminalId, point, createdAtMs, expiresAtMs);
+  const auto hash =
+      protocol::channel::shareStatementHash(state().terminalId, point, createdAtMs, expiresAtMs);
   auto signature = key_->signHash(hash, rng_);
   if (!signature) return Response::status(sw::kNoPreciseDiagnosis);
   pendingShare_ = std::move(ephemeral.value());
-  Bytes out = card::makeTlv(kTagPoint, point);
-  card::appendTlv(out, kTagSignature, signature.value());
+  Bytes out = base::makeTlv(kTagPoint, point);
+  base::appendTlv(out, kTagSignature, signature.value());
   // Not a read: asking again makes a new key, so a short Le is answered through 61xx.
   return Response::ok(std::move(out));
 }
@@ -113,13 +114,13 @@ Response AccessCardApplet::prepareShare(const card::CommandApdu& cmd) {
 // Data: 86 41 <server point> 90 20 <signed transcript hash> 9E L <DER signature>
 //       91 20 <key schedule transcript hash> 92 10 <ticket ID> 93 08 <ticket lifetime ms>.
 // Answer: the 152-byte traffic keys (card::encodeTrafficKeys).
-Response AccessCardApplet::keyAgreement(const card::CommandApdu& cmd) {
+Response AccessCardApplet::keyAgreement(const protocol::apdu::CommandApdu& cmd) {
   if (cmd.p1p2() != 0x0000) return Response::status(sw::kIncorrectP1P2);
   if (!operational()) return Response::status(sw::kConditionsNotSatisfied);
   if (!unlocked()) return Response::status(sw::kSecurityStatusNotSatisfied);
   // Single use whatever the outcome: from here on the pending key is gone, so a share can
   // never serve two attempts (nor answer a second, chosen point or a guessed signature).
-  const std::unique_ptr<card::EcKeyPair> ephemeral = std::move(pendingShare_);
+  const std::unique_ptr<base::EcKeyPair> ephemeral = std::move(pendingShare_);
   if (cmd.data.empty()) return Response::status(sw::kWrongLength);
   auto tlvs = exactTlvs(cmd.data, {kTagPoint, kTagHash, kTagSignature, kTagKeyScheduleHash,
                                    kTagTicketId, kTagTicketLifetime});
@@ -145,8 +146,9 @@ Response AccessCardApplet::keyAgreement(const card::CommandApdu& cmd) {
   // docs/control-channel.md step 2: the server signs its point, the terminal's point and the
   // transcript. The card puts in its OWN pending point, so a signature the home server made for
   // any other share (another handshake, another card) does not verify here (issue 8 item 5).
-  const auto statement = card::serverHelloSignedHash(point, ephemeral->publicPoint(), signedHash);
-  if (!card::verifyEcdsaP256(state().homeServerKey, statement, signature)) {
+  const auto statement =
+      protocol::channel::serverHelloSignedHash(point, ephemeral->publicPoint(), signedHash);
+  if (!base::verifyEcdsaP256(state().homeServerKey, statement, signature)) {
     // As GlobalPlatform's and BSI TR-03110's EXTERNAL AUTHENTICATE answer a failed
     // authentication of the other side: 6300, distinct from a malformed field (6A80) and from a
     // locked card (6982), so the terminal can say "this is not your home server".
@@ -154,17 +156,17 @@ Response AccessCardApplet::keyAgreement(const card::CommandApdu& cmd) {
   }
   auto secret = ephemeral->agree(point, rng_);
   if (!secret) return Response::status(sw::kNoPreciseDiagnosis);
-  auto keys = card::deriveChannelKeys(secret.value().view(), keyScheduleHash,
-                                      card::ChannelHandshakeKind::kFull);
+  auto keys = protocol::channel::deriveChannelKeys(secret.value().view(), keyScheduleHash,
+                                                   protocol::channel::ChannelHandshakeKind::kFull);
   if (!keys) return Response::status(sw::kNoPreciseDiagnosis);
   // A new full handshake replaces whatever ticket the card held.
   keepTicket(ticketId, std::move(keys->resumptionSecret), readU64(lifetime));
-  const SecretBytes answer = card::encodeTrafficKeys(*keys);
+  const SecretBytes answer = protocol::channel::encodeTrafficKeys(*keys);
   return Response::ok(Bytes(answer.data(), answer.data() + answer.size()));
 }
 
 // No data. Answer: 92 10 <ticket ID> 86 41 <fresh ephemeral point>. 6A88 without a live ticket.
-Response AccessCardApplet::prepareResume(const card::CommandApdu& cmd) {
+Response AccessCardApplet::prepareResume(const protocol::apdu::CommandApdu& cmd) {
   if (cmd.p1p2() != 0x0000) return Response::status(sw::kIncorrectP1P2);
   if (!operational()) return Response::status(sw::kConditionsNotSatisfied);
   if (!unlocked()) return Response::status(sw::kSecurityStatusNotSatisfied);
@@ -173,10 +175,10 @@ Response AccessCardApplet::prepareResume(const card::CommandApdu& cmd) {
   pendingResume_.reset();
   if (ticket_ && clock_.nowMs() >= ticket_->expiresAtMs) ticket_.reset();  // wiped
   if (!ticket_) return Response::status(sw::kReferencedDataNotFound);
-  auto ephemeral = card::EcKeyPair::generate(rng_);
+  auto ephemeral = base::EcKeyPair::generate(rng_);
   if (!ephemeral) return Response::status(sw::kNoPreciseDiagnosis);
-  Bytes out = card::makeTlv(kTagTicketId, ticket_->id);
-  card::appendTlv(out, kTagPoint, ephemeral.value()->publicPoint());
+  Bytes out = base::makeTlv(kTagTicketId, ticket_->id);
+  base::appendTlv(out, kTagPoint, ephemeral.value()->publicPoint());
   pendingResume_ = std::move(ephemeral.value());
   return Response::ok(std::move(out));
 }
@@ -184,13 +186,13 @@ Response AccessCardApplet::prepareResume(const card::CommandApdu& cmd) {
 // Data: 86 41 <server point> 91 20 <transcript hash H(ResumeHello || ResumeAccept)>
 //       92 10 <new ticket ID> 93 08 <new ticket lifetime ms>.
 // Answer: the 152-byte traffic keys. RFC 8446 2.2 psk_dhe_ke: IKM = resumption secret || Z.
-Response AccessCardApplet::resumeAgreement(const card::CommandApdu& cmd) {
+Response AccessCardApplet::resumeAgreement(const protocol::apdu::CommandApdu& cmd) {
   if (cmd.p1p2() != 0x0000) return Response::status(sw::kIncorrectP1P2);
   if (!operational()) return Response::status(sw::kConditionsNotSatisfied);
   if (!unlocked()) return Response::status(sw::kSecurityStatusNotSatisfied);
   // RFC 8446 8 (single-use tickets): the ticket and the pending key are taken out now and
   // wiped whatever the outcome; only a completed agreement leaves a (new) ticket behind.
-  const std::unique_ptr<card::EcKeyPair> ephemeral = std::move(pendingResume_);
+  const std::unique_ptr<base::EcKeyPair> ephemeral = std::move(pendingResume_);
   // Swapped out rather than move-constructed: gcc 12 reports the moved-from optional's
   // payload as maybe-uninitialized (GCC PR 80635), and the swap leaves ticket_ empty anyway.
   std::optional<ChannelTicket> ticket;
@@ -216,11 +218,11 @@ Response AccessCardApplet::resumeAgreement(const card::CommandApdu& cmd) {
             inputSecret.data());
   std::copy(z.value().data(), z.value().data() + z.value().size(),
             inputSecret.data() + ticket->secret.size());
-  auto keys = card::deriveChannelKeys(inputSecret.view(), transcriptHash,
-                                      card::ChannelHandshakeKind::kResumed);
+  auto keys = protocol::channel::deriveChannelKeys(
+      inputSecret.view(), transcriptHash, protocol::channel::ChannelHandshakeKind::kResumed);
   if (!keys) return Response::status(sw::kNoPreciseDiagnosis);
   keepTicket(newTicketId, std::move(keys->resumptionSecret), readU64(lifetime));
-  const SecretBytes answer = card::encodeTrafficKeys(*keys);
+  const SecretBytes answer = protocol::channel::encodeTrafficKeys(*keys);
   return Response::ok(Bytes(answer.data(), answer.data() + answer.size()));
 }
 
@@ -232,4 +234,4 @@ void AccessCardApplet::keepTicket(const Bytes& id, SecretBytes secret, uint64_t 
   ticket_ = ChannelTicket{id, std::move(secret), clock_.nowMs() + kept};
 }
 
-}  // namespace hp::accesscard
+}  // namespace hp::card::accesscard

@@ -5,10 +5,10 @@
 #include "card/accesscard/access_card_applet.hpp"
 #include "card/accesscard/data_objects.hpp"
 
-namespace hp::accesscard {
+namespace hp::card::accesscard {
 
-using card::Response;
-namespace sw = card::sw;
+using card::runtime::Response;
+namespace sw = protocol::apdu::sw;
 
 namespace {
 bool isPutDataTag(uint16_t tag) {
@@ -16,7 +16,7 @@ bool isPutDataTag(uint16_t tag) {
 }
 }  // namespace
 
-Response AccessCardApplet::activate(const card::CommandApdu& cmd) {
+Response AccessCardApplet::activate(const protocol::apdu::CommandApdu& cmd) {
   if (cmd.p1p2() != 0x0000) return Response::status(sw::kIncorrectP1P2);
   // ISO 7816-9 ACTIVATE FILE, used here for the whole applet: a one-way step out of
   // personalization, allowed only once everything a terminal needs is in place.
@@ -30,7 +30,7 @@ Response AccessCardApplet::activate(const card::CommandApdu& cmd) {
   return Response::status(sw::kOk);
 }
 
-Response AccessCardApplet::putData(const card::CommandApdu& cmd) {
+Response AccessCardApplet::putData(const protocol::apdu::CommandApdu& cmd) {
   const uint16_t tag = cmd.p1p2();
   // Issue 8 item 1: no host-readable (or host-writable) ticket exists any more.
   if (tag == objects::kTagChannelTicket) return Response::status(sw::kReferencedDataNotFound);
@@ -64,7 +64,7 @@ Response AccessCardApplet::putData(const card::CommandApdu& cmd) {
   return Response::status(stored ? sw::kOk : sw::kMemoryFailure);
 }
 
-Response AccessCardApplet::getData(const card::CommandApdu& cmd) {
+Response AccessCardApplet::getData(const protocol::apdu::CommandApdu& cmd) {
   const uint16_t tag = cmd.p1p2();
   if (tag == objects::kTagChannelTicket) return Response::status(sw::kReferencedDataNotFound);
   if (tag != objects::kTagStatus && !isPutDataTag(tag)) {
@@ -113,4 +113,4 @@ Bytes AccessCardApplet::statusObject() const {
           0x85, 0x01, flags};
 }
 
-}  // namespace hp::accesscard
+}  // namespace hp::card::accesscard

@@ -6,7 +6,7 @@
 
 #include "base/tlv.hpp"
 
-namespace hp::accesscard::objects {
+namespace hp::card::accesscard::objects {
 
 bool isValidTerminalId(ByteView value) {
   return !value.empty() && value.size() <= kMaxTerminalIdSize;
@@ -46,28 +46,28 @@ bool isValidHomeServerAddress(ByteView value) {
 }
 
 std::optional<Bytes> canonicalTerminalProfile(ByteView value) {
-  auto list = card::parseTlvs(value);
+  auto list = base::parseTlvs(value);
   if (!list || list->size() != 4) return std::nullopt;
   for (uint16_t tag : {0x80, 0x81, 0x82, 0x83}) {
     if (std::count_if(list->begin(), list->end(),
-                      [&](const card::Tlv& t) { return t.tag == tag; }) != 1) {
+                      [&](const base::Tlv& t) { return t.tag == tag; }) != 1) {
       return std::nullopt;
     }
   }
-  const Bytes& kind = *card::findTlv(*list, 0x80);
-  const Bytes& columns = *card::findTlv(*list, 0x81);
-  const Bytes& rows = *card::findTlv(*list, 0x82);
-  const Bytes& layout = *card::findTlv(*list, 0x83);
+  const Bytes& kind = *base::findTlv(*list, 0x80);
+  const Bytes& columns = *base::findTlv(*list, 0x81);
+  const Bytes& rows = *base::findTlv(*list, 0x82);
+  const Bytes& layout = *base::findTlv(*list, 0x83);
   if (kind.size() != 1 || kind[0] < 0x01 || kind[0] > 0x03) return std::nullopt;
   if (columns.size() != 2 || (columns[0] == 0 && columns[1] == 0)) return std::nullopt;
   if (rows.size() != 2 || (rows[0] == 0 && rows[1] == 0)) return std::nullopt;
   if (layout.size() != 1 || layout[0] < 0x01 || layout[0] > 0x02) return std::nullopt;
   Bytes out;
-  card::appendTlv(out, 0x80, kind);
-  card::appendTlv(out, 0x81, columns);
-  card::appendTlv(out, 0x82, rows);
-  card::appendTlv(out, 0x83, layout);
+  base::appendTlv(out, 0x80, kind);
+  base::appendTlv(out, 0x81, columns);
+  base::appendTlv(out, 0x82, rows);
+  base::appendTlv(out, 0x83, layout);
   return out;
 }
 
-}  // namespace hp::accesscard::objects
+}  // namespace hp::card::accesscard::objects

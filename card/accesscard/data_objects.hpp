@@ -7,7 +7,7 @@
 
 #include "base/bytes.hpp"
 
-namespace hp::accesscard::objects {
+namespace hp::card::accesscard::objects {
 
 // GET DATA / PUT DATA tags (P1 P2).
 inline constexpr uint16_t kTagStatus = 0xDF01;
@@ -46,4 +46,4 @@ bool isValidHomeServerAddress(ByteView value);
 // rows non-zero. Returns the canonical encoding (tags in that order) or nullopt.
 std::optional<Bytes> canonicalTerminalProfile(ByteView value);
 
-}  // namespace hp::accesscard::objects
+}  // namespace hp::card::accesscard::objects

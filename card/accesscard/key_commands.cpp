@@ -6,10 +6,10 @@
 #include "base/tlv.hpp"
 #include "card/accesscard/access_card_applet.hpp"
 
-namespace hp::accesscard {
+namespace hp::card::accesscard {
 
-using card::Response;
-namespace sw = card::sw;
+using card::runtime::Response;
+namespace sw = protocol::apdu::sw;
 
 namespace {
 constexpr uint16_t kGenerate = 0x8001;    // P1 80: generate; P2 01: the terminal key
@@ -22,10 +22,10 @@ constexpr std::array<size_t, 5> kHashSizes = {20, 28, 32, 48, 64};
 }  // namespace
 
 Bytes AccessCardApplet::publicKeyObject() const {
-  return card::makeTlv(kTagPublicKey, card::makeTlv(kTagPoint, key_->publicPoint()));
+  return base::makeTlv(kTagPublicKey, base::makeTlv(kTagPoint, key_->publicPoint()));
 }
 
-Response AccessCardApplet::generateOrReadKey(const card::CommandApdu& cmd) {
+Response AccessCardApplet::generateOrReadKey(const protocol::apdu::CommandApdu& cmd) {
   const uint16_t p1p2 = cmd.p1p2();
   if (p1p2 != kGenerate && p1p2 != kReadPublic) return Response::status(sw::kIncorrectP1P2);
   if (p1p2 == kReadPublic) {
@@ -35,7 +35,7 @@ Response AccessCardApplet::generateOrReadKey(const card::CommandApdu& cmd) {
   }
   if (!mayAdminister()) return Response::status(sw::kSecurityStatusNotSatisfied);
   if (!cmd.data.empty()) return Response::status(sw::kWrongLength);
-  auto generated = card::EcKeyPair::generate(rng_);
+  auto generated = base::EcKeyPair::generate(rng_);
   if (!generated) return Response::status(sw::kNoPreciseDiagnosis);
   const SecretBytes scalar = generated.value()->privateScalar();
   if (scalar.empty()) return Response::status(sw::kNoPreciseDiagnosis);
@@ -48,7 +48,7 @@ Response AccessCardApplet::generateOrReadKey(const card::CommandApdu& cmd) {
   return Response::ok(publicKeyObject());
 }
 
-Response AccessCardApplet::computeSignature(const card::CommandApdu& cmd) {
+Response AccessCardApplet::computeSignature(const protocol::apdu::CommandApdu& cmd) {
   if (cmd.p1p2() != kComputeSignature) return Response::status(sw::kIncorrectP1P2);
   if (!unlocked()) return Response::status(sw::kSecurityStatusNotSatisfied);
   if (cmd.data.empty()) return Response::status(sw::kWrongLength);
@@ -61,4 +61,4 @@ Response AccessCardApplet::computeSignature(const card::CommandApdu& cmd) {
   return Response::ok(std::move(signature.value()));
 }
 
-}  // namespace hp::accesscard
+}  // namespace hp::card::accesscard

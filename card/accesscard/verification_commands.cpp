@@ -7,10 +7,10 @@
 #include "card/accesscard/access_card_applet.hpp"
 #include "card/accesscard/biometric.hpp"
 
-namespace hp::accesscard {
+namespace hp::card::accesscard {
 
-using card::Response;
-namespace sw = card::sw;
+using card::runtime::Response;
+namespace sw = protocol::apdu::sw;
 
 namespace {
 constexpr uint16_t kVerifyPin = 0x0081;
@@ -26,7 +26,7 @@ constexpr uint16_t kUnblockBiometric = 0x0191;
 constexpr size_t kPukSize = 8;
 }  // namespace
 
-Response AccessCardApplet::verify(const card::CommandApdu& cmd) {
+Response AccessCardApplet::verify(const protocol::apdu::CommandApdu& cmd) {
   if (cmd.p1p2() == kVerifyPin) return verifyPin(cmd);
   if (cmd.p1p2() == kLock) {
     // ISO 7816-4 11.5.6: P1 = FF with no data sets the verification status of the reference
@@ -38,9 +38,9 @@ Response AccessCardApplet::verify(const card::CommandApdu& cmd) {
   return Response::status(sw::kIncorrectP1P2);
 }
 
-Response AccessCardApplet::verifyPin(const card::CommandApdu& cmd) {
+Response AccessCardApplet::verifyPin(const protocol::apdu::CommandApdu& cmd) {
   if (!operational()) return Response::status(sw::kConditionsNotSatisfied);
-  const card::PinRecord& pin = state().pin;
+  const card::runtime::PinRecord& pin = state().pin;
   // ISO 7816-4 11.5.6: an empty data field asks for the verification status: 9000 when the
   // reference is verified, else 63Cx with the tries left (6983 when blocked).
   if (cmd.data.empty()) {
@@ -48,12 +48,14 @@ Response AccessCardApplet::verifyPin(const card::CommandApdu& cmd) {
     if (pin.blocked()) return Response::status(sw::kAuthenticationMethodBlocked);
     return Response::status(sw::verifyFailed(pin.triesLeft));
   }
-  if (!card::isValidPinFormat(cmd.data)) return Response::status(sw::kWrongData);
+  if (!base::isValidPinFormat(cmd.data)) return Response::status(sw::kWrongData);
   // A match against an older, weaker verifier replaces it (card::PinUpgrade).
-  const card::PinUpgrade upgrade{rng_, pinIterations_};
-  const card::PinCheck check = card::checkPin(
+  const card::runtime::PinUpgrade upgrade{rng_, pinIterations_};
+  const card::runtime::PinCheck check = card::runtime::checkPin(
       pin, cmd.data,
-      [this](const card::PinRecord& r) { return update([&](AccessCardState& s) { s.pin = r; }); },
+      [this](const card::runtime::PinRecord& r) {
+        return update([&](AccessCardState& s) { s.pin = r; });
+      },
       &upgrade);
   if (check.matched) {
     security_ = SecurityState::kUnlockedPin;
@@ -64,7 +66,7 @@ Response AccessCardApplet::verifyPin(const card::CommandApdu& cmd) {
   return Response::status(check.sw);
 }
 
-Response AccessCardApplet::verifyBiometric(const card::CommandApdu& cmd) {
+Response AccessCardApplet::verifyBiometric(const protocol::apdu::CommandApdu& cmd) {
   if (cmd.p1p2() != kBiometric) return Response::status(sw::kIncorrectP1P2);
   if (!operational()) return Response::status(sw::kConditionsNotSatisfied);
   if (cmd.data.empty()) return Response::status(sw::kWrongLength);
@@ -94,7 +96,7 @@ Response AccessCardApplet::verifyBiometric(const card::CommandApdu& cmd) {
   return Response::status(sw::kOk);
 }
 
-Response AccessCardApplet::changeReferenceData(const card::CommandApdu& cmd) {
+Response AccessCardApplet::changeReferenceData(const protocol::apdu::CommandApdu& cmd) {
   const uint16_t p1p2 = cmd.p1p2();
   if (p1p2 == kNewPukPersonalization || p1p2 == kChangePuk) return changePuk(cmd);
   if (p1p2 != kNewPin && p1p2 != kEnrollBiometric) return Response::status(sw::kIncorrectP1P2);
@@ -104,8 +106,8 @@ Response AccessCardApplet::changeReferenceData(const card::CommandApdu& cmd) {
   if (cmd.data.empty()) return Response::status(sw::kWrongLength);
 
   if (p1p2 == kNewPin) {
-    if (!card::isValidPinFormat(cmd.data)) return Response::status(sw::kWrongData);
-    card::PinRecord next = state().pin;
+    if (!base::isValidPinFormat(cmd.data)) return Response::status(sw::kWrongData);
+    card::runtime::PinRecord next = state().pin;
     if (!next.assign(cmd.data, rng_, pinIterations_))
       return Response::status(sw::kNoPreciseDiagnosis);
     if (!update([&](AccessCardState& s) { s.pin = next; })) {
@@ -125,7 +127,7 @@ Response AccessCardApplet::changeReferenceData(const card::CommandApdu& cmd) {
   return Response::status(stored ? sw::kOk : sw::kMemoryFailure);
 }
 
-Response AccessCardApplet::changePuk(const card::CommandApdu& cmd) {
+Response AccessCardApplet::changePuk(const protocol::apdu::CommandApdu& cmd) {
   // The initial PUK is set in personalization (P1 = 01, no old value); once operational, the
   // old PUK must be given with the new one (P1 = 00).
   const bool initial = cmd.p1p2() == kNewPukPersonalization;
@@ -133,15 +135,15 @@ Response AccessCardApplet::changePuk(const card::CommandApdu& cmd) {
   if (cmd.data.empty()) return Response::status(sw::kWrongLength);
   const ByteView data = cmd.data;
   const ByteView newPuk = initial ? data : data.subspan(data.size() >= kPukSize ? kPukSize : 0);
-  if (!initial && (data.size() != 2 * kPukSize || !card::isValidPukFormat(data.first(kPukSize)))) {
+  if (!initial && (data.size() != 2 * kPukSize || !base::isValidPukFormat(data.first(kPukSize)))) {
     return Response::status(sw::kWrongData);
   }
-  if (!card::isValidPukFormat(newPuk)) return Response::status(sw::kWrongData);
+  if (!base::isValidPukFormat(newPuk)) return Response::status(sw::kWrongData);
   if (!initial) {
-    const card::StatusWord checked = checkPuk(data.first(kPukSize));
+    const protocol::apdu::StatusWord checked = checkPuk(data.first(kPukSize));
     if (checked != sw::kOk) return Response::status(checked);
   }
-  card::PinRecord next = state().puk;
+  card::runtime::PinRecord next = state().puk;
   if (!next.assign(newPuk, rng_, pinIterations_)) return Response::status(sw::kNoPreciseDiagnosis);
   if (!update([&](AccessCardState& s) { s.puk = next; })) {
     return Response::status(sw::kMemoryFailure);
@@ -149,18 +151,18 @@ Response AccessCardApplet::changePuk(const card::CommandApdu& cmd) {
   return Response::status(sw::kOk);
 }
 
-card::StatusWord AccessCardApplet::checkPuk(ByteView puk) {
-  const card::PinUpgrade upgrade{rng_, pinIterations_};
-  return card::checkPin(
+protocol::apdu::StatusWord AccessCardApplet::checkPuk(ByteView puk) {
+  const card::runtime::PinUpgrade upgrade{rng_, pinIterations_};
+  return card::runtime::checkPin(
              state().puk, puk,
-             [this](const card::PinRecord& r) {
+             [this](const card::runtime::PinRecord& r) {
                return update([&](AccessCardState& s) { s.puk = r; });
              },
              &upgrade)
       .sw;
 }
 
-Response AccessCardApplet::resetRetryCounter(const card::CommandApdu& cmd) {
+Response AccessCardApplet::resetRetryCounter(const protocol::apdu::CommandApdu& cmd) {
   const uint16_t p1p2 = cmd.p1p2();
   if (p1p2 != kResetWithNewPin && p1p2 != kUnblockPin && p1p2 != kUnblockBiometric) {
     return Response::status(sw::kIncorrectP1P2);
@@ -176,18 +178,18 @@ Response AccessCardApplet::resetRetryCounter(const card::CommandApdu& cmd) {
   }
   const ByteView puk = data.first(kPukSize);
   const ByteView newPin = data.subspan(kPukSize);
-  if (!card::isValidPukFormat(puk) || (withNewPin && !card::isValidPinFormat(newPin))) {
+  if (!base::isValidPukFormat(puk) || (withNewPin && !base::isValidPinFormat(newPin))) {
     return Response::status(sw::kWrongData);
   }
   if (p1p2 == kUnblockBiometric && !state().biometric.enrolled) {
     return Response::status(sw::kReferencedDataNotFound);
   }
-  const card::StatusWord checked = checkPuk(puk);
+  const protocol::apdu::StatusWord checked = checkPuk(puk);
   if (checked != sw::kOk) return Response::status(checked);
 
   bool stored = false;
   if (withNewPin) {
-    card::PinRecord next = state().pin;
+    card::runtime::PinRecord next = state().pin;
     if (!next.assign(newPin, rng_, pinIterations_))
       return Response::status(sw::kNoPreciseDiagnosis);
     stored = update([&](AccessCardState& s) { s.pin = next; });
@@ -199,4 +201,4 @@ Response AccessCardApplet::resetRetryCounter(const card::CommandApdu& cmd) {
   return Response::status(stored ? sw::kOk : sw::kMemoryFailure);
 }
 
-}  // namespace hp::accesscard
+}  // namespace hp::card::accesscard

@@ -6,19 +6,19 @@
 #include "card/homecard/home_card_applet.hpp"
 #include "card/homecard/home_card_ins.hpp"
 
-namespace hp::homecard {
+namespace hp::card::homecard {
 
-using card::CommandApdu;
-using card::Response;
-namespace sw = card::sw;
-namespace ps = card::pin_session;
+using card::runtime::Response;
+using protocol::apdu::CommandApdu;
+namespace sw = protocol::apdu::sw;
+namespace ps = protocol::card_link::pin_session;
 
 namespace {
 // ISO 7816-4 table 6: "incorrect secure messaging data objects".
-constexpr card::StatusWord kIncorrectSmDataObjects = 0x6988;
+constexpr protocol::apdu::StatusWord kIncorrectSmDataObjects = 0x6988;
 }  // namespace
 
-card::EcKeyPair* HomeCardApplet::cardAuthKey() {
+base::EcKeyPair* HomeCardApplet::cardAuthKey() {
   const HomeCardState& s = state();
   if (!s.hasCardAuthKey()) {
     cardAuthKey_.reset();
@@ -26,7 +26,7 @@ card::EcKeyPair* HomeCardApplet::cardAuthKey() {
     return nullptr;
   }
   if (!cardAuthKey_ || !(cardAuthKeySource_ == s.cardAuthPrivate)) {
-    auto key = card::EcKeyPair::fromPrivate(s.cardAuthPrivate.view(), rng_);
+    auto key = base::EcKeyPair::fromPrivate(s.cardAuthPrivate.view(), rng_);
     if (!key) return nullptr;
     cardAuthKey_ = std::move(key.value());
     cardAuthKeySource_ = s.cardAuthPrivate;
@@ -35,13 +35,13 @@ card::EcKeyPair* HomeCardApplet::cardAuthKey() {
 }
 
 Bytes HomeCardApplet::cardAuthKeyTemplate() {
-  card::EcKeyPair* key = cardAuthKey();
+  base::EcKeyPair* key = cardAuthKey();
   if (key == nullptr) return {};
   // ISO 7816-8 / 7816-4 table 88, as for the user's EC key: 7F49 { 86 point }.
   Bytes inner;
-  card::appendTlv(inner, 0x86, key->publicPoint());
+  base::appendTlv(inner, 0x86, key->publicPoint());
   Bytes out;
-  card::appendTlv(out, 0x7F49, inner);
+  base::appendTlv(out, 0x7F49, inner);
   return out;
 }
 
@@ -50,7 +50,7 @@ Response HomeCardApplet::authenticateCard(const CommandApdu& cmd) {
   if (cmd.data.empty()) return Response::status(sw::kWrongLength);
   // A new session replaces any earlier one, used or not.
   pinSession_.reset();
-  card::EcKeyPair* key = cardAuthKey();
+  base::EcKeyPair* key = cardAuthKey();
   // Cards activated before the card authentication key existed have none: no protected path.
   if (key == nullptr) return Response::status(sw::kConditionsNotSatisfied);
   // Data: host ephemeral point (65, uncompressed P-256) || host nonce (16).
@@ -91,4 +91,4 @@ Response HomeCardApplet::secureVerify(const CommandApdu& cmd) {
   return verifyReference(cmd.p2 == kRefPin1, pin->view());
 }
 
-}  // namespace hp::homecard
+}  // namespace hp::card::homecard

@@ -4,11 +4,11 @@
 #include "card/homecard/home_card_applet.hpp"
 #include "card/homecard/home_card_ins.hpp"
 
-namespace hp::homecard {
+namespace hp::card::homecard {
 
-using card::CommandApdu;
-using card::Response;
-namespace sw = card::sw;
+using card::runtime::Response;
+using protocol::apdu::CommandApdu;
+namespace sw = protocol::apdu::sw;
 
 namespace {
 constexpr uint8_t kTagSequence = 0x30;
@@ -24,7 +24,7 @@ int certificateIndex(uint16_t tag) {
 // a truncated upload (a broken chain) is never stored as if it were a certificate.
 bool isSingleDerSequence(ByteView data) {
   if (data.empty() || data[0] != kTagSequence) return false;
-  const auto tlvs = card::parseTlvs(data);
+  const auto tlvs = base::parseTlvs(data);
   return tlvs && tlvs->size() == 1 && (*tlvs)[0].tag == kTagSequence;
 }
 }  // namespace
@@ -72,4 +72,4 @@ Response HomeCardApplet::getData(const CommandApdu& cmd) {
   return Response::read(certificate);
 }
 
-}  // namespace hp::homecard
+}  // namespace hp::card::homecard

@@ -6,22 +6,22 @@
 #include "card/homecard/home_card_ins.hpp"
 #include "card/runtime/atr.hpp"
 
-namespace hp::homecard {
+namespace hp::card::homecard {
 
-using card::CommandApdu;
-using card::Response;
-namespace sw = card::sw;
+using card::runtime::Response;
+using protocol::apdu::CommandApdu;
+namespace sw = protocol::apdu::sw;
 
 Bytes homeCardAtr() {
-  return card::makeAtr("HOMECARD");
+  return card::runtime::makeAtr("HOMECARD");
 }
 
-HomeCardApplet::HomeCardApplet(card::Storage& storage, card::Clock& clock, card::Rng& rng,
+HomeCardApplet::HomeCardApplet(card::runtime::Storage& storage, base::Clock& clock, base::Rng& rng,
                                uint32_t pinIterations)
     : state_(storage), clock_(clock), rng_(rng), pinIterations_(pinIterations) {}
 
-Result<std::unique_ptr<HomeCardApplet>> HomeCardApplet::open(card::Storage& storage,
-                                                             card::Clock& clock, card::Rng& rng,
+Result<std::unique_ptr<HomeCardApplet>> HomeCardApplet::open(card::runtime::Storage& storage,
+                                                             base::Clock& clock, base::Rng& rng,
                                                              uint32_t pinIterations) {
   std::unique_ptr<HomeCardApplet> applet(new HomeCardApplet(storage, clock, rng, pinIterations));
   auto opened = applet->state_.open(HomeCardState{});
@@ -40,7 +40,7 @@ Bytes HomeCardApplet::fciProprietary() const {
                0x81, 0x01, static_cast<uint8_t>(security_)};
 }
 
-card::StatusWord HomeCardApplet::onSelect() {
+protocol::apdu::StatusWord HomeCardApplet::onSelect() {
   // The runtime has already called onDeselect (or onReset), so the security state is inhibited.
   lastActivityMs_ = clock_.nowMs();
   return sw::kOk;
@@ -187,4 +187,4 @@ Response HomeCardApplet::dispatch(const CommandApdu& cmd) {
   }
 }
 
-}  // namespace hp::homecard
+}  // namespace hp::card::homecard

@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-namespace hp::homecard {
+namespace hp::card::homecard {
 
 namespace ins {
 // Interindustry (CLA 0x), ISO/IEC 7816-4 and 7816-8.
@@ -44,4 +44,4 @@ inline constexpr uint16_t kTagCertificateRsa = 0xDF22;
 inline constexpr uint16_t kTagPurseStatus = 0xDF40;
 inline constexpr uint16_t kTagCardAuthKey = 0xDF31;  // 7F49 { 86 point }, public
 
-}  // namespace hp::homecard
+}  // namespace hp::card::homecard

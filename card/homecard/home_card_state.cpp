@@ -4,7 +4,7 @@
 
 #include "base/byte_codec.hpp"
 
-namespace hp::homecard {
+namespace hp::card::homecard {
 
 namespace {
 // "HC" + format version: a state file of another card or an unknown build is refused, not misread.
@@ -24,12 +24,12 @@ constexpr uint8_t kSectionPurse = 0x05;
 constexpr uint8_t kSectionCardAuth = 0x06;
 constexpr size_t kMaxPurseSection = 8192;
 
-bool validPin(const card::PinRecord& p) {
-  return p.maxTries == card::PinRecord::kDefaultTries && p.triesLeft <= p.maxTries &&
+bool validPin(const card::runtime::PinRecord& p) {
+  return p.maxTries == card::runtime::PinRecord::kDefaultTries && p.triesLeft <= p.maxTries &&
          (p.set || p.triesLeft == p.maxTries);
 }
 
-SecretBytes readSecret(card::ByteReader& r, size_t maxSize) {
+SecretBytes readSecret(base::ByteReader& r, size_t maxSize) {
   Bytes b = r.blob(maxSize);
   SecretBytes s(b);
   secureWipe(b);
@@ -51,7 +51,7 @@ bool validRegistry(const std::vector<RegistryEntry>& entries) {
 }  // namespace
 
 Bytes HomeCardState::serialize() const {
-  card::ByteWriter w;
+  base::ByteWriter w;
   w.raw(kMagic);
   w.u8(kFormatVersion);
   w.u8(static_cast<uint8_t>(lifecycle));
@@ -88,7 +88,7 @@ Bytes HomeCardState::serialize() const {
 }
 
 std::optional<HomeCardState> HomeCardState::deserialize(ByteView image) {
-  card::ByteReader r(image);
+  base::ByteReader r(image);
   HomeCardState s;
   if (r.u8() != kMagic[0] || r.u8() != kMagic[1]) return std::nullopt;
   const uint8_t version = r.u8();
@@ -104,9 +104,9 @@ std::optional<HomeCardState> HomeCardState::deserialize(ByteView image) {
   s.lifecycle = static_cast<Lifecycle>(lifecycle);
 
   if (r.u8() != kSectionPins) return std::nullopt;
-  s.pin1 = card::PinRecord::read(r);
-  s.pin2 = card::PinRecord::read(r);
-  s.puk = card::PinRecord::read(r);
+  s.pin1 = card::runtime::PinRecord::read(r);
+  s.pin2 = card::runtime::PinRecord::read(r);
+  s.puk = card::runtime::PinRecord::read(r);
   if (!validPin(s.pin1) || !validPin(s.pin2) || !validPin(s.puk)) return std::nullopt;
   // An operational card always has all three references: ACTIVATE requires them.
   if (s.lifecycle == Lifecycle::kOperational && !s.personalized()) return std::nullopt;
@@ -158,4 +158,4 @@ std::optional<HomeCardState> HomeCardState::deserialize(ByteView image) {
   return s;
 }
 
-}  // namespace hp::homecard
+}  // namespace hp::card::homecard

@@ -14,7 +14,7 @@
 #include "card/homecard/purse_state.hpp"
 #include "card/runtime/pin.hpp"
 
-namespace hp::homecard {
+namespace hp::card::homecard {
 
 enum class Lifecycle : uint8_t { kPersonalization = 0x01, kOperational = 0x02 };
 
@@ -42,9 +42,9 @@ struct HomeCardState {
   static constexpr uint8_t kFormatVersion = 3;
 
   Lifecycle lifecycle = Lifecycle::kPersonalization;
-  card::PinRecord pin1;
-  card::PinRecord pin2;
-  card::PinRecord puk;
+  card::runtime::PinRecord pin1;
+  card::runtime::PinRecord pin2;
+  card::runtime::PinRecord puk;
 
   // Private key material; empty = no key generated yet.
   SecretBytes ecPrivate;  // 32-byte P-256 scalar
@@ -78,4 +78,4 @@ struct HomeCardState {
   static std::optional<HomeCardState> deserialize(ByteView image);
 };
 
-}  // namespace hp::homecard
+}  // namespace hp::card::homecard

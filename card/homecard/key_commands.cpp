@@ -4,11 +4,11 @@
 #include "card/homecard/home_card_applet.hpp"
 #include "card/homecard/home_card_ins.hpp"
 
-namespace hp::homecard {
+namespace hp::card::homecard {
 
-using card::CommandApdu;
-using card::Response;
-namespace sw = card::sw;
+using card::runtime::Response;
+using protocol::apdu::CommandApdu;
+namespace sw = protocol::apdu::sw;
 
 namespace {
 constexpr uint8_t kP1Generate = 0x80;
@@ -39,7 +39,7 @@ bool HomeCardApplet::refreshKeyCache() {
     ecKey_.reset();
     ecKeySource_.clear();
   } else if (!ecKey_ || !(ecKeySource_ == s.ecPrivate)) {
-    auto key = card::EcKeyPair::fromPrivate(s.ecPrivate.view(), rng_);
+    auto key = base::EcKeyPair::fromPrivate(s.ecPrivate.view(), rng_);
     if (!key) return false;
     ecKey_ = std::move(key.value());
     ecKeySource_ = s.ecPrivate;
@@ -50,7 +50,7 @@ bool HomeCardApplet::refreshKeyCache() {
   } else {
     SecretBytes source = concatenated(s.rsaP.view(), s.rsaQ.view(), s.rsaE);
     if (!rsaKey_ || !(rsaKeySource_ == source)) {
-      auto key = card::RsaKeyPair::fromPrimes(s.rsaP.view(), s.rsaQ.view(), s.rsaE);
+      auto key = base::RsaKeyPair::fromPrimes(s.rsaP.view(), s.rsaQ.view(), s.rsaE);
       if (!key) return false;
       rsaKey_ = std::move(key.value());
       rsaKeySource_ = std::move(source);
@@ -63,12 +63,12 @@ Bytes HomeCardApplet::publicKeyTemplate(uint8_t keyRef) const {
   // ISO 7816-8 / 7816-4 table 88: public key data objects inside template 7F49.
   Bytes inner;
   if (keyRef == kKeyEc) {
-    card::appendTlv(inner, 0x86, ecKey_->publicPoint());
+    base::appendTlv(inner, 0x86, ecKey_->publicPoint());
   } else {
-    card::appendTlv(inner, 0x81, rsaKey_->modulus());
-    card::appendTlv(inner, 0x82, rsaKey_->publicExponent());
+    base::appendTlv(inner, 0x81, rsaKey_->modulus());
+    base::appendTlv(inner, 0x82, rsaKey_->publicExponent());
   }
-  return card::makeTlv(kTagPublicKeyTemplate, inner);
+  return base::makeTlv(kTagPublicKeyTemplate, inner);
 }
 
 Response HomeCardApplet::generateOrReadKey(const CommandApdu& cmd) {
@@ -90,7 +90,7 @@ Response HomeCardApplet::generateOrReadKey(const CommandApdu& cmd) {
 
   // The certificate certified the old public key, so it goes together with the key it named.
   if (keyRef == kKeyEc) {
-    auto key = card::EcKeyPair::generate(rng_);
+    auto key = base::EcKeyPair::generate(rng_);
     if (!key) return Response::status(sw::kNoPreciseDiagnosis);
     SecretBytes scalar = key.value()->privateScalar();
     const bool stored = update([&](HomeCardState& s) {
@@ -101,7 +101,7 @@ Response HomeCardApplet::generateOrReadKey(const CommandApdu& cmd) {
     ecKey_ = std::move(key.value());
     ecKeySource_ = std::move(scalar);
   } else {
-    auto key = card::RsaKeyPair::generate(rng_);
+    auto key = base::RsaKeyPair::generate(rng_);
     if (!key) return Response::status(sw::kNoPreciseDiagnosis);
     SecretBytes p = key.value()->primeP();
     SecretBytes q = key.value()->primeQ();
@@ -124,7 +124,7 @@ Response HomeCardApplet::manageSecurityEnvironment(const CommandApdu& cmd) {
   // ISO 7816-4 11.5.11: P1 = 41 SET for computation, P2 = B6 digital signature template.
   if (cmd.p1p2() != kMseSetDigitalSignature) return Response::status(sw::kIncorrectP1P2);
   if (cmd.data.empty()) return Response::status(sw::kWrongLength);
-  const auto tlvs = card::parseTlvs(cmd.data);
+  const auto tlvs = base::parseTlvs(cmd.data);
   if (!tlvs || tlvs->size() != 1 || (*tlvs)[0].tag != kTagKeyReference ||
       (*tlvs)[0].value.size() != 1) {
     return Response::status(sw::kWrongData);
@@ -159,4 +159,4 @@ Response HomeCardApplet::computeSignature(const CommandApdu& cmd) {
   return Response::ok(std::move(signature.value()));
 }
 
-}  // namespace hp::homecard
+}  // namespace hp::card::homecard

@@ -3,14 +3,14 @@
 #include "card/runtime/card_process.hpp"
 
 int main(int argc, char** argv) {
-  const hp::card::CardProcessConfig config{"homecard", 35963, "homecard.state",
-                                           hp::homecard::homeCardAtr()};
-  return hp::card::runCardProcess(
+  const hp::card::runtime::CardProcessConfig config{"homecard", 35963, "homecard.state",
+                                                    hp::card::homecard::homeCardAtr()};
+  return hp::card::runtime::runCardProcess(
       argc, argv, config,
-      [](hp::card::Storage& storage, hp::card::Clock& clock,
-         hp::card::Rng& rng) -> hp::Result<std::unique_ptr<hp::card::Applet>> {
-        auto applet = hp::homecard::HomeCardApplet::open(storage, clock, rng);
+      [](hp::card::runtime::Storage& storage, hp::base::Clock& clock,
+         hp::base::Rng& rng) -> hp::base::Result<std::unique_ptr<hp::card::runtime::Applet>> {
+        auto applet = hp::card::homecard::HomeCardApplet::open(storage, clock, rng);
         if (!applet) return applet.error();
-        return std::unique_ptr<hp::card::Applet>(std::move(applet.value()));
+        return std::unique_ptr<hp::card::runtime::Applet>(std::move(applet.value()));
       });
 }

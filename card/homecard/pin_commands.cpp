@@ -6,29 +6,29 @@
 #include "card/homecard/home_card_applet.hpp"
 #include "card/homecard/home_card_ins.hpp"
 
-namespace hp::homecard {
+namespace hp::card::homecard {
 
-using card::CommandApdu;
-using card::PinRecord;
-using card::Response;
-namespace sw = card::sw;
+using card::runtime::PinRecord;
+using card::runtime::Response;
+using protocol::apdu::CommandApdu;
+namespace sw = protocol::apdu::sw;
 
 namespace {
 constexpr size_t kPukSize = 8;
 
-card::StatusWord triesStatus(const PinRecord& pin) {
+protocol::apdu::StatusWord triesStatus(const PinRecord& pin) {
   if (pin.blocked()) return sw::kAuthenticationMethodBlocked;
   return sw::verifyFailed(pin.triesLeft);
 }
 }  // namespace
 
-card::PinCheck HomeCardApplet::checkReference(PinRecord HomeCardState::*select,
-                                              ByteView candidate) {
+card::runtime::PinCheck HomeCardApplet::checkReference(PinRecord HomeCardState::*select,
+                                                       ByteView candidate) {
   // ISO 7816-4 11.5.6 via card::checkPin: the retry counter is spent and persisted before the
   // comparison, so cutting power during a wrong guess never gives a free try.
   // A match against an older, weaker verifier replaces it (card::PinUpgrade).
-  const card::PinUpgrade upgrade{rng_, pinIterations_};
-  return card::checkPin(
+  const card::runtime::PinUpgrade upgrade{rng_, pinIterations_};
+  return card::runtime::checkPin(
       state().*select, candidate,
       [&](const PinRecord& record) {
         return update([&](HomeCardState& s) { s.*select = record; });
@@ -58,9 +58,9 @@ Response HomeCardApplet::verifyReference(bool isPin1, ByteView pin) {
   // PIN2 is only presented after PIN1 (remote access standby first, then crypto-enabled).
   if (!isPin1 && !pin1Verified()) return Response::status(sw::kSecurityStatusNotSatisfied);
   // A malformed PIN cannot match; refusing it before the check costs the holder no try.
-  if (!card::isValidPinFormat(pin)) return Response::status(sw::kWrongData);
+  if (!base::isValidPinFormat(pin)) return Response::status(sw::kWrongData);
 
-  const card::PinCheck check =
+  const card::runtime::PinCheck check =
       checkReference(isPin1 ? &HomeCardState::pin1 : &HomeCardState::pin2, pin);
   if (check.matched) {
     if (isPin1) {
@@ -104,7 +104,7 @@ Response HomeCardApplet::changeReferenceData(const CommandApdu& cmd) {
     return Response::status(sw::kSecurityStatusNotSatisfied);
   }
   if (cmd.data.empty()) return Response::status(sw::kWrongLength);
-  if (!card::isValidPinFormat(cmd.data)) return Response::status(sw::kWrongData);
+  if (!base::isValidPinFormat(cmd.data)) return Response::status(sw::kWrongData);
 
   PinRecord next = isPin1 ? state().pin1 : state().pin2;
   if (!next.assign(cmd.data, rng_, pinIterations_))
@@ -124,11 +124,11 @@ Response HomeCardApplet::changePuk(const CommandApdu& cmd) {
   if (cmd.data.size() != expected) return Response::status(sw::kWrongData);
   const ByteView data = cmd.data;
   const ByteView newPuk = data.last(kPukSize);
-  if (!card::isValidPukFormat(newPuk)) return Response::status(sw::kWrongData);
+  if (!base::isValidPukFormat(newPuk)) return Response::status(sw::kWrongData);
   if (!initial) {
     const ByteView oldPuk = data.first(kPukSize);
-    if (!card::isValidPukFormat(oldPuk)) return Response::status(sw::kWrongData);
-    const card::PinCheck check = checkReference(&HomeCardState::puk, oldPuk);
+    if (!base::isValidPukFormat(oldPuk)) return Response::status(sw::kWrongData);
+    const card::runtime::PinCheck check = checkReference(&HomeCardState::puk, oldPuk);
     if (!check.matched) return Response::status(check.sw);
   }
   PinRecord next = state().puk;
@@ -149,12 +149,12 @@ Response HomeCardApplet::resetRetryCounter(const CommandApdu& cmd) {
   if (data.size() < kPukSize) return Response::status(sw::kWrongData);
   const ByteView puk = data.first(kPukSize);
   const ByteView newPin = data.subspan(kPukSize);
-  if (!card::isValidPukFormat(puk)) return Response::status(sw::kWrongData);
-  if (withNewPin ? !card::isValidPinFormat(newPin) : !newPin.empty()) {
+  if (!base::isValidPukFormat(puk)) return Response::status(sw::kWrongData);
+  if (withNewPin ? !base::isValidPinFormat(newPin) : !newPin.empty()) {
     return Response::status(sw::kWrongData);
   }
 
-  const card::PinCheck check = checkReference(&HomeCardState::puk, puk);
+  const card::runtime::PinCheck check = checkReference(&HomeCardState::puk, puk);
   if (!check.matched) return Response::status(check.sw);
 
   const bool isPin1 = cmd.p2 == kRefPin1;
@@ -179,7 +179,7 @@ Response HomeCardApplet::activate(const CommandApdu& cmd) {
   }
   // The card authentication key is born with the operational card (docs/design.md, "The card
   // link"): hp_provision reads its public point (GET DATA DF 31) and the home server pins it.
-  auto cardAuth = card::EcKeyPair::generate(rng_);
+  auto cardAuth = base::EcKeyPair::generate(rng_);
   if (!cardAuth) return Response::status(sw::kNoPreciseDiagnosis);
   SecretBytes scalar = cardAuth.value()->privateScalar();
   const bool stored = update([&](HomeCardState& s) {
@@ -189,4 +189,4 @@ Response HomeCardApplet::activate(const CommandApdu& cmd) {
   return Response::status(stored ? sw::kOk : sw::kMemoryFailure);
 }
 
-}  // namespace hp::homecard
+}  // namespace hp::card::homecard

@@ -6,10 +6,10 @@
 
 #include "base/byte_codec.hpp"
 
-namespace hp::homecard {
+namespace hp::card::homecard {
 
-namespace purse = card::purse;
-namespace sw = card::sw;
+namespace purse = protocol::purse;
+namespace sw = protocol::apdu::sw;
 using purse::EntryKind;
 using purse::LogEntry;
 
@@ -55,7 +55,7 @@ struct SignedInput {
   purse::SignedParts parts;
 };
 std::optional<SignedInput> readSigned(ByteView data) {
-  card::ByteReader r(data);
+  base::ByteReader r(data);
   SignedInput in;
   in.timeMs = r.u64();
   const ByteView rest = r.rest();
@@ -68,8 +68,8 @@ std::optional<SignedInput> readSigned(ByteView data) {
 
 }  // namespace
 
-Result<PurseState, card::StatusWord> initPurse(ByteView data, ByteView purseId) {
-  card::ByteReader r(data);
+Result<PurseState, protocol::apdu::StatusWord> initPurse(ByteView data, ByteView purseId) {
+  base::ByteReader r(data);
   PurseState p;
   p.currency = purse::readCurrency(r);
   p.maxBalance = r.u64();
@@ -83,7 +83,7 @@ Result<PurseState, card::StatusWord> initPurse(ByteView data, ByteView purseId) 
 
 PurseDecision decideDebit(const PurseState& p, const std::vector<RegistryEntry>& shops,
                           ByteView data) {
-  card::ByteReader r(data);
+  base::ByteReader r(data);
   const uint64_t timeMs = r.u64();
   const Bytes shopId = purse::readId(r, purse::kMaxPartyIdSize);
   const Bytes orderRef = purse::readId(r, purse::kMaxReferenceSize);
@@ -216,7 +216,7 @@ void applyMovement(PurseState& p, const LogEntry& entry) {
 }
 
 Bytes purseStatus(const PurseState& p) {
-  card::ByteWriter w;
+  base::ByteWriter w;
   w.raw(p.purseId);
   w.raw(ByteView(reinterpret_cast<const uint8_t*>(p.currency.data()), p.currency.size()));
   w.u64(p.balance);
@@ -246,4 +246,4 @@ purse::PurseRecord recordOf(const PurseState& p, const LogEntry& entry) {
   return purse::PurseRecord{p.purseId, entry};
 }
 
-}  // namespace hp::homecard
+}  // namespace hp::card::homecard

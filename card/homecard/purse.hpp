@@ -13,27 +13,27 @@
 #include "protocol/apdu/status_word.hpp"
 #include "protocol/purse/purse_records.hpp"
 
-namespace hp::homecard {
+namespace hp::card::homecard {
 
 // Card status words of the purse beyond ISO 7816-4's (docs/emoney.md).
 namespace purse_sw {
-inline constexpr card::StatusWord kInsufficientFunds = 0x9401;
-inline constexpr card::StatusWord kMaximumExceeded = 0x9402;
+inline constexpr protocol::apdu::StatusWord kInsufficientFunds = 0x9401;
+inline constexpr protocol::apdu::StatusWord kMaximumExceeded = 0x9402;
 }  // namespace purse_sw
 
 // What a DEBIT, CREDIT or CANCEL decided. On 9000, `entry` is the log entry to sign: a new one
 // to append (`movement`), or the logged one an identical retry is answered with (no movement).
 struct PurseDecision {
-  card::StatusWord sw = card::sw::kOk;
-  card::purse::LogEntry entry;
+  protocol::apdu::StatusWord sw = protocol::apdu::sw::kOk;
+  protocol::purse::LogEntry entry;
   bool movement = false;
 
-  static PurseDecision refuse(card::StatusWord s) { return PurseDecision{s, {}, false}; }
+  static PurseDecision refuse(protocol::apdu::StatusWord s) { return PurseDecision{s, {}, false}; }
 };
 
 // PURSE INIT data: currency(3) || max_balance u64. A new, empty purse with the given ID, or
 // 6A80 for malformed data (bad length, currency, a zero maximum).
-Result<PurseState, card::StatusWord> initPurse(ByteView data, ByteView purseId);
+Result<PurseState, protocol::apdu::StatusWord> initPurse(ByteView data, ByteView purseId);
 
 // DEBIT data: time_ms u64 || shop id || order_ref id || currency(3) || amount u64.
 PurseDecision decideDebit(const PurseState& purse, const std::vector<RegistryEntry>& shops,
@@ -47,7 +47,7 @@ PurseDecision decideCancel(const PurseState& purse, const std::vector<RegistryEn
 
 // Applies a movement decided above: appends the entry (dropping the oldest beyond
 // kLogCapacity), moves the balance, counts a credit, marks the refunded debit.
-void applyMovement(PurseState& purse, const card::purse::LogEntry& entry);
+void applyMovement(PurseState& purse, const protocol::purse::LogEntry& entry);
 
 // PURSE STATUS: purse_id(8) || currency(3) || balance u64 || max u64 || last_txn u32 ||
 // credit_seq u32 || oldest_logged_txn u32.
@@ -60,6 +60,7 @@ Bytes purseStatus(const PurseState& purse);
 Result<Bytes, size_t> readLogPage(const PurseState& purse, uint32_t fromTxn, size_t limit);
 
 // The record the card signs for a log entry: purse ID || entry.
-card::purse::PurseRecord recordOf(const PurseState& purse, const card::purse::LogEntry& entry);
+protocol::purse::PurseRecord recordOf(const PurseState& purse,
+                                      const protocol::purse::LogEntry& entry);
 
-}  // namespace hp::homecard
+}  // namespace hp::card::homecard

@@ -11,12 +11,12 @@
 #include "card/homecard/purse.hpp"
 #include "card/runtime/card_runtime.hpp"
 
-namespace hp::homecard {
+namespace hp::card::homecard {
 
-using card::CommandApdu;
-using card::Response;
-namespace sw = card::sw;
-namespace purse = card::purse;
+using card::runtime::Response;
+using protocol::apdu::CommandApdu;
+namespace sw = protocol::apdu::sw;
+namespace purse = protocol::purse;
 
 namespace {
 constexpr size_t kShopRegistry = 1;  // registry 02
@@ -68,8 +68,9 @@ Response HomeCardApplet::purseReadLog(const CommandApdu& cmd) {
   const uint32_t fromTxn = (static_cast<uint32_t>(cmd.data[0]) << 24) |
                            (static_cast<uint32_t>(cmd.data[1]) << 16) |
                            (static_cast<uint32_t>(cmd.data[2]) << 8) | cmd.data[3];
-  const size_t limit = cmd.ne == 0 ? kDefaultLogPage
-                                   : std::min<size_t>(cmd.ne, card::CardRuntime::kMaxResponseChunk);
+  const size_t limit =
+      cmd.ne == 0 ? kDefaultLogPage
+                  : std::min<size_t>(cmd.ne, card::runtime::CardRuntime::kMaxResponseChunk);
   auto page = readLogPage(state().purse, fromTxn, limit);
   // Le too short for even one entry: 6Cxx names the size of the first one.
   if (!page) return Response::status(sw::wrongLe(page.error()));
@@ -112,4 +113,4 @@ Response HomeCardApplet::purseMovement(const CommandApdu& cmd) {
   return Response::ok(purse::appendSignature(body, signature.value()));
 }
 
-}  // namespace hp::homecard
+}  // namespace hp::card::homecard

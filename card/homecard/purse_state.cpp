@@ -4,9 +4,9 @@
 
 #include "base/byte_codec.hpp"
 
-namespace hp::homecard {
+namespace hp::card::homecard {
 
-namespace purse = card::purse;
+namespace purse = protocol::purse;
 
 namespace {
 // A LogEntry encodes to at most 4+1+8+3+8+8 + 1+32 + 1+32 + 4 bytes.
@@ -33,7 +33,7 @@ bool consistent(const PurseState& p) {
 
 Bytes PurseState::serialize() const {
   if (!initialized) return {};
-  card::ByteWriter w;
+  base::ByteWriter w;
   w.raw(purseId);
   w.raw(ByteView(reinterpret_cast<const uint8_t*>(currency.data()), currency.size()));
   w.u64(maxBalance);
@@ -51,7 +51,7 @@ Bytes PurseState::serialize() const {
 std::optional<PurseState> PurseState::deserialize(ByteView section) {
   PurseState p;
   if (section.empty()) return p;
-  card::ByteReader r(section);
+  base::ByteReader r(section);
   p.initialized = true;
   for (uint8_t& b : p.purseId) b = r.u8();
   for (size_t i = 0; i < purse::kCurrencySize; ++i) p.currency.push_back(static_cast<char>(r.u8()));
@@ -73,4 +73,4 @@ std::optional<PurseState> PurseState::deserialize(ByteView section) {
   return p;
 }
 
-}  // namespace hp::homecard
+}  // namespace hp::card::homecard

@@ -12,12 +12,12 @@
 #include "base/bytes.hpp"
 #include "protocol/purse/purse_records.hpp"
 
-namespace hp::homecard {
+namespace hp::card::homecard {
 
 // One decision in the log. `refunded` marks a debit that a CANCEL has paid back, so a second
 // cancellation of the same payment is refused even though both are validly signed.
 struct PurseLogSlot {
-  card::purse::LogEntry entry;
+  protocol::purse::LogEntry entry;
   bool refunded = false;
   bool operator==(const PurseLogSlot&) const = default;
 };
@@ -27,7 +27,7 @@ struct PurseState {
   static constexpr size_t kLogCapacity = 64;
 
   bool initialized = false;
-  std::array<uint8_t, card::purse::kPurseIdSize> purseId{};
+  std::array<uint8_t, protocol::purse::kPurseIdSize> purseId{};
   std::string currency;
   uint64_t maxBalance = 0;
   uint64_t balance = 0;
@@ -48,4 +48,4 @@ struct PurseState {
   bool operator==(const PurseState&) const = default;
 };
 
-}  // namespace hp::homecard
+}  // namespace hp::card::homecard

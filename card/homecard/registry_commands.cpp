@@ -8,11 +8,11 @@
 #include "card/homecard/home_card_applet.hpp"
 #include "card/homecard/home_card_ins.hpp"
 
-namespace hp::homecard {
+namespace hp::card::homecard {
 
-using card::CommandApdu;
-using card::Response;
-namespace sw = card::sw;
+using card::runtime::Response;
+using protocol::apdu::CommandApdu;
+namespace sw = protocol::apdu::sw;
 
 namespace {
 constexpr uint8_t kTagEntry = 0xE1;
@@ -59,9 +59,9 @@ Response HomeCardApplet::registryCommand(const CommandApdu& cmd) {
     if (!cmd.data.empty()) return Response::status(sw::kWrongLength);
     Bytes out;
     for (const RegistryEntry& e : registry) {
-      Bytes inner = card::makeTlv(kTagId, e.id);
-      card::appendTlv(inner, kTagPoint, e.point);
-      card::appendTlv(out, kTagEntry, inner);
+      Bytes inner = base::makeTlv(kTagId, e.id);
+      base::appendTlv(inner, kTagPoint, e.point);
+      base::appendTlv(out, kTagEntry, inner);
     }
     return Response::read(std::move(out));
   }
@@ -70,7 +70,7 @@ Response HomeCardApplet::registryCommand(const CommandApdu& cmd) {
 
   if (cmd.ins == ins::kRegistryAdd) {
     // Data: C0 id, then C1 point, nothing else.
-    const auto tlvs = card::parseTlvs(cmd.data);
+    const auto tlvs = base::parseTlvs(cmd.data);
     if (!tlvs || tlvs->size() != 2 || (*tlvs)[0].tag != kTagId || (*tlvs)[1].tag != kTagPoint ||
         !isValidId((*tlvs)[0].value) || !isValidP256Point((*tlvs)[1].value)) {
       return Response::status(sw::kWrongData);
@@ -88,7 +88,7 @@ Response HomeCardApplet::registryCommand(const CommandApdu& cmd) {
   if (!isValidId(cmd.data)) return Response::status(sw::kWrongData);
   const auto found = findEntry(registry, cmd.data);
   if (found == registry.end()) return Response::status(sw::kReferencedDataNotFound);
-  if (cmd.ins == ins::kRegistryGet) return Response::read(card::makeTlv(kTagPoint, found->point));
+  if (cmd.ins == ins::kRegistryGet) return Response::read(base::makeTlv(kTagPoint, found->point));
 
   const auto position = found - registry.begin();
   const bool stored = update(
@@ -96,4 +96,4 @@ Response HomeCardApplet::registryCommand(const CommandApdu& cmd) {
   return Response::status(stored ? sw::kOk : sw::kMemoryFailure);
 }
 
-}  // namespace hp::homecard
+}  // namespace hp::card::homecard

@@ -1,6 +1,6 @@
 #include "card/runtime/atr.hpp"
 
-namespace hp::card {
+namespace hp::card::runtime {
 
 Bytes makeAtr(std::string_view historical) {
   const size_t k = historical.size() > 15 ? 15 : historical.size();
@@ -15,4 +15,4 @@ Bytes makeAtr(std::string_view historical) {
   return atr;
 }
 
-}  // namespace hp::card
+}  // namespace hp::card::runtime

@@ -16,7 +16,7 @@
 #include "card/runtime/file_storage.hpp"
 #include "card/runtime/vpcd_link.hpp"
 
-namespace hp::card {
+namespace hp::card::runtime {
 
 namespace {
 
@@ -192,4 +192,4 @@ int runCardProcess(int argc, char** argv, const CardProcessConfig& config,
   return 0;
 }
 
-}  // namespace hp::card
+}  // namespace hp::card::runtime

@@ -12,7 +12,7 @@
 #include "card/runtime/applet.hpp"
 #include "card/runtime/storage.hpp"
 
-namespace hp::card {
+namespace hp::card::runtime {
 
 struct CardProcessConfig {
   std::string name;          // "homecard"
@@ -29,4 +29,4 @@ using AppletFactory = std::function<Result<std::unique_ptr<Applet>>(Storage&, Cl
 int runCardProcess(int argc, char** argv, const CardProcessConfig& config,
                    const AppletFactory& makeApplet);
 
-}  // namespace hp::card
+}  // namespace hp::card::runtime

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace hp::card {
+namespace hp::card::runtime {
 
 namespace {
 constexpr uint8_t kInsSelect = 0xA4;
@@ -65,26 +65,27 @@ Response CardRuntime::process(ByteView rawCommand) {
   // ISO 7816-4 5.3.4: any command other than GET RESPONSE loses the undelivered rest of a
   // response, so a command refused before it reaches GET RESPONSE handling (bad length, class
   // or INS) drops it too; otherwise a later GET RESPONSE would return stale data.
-  auto refuse = [this](StatusWord s) {
+  auto refuse = [this](protocol::apdu::StatusWord s) {
     secureWipe(pending_);
     pending_.clear();
     return Response::status(s);
   };
-  auto parsed = parseCommandApdu(rawCommand);
+  auto parsed = protocol::apdu::parseCommandApdu(rawCommand);
   if (!parsed) return refuse(parsed.error());
-  CommandApdu& cmd = parsed.value();
+  protocol::apdu::CommandApdu& cmd = parsed.value();
 
   // ISO 7816-4 5.4.1: CLA FF is invalid. We implement the first interindustry layout (and its
   // proprietary twin 8x/9x): b5 = chaining, b4-b3 = secure messaging, b2-b1 = logical channel.
-  if (cmd.cla == 0xFF) return refuse(sw::kClaNotSupported);
+  if (cmd.cla == 0xFF) return refuse(protocol::apdu::sw::kClaNotSupported);
   const uint8_t family = cmd.cla & 0xE0;
-  if (family == 0x40 || family == 0x60) return refuse(sw::kLogicalChannelNotSupported);
-  if (family != 0x00 && family != 0x80) return refuse(sw::kClaNotSupported);
-  if ((cmd.cla & 0x03) != 0) return refuse(sw::kLogicalChannelNotSupported);
-  if ((cmd.cla & 0x0C) != 0) return refuse(sw::kSecureMessagingNotSupported);
+  if (family == 0x40 || family == 0x60)
+    return refuse(protocol::apdu::sw::kLogicalChannelNotSupported);
+  if (family != 0x00 && family != 0x80) return refuse(protocol::apdu::sw::kClaNotSupported);
+  if ((cmd.cla & 0x03) != 0) return refuse(protocol::apdu::sw::kLogicalChannelNotSupported);
+  if ((cmd.cla & 0x0C) != 0) return refuse(protocol::apdu::sw::kSecureMessagingNotSupported);
   // ISO 7816-4 5.1: INS values 6X and 9X are invalid (they collide with T=0 procedure bytes).
   if ((cmd.ins & 0xF0) == 0x60 || (cmd.ins & 0xF0) == 0x90) {
-    return refuse(sw::kInsNotSupported);
+    return refuse(protocol::apdu::sw::kInsNotSupported);
   }
 
   // Response chaining: any command other than GET RESPONSE abandons the undelivered rest.
@@ -99,34 +100,34 @@ Response CardRuntime::process(ByteView rawCommand) {
     chainActive_ = false;
     secureWipe(chainData_);
     chainData_.clear();
-    return Response::status(sw::kLastCommandOfChainExpected);
+    return Response::status(protocol::apdu::sw::kLastCommandOfChainExpected);
   }
   if (cmd.chained()) {
     if (chainData_.size() + cmd.data.size() > maxChainedData_) {
       chainActive_ = false;
       secureWipe(chainData_);
       chainData_.clear();
-      return Response::status(sw::kNotEnoughMemory);
+      return Response::status(protocol::apdu::sw::kNotEnoughMemory);
     }
     chainActive_ = true;
     chainHeader_ = header;
     append(chainData_, cmd.data);
-    return Response::status(sw::kOk);
+    return Response::status(protocol::apdu::sw::kOk);
   }
   if (chainActive_) {
     if (chainData_.size() + cmd.data.size() > maxChainedData_) {
       chainActive_ = false;
       secureWipe(chainData_);
       chainData_.clear();
-      return Response::status(sw::kNotEnoughMemory);
+      return Response::status(protocol::apdu::sw::kNotEnoughMemory);
     }
     append(chainData_, cmd.data);
     secureWipe(cmd.data);
     cmd.data = std::move(chainData_);
     chainData_.clear();
     chainActive_ = false;
-    if (cmd.apduCase == ApduCase::k1) cmd.apduCase = ApduCase::k3;
-    if (cmd.apduCase == ApduCase::k2) cmd.apduCase = ApduCase::k4;
+    if (cmd.apduCase == protocol::apdu::ApduCase::k1) cmd.apduCase = protocol::apdu::ApduCase::k3;
+    if (cmd.apduCase == protocol::apdu::ApduCase::k2) cmd.apduCase = protocol::apdu::ApduCase::k4;
   }
 
   Response r = dispatch(cmd);
@@ -134,24 +135,25 @@ Response CardRuntime::process(ByteView rawCommand) {
   return deliver(std::move(r), cmd);
 }
 
-Response CardRuntime::dispatch(CommandApdu& cmd) {
+Response CardRuntime::dispatch(protocol::apdu::CommandApdu& cmd) {
   if (cmd.ins == kInsSelect && (cmd.cla & 0x80) == 0) return select(cmd);
   // Nothing is selected after power-on: only SELECT can make progress.
-  if (selected_ == nullptr) return Response::status(sw::kConditionsNotSatisfied);
+  if (selected_ == nullptr) return Response::status(protocol::apdu::sw::kConditionsNotSatisfied);
   return selected_->process(cmd);
 }
 
-Response CardRuntime::select(const CommandApdu& cmd) {
+Response CardRuntime::select(const protocol::apdu::CommandApdu& cmd) {
   // ISO 7816-4 12.2.2: P1 = 04 selects by DF name (AID). We have no file system, so a file
   // identifier or path (P1 00..03, 08, 09) is simply not found.
   if (cmd.p1 != kSelectByDfName) {
     const bool fileSelection = cmd.p1 <= 0x03 || cmd.p1 == 0x08 || cmd.p1 == 0x09;
-    return Response::status(fileSelection ? sw::kFileOrAppNotFound : sw::kIncorrectP1P2);
+    return Response::status(fileSelection ? protocol::apdu::sw::kFileOrAppNotFound
+                                          : protocol::apdu::sw::kIncorrectP1P2);
   }
   // P2: 00 = first or only occurrence, return FCI; 0C = same, no response data.
-  if (cmd.p2 != 0x00 && cmd.p2 != 0x0C) return Response::status(sw::kIncorrectP1P2);
-  if (cmd.data.empty()) return Response::status(sw::kFileOrAppNotFound);
-  if (cmd.data.size() > kMaxAidLength) return Response::status(sw::kWrongData);
+  if (cmd.p2 != 0x00 && cmd.p2 != 0x0C) return Response::status(protocol::apdu::sw::kIncorrectP1P2);
+  if (cmd.data.empty()) return Response::status(protocol::apdu::sw::kFileOrAppNotFound);
+  if (cmd.data.size() > kMaxAidLength) return Response::status(protocol::apdu::sw::kWrongData);
 
   // Exact match first, then a right-truncated DF name (the given bytes prefix the AID).
   Applet* found = nullptr;
@@ -172,14 +174,14 @@ Response CardRuntime::select(const CommandApdu& cmd) {
     }
   }
   // A failed selection leaves the current selection unchanged (ISO 7816-4 12.2.2).
-  if (found == nullptr) return Response::status(sw::kFileOrAppNotFound);
+  if (found == nullptr) return Response::status(protocol::apdu::sw::kFileOrAppNotFound);
 
   if (selected_ != nullptr) selected_->onDeselect();
   selected_ = nullptr;
-  const StatusWord s = found->onSelect();
-  if (s != sw::kOk) return Response::status(s);
+  const protocol::apdu::StatusWord s = found->onSelect();
+  if (s != protocol::apdu::sw::kOk) return Response::status(s);
   selected_ = found;
-  if (cmd.p2 == 0x0C) return Response::status(sw::kOk);
+  if (cmd.p2 == 0x0C) return Response::status(protocol::apdu::sw::kOk);
 
   Bytes fci = tlv(0x84, found->aid());
   const Bytes proprietary = found->fciProprietary();
@@ -187,46 +189,46 @@ Response CardRuntime::select(const CommandApdu& cmd) {
   return Response::read(tlv(0x6F, fci));
 }
 
-Response CardRuntime::getResponse(const CommandApdu& cmd) {
+Response CardRuntime::getResponse(const protocol::apdu::CommandApdu& cmd) {
   // A chain in progress is abandoned by any other command, GET RESPONSE included.
   if (chainActive_) {
     chainActive_ = false;
     secureWipe(chainData_);
     chainData_.clear();
-    return Response::status(sw::kLastCommandOfChainExpected);
+    return Response::status(protocol::apdu::sw::kLastCommandOfChainExpected);
   }
-  if (cmd.p1 != 0 || cmd.p2 != 0) return Response::status(sw::kIncorrectP1P2);
-  if (!cmd.data.empty()) return Response::status(sw::kWrongLength);
-  if (pending_.empty()) return Response::status(sw::kConditionsNotSatisfied);
+  if (cmd.p1 != 0 || cmd.p2 != 0) return Response::status(protocol::apdu::sw::kIncorrectP1P2);
+  if (!cmd.data.empty()) return Response::status(protocol::apdu::sw::kWrongLength);
+  if (pending_.empty()) return Response::status(protocol::apdu::sw::kConditionsNotSatisfied);
   Bytes rest = std::move(pending_);
   pending_.clear();
   Response r = Response::ok(std::move(rest));
   // Deliver with Le as given; case 1 (no Le) means "up to 256" for GET RESPONSE.
-  CommandApdu asked = cmd;
+  protocol::apdu::CommandApdu asked = cmd;
   if (asked.ne == 0) asked.ne = 256;
   return deliver(std::move(r), asked);
 }
 
-Response CardRuntime::deliver(Response r, const CommandApdu& cmd) {
+Response CardRuntime::deliver(Response r, const protocol::apdu::CommandApdu& cmd) {
   if (r.data.empty()) return r;
   const size_t available = r.data.size();
   // Nothing asked for (cases 1 and 3): keep it all for GET RESPONSE and say how much there is.
   size_t limit = std::min<size_t>(cmd.ne, kMaxResponseChunk);
   if (cmd.ne == 0) {
     pending_ = std::move(r.data);
-    return Response::status(sw::bytesRemaining(available));
+    return Response::status(protocol::apdu::sw::bytesRemaining(available));
   }
   if (available <= limit) return r;
   // ISO 7816-4 5.6: 6Cxx tells the exact length to ask again with; only for answers that are
   // safe to recompute and fit one short response.
   if (r.idempotent && !cmd.extended && cmd.ne < 256 && available <= 256) {
     secureWipe(r.data);
-    return Response::status(sw::wrongLe(available));
+    return Response::status(protocol::apdu::sw::wrongLe(available));
   }
   Bytes head(r.data.begin(), r.data.begin() + static_cast<long>(limit));
   pending_.assign(r.data.begin() + static_cast<long>(limit), r.data.end());
   secureWipe(r.data);
-  return Response{std::move(head), sw::bytesRemaining(pending_.size()), false};
+  return Response{std::move(head), protocol::apdu::sw::bytesRemaining(pending_.size()), false};
 }
 
-}  // namespace hp::card
+}  // namespace hp::card::runtime

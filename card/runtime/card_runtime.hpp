@@ -8,7 +8,7 @@
 
 #include "card/runtime/applet.hpp"
 
-namespace hp::card {
+namespace hp::card::runtime {
 
 class CardRuntime {
  public:
@@ -43,10 +43,10 @@ class CardRuntime {
     bool operator==(const ChainHeader&) const = default;
   };
 
-  Response dispatch(CommandApdu& cmd);
-  Response select(const CommandApdu& cmd);
-  Response getResponse(const CommandApdu& cmd);
-  Response deliver(Response r, const CommandApdu& cmd);
+  Response dispatch(protocol::apdu::CommandApdu& cmd);
+  Response select(const protocol::apdu::CommandApdu& cmd);
+  Response getResponse(const protocol::apdu::CommandApdu& cmd);
+  Response deliver(Response r, const protocol::apdu::CommandApdu& cmd);
   void dropVolatileState();
 
   Bytes atr_;
@@ -62,4 +62,4 @@ class CardRuntime {
   Bytes pending_;  // response bytes still to be fetched with GET RESPONSE
 };
 
-}  // namespace hp::card
+}  // namespace hp::card::runtime

@@ -14,7 +14,7 @@
 #include "card/runtime/state_key.hpp"
 #include "card/runtime/state_seal.hpp"
 
-namespace hp::card {
+namespace hp::card::runtime {
 
 namespace {
 constexpr char kMagic[8] = {'H', 'P', 'C', 'A', 'R', 'D', '0', '1'};
@@ -234,4 +234,4 @@ Result<void> FileStorage::writeFile(ByteView file) {
   return {};
 }
 
-}  // namespace hp::card
+}  // namespace hp::card::runtime

@@ -19,7 +19,7 @@
 #include "base/rng.hpp"
 #include "card/runtime/storage.hpp"
 
-namespace hp::card {
+namespace hp::card::runtime {
 
 class FileStorage final : public Storage {
  public:
@@ -68,4 +68,4 @@ class FileStorage final : public Storage {
   int lockFd_ = -1;
 };
 
-}  // namespace hp::card
+}  // namespace hp::card::runtime

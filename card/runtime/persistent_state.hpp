@@ -13,7 +13,7 @@
 #include "base/result.hpp"
 #include "card/runtime/storage.hpp"
 
-namespace hp::card {
+namespace hp::card::runtime {
 
 template <class State>
 class PersistentState {
@@ -60,4 +60,4 @@ class PersistentState {
   State state_{};
 };
 
-}  // namespace hp::card
+}  // namespace hp::card::runtime

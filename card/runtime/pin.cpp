@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-namespace hp::card {
+namespace hp::card::runtime {
 
 namespace {
 // Record tags in the serialized form (the byte that was the `set` boolean before version 2).
@@ -104,13 +104,14 @@ PinRecord PinRecord::read(ByteReader& r) {
 
 PinCheck checkPin(const PinRecord& current, ByteView candidate,
                   const std::function<bool(const PinRecord&)>& persist, const PinUpgrade* upgrade) {
-  if (!current.set) return {sw::kReferenceDataNotUsable, false};
-  if (current.blocked()) return {sw::kAuthenticationMethodBlocked, false};
+  if (!current.set) return {protocol::apdu::sw::kReferenceDataNotUsable, false};
+  if (current.blocked()) return {protocol::apdu::sw::kAuthenticationMethodBlocked, false};
   // Phase 1: spend one try, durably, before looking at the candidate.
   PinRecord spent = current;
   spent.triesLeft = static_cast<uint8_t>(current.triesLeft - 1);
-  if (!persist(spent)) return {sw::kMemoryFailure, false};
-  if (!current.matches(candidate)) return {sw::verifyFailed(spent.triesLeft), false};
+  if (!persist(spent)) return {protocol::apdu::sw::kMemoryFailure, false};
+  if (!current.matches(candidate))
+    return {protocol::apdu::sw::verifyFailed(spent.triesLeft), false};
   // Phase 2: a match gives the try back and resets the counter.
   PinRecord restored = current;
   restored.triesLeft = current.maxTries;
@@ -118,8 +119,8 @@ PinCheck checkPin(const PinRecord& current, ByteView candidate,
     PinRecord stronger = restored;
     if (stronger.assign(candidate, upgrade->rng, upgrade->iterations)) restored = stronger;
   }
-  if (!persist(restored)) return {sw::kMemoryFailure, false};
-  return {sw::kOk, true};
+  if (!persist(restored)) return {protocol::apdu::sw::kMemoryFailure, false};
+  return {protocol::apdu::sw::kOk, true};
 }
 
-}  // namespace hp::card
+}  // namespace hp::card::runtime

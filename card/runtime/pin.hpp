@@ -14,7 +14,7 @@
 #include "base/rng.hpp"
 #include "protocol/apdu/status_word.hpp"
 
-namespace hp::card {
+namespace hp::card::runtime {
 
 // PBKDF2-HMAC-SHA256 iterations of a new verifier in the product cards: ~60 ms per verify on
 // the development machine (docs/design.md, "Trust boundary", for the measurement and the
@@ -55,7 +55,7 @@ struct PinRecord {
 // one, or a lower count) stores a new verifier of the matched value in the same write that
 // restores the counter.
 struct PinCheck {
-  StatusWord sw;
+  protocol::apdu::StatusWord sw;
   bool matched;
 };
 struct PinUpgrade {
@@ -66,4 +66,4 @@ PinCheck checkPin(const PinRecord& current, ByteView candidate,
                   const std::function<bool(const PinRecord&)>& persist,
                   const PinUpgrade* upgrade = nullptr);
 
-}  // namespace hp::card
+}  // namespace hp::card::runtime

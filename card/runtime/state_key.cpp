@@ -10,7 +10,7 @@
 
 #include "card/runtime/state_seal.hpp"
 
-namespace hp::card {
+namespace hp::card::runtime {
 
 namespace {
 std::string errnoText() {
@@ -76,4 +76,4 @@ Result<SecretBytes> createStateKey(const std::string& path, Rng& rng) {
   return key;
 }
 
-}  // namespace hp::card
+}  // namespace hp::card::runtime

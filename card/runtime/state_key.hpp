@@ -11,7 +11,7 @@
 #include "base/result.hpp"
 #include "base/rng.hpp"
 
-namespace hp::card {
+namespace hp::card::runtime {
 
 // nullopt when the file does not exist; an error when it is unreadable, of the wrong size, or
 // readable by group or others.
@@ -19,4 +19,4 @@ Result<std::optional<SecretBytes>> readStateKey(const std::string& path);
 // Creates the file (fails if it exists), fsyncs it and its directory.
 Result<SecretBytes> createStateKey(const std::string& path, Rng& rng);
 
-}  // namespace hp::card
+}  // namespace hp::card::runtime

@@ -7,7 +7,7 @@
 
 #include <cstring>
 
-namespace hp::card {
+namespace hp::card::runtime {
 
 namespace {
 constexpr size_t kNonce = 12;
@@ -103,4 +103,4 @@ Result<Bytes> openSealedState(const SecretBytes& stateKey, const std::string& ki
   return image;
 }
 
-}  // namespace hp::card
+}  // namespace hp::card::runtime

@@ -14,7 +14,7 @@
 #include "base/result.hpp"
 #include "base/rng.hpp"
 
-namespace hp::card {
+namespace hp::card::runtime {
 
 inline constexpr size_t kStateKeySize = 32;
 inline constexpr char kSealedMagic[8] = {'H', 'P', 'C', 'A', 'R', 'D', '0', '2'};
@@ -26,4 +26,4 @@ Result<Bytes> sealState(const SecretBytes& stateKey, const std::string& kind, By
 Result<Bytes> openSealedState(const SecretBytes& stateKey, const std::string& kind, ByteView file,
                               const std::string& pathForMessages);
 
-}  // namespace hp::card
+}  // namespace hp::card::runtime

@@ -7,7 +7,7 @@
 #include "base/bytes.hpp"
 #include "base/result.hpp"
 
-namespace hp::card {
+namespace hp::card::runtime {
 
 class Storage {
  public:
@@ -56,4 +56,4 @@ class MemoryStorage final : public Storage {
   size_t attempts_ = 0;
 };
 
-}  // namespace hp::card
+}  // namespace hp::card::runtime

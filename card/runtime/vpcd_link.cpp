@@ -12,7 +12,7 @@
 #include <cstdio>
 #include <cstring>
 
-namespace hp::card {
+namespace hp::card::runtime {
 
 namespace {
 constexpr uint8_t kPowerOff = 0x00;
@@ -192,4 +192,4 @@ std::string VpcdLink::serve(CardRuntime& runtime, const std::atomic<bool>& stop)
   return why;
 }
 
-}  // namespace hp::card
+}  // namespace hp::card::runtime

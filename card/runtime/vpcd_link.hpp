@@ -21,7 +21,7 @@
 #include "base/result.hpp"
 #include "card/runtime/card_runtime.hpp"
 
-namespace hp::card {
+namespace hp::card::runtime {
 
 class VpcdLink {
  public:
@@ -64,4 +64,4 @@ class VpcdLink {
   size_t inboxPos_ = 0;
 };
 
-}  // namespace hp::card
+}  // namespace hp::card::runtime

@@ -3,7 +3,7 @@
 #include "base/tlv.hpp"
 #include "protocol/channel/channel_key_schedule.hpp"
 
-namespace hp::adapters {
+namespace hp::card_adapters {
 
 namespace {
 constexpr uint8_t kClaIso = 0x00;
@@ -57,7 +57,7 @@ CardResult<PinVerification> AccessCardClient::verifyBiometric(ByteView sample) {
     return commands_.failure(what, "a biometric sample is a 32-byte code");
   }
   // 7F2E { 81 20 <sample> } (apdu_specs/accesscard.json).
-  Bytes data = card::makeTlv(0x7F2E, card::makeTlv(0x81, sample));
+  Bytes data = base::makeTlv(0x7F2E, base::makeTlv(0x81, sample));
   auto response = commands_.send(what, kClaIso, kInsVerifyBiometric, 0x00, 0x91, data);
   secureWipe(data);
   return pinOutcome(commands_, what, std::move(response));
@@ -87,11 +87,11 @@ CardResult<TerminalProfile> AccessCardClient::profile() {
   const char* what = "GET DATA terminal profile";
   auto data = getData(what, kTagTerminalProfile);
   if (!data) return data.error();
-  auto tlvs = card::parseTlvs(*data);
-  const Bytes* kind = tlvs ? card::findTlv(*tlvs, 0x80) : nullptr;
-  const Bytes* columns = tlvs ? card::findTlv(*tlvs, 0x81) : nullptr;
-  const Bytes* rows = tlvs ? card::findTlv(*tlvs, 0x82) : nullptr;
-  const Bytes* layout = tlvs ? card::findTlv(*tlvs, 0x83) : nullptr;
+  auto tlvs = base::parseTlvs(*data);
+  const Bytes* kind = tlvs ? base::findTlv(*tlvs, 0x80) : nullptr;
+  const Bytes* columns = tlvs ? base::findTlv(*tlvs, 0x81) : nullptr;
+  const Bytes* rows = tlvs ? base::findTlv(*tlvs, 0x82) : nullptr;
+  const Bytes* layout = tlvs ? base::findTlv(*tlvs, 0x83) : nullptr;
   if (kind == nullptr || columns == nullptr || rows == nullptr || layout == nullptr ||
       kind->size() != 1 || columns->size() != 2 || rows->size() != 2 || layout->size() != 1 ||
       (*kind)[0] < 1 || (*kind)[0] > 3 || (*layout)[0] < 1 || (*layout)[0] > 2) {
@@ -126,11 +126,11 @@ CardResult<Bytes> AccessCardClient::readPublicKey() {
   const char* what = "READ PUBLIC KEY";
   auto data = commands_.run(what, kClaIso, kInsGenerateKeyPair, 0x81, 0x01, {}, 256);
   if (!data) return data.error();
-  auto outer = card::parseTlvs(*data);
+  auto outer = base::parseTlvs(*data);
   auto inner = outer && outer->size() == 1 && (*outer)[0].tag == 0x7F49
-                   ? card::parseTlvs((*outer)[0].value)
+                   ? base::parseTlvs((*outer)[0].value)
                    : std::nullopt;
-  const Bytes* point = inner ? card::findTlv(*inner, 0x86) : nullptr;
+  const Bytes* point = inner ? base::findTlv(*inner, 0x86) : nullptr;
   if (point == nullptr || point->size() != 65) {
     return commands_.failure(what, "malformed public key template");
   }
@@ -146,7 +146,7 @@ CardResult<PreparedShare> AccessCardClient::prepareShare(uint64_t createdAtMs,
   auto data = commands_.run(what, kClaProprietary, kInsPrepareShare, 0x00, 0x00, window, 256);
   if (!data) return data.error();
   // 86 41 <point> 9E L <DER signature>
-  auto tlvs = card::parseTlvs(*data);
+  auto tlvs = base::parseTlvs(*data);
   if (!tlvs || tlvs->size() != 2 || (*tlvs)[0].tag != 0x86 || (*tlvs)[1].tag != 0x9E ||
       (*tlvs)[0].value.size() != 65 || (*tlvs)[1].value.empty()) {
     return commands_.failure(what, "malformed key share");
@@ -161,10 +161,10 @@ CardResult<SecretBytes> AccessCardClient::keyAgreement(ByteView serverPoint, Byt
   const char* what = "KEY AGREEMENT";
   // 86 41 <point> 90 20 <signed hash> 9E L <DER signature> 91 20 <key schedule hash>
   // 92 10 <ticket ID> 93 08 <ticket lifetime ms>
-  Bytes command = card::makeTlv(0x86, serverPoint);
-  card::appendTlv(command, 0x90, signedHash);
-  card::appendTlv(command, 0x9E, serverSignature);
-  card::appendTlv(command, 0x91, keyScheduleHash);
+  Bytes command = base::makeTlv(0x86, serverPoint);
+  base::appendTlv(command, 0x90, signedHash);
+  base::appendTlv(command, 0x9E, serverSignature);
+  base::appendTlv(command, 0x91, keyScheduleHash);
   return agreeKeys(what, kInsKeyAgreement, std::move(command), ticketId, ticketLifetimeMs);
 }
 
@@ -175,7 +175,7 @@ CardResult<std::optional<ResumeOffer>> AccessCardClient::prepareResume() {
   if (response->sw == kReferenceDataNotFound) return std::optional<ResumeOffer>();
   if (!response->ok()) return commands_.failure(what, response->sw);
   // 92 10 <ticket ID> 86 41 <point>
-  auto tlvs = card::parseTlvs(response->data);
+  auto tlvs = base::parseTlvs(response->data);
   if (!tlvs || tlvs->size() != 2 || (*tlvs)[0].tag != 0x92 || (*tlvs)[1].tag != 0x86 ||
       (*tlvs)[0].value.size() != 16 || (*tlvs)[1].value.size() != 65) {
     return commands_.failure(what, "malformed resumption offer");
@@ -189,8 +189,8 @@ CardResult<SecretBytes> AccessCardClient::resumeAgreement(ByteView serverPoint,
                                                           uint64_t ticketLifetimeMs) {
   const char* what = "RESUME AGREEMENT";
   // 86 41 <point> 91 20 <transcript hash> 92 10 <new ticket ID> 93 08 <lifetime ms>
-  Bytes command = card::makeTlv(0x86, serverPoint);
-  card::appendTlv(command, 0x91, transcriptHash);
+  Bytes command = base::makeTlv(0x86, serverPoint);
+  base::appendTlv(command, 0x91, transcriptHash);
   return agreeKeys(what, kInsResumeAgreement, std::move(command), newTicketId, ticketLifetimeMs);
 }
 
@@ -199,15 +199,15 @@ CardResult<SecretBytes> AccessCardClient::resumeAgreement(ByteView serverPoint,
 // Finished keys, moved into SecretBytes at once.
 CardResult<SecretBytes> AccessCardClient::agreeKeys(const char* what, uint8_t ins, Bytes command,
                                                     ByteView ticketId, uint64_t ticketLifetimeMs) {
-  card::appendTlv(command, 0x92, ticketId);
+  base::appendTlv(command, 0x92, ticketId);
   Bytes lifetime;
   appendU64(lifetime, ticketLifetimeMs);
-  card::appendTlv(command, 0x93, lifetime);
+  base::appendTlv(command, 0x93, lifetime);
   auto data = commands_.run(what, kClaProprietary, ins, 0x00, 0x00, command, 256);
   if (!data) return data.error();
   SecretBytes keys(*data);
   secureWipe(*data);
-  if (keys.size() != card::kTrafficKeysSize)
+  if (keys.size() != protocol::channel::kTrafficKeysSize)
     return commands_.failure(what, "keys are not 152 bytes");
   return keys;
 }
@@ -217,4 +217,4 @@ CardResult<Bytes> AccessCardClient::sign(ByteView hash) {
                        0x9E, 0x9A, hash, 256);
 }
 
-}  // namespace hp::adapters
+}  // namespace hp::card_adapters

@@ -15,7 +15,7 @@
 #include "host/card_adapters/card_error.hpp"
 #include "host/card_adapters/pin_verification.hpp"
 
-namespace hp::adapters {
+namespace hp::card_adapters {
 
 // The access card's AID (card/accesscard/access_card_applet.hpp; the tests check they agree).
 inline constexpr uint8_t kAccessCardAid[] = {0xF0, 0x41, 0x43, 0x43, 0x45, 0x53,
@@ -61,7 +61,8 @@ class AccessCardClient {
  public:
   static constexpr size_t kBiometricSampleSize = 32;
 
-  explicit AccessCardClient(pcsc::Transport& transport) : commands_(transport, "access card") {}
+  explicit AccessCardClient(pcsc_bridge::Transport& transport)
+      : commands_(transport, "access card") {}
 
   CardResult<void> select();
   CardResult<PinVerification> verifyPin(std::string_view pin);
@@ -107,4 +108,4 @@ class AccessCardClient {
   CardCommands commands_;
 };
 
-}  // namespace hp::adapters
+}  // namespace hp::card_adapters

@@ -1,6 +1,6 @@
 #include "host/card_adapters/access_card_key_agent.hpp"
 
-namespace hp::adapters {
+namespace hp::card_adapters {
 
 Result<channel::SignedShare> AccessCardKeyAgent::prepareShare(uint64_t nowMs) {
   if (!terminalId_) {
@@ -46,4 +46,4 @@ Result<channel::SessionKeys> AccessCardKeyAgent::agreeResume(
   return channel::sessionKeysFromCard(keys->view());
 }
 
-}  // namespace hp::adapters
+}  // namespace hp::card_adapters

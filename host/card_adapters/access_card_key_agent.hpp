@@ -12,7 +12,7 @@
 #include "host/card_adapters/access_card_client.hpp"
 #include "host/channel/identity.hpp"
 
-namespace hp::adapters {
+namespace hp::card_adapters {
 
 class AccessCardKeyAgent final : public channel::TerminalKeyAgent {
  public:
@@ -32,4 +32,4 @@ class AccessCardKeyAgent final : public channel::TerminalKeyAgent {
   std::optional<std::string> terminalId_;
 };
 
-}  // namespace hp::adapters
+}  // namespace hp::card_adapters

@@ -2,7 +2,7 @@
 
 #include "base/tlv.hpp"
 
-namespace hp::adapters {
+namespace hp::card_adapters {
 
 std::string describeStatusWord(uint16_t sw) {
   if ((sw & 0xFFF0) == 0x63C0) {
@@ -50,12 +50,12 @@ std::string describeStatusWord(uint16_t sw) {
   }
 }
 
-CardCommands::CardCommands(pcsc::Transport& transport, std::string cardName)
+CardCommands::CardCommands(pcsc_bridge::Transport& transport, std::string cardName)
     : transport_(transport), client_(transport), cardName_(std::move(cardName)) {}
 
-CardResult<pcsc::ResponseApdu> CardCommands::send(std::string_view what, uint8_t cla, uint8_t ins,
-                                                  uint8_t p1, uint8_t p2, ByteView data,
-                                                  uint32_t ne) {
+CardResult<pcsc_bridge::ResponseApdu> CardCommands::send(std::string_view what, uint8_t cla,
+                                                         uint8_t ins, uint8_t p1, uint8_t p2,
+                                                         ByteView data, uint32_t ne) {
   std::lock_guard lock(mutex_);
   ++commandsSent_;
   auto response = client_.transmit(cla, ins, p1, p2, data, ne);
@@ -73,7 +73,7 @@ CardResult<Bytes> CardCommands::run(std::string_view what, uint8_t cla, uint8_t 
 
 CardError CardCommands::failure(std::string_view what, uint16_t sw) const {
   return CardError{sw, cardName_ + " " + std::string(what) + ": " + describeStatusWord(sw) +
-                           " (SW " + pcsc::formatSw(sw) + ")"};
+                           " (SW " + pcsc_bridge::formatSw(sw) + ")"};
 }
 
 CardError CardCommands::failure(std::string_view what, std::string_view why) const {
@@ -81,7 +81,7 @@ CardError CardCommands::failure(std::string_view what, std::string_view why) con
 }
 
 CardResult<PinVerification> pinOutcome(const CardCommands& commands, std::string_view what,
-                                       CardResult<pcsc::ResponseApdu> response) {
+                                       CardResult<pcsc_bridge::ResponseApdu> response) {
   if (!response) return response.error();
   const uint16_t sw = response->sw;
   // ISO 7816-4 11.5.6: 63Cx = verification failed, x further tries allowed; 6983 = blocked.
@@ -102,15 +102,15 @@ bool isPinFormat(std::string_view pin) {
 }
 
 std::optional<std::array<uint8_t, 6>> parseStatusBytes(ByteView statusObject) {
-  const auto tlvs = card::parseTlvs(statusObject);
+  const auto tlvs = base::parseTlvs(statusObject);
   if (!tlvs) return std::nullopt;
   std::array<uint8_t, 6> out{};
   for (size_t i = 0; i < out.size(); ++i) {
-    const Bytes* v = card::findTlv(*tlvs, static_cast<uint16_t>(0x80 + i));
+    const Bytes* v = base::findTlv(*tlvs, static_cast<uint16_t>(0x80 + i));
     if (v == nullptr || v->size() != 1) return std::nullopt;
     out[i] = (*v)[0];
   }
   return out;
 }
 
-}  // namespace hp::adapters
+}  // namespace hp::card_adapters

@@ -8,7 +8,7 @@
 
 #include "base/result.hpp"
 
-namespace hp::adapters {
+namespace hp::card_adapters {
 
 struct CardError {
   uint16_t sw = 0;  // 0: the transport failed or the card's answer was malformed
@@ -28,4 +28,4 @@ inline Error toError(const CardError& error) {
   return makeError(error.message);
 }
 
-}  // namespace hp::adapters
+}  // namespace hp::card_adapters

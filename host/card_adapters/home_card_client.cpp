@@ -8,7 +8,7 @@
 #include "base/tlv.hpp"
 #include "protocol/card_link/pin_session.hpp"
 
-namespace hp::adapters {
+namespace hp::card_adapters {
 
 namespace {
 constexpr uint8_t kClaIso = 0x00;
@@ -48,7 +48,7 @@ uint16_t certificateTag(HomeKeyRef key) {
 }
 
 // 7F49 { 86 point } or 7F49 { 81 modulus, 82 exponent } (ISO 7816-4 table 88).
-void putId(card::ByteWriter& w, ByteView id) {
+void putId(base::ByteWriter& w, ByteView id) {
   w.u8(static_cast<uint8_t>(id.size()));
   w.raw(id);
 }
@@ -58,19 +58,19 @@ ByteView textBytes(std::string_view text) {
 }
 
 std::optional<HomePublicKey> parsePublicKey(HomeKeyRef key, ByteView data) {
-  auto outer = card::parseTlvs(data);
+  auto outer = base::parseTlvs(data);
   if (!outer || outer->size() != 1 || (*outer)[0].tag != 0x7F49) return std::nullopt;
-  auto inner = card::parseTlvs((*outer)[0].value);
+  auto inner = base::parseTlvs((*outer)[0].value);
   if (!inner) return std::nullopt;
   HomePublicKey out;
   out.ref = key;
   if (key == HomeKeyRef::kEc) {
-    const Bytes* point = card::findTlv(*inner, 0x86);
+    const Bytes* point = base::findTlv(*inner, 0x86);
     if (point == nullptr || point->size() != 65) return std::nullopt;
     out.point = *point;
   } else {
-    const Bytes* modulus = card::findTlv(*inner, 0x81);
-    const Bytes* exponent = card::findTlv(*inner, 0x82);
+    const Bytes* modulus = base::findTlv(*inner, 0x81);
+    const Bytes* exponent = base::findTlv(*inner, 0x82);
     if (modulus == nullptr || exponent == nullptr || modulus->empty() || exponent->empty()) {
       return std::nullopt;
     }
@@ -106,7 +106,7 @@ CardResult<PinVerification> HomeCardClient::verifyPin2(std::string_view pin) {
 CardResult<PinVerification> HomeCardClient::verifyProtected(uint8_t reference,
                                                             ByteView pinnedCardKey,
                                                             std::string_view pin) {
-  namespace ps = card::pin_session;
+  namespace ps = protocol::card_link::pin_session;
   const char* what = reference == kRefPin1 ? "SECURE VERIFY PIN1" : "SECURE VERIFY PIN2";
   if (!isPinFormat(pin)) return commands_.failure(what, "a PIN is 4-8 digits (no try used)");
   if (pinnedCardKey.size() != ps::kPointSize) {
@@ -115,9 +115,9 @@ CardResult<PinVerification> HomeCardClient::verifyProtected(uint8_t reference,
   // AUTHENTICATE CARD and SECURE VERIFY belong together: another thread's command in between
   // could not break them (the session waits on the card), but keep the pair adjacent anyway.
   std::lock_guard lock(commands_.mutex());
-  auto rng = card::makeKernelSeededRng();
+  auto rng = base::makeKernelSeededRng();
   if (!rng) return commands_.failure(what, "no randomness: " + rng.error().message);
-  auto ephemeral = card::EcKeyPair::generate(**rng);
+  auto ephemeral = base::EcKeyPair::generate(**rng);
   if (!ephemeral) return commands_.failure(what, "cannot make an ephemeral key");
   const Bytes hostPoint = (*ephemeral)->publicPoint();
   const Bytes hostNonce = (*rng)->bytes(ps::kNonceSize);
@@ -221,7 +221,7 @@ CardResult<Bytes> HomeCardClient::sign(HomeKeyRef key, ByteView hash) {
   // make the card sign with the other key.
   std::lock_guard lock(commands_.mutex());
   // ISO 7816-4 11.5.11: P1 = 41 SET for computation, P2 = B6 digital signature template.
-  const Bytes keyReference = card::makeTlv(0x84, Bytes{byteOf(key)});
+  const Bytes keyReference = base::makeTlv(0x84, Bytes{byteOf(key)});
   auto set = commands_.run("MANAGE SECURITY ENVIRONMENT", kClaIso, kInsManageSecurityEnvironment,
                            0x41, 0xB6, keyReference);
   if (!set) return set.error();
@@ -244,8 +244,8 @@ CardResult<void> HomeCardClient::putCertificate(HomeKeyRef key, ByteView der) {
 }
 
 CardResult<void> HomeCardClient::registryAdd(HomeRegistry registry, ByteView id, ByteView point) {
-  Bytes data = card::makeTlv(0xC0, id);
-  card::appendTlv(data, 0xC1, point);
+  Bytes data = base::makeTlv(0xC0, id);
+  base::appendTlv(data, 0xC1, point);
   auto done =
       commands_.run("REGISTRY ADD", kClaProprietary, kInsRegistryAdd, byteOf(registry), 0x00, data);
   if (!done) return done.error();
@@ -264,13 +264,13 @@ CardResult<std::vector<HomeRegistryEntry>> HomeCardClient::registryList(HomeRegi
   auto data =
       commands_.run(what, kClaProprietary, kInsRegistryList, byteOf(registry), 0x00, {}, kReadAll);
   if (!data) return data.error();
-  auto entries = card::parseTlvs(*data);
+  auto entries = base::parseTlvs(*data);
   if (!entries) return commands_.failure(what, "malformed registry list");
   std::vector<HomeRegistryEntry> out;
-  for (const card::Tlv& entry : *entries) {
-    auto inner = card::parseTlvs(entry.value);
-    const Bytes* id = inner ? card::findTlv(*inner, 0xC0) : nullptr;
-    const Bytes* point = inner ? card::findTlv(*inner, 0xC1) : nullptr;
+  for (const base::Tlv& entry : *entries) {
+    auto inner = base::parseTlvs(entry.value);
+    const Bytes* id = inner ? base::findTlv(*inner, 0xC0) : nullptr;
+    const Bytes* point = inner ? base::findTlv(*inner, 0xC1) : nullptr;
     if (entry.tag != 0xE1 || id == nullptr || point == nullptr) {
       return commands_.failure(what, "malformed registry entry");
     }
@@ -284,26 +284,26 @@ CardResult<Bytes> HomeCardClient::registryGet(HomeRegistry registry, ByteView id
   auto data =
       commands_.run(what, kClaProprietary, kInsRegistryGet, byteOf(registry), 0x00, id, 256);
   if (!data) return data.error();
-  auto tlvs = card::parseTlvs(*data);
-  const Bytes* point = tlvs ? card::findTlv(*tlvs, 0xC1) : nullptr;
+  auto tlvs = base::parseTlvs(*data);
+  const Bytes* point = tlvs ? base::findTlv(*tlvs, 0xC1) : nullptr;
   if (point == nullptr || point->size() != 65) {
     return commands_.failure(what, "malformed registry entry");
   }
   return *point;
 }
 
-CardResult<std::array<uint8_t, card::purse::kPurseIdSize>> HomeCardClient::purseInit(
+CardResult<std::array<uint8_t, protocol::purse::kPurseIdSize>> HomeCardClient::purseInit(
     std::string_view currency, uint64_t maxBalance) {
   const char* what = "PURSE INIT";
-  if (!card::purse::validCurrency(currency) || maxBalance == 0) {
+  if (!protocol::purse::validCurrency(currency) || maxBalance == 0) {
     return commands_.failure(what, "the currency must be 3 upper-case letters, the maximum > 0");
   }
-  card::ByteWriter w;
+  base::ByteWriter w;
   w.raw(textBytes(currency));
   w.u64(maxBalance);
   auto data = commands_.run(what, kClaProprietary, kInsPurseInit, 0x00, 0x00, w.take(), 256);
   if (!data) return data.error();
-  std::array<uint8_t, card::purse::kPurseIdSize> id{};
+  std::array<uint8_t, protocol::purse::kPurseIdSize> id{};
   if (data->size() != id.size()) return commands_.failure(what, "malformed purse ID");
   std::copy(data->begin(), data->end(), id.begin());
   return id;
@@ -314,10 +314,10 @@ CardResult<PurseStatus> HomeCardClient::purseStatus() {
   auto data = commands_.run(what, kClaIso, kInsGetData, 0xDF, 0x40, {}, 256);
   if (!data) return data.error();
   if (data->size() != kPurseStatusSize) return commands_.failure(what, "malformed purse status");
-  card::ByteReader r(*data);
+  base::ByteReader r(*data);
   PurseStatus s;
   for (uint8_t& b : s.purseId) b = r.u8();
-  for (size_t i = 0; i < card::purse::kCurrencySize; ++i) {
+  for (size_t i = 0; i < protocol::purse::kCurrencySize; ++i) {
     s.currency.push_back(static_cast<char>(r.u8()));
   }
   s.balance = r.u64();
@@ -325,7 +325,7 @@ CardResult<PurseStatus> HomeCardClient::purseStatus() {
   s.lastTxn = r.u32();
   s.creditSeq = r.u32();
   s.oldestLoggedTxn = r.u32();
-  if (!r.ok() || !card::purse::validCurrency(s.currency)) {
+  if (!r.ok() || !protocol::purse::validCurrency(s.currency)) {
     return commands_.failure(what, "malformed purse status");
   }
   return s;
@@ -334,14 +334,14 @@ CardResult<PurseStatus> HomeCardClient::purseStatus() {
 CardResult<Bytes> HomeCardClient::debit(uint64_t timeMs, ByteView shopId, ByteView orderRef,
                                         std::string_view currency, uint64_t amount) {
   const char* what = "DEBIT";
-  if (shopId.empty() || shopId.size() > card::purse::kMaxPartyIdSize || orderRef.empty() ||
-      orderRef.size() > card::purse::kMaxReferenceSize || !card::purse::validCurrency(currency) ||
-      amount == 0) {
+  if (shopId.empty() || shopId.size() > protocol::purse::kMaxPartyIdSize || orderRef.empty() ||
+      orderRef.size() > protocol::purse::kMaxReferenceSize ||
+      !protocol::purse::validCurrency(currency) || amount == 0) {
     return commands_.failure(what,
                              "shop ID and order reference 1-32 bytes, currency 3 letters, "
                              "amount > 0");
   }
-  card::ByteWriter w;
+  base::ByteWriter w;
   w.u64(timeMs);
   putId(w, shopId);
   putId(w, orderRef);
@@ -351,27 +351,27 @@ CardResult<Bytes> HomeCardClient::debit(uint64_t timeMs, ByteView shopId, ByteVi
 }
 
 CardResult<Bytes> HomeCardClient::credit(uint64_t timeMs, ByteView signedVoucher) {
-  card::ByteWriter w;
+  base::ByteWriter w;
   w.u64(timeMs);
   w.raw(signedVoucher);
   return commands_.run("CREDIT", kClaProprietary, kInsCredit, 0x00, 0x00, w.take(), 256);
 }
 
 CardResult<Bytes> HomeCardClient::cancel(uint64_t timeMs, ByteView signedCancellation) {
-  card::ByteWriter w;
+  base::ByteWriter w;
   w.u64(timeMs);
   w.raw(signedCancellation);
   return commands_.run("CANCEL", kClaProprietary, kInsCancel, 0x00, 0x00, w.take(), 256);
 }
 
-CardResult<std::vector<card::purse::LogEntry>> HomeCardClient::readLog(uint32_t fromTxn) {
+CardResult<std::vector<protocol::purse::LogEntry>> HomeCardClient::readLog(uint32_t fromTxn) {
   const char* what = "READ LOG";
-  std::vector<card::purse::LogEntry> out;
+  std::vector<protocol::purse::LogEntry> out;
   uint32_t next = fromTxn;
   // One page per command (up to 256 bytes, 2-6 entries); ends with an empty page. The log holds
   // at most 64 entries, so the loop is bounded; a page that does not move forward is an error.
   while (true) {
-    card::ByteWriter w;
+    base::ByteWriter w;
     w.u32(next);
     auto page = commands_.run(what, kClaProprietary, kInsReadLog, 0x00, 0x00, w.take(), 256);
     if (!page) return page.error();
@@ -380,7 +380,7 @@ CardResult<std::vector<card::purse::LogEntry>> HomeCardClient::readLog(uint32_t 
     while (pos < page->size()) {
       const size_t n = (*page)[pos];
       if (pos + 1 + n > page->size()) return commands_.failure(what, "malformed log page");
-      auto entry = card::purse::decodeLogEntry(ByteView(*page).subspan(pos + 1, n));
+      auto entry = protocol::purse::decodeLogEntry(ByteView(*page).subspan(pos + 1, n));
       if (!entry || entry->txn < next) return commands_.failure(what, "malformed log entry");
       next = entry->txn + 1;
       out.push_back(std::move(*entry));
@@ -390,4 +390,4 @@ CardResult<std::vector<card::purse::LogEntry>> HomeCardClient::readLog(uint32_t 
   }
 }
 
-}  // namespace hp::adapters
+}  // namespace hp::card_adapters

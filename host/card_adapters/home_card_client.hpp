@@ -21,7 +21,7 @@
 #include "host/card_adapters/pin_verification.hpp"
 #include "protocol/purse/purse_records.hpp"
 
-namespace hp::adapters {
+namespace hp::card_adapters {
 
 // The home card's AID (card/homecard/home_card_applet.hpp; the tests check they agree).
 inline constexpr uint8_t kHomeCardAid[] = {0xF0, 0x48, 0x4F, 0x4D, 0x45,
@@ -61,7 +61,7 @@ inline constexpr uint16_t kSwMaximumBalanceExceeded = 0x9402;
 
 // PURSE STATUS (GET DATA DF 40).
 struct PurseStatus {
-  std::array<uint8_t, card::purse::kPurseIdSize> purseId{};
+  std::array<uint8_t, protocol::purse::kPurseIdSize> purseId{};
   std::string currency;  // ISO 4217, e.g. "EUR"
   uint64_t balance = 0;  // minor units
   uint64_t maxBalance = 0;
@@ -72,7 +72,7 @@ struct PurseStatus {
 
 class HomeCardClient {
  public:
-  explicit HomeCardClient(pcsc::Transport& transport) : commands_(transport, "home card") {}
+  explicit HomeCardClient(pcsc_bridge::Transport& transport) : commands_(transport, "home card") {}
 
   CardResult<void> select();
   // VERIFY PIN1 / PIN2 (ISO 7816-4 11.5.6). A wrong or blocked PIN is an outcome, not an error.
@@ -111,8 +111,8 @@ class HomeCardClient {
   CardResult<Bytes> registryGet(HomeRegistry registry, ByteView id);
 
   // The purse. purseInit: PIN2, once per card; answers the new purse ID.
-  CardResult<std::array<uint8_t, card::purse::kPurseIdSize>> purseInit(std::string_view currency,
-                                                                       uint64_t maxBalance);
+  CardResult<std::array<uint8_t, protocol::purse::kPurseIdSize>> purseInit(
+      std::string_view currency, uint64_t maxBalance);
   CardResult<PurseStatus> purseStatus();  // PIN1
   // DEBIT, CREDIT, CANCEL (PIN2): the card's Signed PurseRecord (u16 len || record || DER
   // signature by the user's EC key); decode with card::purse::splitSigned/decodePurseRecord.
@@ -122,7 +122,7 @@ class HomeCardClient {
   CardResult<Bytes> credit(uint64_t timeMs, ByteView signedVoucher);
   CardResult<Bytes> cancel(uint64_t timeMs, ByteView signedCancellation);
   // Every logged entry with txn >= fromTxn, oldest first (several READ LOG pages). PIN1.
-  CardResult<std::vector<card::purse::LogEntry>> readLog(uint32_t fromTxn = 0);
+  CardResult<std::vector<protocol::purse::LogEntry>> readLog(uint32_t fromTxn = 0);
 
   CardCommands& commands() { return commands_; }
 
@@ -134,4 +134,4 @@ class HomeCardClient {
   CardCommands commands_;
 };
 
-}  // namespace hp::adapters
+}  // namespace hp::card_adapters

@@ -6,11 +6,11 @@
 
 #include <mutex>
 
-namespace hp::adapters {
+namespace hp::card_adapters {
 
 namespace {
-HomeKeyRef keyRefOf(tls::KeyType type) {
-  return type == tls::KeyType::kEcP256 ? HomeKeyRef::kEc : HomeKeyRef::kRsa;
+HomeKeyRef keyRefOf(tls_proxy::KeyType type) {
+  return type == tls_proxy::KeyType::kEcP256 ? HomeKeyRef::kEc : HomeKeyRef::kRsa;
 }
 
 // Big-endian integers compared by value, so a leading zero byte on either side does not matter.
@@ -58,7 +58,7 @@ Result<void> certificateMatchesKey(ByteView certificateDer, const HomePublicKey&
 }
 
 Result<std::unique_ptr<HomeCardSigner>> HomeCardSigner::open(HomeCardClient& card,
-                                                             tls::KeyType type) {
+                                                             tls_proxy::KeyType type) {
   const uint64_t before = card.commands().commandsSent();
   const HomeKeyRef ref = keyRefOf(type);
   auto key = card.readPublicKey(ref);
@@ -76,7 +76,7 @@ Result<Bytes> HomeCardSigner::signHash(mbedtls_md_type_t hashAlg, ByteView hash)
   // Same contract as tls::SoftwareSigner: the hash length must fit the algorithm and the card.
   const mbedtls_md_info_t* md = mbedtls_md_info_from_type(hashAlg);
   if (md == nullptr || mbedtls_md_get_size(md) != hash.size() ||
-      !tls::isSupportedHashSize(hash.size())) {
+      !tls_proxy::isSupportedHashSize(hash.size())) {
     return makeError("home card signer: unsupported hash algorithm or length");
   }
   // Held across the count too, so concurrent signatures each count their own commands.
@@ -89,4 +89,4 @@ Result<Bytes> HomeCardSigner::signHash(mbedtls_md_type_t hashAlg, ByteView hash)
   return std::move(signature.value());
 }
 
-}  // namespace hp::adapters
+}  // namespace hp::card_adapters

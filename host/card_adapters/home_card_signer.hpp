@@ -10,15 +10,16 @@
 #include "host/card_adapters/home_card_client.hpp"
 #include "host/tls_proxy/signer.hpp"
 
-namespace hp::adapters {
+namespace hp::card_adapters {
 
-class HomeCardSigner final : public tls::ClientKeySigner {
+class HomeCardSigner final : public tls_proxy::ClientKeySigner {
  public:
   // Reads the key's public half and certificate; an error when either is missing or they do
   // not match. Signing later needs the card in crypto state (PIN2).
-  static Result<std::unique_ptr<HomeCardSigner>> open(HomeCardClient& card, tls::KeyType type);
+  static Result<std::unique_ptr<HomeCardSigner>> open(HomeCardClient& card,
+                                                      tls_proxy::KeyType type);
 
-  tls::KeyType keyType() const override { return type_; }
+  tls_proxy::KeyType keyType() const override { return type_; }
   Bytes certificateDer() const override { return certificateDer_; }
   // hashAlg must match the hash length (SHA-1/224/256/384/512); the card picks the DigestInfo
   // for RSA from the length. The CardError's message (with its SW) becomes the hp::Error.
@@ -29,11 +30,11 @@ class HomeCardSigner final : public tls::ClientKeySigner {
   uint64_t signatures() const { return signatures_; }
 
  private:
-  HomeCardSigner(HomeCardClient& card, tls::KeyType type, Bytes certificateDer)
+  HomeCardSigner(HomeCardClient& card, tls_proxy::KeyType type, Bytes certificateDer)
       : card_(card), type_(type), certificateDer_(std::move(certificateDer)) {}
 
   HomeCardClient& card_;
-  tls::KeyType type_;
+  tls_proxy::KeyType type_;
   Bytes certificateDer_;
   std::atomic<uint64_t> apdusSent_{0};
   std::atomic<uint64_t> signatures_{0};
@@ -42,4 +43,4 @@ class HomeCardSigner final : public tls::ClientKeySigner {
 // True when the DER certificate's public key is `key` (EC point, or RSA modulus and exponent).
 Result<void> certificateMatchesKey(ByteView certificateDer, const HomePublicKey& key);
 
-}  // namespace hp::adapters
+}  // namespace hp::card_adapters

@@ -1,6 +1,6 @@
 #include "host/card_adapters/home_card_terminal_registry.hpp"
 
-namespace hp::adapters {
+namespace hp::card_adapters {
 
 namespace {
 constexpr uint16_t kReferenceDataNotFound = 0x6A88;
@@ -19,4 +19,4 @@ Result<Bytes> HomeCardTerminalRegistry::terminalKey(std::string_view terminalId)
   return makeError("terminal registry unavailable: " + point.error().message);
 }
 
-}  // namespace hp::adapters
+}  // namespace hp::card_adapters

@@ -6,7 +6,7 @@
 #include "host/card_adapters/home_card_client.hpp"
 #include "host/channel/identity.hpp"
 
-namespace hp::adapters {
+namespace hp::card_adapters {
 
 class HomeCardTerminalRegistry final : public channel::TerminalRegistry {
  public:
@@ -20,4 +20,4 @@ class HomeCardTerminalRegistry final : public channel::TerminalRegistry {
   HomeCardClient& card_;
 };
 
-}  // namespace hp::adapters
+}  // namespace hp::card_adapters

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-namespace hp::adapters {
+namespace hp::card_adapters {
 
 struct PinVerification {
   enum class Outcome { kVerified, kWrong, kBlocked };
@@ -15,4 +15,4 @@ struct PinVerification {
   bool blocked() const { return outcome == Outcome::kBlocked; }
 };
 
-}  // namespace hp::adapters
+}  // namespace hp::card_adapters

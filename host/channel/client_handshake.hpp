@@ -23,8 +23,8 @@
 namespace hp::channel {
 
 struct ClientConfig {
-  card::Clock* clock = nullptr;
-  card::Rng* rng = nullptr;
+  base::Clock* clock = nullptr;
+  base::Rng* rng = nullptr;
   // The terminal never keeps a ticket longer than this, whatever the server announces (the
   // access card caps it at 12 h too).
   uint64_t maxTicketLifetimeMs = 12ull * 3600 * 1000;

@@ -44,7 +44,7 @@ Hash sha256(ByteView data) {
 }
 
 Hash labelledHash(std::string_view label, ByteView data) {
-  return card::labelledSha256(label, {data});
+  return base::labelledSha256(label, {data});
 }
 
 SecretBytes hmacSha256(ByteView key, ByteView data) {

@@ -87,7 +87,7 @@ class ServerSigner {
 
 // Wall-clock milliseconds since the Unix epoch: a share's validity window must mean the same
 // on the terminal and the server, which a monotonic clock with its own origin does not.
-class SystemWallClock final : public card::Clock {
+class SystemWallClock final : public base::Clock {
  public:
   uint64_t nowMs() override;
 };

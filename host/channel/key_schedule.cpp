@@ -2,7 +2,7 @@
 
 namespace hp::channel {
 
-SessionKeys toSessionKeys(card::ChannelKeys&& keys) {
+SessionKeys toSessionKeys(protocol::channel::ChannelKeys&& keys) {
   SessionKeys out;
   out.clientToServer.key = std::move(keys.clientToServerKey);
   out.clientToServer.iv = std::move(keys.clientToServerIv);
@@ -17,16 +17,16 @@ SessionKeys toSessionKeys(card::ChannelKeys&& keys) {
 Result<SessionKeys> deriveSessionKeys(ByteView secret, const Hash& transcriptHash,
                                       HandshakeKind kind) {
   if (secret.size() < 32) return makeError("key schedule input secret too short");
-  auto keys =
-      card::deriveChannelKeys(secret, transcriptHash,
-                              kind == HandshakeKind::kFull ? card::ChannelHandshakeKind::kFull
-                                                           : card::ChannelHandshakeKind::kResumed);
+  auto keys = protocol::channel::deriveChannelKeys(
+      secret, transcriptHash,
+      kind == HandshakeKind::kFull ? protocol::channel::ChannelHandshakeKind::kFull
+                                   : protocol::channel::ChannelHandshakeKind::kResumed);
   if (!keys) return makeError("key derivation failed");
   return toSessionKeys(std::move(*keys));
 }
 
 Result<SessionKeys> sessionKeysFromCard(ByteView trafficKeys) {
-  auto keys = card::decodeTrafficKeys(trafficKeys);
+  auto keys = protocol::channel::decodeTrafficKeys(trafficKeys);
   if (!keys) return makeError("the card answered malformed channel keys");
   return toSessionKeys(std::move(*keys));
 }

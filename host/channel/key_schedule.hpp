@@ -39,7 +39,7 @@ Result<SessionKeys> deriveSessionKeys(ByteView secret, const Hash& transcriptHas
                                       HandshakeKind kind);
 // The card's 152-byte answer (card::encodeTrafficKeys) as SessionKeys without a resumption secret.
 Result<SessionKeys> sessionKeysFromCard(ByteView trafficKeys);
-SessionKeys toSessionKeys(card::ChannelKeys&& keys);
+SessionKeys toSessionKeys(protocol::channel::ChannelKeys&& keys);
 
 // A running record of the handshake messages: each is length-prefixed so message boundaries
 // are part of what is hashed.

@@ -8,12 +8,12 @@ namespace hp::channel {
 
 namespace {
 
-void writeHeader(card::ByteWriter& out, MessageType type) {
+void writeHeader(base::ByteWriter& out, MessageType type) {
   out.u8(static_cast<uint8_t>(type));
   out.u16(kProtocolVersion);
 }
 
-void writeShortBlob(card::ByteWriter& out, ByteView value) {
+void writeShortBlob(base::ByteWriter& out, ByteView value) {
   out.u8(static_cast<uint8_t>(value.size()));
   out.raw(value);
 }
@@ -37,7 +37,7 @@ const char* messageName(MessageType type) {
 }
 
 // Checks type and version and leaves the reader after the header.
-Result<void> readHeader(card::ByteReader& in, ByteView message, MessageType expected) {
+Result<void> readHeader(base::ByteReader& in, ByteView message, MessageType expected) {
   auto type = peekMessageType(message);
   if (!type) return type.error();
   if (*type != expected) {
@@ -67,12 +67,12 @@ bool isValidTerminalId(std::string_view id) {
 
 // The access card builds and signs this statement itself: the encoding lives in the card
 // runtime so card and host share it; so does the server hello statement, which the card checks.
-static_assert(kShareLabel == card::kShareStatementLabel);
-static_assert(kServerSignatureLabel == card::kServerHelloLabel);
+static_assert(kShareLabel == protocol::channel::kShareStatementLabel);
+static_assert(kServerSignatureLabel == protocol::channel::kServerHelloLabel);
 
 Bytes shareStatement(const SignedShare& share) {
-  return card::encodeShareStatement(bytesOf(share.terminalId), share.ephemeralPoint,
-                                    share.createdAtMs, share.expiresAtMs);
+  return protocol::channel::encodeShareStatement(bytesOf(share.terminalId), share.ephemeralPoint,
+                                                 share.createdAtMs, share.expiresAtMs);
 }
 
 Hash shareStatementHash(const SignedShare& share) {
@@ -80,7 +80,7 @@ Hash shareStatementHash(const SignedShare& share) {
 }
 
 Bytes encode(const ClientHello& message) {
-  card::ByteWriter out;
+  base::ByteWriter out;
   writeHeader(out, MessageType::kClientHello);
   writeShortBlob(out, bytesOf(message.share.terminalId));
   out.raw(message.share.ephemeralPoint);
@@ -92,7 +92,7 @@ Bytes encode(const ClientHello& message) {
 }
 
 Bytes encodeUnsigned(const ServerHello& message) {
-  card::ByteWriter out;
+  base::ByteWriter out;
   writeHeader(out, MessageType::kServerHello);
   out.raw(message.ephemeralPoint);
   out.raw(message.serverNonce);
@@ -109,14 +109,14 @@ Bytes encode(const ServerHello& message) {
 }
 
 Bytes encode(const Finished& message) {
-  card::ByteWriter out;
+  base::ByteWriter out;
   writeHeader(out, MessageType::kFinished);
   out.raw(message.mac);
   return out.take();
 }
 
 Bytes encode(const ResumeHello& message) {
-  card::ByteWriter out;
+  base::ByteWriter out;
   writeHeader(out, MessageType::kResumeHello);
   out.raw(message.ticketId);
   out.raw(message.ephemeralPoint);
@@ -125,7 +125,7 @@ Bytes encode(const ResumeHello& message) {
 }
 
 Bytes encode(const ResumeAccept& message) {
-  card::ByteWriter out;
+  base::ByteWriter out;
   writeHeader(out, MessageType::kResumeAccept);
   out.raw(message.ephemeralPoint);
   out.raw(message.serverNonce);
@@ -135,7 +135,7 @@ Bytes encode(const ResumeAccept& message) {
 }
 
 Bytes encode(const Alert& message) {
-  card::ByteWriter out;
+  base::ByteWriter out;
   writeHeader(out, MessageType::kAlert);
   out.u8(static_cast<uint8_t>(message.code));
   const std::string text = message.text.substr(0, kMaxAlertTextSize);
@@ -166,84 +166,84 @@ Result<MessageType> peekMessageType(ByteView message) {
 }
 
 Result<ClientHello> parseClientHello(ByteView message) {
-  card::ByteReader in(message);
+  base::ByteReader in(message);
   if (auto header = readHeader(in, message, MessageType::kClientHello); !header) {
     return header.error();
   }
   ClientHello hello;
-  const Bytes id = card::copyOf(in.shortBlob(1, kMaxTerminalIdSize));
+  const Bytes id = base::copyOf(in.shortBlob(1, kMaxTerminalIdSize));
   hello.share.terminalId.assign(id.begin(), id.end());
-  hello.share.ephemeralPoint = card::copyOf(in.take(kPointSize));
+  hello.share.ephemeralPoint = base::copyOf(in.take(kPointSize));
   hello.share.createdAtMs = in.u64();
   hello.share.expiresAtMs = in.u64();
-  hello.share.signature = card::copyOf(in.shortBlob(1, kMaxSignatureSize));
-  hello.clientNonce = card::copyOf(in.take(kNonceSize));
+  hello.share.signature = base::copyOf(in.shortBlob(1, kMaxSignatureSize));
+  hello.clientNonce = base::copyOf(in.take(kNonceSize));
   if (!in.finishedCleanly()) return malformed(MessageType::kClientHello);
   if (!isValidTerminalId(hello.share.terminalId)) return makeError("invalid terminal ID");
   return hello;
 }
 
 Result<ServerHello> parseServerHello(ByteView message) {
-  card::ByteReader in(message);
+  base::ByteReader in(message);
   if (auto header = readHeader(in, message, MessageType::kServerHello); !header) {
     return header.error();
   }
   ServerHello hello;
-  hello.ephemeralPoint = card::copyOf(in.take(kPointSize));
-  hello.serverNonce = card::copyOf(in.take(kNonceSize));
-  hello.ticketId = card::copyOf(in.take(kTicketIdSize));
+  hello.ephemeralPoint = base::copyOf(in.take(kPointSize));
+  hello.serverNonce = base::copyOf(in.take(kNonceSize));
+  hello.ticketId = base::copyOf(in.take(kTicketIdSize));
   hello.ticketLifetimeMs = in.u64();
-  hello.signature = card::copyOf(in.shortBlob(1, kMaxSignatureSize));
+  hello.signature = base::copyOf(in.shortBlob(1, kMaxSignatureSize));
   if (!in.finishedCleanly()) return malformed(MessageType::kServerHello);
   return hello;
 }
 
 Result<Finished> parseFinished(ByteView message) {
-  card::ByteReader in(message);
+  base::ByteReader in(message);
   if (auto header = readHeader(in, message, MessageType::kFinished); !header) {
     return header.error();
   }
   Finished finished;
-  finished.mac = card::copyOf(in.take(kMacSize));
+  finished.mac = base::copyOf(in.take(kMacSize));
   if (!in.finishedCleanly()) return malformed(MessageType::kFinished);
   return finished;
 }
 
 Result<ResumeHello> parseResumeHello(ByteView message) {
-  card::ByteReader in(message);
+  base::ByteReader in(message);
   if (auto header = readHeader(in, message, MessageType::kResumeHello); !header) {
     return header.error();
   }
   ResumeHello hello;
-  hello.ticketId = card::copyOf(in.take(kTicketIdSize));
-  hello.ephemeralPoint = card::copyOf(in.take(kPointSize));
-  hello.clientNonce = card::copyOf(in.take(kNonceSize));
+  hello.ticketId = base::copyOf(in.take(kTicketIdSize));
+  hello.ephemeralPoint = base::copyOf(in.take(kPointSize));
+  hello.clientNonce = base::copyOf(in.take(kNonceSize));
   if (!in.finishedCleanly()) return malformed(MessageType::kResumeHello);
   return hello;
 }
 
 Result<ResumeAccept> parseResumeAccept(ByteView message) {
-  card::ByteReader in(message);
+  base::ByteReader in(message);
   if (auto header = readHeader(in, message, MessageType::kResumeAccept); !header) {
     return header.error();
   }
   ResumeAccept accept;
-  accept.ephemeralPoint = card::copyOf(in.take(kPointSize));
-  accept.serverNonce = card::copyOf(in.take(kNonceSize));
-  accept.ticketId = card::copyOf(in.take(kTicketIdSize));
+  accept.ephemeralPoint = base::copyOf(in.take(kPointSize));
+  accept.serverNonce = base::copyOf(in.take(kNonceSize));
+  accept.ticketId = base::copyOf(in.take(kTicketIdSize));
   accept.ticketLifetimeMs = in.u64();
   if (!in.finishedCleanly()) return malformed(MessageType::kResumeAccept);
   return accept;
 }
 
 Result<Alert> parseAlert(ByteView message) {
-  card::ByteReader in(message);
+  base::ByteReader in(message);
   if (auto header = readHeader(in, message, MessageType::kAlert); !header) {
     return header.error();
   }
   Alert alert;
   const uint8_t code = in.u8();
-  const Bytes text = card::copyOf(in.shortBlob(0, kMaxAlertTextSize));
+  const Bytes text = base::copyOf(in.shortBlob(0, kMaxAlertTextSize));
   if (!in.finishedCleanly()) return malformed(MessageType::kAlert);
   if (code < static_cast<uint8_t>(AlertCode::kMalformed) ||
       code > static_cast<uint8_t>(AlertCode::kInternal)) {

@@ -87,7 +87,7 @@ Result<std::vector<Bytes>> ServerHandshake::onClientHello(ByteView message) {
   // The signature comes first: until it verifies, nothing in the share (times included) is
   // the terminal's word, and nothing unauthenticated may enter the replay cache.
   const Hash statementHash = shareStatementHash(share);
-  if (!card::verifyEcdsaP256(*terminalKey, statementHash, share.signature)) {
+  if (!base::verifyEcdsaP256(*terminalKey, statementHash, share.signature)) {
     return refuseTerminal("key share signature of terminal '" + share.terminalId +
                           "' does not verify");
   }
@@ -111,7 +111,7 @@ Result<std::vector<Bytes>> ServerHandshake::onClientHello(ByteView message) {
 
   // Our fresh ephemeral: even a replayed ClientHello yields keys only the share's owner (the
   // access card holding the ephemeral private key) can compute.
-  auto ephemeral = card::EcKeyPair::generate(*config_.rng);
+  auto ephemeral = base::EcKeyPair::generate(*config_.rng);
   if (!ephemeral) return refuse(AlertCode::kInternal, "server key generation failed");
   auto sharedSecret = (*ephemeral)->agree(share.ephemeralPoint, *config_.rng);
   if (!sharedSecret)
@@ -131,8 +131,8 @@ Result<std::vector<Bytes>> ServerHandshake::onClientHello(ByteView message) {
   // Both points are signed on their own next to the transcript so the terminal's card, which
   // does not parse handshake messages, can check them: it puts in its own pending point, so
   // this signature is good for this share only (docs/control-channel.md, step 2).
-  auto signature = config_.signer->sign(
-      card::serverHelloSignedHash(reply.ephemeralPoint, share.ephemeralPoint, signedPart.hash()));
+  auto signature = config_.signer->sign(protocol::channel::serverHelloSignedHash(
+      reply.ephemeralPoint, share.ephemeralPoint, signedPart.hash()));
   if (!signature) return refuse(AlertCode::kInternal, "server signature failed");
   reply.signature = std::move(signature.value());
   const Bytes serverHello = encode(reply);
@@ -169,7 +169,7 @@ Result<std::vector<Bytes>> ServerHandshake::onResumeHello(ByteView message) {
   // psk_dhe_ke (RFC 8446 2.2): a fresh ephemeral of ours and ECDH with the terminal's fresh
   // point, so the resumed keys need the terminal's card (and the ticket secret) and are
   // forward secret: the secret alone, stolen later, does not open a recorded channel.
-  auto ephemeral = card::EcKeyPair::generate(*config_.rng);
+  auto ephemeral = base::EcKeyPair::generate(*config_.rng);
   if (!ephemeral) return refuse(AlertCode::kInternal, "server key generation failed");
   auto z = (*ephemeral)->agree(hello->ephemeralPoint, *config_.rng);
   if (!z) return refuse(AlertCode::kMalformed, "terminal resumption share is not a P-256 point");

@@ -27,8 +27,8 @@ namespace hp::channel {
 struct ServerConfig {
   TerminalRegistry* registry = nullptr;
   ServerSigner* signer = nullptr;
-  card::Clock* clock = nullptr;  // wall clock (shares carry wall-clock times)
-  card::Rng* rng = nullptr;
+  base::Clock* clock = nullptr;  // wall clock (shares carry wall-clock times)
+  base::Rng* rng = nullptr;
   ShareReplayCache* replayCache = nullptr;  // shared by all connections of the server
   ServerTicketStore* tickets = nullptr;     // shared by all connections of the server
   uint64_t ticketLifetimeMs = 12ull * 3600 * 1000;

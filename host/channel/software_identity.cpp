@@ -14,9 +14,9 @@ uint64_t SystemWallClock::nowMs() {
 }
 
 SoftwareTerminalKeyAgent::SoftwareTerminalKeyAgent(std::string terminalId,
-                                                   std::unique_ptr<card::EcKeyPair> longTermKey,
-                                                   Bytes homeServerKey, card::Rng& rng,
-                                                   uint64_t shareLifetimeMs, card::Clock* clock)
+                                                   std::unique_ptr<base::EcKeyPair> longTermKey,
+                                                   Bytes homeServerKey, base::Rng& rng,
+                                                   uint64_t shareLifetimeMs, base::Clock* clock)
     : terminalId_(std::move(terminalId)),
       homeServerKey_(std::move(homeServerKey)),
       longTermKey_(std::move(longTermKey)),
@@ -25,7 +25,7 @@ SoftwareTerminalKeyAgent::SoftwareTerminalKeyAgent(std::string terminalId,
       clock_(clock) {}
 
 Result<SignedShare> SoftwareTerminalKeyAgent::prepareShare(uint64_t nowMs) {
-  auto ephemeral = card::EcKeyPair::generate(rng_);
+  auto ephemeral = base::EcKeyPair::generate(rng_);
   if (!ephemeral) return ephemeral.error();
   SignedShare share;
   share.terminalId = terminalId_;
@@ -43,12 +43,12 @@ Result<SignedShare> SoftwareTerminalKeyAgent::prepareShare(uint64_t nowMs) {
 Result<SessionKeys> SoftwareTerminalKeyAgent::agree(const SignedServerShare& server) {
   // Single use whatever the outcome, as on the card: EcKeyPair's destructor frees (and mbedTLS
   // zeroizes) d.
-  const std::unique_ptr<card::EcKeyPair> ephemeral = std::move(pendingEphemeral_);
+  const std::unique_ptr<base::EcKeyPair> ephemeral = std::move(pendingEphemeral_);
   if (!ephemeral) return makeError("no prepared key share (prepare one first)");
   if (server.ticketId.size() != kTicketIdSize) return makeError("malformed ticket ID");
-  const auto signedHash = card::serverHelloSignedHash(
+  const auto signedHash = protocol::channel::serverHelloSignedHash(
       server.ephemeralPoint, ephemeral->publicPoint(), server.transcriptHash);
-  if (!card::verifyEcdsaP256(homeServerKey_, signedHash, server.signature)) {
+  if (!base::verifyEcdsaP256(homeServerKey_, signedHash, server.signature)) {
     return makeError(std::string(kBadServerSignature));
   }
   auto z = ephemeral->agree(server.ephemeralPoint, rng_);
@@ -63,7 +63,7 @@ Result<std::optional<ResumeOffer>> SoftwareTerminalKeyAgent::prepareResume() {
   pendingResume_.reset();
   if (ticket_ && clock_ != nullptr && now() >= ticket_->expiresAtMs) ticket_.reset();
   if (!ticket_) return std::optional<ResumeOffer>{};
-  auto ephemeral = card::EcKeyPair::generate(rng_);
+  auto ephemeral = base::EcKeyPair::generate(rng_);
   if (!ephemeral) return ephemeral.error();
   ResumeOffer offer{ticket_->id, (*ephemeral)->publicPoint()};
   pendingResume_ = std::move(ephemeral.value());
@@ -72,7 +72,7 @@ Result<std::optional<ResumeOffer>> SoftwareTerminalKeyAgent::prepareResume() {
 
 Result<SessionKeys> SoftwareTerminalKeyAgent::agreeResume(const ServerResumeShare& server) {
   // Single use (RFC 8446 8), as RESUME AGREEMENT: ticket and key are gone from here on.
-  const std::unique_ptr<card::EcKeyPair> ephemeral = std::move(pendingResume_);
+  const std::unique_ptr<base::EcKeyPair> ephemeral = std::move(pendingResume_);
   std::optional<Ticket> ticket = std::move(ticket_);
   ticket_.reset();
   if (!ephemeral || !ticket) return makeError("no resumption offer pending");

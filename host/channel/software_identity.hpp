@@ -21,9 +21,9 @@ namespace hp::channel {
 // refuses expired ones) dates the ticket, as the card's own clock does.
 class SoftwareTerminalKeyAgent final : public TerminalKeyAgent {
  public:
-  SoftwareTerminalKeyAgent(std::string terminalId, std::unique_ptr<card::EcKeyPair> longTermKey,
-                           Bytes homeServerKey, card::Rng& rng, uint64_t shareLifetimeMs,
-                           card::Clock* clock = nullptr);
+  SoftwareTerminalKeyAgent(std::string terminalId, std::unique_ptr<base::EcKeyPair> longTermKey,
+                           Bytes homeServerKey, base::Rng& rng, uint64_t shareLifetimeMs,
+                           base::Clock* clock = nullptr);
   Result<SignedShare> prepareShare(uint64_t nowMs) override;
   Result<SessionKeys> agree(const SignedServerShare& server) override;
   Result<std::optional<ResumeOffer>> prepareResume() override;
@@ -45,13 +45,13 @@ class SoftwareTerminalKeyAgent final : public TerminalKeyAgent {
 
   std::string terminalId_;
   Bytes homeServerKey_;
-  std::unique_ptr<card::EcKeyPair> longTermKey_;
-  std::unique_ptr<card::EcKeyPair> pendingEphemeral_;
-  std::unique_ptr<card::EcKeyPair> pendingResume_;
+  std::unique_ptr<base::EcKeyPair> longTermKey_;
+  std::unique_ptr<base::EcKeyPair> pendingEphemeral_;
+  std::unique_ptr<base::EcKeyPair> pendingResume_;
   std::optional<Ticket> ticket_;
-  card::Rng& rng_;
+  base::Rng& rng_;
   uint64_t shareLifetimeMs_;
-  card::Clock* clock_;
+  base::Clock* clock_;
 };
 
 class SoftwareTerminalRegistry final : public TerminalRegistry {
@@ -70,14 +70,14 @@ class SoftwareTerminalRegistry final : public TerminalRegistry {
 
 class SoftwareServerSigner final : public ServerSigner {
  public:
-  SoftwareServerSigner(std::unique_ptr<card::EcKeyPair> key, card::Rng& rng)
+  SoftwareServerSigner(std::unique_ptr<base::EcKeyPair> key, base::Rng& rng)
       : key_(std::move(key)), rng_(rng) {}
   Result<Bytes> sign(const Hash& hash) override { return key_->signHash(hash, rng_); }
   Bytes publicKey() const { return key_->publicPoint(); }
 
  private:
-  std::unique_ptr<card::EcKeyPair> key_;
-  card::Rng& rng_;
+  std::unique_ptr<base::EcKeyPair> key_;
+  base::Rng& rng_;
 };
 
 }  // namespace hp::channel

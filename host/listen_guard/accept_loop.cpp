@@ -13,7 +13,7 @@
 #include <chrono>
 #include <cstring>
 
-namespace hp::listen {
+namespace hp::listen_guard {
 
 namespace {
 
@@ -243,4 +243,4 @@ void AcceptLoop::closeOverdue() {
   }
 }
 
-}  // namespace hp::listen
+}  // namespace hp::listen_guard

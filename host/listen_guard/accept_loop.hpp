@@ -18,7 +18,7 @@
 #include "host/listen_guard/connection_slots.hpp"
 #include "host/listen_guard/rate_limited_log.hpp"
 
-namespace hp::listen {
+namespace hp::listen_guard {
 
 struct AcceptOptions {
   std::string address = "127.0.0.1";  // IPv4 literal
@@ -101,4 +101,4 @@ class AcceptLoop {
   RateLimitedLog refusals_;
 };
 
-}  // namespace hp::listen
+}  // namespace hp::listen_guard

@@ -1,6 +1,6 @@
 #include "host/listen_guard/connection_slots.hpp"
 
-namespace hp::listen {
+namespace hp::listen_guard {
 
 const char* refusalName(Refusal refusal) {
   switch (refusal) {
@@ -72,4 +72,4 @@ std::vector<uint64_t> ConnectionSlots::overdue(uint64_t nowMs) {
   return late;
 }
 
-}  // namespace hp::listen
+}  // namespace hp::listen_guard

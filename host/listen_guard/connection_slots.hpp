@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace hp::listen {
+namespace hp::listen_guard {
 
 struct SlotLimits {
   size_t maxPending = 32;                 // connections in their handshake, all sources together
@@ -66,4 +66,4 @@ class ConnectionSlots {
   size_t established_ = 0;
 };
 
-}  // namespace hp::listen
+}  // namespace hp::listen_guard

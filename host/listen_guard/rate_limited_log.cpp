@@ -1,6 +1,6 @@
 #include "host/listen_guard/rate_limited_log.hpp"
 
-namespace hp::listen {
+namespace hp::listen_guard {
 
 void RateLimitedLog::summarize(Kind& kind) {
   if (kind.suppressed == 0) return;
@@ -38,4 +38,4 @@ void RateLimitedLog::flush(uint64_t nowMs) {
   }
 }
 
-}  // namespace hp::listen
+}  // namespace hp::listen_guard

@@ -11,7 +11,7 @@
 #include <mutex>
 #include <string>
 
-namespace hp::listen {
+namespace hp::listen_guard {
 
 class RateLimitedLog {
  public:
@@ -41,4 +41,4 @@ class RateLimitedLog {
   std::map<std::string, Kind> kinds_;
 };
 
-}  // namespace hp::listen
+}  // namespace hp::listen_guard

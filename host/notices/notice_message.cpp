@@ -8,7 +8,7 @@
 
 namespace hp::notices {
 
-namespace purse = card::purse;
+namespace purse = protocol::purse;
 
 namespace {
 

@@ -6,7 +6,7 @@
 
 namespace hp::notices {
 
-namespace purse = card::purse;
+namespace purse = protocol::purse;
 
 namespace {
 

@@ -31,7 +31,7 @@ namespace hp::notices {
 // One entry as it will be mailed, with the txn queued before it for the same purse (0: none),
 // so the mail can say which txns are missing (entries that dropped out of the card's log).
 struct QueuedEntry {
-  card::purse::LogEntry entry;
+  protocol::purse::LogEntry entry;
   uint32_t previousTxn = 0;
 };
 
@@ -67,7 +67,7 @@ class NoticeOutbox {
   // were new. The purse ID is 16 hex digits (either case). Nothing is queued if any entry is
   // invalid (txn 0, a bad currency): the whole call is one transaction.
   Result<size_t> enqueue(std::string_view purseIdHex,
-                         const std::vector<card::purse::LogEntry>& entries);
+                         const std::vector<protocol::purse::LogEntry>& entries);
   // The highest txn ever queued for this purse (0: none): READ LOG continues at this + 1.
   Result<uint32_t> lastQueuedTxn(std::string_view purseIdHex);
 

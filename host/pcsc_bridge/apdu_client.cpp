@@ -4,7 +4,7 @@
 
 #include "protocol/apdu/command_apdu.hpp"
 
-namespace hp::pcsc {
+namespace hp::pcsc_bridge {
 
 namespace {
 constexpr uint8_t kChainingBit = 0x10;
@@ -41,14 +41,14 @@ Result<ResponseApdu> ApduClient::transmit(uint8_t cla, uint8_t ins, uint8_t p1, 
 }
 
 Result<ResponseApdu> ApduClient::transmit(ByteView rawCommand) {
-  auto parsed = card::parseCommandApdu(rawCommand);
+  auto parsed = protocol::apdu::parseCommandApdu(rawCommand);
   if (!parsed) {
     char sw[8];
     std::snprintf(sw, sizeof sw, "%04X", parsed.error());
     return makeError("malformed command APDU " + toSpacedHex(rawCommand) + " (would get " + sw +
                      ")");
   }
-  const card::CommandApdu& c = parsed.value();
+  const protocol::apdu::CommandApdu& c = parsed.value();
   return transmit(c.cla, c.ins, c.p1, c.p2, c.data, c.ne);
 }
 
@@ -59,7 +59,7 @@ Result<ResponseApdu> ApduClient::select(ByteView aid) {
 Result<ResponseApdu> ApduClient::exchange(uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2,
                                           ByteView data, uint32_t ne) {
   ResponseApdu result;
-  Bytes command = card::encodeCommandApdu(cla, ins, p1, p2, data, ne);
+  Bytes command = protocol::apdu::encodeCommandApdu(cla, ins, p1, p2, data, ne);
   bool leCorrected = false;
   for (;;) {
     auto raw = transport_.transmitRaw(command);
@@ -79,7 +79,7 @@ Result<ResponseApdu> ApduClient::exchange(uint8_t cla, uint8_t ins, uint8_t p1, 
                          " again after the Le correction");
       }
       leCorrected = true;
-      command = card::encodeCommandApdu(cla, ins, p1, p2, data, countOf(sw));
+      command = protocol::apdu::encodeCommandApdu(cla, ins, p1, p2, data, countOf(sw));
       secureWipe(*raw);
       continue;
     }
@@ -97,7 +97,7 @@ Result<ResponseApdu> ApduClient::exchange(uint8_t cla, uint8_t ins, uint8_t p1, 
       p1 = 0;
       p2 = 0;
       data = {};
-      command = card::encodeCommandApdu(cla, ins, p1, p2, {}, countOf(sw));
+      command = protocol::apdu::encodeCommandApdu(cla, ins, p1, p2, {}, countOf(sw));
       leCorrected = false;
       continue;
     }
@@ -123,4 +123,4 @@ std::string formatResponse(const ResponseApdu& response) {
   return toSpacedHex(response.data) + " " + formatSw(response.sw);
 }
 
-}  // namespace hp::pcsc
+}  // namespace hp::pcsc_bridge

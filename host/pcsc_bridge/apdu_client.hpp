@@ -13,7 +13,7 @@
 #include "base/result.hpp"
 #include "host/pcsc_bridge/transport.hpp"
 
-namespace hp::pcsc {
+namespace hp::pcsc_bridge {
 
 struct ResponseApdu {
   Bytes data;
@@ -58,4 +58,4 @@ std::string formatSw(uint16_t sw);
 // "<data hex> <SW>" e.g. "0102 9000", or just "9000".
 std::string formatResponse(const ResponseApdu& response);
 
-}  // namespace hp::pcsc
+}  // namespace hp::pcsc_bridge

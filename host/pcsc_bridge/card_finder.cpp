@@ -2,7 +2,7 @@
 
 #include "host/pcsc_bridge/apdu_client.hpp"
 
-namespace hp::pcsc {
+namespace hp::pcsc_bridge {
 
 Result<std::string> findReaderWithAid(const PcscContext& context, ByteView aid) {
   auto readers = context.listReaders();
@@ -24,4 +24,4 @@ Result<std::string> findReaderWithAid(const PcscContext& context, ByteView aid) 
   return makeError("no card with application " + toHex(aid) + " in any reader:" + tried);
 }
 
-}  // namespace hp::pcsc
+}  // namespace hp::pcsc_bridge

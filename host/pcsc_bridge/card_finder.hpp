@@ -8,10 +8,10 @@
 #include "base/result.hpp"
 #include "host/pcsc_bridge/pcsc_context.hpp"
 
-namespace hp::pcsc {
+namespace hp::pcsc_bridge {
 
 // The first reader (in pcscd's order) whose card answers 9000 to SELECT of `aid`. The error
 // lists every reader tried and why it did not match.
 Result<std::string> findReaderWithAid(const PcscContext& context, ByteView aid);
 
-}  // namespace hp::pcsc
+}  // namespace hp::pcsc_bridge

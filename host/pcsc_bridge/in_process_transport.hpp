@@ -5,11 +5,11 @@
 #include "card/runtime/card_runtime.hpp"
 #include "host/pcsc_bridge/transport.hpp"
 
-namespace hp::pcsc {
+namespace hp::pcsc_bridge {
 
 class InProcessTransport final : public Transport {
  public:
-  InProcessTransport(card::CardRuntime& runtime, std::string name)
+  InProcessTransport(card::runtime::CardRuntime& runtime, std::string name)
       : runtime_(runtime), name_(std::move(name)) {}
 
   Result<Bytes> transmitRaw(ByteView command) override {
@@ -24,8 +24,8 @@ class InProcessTransport final : public Transport {
   std::string describe() const override { return "in-process " + name_; }
 
  private:
-  card::CardRuntime& runtime_;
+  card::runtime::CardRuntime& runtime_;
   std::string name_;
 };
 
-}  // namespace hp::pcsc
+}  // namespace hp::pcsc_bridge

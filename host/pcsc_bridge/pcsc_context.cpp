@@ -2,7 +2,7 @@
 
 #include "host/pcsc_bridge/pcsc_error.hpp"
 
-namespace hp::pcsc {
+namespace hp::pcsc_bridge {
 
 Result<PcscContext> PcscContext::establish() {
   SCARDCONTEXT context = 0;
@@ -46,4 +46,4 @@ Result<std::unique_ptr<PcscTransport>> PcscContext::connect(const std::string& r
   return std::make_unique<PcscTransport>(handle_, card, protocol, readerName);
 }
 
-}  // namespace hp::pcsc
+}  // namespace hp::pcsc_bridge

@@ -12,7 +12,7 @@
 #include "base/result.hpp"
 #include "host/pcsc_bridge/pcsc_transport.hpp"
 
-namespace hp::pcsc {
+namespace hp::pcsc_bridge {
 
 class PcscContext {
  public:
@@ -33,4 +33,4 @@ class PcscContext {
   std::shared_ptr<ContextHandle> handle_;
 };
 
-}  // namespace hp::pcsc
+}  // namespace hp::pcsc_bridge

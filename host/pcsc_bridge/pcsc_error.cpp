@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-namespace hp::pcsc {
+namespace hp::pcsc_bridge {
 
 namespace {
 
@@ -77,4 +77,4 @@ Error pcscError(std::string_view operation, LONG code, std::string_view where) {
   return makeError(std::move(message));
 }
 
-}  // namespace hp::pcsc
+}  // namespace hp::pcsc_bridge

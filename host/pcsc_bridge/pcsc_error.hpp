@@ -9,7 +9,7 @@
 
 #include "base/result.hpp"
 
-namespace hp::pcsc {
+namespace hp::pcsc_bridge {
 
 // A short explanation of a PC/SC return code, e.g. "pcscd is not running".
 std::string describePcscCode(LONG code);
@@ -22,4 +22,4 @@ bool isNoCardCode(LONG code);
 // "<operation> on <where>: <explanation> (SCARD_E_..., 0x8010001D)"; `where` may be empty.
 Error pcscError(std::string_view operation, LONG code, std::string_view where = {});
 
-}  // namespace hp::pcsc
+}  // namespace hp::pcsc_bridge

@@ -4,7 +4,7 @@
 
 #include "host/pcsc_bridge/pcsc_error.hpp"
 
-namespace hp::pcsc {
+namespace hp::pcsc_bridge {
 
 ContextHandle::~ContextHandle() {
   SCardReleaseContext(context_);
@@ -60,4 +60,4 @@ Result<Bytes> PcscTransport::atr() {
   return atr;
 }
 
-}  // namespace hp::pcsc
+}  // namespace hp::pcsc_bridge

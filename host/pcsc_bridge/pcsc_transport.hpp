@@ -8,7 +8,7 @@
 
 #include "host/pcsc_bridge/transport.hpp"
 
-namespace hp::pcsc {
+namespace hp::pcsc_bridge {
 
 // Owns an SCARDCONTEXT; released when the last owner (context or transport) goes away.
 class ContextHandle {
@@ -48,4 +48,4 @@ class PcscTransport final : public Transport {
   std::string readerName_;
 };
 
-}  // namespace hp::pcsc
+}  // namespace hp::pcsc_bridge

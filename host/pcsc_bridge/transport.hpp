@@ -8,7 +8,7 @@
 #include "base/bytes.hpp"
 #include "base/result.hpp"
 
-namespace hp::pcsc {
+namespace hp::pcsc_bridge {
 
 class Transport {
  public:
@@ -24,4 +24,4 @@ class Transport {
   virtual std::string describe() const = 0;
 };
 
-}  // namespace hp::pcsc
+}  // namespace hp::pcsc_bridge

@@ -13,7 +13,8 @@ constexpr size_t kFragmentPayload = channel::kMaxRecordPlaintext - 1;
 
 Result<void> sendMessage(channel::ChannelConnection& connection, std::string_view message,
                          ByteView attachment) {
-  if (message.size() > kMaxMessageBytes) return makeError("RPC message too large to send");
+  if (message.size() > protocol::rpc::kMaxMessageBytes)
+    return makeError("RPC message too large to send");
   if (attachment.size() > kMaxAttachmentBytes) return makeError("RPC attachment too large");
   // The last record carries the attachment and a u16 text length: its text part is smaller.
   const size_t lastTextRoom =
@@ -77,8 +78,9 @@ Result<std::optional<ChannelMessage>> receiveMessageWithAttachment(
     } else if (flag != kFinalFragment && flag != kMoreFragments) {
       return makeError("RPC: unknown fragment flag");
     }
-    if (message.text.size() + text.size() > kMaxMessageBytes) {
-      return makeError("RPC: message exceeds " + std::to_string(kMaxMessageBytes) + " bytes");
+    if (message.text.size() + text.size() > protocol::rpc::kMaxMessageBytes) {
+      return makeError("RPC: message exceeds " + std::to_string(protocol::rpc::kMaxMessageBytes) +
+                       " bytes");
     }
     message.text.append(text.begin(), text.end());
     if (flag == kMoreFragments) continue;

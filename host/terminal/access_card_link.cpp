@@ -11,7 +11,7 @@ bool isAccessCardAtr(ByteView atr) {
 }
 
 Result<std::unique_ptr<AccessCardLink>> AccessCardLink::open(const std::string& readerName) {
-  auto context = pcsc::PcscContext::establish();
+  auto context = pcsc_bridge::PcscContext::establish();
   if (!context) return context.error();
   std::unique_ptr<AccessCardLink> link(new AccessCardLink());
   if (!readerName.empty()) {
@@ -39,7 +39,7 @@ Result<std::unique_ptr<AccessCardLink>> AccessCardLink::open(const std::string& 
     }
     if (!link->transport_) return makeError("no access card found (use --reader):" + tried);
   }
-  link->client_ = std::make_unique<adapters::AccessCardClient>(*link->transport_);
+  link->client_ = std::make_unique<card_adapters::AccessCardClient>(*link->transport_);
   // GET DATA status goes to the selected applet; when it fails nothing (or another applet) is
   // selected and a SELECT is needed (which locks, but then there was no unlock to keep).
   if (!link->client_->status()) {
@@ -50,9 +50,9 @@ Result<std::unique_ptr<AccessCardLink>> AccessCardLink::open(const std::string& 
   return link;
 }
 
-Result<adapters::AccessCardStatus> AccessCardLink::operationalStatus() {
+Result<card_adapters::AccessCardStatus> AccessCardLink::operationalStatus() {
   auto status = client_->status();
-  if (!status) return adapters::toError(status.error());
+  if (!status) return card_adapters::toError(status.error());
   if (!status->operational()) {
     return makeError("the access card is not personalized yet (run hp_provision)");
   }

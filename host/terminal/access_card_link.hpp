@@ -21,17 +21,17 @@ class AccessCardLink {
   // readerName empty: the first reader whose card's ATR names the access card.
   static Result<std::unique_ptr<AccessCardLink>> open(const std::string& readerName);
 
-  adapters::AccessCardClient& card() { return *client_; }
+  card_adapters::AccessCardClient& card() { return *client_; }
   const std::string& readerName() const { return readerName_; }
   // The card's status; an error for a card not yet activated by hp_provision.
-  Result<adapters::AccessCardStatus> operationalStatus();
+  Result<card_adapters::AccessCardStatus> operationalStatus();
   // An error telling the user to run `terminal unlock` when the card is locked.
   Result<void> requireUnlocked();
 
  private:
   AccessCardLink() = default;
-  std::unique_ptr<pcsc::PcscTransport> transport_;
-  std::unique_ptr<adapters::AccessCardClient> client_;
+  std::unique_ptr<pcsc_bridge::PcscTransport> transport_;
+  std::unique_ptr<card_adapters::AccessCardClient> client_;
   std::string readerName_;
 };
 

@@ -28,7 +28,7 @@ void print(const std::string& text);
 // Progress lines on stderr with -v; empty otherwise.
 InfoSink infoSink(const CliOptions& options);
 void info(const InfoSink& sink, const std::string& line);
-OutputLayout layoutOf(adapters::AccessCardClient& card);
+OutputLayout layoutOf(card_adapters::AccessCardClient& card);
 
 // One HTTP request to the shop over a resumed session from session.open (retried once with a
 // fresh session if the shop will not resume).

@@ -60,13 +60,15 @@ class DavRelay {
  private:
   // One call whose body part comes as the attachment (or base64 in the JSON); appended to `body`.
   template <class M>
-  Result<typename M::Result, rpc::RpcError> callPart(const Json::Value& params, std::string& body) {
+  Result<typename M::Result, protocol::rpc::RpcError> callPart(const Json::Value& params,
+                                                               std::string& body) {
     auto answer = channel_->callWithAttachment(std::string(M::kName), params);
     if (!answer) return answer.error();
     auto result = M::Result::fromJson(answer->result);
     if (!result) return result.error();
     if (result->attached != answer->attachment.size()) {
-      return rpc::makeRpcError(rpc::code::kInternal, "the home server's part has a wrong size");
+      return protocol::rpc::makeRpcError(protocol::rpc::code::kInternal,
+                                         "the home server's part has a wrong size");
     }
     const ByteView part = result->attached > 0 ? answer->attachment.view() : ByteView(result->body);
     body.append(part.begin(), part.end());
@@ -80,7 +82,7 @@ class DavRelay {
     return unlocked;
   }
 
-  std::string failed(const rpc::RpcError& error, bool keepAlive) {
+  std::string failed(const protocol::rpc::RpcError& error, bool keepAlive) {
     if (error.code == kChannelCut || statusOfRpcError(error.code) == 502) channel_.reset();
     std::fprintf(stderr, "terminal dav: %s (%s)\n", error.message.c_str(), error.code.c_str());
     return httpError(statusOfRpcError(error.code), error.message + " (" + error.code + ")",

@@ -53,10 +53,10 @@ HomeChannel::~HomeChannel() {
   if (connection_) (void)connection_->close();
 }
 
-Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardClient& card,
+Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(card_adapters::AccessCardClient& card,
                                                           const InfoSink& info) {
   auto addressText = card.homeServerAddress();
-  if (!addressText) return adapters::toError(addressText.error());
+  if (!addressText) return card_adapters::toError(addressText.error());
   auto address = protocol::url::parseHostPort(*addressText);
   if (!address) return makeError("home server address on the card: " + address.error().message);
   // The home server key (DF 31) stays on the card: KEY AGREEMENT checks the server with it.
@@ -66,7 +66,7 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardCl
   auto fd = connectTcp(*address);
   if (!fd) return fd.error();
   channel::SystemWallClock clock;
-  auto rng = tls::processRng();  // shared with the TLS client (process_rng.hpp)
+  auto rng = tls_proxy::processRng();  // shared with the TLS client (process_rng.hpp)
   if (!rng) {
     ::close(*fd);
     return rng.error();
@@ -74,7 +74,7 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardCl
   channel::ClientConfig config;
   config.clock = &clock;
   config.rng = *rng;
-  adapters::AccessCardKeyAgent agent(card, kShareLifetimeMs);
+  card_adapters::AccessCardKeyAgent agent(card, kShareLifetimeMs);
   channel::ClientHandshake handshake(config, agent);
   auto connection = channel::ChannelConnection::connectAsTerminal(
       *fd, handshake, /*tryResume=*/true, [&] { return agent.prepareShare(clock.nowMs()); });
@@ -92,45 +92,47 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(adapters::AccessCardCl
   return result;
 }
 
-Result<Json::Value, rpc::RpcError> HomeChannel::call(const std::string& method,
-                                                     const Json::Value& params) {
+Result<Json::Value, protocol::rpc::RpcError> HomeChannel::call(const std::string& method,
+                                                               const Json::Value& params) {
   auto answer = callWithAttachment(method, params);
   if (!answer) return answer.error();
   return std::move(answer->result);  // an attachment nobody asked for is wiped with `answer`
 }
 
-Result<HomeChannel::Answer, rpc::RpcError> HomeChannel::callWithAttachment(
+Result<HomeChannel::Answer, protocol::rpc::RpcError> HomeChannel::callWithAttachment(
     const std::string& method, const Json::Value& params) {
-  rpc::Request request;
+  protocol::rpc::Request request;
   request.id = nextId_++;
   request.method = method;
   request.params = params;
-  std::string text = rpc::encodeRequest(request);
+  std::string text = protocol::rpc::encodeRequest(request);
   auto sent = rpc::sendMessage(*connection_, text);
   secureWipe(text.data(), text.size());  // may hold a PIN (card.pin2)
   const auto cut = [](const std::string& why) {
-    return rpc::makeRpcError(kChannelCut, "the connection to the home server was cut (" + why +
-                                              "; did the home server stop?)");
+    return protocol::rpc::makeRpcError(kChannelCut, "the connection to the home server was cut (" +
+                                                        why + "; did the home server stop?)");
   };
   if (!sent) return cut(sent.error().message);
   auto answer = rpc::receiveMessageWithAttachment(*connection_);
   if (!answer) return cut(answer.error().message);
   if (!answer->has_value()) return cut("it closed the channel");
-  auto response = rpc::parseResponse((*answer)->text);
+  auto response = protocol::rpc::parseResponse((*answer)->text);
   if (!response) return response.error();
   if (response->id != std::optional<uint64_t>(request.id)) {
-    return rpc::makeRpcError(rpc::code::kInternal, "the home server answered another request");
+    return protocol::rpc::makeRpcError(protocol::rpc::code::kInternal,
+                                       "the home server answered another request");
   }
   if (response->error) return *response->error;
   return Answer{std::move(*response->result), std::move((*answer)->attachment)};
 }
 
-std::string describeRpcError(const rpc::RpcError& error) {
-  if (error.code == rpc::code::kPinWrong && error.data.isObject() &&
+std::string describeRpcError(const protocol::rpc::RpcError& error) {
+  if (error.code == protocol::rpc::code::kPinWrong && error.data.isObject() &&
       error.data.isMember("tries_left")) {
     return "wrong PIN2, " + std::to_string(error.data["tries_left"].asInt()) + " tries left";
   }
-  if (error.code == rpc::code::kPinBlocked) return "PIN2 is blocked (unblock it with the PUK)";
+  if (error.code == protocol::rpc::code::kPinBlocked)
+    return "PIN2 is blocked (unblock it with the PUK)";
   const std::string next = nextStepFor(error.code);
   return error.message + " (" + error.code + ")" + (next.empty() ? "" : "\n" + next);
 }

@@ -23,23 +23,23 @@ using InfoSink = std::function<void(const std::string& line)>;
 class HomeChannel {
  public:
   // The card must be unlocked. `info` receives progress lines (never secrets).
-  static Result<std::unique_ptr<HomeChannel>> connect(adapters::AccessCardClient& card,
+  static Result<std::unique_ptr<HomeChannel>> connect(card_adapters::AccessCardClient& card,
                                                       const InfoSink& info);
   ~HomeChannel();
 
   // One request; a home server error comes back as RpcError (code, message, data). The channel
   // stays open for more requests until the HomeChannel is destroyed (the seed's "previously
   // hold" the channel key: one handshake per terminal process, not per request).
-  Result<Json::Value, rpc::RpcError> call(const std::string& method,
-                                          const Json::Value& params = Json::objectValue);
+  Result<Json::Value, protocol::rpc::RpcError> call(const std::string& method,
+                                                    const Json::Value& params = Json::objectValue);
   // The same, for methods whose result carries binary data after the JSON (session.open's
   // hand-out; host/rpc/channel_messages.hpp). `attachment` is empty if none came.
   struct Answer {
     Json::Value result;
     SecretBytes attachment;
   };
-  Result<Answer, rpc::RpcError> callWithAttachment(const std::string& method,
-                                                   const Json::Value& params = Json::objectValue);
+  Result<Answer, protocol::rpc::RpcError> callWithAttachment(
+      const std::string& method, const Json::Value& params = Json::objectValue);
   bool resumed() const { return resumed_; }
 
  private:
@@ -54,6 +54,6 @@ class HomeChannel {
 inline constexpr const char* kChannelCut = "channel_cut";
 
 // A user-facing sentence for an RPC error (e.g. "wrong PIN2, 2 tries left").
-std::string describeRpcError(const rpc::RpcError& error);
+std::string describeRpcError(const protocol::rpc::RpcError& error);
 
 }  // namespace hp::terminal

@@ -4,9 +4,9 @@
 
 namespace hp::terminal {
 
-OutputLayout layoutFor(const adapters::TerminalProfile& profile) {
+OutputLayout layoutFor(const card_adapters::TerminalProfile& profile) {
   OutputLayout layout;
-  layout.wide = profile.layout == adapters::TerminalProfile::Layout::kWide;
+  layout.wide = profile.layout == card_adapters::TerminalProfile::Layout::kWide;
   layout.columns = std::max<size_t>(profile.columns, OutputLayout::kMinColumns);
   return layout;
 }

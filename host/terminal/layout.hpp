@@ -17,7 +17,7 @@ struct OutputLayout {
   static constexpr size_t kMinColumns = 20;
 };
 
-OutputLayout layoutFor(const adapters::TerminalProfile& profile);
+OutputLayout layoutFor(const card_adapters::TerminalProfile& profile);
 
 // A list of records sharing the same field names, e.g. the home server's cached sessions.
 struct Table {

@@ -38,7 +38,7 @@ HttpsUrl below(const HttpsUrl& base, const std::string& path) {
 }
 
 std::string shopError(const HttpAnswer& answer) {
-  auto body = rpc::parseJson(answer.body);
+  auto body = protocol::rpc::parseJson(answer.body);
   std::string text = "the shop answered HTTP " + std::to_string(answer.status);
   if (body && (*body)["error"].isObject()) {
     text += ": " + (*body)["error"].get("code", "").asString() + ": " +
@@ -51,7 +51,7 @@ std::string shopError(const HttpAnswer& answer) {
 Result<Json::Value> shopJson(const Result<HttpAnswer>& answer, const std::string& what) {
   if (!answer) return makeError(what + ": " + answer.error().message);
   if (!answer->success()) return makeError(what + ": " + shopError(*answer));
-  auto body = rpc::parseJson(answer->body);
+  auto body = protocol::rpc::parseJson(answer->body);
   if (!body || !body->isObject()) return makeError(what + ": the shop's answer is not JSON");
   return body.value();
 }
@@ -72,11 +72,11 @@ Result<Session> connectHome(const CliOptions& options, AccessCardLink& link) {
 // A purse call (the contract's method M); the error keeps its code and says "home server: ..."
 // in the user's words.
 template <class M>
-Result<typename M::Result, rpc::RpcError> callPurse(HomeChannel& channel,
-                                                    const typename M::Params& params = {}) {
+Result<typename M::Result, protocol::rpc::RpcError> callPurse(
+    HomeChannel& channel, const typename M::Params& params = {}) {
   auto result = wire::call<M>(channel, params);
   if (!result) {
-    rpc::RpcError error = result.error();
+    protocol::rpc::RpcError error = result.error();
     error.message = "home server: " + describeRpcError(error);
     return error;
   }
@@ -86,9 +86,9 @@ Result<typename M::Result, rpc::RpcError> callPurse(HomeChannel& channel,
 // A purse call that failed this way may have been carried out by the card: the channel was cut
 // (the home server stopped), or the card link failed mid-command (the card was pulled or
 // killed after it may have written). Every other code is a refusal before anything moved.
-bool outcomeUnknown(const rpc::RpcError& error) {
-  return error.code == kChannelCut || error.code == rpc::code::kCardError ||
-         error.code == rpc::code::kInternal;
+bool outcomeUnknown(const protocol::rpc::RpcError& error) {
+  return error.code == kChannelCut || error.code == protocol::rpc::code::kCardError ||
+         error.code == protocol::rpc::code::kInternal;
 }
 
 // Milliseconds since `start`, for the -v progress lines: where a payment's time goes (the
@@ -105,7 +105,7 @@ std::string msSince(std::chrono::steady_clock::time_point start) {
 // The members of a shop's order that purse.pay carries: an amount as an integer token (the
 // server's rule, docs/emoney.md "Strict JSON"), a currency and a shop ID as text.
 bool wellFormedOrder(const Json::Value& order) {
-  return rpc::isJsonInteger(order["amount"]) && order["amount"].isUInt64() &&
+  return protocol::rpc::isJsonInteger(order["amount"]) && order["amount"].isUInt64() &&
          order["currency"].isString() &&
          (!order.isMember("shop_id") || order["shop_id"].isString());
 }
@@ -154,14 +154,14 @@ int payOrder(const CliOptions& options, const HttpsUrl& shop, Session& session,
 
   started = std::chrono::steady_clock::now();
   Json::Value body;
-  body["payment"] = rpc::base64Encode(payment->payment);
+  body["payment"] = protocol::rpc::base64Encode(payment->payment);
   const HttpsUrl payUrl = below(shop, "/orders/" + orderRef + "/pay");
-  auto answer = shopJson(fetchShop(options, session, payUrl, rpc::encodeJson(body)),
+  auto answer = shopJson(fetchShop(options, session, payUrl, protocol::rpc::encodeJson(body)),
                          "handing over the payment");
   if (!answer) {
     // An identical retry is safe: the shop answers the same receipt for the same record.
     info(session.sink, answer.error().message + "; retrying once");
-    answer = shopJson(fetchShop(options, session, payUrl, rpc::encodeJson(body)),
+    answer = shopJson(fetchShop(options, session, payUrl, protocol::rpc::encodeJson(body)),
                       "handing over the payment");
   }
   if (!answer) {
@@ -183,7 +183,8 @@ int buyOne(const CliOptions& options, const HttpsUrl& shop, Session& session,
   request["sku"] = options.sku;
   request["quantity"] = options.quantity;
   auto order = shopJson(
-      fetchShop(options, session, below(shop, "/orders"), rpc::encodeJson(request)), "ordering");
+      fetchShop(options, session, below(shop, "/orders"), protocol::rpc::encodeJson(request)),
+      "ordering");
   if (!order) return fail(order.error().message);
   const std::string orderRef = (*order).get("order_ref", "").asString();
   if (!isSafeReference(orderRef) || !wellFormedOrder(*order)) {
@@ -292,7 +293,7 @@ int cancel(const CliOptions& options, AccessCardLink& link) {
     return 0;
   }
   // The shop's cancellation travels on as the shop wrote it: the home server judges it.
-  auto cancellation = rpc::base64Decode((*answer).get("cancellation", "").asString());
+  auto cancellation = protocol::rpc::base64Decode((*answer).get("cancellation", "").asString());
   if (!cancellation) return fail("the shop's cancellation is not base64");
   const std::string refundCommand = "`terminal refund " + options.url + " " + ref + "`";
   auto refund = callPurse<wire::PurseCancel>(channel, {std::move(*cancellation)});
@@ -309,14 +310,16 @@ int cancel(const CliOptions& options, AccessCardLink& link) {
   // identical confirm is safe to repeat, so retry once; if it still fails, `refund` finishes it
   // later: the card answers the repeated CANCEL with the same record.
   Json::Value confirm;
-  confirm["refund"] = rpc::base64Encode(refund->refund);
+  confirm["refund"] = protocol::rpc::base64Encode(refund->refund);
   const HttpsUrl confirmUrl = below(*shop, "/orders/" + ref + "/cancel/confirm");
-  auto confirmed = shopJson(fetchShop(options, *session, confirmUrl, rpc::encodeJson(confirm)),
-                            "confirming the refund at the shop");
+  auto confirmed =
+      shopJson(fetchShop(options, *session, confirmUrl, protocol::rpc::encodeJson(confirm)),
+               "confirming the refund at the shop");
   if (!confirmed) {
     info(session->sink, confirmed.error().message + "; retrying once");
-    confirmed = shopJson(fetchShop(options, *session, confirmUrl, rpc::encodeJson(confirm)),
-                         "confirming the refund at the shop");
+    confirmed =
+        shopJson(fetchShop(options, *session, confirmUrl, protocol::rpc::encodeJson(confirm)),
+                 "confirming the refund at the shop");
   }
   if (!confirmed) {
     return unsettled("order " + ref + ": the purse took the refund (txn " +
@@ -335,7 +338,8 @@ int topup(const CliOptions& options, AccessCardLink& link) {
   if (!session) return fail(session.error().message);
   auto done = callPurse<wire::PurseTopup>(*session->channel,
                                           {options.url, options.account, options.amount});
-  if (!done && (outcomeUnknown(done.error()) || done.error().code == rpc::code::kUpstreamError)) {
+  if (!done &&
+      (outcomeUnknown(done.error()) || done.error().code == protocol::rpc::code::kUpstreamError)) {
     // The home server keeps a top-up it started (pending_vouchers) and finishes it by itself.
     return unsettled("the top-up was cut off: " + done.error().message +
                      ". If the home server had started it, it finishes it by itself (once it "

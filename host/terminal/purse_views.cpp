@@ -65,9 +65,9 @@ Table receiptTable(const Json::Value& order, const Json::Value& payment,
   std::string status = shopAnswer.get("status", "?").asString();
   // The shop's signed receipt: shown as what it says (the terminal holds no shop keys; the
   // card's registry does), so a receipt for another order or amount stands out.
-  auto receiptBytes = rpc::base64Decode(shopAnswer.get("receipt", "").asString());
-  auto parts = receiptBytes ? card::purse::splitSigned(*receiptBytes) : std::nullopt;
-  auto receipt = parts ? card::purse::decodeReceipt(parts->body) : std::nullopt;
+  auto receiptBytes = protocol::rpc::base64Decode(shopAnswer.get("receipt", "").asString());
+  auto parts = receiptBytes ? protocol::purse::splitSigned(*receiptBytes) : std::nullopt;
+  auto receipt = parts ? protocol::purse::decodeReceipt(parts->body) : std::nullopt;
   if (!receipt) {
     status += " (no readable receipt)";
   } else if (std::string(receipt->orderRef.begin(), receipt->orderRef.end()) !=

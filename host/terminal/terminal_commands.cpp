@@ -47,7 +47,7 @@ void info(const InfoSink& sink, const std::string& line) {
   if (sink) sink(line);
 }
 
-OutputLayout layoutOf(adapters::AccessCardClient& card) {
+OutputLayout layoutOf(card_adapters::AccessCardClient& card) {
   auto profile = card.profile();
   return profile ? layoutFor(*profile) : OutputLayout{};
 }
@@ -58,7 +58,7 @@ void print(const std::string& text) {
 
 namespace {
 
-std::string pinOutcomeText(const adapters::PinVerification& outcome, const char* what) {
+std::string pinOutcomeText(const card_adapters::PinVerification& outcome, const char* what) {
   if (outcome.blocked()) return std::string(what) + " is blocked (unblock it with the PUK)";
   return std::string("wrong ") + what + ", " + std::to_string(outcome.triesLeft) + " tries left";
 }
@@ -74,7 +74,8 @@ std::string timeText(int64_t unixSeconds) {
 
 int unlock(const CliOptions& options, AccessCardLink& link) {
   if (auto status = link.operationalStatus(); !status) return fail(status.error().message);
-  adapters::CardResult<adapters::PinVerification> outcome = adapters::PinVerification{};
+  card_adapters::CardResult<card_adapters::PinVerification> outcome =
+      card_adapters::PinVerification{};
   const char* what = "PIN";
   if (!options.bioFile.empty()) {
     auto sample = readBiometricSample(options.bioFile);
@@ -209,13 +210,13 @@ Result<HttpAnswer> fetchDelegated(HomeChannel& channel, const HttpsUrl& url,
     auto openResult = wire::SessionOpen::Result::fromJson(opened->result);
     if (!openResult) return makeError("home server: " + describeRpcError(openResult.error()));
     if (opened->attachment.empty()) return makeError("home server sent no session hand-out");
-    auto blob = tls::decodeSessionHandout(opened->attachment.view(), url.host, url.port,
-                                          tls::systemUnixNow());
+    auto blob = tls_proxy::decodeSessionHandout(opened->attachment.view(), url.host, url.port,
+                                                tls_proxy::systemUnixNow());
     opened->attachment.clear();
     if (!blob) return makeError("home server sent a bad session: " + blob.error().message);
     info(sink, std::string("session for ") + url.shopKey() + ": " +
                    (openResult->cached ? "cached" : "new"));
-    auto connection = tls::ResumedConnection::open(*blob);
+    auto connection = tls_proxy::ResumedConnection::open(*blob);
     if (!connection) {
       // The shop would not resume (it forgot the session, restarted, or keeps no session
       // cache): the terminal cannot do a full handshake (no key), so it asks for a fresh

@@ -12,7 +12,7 @@
 #include "host/tls_proxy/ssl_client.hpp"
 #include "host/tls_proxy/tls_error.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 int64_t systemUnixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -132,4 +132,4 @@ Result<DelegatedSession> performDelegatedHandshake(const DelegatedHandshakeReque
   return result;
 }
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

@@ -11,7 +11,7 @@
 #include "host/tls_proxy/shop_socket.hpp"
 #include "host/tls_proxy/signer.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 // Unix seconds; injectable so expiry is testable.
 using UnixClock = std::function<int64_t()>;
@@ -40,4 +40,4 @@ struct DelegatedSession {
 Result<DelegatedSession> performDelegatedHandshake(const DelegatedHandshakeRequest& request,
                                                    ClientKeySigner& signer);
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

@@ -13,7 +13,7 @@
 #error "external_ec_pk_info.cpp pins the mbedTLS 2.28 pk_info ABI; re-check it for this version"
 #endif
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 namespace {
 
@@ -91,4 +91,4 @@ Result<void> setupExternalEcKey(mbedtls_pk_context& pk, const mbedtls_ecp_keypai
   return {};
 }
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

@@ -20,7 +20,7 @@
 
 #include "base/result.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 // What the EC pk context calls to sign: returns 0 or an mbedTLS error code.
 using ExternalEcSignFn = int (*)(void* owner, mbedtls_md_type_t hashAlg, const unsigned char* hash,
@@ -45,4 +45,4 @@ Result<void> checkExternalEcAbi();
 Result<void> setupExternalEcKey(mbedtls_pk_context& pk, const mbedtls_ecp_keypair& publicKey,
                                 ExternalEcSignFn sign, void* owner);
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

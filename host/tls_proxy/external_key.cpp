@@ -8,7 +8,7 @@
 #include "host/tls_proxy/external_ec_pk_info.hpp"
 #include "host/tls_proxy/tls_error.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 namespace {
 constexpr size_t kRsaSignatureSize = 256;  // RSA-2048
@@ -109,4 +109,4 @@ size_t ExternalKey::rsaKeyLength(void* /*self*/) {
   return kRsaSignatureSize;
 }
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

@@ -12,7 +12,7 @@
 #include "base/result.hpp"
 #include "host/tls_proxy/signer.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 class ExternalKey {
  public:
@@ -51,4 +51,4 @@ class ExternalKey {
   std::string lastSignerError_;
 };
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

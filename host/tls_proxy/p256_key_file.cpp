@@ -7,10 +7,10 @@
 #include "base/bytes.hpp"
 #include "host/tls_proxy/tls_error.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
-Result<std::unique_ptr<card::EcKeyPair>> loadP256KeyFile(const std::string& what,
-                                                         const std::string& path, card::Rng& rng) {
+Result<std::unique_ptr<base::EcKeyPair>> loadP256KeyFile(const std::string& what,
+                                                         const std::string& path, base::Rng& rng) {
   const std::string context = what + " " + path;
   mbedtls_pk_context pk;
   mbedtls_pk_init(&pk);
@@ -24,13 +24,13 @@ Result<std::unique_ptr<card::EcKeyPair>> loadP256KeyFile(const std::string& what
     mbedtls_pk_free(&pk);
     return makeError(context + ": must be an EC P-256 key");
   }
-  SecretBytes scalar(card::EcKeyPair::kScalarSize);
+  SecretBytes scalar(base::EcKeyPair::kScalarSize);
   const int rc = mbedtls_mpi_write_binary(&mbedtls_pk_ec(pk)->d, scalar.data(), scalar.size());
   mbedtls_pk_free(&pk);  // zeroizes the private scalar it held
   if (rc != 0) return tlsError(context, rc);
-  auto key = card::EcKeyPair::fromPrivate(scalar.view(), rng);
+  auto key = base::EcKeyPair::fromPrivate(scalar.view(), rng);
   if (!key) return makeError(context + ": " + key.error().message);
   return std::move(*key);
 }
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

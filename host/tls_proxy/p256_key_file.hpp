@@ -10,11 +10,11 @@
 #include "base/result.hpp"
 #include "base/rng.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 // `what` ("signing key") starts every error: "<what> <path>: ...". Anything but a P-256 key
 // is refused ("must be an EC P-256 key").
-Result<std::unique_ptr<card::EcKeyPair>> loadP256KeyFile(const std::string& what,
-                                                         const std::string& path, card::Rng& rng);
+Result<std::unique_ptr<base::EcKeyPair>> loadP256KeyFile(const std::string& what,
+                                                         const std::string& path, base::Rng& rng);
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

@@ -5,17 +5,17 @@
 #include <memory>
 #include <mutex>
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 namespace {
 
 // Forwards to the generator under the lock; created on first use, dropped in a forked child.
-class LockedRng final : public card::Rng {
+class LockedRng final : public base::Rng {
  public:
   Result<void> ensureSeeded() {
     std::lock_guard lock(mutex_);
     if (inner_) return {};
-    auto rng = card::makeKernelSeededRng();
+    auto rng = base::makeKernelSeededRng();
     if (!rng) return rng.error();
     inner_ = std::move(rng.value());
     return {};
@@ -24,7 +24,7 @@ class LockedRng final : public card::Rng {
   int fill(uint8_t* out, size_t size) override {
     std::lock_guard lock(mutex_);
     if (!inner_) {
-      auto rng = card::makeKernelSeededRng();  // only after a fork
+      auto rng = base::makeKernelSeededRng();  // only after a fork
       if (!rng) return -1;
       inner_ = std::move(rng.value());
     }
@@ -42,7 +42,7 @@ class LockedRng final : public card::Rng {
 
  private:
   std::mutex mutex_;
-  std::unique_ptr<card::Rng> inner_;
+  std::unique_ptr<base::Rng> inner_;
 };
 
 LockedRng& instance() {
@@ -58,10 +58,10 @@ LockedRng& instance() {
 
 }  // namespace
 
-Result<card::Rng*> processRng() {
+Result<base::Rng*> processRng() {
   LockedRng& rng = instance();
   if (auto seeded = rng.ensureSeeded(); !seeded) return seeded.error();
-  return static_cast<card::Rng*>(&rng);
+  return static_cast<base::Rng*>(&rng);
 }
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

@@ -8,11 +8,11 @@
 #include "base/result.hpp"
 #include "base/rng.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 // The process's generator: thread-safe (one mutex around CTR_DRBG, whose context is not), and
 // fork-safe (a child process seeds its own on first use instead of repeating the parent's
 // stream). Lives until the process ends. An error only if the kernel refused entropy.
-Result<card::Rng*> processRng();
+Result<base::Rng*> processRng();
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

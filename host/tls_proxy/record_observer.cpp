@@ -1,6 +1,6 @@
 #include "host/tls_proxy/record_observer.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 namespace {
 constexpr uint8_t kContentChangeCipherSpec = 20;
@@ -79,4 +79,4 @@ std::optional<std::vector<uint16_t>> serverHelloExtensions(ByteView body) {
   return types;
 }
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

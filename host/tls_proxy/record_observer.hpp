@@ -10,7 +10,7 @@
 
 #include "base/bytes.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 // TLS handshake message types (RFC 5246, 7.4).
 namespace handshake_type {
@@ -55,4 +55,4 @@ class RecordObserver {
 // Extension types in a ServerHello body; nullopt if it does not parse.
 std::optional<std::vector<uint16_t>> serverHelloExtensions(ByteView serverHelloBody);
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

@@ -8,7 +8,7 @@
 #include "host/tls_proxy/ssl_client.hpp"
 #include "host/tls_proxy/tls_error.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 struct ResumedConnection::Impl {
   std::unique_ptr<ShopSocket> socket;
@@ -210,4 +210,4 @@ std::string ResumedConnection::ciphersuiteName() {
   return mbedtls_ssl_get_ciphersuite(&impl_->client->ssl());
 }
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

@@ -13,7 +13,7 @@
 #include "host/tls_proxy/session_blob.hpp"
 #include "host/tls_proxy/shop_socket.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 struct ResumeOptions {
   std::string connectAddress;  // where to connect if not the blob's host (tests: "127.0.0.1")
@@ -63,4 +63,4 @@ class ResumedConnection final : public TlsStream {
   ResumptionEvidence evidence_;
 };
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

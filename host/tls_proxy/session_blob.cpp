@@ -5,7 +5,7 @@
 #include "base/byte_codec.hpp"
 #include "host/tls_proxy/session_fields.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 namespace {
 
@@ -37,7 +37,7 @@ Result<void> validate(const SessionBlob& blob) {
 
 Result<SecretBytes> encodeSessionBlob(const SessionBlob& blob) {
   if (auto valid = validate(blob); !valid) return valid.error();
-  card::ByteWriter out;  // wipes its buffer when destroyed
+  base::ByteWriter out;  // wipes its buffer when destroyed
   out.raw(kMagic);
   out.u8(SessionBlob::kVersion);
   out.u16(blob.ciphersuite);
@@ -54,7 +54,7 @@ Result<SecretBytes> encodeSessionBlob(const SessionBlob& blob) {
 }
 
 Result<SessionBlob> decodeSessionBlob(ByteView encoded) {
-  card::ByteReader in(encoded);
+  base::ByteReader in(encoded);
   SessionBlob blob;
   ByteView magic = in.take(sizeof kMagic);
   if (!in.ok() || !std::equal(magic.begin(), magic.end(), std::begin(kMagic))) {
@@ -88,4 +88,4 @@ Result<SessionBlob> decodeSessionBlob(ByteView encoded) {
   return blob;
 }
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

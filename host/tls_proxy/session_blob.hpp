@@ -18,7 +18,7 @@
 #include "base/bytes.hpp"
 #include "base/result.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 struct SessionBlob {
   static constexpr uint8_t kVersion = 1;
@@ -47,4 +47,4 @@ Result<SecretBytes> encodeSessionBlob(const SessionBlob& blob);
 // port 0, suite 0, expiry not after creation or no id and no ticket are all refused.
 Result<SessionBlob> decodeSessionBlob(ByteView encoded);
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

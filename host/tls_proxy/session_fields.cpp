@@ -1,6 +1,6 @@
 #include "host/tls_proxy/session_fields.hpp"
 
-namespace hp::tls::detail {
+namespace hp::tls_proxy::detail {
 
 namespace {
 
@@ -21,7 +21,7 @@ bool setSessionFlags(uint8_t flags, SessionBlob& blob) {
   return true;
 }
 
-void writeResumptionIds(card::ByteWriter& out, const SessionBlob& blob) {
+void writeResumptionIds(base::ByteWriter& out, const SessionBlob& blob) {
   out.u8(static_cast<uint8_t>(blob.sessionId.size()));
   out.raw(blob.sessionId);
   out.u16(static_cast<uint16_t>(blob.ticket.size()));
@@ -29,7 +29,7 @@ void writeResumptionIds(card::ByteWriter& out, const SessionBlob& blob) {
   out.u32(blob.ticketLifetimeSeconds);
 }
 
-bool readResumptionIds(card::ByteReader& in, SessionBlob& blob) {
+bool readResumptionIds(base::ByteReader& in, SessionBlob& blob) {
   const uint8_t idLength = in.u8();
   if (idLength > SessionBlob::kMaxSessionIdSize) return false;
   const ByteView id = in.take(idLength);
@@ -55,4 +55,4 @@ Result<void> checkResumable(const SessionBlob& blob, const std::string& what) {
   return {};
 }
 
-}  // namespace hp::tls::detail
+}  // namespace hp::tls_proxy::detail

@@ -6,7 +6,7 @@
 #include "base/byte_codec.hpp"
 #include "host/tls_proxy/session_fields.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 namespace {
 
@@ -23,7 +23,7 @@ Result<SecretBytes> encodeSessionHandout(const SessionBlob& blob, int64_t nowUni
   }
   const uint32_t validFor = clampSeconds(blob.expiresUnix - nowUnix);
   if (validFor == 0) return makeError("session hand-out: the session has expired");
-  card::ByteWriter out;  // wipes its buffer when destroyed
+  base::ByteWriter out;  // wipes its buffer when destroyed
   out.u8(kSessionHandoutVersion);
   out.u16(blob.ciphersuite);
   out.u8(detail::sessionFlags(blob));
@@ -36,7 +36,7 @@ Result<SecretBytes> encodeSessionHandout(const SessionBlob& blob, int64_t nowUni
 
 Result<SessionBlob> decodeSessionHandout(ByteView encoded, const std::string& host, uint16_t port,
                                          int64_t nowUnix) {
-  card::ByteReader in(encoded);
+  base::ByteReader in(encoded);
   if (const uint8_t version = in.u8(); !in.ok() || version != kSessionHandoutVersion) {
     return makeError("session hand-out: unsupported version");
   }
@@ -62,4 +62,4 @@ Result<SessionBlob> decodeSessionHandout(ByteView encoded, const std::string& ho
   return blob;
 }
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

@@ -19,7 +19,7 @@
 #include "base/result.hpp"
 #include "host/tls_proxy/session_blob.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 inline constexpr uint8_t kSessionHandoutVersion = 1;
 
@@ -32,4 +32,4 @@ Result<SecretBytes> encodeSessionHandout(const SessionBlob& blob, int64_t nowUni
 Result<SessionBlob> decodeSessionHandout(ByteView encoded, const std::string& host, uint16_t port,
                                          int64_t nowUnix);
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

@@ -6,7 +6,7 @@
 
 #include "host/tls_proxy/tls_error.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 Result<std::unique_ptr<ShopSocket>> ShopSocket::connect(const std::string& address, uint16_t port) {
   std::unique_ptr<ShopSocket> socket(new ShopSocket());
@@ -52,4 +52,4 @@ int ShopSocket::receive(void* self, unsigned char* data, size_t size, uint32_t t
   return rc;
 }
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

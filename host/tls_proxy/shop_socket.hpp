@@ -12,7 +12,7 @@
 #include "base/result.hpp"
 #include "host/tls_proxy/record_observer.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 struct WireStats {
   size_t bytesSent = 0;
@@ -45,4 +45,4 @@ class ShopSocket {
   RecordObserver received_;
 };
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

@@ -7,7 +7,7 @@
 #include "base/bytes.hpp"
 #include "base/result.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 enum class KeyType { kEcP256, kRsa2048 };
 
@@ -28,4 +28,4 @@ inline bool isSupportedHashSize(size_t size) {
   return size == 20 || size == 28 || size == 32 || size == 48 || size == 64;
 }
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

@@ -7,11 +7,11 @@
 #include "host/tls_proxy/process_rng.hpp"
 #include "host/tls_proxy/tls_error.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 struct SoftwareSigner::Impl {
   mbedtls_pk_context key;
-  card::Rng* rng = nullptr;  // the process's (process_rng.hpp)
+  base::Rng* rng = nullptr;  // the process's (process_rng.hpp)
   Impl() { mbedtls_pk_init(&key); }
   ~Impl() { mbedtls_pk_free(&key); }  // mbedtls_pk_free zeroizes the key material
   Impl(const Impl&) = delete;
@@ -69,10 +69,10 @@ Result<Bytes> SoftwareSigner::signHash(mbedtls_md_type_t hashAlg, ByteView hash)
   Bytes signature(MBEDTLS_PK_SIGNATURE_MAX_SIZE);
   size_t length = 0;
   const int rc = mbedtls_pk_sign(&impl_->key, hashAlg, hash.data(), hash.size(), signature.data(),
-                                 &length, &card::Rng::mbedtlsCallback, impl_->rng);
+                                 &length, &base::Rng::mbedtlsCallback, impl_->rng);
   if (rc != 0) return tlsError("signer", rc);
   signature.resize(length);
   return signature;
 }
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

@@ -7,7 +7,7 @@
 
 #include "host/tls_proxy/signer.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 class SoftwareSigner final : public ClientKeySigner {
  public:
@@ -31,4 +31,4 @@ class SoftwareSigner final : public ClientKeySigner {
   Bytes certificateDer_;
 };
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

@@ -3,7 +3,7 @@
 #include "host/tls_proxy/process_rng.hpp"
 #include "host/tls_proxy/tls_error.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 SslClient::SslClient() {
   mbedtls_ssl_config_init(&config_);
@@ -34,7 +34,7 @@ Result<std::unique_ptr<SslClient>> SslClient::create(uint32_t readTimeoutMs) {
                                MBEDTLS_SSL_MINOR_VERSION_3);
   mbedtls_ssl_conf_max_version(&client->config_, MBEDTLS_SSL_MAJOR_VERSION_3,
                                MBEDTLS_SSL_MINOR_VERSION_3);
-  mbedtls_ssl_conf_rng(&client->config_, &card::Rng::mbedtlsCallback, *rng);
+  mbedtls_ssl_conf_rng(&client->config_, &base::Rng::mbedtlsCallback, *rng);
   mbedtls_ssl_conf_read_timeout(&client->config_, readTimeoutMs);
   return client;
 }
@@ -44,4 +44,4 @@ Result<void> SslClient::setup() {
   return {};
 }
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

@@ -10,7 +10,7 @@
 #include "base/result.hpp"
 #include "base/rng.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 class SslClient {
  public:
@@ -31,4 +31,4 @@ class SslClient {
   mbedtls_ssl_context ssl_;
 };
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

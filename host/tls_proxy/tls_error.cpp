@@ -8,7 +8,7 @@
 
 #include <cstdio>
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 namespace {
 
@@ -91,4 +91,4 @@ Error handshakeError(std::string_view what, int mbedtlsCode, uint32_t verifyFlag
   return makeError(std::move(message));
 }
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

@@ -9,7 +9,7 @@
 
 #include "base/result.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 // "<what>: <description> (-0xNNNN)"; special-cases the codes a user can act on.
 Error tlsError(std::string_view what, int mbedtlsCode);
@@ -22,4 +22,4 @@ Error handshakeError(std::string_view what, int mbedtlsCode, uint32_t verifyFlag
 // The library's own text for an error code, without context.
 std::string describeMbedtlsError(int mbedtlsCode);
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

@@ -1,6 +1,6 @@
 #include "protocol/apdu/command_apdu.hpp"
 
-namespace hp::card {
+namespace hp::protocol::apdu {
 
 namespace {
 constexpr size_t kHeader = 4;
@@ -97,4 +97,4 @@ Bytes encodeCommandApdu(uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2, ByteVi
   return out;
 }
 
-}  // namespace hp::card
+}  // namespace hp::protocol::apdu

@@ -7,7 +7,7 @@
 #include "base/result.hpp"
 #include "protocol/apdu/status_word.hpp"
 
-namespace hp::card {
+namespace hp::protocol::apdu {
 
 enum class ApduCase : uint8_t { k1 = 1, k2 = 2, k3 = 3, k4 = 4 };
 
@@ -34,4 +34,4 @@ Result<CommandApdu, StatusWord> parseCommandApdu(ByteView raw);
 Bytes encodeCommandApdu(uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2, ByteView data,
                         uint32_t ne, bool forceExtended = false);
 
-}  // namespace hp::card
+}  // namespace hp::protocol::apdu

@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-namespace hp::card {
+namespace hp::protocol::apdu {
 
 // A status word SW1-SW2 as one 16-bit value.
 using StatusWord = uint16_t;
@@ -53,4 +53,4 @@ constexpr StatusWord wrongLe(size_t exact) {
 }
 }  // namespace sw
 
-}  // namespace hp::card
+}  // namespace hp::protocol::apdu

@@ -6,7 +6,7 @@
 
 #include <string_view>
 
-namespace hp::card::pin_session {
+namespace hp::protocol::card_link::pin_session {
 
 namespace {
 // Labels: each use of a key gets its own, so no output of one step is valid for another.
@@ -133,4 +133,4 @@ std::optional<SecretBytes> openPin(const Keys& keys, uint8_t reference, ByteView
   return SecretBytes(block.view().subspan(1, length));
 }
 
-}  // namespace hp::card::pin_session
+}  // namespace hp::protocol::card_link::pin_session

@@ -21,7 +21,7 @@
 
 #include "base/bytes.hpp"
 
-namespace hp::card::pin_session {
+namespace hp::protocol::card_link::pin_session {
 
 inline constexpr size_t kPointSize = 65;  // uncompressed P-256
 inline constexpr size_t kNonceSize = 16;
@@ -53,4 +53,4 @@ Bytes sealPin(const Keys& keys, uint8_t reference, ByteView pin);
 // The PIN, or nullopt when the block was not sealed under these keys for this reference.
 std::optional<SecretBytes> openPin(const Keys& keys, uint8_t reference, ByteView sealed);
 
-}  // namespace hp::card::pin_session
+}  // namespace hp::protocol::card_link::pin_session

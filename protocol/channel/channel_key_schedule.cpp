@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace hp::card {
+namespace hp::protocol::channel {
 
 namespace {
 
@@ -81,4 +81,4 @@ std::optional<ChannelKeys> decodeTrafficKeys(ByteView encoded) {
   return keys;
 }
 
-}  // namespace hp::card
+}  // namespace hp::protocol::channel

@@ -10,7 +10,7 @@
 
 #include "base/bytes.hpp"
 
-namespace hp::card {
+namespace hp::protocol::channel {
 
 // The handshake kind is part of every label, so a full and a resumed handshake never derive
 // the same keys even from colliding inputs.
@@ -48,4 +48,4 @@ SecretBytes encodeTrafficKeys(const ChannelKeys& keys);
 // The inverse (resumption secret left empty); nullopt unless exactly kTrafficKeysSize bytes.
 std::optional<ChannelKeys> decodeTrafficKeys(ByteView encoded);
 
-}  // namespace hp::card
+}  // namespace hp::protocol::channel

@@ -2,7 +2,7 @@
 
 #include "base/labelled_hash.hpp"
 
-namespace hp::card {
+namespace hp::protocol::channel {
 
 std::array<uint8_t, 32> serverHelloSignedHash(ByteView serverEphemeralPoint,
                                               ByteView terminalEphemeralPoint,
@@ -12,4 +12,4 @@ std::array<uint8_t, 32> serverHelloSignedHash(ByteView serverEphemeralPoint,
                         {serverEphemeralPoint, terminalEphemeralPoint, transcriptHash});
 }
 
-}  // namespace hp::card
+}  // namespace hp::protocol::channel

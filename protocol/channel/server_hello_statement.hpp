@@ -9,7 +9,7 @@
 
 #include "base/bytes.hpp"
 
-namespace hp::card {
+namespace hp::protocol::channel {
 
 // Domain-separation label (hp::channel::kServerSignatureLabel is the same string). v2: the
 // terminal's point is signed too (v1 signed only the server's point and the transcript).
@@ -25,4 +25,4 @@ std::array<uint8_t, 32> serverHelloSignedHash(ByteView serverEphemeralPoint,
                                               ByteView terminalEphemeralPoint,
                                               ByteView transcriptHash);
 
-}  // namespace hp::card
+}  // namespace hp::protocol::channel

@@ -3,7 +3,7 @@
 #include "base/byte_codec.hpp"
 #include "base/labelled_hash.hpp"
 
-namespace hp::card {
+namespace hp::protocol::channel {
 
 Bytes encodeShareStatement(ByteView terminalId, ByteView ephemeralPoint, uint64_t createdAtMs,
                            uint64_t expiresAtMs) {
@@ -23,4 +23,4 @@ std::array<uint8_t, 32> shareStatementHash(ByteView terminalId, ByteView ephemer
   return labelledSha256(kShareStatementLabel, {statement});
 }
 
-}  // namespace hp::card
+}  // namespace hp::protocol::channel

@@ -10,7 +10,7 @@
 
 #include "base/bytes.hpp"
 
-namespace hp::card {
+namespace hp::protocol::channel {
 
 // Domain-separation label of the share signature (hp::channel::kShareLabel is the same string).
 inline constexpr std::string_view kShareStatementLabel = "homeproxy channel v1 terminal share";
@@ -24,4 +24,4 @@ Bytes encodeShareStatement(ByteView terminalId, ByteView ephemeralPoint, uint64_
 std::array<uint8_t, 32> shareStatementHash(ByteView terminalId, ByteView ephemeralPoint,
                                            uint64_t createdAtMs, uint64_t expiresAtMs);
 
-}  // namespace hp::card
+}  // namespace hp::protocol::channel

@@ -6,7 +6,7 @@
 #include "base/ec_key.hpp"
 #include "base/labelled_hash.hpp"
 
-namespace hp::card::purse {
+namespace hp::protocol::purse {
 namespace {
 
 void putId(ByteWriter& out, ByteView id) {
@@ -218,4 +218,4 @@ bool verifySigned(ByteView point, std::string_view label, const SignedParts& sig
   return verifyEcdsaP256(point, hash, signedObject.signature);
 }
 
-}  // namespace hp::card::purse
+}  // namespace hp::protocol::purse

@@ -13,11 +13,11 @@
 
 #include "base/bytes.hpp"
 
-namespace hp::card {
+namespace hp::protocol::purse {
 class ByteReader;
 }
 
-namespace hp::card::purse {
+namespace hp::protocol::purse {
 
 inline constexpr size_t kPurseIdSize = 8;
 inline constexpr size_t kVoucherIdSize = 16;
@@ -127,4 +127,4 @@ bool validCurrency(std::string_view code);
 Bytes readId(ByteReader& in, size_t maxSize);  // u8 length (1..maxSize) || bytes
 std::string readCurrency(ByteReader& in);      // kCurrencySize upper-case letters
 
-}  // namespace hp::card::purse
+}  // namespace hp::protocol::purse

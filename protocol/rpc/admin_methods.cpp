@@ -11,12 +11,14 @@ Json::Value TerminalRegister::Params::toJson() const {
 
 RpcResult<TerminalRegister::Params> TerminalRegister::Params::fromJson(const Json::Value& json) {
   if (auto only = expectOnly(json, kFields); !only) return only.error();
-  auto id = hp::rpc::requireString(json, "id", kMaxId);
+  auto id = hp::protocol::rpc::requireString(json, "id", kMaxId);
   if (!id) return id.error();
-  auto keyHex = hp::rpc::requireString(json, "key", 200);
+  auto keyHex = hp::protocol::rpc::requireString(json, "key", 200);
   if (!keyHex) return keyHex.error();
   auto key = fromHex(*keyHex);
-  if (!key) return hp::rpc::makeRpcError(hp::rpc::code::kInvalidParams, "key must be hex");
+  if (!key)
+    return hp::protocol::rpc::makeRpcError(hp::protocol::rpc::code::kInvalidParams,
+                                           "key must be hex");
   return Params{std::move(*id), std::move(*key)};
 }
 
@@ -28,7 +30,7 @@ Json::Value TerminalRevoke::Params::toJson() const {
 
 RpcResult<TerminalRevoke::Params> TerminalRevoke::Params::fromJson(const Json::Value& json) {
   if (auto only = expectOnly(json, kFields); !only) return only.error();
-  auto id = hp::rpc::requireString(json, "id", TerminalRegister::kMaxId);
+  auto id = hp::protocol::rpc::requireString(json, "id", TerminalRegister::kMaxId);
   if (!id) return id.error();
   return Params{std::move(*id)};
 }

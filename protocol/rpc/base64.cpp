@@ -2,7 +2,7 @@
 
 #include <mbedtls/base64.h>
 
-namespace hp::rpc {
+namespace hp::protocol::rpc {
 
 std::string base64Encode(ByteView bytes) {
   size_t needed = 0;
@@ -38,4 +38,4 @@ std::optional<Bytes> base64Decode(std::string_view text) {
   return bytes;
 }
 
-}  // namespace hp::rpc
+}  // namespace hp::protocol::rpc

@@ -8,9 +8,9 @@
 
 #include "base/bytes.hpp"
 
-namespace hp::rpc {
+namespace hp::protocol::rpc {
 
 std::string base64Encode(ByteView bytes);
 std::optional<Bytes> base64Decode(std::string_view text);
 
-}  // namespace hp::rpc
+}  // namespace hp::protocol::rpc

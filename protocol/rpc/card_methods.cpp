@@ -43,7 +43,7 @@ Json::Value PinParams::toJson() const {
 
 RpcResult<PinParams> PinParams::fromJson(const Json::Value& json) {
   if (auto only = expectOnly(json, kFields); !only) return only.error();
-  auto pin = hp::rpc::requireString(json, "pin", 8);
+  auto pin = hp::protocol::rpc::requireString(json, "pin", 8);
   if (!pin) return pin.error();
   // Copied, not moved: a moved-from short string keeps its bytes in place; this wipes them all.
   RpcResult<PinParams> params = PinParams{*pin};

@@ -2,7 +2,7 @@
 
 #include <exception>
 
-namespace hp::rpc {
+namespace hp::protocol::rpc {
 
 Result<void> Dispatcher::add(const std::string& method, Handler handler) {
   if (!isValidMethodName(method)) return makeError("invalid RPC method name: " + method);
@@ -49,4 +49,4 @@ std::string Dispatcher::handle(std::string_view requestText, const CallContext& 
   return encodeResponse(dispatch(*request, context));
 }
 
-}  // namespace hp::rpc
+}  // namespace hp::protocol::rpc

@@ -11,7 +11,7 @@
 #include "base/bytes.hpp"
 #include "protocol/rpc/message.hpp"
 
-namespace hp::rpc {
+namespace hp::protocol::rpc {
 
 // Who is calling (the control channel's authenticated terminal), for handlers and logs.
 struct CallContext {
@@ -41,4 +41,4 @@ class Dispatcher {
   std::map<std::string, Handler, std::less<>> handlers_;
 };
 
-}  // namespace hp::rpc
+}  // namespace hp::protocol::rpc

@@ -28,8 +28,9 @@ std::string_view bareName(std::string_view field) {
 }
 
 // The member `name` when `is` says it has the right type, else the bad-result error.
-hp::Result<const Json::Value*, RpcError> member(const Json::Value& result, const char* name,
-                                                bool (Json::Value::*is)() const, const char* what) {
+hp::base::Result<const Json::Value*, RpcError> member(const Json::Value& result, const char* name,
+                                                      bool (Json::Value::*is)() const,
+                                                      const char* what) {
   if (!result.isObject() || !result.isMember(name) || !(result[name].*is)()) {
     return badResult(std::string(name) + " is not " + what);
   }
@@ -38,26 +39,27 @@ hp::Result<const Json::Value*, RpcError> member(const Json::Value& result, const
 
 }  // namespace
 
-hp::Result<void, RpcError> expectOnly(const Json::Value& params, FieldList fields) {
+hp::base::Result<void, RpcError> expectOnly(const Json::Value& params, FieldList fields) {
   if (!params.isObject()) {
-    return hp::rpc::makeRpcError(hp::rpc::code::kInvalidParams, "params must be an object");
+    return hp::protocol::rpc::makeRpcError(hp::protocol::rpc::code::kInvalidParams,
+                                           "params must be an object");
   }
   for (const std::string& key : params.getMemberNames()) {
     if (std::none_of(fields.begin(), fields.end(),
                      [&key](std::string_view field) { return bareName(field) == key; })) {
-      return hp::rpc::makeRpcError(hp::rpc::code::kInvalidParams,
-                                   "unknown parameter \"" + key.substr(0, 32) + "\"");
+      return hp::protocol::rpc::makeRpcError(hp::protocol::rpc::code::kInvalidParams,
+                                             "unknown parameter \"" + key.substr(0, 32) + "\"");
     }
   }
   return {};
 }
 
 RpcError badResult(std::string_view what) {
-  return hp::rpc::makeRpcError(hp::rpc::code::kInternal,
-                               "the home server sent a bad result: " + std::string(what));
+  return hp::protocol::rpc::makeRpcError(hp::protocol::rpc::code::kInternal,
+                                         "the home server sent a bad result: " + std::string(what));
 }
 
-hp::Result<void, RpcError> resultObject(const Json::Value& result) {
+hp::base::Result<void, RpcError> resultObject(const Json::Value& result) {
   if (!result.isObject()) return badResult("not an object");
   return {};
 }
@@ -101,7 +103,7 @@ RpcResult<int> resultInt(const Json::Value& result, const char* name) {
 RpcResult<Bytes> resultBase64(const Json::Value& result, const char* name) {
   auto text = resultString(result, name);
   if (!text) return text.error();
-  auto bytes = hp::rpc::base64Decode(*text);
+  auto bytes = hp::protocol::rpc::base64Decode(*text);
   if (!bytes) return badResult(std::string(name) + " is not base64");
   return std::move(*bytes);
 }

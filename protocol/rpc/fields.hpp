@@ -20,9 +20,9 @@
 
 namespace hp::protocol::rpc {
 
-using hp::rpc::RpcError;
+using hp::protocol::rpc::RpcError;
 template <class T>
-using RpcResult = hp::Result<T, RpcError>;
+using RpcResult = hp::base::Result<T, RpcError>;
 
 // Who may call a method (docs/control-channel.md, "Authority").
 enum class Access {
@@ -36,7 +36,7 @@ std::string_view accessName(Access access);
 using FieldList = std::span<const std::string_view>;
 
 // invalid_params for a member not in `fields` (the '?' ignored), with host/rpc's wording.
-hp::Result<void, RpcError> expectOnly(const Json::Value& params, FieldList fields);
+hp::base::Result<void, RpcError> expectOnly(const Json::Value& params, FieldList fields);
 
 // Results, read on the calling side. A result the contract does not describe is an
 // internal_error: the call may have been carried out, so callers treat it as an unknown outcome.
@@ -52,7 +52,7 @@ RpcResult<Bytes> resultBase64(const Json::Value& result, const char* name);
 // An array member (each element still to be read).
 RpcResult<Json::Value> resultArray(const Json::Value& result, const char* name);
 // The result must be an object.
-hp::Result<void, RpcError> resultObject(const Json::Value& result);
+hp::base::Result<void, RpcError> resultObject(const Json::Value& result);
 
 // A Params struct with no members ({}): every method that takes none shares it.
 struct NoParams {

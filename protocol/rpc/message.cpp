@@ -4,7 +4,7 @@
 #include <set>
 #include <sstream>
 
-namespace hp::rpc {
+namespace hp::protocol::rpc {
 
 namespace {
 
@@ -289,4 +289,4 @@ std::string clipUtf8(std::string_view text, size_t maxBytes) {
   return std::string(text.substr(0, end));
 }
 
-}  // namespace hp::rpc
+}  // namespace hp::protocol::rpc

@@ -15,7 +15,7 @@
 
 #include "base/result.hpp"
 
-namespace hp::rpc {
+namespace hp::protocol::rpc {
 
 inline constexpr int kProtocolVersion = 1;
 // A relay body travels base64-encoded inside one message; 1 MiB bounds the memory a single
@@ -98,4 +98,4 @@ bool isValidMethodName(std::string_view name);
 // inside a character made it unparseable; found by fuzz_admin_line).
 std::string clipUtf8(std::string_view text, size_t maxBytes);
 
-}  // namespace hp::rpc
+}  // namespace hp::protocol::rpc

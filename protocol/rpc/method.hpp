@@ -31,8 +31,8 @@ RpcResult<typename M::Result> call(Client& client, const typename M::Params& par
 
 // The request a caller sends, for clients that build requests themselves (the load bench).
 template <class M>
-hp::rpc::Request request(uint64_t id, const typename M::Params& params) {
-  hp::rpc::Request built;
+hp::protocol::rpc::Request request(uint64_t id, const typename M::Params& params) {
+  hp::protocol::rpc::Request built;
   built.id = id;
   built.method = std::string(M::kName);
   built.params = params.toJson();
@@ -42,27 +42,29 @@ hp::rpc::Request request(uint64_t id, const typename M::Params& params) {
 // A handler taking typed params: `handler(const M::Params&, const CallContext&)` returns
 // RpcResult<M::Result>. Params that do not parse never reach it (invalid_params as before).
 template <class M, class F>
-hp::rpc::Handler typedHandler(F handler) {
-  return [handler = std::move(handler)](
-             const Json::Value& json,
-             const hp::rpc::CallContext& caller) -> hp::Result<Json::Value, RpcError> {
-    auto params = M::Params::fromJson(json);
-    if (!params) return params.error();
-    RpcResult<typename M::Result> result = handler(*params, caller);
-    if (!result) return result.error();
-    return result->toJson();
-  };
+hp::protocol::rpc::Handler typedHandler(F handler) {
+  return
+      [handler = std::move(handler)](
+          const Json::Value& json,
+          const hp::protocol::rpc::CallContext& caller) -> hp::base::Result<Json::Value, RpcError> {
+        auto params = M::Params::fromJson(json);
+        if (!params) return params.error();
+        RpcResult<typename M::Result> result = handler(*params, caller);
+        if (!result) return result.error();
+        return result->toJson();
+      };
 }
 
 // Registers M under its own name; `wrap` (logging, authority) sees the JSON-level handler.
 template <class M, class F, class Wrap>
-hp::Result<void> registerMethod(hp::rpc::Dispatcher& dispatcher, F handler, Wrap wrap) {
+hp::base::Result<void> registerMethod(hp::protocol::rpc::Dispatcher& dispatcher, F handler,
+                                      Wrap wrap) {
   return dispatcher.add(std::string(M::kName), wrap(std::string(M::kName), M::kAccess,
                                                     typedHandler<M>(std::move(handler))));
 }
 
 template <class M, class F>
-hp::Result<void> registerMethod(hp::rpc::Dispatcher& dispatcher, F handler) {
+hp::base::Result<void> registerMethod(hp::protocol::rpc::Dispatcher& dispatcher, F handler) {
   return dispatcher.add(std::string(M::kName), typedHandler<M>(std::move(handler)));
 }
 

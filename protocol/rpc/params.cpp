@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace hp::rpc {
+namespace hp::protocol::rpc {
 
 Result<void, RpcError> expectOnly(const Json::Value& params,
                                   std::initializer_list<std::string_view> allowed) {
@@ -40,4 +40,4 @@ Result<std::string, RpcError> optionalString(const Json::Value& params, const ch
   return text;
 }
 
-}  // namespace hp::rpc
+}  // namespace hp::protocol::rpc

@@ -8,7 +8,7 @@
 
 #include "protocol/rpc/message.hpp"
 
-namespace hp::rpc {
+namespace hp::protocol::rpc {
 
 // invalid_params unless every member of params is one of `allowed`.
 Result<void, RpcError> expectOnly(const Json::Value& params,
@@ -20,4 +20,4 @@ Result<std::string, RpcError> requireString(const Json::Value& params, const cha
 Result<std::string, RpcError> optionalString(const Json::Value& params, const char* name,
                                              size_t maxLength, std::string defaultValue);
 
-}  // namespace hp::rpc
+}  // namespace hp::protocol::rpc

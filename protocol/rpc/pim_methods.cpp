@@ -9,7 +9,8 @@ namespace hp::protocol::rpc {
 namespace {
 
 RpcError invalid(std::string message) {
-  return hp::rpc::makeRpcError(hp::rpc::code::kInvalidParams, std::move(message));
+  return hp::protocol::rpc::makeRpcError(hp::protocol::rpc::code::kInvalidParams,
+                                         std::move(message));
 }
 
 Json::Value headersJson(const std::map<std::string, std::string>& headers) {
@@ -53,7 +54,7 @@ void putPart(Json::Value& json, const Bytes& body, uint64_t attached, uint64_t r
   if (attached > 0) {
     json["attached"] = Json::UInt64(attached);
   } else {
-    json["body"] = hp::rpc::base64Encode(body);
+    json["body"] = hp::protocol::rpc::base64Encode(body);
   }
   if (rest > 0) json["rest"] = Json::UInt64(rest);
 }
@@ -65,15 +66,15 @@ Json::Value PimRequest::Params::toJson() const {
   json["method"] = method;
   json["path"] = path;
   if (!headers.empty()) json["headers"] = headersJson(headers);
-  if (!body.empty()) json["body"] = hp::rpc::base64Encode(body);
+  if (!body.empty()) json["body"] = hp::protocol::rpc::base64Encode(body);
   return json;
 }
 
 RpcResult<PimRequest::Params> PimRequest::Params::fromJson(const Json::Value& json) {
   if (auto only = expectOnly(json, kFields); !only) return only.error();
-  auto method = hp::rpc::requireString(json, "method", 16);
+  auto method = hp::protocol::rpc::requireString(json, "method", 16);
   if (!method) return method.error();
-  auto path = hp::rpc::requireString(json, "path", kMaxPath);
+  auto path = hp::protocol::rpc::requireString(json, "path", kMaxPath);
   if (!path) return path.error();
   Params params{std::move(*method), std::move(*path), {}, {}};
   if (json.isMember("headers")) {
@@ -93,7 +94,7 @@ RpcResult<PimRequest::Params> PimRequest::Params::fromJson(const Json::Value& js
   }
   if (json.isMember("body")) {
     if (!json["body"].isString()) return invalid("body must be base64 text");
-    auto body = hp::rpc::base64Decode(json["body"].asString());
+    auto body = hp::protocol::rpc::base64Decode(json["body"].asString());
     if (!body) return invalid("body is not base64");
     if (body->size() > kMaxPimPart) return invalid("body over 524288 bytes");
     params.body = std::move(*body);
@@ -143,8 +144,7 @@ RpcResult<PimMore::Params> PimMore::Params::fromJson(const Json::Value& json) {
   if (auto only = expectOnly(json, kFields); !only) return only.error();
   const Json::Value& stream = json["stream"];
   // An integer token only (jsoncpp's isDouble() is true for every number).
-  if ((stream.type() != Json::intValue && stream.type() != Json::uintValue) ||
-      !stream.isUInt64()) {
+  if ((stream.type() != Json::intValue && stream.type() != Json::uintValue) || !stream.isUInt64()) {
     return invalid("stream must be the number pim.request gave");
   }
   return Params{json["stream"].asUInt64()};

@@ -6,17 +6,18 @@ namespace hp::protocol::rpc {
 
 namespace {
 
-namespace purse = card::purse;
+namespace purse = protocol::purse;
 
 RpcError invalid(std::string message) {
-  return hp::rpc::makeRpcError(hp::rpc::code::kInvalidParams, std::move(message));
+  return hp::protocol::rpc::makeRpcError(hp::protocol::rpc::code::kInvalidParams,
+                                         std::move(message));
 }
 
 // A positive amount in minor units, as an integer token only: 1e2 and 100.0 are reals to
 // jsoncpp, yet isUInt64() says yes to them.
 RpcResult<uint64_t> amountParam(const Json::Value& params, const char* name) {
   const Json::Value& value = params[name];
-  if (!hp::rpc::isJsonInteger(value) || !value.isUInt64() || value.asUInt64() == 0 ||
+  if (!hp::protocol::rpc::isJsonInteger(value) || !value.isUInt64() || value.asUInt64() == 0 ||
       value.asUInt64() > kMaxAmount) {
     return invalid(std::string(name) + " must be a positive whole number of minor units");
   }
@@ -25,7 +26,7 @@ RpcResult<uint64_t> amountParam(const Json::Value& params, const char* name) {
 
 // A URL's text (the server parses it: only it knows which hosts it will reach).
 RpcResult<std::string> urlParam(const Json::Value& params, const char* name) {
-  return hp::rpc::requireString(params, name, kMaxPurseUrl);
+  return hp::protocol::rpc::requireString(params, name, kMaxPurseUrl);
 }
 
 }  // namespace
@@ -144,9 +145,9 @@ RpcResult<PursePay::Params> PursePay::Params::fromJson(const Json::Value& json) 
   if (auto only = expectOnly(json, kFields); !only) return only.error();
   auto url = urlParam(json, "url");
   if (!url) return url.error();
-  auto orderRef = hp::rpc::requireString(json, "order_ref", purse::kMaxReferenceSize);
+  auto orderRef = hp::protocol::rpc::requireString(json, "order_ref", purse::kMaxReferenceSize);
   if (!orderRef) return orderRef.error();
-  auto currency = hp::rpc::requireString(json, "currency", purse::kCurrencySize);
+  auto currency = hp::protocol::rpc::requireString(json, "currency", purse::kCurrencySize);
   if (!currency) return currency.error();
   if (!purse::validCurrency(*currency)) {
     return invalid("currency must be three upper-case letters (ISO 4217)");
@@ -155,7 +156,7 @@ RpcResult<PursePay::Params> PursePay::Params::fromJson(const Json::Value& json) 
   if (!amount) return amount.error();
   Params params{std::move(*url), std::move(*orderRef), std::move(*currency), *amount, {}};
   if (json.isMember("shop_id")) {
-    auto claimed = hp::rpc::requireString(json, "shop_id", 255);
+    auto claimed = hp::protocol::rpc::requireString(json, "shop_id", 255);
     if (!claimed) return claimed.error();
     params.shopId = std::move(*claimed);
   }
@@ -164,7 +165,7 @@ RpcResult<PursePay::Params> PursePay::Params::fromJson(const Json::Value& json) 
 
 Json::Value PursePay::Result::toJson() const {
   Json::Value json;
-  json["payment"] = hp::rpc::base64Encode(payment);
+  json["payment"] = hp::protocol::rpc::base64Encode(payment);
   json["txn"] = txn;
   json["balance"] = Json::UInt64(balance);
   return json;
@@ -182,22 +183,22 @@ RpcResult<PursePay::Result> PursePay::Result::fromJson(const Json::Value& json) 
 
 Json::Value PurseCancel::Params::toJson() const {
   Json::Value json(Json::objectValue);
-  json["cancellation"] = hp::rpc::base64Encode(cancellation);
+  json["cancellation"] = hp::protocol::rpc::base64Encode(cancellation);
   return json;
 }
 
 RpcResult<PurseCancel::Params> PurseCancel::Params::fromJson(const Json::Value& json) {
   if (auto only = expectOnly(json, kFields); !only) return only.error();
-  auto text = hp::rpc::requireString(json, "cancellation", 1024);
+  auto text = hp::protocol::rpc::requireString(json, "cancellation", 1024);
   if (!text) return text.error();
-  auto cancellation = hp::rpc::base64Decode(*text);
+  auto cancellation = hp::protocol::rpc::base64Decode(*text);
   if (!cancellation) return invalid("cancellation must be base64");
   return Params{std::move(*cancellation)};
 }
 
 Json::Value PurseCancel::Result::toJson() const {
   Json::Value json;
-  json["refund"] = hp::rpc::base64Encode(refund);
+  json["refund"] = hp::protocol::rpc::base64Encode(refund);
   json["txn"] = txn;
   json["refunded"] = Json::UInt64(refunded);
   json["balance"] = Json::UInt64(balance);
@@ -228,7 +229,7 @@ RpcResult<PurseTopup::Params> PurseTopup::Params::fromJson(const Json::Value& js
   if (auto only = expectOnly(json, kFields); !only) return only.error();
   auto bank = urlParam(json, "bank_url");
   if (!bank) return bank.error();
-  auto account = hp::rpc::requireString(json, "account", 64);
+  auto account = hp::protocol::rpc::requireString(json, "account", 64);
   if (!account) return account.error();
   auto amount = amountParam(json, "amount");
   if (!amount) return amount.error();

@@ -7,7 +7,8 @@ namespace hp::protocol::rpc {
 namespace {
 
 RpcError invalid(std::string message) {
-  return hp::rpc::makeRpcError(hp::rpc::code::kInvalidParams, std::move(message));
+  return hp::protocol::rpc::makeRpcError(hp::protocol::rpc::code::kInvalidParams,
+                                         std::move(message));
 }
 
 }  // namespace
@@ -16,21 +17,21 @@ Json::Value RelayRequest::Params::toJson() const {
   Json::Value json(Json::objectValue);
   json["url"] = url;
   json["method"] = method;
-  if (body) json["body"] = hp::rpc::base64Encode(*body);
+  if (body) json["body"] = hp::protocol::rpc::base64Encode(*body);
   return json;
 }
 
 RpcResult<RelayRequest::Params> RelayRequest::Params::fromJson(const Json::Value& json) {
   if (auto only = expectOnly(json, kFields); !only) return only.error();
-  auto url = hp::rpc::requireString(json, "url", kMaxUrl);
+  auto url = hp::protocol::rpc::requireString(json, "url", kMaxUrl);
   if (!url) return invalid(url.error().message);
-  auto method = hp::rpc::optionalString(json, "method", 8, "GET");
+  auto method = hp::protocol::rpc::optionalString(json, "method", 8, "GET");
   if (!method) return method.error();
   if (*method != "GET" && *method != "POST") return invalid("method must be GET or POST");
   Params params{std::move(*url), std::move(*method), std::nullopt};
   if (json.isMember("body")) {
     if (!json["body"].isString()) return invalid("body must be base64 text");
-    auto body = hp::rpc::base64Decode(json["body"].asString());
+    auto body = hp::protocol::rpc::base64Decode(json["body"].asString());
     if (!body) return invalid("body is not base64");
     if (params.method == "GET" && !body->empty()) return invalid("a GET has no body");
     params.body = std::move(*body);
@@ -44,7 +45,7 @@ Json::Value RelayRequest::Result::toJson() const {
   Json::Value json;
   json["status"] = status;
   json["headers"] = names;
-  json["body"] = hp::rpc::base64Encode(body);
+  json["body"] = hp::protocol::rpc::base64Encode(body);
   return json;
 }
 

@@ -7,7 +7,8 @@ namespace hp::protocol::rpc {
 namespace {
 
 RpcError invalid(std::string message) {
-  return hp::rpc::makeRpcError(hp::rpc::code::kInvalidParams, std::move(message));
+  return hp::protocol::rpc::makeRpcError(hp::protocol::rpc::code::kInvalidParams,
+                                         std::move(message));
 }
 
 }  // namespace
@@ -21,14 +22,14 @@ Json::Value SessionOpen::Params::toJson() const {
 
 RpcResult<SessionOpen::Params> SessionOpen::Params::fromJson(const Json::Value& json) {
   if (auto only = expectOnly(json, kFields); !only) return only.error();
-  auto mode = hp::rpc::optionalString(json, "mode", 16, std::string(kDelegate));
+  auto mode = hp::protocol::rpc::optionalString(json, "mode", 16, std::string(kDelegate));
   if (!mode) return mode.error();
   if (*mode != kDelegate) {
     return invalid(
         "session.open supports mode \"delegate\" (relay mode is "
         "relay.request)");
   }
-  auto url = hp::rpc::requireString(json, "url", kMaxUrl);
+  auto url = hp::protocol::rpc::requireString(json, "url", kMaxUrl);
   if (!url) return invalid(url.error().message);
   return Params{std::move(*url), std::move(*mode)};
 }
@@ -37,7 +38,7 @@ Json::Value SessionOpen::Result::toJson() const {
   Json::Value json;
   json["cached"] = cached;
   if (blob) {
-    json["blob"] = hp::rpc::base64Encode(blob->view());
+    json["blob"] = hp::protocol::rpc::base64Encode(blob->view());
     json["shop"] = shop;
     json["suite"] = suite;
     json["expires"] = Json::Int64(expires);
@@ -109,7 +110,7 @@ Json::Value SessionDrop::Params::toJson() const {
 
 RpcResult<SessionDrop::Params> SessionDrop::Params::fromJson(const Json::Value& json) {
   if (auto only = expectOnly(json, kFields); !only) return only.error();
-  auto shop = hp::rpc::requireString(json, "shop", kMaxShop);
+  auto shop = hp::protocol::rpc::requireString(json, "shop", kMaxShop);
   if (!shop) return shop.error();
   Params params{std::move(*shop), std::nullopt};
   if (json.isMember("refused")) {

@@ -17,7 +17,7 @@
 #include "protocol/channel/server_hello_statement.hpp"
 #include "tests/accesscard/test_card.hpp"
 
-namespace hp::accesscard::test {
+namespace hp::card::accesscard::test {
 
 namespace {
 constexpr uint64_t kCreated = 1'790'000'000'000;  // a wall-clock time in ms (2026)
@@ -32,7 +32,7 @@ std::string windowHex(uint64_t created, uint64_t expires) {
 }
 
 Bytes proprietary(uint8_t ins, const std::string& dataHex, uint32_t ne = 256) {
-  return card::encodeCommandApdu(0x80, ins, 0x00, 0x00, hexBytes(dataHex), ne);
+  return protocol::apdu::encodeCommandApdu(0x80, ins, 0x00, 0x00, hexBytes(dataHex), ne);
 }
 
 // The point of the last share PREPARE SHARE answered: what the home server signs next to its own.
@@ -44,17 +44,17 @@ Bytes& pendingPoint() {
 Reply prepare(TestCard& c, uint64_t created = kCreated, uint64_t expires = kCreated + kHour) {
   Reply r = c.transceive(proprietary(0x50, windowHex(created, expires)));
   if (r.sw == "9000") {
-    auto tlvs = card::parseTlvs(r.data);
+    auto tlvs = base::parseTlvs(r.data);
     if (tlvs && !tlvs->empty()) pendingPoint() = (*tlvs)[0].value;
   }
   return r;
 }
 
 // The home server's long-term key whose public half test_card's personalization puts in DF 31.
-card::EcKeyPair& homeServerKey() {
-  static const std::unique_ptr<card::EcKeyPair> key = [] {
-    auto rng = card::makeSeededRng(7);  // as homeServerPoint()
-    auto k = card::EcKeyPair::generate(*rng);
+base::EcKeyPair& homeServerKey() {
+  static const std::unique_ptr<base::EcKeyPair> key = [] {
+    auto rng = base::makeSeededRng(7);  // as homeServerPoint()
+    auto k = base::EcKeyPair::generate(*rng);
     REQUIRE(k.ok());
     return std::move(k.value());
   }();
@@ -82,11 +82,12 @@ Bytes u64Bytes(uint64_t v) {
 // The home server's signature over its point, the terminal point (by default the card's pending
 // one) and the transcript hash.
 Bytes serverSignature(ByteView point, ByteView transcriptHash = kTranscriptHash,
-                      card::EcKeyPair& key = homeServerKey(),
+                      base::EcKeyPair& key = homeServerKey(),
                       std::optional<Bytes> terminalPoint = std::nullopt) {
-  auto rng = card::makeSeededRng(11);
+  auto rng = base::makeSeededRng(11);
   const Bytes terminal = terminalPoint ? *terminalPoint : pendingPoint();
-  auto signature = key.signHash(card::serverHelloSignedHash(point, terminal, transcriptHash), *rng);
+  auto signature =
+      key.signHash(protocol::channel::serverHelloSignedHash(point, terminal, transcriptHash), *rng);
   REQUIRE(signature.ok());
   return signature.value();
 }
@@ -95,21 +96,22 @@ Bytes serverSignature(ByteView point, ByteView transcriptHash = kTranscriptHash,
 // 92 10 <ticket ID> 93 08 <ticket lifetime>
 Bytes keyAgreementData(ByteView point, ByteView transcriptHash, ByteView signature,
                        uint64_t lifetime = kTicketLifetimeMs) {
-  Bytes data = card::makeTlv(0x86, point);
-  card::appendTlv(data, 0x90, transcriptHash);
-  card::appendTlv(data, 0x9E, signature);
-  card::appendTlv(data, 0x91, kKeyScheduleHash);
-  card::appendTlv(data, 0x92, kTicketId);
-  card::appendTlv(data, 0x93, u64Bytes(lifetime));
+  Bytes data = base::makeTlv(0x86, point);
+  base::appendTlv(data, 0x90, transcriptHash);
+  base::appendTlv(data, 0x9E, signature);
+  base::appendTlv(data, 0x91, kKeyScheduleHash);
+  base::appendTlv(data, 0x92, kTicketId);
+  base::appendTlv(data, 0x93, u64Bytes(lifetime));
   return data;
 }
 
 // What the card answers for an ECDH secret Z: this connection's keys (card::encodeTrafficKeys).
-std::string expectedKeysHex(ByteView z, ByteView transcriptHash = kKeyScheduleHash,
-                            card::ChannelHandshakeKind kind = card::ChannelHandshakeKind::kFull) {
-  auto keys = card::deriveChannelKeys(z, transcriptHash, kind);
+std::string expectedKeysHex(
+    ByteView z, ByteView transcriptHash = kKeyScheduleHash,
+    protocol::channel::ChannelHandshakeKind kind = protocol::channel::ChannelHandshakeKind::kFull) {
+  auto keys = protocol::channel::deriveChannelKeys(z, transcriptHash, kind);
   REQUIRE(keys.has_value());
-  return toHex(card::encodeTrafficKeys(*keys).view());
+  return toHex(protocol::channel::encodeTrafficKeys(*keys).view());
 }
 
 Reply agreeRaw(TestCard& c, ByteView data) {
@@ -128,7 +130,7 @@ struct Share {
 
 Share parseShare(const Reply& r) {
   REQUIRE(r.sw == "9000");
-  auto tlvs = card::parseTlvs(r.data);
+  auto tlvs = base::parseTlvs(r.data);
   REQUIRE(tlvs.has_value());
   REQUIRE(tlvs->size() == 2);
   REQUIRE((*tlvs)[0].tag == 0x86);
@@ -143,9 +145,9 @@ Bytes terminalPublicKey(TestCard& c) {
   return Bytes(r.data.end() - 65, r.data.end());
 }
 
-std::unique_ptr<card::EcKeyPair> serverEphemeral(uint64_t seed) {
-  auto rng = card::makeSeededRng(seed);
-  auto key = card::EcKeyPair::generate(*rng);
+std::unique_ptr<base::EcKeyPair> serverEphemeral(uint64_t seed) {
+  auto rng = base::makeSeededRng(seed);
+  auto key = base::EcKeyPair::generate(*rng);
   REQUIRE(key.ok());
   return std::move(key.value());
 }
@@ -163,19 +165,19 @@ TEST_SUITE("channel") {
     unlockedCard(c);
     const Share share = parseShare(prepare(c));
     CHECK(share.point.size() == 65);
-    CHECK(objects::isValidP256Point(share.point));
+    CHECK(card::accesscard::objects::isValidP256Point(share.point));
     channel::SignedShare signedShare{"terminal-01", share.point, kCreated, kCreated + kHour,
                                      share.signature};
     const channel::Hash hash = channel::shareStatementHash(signedShare);
-    CHECK(card::verifyEcdsaP256(terminalPublicKey(c), hash, share.signature));
+    CHECK(base::verifyEcdsaP256(terminalPublicKey(c), hash, share.signature));
     // Any other ID, point or window does not verify: the card signed exactly this statement.
     channel::SignedShare other = signedShare;
     other.terminalId = "terminal-02";
-    CHECK_FALSE(card::verifyEcdsaP256(terminalPublicKey(c), channel::shareStatementHash(other),
+    CHECK_FALSE(base::verifyEcdsaP256(terminalPublicKey(c), channel::shareStatementHash(other),
                                       share.signature));
     other = signedShare;
     other.expiresAtMs += 1;
-    CHECK_FALSE(card::verifyEcdsaP256(terminalPublicKey(c), channel::shareStatementHash(other),
+    CHECK_FALSE(base::verifyEcdsaP256(terminalPublicKey(c), channel::shareStatementHash(other),
                                       share.signature));
     // A second share has a fresh point.
     CHECK(parseShare(prepare(c)).point != share.point);
@@ -186,16 +188,16 @@ TEST_SUITE("channel") {
     unlockedCard(c);
     const Share share = parseShare(prepare(c));
     auto server = serverEphemeral(testSeed() + 1);
-    auto rng = card::makeSeededRng(3);
+    auto rng = base::makeSeededRng(3);
     auto expected = server->agree(share.point, *rng);
     REQUIRE(expected.ok());
     const Reply r = agree(c, server->publicPoint());
     CHECK(r.sw == "9000");
-    CHECK(r.data.size() == card::kTrafficKeysSize);
+    CHECK(r.data.size() == protocol::channel::kTrafficKeysSize);
     CHECK(toHex(r.data) == expectedKeysHex(expected.value().view()));
     // Nothing of Z itself, nor the resumption secret, is in the answer.
-    auto keys = card::deriveChannelKeys(expected.value().view(), kKeyScheduleHash,
-                                        card::ChannelHandshakeKind::kFull);
+    auto keys = protocol::channel::deriveChannelKeys(
+        expected.value().view(), kKeyScheduleHash, protocol::channel::ChannelHandshakeKind::kFull);
     REQUIRE(keys.has_value());
     CHECK(toHex(r.data).find(toHex(keys->resumptionSecret.view())) == std::string::npos);
     CHECK(toHex(r.data).find(toHex(expected.value().view())) == std::string::npos);
@@ -249,7 +251,7 @@ TEST_SUITE("channel") {
     TestCard c;
     unlockedCard(c);
     auto server = serverEphemeral(6);
-    auto rng = card::makeSeededRng(4);
+    auto rng = base::makeSeededRng(4);
     parseShare(prepare(c));
     const Share second = parseShare(prepare(c));
     auto expected = server->agree(second.point, *rng);
@@ -273,8 +275,9 @@ TEST_SUITE("channel") {
     TestCard c;
     unlockedCard(c);
     const std::string good = windowHex(kCreated, kCreated + kHour);
-    CHECK(c.send(card::encodeCommandApdu(0x80, 0x50, 0x01, 0x00, hexBytes(good), 256)).sw ==
-          "6A86");
+    CHECK(
+        c.send(protocol::apdu::encodeCommandApdu(0x80, 0x50, 0x01, 0x00, hexBytes(good), 256)).sw ==
+        "6A86");
     CHECK(c.send(proprietary(0x50, "")).sw == "6700");
     CHECK(c.send(proprietary(0x50, good + "00")).sw == "6A80");
     CHECK(c.send(proprietary(0x50, good.substr(2))).sw == "6A80");
@@ -301,7 +304,8 @@ TEST_SUITE("channel") {
     CHECK(agree(c, point).sw == "6985");  // nothing prepared
     parseShare(prepare(c));
     const Bytes good = keyAgreementData(point, kTranscriptHash, serverSignature(point));
-    CHECK(c.send(card::encodeCommandApdu(0x80, 0x52, 0x00, 0x01, good, 256)).sw == "6A86");
+    CHECK(c.send(protocol::apdu::encodeCommandApdu(0x80, 0x52, 0x00, 0x01, good, 256)).sw ==
+          "6A86");
     CHECK(c.applet->hasPendingShare());  // refused before it touched the key
     Bytes offCurve = point;
     offCurve[64] ^= 0x01;
@@ -314,13 +318,13 @@ TEST_SUITE("channel") {
     CHECK(agree(c, point).sw == "6985");
     // Malformed data: each one 6A80, and each one uses the pending key up.
     const Bytes sig = serverSignature(point);
-    Bytes v1Form = card::makeTlv(0x86, point);  // protocol v1: point, hash, signature only
-    card::appendTlv(v1Form, 0x90, kTranscriptHash);
-    card::appendTlv(v1Form, 0x9E, sig);
+    Bytes v1Form = base::makeTlv(0x86, point);  // protocol v1: point, hash, signature only
+    base::appendTlv(v1Form, 0x90, kTranscriptHash);
+    base::appendTlv(v1Form, 0x9E, sig);
     Bytes shortTicket = good;  // a 15-byte ticket ID
     shortTicket.erase(shortTicket.end() - 10 - 18, shortTicket.end());
-    card::appendTlv(shortTicket, 0x92, Bytes(15, 1));
-    card::appendTlv(shortTicket, 0x93, u64Bytes(1));
+    base::appendTlv(shortTicket, 0x92, Bytes(15, 1));
+    base::appendTlv(shortTicket, 0x93, u64Bytes(1));
     const std::vector<Bytes> malformed = {
         point,  // the old form: a bare point
         v1Form,
@@ -329,9 +333,9 @@ TEST_SUITE("channel") {
         keyAgreementData(point, kTranscriptHash, Bytes(73, 0x30)),  // signature too long
         keyAgreementData(point, kTranscriptHash, Bytes{}),          // no signature
         [&] {                                                       // fields out of order
-          Bytes d = card::makeTlv(0x90, kTranscriptHash);
-          card::appendTlv(d, 0x86, point);
-          card::appendTlv(d, 0x9E, sig);
+          Bytes d = base::makeTlv(0x90, kTranscriptHash);
+          base::appendTlv(d, 0x86, point);
+          base::appendTlv(d, 0x9E, sig);
           return d;
         }(),
         [&] {  // trailing bytes
@@ -404,7 +408,7 @@ TEST_SUITE("channel") {
       CHECK(agree(c, point).sw == "6985");
     }
     const Share share = parseShare(prepare(c));
-    auto rng = card::makeSeededRng(15);
+    auto rng = base::makeSeededRng(15);
     auto expected = server->agree(share.point, *rng);
     REQUIRE(expected.ok());
     const Reply r = agreeRaw(c, keyAgreementData(point, kTranscriptHash, serverSignature(point)));
@@ -428,7 +432,7 @@ TEST_SUITE("channel") {
     const size_t storesBefore = c.storage.stores();
     c.storage.failNextStores(0, 1000);
     auto server = serverEphemeral(9);
-    auto rng = card::makeSeededRng(10);
+    auto rng = base::makeSeededRng(10);
     const Share share = parseShare(prepare(c));
     auto expected = server->agree(share.point, *rng);
     REQUIRE(expected.ok());
@@ -488,35 +492,35 @@ TEST_SUITE("channel") {
     CHECK(c.send(proprietary(0x54, "")).sw == "6A88");  // no ticket yet
     // A full handshake leaves the ticket in the card's RAM.
     auto server = serverEphemeral(21);
-    auto rng = card::makeSeededRng(22);
+    auto rng = base::makeSeededRng(22);
     const Share share = parseShare(prepare(c));
     auto z = server->agree(share.point, *rng);
     REQUIRE(z.ok());
     REQUIRE(agree(c, server->publicPoint()).sw == "9000");
-    auto fullKeys = card::deriveChannelKeys(z.value().view(), kKeyScheduleHash,
-                                            card::ChannelHandshakeKind::kFull);
+    auto fullKeys = protocol::channel::deriveChannelKeys(
+        z.value().view(), kKeyScheduleHash, protocol::channel::ChannelHandshakeKind::kFull);
     REQUIRE(fullKeys.has_value());
 
     // PREPARE RESUME: 92 10 <ticket ID> 86 41 <fresh point>.
     const Reply offer = c.transceive(proprietary(0x54, ""));
     REQUIRE(offer.sw == "9000");
-    auto tlvs = card::parseTlvs(offer.data);
+    auto tlvs = base::parseTlvs(offer.data);
     REQUIRE((tlvs && tlvs->size() == 2));
     CHECK((*tlvs)[0].tag == 0x92);
     CHECK((*tlvs)[0].value == kTicketId);
     REQUIRE((*tlvs)[1].tag == 0x86);
     const Bytes resumePoint = (*tlvs)[1].value;
-    CHECK(objects::isValidP256Point(resumePoint));
+    CHECK(card::accesscard::objects::isValidP256Point(resumePoint));
     CHECK(resumePoint != share.point);
 
     // RESUME AGREEMENT: 86 41 <server point> 91 20 <hash> 92 10 <new ID> 93 08 <lifetime>.
     auto serverResume = serverEphemeral(23);
     const Bytes resumeHash(32, 0x3C);
     const Bytes newId(16, 0x72);
-    Bytes data = card::makeTlv(0x86, serverResume->publicPoint());
-    card::appendTlv(data, 0x91, resumeHash);
-    card::appendTlv(data, 0x92, newId);
-    card::appendTlv(data, 0x93, u64Bytes(kTicketLifetimeMs));
+    Bytes data = base::makeTlv(0x86, serverResume->publicPoint());
+    base::appendTlv(data, 0x91, resumeHash);
+    base::appendTlv(data, 0x92, newId);
+    base::appendTlv(data, 0x93, u64Bytes(kTicketLifetimeMs));
     const Reply r = c.transceive(proprietary(0x56, toHex(data)));
     REQUIRE(r.sw == "9000");
     // The server's view: IKM = resumption secret || Z2 (RFC 8446 psk_dhe_ke).
@@ -524,15 +528,16 @@ TEST_SUITE("channel") {
     REQUIRE(z2.ok());
     Bytes ikm(fullKeys->resumptionSecret.view().begin(), fullKeys->resumptionSecret.view().end());
     ikm.insert(ikm.end(), z2.value().view().begin(), z2.value().view().end());
-    CHECK(toHex(r.data) == expectedKeysHex(ikm, resumeHash, card::ChannelHandshakeKind::kResumed));
+    CHECK(toHex(r.data) ==
+          expectedKeysHex(ikm, resumeHash, protocol::channel::ChannelHandshakeKind::kResumed));
     // The secret alone (a server compromised later) does not give these keys.
     CHECK(toHex(r.data) != expectedKeysHex(fullKeys->resumptionSecret.view(), resumeHash,
-                                           card::ChannelHandshakeKind::kResumed));
+                                           protocol::channel::ChannelHandshakeKind::kResumed));
     // Rotated: the next offer has the new ID, with a fresh point.
     const Reply next = c.transceive(proprietary(0x54, ""));
     REQUIRE(next.sw == "9000");
-    CHECK(card::parseTlvs(next.data)->at(0).value == newId);
-    CHECK(card::parseTlvs(next.data)->at(1).value != resumePoint);
+    CHECK(base::parseTlvs(next.data)->at(0).value == newId);
+    CHECK(base::parseTlvs(next.data)->at(1).value != resumePoint);
     REQUIRE(c.send(proprietary(0x56, toHex(data))).sw == "9000");  // resumes with it
     // Single use: a second RESUME AGREEMENT on the same offer finds no pending key, and the
     // attempt used the ticket up too (single use whatever the outcome).
@@ -606,17 +611,17 @@ TEST_SUITE("channel") {
     c.personalize();
     CHECK(c.send(proprietary(0x54, "")).sw == "6982");
     CHECK(c.send(proprietary(0x56, "8601FF")).sw == "6982");
-    CHECK(c.send(card::encodeCommandApdu(0x00, 0x54, 0x00, 0x00, {}, 256)).sw == "6E00");
-    CHECK(c.send(card::encodeCommandApdu(0x00, 0x56, 0x00, 0x00, hexBytes("8601FF"), 256)).sw ==
-          "6E00");
+    CHECK(c.send(protocol::apdu::encodeCommandApdu(0x00, 0x54, 0x00, 0x00, {}, 256)).sw == "6E00");
+    CHECK(c.send(protocol::apdu::encodeCommandApdu(0x00, 0x56, 0x00, 0x00, hexBytes("8601FF"), 256))
+              .sw == "6E00");
     REQUIRE(c.verifyBio(sampleAtDistance(0)).sw == "9000");
-    CHECK(c.send(card::encodeCommandApdu(0x80, 0x54, 0x00, 0x01, {}, 256)).sw == "6A86");
-    CHECK(c.send(card::encodeCommandApdu(0x80, 0x56, 0x01, 0x00, hexBytes("8601FF"), 256)).sw ==
-          "6A86");
+    CHECK(c.send(protocol::apdu::encodeCommandApdu(0x80, 0x54, 0x00, 0x01, {}, 256)).sw == "6A86");
+    CHECK(c.send(protocol::apdu::encodeCommandApdu(0x80, 0x56, 0x01, 0x00, hexBytes("8601FF"), 256))
+              .sw == "6A86");
     CHECK(c.send(proprietary(0x54, "00")).sw == "6700");
     CHECK(c.send(proprietary(0x56, "")).sw == "6700");
     CHECK(c.send(proprietary(0x56, "8601FF")).sw == "6A80");
   }
 }
 
-}  // namespace hp::accesscard::test
+}  // namespace hp::card::accesscard::test

@@ -4,7 +4,7 @@
 #include "base/ec_key.hpp"
 #include "tests/accesscard/test_card.hpp"
 
-namespace hp::accesscard::test {
+namespace hp::card::accesscard::test {
 
 namespace {
 // 7F49 43 86 41 <65-byte point> -> the point
@@ -27,10 +27,10 @@ TEST_CASE("signatures verify against the public key read back, for every hash si
     const Reply sig = c.send(apdu(0x2A, 0x9E, 0x9A, toHex(hash), 256));
     CAPTURE(size);
     REQUIRE(sig.sw == "9000");
-    CHECK(card::verifyEcdsaP256(point, hash, sig.data));
+    CHECK(base::verifyEcdsaP256(point, hash, sig.data));
     Bytes other = hash;
     other[0] ^= 1;
-    CHECK_FALSE(card::verifyEcdsaP256(point, other, sig.data));
+    CHECK_FALSE(base::verifyEcdsaP256(point, other, sig.data));
   }
   CHECK(c.send(apdu(0x2A, 0x9E, 0x9A, toHex(Bytes(31, 1)), 256)).sw == "6A80");
   CHECK(c.send(apdu(0x2A, 0x9E, 0x9A, toHex(Bytes(65, 1)), 256)).sw == "6A80");
@@ -39,7 +39,7 @@ TEST_CASE("signatures verify against the public key read back, for every hash si
   const Bytes hash = c.rng->bytes(32);
   const Reply chunked = c.transceive(apdu(0x2A, 0x9E, 0x9A, toHex(hash), 8));
   CHECK(chunked.sw == "9000");
-  CHECK(card::verifyEcdsaP256(point, hash, chunked.data));
+  CHECK(base::verifyEcdsaP256(point, hash, chunked.data));
 }
 
 TEST_CASE("the terminal key survives a restart; a new key needs a PIN unlock") {
@@ -51,7 +51,7 @@ TEST_CASE("the terminal key survives a restart; a new key needs a PIN unlock") {
   REQUIRE(c.verifyBio(sampleAtDistance(0)).sw == "9000");
   const Bytes hash = c.rng->bytes(32);
   const Reply sig = c.send(apdu(0x2A, 0x9E, 0x9A, toHex(hash), 256));
-  CHECK(card::verifyEcdsaP256(before, hash, sig.data));
+  CHECK(base::verifyEcdsaP256(before, hash, sig.data));
 
   REQUIRE(c.verifyPin().sw == "9000");
   CHECK(c.send(apdu(0x47, 0x80, 0x01, "00")).sw == "6700");
@@ -61,7 +61,7 @@ TEST_CASE("the terminal key survives a restart; a new key needs a PIN unlock") {
   CHECK(after != before);
   CHECK(pointOf(c.send(apdu(0x47, 0x81, 0x01, "", 256)).data) == after);
   const Reply sig2 = c.send(apdu(0x2A, 0x9E, 0x9A, toHex(hash), 256));
-  CHECK(card::verifyEcdsaP256(after, hash, sig2.data));
+  CHECK(base::verifyEcdsaP256(after, hash, sig2.data));
   CHECK(c.send(apdu(0x47, 0x81, 0x01, "00")).sw == "6700");
 }
 
@@ -124,4 +124,4 @@ TEST_CASE("PUT DATA validates every object and replaces it when unlocked by PIN"
   CHECK(c.send(apdu(0xCA, 0xDF, 0x32, "", 256)).data == bytesOf("home.example.org:443"));
 }
 
-}  // namespace hp::accesscard::test
+}  // namespace hp::card::accesscard::test

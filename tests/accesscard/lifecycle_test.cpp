@@ -5,12 +5,13 @@
 #include "protocol/apdu/command_apdu.hpp"
 #include "tests/accesscard/test_card.hpp"
 
-namespace hp::accesscard::test {
+namespace hp::card::accesscard::test {
 
 TEST_CASE("ATR and SELECT answer with the FCI of the access card") {
-  CHECK(accessCardAtr() == card::makeAtr("ACCESSCARD"));
+  CHECK(accessCardAtr() == card::runtime::makeAtr("ACCESSCARD"));
   TestCard c;
-  const Reply r = c.send(card::encodeCommandApdu(0x00, 0xA4, 0x04, 0x00, kAccessCardAid, 256));
+  const Reply r =
+      c.send(protocol::apdu::encodeCommandApdu(0x00, 0xA4, 0x04, 0x00, kAccessCardAid, 256));
   CHECK(r.sw == "9000");
   CHECK(toHex(r.data) ==
         "6F16840CF041434345535343415244"
@@ -91,9 +92,10 @@ TEST_CASE("unknown instructions, classes and parameters") {
   CHECK(c.send(apdu(0x52, 0x00, 0x00)).sw == "6E00");
   CHECK(c.send(apdu(0x54, 0x00, 0x00)).sw == "6E00");
   CHECK(c.send(apdu(0x56, 0x00, 0x00)).sw == "6E00");
-  CHECK(c.send(card::encodeCommandApdu(0x80, 0xCA, 0xDF, 0x01, {}, 256)).sw == "6E00");
+  CHECK(c.send(protocol::apdu::encodeCommandApdu(0x80, 0xCA, 0xDF, 0x01, {}, 256)).sw == "6E00");
   CHECK(c.send(apdu(0xB0, 0x00, 0x00, "", 10)).sw == "6D00");
-  CHECK(c.send(card::encodeCommandApdu(0x80, 0x20, 0x00, 0x81, bytesOf(kPin), 0)).sw == "6E00");
+  CHECK(c.send(protocol::apdu::encodeCommandApdu(0x80, 0x20, 0x00, 0x81, bytesOf(kPin), 0)).sw ==
+        "6E00");
   CHECK(c.send(apdu(0x20, 0x00, 0x82, asciiHex(kPin))).sw == "6A86");
   CHECK(c.send(apdu(0x21, 0x00, 0x81, sampleHex(sampleAtDistance(0)))).sw == "6A86");
   CHECK(c.send(apdu(0x2C, 0x02, 0x81, asciiHex(kPuk))).sw == "6A86");
@@ -103,4 +105,4 @@ TEST_CASE("unknown instructions, classes and parameters") {
   CHECK(c.send(apdu(0xCA, 0xDF, 0x02, "", 256)).sw == "6A86");
 }
 
-}  // namespace hp::accesscard::test
+}  // namespace hp::card::accesscard::test

@@ -5,15 +5,15 @@
 
 #include "tests/accesscard/test_card.hpp"
 
-namespace hp::accesscard::test {
+namespace hp::card::accesscard::test {
 
 namespace {
 bool opens(const Bytes& image) {
-  card::MemoryStorage storage;
+  card::runtime::MemoryStorage storage;
   storage.setImage(image);
-  card::ManualClock clock;
-  auto rng = card::makeSeededRng(testSeed());
-  return AccessCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations).ok();
+  base::ManualClock clock;
+  auto rng = base::makeSeededRng(testSeed());
+  return AccessCardApplet::open(storage, clock, *rng, hp::card::runtime::kTestPinIterations).ok();
 }
 
 Bytes withState(const Bytes& image, const std::function<void(AccessCardState&)>& change) {
@@ -76,9 +76,9 @@ std::vector<Step> lifeSteps() {
       {apdu(0x20, 0x00, 0x81, asciiHex(kPin)), "9000"},
       {apdu(0x2A, 0x9E, 0x9A, toHex(Bytes(32, 0x5A)), 256), "9000"},
       {apdu(0xDA, 0xDF, 0x34, toHex(Bytes(300, 0x34))), "6A88"},  // DF 34 is gone
-      {card::encodeCommandApdu(0x80, 0x50, 0x00, 0x00,
-                               hexBytes(std::string(15, '0') + "1" + std::string(14, '0') + "FF"),
-                               256),
+      {protocol::apdu::encodeCommandApdu(
+           0x80, 0x50, 0x00, 0x00,
+           hexBytes(std::string(15, '0') + "1" + std::string(14, '0') + "FF"), 256),
        "9000"},
       {apdu(0xDA, 0xDF, 0x34), "6A88"},
       {apdu(0x20, 0xFF, 0x81), "9000"},
@@ -116,20 +116,22 @@ TEST_CASE("open() refuses malformed state images") {
     s.terminalProfile = hexBytes("830101 82020014 81020028 800101");  // not canonical
   })));
   // The storage is left alone: a refused image is never overwritten by a fresh card.
-  card::MemoryStorage storage;
+  card::runtime::MemoryStorage storage;
   storage.setImage(patched(0, 4));
-  card::ManualClock clock;
-  auto rng = card::makeSeededRng(1);
-  CHECK_FALSE(AccessCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations).ok());
+  base::ManualClock clock;
+  auto rng = base::makeSeededRng(1);
+  CHECK_FALSE(
+      AccessCardApplet::open(storage, clock, *rng, hp::card::runtime::kTestPinIterations).ok());
   CHECK(storage.stores() == 0);
 }
 
 TEST_CASE("a blank card whose first write fails does not open") {
-  card::MemoryStorage storage;
+  card::runtime::MemoryStorage storage;
   storage.failNextStores(0, 1);
-  card::ManualClock clock;
-  auto rng = card::makeSeededRng(1);
-  CHECK_FALSE(AccessCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations).ok());
+  base::ManualClock clock;
+  auto rng = base::makeSeededRng(1);
+  CHECK_FALSE(
+      AccessCardApplet::open(storage, clock, *rng, hp::card::runtime::kTestPinIterations).ok());
   CHECK_FALSE(storage.image().has_value());
 }
 
@@ -244,4 +246,4 @@ TEST_CASE("GENERATE KEY PAIR: a failed store keeps the old key live and stored")
   CHECK(c.send(apdu(0x47, 0x81, 0x01, "", 256)).data == before.data);
 }
 
-}  // namespace hp::accesscard::test
+}  // namespace hp::card::accesscard::test

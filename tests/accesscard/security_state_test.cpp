@@ -3,7 +3,7 @@
 
 #include "tests/accesscard/test_card.hpp"
 
-namespace hp::accesscard::test {
+namespace hp::card::accesscard::test {
 
 TEST_CASE("LOCK (00 20 FF 81) returns to locked from either unlock, in any state") {
   TestCard c;
@@ -85,4 +85,4 @@ TEST_CASE("locked operational card refuses administration with 6982") {
   CHECK(c.send(apdu(0x2A, 0x9E, 0x9A, toHex(Bytes(32, 1)), 256)).sw == "6982");
 }
 
-}  // namespace hp::accesscard::test
+}  // namespace hp::card::accesscard::test

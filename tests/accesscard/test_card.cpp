@@ -7,7 +7,7 @@
 #include "base/ec_key.hpp"
 #include "protocol/apdu/command_apdu.hpp"
 
-namespace hp::accesscard::test {
+namespace hp::card::accesscard::test {
 
 uint64_t testSeed() {
   static const uint64_t seed = [] {
@@ -57,13 +57,13 @@ std::string sampleHex(ByteView code) {
 }
 
 Bytes apdu(uint8_t ins, uint8_t p1, uint8_t p2, std::string_view dataHex, uint32_t ne) {
-  return card::encodeCommandApdu(0x00, ins, p1, p2, hexBytes(dataHex), ne);
+  return protocol::apdu::encodeCommandApdu(0x00, ins, p1, p2, hexBytes(dataHex), ne);
 }
 
 Bytes homeServerPoint() {
   static const Bytes point = [] {
-    auto rng = card::makeSeededRng(7);
-    auto key = card::EcKeyPair::generate(*rng);
+    auto rng = base::makeSeededRng(7);
+    auto key = base::EcKeyPair::generate(*rng);
     REQUIRE(key.ok());
     return key.value()->publicPoint();
   }();
@@ -75,23 +75,23 @@ std::string terminalProfileHex() {
 }
 
 TestCard::TestCard(uint64_t seed)
-    : rng(std::make_unique<SwitchableRng>(card::makeSeededRng(seed))) {
+    : rng(std::make_unique<SwitchableRng>(base::makeSeededRng(seed))) {
   reopen();
 }
 
 void TestCard::reopen() {
   runtime.reset();
   applet.reset();
-  auto opened = AccessCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations);
+  auto opened = AccessCardApplet::open(storage, clock, *rng, hp::card::runtime::kTestPinIterations);
   REQUIRE_MESSAGE(opened.ok(), (opened.ok() ? "" : opened.error().message));
   applet = std::move(opened.value());
-  runtime = std::make_unique<card::CardRuntime>(accessCardAtr(),
-                                                std::vector<card::Applet*>{applet.get()});
+  runtime = std::make_unique<card::runtime::CardRuntime>(
+      accessCardAtr(), std::vector<card::runtime::Applet*>{applet.get()});
   select();
 }
 
 Reply TestCard::send(const Bytes& command) {
-  const card::Response r = runtime->process(command);
+  const card::runtime::Response r = runtime->process(command);
   return Reply{r.data, swHex(r.sw)};
 }
 
@@ -107,7 +107,8 @@ Reply TestCard::transceive(const Bytes& command) {
 }
 
 void TestCard::select() {
-  const Reply r = send(card::encodeCommandApdu(0x00, 0xA4, 0x04, 0x00, kAccessCardAid, 256));
+  const Reply r =
+      send(protocol::apdu::encodeCommandApdu(0x00, 0xA4, 0x04, 0x00, kAccessCardAid, 256));
   REQUIRE(r.sw == "9000");
 }
 
@@ -139,4 +140,4 @@ uint8_t TestCard::status(size_t index) {
   return r.data[index * 3 + 2];
 }
 
-}  // namespace hp::accesscard::test
+}  // namespace hp::card::accesscard::test

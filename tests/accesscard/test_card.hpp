@@ -16,7 +16,7 @@
 #include "card/runtime/card_runtime.hpp"
 #include "card/runtime/storage.hpp"
 
-namespace hp::accesscard::test {
+namespace hp::card::accesscard::test {
 
 uint64_t testSeed();
 
@@ -44,14 +44,14 @@ Bytes homeServerPoint();
 std::string terminalProfileHex();  // phone, 40 x 20, narrow
 
 // The seeded generator, with a switch that makes it fail (as mbedTLS's f_rng may).
-class SwitchableRng final : public card::Rng {
+class SwitchableRng final : public base::Rng {
  public:
-  explicit SwitchableRng(std::unique_ptr<card::Rng> inner) : inner_(std::move(inner)) {}
+  explicit SwitchableRng(std::unique_ptr<base::Rng> inner) : inner_(std::move(inner)) {}
   int fill(uint8_t* out, size_t size) override { return failing ? -1 : inner_->fill(out, size); }
   bool failing = false;
 
  private:
-  std::unique_ptr<card::Rng> inner_;
+  std::unique_ptr<base::Rng> inner_;
 };
 
 struct Reply {
@@ -81,11 +81,11 @@ class TestCard {
   // 5 flags).
   uint8_t status(size_t index);
 
-  card::MemoryStorage storage;
-  card::ManualClock clock;
+  card::runtime::MemoryStorage storage;
+  base::ManualClock clock;
   std::unique_ptr<SwitchableRng> rng;
   std::unique_ptr<AccessCardApplet> applet;
-  std::unique_ptr<card::CardRuntime> runtime;
+  std::unique_ptr<card::runtime::CardRuntime> runtime;
 };
 
-}  // namespace hp::accesscard::test
+}  // namespace hp::card::accesscard::test

@@ -3,7 +3,7 @@
 
 #include "tests/accesscard/test_card.hpp"
 
-namespace hp::accesscard::test {
+namespace hp::card::accesscard::test {
 
 TEST_CASE("VERIFY PIN: query, success, 63C2/63C1/63C0/6983, block survives a restart") {
   TestCard c;
@@ -156,4 +156,4 @@ TEST_CASE("VERIFY BIOMETRIC and its unblocking need an enrolled template (6A88)"
   CHECK(c.verifyBio(sampleAtDistance(11)).sw == "63C2");
 }
 
-}  // namespace hp::accesscard::test
+}  // namespace hp::card::accesscard::test

@@ -12,7 +12,7 @@
 #include "host/channel/ticket_store.hpp"
 #include "tests/card_adapters/fixture.hpp"
 
-namespace hp::adapters::test {
+namespace hp::card_adapters::test {
 
 namespace {
 constexpr uint64_t kShareLifetimeMs = 10 * 60 * 1000;
@@ -20,9 +20,9 @@ constexpr uint64_t kShareLifetimeMs = 10 * 60 * 1000;
 // The home server (software signer, home card registry) and a terminal (access card).
 struct World {
   World()
-      : serverRng(card::makeSeededRng(testSeed() ^ 0x5E)),
-        terminalRng(card::makeSeededRng(testSeed() ^ 0x7E)),
-        signer(must(card::EcKeyPair::generate(*serverRng)), *serverRng),
+      : serverRng(base::makeSeededRng(testSeed() ^ 0x5E)),
+        terminalRng(base::makeSeededRng(testSeed() ^ 0x7E)),
+        signer(must(base::EcKeyPair::generate(*serverRng)), *serverRng),
         access(signer.publicKey()),
         agent(*access.client, kShareLifetimeMs),
         registry(*home.client) {
@@ -76,9 +76,9 @@ struct World {
     return {};
   }
 
-  card::ManualClock clock;  // wall-clock stand-in shared by both sides
-  std::unique_ptr<card::Rng> serverRng;
-  std::unique_ptr<card::Rng> terminalRng;
+  base::ManualClock clock;  // wall-clock stand-in shared by both sides
+  std::unique_ptr<base::Rng> serverRng;
+  std::unique_ptr<base::Rng> terminalRng;
   channel::SoftwareServerSigner signer;
   HomeCard home;
   AccessCard access;
@@ -132,7 +132,7 @@ TEST_SUITE("channel") {
       "the access card refuses a server signed by another key (the terminal verifies nothing)") {
     World world;
     // An impostor: the same registry and protocol, but its own long-term key.
-    channel::SoftwareServerSigner impostor(must(card::EcKeyPair::generate(*world.serverRng)),
+    channel::SoftwareServerSigner impostor(must(base::EcKeyPair::generate(*world.serverRng)),
                                            *world.serverRng);
     channel::ServerConfig config = world.serverConfig();
     config.signer = &impostor;
@@ -189,4 +189,4 @@ TEST_SUITE("channel") {
   }
 }
 
-}  // namespace hp::adapters::test
+}  // namespace hp::card_adapters::test

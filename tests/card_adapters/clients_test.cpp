@@ -8,12 +8,12 @@
 #include "protocol/channel/server_hello_statement.hpp"
 #include "tests/card_adapters/fixture.hpp"
 
-namespace hp::adapters::test {
+namespace hp::card_adapters::test {
 
 namespace {
 Bytes softwarePoint(uint64_t seed) {
-  auto rng = card::makeSeededRng(seed);
-  return must(card::EcKeyPair::generate(*rng))->publicPoint();
+  auto rng = base::makeSeededRng(seed);
+  return must(base::EcKeyPair::generate(*rng))->publicPoint();
 }
 
 bool mentions(const std::string& text, std::string_view part) {
@@ -23,8 +23,8 @@ bool mentions(const std::string& text, std::string_view part) {
 
 TEST_SUITE("clients") {
   TEST_CASE("the clients' AIDs are the applets'") {
-    CHECK(std::ranges::equal(ByteView(kHomeCardAid), ByteView(homecard::kHomeCardAid)));
-    CHECK(std::ranges::equal(ByteView(kAccessCardAid), ByteView(accesscard::kAccessCardAid)));
+    CHECK(std::ranges::equal(ByteView(kHomeCardAid), ByteView(card::homecard::kHomeCardAid)));
+    CHECK(std::ranges::equal(ByteView(kAccessCardAid), ByteView(card::accesscard::kAccessCardAid)));
   }
 
   TEST_CASE("home card: PINs, status and finish") {
@@ -80,11 +80,11 @@ TEST_SUITE("clients") {
     CHECK(locked.error().sw == 0x6982);
     REQUIRE(must(card.verifyPin1(kHomePin1)).verified());
     REQUIRE(must(card.verifyPin2(kHomePin2)).verified());
-    CHECK(card::verifyEcdsaP256(ec.point, hash, must(card.sign(HomeKeyRef::kEc, hash))));
-    CHECK(card::verifyRsaPkcs1(rsa.modulus, rsa.exponent, hash,
+    CHECK(base::verifyEcdsaP256(ec.point, hash, must(card.sign(HomeKeyRef::kEc, hash))));
+    CHECK(base::verifyRsaPkcs1(rsa.modulus, rsa.exponent, hash,
                                must(card.sign(HomeKeyRef::kRsa, hash))));
     // The key reference really switches: an EC signature after an RSA one.
-    CHECK(card::verifyEcdsaP256(ec.point, hash, must(card.sign(HomeKeyRef::kEc, hash))));
+    CHECK(base::verifyEcdsaP256(ec.point, hash, must(card.sign(HomeKeyRef::kEc, hash))));
     auto badHash = card.sign(HomeKeyRef::kEc, Bytes(31, 1));
     REQUIRE_FALSE(badHash.ok());
     CHECK(badHash.error().sw == 0x6A80);
@@ -158,7 +158,7 @@ TEST_SUITE("clients") {
     CHECK(must(card.homeServerKey()) == homeKey);
     CHECK(must(card.homeServerAddress()) == kHomeAddress);
     const Bytes hash(48, 0x17);
-    CHECK(card::verifyEcdsaP256(publicKey, hash, must(card.sign(hash))));
+    CHECK(base::verifyEcdsaP256(publicKey, hash, must(card.sign(hash))));
     mustOk(card.lock());
     CHECK_FALSE(must(card.status()).unlocked());
 
@@ -181,16 +181,16 @@ TEST_SUITE("clients") {
     // The home server key on this card is softwarePoint(22): the same seed gives its private
     // half, which signs the server's point, the card's point and a transcript hash as the home
     // server would.
-    auto homeRng = card::makeSeededRng(22);
-    auto homeKey = must(card::EcKeyPair::generate(*homeRng));
-    auto signRng = card::makeSeededRng(25);
+    auto homeRng = base::makeSeededRng(22);
+    auto homeKey = must(base::EcKeyPair::generate(*homeRng));
+    auto signRng = base::makeSeededRng(25);
     const Bytes transcriptHash(32, 0x5A);
     const Bytes keyScheduleHash(32, 0x6B);
     const Bytes ticketId(16, 0x7C);
     Bytes pending;  // the card's pending point
     auto serverSignature = [&](ByteView point) {
-      return must(
-          homeKey->signHash(card::serverHelloSignedHash(point, pending, transcriptHash), *signRng));
+      return must(homeKey->signHash(
+          protocol::channel::serverHelloSignedHash(point, pending, transcriptHash), *signRng));
     };
     auto agree = [&](ByteView point, ByteView signature) {
       return card.keyAgreement(point, transcriptHash, signature, keyScheduleHash, ticketId, 60'000);
@@ -208,22 +208,22 @@ TEST_SUITE("clients") {
     const PreparedShare share = must(card.prepareShare(1000, 2000));
     pending = share.point;
     CHECK(share.point.size() == 65);
-    auto rng = card::makeSeededRng(24);
-    auto server = must(card::EcKeyPair::generate(*rng));
+    auto rng = base::makeSeededRng(24);
+    auto server = must(base::EcKeyPair::generate(*rng));
     const Bytes point = server->publicPoint();
     const SecretBytes keys = must(agree(point, serverSignature(point)));
     const SecretBytes z = must(server->agree(share.point, *rng));
-    auto expected =
-        card::deriveChannelKeys(z.view(), keyScheduleHash, card::ChannelHandshakeKind::kFull);
+    auto expected = protocol::channel::deriveChannelKeys(
+        z.view(), keyScheduleHash, protocol::channel::ChannelHandshakeKind::kFull);
     REQUIRE(expected.has_value());
-    CHECK(keys == card::encodeTrafficKeys(*expected));
+    CHECK(keys == protocol::channel::encodeTrafficKeys(*expected));
     CHECK(agree(point, serverSignature(point)).error().sw == 0x6985);
 
     // Resumption: the card offers its ticket and a fresh point, then agrees once.
     const auto offer = must(card.prepareResume());
     REQUIRE(offer.has_value());
     CHECK(offer->ticketId == ticketId);
-    auto serverResume = must(card::EcKeyPair::generate(*rng));
+    auto serverResume = must(base::EcKeyPair::generate(*rng));
     const Bytes resumeHash(32, 0x1D);
     const Bytes newTicketId(16, 0x7D);
     const SecretBytes resumed =
@@ -233,10 +233,10 @@ TEST_SUITE("clients") {
     std::copy(expected->resumptionSecret.data(), expected->resumptionSecret.data() + 32,
               ikm.data());
     std::copy(z2.data(), z2.data() + 32, ikm.data() + 32);
-    auto expectedResumed =
-        card::deriveChannelKeys(ikm.view(), resumeHash, card::ChannelHandshakeKind::kResumed);
+    auto expectedResumed = protocol::channel::deriveChannelKeys(
+        ikm.view(), resumeHash, protocol::channel::ChannelHandshakeKind::kResumed);
     REQUIRE(expectedResumed.has_value());
-    CHECK(resumed == card::encodeTrafficKeys(*expectedResumed));
+    CHECK(resumed == protocol::channel::encodeTrafficKeys(*expectedResumed));
     // Rotated: the next offer names the new ticket.
     CHECK(must(card.prepareResume())->ticketId == newTicketId);
     (void)must(card.resumeAgreement(serverResume->publicPoint(), resumeHash, newTicketId, 60'000));
@@ -248,10 +248,10 @@ TEST_SUITE("clients") {
 
     // A signature by another key: 6300, and the share is used up.
     pending = must(card.prepareShare(1000, 2000)).point;
-    auto impostorRng = card::makeSeededRng(26);
-    auto impostor = must(card::EcKeyPair::generate(*impostorRng));
+    auto impostorRng = base::makeSeededRng(26);
+    auto impostor = must(base::EcKeyPair::generate(*impostorRng));
     const Bytes forged = must(impostor->signHash(
-        card::serverHelloSignedHash(point, pending, transcriptHash), *impostorRng));
+        protocol::channel::serverHelloSignedHash(point, pending, transcriptHash), *impostorRng));
     auto refused = agree(point, forged);
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().sw == 0x6300);
@@ -274,4 +274,4 @@ TEST_SUITE("clients") {
   }
 }
 
-}  // namespace hp::adapters::test
+}  // namespace hp::card_adapters::test

@@ -11,7 +11,7 @@
 
 #include "base/tlv.hpp"
 
-namespace hp::adapters::test {
+namespace hp::card_adapters::test {
 
 namespace {
 // Raw commands for personalization (the clients only cover what hosts do in operation).
@@ -27,13 +27,13 @@ Bytes ascii(std::string_view text) {
 
 const Bytes& homeCardImage() {
   static const Bytes image = [] {
-    card::MemoryStorage storage;
-    card::ManualClock clock;
-    auto rng = card::makeSeededRng(testSeed() ^ 0x40E);
-    auto applet =
-        must(homecard::HomeCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations));
-    card::CardRuntime runtime(homecard::homeCardAtr(), {applet.get()});
-    pcsc::InProcessTransport transport(runtime, "homecard");
+    card::runtime::MemoryStorage storage;
+    base::ManualClock clock;
+    auto rng = base::makeSeededRng(testSeed() ^ 0x40E);
+    auto applet = must(card::homecard::HomeCardApplet::open(storage, clock, *rng,
+                                                            hp::card::runtime::kTestPinIterations));
+    card::runtime::CardRuntime runtime(card::homecard::homeCardAtr(), {applet.get()});
+    pcsc_bridge::InProcessTransport transport(runtime, "homecard");
     HomeCardClient client(transport);
     mustOk(client.select());
     CardCommands& c = client.commands();
@@ -78,30 +78,31 @@ Bytes flippedBits(ByteView code, unsigned bits) {
   return out;
 }
 
-HomeCard::HomeCard() : rng(card::makeSeededRng(testSeed() ^ 0x401E)) {
+HomeCard::HomeCard() : rng(base::makeSeededRng(testSeed() ^ 0x401E)) {
   storage.setImage(homeCardImage());
-  applet = must(homecard::HomeCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations));
-  runtime = std::make_unique<card::CardRuntime>(homecard::homeCardAtr(),
-                                                std::vector<card::Applet*>{applet.get()});
-  transport = std::make_unique<pcsc::InProcessTransport>(*runtime, "homecard");
+  applet = must(card::homecard::HomeCardApplet::open(storage, clock, *rng,
+                                                     hp::card::runtime::kTestPinIterations));
+  runtime = std::make_unique<card::runtime::CardRuntime>(
+      card::homecard::homeCardAtr(), std::vector<card::runtime::Applet*>{applet.get()});
+  transport = std::make_unique<pcsc_bridge::InProcessTransport>(*runtime, "homecard");
   client = std::make_unique<HomeCardClient>(*transport);
   mustOk(client->select());
 }
 
-AccessCard::AccessCard(ByteView homeServerKey) : rng(card::makeSeededRng(testSeed() ^ 0xACCE)) {
-  applet =
-      must(accesscard::AccessCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations));
-  runtime = std::make_unique<card::CardRuntime>(accesscard::accessCardAtr(),
-                                                std::vector<card::Applet*>{applet.get()});
-  transport = std::make_unique<pcsc::InProcessTransport>(*runtime, "accesscard");
+AccessCard::AccessCard(ByteView homeServerKey) : rng(base::makeSeededRng(testSeed() ^ 0xACCE)) {
+  applet = must(card::accesscard::AccessCardApplet::open(storage, clock, *rng,
+                                                         hp::card::runtime::kTestPinIterations));
+  runtime = std::make_unique<card::runtime::CardRuntime>(
+      card::accesscard::accessCardAtr(), std::vector<card::runtime::Applet*>{applet.get()});
+  transport = std::make_unique<pcsc_bridge::InProcessTransport>(*runtime, "accesscard");
   client = std::make_unique<AccessCardClient>(*transport);
   mustOk(client->select());
   CardCommands& c = client->commands();
   run(c, 0x00, 0x24, 0x01, 0x81, ascii(kAccessPin));
   run(c, 0x00, 0x24, 0x01, 0x83, ascii(kAccessPuk));
-  Bytes enrollment = card::makeTlv(0x81, biometricTemplate());
-  card::appendTlv(enrollment, 0x82, Bytes{kBiometricThreshold});
-  run(c, 0x00, 0x24, 0x01, 0x91, card::makeTlv(0x7F2E, enrollment));
+  Bytes enrollment = base::makeTlv(0x81, biometricTemplate());
+  base::appendTlv(enrollment, 0x82, Bytes{kBiometricThreshold});
+  run(c, 0x00, 0x24, 0x01, 0x91, base::makeTlv(0x7F2E, enrollment));
   run(c, 0x00, 0x47, 0x80, 0x01, {}, 256);
   run(c, 0x00, 0xDA, 0xDF, 0x30, ascii(kTerminalId));
   run(c, 0x00, 0xDA, 0xDF, 0x31, homeServerKey);
@@ -113,7 +114,7 @@ AccessCard::AccessCard(ByteView homeServerKey) : rng(card::makeSeededRng(testSee
 
 Bytes makeCertificate(const HomePublicKey& key, const std::string& commonName,
                       const std::string& issuerKeyFile, const std::string& issuerName) {
-  auto rng = card::makeSeededRng(testSeed() ^ 0xCE27);
+  auto rng = base::makeSeededRng(testSeed() ^ 0xCE27);
   mbedtls_pk_context issuer;
   mbedtls_pk_context subject;
   mbedtls_x509write_cert writer;
@@ -126,7 +127,7 @@ Bytes makeCertificate(const HomePublicKey& key, const std::string& commonName,
   if (issuerKeyFile.empty()) {
     REQUIRE(mbedtls_pk_setup(&issuer, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) == 0);
     REQUIRE(mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(issuer),
-                                &card::Rng::mbedtlsCallback, rng.get()) == 0);
+                                &base::Rng::mbedtlsCallback, rng.get()) == 0);
   } else {
     REQUIRE(mbedtls_pk_parse_keyfile(&issuer, issuerKeyFile.c_str(), nullptr) == 0);
   }
@@ -154,7 +155,7 @@ Bytes makeCertificate(const HomePublicKey& key, const std::string& commonName,
   REQUIRE(mbedtls_x509write_crt_set_validity(&writer, "20250101000000", "20350101000000") == 0);
   Bytes buffer(4096);
   const int length = mbedtls_x509write_crt_der(&writer, buffer.data(), buffer.size(),
-                                               &card::Rng::mbedtlsCallback, rng.get());
+                                               &base::Rng::mbedtlsCallback, rng.get());
   REQUIRE(length > 0);
   // mbedTLS writes the DER at the end of the buffer.
   Bytes der(buffer.end() - length, buffer.end());
@@ -177,4 +178,4 @@ bool verifiesWithCertificate(ByteView certificateDer, mbedtls_md_type_t md, Byte
   return ok;
 }
 
-}  // namespace hp::adapters::test
+}  // namespace hp::card_adapters::test

@@ -19,7 +19,7 @@
 #include "host/card_adapters/home_card_client.hpp"
 #include "host/pcsc_bridge/in_process_transport.hpp"
 
-namespace hp::adapters::test {
+namespace hp::card_adapters::test {
 
 uint64_t testSeed();  // printed once; HP_TEST_SEED replays
 
@@ -44,12 +44,12 @@ class HomeCard {
   HomeCard(const HomeCard&) = delete;
   HomeCard& operator=(const HomeCard&) = delete;
 
-  card::MemoryStorage storage;
-  card::ManualClock clock;
-  std::unique_ptr<card::Rng> rng;
-  std::unique_ptr<homecard::HomeCardApplet> applet;
-  std::unique_ptr<card::CardRuntime> runtime;
-  std::unique_ptr<pcsc::InProcessTransport> transport;
+  card::runtime::MemoryStorage storage;
+  base::ManualClock clock;
+  std::unique_ptr<base::Rng> rng;
+  std::unique_ptr<card::homecard::HomeCardApplet> applet;
+  std::unique_ptr<card::runtime::CardRuntime> runtime;
+  std::unique_ptr<pcsc_bridge::InProcessTransport> transport;
   std::unique_ptr<HomeCardClient> client;  // selected, inhibited
 };
 
@@ -60,12 +60,12 @@ class AccessCard {
   AccessCard(const AccessCard&) = delete;
   AccessCard& operator=(const AccessCard&) = delete;
 
-  card::MemoryStorage storage;
-  card::ManualClock clock;
-  std::unique_ptr<card::Rng> rng;
-  std::unique_ptr<accesscard::AccessCardApplet> applet;
-  std::unique_ptr<card::CardRuntime> runtime;
-  std::unique_ptr<pcsc::InProcessTransport> transport;
+  card::runtime::MemoryStorage storage;
+  base::ManualClock clock;
+  std::unique_ptr<base::Rng> rng;
+  std::unique_ptr<card::accesscard::AccessCardApplet> applet;
+  std::unique_ptr<card::runtime::CardRuntime> runtime;
+  std::unique_ptr<pcsc_bridge::InProcessTransport> transport;
   std::unique_ptr<AccessCardClient> client;  // selected, locked
 };
 
@@ -91,4 +91,4 @@ void mustOk(const Result<void, E>& result) {
   if (!result) REQUIRE_MESSAGE(false, result.error().message);
 }
 
-}  // namespace hp::adapters::test
+}  // namespace hp::card_adapters::test

@@ -8,14 +8,14 @@
 #include "protocol/purse/purse_records.hpp"
 #include "tests/card_adapters/fixture.hpp"
 
-namespace hp::adapters::test {
+namespace hp::card_adapters::test {
 
 namespace {
-namespace purse = card::purse;
+namespace purse = protocol::purse;
 
 struct Signer {
-  std::unique_ptr<card::EcKeyPair> key;
-  Bytes sign(std::string_view label, const Bytes& body, card::Rng& rng) const {
+  std::unique_ptr<base::EcKeyPair> key;
+  Bytes sign(std::string_view label, const Bytes& body, base::Rng& rng) const {
     const auto hash = purse::signedHash(label, body);
     return purse::appendSignature(body, must(key->signHash(hash, rng)));
   }
@@ -29,9 +29,9 @@ bool mentions(const std::string& text, std::string_view part) {
 struct PurseWorld {
   HomeCard home;
   HomeCardClient& card = *home.client;
-  std::unique_ptr<card::Rng> rng = card::makeSeededRng(testSeed() ^ 0x9E);
-  Signer bank{must(card::EcKeyPair::generate(*rng))};
-  Signer shop{must(card::EcKeyPair::generate(*rng))};
+  std::unique_ptr<base::Rng> rng = base::makeSeededRng(testSeed() ^ 0x9E);
+  Signer bank{must(base::EcKeyPair::generate(*rng))};
+  Signer shop{must(base::EcKeyPair::generate(*rng))};
 
   PurseWorld() {
     REQUIRE(must(card.verifyPin1(kHomePin1)).verified());
@@ -177,4 +177,4 @@ TEST_SUITE("purse") {
   }
 }
 
-}  // namespace hp::adapters::test
+}  // namespace hp::card_adapters::test

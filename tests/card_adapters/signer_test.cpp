@@ -5,11 +5,11 @@
 #include "host/card_adapters/home_card_signer.hpp"
 #include "tests/card_adapters/fixture.hpp"
 
-namespace hp::adapters::test {
+namespace hp::card_adapters::test {
 
 namespace {
 struct SignerCase {
-  tls::KeyType type;
+  tls_proxy::KeyType type;
   HomeKeyRef ref;
   const char* name;
 };
@@ -25,8 +25,9 @@ std::unique_ptr<HomeCardSigner> openSigner(HomeCard& home, const SignerCase& c) 
 
 TEST_SUITE("signer") {
   TEST_CASE("the home card signer's signatures verify with its certificate (EC and RSA)") {
-    for (const SignerCase& c : {SignerCase{tls::KeyType::kEcP256, HomeKeyRef::kEc, "User EC"},
-                                SignerCase{tls::KeyType::kRsa2048, HomeKeyRef::kRsa, "User RSA"}}) {
+    for (const SignerCase& c :
+         {SignerCase{tls_proxy::KeyType::kEcP256, HomeKeyRef::kEc, "User EC"},
+          SignerCase{tls_proxy::KeyType::kRsa2048, HomeKeyRef::kRsa, "User RSA"}}) {
       CAPTURE(c.name);
       HomeCard home;
       auto signer = openSigner(home, c);
@@ -67,7 +68,7 @@ TEST_SUITE("signer") {
   TEST_CASE("open() refuses a missing certificate or one for another key") {
     HomeCard home;
     HomeCardClient& card = *home.client;
-    auto missing = HomeCardSigner::open(card, tls::KeyType::kEcP256);
+    auto missing = HomeCardSigner::open(card, tls_proxy::KeyType::kEcP256);
     REQUIRE_FALSE(missing.ok());
     CHECK(missing.error().message.find("6A88") != std::string::npos);
 
@@ -75,18 +76,18 @@ TEST_SUITE("signer") {
     // The EC key's certificate stored in the RSA slot: it certifies the wrong key.
     const Bytes ecCertificate = makeCertificate(must(card.readPublicKey(HomeKeyRef::kEc)), "EC");
     mustOk(card.putCertificate(HomeKeyRef::kRsa, ecCertificate));
-    auto wrong = HomeCardSigner::open(card, tls::KeyType::kRsa2048);
+    auto wrong = HomeCardSigner::open(card, tls_proxy::KeyType::kRsa2048);
     REQUIRE_FALSE(wrong.ok());
     CHECK(wrong.error().message.find("RSA certificate") != std::string::npos);
     // A certificate of some other EC key in the EC slot.
     HomePublicKey stranger = must(card.readPublicKey(HomeKeyRef::kEc));
-    auto rng = card::makeSeededRng(31);
-    stranger.point = must(card::EcKeyPair::generate(*rng))->publicPoint();
+    auto rng = base::makeSeededRng(31);
+    stranger.point = must(base::EcKeyPair::generate(*rng))->publicPoint();
     mustOk(card.putCertificate(HomeKeyRef::kEc, makeCertificate(stranger, "stranger")));
-    auto foreign = HomeCardSigner::open(card, tls::KeyType::kEcP256);
+    auto foreign = HomeCardSigner::open(card, tls_proxy::KeyType::kEcP256);
     REQUIRE_FALSE(foreign.ok());
     CHECK(foreign.error().message.find("does not certify") != std::string::npos);
   }
 }
 
-}  // namespace hp::adapters::test
+}  // namespace hp::card_adapters::test

@@ -9,13 +9,13 @@ namespace hp::channel::test {
 ChannelFixture::ChannelFixture(uint64_t seedValue, const std::string& id)
     : seed(seedValue),
       terminalId(id),
-      rng(card::makeSeededRng(seedValue)),
-      serverRng(card::makeSeededRng(seedValue ^ 0x5E5E5E5Eull)) {
+      rng(base::makeSeededRng(seedValue)),
+      serverRng(base::makeSeededRng(seedValue ^ 0x5E5E5E5Eull)) {
   // Printed once per seed (the loops make many fixtures from one seed).
   static std::set<uint64_t> printed;
   if (printed.insert(seed).second) MESSAGE("channel test RNG seed: ", seed);
-  auto terminalKey = card::EcKeyPair::generate(*rng);
-  auto serverKey = card::EcKeyPair::generate(*rng);
+  auto terminalKey = base::EcKeyPair::generate(*rng);
+  auto serverKey = base::EcKeyPair::generate(*rng);
   REQUIRE(terminalKey.ok());
   REQUIRE(serverKey.ok());
   // The terminal's agent holds the home server key, as the access card does (DF 31).

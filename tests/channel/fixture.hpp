@@ -30,9 +30,9 @@ class ChannelFixture {
 
   uint64_t seed;
   std::string terminalId;
-  std::unique_ptr<card::Rng> rng;        // the terminal's (and the test's)
-  std::unique_ptr<card::Rng> serverRng;  // the server's: it may run on another thread
-  card::ManualClock clock;
+  std::unique_ptr<base::Rng> rng;        // the terminal's (and the test's)
+  std::unique_ptr<base::Rng> serverRng;  // the server's: it may run on another thread
+  base::ManualClock clock;
   std::unique_ptr<SoftwareTerminalKeyAgent> agent;
   SoftwareTerminalRegistry registry;
   std::unique_ptr<SoftwareServerSigner> signer;

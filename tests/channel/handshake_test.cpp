@@ -101,7 +101,7 @@ TEST_CASE("a share whose signature does not verify is refused") {
   ChannelFixture fx(105);
   SignedShare share = fx.prepareShare();
   SUBCASE("signed by another key") {
-    auto other = card::EcKeyPair::generate(*fx.rng);
+    auto other = base::EcKeyPair::generate(*fx.rng);
     REQUIRE(other.ok());
     fx.registry.add("laptop-1", (*other)->publicPoint());
   }
@@ -109,7 +109,7 @@ TEST_CASE("a share whose signature does not verify is refused") {
     share.expiresAtMs += 1;
   }
   SUBCASE("ephemeral point swapped after signing") {
-    auto other = card::EcKeyPair::generate(*fx.rng);
+    auto other = base::EcKeyPair::generate(*fx.rng);
     REQUIRE(other.ok());
     share.ephemeralPoint = (*other)->publicPoint();
   }
@@ -134,7 +134,7 @@ TEST_CASE("a share whose signature does not verify is refused") {
 
 TEST_CASE("share validity window is enforced by the server") {
   ChannelFixture fx(106);
-  card::ManualClock serverClock;
+  base::ManualClock serverClock;
   ServerConfig config = fx.serverConfig();
   config.clock = &serverClock;
   auto client = fx.makeClient();
@@ -170,7 +170,7 @@ TEST_CASE("share validity window is enforced by the server") {
 
 TEST_CASE("a share valid for longer than the server allows is refused") {
   ChannelFixture fx(107);
-  auto key = card::EcKeyPair::generate(*fx.rng);
+  auto key = base::EcKeyPair::generate(*fx.rng);
   REQUIRE(key.ok());
   SoftwareTerminalKeyAgent longLived("tablet", std::move(key.value()), fx.signer->publicKey(),
                                      *fx.rng, 48ull * 3600 * 1000);
@@ -275,7 +275,7 @@ TEST_CASE("a full replay cache refuses new shares instead of forgetting live one
 
 TEST_CASE("the terminal refuses a server that does not hold the home server key") {
   ChannelFixture fx(112);
-  auto impostorKey = card::EcKeyPair::generate(*fx.rng);
+  auto impostorKey = base::EcKeyPair::generate(*fx.rng);
   REQUIRE(impostorKey.ok());
   // The agent (the access card) holds another key than the one the server signs with.
   fx.agent->setHomeServerKey((*impostorKey)->publicPoint());
@@ -394,15 +394,16 @@ TEST_CASE("each prepared share is single use on the card side") {
   ChannelFixture fx(117);
   auto first = fx.agent->prepareShare(fx.clock.nowMs());
   REQUIRE(first.ok());
-  auto serverKey = card::EcKeyPair::generate(*fx.rng);
+  auto serverKey = base::EcKeyPair::generate(*fx.rng);
   REQUIRE(serverKey.ok());
   const Bytes point = (*serverKey)->publicPoint();
   const Hash transcriptHash = sha256(bytesOf("a transcript"));
   const Bytes ticketId(kTicketIdSize, 7);
   SoftwareServerSigner& signer = *fx.signer;
-  const Bytes signature =
-      signer.sign(card::serverHelloSignedHash(point, first->ephemeralPoint, transcriptHash))
-          .value();
+  const Bytes signature = signer
+                              .sign(protocol::channel::serverHelloSignedHash(
+                                  point, first->ephemeralPoint, transcriptHash))
+                              .value();
   auto keys = fx.agent->agree(serverShare(point, transcriptHash, signature, ticketId));
   REQUIRE(keys.ok());
   CHECK(keys->resumptionSecret.empty());  // it stays in the agent, as on the card
@@ -414,19 +415,21 @@ TEST_CASE("each prepared share is single use on the card side") {
 
 TEST_CASE("the agent checks the server's signature before it agrees, and uses the share up") {
   ChannelFixture fx(118);
-  auto serverKey = card::EcKeyPair::generate(*fx.rng);
+  auto serverKey = base::EcKeyPair::generate(*fx.rng);
   REQUIRE(serverKey.ok());
   const Bytes point = (*serverKey)->publicPoint();
   const Hash transcriptHash = sha256(bytesOf("a transcript"));
   const Bytes ticketId(kTicketIdSize, 7);
   const auto signFor = [&](const SignedShare& share) {
-    return fx.signer->sign(card::serverHelloSignedHash(point, share.ephemeralPoint, transcriptHash))
+    return fx.signer
+        ->sign(
+            protocol::channel::serverHelloSignedHash(point, share.ephemeralPoint, transcriptHash))
         .value();
   };
   // The signature covers both points and the transcript hash: change any and it fails.
   Hash otherHash = transcriptHash;
   otherHash[0] ^= 1;
-  auto otherPoint = card::EcKeyPair::generate(*fx.rng);
+  auto otherPoint = base::EcKeyPair::generate(*fx.rng);
   REQUIRE(otherPoint.ok());
   auto share = fx.agent->prepareShare(fx.clock.nowMs());
   REQUIRE(share.ok());

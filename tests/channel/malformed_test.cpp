@@ -160,7 +160,7 @@ TEST_CASE("field bounds are enforced") {
     CHECK(parsed.error().message == "expected ServerHello, got ClientHello");
   }
   SUBCASE("an off-curve ephemeral point, even correctly signed, is refused, not used") {
-    auto key = card::EcKeyPair::generate(*fx.rng);
+    auto key = base::EcKeyPair::generate(*fx.rng);
     REQUIRE(key.ok());
     fx.registry.add("laptop-2", (*key)->publicPoint());
     SignedShare share = fx.prepareShare();

@@ -34,7 +34,7 @@ void checkDead(RecordProtector& protector, const Bytes& validLookingFrame) {
 // Both protectors of a session from keys derived directly (no handshake): cheap enough to make
 // a fresh, identical pair for every bit of a record. Same seed, same keys.
 Session directSession(uint64_t seed) {
-  auto rng = card::makeSeededRng(seed);
+  auto rng = base::makeSeededRng(seed);
   const SecretBytes secret(rng->bytes(32));
   auto keys = deriveSessionKeys(secret.view(), sha256(rng->bytes(32)), HandshakeKind::kFull);
   REQUIRE(keys.ok());

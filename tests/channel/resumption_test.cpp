@@ -120,7 +120,7 @@ TEST_CASE("an expired ticket is refused and the terminal falls back to a full ha
   ChannelFixture fx(305);
   firstConnection(fx);
   // The server's clock is ahead of the terminal's card (which dates tickets on its own).
-  card::ManualClock serverClock = fx.clock;
+  base::ManualClock serverClock = fx.clock;
   serverClock.advanceMs(12ull * 3600 * 1000);
   ServerConfig config = fx.serverConfig();
   config.clock = &serverClock;
@@ -193,7 +193,7 @@ TEST_CASE("a ResumeHello with a known ID but another key fails key confirmation"
   // An attacker who saw only the ticket ID: its own point, no resumption secret.
   auto offer = fx.makeClient().startResume();
   REQUIRE(offer.ok());
-  auto attackerKey = card::EcKeyPair::generate(*fx.rng);
+  auto attackerKey = base::EcKeyPair::generate(*fx.rng);
   REQUIRE(attackerKey.ok());
   const Bytes hello = encode(ResumeHello{offeredTicketId(*offer), (*attackerKey)->publicPoint(),
                                          fx.rng->bytes(kNonceSize)});

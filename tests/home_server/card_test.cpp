@@ -17,17 +17,17 @@
 
 namespace wire = hp::protocol::rpc;
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
-namespace at = adapters::test;
+namespace at = card_adapters::test;
 
 // A certificate for the card's EC or RSA key issued by the test PKI's CA (which s_server
 // trusts for client certificates), so the shop accepts the card-held key.
-Bytes certificateFromTestCa(const adapters::HomePublicKey& key) {
-  return at::makeCertificate(key, "User on the home card", tls::test::testPki().dir + "/ca.key",
-                             "CN=homeproxy test CA");
+Bytes certificateFromTestCa(const card_adapters::HomePublicKey& key) {
+  return at::makeCertificate(key, "User on the home card",
+                             tls_proxy::test::testPki().dir + "/ca.key", "CN=homeproxy test CA");
 }
 
 }  // namespace
@@ -35,7 +35,7 @@ Bytes certificateFromTestCa(const adapters::HomePublicKey& key) {
 TEST_SUITE("card") {
   TEST_CASE("card-backed home card: PINs, states, the lazily opened signer") {
     at::HomeCard homeCard;
-    CardHomeCard card(*homeCard.client, tls::KeyType::kEcP256,
+    CardHomeCard card(*homeCard.client, tls_proxy::KeyType::kEcP256,
                       homeCard.client->readCardAuthKey().value(), "\"test reader\"");
     auto status = card.status();
     REQUIRE(status.ok());
@@ -53,9 +53,9 @@ TEST_SUITE("card") {
     CHECK(card.status()->security == "standby");
     CHECK(card.status()->pin1TriesLeft == 3);
 
-    const auto key = at::must(homeCard.client->readPublicKey(adapters::HomeKeyRef::kEc));
+    const auto key = at::must(homeCard.client->readPublicKey(card_adapters::HomeKeyRef::kEc));
     const Bytes certificate = at::makeCertificate(key, "User");
-    at::mustOk(homeCard.client->putCertificate(adapters::HomeKeyRef::kEc, certificate));
+    at::mustOk(homeCard.client->putCertificate(card_adapters::HomeKeyRef::kEc, certificate));
     CHECK(card.signer().certificateDer() == certificate);
     CHECK_FALSE(card.signer().signHash(MBEDTLS_MD_SHA256, Bytes(32, 1)).ok());  // no PIN2 yet
 
@@ -71,7 +71,7 @@ TEST_SUITE("card") {
 
   TEST_CASE("card-backed terminal directory: the card's terminal registry") {
     at::HomeCard homeCard;
-    CardHomeCard card(*homeCard.client, tls::KeyType::kEcP256,
+    CardHomeCard card(*homeCard.client, tls_proxy::KeyType::kEcP256,
                       homeCard.client->readCardAuthKey().value(), "\"test reader\"");
     CardTerminalDirectory directory(*homeCard.client);
     test::TestTerminal terminal("desk-7", 1001);
@@ -102,25 +102,26 @@ TEST_SUITE("card") {
     // Both user key types of the home card: ECDSA P-256 and RSA-2048.
     for (const bool rsa : {false, true}) {
       CAPTURE(rsa);
-      const adapters::HomeKeyRef keyRef =
-          rsa ? adapters::HomeKeyRef::kRsa : adapters::HomeKeyRef::kEc;
+      const card_adapters::HomeKeyRef keyRef =
+          rsa ? card_adapters::HomeKeyRef::kRsa : card_adapters::HomeKeyRef::kEc;
       at::HomeCard homeCard;
-      CardHomeCard card(*homeCard.client, rsa ? tls::KeyType::kRsa2048 : tls::KeyType::kEcP256,
+      CardHomeCard card(*homeCard.client,
+                        rsa ? tls_proxy::KeyType::kRsa2048 : tls_proxy::KeyType::kEcP256,
                         homeCard.client->readCardAuthKey().value(), "\"test reader\"");
       CardTerminalDirectory directory(*homeCard.client);
-      tls::test::ShopServer shop(tls::test::ResumptionKind::kTicket);
+      tls_proxy::test::ShopServer shop(tls_proxy::test::ResumptionKind::kTicket);
 
       char dirTemplate[] = "/tmp/hp_home_card_test_XXXXXX";
       REQUIRE(::mkdtemp(dirTemplate) != nullptr);
       const std::string adminSocket = std::string(dirTemplate) + "/admin.sock";
-      auto serverRng = card::makeSeededRng(4242);
-      auto serverKey = card::EcKeyPair::generate(*serverRng);
+      auto serverRng = base::makeSeededRng(4242);
+      auto serverKey = base::EcKeyPair::generate(*serverRng);
       REQUIRE(serverKey.ok());
       channel::SoftwareServerSigner serverSigner(std::move(serverKey.value()), *serverRng);
       channel::SystemWallClock wallClock;
       HomeServerConfig config;
       config.listenPort = 0;
-      config.trustStoreCaFile = tls::test::testPki().caCert;
+      config.trustStoreCaFile = tls_proxy::test::testPki().caCert;
       config.serverKeyFile = "(injected)";
       config.adminSocketPath = adminSocket;
       config.relay.shops = {"localhost"};  // the test shop, on 127.0.0.1 (relay_policy.hpp)
@@ -135,7 +136,7 @@ TEST_SUITE("card") {
       REQUIRE(server.start().ok());
 
       const auto adminCallOk = [&](const std::string& method, Json::Value params) {
-        rpc::Request request;
+        protocol::rpc::Request request;
         request.id = 5;
         request.method = method;
         request.params = std::move(params);
@@ -164,7 +165,7 @@ TEST_SUITE("card") {
       open["url"] = "https://localhost:" + std::to_string(shop.port()) + "/";
       const auto firstStart = std::chrono::steady_clock::now();
       SecretBytes handout;
-      rpc::Response first =
+      protocol::rpc::Response first =
           test::call(**connection, wire::nameOf<wire::SessionOpen>(), open, &handout);
       const auto firstMicros = std::chrono::duration_cast<std::chrono::microseconds>(
                                    std::chrono::steady_clock::now() - firstStart)
@@ -175,7 +176,7 @@ TEST_SUITE("card") {
       // The second open is cached: no signature, only the state read.
       const uint64_t apdusAfterFirst = homeCard.client->commands().commandsSent();
       const auto secondStart = std::chrono::steady_clock::now();
-      rpc::Response second =
+      protocol::rpc::Response second =
           test::call(**connection, wire::nameOf<wire::SessionOpen>(), open, &handout);
       const auto secondMicros = std::chrono::duration_cast<std::chrono::microseconds>(
                                     std::chrono::steady_clock::now() - secondStart)
@@ -198,4 +199,4 @@ TEST_SUITE("card") {
   }
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -6,7 +6,7 @@
 
 #include "host/home_server/daemon/config.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 const std::string kMinimal =
@@ -41,11 +41,11 @@ TEST_SUITE("config") {
     CHECK(config->listenAddress == "127.0.0.1");
     CHECK(config->homeCardReader.empty());
     CHECK(config->homeCardAidHex == "F0484F4D454341524401");
-    CHECK(config->userKeyType == tls::KeyType::kEcP256);
+    CHECK(config->userKeyType == tls_proxy::KeyType::kEcP256);
     auto rsa = parseHomeServerConfig(
         R"({"trust_store_ca_file":"/c","server_key_file":"/k","user_key":"rsa"})");
     REQUIRE(rsa.ok());
-    CHECK(rsa->userKeyType == tls::KeyType::kRsa2048);
+    CHECK(rsa->userKeyType == tls_proxy::KeyType::kRsa2048);
   }
 
   TEST_CASE("mistakes are refused and named") {
@@ -117,4 +117,4 @@ TEST_SUITE("config") {
   }
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -13,7 +13,7 @@
 
 #include "host/home_server/daemon/console_pin.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 TEST_SUITE("parts") {
   TEST_CASE("the console PIN is read without echo, and echo comes back") {
@@ -76,4 +76,4 @@ TEST_SUITE("parts") {
   }
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

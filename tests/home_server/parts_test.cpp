@@ -14,7 +14,7 @@
 #include "tests/tls_proxy/test_pki.hpp"
 #include "tests/tls_proxy/test_signers.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 TEST_SUITE("parts") {
   TEST_CASE("shop URLs: https only, host:port key, path kept") {
@@ -82,8 +82,8 @@ TEST_SUITE("parts") {
 
   TEST_CASE("terminal directory: register, look up, revoke, list") {
     MemoryTerminalDirectory directory;
-    auto rng = card::makeSeededRng(11);
-    auto key = card::EcKeyPair::generate(*rng);
+    auto rng = base::makeSeededRng(11);
+    auto key = base::EcKeyPair::generate(*rng);
     REQUIRE(key.ok());
     const Bytes point = (*key)->publicPoint();
     CHECK_FALSE(directory.terminalKey("laptop-1").ok());
@@ -127,11 +127,11 @@ TEST_SUITE("parts") {
       int readings = 0;
       bool locked = false;
     } behind;
-    card::ManualClock clock;
+    base::ManualClock clock;
     CachedTerminalDirectory cached(behind, clock, 60'000, 1'000);
-    auto rng = card::makeSeededRng(12);
-    const Bytes point = card::EcKeyPair::generate(*rng).value()->publicPoint();
-    const Bytes other = card::EcKeyPair::generate(*rng).value()->publicPoint();
+    auto rng = base::makeSeededRng(12);
+    const Bytes point = base::EcKeyPair::generate(*rng).value()->publicPoint();
+    const Bytes other = base::EcKeyPair::generate(*rng).value()->publicPoint();
 
     // A registry that cannot be read yet (no PIN1) is tried at most once a second.
     behind.locked = true;
@@ -170,14 +170,14 @@ TEST_SUITE("parts") {
   }
 
   TEST_CASE("server key file: P-256 PEM loads and signs; other files are refused") {
-    const auto& pki = tls::test::testPki();
+    const auto& pki = tls_proxy::test::testPki();
     auto signer = FileServerSigner::load(pki.shopKey);  // an EC P-256 key
     REQUIRE_MESSAGE(signer.ok(), (signer.ok() ? "" : signer.error().message));
     channel::Hash hash{};
     hash.fill(0x5A);
     auto signature = (*signer)->sign(hash);
     REQUIRE(signature.ok());
-    CHECK(card::verifyEcdsaP256((*signer)->publicKey(), hash, *signature));
+    CHECK(base::verifyEcdsaP256((*signer)->publicKey(), hash, *signature));
     auto rsa = FileServerSigner::load(pki.userRsaKey);
     REQUIRE_FALSE(rsa.ok());
     CHECK(rsa.error().message.find("P-256") != std::string::npos);
@@ -186,4 +186,4 @@ TEST_SUITE("parts") {
   }
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

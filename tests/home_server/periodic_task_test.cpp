@@ -8,7 +8,7 @@
 
 #include "host/home_server/daemon/periodic_task.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
@@ -48,4 +48,4 @@ TEST_SUITE("parts") {
   }
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -4,7 +4,7 @@
 // own user's collections and the discovery paths, and never chooses the user Radicale sees.
 #include "host/home_server/pim/pim_relay.hpp"
 
-namespace policy = hp::home::pim_policy;
+namespace policy = hp::home_server::pim_policy;
 
 TEST_CASE("pim policy: another user's collection and path tricks are refused") {
   CHECK_FALSE(policy::checkPath("alice", "/bob/").empty());

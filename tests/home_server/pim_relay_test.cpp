@@ -14,7 +14,7 @@
 #include "host/home_server/daemon/config.hpp"
 #include "host/home_server/pim/pim_relay.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
@@ -214,4 +214,4 @@ TEST_SUITE("pim") {
   }
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

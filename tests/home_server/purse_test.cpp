@@ -21,13 +21,13 @@
 
 namespace wire = hp::protocol::rpc;
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
-namespace at = adapters::test;
-namespace purse = card::purse;
-using rpc::RpcError;
+namespace at = card_adapters::test;
+namespace purse = protocol::purse;
+using protocol::rpc::RpcError;
 
 constexpr uint64_t kMaxBalance = 100'000;
 constexpr const char* kShopUrl = "https://localhost:8443/";
@@ -44,11 +44,11 @@ std::string tempDir() {
 // voucher store in a file, and the methods on a dispatcher.
 struct PurseWorld {
   at::HomeCard homeCard;
-  CardHomeCard card{*homeCard.client, tls::KeyType::kEcP256,
+  CardHomeCard card{*homeCard.client, tls_proxy::KeyType::kEcP256,
                     homeCard.client->readCardAuthKey().value(), "\"test reader\""};
-  std::unique_ptr<card::Rng> rng = card::makeSeededRng(at::testSeed() ^ 0x9075E);
-  std::unique_ptr<card::EcKeyPair> shopKey = std::move(card::EcKeyPair::generate(*rng).value());
-  std::unique_ptr<card::EcKeyPair> strangerKey = std::move(card::EcKeyPair::generate(*rng).value());
+  std::unique_ptr<base::Rng> rng = base::makeSeededRng(at::testSeed() ^ 0x9075E);
+  std::unique_ptr<base::EcKeyPair> shopKey = std::move(base::EcKeyPair::generate(*rng).value());
+  std::unique_ptr<base::EcKeyPair> strangerKey = std::move(base::EcKeyPair::generate(*rng).value());
   test::TestBank bank{"bank", 1'000'000, at::testSeed() ^ 0xBA4C};
   std::string dbPath = tempDir() + "/pending.sqlite";
   std::unique_ptr<PendingVoucherStore> pending;
@@ -59,10 +59,10 @@ struct PurseWorld {
   uint64_t clockMs = 1'790'000'000'000;
   int requestCounter = 0;
   std::unique_ptr<PurseService> service;
-  rpc::Dispatcher dispatcher;
+  protocol::rpc::Dispatcher dispatcher;
   Bytes cardPoint;
   // The PIN2 authority of the calling terminal (authority_guard.hpp), as card.pin2 gives it.
-  card::ManualClock authorityClock;
+  base::ManualClock authorityClock;
   std::unique_ptr<SessionManager> sessions =
       std::make_unique<SessionManager>(SessionManagerConfig{}, card.signer(), log);
   AuthorityBook book{AuthorityLimits{}, authorityClock};
@@ -74,11 +74,11 @@ struct PurseWorld {
     REQUIRE(card.verifyPin2(std::string(at::kHomePin2))->kind == PinOutcome::Kind::kAccepted);
     authority->granted("test-terminal");
     at::must(homeCard.client->purseInit("EUR", kMaxBalance));
-    at::mustOk(homeCard.client->registryAdd(adapters::HomeRegistry::kShops, bytesOf("localhost"),
-                                            shopKey->publicPoint()));
-    at::mustOk(homeCard.client->registryAdd(adapters::HomeRegistry::kBanks, bytesOf("bank"),
+    at::mustOk(homeCard.client->registryAdd(card_adapters::HomeRegistry::kShops,
+                                            bytesOf("localhost"), shopKey->publicPoint()));
+    at::mustOk(homeCard.client->registryAdd(card_adapters::HomeRegistry::kBanks, bytesOf("bank"),
                                             bank.publicPoint()));
-    cardPoint = at::must(homeCard.client->readPublicKey(adapters::HomeKeyRef::kEc)).point;
+    cardPoint = at::must(homeCard.client->readPublicKey(card_adapters::HomeKeyRef::kEc)).point;
     bank.setCardPoint(cardPoint);
     restart();
   }
@@ -104,17 +104,18 @@ struct PurseWorld {
     };
     parts.purseChanged = [this] { ++changes; };
     service = std::make_unique<PurseService>(std::move(parts));
-    dispatcher = rpc::Dispatcher();
+    dispatcher = protocol::rpc::Dispatcher();
     at::mustOk(registerPurseMethods(dispatcher, *service, log, *authority));
   }
 
   Result<Json::Value, RpcError> call(const std::string& method,
                                      Json::Value params = Json::objectValue) {
-    rpc::Request request;
+    protocol::rpc::Request request;
     request.id = 1;
     request.method = method;
     request.params = std::move(params);
-    rpc::Response response = dispatcher.dispatch(request, rpc::CallContext{"test-terminal"});
+    protocol::rpc::Response response =
+        dispatcher.dispatch(request, protocol::rpc::CallContext{"test-terminal"});
     if (response.ok()) return *response.result;
     return *response.error;
   }
@@ -149,7 +150,7 @@ struct PurseWorld {
 
   // The shop's signed cancellation of a payment (by its txn).
   Bytes cancellation(uint32_t txn, const std::string& order, uint64_t amount,
-                     card::EcKeyPair* signer = nullptr, const std::string& shopId = "localhost",
+                     base::EcKeyPair* signer = nullptr, const std::string& shopId = "localhost",
                      std::optional<std::array<uint8_t, 8>> otherPurse = std::nullopt) {
     purse::Cancellation c;
     c.shopId = bytesOf(shopId);
@@ -231,7 +232,7 @@ TEST_SUITE("purse") {
     CHECK(paid["txn"].asUInt() == 2);
     CHECK(world.verifiedShops == std::vector<std::string>{"localhost"});
     // The payment record is the card's, signed with the key of the user's TLS certificate.
-    auto record = rpc::base64Decode(paid["payment"].asString());
+    auto record = protocol::rpc::base64Decode(paid["payment"].asString());
     REQUIRE(record);
     auto parts = purse::splitSigned(*record);
     REQUIRE(parts);
@@ -261,7 +262,7 @@ TEST_SUITE("purse") {
     CHECK(refund["balance"].asUInt64() == 50'00);
     CHECK(refund["txn"].asUInt() == 3);
     // The card's signed refund record, for the shop's cancel/confirm.
-    auto refundRecord = rpc::base64Decode(refund["refund"].asString());
+    auto refundRecord = protocol::rpc::base64Decode(refund["refund"].asString());
     REQUIRE(refundRecord.has_value());
     auto refundParts = purse::splitSigned(*refundRecord);
     REQUIRE(refundParts.has_value());
@@ -311,7 +312,7 @@ TEST_SUITE("purse") {
     // The same order with the same amount (what the shop's order says): the original record.
     Json::Value paid =
         world.ok(wire::nameOf<wire::PursePay>(), world.payParams("order-lost", 7'00));
-    auto record = rpc::base64Decode(paid["payment"].asString());
+    auto record = protocol::rpc::base64Decode(paid["payment"].asString());
     REQUIRE(record);
     CHECK(*record == *applied);
     CHECK(paid["txn"].asUInt() == 2);
@@ -459,7 +460,7 @@ TEST_SUITE("purse") {
                         world.cancelParams(world.cancellation(3, "order-2", 3'00, nullptr,
                                                               "other.test"))) == "unknown_payment");
     Json::Value garbage;
-    garbage["cancellation"] = rpc::base64Encode(bytesOf("not a cancellation"));
+    garbage["cancellation"] = protocol::rpc::base64Encode(bytesOf("not a cancellation"));
     CHECK(world.refused(wire::nameOf<wire::PurseCancel>(), garbage) == "invalid");
     garbage["cancellation"] = "***";
     CHECK(world.refused(wire::nameOf<wire::PurseCancel>(), garbage) == "invalid_params");
@@ -725,4 +726,4 @@ TEST_SUITE("purse") {
   }
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -8,7 +8,7 @@
 
 #include "host/home_server/card/reconnecting_transport.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
@@ -30,7 +30,7 @@ struct FakeReader {
   Bytes atr{0x3B, 0x00};
 };
 
-class FakeLink final : public pcsc::Transport {
+class FakeLink final : public pcsc_bridge::Transport {
  public:
   FakeLink(FakeReader& reader, size_t index) : reader_(reader), index_(index) {}
   Result<Bytes> transmitRaw(ByteView command) override {
@@ -61,12 +61,12 @@ class FakeLink final : public pcsc::Transport {
 };
 
 ReconnectingTransport::Connector connectorFor(FakeReader& reader) {
-  return [&reader]() -> Result<std::unique_ptr<pcsc::Transport>> {
+  return [&reader]() -> Result<std::unique_ptr<pcsc_bridge::Transport>> {
     if (!reader.cardPresent) return makeError("SCardConnect: no card in the reader");
     reader.linkBroken = false;
     reader.emptyAnswer = false;
     reader.sentPerLink.emplace_back();
-    return std::unique_ptr<pcsc::Transport>(
+    return std::unique_ptr<pcsc_bridge::Transport>(
         std::make_unique<FakeLink>(reader, reader.sentPerLink.size() - 1));
   };
 }
@@ -230,4 +230,4 @@ TEST_SUITE("reconnect") {
   }
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

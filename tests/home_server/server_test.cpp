@@ -23,12 +23,12 @@
 
 namespace wire = hp::protocol::rpc;
 
-namespace hp::home::test {
+namespace hp::home_server::test {
 
 namespace {
 
-using tls::test::ResumptionKind;
-using tls::test::ShopServer;
+using tls_proxy::test::ResumptionKind;
+using tls_proxy::test::ShopServer;
 
 Json::Value params(std::initializer_list<std::pair<const char*, Json::Value>> members) {
   Json::Value object(Json::objectValue);
@@ -36,9 +36,9 @@ Json::Value params(std::initializer_list<std::pair<const char*, Json::Value>> me
   return object;
 }
 
-rpc::Response admin(ServerFixture& fx, const std::string& method,
-                    const Json::Value& adminParams = Json::Value(Json::objectValue)) {
-  rpc::Request request;
+protocol::rpc::Response admin(ServerFixture& fx, const std::string& method,
+                              const Json::Value& adminParams = Json::Value(Json::objectValue)) {
+  protocol::rpc::Request request;
   request.id = 1;
   request.method = method;
   request.params = adminParams;
@@ -47,7 +47,7 @@ rpc::Response admin(ServerFixture& fx, const std::string& method,
   return response.value();
 }
 
-std::string errorCode(const rpc::Response& response) {
+std::string errorCode(const protocol::rpc::Response& response) {
   return response.error ? response.error->code : "";
 }
 
@@ -68,7 +68,7 @@ TEST_SUITE("server") {
     auto& channel = **connection;
 
     // Before PIN1: inhibited, PIN2 refused: PIN1 first.
-    rpc::Response status = call(channel, wire::nameOf<wire::CardStatus>());
+    protocol::rpc::Response status = call(channel, wire::nameOf<wire::CardStatus>());
     REQUIRE(status.ok());
     CHECK((*status.result)["state"].asString() == "inhibited");
     CHECK((*status.result)["pin2_tries_left"].asInt() == 3);
@@ -80,22 +80,22 @@ TEST_SUITE("server") {
     REQUIRE(::stat(fx.adminSocket.c_str(), &info) == 0);
     CHECK((info.st_mode & 0777) == 0600);
     CHECK(errorCode(admin(fx, "pin1", params({{"pin", "9999"}}))) == "pin_wrong");
-    rpc::Response pin1 = admin(fx, "pin1", params({{"pin", ServerFixture::kPin1}}));
+    protocol::rpc::Response pin1 = admin(fx, "pin1", params({{"pin", ServerFixture::kPin1}}));
     REQUIRE(pin1.ok());
     CHECK((*pin1.result)["state"].asString() == "standby");
 
     // No PIN2 yet: this terminal holds no authority, so no session (and the answer says so).
-    rpc::Response refused =
+    protocol::rpc::Response refused =
         call(channel, wire::nameOf<wire::SessionOpen>(), params({{"url", shopUrl(shop)}}));
     CHECK(errorCode(refused) == "pin2_required");
 
-    rpc::Response wrong =
+    protocol::rpc::Response wrong =
         call(channel, wire::nameOf<wire::CardPin2>(), params({{"pin", "000000"}}));
     REQUIRE(errorCode(wrong) == "pin_wrong");
     CHECK(wrong.error->data["tries_left"].asInt() == 2);
     CHECK(errorCode(call(channel, wire::nameOf<wire::CardPin2>(), params({{"pin", "12ab"}}))) ==
           "invalid_params");
-    rpc::Response pin2 =
+    protocol::rpc::Response pin2 =
         call(channel, wire::nameOf<wire::CardPin2>(), params({{"pin", ServerFixture::kPin2}}));
     REQUIRE(pin2.ok());
     CHECK((*pin2.result)["state"].asString() == "crypto");
@@ -104,24 +104,25 @@ TEST_SUITE("server") {
     // Delegate mode: a compact binary hand-out after the JSON, which the terminal resumes with
     // the shop; the JSON says only whether it was cached.
     SecretBytes handout;
-    rpc::Response opened = call(channel, wire::nameOf<wire::SessionOpen>(),
-                                params({{"url", shopUrl(shop)}, {"mode", "delegate"}}), &handout);
+    protocol::rpc::Response opened =
+        call(channel, wire::nameOf<wire::SessionOpen>(),
+             params({{"url", shopUrl(shop)}, {"mode", "delegate"}}), &handout);
     INFO("shop output: " << shop.output());
     REQUIRE_MESSAGE(opened.ok(), (opened.error ? opened.error->message : ""));
     CHECK_FALSE((*opened.result)["cached"].asBool());
     CHECK((*opened.result).getMemberNames() == std::vector<std::string>{"cached"});
     CHECK(handout.size() == 99);  // a session-id session (session_handout.hpp)
     CHECK(fx.inProcessCard->signatures() == signaturesBefore + 1);
-    auto blob =
-        tls::decodeSessionHandout(handout.view(), "localhost", shop.port(), tls::systemUnixNow());
+    auto blob = tls_proxy::decodeSessionHandout(handout.view(), "localhost", shop.port(),
+                                                tls_proxy::systemUnixNow());
     REQUIRE(blob.ok());
-    tls::ResumeOptions resume;
+    tls_proxy::ResumeOptions resume;
     resume.connectAddress = "127.0.0.1";
     resume.readTimeoutMs = 5000;
-    auto resumed = tls::ResumedConnection::open(blob.value(), resume);
+    auto resumed = tls_proxy::ResumedConnection::open(blob.value(), resume);
     REQUIRE_MESSAGE(resumed.ok(), (resumed.ok() ? "" : resumed.error().message));
     CHECK((*resumed)->evidence().resumed);
-    auto page = tls::httpsGet(**resumed, "localhost");
+    auto page = tls_proxy::httpsGet(**resumed, "localhost");
     REQUIRE(page.ok());
     CHECK(page->status == 200);
     // s_server serves one connection at a time: let it go before the next handshake.
@@ -130,18 +131,18 @@ TEST_SUITE("server") {
 
     // Second open: cached, no handshake, no card signature.
     SecretBytes handoutAgain;
-    rpc::Response again = call(channel, wire::nameOf<wire::SessionOpen>(),
-                               params({{"url", shopUrl(shop)}}), &handoutAgain);
+    protocol::rpc::Response again = call(channel, wire::nameOf<wire::SessionOpen>(),
+                                         params({{"url", shopUrl(shop)}}), &handoutAgain);
     REQUIRE(again.ok());
     CHECK((*again.result)["cached"].asBool());
-    auto blobAgain = tls::decodeSessionHandout(handoutAgain.view(), "localhost", shop.port(),
-                                               tls::systemUnixNow());
+    auto blobAgain = tls_proxy::decodeSessionHandout(handoutAgain.view(), "localhost", shop.port(),
+                                                     tls_proxy::systemUnixNow());
     REQUIRE(blobAgain.ok());
     CHECK(blobAgain->masterSecret == blob->masterSecret);
     CHECK(blobAgain->sessionId == blob->sessionId);
     CHECK(fx.inProcessCard->signatures() == signaturesBefore + 1);
 
-    rpc::Response listed = call(channel, wire::nameOf<wire::SessionList>());
+    protocol::rpc::Response listed = call(channel, wire::nameOf<wire::SessionList>());
     REQUIRE(listed.ok());
     REQUIRE((*listed.result)["sessions"].size() == 1);
     const std::string shopKey = "localhost:" + std::to_string(shop.port());
@@ -150,14 +151,14 @@ TEST_SUITE("server") {
     // Expiry (the clock moves past the 60 s cap): a fresh handshake, one more signature.
     fx.clockOffsetSeconds = 61;
     SecretBytes freshHandout;
-    rpc::Response fresh = call(channel, wire::nameOf<wire::SessionOpen>(),
-                               params({{"url", shopUrl(shop)}}), &freshHandout);
+    protocol::rpc::Response fresh = call(channel, wire::nameOf<wire::SessionOpen>(),
+                                         params({{"url", shopUrl(shop)}}), &freshHandout);
     REQUIRE_MESSAGE(fresh.ok(), (fresh.error ? fresh.error->message : ""));
     CHECK_FALSE((*fresh.result)["cached"].asBool());
     CHECK(fx.inProcessCard->signatures() == signaturesBefore + 2);
 
     // The terminal says the shop refused to resume: drop it.
-    rpc::Response dropped =
+    protocol::rpc::Response dropped =
         call(channel, wire::nameOf<wire::SessionDrop>(), params({{"shop", shopKey}}));
     REQUIRE(dropped.ok());
     CHECK((*dropped.result)["dropped"].asBool());
@@ -166,20 +167,20 @@ TEST_SUITE("server") {
                          params({{"shop", "no port"}}))) == "invalid_params");
 
     // Relay mode: the server fetches the page itself.
-    rpc::Response relayed =
+    protocol::rpc::Response relayed =
         call(channel, wire::nameOf<wire::RelayRequest>(), params({{"url", shopUrl(shop)}}));
     REQUIRE_MESSAGE(relayed.ok(), (relayed.error ? relayed.error->message : ""));
     CHECK((*relayed.result)["status"].asInt() == 200);
     CHECK((*relayed.result)["headers"].isMember("content-type"));
-    auto body = rpc::base64Decode((*relayed.result)["body"].asString());
+    auto body = protocol::rpc::base64Decode((*relayed.result)["body"].asString());
     REQUIRE(body.has_value());
     CHECK(std::string(body->begin(), body->end()).find("s_server") != std::string::npos);
 
-    rpc::Response finished = call(channel, wire::nameOf<wire::CardFinish>());
+    protocol::rpc::Response finished = call(channel, wire::nameOf<wire::CardFinish>());
     REQUIRE(finished.ok());
     CHECK((*finished.result)["state"].asString() == "standby");
 
-    rpc::Response serverStatus = admin(fx, "status");
+    protocol::rpc::Response serverStatus = admin(fx, "status");
     REQUIRE(serverStatus.ok());
     CHECK((*serverStatus.result)["card"].asString() == "standby");
     CHECK((*serverStatus.result)["connections"].asInt() == 1);
@@ -197,7 +198,7 @@ TEST_SUITE("server") {
       CHECK(line.find(ServerFixture::kPin2) == std::string::npos);
       CHECK(line.find("000000") == std::string::npos);
       CHECK(line.find(toHex(ByteView(blob->masterSecret.view()).first(12))) == std::string::npos);
-      CHECK(line.find(rpc::base64Encode(blob->masterSecret.view()).substr(0, 16)) ==
+      CHECK(line.find(protocol::rpc::base64Encode(blob->masterSecret.view()).substr(0, 16)) ==
             std::string::npos);
     }
   }
@@ -300,7 +301,7 @@ TEST_SUITE("server") {
                 .ok());
     for (const Case& testCase : cases) {
       CAPTURE(testCase.text);
-      const rpc::Response response = callRaw(channel, testCase.text);
+      const protocol::rpc::Response response = callRaw(channel, testCase.text);
       CHECK(errorCode(response) == testCase.code);
     }
     CHECK(call(channel, wire::nameOf<wire::CardStatus>()).ok());
@@ -350,7 +351,7 @@ TEST_SUITE("server") {
     }
 
     TestTerminal terminal("laptop-3", 904);
-    rpc::Response registered =
+    protocol::rpc::Response registered =
         admin(fx, wire::nameOf<wire::TerminalRegister>(),
               params({{"id", terminal.id()}, {"key", toHex(terminal.publicKey())}}));
     REQUIRE_MESSAGE(registered.ok(), (registered.error ? registered.error->message : ""));
@@ -373,7 +374,7 @@ TEST_SUITE("server") {
     REQUIRE(held.ok());
     CHECK(call(**held, wire::nameOf<wire::CardStatus>()).ok());
 
-    rpc::Response listed = admin(fx, wire::nameOf<wire::TerminalList>());
+    protocol::rpc::Response listed = admin(fx, wire::nameOf<wire::TerminalList>());
     REQUIRE(listed.ok());
     REQUIRE((*listed.result)["terminals"].size() == 1);
     CHECK_FALSE((*listed.result)["terminals"][0]["revoked"].asBool());
@@ -419,7 +420,7 @@ TEST_SUITE("server") {
 
   TEST_CASE("a second server refuses an admin socket that is in use") {
     ServerFixture fx(/*withAdminSocket=*/true);
-    rpc::Dispatcher nothing;
+    protocol::rpc::Dispatcher nothing;
     ServerLog quiet(LogLevel::kError, [](std::string_view) {});
     AdminSocketServer second(fx.adminSocket, nothing, quiet);
     auto started = second.start();
@@ -428,4 +429,4 @@ TEST_SUITE("server") {
   }
 }
 
-}  // namespace hp::home::test
+}  // namespace hp::home_server::test

@@ -13,18 +13,18 @@
 #include "tests/tls_proxy/test_pki.hpp"
 #include "tests/tls_proxy/test_signers.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
-using tls::test::CountingSigner;
-using tls::test::ResumptionKind;
-using tls::test::ShopServer;
+using tls_proxy::test::CountingSigner;
+using tls_proxy::test::ResumptionKind;
+using tls_proxy::test::ShopServer;
 
 struct SessionFixture {
   SessionFixture()
-      : signer(
-            tls::test::loadSigner(tls::test::testPki().userEcKey, tls::test::testPki().userEcCert)),
+      : signer(tls_proxy::test::loadSigner(tls_proxy::test::testPki().userEcKey,
+                                           tls_proxy::test::testPki().userEcCert)),
         log(LogLevel::kDebug, [this](std::string_view line) {
           std::lock_guard lock(logMutex);
           lines.emplace_back(line);
@@ -32,11 +32,11 @@ struct SessionFixture {
 
   SessionManagerConfig config() {
     SessionManagerConfig config;
-    config.caFile = tls::test::testPki().caCert;
+    config.caFile = tls_proxy::test::testPki().caCert;
     config.connectAddress = "127.0.0.1";
     config.lifetimeCapSeconds = 60;
     config.readTimeoutMs = 5000;
-    config.now = [this] { return tls::systemUnixNow() + offsetSeconds.load(); };
+    config.now = [this] { return tls_proxy::systemUnixNow() + offsetSeconds.load(); };
     return config;
   }
 
@@ -67,7 +67,7 @@ TEST_SUITE("sessions") {
     REQUIRE_MESSAGE(first.ok(), (first.ok() ? "" : first.error().message));
     CHECK_FALSE(first->cached);
     CHECK(fx.signer.calls == 1);
-    auto blob = tls::decodeSessionBlob(first->encodedBlob.view());
+    auto blob = tls_proxy::decodeSessionBlob(first->encodedBlob.view());
     REQUIRE(blob.ok());
     CHECK(blob->host == "localhost");
     CHECK(blob->expiresUnix - blob->createdUnix <= 60);  // the configured cap
@@ -123,7 +123,7 @@ TEST_SUITE("sessions") {
     const ShopUrl url = SessionFixture::urlOf(shop);
     auto first = sessions.open(url);
     REQUIRE(first.ok());
-    auto blob = tls::decodeSessionBlob(first->encodedBlob.view());
+    auto blob = tls_proxy::decodeSessionBlob(first->encodedBlob.view());
     REQUIRE(blob.ok());
     CHECK_FALSE(blob->hasTicket());
     CHECK(blob->sessionId.size() == 32);
@@ -136,7 +136,7 @@ TEST_SUITE("sessions") {
     CHECK(sessions.usesTickets(url.shopKey()));
     auto withTicket = sessions.open(url);
     REQUIRE(withTicket.ok());
-    auto ticketBlob = tls::decodeSessionBlob(withTicket->encodedBlob.view());
+    auto ticketBlob = tls_proxy::decodeSessionBlob(withTicket->encodedBlob.view());
     REQUIRE(ticketBlob.ok());
     CHECK(ticketBlob->hasTicket());
     // Switched off, every shop is asked for tickets, as before.
@@ -145,7 +145,7 @@ TEST_SUITE("sessions") {
     SessionManager ticketsFirst(always, fx.signer, fx.log);
     auto ticketed = ticketsFirst.open(url);
     REQUIRE(ticketed.ok());
-    CHECK(tls::decodeSessionBlob(ticketed->encodedBlob.view())->hasTicket());
+    CHECK(tls_proxy::decodeSessionBlob(ticketed->encodedBlob.view())->hasTicket());
   }
 
   TEST_CASE("concurrent opens of one shop share a single handshake") {
@@ -193,11 +193,11 @@ TEST_SUITE("sessions") {
     // The first handshake for B really goes to A (another process, other ticket keys): B's
     // cache entry is then a session B has never seen, as after a shop restart.
     int handshakes = 0;
-    SessionManager::Handshake handshake = [&](const tls::DelegatedHandshakeRequest& request,
-                                              tls::ClientKeySigner& signer) {
-      tls::DelegatedHandshakeRequest redirected = request;
+    SessionManager::Handshake handshake = [&](const tls_proxy::DelegatedHandshakeRequest& request,
+                                              tls_proxy::ClientKeySigner& signer) {
+      tls_proxy::DelegatedHandshakeRequest redirected = request;
       if (handshakes++ == 0) redirected.port = shopA.port();
-      auto session = tls::performDelegatedHandshake(redirected, signer);
+      auto session = tls_proxy::performDelegatedHandshake(redirected, signer);
       if (session) session->blob.port = request.port;
       return session;
     };
@@ -227,8 +227,8 @@ TEST_SUITE("sessions") {
   TEST_CASE("a failed handshake caches nothing and says why") {
     SessionFixture fx;
     ShopServer shop(ResumptionKind::kTicket);
-    tls::test::RefusingSigner refusing(
-        tls::test::loadSigner(tls::test::testPki().userEcKey, tls::test::testPki().userEcCert));
+    tls_proxy::test::RefusingSigner refusing(tls_proxy::test::loadSigner(
+        tls_proxy::test::testPki().userEcKey, tls_proxy::test::testPki().userEcCert));
     SessionManager sessions(fx.config(), refusing, fx.log);
     auto opened = sessions.open(SessionFixture::urlOf(shop));
     REQUIRE_FALSE(opened.ok());
@@ -237,4 +237,4 @@ TEST_SUITE("sessions") {
   }
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

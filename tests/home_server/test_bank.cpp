@@ -2,21 +2,21 @@
 
 #include "protocol/rpc/base64.hpp"
 
-namespace hp::home::test {
+namespace hp::home_server::test {
 
-namespace purse = card::purse;
+namespace purse = protocol::purse;
 
 TestBank::TestBank(std::string bankId, uint64_t accountBalance, uint64_t seed)
-    : bankId_(std::move(bankId)), account_(accountBalance), rng_(card::makeSeededRng(seed)) {
-  key_ = std::move(card::EcKeyPair::generate(*rng_).value());
-  forgerKey_ = std::move(card::EcKeyPair::generate(*rng_).value());
+    : bankId_(std::move(bankId)), account_(accountBalance), rng_(base::makeSeededRng(seed)) {
+  key_ = std::move(base::EcKeyPair::generate(*rng_).value());
+  forgerKey_ = std::move(base::EcKeyPair::generate(*rng_).value());
 }
 
 RelayResponse TestBank::json(int status, const Json::Value& body) const {
   RelayResponse response;
   response.status = status;
   response.headers["content-type"] = "application/json";
-  response.body = bytesOf(rpc::encodeJson(body));
+  response.body = bytesOf(protocol::rpc::encodeJson(body));
   return response;
 }
 
@@ -42,7 +42,7 @@ Result<RelayResponse> TestBank::handle(const RelayRequest& request) {
     return refusal(415, "content_type", "JSON bodies only");
   }
   const std::string bodyText(request.body.begin(), request.body.end());
-  auto body = rpc::parseJson(bodyText);
+  auto body = protocol::rpc::parseJson(bodyText);
   if (!body || !body->isObject()) return refusal(400, "bad_json", "not a JSON object");
   const std::string& path = request.url.path;
 
@@ -54,7 +54,7 @@ Result<RelayResponse> TestBank::handle(const RelayRequest& request) {
       }
       Json::Value answer;
       answer["voucher_id"] = toHex(known->second.fields.voucherId);
-      answer["voucher"] = rpc::base64Encode(known->second.voucher);
+      answer["voucher"] = protocol::rpc::base64Encode(known->second.voucher);
       return json(201, answer);
     }
     purse::Voucher voucher;
@@ -89,7 +89,7 @@ Result<RelayResponse> TestBank::handle(const RelayRequest& request) {
     }
     Json::Value answer;
     answer["voucher_id"] = toHex(voucher.voucherId);
-    answer["voucher"] = rpc::base64Encode(issued.voucher);
+    answer["voucher"] = protocol::rpc::base64Encode(issued.voucher);
     return json(201, answer);
   }
 
@@ -106,7 +106,7 @@ Result<RelayResponse> TestBank::handle(const RelayRequest& request) {
     auto requestId = byVoucher_.find(voucherHex);
     if (requestId == byVoucher_.end()) return refusal(404, "unknown_voucher", "no such voucher");
     Issued& issued = byRequest_[requestId->second];
-    auto record = rpc::base64Decode((*body)["record"].asString());
+    auto record = protocol::rpc::base64Decode((*body)["record"].asString());
     auto parts = record ? purse::splitSigned(*record) : std::nullopt;
     auto decoded = parts ? purse::decodePurseRecord(parts->body) : std::nullopt;
     if (!decoded || !purse::verifySigned(cardPoint_, purse::kRecordLabel, *parts)) {
@@ -132,4 +132,4 @@ Result<RelayResponse> TestBank::handle(const RelayRequest& request) {
   return refusal(404, "not_found", "no such resource");
 }
 
-}  // namespace hp::home::test
+}  // namespace hp::home_server::test

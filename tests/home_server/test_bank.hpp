@@ -14,7 +14,7 @@
 #include "host/home_server/purse/purse_service.hpp"
 #include "protocol/purse/purse_records.hpp"
 
-namespace hp::home::test {
+namespace hp::home_server::test {
 
 class TestBank {
  public:
@@ -31,7 +31,7 @@ class TestBank {
   }
 
   // A voucher signed by this bank, for a purse and slot (tests that present vouchers by hand).
-  Bytes signVoucher(const card::purse::Voucher& voucher);
+  Bytes signVoucher(const protocol::purse::Voucher& voucher);
 
   uint64_t accountBalance() const { return account_; }
   uint64_t settledTotal() const { return settled_; }
@@ -46,7 +46,7 @@ class TestBank {
   struct Issued {
     std::string bodyText;
     Bytes voucher;
-    card::purse::Voucher fields;
+    protocol::purse::Voucher fields;
     bool settled = false;
   };
   RelayResponse json(int status, const Json::Value& body) const;
@@ -57,11 +57,11 @@ class TestBank {
   uint64_t settled_ = 0;
   size_t requests_ = 0;
   Bytes cardPoint_;
-  std::unique_ptr<card::Rng> rng_;
-  std::unique_ptr<card::EcKeyPair> key_;
-  std::unique_ptr<card::EcKeyPair> forgerKey_;
+  std::unique_ptr<base::Rng> rng_;
+  std::unique_ptr<base::EcKeyPair> key_;
+  std::unique_ptr<base::EcKeyPair> forgerKey_;
   std::map<std::string, Issued> byRequest_;       // request_id -> voucher
   std::map<std::string, std::string> byVoucher_;  // voucher ID hex -> request_id
 };
 
-}  // namespace hp::home::test
+}  // namespace hp::home_server::test

@@ -13,11 +13,11 @@
 #include "host/rpc/channel_messages.hpp"
 #include "tests/tls_proxy/test_pki.hpp"
 
-namespace hp::home::test {
+namespace hp::home_server::test {
 
 TestTerminal::TestTerminal(std::string id, uint64_t seed)
-    : id_(std::move(id)), rng_(card::makeSeededRng(seed)) {
-  auto key = card::EcKeyPair::generate(*rng_);
+    : id_(std::move(id)), rng_(base::makeSeededRng(seed)) {
+  auto key = base::EcKeyPair::generate(*rng_);
   REQUIRE(key.ok());
   // The home server key is set per connection (connect's argument), as the card's DF 31.
   agent_ = std::make_unique<channel::SoftwareTerminalKeyAgent>(id_, std::move(key.value()), Bytes{},
@@ -51,13 +51,13 @@ Result<std::unique_ptr<channel::ChannelConnection>> TestTerminal::connect(
   return connection;
 }
 
-rpc::Response callRaw(channel::ChannelConnection& connection, const std::string& text,
-                      SecretBytes* attachment) {
+protocol::rpc::Response callRaw(channel::ChannelConnection& connection, const std::string& text,
+                                SecretBytes* attachment) {
   REQUIRE(rpc::sendMessage(connection, text).ok());
   auto answer = rpc::receiveMessageWithAttachment(connection);
   REQUIRE_MESSAGE(answer.ok(), (answer.ok() ? "" : answer.error().message));
   REQUIRE(answer->has_value());
-  auto response = rpc::parseResponse((*answer)->text);
+  auto response = protocol::rpc::parseResponse((*answer)->text);
   REQUIRE_MESSAGE(response.ok(), (*answer)->text);
   if (attachment != nullptr) {
     *attachment = std::move((*answer)->attachment);
@@ -67,20 +67,21 @@ rpc::Response callRaw(channel::ChannelConnection& connection, const std::string&
   return response.value();
 }
 
-rpc::Response call(channel::ChannelConnection& connection, const std::string& method,
-                   const Json::Value& params, SecretBytes* attachment) {
+protocol::rpc::Response call(channel::ChannelConnection& connection, const std::string& method,
+                             const Json::Value& params, SecretBytes* attachment) {
   static std::atomic<uint64_t> nextId{1};
-  rpc::Request request;
+  protocol::rpc::Request request;
   request.id = nextId++;
   request.method = method;
   request.params = params;
-  rpc::Response response = callRaw(connection, rpc::encodeRequest(request), attachment);
+  protocol::rpc::Response response =
+      callRaw(connection, protocol::rpc::encodeRequest(request), attachment);
   CHECK(response.id == std::optional<uint64_t>(request.id));
   return response;
 }
 
-ServerFixture::ServerFixture(bool withAdminSocket) : serverRng(card::makeSeededRng(77)) {
-  const auto& pki = tls::test::testPki();
+ServerFixture::ServerFixture(bool withAdminSocket) : serverRng(base::makeSeededRng(77)) {
+  const auto& pki = tls_proxy::test::testPki();
   char dirTemplate[] = "/tmp/hp_home_server_test_XXXXXX";
   REQUIRE(::mkdtemp(dirTemplate) != nullptr);
   tempDir = dirTemplate;
@@ -97,7 +98,7 @@ ServerFixture::ServerFixture(bool withAdminSocket) : serverRng(card::makeSeededR
   REQUIRE_MESSAGE(made.ok(), (made.ok() ? "" : made.error().message));
   inProcessCard = std::move(made.value());
   card = &inProcessCard->card();
-  auto key = card::EcKeyPair::generate(*serverRng);
+  auto key = base::EcKeyPair::generate(*serverRng);
   REQUIRE(key.ok());
   serverSigner =
       std::make_unique<channel::SoftwareServerSigner>(std::move(key.value()), *serverRng);
@@ -117,7 +118,7 @@ ServerFixture::ServerFixture(bool withAdminSocket) : serverRng(card::makeSeededR
   parts.wallClock = &wallClock;
   parts.shopConnectAddress = "127.0.0.1";
   config.relay.shops = {"localhost"};  // the test shops, on 127.0.0.1 (relay_policy.hpp)
-  parts.unixNow = [this] { return tls::systemUnixNow() + clockOffsetSeconds.load(); };
+  parts.unixNow = [this] { return tls_proxy::systemUnixNow() + clockOffsetSeconds.load(); };
   parts.logSink = [this](std::string_view line) {
     std::lock_guard lock(logMutex_);
     lines_.emplace_back(line);
@@ -145,4 +146,4 @@ bool ServerFixture::logContains(const std::string& text) {
   return false;
 }
 
-}  // namespace hp::home::test
+}  // namespace hp::home_server::test

@@ -18,7 +18,7 @@
 #include "tests/support/in_process_home_card.hpp"
 #include "tests/tls_proxy/test_signers.hpp"
 
-namespace hp::home::test {
+namespace hp::home_server::test {
 
 class TestTerminal {
  public:
@@ -36,19 +36,19 @@ class TestTerminal {
 
  private:
   std::string id_;
-  std::unique_ptr<card::Rng> rng_;
+  std::unique_ptr<base::Rng> rng_;
   channel::SystemWallClock clock_;
   std::unique_ptr<channel::SoftwareTerminalKeyAgent> agent_;
 };
 
 // One RPC over the connection (REQUIREs a well-formed response). `attachment` receives the
 // binary part of the answer (session.open's hand-out); without it one must not come.
-rpc::Response call(channel::ChannelConnection& connection, const std::string& method,
-                   const Json::Value& params = Json::Value(Json::objectValue),
-                   SecretBytes* attachment = nullptr);
+protocol::rpc::Response call(channel::ChannelConnection& connection, const std::string& method,
+                             const Json::Value& params = Json::Value(Json::objectValue),
+                             SecretBytes* attachment = nullptr);
 // Sends raw text as one RPC message and parses what comes back.
-rpc::Response callRaw(channel::ChannelConnection& connection, const std::string& text,
-                      SecretBytes* attachment = nullptr);
+protocol::rpc::Response callRaw(channel::ChannelConnection& connection, const std::string& text,
+                                SecretBytes* attachment = nullptr);
 
 class ServerFixture {
  public:
@@ -70,7 +70,7 @@ class ServerFixture {
   std::unique_ptr<InProcessHomeCard> inProcessCard;
   HomeCard* card = nullptr;
   MemoryTerminalDirectory terminals;
-  std::unique_ptr<card::Rng> serverRng;
+  std::unique_ptr<base::Rng> serverRng;
   std::unique_ptr<channel::SoftwareServerSigner> serverSigner;
   channel::SystemWallClock wallClock;
   std::unique_ptr<HomeServer> server;
@@ -80,4 +80,4 @@ class ServerFixture {
   std::vector<std::string> lines_;
 };
 
-}  // namespace hp::home::test
+}  // namespace hp::home_server::test

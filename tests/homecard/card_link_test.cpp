@@ -8,10 +8,10 @@
 #include "protocol/card_link/pin_session.hpp"
 #include "tests/homecard/test_card.hpp"
 
-namespace hp::homecard::test {
+namespace hp::card::homecard::test {
 
 namespace {
-namespace ps = card::pin_session;
+namespace ps = protocol::card_link::pin_session;
 
 Bytes apdu(std::initializer_list<uint8_t> header, ByteView data, bool withLe) {
   Bytes out(header);
@@ -34,8 +34,8 @@ struct Session {
   std::string sw;
   bool receiptOk = false;
 };
-Session authenticate(TestCard& card, ByteView pinned, card::Rng& rng) {
-  auto eph = card::EcKeyPair::generate(rng);
+Session authenticate(TestCard& card, ByteView pinned, base::Rng& rng) {
+  auto eph = base::EcKeyPair::generate(rng);
   REQUIRE(eph.ok());
   const Bytes point = (*eph)->publicPoint();
   const Bytes nonce = rng.bytes(ps::kNonceSize);
@@ -88,7 +88,7 @@ TEST_SUITE("card link") {
     card.select();
     card.personalize();
     const Bytes pinned = cardPoint(card);
-    auto rng = card::makeSeededRng(testSeed() ^ 0xC11);
+    auto rng = base::makeSeededRng(testSeed() ^ 0xC11);
 
     Session s = authenticate(card, pinned, *rng);
     REQUIRE(s.sw == "9000");
@@ -112,7 +112,7 @@ TEST_SUITE("card link") {
     card.select();
     card.personalize();
     const Bytes pinned = cardPoint(card);
-    auto rng = card::makeSeededRng(testSeed() ^ 0xC12);
+    auto rng = base::makeSeededRng(testSeed() ^ 0xC12);
     Session first = authenticate(card, pinned, *rng);
     const Bytes sealed = ps::sealPin(
         *first.keys, 0x81, ByteView(reinterpret_cast<const uint8_t*>(kPin1.data()), kPin1.size()));
@@ -138,7 +138,7 @@ TEST_SUITE("card link") {
     other.personalize();
     const Bytes pinned = cardPoint(real);
     REQUIRE(cardPoint(other) != pinned);
-    auto rng = card::makeSeededRng(testSeed() ^ 0xC13);
+    auto rng = base::makeSeededRng(testSeed() ^ 0xC13);
     Session s = authenticate(other, pinned, *rng);
     REQUIRE(s.sw == "9000");
     CHECK_FALSE(s.receiptOk);
@@ -149,7 +149,7 @@ TEST_SUITE("card link") {
     card.select();
     card.personalize();
     const Bytes pinned = cardPoint(card);
-    auto rng = card::makeSeededRng(testSeed() ^ 0xC14);
+    auto rng = base::makeSeededRng(testSeed() ^ 0xC14);
     Session s = authenticate(card, pinned, *rng);
     card.select();  // re-selection deselects first
     CHECK(secureVerify(card, *s.keys, 0x81, kPin1).sw == "6985");
@@ -172,4 +172,4 @@ TEST_SUITE("card link") {
   }
 }
 
-}  // namespace hp::homecard::test
+}  // namespace hp::card::homecard::test

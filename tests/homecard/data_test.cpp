@@ -2,9 +2,9 @@
 #include "protocol/apdu/command_apdu.hpp"
 #include "tests/homecard/test_card.hpp"
 
-using hp::Bytes;
-using hp::toHex;
-using hp::homecard::test::TestCard;
+using hp::base::Bytes;
+using hp::base::toHex;
+using hp::card::homecard::test::TestCard;
 
 namespace {
 // A DER SEQUENCE of exactly `total` bytes (30 82 LL LL + content), content from `seed`.
@@ -22,8 +22,8 @@ std::string putChained(TestCard& card, uint8_t p2, const Bytes& data) {
     const bool last = offset + n == data.size();
     const Bytes piece(data.begin() + static_cast<long>(offset),
                       data.begin() + static_cast<long>(offset + n));
-    const auto r =
-        card.send(hp::card::encodeCommandApdu(last ? 0x00 : 0x10, 0xDA, 0xDF, p2, piece, 0));
+    const auto r = card.send(
+        hp::protocol::apdu::encodeCommandApdu(last ? 0x00 : 0x10, 0xDA, 0xDF, p2, piece, 0));
     offset += n;
     if (last || r.sw != "9000") return r.sw;
   }
@@ -44,7 +44,7 @@ TEST_SUITE("data") {
     size_t rounds = 0;
     while (r.sw.starts_with("61")) {
       r = card.send("00 C0 00 00 00");
-      hp::append(all, r.data);
+      hp::base::append(all, r.data);
       ++rounds;
     }
     CHECK(r.sw == "9000");
@@ -69,10 +69,12 @@ TEST_SUITE("data") {
     CHECK(card.send("00 DA DF 21 05 30 02 05 00 00").sw == "6A80");     // trailing byte
     CHECK(card.send("00 DA DF 21 06 30 00 30 02 05 00").sw == "6A80");  // two SEQUENCEs
     const Bytes biggest = derSequence(4096, 9);
-    CHECK(card.send(hp::card::encodeCommandApdu(0x00, 0xDA, 0xDF, 0x22, biggest, 0)).sw == "9000");
+    CHECK(card.send(hp::protocol::apdu::encodeCommandApdu(0x00, 0xDA, 0xDF, 0x22, biggest, 0)).sw ==
+          "9000");
     CHECK(card.transceive("00 CA DF 22 00").data == biggest);
     const Bytes tooBig = derSequence(4097, 9);
-    CHECK(card.send(hp::card::encodeCommandApdu(0x00, 0xDA, 0xDF, 0x21, tooBig, 0)).sw == "6A84");
+    CHECK(card.send(hp::protocol::apdu::encodeCommandApdu(0x00, 0xDA, 0xDF, 0x21, tooBig, 0)).sw ==
+          "6A84");
     CHECK(putChained(card, 0x21, tooBig) == "6A84");
     CHECK(card.send("00 CA DF 21 00").sw == "6A88");
     // Standby is enough; crypto too.

@@ -9,10 +9,10 @@
 #include "base/tlv.hpp"
 #include "tests/homecard/test_card.hpp"
 
-using hp::Bytes;
-using hp::toHex;
-using hp::homecard::test::cardWithKeysImage;
-using hp::homecard::test::TestCard;
+using hp::base::Bytes;
+using hp::base::toHex;
+using hp::card::homecard::test::cardWithKeysImage;
+using hp::card::homecard::test::TestCard;
 
 namespace {
 struct RsaPublic {
@@ -33,15 +33,15 @@ Bytes readEcPoint(TestCard& card) {
 }
 
 RsaPublic rsaPublicOf(const Bytes& keyTemplate) {
-  const auto outer = hp::card::parseTlvs(keyTemplate);
+  const auto outer = hp::base::parseTlvs(keyTemplate);
   REQUIRE(outer.has_value());
   REQUIRE(outer->size() == 1);
   REQUIRE((*outer)[0].tag == 0x7F49);
-  const auto inner = hp::card::parseTlvs((*outer)[0].value);
+  const auto inner = hp::base::parseTlvs((*outer)[0].value);
   REQUIRE(inner.has_value());
   REQUIRE(inner->size() == 2);
-  const Bytes* n = hp::card::findTlv(*inner, 0x81);
-  const Bytes* e = hp::card::findTlv(*inner, 0x82);
+  const Bytes* n = hp::base::findTlv(*inner, 0x81);
+  const Bytes* e = hp::base::findTlv(*inner, 0x82);
   REQUIRE(n != nullptr);
   REQUIRE(e != nullptr);
   CHECK(n->size() == 256);
@@ -55,8 +55,8 @@ RsaPublic readRsa(TestCard& card) {
   return rsaPublicOf(r.data);
 }
 
-hp::homecard::test::Reply sign(TestCard& card, const Bytes& hash) {
-  return card.transceive(hp::card::encodeCommandApdu(0x00, 0x2A, 0x9E, 0x9A, hash, 256));
+hp::card::homecard::test::Reply sign(TestCard& card, const Bytes& hash) {
+  return card.transceive(hp::protocol::apdu::encodeCommandApdu(0x00, 0x2A, 0x9E, 0x9A, hash, 256));
 }
 
 // A personalized card with both keys, selected, in crypto.
@@ -101,10 +101,10 @@ TEST_SUITE("keys") {
       const Bytes hash(length, static_cast<uint8_t>(length));
       const auto r = sign(card, hash);
       REQUIRE(r.sw == "9000");
-      CHECK(hp::card::verifyEcdsaP256(point, hash, r.data));
+      CHECK(hp::base::verifyEcdsaP256(point, hash, r.data));
       Bytes other = hash;
       other[0] ^= 1;
-      CHECK_FALSE(hp::card::verifyEcdsaP256(point, other, r.data));
+      CHECK_FALSE(hp::base::verifyEcdsaP256(point, other, r.data));
     }
     CHECK(sign(card, Bytes(31, 1)).sw == "6A80");
     CHECK(sign(card, Bytes(65, 1)).sw == "6A80");
@@ -123,7 +123,7 @@ TEST_SUITE("keys") {
     const Bytes hash(32, 0x42);
     const auto r = sign(card, hash);
     REQUIRE(r.sw == "9000");
-    CHECK(hp::card::verifyEcdsaP256(point, hash, r.data));
+    CHECK(hp::base::verifyEcdsaP256(point, hash, r.data));
   }
 
   TEST_CASE("a generated key is not idempotent: a short Le gives 61xx, never 6Cxx") {
@@ -137,7 +137,7 @@ TEST_SUITE("keys") {
     const auto rest = card.send("00 C0 00 00 36");
     CHECK(rest.sw == "9000");
     Bytes all = first.data;
-    hp::append(all, rest.data);
+    hp::base::append(all, rest.data);
     CHECK(ecPointOf(all) == readEcPoint(card));
     // A read is idempotent: 6Cxx with the exact length.
     CHECK(card.send("00 47 81 01 10").sw == "6C46");
@@ -159,8 +159,8 @@ TEST_SUITE("keys") {
     const Bytes hash(32, 0x11);
     const auto r = sign(card, hash);
     REQUIRE(r.sw == "9000");
-    CHECK(hp::card::verifyEcdsaP256(newPoint, hash, r.data));
-    CHECK_FALSE(hp::card::verifyEcdsaP256(oldPoint, hash, r.data));
+    CHECK(hp::base::verifyEcdsaP256(newPoint, hash, r.data));
+    CHECK_FALSE(hp::base::verifyEcdsaP256(oldPoint, hash, r.data));
   }
 
   TEST_CASE("RSA-2048: read back, sign PKCS#1 v1.5 with every hash length, verify") {
@@ -174,14 +174,15 @@ TEST_SUITE("keys") {
       const auto r = sign(card, hash);
       REQUIRE(r.sw == "9000");
       CHECK(r.data.size() == 256);
-      CHECK(hp::card::verifyRsaPkcs1(rsa.modulus, rsa.exponent, hash, r.data));
+      CHECK(hp::base::verifyRsaPkcs1(rsa.modulus, rsa.exponent, hash, r.data));
       Bytes other = hash;
       other.back() ^= 1;
-      CHECK_FALSE(hp::card::verifyRsaPkcs1(rsa.modulus, rsa.exponent, other, r.data));
+      CHECK_FALSE(hp::base::verifyRsaPkcs1(rsa.modulus, rsa.exponent, other, r.data));
     }
     // Le = 00 (256) is exactly one short response; a smaller Le chains with 61xx.
     const Bytes hash(32, 0x33);
-    const auto part = card.send(hp::card::encodeCommandApdu(0x00, 0x2A, 0x9E, 0x9A, hash, 0x80));
+    const auto part =
+        card.send(hp::protocol::apdu::encodeCommandApdu(0x00, 0x2A, 0x9E, 0x9A, hash, 0x80));
     CHECK(part.sw == "6180");
     CHECK(part.data.size() == 0x80);
   }
@@ -201,14 +202,14 @@ TEST_SUITE("keys") {
     const Bytes hash(32, 0x44);
     auto r = sign(card, hash);
     REQUIRE(r.sw == "9000");
-    CHECK(hp::card::verifyRsaPkcs1(rsa.modulus, rsa.exponent, hash, r.data));
+    CHECK(hp::base::verifyRsaPkcs1(rsa.modulus, rsa.exponent, hash, r.data));
     card.runtime->reset();
     card.select();
     card.verifyPin1();
     card.verifyPin2();
     r = sign(card, hash);
     REQUIRE(r.sw == "9000");
-    CHECK(hp::card::verifyEcdsaP256(ecPoint, hash, r.data));
+    CHECK(hp::base::verifyEcdsaP256(ecPoint, hash, r.data));
     // MSE works in any security state but only names keys that exist.
     CHECK(card.send("00 20 FF 81").sw == "9000");
     CHECK(card.send("00 22 41 B6 03 84 01 02").sw == "9000");
@@ -222,7 +223,8 @@ TEST_SUITE("keys") {
 
   TEST_CASE("an ECDSA P-256 signature takes well under 2 ms of card time") {
     TestCard card = cryptoCardWithKeys();
-    Bytes apdu = hp::card::encodeCommandApdu(0x00, 0x2A, 0x9E, 0x9A, Bytes(32, 0x5A), 256);
+    Bytes apdu =
+        hp::protocol::apdu::encodeCommandApdu(0x00, 0x2A, 0x9E, 0x9A, Bytes(32, 0x5A), 256);
     for (int i = 0; i < 10; ++i) REQUIRE(card.send(apdu).sw == "9000");  // warm-up
     std::vector<double> us;
     for (int i = 0; i < 200; ++i) {

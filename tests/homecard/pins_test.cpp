@@ -3,13 +3,13 @@
 
 #include "tests/homecard/test_card.hpp"
 
-using hp::toHex;
-using hp::homecard::test::asciiHex;
-using hp::homecard::test::kPin1;
-using hp::homecard::test::kPin2;
-using hp::homecard::test::kPuk;
-using hp::homecard::test::norm;
-using hp::homecard::test::TestCard;
+using hp::base::toHex;
+using hp::card::homecard::test::asciiHex;
+using hp::card::homecard::test::kPin1;
+using hp::card::homecard::test::kPin2;
+using hp::card::homecard::test::kPuk;
+using hp::card::homecard::test::norm;
+using hp::card::homecard::test::TestCard;
 
 namespace {
 std::string withData(std::string_view header, std::string_view ascii) {

@@ -4,32 +4,33 @@
 #include "base/tlv.hpp"
 #include "protocol/apdu/command_apdu.hpp"
 
-namespace hp::homecard::test {
+namespace hp::card::homecard::test {
 
-namespace purse = card::purse;
+namespace purse = protocol::purse;
 
 namespace {
-Party makeParty(std::string_view id, card::Rng& rng) {
-  auto key = card::EcKeyPair::generate(rng);
+Party makeParty(std::string_view id, base::Rng& rng) {
+  auto key = base::EcKeyPair::generate(rng);
   REQUIRE(key.ok());
   return Party{bytesOf(id), std::move(key.value())};
 }
 
 void addToRegistry(TestCard& card, uint8_t registry, const Party& party) {
-  Bytes data = card::makeTlv(0xC0, party.id);
-  card::appendTlv(data, 0xC1, party.point());
-  REQUIRE(card.send(card::encodeCommandApdu(0x80, 0xE2, registry, 0x00, data, 0)).sw == "9000");
+  Bytes data = base::makeTlv(0xC0, party.id);
+  base::appendTlv(data, 0xC1, party.point());
+  REQUIRE(card.send(protocol::apdu::encodeCommandApdu(0x80, 0xE2, registry, 0x00, data, 0)).sw ==
+          "9000");
 }
 
 Bytes withTime(uint64_t timeMs, const Bytes& rest) {
-  card::ByteWriter w;
+  base::ByteWriter w;
   w.u64(timeMs);
   w.raw(rest);
   return w.take();
 }
 }  // namespace
 
-Bytes Party::sign(std::string_view label, const Bytes& body, card::Rng& rng) const {
+Bytes Party::sign(std::string_view label, const Bytes& body, base::Rng& rng) const {
   const auto hash = purse::signedHash(label, body);
   auto signature = key->signHash(hash, rng);
   REQUIRE(signature.ok());
@@ -44,7 +45,7 @@ void registerParties(TestCard& card, const Party& bank, const Party& shop, const
 
 PurseCard::PurseCard(uint64_t maxBalance, uint64_t seed)
     : card(std::nullopt, seed),
-      partyRng(card::makeSeededRng(seed ^ 0xBA4C)),
+      partyRng(base::makeSeededRng(seed ^ 0xBA4C)),
       bank(makeParty("bank", *partyRng)),
       shop(makeParty("shop.example", *partyRng)),
       otherShop(makeParty("other.example", *partyRng)) {
@@ -53,10 +54,10 @@ PurseCard::PurseCard(uint64_t maxBalance, uint64_t seed)
   card.verifyPin2();
   REQUIRE(card.transceive("00 47 80 01 00").sw == "9000");
   registerParties(card, bank, shop, otherShop);
-  card::ByteWriter w;
+  base::ByteWriter w;
   w.raw(bytesOf("EUR"));
   w.u64(maxBalance);
-  const auto r = card.send(card::encodeCommandApdu(0x80, 0x30, 0, 0, w.take(), 256));
+  const auto r = card.send(protocol::apdu::encodeCommandApdu(0x80, 0x30, 0, 0, w.take(), 256));
   REQUIRE(r.sw == "9000");
   REQUIRE(r.data.size() == purse::kPurseIdSize);
   std::copy(r.data.begin(), r.data.end(), purseId.begin());
@@ -74,7 +75,7 @@ PurseStatus PurseCard::status() {
   const auto r = card.send("00 CA DF 40 00");
   REQUIRE(r.sw == "9000");
   REQUIRE(r.data.size() == 39);
-  card::ByteReader in(r.data);
+  base::ByteReader in(r.data);
   PurseStatus s;
   for (uint8_t& b : s.purseId) b = in.u8();
   for (int i = 0; i < 3; ++i) s.currency.push_back(static_cast<char>(in.u8()));
@@ -90,7 +91,7 @@ PurseStatus PurseCard::status() {
 
 Bytes PurseCard::debitApdu(uint64_t timeMs, std::string_view shop, std::string_view orderRef,
                            std::string_view currency, uint64_t amount) {
-  card::ByteWriter w;
+  base::ByteWriter w;
   w.u64(timeMs);
   w.u8(static_cast<uint8_t>(shop.size()));
   w.raw(bytesOf(shop));
@@ -98,21 +99,22 @@ Bytes PurseCard::debitApdu(uint64_t timeMs, std::string_view shop, std::string_v
   w.raw(bytesOf(orderRef));
   w.raw(bytesOf(currency));
   w.u64(amount);
-  return card::encodeCommandApdu(0x80, 0x32, 0, 0, w.take(), 256);
+  return protocol::apdu::encodeCommandApdu(0x80, 0x32, 0, 0, w.take(), 256);
 }
 
 Bytes PurseCard::creditApdu(uint64_t timeMs, const Bytes& signedVoucher) {
-  return card::encodeCommandApdu(0x80, 0x34, 0, 0, withTime(timeMs, signedVoucher), 256);
+  return protocol::apdu::encodeCommandApdu(0x80, 0x34, 0, 0, withTime(timeMs, signedVoucher), 256);
 }
 
 Bytes PurseCard::cancelApdu(uint64_t timeMs, const Bytes& signedCancellation) {
-  return card::encodeCommandApdu(0x80, 0x36, 0, 0, withTime(timeMs, signedCancellation), 256);
+  return protocol::apdu::encodeCommandApdu(0x80, 0x36, 0, 0, withTime(timeMs, signedCancellation),
+                                           256);
 }
 
 Bytes PurseCard::readLogApdu(uint32_t fromTxn, uint32_t le) {
-  card::ByteWriter w;
+  base::ByteWriter w;
   w.u32(fromTxn);
-  return card::encodeCommandApdu(0x80, 0x38, 0, 0, w.take(), le);
+  return protocol::apdu::encodeCommandApdu(0x80, 0x38, 0, 0, w.take(), le);
 }
 
 purse::Voucher PurseCard::voucher(uint32_t creditSeq, uint64_t amount) {
@@ -172,4 +174,4 @@ purse::PurseRecord PurseCard::verifiedRecord(const Bytes& signedRecord) {
   return *record;
 }
 
-}  // namespace hp::homecard::test
+}  // namespace hp::card::homecard::test

@@ -14,20 +14,20 @@
 #include "protocol/purse/purse_records.hpp"
 #include "tests/homecard/test_card.hpp"
 
-namespace hp::homecard::test {
+namespace hp::card::homecard::test {
 
 // A signing party (bank or shop): its registry ID and P-256 key.
 struct Party {
   Bytes id;
-  std::unique_ptr<card::EcKeyPair> key;
+  std::unique_ptr<base::EcKeyPair> key;
   Bytes point() const { return key->publicPoint(); }
   // "u16 len || body || signature" over the labelled hash, as the real party signs.
-  Bytes sign(std::string_view label, const Bytes& body, card::Rng& rng) const;
+  Bytes sign(std::string_view label, const Bytes& body, base::Rng& rng) const;
 };
 
 // PURSE STATUS decoded.
 struct PurseStatus {
-  std::array<uint8_t, card::purse::kPurseIdSize> purseId{};
+  std::array<uint8_t, protocol::purse::kPurseIdSize> purseId{};
   std::string currency;
   uint64_t balance = 0;
   uint64_t maxBalance = 0;
@@ -53,25 +53,25 @@ class PurseCard {
   static Bytes readLogApdu(uint32_t fromTxn, uint32_t le = 256);
 
   // A voucher for this purse (unless changed by the caller), signed by `signer` (default bank).
-  card::purse::Voucher voucher(uint32_t creditSeq, uint64_t amount);
-  Bytes signVoucher(const card::purse::Voucher& v, const Party* signer = nullptr);
-  card::purse::Cancellation cancellation(const Party& shop, uint32_t txn, std::string_view orderRef,
-                                         uint64_t amount);
-  Bytes signCancellation(const card::purse::Cancellation& c, const Party* signer = nullptr);
+  protocol::purse::Voucher voucher(uint32_t creditSeq, uint64_t amount);
+  Bytes signVoucher(const protocol::purse::Voucher& v, const Party* signer = nullptr);
+  protocol::purse::Cancellation cancellation(const Party& shop, uint32_t txn,
+                                             std::string_view orderRef, uint64_t amount);
+  Bytes signCancellation(const protocol::purse::Cancellation& c, const Party* signer = nullptr);
 
   // Shortcuts that REQUIRE 9000 and return the signed record.
   Bytes pay(std::string_view orderRef, uint64_t amount, std::string_view shop = "shop.example");
   Bytes topUp(uint64_t amount);  // with the next credit_seq and a fresh voucher ID
 
   // Checks a signed record with the card's key; returns it decoded.
-  card::purse::PurseRecord verifiedRecord(const Bytes& signedRecord);
+  protocol::purse::PurseRecord verifiedRecord(const Bytes& signedRecord);
 
   TestCard card;
-  std::unique_ptr<card::Rng> partyRng;
+  std::unique_ptr<base::Rng> partyRng;
   Party bank;
   Party shop;
   Party otherShop;
-  std::array<uint8_t, card::purse::kPurseIdSize> purseId{};
+  std::array<uint8_t, protocol::purse::kPurseIdSize> purseId{};
   uint64_t clockMs = 1'700'000'000'000;
 
  private:
@@ -81,4 +81,4 @@ class PurseCard {
 // A PurseCard without the purse initialized (for PURSE INIT tests): same parties registered.
 void registerParties(TestCard& card, const Party& bank, const Party& shop, const Party& otherShop);
 
-}  // namespace hp::homecard::test
+}  // namespace hp::card::homecard::test

@@ -10,9 +10,9 @@
 
 #include "tests/homecard/purse_fixture.hpp"
 
-using hp::Bytes;
-using hp::homecard::test::PurseCard;
-using hp::homecard::test::testSeed;
+using hp::base::Bytes;
+using hp::card::homecard::test::PurseCard;
+using hp::card::homecard::test::testSeed;
 
 namespace {
 struct Payment {
@@ -48,7 +48,7 @@ TEST_SUITE("purse_property") {
       const uint32_t txnBefore = lastTxn;
       std::string expected;
       std::string kind;
-      hp::homecard::test::Reply r;
+      hp::card::homecard::test::Reply r;
       // Armed just before the command, so a skipped step leaves no failure behind.
       auto arm = [&] {
         if (injectFailure) p.card.storage.failNextStores(0, 1);

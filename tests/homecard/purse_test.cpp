@@ -9,21 +9,21 @@
 #include "protocol/apdu/command_apdu.hpp"
 #include "tests/homecard/purse_fixture.hpp"
 
-using hp::Bytes;
-using hp::toHex;
-using hp::card::encodeCommandApdu;
-using hp::card::purse::EntryKind;
-using hp::homecard::HomeCardState;
-using hp::homecard::test::PurseCard;
-using hp::homecard::test::TestCard;
-namespace purse = hp::card::purse;
+using hp::base::Bytes;
+using hp::base::toHex;
+using hp::card::homecard::HomeCardState;
+using hp::card::homecard::test::PurseCard;
+using hp::card::homecard::test::TestCard;
+using hp::protocol::apdu::encodeCommandApdu;
+using hp::protocol::purse::EntryKind;
+namespace purse = hp::protocol::purse;
 
 namespace {
 Bytes initApdu(std::string_view currency, uint64_t max, uint32_t le = 256) {
-  hp::card::ByteWriter w;
+  hp::base::ByteWriter w;
   // A view of the text, not a temporary vector: gcc 12 misreads the temporary's delete as a
   // -Wfree-nonheap-object.
-  w.raw(hp::ByteView(reinterpret_cast<const uint8_t*>(currency.data()), currency.size()));
+  w.raw(hp::base::ByteView(reinterpret_cast<const uint8_t*>(currency.data()), currency.size()));
   w.u64(max);
   return encodeCommandApdu(0x80, 0x30, 0, 0, w.take(), le);
 }
@@ -41,7 +41,7 @@ std::vector<purse::LogEntry> entriesOf(const Bytes& page) {
   while (pos < page.size()) {
     const size_t n = page[pos];
     REQUIRE(pos + 1 + n <= page.size());
-    const auto e = purse::decodeLogEntry(hp::ByteView(page).subspan(pos + 1, n));
+    const auto e = purse::decodeLogEntry(hp::base::ByteView(page).subspan(pos + 1, n));
     REQUIRE(e.has_value());
     out.push_back(*e);
     pos += 1 + n;
@@ -89,8 +89,9 @@ TEST_SUITE("purse") {
     CHECK(card.send(initApdu("USD", 5)).sw == "6985");  // once per card
     const auto status = card.send("00 CA DF 40 00");
     REQUIRE(status.sw == "9000");
-    CHECK(toHex(status.data) == toHex(r.data) + toHex(hp::bytesOf("EUR")) + "0000000000000000" +
-                                    "00000000000003E8" + "00000000" + "00000000" + "00000000");
+    CHECK(toHex(status.data) == toHex(r.data) + toHex(hp::base::bytesOf("EUR")) +
+                                    "0000000000000000" + "00000000000003E8" + "00000000" +
+                                    "00000000" + "00000000");
     // Without Le the purse ID comes through 61xx and GET RESPONSE.
     TestCard other;
     other.personalize();
@@ -114,7 +115,7 @@ TEST_SUITE("purse") {
     CHECK(s.purseId == p.purseId);
     CHECK(s.currency == "EUR");
     CHECK(s.balance == 0);
-    CHECK(s.maxBalance == hp::homecard::test::kDefaultMax);
+    CHECK(s.maxBalance == hp::card::homecard::test::kDefaultMax);
     CHECK(s.lastTxn == 0);
     CHECK(s.creditSeq == 0);
     CHECK(s.oldestLoggedTxn == 0);
@@ -131,8 +132,8 @@ TEST_SUITE("purse") {
     CHECK(record.entry.currency == "EUR");
     CHECK(record.entry.amount == 1250);
     CHECK(record.entry.balanceAfter == 3750);
-    CHECK(record.entry.party == hp::bytesOf("shop.example"));
-    CHECK(record.entry.reference == hp::bytesOf("order-1"));
+    CHECK(record.entry.party == hp::base::bytesOf("shop.example"));
+    CHECK(record.entry.reference == hp::base::bytesOf("order-1"));
     CHECK(record.entry.relatedTxn == 0);
     CHECK(p.status().balance == 3750);
 
@@ -168,8 +169,8 @@ TEST_SUITE("purse") {
     truncated[4] -= 1;
     refused(truncated, "6A80");
     refused(withP1P2(PurseCard::debitApdu(1, "shop.example", "o", "EUR", 1), 1, 0), "6A86");
-    refused(hp::homecard::test::hexBytes("80 32 00 00"), "6700");
-    refused(hp::homecard::test::hexBytes("00 32 00 00"), "6E00");
+    refused(hp::card::homecard::test::hexBytes("80 32 00 00"), "6700");
+    refused(hp::card::homecard::test::hexBytes("00 32 00 00"), "6E00");
 
     // The same order reference at another shop is another payment.
     const auto elsewhere = p.verifiedRecord(p.pay("order-1", 100, "other.example"));
@@ -207,7 +208,7 @@ TEST_SUITE("purse") {
     CHECK(record.entry.timeMs == 5);
     CHECK(record.entry.amount == 4000);
     CHECK(record.entry.balanceAfter == 4000);
-    CHECK(record.entry.party == hp::bytesOf("bank"));
+    CHECK(record.entry.party == hp::base::bytesOf("bank"));
     CHECK(record.entry.reference == Bytes(v1.voucherId.begin(), v1.voucherId.end()));
     CHECK(record.entry.relatedTxn == 1);
     CHECK(p.status().creditSeq == 1);
@@ -249,7 +250,7 @@ TEST_SUITE("purse") {
       otherCurrency.currency = "USD";
       refused(p.signVoucher(otherCurrency), "6A80");
       auto unknownBank = v2;
-      unknownBank.bankId = hp::bytesOf("another-bank");
+      unknownBank.bankId = hp::base::bytesOf("another-bank");
       refused(p.signVoucher(unknownBank), "6A88");
       refused(Bytes{0x00, 0x01, 0x02}, "6A80");
       // A voucher signed as a cancellation does not verify as a voucher (labels).
@@ -295,9 +296,9 @@ TEST_SUITE("purse") {
     flipped[flipped.size() - 5] ^= 0x80;
     refused(flipped, "6A80");
     auto unknownShop = p.cancellation(p.shop, 2, "order-7", 1200);
-    unknownShop.shopId = hp::bytesOf("nobody.example");
+    unknownShop.shopId = hp::base::bytesOf("nobody.example");
     refused(p.signCancellation(unknownShop, &p.shop), "6A88");
-    refused(hp::homecard::test::hexBytes("00"), "6A80");
+    refused(hp::card::homecard::test::hexBytes("00"), "6A80");
 
     const Bytes good = p.signCancellation(p.cancellation(p.shop, 2, "order-7", 1200));
     const auto r = p.card.send(PurseCard::cancelApdu(10, good));
@@ -359,7 +360,7 @@ TEST_SUITE("purse") {
     REQUIRE(entries.size() == 3);
     CHECK(entries[0].txn == 1);
     CHECK(entries[0].kind == EntryKind::kCredit);
-    CHECK(entries[1].reference == hp::bytesOf("a"));
+    CHECK(entries[1].reference == hp::base::bytesOf("a"));
     CHECK(entries[2].balanceAfter == 300);
     CHECK(entriesOf(p.card.send(PurseCard::readLogApdu(2)).data).size() == 2);
     CHECK(entriesOf(p.card.send(PurseCard::readLogApdu(3)).data).front().txn == 3);
@@ -372,10 +373,11 @@ TEST_SUITE("purse") {
     CHECK(page.sw == "9000");
     CHECK(entriesOf(page.data).size() == 1);
     CHECK(p.card.send(PurseCard::readLogApdu(0, 10)).sw ==
-          hp::homecard::test::swHex(static_cast<uint16_t>(0x6C00 + first)));
+          hp::card::homecard::test::swHex(static_cast<uint16_t>(0x6C00 + first)));
     // Without Le: a page through GET RESPONSE.
     const auto noLe = p.card.send(PurseCard::readLogApdu(0, 0));
-    CHECK(noLe.sw == hp::homecard::test::swHex(static_cast<uint16_t>(0x6100 + all.data.size())));
+    CHECK(noLe.sw ==
+          hp::card::homecard::test::swHex(static_cast<uint16_t>(0x6100 + all.data.size())));
     CHECK(p.card.transceive(PurseCard::readLogApdu(0, 0)).data == all.data);
 
     CHECK(p.card.send("80 38 00 00 00").sw == "6700");
@@ -500,7 +502,7 @@ TEST_SUITE("purse") {
     p.topUp(2000);
     p.pay("o-1", 150);
     const HomeCardState good = p.card.applet->state();
-    auto refused = [&](const std::function<void(hp::homecard::PurseState&)>& damage) {
+    auto refused = [&](const std::function<void(hp::card::homecard::PurseState&)>& damage) {
       HomeCardState s = good;
       damage(s.purse);
       CHECK_FALSE(HomeCardState::deserialize(s.serialize()).has_value());
@@ -515,7 +517,8 @@ TEST_SUITE("purse") {
     refused([](auto& q) { q.creditSeq = 0; });           // a logged credit beyond the counter
     refused([](auto& q) { q.log[1].entry.currency = "USD"; });
     refused([](auto& q) {
-      while (q.log.size() <= hp::homecard::PurseState::kLogCapacity) q.log.push_back(q.log.back());
+      while (q.log.size() <= hp::card::homecard::PurseState::kLogCapacity)
+        q.log.push_back(q.log.back());
     });
     // Truncated and extended sections.
     const Bytes image = good.serialize();

@@ -5,13 +5,13 @@
 #include "base/tlv.hpp"
 #include "tests/homecard/test_card.hpp"
 
-using hp::Bytes;
-using hp::toHex;
-using hp::homecard::test::TestCard;
+using hp::base::Bytes;
+using hp::base::toHex;
+using hp::card::homecard::test::TestCard;
 
 namespace {
-Bytes freshPoint(hp::card::Rng& rng) {
-  auto key = hp::card::EcKeyPair::generate(rng);
+Bytes freshPoint(hp::base::Rng& rng) {
+  auto key = hp::base::EcKeyPair::generate(rng);
   REQUIRE(key.ok());
   return key.value()->publicPoint();
 }
@@ -19,17 +19,17 @@ Bytes freshPoint(hp::card::Rng& rng) {
 Bytes idOf(int n) {
   char text[16];
   std::snprintf(text, sizeof text, "terminal-%02d", n);
-  return hp::bytesOf(text);
+  return hp::base::bytesOf(text);
 }
 
 Bytes addApdu(uint8_t registry, const Bytes& id, const Bytes& point) {
-  Bytes data = hp::card::makeTlv(0xC0, id);
-  hp::card::appendTlv(data, 0xC1, point);
-  return hp::card::encodeCommandApdu(0x80, 0xE2, registry, 0x00, data, 0);
+  Bytes data = hp::base::makeTlv(0xC0, id);
+  hp::base::appendTlv(data, 0xC1, point);
+  return hp::protocol::apdu::encodeCommandApdu(0x80, 0xE2, registry, 0x00, data, 0);
 }
 
 Bytes idApdu(uint8_t ins, uint8_t registry, const Bytes& id, uint32_t ne) {
-  return hp::card::encodeCommandApdu(0x80, ins, registry, 0x00, id, ne);
+  return hp::protocol::apdu::encodeCommandApdu(0x80, ins, registry, 0x00, id, ne);
 }
 }  // namespace
 
@@ -51,15 +51,15 @@ TEST_SUITE("registry") {
 
     const auto got = card.send(idApdu(0xE8, 1, idOf(2), 256));
     CHECK(got.sw == "9000");
-    CHECK(got.data == hp::card::makeTlv(0xC1, p2));
-    CHECK(card.send(idApdu(0xE8, 2, idOf(1), 256)).data == hp::card::makeTlv(0xC1, p2));
+    CHECK(got.data == hp::base::makeTlv(0xC1, p2));
+    CHECK(card.send(idApdu(0xE8, 2, idOf(1), 256)).data == hp::base::makeTlv(0xC1, p2));
     CHECK(card.send(idApdu(0xE8, 3, idOf(1), 256)).sw == "6A88");
 
     Bytes expected;
     for (const auto& [id, point] : {std::pair{idOf(1), p1}, std::pair{idOf(2), p2}}) {
-      Bytes inner = hp::card::makeTlv(0xC0, id);
-      hp::card::appendTlv(inner, 0xC1, point);
-      hp::card::appendTlv(expected, 0xE1, inner);
+      Bytes inner = hp::base::makeTlv(0xC0, id);
+      hp::base::appendTlv(inner, 0xC1, point);
+      hp::base::appendTlv(expected, 0xE1, inner);
     }
     CHECK(toHex(card.transceive("80 E6 01 00 00").data) == toHex(expected));
 
@@ -71,7 +71,7 @@ TEST_SUITE("registry") {
     card.reopen();
     card.select();
     card.verifyPin1();
-    CHECK(card.send(idApdu(0xE8, 1, idOf(2), 256)).data == hp::card::makeTlv(0xC1, p2));
+    CHECK(card.send(idApdu(0xE8, 1, idOf(2), 256)).data == hp::base::makeTlv(0xC1, p2));
     CHECK(card.send(idApdu(0xE8, 2, idOf(1), 256)).sw == "9000");
   }
 
@@ -91,11 +91,12 @@ TEST_SUITE("registry") {
     CHECK(card.send(addApdu(1, Bytes(33, 'x'), point)).sw == "6A80");
     CHECK(card.send(addApdu(1, Bytes(32, 'x'), point)).sw == "9000");
     // C1 before C0, a missing C1, an extra TLV.
-    Bytes swapped = hp::card::makeTlv(0xC1, point);
-    hp::card::appendTlv(swapped, 0xC0, idOf(2));
-    CHECK(card.send(hp::card::encodeCommandApdu(0x80, 0xE2, 1, 0, swapped, 0)).sw == "6A80");
-    CHECK(card.send(hp::card::encodeCommandApdu(0x80, 0xE2, 1, 0, hp::card::makeTlv(0xC0, idOf(2)),
-                                                0))
+    Bytes swapped = hp::base::makeTlv(0xC1, point);
+    hp::base::appendTlv(swapped, 0xC0, idOf(2));
+    CHECK(card.send(hp::protocol::apdu::encodeCommandApdu(0x80, 0xE2, 1, 0, swapped, 0)).sw ==
+          "6A80");
+    CHECK(card.send(hp::protocol::apdu::encodeCommandApdu(0x80, 0xE2, 1, 0,
+                                                          hp::base::makeTlv(0xC0, idOf(2)), 0))
               .sw == "6A80");
     CHECK(card.send("80 E2 01 00").sw == "6700");
     CHECK(card.send("80 E4 01 00").sw == "6700");
@@ -122,7 +123,7 @@ TEST_SUITE("registry") {
     CHECK(first.sw.starts_with("61"));
     const auto list = card.transceive("80 E6 03 00 00");
     CHECK(list.sw == "9000");
-    const auto entries = hp::card::parseTlvs(list.data);
+    const auto entries = hp::base::parseTlvs(list.data);
     REQUIRE(entries.has_value());
     CHECK(entries->size() == 16);
     CHECK(card.send(idApdu(0xE4, 3, idOf(0), 0)).sw == "9000");

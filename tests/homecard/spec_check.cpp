@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace hp::homecard::test {
+namespace hp::card::homecard::test {
 
 namespace {
 struct SpecCommand {
@@ -96,4 +96,4 @@ std::string undocumentedStatusWord(ByteView command, uint16_t sw) {
          " is not documented for" + (matched.empty() ? std::string(" any command") : matched);
 }
 
-}  // namespace hp::homecard::test
+}  // namespace hp::card::homecard::test

@@ -10,9 +10,9 @@
 
 #include "base/bytes.hpp"
 
-namespace hp::homecard::test {
+namespace hp::card::homecard::test {
 
 // Empty when documented; otherwise what is wrong, for the failure message.
 std::string undocumentedStatusWord(ByteView command, uint16_t sw);
 
-}  // namespace hp::homecard::test
+}  // namespace hp::card::homecard::test

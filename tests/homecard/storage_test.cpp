@@ -9,37 +9,37 @@
 #include "protocol/apdu/command_apdu.hpp"
 #include "tests/homecard/test_card.hpp"
 
-using hp::Bytes;
-using hp::toHex;
-using hp::homecard::HomeCardApplet;
-using hp::homecard::HomeCardState;
-using hp::homecard::test::asciiHex;
-using hp::homecard::test::hexBytes;
-using hp::homecard::test::kPin1;
-using hp::homecard::test::kPin2;
-using hp::homecard::test::kPuk;
-using hp::homecard::test::TestCard;
-using hp::homecard::test::testSeed;
+using hp::base::Bytes;
+using hp::base::toHex;
+using hp::card::homecard::HomeCardApplet;
+using hp::card::homecard::HomeCardState;
+using hp::card::homecard::test::asciiHex;
+using hp::card::homecard::test::hexBytes;
+using hp::card::homecard::test::kPin1;
+using hp::card::homecard::test::kPin2;
+using hp::card::homecard::test::kPuk;
+using hp::card::homecard::test::TestCard;
+using hp::card::homecard::test::testSeed;
 
 namespace {
 bool opens(const Bytes& image) {
-  hp::card::MemoryStorage storage;
+  hp::card::runtime::MemoryStorage storage;
   storage.setImage(image);
-  hp::card::ManualClock clock;
-  auto rng = hp::card::makeSeededRng(1);
-  return HomeCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations).ok();
+  hp::base::ManualClock clock;
+  auto rng = hp::base::makeSeededRng(1);
+  return HomeCardApplet::open(storage, clock, *rng, hp::card::runtime::kTestPinIterations).ok();
 }
 
 // Records every image that was stored successfully, in order.
-class RecordingStorage final : public hp::card::Storage {
+class RecordingStorage final : public hp::card::runtime::Storage {
  public:
-  hp::Result<std::optional<Bytes>> load() override { return inner.load(); }
-  hp::Result<void> store(hp::ByteView image) override {
+  hp::base::Result<std::optional<Bytes>> load() override { return inner.load(); }
+  hp::base::Result<void> store(hp::base::ByteView image) override {
     auto r = inner.store(image);
     if (r) images.emplace_back(image.begin(), image.end());
     return r;
   }
-  hp::card::MemoryStorage inner;
+  hp::card::runtime::MemoryStorage inner;
   std::vector<Bytes> images;
 };
 
@@ -50,8 +50,8 @@ struct Step {
 
 // A scenario touching every kind of persistent change. Run on a fresh card after SELECT.
 std::vector<Step> scenario(const Bytes& registryPoint) {
-  Bytes entry = hp::card::makeTlv(0xC0, hp::bytesOf("T1"));
-  hp::card::appendTlv(entry, 0xC1, registryPoint);
+  Bytes entry = hp::base::makeTlv(0xC0, hp::base::bytesOf("T1"));
+  hp::base::appendTlv(entry, 0xC1, registryPoint);
   return {
       {"00 24 01 81 06" + asciiHex(kPin1), "9000"},
       {"00 24 01 82 06" + asciiHex(kPin2), "9000"},
@@ -72,9 +72,9 @@ std::vector<Step> scenario(const Bytes& registryPoint) {
   };
 }
 
-std::string sendSw(hp::card::CardRuntime& runtime, const std::string& hex) {
+std::string sendSw(hp::card::runtime::CardRuntime& runtime, const std::string& hex) {
   const auto r = runtime.process(hexBytes(hex));
-  return hp::homecard::test::swHex(r.sw);
+  return hp::card::homecard::test::swHex(r.sw);
 }
 
 const char* kSelect = "00 A4 04 0C 0A F0 48 4F 4D 45 43 41 52 44 01";
@@ -82,7 +82,7 @@ const char* kSelect = "00 A4 04 0C 0A F0 48 4F 4D 45 43 41 52 44 01";
 
 TEST_SUITE("storage") {
   TEST_CASE("the state image round-trips and malformed images are refused by open()") {
-    TestCard card(hp::homecard::test::cardWithKeysImage());
+    TestCard card(hp::card::homecard::test::cardWithKeysImage());
     card.select();
     card.verifyPin1();
     CHECK(card.send("00 DA DF 21 04 30 02 05 00").sw == "9000");
@@ -115,11 +115,11 @@ TEST_SUITE("storage") {
     CHECK_FALSE(opens(purse));
     // An EC private scalar that is not a valid key (zero) is refused at open, not at signing.
     HomeCardState broken = *parsed;
-    broken.ecPrivate = hp::SecretBytes(Bytes(32, 0));
+    broken.ecPrivate = hp::base::SecretBytes(Bytes(32, 0));
     CHECK_FALSE(opens(broken.serialize()));
     // An operational card without its PINs cannot exist.
     HomeCardState noPins = *parsed;
-    noPins.pin2 = hp::card::PinRecord{};
+    noPins.pin2 = hp::card::runtime::PinRecord{};
     CHECK_FALSE(opens(noPins.serialize()));
     // A registry entry that is too long.
     HomeCardState longId = *parsed;
@@ -155,18 +155,20 @@ TEST_SUITE("storage") {
       "memory agrees, the card goes on") {
     // Reference run: every stored image and every answer, without failures.
     const uint64_t seed = testSeed();
-    auto pointRng = hp::card::makeSeededRng(seed ^ 0x5EED);
-    auto pointKey = hp::card::EcKeyPair::generate(*pointRng);
+    auto pointRng = hp::base::makeSeededRng(seed ^ 0x5EED);
+    auto pointKey = hp::base::EcKeyPair::generate(*pointRng);
     REQUIRE(pointKey.ok());
     const std::vector<Step> steps = scenario(pointKey.value()->publicPoint());
 
     RecordingStorage reference;
     {
-      hp::card::ManualClock clock;
-      auto rng = hp::card::makeSeededRng(seed);
-      auto applet = HomeCardApplet::open(reference, clock, *rng, hp::card::kTestPinIterations);
+      hp::base::ManualClock clock;
+      auto rng = hp::base::makeSeededRng(seed);
+      auto applet =
+          HomeCardApplet::open(reference, clock, *rng, hp::card::runtime::kTestPinIterations);
       REQUIRE(applet.ok());
-      hp::card::CardRuntime runtime(hp::homecard::homeCardAtr(), {applet.value().get()});
+      hp::card::runtime::CardRuntime runtime(hp::card::homecard::homeCardAtr(),
+                                             {applet.value().get()});
       REQUIRE(sendSw(runtime, kSelect) == "9000");
       for (const Step& step : steps) {
         CAPTURE(step.apdu);
@@ -180,12 +182,14 @@ TEST_SUITE("storage") {
 
     for (size_t k = 0; k < writes; ++k) {
       CAPTURE(k);
-      hp::card::MemoryStorage storage;
-      hp::card::ManualClock clock;
-      auto rng = hp::card::makeSeededRng(seed);
-      auto applet = HomeCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations);
+      hp::card::runtime::MemoryStorage storage;
+      hp::base::ManualClock clock;
+      auto rng = hp::base::makeSeededRng(seed);
+      auto applet =
+          HomeCardApplet::open(storage, clock, *rng, hp::card::runtime::kTestPinIterations);
       REQUIRE(applet.ok());
-      hp::card::CardRuntime runtime(hp::homecard::homeCardAtr(), {applet.value().get()});
+      hp::card::runtime::CardRuntime runtime(hp::card::homecard::homeCardAtr(),
+                                             {applet.value().get()});
       REQUIRE(sendSw(runtime, kSelect) == "9000");
       storage.failNextStores(k, 1);
       const size_t before = storage.attempts();
@@ -205,11 +209,12 @@ TEST_SUITE("storage") {
         // The live applet agrees with storage...
         CHECK(applet.value()->state().serialize() == *storage.image());
         // ...and so does a card restarted from that storage.
-        hp::card::MemoryStorage copy;
+        hp::card::runtime::MemoryStorage copy;
         copy.setImage(*storage.image());
-        hp::card::ManualClock clock2;
-        auto rng2 = hp::card::makeSeededRng(seed + 1);
-        auto reopened = HomeCardApplet::open(copy, clock2, *rng2, hp::card::kTestPinIterations);
+        hp::base::ManualClock clock2;
+        auto rng2 = hp::base::makeSeededRng(seed + 1);
+        auto reopened =
+            HomeCardApplet::open(copy, clock2, *rng2, hp::card::runtime::kTestPinIterations);
         REQUIRE(reopened.ok());
         CHECK(reopened.value()->state().serialize() == *storage.image());
         // The card is still usable: the same command now succeeds as in the reference run.

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <random>
 
-namespace hp::homecard::test {
+namespace hp::card::homecard::test {
 
 uint64_t testSeed() {
   static const uint64_t seed = [] {
@@ -42,7 +42,7 @@ std::string swHex(uint16_t sw) {
   return toHex(Bytes{static_cast<uint8_t>(sw >> 8), static_cast<uint8_t>(sw)});
 }
 
-TestCard::TestCard(std::optional<Bytes> image, uint64_t seed) : rng(card::makeSeededRng(seed)) {
+TestCard::TestCard(std::optional<Bytes> image, uint64_t seed) : rng(base::makeSeededRng(seed)) {
   if (image) storage.setImage(*image);
   reopen();
 }
@@ -50,16 +50,16 @@ TestCard::TestCard(std::optional<Bytes> image, uint64_t seed) : rng(card::makeSe
 void TestCard::reopen() {
   runtime.reset();
   applet.reset();
-  auto opened = HomeCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations);
+  auto opened = HomeCardApplet::open(storage, clock, *rng, hp::card::runtime::kTestPinIterations);
   REQUIRE_MESSAGE(opened.ok(), "open failed");
   applet = std::move(opened.value());
-  runtime =
-      std::make_unique<card::CardRuntime>(homeCardAtr(), std::vector<card::Applet*>{applet.get()});
+  runtime = std::make_unique<card::runtime::CardRuntime>(
+      homeCardAtr(), std::vector<card::runtime::Applet*>{applet.get()});
   runtime->powerOn();
 }
 
 Reply TestCard::send(const Bytes& apdu) {
-  const card::Response r = runtime->process(apdu);
+  const card::runtime::Response r = runtime->process(apdu);
   const std::string undocumented = undocumentedStatusWord(apdu, r.sw);
   CHECK_MESSAGE(undocumented.empty(), undocumented, " (apdu_specs), command ", toSpacedHex(apdu));
   return Reply{r.data, swHex(r.sw)};
@@ -123,4 +123,4 @@ const Bytes& cardWithKeysImage() {
   return image;
 }
 
-}  // namespace hp::homecard::test
+}  // namespace hp::card::homecard::test

@@ -16,7 +16,7 @@
 #include "card/runtime/card_runtime.hpp"
 #include "card/runtime/storage.hpp"
 
-namespace hp::homecard::test {
+namespace hp::card::homecard::test {
 
 // The seed of every RNG in this test binary: HP_TEST_SEED if set, else random; printed once.
 uint64_t testSeed();
@@ -60,15 +60,15 @@ class TestCard {
   // tries, 3 PIN2 tries, 4 PUK tries, 5 keys).
   uint8_t status(size_t index);
 
-  card::MemoryStorage storage;
-  card::ManualClock clock;
-  std::unique_ptr<card::Rng> rng;
+  card::runtime::MemoryStorage storage;
+  base::ManualClock clock;
+  std::unique_ptr<base::Rng> rng;
   std::unique_ptr<HomeCardApplet> applet;
-  std::unique_ptr<card::CardRuntime> runtime;
+  std::unique_ptr<card::runtime::CardRuntime> runtime;
 };
 
 // Storage image of a personalized card with both keys generated (RSA-2048 generation is slow,
 // so it happens once per test binary). The card it came from was left inhibited.
 const Bytes& cardWithKeysImage();
 
-}  // namespace hp::homecard::test
+}  // namespace hp::card::homecard::test

@@ -11,7 +11,7 @@
 #include "host/pcsc_bridge/card_finder.hpp"
 #include "host/pcsc_bridge/pcsc_context.hpp"
 
-namespace hp::pcsc {
+namespace hp::pcsc_bridge {
 namespace {
 
 // The applications' identifiers (card/homecard/home_card_applet.hpp, card/accesscard/...);
@@ -118,4 +118,4 @@ TEST_CASE("no pcscd: establishing a context says pcscd is not running") {
 }
 
 }  // namespace
-}  // namespace hp::pcsc
+}  // namespace hp::pcsc_bridge

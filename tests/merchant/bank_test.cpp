@@ -18,7 +18,7 @@ namespace hp::merchant::test {
 
 namespace {
 
-namespace purse = card::purse;
+namespace purse = protocol::purse;
 
 const char* kBankId = "testbank";
 
@@ -37,7 +37,7 @@ void openAccount(const std::string& db, const std::string& id, const std::string
 // Accounts: alice (the EC user) 10000 EUR, bob (the other EC user) 500 EUR, rsa 1000 EUR.
 struct BankWorld {
   explicit BankWorld(std::vector<std::string> extra = {}) {
-    const auto& pki = hp::tls::test::testPki();
+    const auto& pki = hp::tls_proxy::test::testPki();
     openAccount(db(), "alice", pki.userEcCert, 10000);
     openAccount(db(), "bob", merchantFiles().otherEcCert, 500);
     openAccount(db(), "rsa", pki.userRsaCert, 1000);
@@ -114,7 +114,7 @@ TEST_SUITE("bank") {
   TEST_CASE("an unconfirmed voucher expires: its slot is reissued, the card's pick settles") {
     BankWorld bank({"--voucher-expiry-seconds", "1"});
     auto client = connected(ecUser(bank.port()));
-    SoftwarePurse purse(hp::tls::test::testPki().userEcKey);
+    SoftwarePurse purse(hp::tls_proxy::test::testPki().userEcKey);
     const HttpResult first = client->post("/topups", topUpBody("req-1", purse, 1, 2500));
     const purse::Voucher old = checkedVoucher(first);
     // Before the expiry the slot is taken, and says when it frees.
@@ -148,7 +148,7 @@ TEST_SUITE("bank") {
   TEST_CASE("top-up: voucher, pending, confirmation settles and charges once") {
     BankWorld bank;
     auto client = connected(ecUser(bank.port()));
-    SoftwarePurse purse(hp::tls::test::testPki().userEcKey);
+    SoftwarePurse purse(hp::tls_proxy::test::testPki().userEcKey);
     CHECK(balanceAndPending(*client, "alice") == std::make_pair<uint64_t, uint64_t>(10000, 0));
 
     const Json::Value request = topUpBody("req-1", purse, 1, 2500);
@@ -197,7 +197,7 @@ TEST_SUITE("bank") {
   TEST_CASE("top-up refusals: funds, conflicts, slots, ownership, currency, malformed") {
     BankWorld bank;
     auto client = connected(ecUser(bank.port()));
-    SoftwarePurse purse(hp::tls::test::testPki().userEcKey);
+    SoftwarePurse purse(hp::tls_proxy::test::testPki().userEcKey);
     auto expect = [&](const Json::Value& body, int status, const std::string& code) {
       const HttpResult answer = client->post("/topups", body);
       INFO(answer.body);
@@ -243,7 +243,7 @@ TEST_SUITE("bank") {
   TEST_CASE("confirmation refusals: forged, altered or foreign records charge nothing") {
     BankWorld bank;
     auto client = connected(ecUser(bank.port()));
-    SoftwarePurse purse(hp::tls::test::testPki().userEcKey);
+    SoftwarePurse purse(hp::tls_proxy::test::testPki().userEcKey);
     const HttpResult issued = client->post("/topups", topUpBody("r", purse, 3, 1000));
     const purse::Voucher voucher = checkedVoucher(issued);
     const std::string confirm = "/topups/" + issued.json["voucher_id"].asString() + "/confirm";
@@ -303,7 +303,7 @@ TEST_SUITE("bank") {
   TEST_CASE("an RSA owner gets vouchers but cannot confirm: the card signs with EC") {
     BankWorld bank;
     auto rsa = connected(rsaUser(bank.port()));
-    SoftwarePurse purse(hp::tls::test::testPki().userEcKey, 0x22);
+    SoftwarePurse purse(hp::tls_proxy::test::testPki().userEcKey, 0x22);
     const HttpResult issued = rsa->post("/topups", topUpBody("x", purse, 1, 100, "rsa"));
     const purse::Voucher voucher = checkedVoucher(issued);
     const HttpResult answer =
@@ -315,7 +315,7 @@ TEST_SUITE("bank") {
 
   TEST_CASE("kill -9 while issuing and confirming: every voucher charged exactly once") {
     BankWorld bank;
-    SoftwarePurse purse(hp::tls::test::testPki().userEcKey);
+    SoftwarePurse purse(hp::tls_proxy::test::testPki().userEcKey);
     struct Seen {
       std::string voucher;  // base64 signed voucher the client received
       bool confirmed = false;
@@ -387,7 +387,7 @@ TEST_SUITE("bank") {
   TEST_CASE("admin commands refuse what they cannot do") {
     TempDir dir;
     const std::string db = dir.path + "/bank.db";
-    const auto& pki = hp::tls::test::testPki();
+    const auto& pki = hp::tls_proxy::test::testPki();
     openAccount(db, "alice", pki.userEcCert, 5);
     std::string output;
     CHECK(runToCompletion("BANK_SERVER",

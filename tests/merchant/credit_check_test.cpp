@@ -9,9 +9,9 @@ namespace hp::merchant::test {
 
 TEST_SUITE("merchant") {
   TEST_CASE("credit check: every field of the voucher and the owner's signature") {
-    SoftwarePurse purse(hp::tls::test::testPki().userEcKey);
-    const Bytes owner = publicPointOfKeyFile(hp::tls::test::testPki().userEcKey);
-    card::purse::Voucher voucher;
+    SoftwarePurse purse(hp::tls_proxy::test::testPki().userEcKey);
+    const Bytes owner = publicPointOfKeyFile(hp::tls_proxy::test::testPki().userEcKey);
+    protocol::purse::Voucher voucher;
     voucher.bankId = bytesOf("bank");
     voucher.purseId = purse.purseId;
     voucher.voucherId.fill(0x5A);
@@ -19,8 +19,8 @@ TEST_SUITE("merchant") {
     voucher.currency = "EUR";
     voucher.amount = 250;
     auto good = [&] { return purse.credit("bank", voucher.voucherId, 4, "EUR", 250, 12); };
-    auto codeOf = [&](const card::purse::PurseRecord& record, const Bytes& key) {
-      auto checked = bank::checkCreditRecord(voucher, key, "EC P-256", purse.sign(record));
+    auto codeOf = [&](const protocol::purse::PurseRecord& record, const Bytes& key) {
+      auto checked = bank_server::checkCreditRecord(voucher, key, "EC P-256", purse.sign(record));
       return checked ? std::string("ok") : checked.error().code;
     };
     CHECK(codeOf(good(), owner) == "ok");
@@ -41,9 +41,10 @@ TEST_SUITE("merchant") {
     r.purseId[7] ^= 1;
     CHECK(codeOf(r, owner) == "wrong_purse");
     r = good();
-    r.entry.kind = card::purse::EntryKind::kRefund;
+    r.entry.kind = protocol::purse::EntryKind::kRefund;
     CHECK(codeOf(r, owner) == "not_a_credit");
-    const auto rsa = bank::checkCreditRecord(voucher, std::nullopt, "RSA 2048", purse.sign(good()));
+    const auto rsa =
+        bank_server::checkCreditRecord(voucher, std::nullopt, "RSA 2048", purse.sign(good()));
     CHECK(rsa.error().status == 403);
   }
 

@@ -119,12 +119,12 @@ TEST_SUITE("merchant") {
   }
 
   TEST_CASE("payment check: each field and the signature") {
-    SoftwarePurse purse(hp::tls::test::testPki().userEcKey);
-    const Bytes point = publicPointOfKeyFile(hp::tls::test::testPki().userEcKey);
-    const shop::ExpectedPayment expected{"localhost", "REF1", "EUR", 500};
+    SoftwarePurse purse(hp::tls_proxy::test::testPki().userEcKey);
+    const Bytes point = publicPointOfKeyFile(hp::tls_proxy::test::testPki().userEcKey);
+    const shop_server::ExpectedPayment expected{"localhost", "REF1", "EUR", 500};
     auto check = [&](const Bytes& record, const std::optional<Bytes>& key = std::nullopt) {
-      return shop::checkPayment(expected, key ? key : std::optional<Bytes>(point), "EC P-256",
-                                record);
+      return shop_server::checkPayment(expected, key ? key : std::optional<Bytes>(point),
+                                       "EC P-256", record);
     };
     auto good = check(purse.sign(purse.debit("localhost", "REF1", "EUR", 500, 9)));
     REQUIRE(good.ok());
@@ -139,8 +139,8 @@ TEST_SUITE("merchant") {
         check(purse.sign(purse.debit("localhost", "REF1", "EUR", 500)), otherPoint).error().code ==
         "bad_signature");
     const auto noEcKey =
-        shop::checkPayment(expected, std::nullopt, "RSA 2048",
-                           purse.sign(purse.debit("localhost", "REF1", "EUR", 500)));
+        shop_server::checkPayment(expected, std::nullopt, "RSA 2048",
+                                  purse.sign(purse.debit("localhost", "REF1", "EUR", 500)));
     CHECK(noEcKey.error().status == 403);
     CHECK(check(Bytes{0x00, 0x01, 0x02}).error().status == 400);
   }

@@ -38,7 +38,7 @@ SecretBytes scalarOfKeyFile(const std::string& pemKey) {
 const MerchantFiles& merchantFiles() {
   static MerchantFiles files;
   if (!files.dir.empty()) return files;
-  const auto& pki = hp::tls::test::testPki();  // removed at exit with everything below
+  const auto& pki = hp::tls_proxy::test::testPki();  // removed at exit with everything below
   const std::string& d = pki.dir;
   const std::string ec = "-algorithm EC -pkeyopt ec_paramgen_curve:P-256";
   run(d, "openssl genpkey " + ec + " -out other_ec.key");
@@ -73,35 +73,36 @@ TempDir::~TempDir() {
 }
 
 Bytes publicPointOfKeyFile(const std::string& pemKey) {
-  auto rng = card::makeSeededRng(1);
-  auto key = card::EcKeyPair::fromPrivate(scalarOfKeyFile(pemKey).view(), *rng);
+  auto rng = base::makeSeededRng(1);
+  auto key = base::EcKeyPair::fromPrivate(scalarOfKeyFile(pemKey).view(), *rng);
   REQUIRE(key.ok());
   return (*key)->publicPoint();
 }
 
 SoftwarePurse::SoftwarePurse(const std::string& pemKey, uint8_t purseIdByte)
-    : rng_(card::makeSeededRng(7)) {
-  auto key = card::EcKeyPair::fromPrivate(scalarOfKeyFile(pemKey).view(), *rng_);
+    : rng_(base::makeSeededRng(7)) {
+  auto key = base::EcKeyPair::fromPrivate(scalarOfKeyFile(pemKey).view(), *rng_);
   REQUIRE(key.ok());
   key_ = std::move(*key);
   purseId.fill(purseIdByte);
 }
 
-Bytes SoftwarePurse::sign(const card::purse::PurseRecord& record) {
-  const Bytes body = card::purse::encode(record);
-  auto signature = key_->signHash(card::purse::signedHash(card::purse::kRecordLabel, body), *rng_);
+Bytes SoftwarePurse::sign(const protocol::purse::PurseRecord& record) {
+  const Bytes body = protocol::purse::encode(record);
+  auto signature =
+      key_->signHash(protocol::purse::signedHash(protocol::purse::kRecordLabel, body), *rng_);
   REQUIRE(signature.ok());
-  return card::purse::appendSignature(body, *signature);
+  return protocol::purse::appendSignature(body, *signature);
 }
 
-card::purse::PurseRecord SoftwarePurse::debit(const std::string& shopId,
-                                              const std::string& orderRef,
-                                              const std::string& currency, uint64_t amount,
-                                              uint32_t txn) {
-  card::purse::PurseRecord record;
+protocol::purse::PurseRecord SoftwarePurse::debit(const std::string& shopId,
+                                                  const std::string& orderRef,
+                                                  const std::string& currency, uint64_t amount,
+                                                  uint32_t txn) {
+  protocol::purse::PurseRecord record;
   record.purseId = purseId;
   record.entry.txn = txn;
-  record.entry.kind = card::purse::EntryKind::kDebit;
+  record.entry.kind = protocol::purse::EntryKind::kDebit;
   record.entry.timeMs = 1'700'000'000'000;
   record.entry.currency = currency;
   record.entry.amount = amount;
@@ -111,13 +112,13 @@ card::purse::PurseRecord SoftwarePurse::debit(const std::string& shopId,
   return record;
 }
 
-card::purse::PurseRecord SoftwarePurse::credit(const std::string& bankId, ByteView voucherId,
-                                               uint32_t creditSeq, const std::string& currency,
-                                               uint64_t amount, uint32_t txn) {
-  card::purse::PurseRecord record;
+protocol::purse::PurseRecord SoftwarePurse::credit(const std::string& bankId, ByteView voucherId,
+                                                   uint32_t creditSeq, const std::string& currency,
+                                                   uint64_t amount, uint32_t txn) {
+  protocol::purse::PurseRecord record;
   record.purseId = purseId;
   record.entry.txn = txn;
-  record.entry.kind = card::purse::EntryKind::kCredit;
+  record.entry.kind = protocol::purse::EntryKind::kCredit;
   record.entry.timeMs = 1'700'000'000'000;
   record.entry.currency = currency;
   record.entry.amount = amount;
@@ -128,12 +129,12 @@ card::purse::PurseRecord SoftwarePurse::credit(const std::string& bankId, ByteVi
   return record;
 }
 
-card::purse::PurseRecord SoftwarePurse::refund(const std::string& shopId,
-                                               const std::string& orderRef, uint32_t paidTxn,
-                                               const std::string& currency, uint64_t amount,
-                                               uint32_t txn) {
-  card::purse::PurseRecord record = debit(shopId, orderRef, currency, amount, txn);
-  record.entry.kind = card::purse::EntryKind::kRefund;
+protocol::purse::PurseRecord SoftwarePurse::refund(const std::string& shopId,
+                                                   const std::string& orderRef, uint32_t paidTxn,
+                                                   const std::string& currency, uint64_t amount,
+                                                   uint32_t txn) {
+  protocol::purse::PurseRecord record = debit(shopId, orderRef, currency, amount, txn);
+  record.entry.kind = protocol::purse::EntryKind::kRefund;
   record.entry.relatedTxn = paidTxn;
   return record;
 }
@@ -147,7 +148,7 @@ ClientOptions clientFor(uint16_t port, const std::string& cert, const std::strin
 }
 
 ClientOptions ecUser(uint16_t port) {
-  const auto& pki = hp::tls::test::testPki();
+  const auto& pki = hp::tls_proxy::test::testPki();
   return clientFor(port, pki.userEcCert, pki.userEcKey);
 }
 
@@ -157,7 +158,7 @@ ClientOptions otherEcUser(uint16_t port) {
 }
 
 ClientOptions rsaUser(uint16_t port) {
-  const auto& pki = hp::tls::test::testPki();
+  const auto& pki = hp::tls_proxy::test::testPki();
   return clientFor(port, pki.userRsaCert, pki.userRsaKey);
 }
 
@@ -169,11 +170,11 @@ std::unique_ptr<TestClient> connected(const ClientOptions& options) {
 }
 
 std::string base64(ByteView bytes) {
-  return rpc::base64Encode(bytes);
+  return protocol::rpc::base64Encode(bytes);
 }
 
 Bytes unbase64(const std::string& text) {
-  auto bytes = rpc::base64Decode(text);
+  auto bytes = protocol::rpc::base64Decode(text);
   REQUIRE(bytes.has_value());
   return *bytes;
 }

@@ -39,21 +39,23 @@ Bytes publicPointOfKeyFile(const std::string& pemKey);
 class SoftwarePurse {
  public:
   explicit SoftwarePurse(const std::string& pemKey, uint8_t purseIdByte = 0x11);
-  std::array<uint8_t, card::purse::kPurseIdSize> purseId{};
+  std::array<uint8_t, protocol::purse::kPurseIdSize> purseId{};
   // A signed PurseRecord as the card's DEBIT or CREDIT answers it.
-  Bytes sign(const card::purse::PurseRecord& record);
-  card::purse::PurseRecord debit(const std::string& shopId, const std::string& orderRef,
-                                 const std::string& currency, uint64_t amount, uint32_t txn = 1);
-  card::purse::PurseRecord credit(const std::string& bankId, ByteView voucherId, uint32_t creditSeq,
-                                  const std::string& currency, uint64_t amount, uint32_t txn = 1);
+  Bytes sign(const protocol::purse::PurseRecord& record);
+  protocol::purse::PurseRecord debit(const std::string& shopId, const std::string& orderRef,
+                                     const std::string& currency, uint64_t amount,
+                                     uint32_t txn = 1);
+  protocol::purse::PurseRecord credit(const std::string& bankId, ByteView voucherId,
+                                      uint32_t creditSeq, const std::string& currency,
+                                      uint64_t amount, uint32_t txn = 1);
   // The card's CANCEL answer: a refund of the debit paidTxn.
-  card::purse::PurseRecord refund(const std::string& shopId, const std::string& orderRef,
-                                  uint32_t paidTxn, const std::string& currency, uint64_t amount,
-                                  uint32_t txn);
+  protocol::purse::PurseRecord refund(const std::string& shopId, const std::string& orderRef,
+                                      uint32_t paidTxn, const std::string& currency,
+                                      uint64_t amount, uint32_t txn);
 
  private:
-  std::unique_ptr<card::Rng> rng_;
-  std::unique_ptr<card::EcKeyPair> key_;
+  std::unique_ptr<base::Rng> rng_;
+  std::unique_ptr<base::EcKeyPair> key_;
 };
 
 ClientOptions clientFor(uint16_t port, const std::string& cert, const std::string& key);

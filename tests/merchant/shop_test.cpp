@@ -25,10 +25,10 @@ namespace hp::merchant::test {
 
 namespace {
 
-namespace purse = card::purse;
+namespace purse = protocol::purse;
 
 std::vector<std::string> shopArgs(const std::string& dbPath, std::vector<std::string> extra = {}) {
-  const auto& pki = hp::tls::test::testPki();
+  const auto& pki = hp::tls_proxy::test::testPki();
   const auto& files = merchantFiles();
   std::vector<std::string> args = {
       "--cert",           pki.shopCert,         "--key",       pki.shopKey,     "--ca", pki.caCert,
@@ -98,7 +98,7 @@ TEST_SUITE("shop") {
     const std::string ref = created.json["order_ref"].asString();
     CHECK(client->request("GET", "/orders/" + ref).json["status"] == "awaiting_payment");
 
-    SoftwarePurse purse(hp::tls::test::testPki().userEcKey);
+    SoftwarePurse purse(hp::tls_proxy::test::testPki().userEcKey);
     const Bytes record = purse.sign(purse.debit("localhost", ref, "EUR", 1050, 5));
     const HttpResult paid = client->post("/orders/" + ref + "/pay", paymentBody(record));
     INFO(paid.body);
@@ -125,7 +125,7 @@ TEST_SUITE("shop") {
     Shop shop;
     auto client = connected(ecUser(shop.port()));
     const std::string ref = createOrder(*client);  // 700 EUR
-    SoftwarePurse purse(hp::tls::test::testPki().userEcKey);
+    SoftwarePurse purse(hp::tls_proxy::test::testPki().userEcKey);
     SoftwarePurse stranger(merchantFiles().otherEcKey);
     const std::string pay = "/orders/" + ref + "/pay";
     auto expectRefused = [&](const Bytes& record, int status, const std::string& code) {
@@ -197,7 +197,7 @@ TEST_SUITE("shop") {
       "a paid order refuses another record (409); cancel gives one signed cancellation, pending") {
     Shop shop;
     auto client = connected(ecUser(shop.port()));
-    SoftwarePurse purse(hp::tls::test::testPki().userEcKey);
+    SoftwarePurse purse(hp::tls_proxy::test::testPki().userEcKey);
     const std::string ref = createOrder(*client);
     const std::string base = "/orders/" + ref;
 
@@ -244,7 +244,7 @@ TEST_SUITE("shop") {
   TEST_CASE("cancel/confirm takes only the card's refund of this payment, once") {
     Shop shop;
     auto client = connected(ecUser(shop.port()));
-    SoftwarePurse purse(hp::tls::test::testPki().userEcKey);
+    SoftwarePurse purse(hp::tls_proxy::test::testPki().userEcKey);
     const std::string ref = createOrder(*client);
     const std::string base = "/orders/" + ref;
     auto refundBody = [&](const purse::PurseRecord& record) {
@@ -354,7 +354,7 @@ TEST_SUITE("shop") {
     Shop shop;
     auto rsa = connected(rsaUser(shop.port()));
     const std::string ref = createOrder(*rsa);
-    SoftwarePurse purse(hp::tls::test::testPki().userEcKey);
+    SoftwarePurse purse(hp::tls_proxy::test::testPki().userEcKey);
     const HttpResult pay =
         rsa->post("/orders/" + ref + "/pay",
                   paymentBody(purse.sign(purse.debit("localhost", ref, "EUR", 700))));
@@ -433,7 +433,7 @@ TEST_SUITE("shop") {
       options.keyFile.clear();
       auto resumed = connected(options);
       CHECK(resumed->resumed());
-      SoftwarePurse purse(hp::tls::test::testPki().userEcKey);
+      SoftwarePurse purse(hp::tls_proxy::test::testPki().userEcKey);
       const HttpResult paid =
           resumed->post("/orders/" + ref + "/pay",
                         paymentBody(purse.sign(purse.debit("localhost", ref, "EUR", 700))));
@@ -458,17 +458,17 @@ TEST_SUITE("shop") {
     for (const bool tickets : {false, true}) {
       CAPTURE(tickets);
       Shop shop;
-      const auto& pki = hp::tls::test::testPki();
-      auto signer = tls::SoftwareSigner::fromPemFiles(pki.userEcKey, pki.userEcCert);
+      const auto& pki = hp::tls_proxy::test::testPki();
+      auto signer = tls_proxy::SoftwareSigner::fromPemFiles(pki.userEcKey, pki.userEcCert);
       REQUIRE(signer.ok());
-      tls::DelegatedHandshakeRequest request;
+      tls_proxy::DelegatedHandshakeRequest request;
       request.host = "localhost";
       request.connectAddress = "127.0.0.1";
       request.port = shop.port();
       request.caFile = pki.caCert;
       request.offerTickets = tickets;
       request.readTimeoutMs = 5000;
-      auto delegated = tls::performDelegatedHandshake(request, **signer);
+      auto delegated = tls_proxy::performDelegatedHandshake(request, **signer);
       // mbedTLS stores a new session in its cache only after it has sent its Finished (handshake
       // wrap-up), so a resumption within microseconds of the full handshake can miss it. The real
       // terminal gets the session over the control channel, a round trip later; the test waits as
@@ -478,12 +478,12 @@ TEST_SUITE("shop") {
       REQUIRE_MESSAGE(delegated.ok(), (delegated.ok() ? "" : delegated.error().message));
 
       // The terminal side: no key, no CA; the shop must resume or the connection fails.
-      tls::ResumeOptions resume;
+      tls_proxy::ResumeOptions resume;
       resume.connectAddress = "127.0.0.1";
       resume.readTimeoutMs = 5000;
       auto exchange = [&](const std::string& method, const std::string& path,
                           const std::string& body) {
-        auto connection = tls::ResumedConnection::open(delegated->blob, resume);
+        auto connection = tls_proxy::ResumedConnection::open(delegated->blob, resume);
         REQUIRE_MESSAGE(connection.ok(), (connection.ok() ? "" : connection.error().message));
         CHECK((*connection)->evidence().resumed);
         std::string text = method;
@@ -518,7 +518,7 @@ TEST_SUITE("shop") {
 
   TEST_CASE("kill -9 during payments: after restart every order is paid once or still payable") {
     Shop shop;
-    SoftwarePurse purse(hp::tls::test::testPki().userEcKey);
+    SoftwarePurse purse(hp::tls_proxy::test::testPki().userEcKey);
     std::vector<std::string> refs;
     {
       auto client = connected(ecUser(shop.port()));
@@ -611,7 +611,7 @@ TEST_SUITE("shop") {
   }
 
   TEST_CASE("a config file: relative paths from its folder, inline catalogue, flags win") {
-    const auto& pki = hp::tls::test::testPki();
+    const auto& pki = hp::tls_proxy::test::testPki();
     TempDir dir;
     std::filesystem::copy_file(merchantFiles().shopSigningKey, dir.path + "/shop-sign.key");
     Json::Value config;
@@ -647,7 +647,7 @@ TEST_SUITE("shop") {
     std::string output;
     CHECK(runToCompletion("SHOP_SERVER", {"--db", "/tmp/x.db"}, output) == 2);
     CHECK(output.find("missing catalogue") != std::string::npos);
-    const auto& pki = hp::tls::test::testPki();
+    const auto& pki = hp::tls_proxy::test::testPki();
     TempDir dir;
     std::vector<std::string> rsaSigning = shopArgs(dir.path + "/s.db");
     rsaSigning[7] = pki.userRsaKey;  // --signing-key must be EC P-256

@@ -35,11 +35,11 @@ std::unique_ptr<TestClient> TestClient::connect(const ClientOptions& options) {
   mbedtls_x509_crt_init(&c->ca_);
   mbedtls_x509_crt_init(&c->cert_);
   mbedtls_pk_init(&c->key_);
-  auto client = tls::SslClient::create(5000);
+  auto client = tls_proxy::SslClient::create(5000);
   REQUIRE(client.ok());
   c->client_ = std::move(*client);
   mbedtls_ssl_config& config = c->client_->config();
-  REQUIRE(mbedtls_x509_crt_parse_file(&c->ca_, hp::tls::test::testPki().caCert.c_str()) == 0);
+  REQUIRE(mbedtls_x509_crt_parse_file(&c->ca_, hp::tls_proxy::test::testPki().caCert.c_str()) == 0);
   mbedtls_ssl_conf_ca_chain(&config, &c->ca_, nullptr);
   mbedtls_ssl_conf_authmode(&config, MBEDTLS_SSL_VERIFY_REQUIRED);
   mbedtls_ssl_conf_session_tickets(&config, options.offerTickets
@@ -55,14 +55,14 @@ std::unique_ptr<TestClient> TestClient::connect(const ClientOptions& options) {
   REQUIRE(mbedtls_ssl_set_hostname(&ssl, "localhost") == 0);
   mbedtls_ssl_set_verify(&ssl, countVerification, &c->verifications_);
   if (options.resume) REQUIRE(mbedtls_ssl_set_session(&ssl, &options.resume->session) == 0);
-  auto socket = tls::ShopSocket::connect("127.0.0.1", options.port);
+  auto socket = tls_proxy::ShopSocket::connect("127.0.0.1", options.port);
   REQUIRE(socket.ok());
   c->socket_ = std::move(*socket);
   c->socket_->attach(ssl);
   int rc = 0;
   while ((rc = mbedtls_ssl_handshake(&ssl)) != 0) {
     if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
-    lastError = tls::tlsError("handshake", rc).message;
+    lastError = tls_proxy::tlsError("handshake", rc).message;
     return nullptr;
   }
   lastError.clear();
@@ -126,7 +126,7 @@ HttpResult TestClient::request(const std::string& method, const std::string& pat
     }
     const int n = mbedtls_ssl_read(&ssl, buffer, sizeof buffer);
     if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
-    INFO("read: " << tls::describeMbedtlsError(n) << " after " << received);
+    INFO("read: " << tls_proxy::describeMbedtlsError(n) << " after " << received);
     REQUIRE(n > 0);
     received.append(reinterpret_cast<char*>(buffer), static_cast<size_t>(n));
   }

@@ -56,8 +56,8 @@ class TestClient {
 
  private:
   TestClient() = default;
-  std::unique_ptr<tls::SslClient> client_;
-  std::unique_ptr<tls::ShopSocket> socket_;
+  std::unique_ptr<tls_proxy::SslClient> client_;
+  std::unique_ptr<tls_proxy::ShopSocket> socket_;
   mbedtls_x509_crt ca_{};
   mbedtls_x509_crt cert_{};
   mbedtls_pk_context key_{};

@@ -17,16 +17,16 @@
 
 using namespace hp;
 using namespace hp::notices;
-using hp::adapters::test::must;
-using hp::adapters::test::mustOk;
-namespace purse = hp::card::purse;
+using hp::card_adapters::test::must;
+using hp::card_adapters::test::mustOk;
+namespace purse = hp::protocol::purse;
 
 namespace {
 
 constexpr uint64_t kTimeMs = 1'796'119'200'000;
 
 // What the home server does before each flush.
-void collect(adapters::HomeCardClient& card, NoticeOutbox& outbox) {
+void collect(card_adapters::HomeCardClient& card, NoticeOutbox& outbox) {
   const auto status = must(card.purseStatus());
   const std::string purseId = toHex(status.purseId);
   const uint32_t from = must(outbox.lastQueuedTxn(purseId)) + 1;
@@ -74,16 +74,16 @@ std::map<uint32_t, Mailed> entriesIn(const std::vector<test::ReceivedMail>& mail
 
 TEST_SUITE("card") {
   TEST_CASE("every entry of the card's log is mailed once; the ones that dropped out are named") {
-    adapters::test::HomeCard home;
-    adapters::HomeCardClient& card = *home.client;
-    REQUIRE(must(card.verifyPin1(adapters::test::kHomePin1)).verified());
-    REQUIRE(must(card.verifyPin2(adapters::test::kHomePin2)).verified());
-    auto rng = card::makeSeededRng(adapters::test::testSeed() ^ 0x70);
-    auto bankKey = must(card::EcKeyPair::generate(*rng));
-    auto shopKey = must(card::EcKeyPair::generate(*rng));
-    mustOk(
-        card.registryAdd(adapters::HomeRegistry::kBanks, bytesOf("bank"), bankKey->publicPoint()));
-    mustOk(card.registryAdd(adapters::HomeRegistry::kShops, bytesOf("localhost"),
+    card_adapters::test::HomeCard home;
+    card_adapters::HomeCardClient& card = *home.client;
+    REQUIRE(must(card.verifyPin1(card_adapters::test::kHomePin1)).verified());
+    REQUIRE(must(card.verifyPin2(card_adapters::test::kHomePin2)).verified());
+    auto rng = base::makeSeededRng(card_adapters::test::testSeed() ^ 0x70);
+    auto bankKey = must(base::EcKeyPair::generate(*rng));
+    auto shopKey = must(base::EcKeyPair::generate(*rng));
+    mustOk(card.registryAdd(card_adapters::HomeRegistry::kBanks, bytesOf("bank"),
+                            bankKey->publicPoint()));
+    mustOk(card.registryAdd(card_adapters::HomeRegistry::kShops, bytesOf("localhost"),
                             shopKey->publicPoint()));
     const auto purseIdBytes = must(card.purseInit("EUR", 1'000'000));
     const std::string purseId = toHex(purseIdBytes);

@@ -80,7 +80,7 @@ struct Fixture {
     mailer = std::move(*made);
   }
   void enqueue(uint32_t first, uint32_t last) {
-    std::vector<card::purse::LogEntry> entries;
+    std::vector<protocol::purse::LogEntry> entries;
     for (uint32_t t = first; t <= last; ++t) entries.push_back(debitEntry(t, 100, 10000 - t));
     REQUIRE(outbox->enqueue(kPurseId, entries).ok());
   }
@@ -279,7 +279,7 @@ TEST_SUITE("mailer") {
       // Each reader re-reads overlapping windows of the log, as repeated READ LOGs would.
       readers.emplace_back([&, r] {
         for (uint32_t from = 1 + r; from <= kEntries; from += 7) {
-          std::vector<card::purse::LogEntry> window;
+          std::vector<protocol::purse::LogEntry> window;
           for (uint32_t t = from; t < from + 10 && t <= kEntries; ++t) {
             window.push_back(debitEntry(t, 100, 100000 - 100 * t));
           }

@@ -20,8 +20,8 @@ std::unique_ptr<NoticeOutbox> openOutbox(const std::string& path, WallClock& clo
   return std::move(*outbox);
 }
 
-std::vector<card::purse::LogEntry> debits(uint32_t first, uint32_t last) {
-  std::vector<card::purse::LogEntry> out;
+std::vector<protocol::purse::LogEntry> debits(uint32_t first, uint32_t last) {
+  std::vector<protocol::purse::LogEntry> out;
   for (uint32_t t = first; t <= last; ++t) {
     out.push_back(debitEntry(t, 100, 10000 - 100 * t, "ORDER-" + std::to_string(t)));
   }

@@ -13,12 +13,12 @@ inline constexpr const char* kPurseId = "0123456789ABCDEF";
 // 2026-12-01T10:00:00.250Z
 inline constexpr uint64_t kEntryTimeMs = 1'796'119'200'250;
 
-inline card::purse::LogEntry debitEntry(uint32_t txn, uint64_t amount, uint64_t balanceAfter,
-                                        const std::string& order = "ORDER-1",
-                                        const std::string& shop = "localhost") {
-  card::purse::LogEntry e;
+inline protocol::purse::LogEntry debitEntry(uint32_t txn, uint64_t amount, uint64_t balanceAfter,
+                                            const std::string& order = "ORDER-1",
+                                            const std::string& shop = "localhost") {
+  protocol::purse::LogEntry e;
   e.txn = txn;
-  e.kind = card::purse::EntryKind::kDebit;
+  e.kind = protocol::purse::EntryKind::kDebit;
   e.timeMs = kEntryTimeMs + txn * 1000;
   e.currency = "EUR";
   e.amount = amount;
@@ -28,11 +28,11 @@ inline card::purse::LogEntry debitEntry(uint32_t txn, uint64_t amount, uint64_t 
   return e;
 }
 
-inline card::purse::LogEntry creditEntry(uint32_t txn, uint64_t amount, uint64_t balanceAfter,
-                                         uint32_t creditSeq) {
-  card::purse::LogEntry e;
+inline protocol::purse::LogEntry creditEntry(uint32_t txn, uint64_t amount, uint64_t balanceAfter,
+                                             uint32_t creditSeq) {
+  protocol::purse::LogEntry e;
   e.txn = txn;
-  e.kind = card::purse::EntryKind::kCredit;
+  e.kind = protocol::purse::EntryKind::kCredit;
   e.timeMs = kEntryTimeMs + txn * 1000;
   e.currency = "EUR";
   e.amount = amount;
@@ -43,10 +43,10 @@ inline card::purse::LogEntry creditEntry(uint32_t txn, uint64_t amount, uint64_t
   return e;
 }
 
-inline card::purse::LogEntry refundEntry(uint32_t txn, uint64_t amount, uint64_t balanceAfter,
-                                         uint32_t debitTxn, const std::string& order) {
-  card::purse::LogEntry e = debitEntry(txn, amount, balanceAfter, order);
-  e.kind = card::purse::EntryKind::kRefund;
+inline protocol::purse::LogEntry refundEntry(uint32_t txn, uint64_t amount, uint64_t balanceAfter,
+                                             uint32_t debitTxn, const std::string& order) {
+  protocol::purse::LogEntry e = debitEntry(txn, amount, balanceAfter, order);
+  e.kind = protocol::purse::EntryKind::kRefund;
   e.relatedTxn = debitTxn;
   return e;
 }

@@ -62,7 +62,7 @@ struct Stack {
   std::vector<std::string> log;
 };
 
-std::vector<card::purse::LogEntry> history() {
+std::vector<protocol::purse::LogEntry> history() {
   return {creditEntry(1, 10000, 10000, 1), debitEntry(2, 1250, 8750, "ORDER-42"),
           refundEntry(3, 1250, 10000, 2, "ORDER-42")};
 }
@@ -231,7 +231,7 @@ TEST_SUITE("smtp") {
     REQUIRE(stack.outbox->enqueue(kPurseId, {debitEntry(1, 100, 9900)}).value() == 1);
     CHECK(stack.flush().mailsSent == 1);
     // 80 payments later only the last 64 are on the card: 2..16 are gone.
-    std::vector<card::purse::LogEntry> logged;
+    std::vector<protocol::purse::LogEntry> logged;
     for (uint32_t t = 17; t <= 80; ++t) logged.push_back(debitEntry(t, 100, 10000 - 100 * t));
     CHECK(stack.outbox->lastQueuedTxn(kPurseId).value() == 1);
     REQUIRE(stack.outbox->enqueue(kPurseId, logged).value() == 64);
@@ -313,7 +313,7 @@ TEST_SUITE("smtp") {
   }
 
   TEST_CASE("STARTTLS with a login: delivered over TLS, the certificate checked") {
-    const auto& pki = tls::test::testPki();
+    const auto& pki = tls_proxy::test::testPki();
     SmtpTestServer server;
     server.start({.auth = "home:s3cret-pw",
                   .tls = SmtpServerOptions::Tls::kStartTls,
@@ -339,7 +339,7 @@ TEST_SUITE("smtp") {
   }
 
   TEST_CASE("smtps: TLS from the first byte") {
-    const auto& pki = tls::test::testPki();
+    const auto& pki = tls_proxy::test::testPki();
     SmtpTestServer server;
     server.start({.tls = SmtpServerOptions::Tls::kImplicit,
                   .certFile = pki.shopCert,

@@ -9,7 +9,7 @@
 #include "tests/pcsc_bridge/test_applet.hpp"
 #include "tests/support/replay_transport.hpp"
 
-namespace hp::pcsc {
+namespace hp::pcsc_bridge {
 namespace {
 
 using test::kInsLongAnswer;
@@ -36,10 +36,10 @@ class CountingTransport final : public Transport {
 };
 
 struct Fixture {
-  explicit Fixture(size_t maxChainedData = card::CardRuntime::kDefaultMaxChainedData)
-      : runtime(card::makeAtr("TEST"), {&applet}, maxChainedData) {}
+  explicit Fixture(size_t maxChainedData = card::runtime::CardRuntime::kDefaultMaxChainedData)
+      : runtime(card::runtime::makeAtr("TEST"), {&applet}, maxChainedData) {}
   test::TestApplet applet;
-  card::CardRuntime runtime;
+  card::runtime::CardRuntime runtime;
   InProcessTransport inProcess{runtime, "test card"};
   CountingTransport wire{inProcess};
   ApduClient client{wire};
@@ -200,4 +200,4 @@ TEST_CASE("malformed or endless answers end in an error, not a loop") {
 }
 
 }  // namespace
-}  // namespace hp::pcsc
+}  // namespace hp::pcsc_bridge

@@ -4,7 +4,7 @@
 
 #include "card/runtime/applet.hpp"
 
-namespace hp::pcsc::test {
+namespace hp::pcsc_bridge::test {
 
 inline constexpr uint8_t kTestAid[] = {0xF0, 0x54, 0x45, 0x53, 0x54, 0x01};
 inline constexpr uint8_t kInsLongAnswer = 0x10;  // P1P2 = length; a fresh (non-idempotent) answer
@@ -16,22 +16,22 @@ inline uint8_t patternByte(size_t i) {
   return static_cast<uint8_t>((i * 7 + i / 256) & 0xFF);
 }
 
-class TestApplet final : public card::Applet {
+class TestApplet final : public card::runtime::Applet {
  public:
   ByteView aid() const override { return kTestAid; }
-  card::Response process(const card::CommandApdu& cmd) override {
+  card::runtime::Response process(const protocol::apdu::CommandApdu& cmd) override {
     switch (cmd.ins) {
       case kInsLongAnswer:
-        return card::Response::ok(pattern(cmd.p1p2()));
+        return card::runtime::Response::ok(pattern(cmd.p1p2()));
       case kInsRead:
-        return card::Response::read(pattern(cmd.p1p2()));
+        return card::runtime::Response::read(pattern(cmd.p1p2()));
       case kInsStore:
         stored = cmd.data;
         ++storeCount;
-        return card::Response::read(
+        return card::runtime::Response::read(
             {static_cast<uint8_t>(cmd.data.size() >> 8), static_cast<uint8_t>(cmd.data.size())});
       default:
-        return card::Response::status(card::sw::kInsNotSupported);
+        return card::runtime::Response::status(protocol::apdu::sw::kInsNotSupported);
     }
   }
 
@@ -46,4 +46,4 @@ class TestApplet final : public card::Applet {
   }
 };
 
-}  // namespace hp::pcsc::test
+}  // namespace hp::pcsc_bridge::test

@@ -8,7 +8,7 @@
 #include "host/pcsc_bridge/pcsc_context.hpp"
 #include "host/pcsc_bridge/pcsc_error.hpp"
 
-namespace hp::pcsc {
+namespace hp::pcsc_bridge {
 namespace {
 
 bool contains(const std::string& text, const std::string& part) {
@@ -49,4 +49,4 @@ TEST_CASE("establishing a context without pcscd says pcscd is not running") {
 }
 
 }  // namespace
-}  // namespace hp::pcsc
+}  // namespace hp::pcsc_bridge

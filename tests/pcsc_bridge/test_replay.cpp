@@ -9,7 +9,7 @@
 #include "tests/pcsc_bridge/test_applet.hpp"
 #include "tests/support/replay_transport.hpp"
 
-namespace hp::pcsc {
+namespace hp::pcsc_bridge {
 namespace {
 
 // The session under test: what a protocol layer above ApduClient would do.
@@ -26,7 +26,7 @@ Result<Bytes> runSession(Transport& transport) {
 
 Recording recordSession(Bytes& answer) {
   test::TestApplet applet;
-  card::CardRuntime runtime(card::makeAtr("TEST"), {&applet});
+  card::runtime::CardRuntime runtime(card::runtime::makeAtr("TEST"), {&applet});
   InProcessTransport card(runtime, "test card");
   RecordingTransport recorder(card);
   auto result = runSession(recorder);
@@ -94,4 +94,4 @@ TEST_CASE("a replay reports the first command that differs from the recording") 
 }
 
 }  // namespace
-}  // namespace hp::pcsc
+}  // namespace hp::pcsc_bridge

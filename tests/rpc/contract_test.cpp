@@ -15,7 +15,7 @@ namespace wire = hp::protocol::rpc;
 namespace {
 
 Json::Value json(std::string_view text) {
-  auto parsed = hp::rpc::parseJson(text);
+  auto parsed = hp::protocol::rpc::parseJson(text);
   REQUIRE(parsed.ok());
   return parsed.value();
 }
@@ -24,17 +24,18 @@ template <class P>
 std::string refusal(std::string_view text) {
   auto params = P::fromJson(json(text));
   REQUIRE_FALSE(params.ok());
-  CHECK(params.error().code == hp::rpc::code::kInvalidParams);
+  CHECK(params.error().code == hp::protocol::rpc::code::kInvalidParams);
   return params.error().message;
 }
 
 // A client over a dispatcher in the same process, as the channel would carry the call.
 struct LoopbackClient {
-  const hp::rpc::Dispatcher& dispatcher;
-  hp::Result<Json::Value, hp::rpc::RpcError> call(const std::string& method,
-                                                  const Json::Value& params) {
-    hp::rpc::Request request{1, method, params};
-    hp::rpc::Response response = dispatcher.dispatch(request, hp::rpc::CallContext{"t1"});
+  const hp::protocol::rpc::Dispatcher& dispatcher;
+  hp::base::Result<Json::Value, hp::protocol::rpc::RpcError> call(const std::string& method,
+                                                                  const Json::Value& params) {
+    hp::protocol::rpc::Request request{1, method, params};
+    hp::protocol::rpc::Response response =
+        dispatcher.dispatch(request, hp::protocol::rpc::CallContext{"t1"});
     if (!response.ok()) return *response.error;
     return *response.result;
   }
@@ -53,13 +54,13 @@ TEST_SUITE("rpc") {
     CHECK(back->amount == pay.amount);
     CHECK(back->shopId == pay.shopId);
 
-    wire::RelayRequest::Params relay{"https://shop.test/x", "POST", hp::Bytes{1, 2, 3}};
+    wire::RelayRequest::Params relay{"https://shop.test/x", "POST", hp::base::Bytes{1, 2, 3}};
     auto relayBack = wire::RelayRequest::Params::fromJson(relay.toJson());
     REQUIRE(relayBack.ok());
     CHECK(relayBack->method == "POST");
     CHECK(relayBack->body == relay.body);
 
-    wire::TerminalRegister::Params reg{"laptop", hp::Bytes{0x04, 0xab}};
+    wire::TerminalRegister::Params reg{"laptop", hp::base::Bytes{0x04, 0xab}};
     CHECK(reg.toJson()["key"].asString() == "04AB");
     auto regBack = wire::TerminalRegister::Params::fromJson(reg.toJson());
     REQUIRE(regBack.ok());
@@ -68,10 +69,10 @@ TEST_SUITE("rpc") {
 
   TEST_CASE("defaults stay off the wire, as the terminal always sent them") {
     wire::SessionOpen::Params open{"https://shop.test/"};
-    CHECK(hp::rpc::encodeJson(open.toJson()) == R"({"url":"https://shop.test/"})");
+    CHECK(hp::protocol::rpc::encodeJson(open.toJson()) == R"({"url":"https://shop.test/"})");
     wire::SessionDrop::Params drop{"shop.test:443", std::nullopt};
-    CHECK(hp::rpc::encodeJson(drop.toJson()) == R"({"shop":"shop.test:443"})");
-    CHECK(hp::rpc::encodeJson(wire::PurseHistory::Params{}.toJson()) == "{}");
+    CHECK(hp::protocol::rpc::encodeJson(drop.toJson()) == R"({"shop":"shop.test:443"})");
+    CHECK(hp::protocol::rpc::encodeJson(wire::PurseHistory::Params{}.toJson()) == "{}");
   }
 
   TEST_CASE("params are read strictly, with host/rpc's messages") {
@@ -107,21 +108,21 @@ TEST_SUITE("rpc") {
   TEST_CASE("a result the contract does not describe is an unknown outcome (internal_error)") {
     auto paid = wire::PursePay::Result::fromJson(json(R"({"payment":"AA==","txn":"7"})"));
     REQUIRE_FALSE(paid.ok());
-    CHECK(paid.error().code == hp::rpc::code::kInternal);
+    CHECK(paid.error().code == hp::protocol::rpc::code::kInternal);
     auto state = wire::CardState::fromJson(json("[]"));
     CHECK_FALSE(state.ok());
   }
 
   TEST_CASE("call<> and registerMethod<> meet under the contract's name") {
-    hp::rpc::Dispatcher dispatcher;
+    hp::protocol::rpc::Dispatcher dispatcher;
     std::string seenTerminal;
     REQUIRE(wire::registerMethod<wire::PursePay>(
                 dispatcher,
-                [&seenTerminal](
-                    const wire::PursePay::Params& params,
-                    const hp::rpc::CallContext& caller) -> wire::RpcResult<wire::PursePay::Result> {
+                [&seenTerminal](const wire::PursePay::Params& params,
+                                const hp::protocol::rpc::CallContext& caller)
+                    -> wire::RpcResult<wire::PursePay::Result> {
                   seenTerminal = caller.terminalId;
-                  return wire::PursePay::Result{hp::Bytes{9, 9}, 7, 1000 - params.amount};
+                  return wire::PursePay::Result{hp::base::Bytes{9, 9}, 7, 1000 - params.amount};
                 })
                 .ok());
     CHECK(dispatcher.has(wire::PursePay::kName));
@@ -131,31 +132,31 @@ TEST_SUITE("rpc") {
     REQUIRE(paid.ok());
     CHECK(paid->txn == 7);
     CHECK(paid->balance == 650);
-    CHECK(paid->payment == hp::Bytes{9, 9});
+    CHECK(paid->payment == hp::base::Bytes{9, 9});
     CHECK(seenTerminal == "t1");
 
     // Refused params never reach the handler; the error is the dispatcher's answer.
     auto refused = wire::call<wire::PursePay>(
         client, wire::PursePay::Params{"https://shop.test/", "A-1", "EUR", 0, std::nullopt});
     REQUIRE_FALSE(refused.ok());
-    CHECK(refused.error().code == hp::rpc::code::kInvalidParams);
+    CHECK(refused.error().code == hp::protocol::rpc::code::kInvalidParams);
   }
 
   TEST_CASE("a PIN's JSON copy is overwritten once the call is sent") {
-    hp::rpc::Dispatcher dispatcher;
+    hp::protocol::rpc::Dispatcher dispatcher;
     std::string seenPin;
     REQUIRE(wire::registerMethod<wire::CardPin2>(
                 dispatcher,
-                [&seenPin](const wire::PinParams& params,
-                           const hp::rpc::CallContext&) -> wire::RpcResult<wire::CardState> {
+                [&seenPin](const wire::PinParams& params, const hp::protocol::rpc::CallContext&)
+                    -> wire::RpcResult<wire::CardState> {
                   seenPin = params.pin;
                   return wire::CardState{"crypto"};
                 })
                 .ok());
     struct Recorder : LoopbackClient {
       std::string sentPin;
-      hp::Result<Json::Value, hp::rpc::RpcError> call(const std::string& method,
-                                                      const Json::Value& params) {
+      hp::base::Result<Json::Value, hp::protocol::rpc::RpcError> call(const std::string& method,
+                                                                      const Json::Value& params) {
         sentPin = params["pin"].asString();
         auto answer = LoopbackClient::call(method, params);
         return answer;

@@ -6,7 +6,7 @@
 #include "protocol/rpc/dispatcher.hpp"
 #include "protocol/rpc/params.hpp"
 
-namespace hp::rpc {
+namespace hp::protocol::rpc {
 
 namespace {
 
@@ -141,9 +141,9 @@ TEST_CASE("random byte strings never crash the dispatcher") {
   }
 }
 
-}  // namespace hp::rpc
+}  // namespace hp::protocol::rpc
 
-namespace hp::rpc {
+namespace hp::protocol::rpc {
 
 // Found by fuzz_admin_line (tools/fuzz/corpus/fuzz_admin_line/found_key_cut_in_utf8): an
 // unknown member's name is quoted in the error, cut to 32 bytes; cut inside a multi-byte UTF-8
@@ -163,4 +163,4 @@ TEST_CASE("an unknown name cut for the error message stays valid UTF-8") {
   }
 }
 
-}  // namespace hp::rpc
+}  // namespace hp::protocol::rpc

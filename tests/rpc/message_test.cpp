@@ -7,7 +7,7 @@
 #include "protocol/rpc/base64.hpp"
 #include "protocol/rpc/message.hpp"
 
-namespace hp::rpc {
+namespace hp::protocol::rpc {
 
 TEST_CASE("a request round-trips through its encoding") {
   Request request;
@@ -164,9 +164,9 @@ TEST_CASE("base64: round trip and strict decoding") {
   CHECK_FALSE(base64Decode("aGV$bG8=").has_value());
 }
 
-}  // namespace hp::rpc
+}  // namespace hp::protocol::rpc
 
-namespace hp::rpc {
+namespace hp::protocol::rpc {
 
 TEST_CASE("clipUtf8 never cuts inside a character") {
   CHECK(clipUtf8("abc", 32) == "abc");
@@ -179,4 +179,4 @@ TEST_CASE("clipUtf8 never cuts inside a character") {
   CHECK(clipUtf8(euro, 0).empty());
 }
 
-}  // namespace hp::rpc
+}  // namespace hp::protocol::rpc

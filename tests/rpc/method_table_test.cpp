@@ -45,7 +45,7 @@ TEST_SUITE("rpc") {
     for (const auto& method : hp::protocol::rpc::methodTable()) {
       INFO(method.name);
       CHECK(names.insert(method.name).second);
-      CHECK(hp::rpc::isValidMethodName(method.name));
+      CHECK(hp::protocol::rpc::isValidMethodName(method.name));
       // "family.verb", or a bare admin verb ("pin1", "status").
       const size_t dot = method.name.find('.');
       if (dot != std::string_view::npos) CHECK(method.name.substr(0, dot) == method.family);

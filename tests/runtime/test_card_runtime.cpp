@@ -7,10 +7,11 @@
 #include "card/runtime/card_runtime.hpp"
 #include "tests/runtime/test_helpers.hpp"
 
-using hp::Bytes;
-using hp::ByteView;
+using hp::base::Bytes;
+using hp::base::ByteView;
 using hp::test::hex;
-using namespace hp::card;
+using namespace hp::card::runtime;
+using namespace hp::protocol::apdu;
 
 namespace {
 
@@ -254,7 +255,7 @@ TEST_CASE("command chaining (ISO 7816-4 5.3.3)") {
   }
   SUBCASE("more than the limit: 6A84 and the chain is dropped") {
     Bytes link = hex("10 10 00 00 FF");
-    hp::append(link, Bytes(255, 0xAB));
+    hp::base::append(link, Bytes(255, 0xAB));
     CHECK(f.card.process(link).sw == sw::kOk);
     CHECK(f.card.process(link).sw == sw::kOk);  // 510 of 600
     CHECK(f.card.process(link).sw == sw::kNotEnoughMemory);
@@ -263,21 +264,21 @@ TEST_CASE("command chaining (ISO 7816-4 5.3.3)") {
   }
   SUBCASE("the limit applies to the last command's data too") {
     Bytes link = hex("10 10 00 00 FF");
-    hp::append(link, Bytes(255, 0xAB));
+    hp::base::append(link, Bytes(255, 0xAB));
     CHECK(f.card.process(link).sw == sw::kOk);
     CHECK(f.card.process(link).sw == sw::kOk);
     Bytes last = hex("00 10 00 00 FF");
-    hp::append(last, Bytes(255, 0xAB));
+    hp::base::append(last, Bytes(255, 0xAB));
     CHECK(f.card.process(last).sw == sw::kNotEnoughMemory);
     CHECK(f.a.processed == 0);
   }
   SUBCASE("exactly the limit is accepted") {
     Bytes link = hex("10 10 00 00 FF");
-    hp::append(link, Bytes(255, 0xAB));
+    hp::base::append(link, Bytes(255, 0xAB));
     CHECK(f.card.process(link).sw == sw::kOk);
     CHECK(f.card.process(link).sw == sw::kOk);
     Bytes last = hex("00 10 00 00 5A");
-    hp::append(last, Bytes(90, 0xAB));
+    hp::base::append(last, Bytes(90, 0xAB));
     const auto r = f.card.process(last);
     CHECK(r.sw == 0x6100);  // 600 bytes, no Le: all of it waits for GET RESPONSE
     CHECK(f.a.last.data.size() == 600);

@@ -5,9 +5,9 @@
 #include "protocol/apdu/command_apdu.hpp"
 #include "tests/runtime/test_helpers.hpp"
 
-using hp::Bytes;
+using hp::base::Bytes;
 using hp::test::hex;
-using namespace hp::card;
+using namespace hp::protocol::apdu;
 
 namespace {
 CommandApdu parsedOk(const Bytes& raw) {
@@ -59,7 +59,7 @@ TEST_CASE("case 3S: Lc and data") {
   CHECK(one.data == hex("AA"));
   // The longest: Lc FF.
   Bytes raw = hex("00 DA 00 00 FF");
-  hp::append(raw, filled(255, 0x5A));
+  hp::base::append(raw, filled(255, 0x5A));
   CHECK(parsedOk(raw).data.size() == 255);
 }
 
@@ -86,7 +86,7 @@ TEST_CASE("case 2E: extended Le, 0000 means 65536") {
 
 TEST_CASE("case 3E: extended Lc and data") {
   Bytes raw = hex("00 DA 00 00 00 01 2C");
-  hp::append(raw, filled(300, 0x11));
+  hp::base::append(raw, filled(300, 0x11));
   const auto c = parsedOk(raw);
   CHECK(c.apduCase == ApduCase::k3);
   CHECK(c.extended);
@@ -100,8 +100,8 @@ TEST_CASE("case 3E: extended Lc and data") {
 
 TEST_CASE("case 4E: extended Lc, data and two-byte Le") {
   Bytes raw = hex("00 2A 9E 9A 00 01 00");
-  hp::append(raw, filled(256, 0x22));
-  hp::append(raw, hex("02 00"));
+  hp::base::append(raw, filled(256, 0x22));
+  hp::base::append(raw, hex("02 00"));
   auto c = parsedOk(raw);
   CHECK(c.apduCase == ApduCase::k4);
   CHECK(c.extended);
@@ -140,7 +140,7 @@ TEST_CASE("every malformed length gives 6700") {
 TEST_CASE("every short body length parses or gives 6700, never anything else") {
   for (size_t n = 0; n < 300; ++n) {
     Bytes raw = hex("00 DA 00 00");
-    hp::append(raw, filled(n, static_cast<uint8_t>(n)));
+    hp::base::append(raw, filled(n, static_cast<uint8_t>(n)));
     auto r = parseCommandApdu(raw);
     if (!r.ok()) CHECK(r.error() == sw::kWrongLength);
   }

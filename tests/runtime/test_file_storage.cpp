@@ -15,9 +15,10 @@
 #include "card/runtime/state_key.hpp"
 #include "tests/runtime/test_helpers.hpp"
 
-using hp::Bytes;
+using hp::base::Bytes;
 using hp::test::hex;
-using namespace hp::card;
+using namespace hp::base;
+using namespace hp::card::runtime;
 namespace fs = std::filesystem;
 
 namespace {
@@ -48,14 +49,14 @@ void writeFile(const std::string& path, const Bytes& data) {
 
 }  // namespace
 
-namespace hp::card::test {
+namespace hp::card::runtime::test {
 // FileStorage with its default key file and a seeded RNG, as the card process opens it.
 Result<std::unique_ptr<FileStorage>> openAt(const std::string& path) {
   static auto rng = makeSeededRng(4242);
   return FileStorage::open(path, FileStorage::defaultKeyPath(path), "homecard", *rng);
 }
-}  // namespace hp::card::test
-using hp::card::test::openAt;
+}  // namespace hp::card::runtime::test
+using hp::card::runtime::test::openAt;
 
 namespace {
 
@@ -109,11 +110,11 @@ TEST_CASE("store then load round-trips, also across a reopen") {
 TEST_CASE("the old layout: magic, big-endian length, payload, SHA-256") {
   const Bytes file = FileStorage::encodeLegacy(hex("DE AD BE EF"));
   REQUIRE(file.size() == 8 + 4 + 4 + 32);
-  CHECK(Bytes(file.begin(), file.begin() + 8) == hp::bytesOf("HPCARD01"));
+  CHECK(Bytes(file.begin(), file.begin() + 8) == hp::base::bytesOf("HPCARD01"));
   CHECK(Bytes(file.begin() + 8, file.begin() + 12) == hex("00 00 00 04"));
   CHECK(Bytes(file.begin() + 12, file.begin() + 16) == hex("DE AD BE EF"));
   // The SHA-256 of "HPCARD01 00000004 DEADBEEF", computed independently with Python's hashlib.
-  CHECK(hp::toHex(hp::ByteView(file).subspan(16)) ==
+  CHECK(hp::base::toHex(hp::base::ByteView(file).subspan(16)) ==
         "653A8DFC93D474C22C1A21B26908DBFE606C2A45CDC4287EA2EF54E276D5F26F");
 }
 
@@ -224,7 +225,7 @@ TEST_CASE("the state is sealed with a key file of its own, created once, mode 06
   REQUIRE(storage.ok());
   REQUIRE(storage.value()->store(hex("DE AD BE EF")).ok());
   const Bytes file = readFile(path);
-  CHECK(Bytes(file.begin(), file.begin() + 8) == hp::bytesOf("HPCARD02"));
+  CHECK(Bytes(file.begin(), file.begin() + 8) == hp::base::bytesOf("HPCARD02"));
   // magic, kind length, "homecard", nonce, length, ciphertext, tag
   CHECK(file.size() == 8 + 1 + 8 + 12 + 4 + 4 + 16);
   struct stat st {};
@@ -282,7 +283,7 @@ TEST_CASE("an old HPCARD01 file is migrated on load, only while the card has no 
     CHECK(storage.value()->migratedFromUnsealed());
   }
   const Bytes sealed = readFile(path);
-  CHECK(Bytes(sealed.begin(), sealed.begin() + 8) == hp::bytesOf("HPCARD02"));
+  CHECK(Bytes(sealed.begin(), sealed.begin() + 8) == hp::base::bytesOf("HPCARD02"));
   CHECK(fs::exists(path + ".key"));
   CHECK_FALSE(fs::exists(path + ".migrating"));
   CHECK(*openAt(path).value()->load().value() == hex("0A 0B 0C"));

@@ -6,8 +6,8 @@
 #include "base/rsa_key.hpp"
 #include "tests/runtime/test_helpers.hpp"
 
-using hp::Bytes;
-using namespace hp::card;
+using hp::base::Bytes;
+using namespace hp::base;
 
 TEST_CASE("P-256: sign and verify, tampering detected") {
   auto rng = makeSeededRng(10);
@@ -39,7 +39,7 @@ TEST_CASE("P-256: fromPrivate rebuilds the same key") {
   auto rng = makeSeededRng(11);
   auto key = EcKeyPair::generate(*rng);
   REQUIRE(key.ok());
-  const hp::SecretBytes scalar = key.value()->privateScalar();
+  const hp::base::SecretBytes scalar = key.value()->privateScalar();
   REQUIRE(scalar.size() == EcKeyPair::kScalarSize);
   auto rebuilt = EcKeyPair::fromPrivate(scalar.view(), *rng);
   REQUIRE(rebuilt.ok());
@@ -94,8 +94,8 @@ TEST_CASE("RSA-2048: sign, verify, rebuild from primes") {
   CHECK_FALSE(key.value()->signHash(Bytes(31, 1), *rng).ok());
   CHECK_FALSE(verifyRsaPkcs1(n, e, Bytes(31, 1), Bytes(256, 1)));
 
-  const hp::SecretBytes p = key.value()->primeP();
-  const hp::SecretBytes q = key.value()->primeQ();
+  const hp::base::SecretBytes p = key.value()->primeP();
+  const hp::base::SecretBytes q = key.value()->primeQ();
   auto rebuilt = RsaKeyPair::fromPrimes(p.view(), q.view(), e);
   REQUIRE(rebuilt.ok());
   CHECK(rebuilt.value()->modulus() == n);

@@ -8,9 +8,11 @@
 #include "protocol/apdu/status_word.hpp"
 #include "tests/runtime/test_helpers.hpp"
 
-using hp::Bytes;
+using hp::base::Bytes;
 using hp::test::hex;
-using namespace hp::card;
+using namespace hp::base;
+using namespace hp::card::runtime;
+using namespace hp::protocol::apdu;
 
 TEST_CASE("makeAtr: T=1, historical bytes, TCK makes the XOR from T0 zero") {
   const Bytes atr = makeAtr("HOMECARD");
@@ -31,26 +33,26 @@ TEST_CASE("makeAtr: T=1, historical bytes, TCK makes the XOR from T0 zero") {
 }
 
 TEST_CASE("hex helpers") {
-  CHECK(hp::toHex(hex("00 9f A0")) == "009FA0");
-  CHECK(hp::toSpacedHex(hex("009FA0")) == "00 9F A0");
-  CHECK(hp::fromHex("0a:0B\t0c\n") == hex("0A0B0C"));
-  CHECK_FALSE(hp::fromHex("ABC").has_value());
-  CHECK_FALSE(hp::fromHex("0G").has_value());
-  CHECK(hp::fromHex("")->empty());
+  CHECK(hp::base::toHex(hex("00 9f A0")) == "009FA0");
+  CHECK(hp::base::toSpacedHex(hex("009FA0")) == "00 9F A0");
+  CHECK(hp::base::fromHex("0a:0B\t0c\n") == hex("0A0B0C"));
+  CHECK_FALSE(hp::base::fromHex("ABC").has_value());
+  CHECK_FALSE(hp::base::fromHex("0G").has_value());
+  CHECK(hp::base::fromHex("")->empty());
 }
 
 TEST_CASE("SecretBytes wipes on clear and compares by content") {
-  hp::SecretBytes s(hex("01 02 03"));
-  hp::SecretBytes t(hex("01 02 03"));
+  hp::base::SecretBytes s(hex("01 02 03"));
+  hp::base::SecretBytes t(hex("01 02 03"));
   CHECK(s == t);
-  hp::SecretBytes moved(std::move(t));
+  hp::base::SecretBytes moved(std::move(t));
   CHECK(t.empty());  // NOLINT(bugprone-use-after-move): the moved-from buffer is emptied
   CHECK(moved == s);
   s.clear();
   CHECK(s.empty());
-  CHECK(hp::constantTimeEqual(hex("0102"), hex("0102")));
-  CHECK_FALSE(hp::constantTimeEqual(hex("0102"), hex("0103")));
-  CHECK_FALSE(hp::constantTimeEqual(hex("0102"), hex("010200")));
+  CHECK(hp::base::constantTimeEqual(hex("0102"), hex("0102")));
+  CHECK_FALSE(hp::base::constantTimeEqual(hex("0102"), hex("0103")));
+  CHECK_FALSE(hp::base::constantTimeEqual(hex("0102"), hex("010200")));
 }
 
 TEST_CASE("seeded RNG is reproducible, different seeds differ") {

@@ -6,9 +6,11 @@
 #include "card/runtime/pin.hpp"
 #include "tests/runtime/test_helpers.hpp"
 
-using hp::Bytes;
-using hp::bytesOf;
-using namespace hp::card;
+using hp::base::Bytes;
+using hp::base::bytesOf;
+using namespace hp::base;
+using namespace hp::card::runtime;
+using namespace hp::protocol::apdu;
 
 namespace {
 PinRecord recordFor(const char* pin, Rng& rng) {

@@ -7,9 +7,9 @@
 #include "protocol/purse/purse_records.hpp"
 #include "tests/runtime/test_helpers.hpp"
 
-using hp::Bytes;
-using namespace hp::card;
-using namespace hp::card::purse;
+using hp::base::Bytes;
+using namespace hp::base;
+using namespace hp::protocol::purse;
 
 namespace {
 
@@ -22,14 +22,14 @@ PurseRecord samplePayment() {
   r.entry.currency = "EUR";
   r.entry.amount = 1250;
   r.entry.balanceAfter = 8750;
-  r.entry.party = hp::bytesOf("shop.example");
-  r.entry.reference = hp::bytesOf("order-0001");
+  r.entry.party = hp::base::bytesOf("shop.example");
+  r.entry.reference = hp::base::bytesOf("order-0001");
   return r;
 }
 
 Voucher sampleVoucher() {
   Voucher v;
-  v.bankId = hp::bytesOf("bank");
+  v.bankId = hp::base::bytesOf("bank");
   v.purseId = {1, 2, 3, 4, 5, 6, 7, 8};
   v.voucherId.fill(0xAB);
   v.creditSeq = 3;
@@ -48,11 +48,15 @@ TEST_CASE("purse records: encodings round-trip") {
   CHECK(decodeLogEntry(encode(record.entry)) == record.entry);
   CHECK(decodeVoucher(encode(sampleVoucher())) == sampleVoucher());
 
-  Cancellation c{hp::bytesOf("shop.example"), record.purseId, 7,
-                 hp::bytesOf("order-0001"),   "EUR",          1250};
+  Cancellation c{hp::base::bytesOf("shop.example"), record.purseId, 7,
+                 hp::base::bytesOf("order-0001"),   "EUR",          1250};
   CHECK(decodeCancellation(encode(c)) == c);
-  Receipt rc{
-      hp::bytesOf("shop.example"), hp::bytesOf("order-0001"), record.purseId, 7, "EUR", 1250};
+  Receipt rc{hp::base::bytesOf("shop.example"),
+             hp::base::bytesOf("order-0001"),
+             record.purseId,
+             7,
+             "EUR",
+             1250};
   CHECK(decodeReceipt(encode(rc)) == rc);
 }
 

@@ -8,10 +8,11 @@
 #include "card/runtime/storage.hpp"
 #include "tests/runtime/test_helpers.hpp"
 
-using hp::Bytes;
-using hp::ByteView;
+using hp::base::Bytes;
+using hp::base::ByteView;
 using hp::test::hex;
-using namespace hp::card;
+using namespace hp::base;
+using namespace hp::card::runtime;
 
 namespace {
 struct Counter {

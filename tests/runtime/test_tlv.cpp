@@ -4,9 +4,9 @@
 #include "base/tlv.hpp"
 #include "tests/runtime/test_helpers.hpp"
 
-using hp::Bytes;
+using hp::base::Bytes;
 using hp::test::hex;
-using namespace hp::card;
+using namespace hp::base;
 
 TEST_CASE("makeTlv picks the shortest length form") {
   CHECK(makeTlv(0x84, hex("01 02")) == hex("84 02 01 02"));
@@ -32,8 +32,8 @@ TEST_CASE("makeTlv picks the shortest length form") {
 
 TEST_CASE("parseTlvs reads a sequence and findTlv finds by tag") {
   Bytes in = hex("84 02 AA BB");
-  hp::append(in, hex("5F 2D 00"));
-  hp::append(in, hex("A5 81 01 77"));
+  hp::base::append(in, hex("5F 2D 00"));
+  hp::base::append(in, hex("A5 81 01 77"));
   auto list = parseTlvs(in);
   REQUIRE(list.has_value());
   REQUIRE(list->size() == 3);

@@ -13,9 +13,9 @@
 #include "card/runtime/vpcd_link.hpp"
 #include "tests/runtime/test_helpers.hpp"
 
-using hp::Bytes;
+using hp::base::Bytes;
 using hp::test::hex;
-using namespace hp::card;
+using namespace hp::card::runtime;
 
 namespace {
 

@@ -7,10 +7,11 @@
 #include "base/rng.hpp"
 #include "card/runtime/file_storage.hpp"
 
-inline std::unique_ptr<hp::card::FileStorage> openTestStorage(const std::string& statePath) {
-  static auto rng = hp::card::makeSeededRng(20261202);
-  auto storage = hp::card::FileStorage::open(
-      statePath, hp::card::FileStorage::defaultKeyPath(statePath), "homecard", *rng);
+inline std::unique_ptr<hp::card::runtime::FileStorage> openTestStorage(
+    const std::string& statePath) {
+  static auto rng = hp::base::makeSeededRng(20261202);
+  auto storage = hp::card::runtime::FileStorage::open(
+      statePath, hp::card::runtime::FileStorage::defaultKeyPath(statePath), "homecard", *rng);
   REQUIRE_MESSAGE(storage.ok(), storage.error().message);
   return std::move(storage.value());
 }

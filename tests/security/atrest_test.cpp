@@ -30,11 +30,13 @@
 #include "tests/homecard/test_card.hpp"
 #include "tests/security/atrest_storage.hpp"
 
-using hp::Bytes;
-using hp::ByteView;
-using namespace hp::card;
+using hp::base::Bytes;
+using hp::base::ByteView;
+using namespace hp::base;
+using namespace hp::card::runtime;
+using namespace hp::protocol::apdu;
 namespace fs = std::filesystem;
-namespace hc = hp::homecard::test;
+namespace hc = hp::card::homecard::test;
 
 namespace {
 
@@ -158,10 +160,10 @@ TEST_CASE("(d) the product home card (as main.cpp opens it) verifies at the slow
   // Reopened as the card process does: HomeCardApplet::open without a count.
   card.runtime.reset();
   card.applet.reset();
-  auto opened = hp::homecard::HomeCardApplet::open(card.storage, card.clock, *card.rng);
+  auto opened = hp::card::homecard::HomeCardApplet::open(card.storage, card.clock, *card.rng);
   REQUIRE(opened.ok());
   card.applet = std::move(opened.value());
-  card.runtime = std::make_unique<CardRuntime>(hp::homecard::homeCardAtr(),
+  card.runtime = std::make_unique<CardRuntime>(hp::card::homecard::homeCardAtr(),
                                                std::vector<Applet*>{card.applet.get()});
   card.runtime->powerOn();
   card.select();

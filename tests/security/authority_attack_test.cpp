@@ -10,11 +10,11 @@
 
 namespace wire = hp::protocol::rpc;
 
-namespace hp::home::security {
+namespace hp::home_server::security {
 
 namespace {
 
-namespace at = adapters::test;
+namespace at = card_adapters::test;
 using test::call;
 using test::TestTerminal;
 
@@ -27,8 +27,8 @@ Json::Value openParams(const AuthorityWorld& world) {
 }
 
 // session.open over the channel: the hand-out (if any) lands in `handout`.
-rpc::Response open(channel::ChannelConnection& channel, const AuthorityWorld& world,
-                   SecretBytes* handout = nullptr) {
+protocol::rpc::Response open(channel::ChannelConnection& channel, const AuthorityWorld& world,
+                             SecretBytes* handout = nullptr) {
   SecretBytes ignored;
   return call(channel, wire::nameOf<wire::SessionOpen>(), openParams(world),
               handout ? handout : &ignored);
@@ -47,13 +47,13 @@ TEST_SUITE("authority") {
     auto channelA = world.connect(a);
     REQUIRE(call(*channelA, wire::nameOf<wire::CardPin2>(), pin2Params()).ok());
     SecretBytes handoutA;
-    const rpc::Response openedA = open(*channelA, world, &handoutA);
+    const protocol::rpc::Response openedA = open(*channelA, world, &handoutA);
     REQUIRE_MESSAGE(openedA.ok(), codeOf(openedA) << " " << world.log());
     const Bytes secretA = masterSecretOf(handoutA);
 
     auto channelB = world.connect(b);
     SecretBytes handoutB;
-    const rpc::Response openedB = open(*channelB, world, &handoutB);
+    const protocol::rpc::Response openedB = open(*channelB, world, &handoutB);
     // Before: ok, "cached": true, and the hand-out carried A's master secret.
     CHECK_MESSAGE(codeOf(openedB) == "pin2_required",
                   "B got " << (openedB.ok() ? "a session" : codeOf(openedB)));
@@ -73,7 +73,7 @@ TEST_SUITE("authority") {
     // With its own PIN2, B gets its own session: a handshake of its own, another master secret.
     REQUIRE(call(*channelB, wire::nameOf<wire::CardPin2>(), pin2Params()).ok());
     SecretBytes ownB;
-    const rpc::Response ownOpened = open(*channelB, world, &ownB);
+    const protocol::rpc::Response ownOpened = open(*channelB, world, &ownB);
     REQUIRE_MESSAGE(ownOpened.ok(), codeOf(ownOpened));
     CHECK_FALSE((*ownOpened.result)["cached"].asBool());
     CHECK(masterSecretOf(ownB) != secretA);
@@ -92,7 +92,7 @@ TEST_SUITE("authority") {
     REQUIRE(call(*channel, wire::nameOf<wire::CardPin2>(), pin2Params()).ok());
     REQUIRE(open(*channel, world).ok());
     REQUIRE(call(*channel, wire::nameOf<wire::CardFinish>()).ok());
-    const rpc::Response after = open(*channel, world);
+    const protocol::rpc::Response after = open(*channel, world);
     CHECK_MESSAGE(codeOf(after) == "pin2_required",
                   "after finish: " << (after.ok() ? "a cached session" : codeOf(after)));
   }
@@ -107,7 +107,7 @@ TEST_SUITE("authority") {
     for (int i = 0; i < 3; ++i)
       CHECK_FALSE(call(*channel, wire::nameOf<wire::CardPin2>(), pin2Params("000000")).ok());
     CHECK(codeOf(call(*channel, wire::nameOf<wire::CardPin2>(), pin2Params())) == "pin_blocked");
-    const rpc::Response after = open(*channel, world);
+    const protocol::rpc::Response after = open(*channel, world);
     CHECK_MESSAGE(codeOf(after) == "pin2_required",
                   "after the block: " << (after.ok() ? "a cached session" : codeOf(after)));
   }
@@ -124,7 +124,7 @@ TEST_SUITE("authority") {
     // A restart nobody saw (no link event yet) goes unnoticed by cached visits for at most
     // authority.card_check_ms (1 s by default); after that the card's state is read again.
     std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-    const rpc::Response after = open(*channel, world);
+    const protocol::rpc::Response after = open(*channel, world);
     // The restarted card lost PIN1 too, so the home server asks for that first (issue 10's card
     // link recovery); either way no cached session is handed out.
     CHECK_MESSAGE(codeOf(after) == "pin1_required",
@@ -147,7 +147,7 @@ TEST_SUITE("authority") {
     REQUIRE(world.admin(wire::nameOf<wire::TerminalRevoke>(), id).ok());
     world.registerTerminal(a);
     auto channel = world.connect(a);
-    const rpc::Response after = open(*channel, world);
+    const protocol::rpc::Response after = open(*channel, world);
     CHECK_MESSAGE(codeOf(after) == "pin2_required",
                   "after revoke: " << (after.ok() ? "the old cached session" : codeOf(after)));
   }
@@ -161,7 +161,7 @@ TEST_SUITE("authority") {
     auto channel = world.connect(a);
     REQUIRE(call(*channel, wire::nameOf<wire::CardPin2>(), pin2Params()).ok());
     at::mustOk(world.client->finish());  // behind the server's back
-    const rpc::Response after = open(*channel, world);
+    const protocol::rpc::Response after = open(*channel, world);
     CHECK_MESSAGE(codeOf(after) == "pin2_required",
                   "got " << (after.ok() ? "ok" : codeOf(after) + ": " + after.error->message));
   }
@@ -182,4 +182,4 @@ TEST_SUITE("authority") {
   }
 }
 
-}  // namespace hp::home::security
+}  // namespace hp::home_server::security

@@ -5,9 +5,9 @@
 
 #include "tests/card_adapters/fixture.hpp"
 
-namespace hp::home::security {
+namespace hp::home_server::security {
 
-namespace at = adapters::test;
+namespace at = card_adapters::test;
 
 TEST_SUITE("authority") {
   TEST_CASE("attack: background reads do not keep the home card in the crypto state") {
@@ -20,13 +20,13 @@ TEST_SUITE("authority") {
       (void)card.client->status();
       (void)card.client->purseStatus();
       (void)card.client->readLog(1);
-      (void)card.client->registryList(adapters::HomeRegistry::kTerminals);
+      (void)card.client->registryList(card_adapters::HomeRegistry::kTerminals);
     }
     const auto status = at::must(card.client->status());
-    CHECK_MESSAGE(status.security == adapters::HomeSecurityState::kStandby,
+    CHECK_MESSAGE(status.security == card_adapters::HomeSecurityState::kStandby,
                   "12 minutes of reads only, the card is still in state "
                       << static_cast<int>(status.security));
-    CHECK_FALSE(card.client->sign(adapters::HomeKeyRef::kEc, Bytes(32, 1)).ok());
+    CHECK_FALSE(card.client->sign(card_adapters::HomeKeyRef::kEc, Bytes(32, 1)).ok());
   }
 
   TEST_CASE("a signature counts as use: the crypto state stays while the user works") {
@@ -35,11 +35,11 @@ TEST_SUITE("authority") {
     REQUIRE(at::must(card.client->verifyPin2(at::kHomePin2)).verified());
     for (int i = 0; i < 3; ++i) {
       card.clock.advanceMinutes(9);
-      REQUIRE(card.client->sign(adapters::HomeKeyRef::kEc, Bytes(32, 1)).ok());
+      REQUIRE(card.client->sign(card_adapters::HomeKeyRef::kEc, Bytes(32, 1)).ok());
     }
     card.clock.advanceMinutes(10);
-    CHECK_FALSE(card.client->sign(adapters::HomeKeyRef::kEc, Bytes(32, 1)).ok());
+    CHECK_FALSE(card.client->sign(card_adapters::HomeKeyRef::kEc, Bytes(32, 1)).ok());
   }
 }
 
-}  // namespace hp::home::security
+}  // namespace hp::home_server::security

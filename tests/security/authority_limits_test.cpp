@@ -9,17 +9,17 @@
 
 namespace wire = hp::protocol::rpc;
 
-namespace hp::home::security {
+namespace hp::home_server::security {
 
 namespace {
-namespace at = adapters::test;
+namespace at = card_adapters::test;
 using test::call;
 using test::TestTerminal;
 }  // namespace
 
 TEST_SUITE("authority") {
   TEST_CASE("authority book: per terminal, idle and lifetime limits, ends, revocation") {
-    card::ManualClock clock;
+    base::ManualClock clock;
     std::vector<std::string> changes;
     AuthorityBook book(
         {/*idleMs=*/60'000, /*lifetimeMs=*/300'000}, clock,
@@ -69,7 +69,7 @@ TEST_SUITE("authority") {
   TEST_CASE("attack: a background-only home server lets the crypto state lapse at the idle limit") {
     // Attacker: whoever finds the home server idle after the user walked away; the notice mailer
     // and the reconciliation keep reading the card meanwhile.
-    card::ManualClock authorityClock;
+    base::ManualClock authorityClock;
     AuthorityWorld world([&](HomeServerConfig& config, HomeServerParts& parts) {
       config.authority.idleSeconds = 60;
       config.authority.lifetimeSeconds = 3600;
@@ -100,7 +100,8 @@ TEST_SUITE("authority") {
     }
     // 70 s without a user request: the server ended the grant and put the card to standby.
     CHECK(world.card->status()->security == "standby");
-    const rpc::Response after = call(*channel, wire::nameOf<wire::SessionOpen>(), open, &handout);
+    const protocol::rpc::Response after =
+        call(*channel, wire::nameOf<wire::SessionOpen>(), open, &handout);
     CHECK(codeOf(after) == "authority_expired");
     REQUIRE(after.error);
     CHECK(after.error->data["limit"].asString() == "idle");
@@ -113,7 +114,7 @@ TEST_SUITE("authority") {
   }
 
   TEST_CASE("authority: the lifetime ends a grant however busy the terminal is") {
-    card::ManualClock authorityClock;
+    base::ManualClock authorityClock;
     AuthorityWorld world([&](HomeServerConfig& config, HomeServerParts& parts) {
       config.authority.idleSeconds = 60;
       config.authority.lifetimeSeconds = 120;
@@ -132,7 +133,8 @@ TEST_SUITE("authority") {
       REQUIRE(call(*channel, wire::nameOf<wire::SessionOpen>(), open, &handout).ok());
       authorityClock.advanceMs(41'000);
     }
-    const rpc::Response after = call(*channel, wire::nameOf<wire::SessionOpen>(), open, &handout);
+    const protocol::rpc::Response after =
+        call(*channel, wire::nameOf<wire::SessionOpen>(), open, &handout);
     CHECK(codeOf(after) == "authority_expired");
     if (after.error) CHECK(after.error->data["limit"].asString() == "lifetime");
     CHECK(world.card->status()->security == "standby");
@@ -152,20 +154,20 @@ TEST_SUITE("authority") {
     open["url"] = world.shopUrl();
     SecretBytes handout;
     REQUIRE(call(*channelA, wire::nameOf<wire::SessionOpen>(), open, &handout).ok());
-    const rpc::Response finished = call(*channelA, wire::nameOf<wire::CardFinish>());
+    const protocol::rpc::Response finished = call(*channelA, wire::nameOf<wire::CardFinish>());
     REQUIRE(finished.ok());
     CHECK((*finished.result)["state"].asString() == "crypto");  // B still holds authority
     CHECK(codeOf(call(*channelA, wire::nameOf<wire::SessionOpen>(), open, &handout)) ==
           "pin2_required");
     CHECK(call(*channelB, wire::nameOf<wire::SessionOpen>(), open, &handout).ok());
-    const rpc::Response last = call(*channelB, wire::nameOf<wire::CardFinish>());
+    const protocol::rpc::Response last = call(*channelB, wire::nameOf<wire::CardFinish>());
     REQUIRE(last.ok());
     CHECK((*last.result)["state"].asString() == "standby");
     // session.list is scoped to the caller.
-    const rpc::Response listed = call(*channelA, wire::nameOf<wire::SessionList>());
+    const protocol::rpc::Response listed = call(*channelA, wire::nameOf<wire::SessionList>());
     REQUIRE(listed.ok());
     CHECK((*listed.result)["sessions"].empty());
   }
 }
 
-}  // namespace hp::home::security
+}  // namespace hp::home_server::security

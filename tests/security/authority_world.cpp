@@ -9,16 +9,16 @@
 
 namespace wire = hp::protocol::rpc;
 
-namespace hp::home::security {
+namespace hp::home_server::security {
 
-namespace at = adapters::test;
+namespace at = card_adapters::test;
 
 namespace {
 
 // One link to the in-process card; fails once when the world says the card was pulled.
-class BreakableLink final : public pcsc::Transport {
+class BreakableLink final : public pcsc_bridge::Transport {
  public:
-  BreakableLink(card::CardRuntime& runtime, bool& breakOnce)
+  BreakableLink(card::runtime::CardRuntime& runtime, bool& breakOnce)
       : inner_(runtime, "homecard"), breakOnce_(breakOnce) {}
   Result<Bytes> transmitRaw(ByteView command) override {
     if (broken_ || breakOnce_) {
@@ -33,7 +33,7 @@ class BreakableLink final : public pcsc::Transport {
   std::string describe() const override { return "in-process home card"; }
 
  private:
-  pcsc::InProcessTransport inner_;
+  pcsc_bridge::InProcessTransport inner_;
   bool& breakOnce_;
   bool broken_ = false;
 };
@@ -45,14 +45,14 @@ const Bytes kSelectHomeCard{0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xF0, 0x48, 0x4F,
 
 AuthorityWorld::AuthorityWorld(const Tweak& tweak) {
   link = std::make_unique<ReconnectingTransport>(
-      [this]() -> Result<std::unique_ptr<pcsc::Transport>> {
-        return std::unique_ptr<pcsc::Transport>(
+      [this]() -> Result<std::unique_ptr<pcsc_bridge::Transport>> {
+        return std::unique_ptr<pcsc_bridge::Transport>(
             std::make_unique<BreakableLink>(*homeCard.runtime, breakLinkOnce));
       },
       kSelectHomeCard);
-  client = std::make_unique<adapters::HomeCardClient>(*link);
+  client = std::make_unique<card_adapters::HomeCardClient>(*link);
   // The card link's pinned key, read from the fresh card as hp_provision does.
-  card = std::make_unique<CardHomeCard>(*client, tls::KeyType::kEcP256,
+  card = std::make_unique<CardHomeCard>(*client, tls_proxy::KeyType::kEcP256,
                                         client->readCardAuthKey().value(), "\"test reader\"");
   directory = std::make_unique<CardTerminalDirectory>(*client);
 
@@ -60,15 +60,15 @@ AuthorityWorld::AuthorityWorld(const Tweak& tweak) {
   REQUIRE(::mkdtemp(dirTemplate) != nullptr);
   tempDir = dirTemplate;
   adminSocket = tempDir + "/admin.sock";
-  serverRng = card::makeSeededRng(at::testSeed() ^ 0x5EC);
-  auto serverKey = card::EcKeyPair::generate(*serverRng);
+  serverRng = base::makeSeededRng(at::testSeed() ^ 0x5EC);
+  auto serverKey = base::EcKeyPair::generate(*serverRng);
   REQUIRE(serverKey.ok());
   serverSigner =
       std::make_unique<channel::SoftwareServerSigner>(std::move(serverKey.value()), *serverRng);
 
   HomeServerConfig config;
   config.listenPort = 0;
-  config.trustStoreCaFile = tls::test::testPki().caCert;
+  config.trustStoreCaFile = tls_proxy::test::testPki().caCert;
   config.serverKeyFile = "(injected)";
   config.adminSocketPath = adminSocket;
   config.relay.shops = {"localhost"};  // the test shops, on 127.0.0.1 (relay_policy.hpp)
@@ -91,12 +91,12 @@ AuthorityWorld::AuthorityWorld(const Tweak& tweak) {
   pin1["pin"] = std::string(at::kHomePin1);
   REQUIRE(admin("pin1", pin1).ok());
   // The card's EC key certified by the test CA, which the shop trusts for client certificates.
-  const auto key = at::must(homeCard.client->readPublicKey(adapters::HomeKeyRef::kEc));
+  const auto key = at::must(homeCard.client->readPublicKey(card_adapters::HomeKeyRef::kEc));
   at::mustOk(homeCard.client->select());
   at::must(homeCard.client->verifyPin1(at::kHomePin1));
   at::mustOk(homeCard.client->putCertificate(
-      adapters::HomeKeyRef::kEc,
-      at::makeCertificate(key, "User on the home card", tls::test::testPki().dir + "/ca.key",
+      card_adapters::HomeKeyRef::kEc,
+      at::makeCertificate(key, "User on the home card", tls_proxy::test::testPki().dir + "/ca.key",
                           "CN=homeproxy test CA")));
   // The set-up client's SELECT reset the applet's security state; it gave PIN1 again itself.
 }
@@ -112,7 +112,8 @@ void AuthorityWorld::registerTerminal(const test::TestTerminal& terminal) {
   Json::Value registration;
   registration["id"] = terminal.id();
   registration["key"] = toHex(terminal.publicKey());
-  const rpc::Response registered = admin(wire::nameOf<wire::TerminalRegister>(), registration);
+  const protocol::rpc::Response registered =
+      admin(wire::nameOf<wire::TerminalRegister>(), registration);
   REQUIRE_MESSAGE(registered.ok(), codeOf(registered));
 }
 
@@ -122,8 +123,9 @@ std::unique_ptr<channel::ChannelConnection> AuthorityWorld::connect(test::TestTe
   return std::move(connection.value());
 }
 
-rpc::Response AuthorityWorld::admin(const std::string& method, const Json::Value& params) {
-  rpc::Request request;
+protocol::rpc::Response AuthorityWorld::admin(const std::string& method,
+                                              const Json::Value& params) {
+  protocol::rpc::Request request;
   request.id = 7;
   request.method = method;
   request.params = params;
@@ -154,8 +156,8 @@ Bytes masterSecretOf(const SecretBytes& handout) {
   return Bytes(handout.data() + 4, handout.data() + 4 + 48);
 }
 
-std::string codeOf(const rpc::Response& response) {
+std::string codeOf(const protocol::rpc::Response& response) {
   return response.error ? response.error->code : std::string();
 }
 
-}  // namespace hp::home::security
+}  // namespace hp::home_server::security

@@ -17,7 +17,7 @@
 #include "tests/home_server/test_terminal.hpp"
 #include "tests/tls_proxy/shop_server.hpp"
 
-namespace hp::home::security {
+namespace hp::home_server::security {
 
 class AuthorityWorld {
  public:
@@ -29,8 +29,8 @@ class AuthorityWorld {
   // A terminal registered in the card's registry through the admin socket.
   void registerTerminal(const test::TestTerminal& terminal);
   std::unique_ptr<channel::ChannelConnection> connect(test::TestTerminal& terminal);
-  rpc::Response admin(const std::string& method,
-                      const Json::Value& params = Json::Value(Json::objectValue));
+  protocol::rpc::Response admin(const std::string& method,
+                                const Json::Value& params = Json::Value(Json::objectValue));
   // The card process "restarts": it loses its volatile state, and the daemon's link to it fails
   // on the next command (as SCardTransmit does on a removed card).
   void restartCard();
@@ -38,14 +38,14 @@ class AuthorityWorld {
   uint64_t cardCommands() const { return client->commands().commandsSent(); }
   std::string log();
 
-  adapters::test::HomeCard homeCard;  // applet, runtime, clock (its own client for set-up)
+  card_adapters::test::HomeCard homeCard;  // applet, runtime, clock (its own client for set-up)
   bool breakLinkOnce = false;
   std::unique_ptr<ReconnectingTransport> link;
-  std::unique_ptr<adapters::HomeCardClient> client;  // the daemon's client, over `link`
+  std::unique_ptr<card_adapters::HomeCardClient> client;  // the daemon's client, over `link`
   std::unique_ptr<CardHomeCard> card;
   std::unique_ptr<CardTerminalDirectory> directory;
-  tls::test::ShopServer shop{tls::test::ResumptionKind::kSessionId};
-  std::unique_ptr<card::Rng> serverRng;
+  tls_proxy::test::ShopServer shop{tls_proxy::test::ResumptionKind::kSessionId};
+  std::unique_ptr<base::Rng> serverRng;
   std::unique_ptr<channel::SoftwareServerSigner> serverSigner;
   channel::SystemWallClock wallClock;
   std::string tempDir;
@@ -62,6 +62,6 @@ class AuthorityWorld {
 Bytes masterSecretOf(const SecretBytes& handout);
 
 // The error code of a response ("" when it succeeded).
-std::string codeOf(const rpc::Response& response);
+std::string codeOf(const protocol::rpc::Response& response);
 
-}  // namespace hp::home::security
+}  // namespace hp::home_server::security

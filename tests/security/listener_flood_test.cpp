@@ -49,8 +49,8 @@ int honestClient(Attempt attempt) {
 
 TEST_SUITE("listener_flood_home") {
   TEST_CASE("idle and trickling connections do not shut a registered terminal out") {
-    home::test::ServerFixture fx;
-    home::test::TestTerminal terminal("laptop-1", 901);
+    home_server::test::ServerFixture fx;
+    home_server::test::TestTerminal terminal("laptop-1", 901);
     REQUIRE(fx.terminals.registerTerminal(terminal.id(), terminal.publicKey()).ok());
     Flood flood(fx.port(), kAttackers, std::string(1, '\0'));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the flood is in place
@@ -58,7 +58,8 @@ TEST_SUITE("listener_flood_home") {
     const int failures = honestClient([&]() -> std::string {
       auto connection = terminal.connect(fx.port(), fx.serverPublicKey());
       if (!connection) return "connect: " + connection.error().message;
-      const rpc::Response status = home::test::call(**connection, wire::nameOf<wire::CardStatus>());
+      const protocol::rpc::Response status =
+          home_server::test::call(**connection, wire::nameOf<wire::CardStatus>());
       if (!status.ok()) return "card.status: " + status.error->message;
       (void)(*connection)->close();
       return {};
@@ -78,7 +79,7 @@ TEST_SUITE("listener_flood_home") {
 
 TEST_SUITE("listener_flood_shop") {
   TEST_CASE("idle and trickling connections do not shut a shop's customer out") {
-    const auto& pki = tls::test::testPki();
+    const auto& pki = tls_proxy::test::testPki();
     const auto& files = merchant::test::merchantFiles();
     merchant::test::TempDir dir;
     merchant::test::ServerProcess shop(

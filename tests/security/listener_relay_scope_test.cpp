@@ -55,7 +55,7 @@ Json::Value urlParams(const std::string& url) {
   return params;
 }
 
-home::Resolver fixed(const std::vector<std::string>& addresses) {
+home_server::Resolver fixed(const std::vector<std::string>& addresses) {
   return [addresses](const std::string&) -> Result<std::vector<std::string>> { return addresses; };
 }
 
@@ -63,35 +63,36 @@ home::Resolver fixed(const std::vector<std::string>& addresses) {
 
 TEST_SUITE("listener_relay") {
   TEST_CASE("relay.request and session.open cannot reach loopback ports") {
-    home::test::ServerFixture fx;
-    home::test::TestTerminal terminal("laptop-1", 901);
+    home_server::test::ServerFixture fx;
+    home_server::test::TestTerminal terminal("laptop-1", 901);
     REQUIRE(fx.terminals.registerTerminal(terminal.id(), terminal.publicKey()).ok());
     auto connection = terminal.connect(fx.port(), fx.serverPublicKey());
     REQUIRE(connection.ok());
     // A terminal with live PIN2 authority: session.open and relay.request check it first
     // (docs/control-channel.md, "Authority"), so only then does the relay policy decide.
-    REQUIRE(fx.card->verifyPin1(home::test::ServerFixture::kPin1)->kind ==
-            home::PinOutcome::Kind::kAccepted);
-    const Json::Value pin2 = wire::PinParams{home::test::ServerFixture::kPin2}.toJson();
-    REQUIRE(home::test::call(**connection, wire::nameOf<wire::CardPin2>(), pin2).ok());
+    REQUIRE(fx.card->verifyPin1(home_server::test::ServerFixture::kPin1)->kind ==
+            home_server::PinOutcome::Kind::kAccepted);
+    const Json::Value pin2 = wire::PinParams{home_server::test::ServerFixture::kPin2}.toJson();
+    REQUIRE(home_server::test::call(**connection, wire::nameOf<wire::CardPin2>(), pin2).ok());
     StandIn slot;
     const std::string slotUrl = "https://127.0.0.1:" + std::to_string(slot.port) + "/";
     for (const std::string& method :
          {wire::nameOf<wire::SessionOpen>(), wire::nameOf<wire::RelayRequest>()}) {
-      const rpc::Response answer = home::test::call(**connection, method, urlParams(slotUrl));
+      const protocol::rpc::Response answer =
+          home_server::test::call(**connection, method, urlParams(slotUrl));
       REQUIRE(answer.error.has_value());
       INFO(method << ": " << answer.error->code << ": " << answer.error->message);
       CHECK(answer.error->code == "relay_refused");
       CHECK(answer.error->message.find("port") != std::string::npos);
       CHECK(slot.received(300) == 0);  // nothing reached the slot port
     }
-    const rpc::Response ssh = home::test::call(**connection, wire::nameOf<wire::RelayRequest>(),
-                                               urlParams("https://127.0.0.1:22/"));
+    const protocol::rpc::Response ssh = home_server::test::call(
+        **connection, wire::nameOf<wire::RelayRequest>(), urlParams("https://127.0.0.1:22/"));
     REQUIRE(ssh.error.has_value());
     CHECK(ssh.error->code == "relay_refused");
     // Port 443, but the name leads to loopback (the fixture connects every name to 127.0.0.1).
-    const rpc::Response home = home::test::call(**connection, wire::nameOf<wire::RelayRequest>(),
-                                                urlParams("https://router.test/"));
+    const protocol::rpc::Response home = home_server::test::call(
+        **connection, wire::nameOf<wire::RelayRequest>(), urlParams("https://router.test/"));
     REQUIRE(home.error.has_value());
     INFO(home.error->message);
     CHECK(home.error->code == "relay_refused");
@@ -99,22 +100,22 @@ TEST_SUITE("listener_relay") {
   }
 
   TEST_CASE("the policy: ports, address ranges, configured shops, every resolved address") {
-    home::RelayPolicyConfig config;
+    home_server::RelayPolicyConfig config;
     config.shops = {"shop.test", "bank.test:8443"};
-    const home::RelayPolicy publicOnly(config, fixed({"192.0.2.10"}));
+    const home_server::RelayPolicy publicOnly(config, fixed({"192.0.2.10"}));
     // 192.0.2.0/24 is documentation space, so refused; use a public address for the passing case.
-    const home::RelayPolicy policy(config, fixed({"93.184.216.34"}));
+    const home_server::RelayPolicy policy(config, fixed({"93.184.216.34"}));
     CHECK(policy.connectAddress("example.test", 443).value() == "93.184.216.34");
     CHECK_FALSE(policy.connectAddress("example.test", 22).ok());
     CHECK_FALSE(publicOnly.connectAddress("example.test", 443).ok());
     // A configured shop: any port (a bare host) or its port, whatever its address.
-    const home::RelayPolicy local(config, fixed({"127.0.0.1"}));
+    const home_server::RelayPolicy local(config, fixed({"127.0.0.1"}));
     CHECK(local.connectAddress("shop.test", 4443).ok());
     CHECK(local.connectAddress("bank.test", 8443).ok());
     CHECK_FALSE(local.connectAddress("bank.test", 8444).ok());
     CHECK_FALSE(local.connectAddress("other.test", 443).ok());
     // One private address among public ones is enough to refuse (no DNS games).
-    const home::RelayPolicy mixed(config, fixed({"93.184.216.34", "10.0.0.1"}));
+    const home_server::RelayPolicy mixed(config, fixed({"93.184.216.34", "10.0.0.1"}));
     CHECK_FALSE(mixed.connectAddress("example.test", 443).ok());
     for (const char* address : {"127.0.0.1",
                                 "127.1.2.3",
@@ -138,16 +139,17 @@ TEST_SUITE("listener_relay") {
                                 "64:ff9b::7f00:1",
                                 "2002:7f00:1::1"}) {
       INFO(address);
-      CHECK_FALSE(home::nonPublicReason(address).empty());
-      CHECK_FALSE(home::RelayPolicy(config, fixed({address})).connectAddress("x.test", 443).ok());
+      CHECK_FALSE(home_server::nonPublicReason(address).empty());
+      CHECK_FALSE(
+          home_server::RelayPolicy(config, fixed({address})).connectAddress("x.test", 443).ok());
     }
     for (const char* address : {"93.184.216.34", "8.8.8.8", "172.32.0.1", "2a00:1450::1"}) {
       INFO(address);
-      CHECK(home::nonPublicReason(address).empty());
+      CHECK(home_server::nonPublicReason(address).empty());
     }
     // allow_private_addresses opens the ranges, not the ports.
     config.allowPrivate = true;
-    const home::RelayPolicy lan(config, fixed({"192.168.1.20"}));
+    const home_server::RelayPolicy lan(config, fixed({"192.168.1.20"}));
     CHECK(lan.connectAddress("nas.test", 443).ok());
     CHECK_FALSE(lan.connectAddress("nas.test", 22).ok());
     // The override (tests) is checked like a resolved address.

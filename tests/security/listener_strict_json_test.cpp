@@ -19,7 +19,7 @@ namespace {
 using merchant::test::HttpResult;
 
 std::vector<std::string> merchantArgs(const std::string& db, bool bank) {
-  const auto& pki = tls::test::testPki();
+  const auto& pki = tls_proxy::test::testPki();
   const auto& files = merchant::test::merchantFiles();
   if (bank) {
     return {
@@ -88,34 +88,34 @@ TEST_SUITE("listener_json") {
   }
 
   TEST_CASE("purse.pay takes an integer amount only; comments and deep JSON are parse errors") {
-    home::test::ServerFixture fx;
-    home::test::TestTerminal terminal("laptop-1", 901);
+    home_server::test::ServerFixture fx;
+    home_server::test::TestTerminal terminal("laptop-1", 901);
     REQUIRE(fx.terminals.registerTerminal(terminal.id(), terminal.publicKey()).ok());
     auto connection = terminal.connect(fx.port(), fx.serverPublicKey());
     REQUIRE(connection.ok());
     // PIN2 authority first: purse.pay checks it before its params (docs/control-channel.md).
-    REQUIRE(fx.card->verifyPin1(home::test::ServerFixture::kPin1)->kind ==
-            home::PinOutcome::Kind::kAccepted);
-    const Json::Value pin2 = wire::PinParams{home::test::ServerFixture::kPin2}.toJson();
-    REQUIRE(home::test::call(**connection, wire::nameOf<wire::CardPin2>(), pin2).ok());
+    REQUIRE(fx.card->verifyPin1(home_server::test::ServerFixture::kPin1)->kind ==
+            home_server::PinOutcome::Kind::kAccepted);
+    const Json::Value pin2 = wire::PinParams{home_server::test::ServerFixture::kPin2}.toJson();
+    REQUIRE(home_server::test::call(**connection, wire::nameOf<wire::CardPin2>(), pin2).ok());
     for (const char* amount : {"1e2", "100.0"}) {
       const std::string text =
           std::string(
               R"({"v":1,"id":7,"method":"purse.pay","params":{"url":"https://localhost/",)") +
           R"("order_ref":"o-1","currency":"EUR","shop_id":"localhost","amount":)" + amount + "}}";
-      const rpc::Response answer = home::test::callRaw(**connection, text);
+      const protocol::rpc::Response answer = home_server::test::callRaw(**connection, text);
       REQUIRE(answer.error.has_value());
       INFO("amount " << amount << ": " << answer.error->code << ": " << answer.error->message);
-      CHECK(answer.error->code == rpc::code::kInvalidParams);
+      CHECK(answer.error->code == protocol::rpc::code::kInvalidParams);
       CHECK(answer.error->message.find("amount") != std::string::npos);
     }
-    const rpc::Response commented = home::test::callRaw(
+    const protocol::rpc::Response commented = home_server::test::callRaw(
         **connection, R"({"v":1,"id":8,/* x */"method":"card.status","params":{}})");
     REQUIRE(commented.error.has_value());
-    CHECK(commented.error->code == rpc::code::kParseError);
-    const rpc::Response deep = home::test::callRaw(**connection, deepJson(10'000));
+    CHECK(commented.error->code == protocol::rpc::code::kParseError);
+    const protocol::rpc::Response deep = home_server::test::callRaw(**connection, deepJson(10'000));
     REQUIRE(deep.error.has_value());
-    CHECK(deep.error->code == rpc::code::kParseError);
+    CHECK(deep.error->code == protocol::rpc::code::kParseError);
   }
 }
 

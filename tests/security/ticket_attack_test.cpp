@@ -30,14 +30,14 @@
 
 namespace wire = hp::protocol::rpc;
 
-namespace hp::adapters::test {
+namespace hp::card_adapters::test {
 
 namespace {
 
 // Forwards to the card and keeps a copy of every command and answer: what the host sees.
-class RecordingTransport final : public pcsc::Transport {
+class RecordingTransport final : public pcsc_bridge::Transport {
  public:
-  explicit RecordingTransport(pcsc::Transport& inner) : inner_(inner) {}
+  explicit RecordingTransport(pcsc_bridge::Transport& inner) : inner_(inner) {}
   Result<Bytes> transmitRaw(ByteView command) override {
     commands.emplace_back(command.begin(), command.end());
     auto answer = inner_.transmitRaw(command);
@@ -52,7 +52,7 @@ class RecordingTransport final : public pcsc::Transport {
   std::vector<Bytes> answers;
 
  private:
-  pcsc::Transport& inner_;
+  pcsc_bridge::Transport& inner_;
 };
 
 constexpr uint64_t kShareLifetimeMs = 10 * 60 * 1000;
@@ -61,10 +61,10 @@ constexpr uint64_t kShareLifetimeMs = 10 * 60 * 1000;
 // real access card through a recording transport.
 struct World {
   World()
-      : serverRng(card::makeSeededRng(testSeed() ^ 0x5EC1)),
-        terminalRng(card::makeSeededRng(testSeed() ^ 0x5EC2)),
-        attackerRng(card::makeSeededRng(testSeed() ^ 0x5EC3)),
-        signer(must(card::EcKeyPair::generate(*serverRng)), *serverRng),
+      : serverRng(base::makeSeededRng(testSeed() ^ 0x5EC1)),
+        terminalRng(base::makeSeededRng(testSeed() ^ 0x5EC2)),
+        attackerRng(base::makeSeededRng(testSeed() ^ 0x5EC3)),
+        signer(must(base::EcKeyPair::generate(*serverRng)), *serverRng),
         access(signer.publicKey()),
         tap(*access.transport),
         terminalCard(tap),
@@ -148,10 +148,10 @@ struct World {
     return all;
   }
 
-  card::ManualClock clock;
-  std::unique_ptr<card::Rng> serverRng;
-  std::unique_ptr<card::Rng> terminalRng;
-  std::unique_ptr<card::Rng> attackerRng;
+  base::ManualClock clock;
+  std::unique_ptr<base::Rng> serverRng;
+  std::unique_ptr<base::Rng> terminalRng;
+  std::unique_ptr<base::Rng> attackerRng;
   channel::SoftwareServerSigner signer;
   channel::SoftwareTerminalRegistry registry;
   AccessCard access;
@@ -207,7 +207,7 @@ ResumeAttempt attackResume(World& world, const Bytes& ticketId,
                            const std::vector<Bytes>& candidates) {
   ResumeAttempt result;
   channel::ServerHandshake server(world.serverConfig());
-  auto mine = must(card::EcKeyPair::generate(*world.attackerRng));
+  auto mine = must(base::EcKeyPair::generate(*world.attackerRng));
   const Bytes hello = channel::encode(
       channel::ResumeHello{ticketId, mine->publicPoint(), world.attackerRng->bytes(32)});
   auto flight = server.onMessage(hello);
@@ -349,4 +349,4 @@ TEST_SUITE("ticket attacks") {
   }
 }
 
-}  // namespace hp::adapters::test
+}  // namespace hp::card_adapters::test

@@ -1,6 +1,6 @@
 #include "tests/support/https_get.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 Result<HttpResponse> httpsGet(TlsStream& stream, const std::string& host, const std::string& path,
                               size_t maxBytes) {
@@ -26,4 +26,4 @@ Result<HttpResponse> httpsGet(TlsStream& stream, const std::string& host, const 
   return response;
 }
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

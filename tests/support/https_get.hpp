@@ -5,7 +5,7 @@
 
 #include "host/tls_proxy/resumed_connection.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 struct HttpResponse {
   int status = 0;
@@ -17,4 +17,4 @@ struct HttpResponse {
 Result<HttpResponse> httpsGet(TlsStream& stream, const std::string& host,
                               const std::string& path = "/", size_t maxBytes = 1 << 20);
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

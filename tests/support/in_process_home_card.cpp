@@ -4,20 +4,20 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/x509_crt.h>
 
-namespace hp::home::test {
+namespace hp::home_server::test {
 
 namespace {
 
 constexpr uint8_t kInsPso = 0x2A;
 constexpr uint8_t kP1ComputeSignature = 0x9E;
 
-Error cardError(const adapters::CardError& error) {
+Error cardError(const card_adapters::CardError& error) {
   return makeError("in-process home card: " + error.message);
 }
 
 // An X.509 v3 certificate for the card's EC key, issued by the CA whose key is in issuerKeyFile.
-Result<Bytes> certificateFor(const adapters::HomePublicKey& key,
-                             const InProcessHomeCardOptions& options, card::Rng& rng) {
+Result<Bytes> certificateFor(const card_adapters::HomePublicKey& key,
+                             const InProcessHomeCardOptions& options, base::Rng& rng) {
   mbedtls_pk_context issuer;
   mbedtls_pk_context subject;
   mbedtls_x509write_cert writer;
@@ -44,7 +44,7 @@ Result<Bytes> certificateFor(const adapters::HomePublicKey& key,
         mbedtls_x509write_crt_set_serial(&writer, &serial) == 0 &&
         mbedtls_x509write_crt_set_validity(&writer, "20250101000000", "20350101000000") == 0) {
       length = mbedtls_x509write_crt_der(&writer, buffer.data(), buffer.size(),
-                                         &card::Rng::mbedtlsCallback, &rng);
+                                         &base::Rng::mbedtlsCallback, &rng);
     }
   }
   mbedtls_mpi_free(&serial);
@@ -59,16 +59,16 @@ Result<Bytes> certificateFor(const adapters::HomePublicKey& key,
 // Personalizes a fresh card (PINs, activation, the EC user key and its certificate) and
 // answers its storage image.
 Result<Bytes> personalizedImage(const InProcessHomeCardOptions& options) {
-  card::MemoryStorage storage;
-  card::ManualClock clock;
-  auto rng = card::makeSeededRng(options.seed ^ 0x40E);
-  auto applet = homecard::HomeCardApplet::open(storage, clock, *rng);
+  card::runtime::MemoryStorage storage;
+  base::ManualClock clock;
+  auto rng = base::makeSeededRng(options.seed ^ 0x40E);
+  auto applet = card::homecard::HomeCardApplet::open(storage, clock, *rng);
   if (!applet) return applet.error();
-  card::CardRuntime runtime(homecard::homeCardAtr(), {applet->get()});
-  pcsc::InProcessTransport transport(runtime, "homecard");
-  adapters::HomeCardClient client(transport);
+  card::runtime::CardRuntime runtime(card::homecard::homeCardAtr(), {applet->get()});
+  pcsc_bridge::InProcessTransport transport(runtime, "homecard");
+  card_adapters::HomeCardClient client(transport);
   if (auto selected = client.select(); !selected) return cardError(selected.error());
-  adapters::CardCommands& c = client.commands();
+  card_adapters::CardCommands& c = client.commands();
   const std::pair<uint8_t, const std::string*> pins[] = {
       {0x81, &options.pin1}, {0x82, &options.pin2}, {0x83, &options.puk}};
   for (const auto& [reference, pin] : pins) {
@@ -82,12 +82,12 @@ Result<Bytes> personalizedImage(const InProcessHomeCardOptions& options) {
   if (!pin1 || !pin1->verified()) return makeError("in-process home card: PIN1 refused");
   auto pin2 = client.verifyPin2(options.pin2);
   if (!pin2 || !pin2->verified()) return makeError("in-process home card: PIN2 refused");
-  auto key = client.generateKey(adapters::HomeKeyRef::kEc);
+  auto key = client.generateKey(card_adapters::HomeKeyRef::kEc);
   if (!key) return cardError(key.error());
   if (!options.issuerKeyFile.empty()) {
     auto certificate = certificateFor(*key, options, *rng);
     if (!certificate) return certificate.error();
-    auto put = client.putCertificate(adapters::HomeKeyRef::kEc, *certificate);
+    auto put = client.putCertificate(card_adapters::HomeKeyRef::kEc, *certificate);
     if (!put) return cardError(put.error());
   }
   return *storage.image();
@@ -117,21 +117,21 @@ Result<std::unique_ptr<InProcessHomeCard>> InProcessHomeCard::create(
 // The personalized image in a freshly opened applet: inhibited, as after a power-up.
 Result<void> InProcessHomeCard::open(const Bytes& image, uint64_t seed) {
   storage_.setImage(image);
-  rng_ = card::makeSeededRng(seed ^ 0x401E);
-  auto applet = homecard::HomeCardApplet::open(storage_, clock_, *rng_);
+  rng_ = base::makeSeededRng(seed ^ 0x401E);
+  auto applet = card::homecard::HomeCardApplet::open(storage_, clock_, *rng_);
   if (!applet) return applet.error();
   applet_ = std::move(applet.value());
-  runtime_ = std::make_unique<card::CardRuntime>(homecard::homeCardAtr(),
-                                                 std::vector<card::Applet*>{applet_.get()});
-  inProcess_ = std::make_unique<pcsc::InProcessTransport>(*runtime_, "homecard");
+  runtime_ = std::make_unique<card::runtime::CardRuntime>(
+      card::homecard::homeCardAtr(), std::vector<card::runtime::Applet*>{applet_.get()});
+  inProcess_ = std::make_unique<pcsc_bridge::InProcessTransport>(*runtime_, "homecard");
   transport_ = std::make_unique<CountingTransport>(*inProcess_);
-  client_ = std::make_unique<adapters::HomeCardClient>(*transport_);
+  client_ = std::make_unique<card_adapters::HomeCardClient>(*transport_);
   if (auto selected = client_->select(); !selected) return cardError(selected.error());
   auto cardKey = client_->readCardAuthKey();
   if (!cardKey) return cardError(cardKey.error());
-  homeCard_ = std::make_unique<CardHomeCard>(*client_, tls::KeyType::kEcP256, *cardKey,
+  homeCard_ = std::make_unique<CardHomeCard>(*client_, tls_proxy::KeyType::kEcP256, *cardKey,
                                              "\"in-process home card\"");
   return {};
 }
 
-}  // namespace hp::home::test
+}  // namespace hp::home_server::test

@@ -19,7 +19,7 @@
 #include "host/home_server/card/card_home_card.hpp"
 #include "host/pcsc_bridge/in_process_transport.hpp"
 
-namespace hp::home::test {
+namespace hp::home_server::test {
 
 struct InProcessHomeCardOptions {
   std::string pin1 = "123456";
@@ -40,15 +40,15 @@ class InProcessHomeCard {
   InProcessHomeCard& operator=(const InProcessHomeCard&) = delete;
 
   HomeCard& card() { return *homeCard_; }
-  adapters::HomeCardClient& client() { return *client_; }
+  card_adapters::HomeCardClient& client() { return *client_; }
   // PSO: COMPUTE DIGITAL SIGNATURE commands the card answered with 9000 (its TLS signatures).
   int signatures() const { return transport_->signatures.load(); }
 
  private:
   // Counts the card's signatures on their way back, as a shop-side observer would.
-  class CountingTransport final : public pcsc::Transport {
+  class CountingTransport final : public pcsc_bridge::Transport {
    public:
-    explicit CountingTransport(pcsc::Transport& inner) : inner_(inner) {}
+    explicit CountingTransport(pcsc_bridge::Transport& inner) : inner_(inner) {}
     Result<Bytes> transmitRaw(ByteView command) override;
     Result<void> reset() override { return inner_.reset(); }
     Result<Bytes> atr() override { return inner_.atr(); }
@@ -56,21 +56,21 @@ class InProcessHomeCard {
     std::atomic<int> signatures{0};
 
    private:
-    pcsc::Transport& inner_;
+    pcsc_bridge::Transport& inner_;
   };
 
   InProcessHomeCard() = default;
   Result<void> open(const Bytes& image, uint64_t seed);
 
-  card::MemoryStorage storage_;
-  card::ManualClock clock_;
-  std::unique_ptr<card::Rng> rng_;
-  std::unique_ptr<homecard::HomeCardApplet> applet_;
-  std::unique_ptr<card::CardRuntime> runtime_;
-  std::unique_ptr<pcsc::InProcessTransport> inProcess_;
+  card::runtime::MemoryStorage storage_;
+  base::ManualClock clock_;
+  std::unique_ptr<base::Rng> rng_;
+  std::unique_ptr<card::homecard::HomeCardApplet> applet_;
+  std::unique_ptr<card::runtime::CardRuntime> runtime_;
+  std::unique_ptr<pcsc_bridge::InProcessTransport> inProcess_;
   std::unique_ptr<CountingTransport> transport_;
-  std::unique_ptr<adapters::HomeCardClient> client_;
+  std::unique_ptr<card_adapters::HomeCardClient> client_;
   std::unique_ptr<CardHomeCard> homeCard_;
 };
 
-}  // namespace hp::home::test
+}  // namespace hp::home_server::test

@@ -1,6 +1,6 @@
 #include "tests/support/replay_transport.hpp"
 
-namespace hp::pcsc {
+namespace hp::pcsc_bridge {
 
 void wipeRecording(Recording& recording) {
   for (Exchange& step : recording) {
@@ -118,4 +118,4 @@ Result<void> ReplayTransport::reset() {
   return {};
 }
 
-}  // namespace hp::pcsc
+}  // namespace hp::pcsc_bridge

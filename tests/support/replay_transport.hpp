@@ -13,7 +13,7 @@
 
 #include "host/pcsc_bridge/transport.hpp"
 
-namespace hp::pcsc {
+namespace hp::pcsc_bridge {
 
 // One step of a recording. A reset is recorded as an Exchange with isReset set and no bytes.
 struct Exchange {
@@ -76,4 +76,4 @@ class ReplayTransport final : public Transport {
   size_t next_ = 0;
 };
 
-}  // namespace hp::pcsc
+}  // namespace hp::pcsc_bridge

@@ -4,7 +4,7 @@
 
 #include "host/terminal/layout.hpp"
 
-using hp::adapters::TerminalProfile;
+using hp::card_adapters::TerminalProfile;
 using hp::terminal::layoutFor;
 using hp::terminal::OutputLayout;
 using hp::terminal::render;

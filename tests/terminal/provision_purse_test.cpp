@@ -21,20 +21,20 @@
 #include "tools/provision/purse_setup.hpp"
 
 using namespace hp::provision;
-using hp::Bytes;
-namespace purse = hp::card::purse;
+using hp::base::Bytes;
+namespace purse = hp::protocol::purse;
 
 namespace {
 
 // Signs a purse object with a PEM private key as the shop and bank servers would load it.
-Bytes signWithPem(const hp::SecretBytes& pem, std::string_view label, const Bytes& body,
+Bytes signWithPem(const hp::base::SecretBytes& pem, std::string_view label, const Bytes& body,
                   Drbg& drbg) {
   mbedtls_pk_context pk;
   mbedtls_pk_init(&pk);
   Bytes terminated(pem.data(), pem.data() + pem.size());
   terminated.push_back(0);
   REQUIRE(mbedtls_pk_parse_key(&pk, terminated.data(), terminated.size(), nullptr, 0) == 0);
-  hp::secureWipe(terminated);
+  hp::base::secureWipe(terminated);
   const auto hash = purse::signedHash(label, body);
   Bytes signature(MBEDTLS_ECDSA_MAX_LEN);
   size_t length = 0;
@@ -46,23 +46,23 @@ Bytes signWithPem(const hp::SecretBytes& pem, std::string_view label, const Byte
 }
 
 struct InProcessHomeCard {
-  hp::card::MemoryStorage storage;
-  hp::card::ManualClock clock;
-  std::unique_ptr<hp::card::Rng> rng = hp::card::makeSeededRng(42);
-  std::unique_ptr<hp::homecard::HomeCardApplet> applet;
-  std::unique_ptr<hp::card::CardRuntime> runtime;
-  std::unique_ptr<hp::pcsc::InProcessTransport> transport;
-  std::unique_ptr<hp::adapters::HomeCardClient> client;
+  hp::card::runtime::MemoryStorage storage;
+  hp::base::ManualClock clock;
+  std::unique_ptr<hp::base::Rng> rng = hp::base::makeSeededRng(42);
+  std::unique_ptr<hp::card::homecard::HomeCardApplet> applet;
+  std::unique_ptr<hp::card::runtime::CardRuntime> runtime;
+  std::unique_ptr<hp::pcsc_bridge::InProcessTransport> transport;
+  std::unique_ptr<hp::card_adapters::HomeCardClient> client;
 
   InProcessHomeCard() {
-    auto opened =
-        hp::homecard::HomeCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations);
+    auto opened = hp::card::homecard::HomeCardApplet::open(storage, clock, *rng,
+                                                           hp::card::runtime::kTestPinIterations);
     REQUIRE(opened.ok());
     applet = std::move(opened.value());
-    runtime = std::make_unique<hp::card::CardRuntime>(hp::homecard::homeCardAtr(),
-                                                      std::vector<hp::card::Applet*>{applet.get()});
-    transport = std::make_unique<hp::pcsc::InProcessTransport>(*runtime, "home card");
-    client = std::make_unique<hp::adapters::HomeCardClient>(*transport);
+    runtime = std::make_unique<hp::card::runtime::CardRuntime>(
+        hp::card::homecard::homeCardAtr(), std::vector<hp::card::runtime::Applet*>{applet.get()});
+    transport = std::make_unique<hp::pcsc_bridge::InProcessTransport>(*runtime, "home card");
+    client = std::make_unique<hp::card_adapters::HomeCardClient>(*transport);
   }
 };
 
@@ -70,7 +70,7 @@ struct InProcessHomeCard {
 
 TEST_CASE("provision: the purse is set up and the written signing keys work with the card") {
   InProcessHomeCard home;
-  hp::adapters::HomeCardClient& card = *home.client;
+  hp::card_adapters::HomeCardClient& card = *home.client;
   REQUIRE(personalizeHomeCard(card, {"1234", "567890", "12345678"}).ok());
 
   auto drbg = Drbg::create();
@@ -91,10 +91,10 @@ TEST_CASE("provision: the purse is set up and the written signing keys work with
   CHECK(status->currency == "EUR");
   CHECK(status->maxBalance == 100'000);
   CHECK(status->balance == 0);
-  CHECK(card.registryGet(hp::adapters::HomeRegistry::kShops, hp::bytesOf("localhost")).value() ==
-        settings.shopPoint);
-  CHECK(card.registryGet(hp::adapters::HomeRegistry::kBanks, hp::bytesOf("bank")).value() ==
-        settings.bankPoint);
+  CHECK(card.registryGet(hp::card_adapters::HomeRegistry::kShops, hp::base::bytesOf("localhost"))
+            .value() == settings.shopPoint);
+  CHECK(card.registryGet(hp::card_adapters::HomeRegistry::kBanks, hp::base::bytesOf("bank"))
+            .value() == settings.bankPoint);
 
   // A voucher signed with bank-sign.key as written, a payment, and the shop's cancellation
   // signed with shop-sign.key: the card takes them.
@@ -102,14 +102,15 @@ TEST_CASE("provision: the purse is set up and the written signing keys work with
   auto shopPem = (*shopSign)->privatePem();
   REQUIRE(bankPem.ok());
   REQUIRE(shopPem.ok());
-  purse::Voucher voucher{hp::bytesOf("bank"), *purseId, {}, 1, "EUR", 5000};
+  purse::Voucher voucher{hp::base::bytesOf("bank"), *purseId, {}, 1, "EUR", 5000};
   voucher.voucherId.fill(0x5A);
   REQUIRE(
       card.credit(1, signWithPem(*bankPem, purse::kVoucherLabel, purse::encode(voucher), **drbg))
           .ok());
-  REQUIRE(card.debit(2, hp::bytesOf("localhost"), hp::bytesOf("order-1"), "EUR", 1200).ok());
-  purse::Cancellation cancellation{hp::bytesOf("localhost"), *purseId, 2,
-                                   hp::bytesOf("order-1"),   "EUR",    1200};
+  REQUIRE(card.debit(2, hp::base::bytesOf("localhost"), hp::base::bytesOf("order-1"), "EUR", 1200)
+              .ok());
+  purse::Cancellation cancellation{hp::base::bytesOf("localhost"), *purseId, 2,
+                                   hp::base::bytesOf("order-1"),   "EUR",    1200};
   REQUIRE(card.cancel(3, signWithPem(*shopPem, purse::kCancellationLabel,
                                      purse::encode(cancellation), **drbg))
               .ok());

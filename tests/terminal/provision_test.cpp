@@ -42,7 +42,7 @@ TEST_CASE("provision: the CA signs the shop and the user's card key; chains veri
   REQUIRE(user.ok());
 
   // RFC 5758 3.2: no parameters (not even NULL) after ecdsa-with-SHA256.
-  const hp::Bytes withNull = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02, 0x05, 0x00};
+  const hp::base::Bytes withNull = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02, 0x05, 0x00};
   for (const auto* cert : {&ca.value(), &shop.value(), &user.value()}) {
     CHECK(std::search(cert->der.begin(), cert->der.end(), withNull.begin(), withNull.end()) ==
           cert->der.end());
@@ -68,7 +68,7 @@ TEST_CASE("provision: the CA signs the shop and the user's card key; chains veri
     CHECK(flags == 0);
   }
   // The user's certificate certifies the card's key (the point read from the card).
-  hp::Bytes certified(65);
+  hp::base::Bytes certified(65);
   size_t certifiedLength = 0;
   REQUIRE(mbedtls_ecp_point_write_binary(&mbedtls_pk_ec(leaf.pk)->grp, &mbedtls_pk_ec(leaf.pk)->Q,
                                          MBEDTLS_ECP_PF_UNCOMPRESSED, &certifiedLength,
@@ -79,16 +79,17 @@ TEST_CASE("provision: the CA signs the shop and the user's card key; chains veri
   mbedtls_x509_crt_free(&trusted);
 
   // A point off the curve is refused before anything is certified.
-  hp::Bytes bad = *point;
+  hp::base::Bytes bad = *point;
   bad[40] ^= 0x01;
   CHECK_FALSE(PkKey::fromP256Point(bad).ok());
 }
 
 TEST_CASE("provision: the access card profile encoding (PUT DATA DF 33)") {
-  hp::adapters::TerminalProfile phone{hp::adapters::TerminalProfile::Kind::kPhone, 40, 300,
-                                      hp::adapters::TerminalProfile::Layout::kNarrow};
-  CHECK(encodeProfile(phone) == hp::Bytes{0x80, 0x01, 0x01, 0x81, 0x02, 0x00, 0x28, 0x82, 0x02,
-                                          0x01, 0x2C, 0x83, 0x01, 0x01});
+  hp::card_adapters::TerminalProfile phone{hp::card_adapters::TerminalProfile::Kind::kPhone, 40,
+                                           300,
+                                           hp::card_adapters::TerminalProfile::Layout::kNarrow};
+  CHECK(encodeProfile(phone) == hp::base::Bytes{0x80, 0x01, 0x01, 0x81, 0x02, 0x00, 0x28, 0x82,
+                                                0x02, 0x01, 0x2C, 0x83, 0x01, 0x01});
 }
 
 TEST_CASE("provision: secrets are written 0600, others 0644, and nothing is overwritten") {
@@ -96,7 +97,7 @@ TEST_CASE("provision: secrets are written 0600, others 0644, and nothing is over
   REQUIRE(::mkdtemp(dirTemplate) != nullptr);
   const std::string dir = dirTemplate;
   const mode_t oldMask = ::umask(0);  // even a permissive umask must not widen a secret
-  const hp::Bytes content = hp::bytesOf("key material");
+  const hp::base::Bytes content = hp::base::bytesOf("key material");
   REQUIRE(writeFile(dir + "/secret.key", content, true).ok());
   REQUIRE(writeFile(dir + "/public.pem", content, false).ok());
   ::umask(oldMask);

@@ -57,7 +57,7 @@ TEST_CASE("provision world: home_server.json has a working purse and notices sec
   world.reconcileSeconds = 5;
   world.smtpUrl = "smtp://127.0.0.1:4025";
   world.mailTo = "alice@home.test";
-  auto config = hp::home::parseHomeServerConfig(homeServerJson(world));
+  auto config = hp::home_server::parseHomeServerConfig(homeServerJson(world));
   REQUIRE_MESSAGE(config.ok(), config.error().message);
   CHECK(config->listenPort == 7443);
   CHECK(config->purse.pendingVouchersDb == "/srv/world/pending_vouchers.db");
@@ -72,7 +72,7 @@ TEST_CASE("provision world: home_server.json has a working purse and notices sec
 
 TEST_CASE("provision world: the defaults are the documented ones") {
   const WorldDescription world = worldIn("/srv/world");
-  auto config = hp::home::parseHomeServerConfig(homeServerJson(world));
+  auto config = hp::home_server::parseHomeServerConfig(homeServerJson(world));
   REQUIRE(config.ok());
   CHECK(config->purse.reconcileSeconds == 60);
   CHECK(config->notices.smtpUrl == "smtp://127.0.0.1:2525");
@@ -87,7 +87,7 @@ TEST_CASE("provision world: shop_server reads shop.json with files from the worl
   world.shopListen = "127.0.0.1:0";
   world.currency = "CHF";
   const std::string path = folder.put("shop.json", shopServerJson(world));
-  auto config = hp::shop::parseShopArguments({"--config", path});
+  auto config = hp::shop_server::parseShopArguments({"--config", path});
   REQUIRE_MESSAGE(config.ok(), config.error().message);
   CHECK(config->server.tls.address == "127.0.0.1");
   CHECK(config->server.tls.port == 0);
@@ -113,7 +113,7 @@ TEST_CASE("provision world: bank_server reads bank.json, and opens the account R
   world.bankAccount = "bob";
   world.bankOpeningBalance = 12345;
   const std::string path = folder.put("bank.json", bankServerJson(world));
-  auto config = hp::bank::parseBankArguments({"--config", path});
+  auto config = hp::bank_server::parseBankArguments({"--config", path});
   REQUIRE_MESSAGE(config.ok(), config.error().message);
   CHECK(config->bankId == "hausbank");  // the ID registry 03 holds the bank's key under
   CHECK(config->server.tls.port == 9555);
@@ -128,9 +128,9 @@ TEST_CASE("provision world: bank_server reads bank.json, and opens the account R
                               "      --owner-cert " + folder.dir +
                               "/user.pem --balance 12345 --currency EUR";
   CHECK(readme.find(command) != std::string::npos);
-  auto open = hp::bank::parseBankArguments({"--config", path, "--open-account", "bob",
-                                            "--owner-cert", folder.dir + "/user.pem", "--balance",
-                                            "12345", "--currency", "EUR"});
+  auto open = hp::bank_server::parseBankArguments({"--config", path, "--open-account", "bob",
+                                                   "--owner-cert", folder.dir + "/user.pem",
+                                                   "--balance", "12345", "--currency", "EUR"});
   REQUIRE_MESSAGE(open.ok(), open.error().message);
   REQUIRE(open->openAccount.has_value());
   CHECK(open->openAccount->id == "bob");

@@ -34,7 +34,7 @@ Json::Value payment() {
 }
 
 Json::Value shopAnswer(uint64_t receiptAmount) {
-  card::purse::Receipt receipt;
+  protocol::purse::Receipt receipt;
   receipt.shopId = bytesOf("localhost");
   receipt.orderRef = bytesOf("ord-1");
   receipt.txn = 7;
@@ -42,9 +42,9 @@ Json::Value shopAnswer(uint64_t receiptAmount) {
   receipt.amount = receiptAmount;
   // The terminal does not check the shop's signature (it has no shop keys): any will do here.
   const Bytes signedReceipt =
-      card::purse::appendSignature(card::purse::encode(receipt), Bytes(70, 1));
+      protocol::purse::appendSignature(protocol::purse::encode(receipt), Bytes(70, 1));
   Json::Value answer;
-  answer["receipt"] = rpc::base64Encode(signedReceipt);
+  answer["receipt"] = protocol::rpc::base64Encode(signedReceipt);
   answer["status"] = "paid";
   return answer;
 }

@@ -56,7 +56,7 @@ TEST_CASE("url: the home server address from the access card") {
 
 TEST_CASE("reader discovery: the access card is recognized by its ATR, no APDU needed") {
   // The ATRs the card processes present (card/accesscard, card/homecard).
-  CHECK(hp::terminal::isAccessCardAtr(hp::card::makeAtr("ACCESSCARD")));
-  CHECK_FALSE(hp::terminal::isAccessCardAtr(hp::card::makeAtr("HOMECARD")));
+  CHECK(hp::terminal::isAccessCardAtr(hp::card::runtime::makeAtr("ACCESSCARD")));
+  CHECK_FALSE(hp::terminal::isAccessCardAtr(hp::card::runtime::makeAtr("HOMECARD")));
   CHECK_FALSE(hp::terminal::isAccessCardAtr({}));
 }

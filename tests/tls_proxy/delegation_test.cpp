@@ -12,7 +12,7 @@
 #include "tests/tls_proxy/test_pki.hpp"
 #include "tests/tls_proxy/test_signers.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 namespace {
 
@@ -252,4 +252,4 @@ TEST_SUITE("delegation") {
   }
 }
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

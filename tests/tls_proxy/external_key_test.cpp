@@ -10,7 +10,7 @@
 #include "tests/tls_proxy/test_pki.hpp"
 #include "tests/tls_proxy/test_signers.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 namespace {
 
@@ -120,4 +120,4 @@ TEST_SUITE("external_key") {
   }
 }
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

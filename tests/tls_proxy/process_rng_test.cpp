@@ -10,7 +10,7 @@
 
 #include "host/tls_proxy/process_rng.hpp"
 
-namespace hp::tls::test {
+namespace hp::tls_proxy::test {
 
 TEST_SUITE("process_rng") {
   TEST_CASE("one generator per process, fresh bytes each call") {
@@ -26,7 +26,7 @@ TEST_SUITE("process_rng") {
   }
 
   TEST_CASE("threads draw concurrently without repeats") {
-    card::Rng* rng = processRng().value();
+    base::Rng* rng = processRng().value();
     constexpr int kThreads = 8;
     constexpr int kDraws = 500;
     std::vector<std::vector<Bytes>> drawn(kThreads);
@@ -49,7 +49,7 @@ TEST_SUITE("process_rng") {
   }
 
   TEST_CASE("a forked child draws other bytes than its parent") {
-    card::Rng* rng = processRng().value();
+    base::Rng* rng = processRng().value();
     (void)rng->bytes(16);  // the parent's generator is seeded and in use
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
@@ -81,4 +81,4 @@ TEST_SUITE("process_rng") {
   }
 }
 
-}  // namespace hp::tls::test
+}  // namespace hp::tls_proxy::test

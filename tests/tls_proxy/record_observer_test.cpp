@@ -3,7 +3,7 @@
 
 #include "host/tls_proxy/record_observer.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 namespace {
 
@@ -88,4 +88,4 @@ TEST_SUITE("record") {
   }
 }
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

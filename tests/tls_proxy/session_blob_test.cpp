@@ -5,7 +5,7 @@
 
 #include "host/tls_proxy/session_blob.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 namespace {
 
@@ -156,4 +156,4 @@ TEST_SUITE("blob") {
   }
 }
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

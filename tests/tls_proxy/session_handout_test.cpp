@@ -4,7 +4,7 @@
 
 #include "host/tls_proxy/session_handout.hpp"
 
-namespace hp::tls {
+namespace hp::tls_proxy {
 
 namespace {
 
@@ -105,4 +105,4 @@ TEST_SUITE("blob") {
   }
 }
 
-}  // namespace hp::tls
+}  // namespace hp::tls_proxy

@@ -12,7 +12,7 @@
 
 #include "tests/tls_proxy/test_pki.hpp"
 
-namespace hp::tls::test {
+namespace hp::tls_proxy::test {
 
 ShopServer::ShopServer(ResumptionKind kind) {
   const TestPki& pki = testPki();
@@ -102,4 +102,4 @@ std::string ShopServer::output() {
   return output_;
 }
 
-}  // namespace hp::tls::test
+}  // namespace hp::tls_proxy::test

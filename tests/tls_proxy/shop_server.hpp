@@ -10,7 +10,7 @@
 #include <string>
 #include <thread>
 
-namespace hp::tls::test {
+namespace hp::tls_proxy::test {
 
 enum class ResumptionKind { kSessionId, kTicket };
 
@@ -36,4 +36,4 @@ class ShopServer {
   std::string output_;
 };
 
-}  // namespace hp::tls::test
+}  // namespace hp::tls_proxy::test

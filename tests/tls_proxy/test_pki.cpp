@@ -11,7 +11,7 @@
 
 #include "base/bytes.hpp"
 
-namespace hp::tls::test {
+namespace hp::tls_proxy::test {
 
 namespace {
 
@@ -95,4 +95,4 @@ std::string sha256OfPemCertificateHex(const std::string& pemPath) {
   return toHex(ByteView(digest, sizeof digest));
 }
 
-}  // namespace hp::tls::test
+}  // namespace hp::tls_proxy::test

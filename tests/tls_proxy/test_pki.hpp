@@ -5,7 +5,7 @@
 
 #include <string>
 
-namespace hp::tls::test {
+namespace hp::tls_proxy::test {
 
 struct TestPki {
   std::string dir;
@@ -22,4 +22,4 @@ const TestPki& testPki();
 // Reads a PEM certificate file and returns its DER bytes as lowercase hex of the SHA-256.
 std::string sha256OfPemCertificateHex(const std::string& pemPath);
 
-}  // namespace hp::tls::test
+}  // namespace hp::tls_proxy::test

@@ -5,7 +5,7 @@
 
 #include "host/tls_proxy/software_signer.hpp"
 
-namespace hp::tls::test {
+namespace hp::tls_proxy::test {
 
 class CountingSigner final : public ClientKeySigner {
  public:
@@ -47,4 +47,4 @@ inline std::unique_ptr<ClientKeySigner> loadSigner(const std::string& key,
   return std::move(signer.value());
 }
 
-}  // namespace hp::tls::test
+}  // namespace hp::tls_proxy::test

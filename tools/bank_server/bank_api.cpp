@@ -5,9 +5,9 @@
 #include "tools/bank_server/credit_check.hpp"
 #include "tools/merchant/json_http.hpp"
 
-namespace hp::bank {
+namespace hp::bank_server {
 
-namespace purse = card::purse;
+namespace purse = protocol::purse;
 using merchant::HttpRequest;
 using merchant::HttpResponse;
 using merchant::PeerIdentity;
@@ -19,7 +19,7 @@ constexpr uint64_t kMaxCreditSeq = 0xFFFFFFFFull;
 HttpResponse voucherAnswer(const VoucherRow& voucher) {
   Json::Value out;
   out["voucher_id"] = voucher.voucherId;
-  out["voucher"] = rpc::base64Encode(voucher.signedVoucher);
+  out["voucher"] = protocol::rpc::base64Encode(voucher.signedVoucher);
   return merchant::jsonResponse(201, out);
 }
 
@@ -238,4 +238,4 @@ HttpResponse BankApi::confirm(const std::string& voucherIdText, const HttpReques
   return merchant::jsonResponse(200, settledAnswer);
 }
 
-}  // namespace hp::bank
+}  // namespace hp::bank_server

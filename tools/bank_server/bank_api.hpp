@@ -15,13 +15,13 @@
 #include "tools/merchant/server_http.hpp"
 #include "tools/merchant/signing_key.hpp"
 
-namespace hp::bank {
+namespace hp::bank_server {
 
 struct BankParts {
   std::string bankId;
   BankStore* store = nullptr;
   merchant::SigningKey* signingKey = nullptr;
-  card::Rng* rng = nullptr;  // voucher IDs; used under the API's mutex
+  base::Rng* rng = nullptr;  // voucher IDs; used under the API's mutex
   std::function<int64_t()> nowMs;
   // After this long unconfirmed, an issued voucher's slot may be reused: a new top-up for the
   // same purse and credit_seq voids it and is issued a new voucher for that slot. Safe because
@@ -49,4 +49,4 @@ class BankApi {
   std::mutex mutex_;
 };
 
-}  // namespace hp::bank
+}  // namespace hp::bank_server

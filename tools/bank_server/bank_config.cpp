@@ -4,7 +4,7 @@
 
 #include "protocol/purse/purse_records.hpp"
 
-namespace hp::bank {
+namespace hp::bank_server {
 
 namespace {
 
@@ -79,7 +79,7 @@ Result<BankConfig> parseBankArguments(const std::vector<std::string>& args) {
     }
     at += 2;
   }
-  if (config.bankId.empty() || config.bankId.size() > card::purse::kMaxPartyIdSize) {
+  if (config.bankId.empty() || config.bankId.size() > protocol::purse::kMaxPartyIdSize) {
     return makeError("bank ID must be 1..32 bytes (it is the card's bank registry ID)");
   }
   if (opening && config.printBalances) return makeError("--open-account and --balances: pick one");
@@ -88,7 +88,7 @@ Result<BankConfig> parseBankArguments(const std::vector<std::string>& args) {
     if (open.id.empty() || open.id.size() > 64) return makeError("account ID must be 1..64 bytes");
     if (open.ownerCert.empty()) return makeError("--open-account needs --owner-cert PEM");
     if (!haveBalance) return makeError("--open-account needs --balance N");
-    if (!card::purse::validCurrency(open.currency)) {
+    if (!protocol::purse::validCurrency(open.currency)) {
       return makeError("--currency must be three upper-case letters (ISO 4217)");
     }
     config.openAccount = open;
@@ -99,4 +99,4 @@ Result<BankConfig> parseBankArguments(const std::vector<std::string>& args) {
   return config;
 }
 
-}  // namespace hp::bank
+}  // namespace hp::bank_server

@@ -11,7 +11,7 @@
 #include "base/result.hpp"
 #include "tools/merchant/server_options.hpp"
 
-namespace hp::bank {
+namespace hp::bank_server {
 
 struct OpenAccountCommand {
   std::string id;
@@ -41,4 +41,4 @@ inline constexpr const char* kBankUsage =
     "  --bank-id ID           default \"bank\" (the home card's bank registry ID)\n"
     "  --voucher-expiry-seconds N  an unconfirmed voucher's slot is freed after N s (900)\n";
 
-}  // namespace hp::bank
+}  // namespace hp::bank_server

@@ -1,6 +1,6 @@
 #include "tools/bank_server/bank_store.hpp"
 
-namespace hp::bank {
+namespace hp::bank_server {
 
 using sqlite::Transaction;
 
@@ -208,4 +208,4 @@ Result<bool> BankStore::settle(const std::string& voucherId, ByteView record, in
   return true;
 }
 
-}  // namespace hp::bank
+}  // namespace hp::bank_server

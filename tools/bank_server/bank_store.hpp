@@ -16,7 +16,7 @@
 #include "base/result.hpp"
 #include "host/sqlite/sqlite_db.hpp"
 
-namespace hp::bank {
+namespace hp::bank_server {
 
 struct Account {
   std::string id;
@@ -75,4 +75,4 @@ class BankStore {
   sqlite::Database& db_;
 };
 
-}  // namespace hp::bank
+}  // namespace hp::bank_server

@@ -1,8 +1,8 @@
 #include "tools/bank_server/credit_check.hpp"
 
-namespace hp::bank {
+namespace hp::bank_server {
 
-namespace purse = card::purse;
+namespace purse = protocol::purse;
 using merchant::ApiError;
 
 Result<purse::PurseRecord, ApiError> checkCreditRecord(const purse::Voucher& voucher,
@@ -48,4 +48,4 @@ Result<purse::PurseRecord, ApiError> checkCreditRecord(const purse::Voucher& vou
   return *record;
 }
 
-}  // namespace hp::bank
+}  // namespace hp::bank_server

@@ -12,10 +12,10 @@
 #include "protocol/purse/purse_records.hpp"
 #include "tools/merchant/api_error.hpp"
 
-namespace hp::bank {
+namespace hp::bank_server {
 
-Result<card::purse::PurseRecord, merchant::ApiError> checkCreditRecord(
-    const card::purse::Voucher& voucher, const std::optional<Bytes>& ownerEcPoint,
+Result<protocol::purse::PurseRecord, merchant::ApiError> checkCreditRecord(
+    const protocol::purse::Voucher& voucher, const std::optional<Bytes>& ownerEcPoint,
     const std::string& ownerKeyDescription, ByteView signedRecord);
 
-}  // namespace hp::bank
+}  // namespace hp::bank_server

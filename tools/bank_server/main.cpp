@@ -27,10 +27,11 @@ int fail(const std::string& message, int status = 1) {
   return merchant::reportFailure(kProgram, message, status);
 }
 
-int openAccount(bank::BankStore& store, const bank::OpenAccountCommand& command) {
+int openAccount(bank_server::BankStore& store, const bank_server::OpenAccountCommand& command) {
   auto owner = merchant::describeCertificateFile(command.ownerCert);
   if (!owner) return fail(owner.error().message);
-  bank::Account account{command.id, owner->keyFingerprint, command.currency, command.balance, 0};
+  bank_server::Account account{command.id, owner->keyFingerprint, command.currency, command.balance,
+                               0};
   auto opened = store.openAccount(account, merchant::unixMillis());
   if (!opened) return fail(opened.error().message);
   if (!*opened) return fail("account " + command.id + " exists already");
@@ -40,12 +41,12 @@ int openAccount(bank::BankStore& store, const bank::OpenAccountCommand& command)
   return 0;
 }
 
-int printBalances(bank::BankStore& store) {
+int printBalances(bank_server::BankStore& store) {
   auto accounts = store.accounts();
   if (!accounts) return fail(accounts.error().message);
   std::printf("%-20s %-8s %15s %15s  %s\n", "account", "currency", "balance", "pending",
               "owner key (SHA-256)");
-  for (const bank::Account& a : *accounts) {
+  for (const bank_server::Account& a : *accounts) {
     std::printf("%-20s %-8s %15llu %15llu  %s\n", a.id.c_str(), a.currency.c_str(),
                 static_cast<unsigned long long>(a.balance),
                 static_cast<unsigned long long>(a.pending), a.owner.c_str());
@@ -54,22 +55,22 @@ int printBalances(bank::BankStore& store) {
 }
 
 int run(const std::vector<std::string>& args) {
-  auto config = bank::parseBankArguments(args);
-  if (!config) return fail(config.error().message + "\n" + bank::kBankUsage, 2);
+  auto config = bank_server::parseBankArguments(args);
+  if (!config) return fail(config.error().message + "\n" + bank_server::kBankUsage, 2);
   auto db = sqlite::Database::open(config->server.dbPath);
   if (!db) return fail(db.error().message);
-  auto store = bank::BankStore::open(**db);
+  auto store = bank_server::BankStore::open(**db);
   if (!store) return fail(store.error().message);
   if (config->openAccount) return openAccount(**store, *config->openAccount);
   if (config->printBalances) return printBalances(**store);
 
   auto signingKey = merchant::SigningKey::loadPem(config->server.signingKeyFile);
   if (!signingKey) return fail(signingKey.error().message);
-  auto rng = card::makeSystemRng();
+  auto rng = base::makeSystemRng();
   if (!rng) return fail(rng.error().message);
   return merchant::serveUntilStopped(
       kProgram, "bank " + config->bankId, config->server, [&](const merchant::LogSink& log) {
-        bank::BankParts parts;
+        bank_server::BankParts parts;
         parts.bankId = config->bankId;
         parts.store = store->get();
         parts.signingKey = signingKey->get();
@@ -77,7 +78,7 @@ int run(const std::vector<std::string>& args) {
         parts.nowMs = merchant::unixMillis;
         parts.voucherExpiryMs = static_cast<int64_t>(config->voucherExpirySeconds) * 1000;
         parts.log = log;
-        auto api = std::make_shared<bank::BankApi>(std::move(parts));
+        auto api = std::make_shared<bank_server::BankApi>(std::move(parts));
         return [api](const merchant::HttpRequest& request, const merchant::PeerIdentity& peer) {
           return api->handle(request, peer);
         };
@@ -87,5 +88,5 @@ int run(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return merchant::runMain(kProgram, bank::kBankUsage, argc, argv, run);
+  return merchant::runMain(kProgram, bank_server::kBankUsage, argc, argv, run);
 }

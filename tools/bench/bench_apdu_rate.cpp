@@ -22,8 +22,8 @@ namespace {
 
 struct Options {
   std::string reader;
-  hp::Bytes apdu;
-  hp::Bytes selectAid;  // empty: no SELECT first
+  hp::base::Bytes apdu;
+  hp::base::Bytes selectAid;  // empty: no SELECT first
   double seconds = 5.0;
   int expectedSw = 0x9000;  // -1: any
 };
@@ -44,7 +44,7 @@ bool parseOptions(int argc, char** argv, Options& options) {
     if (arg == "--reader") {
       options.reader = value;
     } else if (arg == "--apdu" || arg == "--select") {
-      auto bytes = hp::pcsc::parseHex(value, arg);
+      auto bytes = hp::pcsc_bridge::parseHex(value, arg);
       if (!bytes) {
         std::fprintf(stderr, "bench_apdu_rate: %s\n", bytes.error().message.c_str());
         return false;
@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
     usage();
     return 2;
   }
-  auto context = hp::pcsc::PcscContext::establish();
+  auto context = hp::pcsc_bridge::PcscContext::establish();
   if (!context) {
     std::fprintf(stderr, "bench_apdu_rate: %s\n", context.error().message.c_str());
     return 1;
@@ -88,14 +88,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_apdu_rate: %s\n", transport.error().message.c_str());
     return 1;
   }
-  hp::pcsc::Transport& card = **transport;
+  hp::pcsc_bridge::Transport& card = **transport;
   if (!options.selectAid.empty()) {
-    hp::pcsc::ApduClient client(card);
+    hp::pcsc_bridge::ApduClient client(card);
     auto selected = client.select(options.selectAid);
     if (!selected || !selected->ok()) {
-      std::fprintf(
-          stderr, "bench_apdu_rate: SELECT %s failed: %s\n", hp::toHex(options.selectAid).c_str(),
-          selected ? hp::pcsc::formatSw(selected->sw).c_str() : selected.error().message.c_str());
+      std::fprintf(stderr, "bench_apdu_rate: SELECT %s failed: %s\n",
+                   hp::base::toHex(options.selectAid).c_str(),
+                   selected ? hp::pcsc_bridge::formatSw(selected->sw).c_str()
+                            : selected.error().message.c_str());
       return 1;
     }
   }
@@ -135,7 +136,7 @@ int main(int argc, char** argv) {
   const uint32_t p99 = percentile(latenciesUs, 0.99);
   const uint32_t max = latenciesUs.empty() ? 0 : latenciesUs.back();
   std::printf("reader '%s', APDU %s (last SW %04X)\n", options.reader.c_str(),
-              hp::toSpacedHex(options.apdu).c_str(), lastSw);
+              hp::base::toSpacedHex(options.apdu).c_str(), lastSw);
   std::printf(
       "%zu APDUs in %.3f s = %.1f APDU/s; latency p50 %u us, p90 %u us, p99 %u us, "
       "max %u us; unexpected SW %llu\n",

@@ -23,8 +23,8 @@
 #include "card/runtime/storage.hpp"
 #include "tools/bench/bench_stats.hpp"
 
-using hp::Bytes;
-using hp::card::CardRuntime;
+using hp::base::Bytes;
+using hp::card::runtime::CardRuntime;
 
 namespace {
 
@@ -33,7 +33,7 @@ using hp::bench::summarize;
 using hp::bench::threadCpuUs;
 
 Bytes hex(const char* text) {
-  return *hp::fromHex(text);
+  return *hp::base::fromHex(text);
 }
 
 uint16_t sendOrDie(CardRuntime& card, const Bytes& apdu, const char* what) {
@@ -95,16 +95,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: bench_card_sign [--count N] [--rsa-count N]\n");
     return 64;
   }
-  hp::card::MemoryStorage storage;
-  hp::card::SteadyClock clock;
-  auto rng = hp::card::makeSystemRng();
+  hp::card::runtime::MemoryStorage storage;
+  hp::base::SteadyClock clock;
+  auto rng = hp::base::makeSystemRng();
   if (!rng) return 1;
-  auto applet = hp::homecard::HomeCardApplet::open(storage, clock, *rng.value());
+  auto applet = hp::card::homecard::HomeCardApplet::open(storage, clock, *rng.value());
   if (!applet) {
     std::fprintf(stderr, "bench_card_sign: %s\n", applet.error().message.c_str());
     return 1;
   }
-  CardRuntime card(hp::homecard::homeCardAtr(), {applet.value().get()});
+  CardRuntime card(hp::card::homecard::homeCardAtr(), {applet.value().get()});
   card.powerOn();
   sendOrDie(card, hex("00 A4 04 00 0A F0 48 4F 4D 45 43 41 52 44 01"), "SELECT");
   sendOrDie(card, hex("00 24 01 81 06 31 32 33 34 35 36"), "set PIN1");

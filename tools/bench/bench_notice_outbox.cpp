@@ -26,7 +26,7 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-namespace purse = hp::card::purse;
+namespace purse = hp::protocol::purse;
 
 purse::LogEntry entry(uint32_t txn) {
   purse::LogEntry e;
@@ -36,8 +36,8 @@ purse::LogEntry entry(uint32_t txn) {
   e.currency = "EUR";
   e.amount = 1250;
   e.balanceAfter = 100000;
-  e.party = hp::bytesOf("localhost");
-  e.reference = hp::bytesOf("ORDER-" + std::to_string(txn));
+  e.party = hp::base::bytesOf("localhost");
+  e.reference = hp::base::bytesOf("ORDER-" + std::to_string(txn));
   return e;
 }
 
@@ -51,7 +51,7 @@ double since(Clock::time_point start) {
   return std::chrono::duration<double, std::micro>(Clock::now() - start).count();
 }
 
-void dieOn(const hp::Error& error) {
+void dieOn(const hp::base::Error& error) {
   std::fprintf(stderr, "bench_notice_outbox: %s\n", error.message.c_str());
   std::exit(1);
 }

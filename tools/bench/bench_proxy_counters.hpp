@@ -42,9 +42,9 @@ class PkCountingPause {
 };
 
 // Counts the command APDUs sent to the card behind `inner`.
-class CountingTransport final : public pcsc::Transport {
+class CountingTransport final : public pcsc_bridge::Transport {
  public:
-  explicit CountingTransport(pcsc::Transport& inner) : inner_(inner) {}
+  explicit CountingTransport(pcsc_bridge::Transport& inner) : inner_(inner) {}
   Result<Bytes> transmitRaw(ByteView command) override;
   Result<void> reset() override { return inner_.reset(); }
   Result<Bytes> atr() override { return inner_.atr(); }
@@ -52,7 +52,7 @@ class CountingTransport final : public pcsc::Transport {
   uint64_t apdus() const { return apdus_; }
 
  private:
-  pcsc::Transport& inner_;
+  pcsc_bridge::Transport& inner_;
   std::atomic<uint64_t> apdus_{0};
 };
 

@@ -41,10 +41,10 @@ long rssNowKb() {
 class LoadTerminal {
  public:
   LoadTerminal(int index, uint64_t seed)
-      : id_("load-" + std::to_string(index)), rng_(card::makeSeededRng(seed)) {}
+      : id_("load-" + std::to_string(index)), rng_(base::makeSeededRng(seed)) {}
 
   Result<Bytes> createKey(const Bytes& serverKey) {
-    auto key = card::EcKeyPair::generate(*rng_);
+    auto key = base::EcKeyPair::generate(*rng_);
     if (!key) return key.error();
     agent_ = std::make_unique<channel::SoftwareTerminalKeyAgent>(id_, std::move(key.value()),
                                                                  serverKey, *rng_, 10 * 60 * 1000);
@@ -80,14 +80,14 @@ class LoadTerminal {
 
   // card.pin2: PIN2 authority is per terminal (docs/control-channel.md, "Authority").
   Result<void> pin2(const std::string& pin) {
-    const rpc::Request request = protocol::rpc::request<CardPin2>(nextId_++, {pin});
-    if (auto sent = rpc::sendMessage(*connection_, rpc::encodeRequest(request)); !sent) {
+    const protocol::rpc::Request request = protocol::rpc::request<CardPin2>(nextId_++, {pin});
+    if (auto sent = rpc::sendMessage(*connection_, protocol::rpc::encodeRequest(request)); !sent) {
       return sent.error();
     }
     auto answer = rpc::receiveMessage(*connection_);
     if (!answer) return answer.error();
     if (!answer->has_value()) return makeError("home server closed the channel");
-    auto response = rpc::parseResponse(**answer);
+    auto response = protocol::rpc::parseResponse(**answer);
     if (!response) return makeError("bad response: " + response.error().message);
     if (!response->ok()) {
       return makeError(std::string(CardPin2::kName) + ": " + response->error->message);
@@ -98,14 +98,14 @@ class LoadTerminal {
   // session.open; true when the answer came from the cache.
   Result<bool> open(const std::string& url) {
     // The terminal's request ("mode" is "delegate" by default and not sent).
-    const rpc::Request request = protocol::rpc::request<SessionOpen>(nextId_++, {url});
-    if (auto sent = rpc::sendMessage(*connection_, rpc::encodeRequest(request)); !sent) {
+    const protocol::rpc::Request request = protocol::rpc::request<SessionOpen>(nextId_++, {url});
+    if (auto sent = rpc::sendMessage(*connection_, protocol::rpc::encodeRequest(request)); !sent) {
       return sent.error();
     }
     auto answer = rpc::receiveMessage(*connection_);
     if (!answer) return answer.error();
     if (!answer->has_value()) return makeError("home server closed the channel");
-    auto response = rpc::parseResponse(**answer);
+    auto response = protocol::rpc::parseResponse(**answer);
     if (!response) return makeError("bad response: " + response.error().message);
     if (!response->ok()) {
       return makeError(std::string(SessionOpen::kName) + ": " + response->error->message);
@@ -123,7 +123,7 @@ class LoadTerminal {
 
  private:
   std::string id_;
-  std::unique_ptr<card::Rng> rng_;
+  std::unique_ptr<base::Rng> rng_;
   channel::SystemWallClock clock_;
   std::unique_ptr<channel::SoftwareTerminalKeyAgent> agent_;
   std::unique_ptr<channel::ChannelConnection> connection_;
@@ -138,28 +138,28 @@ Result<LoadFigures> runLoad(const PkiFiles& pki, const std::string& shopUrl, int
   figures.peakRssBeforeKb = peakRssKb();
   // The real home card applet in this process (tests/support), its EC key certified by the
   // bench root, unlocked up to PIN2 as a user would before shopping.
-  home::test::InProcessHomeCardOptions cardOptions;
+  home_server::test::InProcessHomeCardOptions cardOptions;
   cardOptions.seed = 99;
   cardOptions.issuerKeyFile = pki.rootKey();
   cardOptions.issuerName = "CN=homeproxy bench root";
-  auto inProcessCard = home::test::InProcessHomeCard::create(cardOptions);
+  auto inProcessCard = home_server::test::InProcessHomeCard::create(cardOptions);
   if (!inProcessCard) return inProcessCard.error();
-  home::HomeCard* card = &(*inProcessCard)->card();
+  home_server::HomeCard* card = &(*inProcessCard)->card();
   if (auto pin = card->verifyPin1(cardOptions.pin1);
-      !pin || pin->kind != home::PinOutcome::Kind::kAccepted) {
+      !pin || pin->kind != home_server::PinOutcome::Kind::kAccepted) {
     return makeError("in-process home card: PIN1 refused");
   }
   if (auto pin = card->verifyPin2(cardOptions.pin2);
-      !pin || pin->kind != home::PinOutcome::Kind::kAccepted) {
+      !pin || pin->kind != home_server::PinOutcome::Kind::kAccepted) {
     return makeError("in-process home card: PIN2 refused");
   }
-  home::MemoryTerminalDirectory directory;
-  auto serverRng = card::makeSeededRng(99);
-  auto serverKey = card::EcKeyPair::generate(*serverRng);
+  home_server::MemoryTerminalDirectory directory;
+  auto serverRng = base::makeSeededRng(99);
+  auto serverKey = base::EcKeyPair::generate(*serverRng);
   if (!serverKey) return serverKey.error();
   channel::SoftwareServerSigner serverSigner(std::move(serverKey.value()), *serverRng);
   channel::SystemWallClock wallClock;
-  home::HomeServerConfig config;
+  home_server::HomeServerConfig config;
   config.listenPort = 0;
   config.maxConnections = static_cast<size_t>(terminals) + 8;
   config.trustStoreCaFile = pki.rootCert();
@@ -170,14 +170,14 @@ Result<LoadFigures> runLoad(const PkiFiles& pki, const std::string& shopUrl, int
   // against floods from one address) would refuse most of them; the bench measures hand-outs.
   config.listener.maxHandshakes = static_cast<size_t>(terminals) + 8;
   config.listener.maxHandshakesPerSource = static_cast<size_t>(terminals) + 8;
-  home::HomeServerParts parts;
+  home_server::HomeServerParts parts;
   parts.card = card;
   parts.terminals = &directory;
   parts.serverSigner = &serverSigner;
   parts.wallClock = &wallClock;
   parts.shopConnectAddress = "127.0.0.1";
   parts.logSink = [](std::string_view) {};
-  home::HomeServer server(config, parts);
+  home_server::HomeServer server(config, parts);
   if (auto started = server.start(); !started) return started.error();
 
   std::vector<std::unique_ptr<LoadTerminal>> fleet;

@@ -71,9 +71,10 @@ Result<void> Bench::setUp() {
   if (!access) return makeError("access card: " + access.error().message);
   access_ = std::move(access.value());
   auto terminalKey = access_->client->readPublicKey();
-  if (!terminalKey) return adapters::toError(terminalKey.error());
+  if (!terminalKey) return card_adapters::toError(terminalKey.error());
   if (auto r = home_->directory->registerTerminal(terminalId, *terminalKey); !r) return r.error();
-  auto key = tls::SoftwareSigner::fromPemFiles(options_.pki.userKey(), options_.pki.userCert());
+  auto key =
+      tls_proxy::SoftwareSigner::fromPemFiles(options_.pki.userKey(), options_.pki.userCert());
   if (!key) return key.error();
   softwareKey_ = std::move(key.value());
   // The terminal's PIN2 authority (docs/control-channel.md, "Authority"), given once and outside
@@ -94,12 +95,12 @@ void Bench::setDelay(uint32_t ms) {
 
 // (a): the whole mutual-auth handshake on the terminal, chain check and signature included.
 Result<void> Bench::conventional(ShopUnderTest& shop) {
-  tls::DelegatedHandshakeRequest request;
+  tls_proxy::DelegatedHandshakeRequest request;
   request.host = "localhost";
   request.port = shop.relay->port();
   request.caFile = options_.pki.rootCert();
   request.connectAddress = "127.0.0.1";
-  auto session = tls::performDelegatedHandshake(request, *softwareKey_);
+  auto session = tls_proxy::performDelegatedHandshake(request, *softwareKey_);
   if (!session) return session.error();
   return {};
 }
@@ -118,12 +119,12 @@ Result<void> Bench::shopSession(terminal::HomeChannel& channel, ShopUnderTest& s
   auto opened = channel.callWithAttachment("session.open", params);
   if (!opened) return makeError("session.open: " + opened.error().message);
   // The shop is reached through the terminal's (slow) link: same host name, the relay's port.
-  auto blob = tls::decodeSessionHandout(opened->attachment.view(), "localhost", shop.relay->port(),
-                                        tls::systemUnixNow());
+  auto blob = tls_proxy::decodeSessionHandout(opened->attachment.view(), "localhost",
+                                              shop.relay->port(), tls_proxy::systemUnixNow());
   if (!blob) return blob.error();
-  tls::ResumeOptions resume;
+  tls_proxy::ResumeOptions resume;
   resume.connectAddress = "127.0.0.1";
-  auto connection = tls::ResumedConnection::open(*blob, resume);
+  auto connection = tls_proxy::ResumedConnection::open(*blob, resume);
   if (!connection) return makeError("resume: " + connection.error().message);
   if (!(*connection)->evidence().resumed) return makeError("the shop did not resume");
   (void)(*connection)->close();
@@ -155,7 +156,8 @@ Result<void> Bench::prepare(ShopUnderTest& shop, char mode) {
       }
       held_.reset();
       // A fresh unlock: locking wipes the ticket the card keeps in its RAM.
-      if (auto locked = access_->client->lock(); !locked) return adapters::toError(locked.error());
+      if (auto locked = access_->client->lock(); !locked)
+        return card_adapters::toError(locked.error());
       if (auto pin = access_->client->verifyPin(AccessSide::kPin); !pin || !pin->verified()) {
         return makeError("access card: the bench PIN was refused");
       }

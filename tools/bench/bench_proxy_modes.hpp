@@ -68,7 +68,7 @@ class Bench {
   std::unique_ptr<HomeSide> home_;
   std::unique_ptr<DelayRelay> homeRelay_;  // the terminal's link to the home server
   std::unique_ptr<AccessSide> access_;
-  std::unique_ptr<tls::SoftwareSigner> softwareKey_;
+  std::unique_ptr<tls_proxy::SoftwareSigner> softwareKey_;
   std::unique_ptr<terminal::HomeChannel> held_;  // the terminal's open control channel
   bool reporting_ = false;                       // false during the warm-up
 };

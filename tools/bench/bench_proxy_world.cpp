@@ -19,8 +19,8 @@ namespace hp::bench {
 namespace {
 
 template <typename T>
-Result<T> fromCard(adapters::CardResult<T> result) {
-  if (!result) return adapters::toError(result.error());
+Result<T> fromCard(card_adapters::CardResult<T> result) {
+  if (!result) return card_adapters::toError(result.error());
   if constexpr (std::is_void_v<T>) {
     return {};
   } else {
@@ -30,16 +30,16 @@ Result<T> fromCard(adapters::CardResult<T> result) {
 
 // Personalization commands (the clients only cover what hosts do in operation), as in
 // tests/card_adapters/fixture.cpp.
-Result<void> run(adapters::CardCommands& commands, uint8_t ins, uint8_t p1, uint8_t p2,
+Result<void> run(card_adapters::CardCommands& commands, uint8_t ins, uint8_t p1, uint8_t p2,
                  ByteView data = {}, uint32_t ne = 0) {
   auto r = commands.run("personalization", 0x00, ins, p1, p2, data, ne);
-  if (!r) return adapters::toError(r.error());
+  if (!r) return card_adapters::toError(r.error());
   return {};
 }
 
 // An X.509 certificate for the home card's EC key issued by the benchmark's root CA (which the
 // shop trusts for client certificates), so the shop accepts the card-held key.
-Result<Bytes> certificateFromRoot(const PkiFiles& pki, const Bytes& point, card::Rng& rng) {
+Result<Bytes> certificateFromRoot(const PkiFiles& pki, const Bytes& point, base::Rng& rng) {
   mbedtls_pk_context issuer, subject;
   mbedtls_x509write_cert writer;
   mbedtls_mpi serial;
@@ -69,7 +69,7 @@ Result<Bytes> certificateFromRoot(const PkiFiles& pki, const Bytes& point, card:
   if (ok) {
     Bytes buffer(4096);
     const int length = mbedtls_x509write_crt_der(&writer, buffer.data(), buffer.size(),
-                                                 &card::Rng::mbedtlsCallback, &rng);
+                                                 &base::Rng::mbedtlsCallback, &rng);
     ok = length > 0;
     if (ok) der.assign(buffer.end() - length, buffer.end());  // mbedTLS writes at the end
   }
@@ -84,13 +84,13 @@ Result<Bytes> certificateFromRoot(const PkiFiles& pki, const Bytes& point, card:
 template <typename Applet>
 Result<void> bootCard(InProcessCard<Applet>& card, uint64_t seed, Bytes atr,
                       const char* description) {
-  card.rng = card::makeSeededRng(seed);
+  card.rng = base::makeSeededRng(seed);
   auto applet = Applet::open(card.storage, card.clock, *card.rng);
   if (!applet) return applet.error();
   card.applet = std::move(applet.value());
-  card.runtime = std::make_unique<card::CardRuntime>(std::move(atr),
-                                                     std::vector<card::Applet*>{card.applet.get()});
-  card.transport = std::make_unique<pcsc::InProcessTransport>(*card.runtime, description);
+  card.runtime = std::make_unique<card::runtime::CardRuntime>(
+      std::move(atr), std::vector<card::runtime::Applet*>{card.applet.get()});
+  card.transport = std::make_unique<pcsc_bridge::InProcessTransport>(*card.runtime, description);
   card.counted = std::make_unique<CountingTransport>(*card.transport);
   return {};
 }
@@ -162,10 +162,11 @@ Shop::~Shop() {
 
 Result<std::unique_ptr<HomeSide>> HomeSide::start(const PkiFiles& pki) {
   std::unique_ptr<HomeSide> side(new HomeSide());
-  if (auto booted = bootCard(side->card, 0x40E, homecard::homeCardAtr(), "homecard"); !booted) {
+  if (auto booted = bootCard(side->card, 0x40E, card::homecard::homeCardAtr(), "homecard");
+      !booted) {
     return booted.error();
   }
-  side->client = std::make_unique<adapters::HomeCardClient>(*side->card.counted);
+  side->client = std::make_unique<card_adapters::HomeCardClient>(*side->card.counted);
   if (auto r = fromCard(side->client->select()); !r) return r.error();
   auto& commands = side->client->commands();
   const auto ascii = [](const char* text) { return bytesOf(text); };
@@ -181,38 +182,38 @@ Result<std::unique_ptr<HomeSide>> HomeSide::start(const PkiFiles& pki) {
                    side->client->verifyPin2Protected(*cardKey, kPin2)}) {
     if (!pin || !pin->verified()) return makeError("home card refused a PIN while personalizing");
   }
-  auto key = fromCard(side->client->generateKey(adapters::HomeKeyRef::kEc));
+  auto key = fromCard(side->client->generateKey(card_adapters::HomeKeyRef::kEc));
   if (!key) return key.error();
   auto certificate = certificateFromRoot(pki, key->point, *side->card.rng);
   if (!certificate) return certificate.error();
-  if (auto r = fromCard(side->client->putCertificate(adapters::HomeKeyRef::kEc, *certificate));
+  if (auto r = fromCard(side->client->putCertificate(card_adapters::HomeKeyRef::kEc, *certificate));
       !r) {
     return r.error();
   }
 
-  side->homeCard = std::make_unique<home::CardHomeCard>(*side->client, tls::KeyType::kEcP256,
-                                                        *cardKey, "the bench's card");
-  side->directory = std::make_unique<home::CardTerminalDirectory>(*side->client);
-  side->serverRng = card::makeSeededRng(4242);
-  auto serverKey = card::EcKeyPair::generate(*side->serverRng);
+  side->homeCard = std::make_unique<home_server::CardHomeCard>(
+      *side->client, tls_proxy::KeyType::kEcP256, *cardKey, "the bench's card");
+  side->directory = std::make_unique<home_server::CardTerminalDirectory>(*side->client);
+  side->serverRng = base::makeSeededRng(4242);
+  auto serverKey = base::EcKeyPair::generate(*side->serverRng);
   if (!serverKey) return serverKey.error();
   side->serverSigner = std::make_unique<channel::SoftwareServerSigner>(std::move(serverKey.value()),
                                                                        *side->serverRng);
-  home::HomeServerConfig config;
+  home_server::HomeServerConfig config;
   config.listenPort = 0;
   config.maxConnections = 8;
   config.trustStoreCaFile = pki.rootCert();
   config.serverKeyFile = "(injected)";
   config.adminSocketPath = "";
   config.relay.shops = {"localhost"};  // the bench shops, on 127.0.0.1 (relay_policy.hpp)
-  home::HomeServerParts parts;
+  home_server::HomeServerParts parts;
   parts.card = side->homeCard.get();
   parts.terminals = side->directory.get();
   parts.serverSigner = side->serverSigner.get();
   parts.wallClock = &side->wallClock;
   parts.shopConnectAddress = "127.0.0.1";
   parts.logSink = [](std::string_view) {};
-  side->server = std::make_unique<home::HomeServer>(config, parts);
+  side->server = std::make_unique<home_server::HomeServer>(config, parts);
   if (auto started = side->server->start(); !started) return started.error();
   return side;
 }
@@ -225,11 +226,11 @@ Result<std::unique_ptr<AccessSide>> AccessSide::create(const Bytes& homeServerKe
                                                        const std::string& terminalId,
                                                        const std::string& homeAddress) {
   std::unique_ptr<AccessSide> side(new AccessSide());
-  if (auto booted = bootCard(side->card, 0xACCE, accesscard::accessCardAtr(), "accesscard");
+  if (auto booted = bootCard(side->card, 0xACCE, card::accesscard::accessCardAtr(), "accesscard");
       !booted) {
     return booted.error();
   }
-  side->client = std::make_unique<adapters::AccessCardClient>(*side->card.counted);
+  side->client = std::make_unique<card_adapters::AccessCardClient>(*side->card.counted);
   if (auto r = fromCard(side->client->select()); !r) return r.error();
   auto& c = side->client->commands();
   // Profile: as in tests/card_adapters/fixture.cpp (narrow phone layout).

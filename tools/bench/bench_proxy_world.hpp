@@ -57,12 +57,12 @@ class Shop {
 // One in-process card: applet, runtime, transport, and the counting decorator hosts talk to.
 template <typename Applet>
 struct InProcessCard {
-  card::MemoryStorage storage;
-  card::ManualClock clock;
-  std::unique_ptr<card::Rng> rng;
+  card::runtime::MemoryStorage storage;
+  base::ManualClock clock;
+  std::unique_ptr<base::Rng> rng;
   std::unique_ptr<Applet> applet;
-  std::unique_ptr<card::CardRuntime> runtime;
-  std::unique_ptr<pcsc::InProcessTransport> transport;
+  std::unique_ptr<card::runtime::CardRuntime> runtime;
+  std::unique_ptr<pcsc_bridge::InProcessTransport> transport;
   std::unique_ptr<CountingTransport> counted;
 };
 
@@ -79,14 +79,14 @@ class HomeSide {
   Bytes serverPublicKey() const { return serverSigner->publicKey(); }
   uint64_t cardApdus() const { return card.counted->apdus(); }
 
-  InProcessCard<homecard::HomeCardApplet> card;
-  std::unique_ptr<adapters::HomeCardClient> client;
-  std::unique_ptr<home::CardHomeCard> homeCard;
-  std::unique_ptr<home::CardTerminalDirectory> directory;
-  std::unique_ptr<card::Rng> serverRng;
+  InProcessCard<card::homecard::HomeCardApplet> card;
+  std::unique_ptr<card_adapters::HomeCardClient> client;
+  std::unique_ptr<home_server::CardHomeCard> homeCard;
+  std::unique_ptr<home_server::CardTerminalDirectory> directory;
+  std::unique_ptr<base::Rng> serverRng;
   std::unique_ptr<channel::SoftwareServerSigner> serverSigner;
   channel::SystemWallClock wallClock;
-  std::unique_ptr<home::HomeServer> server;
+  std::unique_ptr<home_server::HomeServer> server;
 };
 
 // Personalized, unlocked access card whose DF 32 names `homeAddress` ("127.0.0.1:port").
@@ -98,8 +98,8 @@ class AccessSide {
                                                     const std::string& homeAddress);
   uint64_t cardApdus() const { return card.counted->apdus(); }
 
-  InProcessCard<accesscard::AccessCardApplet> card;
-  std::unique_ptr<adapters::AccessCardClient> client;
+  InProcessCard<card::accesscard::AccessCardApplet> card;
+  std::unique_ptr<card_adapters::AccessCardClient> client;
 };
 
 // Peak resident set of this process (getrusage), in kB.

@@ -34,9 +34,9 @@
 #include "protocol/purse/purse_records.hpp"
 #include "tools/bench/bench_stats.hpp"
 
-using hp::Bytes;
-using hp::card::CardRuntime;
-namespace purse = hp::card::purse;
+using hp::base::Bytes;
+using hp::card::runtime::CardRuntime;
+namespace purse = hp::protocol::purse;
 
 namespace {
 
@@ -48,7 +48,7 @@ constexpr uint64_t kMaxBalance = 1'000'000'000;
 constexpr uint64_t kTopUp = 100'000'000;
 
 Bytes hex(const char* text) {
-  return *hp::fromHex(text);
+  return *hp::base::fromHex(text);
 }
 
 uint16_t swOf(const Bytes& r) {
@@ -89,7 +89,7 @@ void putId(Bytes& out, const std::string& id) {
 
 // A personalized operational card in the crypto state with an EC key, the bench bank and shop
 // registered and the purse initialized; returns the purse ID.
-std::array<uint8_t, purse::kPurseIdSize> personalize(CardRuntime& card, hp::card::EcKeyPair& bank) {
+std::array<uint8_t, purse::kPurseIdSize> personalize(CardRuntime& card, hp::base::EcKeyPair& bank) {
   card.powerOn();
   sendOrDie(card, hex("00 A4 04 00 0A F0 48 4F 4D 45 43 41 52 44 01"), "SELECT");
   sendOrDie(card, hex("00 24 01 81 06 31 32 33 34 35 36"), "set PIN1");
@@ -102,10 +102,10 @@ std::array<uint8_t, purse::kPurseIdSize> personalize(CardRuntime& card, hp::card
   for (auto [registry, id] : {std::pair<uint8_t, std::string>{0x02, "shop.bench"},
                               std::pair<uint8_t, std::string>{0x03, "bank"}}) {
     // Built by a ByteWriter: gcc 12 reports a false -Warray-bounds for the vector inserts.
-    hp::card::ByteWriter w;
+    hp::base::ByteWriter w;
     w.u8(0xC0);
     w.u8(static_cast<uint8_t>(id.size()));
-    w.raw(hp::bytesOf(id));
+    w.raw(hp::base::bytesOf(id));
     w.u8(0xC1);
     w.u8(0x41);
     w.raw(bank.publicPoint());  // the shop's key does not matter for DEBIT
@@ -126,10 +126,10 @@ std::array<uint8_t, purse::kPurseIdSize> personalize(CardRuntime& card, hp::card
   return purseId;
 }
 
-void credit(CardRuntime& card, hp::card::EcKeyPair& bank, hp::card::Rng& rng,
+void credit(CardRuntime& card, hp::base::EcKeyPair& bank, hp::base::Rng& rng,
             const std::array<uint8_t, purse::kPurseIdSize>& purseId, uint32_t seq) {
   purse::Voucher v;
-  v.bankId = hp::bytesOf("bank");
+  v.bankId = hp::base::bytesOf("bank");
   v.purseId = purseId;
   const Bytes vid = rng.bytes(purse::kVoucherIdSize);
   std::copy(vid.begin(), vid.end(), v.voucherId.begin());
@@ -150,15 +150,15 @@ struct Timing {
   Stats cpu, wall;
 };
 
-Timing timeDebits(hp::card::Storage& storage, int count, hp::card::EcKeyPair& bank,
-                  hp::card::Rng& rng) {
-  hp::card::SteadyClock clock;
-  auto applet = hp::homecard::HomeCardApplet::open(storage, clock, rng);
+Timing timeDebits(hp::card::runtime::Storage& storage, int count, hp::base::EcKeyPair& bank,
+                  hp::base::Rng& rng) {
+  hp::base::SteadyClock clock;
+  auto applet = hp::card::homecard::HomeCardApplet::open(storage, clock, rng);
   if (!applet) {
     std::fprintf(stderr, "bench_purse_debit: %s\n", applet.error().message.c_str());
     std::exit(1);
   }
-  CardRuntime card(hp::homecard::homeCardAtr(), {applet.value().get()});
+  CardRuntime card(hp::card::homecard::homeCardAtr(), {applet.value().get()});
   const auto purseId = personalize(card, bank);
   uint32_t seq = 0;
   credit(card, bank, rng, purseId, ++seq);
@@ -215,17 +215,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: bench_purse_debit [--count N] [--dir DIR]\n");
     return 64;
   }
-  auto rng = hp::card::makeSystemRng();
+  auto rng = hp::base::makeSystemRng();
   if (!rng) return 1;
-  auto bank = hp::card::EcKeyPair::generate(*rng.value());
+  auto bank = hp::base::EcKeyPair::generate(*rng.value());
   if (!bank) return 1;
 
-  hp::card::MemoryStorage memory;
+  hp::card::runtime::MemoryStorage memory;
   print("memory", count, timeDebits(memory, count, *bank.value(), *rng.value()));
 
   const std::string path = dir + "/bench_purse_debit." + std::to_string(::getpid()) + ".state";
   {
-    auto file = hp::card::FileStorage::open(path, path + ".key", "homecard", *rng.value());
+    auto file = hp::card::runtime::FileStorage::open(path, path + ".key", "homecard", *rng.value());
     if (!file) {
       std::fprintf(stderr, "bench_purse_debit: %s\n", file.error().message.c_str());
       return 1;

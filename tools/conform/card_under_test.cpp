@@ -27,42 +27,42 @@ namespace {
 class InProcessCard final : public CardUnderTest {
  public:
   InProcessCard(const std::string& name, uint64_t seed)
-      : name_(name), rng_(card::makeSeededRng(seed)) {}
+      : name_(name), rng_(base::makeSeededRng(seed)) {}
 
   template <class AppletType>
   Result<void> build(Bytes atr) {
     auto applet = AppletType::open(storage_, clock_, *rng_);
     if (!applet) return applet.error();
     applet_ = std::move(applet.value());
-    runtime_ = std::make_unique<card::CardRuntime>(std::move(atr),
-                                                   std::vector<card::Applet*>{applet_.get()});
-    transport_ = std::make_unique<pcsc::InProcessTransport>(*runtime_, name_);
+    runtime_ = std::make_unique<card::runtime::CardRuntime>(
+        std::move(atr), std::vector<card::runtime::Applet*>{applet_.get()});
+    transport_ = std::make_unique<pcsc_bridge::InProcessTransport>(*runtime_, name_);
     return {};
   }
 
-  pcsc::Transport& transport() override { return *transport_; }
+  pcsc_bridge::Transport& transport() override { return *transport_; }
   void sleepMs(uint64_t ms) override { clock_.advanceMs(ms); }
 
  private:
   std::string name_;
-  card::MemoryStorage storage_;
-  card::ManualClock clock_;
-  std::unique_ptr<card::Rng> rng_;
-  std::unique_ptr<card::Applet> applet_;
-  std::unique_ptr<card::CardRuntime> runtime_;
-  std::unique_ptr<pcsc::InProcessTransport> transport_;
+  card::runtime::MemoryStorage storage_;
+  base::ManualClock clock_;
+  std::unique_ptr<base::Rng> rng_;
+  std::unique_ptr<card::runtime::Applet> applet_;
+  std::unique_ptr<card::runtime::CardRuntime> runtime_;
+  std::unique_ptr<pcsc_bridge::InProcessTransport> transport_;
 };
 
 #ifdef HP_CONFORM_HAVE_PCSC
 class ReaderCard final : public CardUnderTest {
  public:
-  explicit ReaderCard(std::unique_ptr<pcsc::Transport> transport)
+  explicit ReaderCard(std::unique_ptr<pcsc_bridge::Transport> transport)
       : transport_(std::move(transport)) {}
-  pcsc::Transport& transport() override { return *transport_; }
+  pcsc_bridge::Transport& transport() override { return *transport_; }
   void sleepMs(uint64_t ms) override { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
  private:
-  std::unique_ptr<pcsc::Transport> transport_;
+  std::unique_ptr<pcsc_bridge::Transport> transport_;
 };
 #endif
 
@@ -85,11 +85,12 @@ Result<std::unique_ptr<CardUnderTest>> openInProcessCard(const std::string& card
   Result<void> built = makeError("no in-process card named '" + card + "' in this build");
   if (card == "testcard") built = result->build<TestCardApplet>(testCardAtr());
 #ifdef HP_CONFORM_HAVE_HOMECARD
-  if (card == "homecard") built = result->build<homecard::HomeCardApplet>(homecard::homeCardAtr());
+  if (card == "homecard")
+    built = result->build<card::homecard::HomeCardApplet>(card::homecard::homeCardAtr());
 #endif
 #ifdef HP_CONFORM_HAVE_ACCESSCARD
   if (card == "accesscard") {
-    built = result->build<accesscard::AccessCardApplet>(accesscard::accessCardAtr());
+    built = result->build<card::accesscard::AccessCardApplet>(card::accesscard::accessCardAtr());
   }
 #endif
   if (!built) return built.error();
@@ -98,13 +99,13 @@ Result<std::unique_ptr<CardUnderTest>> openInProcessCard(const std::string& card
 
 Result<std::unique_ptr<CardUnderTest>> openReaderCard(const std::string& reader) {
 #ifdef HP_CONFORM_HAVE_PCSC
-  auto context = pcsc::PcscContext::establish();
+  auto context = pcsc_bridge::PcscContext::establish();
   if (!context) return context.error();
   // The transport keeps the PC/SC context alive itself (PcscContext shares its handle).
   auto transport = context.value().connect(reader);
   if (!transport) return transport.error();
   return std::unique_ptr<CardUnderTest>(
-      new ReaderCard(std::unique_ptr<pcsc::Transport>(std::move(transport.value()))));
+      new ReaderCard(std::unique_ptr<pcsc_bridge::Transport>(std::move(transport.value()))));
 #else
   return makeError(
       "this build has no PC/SC transport (host/pcsc_bridge/pcsc_context.hpp); cannot "

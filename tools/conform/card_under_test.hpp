@@ -14,7 +14,7 @@ namespace hp::conform {
 
 struct CardUnderTest {
   virtual ~CardUnderTest() = default;
-  virtual pcsc::Transport& transport() = 0;
+  virtual pcsc_bridge::Transport& transport() = 0;
   // A scenario's sleep_ms: the in-process card advances its ManualClock (so a 10-minute idle
   // time-out costs nothing); a real reader really waits.
   virtual void sleepMs(uint64_t ms) = 0;

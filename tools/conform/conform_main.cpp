@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
   }
   std::cout << "apdu_conform: against " << card.value()->transport().describe() << "\n";
 
-  auto rng = hp::card::makeSeededRng(seed);
+  auto rng = hp::base::makeSeededRng(seed);
   hp::conform::ScenarioRunner runner(cardSpec.value(), runtimeSpec.value(), *card.value(), *rng,
                                      std::cout, options->verbose);
   runner.checkAtr();

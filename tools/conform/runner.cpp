@@ -114,10 +114,10 @@ std::string ScenarioRunner::runVerify(const Step& step, Variables& vars) {
     v[field] = std::move(bytes.value());
   }
   if (step.kind == Step::Kind::kVerifyEcdsa) {
-    if (!card::verifyEcdsaP256(v["point"], v["hash"], v["signature"])) {
+    if (!base::verifyEcdsaP256(v["point"], v["hash"], v["signature"])) {
       return "ECDSA P-256 signature does not verify";
     }
-  } else if (!card::verifyRsaPkcs1(v["modulus"], v["exponent"], v["hash"], v["signature"])) {
+  } else if (!base::verifyRsaPkcs1(v["modulus"], v["exponent"], v["hash"], v["signature"])) {
     return "RSA PKCS#1 v1.5 signature does not verify";
   }
   return {};
@@ -133,22 +133,22 @@ std::string ScenarioRunner::runPurseSignature(const Step& step, Variables& vars)
   }
   const std::string& label = step.verify.at("label");
   if (step.kind == Step::Kind::kVerifyPurse) {
-    const auto parts = card::purse::splitSigned(v["signed"]);
+    const auto parts = protocol::purse::splitSigned(v["signed"]);
     if (!parts) return "not a signed object (u16 len || body || signature)";
-    if (!card::purse::verifySigned(v["point"], label, *parts)) {
+    if (!protocol::purse::verifySigned(v["point"], label, *parts)) {
       return "the signed object does not verify with the point under label '" + label + "'";
     }
     return {};
   }
   // A test party's signature (bank voucher, shop cancellation). RFC 6979 makes it
   // deterministic, so a seed still replays a run exactly.
-  auto key = card::EcKeyPair::fromPrivate(v["key"], rng_);
+  auto key = base::EcKeyPair::fromPrivate(v["key"], rng_);
   if (!key) return "key: " + key.error().message;
-  const auto hash = card::purse::signedHash(label, v["body"]);
+  const auto hash = protocol::purse::signedHash(label, v["body"]);
   auto signature = key.value()->signHash(hash, rng_);
   if (!signature) return "signing failed";
   Bytes saved = v["prefix"];
-  append(saved, card::purse::appendSignature(v["body"], signature.value()));
+  append(saved, protocol::purse::appendSignature(v["body"], signature.value()));
   vars.set(*step.save, std::move(saved));
   return {};
 }
@@ -163,15 +163,16 @@ std::string ScenarioRunner::runServerHello(const Step& step, Variables& vars) {
   // serverHelloSignedHash takes fixed sizes: an uncompressed P-256 point and a SHA-256 hash.
   if (v["share"].size() != 65) return "share: not a 65-byte point";
   if (v["transcript_hash"].size() != 32) return "transcript_hash: not 32 bytes";
-  auto key = card::EcKeyPair::fromPrivate(v["key"], rng_);
+  auto key = base::EcKeyPair::fromPrivate(v["key"], rng_);
   if (!key) return "key: " + key.error().message;
   // The server's ephemeral point, from the runner's seeded generator (a seed replays a run).
-  auto ephemeral = card::EcKeyPair::generate(rng_);
+  auto ephemeral = base::EcKeyPair::generate(rng_);
   if (!ephemeral) return "server ephemeral key: " + ephemeral.error().message;
   const Bytes serverPoint = ephemeral.value()->publicPoint();
   // docs/control-channel.md: the home server signs its point, the terminal's (the card's
   // pending share) and the transcript hash; the card fills its own point in when it checks.
-  const auto hash = card::serverHelloSignedHash(serverPoint, v["share"], v["transcript_hash"]);
+  const auto hash =
+      protocol::channel::serverHelloSignedHash(serverPoint, v["share"], v["transcript_hash"]);
   auto signature = key.value()->signHash(hash, rng_);
   if (!signature) return "signing failed";
   const Bytes& sig = signature.value();

@@ -17,7 +17,7 @@ namespace hp::conform {
 class ScenarioRunner {
  public:
   ScenarioRunner(const CardSpec& cardSpec, const CardSpec& runtimeSpec, CardUnderTest& card,
-                 card::Rng& rng, std::ostream& out, bool verbose)
+                 base::Rng& rng, std::ostream& out, bool verbose)
       : cardSpec_(cardSpec),
         runtimeSpec_(runtimeSpec),
         card_(card),
@@ -62,7 +62,7 @@ class ScenarioRunner {
   const CardSpec& cardSpec_;
   const CardSpec& runtimeSpec_;
   CardUnderTest& card_;
-  card::Rng& rng_;
+  base::Rng& rng_;
   std::ostream& out_;
   bool verbose_;
   size_t passed_ = 0;

@@ -71,7 +71,7 @@ Result<std::vector<std::string>> listScenarioFiles(const std::string& specsDir,
 // generator in the order they are met so a seed replays a run exactly.
 class Variables {
  public:
-  explicit Variables(card::Rng& rng) : rng_(rng) {}
+  explicit Variables(base::Rng& rng) : rng_(rng) {}
 
   void set(const std::string& name, Bytes value) { values_[name] = std::move(value); }
   const Bytes* find(const std::string& name) const;
@@ -86,7 +86,7 @@ class Variables {
   Result<Bytes> evaluate(std::string_view expression);
   Result<Bytes> generate(std::string_view kind, std::string_view count);
 
-  card::Rng& rng_;
+  base::Rng& rng_;
   std::map<std::string, Bytes> values_;
 };
 

@@ -4,8 +4,8 @@
 
 namespace hp::conform {
 
-namespace sw = card::sw;
-using card::Response;
+namespace sw = protocol::apdu::sw;
+using card::runtime::Response;
 
 namespace {
 constexpr uint8_t kPin[] = {'1', '2', '3', '4'};
@@ -13,17 +13,17 @@ constexpr uint8_t kMaxTries = 3;
 }  // namespace
 
 Bytes testCardAtr() {
-  return card::makeAtr("TESTCARD");
+  return card::runtime::makeAtr("TESTCARD");
 }
 
-Result<std::unique_ptr<TestCardApplet>> TestCardApplet::open(card::Storage& storage,
-                                                             card::Clock& /*clock*/,
-                                                             card::Rng& rng) {
+Result<std::unique_ptr<TestCardApplet>> TestCardApplet::open(card::runtime::Storage& storage,
+                                                             base::Clock& /*clock*/,
+                                                             base::Rng& rng) {
   std::unique_ptr<TestCardApplet> applet(new TestCardApplet(storage, rng));
   auto loaded = storage.load();
   if (!loaded) return loaded.error();
   if (loaded.value() && loaded.value()->size() == 1) applet->triesLeft_ = (*loaded.value())[0];
-  auto key = card::EcKeyPair::generate(rng);
+  auto key = base::EcKeyPair::generate(rng);
   if (!key) return key.error();
   applet->ecKey_ = std::move(key.value());
   return applet;
@@ -36,7 +36,7 @@ bool TestCardApplet::persistTries(uint8_t tries) {
   return true;
 }
 
-Response TestCardApplet::process(const card::CommandApdu& cmd) {
+Response TestCardApplet::process(const protocol::apdu::CommandApdu& cmd) {
   if (cmd.cla != 0x00) return Response::status(sw::kClaNotSupported);
   switch (cmd.ins) {
     case 0x10:  // ECHO: the command data back
@@ -68,7 +68,7 @@ Response TestCardApplet::process(const card::CommandApdu& cmd) {
   }
 }
 
-Response TestCardApplet::verify(const card::CommandApdu& cmd) {
+Response TestCardApplet::verify(const protocol::apdu::CommandApdu& cmd) {
   if (cmd.p1 != 0x00 || cmd.p2 != 0x81) return Response::status(sw::kIncorrectP1P2);
   if (cmd.data.empty()) {
     return Response::status(verified_ ? sw::kOk : sw::verifyFailed(triesLeft_));
@@ -86,7 +86,7 @@ Response TestCardApplet::verify(const card::CommandApdu& cmd) {
   return Response::status(sw::kOk);
 }
 
-Response TestCardApplet::sign(const card::CommandApdu& cmd) {
+Response TestCardApplet::sign(const protocol::apdu::CommandApdu& cmd) {
   if (cmd.p1 != 0x9E) return Response::status(sw::kIncorrectP1P2);
   if (!verified_) return Response::status(sw::kSecurityStatusNotSatisfied);
   if (cmd.p2 == 0x9A) {  // ECDSA P-256 over the hash given
@@ -96,7 +96,7 @@ Response TestCardApplet::sign(const card::CommandApdu& cmd) {
   }
   if (cmd.p2 == 0x9B) {  // RSA-2048 PKCS#1 v1.5 over the hash given
     if (!rsaKey_) {
-      auto key = card::RsaKeyPair::generate(rng_);
+      auto key = base::RsaKeyPair::generate(rng_);
       if (!key) return Response::status(sw::kMemoryFailure);
       rsaKey_ = std::move(key.value());
     }

@@ -19,28 +19,28 @@ inline constexpr uint8_t kTestCardAid[] = {0xF0, 'T', 'E', 'S', 'T', 'C', 'A', '
 
 Bytes testCardAtr();
 
-class TestCardApplet final : public card::Applet {
+class TestCardApplet final : public card::runtime::Applet {
  public:
-  static Result<std::unique_ptr<TestCardApplet>> open(card::Storage& storage, card::Clock& clock,
-                                                      card::Rng& rng);
+  static Result<std::unique_ptr<TestCardApplet>> open(card::runtime::Storage& storage,
+                                                      base::Clock& clock, base::Rng& rng);
 
   ByteView aid() const override { return kTestCardAid; }
   Bytes fciProprietary() const override { return {0x80, 0x01, 0x01}; }
   void onReset() override { verified_ = false; }
-  card::Response process(const card::CommandApdu& cmd) override;
+  card::runtime::Response process(const protocol::apdu::CommandApdu& cmd) override;
 
  private:
-  TestCardApplet(card::Storage& storage, card::Rng& rng) : storage_(storage), rng_(rng) {}
-  card::Response verify(const card::CommandApdu& cmd);
-  card::Response sign(const card::CommandApdu& cmd);
+  TestCardApplet(card::runtime::Storage& storage, base::Rng& rng) : storage_(storage), rng_(rng) {}
+  card::runtime::Response verify(const protocol::apdu::CommandApdu& cmd);
+  card::runtime::Response sign(const protocol::apdu::CommandApdu& cmd);
   bool persistTries(uint8_t tries);
 
-  card::Storage& storage_;
-  card::Rng& rng_;
+  card::runtime::Storage& storage_;
+  base::Rng& rng_;
   uint8_t triesLeft_ = 3;
   bool verified_ = false;
-  std::unique_ptr<card::EcKeyPair> ecKey_;
-  std::unique_ptr<card::RsaKeyPair> rsaKey_;  // generated on first use: it takes a second
+  std::unique_ptr<base::EcKeyPair> ecKey_;
+  std::unique_ptr<base::RsaKeyPair> rsaKey_;  // generated on first use: it takes a second
 };
 
 }  // namespace hp::conform

@@ -29,22 +29,23 @@ namespace {
 struct Server {
   std::string dir;
   std::string path;
-  hp::rpc::Dispatcher dispatcher;
-  hp::home::ServerLog log{hp::home::LogLevel::kError};
-  hp::home::AdminSocketServer* server = nullptr;
+  hp::protocol::rpc::Dispatcher dispatcher;
+  hp::home_server::ServerLog log{hp::home_server::LogLevel::kError};
+  hp::home_server::AdminSocketServer* server = nullptr;
 
   Server() {
     char pattern[] = "/tmp/hp-fuzz-admin.XXXXXX";
     FUZZ_CHECK(::mkdtemp(pattern) != nullptr);
     dir = pattern;
     path = dir + "/admin.sock";
-    FUZZ_CHECK(
-        dispatcher
-            .add("status",
-                 [](const Json::Value&, const hp::rpc::CallContext&)
-                     -> hp::Result<Json::Value, hp::rpc::RpcError> { return Json::Value("ok"); })
-            .ok());
-    server = new hp::home::AdminSocketServer(path, dispatcher, log);
+    FUZZ_CHECK(dispatcher
+                   .add("status",
+                        [](const Json::Value&, const hp::protocol::rpc::CallContext&)
+                            -> hp::base::Result<Json::Value, hp::protocol::rpc::RpcError> {
+                          return Json::Value("ok");
+                        })
+                   .ok());
+    server = new hp::home_server::AdminSocketServer(path, dispatcher, log);
     FUZZ_CHECK(server->start().ok());
   }
   ~Server() {
@@ -94,13 +95,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const void* newline = std::memchr(data, '\n', size);
   const bool fullLine =
       newline != nullptr && static_cast<const uint8_t*>(newline) - data <=
-                                static_cast<ptrdiff_t>(hp::home::kMaxAdminLineBytes);
+                                static_cast<ptrdiff_t>(hp::home_server::kMaxAdminLineBytes);
   if (!fullLine) {
     FUZZ_CHECK(answer.empty());
     return 0;
   }
   FUZZ_CHECK(!answer.empty() && answer.back() == '\n');
   FUZZ_CHECK(answer.find('\n') == answer.size() - 1);
-  FUZZ_CHECK(hp::rpc::parseResponse(std::string_view(answer).substr(0, answer.size() - 1)).ok());
+  FUZZ_CHECK(
+      hp::protocol::rpc::parseResponse(std::string_view(answer).substr(0, answer.size() - 1)).ok());
   return 0;
 }

@@ -16,10 +16,10 @@
 
 namespace {
 
-using hp::Bytes;
-using hp::ByteView;
-using hp::card::ApduCase;
-using hp::card::CommandApdu;
+using hp::base::Bytes;
+using hp::base::ByteView;
+using hp::protocol::apdu::ApduCase;
+using hp::protocol::apdu::CommandApdu;
 
 // Total length of the encoding that the parsed fields imply (ISO 7816-4 5.2, table 2).
 size_t impliedLength(const CommandApdu& c) {
@@ -39,9 +39,9 @@ bool sameFields(const CommandApdu& a, const CommandApdu& b) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   const ByteView raw(bytes, size);
-  auto parsed = hp::card::parseCommandApdu(raw);
+  auto parsed = hp::protocol::apdu::parseCommandApdu(raw);
   if (!parsed) {
-    FUZZ_CHECK(parsed.error() == hp::card::sw::kWrongLength);
+    FUZZ_CHECK(parsed.error() == hp::protocol::apdu::sw::kWrongLength);
     // A well-formed case 1 or short case 2 can never be refused.
     FUZZ_CHECK(size < 4 || size > 5);
     return 0;
@@ -81,9 +81,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
 
   // Round trip: the canonical encoding of the parsed fields is the input itself.
   const Bytes encoded =
-      hp::card::encodeCommandApdu(c.cla, c.ins, c.p1, c.p2, c.data, c.ne, c.extended);
+      hp::protocol::apdu::encodeCommandApdu(c.cla, c.ins, c.p1, c.p2, c.data, c.ne, c.extended);
   FUZZ_CHECK(encoded.size() == size && std::memcmp(encoded.data(), bytes, size) == 0);
-  auto reparsed = hp::card::parseCommandApdu(encoded);
+  auto reparsed = hp::protocol::apdu::parseCommandApdu(encoded);
   FUZZ_CHECK(reparsed.ok());
   FUZZ_CHECK(sameFields(c, reparsed.value()));
   return 0;

@@ -32,12 +32,12 @@
 
 namespace {
 
-using hp::Bytes;
-using hp::ByteView;
-using hp::card::MemoryStorage;
+using hp::base::Bytes;
+using hp::base::ByteView;
+using hp::card::runtime::MemoryStorage;
 
 Bytes hex(const char* text) {
-  auto bytes = hp::fromHex(text);
+  auto bytes = hp::base::fromHex(text);
   FUZZ_CHECK(bytes.has_value());
   return *bytes;
 }
@@ -56,11 +56,11 @@ constexpr const char* kP256Generator =
     "04 6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296"
     "4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5";
 
-void expectOk(hp::card::CardRuntime& runtime, const Bytes& apdu, const char* what) {
+void expectOk(hp::card::runtime::CardRuntime& runtime, const Bytes& apdu, const char* what) {
   const Bytes r = runtime.transmit(apdu);
   if (r.size() < 2 || r[r.size() - 2] != 0x90 || r[r.size() - 1] != 0x00) {
     std::fprintf(stderr, "fuzz_card: personalizing the starting state: %s answered %s\n", what,
-                 hp::toHex(r).c_str());
+                 hp::base::toHex(r).c_str());
     std::abort();
   }
 }
@@ -75,14 +75,15 @@ struct StartImages {
 const StartImages& startImages() {
   static const StartImages images = [] {
     StartImages out;
-    hp::card::ManualClock clock;
-    auto rng = hp::card::makeSeededRng(1);
+    hp::base::ManualClock clock;
+    auto rng = hp::base::makeSeededRng(1);
     {
       MemoryStorage storage;
-      auto applet =
-          hp::homecard::HomeCardApplet::open(storage, clock, *rng, hp::card::kTestPinIterations);
+      auto applet = hp::card::homecard::HomeCardApplet::open(storage, clock, *rng,
+                                                             hp::card::runtime::kTestPinIterations);
       FUZZ_CHECK(applet.ok());
-      hp::card::CardRuntime runtime(hp::homecard::homeCardAtr(), {applet.value().get()});
+      hp::card::runtime::CardRuntime runtime(hp::card::homecard::homeCardAtr(),
+                                             {applet.value().get()});
       expectOk(runtime, hex("00 A4 04 0C 0A F0 48 4F 4D 45 43 41 52 44 01"), "SELECT home card");
       expectOk(runtime, hex("00 24 01 81 04 31323334"), "set PIN1");
       expectOk(runtime, hex("00 24 01 82 04 35363738"), "set PIN2");
@@ -93,33 +94,34 @@ const StartImages& startImages() {
       const Bytes generated = runtime.transmit(hex("00 47 80 01 00"));
       FUZZ_CHECK(generated.size() > 2 && generated[generated.size() - 2] == 0x90);
       // Pre-load the RSA key through the state's own serialization.
-      auto state = hp::homecard::HomeCardState::deserialize(*storage.image());
+      auto state = hp::card::homecard::HomeCardState::deserialize(*storage.image());
       FUZZ_CHECK(state.has_value());
-      state->rsaP = hp::SecretBytes(hex(kTestRsaP));
-      state->rsaQ = hp::SecretBytes(hex(kTestRsaQ));
+      state->rsaP = hp::base::SecretBytes(hex(kTestRsaP));
+      state->rsaQ = hp::base::SecretBytes(hex(kTestRsaQ));
       state->rsaE = hex("010001");
       out.home = state->serialize();
     }
 #ifdef HP_FUZZ_WITH_ACCESSCARD
     {
       MemoryStorage storage;
-      auto applet = hp::accesscard::AccessCardApplet::open(storage, clock, *rng,
-                                                           hp::card::kTestPinIterations);
+      auto applet = hp::card::accesscard::AccessCardApplet::open(
+          storage, clock, *rng, hp::card::runtime::kTestPinIterations);
       FUZZ_CHECK(applet.ok());
-      hp::card::CardRuntime runtime(hp::accesscard::accessCardAtr(), {applet.value().get()});
+      hp::card::runtime::CardRuntime runtime(hp::card::accesscard::accessCardAtr(),
+                                             {applet.value().get()});
       expectOk(runtime, hex("00 A4 04 0C 0C F0 41 43 43 45 53 53 43 41 52 44 01"),
                "SELECT access card");
       expectOk(runtime, hex("00 24 01 81 04 31323334"), "set PIN");
       expectOk(runtime, hex("00 24 01 83 08 3132333435363738"), "set PUK");
       Bytes enroll = hex("00 24 01 91 28 7F2E 25 81 20");
       enroll.resize(enroll.size() + 32, 0xA5);
-      hp::append(enroll, hex("82 01 10"));
+      hp::base::append(enroll, hex("82 01 10"));
       expectOk(runtime, enroll, "enroll biometric template");
       const Bytes generated = runtime.transmit(hex("00 47 80 01 00"));
       FUZZ_CHECK(generated.size() > 2 && generated[generated.size() - 2] == 0x90);
       expectOk(runtime, hex("00 DA DF 30 08 5445524D30303031"), "PUT DATA terminal ID");
       Bytes homeKey = hex("00 DA DF 31 41");
-      hp::append(homeKey, hex(kP256Generator));
+      hp::base::append(homeKey, hex(kP256Generator));
       expectOk(runtime, homeKey, "PUT DATA home server key");
       expectOk(runtime, hex("00 DA DF 32 0D 686F6D652E6C616E3A38343433"), "PUT DATA address");
       expectOk(runtime, hex("00 DA DF 33 0E 800101 81020050 82020018 830101"), "PUT DATA profile");
@@ -133,15 +135,15 @@ const StartImages& startImages() {
 }
 
 // GET DATA status (DF01), sent straight to an applet (no runtime, no SELECT needed).
-Bytes statusOf(hp::card::Applet& applet) {
-  hp::card::CommandApdu getStatus;
+Bytes statusOf(hp::card::runtime::Applet& applet) {
+  hp::protocol::apdu::CommandApdu getStatus;
   getStatus.ins = 0xCA;
   getStatus.p1 = 0xDF;
   getStatus.p2 = 0x01;
   getStatus.ne = 256;
-  getStatus.apduCase = hp::card::ApduCase::k2;
-  const hp::card::Response r = applet.process(getStatus);
-  FUZZ_CHECK(r.sw == hp::card::sw::kOk);
+  getStatus.apduCase = hp::protocol::apdu::ApduCase::k2;
+  const hp::card::runtime::Response r = applet.process(getStatus);
+  FUZZ_CHECK(r.sw == hp::protocol::apdu::sw::kOk);
   // Both cards: 80 01 lifecycle, 81 01 security, 82/83/84 01 counters, 85 01 flags.
   FUZZ_CHECK(r.data.size() == 18);
   return r.data;
@@ -149,8 +151,8 @@ Bytes statusOf(hp::card::Applet& applet) {
 
 class BothCards final : public hp::fuzz::CardUnderTest {
  public:
-  BothCards(uint8_t start, hp::card::ManualClock& clock)
-      : clock_(clock), rng_(hp::card::makeSeededRng(start)), checkRng_(hp::card::makeSeededRng(7)) {
+  BothCards(uint8_t start, hp::base::ManualClock& clock)
+      : clock_(clock), rng_(hp::base::makeSeededRng(start)), checkRng_(hp::base::makeSeededRng(7)) {
     if ((start & 0x01) != 0) homeStorage_.setImage(startImages().home);
 #ifdef HP_FUZZ_WITH_ACCESSCARD
     if ((start & 0x02) != 0) accessStorage_.setImage(startImages().access);
@@ -163,7 +165,7 @@ class BothCards final : public hp::fuzz::CardUnderTest {
 #endif
   }
 
-  hp::card::CardRuntime& runtime() override {
+  hp::card::runtime::CardRuntime& runtime() override {
     return *runtime_;
   }
 
@@ -172,20 +174,21 @@ class BothCards final : public hp::fuzz::CardUnderTest {
     home_.reset();
     // Opening never stores on a card that has an image, so injected failures cannot make it
     // fail; it must accept every image the applet itself wrote.
-    auto home = hp::homecard::HomeCardApplet::open(homeStorage_, clock_, *rng_,
-                                                   hp::card::kTestPinIterations);
+    auto home = hp::card::homecard::HomeCardApplet::open(homeStorage_, clock_, *rng_,
+                                                         hp::card::runtime::kTestPinIterations);
     FUZZ_CHECK(home.ok());
     home_ = std::move(home.value());
-    std::vector<hp::card::Applet*> applets{home_.get()};
+    std::vector<hp::card::runtime::Applet*> applets{home_.get()};
 #ifdef HP_FUZZ_WITH_ACCESSCARD
     access_.reset();
-    auto access = hp::accesscard::AccessCardApplet::open(accessStorage_, clock_, *rng_,
-                                                         hp::card::kTestPinIterations);
+    auto access = hp::card::accesscard::AccessCardApplet::open(
+        accessStorage_, clock_, *rng_, hp::card::runtime::kTestPinIterations);
     FUZZ_CHECK(access.ok());
     access_ = std::move(access.value());
     applets.push_back(access_.get());
 #endif
-    runtime_ = std::make_unique<hp::card::CardRuntime>(hp::homecard::homeCardAtr(), applets);
+    runtime_ = std::make_unique<hp::card::runtime::CardRuntime>(hp::card::homecard::homeCardAtr(),
+                                                                applets);
   }
 
   void failNextStores(size_t succeedFirst, size_t failures) override {
@@ -202,9 +205,9 @@ class BothCards final : public hp::fuzz::CardUnderTest {
 
   void checkSecurityDropped() override {
     FUZZ_CHECK(runtime_->selected() == nullptr);
-    FUZZ_CHECK(home_->securityState() == hp::homecard::SecurityState::kInhibited);
+    FUZZ_CHECK(home_->securityState() == hp::card::homecard::SecurityState::kInhibited);
 #ifdef HP_FUZZ_WITH_ACCESSCARD
-    FUZZ_CHECK(access_->security() == hp::accesscard::SecurityState::kLocked);
+    FUZZ_CHECK(access_->security() == hp::card::accesscard::SecurityState::kLocked);
 #endif
   }
 
@@ -223,8 +226,8 @@ class BothCards final : public hp::fuzz::CardUnderTest {
     lastHomeImage_ = image;
     MemoryStorage copy;
     copy.setImage(image);
-    auto reopened =
-        hp::homecard::HomeCardApplet::open(copy, clock_, *checkRng_, hp::card::kTestPinIterations);
+    auto reopened = hp::card::homecard::HomeCardApplet::open(copy, clock_, *checkRng_,
+                                                             hp::card::runtime::kTestPinIterations);
     FUZZ_CHECK(reopened.ok());
     FUZZ_CHECK(reopened.value()->state().serialize() == image);
     const Bytes status = statusOf(*reopened.value());
@@ -232,7 +235,7 @@ class BothCards final : public hp::fuzz::CardUnderTest {
     const uint8_t keys =
         static_cast<uint8_t>((s.hasEcKey() ? 0x01 : 0) | (s.hasRsaKey() ? 0x02 : 0));
     FUZZ_CHECK(status[2] == static_cast<uint8_t>(s.lifecycle));
-    FUZZ_CHECK(status[5] == static_cast<uint8_t>(hp::homecard::SecurityState::kInhibited));
+    FUZZ_CHECK(status[5] == static_cast<uint8_t>(hp::card::homecard::SecurityState::kInhibited));
     FUZZ_CHECK(status[8] == s.pin1.triesLeft);
     FUZZ_CHECK(status[11] == s.pin2.triesLeft);
     FUZZ_CHECK(status[14] == s.puk.triesLeft);
@@ -248,30 +251,30 @@ class BothCards final : public hp::fuzz::CardUnderTest {
     lastAccessImage_ = image;
     MemoryStorage copy;
     copy.setImage(image);
-    auto reopened = hp::accesscard::AccessCardApplet::open(copy, clock_, *checkRng_,
-                                                           hp::card::kTestPinIterations);
+    auto reopened = hp::card::accesscard::AccessCardApplet::open(
+        copy, clock_, *checkRng_, hp::card::runtime::kTestPinIterations);
     FUZZ_CHECK(reopened.ok());
     const auto& s = access_->state();
     FUZZ_CHECK(reopened.value()->state() == s);
     const Bytes status = statusOf(*reopened.value());
     FUZZ_CHECK(status[2] == static_cast<uint8_t>(s.lifecycle));
-    FUZZ_CHECK(status[5] == static_cast<uint8_t>(hp::accesscard::SecurityState::kLocked));
+    FUZZ_CHECK(status[5] == static_cast<uint8_t>(hp::card::accesscard::SecurityState::kLocked));
     FUZZ_CHECK(status[8] == s.pin.triesLeft);
     FUZZ_CHECK(status[11] == s.biometric.triesLeft);
     FUZZ_CHECK(status[14] == s.puk.triesLeft);
   }
-  std::unique_ptr<hp::accesscard::AccessCardApplet> access_;
+  std::unique_ptr<hp::card::accesscard::AccessCardApplet> access_;
   Bytes lastAccessImage_;
 #endif
 
-  hp::card::ManualClock& clock_;
-  std::unique_ptr<hp::card::Rng> rng_;
-  std::unique_ptr<hp::card::Rng> checkRng_;
+  hp::base::ManualClock& clock_;
+  std::unique_ptr<hp::base::Rng> rng_;
+  std::unique_ptr<hp::base::Rng> checkRng_;
   MemoryStorage homeStorage_;
   MemoryStorage accessStorage_;
-  std::unique_ptr<hp::homecard::HomeCardApplet> home_;
+  std::unique_ptr<hp::card::homecard::HomeCardApplet> home_;
   Bytes lastHomeImage_;
-  std::unique_ptr<hp::card::CardRuntime> runtime_;
+  std::unique_ptr<hp::card::runtime::CardRuntime> runtime_;
 };
 
 }  // namespace
@@ -283,7 +286,7 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
   if (size == 0) return 0;
-  hp::card::ManualClock clock;
+  hp::base::ManualClock clock;
   BothCards cards(input[0], clock);
   hp::fuzz::runSession(input + 1, size - 1, cards, clock);
   return 0;

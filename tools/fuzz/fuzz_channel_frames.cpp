@@ -27,7 +27,7 @@
 
 namespace {
 
-using hp::Bytes;
+using hp::base::Bytes;
 using hp::fuzz::FuzzInput;
 
 void readFrames(const uint8_t* data, size_t size) {
@@ -38,8 +38,8 @@ void readFrames(const uint8_t* data, size_t size) {
     auto frame = hp::channel::readFrame(pair.reader());
     if (!frame) break;
     FUZZ_CHECK(frame->size() >= hp::channel::kFrameHeaderSize);
-    auto header =
-        hp::channel::parseFrameHeader(hp::ByteView(frame->data(), hp::channel::kFrameHeaderSize));
+    auto header = hp::channel::parseFrameHeader(
+        hp::base::ByteView(frame->data(), hp::channel::kFrameHeaderSize));
     FUZZ_CHECK(header.ok());
     FUZZ_CHECK(frame->size() == hp::channel::kFrameHeaderSize + header->payloadLength);
     consumed += frame->size();

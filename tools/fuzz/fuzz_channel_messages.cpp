@@ -17,8 +17,8 @@
 
 namespace {
 
-using hp::Bytes;
-using hp::ByteView;
+using hp::base::Bytes;
+using hp::base::ByteView;
 namespace ch = hp::channel;
 
 bool sameBytes(ByteView a, ByteView b) {

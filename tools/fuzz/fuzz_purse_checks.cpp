@@ -16,9 +16,9 @@
 
 namespace {
 
-namespace purse = hp::card::purse;
-using hp::Bytes;
-using hp::ByteView;
+namespace purse = hp::protocol::purse;
+using hp::base::Bytes;
+using hp::base::ByteView;
 
 template <typename Decoded>
 void checkRoundTrip(ByteView raw, const std::optional<Decoded>& decoded) {
@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string description = "an EC P-256 key";
 
   const auto payment = hp::fuzz::fuzzPayment();
-  if (auto paid = hp::shop::checkPayment(payment, point, description, raw)) {
+  if (auto paid = hp::shop_server::checkPayment(payment, point, description, raw)) {
     FUZZ_CHECK(paid->entry.kind == purse::EntryKind::kDebit);
     FUZZ_CHECK(paid->entry.amount == payment.amount && paid->entry.currency == payment.currency);
     checkSigned(raw, *paid, *point);
@@ -58,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   const auto refund = hp::fuzz::fuzzRefund();
-  if (auto refunded = hp::shop::checkRefund(refund, point, description, raw)) {
+  if (auto refunded = hp::shop_server::checkRefund(refund, point, description, raw)) {
     FUZZ_CHECK(refunded->entry.kind == purse::EntryKind::kRefund);
     FUZZ_CHECK(refunded->entry.relatedTxn == refund.paymentTxn);
     checkSigned(raw, *refunded, *point);
@@ -67,7 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   const auto voucher = hp::fuzz::fuzzVoucher();
-  if (auto credited = hp::bank::checkCreditRecord(voucher, point, description, raw)) {
+  if (auto credited = hp::bank_server::checkCreditRecord(voucher, point, description, raw)) {
     FUZZ_CHECK(credited->entry.kind == purse::EntryKind::kCredit);
     FUZZ_CHECK(credited->purseId == voucher.purseId && credited->entry.amount == voucher.amount);
     checkSigned(raw, *credited, *point);
@@ -76,7 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   // No client EC key: refused before anything is decoded.
-  FUZZ_CHECK(!hp::shop::checkPayment(payment, std::nullopt, "an RSA key", raw).ok());
+  FUZZ_CHECK(!hp::shop_server::checkPayment(payment, std::nullopt, "an RSA key", raw).ok());
 
   checkRoundTrip(raw, purse::decodeLogEntry(raw));
   checkRoundTrip(raw, purse::decodePurseRecord(raw));

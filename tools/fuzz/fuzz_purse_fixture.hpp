@@ -15,31 +15,31 @@
 
 namespace hp::fuzz {
 
-inline card::EcKeyPair& purseClientKey() {
-  static std::unique_ptr<card::EcKeyPair> key = [] {
-    auto rng = card::makeSeededRng(0x9e3779b9);
-    auto generated = card::EcKeyPair::generate(*rng);
+inline base::EcKeyPair& purseClientKey() {
+  static std::unique_ptr<base::EcKeyPair> key = [] {
+    auto rng = base::makeSeededRng(0x9e3779b9);
+    auto generated = base::EcKeyPair::generate(*rng);
     FUZZ_CHECK(generated.ok());
     return std::move(generated.value());
   }();
   return *key;
 }
 
-inline std::array<uint8_t, card::purse::kPurseIdSize> fuzzPurseId() {
+inline std::array<uint8_t, protocol::purse::kPurseIdSize> fuzzPurseId() {
   return {0x50, 0x55, 0x52, 0x53, 0x45, 0x00, 0x00, 0x01};
 }
 
-inline shop::ExpectedPayment fuzzPayment() {
+inline shop_server::ExpectedPayment fuzzPayment() {
   return {"shop-1", "order-42", "EUR", 1250};
 }
 
-inline shop::ExpectedRefund fuzzRefund() {
+inline shop_server::ExpectedRefund fuzzRefund() {
   const auto purse = fuzzPurseId();
   return {"shop-1", "order-42", Bytes(purse.begin(), purse.end()), 7, "EUR", 1250};
 }
 
-inline card::purse::Voucher fuzzVoucher() {
-  card::purse::Voucher voucher;
+inline protocol::purse::Voucher fuzzVoucher() {
+  protocol::purse::Voucher voucher;
   voucher.bankId = Bytes{'b', 'a', 'n', 'k', '-', '1'};
   voucher.purseId = fuzzPurseId();
   voucher.voucherId.fill(0xB7);

@@ -28,18 +28,19 @@
 
 namespace {
 
-using hp::Bytes;
+using hp::base::Bytes;
 using hp::fuzz::FuzzInput;
 
-const hp::rpc::Dispatcher& dispatcher() {
-  static const hp::rpc::Dispatcher* instance = [] {
-    auto* d = new hp::rpc::Dispatcher();
+const hp::protocol::rpc::Dispatcher& dispatcher() {
+  static const hp::protocol::rpc::Dispatcher* instance = [] {
+    auto* d = new hp::protocol::rpc::Dispatcher();
     // A handler that reads its parameters the way the real ones do.
     FUZZ_CHECK(d->add("echo.text",
-                      [](const Json::Value& params, const hp::rpc::CallContext&)
-                          -> hp::Result<Json::Value, hp::rpc::RpcError> {
+                      [](const Json::Value& params, const hp::protocol::rpc::CallContext&)
+                          -> hp::base::Result<Json::Value, hp::protocol::rpc::RpcError> {
                         if (!params.isMember("text") || !params["text"].isString()) {
-                          return hp::rpc::makeRpcError(hp::rpc::code::kInvalidParams, "text");
+                          return hp::protocol::rpc::makeRpcError(
+                              hp::protocol::rpc::code::kInvalidParams, "text");
                         }
                         Json::Value out(Json::objectValue);
                         out["text"] = params["text"];
@@ -52,20 +53,20 @@ const hp::rpc::Dispatcher& dispatcher() {
 }
 
 void parseText(const std::string& text) {
-  (void)hp::rpc::parseJson(text);
+  (void)hp::protocol::rpc::parseJson(text);
   std::optional<uint64_t> idHint;
-  if (auto request = hp::rpc::parseRequest(text, &idHint)) {
-    FUZZ_CHECK(hp::rpc::isValidMethodName(request->method));
-    auto again = hp::rpc::parseRequest(hp::rpc::encodeRequest(*request));
+  if (auto request = hp::protocol::rpc::parseRequest(text, &idHint)) {
+    FUZZ_CHECK(hp::protocol::rpc::isValidMethodName(request->method));
+    auto again = hp::protocol::rpc::parseRequest(hp::protocol::rpc::encodeRequest(*request));
     FUZZ_CHECK(again.ok() && again->id == request->id && again->method == request->method);
   }
-  if (auto response = hp::rpc::parseResponse(text)) {
+  if (auto response = hp::protocol::rpc::parseResponse(text)) {
     FUZZ_CHECK(response->result.has_value() != response->error.has_value());
-    auto again = hp::rpc::parseResponse(hp::rpc::encodeResponse(*response));
+    auto again = hp::protocol::rpc::parseResponse(hp::protocol::rpc::encodeResponse(*response));
     FUZZ_CHECK(again.ok() && again->id == response->id && again->ok() == response->ok());
   }
-  const std::string answer = dispatcher().handle(text, hp::rpc::CallContext{"fuzz"});
-  FUZZ_CHECK(hp::rpc::parseResponse(answer).ok());
+  const std::string answer = dispatcher().handle(text, hp::protocol::rpc::CallContext{"fuzz"});
+  FUZZ_CHECK(hp::protocol::rpc::parseResponse(answer).ok());
 }
 
 struct Expected {
@@ -83,7 +84,7 @@ std::vector<Expected> model(const std::vector<Bytes>& records) {
     const uint8_t flag = r[0];
     if (flag == hp::rpc::kMoreFragments || flag == hp::rpc::kFinalFragment) {
       text.append(r.begin() + 1, r.end());
-      if (text.size() > hp::rpc::kMaxMessageBytes) break;
+      if (text.size() > hp::protocol::rpc::kMaxMessageBytes) break;
       if (flag == hp::rpc::kFinalFragment) {
         out.push_back({text, {}});
         text.clear();
@@ -96,7 +97,7 @@ std::vector<Expected> model(const std::vector<Bytes>& records) {
     const size_t attachmentSize = r.size() - 3 - textSize;
     if (attachmentSize == 0 || attachmentSize > hp::rpc::kMaxAttachmentBytes) break;
     text.append(r.begin() + 3, r.begin() + 3 + static_cast<long>(textSize));
-    if (text.size() > hp::rpc::kMaxMessageBytes) break;
+    if (text.size() > hp::protocol::rpc::kMaxMessageBytes) break;
     out.push_back({text, Bytes(r.begin() + 3 + static_cast<long>(textSize), r.end())});
     text.clear();
   }
@@ -143,7 +144,7 @@ void reassemble(bool sendClose, FuzzInput& in) {
     if (!message || !message->has_value()) break;
     FUZZ_CHECK(got < expected.size());
     FUZZ_CHECK((*message)->text == expected[got].text);
-    const hp::ByteView attachment = (*message)->attachment.view();
+    const hp::base::ByteView attachment = (*message)->attachment.view();
     FUZZ_CHECK(Bytes(attachment.begin(), attachment.end()) == expected[got].attachment);
     ++got;
   }

@@ -13,11 +13,11 @@
 
 namespace {
 
-using hp::Bytes;
-using hp::ByteView;
-using hp::card::CommandApdu;
-using hp::card::Response;
-namespace sw = hp::card::sw;
+using hp::base::Bytes;
+using hp::base::ByteView;
+using hp::card::runtime::Response;
+using hp::protocol::apdu::CommandApdu;
+namespace sw = hp::protocol::apdu::sw;
 
 // What the tiny applet keeps in its "EEPROM".
 struct CounterState {
@@ -25,13 +25,13 @@ struct CounterState {
   Bytes note;
 
   Bytes serialize() const {
-    hp::card::ByteWriter w;
+    hp::base::ByteWriter w;
     w.u32(counter);
     w.blob(note);
     return w.take();
   }
   static std::optional<CounterState> deserialize(ByteView image) {
-    hp::card::ByteReader r(image);
+    hp::base::ByteReader r(image);
     CounterState s;
     s.counter = r.u32();
     s.note = r.blob(64);
@@ -42,16 +42,17 @@ struct CounterState {
 };
 
 // A counter and a note, with reads of any length to drive response chaining.
-class CounterApplet final : public hp::card::Applet {
+class CounterApplet final : public hp::card::runtime::Applet {
  public:
-  CounterApplet(Bytes aid, hp::card::Storage& storage) : aid_(std::move(aid)), state_(storage) {}
+  CounterApplet(Bytes aid, hp::card::runtime::Storage& storage)
+      : aid_(std::move(aid)), state_(storage) {}
   bool open() { return state_.open(CounterState{}).ok(); }
   const CounterState& state() const { return state_.get(); }
 
   ByteView aid() const override { return aid_; }
   Bytes fciProprietary() const override { return {0x80, 0x01, 0x01}; }
   // Refusing some selections exercises the runtime's "failed SELECT" path.
-  hp::card::StatusWord onSelect() override {
+  hp::protocol::apdu::StatusWord onSelect() override {
     return state_.get().counter % 7 == 3 ? sw::kConditionsNotSatisfied : sw::kOk;
   }
 
@@ -65,8 +66,8 @@ class CounterApplet final : public hp::card::Applet {
         return Response::ok();
       case 0x12: {  // read counter
         Bytes out;
-        hp::appendU16(out, static_cast<uint16_t>(state_.get().counter >> 16));
-        hp::appendU16(out, static_cast<uint16_t>(state_.get().counter));
+        hp::base::appendU16(out, static_cast<uint16_t>(state_.get().counter >> 16));
+        hp::base::appendU16(out, static_cast<uint16_t>(state_.get().counter));
         return Response::read(out);
       }
       case 0x14: {  // P1P2 bytes of a pattern (a read of any length)
@@ -91,7 +92,7 @@ class CounterApplet final : public hp::card::Applet {
 
  private:
   Bytes aid_;
-  hp::card::PersistentState<CounterState> state_;
+  hp::card::runtime::PersistentState<CounterState> state_;
 };
 
 const Bytes kAidOne{0xF0, 0x46, 0x55, 0x5A, 0x5A, 0x01};
@@ -101,7 +102,7 @@ class CounterCard final : public hp::fuzz::CardUnderTest {
  public:
   CounterCard() { restart(); }
 
-  hp::card::CardRuntime& runtime() override { return *runtime_; }
+  hp::card::runtime::CardRuntime& runtime() override { return *runtime_; }
   void restart() override {
     runtime_.reset();
     one_ = std::make_unique<CounterApplet>(kAidOne, storageOne_);
@@ -110,8 +111,9 @@ class CounterCard final : public hp::fuzz::CardUnderTest {
     // (the first open, on blank storage, happens before any failure is injected).
     FUZZ_CHECK(one_->open());
     FUZZ_CHECK(two_->open());
-    runtime_ = std::make_unique<hp::card::CardRuntime>(
-        Bytes{0x3B, 0x80, 0x80, 0x01, 0x01}, std::vector<hp::card::Applet*>{one_.get(), two_.get()},
+    runtime_ = std::make_unique<hp::card::runtime::CardRuntime>(
+        Bytes{0x3B, 0x80, 0x80, 0x01, 0x01},
+        std::vector<hp::card::runtime::Applet*>{one_.get(), two_.get()},
         /*maxChainedData=*/512);
   }
   void failNextStores(size_t succeedFirst, size_t failures) override {
@@ -124,9 +126,9 @@ class CounterCard final : public hp::fuzz::CardUnderTest {
   }
 
  private:
-  static void check(const CounterApplet& live, const hp::card::MemoryStorage& storage,
+  static void check(const CounterApplet& live, const hp::card::runtime::MemoryStorage& storage,
                     const Bytes& aid) {
-    hp::card::MemoryStorage copy;
+    hp::card::runtime::MemoryStorage copy;
     FUZZ_CHECK(storage.image().has_value());
     copy.setImage(*storage.image());
     CounterApplet reloaded(aid, copy);
@@ -134,17 +136,17 @@ class CounterCard final : public hp::fuzz::CardUnderTest {
     FUZZ_CHECK(reloaded.state() == live.state());
   }
 
-  hp::card::MemoryStorage storageOne_;
-  hp::card::MemoryStorage storageTwo_;
+  hp::card::runtime::MemoryStorage storageOne_;
+  hp::card::runtime::MemoryStorage storageTwo_;
   std::unique_ptr<CounterApplet> one_;
   std::unique_ptr<CounterApplet> two_;
-  std::unique_ptr<hp::card::CardRuntime> runtime_;
+  std::unique_ptr<hp::card::runtime::CardRuntime> runtime_;
 };
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
-  hp::card::ManualClock clock;
+  hp::base::ManualClock clock;
   CounterCard card;
   hp::fuzz::runSession(input, size, card, clock);
   return 0;

@@ -33,7 +33,7 @@ inline constexpr size_t kMaxRecordsPerInput = 96;
 class CardUnderTest {
  public:
   virtual ~CardUnderTest() = default;
-  virtual card::CardRuntime& runtime() = 0;
+  virtual card::runtime::CardRuntime& runtime() = 0;
   // Replaces the applets by fresh ones opened on the same storage (and a fresh runtime).
   virtual void restart() = 0;
   virtual void failNextStores(size_t succeedFirst, size_t failures) = 0;
@@ -50,7 +50,8 @@ class CardUnderTest {
 // are the purse's 9401 (insufficient funds) and 9402 (maximum balance exceeded).
 inline void checkStatusWord(uint16_t sw) {
   const uint8_t sw1 = static_cast<uint8_t>(sw >> 8);
-  FUZZ_CHECK((sw1 >= 0x61 && sw1 <= 0x6F) || sw == card::sw::kOk || sw == 0x9401 || sw == 0x9402);
+  FUZZ_CHECK((sw1 >= 0x61 && sw1 <= 0x6F) || sw == protocol::apdu::sw::kOk || sw == 0x9401 ||
+             sw == 0x9402);
 }
 
 // Response checks that hold for any applet behind the runtime.
@@ -67,14 +68,14 @@ inline void checkResponse(ByteView command, ByteView response) {
   if (dataSize == 0) return;
   // Data come back only for a command that asked for them with Le (GET RESPONSE without Le is
   // taken as "up to 256"), and never more than Ne bytes.
-  auto parsed = card::parseCommandApdu(command);
+  auto parsed = protocol::apdu::parseCommandApdu(command);
   FUZZ_CHECK(parsed.ok());
-  const card::CommandApdu& cmd = parsed.value();
+  const protocol::apdu::CommandApdu& cmd = parsed.value();
   uint32_t ne = cmd.ne;
   if (cmd.ins == 0xC0 && (cmd.cla & 0xE0) == 0 && ne == 0) ne = 256;
   FUZZ_CHECK(ne != 0);
   FUZZ_CHECK(dataSize <= ne);
-  FUZZ_CHECK(dataSize <= card::CardRuntime::kMaxResponseChunk);
+  FUZZ_CHECK(dataSize <= card::runtime::CardRuntime::kMaxResponseChunk);
 }
 
 // HP_FUZZ_TRACE=1 prints every record and response, to check what a seed or a crash does.
@@ -84,7 +85,7 @@ inline bool traceEnabled() {
 }
 
 inline void runSession(const uint8_t* input, size_t size, CardUnderTest& card,
-                       card::ManualClock& clock) {
+                       base::ManualClock& clock) {
   size_t pos = 0;
   // A restart opens the applets anew, and the home card's open derives its card-link key (an
   // EC point multiplication). An input of a hundred F5s took over libFuzzer's 10 s time-out,

@@ -20,22 +20,23 @@ constexpr int64_t kNowUnix = 1'800'000'000;
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const hp::ByteView raw(data, size);
-  if (auto blob = hp::tls::decodeSessionBlob(raw)) {
+  const hp::base::ByteView raw(data, size);
+  if (auto blob = hp::tls_proxy::decodeSessionBlob(raw)) {
     FUZZ_CHECK(!blob->sessionId.empty() || blob->hasTicket());
     FUZZ_CHECK(blob->expiresUnix > blob->createdUnix);
-    auto encoded = hp::tls::encodeSessionBlob(*blob);
+    auto encoded = hp::tls_proxy::encodeSessionBlob(*blob);
     FUZZ_CHECK(encoded.ok());
     FUZZ_CHECK(encoded->size() == size && std::memcmp(encoded->data(), data, size) == 0);
   }
-  if (auto handout = hp::tls::decodeSessionHandout(raw, "shop.localhost", 4433, kNowUnix)) {
+  if (auto handout = hp::tls_proxy::decodeSessionHandout(raw, "shop.localhost", 4433, kNowUnix)) {
     FUZZ_CHECK(!handout->sessionId.empty() || handout->hasTicket());
     FUZZ_CHECK(handout->host == "shop.localhost" && handout->port == 4433);
-    FUZZ_CHECK(handout->masterSecret.size() == hp::tls::SessionBlob::kMasterSecretSize);
-    auto again = hp::tls::encodeSessionHandout(*handout, kNowUnix);
+    FUZZ_CHECK(handout->masterSecret.size() == hp::tls_proxy::SessionBlob::kMasterSecretSize);
+    auto again = hp::tls_proxy::encodeSessionHandout(*handout, kNowUnix);
     if (again) {
       FUZZ_CHECK(
-          hp::tls::decodeSessionHandout(again->view(), "shop.localhost", 4433, kNowUnix).ok());
+          hp::tls_proxy::decodeSessionHandout(again->view(), "shop.localhost", 4433, kNowUnix)
+              .ok());
     }
   }
   return 0;

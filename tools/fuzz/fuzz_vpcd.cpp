@@ -25,7 +25,7 @@
 
 namespace {
 
-using hp::Bytes;
+using hp::base::Bytes;
 
 struct Listener {
   int fd = -1;
@@ -79,10 +79,10 @@ Bytes readAll(int fd) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Listener listener;
-  static hp::card::CardRuntime runtime(Bytes{0x3B, 0x80, 0x80, 0x01, 0x01}, {});
+  static hp::card::runtime::CardRuntime runtime(Bytes{0x3B, 0x80, 0x80, 0x01, 0x01}, {});
   runtime.powerOn();
 
-  hp::card::VpcdLink link("127.0.0.1", listener.port);
+  hp::card::runtime::VpcdLink link("127.0.0.1", listener.port);
   // One connect() in 344,000 inputs of the long run failed (kept as found_connect_interrupted;
   // the input itself is harmless): libFuzzer's time-out alarm can interrupt it (EINTR), and
   // thousands of loopback connections sit in TIME_WAIT. A card process reconnects in its loop;

@@ -24,10 +24,10 @@
 
 namespace {
 
-using hp::Bytes;
-using hp::ByteView;
+using hp::base::Bytes;
+using hp::base::ByteView;
 namespace ch = hp::channel;
-namespace purse = hp::card::purse;
+namespace purse = hp::protocol::purse;
 
 std::string g_root;
 
@@ -62,12 +62,12 @@ Bytes op(uint8_t code, ByteView data) {
   return cat({Bytes{code}, field(data)});
 }
 
-hp::card::Rng& rng() {
-  static auto instance = hp::card::makeSeededRng(20);
+hp::base::Rng& rng() {
+  static auto instance = hp::base::makeSeededRng(20);
   return *instance;
 }
-hp::card::EcKeyPair& key() {
-  static auto instance = std::move(hp::card::EcKeyPair::generate(rng()).value());
+hp::base::EcKeyPair& key() {
+  static auto instance = std::move(hp::base::EcKeyPair::generate(rng()).value());
   return *instance;
 }
 Bytes sign(ByteView hash) {
@@ -137,19 +137,21 @@ void channelSeeds() {
 // --- RPC ---
 void rpcSeeds() {
   const std::string t = "fuzz_rpc";
-  hp::rpc::Request request;
+  hp::protocol::rpc::Request request;
   request.id = 7;
   request.method = "echo.text";
   request.params["text"] = "hello";
-  const std::string requestText = hp::rpc::encodeRequest(request);
+  const std::string requestText = hp::protocol::rpc::encodeRequest(request);
   put(t, "request", cat({Bytes{0x00}, text(requestText)}));
   put(t, "response_ok",
-      cat({Bytes{0x00}, text(hp::rpc::encodeResponse(hp::rpc::successResponse(7, "ok")))}));
+      cat({Bytes{0x00},
+           text(hp::protocol::rpc::encodeResponse(hp::protocol::rpc::successResponse(7, "ok")))}));
   Json::Value data(Json::objectValue);
   data["tries_left"] = 2;
   put(t, "response_error",
-      cat({Bytes{0x00}, text(hp::rpc::encodeResponse(hp::rpc::errorResponse(
-                            7, hp::rpc::makeRpcError(hp::rpc::code::kPinWrong, "wrong", data))))}));
+      cat({Bytes{0x00}, text(hp::protocol::rpc::encodeResponse(hp::protocol::rpc::errorResponse(
+                            7, hp::protocol::rpc::makeRpcError(hp::protocol::rpc::code::kPinWrong,
+                                                               "wrong", data))))}));
   put(t, "json_nested",
       cat({Bytes{0x00}, text("{\"v\":1,\"id\":3,\"method\":\"a.b\",\"params\":{\"x\":[1,2.5,"
                              "true,null,\"\\u00e9\",{\"y\":[[[]]]}]}}")}));
@@ -172,9 +174,9 @@ void rpcSeeds() {
 void sessionSeeds() {
   const std::string t = "fuzz_tls_sessions";
   constexpr int64_t kNow = 1'800'000'000;  // fuzz_tls_sessions.cpp's clock
-  hp::tls::SessionBlob blob;
+  hp::tls_proxy::SessionBlob blob;
   blob.ciphersuite = 0xC02B;
-  blob.masterSecret = hp::SecretBytes(Bytes(48, 0x4D));
+  blob.masterSecret = hp::base::SecretBytes(Bytes(48, 0x4D));
   blob.sessionId = Bytes(32, 0x49);
   blob.extendedMasterSecret = true;
   blob.host = "shop.localhost";
@@ -182,14 +184,14 @@ void sessionSeeds() {
   blob.shopCertificateSha256.fill(0xCE);
   blob.createdUnix = kNow - 60;
   blob.expiresUnix = kNow + 3600;
-  put(t, "blob_session_id", hp::tls::encodeSessionBlob(blob).value().view());
-  put(t, "handout_session_id", hp::tls::encodeSessionHandout(blob, kNow).value().view());
+  put(t, "blob_session_id", hp::tls_proxy::encodeSessionBlob(blob).value().view());
+  put(t, "handout_session_id", hp::tls_proxy::encodeSessionHandout(blob, kNow).value().view());
   blob.sessionId.clear();
   blob.ticket = Bytes(120, 0x54);
   blob.ticketLifetimeSeconds = 7200;
   blob.encryptThenMac = true;
-  put(t, "blob_ticket", hp::tls::encodeSessionBlob(blob).value().view());
-  put(t, "handout_ticket", hp::tls::encodeSessionHandout(blob, kNow).value().view());
+  put(t, "blob_ticket", hp::tls_proxy::encodeSessionBlob(blob).value().view());
+  put(t, "handout_ticket", hp::tls_proxy::encodeSessionHandout(blob, kNow).value().view());
 }
 
 // --- HTTP ---
@@ -280,14 +282,14 @@ void purseSeeds() {
 // --- admin line protocol and vpcd frames ---
 void lineAndFrameSeeds() {
   const std::string a = "fuzz_admin_line";
-  hp::rpc::Request request;
+  hp::protocol::rpc::Request request;
   request.id = 1;
   request.method = "status";
-  put(a, "status", hp::rpc::encodeRequest(request) + "\n");
+  put(a, "status", hp::protocol::rpc::encodeRequest(request) + "\n");
   request.method = "missing.method";
-  put(a, "unknown_method", hp::rpc::encodeRequest(request) + "\n");
+  put(a, "unknown_method", hp::protocol::rpc::encodeRequest(request) + "\n");
   put(a, "not_json", "status please\n");
-  put(a, "no_newline", hp::rpc::encodeRequest(request));
+  put(a, "no_newline", hp::protocol::rpc::encodeRequest(request));
 
   const std::string v = "fuzz_vpcd";
   // power on, get ATR, SELECT by name (case 4), a short case 2, reset, power off, a cut frame.

@@ -35,7 +35,7 @@ Result<Json::Value> parseJsonObject(std::string_view body, bool allowEmpty) {
   }
   // The RPC layer's strict parser: no comments, no duplicate keys, nothing after the value,
   // valid UTF-8, and a depth limit answered as an error (jsoncpp itself throws past it).
-  auto parsed = rpc::parseJson(body);
+  auto parsed = protocol::rpc::parseJson(body);
   if (!parsed) return makeError("the body is not valid JSON: " + parsed.error().message);
   const Json::Value& value = *parsed;
   if (!value.isObject()) return makeError("the body must be a JSON object");
@@ -56,7 +56,8 @@ Result<std::string> stringField(const Json::Value& object, const char* name, siz
 Result<uint64_t> unsignedField(const Json::Value& object, const char* name) {
   const Json::Value& field = object[name];
   // isIntegral() and isUInt64() are also true for 5.0 and 5e0; only integer tokens count.
-  if (!rpc::isJsonInteger(field) || !field.isUInt64() || field.asUInt64() > kMaxExactJsonInteger) {
+  if (!protocol::rpc::isJsonInteger(field) || !field.isUInt64() ||
+      field.asUInt64() > kMaxExactJsonInteger) {
     return makeError(std::string("\"") + name + "\" must be a non-negative integer");
   }
   return field.asUInt64();
@@ -69,7 +70,7 @@ Result<Bytes> base64Field(const Json::Value& object, const char* name, size_t ma
   if (text.size() > (maxBytes + 2) / 3 * 4) {
     return makeError(std::string("\"") + name + "\" is too long");
   }
-  auto bytes = rpc::base64Decode(text);
+  auto bytes = protocol::rpc::base64Decode(text);
   if (!bytes || bytes->empty()) {
     return makeError(std::string("\"") + name + "\" is not valid base64");
   }

@@ -10,9 +10,9 @@
 
 namespace hp::merchant {
 
-class LockedRng final : public card::Rng {
+class LockedRng final : public base::Rng {
  public:
-  explicit LockedRng(std::unique_ptr<card::Rng> inner) : inner_(std::move(inner)) {}
+  explicit LockedRng(std::unique_ptr<base::Rng> inner) : inner_(std::move(inner)) {}
   int fill(uint8_t* out, size_t size) override {
     std::lock_guard lock(mutex_);
     return inner_->fill(out, size);
@@ -20,7 +20,7 @@ class LockedRng final : public card::Rng {
 
  private:
   std::mutex mutex_;
-  std::unique_ptr<card::Rng> inner_;
+  std::unique_ptr<base::Rng> inner_;
 };
 
 }  // namespace hp::merchant

@@ -16,7 +16,7 @@ Result<PeerIdentity> describeCertificate(const mbedtls_x509_crt& certificate) {
   auto* key = const_cast<mbedtls_pk_context*>(&certificate.pk);
   std::array<unsigned char, 2048> der{};
   const int length = mbedtls_pk_write_pubkey_der(key, der.data(), der.size());
-  if (length <= 0) return tls::tlsError("client certificate public key", length);
+  if (length <= 0) return tls_proxy::tlsError("client certificate public key", length);
   std::array<uint8_t, 32> digest{};
   // DER is written at the end of the buffer.
   if (mbedtls_sha256_ret(der.data() + der.size() - length, static_cast<size_t>(length),
@@ -56,7 +56,7 @@ Result<PeerIdentity> describeCertificateFile(const std::string& pemPath) {
   mbedtls_x509_crt_init(&certificate);
   if (int rc = mbedtls_x509_crt_parse_file(&certificate, pemPath.c_str()); rc != 0) {
     mbedtls_x509_crt_free(&certificate);
-    return tls::tlsError("reading certificate " + pemPath, rc);
+    return tls_proxy::tlsError("reading certificate " + pemPath, rc);
   }
   auto identity = describeCertificate(certificate);
   mbedtls_x509_crt_free(&certificate);

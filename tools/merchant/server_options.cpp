@@ -58,7 +58,7 @@ Result<void> applyListenerLimits(const Json::Value& config, TlsServerOptions& tl
   for (const Limit& limit : limits) {
     if (!config.isMember(limit.key)) continue;
     const Json::Value& value = config[limit.key];
-    if (!rpc::isJsonInteger(value) || !value.isUInt64() || value.asUInt64() < limit.low ||
+    if (!protocol::rpc::isJsonInteger(value) || !value.isUInt64() || value.asUInt64() < limit.low ||
         value.asUInt64() > limit.high) {
       return makeError(std::string("config: ") + limit.key + " must be an integer from " +
                        std::to_string(limit.low) + " to " + std::to_string(limit.high));
@@ -161,7 +161,7 @@ Result<void> applyServerConfig(const Json::Value& config, const std::string& bas
   }
   if (config.isMember("max_connections")) {
     const Json::Value& value = config["max_connections"];
-    if (!rpc::isJsonInteger(value) || !value.isUInt() || value.asUInt() == 0) {
+    if (!protocol::rpc::isJsonInteger(value) || !value.isUInt() || value.asUInt() == 0) {
       return makeError("config: max_connections must be a positive integer");
     }
     options.tls.maxConnections = value.asUInt();

@@ -6,19 +6,19 @@
 namespace hp::merchant {
 
 Result<std::unique_ptr<SigningKey>> SigningKey::loadPem(const std::string& path) {
-  auto rng = card::makeSystemRng();
+  auto rng = base::makeSystemRng();
   if (!rng) return rng.error();
-  auto key = tls::loadP256KeyFile("signing key", path, **rng);
+  auto key = tls_proxy::loadP256KeyFile("signing key", path, **rng);
   if (!key) return key.error();
   return std::unique_ptr<SigningKey>(new SigningKey(std::move(*key), std::move(*rng)));
 }
 
 Result<Bytes> SigningKey::signObject(std::string_view label, ByteView body) {
-  const auto hash = card::purse::signedHash(label, body);
+  const auto hash = protocol::purse::signedHash(label, body);
   std::lock_guard lock(mutex_);
   auto signature = key_->signHash(hash, *rng_);
   if (!signature) return signature.error();
-  return card::purse::appendSignature(body, *signature);
+  return protocol::purse::appendSignature(body, *signature);
 }
 
 }  // namespace hp::merchant

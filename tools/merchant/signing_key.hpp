@@ -25,11 +25,11 @@ class SigningKey {
   Result<Bytes> signObject(std::string_view label, ByteView body);
 
  private:
-  SigningKey(std::unique_ptr<card::EcKeyPair> key, std::unique_ptr<card::Rng> rng)
+  SigningKey(std::unique_ptr<base::EcKeyPair> key, std::unique_ptr<base::Rng> rng)
       : key_(std::move(key)), rng_(std::move(rng)) {}
   std::mutex mutex_;
-  std::unique_ptr<card::EcKeyPair> key_;
-  std::unique_ptr<card::Rng> rng_;
+  std::unique_ptr<base::EcKeyPair> key_;
+  std::unique_ptr<base::Rng> rng_;
 };
 
 }  // namespace hp::merchant

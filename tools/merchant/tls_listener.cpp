@@ -26,7 +26,7 @@
 namespace hp::merchant {
 
 struct TlsListener::Tls {
-  explicit Tls(std::unique_ptr<card::Rng> systemRng) : rng(std::move(systemRng)) {
+  explicit Tls(std::unique_ptr<base::Rng> systemRng) : rng(std::move(systemRng)) {
     mbedtls_x509_crt_init(&ownChain);
     mbedtls_x509_crt_init(&caChain);
     mbedtls_pk_init(&ownKey);
@@ -53,11 +53,11 @@ struct TlsListener::Tls {
 
 namespace {
 
-using listen::peerName;
-using listen::steadyNowMs;
+using listen_guard::peerName;
+using listen_guard::steadyNowMs;
 
-listen::AcceptOptions acceptOptions(const TlsServerOptions& options) {
-  listen::AcceptOptions accept;
+listen_guard::AcceptOptions acceptOptions(const TlsServerOptions& options) {
+  listen_guard::AcceptOptions accept;
   accept.address = options.address;
   accept.port = options.port;
   accept.backlog = 64;
@@ -87,7 +87,7 @@ Result<void> writeAll(mbedtls_ssl_context& ssl, const std::string& data) {
     const int rc = mbedtls_ssl_write(
         &ssl, reinterpret_cast<const unsigned char*>(data.data()) + written, data.size() - written);
     if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
-    if (rc <= 0) return tls::tlsError("sending the response", rc);
+    if (rc <= 0) return tls_proxy::tlsError("sending the response", rc);
     written += static_cast<size_t>(rc);
   }
   return {};
@@ -104,7 +104,7 @@ TlsListener::TlsListener(const TlsServerOptions& options, RequestHandler handler
       handler_(std::move(handler)),
       log_(std::move(log)),
       loop_(
-          acceptOptions(options_), [this](listen::AcceptLoop::Connection& c) { serve(c); },
+          acceptOptions(options_), [this](listen_guard::AcceptLoop::Connection& c) { serve(c); },
           [this](const std::string& line) { log_(line); },
           [this](const std::string& line) { log_(line); }) {}
 
@@ -114,35 +114,35 @@ TlsListener::~TlsListener() {
 
 Result<std::unique_ptr<TlsListener>> TlsListener::create(const TlsServerOptions& options,
                                                          RequestHandler handler, LogSink log) {
-  auto systemRng = card::makeSystemRng();
+  auto systemRng = base::makeSystemRng();
   if (!systemRng) return systemRng.error();
   std::unique_ptr<TlsListener> listener(
       new TlsListener(options, std::move(handler), std::move(log)));
   listener->tls_ = std::make_unique<Tls>(std::move(*systemRng));
   Tls& t = *listener->tls_;
   if (int rc = mbedtls_x509_crt_parse_file(&t.ownChain, options.certFile.c_str()); rc != 0) {
-    return tls::tlsError("server certificate " + options.certFile, rc);
+    return tls_proxy::tlsError("server certificate " + options.certFile, rc);
   }
   if (int rc = mbedtls_pk_parse_keyfile(&t.ownKey, options.keyFile.c_str(), nullptr); rc != 0) {
-    return tls::tlsError("server key " + options.keyFile, rc);
+    return tls_proxy::tlsError("server key " + options.keyFile, rc);
   }
   if (int rc = mbedtls_x509_crt_parse_file(&t.caChain, options.caFile.c_str()); rc != 0) {
-    return tls::tlsError("client CA file " + options.caFile, rc);
+    return tls_proxy::tlsError("client CA file " + options.caFile, rc);
   }
   if (int rc =
           mbedtls_ssl_config_defaults(&t.config, MBEDTLS_SSL_IS_SERVER,
                                       MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
       rc != 0) {
-    return tls::tlsError("TLS configuration", rc);
+    return tls_proxy::tlsError("TLS configuration", rc);
   }
   // TLS 1.2 only: the proxy facility hands over TLS 1.2 sessions (docs/proxy-architecture.md).
   mbedtls_ssl_conf_min_version(&t.config, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
   mbedtls_ssl_conf_max_version(&t.config, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-  mbedtls_ssl_conf_rng(&t.config, &card::Rng::mbedtlsCallback, &t.rng);
+  mbedtls_ssl_conf_rng(&t.config, &base::Rng::mbedtlsCallback, &t.rng);
   mbedtls_ssl_conf_authmode(&t.config, MBEDTLS_SSL_VERIFY_REQUIRED);
   mbedtls_ssl_conf_ca_chain(&t.config, &t.caChain, nullptr);
   if (int rc = mbedtls_ssl_conf_own_cert(&t.config, &t.ownChain, &t.ownKey); rc != 0) {
-    return tls::tlsError("server certificate and key", rc);
+    return tls_proxy::tlsError("server certificate and key", rc);
   }
   mbedtls_ssl_conf_read_timeout(&t.config, options.idleTimeoutMs);
   // Both resumption paths keep the client certificate in the session (mbedTLS is built with
@@ -155,10 +155,10 @@ Result<std::unique_ptr<TlsListener>> TlsListener::create(const TlsServerOptions&
   }
   if (options.tickets) {
     if (int rc =
-            mbedtls_ssl_ticket_setup(&t.ticket, &card::Rng::mbedtlsCallback, &t.rng,
+            mbedtls_ssl_ticket_setup(&t.ticket, &base::Rng::mbedtlsCallback, &t.rng,
                                      MBEDTLS_CIPHER_AES_256_GCM, options.sessionLifetimeSeconds);
         rc != 0) {
-      return tls::tlsError("session tickets", rc);
+      return tls_proxy::tlsError("session tickets", rc);
     }
     mbedtls_ssl_conf_session_tickets_cb(&t.config, mbedtls_ssl_ticket_write,
                                         mbedtls_ssl_ticket_parse, &t.ticket);
@@ -176,7 +176,7 @@ void TlsListener::stop() {
 
 // Long on purpose (issue 11): one connection's life in order, with its one cleanup path.
 // NOLINTNEXTLINE(readability-function-size)
-void TlsListener::serve(listen::AcceptLoop::Connection& connection) {
+void TlsListener::serve(listen_guard::AcceptLoop::Connection& connection) {
   const std::string peer = peerName(connection.fd);
   mbedtls_net_context net;
   mbedtls_net_init(&net);
@@ -190,7 +190,7 @@ void TlsListener::serve(listen::AcceptLoop::Connection& connection) {
   };
 
   if (int rc = mbedtls_ssl_setup(&ssl, &tls_->config); rc != 0) {
-    log_(peer + ": " + tls::tlsError("TLS setup", rc).message);
+    log_(peer + ": " + tls_proxy::tlsError("TLS setup", rc).message);
     finish();
     return;
   }
@@ -208,7 +208,7 @@ void TlsListener::serve(listen::AcceptLoop::Connection& connection) {
       finish();
       return;
     }
-    std::string why = tls::tlsError("handshake", rc).message;
+    std::string why = tls_proxy::tlsError("handshake", rc).message;
     if (const uint32_t flags = mbedtls_ssl_get_verify_result(&ssl);
         flags != 0 && flags != static_cast<uint32_t>(-1)) {
       char text[512] = {};
@@ -222,9 +222,9 @@ void TlsListener::serve(listen::AcceptLoop::Connection& connection) {
     finish();
     return;
   }
-  const listen::Refusal full =
+  const listen_guard::Refusal full =
       loop_.establish(connection, steadyNowMs() + options_.requestTimeoutMs);
-  if (full != listen::Refusal::kNone) {
+  if (full != listen_guard::Refusal::kNone) {
     loop_.refusals().note("refused connection cap", "refused connections (connection cap)",
                           peer + ": refused: " + std::to_string(options_.maxConnections) +
                               " connections already open",
@@ -294,7 +294,7 @@ void TlsListener::serve(listen::AcceptLoop::Connection& connection) {
     if (n == 0 || n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) break;
     if (n < 0) {
       if (n != MBEDTLS_ERR_NET_CONN_RESET && n != MBEDTLS_ERR_SSL_TIMEOUT && !loop_.stopping()) {
-        log_(peer + ": " + tls::tlsError("reading", n).message);
+        log_(peer + ": " + tls_proxy::tlsError("reading", n).message);
       }
       break;
     }

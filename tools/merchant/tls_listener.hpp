@@ -72,13 +72,13 @@ class TlsListener {
  private:
   struct Tls;
   TlsListener(const TlsServerOptions& options, RequestHandler handler, LogSink log);
-  void serve(listen::AcceptLoop::Connection& connection);
+  void serve(listen_guard::AcceptLoop::Connection& connection);
 
   TlsServerOptions options_;
   RequestHandler handler_;
   LogSink log_;
   std::unique_ptr<Tls> tls_;
-  listen::AcceptLoop loop_;  // last: its threads use the members above
+  listen_guard::AcceptLoop loop_;  // last: its threads use the members above
 };
 
 }  // namespace hp::merchant

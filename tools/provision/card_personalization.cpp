@@ -10,12 +10,12 @@ constexpr uint8_t kInsActivate = 0x44;
 constexpr uint8_t kInsGenerateKey = 0x47;
 constexpr uint8_t kInsPutData = 0xDA;
 
-Error cardError(const adapters::CardError& error) {
+Error cardError(const card_adapters::CardError& error) {
   return makeError(error.message);
 }
 
 // A PIN travels in a SecretBytes so the APDU buffer we build is wiped after use.
-Result<void> setReference(adapters::CardCommands& commands, const char* what, uint8_t p2,
+Result<void> setReference(card_adapters::CardCommands& commands, const char* what, uint8_t p2,
                           const std::string& value) {
   SecretBytes data(bytesOf(value));
   auto result = commands.run(what, kClaIso, kInsChangeReference, 0x01, p2, data.view());
@@ -23,7 +23,7 @@ Result<void> setReference(adapters::CardCommands& commands, const char* what, ui
   return {};
 }
 
-Result<void> run(adapters::CardCommands& commands, const char* what, uint8_t ins, uint8_t p1,
+Result<void> run(card_adapters::CardCommands& commands, const char* what, uint8_t ins, uint8_t p1,
                  uint8_t p2, ByteView data = {}, uint32_t ne = 0) {
   auto result = commands.run(what, kClaIso, ins, p1, p2, data, ne);
   if (!result) return cardError(result.error());
@@ -32,7 +32,7 @@ Result<void> run(adapters::CardCommands& commands, const char* what, uint8_t ins
 
 }  // namespace
 
-Bytes encodeProfile(const adapters::TerminalProfile& profile) {
+Bytes encodeProfile(const card_adapters::TerminalProfile& profile) {
   return Bytes{0x80,
                0x01,
                static_cast<uint8_t>(profile.kind),
@@ -49,7 +49,7 @@ Bytes encodeProfile(const adapters::TerminalProfile& profile) {
                static_cast<uint8_t>(profile.layout)};
 }
 
-Result<HomeCardKeys> personalizeHomeCard(adapters::HomeCardClient& card,
+Result<HomeCardKeys> personalizeHomeCard(card_adapters::HomeCardClient& card,
                                          const HomeCardSecrets& secrets) {
   if (auto selected = card.select(); !selected) return cardError(selected.error());
   auto status = card.status();
@@ -57,7 +57,7 @@ Result<HomeCardKeys> personalizeHomeCard(adapters::HomeCardClient& card,
   if (status->operational()) {
     return makeError("the home card is already personalized (hp_provision needs a fresh card)");
   }
-  adapters::CardCommands& commands = card.commands();
+  card_adapters::CardCommands& commands = card.commands();
   // Personalization: only CHANGE REFERENCE DATA P1=01, SET INITIAL PUK and ACTIVATE work.
   if (auto r = setReference(commands, "set PIN1", 0x81, secrets.pin1); !r) return r.error();
   if (auto r = setReference(commands, "set PIN2", 0x82, secrets.pin2); !r) return r.error();
@@ -79,13 +79,13 @@ Result<HomeCardKeys> personalizeHomeCard(adapters::HomeCardClient& card,
   auto pin2 = card.verifyPin2Protected(keys.cardAuthKey, secrets.pin2);
   if (!pin2) return cardError(pin2.error());
   if (!pin2->verified()) return makeError("home card refused the PIN2 just set");
-  auto key = card.generateKey(adapters::HomeKeyRef::kEc);
+  auto key = card.generateKey(card_adapters::HomeKeyRef::kEc);
   if (!key) return cardError(key.error());
   keys.userPoint = key->point;
   return keys;
 }
 
-Result<Bytes> personalizeAccessCard(adapters::AccessCardClient& card,
+Result<Bytes> personalizeAccessCard(card_adapters::AccessCardClient& card,
                                     const AccessCardSettings& settings) {
   if (auto selected = card.select(); !selected) return cardError(selected.error());
   auto status = card.status();
@@ -93,7 +93,7 @@ Result<Bytes> personalizeAccessCard(adapters::AccessCardClient& card,
   if (status->operational()) {
     return makeError("the access card is already personalized (hp_provision needs a fresh card)");
   }
-  adapters::CardCommands& commands = card.commands();
+  card_adapters::CardCommands& commands = card.commands();
   if (auto r = setReference(commands, "set PIN", 0x81, settings.pin); !r) return r.error();
   if (auto r = setReference(commands, "set PUK", 0x83, settings.puk); !r) return r.error();
   if (!settings.biometricTemplate.empty()) {

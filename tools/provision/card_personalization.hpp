@@ -26,7 +26,7 @@ struct HomeCardKeys {
 // Sets PIN1, PIN2 and the PUK, ACTIVATEs, reads the card authentication key, verifies both PINs
 // in the protected form against it, and generates the user's EC key on the card. The card is
 // left in the crypto state.
-Result<HomeCardKeys> personalizeHomeCard(adapters::HomeCardClient& card,
+Result<HomeCardKeys> personalizeHomeCard(card_adapters::HomeCardClient& card,
                                          const HomeCardSecrets& secrets);
 
 struct AccessCardSettings {
@@ -35,17 +35,17 @@ struct AccessCardSettings {
   std::string terminalId;
   Bytes homeServerKey;            // uncompressed P-256 point
   std::string homeServerAddress;  // "host:port"
-  adapters::TerminalProfile profile;
+  card_adapters::TerminalProfile profile;
   Bytes biometricTemplate;         // 32 bytes, or empty: no biometric enrolled
   uint8_t biometricThreshold = 0;  // largest Hamming distance (bits) that still matches
 };
 
 // PIN, PUK, terminal key generated on the card, ID, home server key and address, profile,
 // ACTIVATE. Returns the terminal's public key (for the home card's registry).
-Result<Bytes> personalizeAccessCard(adapters::AccessCardClient& card,
+Result<Bytes> personalizeAccessCard(card_adapters::AccessCardClient& card,
                                     const AccessCardSettings& settings);
 
 // The profile's PUT DATA DF 33 encoding: 80 01 kind, 81 02 columns, 82 02 rows, 83 01 layout.
-Bytes encodeProfile(const adapters::TerminalProfile& profile);
+Bytes encodeProfile(const card_adapters::TerminalProfile& profile);
 
 }  // namespace hp::provision

@@ -78,17 +78,17 @@ Result<std::string> enroll(std::map<std::string, std::string>& options) {
   }
   auto point = serverPoint(world + "/home_server_key.pem");
   if (!point) return point.error();
-  auto context = pcsc::PcscContext::establish();
+  auto context = pcsc_bridge::PcscContext::establish();
   if (!context) return context.error();
   std::string reader = options["--access-reader"];
   if (reader.empty()) {
-    auto found = pcsc::findReaderWithAid(*context, adapters::kAccessCardAid);
+    auto found = pcsc_bridge::findReaderWithAid(*context, card_adapters::kAccessCardAid);
     if (!found) return makeError("access card: " + found.error().message);
     reader = *found;
   }
   auto transport = context->connect(reader);
   if (!transport) return transport.error();
-  adapters::AccessCardClient access(**transport);
+  card_adapters::AccessCardClient access(**transport);
   AccessCardSettings settings{
       options["--access-pin"],   options["--access-puk"],           id, *point,
       options["--home-address"], profileNamed(options["--profile"])};

@@ -109,10 +109,10 @@ Result<DemoPki> makePki(const WorldDescription& world) {
   return pki;
 }
 
-Result<std::string> readerFor(const pcsc::PcscContext& context, const std::string& given,
+Result<std::string> readerFor(const pcsc_bridge::PcscContext& context, const std::string& given,
                               ByteView aid) {
   if (!given.empty()) return given;
-  return pcsc::findReaderWithAid(context, aid);
+  return pcsc_bridge::findReaderWithAid(context, aid);
 }
 
 // The access card's settings from the options; the biometric template read from its file.
@@ -147,18 +147,19 @@ struct CardResults {
 // purse ID.
 Result<CardResults> personalizeCards(const Options& options, DemoPki& pki,
                                      WorldDescription& world) {
-  auto context = pcsc::PcscContext::establish();
+  auto context = pcsc_bridge::PcscContext::establish();
   if (!context) return makeError(context.error().message);
-  auto homeReader = readerFor(*context, options["--home-reader"], adapters::kHomeCardAid);
+  auto homeReader = readerFor(*context, options["--home-reader"], card_adapters::kHomeCardAid);
   if (!homeReader) return makeError("home card: " + homeReader.error().message);
-  auto accessReader = readerFor(*context, options["--access-reader"], adapters::kAccessCardAid);
+  auto accessReader =
+      readerFor(*context, options["--access-reader"], card_adapters::kAccessCardAid);
   if (!accessReader) return makeError("access card: " + accessReader.error().message);
   auto homeTransport = context->connect(*homeReader);
   if (!homeTransport) return makeError(homeTransport.error().message);
   auto accessTransport = context->connect(*accessReader);
   if (!accessTransport) return makeError(accessTransport.error().message);
-  adapters::HomeCardClient home(**homeTransport);
-  adapters::AccessCardClient access(**accessTransport);
+  card_adapters::HomeCardClient home(**homeTransport);
+  card_adapters::AccessCardClient access(**accessTransport);
 
   HomeCardSecrets homeSecrets{options["--home-pin1"], options["--home-pin2"],
                               options["--home-puk"]};
@@ -172,7 +173,7 @@ Result<CardResults> personalizeCards(const Options& options, DemoPki& pki,
   CertificateRequest userRequest{"CN=homeproxy demo user,O=homeproxy", kCaName, false, 3};
   auto userCert = issueCertificate(userRequest, **userKey, *pki.caKey, *pki.drbg);
   if (!userCert) return makeError(userCert.error().message);
-  if (auto stored = home.putCertificate(adapters::HomeKeyRef::kEc, userCert->der); !stored) {
+  if (auto stored = home.putCertificate(card_adapters::HomeKeyRef::kEc, userCert->der); !stored) {
     return makeError(stored.error().message);
   }
 
@@ -182,8 +183,8 @@ Result<CardResults> personalizeCards(const Options& options, DemoPki& pki,
   if (!terminalPoint) return makeError("access card: " + terminalPoint.error().message);
   std::printf("access card in \"%s\": personalized, terminal key generated on the card\n",
               accessReader->c_str());
-  if (auto added = home.registryAdd(adapters::HomeRegistry::kTerminals, bytesOf(world.terminalId),
-                                    *terminalPoint);
+  if (auto added = home.registryAdd(card_adapters::HomeRegistry::kTerminals,
+                                    bytesOf(world.terminalId), *terminalPoint);
       !added) {
     return makeError("registering the terminal: " + added.error().message);
   }

@@ -133,17 +133,17 @@ Result<Options> parseOptions(int argc, char** argv) {
   return options;
 }
 
-adapters::TerminalProfile profileNamed(const std::string& name) {
-  adapters::TerminalProfile profile;
+card_adapters::TerminalProfile profileNamed(const std::string& name) {
+  card_adapters::TerminalProfile profile;
   if (name == "phone") {
-    profile = {adapters::TerminalProfile::Kind::kPhone, 40, 20,
-               adapters::TerminalProfile::Layout::kNarrow};
+    profile = {card_adapters::TerminalProfile::Kind::kPhone, 40, 20,
+               card_adapters::TerminalProfile::Layout::kNarrow};
   } else if (name == "till") {
-    profile = {adapters::TerminalProfile::Kind::kTill, 60, 16,
-               adapters::TerminalProfile::Layout::kWide};
+    profile = {card_adapters::TerminalProfile::Kind::kTill, 60, 16,
+               card_adapters::TerminalProfile::Layout::kWide};
   } else {
-    profile = {adapters::TerminalProfile::Kind::kLaptop, 100, 30,
-               adapters::TerminalProfile::Layout::kWide};
+    profile = {card_adapters::TerminalProfile::Kind::kLaptop, 100, 30,
+               card_adapters::TerminalProfile::Layout::kWide};
   }
   return profile;
 }
@@ -164,11 +164,11 @@ Result<WorldDescription> describeWorld(const Options& options) {
   if (maxText.empty() || *maxEnd != '\0' || maxBalance == 0 || maxText[0] == '-') {
     return makeError("--max-balance is a positive number of minor units");
   }
-  if (!card::purse::validCurrency(options["--currency"])) {
+  if (!protocol::purse::validCurrency(options["--currency"])) {
     return makeError("--currency is three upper-case letters (ISO 4217)");
   }
   for (const char* id : {"--shop-host", "--bank-id"}) {
-    if (options[id].empty() || options[id].size() > card::purse::kMaxPartyIdSize) {
+    if (options[id].empty() || options[id].size() > protocol::purse::kMaxPartyIdSize) {
       return makeError(std::string(id) + " is 1-32 bytes (the card's registry ID)");
     }
   }

@@ -55,7 +55,7 @@ Result<Options> parseOptions(int argc, char** argv);
 Result<WorldDescription> describeWorld(const Options& options);
 
 // --profile as the access card stores it (phone, laptop or till; describeWorld checked it).
-adapters::TerminalProfile profileNamed(const std::string& name);
+card_adapters::TerminalProfile profileNamed(const std::string& name);
 
 // "home card PIN1 1234", ...: the PINs and PUKs left at their defaults (for README.txt).
 std::vector<std::string> defaultPins(const Options& options);

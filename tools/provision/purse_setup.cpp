@@ -2,16 +2,16 @@
 
 namespace hp::provision {
 
-Result<std::array<uint8_t, 8>> setUpPurse(adapters::HomeCardClient& card,
+Result<std::array<uint8_t, 8>> setUpPurse(card_adapters::HomeCardClient& card,
                                           const PurseSettings& settings) {
   // Registries first: a purse that cannot be paid from or topped up is of no use, and a failure
   // here leaves the purse uninitialized for another attempt.
-  if (auto added = card.registryAdd(adapters::HomeRegistry::kShops, bytesOf(settings.shopId),
+  if (auto added = card.registryAdd(card_adapters::HomeRegistry::kShops, bytesOf(settings.shopId),
                                     settings.shopPoint);
       !added) {
     return makeError("registering the shop's signing key: " + added.error().message);
   }
-  if (auto added = card.registryAdd(adapters::HomeRegistry::kBanks, bytesOf(settings.bankId),
+  if (auto added = card.registryAdd(card_adapters::HomeRegistry::kBanks, bytesOf(settings.bankId),
                                     settings.bankPoint);
       !added) {
     return makeError("registering the bank's signing key: " + added.error().message);

@@ -24,7 +24,7 @@ struct PurseSettings {
 
 // The card must be operational, in the crypto state (PIN1 and PIN2 verified), with its purse
 // not yet initialized. Returns the purse ID the card chose.
-Result<std::array<uint8_t, 8>> setUpPurse(adapters::HomeCardClient& card,
+Result<std::array<uint8_t, 8>> setUpPurse(card_adapters::HomeCardClient& card,
                                           const PurseSettings& settings);
 
 }  // namespace hp::provision

@@ -25,20 +25,20 @@ int fail(const std::string& message, int status = 1) {
 }
 
 int run(const std::vector<std::string>& args) {
-  auto config = shop::parseShopArguments(args);
-  if (!config) return fail(config.error().message + "\n" + shop::kShopUsage, 2);
+  auto config = shop_server::parseShopArguments(args);
+  if (!config) return fail(config.error().message + "\n" + shop_server::kShopUsage, 2);
   auto signingKey = merchant::SigningKey::loadPem(config->server.signingKeyFile);
   if (!signingKey) return fail(signingKey.error().message);
   auto db = sqlite::Database::open(config->server.dbPath);
   if (!db) return fail(db.error().message);
-  auto orders = shop::OrderStore::open(**db);
+  auto orders = shop_server::OrderStore::open(**db);
   if (!orders) return fail(orders.error().message);
-  auto rng = card::makeSystemRng();
+  auto rng = base::makeSystemRng();
   if (!rng) return fail(rng.error().message);
 
   return merchant::serveUntilStopped(
       kProgram, "shop " + config->shopId, config->server, [&](const merchant::LogSink& log) {
-        shop::ShopParts parts;
+        shop_server::ShopParts parts;
         parts.shopId = config->shopId;
         parts.catalogue = config->catalogue;
         parts.orders = orders->get();
@@ -46,7 +46,7 @@ int run(const std::vector<std::string>& args) {
         parts.rng = rng->get();
         parts.nowMs = merchant::unixMillis;
         parts.log = log;
-        auto api = std::make_shared<shop::ShopApi>(std::move(parts));
+        auto api = std::make_shared<shop_server::ShopApi>(std::move(parts));
         return [api](const merchant::HttpRequest& request, const merchant::PeerIdentity& peer) {
           return api->handle(request, peer);
         };
@@ -56,5 +56,5 @@ int run(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return merchant::runMain(kProgram, shop::kShopUsage, argc, argv, run);
+  return merchant::runMain(kProgram, shop_server::kShopUsage, argc, argv, run);
 }

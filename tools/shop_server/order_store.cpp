@@ -1,6 +1,6 @@
 #include "tools/shop_server/order_store.hpp"
 
-namespace hp::shop {
+namespace hp::shop_server {
 
 Result<std::unique_ptr<OrderStore>> OrderStore::open(sqlite::Database& db) {
   auto created = db.exec(
@@ -111,4 +111,4 @@ Result<bool> OrderStore::markCancelled(const std::string& ref, ByteView refund, 
   return db_.changes() == 1;
 }
 
-}  // namespace hp::shop
+}  // namespace hp::shop_server

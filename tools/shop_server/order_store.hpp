@@ -15,7 +15,7 @@
 #include "base/result.hpp"
 #include "host/sqlite/sqlite_db.hpp"
 
-namespace hp::shop {
+namespace hp::shop_server {
 
 struct Order {
   std::string ref;
@@ -59,4 +59,4 @@ class OrderStore {
   sqlite::Database& db_;
 };
 
-}  // namespace hp::shop
+}  // namespace hp::shop_server

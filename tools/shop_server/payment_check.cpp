@@ -1,8 +1,8 @@
 #include "tools/shop_server/payment_check.hpp"
 
-namespace hp::shop {
+namespace hp::shop_server {
 
-namespace purse = card::purse;
+namespace purse = protocol::purse;
 using merchant::ApiError;
 
 Result<ClientRecord, ApiError> openClientRecord(const std::string& what,
@@ -59,4 +59,4 @@ Result<purse::PurseRecord, ApiError> checkPayment(const ExpectedPayment& expecte
   return opened->record;
 }
 
-}  // namespace hp::shop
+}  // namespace hp::shop_server

@@ -12,7 +12,7 @@
 #include "protocol/purse/purse_records.hpp"
 #include "tools/merchant/api_error.hpp"
 
-namespace hp::shop {
+namespace hp::shop_server {
 
 struct ExpectedPayment {
   std::string shopId;
@@ -25,8 +25,8 @@ struct ExpectedPayment {
 // names it in the refusals: 403 when the session's client key is not EC P-256 (nothing to
 // check a card signature against), 400 when it is not a signed purse record.
 struct ClientRecord {
-  card::purse::SignedParts parts;
-  card::purse::PurseRecord record;
+  protocol::purse::SignedParts parts;
+  protocol::purse::PurseRecord record;
 };
 Result<ClientRecord, merchant::ApiError> openClientRecord(const std::string& what,
                                                           const std::optional<Bytes>& clientEcPoint,
@@ -39,8 +39,8 @@ std::optional<merchant::ApiError> checkClientSignature(const Bytes& clientEcPoin
 
 // The decoded record, or why it is refused (400 malformed, 403 not an EC P-256 client key,
 // 422 a valid record that does not pay this order, or a signature that does not verify).
-Result<card::purse::PurseRecord, merchant::ApiError> checkPayment(
+Result<protocol::purse::PurseRecord, merchant::ApiError> checkPayment(
     const ExpectedPayment& expected, const std::optional<Bytes>& clientEcPoint,
     const std::string& clientKeyDescription, ByteView signedRecord);
 
-}  // namespace hp::shop
+}  // namespace hp::shop_server

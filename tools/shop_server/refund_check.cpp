@@ -2,9 +2,9 @@
 
 #include "tools/shop_server/payment_check.hpp"
 
-namespace hp::shop {
+namespace hp::shop_server {
 
-namespace purse = card::purse;
+namespace purse = protocol::purse;
 using merchant::ApiError;
 
 Result<purse::PurseRecord, ApiError> checkRefund(const ExpectedRefund& expected,
@@ -39,4 +39,4 @@ Result<purse::PurseRecord, ApiError> checkRefund(const ExpectedRefund& expected,
   return record;
 }
 
-}  // namespace hp::shop
+}  // namespace hp::shop_server

@@ -14,7 +14,7 @@
 #include "protocol/purse/purse_records.hpp"
 #include "tools/merchant/api_error.hpp"
 
-namespace hp::shop {
+namespace hp::shop_server {
 
 struct ExpectedRefund {
   std::string shopId;
@@ -27,8 +27,8 @@ struct ExpectedRefund {
 
 // The decoded record, or why it is refused (400 malformed, 403 not an EC P-256 client key,
 // 422 a valid record that is not this refund, or a signature that does not verify).
-Result<card::purse::PurseRecord, merchant::ApiError> checkRefund(
+Result<protocol::purse::PurseRecord, merchant::ApiError> checkRefund(
     const ExpectedRefund& expected, const std::optional<Bytes>& clientEcPoint,
     const std::string& clientKeyDescription, ByteView signedRecord);
 
-}  // namespace hp::shop
+}  // namespace hp::shop_server

@@ -7,9 +7,9 @@
 #include "tools/shop_server/payment_check.hpp"
 #include "tools/shop_server/refund_check.hpp"
 
-namespace hp::shop {
+namespace hp::shop_server {
 
-namespace purse = card::purse;
+namespace purse = protocol::purse;
 using merchant::ApiError;
 using merchant::HttpRequest;
 using merchant::HttpResponse;
@@ -29,22 +29,23 @@ Json::Value orderJson(const Order& order, const std::string& shopId) {
   out["currency"] = order.currency;
   out["amount"] = Json::UInt64(order.amount);
   out["status"] = order.status;
-  if (!order.receipt.empty()) out["receipt"] = rpc::base64Encode(order.receipt);
-  if (!order.cancellation.empty()) out["cancellation"] = rpc::base64Encode(order.cancellation);
-  if (!order.refund.empty()) out["refund"] = rpc::base64Encode(order.refund);
+  if (!order.receipt.empty()) out["receipt"] = protocol::rpc::base64Encode(order.receipt);
+  if (!order.cancellation.empty())
+    out["cancellation"] = protocol::rpc::base64Encode(order.cancellation);
+  if (!order.refund.empty()) out["refund"] = protocol::rpc::base64Encode(order.refund);
   return out;
 }
 
 HttpResponse receiptAnswer(const Order& order) {
   Json::Value out;
-  out["receipt"] = rpc::base64Encode(order.receipt);
+  out["receipt"] = protocol::rpc::base64Encode(order.receipt);
   out["status"] = "paid";
   return merchant::jsonResponse(200, out);
 }
 
 HttpResponse cancellationAnswer(const Order& order) {
   Json::Value out;
-  out["cancellation"] = rpc::base64Encode(order.cancellation);
+  out["cancellation"] = protocol::rpc::base64Encode(order.cancellation);
   out["status"] = order.status;  // cancel_pending until the card's refund record is shown
   return merchant::jsonResponse(200, out);
 }
@@ -281,4 +282,4 @@ HttpResponse ShopApi::confirmCancel(const std::string& ref, const HttpRequest& r
   return confirmedAnswer();
 }
 
-}  // namespace hp::shop
+}  // namespace hp::shop_server

@@ -16,14 +16,14 @@
 #include "tools/shop_server/order_store.hpp"
 #include "tools/shop_server/shop_config.hpp"
 
-namespace hp::shop {
+namespace hp::shop_server {
 
 struct ShopParts {
   std::string shopId;
   Catalogue catalogue;
   OrderStore* orders = nullptr;
   merchant::SigningKey* signingKey = nullptr;
-  card::Rng* rng = nullptr;  // order references; used under the API's mutex
+  base::Rng* rng = nullptr;  // order references; used under the API's mutex
   std::function<int64_t()> nowMs;
   std::function<void(std::string_view)> log;  // storage failures (never secrets)
 };
@@ -53,4 +53,4 @@ class ShopApi {
   std::mutex mutex_;
 };
 
-}  // namespace hp::shop
+}  // namespace hp::shop_server

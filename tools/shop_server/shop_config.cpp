@@ -4,7 +4,7 @@
 
 #include "protocol/purse/purse_records.hpp"
 
-namespace hp::shop {
+namespace hp::shop_server {
 
 const CatalogueItem* Catalogue::find(const std::string& sku) const {
   for (const CatalogueItem& item : items) {
@@ -16,7 +16,8 @@ const CatalogueItem* Catalogue::find(const std::string& sku) const {
 Result<Catalogue> parseCatalogue(const Json::Value& value) {
   if (!value.isObject()) return makeError("catalogue: must be a JSON object");
   Catalogue catalogue;
-  if (!value["currency"].isString() || !card::purse::validCurrency(value["currency"].asString())) {
+  if (!value["currency"].isString() ||
+      !protocol::purse::validCurrency(value["currency"].asString())) {
     return makeError("catalogue: currency must be three upper-case letters (ISO 4217)");
   }
   catalogue.currency = value["currency"].asString();
@@ -95,7 +96,7 @@ Result<ShopConfig> parseShopArguments(const std::vector<std::string>& args) {
     }
     at += 2;
   }
-  if (config.shopId.empty() || config.shopId.size() > card::purse::kMaxPartyIdSize) {
+  if (config.shopId.empty() || config.shopId.size() > protocol::purse::kMaxPartyIdSize) {
     return makeError("shop ID must be 1..32 bytes (it is the card's shop registry ID)");
   }
   if (!haveCatalogue) return makeError("missing catalogue (--catalogue FILE or in --config)");
@@ -103,4 +104,4 @@ Result<ShopConfig> parseShopArguments(const std::vector<std::string>& args) {
   return config;
 }
 
-}  // namespace hp::shop
+}  // namespace hp::shop_server

@@ -10,7 +10,7 @@
 #include "base/result.hpp"
 #include "tools/merchant/server_options.hpp"
 
-namespace hp::shop {
+namespace hp::shop_server {
 
 struct CatalogueItem {
   std::string sku;
@@ -44,4 +44,4 @@ inline constexpr const char* kShopUsage =
     "  --shop-id ID           default localhost (the host name in the shop certificate)\n"
     "  --catalogue FILE       {\"currency\",\"items\":[{\"sku\",\"name\",\"price\"}]}\n";
 
-}  // namespace hp::shop
+}  // namespace hp::shop_server

@@ -1,11 +1,11 @@
 #include "host/home_server/card/card_home_card.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
-PinOutcome toOutcome(const adapters::PinVerification& verification) {
-  using Outcome = adapters::PinVerification::Outcome;
+PinOutcome toOutcome(const card_adapters::PinVerification& verification) {
+  using Outcome = card_adapters::PinVerification::Outcome;
   switch (verification.outcome) {
     case Outcome::kVerified:
       return {PinOutcome::Kind::kAccepted, verification.triesLeft};
@@ -17,19 +17,19 @@ PinOutcome toOutcome(const adapters::PinVerification& verification) {
   return {PinOutcome::Kind::kBlocked, 0};
 }
 
-const char* securityName(adapters::HomeSecurityState state) {
+const char* securityName(card_adapters::HomeSecurityState state) {
   switch (state) {
-    case adapters::HomeSecurityState::kInhibited:
+    case card_adapters::HomeSecurityState::kInhibited:
       return "inhibited";
-    case adapters::HomeSecurityState::kStandby:
+    case card_adapters::HomeSecurityState::kStandby:
       return "standby";
-    case adapters::HomeSecurityState::kCrypto:
+    case card_adapters::HomeSecurityState::kCrypto:
       return "crypto";
   }
   return "unknown";
 }
 
-PurseError purseFailure(const adapters::CardError& error) {
+PurseError purseFailure(const card_adapters::CardError& error) {
   return PurseError{error.sw, error.message};
 }
 
@@ -46,10 +46,10 @@ const char* lifecycleName(uint8_t lifecycle) {
 
 }  // namespace
 
-Result<adapters::HomeCardSigner*> LazyHomeCardSigner::opened() const {
+Result<card_adapters::HomeCardSigner*> LazyHomeCardSigner::opened() const {
   std::lock_guard lock(mutex_);
   if (!signer_) {
-    auto signer = adapters::HomeCardSigner::open(card_, type_);
+    auto signer = card_adapters::HomeCardSigner::open(card_, type_);
     if (!signer) return signer.error();
     signer_ = std::move(signer.value());
   }
@@ -69,7 +69,7 @@ Result<Bytes> LazyHomeCardSigner::signHash(mbedtls_md_type_t hashAlg, ByteView h
 
 Result<HomeCardStatus> CardHomeCard::status() {
   auto status = card_.status();
-  if (!status) return adapters::toError(status.error());
+  if (!status) return card_adapters::toError(status.error());
   return HomeCardStatus{lifecycleName(status->lifecycle), securityName(status->security),
                         status->pin1TriesLeft, status->pin2TriesLeft};
 }
@@ -84,7 +84,7 @@ Result<PinOutcome> CardHomeCard::verifyPin(bool pin1, const std::string& pin) {
                        "send PINs (" +
                        verification.error().message + ")");
     }
-    return adapters::toError(verification.error());
+    return card_adapters::toError(verification.error());
   }
   return toOutcome(*verification);
 }
@@ -124,7 +124,7 @@ PurseResult<Bytes> CardHomeCard::purseCancel(uint64_t timeMs, ByteView signedCan
   return std::move(record.value());
 }
 
-PurseResult<std::vector<card::purse::LogEntry>> CardHomeCard::purseReadLog(uint32_t fromTxn) {
+PurseResult<std::vector<protocol::purse::LogEntry>> CardHomeCard::purseReadLog(uint32_t fromTxn) {
   auto entries = card_.readLog(fromTxn);
   if (!entries) return purseFailure(entries.error());
   return std::move(entries.value());
@@ -132,7 +132,7 @@ PurseResult<std::vector<card::purse::LogEntry>> CardHomeCard::purseReadLog(uint3
 
 Result<void> CardHomeCard::finish() {
   auto finished = card_.finish();
-  if (!finished) return adapters::toError(finished.error());
+  if (!finished) return card_adapters::toError(finished.error());
   return {};
 }
 
@@ -148,24 +148,24 @@ Result<void> CardTerminalDirectory::registerTerminal(const std::string& id,
   }
   std::lock_guard lock(card_.commands().mutex());
   // Re-registering replaces the key: remove first (6A88 when absent is fine).
-  (void)card_.registryRemove(adapters::HomeRegistry::kTerminals, bytesOf(id));
-  auto added = card_.registryAdd(adapters::HomeRegistry::kTerminals, bytesOf(id), publicKey);
-  if (!added) return adapters::toError(added.error());
+  (void)card_.registryRemove(card_adapters::HomeRegistry::kTerminals, bytesOf(id));
+  auto added = card_.registryAdd(card_adapters::HomeRegistry::kTerminals, bytesOf(id), publicKey);
+  if (!added) return card_adapters::toError(added.error());
   return {};
 }
 
 Result<void> CardTerminalDirectory::revokeTerminal(const std::string& id) {
-  auto removed = card_.registryRemove(adapters::HomeRegistry::kTerminals, bytesOf(id));
+  auto removed = card_.registryRemove(card_adapters::HomeRegistry::kTerminals, bytesOf(id));
   if (!removed) {
     if (removed.error().sw == 0x6A88) return makeError("unknown terminal");
-    return adapters::toError(removed.error());
+    return card_adapters::toError(removed.error());
   }
   return {};
 }
 
 Result<std::vector<TerminalEntry>> CardTerminalDirectory::list() {
-  auto entries = card_.registryList(adapters::HomeRegistry::kTerminals);
-  if (!entries) return adapters::toError(entries.error());
+  auto entries = card_.registryList(card_adapters::HomeRegistry::kTerminals);
+  if (!entries) return card_adapters::toError(entries.error());
   std::vector<TerminalEntry> all;
   for (const auto& entry : *entries) {
     all.push_back(TerminalEntry{std::string(entry.id.begin(), entry.id.end()), entry.point, false});
@@ -173,4 +173,4 @@ Result<std::vector<TerminalEntry>> CardTerminalDirectory::list() {
   return all;
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

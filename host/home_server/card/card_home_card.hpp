@@ -13,25 +13,25 @@
 #include "host/home_server/card/home_card.hpp"
 #include "host/home_server/terminals/terminal_directory.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 // A ClientKeySigner that opens adapters::HomeCardSigner on first use: reading the key and its
 // certificate needs the card unlocked, which it is not when the daemon starts.
-class LazyHomeCardSigner final : public tls::ClientKeySigner {
+class LazyHomeCardSigner final : public tls_proxy::ClientKeySigner {
  public:
-  LazyHomeCardSigner(adapters::HomeCardClient& card, tls::KeyType type)
+  LazyHomeCardSigner(card_adapters::HomeCardClient& card, tls_proxy::KeyType type)
       : card_(card), type_(type) {}
-  tls::KeyType keyType() const override { return type_; }
+  tls_proxy::KeyType keyType() const override { return type_; }
   // Empty when the card cannot give it yet (the handshake then fails with a clear error).
   Bytes certificateDer() const override;
   Result<Bytes> signHash(mbedtls_md_type_t hashAlg, ByteView hash) override;
 
  private:
-  Result<adapters::HomeCardSigner*> opened() const;
-  adapters::HomeCardClient& card_;
-  tls::KeyType type_;
+  Result<card_adapters::HomeCardSigner*> opened() const;
+  card_adapters::HomeCardClient& card_;
+  tls_proxy::KeyType type_;
   mutable std::mutex mutex_;
-  mutable std::unique_ptr<adapters::HomeCardSigner> signer_;
+  mutable std::unique_ptr<card_adapters::HomeCardSigner> signer_;
 };
 
 // PINs go to the card only in the protected form (docs/design.md, "The card link"): the card
@@ -40,7 +40,7 @@ class LazyHomeCardSigner final : public tls::ClientKeySigner {
 // message naming `reader`, and receives no PIN byte.
 class CardHomeCard final : public HomeCard {
  public:
-  CardHomeCard(adapters::HomeCardClient& card, tls::KeyType keyType, Bytes pinnedCardKey,
+  CardHomeCard(card_adapters::HomeCardClient& card, tls_proxy::KeyType keyType, Bytes pinnedCardKey,
                std::string reader)
       : card_(card),
         signer_(card, keyType),
@@ -50,19 +50,19 @@ class CardHomeCard final : public HomeCard {
   Result<PinOutcome> verifyPin1(const std::string& pin) override;
   Result<PinOutcome> verifyPin2(const std::string& pin) override;
   Result<void> finish() override;
-  tls::ClientKeySigner& signer() override { return signer_; }
+  tls_proxy::ClientKeySigner& signer() override { return signer_; }
 
   PurseResult<PurseStatus> purseStatus() override;
   PurseResult<Bytes> purseDebit(uint64_t timeMs, ByteView shopId, ByteView orderRef,
                                 const std::string& currency, uint64_t amount) override;
   PurseResult<Bytes> purseCredit(uint64_t timeMs, ByteView signedVoucher) override;
   PurseResult<Bytes> purseCancel(uint64_t timeMs, ByteView signedCancellation) override;
-  PurseResult<std::vector<card::purse::LogEntry>> purseReadLog(uint32_t fromTxn) override;
+  PurseResult<std::vector<protocol::purse::LogEntry>> purseReadLog(uint32_t fromTxn) override;
 
  private:
   Result<PinOutcome> verifyPin(bool pin1, const std::string& pin);
 
-  adapters::HomeCardClient& card_;
+  card_adapters::HomeCardClient& card_;
   LazyHomeCardSigner signer_;
   Bytes pinnedCardKey_;  // uncompressed P-256 point
   std::string reader_;
@@ -70,7 +70,8 @@ class CardHomeCard final : public HomeCard {
 
 class CardTerminalDirectory final : public TerminalDirectory {
  public:
-  explicit CardTerminalDirectory(adapters::HomeCardClient& card) : card_(card), registry_(card) {}
+  explicit CardTerminalDirectory(card_adapters::HomeCardClient& card)
+      : card_(card), registry_(card) {}
   Result<Bytes> terminalKey(std::string_view terminalId) override;
   Result<void> registerTerminal(const std::string& id, const Bytes& publicKey) override;
   // On the card, revoking is removing: the entry disappears from list().
@@ -78,8 +79,8 @@ class CardTerminalDirectory final : public TerminalDirectory {
   Result<std::vector<TerminalEntry>> list() override;
 
  private:
-  adapters::HomeCardClient& card_;
-  adapters::HomeCardTerminalRegistry registry_;
+  card_adapters::HomeCardClient& card_;
+  card_adapters::HomeCardTerminalRegistry registry_;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -16,7 +16,7 @@
 #include "host/tls_proxy/signer.hpp"
 #include "protocol/purse/purse_records.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 struct HomeCardStatus {
   std::string lifecycle;  // "personalization" | "operational" | ...
@@ -44,7 +44,7 @@ using PurseResult = Result<T, PurseError>;
 
 // PURSE STATUS (GET DATA DF 40).
 struct PurseStatus {
-  std::array<uint8_t, card::purse::kPurseIdSize> purseId{};
+  std::array<uint8_t, protocol::purse::kPurseIdSize> purseId{};
   std::string currency;
   uint64_t balance = 0;
   uint64_t maxBalance = 0;
@@ -63,7 +63,7 @@ class HomeCard {
   // Crypto-enabled -> standby.
   virtual Result<void> finish() = 0;
   // The user's key for TLS client authentication (signs only in the crypto state).
-  virtual tls::ClientKeySigner& signer() = 0;
+  virtual tls_proxy::ClientKeySigner& signer() = 0;
 
   // The e-money purse (docs/emoney.md, "Card commands"). Each answers the card's signed
   // record (u16 len || PurseRecord || DER signature) or the status word that refused it;
@@ -75,7 +75,7 @@ class HomeCard {
   virtual PurseResult<Bytes> purseCancel(uint64_t timeMs, ByteView signedCancellation) = 0;
   // Log entries with txn >= fromTxn, oldest first: all of them, or (an implementation may page)
   // some, so callers ask again from the last txn + 1 until the answer is empty.
-  virtual PurseResult<std::vector<card::purse::LogEntry>> purseReadLog(uint32_t fromTxn) = 0;
+  virtual PurseResult<std::vector<protocol::purse::LogEntry>> purseReadLog(uint32_t fromTxn) = 0;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <thread>
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
@@ -39,7 +39,7 @@ bool isSelect(ByteView command) {
 ReconnectingTransport::ReconnectingTransport(Connector connect, Bytes select, Bytes probe)
     : connect_(std::move(connect)), select_(std::move(select)), probe_(std::move(probe)) {}
 
-Result<pcsc::Transport*> ReconnectingTransport::linked() {
+Result<pcsc_bridge::Transport*> ReconnectingTransport::linked() {
   if (link_) return link_.get();
   auto fresh = connect_();
   if (!fresh) return makeError("home card not reachable: " + fresh.error().message);
@@ -85,7 +85,8 @@ void ReconnectingTransport::setOnCardReset(ResetHook hook) {
   onCardReset_ = std::move(hook);
 }
 
-std::optional<std::string> ReconnectingTransport::lostLink(pcsc::Transport& link, ByteView command,
+std::optional<std::string> ReconnectingTransport::lostLink(pcsc_bridge::Transport& link,
+                                                           ByteView command,
                                                            const Result<Bytes>& response,
                                                            bool& unseen) {
   unseen = false;
@@ -180,4 +181,4 @@ unsigned ReconnectingTransport::reconnects() const {
   return opened_ > 0 ? opened_ - 1 : 0;
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -11,9 +11,9 @@
 
 #include "host/pcsc_bridge/transport.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
-class ReconnectingTransport final : public pcsc::Transport {
+class ReconnectingTransport final : public pcsc_bridge::Transport {
  public:
   // `connect` opens a fresh link to the card (PC/SC: a new context and SCardConnect to the
   // configured reader); `select` is sent on every new link before anything else (the applet's
@@ -21,7 +21,7 @@ class ReconnectingTransport final : public pcsc::Transport {
   // in every state with anything but 6985 (the home card's GET DATA status): sent only after a
   // 6985, it tells a card that restarted under an unchanged handle (nothing selected, so the
   // runtime answers 6985 to everything) from the applet's own 6985.
-  using Connector = std::function<Result<std::unique_ptr<pcsc::Transport>>()>;
+  using Connector = std::function<Result<std::unique_ptr<pcsc_bridge::Transport>>()>;
   ReconnectingTransport(Connector connect, Bytes select, Bytes probe = {});
 
   // The link counts as lost when the transport fails, the card answers fewer than two bytes (no
@@ -54,18 +54,18 @@ class ReconnectingTransport final : public pcsc::Transport {
   void setOnCardReset(ResetHook hook);
 
  private:
-  Result<pcsc::Transport*> linked();  // mutex_ held
-  void drop(const std::string& why);  // mutex_ held
+  Result<pcsc_bridge::Transport*> linked();  // mutex_ held
+  void drop(const std::string& why);         // mutex_ held
   // Why the link is to be taken as lost after `command` got `response`; nullopt: it is fine.
   // `unseen` is set when the card cannot have acted on the command.
-  std::optional<std::string> lostLink(pcsc::Transport& link, ByteView command,
+  std::optional<std::string> lostLink(pcsc_bridge::Transport& link, ByteView command,
                                       const Result<Bytes>& response, bool& unseen);
 
   Connector connect_;
   Bytes select_;
   Bytes probe_;
   mutable std::mutex mutex_;
-  std::unique_ptr<pcsc::Transport> link_;
+  std::unique_ptr<pcsc_bridge::Transport> link_;
   std::string lastDescription_ = "home card (not connected)";
   std::optional<Bytes> firstAtr_;
   unsigned opened_ = 0;
@@ -73,4 +73,4 @@ class ReconnectingTransport final : public pcsc::Transport {
   ResetHook onCardReset_;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

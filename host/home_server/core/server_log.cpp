@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 constexpr const char* kNames[] = {"error", "warn", "info", "debug"};
@@ -44,4 +44,4 @@ void ServerLog::transition(std::string_view what, std::string_view from, std::st
   info(std::string(what) + ": " + std::string(from) + " -> " + std::string(to));
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

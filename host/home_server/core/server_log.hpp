@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace hp::home {
+namespace hp::home_server {
 
 enum class LogLevel { kError = 0, kWarn = 1, kInfo = 2, kDebug = 3 };
 
@@ -36,4 +36,4 @@ class ServerLog {
   std::mutex mutex_;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -12,7 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
@@ -61,7 +61,7 @@ Result<void> writeAll(int fd, std::string_view text) {
 
 }  // namespace
 
-AdminSocketServer::AdminSocketServer(std::string path, const rpc::Dispatcher& dispatcher,
+AdminSocketServer::AdminSocketServer(std::string path, const protocol::rpc::Dispatcher& dispatcher,
                                      ServerLog& log)
     : path_(std::move(path)), dispatcher_(dispatcher), log_(log) {}
 
@@ -147,13 +147,13 @@ void AdminSocketServer::serveOne(int fd) {
     log_.warn(line.error().message);
     return;
   }
-  const std::string answer = dispatcher_.handle(*line, rpc::CallContext{"admin"});
+  const std::string answer = dispatcher_.handle(*line, protocol::rpc::CallContext{"admin"});
   secureWipe(line->data(), line->size());
   (void)writeAll(fd, answer + "\n");
 }
 
-Result<rpc::Response> adminCall(const std::string& socketPath, const rpc::Request& request,
-                                int timeoutMs) {
+Result<protocol::rpc::Response> adminCall(const std::string& socketPath,
+                                          const protocol::rpc::Request& request, int timeoutMs) {
   auto address = socketAddress(socketPath);
   if (!address) return address.error();
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -163,7 +163,7 @@ Result<rpc::Response> adminCall(const std::string& socketPath, const rpc::Reques
     ::close(fd);
     return makeError("cannot reach the home server at " + socketPath + ": " + why);
   }
-  std::string text = rpc::encodeRequest(request) + "\n";
+  std::string text = protocol::rpc::encodeRequest(request) + "\n";
   auto sent = writeAll(fd, text);
   secureWipe(text.data(), text.size());
   if (!sent) {
@@ -173,9 +173,9 @@ Result<rpc::Response> adminCall(const std::string& socketPath, const rpc::Reques
   auto line = readLine(fd, timeoutMs);
   ::close(fd);
   if (!line) return line.error();
-  auto response = rpc::parseResponse(*line);
+  auto response = protocol::rpc::parseResponse(*line);
   if (!response) return makeError("admin socket: bad response: " + response.error().message);
   return response.value();
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

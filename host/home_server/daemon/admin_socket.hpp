@@ -11,13 +11,13 @@
 #include "host/home_server/core/server_log.hpp"
 #include "protocol/rpc/dispatcher.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 inline constexpr size_t kMaxAdminLineBytes = 4096;
 
 class AdminSocketServer {
  public:
-  AdminSocketServer(std::string path, const rpc::Dispatcher& dispatcher, ServerLog& log);
+  AdminSocketServer(std::string path, const protocol::rpc::Dispatcher& dispatcher, ServerLog& log);
   ~AdminSocketServer();
   AdminSocketServer(const AdminSocketServer&) = delete;
   AdminSocketServer& operator=(const AdminSocketServer&) = delete;
@@ -31,7 +31,7 @@ class AdminSocketServer {
   void serveOne(int fd);
 
   std::string path_;
-  const rpc::Dispatcher& dispatcher_;
+  const protocol::rpc::Dispatcher& dispatcher_;
   ServerLog& log_;
   int listenFd_ = -1;
   int wakePipe_[2] = {-1, -1};
@@ -41,7 +41,8 @@ class AdminSocketServer {
 };
 
 // Client side: sends one request, waits for the response (timeout in ms).
-Result<rpc::Response> adminCall(const std::string& socketPath, const rpc::Request& request,
-                                int timeoutMs = 30'000);
+Result<protocol::rpc::Response> adminCall(const std::string& socketPath,
+                                          const protocol::rpc::Request& request,
+                                          int timeoutMs = 30'000);
 
-}  // namespace hp::home
+}  // namespace hp::home_server

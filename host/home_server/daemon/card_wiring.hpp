@@ -9,7 +9,7 @@
 #include "host/home_server/daemon/config.hpp"
 #include "host/home_server/terminals/terminal_directory.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 struct CardParts {
   std::shared_ptr<void> keepAlive;  // whatever the pieces below need to stay open (PC/SC...)
@@ -21,4 +21,4 @@ struct CardParts {
 
 Result<CardParts> openCardParts(const HomeServerConfig& config);
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -11,7 +11,7 @@
 #include "host/home_server/daemon/config_detail.hpp"
 #include "protocol/rpc/message.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
@@ -82,9 +82,9 @@ const std::map<std::string, Setter>& setters() {
        [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
          const std::string name = v.isString() ? v.asString() : "";
          if (name == "ec") {
-           c.userKeyType = tls::KeyType::kEcP256;
+           c.userKeyType = tls_proxy::KeyType::kEcP256;
          } else if (name == "rsa") {
-           c.userKeyType = tls::KeyType::kRsa2048;
+           c.userKeyType = tls_proxy::KeyType::kRsa2048;
          } else {
            return keyError("user_key", "must be \"ec\" (P-256) or \"rsa\" (RSA-2048)");
          }
@@ -175,7 +175,7 @@ const std::map<std::string, Setter>& setters() {
 }  // namespace
 
 Result<HomeServerConfig> parseHomeServerConfig(std::string_view jsonText) {
-  auto root = rpc::parseJson(jsonText);
+  auto root = protocol::rpc::parseJson(jsonText);
   if (!root) return makeError("config: " + root.error().message);
   if (!root->isObject()) return makeError("config: the top level must be a JSON object");
   HomeServerConfig config;
@@ -199,4 +199,4 @@ Result<HomeServerConfig> loadHomeServerConfig(const std::string& path) {
   return parseHomeServerConfig(text.str());
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -15,7 +15,7 @@
 #include "host/home_server/sessions/relay_policy.hpp"
 #include "host/tls_proxy/signer.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 // The PIN2 authority a terminal holds (docs/control-channel.md, "Authority"): how long after
 // PIN2 at most, and how long without one of its own requests. The idle limit cannot exceed the
@@ -44,9 +44,10 @@ struct HomeServerConfig {
   // The home card's card authentication key (uncompressed P-256 point), pinned by
   // hp_provision: PINs go only to the card that proves it holds it. Required to use a card.
   Bytes homeCardKey;
-  tls::KeyType userKeyType = tls::KeyType::kEcP256;  // which home card key signs for TLS
-  std::string trustStoreCaFile;                      // PEM: the CAs the shops' chains must lead to
-  std::string serverKeyFile;  // PEM, P-256: the channel's long-term signing key
+  tls_proxy::KeyType userKeyType =
+      tls_proxy::KeyType::kEcP256;  // which home card key signs for TLS
+  std::string trustStoreCaFile;     // PEM: the CAs the shops' chains must lead to
+  std::string serverKeyFile;        // PEM, P-256: the channel's long-term signing key
   uint32_t sessionLifetimeCapSeconds = 300;
   std::string adminSocketPath = "/run/homeproxy/home_server.sock";
   LogLevel logLevel = LogLevel::kInfo;
@@ -61,4 +62,4 @@ struct HomeServerConfig {
 Result<HomeServerConfig> parseHomeServerConfig(std::string_view jsonText);
 Result<HomeServerConfig> loadHomeServerConfig(const std::string& path);
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -11,7 +11,7 @@
 
 #include "host/home_server/daemon/config.hpp"
 
-namespace hp::home::config_detail {
+namespace hp::home_server::config_detail {
 
 Error keyError(const std::string& key, const std::string& what);
 Result<std::string> nonEmptyString(const Json::Value& value, const std::string& key);
@@ -33,4 +33,4 @@ const std::map<std::string, Setter>& listenerSetters();
 const std::map<std::string, Setter>& relaySetters();
 const std::map<std::string, Setter>& pimSetters();  // config_pim.cpp
 
-}  // namespace hp::home::config_detail
+}  // namespace hp::home_server::config_detail

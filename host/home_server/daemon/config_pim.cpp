@@ -2,7 +2,7 @@
 // the terminal -> Radicale user map and the limits. README.md, "Configuration".
 #include "host/home_server/daemon/config_detail.hpp"
 
-namespace hp::home::config_detail {
+namespace hp::home_server::config_detail {
 
 namespace {
 
@@ -59,4 +59,4 @@ const std::map<std::string, Setter>& pimSetters() {
   return table;
 }
 
-}  // namespace hp::home::config_detail
+}  // namespace hp::home_server::config_detail

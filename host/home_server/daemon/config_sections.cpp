@@ -3,7 +3,7 @@
 #include "host/home_server/daemon/config_detail.hpp"
 #include "host/home_server/sessions/shop_url.hpp"
 
-namespace hp::home::config_detail {
+namespace hp::home_server::config_detail {
 
 Error keyError(const std::string& key, const std::string& what) {
   return makeError("config: \"" + key + "\" " + what);
@@ -215,4 +215,4 @@ const std::map<std::string, Setter>& relaySetters() {
   return table;
 }
 
-}  // namespace hp::home::config_detail
+}  // namespace hp::home_server::config_detail

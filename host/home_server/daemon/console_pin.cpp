@@ -7,7 +7,7 @@
 
 #include "base/bytes.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 Result<std::string> readPinWithoutEcho(const std::string& prompt) {
   if (!::isatty(STDIN_FILENO)) return makeError("stdin is not a terminal: cannot read a PIN");
@@ -55,4 +55,4 @@ Result<std::string> readPinLine() {
   return pin;
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

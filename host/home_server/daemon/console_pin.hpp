@@ -6,7 +6,7 @@
 
 #include "base/result.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 // Prompts on stderr, reads one line from stdin with echo off (restored afterwards, also on
 // error). The caller wipes the returned string. Fails when stdin is not a terminal.
@@ -16,4 +16,4 @@ Result<std::string> readPinWithoutEcho(const std::string& prompt);
 // file); no prompt. The caller wipes the returned string.
 Result<std::string> readPinLine();
 
-}  // namespace hp::home
+}  // namespace hp::home_server

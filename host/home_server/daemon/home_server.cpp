@@ -6,17 +6,17 @@
 #include "host/home_server/sessions/rpc_methods.hpp"
 #include "protocol/rpc/admin_methods.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
 namespace wire = protocol::rpc;
-using rpc::RpcError;
+using protocol::rpc::RpcError;
 template <class M>
 using Answer = Result<typename M::Result, RpcError>;
 
 RpcError invalid(const std::string& message) {
-  return rpc::makeRpcError(rpc::code::kInvalidParams, message);
+  return protocol::rpc::makeRpcError(protocol::rpc::code::kInvalidParams, message);
 }
 
 }  // namespace
@@ -24,7 +24,7 @@ RpcError invalid(const std::string& message) {
 HomeServer::HomeServer(HomeServerConfig config, HomeServerParts parts)
     : config_(std::move(config)), parts_(std::move(parts)), log_(config_.logLevel, parts_.logSink) {
   // Per connection: seeded from the kernel alone, no HAVEGE start-up each time (rng.hpp).
-  if (!parts_.makeRng) parts_.makeRng = [] { return card::makeKernelSeededRng(); };
+  if (!parts_.makeRng) parts_.makeRng = [] { return base::makeKernelSeededRng(); };
 }
 
 HomeServer::~HomeServer() {
@@ -52,16 +52,16 @@ Result<void> HomeServer::start() {
   relayPolicy_ = std::make_unique<RelayPolicy>(config_.relay, parts_.resolver);
   // Every handshake a terminal causes (session.open, relay.request, the purse) passes the relay
   // policy first and connects to the address it checked.
-  SessionManager::Handshake inner = parts_.handshake
-                                        ? parts_.handshake
-                                        : SessionManager::Handshake(tls::performDelegatedHandshake);
+  SessionManager::Handshake inner =
+      parts_.handshake ? parts_.handshake
+                       : SessionManager::Handshake(tls_proxy::performDelegatedHandshake);
   SessionManager::Handshake checked =
       [policy = relayPolicy_.get(), inner](
-          const tls::DelegatedHandshakeRequest& request,
-          tls::ClientKeySigner& signer) -> Result<tls::DelegatedSession> {
+          const tls_proxy::DelegatedHandshakeRequest& request,
+          tls_proxy::ClientKeySigner& signer) -> Result<tls_proxy::DelegatedSession> {
     auto address = policy->connectAddress(request.host, request.port, request.connectAddress);
     if (!address) return address.error();
-    tls::DelegatedHandshakeRequest scoped = request;
+    tls_proxy::DelegatedHandshakeRequest scoped = request;
     scoped.connectAddress = *address;
     return inner(scoped, signer);
   };
@@ -213,21 +213,23 @@ Result<void> HomeServer::registerAdminMethods() {
   Result<void> added = wire::registerMethod<wire::AdminPin1>(
       adminMethods_,
       [this, &card, &log](const wire::PinParams& params,
-                          const rpc::CallContext&) -> Answer<wire::AdminPin1> {
-        if (!card::isValidPinFormat(bytesOf(params.pin))) return invalid("a PIN is 4 to 8 digits");
+                          const protocol::rpc::CallContext&) -> Answer<wire::AdminPin1> {
+        if (!base::isValidPinFormat(bytesOf(params.pin))) return invalid("a PIN is 4 to 8 digits");
         auto outcome = card.verifyPin1(params.pin);
         if (!outcome) {
-          return rpc::makeRpcError(rpc::code::kCardError, "home card: " + outcome.error().message);
+          return protocol::rpc::makeRpcError(protocol::rpc::code::kCardError,
+                                             "home card: " + outcome.error().message);
         }
         Json::Value data;
         data["tries_left"] = outcome->triesLeft;
         if (outcome->kind == PinOutcome::Kind::kWrong) {
           log.warn("admin: PIN1 wrong, " + std::to_string(outcome->triesLeft) + " tries left");
-          return rpc::makeRpcError(rpc::code::kPinWrong, "wrong PIN1", data);
+          return protocol::rpc::makeRpcError(protocol::rpc::code::kPinWrong, "wrong PIN1", data);
         }
         if (outcome->kind == PinOutcome::Kind::kBlocked) {
           log.error("admin: PIN1 blocked");
-          return rpc::makeRpcError(rpc::code::kPinBlocked, "PIN1 blocked", data);
+          return protocol::rpc::makeRpcError(protocol::rpc::code::kPinBlocked, "PIN1 blocked",
+                                             data);
         }
         log.transition("home card", "inhibited", "standby");
         cardReadable();
@@ -236,8 +238,9 @@ Result<void> HomeServer::registerAdminMethods() {
   if (added) {
     added = wire::registerMethod<wire::TerminalRegister>(
         adminMethods_,
-        [this, &terminals, &log](const wire::TerminalRegister::Params& params,
-                                 const rpc::CallContext&) -> Answer<wire::TerminalRegister> {
+        [this, &terminals, &log](
+            const wire::TerminalRegister::Params& params,
+            const protocol::rpc::CallContext&) -> Answer<wire::TerminalRegister> {
           if (auto registered = terminals.registerTerminal(params.id, params.key); !registered) {
             return invalid(registered.error().message);
           }
@@ -252,10 +255,11 @@ Result<void> HomeServer::registerAdminMethods() {
         adminMethods_,
         [this, &terminals, &tickets, &log](
             const wire::TerminalRevoke::Params& params,
-            const rpc::CallContext&) -> Answer<wire::TerminalRevoke> {
+            const protocol::rpc::CallContext&) -> Answer<wire::TerminalRevoke> {
           const std::string& id = params.id;
           if (auto revoked = terminals.revokeTerminal(id); !revoked) {
-            return rpc::makeRpcError(rpc::code::kNotFound, revoked.error().message);
+            return protocol::rpc::makeRpcError(protocol::rpc::code::kNotFound,
+                                               revoked.error().message);
           }
           // Its resumption tickets go too, or it could come back without a full handshake.
           tickets.revokeTerminal(id);
@@ -275,9 +279,12 @@ Result<void> HomeServer::registerAdminMethods() {
   if (added) {
     added = wire::registerMethod<wire::TerminalList>(
         adminMethods_,
-        [&terminals](const wire::NoParams&, const rpc::CallContext&) -> Answer<wire::TerminalList> {
+        [&terminals](const wire::NoParams&,
+                     const protocol::rpc::CallContext&) -> Answer<wire::TerminalList> {
           auto all = terminals.list();
-          if (!all) return rpc::makeRpcError(rpc::code::kCardError, all.error().message);
+          if (!all)
+            return protocol::rpc::makeRpcError(protocol::rpc::code::kCardError,
+                                               all.error().message);
           wire::TerminalList::Result result;
           for (const TerminalEntry& entry : *all) {
             result.terminals.push_back({entry.id, toHex(entry.publicKey), entry.revoked});
@@ -288,7 +295,8 @@ Result<void> HomeServer::registerAdminMethods() {
   if (added) {
     added = wire::registerMethod<wire::AdminStatus>(
         adminMethods_,
-        [this](const wire::NoParams&, const rpc::CallContext&) -> Answer<wire::AdminStatus> {
+        [this](const wire::NoParams&,
+               const protocol::rpc::CallContext&) -> Answer<wire::AdminStatus> {
           auto status = parts_.card->status();
           return wire::AdminStatus::Result{
               status ? status->security : "unreachable: " + status.error().message, port(),
@@ -299,4 +307,4 @@ Result<void> HomeServer::registerAdminMethods() {
   return added;
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -24,18 +24,18 @@
 #include "host/home_server/terminals/terminal_directory.hpp"
 #include "protocol/rpc/dispatcher.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 struct HomeServerParts {
   HomeCard* card = nullptr;
   TerminalDirectory* terminals = nullptr;
   channel::ServerSigner* serverSigner = nullptr;
-  card::Clock* wallClock = nullptr;
-  std::function<Result<std::unique_ptr<card::Rng>>()> makeRng;  // default: makeKernelSeededRng
+  base::Clock* wallClock = nullptr;
+  std::function<Result<std::unique_ptr<base::Rng>>()> makeRng;  // default: makeKernelSeededRng
   ServerLog::Sink logSink;                                      // default: stderr
   // Tests: connect to shops at this address instead of resolving their names.
   std::string shopConnectAddress;
-  tls::UnixClock unixNow = tls::systemUnixNow;
+  tls_proxy::UnixClock unixNow = tls_proxy::systemUnixNow;
   SessionManager::Handshake handshake;  // default: tls::performDelegatedHandshake
   Resolver resolver;                    // the relay policy's DNS; default: systemResolve
   // Tests: the notices' mail transport and clock instead of SMTP and the system clock.
@@ -46,7 +46,7 @@ struct HomeServerParts {
   // take effect at once whatever this is (cached_terminal_directory.hpp). 0: no cache.
   uint64_t registryCacheMs = 10 * 60 * 1000;
   // The PIN2 authority's clock (default: wallClock); tests move it by hand.
-  card::Clock* authorityClock = nullptr;
+  base::Clock* authorityClock = nullptr;
   // How often lapsed grants are applied (the card back to standby when none is left); 0: only
   // when a request finds them (tests call authority().sweep()).
   uint32_t authoritySweepMs = 1000;
@@ -76,8 +76,8 @@ class HomeServer {
   // The directory the channel and the admin commands use (the cache in front of parts.terminals).
   TerminalDirectory& terminals() { return *terminals_; }
   channel::ServerTicketStore& tickets() { return tickets_; }
-  const rpc::Dispatcher& dispatcher() const { return methods_; }
-  const rpc::Dispatcher& adminDispatcher() const { return adminMethods_; }
+  const protocol::rpc::Dispatcher& dispatcher() const { return methods_; }
+  const protocol::rpc::Dispatcher& adminDispatcher() const { return adminMethods_; }
 
  private:
   Result<void> registerAdminMethods();
@@ -97,16 +97,16 @@ class HomeServer {
   std::unique_ptr<AuthorityGuard> authority_;
   std::unique_ptr<PeriodicTask> authoritySweeper_;
   std::unique_ptr<PendingVoucherStore> pendingVouchers_;
-  std::unique_ptr<card::Rng> purseRng_;
+  std::unique_ptr<base::Rng> purseRng_;
   std::mutex purseRngMutex_;
   std::unique_ptr<PurseService> purse_;
   std::unique_ptr<PimRelay> pim_;  // docs/pim.md
   std::unique_ptr<PeriodicTask> reconciler_;
   std::unique_ptr<PaymentNotices> notices_;
-  rpc::Dispatcher methods_;
-  rpc::Dispatcher adminMethods_;
+  protocol::rpc::Dispatcher methods_;
+  protocol::rpc::Dispatcher adminMethods_;
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<AdminSocketServer> admin_;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -6,12 +6,12 @@
 #include "host/channel/server_handshake.hpp"
 #include "host/rpc/channel_messages.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
-listen::AcceptOptions acceptOptions(const ListenerConfig& config) {
-  listen::AcceptOptions options;
+listen_guard::AcceptOptions acceptOptions(const ListenerConfig& config) {
+  listen_guard::AcceptOptions options;
   options.address = config.address;
   options.port = config.port;
   options.backlog = 16;
@@ -29,12 +29,13 @@ listen::AcceptOptions acceptOptions(const ListenerConfig& config) {
 
 }  // namespace
 
-Listener::Listener(ListenerConfig config, const rpc::Dispatcher& dispatcher, ServerLog& log)
+Listener::Listener(ListenerConfig config, const protocol::rpc::Dispatcher& dispatcher,
+                   ServerLog& log)
     : config_(std::move(config)),
       dispatcher_(dispatcher),
       log_(log),
       loop_(
-          acceptOptions(config_), [this](listen::AcceptLoop::Connection& c) { serve(c); },
+          acceptOptions(config_), [this](listen_guard::AcceptLoop::Connection& c) { serve(c); },
           [this](const std::string& line) { log_.warn(line); },
           [this](const std::string& line) { log_.error(line); }) {}
 
@@ -66,9 +67,9 @@ size_t Listener::closeTerminal(const std::string& terminalId) {
 
 // Long on purpose (issue 11): one connection's life in order, with its one cleanup path.
 // NOLINTNEXTLINE(readability-function-size)
-void Listener::serve(listen::AcceptLoop::Connection& connection) {
+void Listener::serve(listen_guard::AcceptLoop::Connection& connection) {
   const int fd = connection.fd;
-  const std::string peer = listen::peerName(fd);
+  const std::string peer = listen_guard::peerName(fd);
   // Called once, whatever happens: the fd leaves the set stop() shuts down before it closes.
   auto finish = [this, &connection](std::unique_ptr<channel::ChannelConnection> channel) {
     loop_.finish(connection, [&] {
@@ -102,28 +103,28 @@ void Listener::serve(listen::AcceptLoop::Connection& connection) {
       loop_.refusals().note("handshake timeout", "connections closed (handshake timeout)",
                             "connection " + peer + " closed: no handshake within " +
                                 std::to_string(config_.handshakeTimeoutMs) + " ms",
-                            listen::steadyNowMs());
+                            listen_guard::steadyNowMs());
     } else {
       loop_.refusals().note("handshake refused", "connections refused (handshake failed)",
                             "connection " + peer + " refused: " + accepted.error().message,
-                            listen::steadyNowMs());
+                            listen_guard::steadyNowMs());
     }
     finish(nullptr);
     return;
   }
   std::unique_ptr<channel::ChannelConnection> channel = std::move(accepted.value());
-  const listen::Refusal full = loop_.establish(connection);
-  if (full != listen::Refusal::kNone) {
+  const listen_guard::Refusal full = loop_.establish(connection);
+  if (full != listen_guard::Refusal::kNone) {
     loop_.refusals().note("refused connection cap", "terminals refused (connection cap)",
                           "terminal " + handshake.terminalId() + " (" + peer +
                               ") refused: " + std::to_string(config_.maxConnections) +
                               " terminals already connected",
-                          listen::steadyNowMs());
+                          listen_guard::steadyNowMs());
     finish(std::move(channel));
     return;
   }
   SecretBytes attachment;  // a response's binary part (session.open's hand-out), wiped after
-  const rpc::CallContext caller{handshake.terminalId(), &attachment};
+  const protocol::rpc::CallContext caller{handshake.terminalId(), &attachment};
   loop_.setTag(connection, caller.terminalId);
   // A revocation that raced with this handshake (the registry answered just before it) found
   // no terminal ID here to close; asking again now, after the ID is visible to closeTerminal,
@@ -160,4 +161,4 @@ void Listener::serve(listen::AcceptLoop::Connection& connection) {
   finish(std::move(channel));
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -20,7 +20,7 @@
 #include "host/listen_guard/accept_loop.hpp"
 #include "protocol/rpc/dispatcher.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 struct ListenerConfig {
   std::string address = "127.0.0.1";
@@ -37,16 +37,16 @@ struct ListenerConfig {
   uint32_t refusalLogIntervalMs = 10'000;
   channel::TerminalRegistry* registry = nullptr;
   channel::ServerSigner* signer = nullptr;  // called from several threads: must be thread-safe
-  card::Clock* clock = nullptr;             // wall clock
+  base::Clock* clock = nullptr;             // wall clock
   channel::ShareReplayCache* replayCache = nullptr;
   channel::ServerTicketStore* tickets = nullptr;
   // One RNG per connection: an Rng is not shared between threads.
-  std::function<Result<std::unique_ptr<card::Rng>>()> makeRng;
+  std::function<Result<std::unique_ptr<base::Rng>>()> makeRng;
 };
 
 class Listener {
  public:
-  Listener(ListenerConfig config, const rpc::Dispatcher& dispatcher, ServerLog& log);
+  Listener(ListenerConfig config, const protocol::rpc::Dispatcher& dispatcher, ServerLog& log);
   ~Listener();
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
@@ -61,12 +61,12 @@ class Listener {
   size_t acceptedConnections() const { return loop_.acceptedConnections(); }
 
  private:
-  void serve(listen::AcceptLoop::Connection& connection);
+  void serve(listen_guard::AcceptLoop::Connection& connection);
 
   ListenerConfig config_;
-  const rpc::Dispatcher& dispatcher_;
+  const protocol::rpc::Dispatcher& dispatcher_;
   ServerLog& log_;
-  listen::AcceptLoop loop_;  // last: its threads use the members above
+  listen_guard::AcceptLoop loop_;  // last: its threads use the members above
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -26,7 +26,7 @@
 namespace {
 
 using namespace hp;
-using namespace hp::home;
+using namespace hp::home_server;
 namespace wire = hp::protocol::rpc;
 
 int usage() {
@@ -41,7 +41,7 @@ int usage() {
 
 int runAdmin(const std::string& socketPath, const std::vector<std::string>& args) {
   if (args.empty()) return usage();
-  rpc::Request request;
+  protocol::rpc::Request request;
   request.id = 1;
   const std::string& command = args[0];
   const bool pinStdin = args.size() == 2 && args[1] == "--pin-stdin";
@@ -79,7 +79,7 @@ int runAdmin(const std::string& socketPath, const std::vector<std::string>& args
                  response->error->message.c_str());
     return 1;
   }
-  std::printf("%s\n", rpc::encodeJson(*response->result).c_str());
+  std::printf("%s\n", protocol::rpc::encodeJson(*response->result).c_str());
   return 0;
 }
 

@@ -1,6 +1,6 @@
 #include "host/home_server/daemon/periodic_task.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 PeriodicTask::PeriodicTask(std::chrono::milliseconds period, std::function<void()> job)
     : period_(period), job_(std::move(job)), thread_([this] { run(); }) {}
@@ -36,4 +36,4 @@ void PeriodicTask::run() {
   }
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

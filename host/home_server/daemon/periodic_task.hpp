@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-namespace hp::home {
+namespace hp::home_server {
 
 class PeriodicTask {
  public:
@@ -33,4 +33,4 @@ class PeriodicTask {
   std::thread thread_;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -2,12 +2,12 @@
 
 #include "host/tls_proxy/p256_key_file.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 Result<std::unique_ptr<FileServerSigner>> FileServerSigner::load(const std::string& pemPath) {
-  auto rng = card::makeSystemRng();
+  auto rng = base::makeSystemRng();
   if (!rng) return rng.error();
-  auto key = tls::loadP256KeyFile("server key", pemPath, **rng);
+  auto key = tls_proxy::loadP256KeyFile("server key", pemPath, **rng);
   if (!key) return key.error();
   return std::unique_ptr<FileServerSigner>(new FileServerSigner(std::move(*key), std::move(*rng)));
 }
@@ -17,4 +17,4 @@ Result<Bytes> FileServerSigner::sign(const channel::Hash& hash) {
   return key_->signHash(hash, *rng_);
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -10,7 +10,7 @@
 #include "base/rng.hpp"
 #include "host/channel/identity.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 class FileServerSigner final : public channel::ServerSigner {
  public:
@@ -20,11 +20,11 @@ class FileServerSigner final : public channel::ServerSigner {
   Bytes publicKey() const { return key_->publicPoint(); }
 
  private:
-  FileServerSigner(std::unique_ptr<card::EcKeyPair> key, std::unique_ptr<card::Rng> rng)
+  FileServerSigner(std::unique_ptr<base::EcKeyPair> key, std::unique_ptr<base::Rng> rng)
       : key_(std::move(key)), rng_(std::move(rng)) {}
   std::mutex mutex_;  // the key's RNG is not thread-safe
-  std::unique_ptr<card::EcKeyPair> key_;
-  std::unique_ptr<card::Rng> rng_;
+  std::unique_ptr<base::EcKeyPair> key_;
+  std::unique_ptr<base::Rng> rng_;
 };
 
 // Wraps any ServerSigner so calls from several threads are serialized (a card-backed or
@@ -42,4 +42,4 @@ class SerializedServerSigner final : public channel::ServerSigner {
   channel::ServerSigner& inner_;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

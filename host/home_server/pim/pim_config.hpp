@@ -7,7 +7,7 @@
 #include <map>
 #include <string>
 
-namespace hp::home {
+namespace hp::home_server {
 
 // The personal information store (docs/pim.md): the Radicale the home server relays to, on
 // loopback only, and which Radicale user each registered terminal is. Absent section or a
@@ -20,4 +20,4 @@ struct PimConfig {
   uint32_t timeoutMs = 30000;                  // connect + answer of one request
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

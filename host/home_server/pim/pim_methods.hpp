@@ -8,9 +8,9 @@
 #include "host/home_server/sessions/authority_guard.hpp"
 #include "protocol/rpc/dispatcher.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
-Result<void> registerPimMethods(rpc::Dispatcher& dispatcher, PimRelay& relay, ServerLog& log,
-                                AuthorityGuard& authority);
+Result<void> registerPimMethods(protocol::rpc::Dispatcher& dispatcher, PimRelay& relay,
+                                ServerLog& log, AuthorityGuard& authority);
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -6,12 +6,12 @@
 
 #include "host/rpc/channel_messages.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
 namespace wire = protocol::rpc;
-using rpc::RpcError;
+using protocol::rpc::RpcError;
 
 // What CalDAV/CardDAV clients (vdirsyncer, Thunderbird, DAVx5) send. MOVE and COPY are not
 // relayed: their Destination is an absolute URL naming the terminal's address.
@@ -52,7 +52,7 @@ std::optional<std::string> percentDecoded(const std::string& path) {
 }
 
 RpcError error(const char* code, std::string message) {
-  return rpc::makeRpcError(code, std::move(message));
+  return protocol::rpc::makeRpcError(code, std::move(message));
 }
 
 static_assert(wire::kMaxPimAttachedPart <= rpc::kMaxAttachmentBytes);
@@ -166,7 +166,7 @@ Result<wire::PimRequest::Result, RpcError> PimRelay::request(const std::string& 
     return error(pimcode::kForbidden, why);
   }
   auto headers = pim_policy::forwardedHeaders(params.headers);
-  if (!headers) return error(rpc::code::kInvalidParams, headers.error().message);
+  if (!headers) return error(protocol::rpc::code::kInvalidParams, headers.error().message);
   const RadicaleTarget target{config_.radicalePort, config_.maxResponseBytes, config_.timeoutMs};
   auto answer = exchangeWithRadicale(
       target, pim_policy::buildRequest(params, *headers, user->second, config_.radicalePort));
@@ -203,7 +203,7 @@ Result<wire::PimMore::Result, RpcError> PimRelay::more(const std::string& termin
   std::lock_guard lock(mutex_);
   auto held = held_.find(terminalId);
   if (held == held_.end() || held->second.stream != stream) {
-    return error(rpc::code::kNotFound,
+    return error(protocol::rpc::code::kNotFound,
                  "that response is not held any more (a later pim.request of this terminal "
                  "replaced it, or it was read to its end)");
   }
@@ -219,4 +219,4 @@ Result<wire::PimMore::Result, RpcError> PimRelay::more(const std::string& termin
   return result;
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

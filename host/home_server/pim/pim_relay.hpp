@@ -16,7 +16,7 @@
 #include "host/home_server/pim/radicale_client.hpp"
 #include "protocol/rpc/pim_methods.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace pimcode {
 inline constexpr const char* kNotEnabled = "pim_not_enabled";   // no store or no user for it
@@ -43,7 +43,7 @@ class PimRelay {
  public:
   PimRelay(PimConfig config, ServerLog& log);
 
-  using RpcError = hp::rpc::RpcError;
+  using RpcError = hp::protocol::rpc::RpcError;
   // `attachment`: the transport's binary part (the control channel), where the body goes in
   // parts of kMaxPimAttachedPart without base64; null (the admin socket): base64 parts.
   Result<protocol::rpc::PimRequest::Result, RpcError> request(
@@ -67,4 +67,4 @@ class PimRelay {
   uint64_t nextStream_ = 1;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

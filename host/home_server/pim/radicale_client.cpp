@@ -10,7 +10,7 @@
 #include <chrono>
 #include <cstring>
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
@@ -118,4 +118,4 @@ Result<protocol::http::Response> exchangeWithRadicale(const RadicaleTarget& targ
   return parsed;
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -9,7 +9,7 @@
 #include "base/result.hpp"
 #include "protocol/http/http_message.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 struct RadicaleTarget {
   uint16_t port = 5232;
@@ -22,4 +22,4 @@ struct RadicaleTarget {
 Result<protocol::http::Response> exchangeWithRadicale(const RadicaleTarget& target,
                                                       const std::string& request);
 
-}  // namespace hp::home
+}  // namespace hp::home_server

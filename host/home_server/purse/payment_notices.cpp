@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
@@ -131,4 +131,4 @@ void PaymentNotices::stop() {
   if (mailer_) mailer_->stop();
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

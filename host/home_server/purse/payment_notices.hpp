@@ -13,7 +13,7 @@
 #include "host/notices/notice_outbox.hpp"
 #include "host/notices/smtp_sender.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 class PaymentNotices {
  public:
@@ -49,4 +49,4 @@ class PaymentNotices {
   std::unique_ptr<notices::NoticeMailer> mailer_;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -1,6 +1,6 @@
 #include "host/home_server/purse/pending_vouchers.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
@@ -123,4 +123,4 @@ Result<std::vector<PendingVoucher>> PendingVoucherStore::all() {
   return rows;
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -17,7 +17,7 @@
 #include "base/result.hpp"
 #include "host/sqlite/sqlite_db.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 struct PendingVoucher {
   std::string requestId;  // hex, random: the bank's idempotency key
@@ -54,4 +54,4 @@ class PendingVoucherStore {
   std::unique_ptr<sqlite::Database> db_;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-namespace hp::home {
+namespace hp::home_server {
 
 // The purse (docs/emoney.md, "Home server"): where unfinished top-ups are kept, and how often
 // they are re-presented. Without a store, purse.topup is refused (a voucher must survive us).
@@ -31,4 +31,4 @@ struct NoticesConfig {
   std::string outboxPath;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

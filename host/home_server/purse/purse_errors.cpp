@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
@@ -20,9 +20,9 @@ std::string moneyText(uint64_t minor, const std::string& currency) {
   return std::to_string(minor / 100) + "." + cents + (currency.empty() ? "" : " " + currency);
 }
 
-rpc::RpcError purseError(PurseOperation operation, const PurseError& error,
-                         const std::string& subject) {
-  using rpc::makeRpcError;
+protocol::rpc::RpcError purseError(PurseOperation operation, const PurseError& error,
+                                   const std::string& subject) {
+  using protocol::rpc::makeRpcError;
   Json::Value data;
   data["sw"] = swText(error.sw);
   const bool moves = operation == PurseOperation::kDebit || operation == PurseOperation::kCredit ||
@@ -72,11 +72,11 @@ rpc::RpcError purseError(PurseOperation operation, const PurseError& error,
       }
       return makeRpcError(purse_code::kNoPurse, subject + ": the home card has no purse", data);
     case 0:
-      return makeRpcError(rpc::code::kCardError, subject + ": " + error.message);
+      return makeRpcError(protocol::rpc::code::kCardError, subject + ": " + error.message);
     default:
       break;
   }
-  return makeRpcError(rpc::code::kCardError, subject + ": " + error.message, data);
+  return makeRpcError(protocol::rpc::code::kCardError, subject + ": " + error.message, data);
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -9,7 +9,7 @@
 #include "host/home_server/card/home_card.hpp"
 #include "protocol/rpc/message.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace purse_code {
 inline constexpr const char* kNoPurse = "no_purse";            // 6985 on any command
@@ -35,7 +35,7 @@ enum class PurseOperation { kStatus, kReadLog, kDebit, kCredit, kCancel };
 std::string moneyText(uint64_t minor, const std::string& currency);
 
 // The general mapping of a card refusal; `subject` names what was refused, for the message.
-rpc::RpcError purseError(PurseOperation operation, const PurseError& error,
-                         const std::string& subject);
+protocol::rpc::RpcError purseError(PurseOperation operation, const PurseError& error,
+                                   const std::string& subject);
 
-}  // namespace hp::home
+}  // namespace hp::home_server

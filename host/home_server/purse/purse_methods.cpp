@@ -3,18 +3,18 @@
 #include "host/home_server/sessions/rpc_methods.hpp"
 #include "protocol/rpc/purse_methods.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
-namespace purse = card::purse;
+namespace purse = protocol::purse;
 namespace wire = protocol::rpc;
-using rpc::RpcError;
+using protocol::rpc::RpcError;
 template <class M>
 using Answer = Result<typename M::Result, RpcError>;
 
 RpcError invalid(const std::string& message) {
-  return rpc::makeRpcError(rpc::code::kInvalidParams, message);
+  return protocol::rpc::makeRpcError(protocol::rpc::code::kInvalidParams, message);
 }
 
 // The URL a purse method was given, parsed the home server's way (the error names the member).
@@ -58,11 +58,12 @@ Json::Value logEntryJson(const purse::LogEntry& entry) {
   return logEntry(entry).toJson();
 }
 
-Result<void> registerPurseMethods(rpc::Dispatcher& dispatcher, PurseService& purse, ServerLog& log,
-                                  AuthorityGuard& authority) {
+Result<void> registerPurseMethods(protocol::rpc::Dispatcher& dispatcher, PurseService& purse,
+                                  ServerLog& log, AuthorityGuard& authority) {
   Result<void> added = addMethod<wire::PurseBalance>(
       dispatcher, log, authority,
-      [&purse](const wire::NoParams&, const rpc::CallContext&) -> Answer<wire::PurseBalance> {
+      [&purse](const wire::NoParams&,
+               const protocol::rpc::CallContext&) -> Answer<wire::PurseBalance> {
         auto status = purse.balance();
         if (!status) return status.error();
         return wire::PurseBalance::Result{toHex(status->purseId), status->currency, status->balance,
@@ -72,7 +73,7 @@ Result<void> registerPurseMethods(rpc::Dispatcher& dispatcher, PurseService& pur
     added = addMethod<wire::PurseHistory>(
         dispatcher, log, authority,
         [&purse](const wire::PurseHistory::Params& params,
-                 const rpc::CallContext&) -> Answer<wire::PurseHistory> {
+                 const protocol::rpc::CallContext&) -> Answer<wire::PurseHistory> {
           auto entries = purse.history(params.fromTxn.value_or(1));
           if (!entries) return entries.error();
           wire::PurseHistory::Result result;
@@ -84,7 +85,7 @@ Result<void> registerPurseMethods(rpc::Dispatcher& dispatcher, PurseService& pur
     added = addMethod<wire::PursePay>(
         dispatcher, log, authority,
         [&purse](const wire::PursePay::Params& params,
-                 const rpc::CallContext&) -> Answer<wire::PursePay> {
+                 const protocol::rpc::CallContext&) -> Answer<wire::PursePay> {
           auto url = shopUrl(params.url, "url");
           if (!url) return url.error();
           auto paid =
@@ -97,7 +98,7 @@ Result<void> registerPurseMethods(rpc::Dispatcher& dispatcher, PurseService& pur
     added = addMethod<wire::PurseCancel>(
         dispatcher, log, authority,
         [&purse](const wire::PurseCancel::Params& params,
-                 const rpc::CallContext&) -> Answer<wire::PurseCancel> {
+                 const protocol::rpc::CallContext&) -> Answer<wire::PurseCancel> {
           auto refunded = purse.cancel(params.cancellation);
           if (!refunded) return refunded.error();
           return wire::PurseCancel::Result{std::move(refunded->record), refunded->txn,
@@ -105,22 +106,22 @@ Result<void> registerPurseMethods(rpc::Dispatcher& dispatcher, PurseService& pur
         });
   }
   if (added) {
-    added =
-        addMethod<wire::PurseTopup>(dispatcher, log, authority,
-                                    [&purse](const wire::PurseTopup::Params& params,
-                                             const rpc::CallContext&) -> Answer<wire::PurseTopup> {
-                                      auto bank = shopUrl(params.bankUrl, "bank_url");
-                                      if (!bank) return bank.error();
-                                      if (bank->path.find('?') != std::string::npos) {
-                                        return invalid("bank_url must not have a query");
-                                      }
-                                      auto done = purse.topup(*bank, params.account, params.amount);
-                                      if (!done) return done.error();
-                                      return wire::PurseTopup::Result{done->voucherIdHex, done->txn,
-                                                                      done->balance, done->settled};
-                                    });
+    added = addMethod<wire::PurseTopup>(
+        dispatcher, log, authority,
+        [&purse](const wire::PurseTopup::Params& params,
+                 const protocol::rpc::CallContext&) -> Answer<wire::PurseTopup> {
+          auto bank = shopUrl(params.bankUrl, "bank_url");
+          if (!bank) return bank.error();
+          if (bank->path.find('?') != std::string::npos) {
+            return invalid("bank_url must not have a query");
+          }
+          auto done = purse.topup(*bank, params.account, params.amount);
+          if (!done) return done.error();
+          return wire::PurseTopup::Result{done->voucherIdHex, done->txn, done->balance,
+                                          done->settled};
+        });
   }
   return added;
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -9,14 +9,14 @@
 #include "host/home_server/sessions/authority_guard.hpp"
 #include "protocol/rpc/dispatcher.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 // purse.pay, purse.topup and purse.cancel move money with the card's key: their contract says
 // they need the caller's live PIN2 authority (authorizedHandler); balance and history are reads.
-Result<void> registerPurseMethods(rpc::Dispatcher& dispatcher, PurseService& purse, ServerLog& log,
-                                  AuthorityGuard& authority);
+Result<void> registerPurseMethods(protocol::rpc::Dispatcher& dispatcher, PurseService& purse,
+                                  ServerLog& log, AuthorityGuard& authority);
 
 // A log entry as the methods show it: party and order references as text, a voucher ID in hex.
-Json::Value logEntryJson(const card::purse::LogEntry& entry);
+Json::Value logEntryJson(const protocol::purse::LogEntry& entry);
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -5,16 +5,16 @@
 #include "host/home_server/purse/purse_errors.hpp"
 #include "host/home_server/purse/purse_service_detail.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
-namespace purse = card::purse;
+namespace purse = protocol::purse;
+using protocol::rpc::makeRpcError;
+using protocol::rpc::RpcError;
 using purse_detail::decodeSignedRecord;
 using purse_detail::invalid;
 using purse_detail::upstream;
-using rpc::makeRpcError;
-using rpc::RpcError;
 
 std::string text(ByteView bytes) {
   return std::string(bytes.begin(), bytes.end());
@@ -48,7 +48,7 @@ PurseAnswer<std::vector<purse::LogEntry>> PurseService::readLogLocked(uint32_t f
     if (entries->empty()) return all;
     for (auto& entry : *entries) {
       if (entry.txn < next)
-        return makeRpcError(rpc::code::kCardError, "the card's log is out of order");
+        return makeRpcError(protocol::rpc::code::kCardError, "the card's log is out of order");
       next = entry.txn + 1;
       all.push_back(std::move(entry));
     }
@@ -108,7 +108,7 @@ PurseAnswer<PaymentDone> PurseService::pay(const ShopUrl& shop,
   }
   auto decoded = decodeSignedRecord(*record);
   if (!decoded || decoded->entry.kind != purse::EntryKind::kDebit) {
-    return makeRpcError(rpc::code::kCardError, "the card's payment record is malformed");
+    return makeRpcError(protocol::rpc::code::kCardError, "the card's payment record is malformed");
   }
   parts_.log->info("purse: paid " + std::to_string(amount) + " " + currency + " to " + shop.host +
                    " (txn " + std::to_string(decoded->entry.txn) + ")");
@@ -148,7 +148,7 @@ PurseAnswer<RefundDone> PurseService::cancel(ByteView signedCancellation) {
   }
   auto decoded = decodeSignedRecord(*record);
   if (!decoded || decoded->entry.kind != purse::EntryKind::kRefund) {
-    return makeRpcError(rpc::code::kCardError, "the card's refund record is malformed");
+    return makeRpcError(protocol::rpc::code::kCardError, "the card's refund record is malformed");
   }
   parts_.log->info("purse: refunded " + std::to_string(decoded->entry.amount) + " " +
                    decoded->entry.currency + " from " + text(cancellation->shopId) + " (txn " +
@@ -158,4 +158,4 @@ PurseAnswer<RefundDone> PurseService::cancel(ByteView signedCancellation) {
                     decoded->entry.balanceAfter};
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -20,7 +20,7 @@
 #include "host/home_server/sessions/shop_url.hpp"
 #include "protocol/rpc/message.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 // One HTTPS request made with the user's card-signed client certificate.
 using HttpsCall = std::function<Result<RelayResponse>(const RelayRequest& request)>;
@@ -43,7 +43,7 @@ struct PurseServiceParts {
 };
 
 template <class T>
-using PurseAnswer = Result<T, rpc::RpcError>;
+using PurseAnswer = Result<T, protocol::rpc::RpcError>;
 
 struct PaymentDone {
   Bytes record;  // the card's signed debit record, for the shop
@@ -71,7 +71,7 @@ class PurseService {
 
   PurseAnswer<PurseStatus> balance();
   // Every log entry with txn >= fromTxn (the card keeps the last 64).
-  PurseAnswer<std::vector<card::purse::LogEntry>> history(uint32_t fromTxn);
+  PurseAnswer<std::vector<protocol::purse::LogEntry>> history(uint32_t fromTxn);
   // shopIdClaim: what the order says its shop is; refused unless it is the verified host.
   PurseAnswer<PaymentDone> pay(const ShopUrl& shop, const std::optional<std::string>& shopIdClaim,
                                const std::string& orderRef, const std::string& currency,
@@ -83,7 +83,7 @@ class PurseService {
   Result<size_t> reconcile();
 
  private:
-  PurseAnswer<std::vector<card::purse::LogEntry>> readLogLocked(uint32_t fromTxn);
+  PurseAnswer<std::vector<protocol::purse::LogEntry>> readLogLocked(uint32_t fromTxn);
   // Drives one pending top-up as far as it goes; the row is gone when it returns success with
   // settled = true.
   PurseAnswer<TopupDone> advanceLocked(PendingVoucher pending, const PurseStatus& status);
@@ -100,4 +100,4 @@ class PurseService {
   uint32_t highestTxn_ = 0;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

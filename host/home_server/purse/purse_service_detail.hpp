@@ -9,20 +9,20 @@
 #include "protocol/purse/purse_records.hpp"
 #include "protocol/rpc/message.hpp"
 
-namespace hp::home::purse_detail {
+namespace hp::home_server::purse_detail {
 
-inline rpc::RpcError upstream(const std::string& message) {
-  return rpc::makeRpcError(rpc::code::kUpstreamError, message);
+inline protocol::rpc::RpcError upstream(const std::string& message) {
+  return protocol::rpc::makeRpcError(protocol::rpc::code::kUpstreamError, message);
 }
 
-inline rpc::RpcError invalid(const std::string& message) {
-  return rpc::makeRpcError(purse_code::kInvalid, message);
+inline protocol::rpc::RpcError invalid(const std::string& message) {
+  return protocol::rpc::makeRpcError(purse_code::kInvalid, message);
 }
 
-inline std::optional<card::purse::PurseRecord> decodeSignedRecord(ByteView signedRecord) {
-  auto parts = card::purse::splitSigned(signedRecord);
+inline std::optional<protocol::purse::PurseRecord> decodeSignedRecord(ByteView signedRecord) {
+  auto parts = protocol::purse::splitSigned(signedRecord);
   if (!parts) return std::nullopt;
-  return card::purse::decodePurseRecord(parts->body);
+  return protocol::purse::decodePurseRecord(parts->body);
 }
 
-}  // namespace hp::home::purse_detail
+}  // namespace hp::home_server::purse_detail

@@ -7,16 +7,16 @@
 #include "host/home_server/purse/purse_service_detail.hpp"
 #include "protocol/rpc/base64.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
-namespace purse = card::purse;
+namespace purse = protocol::purse;
+using protocol::rpc::makeRpcError;
+using protocol::rpc::RpcError;
 using purse_detail::decodeSignedRecord;
 using purse_detail::invalid;
 using purse_detail::upstream;
-using rpc::makeRpcError;
-using rpc::RpcError;
 
 // The bank's base URL as stored with a pending voucher: "https://host:port/base" (no trailing
 // slash), so "/topups" appends to it.
@@ -37,7 +37,7 @@ PurseAnswer<BankAnswer> postJson(const HttpsCall& https, const std::string& base
                                  const std::string& path, const Json::Value& body) {
   auto url = parseShopUrl(base + path);
   if (!url) return invalid("bank URL: " + url.error().message);
-  RelayRequest request{*url, "POST", bytesOf(rpc::encodeJson(body))};
+  RelayRequest request{*url, "POST", bytesOf(protocol::rpc::encodeJson(body))};
   request.contentType = "application/json";
   auto response = https(request);
   if (!response) return upstream("the bank is unreachable: " + response.error().message);
@@ -47,7 +47,7 @@ PurseAnswer<BankAnswer> postJson(const HttpsCall& https, const std::string& base
   BankAnswer answer;
   answer.status = response->status;
   const std::string bodyText(response->body.begin(), response->body.end());
-  auto parsed = rpc::parseJson(bodyText);
+  auto parsed = protocol::rpc::parseJson(bodyText);
   if (parsed && parsed->isObject()) answer.body = std::move(parsed.value());
   return answer;
 }
@@ -80,7 +80,7 @@ bool cardTakesItLater(uint16_t sw) {
 PurseAnswer<TopupDone> PurseService::topup(const ShopUrl& bank, const std::string& account,
                                            uint64_t amount) {
   if (!parts_.pending) {
-    return makeRpcError(rpc::code::kInvalidParams,
+    return makeRpcError(protocol::rpc::code::kInvalidParams,
                         "top-up needs purse.pending_vouchers_db in the home server's config");
   }
   std::lock_guard lock(mutex_);
@@ -98,7 +98,7 @@ PurseAnswer<TopupDone> PurseService::topup(const ShopUrl& bank, const std::strin
   }
   const std::string purseHex = toHex(status->purseId);
   auto pending = parts_.pending->all();
-  if (!pending) return makeRpcError(rpc::code::kInternal, pending.error().message);
+  if (!pending) return makeRpcError(protocol::rpc::code::kInternal, pending.error().message);
   for (const PendingVoucher& earlier : *pending) {
     if (earlier.purseIdHex != purseHex) continue;
     // The slot (credit_seq) of a top-up the card has not taken yet is the one this request
@@ -120,7 +120,8 @@ PurseAnswer<TopupDone> PurseService::topup(const ShopUrl& bank, const std::strin
   }
   PendingVoucher row;
   row.requestId = parts_.newRequestId();
-  if (row.requestId.empty()) return makeRpcError(rpc::code::kInternal, "no random request ID");
+  if (row.requestId.empty())
+    return makeRpcError(protocol::rpc::code::kInternal, "no random request ID");
   row.bankUrl = bankBase(bank);
   row.account = account;
   row.purseIdHex = purseHex;
@@ -129,7 +130,7 @@ PurseAnswer<TopupDone> PurseService::topup(const ShopUrl& bank, const std::strin
   row.amount = amount;
   row.createdMs = static_cast<int64_t>(parts_.nowMs());
   if (auto added = parts_.pending->add(row); !added) {
-    return makeRpcError(rpc::code::kInternal, added.error().message);
+    return makeRpcError(protocol::rpc::code::kInternal, added.error().message);
   }
   return advanceLocked(std::move(row), *status);
 }
@@ -167,7 +168,7 @@ PurseAnswer<TopupDone> PurseService::advanceLocked(PendingVoucher pending,
       return drop(makeRpcError(purse_code::kBankRefused,
                                "the bank refused the top-up: " + bankErrorText(*answer)));
     }
-    auto voucherBytes = rpc::base64Decode(answer->body.get("voucher", "").asString());
+    auto voucherBytes = protocol::rpc::base64Decode(answer->body.get("voucher", "").asString());
     auto voucherParts = voucherBytes ? purse::splitSigned(*voucherBytes) : std::nullopt;
     auto voucher = voucherParts ? purse::decodeVoucher(voucherParts->body) : std::nullopt;
     if (!voucher || toHex(voucher->purseId) != pending.purseIdHex ||
@@ -176,7 +177,7 @@ PurseAnswer<TopupDone> PurseService::advanceLocked(PendingVoucher pending,
       return drop(invalid("the bank's voucher does not match the request"));
     }
     if (auto stored = parts_.pending->setVoucher(pending.requestId, *voucherBytes); !stored) {
-      return makeRpcError(rpc::code::kInternal, stored.error().message);
+      return makeRpcError(protocol::rpc::code::kInternal, stored.error().message);
     }
     pending.voucher = std::move(*voucherBytes);
   }
@@ -195,10 +196,10 @@ PurseAnswer<TopupDone> PurseService::advanceLocked(PendingVoucher pending,
     }
     auto decoded = decodeSignedRecord(*record);
     if (!decoded || decoded->entry.kind != purse::EntryKind::kCredit) {
-      return makeRpcError(rpc::code::kCardError, "the card's credit record is malformed");
+      return makeRpcError(protocol::rpc::code::kCardError, "the card's credit record is malformed");
     }
     if (auto stored = parts_.pending->setRecord(pending.requestId, *record); !stored) {
-      return makeRpcError(rpc::code::kInternal, stored.error().message);
+      return makeRpcError(protocol::rpc::code::kInternal, stored.error().message);
     }
     pending.record = std::move(record.value());
     parts_.log->info("purse: credited " + std::to_string(decoded->entry.amount) + " " +
@@ -209,7 +210,7 @@ PurseAnswer<TopupDone> PurseService::advanceLocked(PendingVoucher pending,
   if (!decoded) return drop(invalid("the stored credit record is malformed"));
   TopupDone done{voucherIdHex, decoded->entry.txn, decoded->entry.balanceAfter, false};
   Json::Value body;
-  body["record"] = rpc::base64Encode(pending.record);
+  body["record"] = protocol::rpc::base64Encode(pending.record);
   auto answer =
       postJson(parts_.https, pending.bankUrl, "/topups/" + voucherIdHex + "/confirm", body);
   if (!answer) {
@@ -272,4 +273,4 @@ Result<size_t> PurseService::reconcile() {
   return settled;
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

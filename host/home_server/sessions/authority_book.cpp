@@ -1,6 +1,6 @@
 #include "host/home_server/sessions/authority_book.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 const char* authorityStateName(AuthorityState state) {
   switch (state) {
@@ -18,7 +18,7 @@ const char* authorityStateName(AuthorityState state) {
   return "unknown";
 }
 
-AuthorityBook::AuthorityBook(AuthorityLimits limits, card::Clock& clock, Log log)
+AuthorityBook::AuthorityBook(AuthorityLimits limits, base::Clock& clock, Log log)
     : limits_(limits), clock_(clock), log_(std::move(log)) {}
 
 void AuthorityBook::setState(const std::string& terminal, Grant& grant, AuthorityState next,
@@ -131,4 +131,4 @@ bool AuthorityBook::anyLive() {
   return live;
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -25,7 +25,7 @@
 
 #include "base/clock.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 struct AuthorityLimits {
   uint64_t idleMs = 10 * 60 * 1000;      // since the terminal's last user request
@@ -44,7 +44,7 @@ class AuthorityBook {
   using Log =
       std::function<void(const std::string& what, const std::string& from, const std::string& to)>;
   // `clock` must outlive the book; `log` may be empty.
-  AuthorityBook(AuthorityLimits limits, card::Clock& clock, Log log = nullptr);
+  AuthorityBook(AuthorityLimits limits, base::Clock& clock, Log log = nullptr);
 
   const AuthorityLimits& limits() const { return limits_; }
   uint64_t nowMs() const { return clock_.nowMs(); }
@@ -80,10 +80,10 @@ class AuthorityBook {
                 const std::string& why);
 
   const AuthorityLimits limits_;
-  card::Clock& clock_;
+  base::Clock& clock_;
   Log log_;
   std::mutex mutex_;
   std::map<std::string, Grant> grants_;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -1,12 +1,12 @@
 #include "host/home_server/sessions/authority_guard.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
-rpc::RpcError pin2Required(const std::string& why) {
-  return rpc::makeRpcError(authority_code::kPin2Required,
-                           why + "; give PIN2 from this terminal: terminal pin2");
+protocol::rpc::RpcError pin2Required(const std::string& why) {
+  return protocol::rpc::makeRpcError(authority_code::kPin2Required,
+                                     why + "; give PIN2 from this terminal: terminal pin2");
 }
 
 }  // namespace
@@ -15,13 +15,15 @@ AuthorityGuard::AuthorityGuard(AuthorityBook& book, HomeCard& card, SessionManag
                                ServerLog& log)
     : book_(book), card_(card), sessions_(sessions), log_(log) {}
 
-Result<void, rpc::RpcError> AuthorityGuard::admit(const std::string& terminal, CardCheck check) {
+Result<void, protocol::rpc::RpcError> AuthorityGuard::admit(const std::string& terminal,
+                                                            CardCheck check) {
   const AuthorityState state = book_.use(terminal);
   switch (state) {
     case AuthorityState::kRevoked:
-      return rpc::makeRpcError(authority_code::kTerminalRevoked,
-                               "this terminal was revoked at the home server; it must be "
-                               "registered again (home_server --admin SOCKET register-terminal)");
+      return protocol::rpc::makeRpcError(
+          authority_code::kTerminalRevoked,
+          "this terminal was revoked at the home server; it must be "
+          "registered again (home_server --admin SOCKET register-terminal)");
     case AuthorityState::kExpiredIdle:
     case AuthorityState::kExpiredLifetime: {
       const bool idle = state == AuthorityState::kExpiredIdle;
@@ -31,12 +33,13 @@ Result<void, rpc::RpcError> AuthorityGuard::admit(const std::string& terminal, C
       Json::Value data;
       data["limit"] = idle ? "idle" : "lifetime";
       data["seconds"] = Json::UInt64(seconds);
-      return rpc::makeRpcError(authority_code::kAuthorityExpired,
-                               std::string("PIN2 of this terminal lapsed: ") +
-                                   (idle ? std::to_string(seconds) + " s without a request"
-                                         : std::to_string(seconds) + " s since it was given") +
-                                   "; give it again: terminal pin2",
-                               data);
+      return protocol::rpc::makeRpcError(
+          authority_code::kAuthorityExpired,
+          std::string("PIN2 of this terminal lapsed: ") +
+              (idle ? std::to_string(seconds) + " s without a request"
+                    : std::to_string(seconds) + " s since it was given") +
+              "; give it again: terminal pin2",
+          data);
     }
     case AuthorityState::kNone:
       return pin2Required("this terminal has not given PIN2 (or it ended)");
@@ -58,9 +61,10 @@ Result<void, rpc::RpcError> AuthorityGuard::admit(const std::string& terminal, C
     const std::string seen = status ? status->security : "unreachable: " + status.error().message;
     endEverything("home card " + seen);
     if (status && status->security == "inhibited") {
-      return rpc::makeRpcError(authority_code::kPin1Required,
-                               "the home card lost its PINs (restarted?): PIN1 at the home "
-                               "server (home_server --admin SOCKET pin1), then terminal pin2");
+      return protocol::rpc::makeRpcError(
+          authority_code::kPin1Required,
+          "the home card lost its PINs (restarted?): PIN1 at the home "
+          "server (home_server --admin SOCKET pin1), then terminal pin2");
     }
     return pin2Required("the home card is no longer unlocked for signing (" + seen + ")");
   }
@@ -68,7 +72,7 @@ Result<void, rpc::RpcError> AuthorityGuard::admit(const std::string& terminal, C
   return {};
 }
 
-rpc::RpcError AuthorityGuard::afterFailure(rpc::RpcError error) {
+protocol::rpc::RpcError AuthorityGuard::afterFailure(protocol::rpc::RpcError error) {
   const bool cardRefused = error.code == authority_code::kPin2Required ||
                            error.message.find("(SW 6982)") != std::string::npos;
   if (!cardRefused) return error;
@@ -160,4 +164,4 @@ void AuthorityGuard::standbyIfNoneLive() {
   log_.transition("home card", "crypto", "standby (no terminal holds PIN2 authority)");
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

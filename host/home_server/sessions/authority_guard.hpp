@@ -17,7 +17,7 @@
 #include "host/home_server/sessions/session_manager.hpp"
 #include "protocol/rpc/message.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 // RPC error codes of the authority model (stable, docs/control-channel.md).
 namespace authority_code {
@@ -40,12 +40,12 @@ class AuthorityGuard {
   // `check`: kRecent lets a card state read younger than AuthorityLimits::cardCheckMs vouch for
   // the card (session.open: a cached visit then costs no card APDU); kEveryCall reads it each
   // time (the purse and the relay send card commands anyway, and want the precise error).
-  Result<void, rpc::RpcError> admit(const std::string& terminal,
-                                    CardCheck check = CardCheck::kEveryCall);
+  Result<void, protocol::rpc::RpcError> admit(const std::string& terminal,
+                                              CardCheck check = CardCheck::kEveryCall);
   // After such a request failed: a card refusal for want of PIN2 (SW 6982, from the signer or
   // the purse) means the card left the crypto state: every grant ends, and the answer becomes
   // pin2_required whatever layer reported it.
-  rpc::RpcError afterFailure(rpc::RpcError error);
+  protocol::rpc::RpcError afterFailure(protocol::rpc::RpcError error);
 
   void granted(const std::string& terminal);
   // card.pin2 of `terminal`: `verify` (VERIFY PIN2 on the card) and the grant happen under the
@@ -83,4 +83,4 @@ class AuthorityGuard {
   std::atomic<uint64_t> cardConfirmedAtMs_{0};
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -6,14 +6,14 @@
 #include "host/tls_proxy/resumed_connection.hpp"
 #include "protocol/http/http_message.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
 // `resumed` tells a refused resumption (nothing was sent) from a failure after it.
-Result<std::string> exchange(const tls::SessionBlob& blob, const RelayRequest& request,
+Result<std::string> exchange(const tls_proxy::SessionBlob& blob, const RelayRequest& request,
                              const RelayOptions& options, bool& resumed) {
-  tls::ResumeOptions resume;
+  tls_proxy::ResumeOptions resume;
   resume.connectAddress = options.connectAddress;
   if (options.policy) {
     // The address the policy checked is the one connected to (no second resolution).
@@ -23,7 +23,7 @@ Result<std::string> exchange(const tls::SessionBlob& blob, const RelayRequest& r
   }
   resume.readTimeoutMs = options.readTimeoutMs;
   resume.now = options.now;
-  auto connection = tls::ResumedConnection::open(blob, resume);
+  auto connection = tls_proxy::ResumedConnection::open(blob, resume);
   if (!connection) return connection.error();
   resumed = true;
   std::string host = request.url.host;
@@ -74,7 +74,7 @@ Result<RelayResponse> relayRequest(SessionManager& sessions, const RelayRequest&
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto opened = sessions.open(request.url);
     if (!opened) return opened.error();
-    auto blob = tls::decodeSessionBlob(opened->encodedBlob.view());
+    auto blob = tls_proxy::decodeSessionBlob(opened->encodedBlob.view());
     if (!blob) return blob.error();
     bool resumed = false;
     auto raw = exchange(blob.value(), request, options, resumed);
@@ -95,4 +95,4 @@ Result<RelayResponse> relayRequest(SessionManager& sessions, const RelayRequest&
   return makeError("relay: unreachable");
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -10,7 +10,7 @@
 #include "host/home_server/sessions/relay_policy.hpp"
 #include "host/home_server/sessions/session_manager.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 struct RelayRequest {
   ShopUrl url;
@@ -32,7 +32,7 @@ struct RelayOptions {
   uint32_t readTimeoutMs = 10'000;
   // Bounds what one relay can make us hold; base64 of this still fits in one RPC message.
   size_t maxResponseBytes = 512 * 1024;
-  tls::UnixClock now = tls::systemUnixNow;
+  tls_proxy::UnixClock now = tls_proxy::systemUnixNow;
 };
 
 Result<RelayResponse> relayRequest(SessionManager& sessions, const RelayRequest& request,
@@ -41,4 +41,4 @@ Result<RelayResponse> relayRequest(SessionManager& sessions, const RelayRequest&
 // Parses an HTTP/1.x response (status line, headers, body; chunked bodies are decoded).
 Result<RelayResponse> parseHttpResponse(std::string_view raw);
 
-}  // namespace hp::home
+}  // namespace hp::home_server

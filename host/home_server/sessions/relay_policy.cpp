@@ -8,7 +8,7 @@
 #include <array>
 #include <cstring>
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
@@ -150,4 +150,4 @@ Result<std::string> RelayPolicy::connectAddress(const std::string& host, uint16_
   return addresses.front();
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

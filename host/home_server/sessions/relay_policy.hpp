@@ -19,7 +19,7 @@
 
 #include "base/result.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 struct RelayPolicyConfig {
   std::set<uint16_t> allowedPorts{443};
@@ -52,4 +52,4 @@ class RelayPolicy {
   Resolver resolver_;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -6,19 +6,20 @@
 #include "protocol/rpc/relay_methods.hpp"
 #include "protocol/rpc/session_methods.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 namespace {
 
 namespace wire = protocol::rpc;
-using rpc::RpcError;
+using protocol::rpc::RpcError;
 using MethodResult = Result<Json::Value, RpcError>;
 // What a handler of the contract's method M answers.
 template <class M>
 using Answer = Result<typename M::Result, RpcError>;
 
 RpcError cardError(const Error& error) {
-  return rpc::makeRpcError(rpc::code::kCardError, "home card: " + error.message);
+  return protocol::rpc::makeRpcError(protocol::rpc::code::kCardError,
+                                     "home card: " + error.message);
 }
 
 // PIN verification answers shared by card.pin2 (and the admin's pin1).
@@ -29,13 +30,13 @@ Answer<wire::CardPin2> pinAnswer(const PinOutcome& outcome, const char* stateAft
     case PinOutcome::Kind::kAccepted:
       return wire::CardState{stateAfter};
     case PinOutcome::Kind::kWrong:
-      return rpc::makeRpcError(rpc::code::kPinWrong,
-                               "wrong PIN, " + std::to_string(outcome.triesLeft) + " tries left",
-                               data);
+      return protocol::rpc::makeRpcError(
+          protocol::rpc::code::kPinWrong,
+          "wrong PIN, " + std::to_string(outcome.triesLeft) + " tries left", data);
     case PinOutcome::Kind::kBlocked:
       break;
   }
-  return rpc::makeRpcError(rpc::code::kPinBlocked, "PIN blocked", data);
+  return protocol::rpc::makeRpcError(protocol::rpc::code::kPinBlocked, "PIN blocked", data);
 }
 
 // relay_refused before any work when the relay policy will not have the URL (the handshake and
@@ -44,14 +45,15 @@ std::optional<RpcError> outOfScope(const RelayOptions& relay, const ShopUrl& url
   if (!relay.policy) return std::nullopt;
   auto allowed = relay.policy->connectAddress(url.host, url.port, relay.connectAddress);
   if (allowed) return std::nullopt;
-  return rpc::makeRpcError(rpc::code::kRelayRefused, allowed.error().message);
+  return protocol::rpc::makeRpcError(protocol::rpc::code::kRelayRefused, allowed.error().message);
 }
 
 }  // namespace
 
-rpc::Handler loggedHandler(ServerLog& log, std::string method, rpc::Handler handler) {
+protocol::rpc::Handler loggedHandler(ServerLog& log, std::string method,
+                                     protocol::rpc::Handler handler) {
   return [&log, method = std::move(method), handler = std::move(handler)](
-             const Json::Value& params, const rpc::CallContext& caller) -> MethodResult {
+             const Json::Value& params, const protocol::rpc::CallContext& caller) -> MethodResult {
     auto result = handler(params, caller);
     const std::string who = caller.terminalId.empty() ? "?" : caller.terminalId;
     if (result) {
@@ -64,9 +66,10 @@ rpc::Handler loggedHandler(ServerLog& log, std::string method, rpc::Handler hand
   };
 }
 
-rpc::Handler authorizedHandler(AuthorityGuard& authority, rpc::Handler handler, CardCheck check) {
+protocol::rpc::Handler authorizedHandler(AuthorityGuard& authority, protocol::rpc::Handler handler,
+                                         CardCheck check) {
   return [&authority, handler = std::move(handler), check](
-             const Json::Value& params, const rpc::CallContext& caller) -> MethodResult {
+             const Json::Value& params, const protocol::rpc::CallContext& caller) -> MethodResult {
     if (auto admitted = authority.admit(caller.terminalId, check); !admitted) {
       return admitted.error();
     }
@@ -78,7 +81,8 @@ rpc::Handler authorizedHandler(AuthorityGuard& authority, rpc::Handler handler, 
 
 // Long on purpose (issue 11): a table of the session methods, one short lambda each.
 // NOLINTNEXTLINE(readability-function-size)
-Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const MethodContext& context) {
+Result<void> registerHomeServerMethods(protocol::rpc::Dispatcher& dispatcher,
+                                       const MethodContext& context) {
   if (!context.card || !context.sessions || !context.log || !context.authority) {
     return makeError("home server methods need a card, a session manager, a log and an authority");
   }
@@ -90,7 +94,8 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
 
   Result<void> added = addMethod<wire::CardStatus>(
       dispatcher, log, authority,
-      [&card](const wire::NoParams&, const rpc::CallContext&) -> Answer<wire::CardStatus> {
+      [&card](const wire::NoParams&,
+              const protocol::rpc::CallContext&) -> Answer<wire::CardStatus> {
         auto status = card.status();
         if (!status) return cardError(status.error());
         return wire::CardStatus::Result{status->lifecycle, status->security, status->pin1TriesLeft,
@@ -99,16 +104,18 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
   if (added) {
     added = addMethod<wire::CardPin2>(
         dispatcher, log, authority,
-        [&card, &log, &authority](const wire::PinParams& params,
-                                  const rpc::CallContext& caller) -> Answer<wire::CardPin2> {
-          if (!card::isValidPinFormat(bytesOf(params.pin))) {
-            return rpc::makeRpcError(rpc::code::kInvalidParams, "a PIN is 4 to 8 digits");
+        [&card, &log, &authority](
+            const wire::PinParams& params,
+            const protocol::rpc::CallContext& caller) -> Answer<wire::CardPin2> {
+          if (!base::isValidPinFormat(bytesOf(params.pin))) {
+            return protocol::rpc::makeRpcError(protocol::rpc::code::kInvalidParams,
+                                               "a PIN is 4 to 8 digits");
           }
           auto before = card.status();
           if (before && before->security == "inhibited") {
-            return rpc::makeRpcError(authority_code::kPin1Required,
-                                     "the home card needs PIN1 first, at the home server "
-                                     "(home_server --admin SOCKET pin1)");
+            return protocol::rpc::makeRpcError(authority_code::kPin1Required,
+                                               "the home card needs PIN1 first, at the home server "
+                                               "(home_server --admin SOCKET pin1)");
           }
           // The grant is this terminal's alone (authority_book.hpp says why not the channel's).
           auto outcome = authority.presentPin2(
@@ -124,7 +131,7 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
     added = addMethod<wire::CardFinish>(
         dispatcher, log, authority,
         [&card, &authority](const wire::NoParams&,
-                            const rpc::CallContext& caller) -> Answer<wire::CardFinish> {
+                            const protocol::rpc::CallContext& caller) -> Answer<wire::CardFinish> {
           // This terminal's grant ends and its sessions go; the card returns to standby unless
           // another terminal still holds authority (the guard logs the card's change).
           authority.finished(caller.terminalId);
@@ -135,25 +142,33 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
   if (added) {
     added = addMethod<wire::SessionOpen>(
         dispatcher, log, authority,
-        [&sessions, relayOptions](const wire::SessionOpen::Params& params,
-                                  const rpc::CallContext& caller) -> Answer<wire::SessionOpen> {
+        [&sessions, relayOptions](
+            const wire::SessionOpen::Params& params,
+            const protocol::rpc::CallContext& caller) -> Answer<wire::SessionOpen> {
           auto url = parseShopUrl(params.url);
-          if (!url) return rpc::makeRpcError(rpc::code::kInvalidParams, url.error().message);
+          if (!url)
+            return protocol::rpc::makeRpcError(protocol::rpc::code::kInvalidParams,
+                                               url.error().message);
           if (auto refused = outOfScope(relayOptions, *url)) return *refused;
           // This terminal's own session: never one made for another terminal or the relay.
           auto opened = sessions.open(caller.terminalId, *url);
           if (!opened) {
-            return rpc::makeRpcError(rpc::code::kUpstreamError, opened.error().message);
+            return protocol::rpc::makeRpcError(protocol::rpc::code::kUpstreamError,
+                                               opened.error().message);
           }
           wire::SessionOpen::Result result;
           result.cached = opened->cached;
           if (caller.attachment != nullptr) {
             // Over the channel: only what the terminal needs, in binary after the JSON (the
             // compact hand-out, session_handout.hpp); the terminal knows the shop it asked for.
-            auto blob = tls::decodeSessionBlob(opened->encodedBlob.view());
-            if (!blob) return rpc::makeRpcError(rpc::code::kInternal, blob.error().message);
-            auto handout = tls::encodeSessionHandout(*blob, opened->nowUnix);
-            if (!handout) return rpc::makeRpcError(rpc::code::kInternal, handout.error().message);
+            auto blob = tls_proxy::decodeSessionBlob(opened->encodedBlob.view());
+            if (!blob)
+              return protocol::rpc::makeRpcError(protocol::rpc::code::kInternal,
+                                                 blob.error().message);
+            auto handout = tls_proxy::encodeSessionHandout(*blob, opened->nowUnix);
+            if (!handout)
+              return protocol::rpc::makeRpcError(protocol::rpc::code::kInternal,
+                                                 handout.error().message);
             *caller.attachment = std::move(handout.value());
             return result;
           }
@@ -170,7 +185,7 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
     added = addMethod<wire::SessionList>(
         dispatcher, log, authority,
         [&sessions](const wire::NoParams&,
-                    const rpc::CallContext& caller) -> Answer<wire::SessionList> {
+                    const protocol::rpc::CallContext& caller) -> Answer<wire::SessionList> {
           wire::SessionList::Result result;
           for (const SessionInfo& info : sessions.list(caller.terminalId)) {
             result.sessions.push_back({info.shop, info.ciphersuite, info.expiresUnix, info.ticket});
@@ -182,9 +197,11 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
     added = addMethod<wire::SessionDrop>(
         dispatcher, log, authority,
         [&sessions](const wire::SessionDrop::Params& params,
-                    const rpc::CallContext& caller) -> Answer<wire::SessionDrop> {
+                    const protocol::rpc::CallContext& caller) -> Answer<wire::SessionDrop> {
           auto parsed = parseShopKey(params.shop);
-          if (!parsed) return rpc::makeRpcError(rpc::code::kInvalidParams, parsed.error().message);
+          if (!parsed)
+            return protocol::rpc::makeRpcError(protocol::rpc::code::kInvalidParams,
+                                               parsed.error().message);
           return wire::SessionDrop::Result{
               sessions.drop(caller.terminalId, parsed->shopKey(), params.refused.value_or(false))};
         });
@@ -193,14 +210,17 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
     added = addMethod<wire::RelayRequest>(
         dispatcher, log, authority,
         [&sessions, relayOptions](const wire::RelayRequest::Params& params,
-                                  const rpc::CallContext&) -> Answer<wire::RelayRequest> {
+                                  const protocol::rpc::CallContext&) -> Answer<wire::RelayRequest> {
           auto url = parseShopUrl(params.url);
-          if (!url) return rpc::makeRpcError(rpc::code::kInvalidParams, url.error().message);
+          if (!url)
+            return protocol::rpc::makeRpcError(protocol::rpc::code::kInvalidParams,
+                                               url.error().message);
           RelayRequest request{*url, params.method, params.body.value_or(Bytes{})};
           if (auto refused = outOfScope(relayOptions, *url)) return *refused;
           auto response = relayRequest(sessions, request, relayOptions);
           if (!response) {
-            return rpc::makeRpcError(rpc::code::kUpstreamError, response.error().message);
+            return protocol::rpc::makeRpcError(protocol::rpc::code::kUpstreamError,
+                                               response.error().message);
           }
           return wire::RelayRequest::Result{response->status, response->headers,
                                             std::move(response->body)};
@@ -209,4 +229,4 @@ Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const Method
   return added;
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

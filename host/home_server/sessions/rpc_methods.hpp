@@ -12,7 +12,7 @@
 #include "protocol/rpc/dispatcher.hpp"
 #include "protocol/rpc/method.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 struct MethodContext {
   HomeCard* card = nullptr;
@@ -24,24 +24,27 @@ struct MethodContext {
   RelayOptions relay;
 };
 
-Result<void> registerHomeServerMethods(rpc::Dispatcher& dispatcher, const MethodContext& context);
+Result<void> registerHomeServerMethods(protocol::rpc::Dispatcher& dispatcher,
+                                       const MethodContext& context);
 
 // Wraps a handler so each call is logged as one line (method, caller, outcome code).
-rpc::Handler loggedHandler(ServerLog& log, std::string method, rpc::Handler handler);
+protocol::rpc::Handler loggedHandler(ServerLog& log, std::string method,
+                                     protocol::rpc::Handler handler);
 // Wraps a handler that needs the caller's live PIN2 authority: admitted first (before its
 // params are even read), and a card refusal for want of PIN2 afterwards becomes pin2_required.
-rpc::Handler authorizedHandler(AuthorityGuard& authority, rpc::Handler handler,
-                               CardCheck check = CardCheck::kEveryCall);
+protocol::rpc::Handler authorizedHandler(AuthorityGuard& authority, protocol::rpc::Handler handler,
+                                         CardCheck check = CardCheck::kEveryCall);
 
 // Registers the contract's method M with a handler taking M::Params and returning M::Result:
 // PIN2 admission first when M's access rule asks for it, and the log line around everything.
 template <class M, class F>
-Result<void> addMethod(rpc::Dispatcher& dispatcher, ServerLog& log, AuthorityGuard& authority,
-                       F handler, CardCheck check = CardCheck::kEveryCall) {
+Result<void> addMethod(protocol::rpc::Dispatcher& dispatcher, ServerLog& log,
+                       AuthorityGuard& authority, F handler,
+                       CardCheck check = CardCheck::kEveryCall) {
   return protocol::rpc::registerMethod<M>(
       dispatcher, std::move(handler),
       [&log, &authority, check](std::string name, protocol::rpc::Access access,
-                                rpc::Handler typed) {
+                                protocol::rpc::Handler typed) {
         if (access == protocol::rpc::Access::kTerminalPin2) {
           typed = authorizedHandler(authority, std::move(typed), check);
         }
@@ -49,4 +52,4 @@ Result<void> addMethod(rpc::Dispatcher& dispatcher, ServerLog& log, AuthorityGua
       });
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -1,11 +1,11 @@
 #include "host/home_server/sessions/session_manager.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
-SessionManager::SessionManager(SessionManagerConfig config, tls::ClientKeySigner& signer,
+SessionManager::SessionManager(SessionManagerConfig config, tls_proxy::ClientKeySigner& signer,
                                ServerLog& log, Handshake handshake)
     : config_(std::move(config)), signer_(signer), log_(log), handshake_(std::move(handshake)) {
-  if (!handshake_) handshake_ = tls::performDelegatedHandshake;
+  if (!handshake_) handshake_ = tls_proxy::performDelegatedHandshake;
 }
 
 bool SessionManager::usable(const Cached& cached, int64_t now) const {
@@ -95,7 +95,7 @@ Result<OpenedSession> SessionManager::open(const std::string& owner, const ShopU
     if (found != slots_.end() && found->second == slot && !slot->session) slots_.erase(found);
     return delegated.error();
   }
-  auto encoded = tls::encodeSessionBlob(delegated->blob);
+  auto encoded = tls_proxy::encodeSessionBlob(delegated->blob);
   if (!encoded) return encoded.error();
   Cached cached{encoded.value(), delegated->ciphersuiteName, delegated->blob.expiresUnix,
                 delegated->blob.hasTicket()};
@@ -118,8 +118,9 @@ Result<OpenedSession> SessionManager::open(const std::string& owner, const ShopU
   return opened;
 }
 
-Result<tls::DelegatedSession> SessionManager::handshake(const ShopUrl& shop, bool offerTickets) {
-  tls::DelegatedHandshakeRequest request;
+Result<tls_proxy::DelegatedSession> SessionManager::handshake(const ShopUrl& shop,
+                                                              bool offerTickets) {
+  tls_proxy::DelegatedHandshakeRequest request;
   request.host = shop.host;
   request.port = shop.port;
   request.caFile = config_.caFile;
@@ -225,4 +226,4 @@ size_t SessionManager::handshakeCount() const {
   return handshakes_;
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -23,7 +23,7 @@
 #include "host/home_server/sessions/shop_url.hpp"
 #include "host/tls_proxy/delegated_handshake.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 struct SessionManagerConfig {
   std::string caFile;          // trust store for the shops' chains
@@ -44,7 +44,7 @@ struct SessionManagerConfig {
   bool preferSessionIds = true;
   size_t maxTicketShops = 1024;
   uint32_t readTimeoutMs = 10'000;
-  tls::UnixClock now = tls::systemUnixNow;
+  tls_proxy::UnixClock now = tls_proxy::systemUnixNow;
 };
 
 struct OpenedSession {
@@ -68,12 +68,12 @@ inline constexpr const char* kRelayOwner = "@relay";
 
 class SessionManager {
  public:
-  using Handshake = std::function<Result<tls::DelegatedSession>(
-      const tls::DelegatedHandshakeRequest&, tls::ClientKeySigner&)>;
+  using Handshake = std::function<Result<tls_proxy::DelegatedSession>(
+      const tls_proxy::DelegatedHandshakeRequest&, tls_proxy::ClientKeySigner&)>;
 
   // The signer (the home card) must outlive the manager. `handshake` defaults to
   // tls::performDelegatedHandshake.
-  SessionManager(SessionManagerConfig config, tls::ClientKeySigner& signer, ServerLog& log,
+  SessionManager(SessionManagerConfig config, tls_proxy::ClientKeySigner& signer, ServerLog& log,
                  Handshake handshake = nullptr);
 
   // The session of `owner` with the shop (the caller checked the owner's authority).
@@ -115,10 +115,10 @@ class SessionManager {
   std::shared_ptr<Slot> slotFor(const std::string& key);
   void evictIfFull();
   void rememberTicketShop(const std::string& key);  // under mutex_
-  Result<tls::DelegatedSession> handshake(const ShopUrl& shop, bool offerTickets);
+  Result<tls_proxy::DelegatedSession> handshake(const ShopUrl& shop, bool offerTickets);
 
   SessionManagerConfig config_;
-  tls::ClientKeySigner& signer_;
+  tls_proxy::ClientKeySigner& signer_;
   ServerLog& log_;
   Handshake handshake_;
   mutable std::mutex mutex_;
@@ -128,4 +128,4 @@ class SessionManager {
   std::set<std::string> ticketShops_;  // shops that would not resume a session id
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

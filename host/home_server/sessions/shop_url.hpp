@@ -8,7 +8,7 @@
 
 #include "protocol/url/https_url.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 using ShopUrl = protocol::url::HttpsUrl;
 
@@ -26,4 +26,4 @@ inline Result<ShopUrl> parseShopKey(std::string_view shop) {
   return url;
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

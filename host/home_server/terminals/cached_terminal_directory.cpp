@@ -1,8 +1,8 @@
 #include "host/home_server/terminals/cached_terminal_directory.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
-CachedTerminalDirectory::CachedTerminalDirectory(TerminalDirectory& inner, card::Clock& clock,
+CachedTerminalDirectory::CachedTerminalDirectory(TerminalDirectory& inner, base::Clock& clock,
                                                  uint64_t maxAgeMs, uint64_t retryMs)
     : inner_(inner), clock_(clock), maxAgeMs_(maxAgeMs), retryMs_(retryMs) {}
 
@@ -95,4 +95,4 @@ uint64_t CachedTerminalDirectory::reloads() const {
   return reloads_;
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

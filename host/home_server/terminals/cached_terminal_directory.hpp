@@ -17,12 +17,12 @@
 #include "base/clock.hpp"
 #include "host/home_server/terminals/terminal_directory.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 class CachedTerminalDirectory final : public TerminalDirectory {
  public:
   // `inner` and `clock` must outlive this object.
-  CachedTerminalDirectory(TerminalDirectory& inner, card::Clock& clock, uint64_t maxAgeMs,
+  CachedTerminalDirectory(TerminalDirectory& inner, base::Clock& clock, uint64_t maxAgeMs,
                           uint64_t retryMs = 1000);
 
   Result<Bytes> terminalKey(std::string_view terminalId) override;
@@ -41,7 +41,7 @@ class CachedTerminalDirectory final : public TerminalDirectory {
   void invalidate(const std::string& id);
 
   TerminalDirectory& inner_;
-  card::Clock& clock_;
+  base::Clock& clock_;
   const uint64_t maxAgeMs_;
   const uint64_t retryMs_;
   mutable std::mutex mutex_;
@@ -57,4 +57,4 @@ class CachedTerminalDirectory final : public TerminalDirectory {
   uint64_t reloads_ = 0;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

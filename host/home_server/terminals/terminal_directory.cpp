@@ -1,6 +1,6 @@
 #include "host/home_server/terminals/terminal_directory.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 bool isValidTerminalId(std::string_view id) {
   if (id.empty() || id.size() > 32) return false;
@@ -47,4 +47,4 @@ Result<std::vector<TerminalEntry>> MemoryTerminalDirectory::list() {
   return all;
 }
 
-}  // namespace hp::home
+}  // namespace hp::home_server

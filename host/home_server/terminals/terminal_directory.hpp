@@ -11,7 +11,7 @@
 
 #include "host/channel/identity.hpp"
 
-namespace hp::home {
+namespace hp::home_server {
 
 struct TerminalEntry {
   std::string id;
@@ -41,4 +41,4 @@ class MemoryTerminalDirectory final : public TerminalDirectory {
   std::map<std::string, TerminalEntry, std::less<>> entries_;
 };
 
-}  // namespace hp::home
+}  // namespace hp::home_server

@@ -3,7 +3,7 @@
 
 #include "tools/conform/hex_pattern.hpp"
 
-using hp::Bytes;
+using hp::base::Bytes;
 using hp::conform::DataPattern;
 using hp::conform::statusWordMatches;
 
@@ -11,7 +11,7 @@ namespace {
 bool dataMatches(const char* pattern, const char* data) {
   auto p = DataPattern::parse(pattern);
   REQUIRE(p.ok());
-  return p.value().matches(*hp::fromHex(data));
+  return p.value().matches(*hp::base::fromHex(data));
 }
 }  // namespace
 

@@ -7,12 +7,12 @@
 
 #include "tools/conform/scenario.hpp"
 
-using hp::Bytes;
+using hp::base::Bytes;
 using hp::conform::Variables;
 
 namespace {
 Bytes hex(const char* text) {
-  return *hp::fromHex(text);
+  return *hp::base::fromHex(text);
 }
 
 std::string testdata() {
@@ -29,7 +29,7 @@ std::string writeTemp(const std::string& name, const std::string& text) {
 }  // namespace
 
 TEST_CASE("variables and slices with Python rules") {
-  auto rng = hp::card::makeSeededRng(1);
+  auto rng = hp::base::makeSeededRng(1);
   Variables vars(*rng);
   vars.set("v", hex("00 01 02 03 04 05"));
   CHECK(vars.expandHex("AA ${v} BB").value() == hex("AA 000102030405 BB"));
@@ -55,8 +55,8 @@ TEST_CASE("variables and slices with Python rules") {
 }
 
 TEST_CASE("generators draw from the seeded generator and can be kept") {
-  auto rngA = hp::card::makeSeededRng(7);
-  auto rngB = hp::card::makeSeededRng(7);
+  auto rngA = hp::base::makeSeededRng(7);
+  auto rngB = hp::base::makeSeededRng(7);
   Variables a(*rngA), b(*rngB);
   const Bytes r1 = a.expandHex("${random:16>h}").value();
   CHECK(r1.size() == 16);
