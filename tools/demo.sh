@@ -10,7 +10,8 @@
 # mail sink for the payment notices, and the terminal topping up, buying, reading the history,
 # cancelling a payment and reading the balance (docs/emoney.md); then the office scene: the
 # home's appliances on an MQTT broker with TLS, listed, dimmed, set and unlocked from the
-# terminal, the lock notice in the mail sink (docs/appliances.md).
+# terminal, the lock notice in the mail sink (docs/appliances.md); the personal information store:
+# an appointment made in khal on one terminal shows up in khal on the other (docs/pim.md); the till.
 # Usage: tools/demo.sh          (everything it starts is stopped when it ends)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -92,13 +93,14 @@ home_port=$(free_port)
 shop_port=$(free_port)
 smtp_port=$(free_port)
 mqtt_port=$(free_port)
+pim_port=$(free_port)
 # Demo PINs only (hp_provision --help): PIN1 123456, PIN2 654321, access card PIN 2468. The
 # e-money shop and bank get ports from the kernel (they print them), notices go to step 9's sink.
 run "$root/build/tools/provision/hp_provision" --out "$world" --home-reader "$home_reader" \
   --access-reader "$access_reader" --home-address "127.0.0.1:$home_port" --profile laptop \
   --home-pin1 123456 --home-pin2 654321 --access-pin 2468 \
   --shop-listen 127.0.0.1:0 --bank-listen 127.0.0.1:0 --smtp-url "smtp://127.0.0.1:$smtp_port" \
-  --mqtt-listen "127.0.0.1:$mqtt_port"
+  --mqtt-listen "127.0.0.1:$mqtt_port" --pim-port "$pim_port"
 # The appliance broker (step 12) runs from the start, so the home server finds it at once.
 # shellcheck source=../tests/appliances/appliance_bus.sh
 source tests/appliances/appliance_bus.sh
@@ -255,7 +257,38 @@ print("\n".join(l for l in mail.strip().splitlines() if not l.startswith("X-")) 
 PY
 grep "appliance command" "$SANDBOX_DIR/home_server.log" | tail -n 4
 
-step "13. The till (seed Fig 23): the access card in the shop's machine, within a till's policy"
+step "13. Personal information store: an appointment made on one terminal shows up on the other"
+# Radicale keeps the calendar at home (radicale.conf from hp_provision: loopback only, the user
+# from the home server, every change a git commit); `terminal dav` serves it on the terminal's
+# loopback through the control channel; two clients with their own folders sync with vdirsyncer.
+pim_world_dir=$world
+# shellcheck source=../tests/pim_live/pim_world.sh
+source tests/pim_live/pim_world.sh
+# shellcheck disable=SC2034  # read by pim_world.sh's functions
+WORLD=$pim_world_dir PIM_PORT=$pim_port TERMINAL="$root/build/host/terminal/terminal"
+# shellcheck disable=SC2034
+ACCESS_READER=$access_reader
+fail() { sandbox_die "$*"; }
+echo "\$ python3 -m radicale --config world/radicale.conf"
+start_radicale
+echo "\$ terminal dav --listen 127.0.0.1:0"
+start_dav
+head -n 1 "$SANDBOX_DIR/dav.out"
+for client in laptop phone; do
+  vdir_config "$SANDBOX_DIR/$client" "http://127.0.0.1:$DAV_PORT/"
+  client_config "$SANDBOX_DIR/$client"
+done
+run khal -c "$SANDBOX_DIR/laptop/khal.conf" new -a home 2026-12-10 10:00 11:00 "Dentist, room 4"
+echo "\$ vdirsyncer sync   (laptop: the appointment goes home through terminal dav and the home server)"
+vsync "$SANDBOX_DIR/laptop" || sandbox_die "laptop sync: $(tail -5 "$SANDBOX_DIR/laptop/vdirsyncer.log")"
+echo "\$ vdirsyncer sync   (phone: it comes back from home)"
+vsync "$SANDBOX_DIR/phone" || sandbox_die "phone sync: $(tail -5 "$SANDBOX_DIR/phone/vdirsyncer.log")"
+run khal -c "$SANDBOX_DIR/phone/khal.conf" list 2026-12-01 30d | tee "$SANDBOX_DIR/khal.out"
+grep -q "Dentist, room 4" "$SANDBOX_DIR/khal.out" || sandbox_die "the appointment did not arrive"
+run git -C "$world/pim" log --oneline -3
+explain "Radicale's storage hook committed each change: every version can be restored (docs/pim.md)"
+
+step "14. The till (seed Fig 23): the access card in the shop's machine, within a till's policy"
 run "$root/build/host/home_server/home_server" --admin "$world/home_server.sock" terminal-policy \
   terminal-1 '{"kind":"till","shops":["localhost"]}'
 explain "the user (at home) made this access card a till card: it may only pay the shop"
@@ -283,10 +316,10 @@ echo "\$ terminal balance   (this access card is a till card now: refused)"
 "${terminal[@]}" balance && sandbox_die "a till card read the balance"
 run "$root/build/host/home_server/home_server" --admin "$world/home_server.sock" list-terminals
 
-step "14. terminal lock: the agent wipes its keys and ends"
+step "15. terminal lock: the agent wipes its keys and ends"
 run "${terminal[@]}" lock
 agent_left=$(ls "$XDG_RUNTIME_DIR"/homeproxy/agent-*.sock 2>/dev/null || true)
 [[ -z $agent_left ]] || sandbox_die "the agent's socket is still there after terminal lock"
 explain "no agent socket left; the next command would need \`terminal unlock\` again"
 
-step "Demo complete: both cards, PC/SC tools, the conformance runner, the proxy facility, e-money, appliances and the till"
+step "Demo complete: both cards, PC/SC tools, the conformance runner, the proxy facility, e-money, appliances, the PIM store and the till"

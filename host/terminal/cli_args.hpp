@@ -30,6 +30,7 @@ enum class Command {
   kRevoke,
   kAppliances,
   kAppliance,
+  kDav,
   kHelp
 };
 
@@ -50,6 +51,7 @@ struct CliOptions {
   bool relay = false;               // get, post, buy: relay.request instead of delegation
   bool delegate = false;            // get, post: delegation, whatever the agent measured
   std::string reader;               // empty: find the access card by its ATR
+  std::string listen;               // dav: IPV4:PORT on loopback (empty: 127.0.0.1:5232)
   bool pinStdin = false;            // unlock, pin2: one line from stdin instead of the tty
   std::string bioFile;              // unlock: a 32-byte sample in hex instead of the PIN
   bool verbose = false;             // progress lines on stderr

@@ -46,5 +46,7 @@ int runPurseCommand(const CliOptions& options, AccessCardLink& link);
 
 // appliances, appliance NAME [VALUE] (appliance_commands.cpp).
 int runApplianceCommand(const CliOptions& options, AccessCardLink& link);
+// dav: serve CalDAV/CardDAV on loopback through pim.request (dav_command.cpp; runs until killed).
+int runDavCommand(const CliOptions& options, AccessCardLink& link);
 
 }  // namespace hp::terminal

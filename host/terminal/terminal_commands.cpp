@@ -401,6 +401,8 @@ int runCommand(const CliOptions& options) {
     case Command::kAppliances:
     case Command::kAppliance:
       return runApplianceCommand(options, **link);
+    case Command::kDav:
+      return runDavCommand(options, **link);
     case Command::kHelp:
       break;
   }

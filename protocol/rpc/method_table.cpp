@@ -5,6 +5,7 @@
 #include "protocol/rpc/admin_methods.hpp"
 #include "protocol/rpc/appliance_methods.hpp"
 #include "protocol/rpc/card_methods.hpp"
+#include "protocol/rpc/pim_methods.hpp"
 #include "protocol/rpc/purse_methods.hpp"
 #include "protocol/rpc/relay_methods.hpp"
 #include "protocol/rpc/session_methods.hpp"
@@ -34,6 +35,8 @@ constexpr std::array kMethods{
     info<ApplianceList>(),
     info<ApplianceStateMethod>(),
     info<ApplianceSet>(),
+    info<PimRequest>(),
+    info<PimMore>(),
 };
 
 std::string fieldsText(FieldList fields) {

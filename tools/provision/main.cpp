@@ -238,6 +238,7 @@ Result<size_t> writeWorld(DemoPki& pki, const CardResults& cards, const WorldDes
   const std::string bankJson = bankServerJson(world);
   const std::string nginx = nginxShopConf(world);
   const std::string readme = readmeText(world);
+  const std::string radicale = radicaleConf(world);
   const std::vector<FileToWrite> files = {
       {"ca.pem", viewOf(pki.caCert.pem), false},
       {"ca.key", caPem->view(), true},
@@ -257,6 +258,7 @@ Result<size_t> writeWorld(DemoPki& pki, const CardResults& cards, const WorldDes
       {"nginx-shop.conf", viewOf(nginx), false},
       {"terminal.txt", viewOf(terminalText), false},
       {"README.txt", viewOf(readme), false},
+      {"radicale.conf", viewOf(radicale), false},
   };
   for (const auto& file : files) {
     if (auto written = writeFile(world.outDir + "/" + file.name, file.content, file.secret);

@@ -81,6 +81,10 @@ std::string homeServerJson(const WorldDescription& world) {
   appliances["cert_file"] = world.outDir + "/mqtt/home-server.pem";
   appliances["key_file"] = world.outDir + "/mqtt/home-server.key";
   config["appliances"] = appliances;
+  Json::Value pim(Json::objectValue);
+  pim["radicale_port"] = world.pimPort;
+  pim["users"][world.terminalId] = world.pimUser;
+  config["pim"] = pim;
   Json::StreamWriterBuilder builder;
   builder["indentation"] = "  ";
   return Json::writeString(builder, config) + "\n";

@@ -44,7 +44,9 @@ struct Options {
                                             {"--mail-to", "user@localhost"},
                                             {"--mqtt-listen", "127.0.0.1:8883"},
                                             {"--appliances", kDefaultAppliances},
-                                            {"--only", ""}};
+                                            {"--only", ""},
+                                            {"--pim-port", "5232"},
+                                            {"--pim-user", "alice"}};
   std::set<std::string> given;  // the options on the command line (the rest are defaults)
   const std::string& operator[](const std::string& key) const { return values.at(key); }
 };

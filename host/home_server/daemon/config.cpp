@@ -134,6 +134,12 @@ const std::map<std::string, Setter>& setters() {
        [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
          return parseSection(v, "purse", purseSetters(), c);
        }},
+      {"pim",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         if (auto parsed = parseSection(v, "pim", pimSetters(), c); !parsed) return parsed;
+         c.pim.enabled = true;
+         return {};
+       }},
       {"notices",
        [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
          if (auto parsed = parseSection(v, "notices", noticesSetters(), c); !parsed) return parsed;

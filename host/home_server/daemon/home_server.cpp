@@ -1,6 +1,7 @@
 #include "host/home_server/daemon/home_server.hpp"
 
 #include "base/pin_format.hpp"
+#include "host/home_server/pim/pim_methods.hpp"
 #include "host/home_server/purse/purse_methods.hpp"
 #include "host/home_server/sessions/policy_gate.hpp"
 #include "host/home_server/sessions/rpc_methods.hpp"
@@ -110,6 +111,10 @@ Result<void> HomeServer::start() {
   if (auto added = registerAdminMethods(); !added) return added;
   if (auto purse = startPurse(context.relay); !purse) return purse;
   if (auto appliances = startAppliances(); !appliances) return appliances;
+  // Always registered: without a pim section the relay answers pim_not_enabled, which names
+  // the setting to add.
+  pim_ = std::make_unique<PimRelay>(config_.pim, log_);
+  if (auto added = registerPimMethods(methods_, *pim_, log_, *authority_); !added) return added;
 
   if (!config_.adminSocketPath.empty()) {
     admin_ = std::make_unique<AdminSocketServer>(config_.adminSocketPath, adminMethods_, log_);

@@ -14,6 +14,7 @@
 #include "host/home_server/daemon/listener.hpp"
 #include "host/home_server/daemon/periodic_task.hpp"
 #include "host/home_server/daemon/server_key.hpp"
+#include "host/home_server/pim/pim_relay.hpp"
 #include "host/home_server/purse/payment_notices.hpp"
 #include "host/home_server/purse/pending_vouchers.hpp"
 #include "host/home_server/purse/purse_service.hpp"
@@ -116,6 +117,7 @@ class HomeServer {
   std::unique_ptr<base::Rng> purseRng_;
   std::mutex purseRngMutex_;
   std::unique_ptr<PurseService> purse_;
+  std::unique_ptr<PimRelay> pim_;  // docs/pim.md
   std::unique_ptr<PeriodicTask> reconciler_;
   std::unique_ptr<PaymentNotices> notices_;
   std::unique_ptr<notices::MailSender> applianceMail_;  // lock notices' SMTP, unless injected
