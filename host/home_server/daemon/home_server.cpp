@@ -256,6 +256,8 @@ bool HomeServer::shopCertificateChecked(const ShopUrl& url) {
   request.now = parts_.unixNow;
   (void)shopHandshake_(request, signer);
   return signer.asked;
+}
+
 Result<void> HomeServer::startAppliances() {
   if (config_.appliances.enabled) {
     // Lock notices go where payment notices go (the notices section), by the same SMTP.
