@@ -108,6 +108,16 @@ bool parse(int argc, char** argv, const CardProcessConfig& c, Options& o, int& e
   return true;
 }
 
+// More than two of pcscd's presence polls away, so one of them finds the reader empty
+// (vpcd_link.hpp, requirePowerOn; the figures: protocol/card_link/link_timing.hpp).
+void stayAwayAfterMissedInsertion() {
+  constexpr auto kStep = std::chrono::milliseconds(100);
+  for (auto away = std::chrono::milliseconds(0);
+       away < protocol::card_link::kMissedInsertionAbsence && !gStop.load(); away += kStep) {
+    std::this_thread::sleep_for(kStep);
+  }
+}
+
 }  // namespace
 
 int runCardProcess(int argc, char** argv, const CardProcessConfig& config,
@@ -182,13 +192,7 @@ int runCardProcess(int argc, char** argv, const CardProcessConfig& config,
     runtime.powerOff();
     if (!gStop.load()) log(why + "; reconnecting");
     if (link.missedInsertion) {
-      // More than two of pcscd's presence polls away, so one of them finds the reader empty
-      // (vpcd_link.hpp, requirePowerOn; the figures: protocol/card_link/link_timing.hpp).
-      constexpr auto kStep = std::chrono::milliseconds(100);
-      for (auto away = std::chrono::milliseconds(0);
-           away < protocol::card_link::kMissedInsertionAbsence && !gStop.load(); away += kStep) {
-        std::this_thread::sleep_for(kStep);
-      }
+      stayAwayAfterMissedInsertion();
     }
   }
   log("stopped");
