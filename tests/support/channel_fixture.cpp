@@ -1,4 +1,4 @@
-#include "tests/channel/fixture.hpp"
+#include "tests/support/channel_fixture.hpp"
 
 #include <doctest.h>
 
@@ -58,11 +58,13 @@ SignedShare ChannelFixture::prepareShare() {
   return share.value();
 }
 
-Result<void> pump(ClientHandshake& client, ServerHandshake& server, const Bytes& first) {
+Result<void> pump(ClientHandshake& client, ServerHandshake& server, const Bytes& first,
+                  std::vector<Bytes>* wire) {
   std::vector<Bytes> toServer{first};
   while (!toServer.empty()) {
     std::vector<Bytes> toClient;
     for (const Bytes& message : toServer) {
+      if (wire) wire->push_back(message);
       auto replies = server.onMessage(message);
       if (!replies) {
         // Deliver the refusal as the server would, so the terminal sees the reason too.
@@ -73,6 +75,7 @@ Result<void> pump(ClientHandshake& client, ServerHandshake& server, const Bytes&
     }
     toServer.clear();
     for (const Bytes& message : toClient) {
+      if (wire) wire->push_back(message);
       auto replies = client.onMessage(message);
       if (!replies) return replies.error();
       toServer.insert(toServer.end(), replies->begin(), replies->end());

@@ -48,8 +48,10 @@ struct Session {
 };
 
 // Feeds `first` (the terminal's first message) to the server and carries every reply across
-// until both sides are established; the first refusal (either side) is returned.
-Result<void> pump(ClientHandshake& client, ServerHandshake& server, const Bytes& first);
+// until both sides are established; the first refusal (either side) is returned. With `wire`,
+// every message either side sent is recorded there, in order (what an eavesdropper sees).
+Result<void> pump(ClientHandshake& client, ServerHandshake& server, const Bytes& first,
+                  std::vector<Bytes>* wire = nullptr);
 // A full handshake with a fresh share; established protectors for both sides.
 Result<Session> fullHandshake(ChannelFixture& fixture, ClientHandshake& client,
                               ServerHandshake& server);
