@@ -211,10 +211,38 @@ PY
 explain "sent by the home server from its outbox; the Message-ID is purse ID and txn, so a"
 explain "resent notice is recognisably the same mail"
 
-step "12. terminal lock: the agent wipes its keys and ends"
+step "12. The till (seed Fig 23): the access card in the shop's machine, within a till's policy"
+run "$root/build/host/home_server/home_server" --admin "$world/home_server.sock" terminal-policy \
+  terminal-1 '{"kind":"till","shops":["localhost"]}'
+explain "the user (at home) made this access card a till card: it may only pay the shop"
+explain "localhost, at most 50.00 a payment and 200.00 a day, up to 20.00 with its PIN alone"
+run "${terminal[@]}" finish
+run "${terminal[@]}" lock
+echo "\$ till --shop $shop --cert till.pem --key till.key --ca ca.pem tea   (access card PIN typed: 2468)"
+printf '2468\n' | "$root/build/tools/till/till" --shop "$shop" --cert "$world/till.pem" \
+  --key "$world/till.key" --ca "$world/ca.pem" --reader "$access_reader" --pin-stdin tea ||
+  sandbox_die "the till did not take the coffee"
+explain "a coffee (tea, 3.50) with the access card PIN alone: no PIN2, the home card was in"
+explain "standby and took the small DEBIT (its own cap: 25.00); the till never saw the balance"
+echo "\$ till --shop $shop ... cake:2   (access card PIN 2468, then PIN2 654321 when asked)"
+printf '2468\n654321\n' | "$root/build/tools/till/till" --shop "$shop" --cert "$world/till.pem" \
+  --key "$world/till.key" --ca "$world/ca.pem" --reader "$access_reader" --pin-stdin cake:2 ||
+  sandbox_die "the till did not take the cake"
+explain "25.50 is over the PIN-only limit: the home server answered pin2_required, the till"
+explain "asked for PIN2, and paid; the till finished the PIN2 authority and locked the card"
+echo "\$ till --shop $shop ... book:2   (59.80: over the till's 50.00 a payment)"
+printf '2468\n' | "$root/build/tools/till/till" --shop "$shop" --cert "$world/till.pem" \
+  --key "$world/till.key" --ca "$world/ca.pem" --reader "$access_reader" --pin-stdin book:2 &&
+  sandbox_die "the till paid over its limit"
+printf '2468\n' | "${terminal[@]}" unlock --pin-stdin
+echo "\$ terminal balance   (this access card is a till card now: refused)"
+"${terminal[@]}" balance && sandbox_die "a till card read the balance"
+run "$root/build/host/home_server/home_server" --admin "$world/home_server.sock" list-terminals
+
+step "13. terminal lock: the agent wipes its keys and ends"
 run "${terminal[@]}" lock
 agent_left=$(ls "$XDG_RUNTIME_DIR"/homeproxy/agent-*.sock 2>/dev/null || true)
 [[ -z $agent_left ]] || sandbox_die "the agent's socket is still there after terminal lock"
 explain "no agent socket left; the next command would need \`terminal unlock\` again"
 
-step "Demo complete: both cards, PC/SC tools, the conformance runner, the proxy facility and e-money"
+step "Demo complete: both cards, PC/SC tools, the conformance runner, the proxy facility, e-money and the till"

@@ -35,6 +35,7 @@ std::optional<Command> commandNamed(const std::string& name) {
   if (name == "cancel") return Command::kCancel;
   if (name == "pay") return Command::kPay;
   if (name == "refund") return Command::kRefund;
+  if (name == "revoke") return Command::kRevoke;
   if (name == "help" || name == "--help" || name == "-h") return Command::kHelp;
   return std::nullopt;
 }
@@ -66,7 +67,8 @@ const char* usageText() {
          "                                      the purse answers a retry with the same record\n"
          "  refund URL ORDER_REF                finish a cancellation that was cut off (the\n"
          "                                      order is cancel_pending): the purse answers a\n"
-         "                                      retry with the same refund record\n";
+         "                                      retry with the same refund record\n"
+         "  revoke TERMINAL_ID                  revoke a lost access card (needs PIN2)\n";
 }
 
 // Long on purpose (issue 11): a dispatch over the options, one branch each.
@@ -146,6 +148,10 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
       expected = 3;
       needs = "URL ORDER_REF";
       break;
+    case Command::kRevoke:
+      expected = 2;
+      needs = "a TERMINAL_ID";
+      break;
     default:
       break;
   }
@@ -155,7 +161,11 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
   if (positional.size() > expected + optional && !manyUrls) {
     return makeError("unexpected argument \"" + positional[expected + optional] + "\"");
   }
-  if (expected > 1) options.url = positional[1];
+  if (options.command == Command::kRevoke) {
+    options.terminalId = positional[1];
+  } else if (expected > 1) {
+    options.url = positional[1];
+  }
   if (takesUrl) options.urls.assign(positional.begin() + 1, positional.end());
   if (options.command == Command::kBuy) {
     options.sku = positional[2];

@@ -27,6 +27,7 @@ enum class Command {
   kCancel,
   kPay,
   kRefund,
+  kRevoke,
   kHelp
 };
 
@@ -40,6 +41,7 @@ struct CliOptions {
   std::string account;              // topup
   uint64_t amount = 0;              // topup, minor units
   std::string orderRef;             // cancel, pay, refund
+  std::string terminalId;           // revoke: the lost terminal (access card)
   std::optional<std::string> data;  // post: "STRING" or "@FILE" as given
   bool relay = false;               // get, post, buy: relay.request instead of delegation
   bool delegate = false;            // get, post: delegation, whatever the agent measured

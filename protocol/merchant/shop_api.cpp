@@ -87,13 +87,20 @@ Result<OrderAnswer> OrderAnswer::fromJson(const Json::Value& body) {
 Json::Value PayOrder::toJson() const {
   Json::Value body;
   body["payment"] = rpc::base64Encode(payment);
+  putBytes(body, "payer", payer);
   return body;
 }
 
 Result<PayOrder> PayOrder::fromJson(const Json::Value& body) {
   auto payment = rpc::base64Field(body, "payment");
   if (!payment) return payment.error();
-  return PayOrder{std::move(*payment)};
+  PayOrder pay{std::move(*payment), {}};
+  if (body.isMember("payer")) {
+    auto payer = rpc::base64Field(body, "payer");
+    if (!payer) return payer.error();
+    pay.payer = std::move(*payer);
+  }
+  return pay;
 }
 
 Json::Value PayAnswer::toJson() const {

@@ -52,9 +52,12 @@ struct OrderAnswer {
   static hp::base::Result<OrderAnswer> fromJson(const Json::Value& body);
 };
 
-// POST /orders/REF/pay: the card's payment record.
+// POST /orders/REF/pay: the card's payment record. A till (tools/till) posts the customer's
+// record over its own session and adds the customer's certificate (`payer`), which the shop
+// checks against its user CA and checks the record with.
 struct PayOrder {
   Bytes payment;
+  Bytes payer;  // DER certificate; empty: the payer is the session's client certificate
   Json::Value toJson() const;
   static hp::base::Result<PayOrder> fromJson(const Json::Value& body);
 };

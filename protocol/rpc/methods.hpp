@@ -10,6 +10,7 @@
 #include "protocol/rpc/purse_methods.hpp"
 #include "protocol/rpc/relay_methods.hpp"
 #include "protocol/rpc/session_methods.hpp"
+#include "protocol/rpc/terminal_methods.hpp"
 
 namespace hp::protocol::rpc {
 

@@ -15,12 +15,14 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <exception>
 #include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "host/home_server/terminals/policy_store.hpp"
 #include "host/pcsc_bridge/card_finder.hpp"
 #include "host/pcsc_bridge/pcsc_context.hpp"
 #include "tools/provision/card_personalization.hpp"
@@ -67,7 +69,9 @@ struct DemoPki {
   // The e-money parties: payment and voucher signing keys apart from the TLS keys, and the
   // bank's TLS key.
   std::unique_ptr<PkKey> shopSignKey, bankSignKey, bankKey;
-  Certificate caCert, shopCert, bankCert;
+  // The shop's till: its own client certificate for its sessions with the shop (tools/till).
+  std::unique_ptr<PkKey> tillKey;
+  Certificate caCert, shopCert, bankCert, tillCert;
   Bytes serverPoint, shopSignPoint, bankSignPoint;
 };
 
@@ -77,7 +81,7 @@ Result<DemoPki> makePki(const WorldDescription& world) {
   if (!drbg) return makeError(drbg.error().message);
   pki.drbg = std::move(*drbg);
   for (auto* key : {&pki.caKey, &pki.shopKey, &pki.serverKey, &pki.shopSignKey, &pki.bankSignKey,
-                    &pki.bankKey}) {
+                    &pki.bankKey, &pki.tillKey}) {
     auto generated = PkKey::generateP256(*pki.drbg);
     if (!generated) return makeError("P-256 key generation failed");
     *key = std::move(*generated);
@@ -96,6 +100,11 @@ Result<DemoPki> makePki(const WorldDescription& world) {
   auto bankCert = issueCertificate(bankRequest, *pki.bankKey, *pki.caKey, *pki.drbg);
   if (!bankCert) return makeError(bankCert.error().message);
   pki.bankCert = std::move(*bankCert);
+  CertificateRequest tillRequest{"CN=till of " + world.shopHost + ",O=homeproxy demo shop", kCaName,
+                                 false, 5};
+  auto tillCert = issueCertificate(tillRequest, *pki.tillKey, *pki.caKey, *pki.drbg);
+  if (!tillCert) return makeError(tillCert.error().message);
+  pki.tillCert = std::move(*tillCert);
   auto serverPoint = pki.serverKey->publicPoint();
   if (!serverPoint) return makeError(serverPoint.error().message);
   pki.serverPoint = std::move(*serverPoint);
@@ -210,7 +219,8 @@ Result<size_t> writeWorld(DemoPki& pki, const CardResults& cards, const WorldDes
   auto shopSignPem = pki.shopSignKey->privatePem();
   auto bankSignPem = pki.bankSignKey->privatePem();
   auto bankPem = pki.bankKey->privatePem();
-  if (!caPem || !shopPem || !serverPem || !shopSignPem || !bankSignPem || !bankPem) {
+  auto tillPem = pki.tillKey->privatePem();
+  if (!caPem || !shopPem || !serverPem || !shopSignPem || !bankSignPem || !bankPem || !tillPem) {
     return makeError("writing PEM keys failed");
   }
   const std::string terminalText =
@@ -234,6 +244,8 @@ Result<size_t> writeWorld(DemoPki& pki, const CardResults& cards, const WorldDes
       {"bank.pem", viewOf(pki.bankCert.pem), false},
       {"bank.key", bankPem->view(), true},
       {"bank-sign.key", bankSignPem->view(), true},
+      {"till.pem", viewOf(pki.tillCert.pem), false},
+      {"till.key", tillPem->view(), true},
       {"user.pem", viewOf(cards.userCert.pem), false},
       {"home_server_key.pem", serverPem->view(), true},
       {"home_server.json", viewOf(homeJson), false},
@@ -269,6 +281,20 @@ int provision(const Options& options) {
   auto written = writeWorld(*pki, *cards, *world);
   if (!written) return fail(written.error().message);
   std::printf("wrote %zu files to %s (see README.txt)\n", *written, world->outDir.c_str());
+  // 4. The terminal's policy, its kind from the access card's profile (laptop: a pc; a till
+  // pays only the world's shop), in the home server's policy store.
+  const std::string& profile = options["--profile"];
+  const std::string kind = profile == "laptop" ? "pc" : profile;
+  auto policies = home_server::PolicyStore::open(world->outDir + "/terminal_policies.db");
+  if (!policies) return fail(policies.error().message);
+  const auto now = static_cast<uint64_t>(std::time(nullptr));
+  if (auto set = (*policies)->set(world->terminalId,
+                                  home_server::defaultPolicy(kind, world->shopHost, now));
+      !set) {
+    return fail(set.error().message);
+  }
+  std::printf("terminal \"%s\" is a %s (its policy: home_server --admin SOCKET list-terminals)\n",
+              world->terminalId.c_str(), kind.c_str());
   return 0;
 }
 

@@ -64,6 +64,8 @@ std::string homeServerJson(const WorldDescription& world) {
   purse["pending_vouchers_db"] = world.outDir + "/pending_vouchers.db";
   purse["reconcile_seconds"] = world.reconcileSeconds;
   config["purse"] = purse;
+  // The terminals' policies and daily counts (hp_provision writes the access card's policy).
+  config["terminal_policy_db"] = world.outDir + "/terminal_policies.db";
   Json::Value notices(Json::objectValue);
   notices["smtp_url"] = world.smtpUrl;
   notices["from"] = world.mailFrom;

@@ -4,6 +4,7 @@
 #include "protocol/purse/purse_records.hpp"
 #include "tools/merchant/api_error.hpp"
 #include "tools/merchant/json_http.hpp"
+#include "tools/shop_server/payer_certificate.hpp"
 #include "tools/shop_server/payment_check.hpp"
 #include "tools/shop_server/refund_check.hpp"
 
@@ -158,7 +159,14 @@ HttpResponse ShopApi::pay(const std::string& ref, const HttpRequest& request,
     return merchant::errorResponse(409, "order_cancelled", "order " + ref + " is cancelled");
   }
   const ExpectedPayment expected{parts_.shopId, order->ref, order->currency, order->amount};
-  auto record = checkPayment(expected, peer.ecPoint, peer.keyDescription, payment);
+  // A till posts the customer's record over its own session, with the customer's certificate.
+  merchant::PeerIdentity signer = peer;
+  if (!paid->payer.empty()) {
+    auto payer = verifiedPayer(paid->payer, parts_.userCaFile);
+    if (!payer) return merchant::toResponse(payer.error());
+    signer = std::move(payer.value());
+  }
+  auto record = checkPayment(expected, signer.ecPoint, signer.keyDescription, payment);
   if (!record) return merchant::toResponse(record.error());
 
   purse::Receipt receipt;

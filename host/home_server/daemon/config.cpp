@@ -123,6 +123,13 @@ const std::map<std::string, Setter>& setters() {
          c.adminSocketPath = *text;
          return {};
        }},
+      {"terminal_policy_db",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         auto text = nonEmptyString(v, "terminal_policy_db");
+         if (!text) return text.error();
+         c.terminalPolicyDb = *text;
+         return {};
+       }},
       {"purse",
        [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
          return parseSection(v, "purse", purseSetters(), c);

@@ -50,6 +50,9 @@ struct HomeServerConfig {
   uint32_t sessionLifetimeCapSeconds = 300;
   std::string adminSocketPath = "/run/homeproxy/home_server.sock";
   LogLevel logLevel = LogLevel::kInfo;
+  // SQLite file of the terminals' policies and daily payment counts (policy_store.hpp); empty:
+  // kept in memory, lost at a restart.
+  std::string terminalPolicyDb;
   PurseConfig purse;
   NoticesConfig notices;
   AuthorityConfig authority;

@@ -20,6 +20,7 @@
 #include "host/home_server/sessions/authority_guard.hpp"
 #include "host/home_server/sessions/session_manager.hpp"
 #include "host/home_server/terminals/cached_terminal_directory.hpp"
+#include "host/home_server/terminals/policy_store.hpp"
 #include "host/home_server/terminals/terminal_directory.hpp"
 #include "protocol/rpc/dispatcher.hpp"
 
@@ -74,13 +75,24 @@ class HomeServer {
   void cardReadable();
   // The directory the channel and the admin commands use (the cache in front of parts.terminals).
   TerminalDirectory& terminals() { return *terminals_; }
+  PolicyStore& policies() { return *policies_; }
   channel::ServerTicketStore& tickets() { return tickets_; }
   const protocol::rpc::Dispatcher& dispatcher() const { return methods_; }
   const protocol::rpc::Dispatcher& adminDispatcher() const { return adminMethods_; }
 
  private:
   Result<void> registerAdminMethods();
+  // terminal.register / revoke / list / policy on the admin socket, terminals.revoke on the
+  // channel (terminal_admin.cpp).
+  Result<void> registerTerminalAdminMethods();
+  // Ends the terminal: the registry (through the cache), its tickets, authority, sessions and
+  // open channels; `by` names who asked, for the log and the notice.
+  Result<void, protocol::rpc::RpcError> revokeTerminal(const std::string& id,
+                                                       const std::string& by);
   Result<void> startPurse(const RelayOptions& relay);
+  // A handshake with the shop that verifies its chain and host name and stops before the card
+  // would sign: how a PIN-only payment checks the shop (pay_policy.hpp).
+  bool shopCertificateChecked(const ShopUrl& url);
 
   HomeServerConfig config_;
   HomeServerParts parts_;
@@ -88,10 +100,12 @@ class HomeServer {
   std::unique_ptr<SerializedServerSigner> serverSigner_;
   std::unique_ptr<CachedTerminalDirectory> cachedTerminals_;
   TerminalDirectory* terminals_ = nullptr;  // cachedTerminals_, or parts_.terminals
+  std::unique_ptr<PolicyStore> policies_;
   channel::ShareReplayCache replayCache_{4096};
   channel::ServerTicketStore tickets_{1024};
   std::unique_ptr<RelayPolicy> relayPolicy_;
   std::unique_ptr<SessionManager> sessions_;
+  SessionManager::Handshake shopHandshake_;  // through the relay policy
   std::unique_ptr<AuthorityBook> authorityBook_;
   std::unique_ptr<AuthorityGuard> authority_;
   std::unique_ptr<PeriodicTask> authoritySweeper_;

@@ -83,7 +83,21 @@ Result<void> PaymentNotices::init(notices::MailSender& sender, notices::WallCloc
                                     });
   if (!mailer) return makeError("notices: " + mailer.error().message);
   mailer_ = std::move(mailer.value());
+  auto events = notices::NoticeEvents::open(config_.outboxPath);
+  if (!events) return makeError("notices: " + events.error().message);
+  events_ = std::move(events.value());
+  mailer_->setEvents(events_.get());
+  clock_ = &clock;
   return {};
+}
+
+void PaymentNotices::event(const std::string& subject, const std::string& body) {
+  auto queued = events_->enqueue(subject, body, clock_->nowUnixMs());
+  if (!queued) {
+    log_.warn("notices: " + queued.error().message);
+    return;
+  }
+  kick();
 }
 
 PaymentNotices::~PaymentNotices() {

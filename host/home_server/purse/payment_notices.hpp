@@ -34,6 +34,8 @@ class PaymentNotices {
   void kick();
   void stop();
   notices::NoticeOutbox& outbox() { return *outbox_; }
+  // A notice that is not a purse movement (a revoked terminal): queued now, mailed at once.
+  void event(const std::string& subject, const std::string& body);
 
  private:
   PaymentNotices(const NoticesConfig& config, HomeCard& card, ServerLog& log)
@@ -45,6 +47,8 @@ class PaymentNotices {
   ServerLog& log_;
   notices::SystemWallClock systemClock_;
   std::unique_ptr<notices::NoticeOutbox> outbox_;
+  std::unique_ptr<notices::NoticeEvents> events_;
+  notices::WallClock* clock_ = nullptr;
   std::unique_ptr<notices::MailSender> ownSender_;  // the SMTP sender, unless one is injected
   std::unique_ptr<notices::NoticeMailer> mailer_;
 };
