@@ -152,6 +152,15 @@ TEST_CASE("shop: payment, receipt, cancellation and refund messages round-trip")
   auto pay = api::PayOrder::fromJson(api::PayOrder{record}.toJson());
   REQUIRE(pay.ok());
   CHECK(pay->payment == record);
+  CHECK(pay->payer.empty());
+  CHECK_FALSE(api::PayOrder{record}.toJson().isMember("payer"));
+  // A till adds the customer's certificate.
+  auto tillPay = api::PayOrder::fromJson(api::PayOrder{record, Bytes{0x30, 0x82}}.toJson());
+  REQUIRE(tillPay.ok());
+  CHECK(tillPay->payer == Bytes{0x30, 0x82});
+  auto badPayer = api::PayOrder::fromJson(json(R"({"payment":"AQID","payer":""})"));
+  REQUIRE_FALSE(badPayer.ok());
+  CHECK(badPayer.error().message == "\"payer\" is not valid base64");
   auto noPayment = api::PayOrder::fromJson(json(R"({"payment":5})"));
   REQUIRE_FALSE(noPayment.ok());
   CHECK(noPayment.error().message == "\"payment\" must be a base64 string");
