@@ -76,20 +76,10 @@ struct World {
   }
 
   channel::ClientConfig clientConfig() {
-    channel::ClientConfig config;
-    config.clock = &clock;
-    config.rng = terminalRng.get();
-    return config;
+    return channel::test::clientConfigOf(clock, *terminalRng);
   }
   channel::ServerConfig serverConfig() {
-    channel::ServerConfig config;
-    config.registry = &registry;
-    config.signer = &signer;
-    config.clock = &clock;
-    config.rng = serverRng.get();
-    config.replayCache = &replayCache;
-    config.tickets = &tickets;
-    return config;
+    return channel::test::serverConfigOf(registry, signer, clock, *serverRng, replayCache, tickets);
   }
 
   // Carries messages both ways (and records them: the wire) until both sides are done.

@@ -47,6 +47,13 @@ struct Session {
   std::unique_ptr<RecordProtector> server;
 };
 
+// The two ends' configs from a test world's parts (worlds whose terminal or registry is a card
+// build theirs with these; ChannelFixture's add its log).
+ClientConfig clientConfigOf(base::Clock& clock, base::Rng& rng);
+ServerConfig serverConfigOf(TerminalRegistry& registry, ServerSigner& signer, base::Clock& clock,
+                            base::Rng& rng, ShareReplayCache& replayCache,
+                            ServerTicketStore& tickets);
+
 // Feeds `first` (the terminal's first message) to the server and carries every reply across
 // until both sides are established; the first refusal (either side) is returned. With `wire`,
 // every message either side sent is recorded there, in order (what an eavesdropper sees).
