@@ -398,6 +398,11 @@ int runCommand(const CliOptions& options) {
     case Command::kPay:
     case Command::kRefund:
       return runPurseCommand(options, **link);
+    case Command::kAppliances:
+    case Command::kAppliance:
+      return runApplianceCommand(options, **link);
+    case Command::kDav:
+      return runDavCommand(options, **link);
     case Command::kHelp:
       break;
   }

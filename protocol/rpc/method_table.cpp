@@ -3,7 +3,9 @@
 #include <array>
 
 #include "protocol/rpc/admin_methods.hpp"
+#include "protocol/rpc/appliance_methods.hpp"
 #include "protocol/rpc/card_methods.hpp"
+#include "protocol/rpc/pim_methods.hpp"
 #include "protocol/rpc/purse_methods.hpp"
 #include "protocol/rpc/relay_methods.hpp"
 #include "protocol/rpc/session_methods.hpp"
@@ -30,6 +32,11 @@ constexpr std::array kMethods{
     info<AdminPin1>(),    info<TerminalRegister>(), info<TerminalRevoke>(),
     info<TerminalList>(), info<TerminalsRevoke>(),  info<TerminalPolicySet>(),
     info<AdminStatus>(),
+    info<ApplianceList>(),
+    info<ApplianceStateMethod>(),
+    info<ApplianceSet>(),
+    info<PimRequest>(),
+    info<PimMore>(),
 };
 
 std::string fieldsText(FieldList fields) {

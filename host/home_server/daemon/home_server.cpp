@@ -1,6 +1,7 @@
 #include "host/home_server/daemon/home_server.hpp"
 
 #include "base/pin_format.hpp"
+#include "host/home_server/pim/pim_methods.hpp"
 #include "host/home_server/purse/purse_methods.hpp"
 #include "host/home_server/sessions/policy_gate.hpp"
 #include "host/home_server/sessions/rpc_methods.hpp"
@@ -109,6 +110,11 @@ Result<void> HomeServer::start() {
   if (auto added = registerHomeServerMethods(methods_, context); !added) return added;
   if (auto added = registerAdminMethods(); !added) return added;
   if (auto purse = startPurse(context.relay); !purse) return purse;
+  if (auto appliances = startAppliances(); !appliances) return appliances;
+  // Always registered: without a pim section the relay answers pim_not_enabled, which names
+  // the setting to add.
+  pim_ = std::make_unique<PimRelay>(config_.pim, log_);
+  if (auto added = registerPimMethods(methods_, *pim_, log_, *authority_); !added) return added;
 
   if (!config_.adminSocketPath.empty()) {
     admin_ = std::make_unique<AdminSocketServer>(config_.adminSocketPath, adminMethods_, log_);
@@ -133,6 +139,7 @@ Result<void> HomeServer::start() {
 
 void HomeServer::stop() {
   if (listener_) listener_->stop();
+  if (appliances_) appliances_->stop();
   if (admin_) admin_->stop();
   if (reconciler_) reconciler_->stop();
   if (notices_) notices_->stop();
@@ -249,6 +256,37 @@ bool HomeServer::shopCertificateChecked(const ShopUrl& url) {
   request.now = parts_.unixNow;
   (void)shopHandshake_(request, signer);
   return signer.asked;
+}
+
+Result<void> HomeServer::startAppliances() {
+  if (config_.appliances.enabled) {
+    // Lock notices go where payment notices go (the notices section), by the same SMTP.
+    notices::MailSender* mail = parts_.noticeSender;
+    if (mail == nullptr && config_.notices.enabled) {
+      notices::SmtpConfig smtp;
+      smtp.url = config_.notices.smtpUrl;
+      smtp.requireStartTls = config_.notices.smtpStartTls;
+      smtp.caFile = config_.notices.smtpCaFile;
+      smtp.username = config_.notices.smtpUser;
+      if (!config_.notices.smtpPasswordFile.empty()) {
+        auto password = readPasswordFile(config_.notices.smtpPasswordFile);
+        if (!password) return password.error();
+        smtp.password = std::move(password.value());
+      }
+      auto sender = notices::SmtpSender::create(std::move(smtp));
+      if (!sender) return makeError("appliances: " + sender.error().message);
+      applianceMail_ = std::move(sender.value());
+      mail = applianceMail_.get();
+    }
+    auto admitPin2 = [this](const std::string& terminal) { return authority_->admit(terminal); };
+    auto wing =
+        ApplianceWing::create(config_.appliances, log_, admitPin2, mail, config_.notices.from,
+                              config_.notices.to, config_.notices.outboxPath);
+    if (!wing) return wing.error();
+    appliances_ = std::move(wing.value());
+    appliances_->start();
+  }
+  return registerApplianceMethods(methods_, appliances_.get(), log_, *authority_);
 }
 
 void HomeServer::cardReadable() {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "host/home_server/appliances/appliance_wing.hpp"
 #include "host/home_server/card/home_card.hpp"
 #include "host/home_server/card/reconnecting_transport.hpp"
 #include "host/home_server/daemon/admin_socket.hpp"
@@ -13,6 +14,7 @@
 #include "host/home_server/daemon/listener.hpp"
 #include "host/home_server/daemon/periodic_task.hpp"
 #include "host/home_server/daemon/server_key.hpp"
+#include "host/home_server/pim/pim_relay.hpp"
 #include "host/home_server/purse/payment_notices.hpp"
 #include "host/home_server/purse/pending_vouchers.hpp"
 #include "host/home_server/purse/purse_service.hpp"
@@ -70,6 +72,7 @@ class HomeServer {
   SessionManager& sessions() { return *sessions_; }
   PurseService& purse() { return *purse_; }
   PaymentNotices* notices() { return notices_.get(); }
+  ApplianceWing* appliances() { return appliances_.get(); }
   // After PIN1 was accepted: the payment-notice collector reads the card's log now (entries it
   // could not read while the card was locked or gone).
   void cardReadable();
@@ -93,6 +96,7 @@ class HomeServer {
   // A handshake with the shop that verifies its chain and host name and stops before the card
   // would sign: how a PIN-only payment checks the shop (pay_policy.hpp).
   bool shopCertificateChecked(const ShopUrl& url);
+  Result<void> startAppliances();
 
   HomeServerConfig config_;
   HomeServerParts parts_;
@@ -113,8 +117,11 @@ class HomeServer {
   std::unique_ptr<base::Rng> purseRng_;
   std::mutex purseRngMutex_;
   std::unique_ptr<PurseService> purse_;
+  std::unique_ptr<PimRelay> pim_;  // docs/pim.md
   std::unique_ptr<PeriodicTask> reconciler_;
   std::unique_ptr<PaymentNotices> notices_;
+  std::unique_ptr<notices::MailSender> applianceMail_;  // lock notices' SMTP, unless injected
+  std::unique_ptr<ApplianceWing> appliances_;
   protocol::rpc::Dispatcher methods_;
   protocol::rpc::Dispatcher adminMethods_;
   std::unique_ptr<Listener> listener_;

@@ -7,8 +7,6 @@
 
 namespace hp::home_server {
 
-namespace {
-
 // The SMTP password: the file's first line, kept in SecretBytes; refused when others may read it.
 Result<SecretBytes> readPasswordFile(const std::string& path) {
   struct stat info {};
@@ -25,8 +23,6 @@ Result<SecretBytes> readPasswordFile(const std::string& path) {
   secureWipe(line.data(), line.size());
   return password;
 }
-
-}  // namespace
 
 Result<std::unique_ptr<PaymentNotices>> PaymentNotices::create(const NoticesConfig& config,
                                                                HomeCard& card, ServerLog& log) {

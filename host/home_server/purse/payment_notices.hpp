@@ -15,6 +15,10 @@
 
 namespace hp::home_server {
 
+// The SMTP password file of the notices section: its first line, kept in SecretBytes; refused
+// when group or others may read it. Also used by the appliance wing's lock notices.
+Result<SecretBytes> readPasswordFile(const std::string& path);
+
 class PaymentNotices {
  public:
   // Opens the outbox, reads the SMTP password file (mode 0600 or stricter) and checks the
