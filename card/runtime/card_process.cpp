@@ -15,6 +15,7 @@
 #include "card/runtime/card_runtime.hpp"
 #include "card/runtime/file_storage.hpp"
 #include "card/runtime/vpcd_link.hpp"
+#include "protocol/card_link/link_timing.hpp"
 
 namespace hp::card::runtime {
 
@@ -107,6 +108,16 @@ bool parse(int argc, char** argv, const CardProcessConfig& c, Options& o, int& e
   return true;
 }
 
+// More than two of pcscd's presence polls away, so one of them finds the reader empty
+// (vpcd_link.hpp, requirePowerOn; the figures: protocol/card_link/link_timing.hpp).
+void stayAwayAfterMissedInsertion() {
+  constexpr auto kStep = std::chrono::milliseconds(100);
+  for (auto away = std::chrono::milliseconds(0);
+       away < protocol::card_link::kMissedInsertionAbsence && !gStop.load(); away += kStep) {
+    std::this_thread::sleep_for(kStep);
+  }
+}
+
 }  // namespace
 
 int runCardProcess(int argc, char** argv, const CardProcessConfig& config,
@@ -181,11 +192,7 @@ int runCardProcess(int argc, char** argv, const CardProcessConfig& config,
     runtime.powerOff();
     if (!gStop.load()) log(why + "; reconnecting");
     if (link.missedInsertion) {
-      // More than two of pcscd's ~444 ms presence polls away, so one of them finds the reader
-      // empty (vpcd_link.hpp, requirePowerOn).
-      for (int i = 0; i < 10 && !gStop.load(); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
+      stayAwayAfterMissedInsertion();
     }
   }
   log("stopped");

@@ -49,7 +49,8 @@ class VpcdLink {
   // POWER ON or RESET can only mean that. With `requirePowerOn`, serve() then answers nothing,
   // closes, and sets `missedInsertion`: the caller stays away for more than two polls, so pcscd
   // sees the reader empty, ends the stale handles (SCARD_W_REMOVED_CARD), and powers the card up
-  // when it comes back. Off by default (the fuzz target models a card that answers everything).
+  // when it comes back (the figures: protocol/card_link/link_timing.hpp). Off by default (the
+  // fuzz target models a card that answers everything).
   bool requirePowerOn = false;
   bool missedInsertion = false;  // set by serve(), see above
 

@@ -114,6 +114,12 @@ Result<void> Statement::run() {
   return {};
 }
 
+Result<bool> Statement::applied() {
+  auto stepped = step();
+  if (!stepped) return stepped.error();
+  return sqlite3_changes(db_) == 1;
+}
+
 void Statement::reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);

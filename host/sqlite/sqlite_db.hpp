@@ -12,8 +12,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/bytes.hpp"
 #include "base/result.hpp"
@@ -64,6 +66,15 @@ class Statement {
   Result<bool> step();
   // Runs a statement that returns no rows.
   Result<void> run();
+  // Runs a conditional UPDATE/DELETE: true when it changed exactly one row (how a state move
+  // such as "paid only if awaiting payment" says it applied).
+  Result<bool> applied();
+  // The first row read by `read(const Statement&)`, or nullopt when there is none.
+  template <class Read>
+  auto first(Read read) -> Result<std::optional<decltype(read(*this))>>;
+  // Every row, each read by `read(const Statement&)`.
+  template <class Read>
+  auto all(Read read) -> Result<std::vector<decltype(read(*this))>>;
   // Ready to run again with new bindings.
   void reset();
 
@@ -78,6 +89,44 @@ class Statement {
   std::string what_;
   int bindError_ = SQLITE_OK;
 };
+
+// Reads a row's columns left to right, so a row reader lists its fields in SELECT order without
+// column numbers to keep in step.
+class Columns {
+ public:
+  explicit Columns(const Statement& statement) : statement_(statement) {}
+  std::string text() { return statement_.columnText(next_++); }
+  Bytes blob() { return statement_.columnBlob(next_++); }
+  // An INTEGER column as T (the stores keep amounts, counters and times as SQLite's int64).
+  template <class T = int64_t>
+  T integer() {
+    return static_cast<T>(statement_.columnInt(next_++));
+  }
+
+ private:
+  const Statement& statement_;
+  int next_ = 0;
+};
+
+template <class Read>
+auto Statement::first(Read read) -> Result<std::optional<decltype(read(*this))>> {
+  using Row = decltype(read(*this));
+  auto row = step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<Row>();
+  return std::optional<Row>(read(*this));
+}
+
+template <class Read>
+auto Statement::all(Read read) -> Result<std::vector<decltype(read(*this))>> {
+  std::vector<decltype(read(*this))> rows;
+  while (true) {
+    auto row = step();
+    if (!row) return row.error();
+    if (!*row) return rows;
+    rows.push_back(read(*this));
+  }
+}
 
 // BEGIN IMMEDIATE on begin() (the write lock is taken up front, so two writers never deadlock
 // in the middle), ROLLBACK on destruction unless commit() succeeded.

@@ -7,7 +7,8 @@
 
 #include "host/terminal/command_support.hpp"
 #include "host/terminal/purse_views.hpp"
-#include "protocol/rpc/base64.hpp"
+#include "protocol/merchant/api_body.hpp"
+#include "protocol/merchant/shop_api.hpp"
 #include "protocol/rpc/method.hpp"
 #include "protocol/rpc/purse_methods.hpp"
 
@@ -16,6 +17,7 @@ namespace hp::terminal {
 namespace {
 
 namespace wire = protocol::rpc;
+namespace api = protocol::merchant;
 
 // An order reference goes into a URL path: only characters that need no escaping.
 bool isSafeReference(const std::string& ref) {
@@ -40,9 +42,8 @@ HttpsUrl below(const HttpsUrl& base, const std::string& path) {
 std::string shopError(const HttpAnswer& answer) {
   auto body = protocol::rpc::parseJson(answer.body);
   std::string text = "the shop answered HTTP " + std::to_string(answer.status);
-  if (body && (*body)["error"].isObject()) {
-    text += ": " + (*body)["error"].get("code", "").asString() + ": " +
-            (*body)["error"].get("message", "").asString();
+  if (auto error = body ? api::ErrorBody::fromJson(*body) : std::nullopt) {
+    text += ": " + error->code + ": " + error->message;
   }
   return text;
 }
@@ -102,12 +103,12 @@ std::string msSince(std::chrono::steady_clock::time_point start) {
   return text;
 }
 
-// The members of a shop's order that purse.pay carries: an amount as an integer token (the
-// server's rule, docs/emoney.md "Strict JSON"), a currency and a shop ID as text.
-bool wellFormedOrder(const Json::Value& order) {
-  return protocol::rpc::isJsonInteger(order["amount"]) && order["amount"].isUInt64() &&
-         order["currency"].isString() &&
-         (!order.isMember("shop_id") || order["shop_id"].isString());
+// A shop's order as the contract reads it (api::OrderAnswer: the members purse.pay carries, an
+// amount as an integer token, docs/emoney.md "Strict JSON"), with a reference safe in a URL.
+Result<api::OrderAnswer> readOrder(const Json::Value& json) {
+  auto order = api::OrderAnswer::fromJson(json);
+  if (!order || !isSafeReference(order->ref)) return makeError("the shop's order is malformed");
+  return order;
 }
 
 // A request to the shop as the options say: over a delegated session, or relayed.
@@ -121,17 +122,17 @@ Result<HttpAnswer> fetchShop(const CliOptions& options, Session& session, const 
 // the shop; prints the receipt. Returns the exit status. A failure names the order, so `pay`
 // can finish it: the card answers an identical DEBIT retry with the original record.
 int payOrder(const CliOptions& options, const HttpsUrl& shop, Session& session,
-             const OutputLayout& layout, const Json::Value& order) {
+             const OutputLayout& layout, const api::OrderAnswer& order) {
   HomeChannel& channel = *session.channel;
-  const std::string orderRef = order.get("order_ref", "").asString();
+  const std::string& orderRef = order.ref;
   // The home server pays the host it verified; the order's shop_id must be that host.
   auto started = std::chrono::steady_clock::now();
   wire::PursePay::Params pay;
   pay.url = options.url;
   pay.orderRef = orderRef;
-  pay.currency = order["currency"].asString();
-  pay.amount = order["amount"].asUInt64();
-  if (order.isMember("shop_id")) pay.shopId = order["shop_id"].asString();
+  pay.currency = order.currency;
+  pay.amount = order.amount;
+  if (!order.shopId.empty()) pay.shopId = order.shopId;
   auto payment = callPurse<wire::PursePay>(channel, pay);
   const std::string payCommand = "`terminal pay " + options.url + " " + orderRef + "`";
   if (!payment && outcomeUnknown(payment.error())) {
@@ -153,9 +154,8 @@ int payOrder(const CliOptions& options, const HttpsUrl& shop, Session& session,
                          " (" + msSince(started) + ")");
 
   started = std::chrono::steady_clock::now();
-  Json::Value body;
-  body["payment"] = protocol::rpc::base64Encode(payment->payment);
-  const HttpsUrl payUrl = below(shop, "/orders/" + orderRef + "/pay");
+  const Json::Value body = api::PayOrder{payment->payment}.toJson();
+  const HttpsUrl payUrl = below(shop, api::orderPath(orderRef, "/pay"));
   auto answer = shopJson(fetchShop(options, session, payUrl, protocol::rpc::encodeJson(body)),
                          "handing over the payment");
   if (!answer) {
@@ -169,28 +169,32 @@ int payOrder(const CliOptions& options, const HttpsUrl& shop, Session& session,
                      ") but the shop did not take the payment: " + answer.error().message + " (" +
                      payCommand + " delivers it; the purse does not pay twice)");
   }
+  auto receipt = api::PayAnswer::fromJson(*answer);
+  if (!receipt) {
+    return unsettled("order " + orderRef + ": the purse paid (txn " + std::to_string(payment->txn) +
+                     ") but the shop's answer is malformed: " + receipt.error().message + " (" +
+                     payCommand + " shows the order)");
+  }
   info(session.sink, "shop took the payment for order " + orderRef + " (" + msSince(started) + ")");
-  print(render(receiptTable(order, payment->toJson(), *answer), layout));
+  // The tables render the messages' JSON mapping (purse_views.hpp).
+  print(render(receiptTable(order.toJson(), payment->toJson(), receipt->toJson()), layout));
   std::fflush(stdout);
-  return (*answer).get("status", "").asString() == "paid" ? 0 : 1;
+  return receipt->status == "paid" ? 0 : 1;
 }
 
 // One order at the shop, paid from the purse; prints the receipt. Returns the exit status.
 int buyOne(const CliOptions& options, const HttpsUrl& shop, Session& session,
            const OutputLayout& layout) {
   auto started = std::chrono::steady_clock::now();
-  Json::Value request;
-  request["sku"] = options.sku;
-  request["quantity"] = options.quantity;
-  auto order = shopJson(
-      fetchShop(options, session, below(shop, "/orders"), protocol::rpc::encodeJson(request)),
-      "ordering");
+  const api::OrderRequest request{options.sku, options.quantity};
+  auto answer = shopJson(fetchShop(options, session, below(shop, std::string(request.kPath)),
+                                   protocol::rpc::encodeJson(request.toJson())),
+                         "ordering");
+  if (!answer) return fail(answer.error().message);
+  auto order = readOrder(*answer);
   if (!order) return fail(order.error().message);
-  const std::string orderRef = (*order).get("order_ref", "").asString();
-  if (!isSafeReference(orderRef) || !wellFormedOrder(*order)) {
-    return fail("the shop's order is malformed");
-  }
-  info(session.sink, "order " + orderRef + " at " + (*order).get("shop_id", "?").asString() + " (" +
+  info(session.sink, "order " + order->ref + " at " +
+                         (order->shopId.empty() ? std::string("?") : order->shopId) + " (" +
                          msSince(started) + ")");
   return payOrder(options, shop, session, layout, *order);
 }
@@ -227,14 +231,13 @@ int payExisting(const CliOptions& options, AccessCardLink& link) {
   }
   auto session = connectHome(options, link);
   if (!session) return fail(session.error().message);
-  auto order =
-      shopJson(fetchShop(options, *session, below(*shop, "/orders/" + options.orderRef), "", "GET"),
-               "reading order " + options.orderRef);
-  if (!order) return fail(order.error().message);
-  const std::string status = (*order).get("status", "").asString();
-  if ((*order).get("order_ref", "").asString() != options.orderRef || !wellFormedOrder(*order)) {
-    return fail("the shop's order is malformed");
-  }
+  auto answer = shopJson(
+      fetchShop(options, *session, below(*shop, api::orderPath(options.orderRef)), "", "GET"),
+      "reading order " + options.orderRef);
+  if (!answer) return fail(answer.error().message);
+  auto order = readOrder(*answer);
+  if (!order || order->ref != options.orderRef) return fail("the shop's order is malformed");
+  const std::string& status = order->status;
   if (status == "paid") {
     print("order " + options.orderRef + " is already paid\n");
     return 0;
@@ -263,10 +266,11 @@ int cancel(const CliOptions& options, AccessCardLink& link) {
   HomeChannel& channel = *session->channel;
   const std::string& ref = options.orderRef;
   if (options.command == Command::kRefund) {
-    auto order = shopJson(fetchShop(options, *session, below(*shop, "/orders/" + ref), "", "GET"),
-                          "reading order " + ref);
+    auto order =
+        shopJson(fetchShop(options, *session, below(*shop, api::orderPath(ref)), "", "GET"),
+                 "reading order " + ref);
     if (!order) return fail(order.error().message);
-    const std::string status = (*order).get("status", "").asString();
+    const std::string status = (*order)["status"].isString() ? (*order)["status"].asString() : "";
     if (status == "cancelled") {
       print("order " + ref + " is already cancelled and refunded\n");
       return 0;
@@ -277,7 +281,7 @@ int cancel(const CliOptions& options, AccessCardLink& link) {
                   "` starts one)");
     }
   }
-  auto posted = fetchDelegated(channel, below(*shop, "/orders/" + ref + "/cancel"), "POST", "",
+  auto posted = fetchDelegated(channel, below(*shop, api::orderPath(ref, "/cancel")), "POST", "",
                                session->sink, "application/json");
   if (!posted) {
     // The shop may have signed the cancellation and the answer been lost: nothing moved in the
@@ -288,15 +292,16 @@ int cancel(const CliOptions& options, AccessCardLink& link) {
   }
   auto answer = shopJson(posted, "cancelling at the shop");
   if (!answer) return fail(answer.error().message);
-  if ((*answer).get("status", "").asString() == "cancelled") {
+  auto cancelled = api::CancelAnswer::fromJson(*answer);
+  if (!cancelled) return fail("the shop's cancellation is malformed: " + cancelled.error().message);
+  if (cancelled->status == "cancelled") {
     print("order " + ref + " is already cancelled and refunded\n");
     return 0;
   }
   // The shop's cancellation travels on as the shop wrote it: the home server judges it.
-  auto cancellation = protocol::rpc::base64Decode((*answer).get("cancellation", "").asString());
-  if (!cancellation) return fail("the shop's cancellation is not base64");
+  if (cancelled->cancellation.empty()) return fail("the shop's cancellation is not base64");
   const std::string refundCommand = "`terminal refund " + options.url + " " + ref + "`";
-  auto refund = callPurse<wire::PurseCancel>(channel, {std::move(*cancellation)});
+  auto refund = callPurse<wire::PurseCancel>(channel, {std::move(cancelled->cancellation)});
   if (!refund && outcomeUnknown(refund.error())) {
     return unsettled("order " + ref + ": the refund was cut off: " + refund.error().message +
                      ". The purse may or may not have taken it; " + refundCommand +
@@ -309,9 +314,8 @@ int cancel(const CliOptions& options, AccessCardLink& link) {
   // The shop counts the order refunded only on the card's refund record (cancel/confirm). An
   // identical confirm is safe to repeat, so retry once; if it still fails, `refund` finishes it
   // later: the card answers the repeated CANCEL with the same record.
-  Json::Value confirm;
-  confirm["refund"] = protocol::rpc::base64Encode(refund->refund);
-  const HttpsUrl confirmUrl = below(*shop, "/orders/" + ref + "/cancel/confirm");
+  const Json::Value confirm = api::ConfirmCancel{refund->refund}.toJson();
+  const HttpsUrl confirmUrl = below(*shop, api::orderPath(ref, "/cancel/confirm"));
   auto confirmed =
       shopJson(fetchShop(options, *session, confirmUrl, protocol::rpc::encodeJson(confirm)),
                "confirming the refund at the shop");

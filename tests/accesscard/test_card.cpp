@@ -6,22 +6,12 @@
 
 #include "base/ec_key.hpp"
 #include "protocol/apdu/command_apdu.hpp"
+#include "tests/support/test_seed.hpp"
 
 namespace hp::card::accesscard::test {
 
 uint64_t testSeed() {
-  static const uint64_t seed = [] {
-    uint64_t s = 0;
-    if (const char* env = std::getenv("HP_TEST_SEED")) {
-      s = std::strtoull(env, nullptr, 0);
-    } else {
-      std::random_device rd;
-      s = (static_cast<uint64_t>(rd()) << 32) | rd();
-    }
-    std::cout << "accesscard tests: seed " << s << " (set HP_TEST_SEED to replay)\n";
-    return s;
-  }();
-  return seed;
+  return hp::test::testSeed("accesscard tests");
 }
 
 std::string asciiHex(std::string_view text) {

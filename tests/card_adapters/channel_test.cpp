@@ -11,11 +11,12 @@
 #include "host/channel/software_identity.hpp"
 #include "host/channel/ticket_store.hpp"
 #include "tests/card_adapters/fixture.hpp"
+#include "tests/support/channel_fixture.hpp"
 
 namespace hp::card_adapters::test {
 
 namespace {
-constexpr uint64_t kShareLifetimeMs = 10 * 60 * 1000;
+using channel::test::kShareLifetimeMs;
 
 // The home server (software signer, home card registry) and a terminal (access card).
 struct World {
@@ -34,46 +35,16 @@ struct World {
   }
 
   channel::ClientConfig clientConfig() {
-    channel::ClientConfig config;
-    config.clock = &clock;
-    config.rng = terminalRng.get();
-    return config;
+    return channel::test::clientConfigOf(clock, *terminalRng);
   }
-
   channel::ServerConfig serverConfig() {
-    channel::ServerConfig config;
-    config.registry = &registry;
-    config.signer = &signer;
-    config.clock = &clock;
-    config.rng = serverRng.get();
-    config.replayCache = &replayCache;
-    config.tickets = &tickets;
-    return config;
+    return channel::test::serverConfigOf(registry, signer, clock, *serverRng, replayCache, tickets);
   }
 
   // Carries messages both ways until both sides are established or one refuses.
   Result<void> pump(channel::ClientHandshake& client, channel::ServerHandshake& server,
                     const Bytes& first) {
-    std::vector<Bytes> toServer{first};
-    while (!toServer.empty()) {
-      std::vector<Bytes> toClient;
-      for (const Bytes& message : toServer) {
-        auto replies = server.onMessage(message);
-        if (!replies) {
-          if (server.alertMessage()) (void)client.onMessage(*server.alertMessage());
-          return replies.error();
-        }
-        toClient.insert(toClient.end(), replies->begin(), replies->end());
-      }
-      toServer.clear();
-      for (const Bytes& message : toClient) {
-        auto replies = client.onMessage(message);
-        if (!replies) return replies.error();
-        toServer.insert(toServer.end(), replies->begin(), replies->end());
-      }
-    }
-    if (!client.established() || !server.established()) return makeError("handshake stalled");
-    return {};
+    return channel::test::pump(client, server, first);
   }
 
   base::ManualClock clock;  // wall-clock stand-in shared by both sides

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "base/tlv.hpp"
+#include "tests/support/test_seed.hpp"
 
 namespace hp::card_adapters::test {
 
@@ -52,18 +53,7 @@ const Bytes& homeCardImage() {
 }  // namespace
 
 uint64_t testSeed() {
-  static const uint64_t seed = [] {
-    uint64_t s = 0;
-    if (const char* env = std::getenv("HP_TEST_SEED")) {
-      s = std::strtoull(env, nullptr, 0);
-    } else {
-      std::random_device rd;
-      s = (static_cast<uint64_t>(rd()) << 32) | rd();
-    }
-    std::cout << "card_adapters tests: seed " << s << " (set HP_TEST_SEED to replay)\n";
-    return s;
-  }();
-  return seed;
+  return hp::test::testSeed("card_adapters tests");
 }
 
 Bytes biometricTemplate() {

@@ -148,10 +148,12 @@ TEST_SUITE("purse") {
     CHECK(s.creditSeq == 1);
     CHECK(s.oldestLoggedTxn == 1);
 
-    // In standby the log and status still read; movements need PIN2.
+    // In standby the log and status still read; movements need PIN2 (but a PIN-only debit, up
+    // to kPinOnlyDebitMax: one over it is refused).
     mustOk(card.finish());
     CHECK(must(card.readLog()).size() == 3);
-    auto locked = card.debit(18, bytesOf("localhost"), bytesOf("order-4"), "EUR", 1);
+    auto locked = card.debit(18, bytesOf("localhost"), bytesOf("order-4"), "EUR",
+                             purse::kPinOnlyDebitMax + 1);
     REQUIRE_FALSE(locked.ok());
     CHECK(locked.error().sw == 0x6982);
   }

@@ -12,7 +12,7 @@
 
 #include "host/channel/channel_connection.hpp"
 #include "host/channel/frame.hpp"
-#include "tests/channel/fixture.hpp"
+#include "tests/support/channel_fixture.hpp"
 
 namespace hp::channel::test {
 

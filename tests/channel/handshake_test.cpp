@@ -3,7 +3,7 @@
 
 #include "host/channel/messages.hpp"
 #include "protocol/channel/server_hello_statement.hpp"
-#include "tests/channel/fixture.hpp"
+#include "tests/support/channel_fixture.hpp"
 
 namespace hp::channel::test {
 

@@ -4,7 +4,7 @@
 
 #include "host/channel/frame.hpp"
 #include "host/channel/messages.hpp"
-#include "tests/channel/fixture.hpp"
+#include "tests/support/channel_fixture.hpp"
 
 namespace hp::channel::test {
 

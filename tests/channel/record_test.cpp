@@ -2,7 +2,7 @@
 // closes the channel for good.
 #include <doctest.h>
 
-#include "tests/channel/fixture.hpp"
+#include "tests/support/channel_fixture.hpp"
 
 namespace hp::channel::test {
 

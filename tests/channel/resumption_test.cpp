@@ -3,7 +3,7 @@
 #include <doctest.h>
 
 #include "host/channel/messages.hpp"
-#include "tests/channel/fixture.hpp"
+#include "tests/support/channel_fixture.hpp"
 
 namespace hp::channel::test {
 

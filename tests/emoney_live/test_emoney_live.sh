@@ -8,21 +8,9 @@
 # and the conservation check across the three ledgers: the card (terminal balance, history),
 # the shop's SQLite orders and the bank's SQLite account and vouchers must add up exactly.
 set -euo pipefail
-usage="usage: test_emoney_live.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION SHOP_SERVER BANK_SERVER"
-HOMECARD=$(realpath "${1:?$usage}")
-ACCESSCARD=$(realpath "${2:?}")
-HOME_SERVER=$(realpath "${3:?}")
-TERMINAL=$(realpath "${4:?}")
-HP_PROVISION=$(realpath "${5:?}")
-SHOP_SERVER=$(realpath "${6:?}")
-BANK_SERVER=$(realpath "${7:?}")
 HERE=$(dirname "$(realpath "$0")")
-# shellcheck source=tests/integration/sandbox.sh
-source "$HERE/../integration/sandbox.sh"
-# shellcheck source=tests/terminal/live_helpers.sh
-source "$HERE/../terminal/live_helpers.sh"
-# shellcheck source=tests/emoney_live/emoney_world.sh
-source "$HERE/emoney_world.sh"
+# shellcheck source=tests/emoney_live/emoney_prelude.sh
+source "$HERE/emoney_prelude.sh"
 
 fail() {
   echo "test_emoney_live: FAIL: $*" >&2

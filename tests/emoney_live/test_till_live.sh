@@ -9,22 +9,10 @@
 # till payment mailed with the till's ID, a stolen card: three wrong PINs at the till block it,
 # and its revocation mailed.
 set -euo pipefail
-usage="usage: test_till_live.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION SHOP_SERVER BANK_SERVER TILL"
-HOMECARD=$(realpath "${1:?$usage}")
-ACCESSCARD=$(realpath "${2:?}")
-HOME_SERVER=$(realpath "${3:?}")
-TERMINAL=$(realpath "${4:?}")
-HP_PROVISION=$(realpath "${5:?}")
-SHOP_SERVER=$(realpath "${6:?}")
-BANK_SERVER=$(realpath "${7:?}")
-TILL=$(realpath "${8:?}")
 HERE=$(dirname "$(realpath "$0")")
-# shellcheck source=tests/integration/sandbox.sh
-source "$HERE/../integration/sandbox.sh"
-# shellcheck source=tests/terminal/live_helpers.sh
-source "$HERE/../terminal/live_helpers.sh"
-# shellcheck source=tests/emoney_live/emoney_world.sh
-source "$HERE/emoney_world.sh"
+# shellcheck source=tests/emoney_live/emoney_prelude.sh
+source "$HERE/emoney_prelude.sh"
+TILL=$(realpath "${8:?usage: test_till_live.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION SHOP_SERVER BANK_SERVER TILL}")
 
 fail() {
   echo "test_till_live: FAIL: $*" >&2

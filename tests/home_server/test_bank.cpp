@@ -1,10 +1,13 @@
 #include "tests/home_server/test_bank.hpp"
 
-#include "protocol/rpc/base64.hpp"
+#include "protocol/merchant/api_body.hpp"
+#include "protocol/merchant/bank_api.hpp"
+#include "protocol/rpc/message.hpp"
 
 namespace hp::home_server::test {
 
 namespace purse = protocol::purse;
+namespace api = protocol::merchant;
 
 TestBank::TestBank(std::string bankId, uint64_t accountBalance, uint64_t seed)
     : bankId_(std::move(bankId)), account_(accountBalance), rng_(base::makeSeededRng(seed)) {
@@ -22,10 +25,7 @@ RelayResponse TestBank::json(int status, const Json::Value& body) const {
 
 RelayResponse TestBank::refusal(int status, const std::string& code,
                                 const std::string& message) const {
-  Json::Value body;
-  body["error"]["code"] = code;
-  body["error"]["message"] = message;
-  return json(status, body);
+  return json(status, api::ErrorBody{code, message}.toJson());
 }
 
 Bytes TestBank::signVoucher(const purse::Voucher& voucher) {
@@ -47,26 +47,25 @@ Result<RelayResponse> TestBank::handle(const RelayRequest& request) {
   const std::string& path = request.url.path;
 
   if (path == "/topups") {
-    const std::string requestId = (*body)["request_id"].asString();
+    // The bank's own reading of a top-up (protocol/merchant/bank_api.hpp).
+    auto topup = api::TopupRequest::fromJson(*body);
+    if (!topup) return refusal(400, "bad_request", topup.error().message);
+    const std::string& requestId = topup->requestId;
     if (auto known = byRequest_.find(requestId); known != byRequest_.end()) {
       if (known->second.bodyText != bodyText) {
         return refusal(409, "request_id_reused", "another body with this request_id");
       }
-      Json::Value answer;
-      answer["voucher_id"] = toHex(known->second.fields.voucherId);
-      answer["voucher"] = protocol::rpc::base64Encode(known->second.voucher);
-      return json(201, answer);
+      return json(
+          201,
+          api::TopupAnswer{toHex(known->second.fields.voucherId), known->second.voucher}.toJson());
     }
     purse::Voucher voucher;
     voucher.bankId = bytesOf(bankId_);
-    auto purseId = fromHex((*body)["purse_id"].asString());
-    if (!purseId || purseId->size() != purse::kPurseIdSize) {
-      return refusal(400, "bad_purse_id", "purse_id must be 8 bytes of hex");
-    }
-    std::copy(purseId->begin(), purseId->end(), voucher.purseId.begin());
-    voucher.creditSeq = (*body)["credit_seq"].asUInt();
-    voucher.currency = (*body)["currency"].asString();
-    voucher.amount = (*body)["amount"].asUInt64();
+    const Bytes purseId = fromHex(topup->purseId).value_or(Bytes{});  // checked by fromJson
+    std::copy(purseId.begin(), purseId.end(), voucher.purseId.begin());
+    voucher.creditSeq = topup->creditSeq;
+    voucher.currency = topup->currency;
+    voucher.amount = topup->amount;
     uint64_t pending = 0;
     for (const auto& [id, issued] : byRequest_) {
       if (issued.settled) continue;
@@ -87,10 +86,7 @@ Result<RelayResponse> TestBank::handle(const RelayRequest& request) {
       --loseIssueAnswers;
       return makeError("connection reset by peer (test bank)");
     }
-    Json::Value answer;
-    answer["voucher_id"] = toHex(voucher.voucherId);
-    answer["voucher"] = protocol::rpc::base64Encode(issued.voucher);
-    return json(201, answer);
+    return json(201, api::TopupAnswer{toHex(voucher.voucherId), issued.voucher}.toJson());
   }
 
   const std::string prefix = "/topups/";
@@ -106,8 +102,8 @@ Result<RelayResponse> TestBank::handle(const RelayRequest& request) {
     auto requestId = byVoucher_.find(voucherHex);
     if (requestId == byVoucher_.end()) return refusal(404, "unknown_voucher", "no such voucher");
     Issued& issued = byRequest_[requestId->second];
-    auto record = protocol::rpc::base64Decode((*body)["record"].asString());
-    auto parts = record ? purse::splitSigned(*record) : std::nullopt;
+    auto confirmation = api::ConfirmTopup::fromJson(*body);
+    auto parts = confirmation ? purse::splitSigned(confirmation->record) : std::nullopt;
     auto decoded = parts ? purse::decodePurseRecord(parts->body) : std::nullopt;
     if (!decoded || !purse::verifySigned(cardPoint_, purse::kRecordLabel, *parts)) {
       return refusal(400, "bad_record", "not a record signed by the owner's card");
@@ -125,9 +121,7 @@ Result<RelayResponse> TestBank::handle(const RelayRequest& request) {
       account_ -= v.amount;
       settled_ += v.amount;
     }
-    Json::Value answer;
-    answer["status"] = "settled";
-    return json(200, answer);
+    return json(200, api::ConfirmTopupAnswer{"settled"}.toJson());
   }
   return refusal(404, "not_found", "no such resource");
 }

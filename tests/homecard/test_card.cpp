@@ -1,6 +1,7 @@
 #include "tests/homecard/test_card.hpp"
 
 #include "tests/homecard/spec_check.hpp"
+#include "tests/support/test_seed.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -9,19 +10,7 @@
 namespace hp::card::homecard::test {
 
 uint64_t testSeed() {
-  static const uint64_t seed = [] {
-    uint64_t s = 0;
-    if (const char* env = std::getenv("HP_TEST_SEED"); env != nullptr && *env != '\0') {
-      s = std::strtoull(env, nullptr, 0);
-    } else {
-      std::random_device device;
-      s = (static_cast<uint64_t>(device()) << 32) | device();
-    }
-    std::printf("homecard tests: seed %llu (replay with HP_TEST_SEED=%llu)\n",
-                static_cast<unsigned long long>(s), static_cast<unsigned long long>(s));
-    return s;
-  }();
-  return seed;
+  return hp::test::testSeed("homecard tests");
 }
 
 std::string asciiHex(std::string_view text) {

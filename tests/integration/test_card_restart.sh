@@ -14,24 +14,10 @@
 # balance`; an interrupted buy is settled by `terminal pay` as its message says; the home
 # server's log says "home card restarted: PIN1 needed again". HP_KILL9_SEED replays (printed).
 set -euo pipefail
-usage="usage: test_card_restart.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION SHOP_SERVER BANK_SERVER"
-HOMECARD=$(realpath "${1:?$usage}")
-ACCESSCARD=$(realpath "${2:?}")
-HOME_SERVER=$(realpath "${3:?}")
-TERMINAL=$(realpath "${4:?}")
-HP_PROVISION=$(realpath "${5:?}")
-SHOP_SERVER=$(realpath "${6:?}")
-BANK_SERVER=$(realpath "${7:?}")
+EMONEY_KILL9_NAME="card restart"
 HERE=$(dirname "$(realpath "$0")")
-# shellcheck source=tests/integration/kill9_prelude.sh
-source "$HERE/kill9_prelude.sh"
-kill9_prelude "card restart" smartcard
-# shellcheck source=tests/integration/sandbox.sh
-source "$HERE/sandbox.sh"
-# shellcheck source=tests/terminal/live_helpers.sh
-source "$HERE/../terminal/live_helpers.sh"
-# shellcheck source=tests/emoney_live/emoney_world.sh
-source "$HERE/../emoney_live/emoney_world.sh"
+# shellcheck source=tests/emoney_live/emoney_prelude.sh
+source "$HERE/../emoney_live/emoney_prelude.sh"
 
 fail() {
   echo "card restart: FAIL: $* (seed $HP_KILL9_SEED)" >&2

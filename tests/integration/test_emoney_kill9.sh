@@ -18,24 +18,10 @@
 # operations with kills are covered at the card level by purse_kill9 (test_purse_kill9.py);
 # this test is about the host side: reconnecting to a restarted card and finishing payments.
 set -euo pipefail
-usage="usage: test_emoney_kill9.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION SHOP_SERVER BANK_SERVER"
-HOMECARD=$(realpath "${1:?$usage}")
-ACCESSCARD=$(realpath "${2:?}")
-HOME_SERVER=$(realpath "${3:?}")
-TERMINAL=$(realpath "${4:?}")
-HP_PROVISION=$(realpath "${5:?}")
-SHOP_SERVER=$(realpath "${6:?}")
-BANK_SERVER=$(realpath "${7:?}")
+EMONEY_KILL9_NAME="emoney kill9"
 HERE=$(dirname "$(realpath "$0")")
-# shellcheck source=tests/integration/kill9_prelude.sh
-source "$HERE/kill9_prelude.sh"
-kill9_prelude "emoney kill9" smartcard
-# shellcheck source=tests/integration/sandbox.sh
-source "$HERE/sandbox.sh"
-# shellcheck source=tests/terminal/live_helpers.sh
-source "$HERE/../terminal/live_helpers.sh"
-# shellcheck source=tests/emoney_live/emoney_world.sh
-source "$HERE/../emoney_live/emoney_world.sh"
+# shellcheck source=tests/emoney_live/emoney_prelude.sh
+source "$HERE/../emoney_live/emoney_prelude.sh"
 
 fail() {
   echo "emoney kill9: FAIL: $* (seed $HP_KILL9_SEED)" >&2

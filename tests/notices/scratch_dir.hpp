@@ -1,31 +1,11 @@
-// A temporary directory for outbox files, removed with everything in it at the end of a case.
+// A temporary directory for outbox files, removed with everything in it at the end of a case:
+// the tests' one TempDir (tests/support/temp_dir.hpp) under the name the notices tests use.
 #pragma once
 
-#include <doctest.h>
-#include <stdlib.h>
-
-#include <filesystem>
-#include <string>
+#include "tests/support/temp_dir.hpp"
 
 namespace hp::notices::test {
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    char tmpl[] = "/tmp/hp_notices_outbox.XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using ScratchDir = hp::test::TempDir;
 
 }  // namespace hp::notices::test

@@ -22,9 +22,11 @@ TEST_SUITE("protocol") {
 
     auto full = parseHttpsUrl("https://localhost:4433/cart/items?id=7");
     REQUIRE(full.ok());
+    CHECK(full->host == "localhost");
     CHECK(full->port == 4433);
     CHECK(full->path == "/cart/items?id=7");
     CHECK(full->hostHeader() == "localhost:4433");
+    CHECK(full->shopKey() == "localhost:4433");
 
     auto query = parseHttpsUrl("https://127.0.0.1:8443?q=1");
     REQUIRE(query.ok());
@@ -100,6 +102,7 @@ TEST_SUITE("protocol") {
     CHECK(address->host == "127.0.0.1");
     CHECK(address->port == 8443);
     CHECK(parseHostPort("home.example.net:65535")->port == 65535);
+    CHECK(parseHostPort("home.example.net:1")->port == 1);
     for (const char* bad : {"127.0.0.1", ":8443", "host:99999", "host:", "host:0", "a b:1"}) {
       CAPTURE(bad);
       CHECK_FALSE(parseHostPort(bad).ok());

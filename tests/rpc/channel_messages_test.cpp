@@ -14,7 +14,7 @@
 #include "host/channel/channel_connection.hpp"
 #include "host/rpc/channel_messages.hpp"
 #include "protocol/rpc/message.hpp"
-#include "tests/channel/fixture.hpp"
+#include "tests/support/channel_fixture.hpp"
 
 namespace hp::rpc {
 

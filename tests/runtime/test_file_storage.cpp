@@ -14,40 +14,16 @@
 #include "card/runtime/file_storage.hpp"
 #include "card/runtime/state_key.hpp"
 #include "tests/runtime/test_helpers.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using hp::base::Bytes;
 using hp::test::hex;
+using hp::test::readFile;
+using hp::test::TempDir;
+using hp::test::writeFile;
 using namespace hp::base;
 using namespace hp::card::runtime;
 namespace fs = std::filesystem;
-
-namespace {
-
-// A fresh directory under TMPDIR, removed with everything in it at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "hp-runtime-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  std::string file(const char* name) const { return (path / name).string(); }
-};
-
-Bytes readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-void writeFile(const std::string& path, const Bytes& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-}
-
-}  // namespace
 
 namespace hp::card::runtime::test {
 // FileStorage with its default key file and a seeded RNG, as the card process opens it.

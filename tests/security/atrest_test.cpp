@@ -29,9 +29,13 @@
 #include "card/runtime/pin.hpp"
 #include "tests/homecard/test_card.hpp"
 #include "tests/security/atrest_storage.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using hp::base::Bytes;
 using hp::base::ByteView;
+using hp::test::readFile;
+using hp::test::TempDir;
+using hp::test::writeFile;
 using namespace hp::base;
 using namespace hp::card::runtime;
 using namespace hp::protocol::apdu;
@@ -39,29 +43,6 @@ namespace fs = std::filesystem;
 namespace hc = hp::card::homecard::test;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "hp-atrest-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  std::string file(const char* name) const { return (path / name).string(); }
-};
-
-Bytes readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-void writeFile(const std::string& path, const Bytes& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-}
 
 bool contains(const Bytes& hay, ByteView needle) {
   return std::search(hay.begin(), hay.end(), needle.begin(), needle.end()) != hay.end();

@@ -27,6 +27,7 @@
 #include "host/channel/ticket_store.hpp"
 #include "protocol/rpc/methods.hpp"
 #include "tests/card_adapters/fixture.hpp"
+#include "tests/support/channel_fixture.hpp"
 
 namespace wire = hp::protocol::rpc;
 
@@ -55,7 +56,7 @@ class RecordingTransport final : public pcsc_bridge::Transport {
   pcsc_bridge::Transport& inner_;
 };
 
-constexpr uint64_t kShareLifetimeMs = 10 * 60 * 1000;
+using channel::test::kShareLifetimeMs;
 
 // A home server (software signer and registry) and a terminal whose host code talks to the
 // real access card through a recording transport.
@@ -75,47 +76,16 @@ struct World {
   }
 
   channel::ClientConfig clientConfig() {
-    channel::ClientConfig config;
-    config.clock = &clock;
-    config.rng = terminalRng.get();
-    return config;
+    return channel::test::clientConfigOf(clock, *terminalRng);
   }
   channel::ServerConfig serverConfig() {
-    channel::ServerConfig config;
-    config.registry = &registry;
-    config.signer = &signer;
-    config.clock = &clock;
-    config.rng = serverRng.get();
-    config.replayCache = &replayCache;
-    config.tickets = &tickets;
-    return config;
+    return channel::test::serverConfigOf(registry, signer, clock, *serverRng, replayCache, tickets);
   }
 
   // Carries messages both ways (and records them: the wire) until both sides are done.
   Result<void> pump(channel::ClientHandshake& client, channel::ServerHandshake& server,
                     const Bytes& first) {
-    std::vector<Bytes> toServer{first};
-    while (!toServer.empty()) {
-      std::vector<Bytes> toClient;
-      for (const Bytes& message : toServer) {
-        wire.push_back(message);
-        auto replies = server.onMessage(message);
-        if (!replies) {
-          if (server.alertMessage()) (void)client.onMessage(*server.alertMessage());
-          return replies.error();
-        }
-        toClient.insert(toClient.end(), replies->begin(), replies->end());
-      }
-      toServer.clear();
-      for (const Bytes& message : toClient) {
-        wire.push_back(message);
-        auto replies = client.onMessage(message);
-        if (!replies) return replies.error();
-        toServer.insert(toServer.end(), replies->begin(), replies->end());
-      }
-    }
-    if (!client.established() || !server.established()) return makeError("handshake stalled");
-    return {};
+    return channel::test::pump(client, server, first, &wire);
   }
 
   // What the terminal program does for one connection (host/terminal/home_channel.cpp):

@@ -95,6 +95,61 @@ TEST_SUITE("sqlite") {
     CHECK(count(*db) == 3);
   }
 
+  TEST_CASE("first, all and Columns read rows in SELECT order; applied says one row changed") {
+    auto db = openOrFail(":memory:");
+    REQUIRE(db->exec("CREATE TABLE t (i INTEGER PRIMARY KEY, s TEXT, b BLOB)").ok());
+    REQUIRE(db->exec("INSERT INTO t VALUES (1, 'one', x'01'), (2, 'two', x'0202')").ok());
+    struct Row {
+      uint32_t i;
+      std::string s;
+      Bytes b;
+    };
+    const auto read = [](const Statement& st) {
+      Columns c(st);
+      Row row;
+      row.i = c.integer<uint32_t>();
+      row.s = c.text();
+      row.b = c.blob();
+      return row;
+    };
+    auto rows = db->prepare("SELECT i, s, b FROM t ORDER BY i");
+    REQUIRE(rows.ok());
+    auto all = rows->all(read);
+    REQUIRE(all.ok());
+    REQUIRE(all->size() == 2);
+    CHECK((*all)[1].i == 2);
+    CHECK((*all)[1].s == "two");
+    CHECK((*all)[1].b == Bytes{2, 2});
+
+    auto one = db->prepare("SELECT i, s, b FROM t WHERE i = ?");
+    REQUIRE(one.ok());
+    one->bind(1, int64_t{1});
+    auto found = one->first(read);
+    REQUIRE(found.ok());
+    REQUIRE(found->has_value());
+    CHECK((*found)->s == "one");
+    one->reset();
+    one->bind(1, int64_t{9});
+    auto missing = one->first(read);
+    REQUIRE(missing.ok());
+    CHECK_FALSE(missing->has_value());
+
+    // A conditional UPDATE: applied once, then its condition no longer holds.
+    auto rename = db->prepare("UPDATE t SET s = 'uno' WHERE i = 1 AND s = 'one'");
+    REQUIRE(rename.ok());
+    auto first = rename->applied();
+    REQUIRE(first.ok());
+    CHECK(*first);
+    rename->reset();
+    auto again = rename->applied();
+    REQUIRE(again.ok());
+    CHECK_FALSE(*again);
+    // A failure is an error, not "not applied".
+    auto broken = db->prepare("UPDATE t SET i = 2 WHERE i = 1");
+    REQUIRE(broken.ok());
+    CHECK_FALSE(broken->applied().ok());
+  }
+
   TEST_CASE("errors are values naming what was being done") {
     auto db = openOrFail(":memory:");
     REQUIRE(db->exec("CREATE TABLE t (i INTEGER NOT NULL UNIQUE)").ok());

@@ -1,26 +1,23 @@
 #include "tools/bank_server/bank_api.hpp"
 
+#include "protocol/merchant/bank_api.hpp"
 #include "protocol/purse/purse_records.hpp"
-#include "protocol/rpc/base64.hpp"
 #include "tools/bank_server/credit_check.hpp"
 #include "tools/merchant/json_http.hpp"
 
 namespace hp::bank_server {
 
 namespace purse = protocol::purse;
+namespace api = protocol::merchant;
 using merchant::HttpRequest;
 using merchant::HttpResponse;
 using merchant::PeerIdentity;
 
 namespace {
 
-constexpr uint64_t kMaxCreditSeq = 0xFFFFFFFFull;
-
 HttpResponse voucherAnswer(const VoucherRow& voucher) {
-  Json::Value out;
-  out["voucher_id"] = voucher.voucherId;
-  out["voucher"] = protocol::rpc::base64Encode(voucher.signedVoucher);
-  return merchant::jsonResponse(201, out);
+  return merchant::jsonResponse(
+      201, api::TopupAnswer{voucher.voucherId, voucher.signedVoucher}.toJson());
 }
 
 // The voucher as signed, rebuilt from its row (the row holds the signed bytes too, but the
@@ -68,12 +65,9 @@ HttpResponse BankApi::showAccount(const std::string& id, const PeerIdentity& pee
     return merchant::errorResponse(404, "no_such_account",
                                    "no account " + id + " for this client certificate");
   }
-  Json::Value out;
-  out["account"] = (*account)->id;
-  out["currency"] = (*account)->currency;
-  out["balance"] = Json::UInt64((*account)->balance);
-  out["pending"] = Json::UInt64((*account)->pending);
-  return merchant::jsonResponse(200, out);
+  const Account& found = **account;
+  return merchant::jsonResponse(
+      200, api::AccountAnswer{found.id, found.currency, found.balance, found.pending}.toJson());
 }
 
 // Long on purpose (issue 11): the top-up's idempotency and voucher rules, in checking order.
@@ -81,55 +75,38 @@ HttpResponse BankApi::showAccount(const std::string& id, const PeerIdentity& pee
 HttpResponse BankApi::topUp(const HttpRequest& request, const PeerIdentity& peer) {
   auto body = merchant::parseJsonObject(request.body);
   if (!body) return merchant::errorResponse(400, "bad_request", body.error().message);
-  auto requestId = merchant::stringField(*body, "request_id", 64);
-  auto accountId = merchant::stringField(*body, "account", 64);
-  auto purseHex = merchant::stringField(*body, "purse_id", 2 * purse::kPurseIdSize);
-  auto creditSeq = merchant::unsignedField(*body, "credit_seq");
-  auto currency = merchant::stringField(*body, "currency", 3);
-  auto amount = merchant::unsignedField(*body, "amount");
-  for (const Error* error :
-       {requestId.ok() ? nullptr : &requestId.error(),
-        accountId.ok() ? nullptr : &accountId.error(), purseHex.ok() ? nullptr : &purseHex.error(),
-        creditSeq.ok() ? nullptr : &creditSeq.error(), currency.ok() ? nullptr : &currency.error(),
-        amount.ok() ? nullptr : &amount.error()}) {
-    if (error) return merchant::errorResponse(400, "bad_request", error->message);
-  }
-  const auto purseId = fromHex(*purseHex);
-  if (!purseId || purseId->size() != purse::kPurseIdSize) {
-    return merchant::errorResponse(400, "bad_request", "\"purse_id\" must be 16 hex digits");
-  }
-  if (*creditSeq == 0 || *creditSeq > kMaxCreditSeq) {
-    return merchant::errorResponse(400, "bad_request", "\"credit_seq\" must be 1..2^32-1");
-  }
-  if (!purse::validCurrency(*currency)) {
-    return merchant::errorResponse(400, "bad_request", "\"currency\" must be ISO 4217 (e.g. EUR)");
-  }
-  if (*amount == 0) return merchant::errorResponse(400, "bad_request", "\"amount\" must be > 0");
-  const std::string purseKey = toHex(*purseId);
+  auto topup = api::TopupRequest::fromJson(*body);
+  if (!topup) return merchant::errorResponse(400, "bad_request", topup.error().message);
+  const std::string& requestId = topup->requestId;
+  const std::string& accountId = topup->account;
+  const std::string& purseKey = topup->purseId;
+  const uint32_t creditSeq = topup->creditSeq;
+  const std::string& currency = topup->currency;
+  const uint64_t amount = topup->amount;
 
-  auto account = parts_.store->findAccount(*accountId);
+  auto account = parts_.store->findAccount(accountId);
   if (!account) return storageFailure(account.error());
   if (!*account || (*account)->owner != peer.keyFingerprint) {
     return merchant::errorResponse(404, "no_such_account",
-                                   "no account " + *accountId + " for this client certificate");
+                                   "no account " + accountId + " for this client certificate");
   }
   // Idempotency first: a retry of an earlier request (its answer may have been lost).
-  auto earlier = parts_.store->findByRequest(*requestId);
+  auto earlier = parts_.store->findByRequest(requestId);
   if (!earlier) return storageFailure(earlier.error());
   if (*earlier) {
     const VoucherRow& v = **earlier;
-    if (v.account == *accountId && v.purseId == purseKey && v.creditSeq == *creditSeq &&
-        v.currency == *currency && v.amount == *amount) {
+    if (v.account == accountId && v.purseId == purseKey && v.creditSeq == creditSeq &&
+        v.currency == currency && v.amount == amount) {
       return voucherAnswer(v);
     }
     return merchant::errorResponse(409, "request_id_conflict",
-                                   "request_id " + *requestId + " was used for another top-up");
+                                   "request_id " + requestId + " was used for another top-up");
   }
-  if ((*account)->currency != *currency) {
+  if ((*account)->currency != currency) {
     return merchant::errorResponse(422, "wrong_currency",
-                                   "account " + *accountId + " is in " + (*account)->currency);
+                                   "account " + accountId + " is in " + (*account)->currency);
   }
-  auto slot = parts_.store->findLiveForSlot(purseKey, static_cast<uint32_t>(*creditSeq));
+  auto slot = parts_.store->findLiveForSlot(purseKey, creditSeq);
   if (!slot) return storageFailure(slot.error());
   if (*slot && (*slot)->status == kIssued &&
       parts_.nowMs() - (*slot)->issuedMs >= parts_.voucherExpiryMs) {
@@ -140,7 +117,7 @@ HttpResponse BankApi::topUp(const HttpRequest& request, const PeerIdentity& peer
     if (!voided) return storageFailure(voided.error());
     if (parts_.log) {
       parts_.log("voucher " + (*slot)->voucherId + " expired unconfirmed: void, its slot " +
-                 std::to_string(*creditSeq) + " reissued (it still settles if the card took it)");
+                 std::to_string(creditSeq) + " reissued (it still settles if the card took it)");
     }
     slot = std::optional<VoucherRow>();
   }
@@ -156,27 +133,28 @@ HttpResponse BankApi::topUp(const HttpRequest& request, const PeerIdentity& peer
 
   purse::Voucher voucher;
   voucher.bankId = bytesOf(parts_.bankId);
-  std::copy(purseId->begin(), purseId->end(), voucher.purseId.begin());
+  const Bytes purseId = fromHex(purseKey).value_or(Bytes{});  // checked by fromJson
+  std::copy(purseId.begin(), purseId.end(), voucher.purseId.begin());
   const Bytes random = parts_.rng->bytes(purse::kVoucherIdSize);
   if (random.size() != purse::kVoucherIdSize) {
     return merchant::errorResponse(500, "internal_error", "no random voucher ID");
   }
   std::copy(random.begin(), random.end(), voucher.voucherId.begin());
-  voucher.creditSeq = static_cast<uint32_t>(*creditSeq);
-  voucher.currency = *currency;
-  voucher.amount = *amount;
+  voucher.creditSeq = creditSeq;
+  voucher.currency = currency;
+  voucher.amount = amount;
   auto signedVoucher = parts_.signingKey->signObject(purse::kVoucherLabel, purse::encode(voucher));
   if (!signedVoucher) {
     return merchant::errorResponse(500, "internal_error", "the bank could not sign a voucher");
   }
   VoucherRow row;
   row.voucherId = toHex(random);
-  row.requestId = *requestId;
-  row.account = *accountId;
+  row.requestId = requestId;
+  row.account = accountId;
   row.purseId = purseKey;
   row.creditSeq = voucher.creditSeq;
-  row.currency = *currency;
-  row.amount = *amount;
+  row.currency = currency;
+  row.amount = amount;
   row.status = kIssued;
   row.signedVoucher = *signedVoucher;
   row.issuedMs = parts_.nowMs();
@@ -185,7 +163,7 @@ HttpResponse BankApi::topUp(const HttpRequest& request, const PeerIdentity& peer
   if (*issued == IssueOutcome::kInsufficientFunds) {
     return merchant::errorResponse(
         402, "insufficient_funds",
-        "account " + *accountId + " has " +
+        "account " + accountId + " has " +
             std::to_string((*account)->balance -
                            std::min((*account)->balance, (*account)->pending)) +
             " " + (*account)->currency + " available (balance minus pending vouchers)");
@@ -212,19 +190,21 @@ HttpResponse BankApi::confirm(const std::string& voucherIdText, const HttpReques
   }
   auto body = merchant::parseJsonObject(request.body);
   if (!body) return merchant::errorResponse(400, "bad_request", body.error().message);
-  auto record = merchant::base64Field(*body, "record");
-  if (!record) return merchant::errorResponse(400, "bad_request", record.error().message);
+  auto confirmation = api::ConfirmTopup::fromJson(*body);
+  if (!confirmation) {
+    return merchant::errorResponse(400, "bad_request", confirmation.error().message);
+  }
+  const Bytes& record = confirmation->record;
   const auto voucher = voucherOf(**row);
   if (!voucher) return storageFailure(makeError("voucher " + voucherId + " unreadable"));
-  auto checked = checkCreditRecord(*voucher, peer.ecPoint, peer.keyDescription, *record);
+  auto checked = checkCreditRecord(*voucher, peer.ecPoint, peer.keyDescription, record);
   if (!checked) return merchant::toResponse(checked.error());
 
-  Json::Value settledAnswer;
-  settledAnswer["status"] = kSettled;
+  const Json::Value settledAnswer = api::ConfirmTopupAnswer{kSettled}.toJson();
   if ((*row)->status == kSettled) return merchant::jsonResponse(200, settledAnswer);  // a retry
   // Issued, or void (expired and superseded) but taken by the card after all: settle it, unless
   // another voucher of its slot was settled (a card takes one per credit_seq).
-  auto settled = parts_.store->settle(voucherId, *record, parts_.nowMs());
+  auto settled = parts_.store->settle(voucherId, record, parts_.nowMs());
   if (!settled) return storageFailure(settled.error());
   if (!*settled) {
     return merchant::errorResponse(

@@ -11,20 +11,39 @@ constexpr const char* kVoucherColumns =
     " record, issued_ms";
 
 VoucherRow readVoucher(const sqlite::Statement& s) {
+  sqlite::Columns c(s);
   VoucherRow row;
-  row.voucherId = s.columnText(0);
-  row.requestId = s.columnText(1);
-  row.account = s.columnText(2);
-  row.purseId = s.columnText(3);
-  row.creditSeq = static_cast<uint32_t>(s.columnInt(4));
-  row.currency = s.columnText(5);
-  row.amount = static_cast<uint64_t>(s.columnInt(6));
-  row.status = s.columnText(7);
-  row.signedVoucher = s.columnBlob(8);
-  row.record = s.columnBlob(9);
-  row.issuedMs = s.columnInt(10);
+  row.voucherId = c.text();
+  row.requestId = c.text();
+  row.account = c.text();
+  row.purseId = c.text();
+  row.creditSeq = c.integer<uint32_t>();
+  row.currency = c.text();
+  row.amount = c.integer<uint64_t>();
+  row.status = c.text();
+  row.signedVoucher = c.blob();
+  row.record = c.blob();
+  row.issuedMs = c.integer();
   return row;
 }
+
+// An account with its pending sum, as kAccountSelect reads it.
+Account readAccount(const sqlite::Statement& s) {
+  sqlite::Columns c(s);
+  Account account;
+  account.id = c.text();
+  account.owner = c.text();
+  account.currency = c.text();
+  account.balance = c.integer<uint64_t>();
+  account.pending = c.integer<uint64_t>();
+  return account;
+}
+
+constexpr const char* kAccountSelect =
+    "SELECT a.id, a.owner, a.currency, a.balance,"
+    " (SELECT COALESCE(SUM(v.amount), 0) FROM vouchers v"
+    "  WHERE v.account = a.id AND v.status = 'issued')"
+    " FROM accounts a ";
 
 }  // namespace
 
@@ -69,46 +88,21 @@ Result<bool> BankStore::openAccount(const Account& account, int64_t nowMs) {
       .bind(3, account.currency)
       .bind(4, static_cast<int64_t>(account.balance))
       .bind(5, nowMs);
-  auto done = statement->step();
-  if (!done) return done.error();
+  if (auto done = statement->run(); !done) return done.error();
   return true;
 }
 
 Result<std::vector<Account>> BankStore::accounts() {
-  auto statement = db_.prepare(
-      "SELECT a.id, a.owner, a.currency, a.balance,"
-      " (SELECT COALESCE(SUM(v.amount), 0) FROM vouchers v"
-      "  WHERE v.account = a.id AND v.status = 'issued')"
-      " FROM accounts a ORDER BY a.id");
+  auto statement = db_.prepare(std::string(kAccountSelect) + "ORDER BY a.id");
   if (!statement) return statement.error();
-  std::vector<Account> out;
-  while (true) {
-    auto row = statement->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    const sqlite::Statement& s = *statement;
-    out.push_back(Account{s.columnText(0), s.columnText(1), s.columnText(2),
-                          static_cast<uint64_t>(s.columnInt(3)),
-                          static_cast<uint64_t>(s.columnInt(4))});
-  }
-  return out;
+  return statement->all(readAccount);
 }
 
 Result<std::optional<Account>> BankStore::findAccount(const std::string& id) {
-  auto statement = db_.prepare(
-      "SELECT a.id, a.owner, a.currency, a.balance,"
-      " (SELECT COALESCE(SUM(v.amount), 0) FROM vouchers v"
-      "  WHERE v.account = a.id AND v.status = 'issued')"
-      " FROM accounts a WHERE a.id = ?");
+  auto statement = db_.prepare(std::string(kAccountSelect) + "WHERE a.id = ?");
   if (!statement) return statement.error();
   statement->bind(1, id);
-  auto row = statement->step();
-  if (!row) return row.error();
-  if (!*row) return std::optional<Account>();
-  const sqlite::Statement& s = *statement;
-  return std::optional<Account>(Account{s.columnText(0), s.columnText(1), s.columnText(2),
-                                        static_cast<uint64_t>(s.columnInt(3)),
-                                        static_cast<uint64_t>(s.columnInt(4))});
+  return statement->first(readAccount);
 }
 
 Result<std::optional<VoucherRow>> BankStore::findOne(const std::string& where, const std::string& a,
@@ -118,10 +112,7 @@ Result<std::optional<VoucherRow>> BankStore::findOne(const std::string& where, c
   if (!statement) return statement.error();
   statement->bind(1, a);
   if (b) statement->bind(2, *b);
-  auto row = statement->step();
-  if (!row) return row.error();
-  if (!*row) return std::optional<VoucherRow>();
-  return std::optional<VoucherRow>(readVoucher(*statement));
+  return statement->first(readVoucher);
 }
 
 Result<std::optional<VoucherRow>> BankStore::findVoucher(const std::string& voucherId) {
@@ -161,8 +152,7 @@ Result<IssueOutcome> BankStore::issue(const VoucherRow& voucher) {
       .bind(7, static_cast<int64_t>(voucher.amount))
       .bind(8, voucher.signedVoucher)
       .bind(9, voucher.issuedMs);
-  auto done = statement->step();
-  if (!done) return done.error();
+  if (auto done = statement->run(); !done) return done.error();
   if (auto committed = transaction->commit(); !committed) return committed.error();
   return IssueOutcome::kIssued;
 }
@@ -172,8 +162,7 @@ Result<bool> BankStore::voidIssued(const std::string& voucherId) {
       db_.prepare("UPDATE vouchers SET status = 'void' WHERE voucher_id = ? AND status = 'issued'");
   if (!statement) return statement.error();
   statement->bind(1, voucherId);
-  if (auto done = statement->step(); !done) return done.error();
-  return db_.changes() == 1;
+  return statement->applied();
 }
 
 Result<bool> BankStore::settle(const std::string& voucherId, ByteView record, int64_t nowMs) {
@@ -187,7 +176,7 @@ Result<bool> BankStore::settle(const std::string& voucherId, ByteView record, in
       "  AND t.purse_id = vouchers.purse_id AND t.credit_seq = vouchers.credit_seq)");
   if (!replaced) return replaced.error();
   replaced->bind(1, voucherId).bind(2, voucherId);
-  if (auto done = replaced->step(); !done) return done.error();
+  if (auto done = replaced->run(); !done) return done.error();
   auto mark = db_.prepare(
       "UPDATE vouchers SET status = 'settled', record = ?, settled_ms = ?"
       " WHERE voucher_id = ? AND status IN ('issued', 'void') AND NOT EXISTS (SELECT 1 FROM"
@@ -195,15 +184,17 @@ Result<bool> BankStore::settle(const std::string& voucherId, ByteView record, in
       " AND s.credit_seq = vouchers.credit_seq)");
   if (!mark) return mark.error();
   mark->bind(1, record).bind(2, nowMs).bind(3, voucherId);
-  if (auto done = mark->step(); !done) return done.error();
-  if (db_.changes() != 1) return false;  // already settled, or its slot was: charge nothing
+  auto marked = mark->applied();
+  if (!marked) return marked.error();
+  if (!*marked) return false;  // already settled, or its slot was: charge nothing
   auto charge = db_.prepare(
       "UPDATE accounts SET balance = balance - (SELECT amount FROM vouchers WHERE voucher_id = ?)"
       " WHERE id = (SELECT account FROM vouchers WHERE voucher_id = ?)");
   if (!charge) return charge.error();
   charge->bind(1, voucherId).bind(2, voucherId);
-  if (auto done = charge->step(); !done) return done.error();
-  if (db_.changes() != 1) return makeError("voucher " + voucherId + ": account missing");
+  auto charged = charge->applied();
+  if (!charged) return charged.error();
+  if (!*charged) return makeError("voucher " + voucherId + ": account missing");
   if (auto committed = transaction->commit(); !committed) return committed.error();
   return true;
 }

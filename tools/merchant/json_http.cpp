@@ -2,14 +2,10 @@
 
 #include <memory>
 
-#include "protocol/rpc/base64.hpp"
+#include "protocol/merchant/api_body.hpp"
 #include "protocol/rpc/message.hpp"
 
 namespace hp::merchant {
-
-namespace {
-constexpr uint64_t kMaxExactJsonInteger = (1ull << 53) - 1;
-}
 
 std::string compactJson(const Json::Value& value) {
   Json::StreamWriterBuilder builder;
@@ -22,10 +18,8 @@ HttpResponse jsonResponse(int status, const Json::Value& body) {
 }
 
 HttpResponse errorResponse(int status, std::string_view code, std::string_view message) {
-  Json::Value body;
-  body["error"]["code"] = std::string(code);
-  body["error"]["message"] = std::string(message);
-  return jsonResponse(status, body);
+  return jsonResponse(
+      status, protocol::merchant::ErrorBody{std::string(code), std::string(message)}.toJson());
 }
 
 Result<Json::Value> parseJsonObject(std::string_view body, bool allowEmpty) {
@@ -40,41 +34,6 @@ Result<Json::Value> parseJsonObject(std::string_view body, bool allowEmpty) {
   const Json::Value& value = *parsed;
   if (!value.isObject()) return makeError("the body must be a JSON object");
   return value;
-}
-
-Result<std::string> stringField(const Json::Value& object, const char* name, size_t maxLength) {
-  const Json::Value& field = object[name];
-  if (!field.isString()) return makeError(std::string("\"") + name + "\" must be a string");
-  std::string value = field.asString();
-  if (value.empty() || value.size() > maxLength) {
-    return makeError(std::string("\"") + name + "\" must be 1.." + std::to_string(maxLength) +
-                     " characters");
-  }
-  return value;
-}
-
-Result<uint64_t> unsignedField(const Json::Value& object, const char* name) {
-  const Json::Value& field = object[name];
-  // isIntegral() and isUInt64() are also true for 5.0 and 5e0; only integer tokens count.
-  if (!protocol::rpc::isJsonInteger(field) || !field.isUInt64() ||
-      field.asUInt64() > kMaxExactJsonInteger) {
-    return makeError(std::string("\"") + name + "\" must be a non-negative integer");
-  }
-  return field.asUInt64();
-}
-
-Result<Bytes> base64Field(const Json::Value& object, const char* name, size_t maxBytes) {
-  const Json::Value& field = object[name];
-  if (!field.isString()) return makeError(std::string("\"") + name + "\" must be a base64 string");
-  const std::string text = field.asString();
-  if (text.size() > (maxBytes + 2) / 3 * 4) {
-    return makeError(std::string("\"") + name + "\" is too long");
-  }
-  auto bytes = protocol::rpc::base64Decode(text);
-  if (!bytes || bytes->empty()) {
-    return makeError(std::string("\"") + name + "\" is not valid base64");
-  }
-  return std::move(*bytes);
 }
 
 }  // namespace hp::merchant

@@ -38,9 +38,7 @@ Result<void> OrderStore::insert(const Order& order) {
       .bind(6, static_cast<int64_t>(order.amount))
       .bind(7, std::string_view(kAwaitingPayment))
       .bind(8, order.createdMs);
-  auto done = statement->step();
-  if (!done) return done.error();
-  return {};
+  return statement->run();
 }
 
 Result<std::optional<Order>> OrderStore::find(const std::string& ref) {
@@ -48,27 +46,26 @@ Result<std::optional<Order>> OrderStore::find(const std::string& ref) {
       "SELECT order_ref, owner, sku, quantity, currency, amount, status, created_ms, payment,"
       " receipt, cancellation, purse_id, txn, refund FROM orders WHERE order_ref = ?");
   if (!statement) return statement.error();
-  sqlite::Statement& s = *statement;
-  s.bind(1, ref);
-  auto row = s.step();
-  if (!row) return row.error();
-  if (!*row) return std::optional<Order>();
-  Order order;
-  order.ref = s.columnText(0);
-  order.owner = s.columnText(1);
-  order.sku = s.columnText(2);
-  order.quantity = static_cast<uint64_t>(s.columnInt(3));
-  order.currency = s.columnText(4);
-  order.amount = static_cast<uint64_t>(s.columnInt(5));
-  order.status = s.columnText(6);
-  order.createdMs = s.columnInt(7);
-  order.payment = s.columnBlob(8);
-  order.receipt = s.columnBlob(9);
-  order.cancellation = s.columnBlob(10);
-  order.purseId = s.columnBlob(11);
-  order.txn = static_cast<uint32_t>(s.columnInt(12));
-  order.refund = s.columnBlob(13);
-  return std::optional<Order>(std::move(order));
+  statement->bind(1, ref);
+  return statement->first([](const sqlite::Statement& s) {
+    sqlite::Columns c(s);
+    Order order;
+    order.ref = c.text();
+    order.owner = c.text();
+    order.sku = c.text();
+    order.quantity = c.integer<uint64_t>();
+    order.currency = c.text();
+    order.amount = c.integer<uint64_t>();
+    order.status = c.text();
+    order.createdMs = c.integer();
+    order.payment = c.blob();
+    order.receipt = c.blob();
+    order.cancellation = c.blob();
+    order.purseId = c.blob();
+    order.txn = c.integer<uint32_t>();
+    order.refund = c.blob();
+    return order;
+  });
 }
 
 Result<bool> OrderStore::markPaid(const std::string& ref, ByteView payment, ByteView receipt,
@@ -83,9 +80,7 @@ Result<bool> OrderStore::markPaid(const std::string& ref, ByteView payment, Byte
       .bind(4, static_cast<int64_t>(txn))
       .bind(5, nowMs)
       .bind(6, ref);
-  auto done = statement->step();
-  if (!done) return done.error();
-  return db_.changes() == 1;
+  return statement->applied();
 }
 
 Result<bool> OrderStore::markCancelPending(const std::string& ref, ByteView cancellation,
@@ -95,9 +90,7 @@ Result<bool> OrderStore::markCancelPending(const std::string& ref, ByteView canc
       " WHERE order_ref = ? AND status = 'paid'");
   if (!statement) return statement.error();
   statement->bind(1, cancellation).bind(2, nowMs).bind(3, ref);
-  auto done = statement->step();
-  if (!done) return done.error();
-  return db_.changes() == 1;
+  return statement->applied();
 }
 
 Result<bool> OrderStore::markCancelled(const std::string& ref, ByteView refund, int64_t nowMs) {
@@ -106,9 +99,7 @@ Result<bool> OrderStore::markCancelled(const std::string& ref, ByteView refund, 
       " WHERE order_ref = ? AND status = 'cancel_pending'");
   if (!statement) return statement.error();
   statement->bind(1, refund).bind(2, nowMs).bind(3, ref);
-  auto done = statement->step();
-  if (!done) return done.error();
-  return db_.changes() == 1;
+  return statement->applied();
 }
 
 }  // namespace hp::shop_server

@@ -1,7 +1,7 @@
 #include "tools/shop_server/shop_api.hpp"
 
+#include "protocol/merchant/shop_api.hpp"
 #include "protocol/purse/purse_records.hpp"
-#include "protocol/rpc/base64.hpp"
 #include "tools/merchant/api_error.hpp"
 #include "tools/merchant/json_http.hpp"
 #include "tools/shop_server/payer_certificate.hpp"
@@ -11,6 +11,7 @@
 namespace hp::shop_server {
 
 namespace purse = protocol::purse;
+namespace api = protocol::merchant;
 using merchant::ApiError;
 using merchant::HttpRequest;
 using merchant::HttpResponse;
@@ -18,37 +19,22 @@ using merchant::PeerIdentity;
 
 namespace {
 
-constexpr uint64_t kMaxQuantity = 1000;
 constexpr size_t kOrderRefRandomBytes = 12;  // 24 hex digits: fits the card's 32-byte reference
 
 Json::Value orderJson(const Order& order, const std::string& shopId) {
-  Json::Value out;
-  out["order_ref"] = order.ref;
-  out["shop_id"] = shopId;
-  out["sku"] = order.sku;
-  out["quantity"] = Json::UInt64(order.quantity);
-  out["currency"] = order.currency;
-  out["amount"] = Json::UInt64(order.amount);
-  out["status"] = order.status;
-  if (!order.receipt.empty()) out["receipt"] = protocol::rpc::base64Encode(order.receipt);
-  if (!order.cancellation.empty())
-    out["cancellation"] = protocol::rpc::base64Encode(order.cancellation);
-  if (!order.refund.empty()) out["refund"] = protocol::rpc::base64Encode(order.refund);
-  return out;
+  return api::OrderAnswer{order.ref,          shopId,       order.sku,    order.quantity,
+                          order.currency,     order.amount, order.status, order.receipt,
+                          order.cancellation, order.refund}
+      .toJson();
 }
 
 HttpResponse receiptAnswer(const Order& order) {
-  Json::Value out;
-  out["receipt"] = protocol::rpc::base64Encode(order.receipt);
-  out["status"] = "paid";
-  return merchant::jsonResponse(200, out);
+  return merchant::jsonResponse(200, api::PayAnswer{order.receipt, "paid"}.toJson());
 }
 
 HttpResponse cancellationAnswer(const Order& order) {
-  Json::Value out;
-  out["cancellation"] = protocol::rpc::base64Encode(order.cancellation);
-  out["status"] = order.status;  // cancel_pending until the card's refund record is shown
-  return merchant::jsonResponse(200, out);
+  // cancel_pending until the card's refund record is shown
+  return merchant::jsonResponse(200, api::CancelAnswer{order.cancellation, order.status}.toJson());
 }
 
 }  // namespace
@@ -111,19 +97,11 @@ HttpResponse ShopApi::catalogue() const {
 HttpResponse ShopApi::createOrder(const HttpRequest& request, const PeerIdentity& peer) {
   auto body = merchant::parseJsonObject(request.body);
   if (!body) return merchant::errorResponse(400, "bad_request", body.error().message);
-  auto sku = merchant::stringField(*body, "sku", 64);
-  if (!sku) return merchant::errorResponse(400, "bad_request", sku.error().message);
-  uint64_t quantity = 1;
-  if (body->isMember("quantity")) {
-    auto given = merchant::unsignedField(*body, "quantity");
-    if (!given || *given == 0 || *given > kMaxQuantity) {
-      return merchant::errorResponse(
-          400, "bad_request", "\"quantity\" must be an integer 1.." + std::to_string(kMaxQuantity));
-    }
-    quantity = *given;
-  }
-  const CatalogueItem* item = parts_.catalogue.find(*sku);
-  if (!item) return merchant::errorResponse(404, "unknown_sku", "no item with SKU " + *sku);
+  auto wanted = api::OrderRequest::fromJson(*body);
+  if (!wanted) return merchant::errorResponse(400, "bad_request", wanted.error().message);
+  const uint64_t quantity = wanted->quantity;
+  const CatalogueItem* item = parts_.catalogue.find(wanted->sku);
+  if (!item) return merchant::errorResponse(404, "unknown_sku", "no item with SKU " + wanted->sku);
   if (item->price > UINT64_MAX / quantity) {
     return merchant::errorResponse(400, "bad_request", "amount too large");
   }
@@ -134,7 +112,7 @@ HttpResponse ShopApi::createOrder(const HttpRequest& request, const PeerIdentity
   Order order;
   order.ref = toHex(random);
   order.owner = peer.keyFingerprint;
-  order.sku = *sku;
+  order.sku = wanted->sku;
   order.quantity = quantity;
   order.currency = parts_.catalogue.currency;
   order.amount = item->price * quantity;
@@ -167,12 +145,13 @@ HttpResponse ShopApi::pay(const std::string& ref, const HttpRequest& request,
   if (!order) return merchant::toResponse(order.error());
   auto body = merchant::parseJsonObject(request.body);
   if (!body) return merchant::errorResponse(400, "bad_request", body.error().message);
-  auto payment = merchant::base64Field(*body, "payment");
-  if (!payment) return merchant::errorResponse(400, "bad_request", payment.error().message);
+  auto paid = api::PayOrder::fromJson(*body);
+  if (!paid) return merchant::errorResponse(400, "bad_request", paid.error().message);
+  const Bytes& payment = paid->payment;
 
   if (order->status != kAwaitingPayment) {
     // The same record again is a retry (the first answer may have been lost): same receipt.
-    if (order->status == kPaid && *payment == order->payment) return receiptAnswer(*order);
+    if (order->status == kPaid && payment == order->payment) return receiptAnswer(*order);
     if (order->status == kPaid) {
       return merchant::errorResponse(409, "already_paid",
                                      "order " + ref + " is already paid with another record");
@@ -182,14 +161,12 @@ HttpResponse ShopApi::pay(const std::string& ref, const HttpRequest& request,
   const ExpectedPayment expected{parts_.shopId, order->ref, order->currency, order->amount};
   // A till posts the customer's record over its own session, with the customer's certificate.
   merchant::PeerIdentity signer = peer;
-  if (body->isMember("payer")) {
-    auto der = merchant::base64Field(*body, "payer");
-    if (!der) return merchant::errorResponse(400, "bad_request", der.error().message);
-    auto payer = verifiedPayer(*der, parts_.userCaFile);
+  if (!paid->payer.empty()) {
+    auto payer = verifiedPayer(paid->payer, parts_.userCaFile);
     if (!payer) return merchant::toResponse(payer.error());
     signer = std::move(payer.value());
   }
-  auto record = checkPayment(expected, signer.ecPoint, signer.keyDescription, *payment);
+  auto record = checkPayment(expected, signer.ecPoint, signer.keyDescription, payment);
   if (!record) return merchant::toResponse(record.error());
 
   purse::Receipt receipt;
@@ -203,14 +180,14 @@ HttpResponse ShopApi::pay(const std::string& ref, const HttpRequest& request,
   if (!signedReceipt) {
     return merchant::errorResponse(500, "internal_error", "the shop could not sign a receipt");
   }
-  auto paid = parts_.orders->markPaid(ref, *payment, *signedReceipt, record->purseId,
-                                      record->entry.txn, parts_.nowMs());
-  if (!paid) return storageFailure(paid.error());
-  if (!*paid) {
+  auto marked = parts_.orders->markPaid(ref, payment, *signedReceipt, record->purseId,
+                                        record->entry.txn, parts_.nowMs());
+  if (!marked) return storageFailure(marked.error());
+  if (!*marked) {
     // Only possible if another process shares the database; answer from what it stored.
     return merchant::errorResponse(409, "order_changed", "order " + ref + " changed meanwhile");
   }
-  order->payment = *payment;
+  order->payment = payment;
   order->receipt = *signedReceipt;
   return receiptAnswer(*order);
 }
@@ -262,17 +239,18 @@ HttpResponse ShopApi::confirmCancel(const std::string& ref, const HttpRequest& r
   if (!order) return merchant::toResponse(order.error());
   auto body = merchant::parseJsonObject(request.body);
   if (!body) return merchant::errorResponse(400, "bad_request", body.error().message);
-  auto refund = merchant::base64Field(*body, "refund");
-  if (!refund) return merchant::errorResponse(400, "bad_request", refund.error().message);
+  auto confirmation = api::ConfirmCancel::fromJson(*body);
+  if (!confirmation) {
+    return merchant::errorResponse(400, "bad_request", confirmation.error().message);
+  }
+  const Bytes& refund = confirmation->refund;
 
   auto confirmedAnswer = [&] {
-    Json::Value out;
-    out["status"] = kCancelled;
-    return merchant::jsonResponse(200, out);
+    return merchant::jsonResponse(200, api::StatusAnswer{kCancelled}.toJson());
   };
   if (order->status == kCancelled) {
     // The same record again is a retry (the first answer may have been lost).
-    if (*refund == order->refund) return confirmedAnswer();
+    if (refund == order->refund) return confirmedAnswer();
     return merchant::errorResponse(409, "already_cancelled",
                                    "order " + ref + " is already cancelled with another record");
   }
@@ -282,9 +260,9 @@ HttpResponse ShopApi::confirmCancel(const std::string& ref, const HttpRequest& r
   }
   const ExpectedRefund expected{parts_.shopId, order->ref,      order->purseId,
                                 order->txn,    order->currency, order->amount};
-  auto record = checkRefund(expected, peer.ecPoint, peer.keyDescription, *refund);
+  auto record = checkRefund(expected, peer.ecPoint, peer.keyDescription, refund);
   if (!record) return merchant::toResponse(record.error());
-  auto cancelled = parts_.orders->markCancelled(ref, *refund, parts_.nowMs());
+  auto cancelled = parts_.orders->markCancelled(ref, refund, parts_.nowMs());
   if (!cancelled) return storageFailure(cancelled.error());
   if (!*cancelled) {
     return merchant::errorResponse(409, "order_changed", "order " + ref + " changed meanwhile");

@@ -6,7 +6,8 @@
 #include "host/terminal/home_channel.hpp"
 #include "host/terminal/money.hpp"
 #include "host/terminal/pin_input.hpp"
-#include "protocol/rpc/base64.hpp"
+#include "protocol/merchant/api_body.hpp"
+#include "protocol/merchant/shop_api.hpp"
 #include "protocol/rpc/card_methods.hpp"
 #include "protocol/rpc/method.hpp"
 #include "protocol/rpc/purse_methods.hpp"
@@ -17,6 +18,7 @@ namespace hp::till {
 namespace {
 
 namespace wire = protocol::rpc;
+namespace api = protocol::merchant;
 using terminal::HomeChannel;
 
 constexpr int kRefused = 1;
@@ -34,7 +36,8 @@ Result<Json::Value> shopCall(ShopLink& shop, const std::string& path, const std:
   if (!answer->success()) {
     auto json = protocol::rpc::parseJson(answer->body);
     std::string why = "the shop answered HTTP " + std::to_string(answer->status);
-    if (json && (*json)["error"].isObject()) why += ": " + (*json)["error"]["code"].asString();
+    if (auto error = json ? api::ErrorBody::fromJson(*json) : std::nullopt)
+      why += ": " + error->code;
     return makeError(why);
   }
   auto json = protocol::rpc::parseJson(answer->body);
@@ -65,14 +68,13 @@ Result<wire::PursePay::Result, protocol::rpc::RpcError> pay(HomeChannel& channel
   return wire::call<wire::PursePay>(channel, params);
 }
 
-void printReceipt(const Json::Value& order, const wire::PursePay::Result& paid,
+void printReceipt(const api::OrderAnswer& order, const wire::PursePay::Result& paid,
                   const std::string& status) {
-  const std::string currency = order["currency"].asString();
+  // An order without its quantity is one item (the shop's default).
+  const std::string quantity = std::to_string(order.quantity == 0 ? 1 : order.quantity);
   std::printf("receipt  %s\n  order   %s\n  item    %s x %s\n  amount  %s\n  txn     %u\n  %s\n",
-              order.get("shop_id", "").asString().c_str(),
-              order.get("order_ref", "").asString().c_str(),
-              order.get("sku", "").asString().c_str(), order.get("quantity", 1).asString().c_str(),
-              terminal::formatAmount(order["amount"].asUInt64(), currency).c_str(), paid.txn,
+              order.shopId.c_str(), order.ref.c_str(), order.sku.c_str(), quantity.c_str(),
+              terminal::formatAmount(order.amount, order.currency).c_str(), paid.txn,
               status.c_str());
   std::fflush(stdout);
 }
@@ -80,21 +82,20 @@ void printReceipt(const Json::Value& order, const wire::PursePay::Result& paid,
 // One basket item: ordered, paid, handed over, its receipt printed.
 int ringUp(HomeChannel& channel, ShopLink& shop, const BasketItem& item,
            const TillOptions& options) {
-  Json::Value request;
-  request["sku"] = item.sku;
-  request["quantity"] = item.quantity;
-  auto order = shopCall(shop, "/orders", protocol::rpc::encodeJson(request));
-  if (!order) return say(kRefused, "refused: ordering " + item.sku + ": " + order.error().message);
-  const std::string ref = (*order).get("order_ref", "").asString();
-  if (ref.empty() || !(*order)["amount"].isUInt64() || !(*order)["currency"].isString()) {
-    return say(kRefused, "refused: the shop's order is malformed");
-  }
+  const api::OrderRequest request{item.sku, item.quantity};
+  auto answer =
+      shopCall(shop, std::string(request.kPath), protocol::rpc::encodeJson(request.toJson()));
+  if (!answer)
+    return say(kRefused, "refused: ordering " + item.sku + ": " + answer.error().message);
+  auto order = api::OrderAnswer::fromJson(*answer);
+  if (!order) return say(kRefused, "refused: the shop's order is malformed");
+  const std::string& ref = order->ref;
   wire::PursePay::Params params;
   params.url = options.shop;
   params.orderRef = ref;
-  params.currency = (*order)["currency"].asString();
-  params.amount = (*order)["amount"].asUInt64();
-  if ((*order).isMember("shop_id")) params.shopId = (*order)["shop_id"].asString();
+  params.currency = order->currency;
+  params.amount = order->amount;
+  if (!order->shopId.empty()) params.shopId = order->shopId;
   auto paid = pay(channel, params, options);
   if (!paid && outcomeUnknown(paid.error())) {
     return say(kUnsettled, "order " + ref + ": the payment was cut off (" + paid.error().message +
@@ -109,17 +110,16 @@ int ringUp(HomeChannel& channel, ShopLink& shop, const BasketItem& item,
                                ") but the home server sent no certificate for the shop");
   }
   // The customer's record with the customer's certificate, over the till's own session.
-  Json::Value body;
-  body["payment"] = protocol::rpc::base64Encode(paid->payment);
-  body["payer"] = protocol::rpc::base64Encode(*paid->certificate);
-  const std::string payPath = "/orders/" + ref + "/pay";
+  const Json::Value body = api::PayOrder{paid->payment, *paid->certificate}.toJson();
+  const std::string payPath = api::orderPath(ref, "/pay");
   auto taken = shopCall(shop, payPath, protocol::rpc::encodeJson(body));
   if (!taken) taken = shopCall(shop, payPath, protocol::rpc::encodeJson(body));  // same receipt
   if (!taken) {
     return say(kUnsettled, "order " + ref + ": paid (txn " + std::to_string(paid->txn) +
                                ") but the shop did not take it: " + taken.error().message);
   }
-  const std::string status = (*taken).get("status", "").asString();
+  auto receipt = api::PayAnswer::fromJson(*taken);
+  const std::string status = receipt ? receipt->status : "";
   printReceipt(*order, *paid, status);
   return status == "paid" ? 0 : kRefused;
 }

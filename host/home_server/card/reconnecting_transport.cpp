@@ -3,15 +3,18 @@
 #include <chrono>
 #include <thread>
 
+#include "protocol/card_link/link_timing.hpp"
+
 namespace hp::home_server {
 
 namespace {
 
-// About three seconds: a card process that finds pcscd missed its insertion stays away for a
+// The relink window: a card process that finds pcscd missed its insertion stays away for a
 // second and pcscd needs up to two ~444 ms polls to see it leave and come back
-// (card/runtime/vpcd_link.hpp, requirePowerOn).
-constexpr int kRelinkTries = 60;
+// (protocol/card_link/link_timing.hpp has the figures and their derivation).
 constexpr std::chrono::milliseconds kRelinkPause{50};
+constexpr int kRelinkTries =
+    static_cast<int>(protocol::card_link::kRelinkWindow / kRelinkPause);  // 60
 
 uint16_t statusWord(const Bytes& response) {
   return static_cast<uint16_t>(response[response.size() - 2] << 8 | response[response.size() - 1]);

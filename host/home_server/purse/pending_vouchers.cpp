@@ -72,8 +72,9 @@ Result<void> PendingVoucherStore::setBlob(const char* column, const std::string&
   if (!stmt) return stmt.error();
   bindBlobOrNull(*stmt, 1, value);
   stmt->bind(2, requestId);
-  if (auto done = stmt->run(); !done) return done;
-  if (db_->changes() != 1) return makeError("pending vouchers: no request " + requestId);
+  auto done = stmt->applied();
+  if (!done) return done.error();
+  if (!*done) return makeError("pending vouchers: no request " + requestId);
   return {};
 }
 
@@ -101,26 +102,21 @@ Result<std::vector<PendingVoucher>> PendingVoucherStore::all() {
       "voucher, record, created_ms FROM pending_vouchers ORDER BY created_ms, rowid",
       "pending vouchers: select");
   if (!stmt) return stmt.error();
-  std::vector<PendingVoucher> rows;
-  while (true) {
-    auto step = stmt->step();
-    if (!step) return step.error();
-    if (!*step) break;
-    const sqlite::Statement& s = *stmt;
+  return stmt->all([](const sqlite::Statement& s) {
+    sqlite::Columns c(s);
     PendingVoucher row;
-    row.requestId = s.columnText(0);
-    row.bankUrl = s.columnText(1);
-    row.account = s.columnText(2);
-    row.purseIdHex = s.columnText(3);
-    row.creditSeq = static_cast<uint32_t>(s.columnInt(4));
-    row.currency = s.columnText(5);
-    row.amount = static_cast<uint64_t>(s.columnInt(6));
-    row.voucher = s.columnBlob(7);
-    row.record = s.columnBlob(8);
-    row.createdMs = s.columnInt(9);
-    rows.push_back(std::move(row));
-  }
-  return rows;
+    row.requestId = c.text();
+    row.bankUrl = c.text();
+    row.account = c.text();
+    row.purseIdHex = c.text();
+    row.creditSeq = c.integer<uint32_t>();
+    row.currency = c.text();
+    row.amount = c.integer<uint64_t>();
+    row.voucher = c.blob();
+    row.record = c.blob();
+    row.createdMs = c.integer();
+    return row;
+  });
 }
 
 }  // namespace hp::home_server

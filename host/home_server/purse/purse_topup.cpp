@@ -5,13 +5,16 @@
 #include "host/home_server/purse/purse_errors.hpp"
 #include "host/home_server/purse/purse_service.hpp"
 #include "host/home_server/purse/purse_service_detail.hpp"
-#include "protocol/rpc/base64.hpp"
+#include "protocol/merchant/api_body.hpp"
+#include "protocol/merchant/bank_api.hpp"
+#include "protocol/rpc/message.hpp"
 
 namespace hp::home_server {
 
 namespace {
 
 namespace purse = protocol::purse;
+namespace api = protocol::merchant;
 using protocol::rpc::makeRpcError;
 using protocol::rpc::RpcError;
 using purse_detail::decodeSignedRecord;
@@ -53,12 +56,7 @@ PurseAnswer<BankAnswer> postJson(const HttpsCall& https, const std::string& base
 }
 
 std::string bankErrorText(const BankAnswer& answer) {
-  const Json::Value& error = answer.body["error"];
-  std::string text = "HTTP " + std::to_string(answer.status);
-  if (error.isObject()) {
-    text += " " + error.get("code", "").asString() + ": " + error.get("message", "").asString();
-  }
-  return text;
+  return api::describeAnswer(answer.status, answer.body);
 }
 
 // In the user's terms: "top-up: 950.00 EUR would take the purse over its maximum of 1000.00 EUR
@@ -149,14 +147,10 @@ PurseAnswer<TopupDone> PurseService::advanceLocked(PendingVoucher pending,
     return error;
   };
   if (pending.voucher.empty()) {
-    Json::Value body;
-    body["request_id"] = pending.requestId;
-    body["account"] = pending.account;
-    body["purse_id"] = pending.purseIdHex;
-    body["credit_seq"] = pending.creditSeq;
-    body["currency"] = pending.currency;
-    body["amount"] = Json::UInt64(pending.amount);
-    auto answer = postJson(parts_.https, pending.bankUrl, "/topups", body);
+    const api::TopupRequest request{pending.requestId, pending.account,  pending.purseIdHex,
+                                    pending.creditSeq, pending.currency, pending.amount};
+    auto answer = postJson(parts_.https, pending.bankUrl, std::string(api::TopupRequest::kPath),
+                           request.toJson());
     if (!answer) {
       // The bank may have issued the voucher and only its answer was lost: the same request
       // (same request_id) is asked again by reconciliation, and the top-up then completes.
@@ -168,18 +162,18 @@ PurseAnswer<TopupDone> PurseService::advanceLocked(PendingVoucher pending,
       return drop(makeRpcError(purse_code::kBankRefused,
                                "the bank refused the top-up: " + bankErrorText(*answer)));
     }
-    auto voucherBytes = protocol::rpc::base64Decode(answer->body.get("voucher", "").asString());
-    auto voucherParts = voucherBytes ? purse::splitSigned(*voucherBytes) : std::nullopt;
+    auto issued = api::TopupAnswer::fromJson(answer->body);
+    auto voucherParts = issued ? purse::splitSigned(issued->voucher) : std::nullopt;
     auto voucher = voucherParts ? purse::decodeVoucher(voucherParts->body) : std::nullopt;
     if (!voucher || toHex(voucher->purseId) != pending.purseIdHex ||
         voucher->creditSeq != pending.creditSeq || voucher->currency != pending.currency ||
         voucher->amount != pending.amount) {
       return drop(invalid("the bank's voucher does not match the request"));
     }
-    if (auto stored = parts_.pending->setVoucher(pending.requestId, *voucherBytes); !stored) {
+    if (auto stored = parts_.pending->setVoucher(pending.requestId, issued->voucher); !stored) {
       return makeRpcError(protocol::rpc::code::kInternal, stored.error().message);
     }
-    pending.voucher = std::move(*voucherBytes);
+    pending.voucher = std::move(issued->voucher);
   }
   auto voucherParts = purse::splitSigned(pending.voucher);
   auto voucher = voucherParts ? purse::decodeVoucher(voucherParts->body) : std::nullopt;
@@ -209,10 +203,8 @@ PurseAnswer<TopupDone> PurseService::advanceLocked(PendingVoucher pending,
   auto decoded = decodeSignedRecord(pending.record);
   if (!decoded) return drop(invalid("the stored credit record is malformed"));
   TopupDone done{voucherIdHex, decoded->entry.txn, decoded->entry.balanceAfter, false};
-  Json::Value body;
-  body["record"] = protocol::rpc::base64Encode(pending.record);
-  auto answer =
-      postJson(parts_.https, pending.bankUrl, "/topups/" + voucherIdHex + "/confirm", body);
+  auto answer = postJson(parts_.https, pending.bankUrl, api::ConfirmTopup::path(voucherIdHex),
+                         api::ConfirmTopup{pending.record}.toJson());
   if (!answer) {
     parts_.log->warn("purse: confirming voucher " + voucherIdHex +
                      " later: " + answer.error().message);

@@ -47,9 +47,18 @@ struct Session {
   std::unique_ptr<RecordProtector> server;
 };
 
+// The two ends' configs from a test world's parts (worlds whose terminal or registry is a card
+// build theirs with these; ChannelFixture's add its log).
+ClientConfig clientConfigOf(base::Clock& clock, base::Rng& rng);
+ServerConfig serverConfigOf(TerminalRegistry& registry, ServerSigner& signer, base::Clock& clock,
+                            base::Rng& rng, ShareReplayCache& replayCache,
+                            ServerTicketStore& tickets);
+
 // Feeds `first` (the terminal's first message) to the server and carries every reply across
-// until both sides are established; the first refusal (either side) is returned.
-Result<void> pump(ClientHandshake& client, ServerHandshake& server, const Bytes& first);
+// until both sides are established; the first refusal (either side) is returned. With `wire`,
+// every message either side sent is recorded there, in order (what an eavesdropper sees).
+Result<void> pump(ClientHandshake& client, ServerHandshake& server, const Bytes& first,
+                  std::vector<Bytes>* wire = nullptr);
 // A full handshake with a fresh share; established protectors for both sides.
 Result<Session> fullHandshake(ChannelFixture& fixture, ClientHandshake& client,
                               ServerHandshake& server);

@@ -1,4 +1,4 @@
-#include "tests/channel/fixture.hpp"
+#include "tests/support/channel_fixture.hpp"
 
 #include <doctest.h>
 
@@ -26,10 +26,28 @@ ChannelFixture::ChannelFixture(uint64_t seedValue, const std::string& id)
   registry.add(terminalId, agent->publicKey());
 }
 
-ClientConfig ChannelFixture::clientConfig() {
+ClientConfig clientConfigOf(base::Clock& clock, base::Rng& rng) {
   ClientConfig config;
   config.clock = &clock;
-  config.rng = rng.get();
+  config.rng = &rng;
+  return config;
+}
+
+ServerConfig serverConfigOf(TerminalRegistry& registry, ServerSigner& signer, base::Clock& clock,
+                            base::Rng& rng, ShareReplayCache& replayCache,
+                            ServerTicketStore& tickets) {
+  ServerConfig config;
+  config.registry = &registry;
+  config.signer = &signer;
+  config.clock = &clock;
+  config.rng = &rng;
+  config.replayCache = &replayCache;
+  config.tickets = &tickets;
+  return config;
+}
+
+ClientConfig ChannelFixture::clientConfig() {
+  ClientConfig config = clientConfigOf(clock, *rng);
   config.log = [this](std::string_view line) {
     std::lock_guard lock(logMutex);
     logLines.emplace_back(line);
@@ -38,13 +56,7 @@ ClientConfig ChannelFixture::clientConfig() {
 }
 
 ServerConfig ChannelFixture::serverConfig() {
-  ServerConfig config;
-  config.registry = &registry;
-  config.signer = signer.get();
-  config.clock = &clock;
-  config.rng = serverRng.get();
-  config.replayCache = &replayCache;
-  config.tickets = &tickets;
+  ServerConfig config = serverConfigOf(registry, *signer, clock, *serverRng, replayCache, tickets);
   config.log = [this](std::string_view line) {
     std::lock_guard lock(logMutex);
     logLines.emplace_back(line);
@@ -58,11 +70,13 @@ SignedShare ChannelFixture::prepareShare() {
   return share.value();
 }
 
-Result<void> pump(ClientHandshake& client, ServerHandshake& server, const Bytes& first) {
+Result<void> pump(ClientHandshake& client, ServerHandshake& server, const Bytes& first,
+                  std::vector<Bytes>* wire) {
   std::vector<Bytes> toServer{first};
   while (!toServer.empty()) {
     std::vector<Bytes> toClient;
     for (const Bytes& message : toServer) {
+      if (wire) wire->push_back(message);
       auto replies = server.onMessage(message);
       if (!replies) {
         // Deliver the refusal as the server would, so the terminal sees the reason too.
@@ -73,6 +87,7 @@ Result<void> pump(ClientHandshake& client, ServerHandshake& server, const Bytes&
     }
     toServer.clear();
     for (const Bytes& message : toClient) {
+      if (wire) wire->push_back(message);
       auto replies = client.onMessage(message);
       if (!replies) return replies.error();
       toServer.insert(toServer.end(), replies->begin(), replies->end());
