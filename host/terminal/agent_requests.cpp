@@ -105,6 +105,9 @@ void Agent::prepareUsualShops() {
     if (sessions_.count(shop) != 0) continue;
     wire::SessionOpen::Params open;
     open.url = "https://" + shop + "/";
+    // And a warm relay connection at the home server (docs/rpc.md): the mode is chosen per
+    // request later, and a first relayed visit then costs no handshake on the home server's link.
+    open.warm = true;
     shops.push_back(shop);
     params.push_back(open.toJson());
   }
