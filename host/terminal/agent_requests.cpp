@@ -110,6 +110,7 @@ void Agent::prepareUsualShops() {
     // relayed visit costs no handshake on the home server's link; a laptop leaves none idle.
     ShopFigures figures = shops_[shop];
     open.warm = chooseMode(figures_, figures, true).mode == FetchMode::kRelay;
+    if (open.warm) agentLog("prepare " + shop + ": with a warm relay connection");
     shops.push_back(shop);
     params.push_back(open.toJson());
   }

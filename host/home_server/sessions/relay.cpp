@@ -156,14 +156,14 @@ void prewarmRelay(SessionManager& sessions, const std::string& owner, const Shop
   auto open = [&pool, owner, shop, blobCopy = encodedBlob, freshSession, options, ticket] {
     if (pool.holds(owner, shop.shopKey())) return;
     auto blob = tls_proxy::decodeSessionBlob(blobCopy.view());
-    if (!blob) return;
+    if (!blob) return pool.noteFailure(owner, shop.shopKey(), blob.error().message);
     auto connection = openConnection(*blob, options);
     if (!connection && freshSession) {
       // The shop files a new session only after its Finished (see relayFresh): once more.
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       connection = openConnection(*blob, options);
     }
-    if (!connection) return;  // the first relayed GET then resumes as before
+    if (!connection) return pool.noteFailure(owner, shop.shopKey(), connection.error().message);
     pool.put(owner, shop.shopKey(), std::move(connection.value()), ticket);
   };
   (void)pool.inBackground(std::move(open));

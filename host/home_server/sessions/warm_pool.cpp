@@ -126,6 +126,12 @@ void WarmPool::put(const std::string& owner, const std::string& shopKey, Connect
     return;
   }
   entries_.emplace(name, Entry{std::move(connection), now_()});
+  log_.transition("warm connection " + name, "in use", "idle");
+}
+
+void WarmPool::noteFailure(const std::string& owner, const std::string& shopKey,
+                           const std::string& why) {
+  log_.warn("warm connection " + key(owner, shopKey) + ": not opened: " + why);
 }
 
 uint64_t WarmPool::ticket() const {

@@ -55,6 +55,8 @@ class WarmPool {
   // Runs `open` on the pool's one background thread (started on first use), so session.open
   // answers without waiting for the shop; false if too many are queued.
   bool inBackground(std::function<void()> open);
+  // A background open that failed (logged; the first relayed GET then resumes as before).
+  void noteFailure(const std::string& owner, const std::string& shopKey, const std::string& why);
   // Waits until no background open is queued or running (tests).
   void waitIdle();
   // Closes the owner's / everyone's connections; how many went.
