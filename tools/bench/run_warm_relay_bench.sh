@@ -5,10 +5,12 @@
 # tools/shop_server (HTTP/1.1 keep-alive, client certificates required, GET /catalogue). No
 # bandwidth limit or CPU throttle (run_standby_bench.sh has those). Prints the median and p95
 # wall time of `terminal get --relay` and how many TCP connections the shop accepted for them.
-# Run it against a build without warm connections for the "before" figure. Not in CI.
+# For the "before" figure, PROXY_BUILD=DIR takes home_server and terminal from another build
+# (one without warm connections; the cards, shop and relays stay BUILD's). Not in CI.
 set -euo pipefail
 BUILD=$(realpath "${1:?usage: run_warm_relay_bench.sh BUILD_DIR [RUNS]}")
 RUNS=${2:-20}
+PROXY=$(realpath "${PROXY_BUILD:-$BUILD}")
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tests/integration/sandbox.sh
 source "$SRC/tests/integration/sandbox.sh"
@@ -59,12 +61,12 @@ PY
   --listen "127.0.0.1:$SHOP_PORT") >/dev/null 2>"$SANDBOX_DIR/shop.log" &
 sandbox_track $!
 wait_listening "$SHOP_PORT" || fail "the shop did not start"
-"$BUILD/host/home_server/home_server" --config "$WORLD/home_server.json" </dev/null \
+"$PROXY/host/home_server/home_server" --config "$WORLD/home_server.json" </dev/null \
   >"$SANDBOX_DIR/home_server.log" 2>&1 &
 sandbox_track $!
 wait_listening "$HOME_PORT" || fail "the home server did not start"
 for _ in $(seq 50); do [[ -S "$WORLD/home_server.sock" ]] && break; sleep 0.1; done
-enter_pin1 "$BUILD/host/home_server/home_server" "$WORLD/home_server.sock" "$PIN1" \
+enter_pin1 "$PROXY/host/home_server/home_server" "$WORLD/home_server.sock" "$PIN1" \
   >"$SANDBOX_DIR/pin1.log" 2>&1 || fail "PIN1"
 
 export XDG_RUNTIME_DIR="$SANDBOX_DIR/run" XDG_CONFIG_HOME="$SANDBOX_DIR/config"
@@ -72,7 +74,7 @@ export XDG_STATE_HOME="$SANDBOX_DIR/state" HOMEPROXY_AGENT_LOG="$SANDBOX_DIR/age
 mkdir -p "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME/homeproxy"
 URL="https://localhost:$SHOP_RELAY/catalogue"
 printf 'usual-shop localhost:%s\n' "$SHOP_RELAY" >"$XDG_CONFIG_HOME/homeproxy/terminal.conf"
-T=("$BUILD/host/terminal/terminal" --reader "$(sandbox_reader_name 1)")
+T=("$PROXY/host/terminal/terminal" --reader "$(sandbox_reader_name 1)")
 printf '%s\n' "$ACCESS_PIN" | "${T[@]}" unlock --pin-stdin >/dev/null || fail "unlock"
 printf '%s\n' "$PIN2" | "${T[@]}" pin2 --pin-stdin >/dev/null || fail "pin2"
 sleep 1  # the prepared session (and, with warm connections, the warm one)
