@@ -28,7 +28,8 @@ delay() {  # TARGET_PORT ONE_WAY_MS: starts a delay relay; its port in DELAY_POR
   mkfifo "$fifo"
   "$BUILD/tools/bench/delay_relay" "$1" "$2" <"$fifo" >"$SANDBOX_DIR/delay.$1.out" &
   sandbox_track $!
-  exec {hold}>"$fifo"  # its stdin stays open until this script ends
+  # shellcheck disable=SC2034 # the descriptor is held, never used: its stdin stays open
+  exec {hold}>"$fifo"
   for _ in $(seq 50); do grep -q listening "$SANDBOX_DIR/delay.$1.out" && break; sleep 0.1; done
   DELAY_PORT=$(sed -n 's/^listening on 127.0.0.1://p' "$SANDBOX_DIR/delay.$1.out")
   [[ -n $DELAY_PORT ]] || fail "delay relay to $1 did not start"
