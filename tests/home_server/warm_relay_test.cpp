@@ -11,8 +11,11 @@
 #include <thread>
 #include <vector>
 
+#include "host/home_server/daemon/admin_socket.hpp"
 #include "host/home_server/sessions/relay.hpp"
 #include "host/home_server/sessions/session_manager.hpp"
+#include "protocol/rpc/methods.hpp"
+#include "tests/home_server/test_terminal.hpp"
 #include "tests/tls_proxy/test_pki.hpp"
 #include "tests/tls_proxy/test_signers.hpp"
 #include "tools/merchant/tls_listener.hpp"
@@ -252,6 +255,55 @@ TEST_SUITE("warm") {
     // Another terminal's GET does not use it.
     CHECK(bodyOf(fx.get(url, "t2", "/b")) == "page /b");
     CHECK(shop.connections() == 2);
+  }
+}
+
+// Through the RPC methods and a real channel: session.open's warm flag, relay.request keyed by
+// the caller, and card.finish ending the terminal's warm connection.
+TEST_SUITE("warm") {
+  TEST_CASE("session.open warm, then relay.request: one connection, one card signature") {
+    namespace wire = protocol::rpc;
+    test::ServerFixture fx(/*withAdminSocket=*/true);
+    KeepAliveShop shop;
+    const std::string url = "https://localhost:" + std::to_string(shop.listener->port()) + "/";
+    test::TestTerminal terminal("phone-1", 902);
+    REQUIRE(fx.terminals.registerTerminal(terminal.id(), terminal.publicKey()).ok());
+    auto connection = terminal.connect(fx.port(), fx.serverPublicKey());
+    REQUIRE(connection.ok());
+    auto& channel = **connection;
+    protocol::rpc::Request pin1;
+    pin1.id = 1;
+    pin1.method = "pin1";
+    pin1.params["pin"] = test::ServerFixture::kPin1;
+    REQUIRE(adminCall(fx.adminSocket, pin1, 10'000).ok());
+    Json::Value pin2;
+    pin2["pin"] = test::ServerFixture::kPin2;
+    REQUIRE(test::call(channel, wire::nameOf<wire::CardPin2>(), pin2).ok());
+    const int signaturesBefore = fx.inProcessCard->signatures();
+
+    Json::Value open;
+    open["url"] = url;
+    open["warm"] = true;
+    SecretBytes handout;
+    REQUIRE(test::call(channel, wire::nameOf<wire::SessionOpen>(), open, &handout).ok());
+    fx.server->sessions().warm().waitIdle();
+    const std::string shopKey = url.substr(8, url.size() - 9);
+    CHECK(fx.server->sessions().warm().holds(terminal.id(), shopKey));
+
+    Json::Value get;
+    get["url"] = url + "page";
+    protocol::rpc::Response relayed = test::call(channel, wire::nameOf<wire::RelayRequest>(), get);
+    INFO("shop log:\n" << shop.log());
+    REQUIRE_MESSAGE(relayed.ok(), (relayed.error ? relayed.error->message : ""));
+    CHECK((*relayed.result)["status"].asInt() == 200);
+    CHECK(shop.requestPeers().size() == 1);
+    CHECK(fx.server->sessions().warm().reuses() == 1);              // the prepared connection
+    CHECK(fx.inProcessCard->signatures() == signaturesBefore + 1);  // session.open's only
+
+    // card.finish ends the authority: the warm connection goes with the sessions.
+    REQUIRE(test::call(channel, wire::nameOf<wire::CardFinish>()).ok());
+    CHECK_FALSE(fx.server->sessions().warm().holds(terminal.id(), shopKey));
+    CHECK(fx.server->sessions().warm().size() == 0);
   }
 }
 
