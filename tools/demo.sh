@@ -8,7 +8,10 @@
 # certificate, and the terminal fetching the shop's page through a delegated, resumed session;
 # then the e-money purse on the home card: a shop and a bank server, the user's bank account, a
 # mail sink for the payment notices, and the terminal topping up, buying, reading the history,
-# cancelling a payment and reading the balance (docs/emoney.md).
+# cancelling a payment and reading the balance (docs/emoney.md); then the office scene: the
+# home's appliances on an MQTT broker with TLS, listed, dimmed, set and unlocked from the
+# terminal, the lock notice in the mail sink (docs/appliances.md); the personal information store:
+# an appointment made in khal on one terminal shows up in khal on the other (docs/pim.md); the till.
 # Usage: tools/demo.sh          (everything it starts is stopped when it ends)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -89,12 +92,23 @@ world="$SANDBOX_DIR/world"
 home_port=$(free_port)
 shop_port=$(free_port)
 smtp_port=$(free_port)
+mqtt_port=$(free_port)
+pim_port=$(free_port)
 # Demo PINs only (hp_provision --help): PIN1 123456, PIN2 654321, access card PIN 2468. The
 # e-money shop and bank get ports from the kernel (they print them), notices go to step 9's sink.
 run "$root/build/tools/provision/hp_provision" --out "$world" --home-reader "$home_reader" \
   --access-reader "$access_reader" --home-address "127.0.0.1:$home_port" --profile laptop \
   --home-pin1 123456 --home-pin2 654321 --access-pin 2468 \
-  --shop-listen 127.0.0.1:0 --bank-listen 127.0.0.1:0 --smtp-url "smtp://127.0.0.1:$smtp_port"
+  --shop-listen 127.0.0.1:0 --bank-listen 127.0.0.1:0 --smtp-url "smtp://127.0.0.1:$smtp_port" \
+  --mqtt-listen "127.0.0.1:$mqtt_port" --pim-port "$pim_port"
+# The appliance broker (step 12) runs from the start, so the home server finds it at once.
+# shellcheck source=../tests/appliances/appliance_bus.sh
+source tests/appliances/appliance_bus.sh
+# shellcheck disable=SC2034  # read by appliance_bus.sh
+APPLIANCE_SIM="$root/build/tools/appliance_sim/appliance_sim"
+fail() { sandbox_die "$*"; }
+track() { sandbox_track "$1"; }
+bus_start_broker "$world/mqtt" "$mqtt_port"
 (cd "$world" && exec openssl s_server -accept "127.0.0.1:$shop_port" -Verify 1 -CAfile ca.pem \
   -cert shop.pem -key shop.key -www -tls1_2 -no_ticket -quiet) >"$SANDBOX_DIR/shop.log" 2>&1 &
 sandbox_track $!
@@ -211,10 +225,101 @@ PY
 explain "sent by the home server from its outbox; the Message-ID is purse ID and txn, so a"
 explain "resent notice is recognisably the same mail"
 
-step "12. terminal lock: the agent wipes its keys and ends"
+step "12. The office: the home's appliances over MQTT (TLS, a certificate each, discovery)"
+echo "\$ mosquitto -c world/mqtt/mosquitto.conf   (running since step 7: TLS only, client"
+echo "   certificates from the home CA, each device limited by world/mqtt/mosquitto.acl)"
+bus_start_sims "$world/mqtt" "$mqtt_port"
+explain "lamp (light, dimmable), plug (switch), door (lock), thermostat (climate), temperature"
+explain "(sensor): appliance_sim, each with its own certificate, announcing itself the Home"
+explain "Assistant way and leaving a last will"
+for _ in $(seq 50); do
+  (($("${terminal[@]}" appliances 2>/dev/null | grep -cE '^(lamp|plug|door|thermostat|temperature) ') >= 5)) && break
+  sleep 0.2
+done
+run "${terminal[@]}" appliances
+run "${terminal[@]}" appliance lamp 30
+explain "checked against the lamp's announced schema, published, and confirmed by the lamp's"
+explain "own state echo: exit status 0 only then"
+run "${terminal[@]}" appliance thermostat 21.5
+run "${terminal[@]}" appliance thermostat 40 || explain "refused: the thermostat announced 5 to 30"
+run "${terminal[@]}" appliance door unlock
+explain "a lock needs the PIN2 authority given in step 8 (without it: pin2_required)"
+for _ in $(seq 100); do
+  grep -q "homeproxy lock door" "$SANDBOX_DIR/smtp.log" && break
+  sleep 0.1
+done
+echo "--- the lock notice, as the mail sink received it:"
+python3 - "$SANDBOX_DIR/smtp.log" <<'PY'
+import re, sys
+mails = re.findall(r"-+ MESSAGE FOLLOWS -+\n(.*?)\n-+ END MESSAGE -+", open(sys.argv[1]).read(), re.S)
+mail = next((m for m in mails if "homeproxy lock door" in m), "")
+print("\n".join(l for l in mail.strip().splitlines() if not l.startswith("X-")) if mail else "(none)")
+PY
+grep "appliance command" "$SANDBOX_DIR/home_server.log" | tail -n 4
+
+step "13. Personal information store: an appointment made on one terminal shows up on the other"
+# Radicale keeps the calendar at home (radicale.conf from hp_provision: loopback only, the user
+# from the home server, every change a git commit); `terminal dav` serves it on the terminal's
+# loopback through the control channel; two clients with their own folders sync with vdirsyncer.
+pim_world_dir=$world
+# shellcheck source=../tests/pim_live/pim_world.sh
+source tests/pim_live/pim_world.sh
+# shellcheck disable=SC2034  # read by pim_world.sh's functions
+WORLD=$pim_world_dir PIM_PORT=$pim_port TERMINAL="$root/build/host/terminal/terminal"
+# shellcheck disable=SC2034
+ACCESS_READER=$access_reader
+fail() { sandbox_die "$*"; }
+echo "\$ python3 -m radicale --config world/radicale.conf"
+start_radicale
+echo "\$ terminal dav --listen 127.0.0.1:0"
+start_dav
+head -n 1 "$SANDBOX_DIR/dav.out"
+for client in laptop phone; do
+  vdir_config "$SANDBOX_DIR/$client" "http://127.0.0.1:$DAV_PORT/"
+  client_config "$SANDBOX_DIR/$client"
+done
+run khal -c "$SANDBOX_DIR/laptop/khal.conf" new -a home 2026-12-10 10:00 11:00 "Dentist, room 4"
+echo "\$ vdirsyncer sync   (laptop: the appointment goes home through terminal dav and the home server)"
+vsync "$SANDBOX_DIR/laptop" || sandbox_die "laptop sync: $(tail -5 "$SANDBOX_DIR/laptop/vdirsyncer.log")"
+echo "\$ vdirsyncer sync   (phone: it comes back from home)"
+vsync "$SANDBOX_DIR/phone" || sandbox_die "phone sync: $(tail -5 "$SANDBOX_DIR/phone/vdirsyncer.log")"
+run khal -c "$SANDBOX_DIR/phone/khal.conf" list 2026-12-01 30d | tee "$SANDBOX_DIR/khal.out"
+grep -q "Dentist, room 4" "$SANDBOX_DIR/khal.out" || sandbox_die "the appointment did not arrive"
+run git -C "$world/pim" log --oneline -3
+explain "Radicale's storage hook committed each change: every version can be restored (docs/pim.md)"
+
+step "14. The till (seed Fig 23): the access card in the shop's machine, within a till's policy"
+run "$root/build/host/home_server/home_server" --admin "$world/home_server.sock" terminal-policy \
+  terminal-1 '{"kind":"till","shops":["localhost"]}'
+explain "the user (at home) made this access card a till card: it may only pay the shop"
+explain "localhost, at most 50.00 a payment and 200.00 a day, up to 20.00 with its PIN alone"
+run "${terminal[@]}" finish
+run "${terminal[@]}" lock
+echo "\$ till --shop $shop --cert till.pem --key till.key --ca ca.pem tea   (access card PIN typed: 2468)"
+printf '2468\n' | "$root/build/tools/till/till" --shop "$shop" --cert "$world/till.pem" \
+  --key "$world/till.key" --ca "$world/ca.pem" --reader "$access_reader" --pin-stdin tea ||
+  sandbox_die "the till did not take the coffee"
+explain "a coffee (tea, 3.50) with the access card PIN alone: no PIN2, the home card was in"
+explain "standby and took the small DEBIT (its own cap: 25.00); the till never saw the balance"
+echo "\$ till --shop $shop ... cake:2   (access card PIN 2468, then PIN2 654321 when asked)"
+printf '2468\n654321\n' | "$root/build/tools/till/till" --shop "$shop" --cert "$world/till.pem" \
+  --key "$world/till.key" --ca "$world/ca.pem" --reader "$access_reader" --pin-stdin cake:2 ||
+  sandbox_die "the till did not take the cake"
+explain "25.50 is over the PIN-only limit: the home server answered pin2_required, the till"
+explain "asked for PIN2, and paid; the till finished the PIN2 authority and locked the card"
+echo "\$ till --shop $shop ... book:2   (59.80: over the till's 50.00 a payment)"
+printf '2468\n' | "$root/build/tools/till/till" --shop "$shop" --cert "$world/till.pem" \
+  --key "$world/till.key" --ca "$world/ca.pem" --reader "$access_reader" --pin-stdin book:2 &&
+  sandbox_die "the till paid over its limit"
+printf '2468\n' | "${terminal[@]}" unlock --pin-stdin
+echo "\$ terminal balance   (this access card is a till card now: refused)"
+"${terminal[@]}" balance && sandbox_die "a till card read the balance"
+run "$root/build/host/home_server/home_server" --admin "$world/home_server.sock" list-terminals
+
+step "15. terminal lock: the agent wipes its keys and ends"
 run "${terminal[@]}" lock
 agent_left=$(ls "$XDG_RUNTIME_DIR"/homeproxy/agent-*.sock 2>/dev/null || true)
 [[ -z $agent_left ]] || sandbox_die "the agent's socket is still there after terminal lock"
 explain "no agent socket left; the next command would need \`terminal unlock\` again"
 
-step "Demo complete: both cards, PC/SC tools, the conformance runner, the proxy facility and e-money"
+step "Demo complete: both cards, PC/SC tools, the conformance runner, the proxy facility, e-money, appliances, the PIM store and the till"

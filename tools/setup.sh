@@ -27,6 +27,12 @@ packages=(
   libsqlite3-dev sqlite3 libcurl4-openssl-dev python3-aiosmtpd
   # the purse crash test signs vouchers and cancellations as a bank and a shop would
   python3-cryptography
+  # home appliances (issue 14): the MQTT broker, its client library, and its command-line
+  # clients (a device nobody here wrote, the benchmark's bare round trip)
+  mosquitto libmosquitto-dev mosquitto-clients
+  # the personal information store (docs/pim.md): Radicale at home (git for its storage hook),
+  # and the standard clients the tests and the demo sync with
+  radicale git vdirsyncer khal khard todoman
 )
 
 missing=()

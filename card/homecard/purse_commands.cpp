@@ -24,6 +24,15 @@ constexpr size_t kBankRegistry = 2;  // registry 03
 constexpr size_t kFromTxnSize = 4;
 // READ LOG without Le (case 3): the page the runtime then hands out through 61xx / GET RESPONSE.
 constexpr size_t kDefaultLogPage = 256;
+
+// DEBIT data ends with the amount, u64 big-endian; too short: the largest amount (not PIN-only).
+uint64_t debitAmount(ByteView data) {
+  constexpr size_t kAmountSize = 8;
+  if (data.size() < kAmountSize) return UINT64_MAX;
+  uint64_t amount = 0;
+  for (size_t i = data.size() - kAmountSize; i < data.size(); ++i) amount = (amount << 8) | data[i];
+  return amount;
+}
 }  // namespace
 
 Response HomeCardApplet::purseCommand(const CommandApdu& cmd) {
@@ -79,7 +88,11 @@ Response HomeCardApplet::purseReadLog(const CommandApdu& cmd) {
 }
 
 Response HomeCardApplet::purseMovement(const CommandApdu& cmd) {
-  if (!pin2Verified()) return Response::status(sw::kSecurityStatusNotSatisfied);
+  // A small DEBIT goes with PIN1 alone (the contactless rule, docs/emoney.md "PIN-only
+  // payments"): its amount is the data's last 8 bytes (a malformed one is refused below anyway).
+  const bool pinOnlyDebit = cmd.ins == ins::kPurseDebit && !pin2Verified() && pin1Verified() &&
+                            debitAmount(cmd.data) <= purse::kPinOnlyDebitMax;
+  if (!pin2Verified() && !pinOnlyDebit) return Response::status(sw::kSecurityStatusNotSatisfied);
   if (!state().purse.initialized || !state().hasEcKey()) {
     return Response::status(sw::kConditionsNotSatisfied);
   }
@@ -95,6 +108,10 @@ Response HomeCardApplet::purseMovement(const CommandApdu& cmd) {
     decision = decideCancel(s.purse, s.registries[kShopRegistry], cmd.data);
   }
   if (decision.sw != sw::kOk) return Response::status(decision.sw);
+  // The decided amount is the one read above; checked again so the cap never rests on a parse.
+  if (pinOnlyDebit && decision.entry.amount > purse::kPinOnlyDebitMax) {
+    return Response::status(sw::kSecurityStatusNotSatisfied);
+  }
 
   // Signed before anything is stored, so a signing failure changes nothing. ECDSA here is
   // deterministic (RFC 6979): an identical retry re-signs the logged entry to the same bytes.

@@ -118,7 +118,31 @@ Result<FlushResult> NoticeMailer::flush() {
       queue.insert(queue.end(), backingOff.begin(), backingOff.end());
     }
   }
+  if (auto events = flushEvents(result); !events) return events.error();
   return result;
+}
+
+Result<void> NoticeMailer::flushEvents(FlushResult& result) {
+  if (!events_) return {};
+  auto pending = events_->pending();
+  if (!pending) return pending.error();
+  for (const NoticeEvent& event : *pending) {
+    const int64_t now = clock_.nowUnixMs();
+    if (event.nextAttemptMs > now) continue;
+    MailMessage mail{
+        config_.from, {config_.to}, composeEventMail(event, config_.from, config_.to, now)};
+    if (auto sent = sender_.send(mail); !sent) {
+      ++result.mailsFailed;
+      log(NoticeLogLevel::kWarn, "notice <event-" + std::to_string(event.id) +
+                                     "@homeproxy> not mailed: " + sent.error().message);
+      return events_->markFailed(event.id, now + retryDelayMs(config_.retry, event.attempts + 1));
+    }
+    if (auto marked = events_->markSent(event.id, now); !marked) return marked;
+    ++result.mailsSent;
+    log(NoticeLogLevel::kInfo,
+        "notice <event-" + std::to_string(event.id) + "@homeproxy> mailed (" + event.subject + ")");
+  }
+  return {};
 }
 
 void NoticeMailer::start(std::chrono::milliseconds period, std::function<void()> collect) {

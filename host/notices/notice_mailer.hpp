@@ -25,6 +25,7 @@
 
 #include "base/result.hpp"
 #include "host/notices/mail_sender.hpp"
+#include "host/notices/notice_events.hpp"
 #include "host/notices/notice_outbox.hpp"
 #include "host/notices/wall_clock.hpp"
 
@@ -74,6 +75,9 @@ class NoticeMailer {
   // `collect`, if given, runs on that thread before each flush: the home server's READ LOG into
   // the outbox, so a kick() after a payment both reads and mails the new entry.
   void start(std::chrono::milliseconds period, std::function<void()> collect = nullptr);
+  // Events (notice_events.hpp) mailed by each flush after the purse's notices; set before
+  // start(), must outlive the mailer. May stay unset.
+  void setEvents(NoticeEvents* events) { events_ = events; }
   // Wakes the thread for a flush now (after each payment). Cheap; safe from any thread.
   void kick();
   // Stops and joins the thread (a send in progress finishes first). Idempotent.
@@ -84,8 +88,10 @@ class NoticeMailer {
                NoticeMailerConfig config, NoticeLogSink log);
   void run(std::chrono::milliseconds period, const std::function<void()>& collect);
   void log(NoticeLogLevel level, const std::string& line);
+  Result<void> flushEvents(FlushResult& result);
 
   NoticeOutbox& outbox_;
+  NoticeEvents* events_ = nullptr;
   MailSender& sender_;
   WallClock& clock_;
   NoticeMailerConfig config_;

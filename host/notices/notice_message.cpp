@@ -84,6 +84,7 @@ void appendEntry(std::string& body, const QueuedEntry& queued) {
             kCrlf;
   }
   body += "txn " + std::to_string(e.txn) + ": " + kindName(e.kind) + kCrlf;
+  if (!queued.terminal.empty()) body += pad("at till:") + queued.terminal + kCrlf;
   body += pad("time:") + formatIsoUtc(static_cast<int64_t>(e.timeMs)) + kCrlf;
   std::string sign;
   switch (e.kind) {

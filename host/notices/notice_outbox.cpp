@@ -27,6 +27,12 @@ CREATE TABLE IF NOT EXISTS notices (
   PRIMARY KEY (purse_id, txn)
 );
 CREATE INDEX IF NOT EXISTS notices_queued ON notices (state, purse_id, txn);
+CREATE TABLE IF NOT EXISTS notice_terminals (
+  purse_id        TEXT    NOT NULL,
+  txn             INTEGER NOT NULL CHECK (txn > 0),
+  terminal        TEXT    NOT NULL,
+  PRIMARY KEY (purse_id, txn)
+);
 )sql";
 
 // An entry is stored only if it encodes to something the strict decoder takes back, so a row
@@ -98,6 +104,20 @@ Result<size_t> NoticeOutbox::enqueue(std::string_view purseIdHex,
   auto committed = txn->commit();
   if (!committed) return makeError("notice outbox: " + committed.error().message);
   return added;
+}
+
+Result<void> NoticeOutbox::noteTerminal(std::string_view purseIdHex, uint32_t txn,
+                                        std::string_view terminal) {
+  const auto purseId = normalizePurseIdHex(purseIdHex);
+  if (!purseId) return makeError("notice outbox: purse ID is not 16 hex digits");
+  if (txn == 0 || terminal.empty()) return makeError("notice outbox: no txn or terminal to note");
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto insert = db_->prepare(
+      "INSERT OR IGNORE INTO notice_terminals (purse_id, txn, terminal) VALUES (?, ?, ?)",
+      "notice outbox: note the terminal");
+  if (!insert) return insert.error();
+  insert->bind(1, *purseId).bind(2, static_cast<int64_t>(txn)).bind(3, terminal);
+  return insert->run();
 }
 
 Result<uint32_t> NoticeOutbox::lastQueuedTxn(std::string_view purseIdHex) {
@@ -174,6 +194,10 @@ Result<std::vector<OutboxBatch>> NoticeOutbox::pendingBatches(size_t maxEntriesP
       db_->prepare("SELECT COALESCE(MAX(txn), 0) FROM notices WHERE purse_id = ? AND txn < ?",
                    "notice outbox: find the previous txn");
   if (!previous) return previous.error();
+  auto terminal =
+      db_->prepare("SELECT terminal FROM notice_terminals WHERE purse_id = ? AND txn = ?",
+                   "notice outbox: read the terminal of an entry");
+  if (!terminal) return terminal.error();
 
   std::vector<OutboxBatch> batches;
   while (true) {
@@ -202,8 +226,13 @@ Result<std::vector<OutboxBatch>> NoticeOutbox::pendingBatches(size_t maxEntriesP
     previous->bind(2, static_cast<int64_t>(txnNumber));
     auto found = previous->step();
     if (!found) return found.error();
+    const auto previousTxn = static_cast<uint32_t>(previous->columnInt(0));
+    terminal->reset();
+    terminal->bind(1, purseId).bind(2, static_cast<int64_t>(txnNumber));
+    auto noted = terminal->step();
+    if (!noted) return noted.error();
     batches.back().entries.push_back(
-        {std::move(*entry), static_cast<uint32_t>(previous->columnInt(0))});
+        {std::move(*entry), previousTxn, *noted ? terminal->columnText(0) : std::string()});
   }
   return batches;
 }

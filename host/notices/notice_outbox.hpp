@@ -33,6 +33,7 @@ namespace hp::notices {
 struct QueuedEntry {
   protocol::purse::LogEntry entry;
   uint32_t previousTxn = 0;
+  std::string terminal;  // the till that made this payment (noteTerminal), or empty
 };
 
 // One mail: entries of one purse in txn order, under one Message-ID.
@@ -68,6 +69,9 @@ class NoticeOutbox {
   // invalid (txn 0, a bad currency): the whole call is one transaction.
   Result<size_t> enqueue(std::string_view purseIdHex,
                          const std::vector<protocol::purse::LogEntry>& entries);
+  // Which till terminal made the payment `txn` (the mail names it); kept apart from the entries,
+  // which are the card's log alone. Written before the purse change is announced.
+  Result<void> noteTerminal(std::string_view purseIdHex, uint32_t txn, std::string_view terminal);
   // The highest txn ever queued for this purse (0: none): READ LOG continues at this + 1.
   Result<uint32_t> lastQueuedTxn(std::string_view purseIdHex);
 

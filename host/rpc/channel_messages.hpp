@@ -20,7 +20,10 @@ namespace hp::rpc {
 inline constexpr uint8_t kFinalFragment = 0x00;
 inline constexpr uint8_t kMoreFragments = 0x01;
 inline constexpr uint8_t kFinalWithAttachment = 0x02;
-inline constexpr size_t kMaxAttachmentBytes = 16 * 1024;
+// 60 KiB: the PIM wing sends response bodies as attachments in parts of this size (docs/pim.md:
+// base64 in the JSON cost a third more bytes); with a u16 text length and the flag it still fits
+// one 64 KiB record.
+inline constexpr size_t kMaxAttachmentBytes = 60 * 1024;
 
 // A whole message: JSON text and the binary attachment (empty if none). The attachment may hold
 // secrets (a session's master secret), hence SecretBytes.

@@ -35,6 +35,10 @@ std::optional<Command> commandNamed(const std::string& name) {
   if (name == "cancel") return Command::kCancel;
   if (name == "pay") return Command::kPay;
   if (name == "refund") return Command::kRefund;
+  if (name == "revoke") return Command::kRevoke;
+  if (name == "appliances") return Command::kAppliances;
+  if (name == "appliance") return Command::kAppliance;
+  if (name == "dav") return Command::kDav;
   if (name == "help" || name == "--help" || name == "-h") return Command::kHelp;
   return std::nullopt;
 }
@@ -66,7 +70,14 @@ const char* usageText() {
          "                                      the purse answers a retry with the same record\n"
          "  refund URL ORDER_REF                finish a cancellation that was cut off (the\n"
          "                                      order is cancel_pending): the purse answers a\n"
-         "                                      retry with the same refund record\n";
+         "                                      retry with the same refund record\n"
+         "  revoke TERMINAL_ID                  revoke a lost access card (needs PIN2)\n"
+         "  appliances                          the home's appliances and their states\n"
+         "  appliance NAME [on|off|lock|unlock|VALUE]\n"
+         "                                      show or set one (a lock needs pin2); exit 0\n"
+         "                                      only when the device confirmed the change\n"
+         "  dav [--listen 127.0.0.1:5232]       serve CalDAV/CardDAV on loopback from the home\n"
+         "                                      server's store while the card is unlocked\n";
 }
 
 // Long on purpose (issue 11): a dispatch over the options, one branch each.
@@ -92,6 +103,10 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
       auto v = value("--bio");
       if (!v) return v.error();
       options.bioFile = *v;
+    } else if (arg == "--listen") {
+      auto v = value("--listen");
+      if (!v) return v.error();
+      options.listen = *v;
     } else if (arg == "--relay") {
       options.relay = true;
     } else if (arg == "--delegate") {
@@ -146,6 +161,18 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
       expected = 3;
       needs = "URL ORDER_REF";
       break;
+    case Command::kRevoke:
+      expected = 2;
+      needs = "a TERMINAL_ID";
+      break;
+    case Command::kAppliances:
+      expected = 1;
+      break;
+    case Command::kAppliance:
+      expected = 2;
+      optional = 1;
+      needs = "NAME [VALUE]";
+      break;
     default:
       break;
   }
@@ -155,7 +182,14 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
   if (positional.size() > expected + optional && !manyUrls) {
     return makeError("unexpected argument \"" + positional[expected + optional] + "\"");
   }
-  if (expected > 1) options.url = positional[1];
+  if (options.command == Command::kRevoke) {
+    options.terminalId = positional[1];
+  } else if (options.command == Command::kAppliance) {
+    options.appliance = positional[1];
+    if (positional.size() > 2) options.applianceValue = positional[2];
+  } else if (expected > 1) {
+    options.url = positional[1];
+  }
   if (takesUrl) options.urls.assign(positional.begin() + 1, positional.end());
   if (options.command == Command::kBuy) {
     options.sku = positional[2];
@@ -194,6 +228,9 @@ Result<CliOptions> parseCliArgs(const std::vector<std::string>& args) {
   }
   if (options.delegate && options.relay)
     return makeError("--relay and --delegate exclude each other");
+  if (!options.listen.empty() && options.command != Command::kDav) {
+    return makeError("--listen goes only with dav");
+  }
   if (repeatGiven && options.command != Command::kBuy)
     return makeError("--repeat goes only with buy");
   if (options.command != Command::kUnlock && !options.bioFile.empty()) {

@@ -27,6 +27,10 @@ enum class Command {
   kCancel,
   kPay,
   kRefund,
+  kRevoke,
+  kAppliances,
+  kAppliance,
+  kDav,
   kHelp
 };
 
@@ -40,10 +44,14 @@ struct CliOptions {
   std::string account;              // topup
   uint64_t amount = 0;              // topup, minor units
   std::string orderRef;             // cancel, pay, refund
+  std::string terminalId;           // revoke: the lost terminal (access card)
+  std::string appliance;            // appliance: its name
+  std::string applianceValue;       // appliance: on|off|lock|unlock|NUMBER|MODE; empty: show
   std::optional<std::string> data;  // post: "STRING" or "@FILE" as given
   bool relay = false;               // get, post, buy: relay.request instead of delegation
   bool delegate = false;            // get, post: delegation, whatever the agent measured
   std::string reader;               // empty: find the access card by its ATR
+  std::string listen;               // dav: IPV4:PORT on loopback (empty: 127.0.0.1:5232)
   bool pinStdin = false;            // unlock, pin2: one line from stdin instead of the tty
   std::string bioFile;              // unlock: a 32-byte sample in hex instead of the PIN
   bool verbose = false;             // progress lines on stderr

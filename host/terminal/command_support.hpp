@@ -44,4 +44,9 @@ Result<HttpAnswer> fetchRelayed(HomeChannel& channel, const HttpsUrl& url,
 // buy, balance, history, topup, cancel (purse_commands.cpp).
 int runPurseCommand(const CliOptions& options, AccessCardLink& link);
 
+// appliances, appliance NAME [VALUE] (appliance_commands.cpp).
+int runApplianceCommand(const CliOptions& options, AccessCardLink& link);
+// dav: serve CalDAV/CardDAV on loopback through pim.request (dav_command.cpp; runs until killed).
+int runDavCommand(const CliOptions& options, AccessCardLink& link);
+
 }  // namespace hp::terminal

@@ -22,6 +22,7 @@
 #include "protocol/rpc/method.hpp"
 #include "protocol/rpc/relay_methods.hpp"
 #include "protocol/rpc/session_methods.hpp"
+#include "protocol/rpc/terminal_methods.hpp"
 
 namespace hp::terminal {
 
@@ -129,6 +130,15 @@ int pin2(const CliOptions& options, AccessCardLink& link) {
   auto result = wire::call<wire::CardPin2>(**channel, params);
   if (!result) return fail("home server: " + describeRpcError(result.error()));
   print("home card: " + result->state + "\n");
+  return 0;
+}
+
+// revoke ID: a lost or stolen access card ends at once, from a terminal the user still holds
+// (terminals.revoke needs this terminal's PIN2 authority).
+int revoke(const CliOptions& options, AccessCardLink& link) {
+  auto result = callHome<wire::TerminalsRevoke>(link, options, {options.terminalId});
+  if (!result) return fail(result.error().message);
+  print("terminal " + options.terminalId + " revoked\n");
   return 0;
 }
 
@@ -376,6 +386,8 @@ int runCommand(const CliOptions& options) {
       return sessions(options, **link);
     case Command::kFinish:
       return finish(options, **link);
+    case Command::kRevoke:
+      return revoke(options, **link);
     case Command::kStatus:
       return status(options, **link);
     case Command::kBuy:
@@ -386,6 +398,11 @@ int runCommand(const CliOptions& options) {
     case Command::kPay:
     case Command::kRefund:
       return runPurseCommand(options, **link);
+    case Command::kAppliances:
+    case Command::kAppliance:
+      return runApplianceCommand(options, **link);
+    case Command::kDav:
+      return runDavCommand(options, **link);
     case Command::kHelp:
       break;
   }

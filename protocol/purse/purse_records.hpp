@@ -22,6 +22,9 @@ inline constexpr size_t kMaxPartyIdSize = 32;    // shop and bank IDs (the card'
 inline constexpr size_t kMaxReferenceSize = 32;  // order references
 inline constexpr size_t kCurrencySize = 3;       // ISO 4217 alphabetic code, upper case
 inline constexpr size_t kMaxSignatureSize = 72;  // DER ECDSA P-256
+// A DEBIT of at most this many minor units needs PIN1 only, not PIN2 (docs/emoney.md, "PIN-only
+// payments"): the card's own cap under the home server's per-terminal pin_only_max.
+inline constexpr uint64_t kPinOnlyDebitMax = 2500;
 
 // Domain-separation labels: a signature made for one kind of object never verifies as another.
 inline constexpr std::string_view kRecordLabel = "homeproxy purse v1 record";

@@ -6,6 +6,8 @@ Json::Value TerminalRegister::Params::toJson() const {
   Json::Value json(Json::objectValue);
   json["id"] = id;
   json["key"] = toHex(key);
+  if (kind) json["kind"] = *kind;
+  if (shop) json["shop"] = *shop;
   return json;
 }
 
@@ -19,7 +21,22 @@ RpcResult<TerminalRegister::Params> TerminalRegister::Params::fromJson(const Jso
   if (!key)
     return hp::protocol::rpc::makeRpcError(hp::protocol::rpc::code::kInvalidParams,
                                            "key must be hex");
-  return Params{std::move(*id), std::move(*key)};
+  Params params{std::move(*id), std::move(*key), {}, {}};
+  if (json.isMember("kind")) {
+    auto kind = hp::protocol::rpc::requireString(json, "kind", 8);
+    if (!kind) return kind.error();
+    if (!isTerminalKind(*kind)) {
+      return hp::protocol::rpc::makeRpcError(hp::protocol::rpc::code::kInvalidParams,
+                                             "kind must be phone, pc or till");
+    }
+    params.kind = std::move(*kind);
+  }
+  if (json.isMember("shop")) {
+    auto shop = hp::protocol::rpc::requireString(json, "shop", 255);
+    if (!shop) return shop.error();
+    params.shop = std::move(*shop);
+  }
+  return params;
 }
 
 Json::Value TerminalRevoke::Params::toJson() const {
@@ -42,6 +59,8 @@ Json::Value TerminalList::Result::toJson() const {
     item["id"] = entry.id;
     item["key"] = entry.key;
     item["revoked"] = entry.revoked;
+    item["kind"] = entry.kind;
+    item["policy"] = entry.policy.toJson();
     list.append(item);
   }
   Json::Value json;
@@ -60,9 +79,32 @@ RpcResult<TerminalList::Result> TerminalList::Result::fromJson(const Json::Value
     if (!key) return key.error();
     auto revoked = resultBool(item, "revoked");
     if (!revoked) return revoked.error();
-    result.terminals.push_back(Entry{*id, *key, *revoked});
+    auto kind = resultString(item, "kind");
+    if (!kind) return kind.error();
+    auto policy = TerminalPolicy::fromJson(item["policy"]);
+    if (!policy) return badResult("policy");
+    result.terminals.push_back(Entry{*id, *key, *revoked, *kind, std::move(*policy)});
   }
   return result;
+}
+
+Json::Value TerminalPolicySet::Params::toJson() const {
+  Json::Value json(Json::objectValue);
+  json["id"] = id;
+  json["set"] = set;
+  return json;
+}
+
+RpcResult<TerminalPolicySet::Params> TerminalPolicySet::Params::fromJson(const Json::Value& json) {
+  if (auto only = expectOnly(json, kFields); !only) return only.error();
+  auto id = hp::protocol::rpc::requireString(json, "id", TerminalRegister::kMaxId);
+  if (!id) return id.error();
+  if (!json["set"].isObject()) {
+    return hp::protocol::rpc::makeRpcError(hp::protocol::rpc::code::kInvalidParams,
+                                           "set must be an object");
+  }
+  if (auto only = expectOnly(json["set"], TerminalPolicy::kFields); !only) return only.error();
+  return Params{std::move(*id), json["set"]};
 }
 
 Json::Value AdminStatus::Result::toJson() const {

@@ -7,6 +7,7 @@
 
 #include "protocol/rpc/card_methods.hpp"
 #include "protocol/rpc/fields.hpp"
+#include "protocol/rpc/terminal_policy.hpp"
 
 namespace hp::protocol::rpc {
 
@@ -26,9 +27,13 @@ struct TerminalRegister {
   static constexpr Access kAccess = Access::kAdmin;
   static constexpr size_t kMaxId = 32;
   struct Params {
-    static constexpr std::array<std::string_view, 2> kFields{"id", "key"};
+    static constexpr std::array<std::string_view, 4> kFields{"id", "key", "kind?", "shop?"};
     std::string id;
     Bytes key;  // the terminal's public key, hex on the wire (at most 200 characters)
+    // The kind's default policy is set at registration (phone when absent); a till needs the
+    // shop (host name) it stands in.
+    std::optional<std::string> kind;
+    std::optional<std::string> shop;
     Json::Value toJson() const;
     static RpcResult<Params> fromJson(const Json::Value& params);
   };
@@ -54,10 +59,13 @@ struct TerminalList {
   static constexpr Access kAccess = Access::kAdmin;
   using Params = NoParams;
   struct Entry {
-    static constexpr std::array<std::string_view, 3> kFields{"id", "key", "revoked"};
+    static constexpr std::array<std::string_view, 5> kFields{"id", "key", "revoked", "kind",
+                                                             "policy"};
     std::string id;
     std::string key;  // hex
     bool revoked = false;
+    std::string kind;
+    TerminalPolicy policy;
   };
   struct Result {
     static constexpr std::array<std::string_view, 1> kFields{"terminals"};
@@ -66,6 +74,22 @@ struct TerminalList {
     Json::Value toJson() const;
     static RpcResult<Result> fromJson(const Json::Value& result);
   };
+};
+
+// Changes a terminal's policy: the members of `set` (any of TerminalPolicy's) replace the
+// current ones; a new `kind` alone resets the policy to that kind's defaults first.
+struct TerminalPolicySet {
+  static constexpr std::string_view kName = "terminal.policy";
+  static constexpr std::string_view kFamily = "terminal";
+  static constexpr Access kAccess = Access::kAdmin;
+  struct Params {
+    static constexpr std::array<std::string_view, 2> kFields{"id", "set"};
+    std::string id;
+    Json::Value set{Json::objectValue};
+    Json::Value toJson() const;
+    static RpcResult<Params> fromJson(const Json::Value& params);
+  };
+  using Result = TerminalPolicy;
 };
 
 // The server at a glance: the card's state (or why it is unreachable), the port, live

@@ -20,6 +20,9 @@ Response Dispatcher::dispatch(const Request& request, const CallContext& context
         request.id, makeRpcError(code::kMethodNotFound, "no method \"" + request.method + "\""));
   }
   try {
+    if (gate_) {
+      if (auto refused = gate_(request, context)) return errorResponse(request.id, *refused);
+    }
     auto result = found->second(request.params, context);
     if (!result) return errorResponse(request.id, result.error());
     // Results are objects by contract; a handler returning nothing means {}.

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,9 @@ struct CallContext {
 
 using Handler =
     std::function<Result<Json::Value, RpcError>(const Json::Value& params, const CallContext&)>;
+// Asked before every handler of a known method (the home server's terminal policies): an error
+// refuses the request before its handler runs; nullopt lets it through.
+using Gate = std::function<std::optional<RpcError>(const Request& request, const CallContext&)>;
 
 class Dispatcher {
  public:
@@ -36,9 +40,12 @@ class Dispatcher {
   Response dispatch(const Request& request, const CallContext& context) const;
 
   bool has(std::string_view method) const { return handlers_.find(method) != handlers_.end(); }
+  // Set before serving, like add().
+  void setGate(Gate gate) { gate_ = std::move(gate); }
 
  private:
   std::map<std::string, Handler, std::less<>> handlers_;
+  Gate gate_;
 };
 
 }  // namespace hp::protocol::rpc

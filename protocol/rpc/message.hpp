@@ -43,6 +43,11 @@ inline constexpr const char* kUpstreamError = "upstream_error";  // the shop fai
 inline constexpr const char* kBusy = "busy";
 // The home server will not connect there (a port, or a private address; relay_policy.hpp).
 inline constexpr const char* kRelayRefused = "relay_refused";
+// The calling terminal's policy does not allow this method, shop or amount without PIN2, or the
+// policy expired (docs/proxy-architecture.md, "Terminal policies").
+inline constexpr const char* kPolicyDenied = "policy_denied";
+// A payment over the terminal's limit per payment or per day; nothing moved.
+inline constexpr const char* kLimitExceeded = "limit_exceeded";
 }  // namespace code
 
 struct RpcError {

@@ -3,10 +3,13 @@
 #include <array>
 
 #include "protocol/rpc/admin_methods.hpp"
+#include "protocol/rpc/appliance_methods.hpp"
 #include "protocol/rpc/card_methods.hpp"
+#include "protocol/rpc/pim_methods.hpp"
 #include "protocol/rpc/purse_methods.hpp"
 #include "protocol/rpc/relay_methods.hpp"
 #include "protocol/rpc/session_methods.hpp"
+#include "protocol/rpc/terminal_methods.hpp"
 
 namespace hp::protocol::rpc {
 
@@ -22,11 +25,18 @@ constexpr MethodInfo info() {
 
 // A new method type is listed here, or docs/rpc.md and the registration checks never see it.
 constexpr std::array kMethods{
-    info<CardStatus>(),   info<CardPin2>(),         info<CardFinish>(),     info<SessionOpen>(),
-    info<SessionList>(),  info<SessionDrop>(),      info<RelayRequest>(),   info<PurseBalance>(),
-    info<PurseHistory>(), info<PursePay>(),         info<PurseCancel>(),    info<PurseTopup>(),
-    info<AdminPin1>(),    info<TerminalRegister>(), info<TerminalRevoke>(), info<TerminalList>(),
+    info<CardStatus>(),   info<CardPin2>(),         info<CardFinish>(),
+    info<SessionOpen>(),  info<SessionList>(),      info<SessionDrop>(),
+    info<RelayRequest>(), info<PurseBalance>(),     info<PurseHistory>(),
+    info<PursePay>(),     info<PurseCancel>(),      info<PurseTopup>(),
+    info<AdminPin1>(),    info<TerminalRegister>(), info<TerminalRevoke>(),
+    info<TerminalList>(), info<TerminalsRevoke>(),  info<TerminalPolicySet>(),
     info<AdminStatus>(),
+    info<ApplianceList>(),
+    info<ApplianceStateMethod>(),
+    info<ApplianceSet>(),
+    info<PimRequest>(),
+    info<PimMore>(),
 };
 
 std::string fieldsText(FieldList fields) {

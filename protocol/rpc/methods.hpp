@@ -5,11 +5,14 @@
 #include <string>
 
 #include "protocol/rpc/admin_methods.hpp"
+#include "protocol/rpc/appliance_methods.hpp"
 #include "protocol/rpc/card_methods.hpp"
 #include "protocol/rpc/method.hpp"
+#include "protocol/rpc/pim_methods.hpp"
 #include "protocol/rpc/purse_methods.hpp"
 #include "protocol/rpc/relay_methods.hpp"
 #include "protocol/rpc/session_methods.hpp"
+#include "protocol/rpc/terminal_methods.hpp"
 
 namespace hp::protocol::rpc {
 

@@ -168,6 +168,7 @@ Json::Value PursePay::Result::toJson() const {
   json["payment"] = hp::protocol::rpc::base64Encode(payment);
   json["txn"] = txn;
   json["balance"] = Json::UInt64(balance);
+  if (certificate) json["certificate"] = hp::protocol::rpc::base64Encode(*certificate);
   return json;
 }
 
@@ -178,7 +179,13 @@ RpcResult<PursePay::Result> PursePay::Result::fromJson(const Json::Value& json) 
   if (!txn) return txn.error();
   auto balance = resultUInt64(json, "balance");
   if (!balance) return balance.error();
-  return Result{std::move(*payment), *txn, *balance};
+  Result result{std::move(*payment), *txn, *balance, std::nullopt};
+  if (json.isMember("certificate")) {
+    auto certificate = resultBase64(json, "certificate");
+    if (!certificate) return certificate.error();
+    result.certificate = std::move(*certificate);
+  }
+  return result;
 }
 
 Json::Value PurseCancel::Params::toJson() const {

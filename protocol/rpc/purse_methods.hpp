@@ -89,10 +89,14 @@ struct PursePay {
     static RpcResult<Params> fromJson(const Json::Value& params);
   };
   struct Result {
-    static constexpr std::array<std::string_view, 3> kFields{"payment", "txn", "balance"};
+    static constexpr std::array<std::string_view, 4> kFields{"payment", "txn", "balance",
+                                                             "certificate?"};
     Bytes payment;  // base64 on the wire
     uint32_t txn = 0;
     uint64_t balance = 0;
+    // For a till: the user's certificate (DER, base64 on the wire), which the shop checks the
+    // payment record against when the till posts it over its own TLS session.
+    std::optional<Bytes> certificate;
     Json::Value toJson() const;
     static RpcResult<Result> fromJson(const Json::Value& result);
   };

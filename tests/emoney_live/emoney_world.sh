@@ -15,7 +15,7 @@
 #   sql DB QUERY                     one value from a server's SQLite database
 #
 # Set afterwards: WORLD, PIN1 PIN2 ACCESS_PIN, HOME_READER ACCESS_READER, HOME_PORT SHOP_PORT
-# BANK_PORT SMTP_PORT, BANK_PID HOME_SERVER_PID, BANK_START. Every process is tracked by the
+# BANK_PORT SMTP_PORT MQTT_PORT, BANK_PID HOME_SERVER_PID, BANK_START. Every process is tracked by the
 # sandbox, so its EXIT trap stops them all. Logs: $SANDBOX_DIR/{home_server,shop,bank,smtp}.log.
 
 # The names below are set for the sourcing script.
@@ -67,6 +67,7 @@ emoney_world_start() {  # BANK_BALANCE
   PIN1=80615243 PIN2=91726354 ACCESS_PIN=70581694
   HOME_PORT=$(free_port)
   SMTP_PORT=$(free_port)
+  MQTT_PORT=$(free_port)  # the appliance broker's (docs/appliances.md), started by who needs it
   # hp_provision writes every config the world needs (home_server.json with its purse and
   # notices sections, shop.json, bank.json); nothing is patched here. The servers listen on
   # ports the kernel picks, unfinished top-ups are re-presented every 5 s, notices go to the
@@ -76,7 +77,8 @@ emoney_world_start() {  # BANK_BALANCE
     --access-pin "$ACCESS_PIN" --max-balance 100000 --shop-listen 127.0.0.1:0 \
     --bank-listen 127.0.0.1:0 --bank-account alice --bank-balance "$BANK_START" \
     --reconcile-seconds 5 --smtp-url "smtp://127.0.0.1:$SMTP_PORT" \
-    --mail-from homeproxy@home.test --mail-to user@home.test >"$SANDBOX_DIR/provision.out" ||
+    --mail-from homeproxy@home.test --mail-to user@home.test --mqtt-listen "127.0.0.1:$MQTT_PORT" \
+    >"$SANDBOX_DIR/provision.out" ||
     fail "hp_provision"
 
   # The shop (hp_provision's catalogue: tea 3.50, cake 12.75); the bank, with the account for

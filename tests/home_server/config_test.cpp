@@ -33,6 +33,9 @@ TEST_SUITE("config") {
     CHECK(config->notices.periodSeconds == 300);
     CHECK(config->notices.maxEntriesPerMail == 16);
     CHECK(config->notices.smtpUser.empty());
+    CHECK(config->appliances.enabled);
+    CHECK(config->appliances.brokerPort == 8883);
+    CHECK(config->appliances.certFile == "/etc/homeproxy/mqtt/home-server.pem");
   }
 
   TEST_CASE("defaults: loopback, home card found by AID") {
@@ -101,6 +104,13 @@ TEST_SUITE("config") {
         {with(R"("log_level":2)"), "log_level"},
         {with(R"("user_key":"ed25519")"), "user_key"},
         {with(R"("trust_store_ca_file":"/x")"), "config"},  // duplicate key
+        {with(R"("appliances":{"ca_file":"/c","cert_file":"/p"})"), "appliances.key_file"},
+        {with(R"("appliances":{"ca_file":"/c","cert_file":"/p","key_file":"/k","broker_port":0})"),
+         "appliances.broker_port"},
+        {with(R"("appliances":{"ca_file":"/c","cert_file":"/p","key_file":"/k","confirm_ms":1})"),
+         "appliances.confirm_ms"},
+        {with(R"("appliances":{"ca_file":"/c","cert_file":"/p","key_file":"/k","tls":false})"),
+         "appliances.tls"},
     };
     for (const Case& testCase : cases) {
       CAPTURE(testCase.json);
@@ -108,6 +118,24 @@ TEST_SUITE("config") {
       REQUIRE_FALSE(config.ok());
       CHECK(config.error().message.find(testCase.mentions) != std::string::npos);
     }
+  }
+
+  TEST_CASE("the appliances section (docs/appliances.md)") {
+    auto none = parseHomeServerConfig(kMinimal);
+    REQUIRE(none.ok());
+    CHECK_FALSE(none->appliances.enabled);
+    auto config = parseHomeServerConfig(
+        R"({"trust_store_ca_file":"/c","server_key_file":"/k","appliances":{"broker_host":"10.0.0.2",)"
+        R"("broker_port":8884,"ca_file":"/m/ca.pem","cert_file":"/m/hs.pem","key_file":"/m/hs.key",)"
+        R"("confirm_ms":500,"max_appliances":50}})");
+    REQUIRE(config.ok());
+    CHECK(config->appliances.enabled);
+    CHECK(config->appliances.brokerHost == "10.0.0.2");
+    CHECK(config->appliances.brokerPort == 8884);
+    CHECK(config->appliances.keyFile == "/m/hs.key");
+    CHECK(config->appliances.confirmMs == 500);
+    CHECK(config->appliances.maxAppliances == 50);
+    CHECK(config->appliances.clientId == "home-server");
   }
 
   TEST_CASE("a missing file is reported with its path") {

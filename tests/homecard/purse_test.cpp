@@ -180,9 +180,16 @@ TEST_SUITE("purse") {
     p.pay("order-3", 3650);
     CHECK(p.card.send(PurseCard::debitApdu(1, "shop.example", "order-4", "EUR", 1)).sw == "9401");
 
-    // PIN2 needed; standby is not enough.
+    // PIN2 needed above the PIN-only cap (25.00); standby is not enough for it.
     p.card.send("00 20 FF 82");
-    CHECK(p.card.send(PurseCard::debitApdu(1, "shop.example", "order-5", "EUR", 1)).sw == "6982");
+    CHECK(p.card.send(PurseCard::debitApdu(1, "shop.example", "order-5", "EUR", 2501)).sw ==
+          "6982");
+    // Up to the cap PIN1 is enough (docs/emoney.md, "PIN-only payments"): here the balance is 0.
+    CHECK(p.card.send(PurseCard::debitApdu(1, "shop.example", "order-5", "EUR", 2500)).sw ==
+          "9401");
+    // Without PIN1 nothing at all.
+    p.card.send("00 20 FF 81");
+    CHECK(p.card.send(PurseCard::debitApdu(1, "shop.example", "order-6", "EUR", 1)).sw == "6982");
   }
 
   TEST_CASE("DEBIT, CREDIT, CANCEL need the user's EC key") {

@@ -3,6 +3,7 @@
 // resumption (session ID, ticket, and the proxy facility's delegated sessions), and the ledger
 // after kill -9.
 #include <doctest.h>
+#include <mbedtls/x509_crt.h>
 
 #include <signal.h>
 
@@ -656,5 +657,51 @@ TEST_SUITE("shop") {
   }
 
 }  // TEST_SUITE
+
+}  // namespace hp::merchant::test
+
+namespace hp::merchant::test {
+
+namespace {
+
+// A PEM certificate file's DER.
+Bytes derOfPem(const std::string& path) {
+  mbedtls_x509_crt crt;
+  mbedtls_x509_crt_init(&crt);
+  REQUIRE(mbedtls_x509_crt_parse_file(&crt, path.c_str()) == 0);
+  Bytes der(crt.raw.p, crt.raw.p + crt.raw.len);
+  mbedtls_x509_crt_free(&crt);
+  return der;
+}
+
+}  // namespace
+
+TEST_SUITE("shop") {
+  TEST_CASE("a till posts the customer's record with the customer's certificate (payer)") {
+    Shop shop;
+    // The till has its own certificate (here: the second EC user); the order is the till's.
+    auto till = connected(otherEcUser(shop.port()));
+    const std::string ref = createOrder(*till);  // 700 EUR
+    const std::string pay = "/orders/" + ref + "/pay";
+    SoftwarePurse customer(hp::tls_proxy::test::testPki().userEcKey);
+    const Bytes record = customer.sign(customer.debit("localhost", ref, "EUR", 700));
+    // Without the payer, the record does not verify under the till's own key.
+    CHECK(till->post(pay, paymentBody(record)).errorCode() == "bad_signature");
+    // A payer the shop's user CA did not issue.
+    Json::Value forged = paymentBody(record);
+    forged["payer"] = base64(derOfPem(hp::tls_proxy::test::testPki().otherCaCert));
+    CHECK(till->post(pay, forged).errorCode() == "bad_payer");
+    forged["payer"] = base64(Bytes{1, 2, 3});
+    CHECK(till->post(pay, forged).errorCode() == "bad_payer");
+    // The payer's certificate from our CA, whose key signed the record: paid, a receipt.
+    Json::Value body = paymentBody(record);
+    body["payer"] = base64(derOfPem(hp::tls_proxy::test::testPki().userEcCert));
+    const HttpResult paid = till->post(pay, body);
+    INFO(paid.body);
+    REQUIRE(paid.status == 200);
+    CHECK(paid.json["status"] == "paid");
+    CHECK(checkedReceipt(paid.json["receipt"].asString()).amount == 700);
+  }
+}
 
 }  // namespace hp::merchant::test

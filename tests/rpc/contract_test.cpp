@@ -130,7 +130,8 @@ TEST_SUITE("rpc") {
                                 const hp::protocol::rpc::CallContext& caller)
                     -> wire::RpcResult<wire::PursePay::Result> {
                   seenTerminal = caller.terminalId;
-                  return wire::PursePay::Result{hp::base::Bytes{9, 9}, 7, 1000 - params.amount};
+                  return wire::PursePay::Result{hp::base::Bytes{9, 9}, 7, 1000 - params.amount,
+                                                std::nullopt};
                 })
                 .ok());
     CHECK(dispatcher.has(wire::PursePay::kName));

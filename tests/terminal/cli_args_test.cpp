@@ -142,3 +142,25 @@ TEST_CASE("cli: options that do not fit the command are refused with a message")
     CHECK(parsed.error().message.find(c.message) != std::string::npos);
   }
 }
+
+TEST_CASE("cli: the appliance commands (issue 14)") {
+  auto list = parseCliArgs({"appliances"});
+  REQUIRE(list.ok());
+  CHECK(list->command == hp::terminal::Command::kAppliances);
+  auto show = parseCliArgs({"appliance", "lamp"});
+  REQUIRE(show.ok());
+  CHECK(show->command == hp::terminal::Command::kAppliance);
+  CHECK(show->appliance == "lamp");
+  CHECK(show->applianceValue.empty());
+  auto set = parseCliArgs({"appliance", "thermostat", "21.5"});
+  REQUIRE(set.ok());
+  CHECK(set->appliance == "thermostat");
+  CHECK(set->applianceValue == "21.5");
+  auto negative = parseCliArgs({"appliance", "freezer", "-18"});
+  REQUIRE(negative.ok());
+  CHECK(negative->applianceValue == "-18");
+  CHECK_FALSE(parseCliArgs({"appliance"}).ok());
+  CHECK_FALSE(parseCliArgs({"appliance", "lamp", "on", "extra"}).ok());
+  CHECK_FALSE(parseCliArgs({"appliances", "lamp"}).ok());
+  CHECK_FALSE(parseCliArgs({"appliance", "lamp", "on", "--relay"}).ok());
+}

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -18,6 +19,7 @@ namespace hp::bench {
 namespace {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
+constexpr ssize_t kSegmentBytes = 1448;  // a TCP segment's payload on Ethernet with timestamps
 
 int connectLoopback(uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -51,7 +53,8 @@ bool writeAll(int fd, const Bytes& data) {
 
 }  // namespace
 
-Result<std::unique_ptr<DelayRelay>> DelayRelay::start(uint16_t targetPort, uint32_t oneWayDelayMs) {
+Result<std::unique_ptr<DelayRelay>> DelayRelay::start(uint16_t targetPort, uint32_t oneWayDelayMs,
+                                                      uint16_t listenPort) {
   std::unique_ptr<DelayRelay> relay(new DelayRelay());
   relay->targetPort_ = targetPort;
   relay->delayMs_ = oneWayDelayMs;
@@ -62,6 +65,7 @@ Result<std::unique_ptr<DelayRelay>> DelayRelay::start(uint16_t targetPort, uint3
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(listenPort);
   socklen_t length = sizeof address;
   if (::bind(relay->listenFd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
       ::listen(relay->listenFd_, 256) != 0 ||
@@ -110,15 +114,57 @@ void DelayRelay::acceptLoop() {
     std::lock_guard lock(mutex_);
     fds_.push_back(client);
     fds_.push_back(target);
-    threads_.emplace_back([this, client, target] { pump(client, target, upstream_); });
-    threads_.emplace_back([this, client, target] { pump(target, client, downstream_); });
+    const auto accepted = std::chrono::steady_clock::now();
+    const auto connected =
+        connectRoundTrip_ ? accepted + 2 * std::chrono::milliseconds(delayMs_.load()) : accepted;
+    ++connections_;
+    const Direction up{client, target, &upstream_, &upstreamLink_, connected, connections_, "up"};
+    const Direction down{target,   client,       &downstream_, &downstreamLink_,
+                         accepted, connections_, "down"};
+    threads_.emplace_back([this, up] { pump(up); });
+    threads_.emplace_back([this, down] { pump(down); });
   }
 }
 
-// One direction: a reader queues each chunk with its due time, this thread's writer half
-// delivers it then. Reading continues while chunks wait, so the delay is latency, not a
-// bandwidth limit. EOF is passed on (shutdown of the write side) after the queued data.
-void DelayRelay::pump(int from, int to, std::atomic<uint64_t>& counter) {
+// When a segment of `size` bytes read now has left a link of `link`'s rate: it waits for the
+// segments before it (of every connection on this relay), then takes size * 8 / rate seconds.
+SteadyTime DelayRelay::Link::sent(SteadyTime now, size_t size) {
+  const uint64_t rate = bitsPerSecond.load();
+  if (rate == 0) return now;
+  std::lock_guard lock(mutex);
+  const auto start = std::max(now, freeAt);
+  freeAt = start + std::chrono::nanoseconds(size * 8 * 1'000'000'000ULL / rate);
+  return freeAt;
+}
+
+// One direction: a reader queues each segment with its due time (serialisation on the link,
+// then the delay), this thread's writer half delivers it then. Reading continues while segments
+// wait, so the delay is latency; the rate limit is what makes a large write take longer.
+// EOF is passed on (shutdown of the write side) after the queued data.
+void DelayRelay::traceChunk(const Direction& direction, SteadyTime sent, size_t size,
+                            SteadyTime arrives) {
+  const auto ms = [](SteadyTime t) {
+    return std::chrono::duration<double, std::milli>(t.time_since_epoch()).count();
+  };
+  std::lock_guard lock(traceMutex_);
+  std::fprintf(trace_.load(), "trace %u %s %.1f %zu %.1f\n", direction.connection, direction.name,
+               ms(sent), size, ms(arrives));
+  std::fflush(trace_.load());
+}
+
+void DelayRelay::traceMark() {
+  if (trace_ == nullptr) return;
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  std::lock_guard lock(traceMutex_);
+  std::fprintf(trace_.load(), "mark %.1f\n",
+               std::chrono::duration<double, std::milli>(now).count());
+  std::fflush(trace_.load());
+}
+
+void DelayRelay::pump(const Direction& direction) {
+  const int from = direction.from;
+  const int to = direction.to;
+  Link& link = *direction.link;
   std::mutex queueMutex;
   std::condition_variable queueChanged;
   std::deque<std::pair<SteadyTime, Bytes>> queue;
@@ -142,10 +188,17 @@ void DelayRelay::pump(int from, int to, std::atomic<uint64_t>& counter) {
   while (true) {
     const ssize_t n = ::recv(from, buffer.data(), buffer.size(), 0);
     if (n <= 0) break;
-    counter += static_cast<uint64_t>(n);
-    const auto due = std::chrono::steady_clock::now() + std::chrono::milliseconds(delayMs_.load());
+    *direction.counter += static_cast<uint64_t>(n);
+    const auto now = std::max(std::chrono::steady_clock::now(), direction.notBefore);
+    const auto delay = std::chrono::milliseconds(delayMs_.load());
     std::lock_guard lock(queueMutex);
-    queue.emplace_back(due, Bytes(buffer.begin(), buffer.begin() + n));
+    // Segments of one Ethernet payload each: a slow link delivers a large write piece by piece.
+    for (ssize_t offset = 0; offset < n; offset += kSegmentBytes) {
+      const ssize_t end = std::min(n, offset + kSegmentBytes);
+      const auto due = link.sent(now, static_cast<size_t>(end - offset)) + delay;
+      queue.emplace_back(due, Bytes(buffer.begin() + offset, buffer.begin() + end));
+    }
+    if (trace_ != nullptr) traceChunk(direction, now, static_cast<size_t>(n), queue.back().first);
     queueChanged.notify_one();
   }
   {

@@ -10,19 +10,24 @@
 // This file runs the steps in order: options (provision_options.cpp), the PKI in memory, the
 // cards (card_personalization.cpp, purse_setup.cpp), then the files (output_files.cpp,
 // server_configs.cpp). Nothing is written before the cards are done.
+#include <mbedtls/platform_util.h>
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <exception>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "host/home_server/terminals/policy_store.hpp"
 #include "host/pcsc_bridge/card_finder.hpp"
 #include "host/pcsc_bridge/pcsc_context.hpp"
+#include "tools/provision/appliance_files.hpp"
 #include "tools/provision/card_personalization.hpp"
 #include "tools/provision/output_files.hpp"
 #include "tools/provision/pki.hpp"
@@ -67,7 +72,9 @@ struct DemoPki {
   // The e-money parties: payment and voucher signing keys apart from the TLS keys, and the
   // bank's TLS key.
   std::unique_ptr<PkKey> shopSignKey, bankSignKey, bankKey;
-  Certificate caCert, shopCert, bankCert;
+  // The shop's till: its own client certificate for its sessions with the shop (tools/till).
+  std::unique_ptr<PkKey> tillKey;
+  Certificate caCert, shopCert, bankCert, tillCert;
   Bytes serverPoint, shopSignPoint, bankSignPoint;
 };
 
@@ -77,7 +84,7 @@ Result<DemoPki> makePki(const WorldDescription& world) {
   if (!drbg) return makeError(drbg.error().message);
   pki.drbg = std::move(*drbg);
   for (auto* key : {&pki.caKey, &pki.shopKey, &pki.serverKey, &pki.shopSignKey, &pki.bankSignKey,
-                    &pki.bankKey}) {
+                    &pki.bankKey, &pki.tillKey}) {
     auto generated = PkKey::generateP256(*pki.drbg);
     if (!generated) return makeError("P-256 key generation failed");
     *key = std::move(*generated);
@@ -96,6 +103,11 @@ Result<DemoPki> makePki(const WorldDescription& world) {
   auto bankCert = issueCertificate(bankRequest, *pki.bankKey, *pki.caKey, *pki.drbg);
   if (!bankCert) return makeError(bankCert.error().message);
   pki.bankCert = std::move(*bankCert);
+  CertificateRequest tillRequest{"CN=till of " + world.shopHost + ",O=homeproxy demo shop", kCaName,
+                                 false, 5};
+  auto tillCert = issueCertificate(tillRequest, *pki.tillKey, *pki.caKey, *pki.drbg);
+  if (!tillCert) return makeError(tillCert.error().message);
+  pki.tillCert = std::move(*tillCert);
   auto serverPoint = pki.serverKey->publicPoint();
   if (!serverPoint) return makeError(serverPoint.error().message);
   pki.serverPoint = std::move(*serverPoint);
@@ -210,7 +222,8 @@ Result<size_t> writeWorld(DemoPki& pki, const CardResults& cards, const WorldDes
   auto shopSignPem = pki.shopSignKey->privatePem();
   auto bankSignPem = pki.bankSignKey->privatePem();
   auto bankPem = pki.bankKey->privatePem();
-  if (!caPem || !shopPem || !serverPem || !shopSignPem || !bankSignPem || !bankPem) {
+  auto tillPem = pki.tillKey->privatePem();
+  if (!caPem || !shopPem || !serverPem || !shopSignPem || !bankSignPem || !bankPem || !tillPem) {
     return makeError("writing PEM keys failed");
   }
   const std::string terminalText =
@@ -225,6 +238,7 @@ Result<size_t> writeWorld(DemoPki& pki, const CardResults& cards, const WorldDes
   const std::string bankJson = bankServerJson(world);
   const std::string nginx = nginxShopConf(world);
   const std::string readme = readmeText(world);
+  const std::string radicale = radicaleConf(world);
   const std::vector<FileToWrite> files = {
       {"ca.pem", viewOf(pki.caCert.pem), false},
       {"ca.key", caPem->view(), true},
@@ -234,6 +248,8 @@ Result<size_t> writeWorld(DemoPki& pki, const CardResults& cards, const WorldDes
       {"bank.pem", viewOf(pki.bankCert.pem), false},
       {"bank.key", bankPem->view(), true},
       {"bank-sign.key", bankSignPem->view(), true},
+      {"till.pem", viewOf(pki.tillCert.pem), false},
+      {"till.key", tillPem->view(), true},
       {"user.pem", viewOf(cards.userCert.pem), false},
       {"home_server_key.pem", serverPem->view(), true},
       {"home_server.json", viewOf(homeJson), false},
@@ -242,6 +258,7 @@ Result<size_t> writeWorld(DemoPki& pki, const CardResults& cards, const WorldDes
       {"nginx-shop.conf", viewOf(nginx), false},
       {"terminal.txt", viewOf(terminalText), false},
       {"README.txt", viewOf(readme), false},
+      {"radicale.conf", viewOf(radicale), false},
   };
   for (const auto& file : files) {
     if (auto written = writeFile(world.outDir + "/" + file.name, file.content, file.secret);
@@ -252,12 +269,57 @@ Result<size_t> writeWorld(DemoPki& pki, const CardResults& cards, const WorldDes
   return files.size();
 }
 
+ApplianceWorld applianceWorld(const WorldDescription& world) {
+  return ApplianceWorld{world.outDir, world.mqttAddress, world.mqttPort, world.appliances};
+}
+
+std::string readText(const std::string& path) {
+  std::ifstream file(path);
+  return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+}
+
+// --only appliances: OUT/mqtt/ alone, no card touched. The CA is the world's when OUT holds one
+// (devices added to an existing home), else a new one written to OUT.
+int provisionAppliances(const WorldDescription& world) {
+  auto drbg = Drbg::create();
+  if (!drbg) return fail(drbg.error().message);
+  std::string caPem = readText(world.outDir + "/ca.pem");
+  std::unique_ptr<PkKey> caKey;
+  if (!caPem.empty()) {
+    std::string keyPem = readText(world.outDir + "/ca.key");
+    auto loaded = PkKey::fromPrivatePem(keyPem);
+    mbedtls_platform_zeroize(keyPem.data(), keyPem.size());
+    if (!loaded) return fail("ca.key: " + loaded.error().message);
+    caKey = std::move(*loaded);
+  } else {
+    auto generated = PkKey::generateP256(**drbg);
+    if (!generated) return fail(generated.error().message);
+    caKey = std::move(*generated);
+    auto caCert =
+        issueCertificate(CertificateRequest{kCaName, kCaName, true, 1}, *caKey, *caKey, **drbg);
+    auto keyPem = caKey->privatePem();
+    if (!caCert || !keyPem) return fail("making a CA failed");
+    caPem = caCert->pem;
+    if (auto done = writeFile(world.outDir + "/ca.pem", viewOf(caPem), false); !done) {
+      return fail(done.error().message);
+    }
+    if (auto done = writeFile(world.outDir + "/ca.key", keyPem->view(), true); !done) {
+      return fail(done.error().message);
+    }
+  }
+  auto written = writeApplianceFiles(applianceWorld(world), caPem, kCaName, *caKey, **drbg);
+  if (!written) return fail(written.error().message);
+  std::printf("wrote %zu files to %s/mqtt\n", *written, world.outDir.c_str());
+  return 0;
+}
+
 int provision(const Options& options) {
   auto world = describeWorld(options);
   if (!world) return fail(world.error().message);
   auto outDir = makeOutputDir(options["--out"]);
   if (!outDir) return fail(outDir.error().message);
   world->outDir = *outDir;
+  if (options["--only"] == "appliances") return provisionAppliances(*world);
   // 1. The PKI and the home server's key, in memory until the cards are done.
   auto pki = makePki(*world);
   if (!pki) return fail(pki.error().message);
@@ -268,7 +330,25 @@ int provision(const Options& options) {
   world->defaultPins = defaultPins(options);
   auto written = writeWorld(*pki, *cards, *world);
   if (!written) return fail(written.error().message);
+  auto mqtt = writeApplianceFiles(applianceWorld(*world), pki->caCert.pem, kCaName, *pki->caKey,
+                                  *pki->drbg);
+  if (!mqtt) return fail(mqtt.error().message);
+  *written += *mqtt;
   std::printf("wrote %zu files to %s (see README.txt)\n", *written, world->outDir.c_str());
+  // 4. The terminal's policy, its kind from the access card's profile (laptop: a pc; a till
+  // pays only the world's shop), in the home server's policy store.
+  const std::string& profile = options["--profile"];
+  const std::string kind = profile == "laptop" ? "pc" : profile;
+  auto policies = home_server::PolicyStore::open(world->outDir + "/terminal_policies.db");
+  if (!policies) return fail(policies.error().message);
+  const auto now = static_cast<uint64_t>(std::time(nullptr));
+  if (auto set = (*policies)->set(world->terminalId,
+                                  home_server::defaultPolicy(kind, world->shopHost, now));
+      !set) {
+    return fail(set.error().message);
+  }
+  std::printf("terminal \"%s\" is a %s (its policy: home_server --admin SOCKET list-terminals)\n",
+              world->terminalId.c_str(), kind.c_str());
   return 0;
 }
 

@@ -64,6 +64,8 @@ std::string homeServerJson(const WorldDescription& world) {
   purse["pending_vouchers_db"] = world.outDir + "/pending_vouchers.db";
   purse["reconcile_seconds"] = world.reconcileSeconds;
   config["purse"] = purse;
+  // The terminals' policies and daily counts (hp_provision writes the access card's policy).
+  config["terminal_policy_db"] = world.outDir + "/terminal_policies.db";
   Json::Value notices(Json::objectValue);
   notices["smtp_url"] = world.smtpUrl;
   notices["from"] = world.mailFrom;
@@ -71,6 +73,18 @@ std::string homeServerJson(const WorldDescription& world) {
   notices["outbox_path"] = world.outDir + "/notices.db";
   notices["period_seconds"] = world.noticesPeriodSeconds;
   config["notices"] = notices;
+  // The appliance wing (docs/appliances.md): the broker and the home server's MQTT identity.
+  Json::Value appliances(Json::objectValue);
+  appliances["broker_host"] = world.mqttAddress;
+  appliances["broker_port"] = world.mqttPort;
+  appliances["ca_file"] = world.outDir + "/mqtt/ca.pem";
+  appliances["cert_file"] = world.outDir + "/mqtt/home-server.pem";
+  appliances["key_file"] = world.outDir + "/mqtt/home-server.key";
+  config["appliances"] = appliances;
+  Json::Value pim(Json::objectValue);
+  pim["radicale_port"] = world.pimPort;
+  pim["users"][world.terminalId] = world.pimUser;
+  config["pim"] = pim;
   Json::StreamWriterBuilder builder;
   builder["indentation"] = "  ";
   return Json::writeString(builder, config) + "\n";
@@ -160,6 +174,12 @@ std::string readmeText(const WorldDescription& world) {
          "                         " +
          world.smtpUrl +
          ")\n"
+         "  mqtt/                  the appliance broker (docs/appliances.md): mosquitto.conf (TLS\n"
+         "                         only, client certificates, listener " +
+         world.mqttAddress + ":" + std::to_string(world.mqttPort) +
+         ")\n"
+         "                         and mosquitto.acl, certificates and keys (0600) of the\n"
+         "                         broker, the home server and each appliance, issued by ca.pem\n"
          "  shop.json              configuration for `shop_server --config` (orders in shop.db)\n"
          "  bank.json              configuration for `bank_server --config` (accounts in bank.db)\n"
          "  nginx-shop.conf        an nginx server block acting as a shop\n"

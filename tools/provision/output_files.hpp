@@ -9,6 +9,7 @@
 
 #include "base/bytes.hpp"
 #include "base/result.hpp"
+#include "tools/provision/appliance_files.hpp"
 
 namespace hp::provision {
 
@@ -40,6 +41,13 @@ struct WorldDescription {
   std::string mailFrom = "homeproxy@localhost";
   std::string mailTo = "user@localhost";
   uint32_t noticesPeriodSeconds = 60;
+  // The appliance broker (appliance_files.hpp) and the appliances with certificates.
+  std::string mqttAddress = "127.0.0.1";
+  uint16_t mqttPort = 8883;
+  std::vector<ApplianceSpec> appliances;
+  // The personal information store (docs/pim.md): Radicale's loopback port, the terminal's user.
+  uint16_t pimPort = 5232;
+  std::string pimUser = "alice";
   // "home card PIN1 1234", ...: the PINs and PUKs left at hp_provision's defaults, written into
   // README.txt (a PIN given as an option is never written anywhere).
   std::vector<std::string> defaultPins;
@@ -48,5 +56,8 @@ struct WorldDescription {
 std::string homeServerJson(const WorldDescription& world);
 std::string nginxShopConf(const WorldDescription& world);
 std::string readmeText(const WorldDescription& world);
+// radicale.conf (pim_store.cpp): loopback only, the user from the home server's X-Remote-User,
+// owner-only rights, storage in OUT/pim with a git hook committing every change.
+std::string radicaleConf(const WorldDescription& world);
 
 }  // namespace hp::provision

@@ -136,6 +136,15 @@ Result<std::unique_ptr<PkKey>> PkKey::fromP256Point(ByteView point) {
   return key;
 }
 
+Result<std::unique_ptr<PkKey>> PkKey::fromPrivatePem(const std::string& pem) {
+  auto key = std::make_unique<PkKey>();
+  // mbedtls_pk_parse_key wants the terminating NUL counted in the length of a PEM text.
+  const int rc = mbedtls_pk_parse_key(
+      key->get(), reinterpret_cast<const unsigned char*>(pem.c_str()), pem.size() + 1, nullptr, 0);
+  if (rc != 0) return mbedError("reading a PEM private key", rc);
+  return key;
+}
+
 Result<SecretBytes> PkKey::privatePem() {
   SecretBytes buffer(4096);
   const int rc = mbedtls_pk_write_key_pem(&pk_, buffer.data(), buffer.size());

@@ -42,6 +42,8 @@ class PkKey {
   static Result<std::unique_ptr<PkKey>> generateP256(Drbg& drbg);
   // A public key from an uncompressed P-256 point (04 || X || Y), e.g. read from a card.
   static Result<std::unique_ptr<PkKey>> fromP256Point(ByteView point);
+  // A private key from PEM (an existing world's ca.key, for --only appliances).
+  static Result<std::unique_ptr<PkKey>> fromPrivatePem(const std::string& pem);
 
   mbedtls_pk_context* get() { return &pk_; }
   // PEM private key (SEC 1 "EC PRIVATE KEY"); SecretBytes since it holds the scalar.

@@ -19,7 +19,9 @@ extern const char kUsage[] =
     "         [--bank-id ID] [--bank-host HOST] [--currency CCY] [--max-balance MINOR]\n"
     "         [--shop-listen IPV4:PORT] [--bank-listen IPV4:PORT] [--bank-account ID]\n"
     "         [--bank-balance MINOR] [--reconcile-seconds N] [--smtp-url URL]\n"
-    "         [--mail-from ADDR] [--mail-to ADDR]\n"
+    "         [--mail-from ADDR] [--mail-to ADDR] [--mqtt-listen IPV4:PORT]\n"
+    "         [--appliances NAME:COMPONENT,...] [--only appliances]\n"
+    "         [--pim-port PORT] [--pim-user NAME]\n"
     "Defaults (DEMO ONLY): shop host localhost, home address 127.0.0.1:8443, terminal ID\n"
     "terminal-1, profile laptop, home PIN1 1234, PIN2 567890, PUK 12345678, access PIN 4321,\n"
     "access PUK 87654321, bank ID bank, bank host localhost, currency EUR, maximum balance\n"
@@ -29,8 +31,14 @@ extern const char kUsage[] =
     "the user's bank account alice, opened with 300000 minor units (README.txt has the\n"
     "command); unfinished top-ups re-presented every 60 s; payment notices mailed through\n"
     "smtp://127.0.0.1:2525 from homeproxy@localhost to user@localhost.\n"
+    "Personal information store (docs/pim.md): radicale.conf for Radicale on 127.0.0.1:5232,\n"
+    "storage in DIR/pim (every change committed to git there), the terminal as user alice.\n"
     "--bio-template FILE: 32 bytes in hex, enrolled on the access card with a threshold of\n"
-    "24 bits (a sample matches when it differs from the template in at most 24 bits).\n";
+    "24 bits (a sample matches when it differs from the template in at most 24 bits).\n"
+    "Appliances (OUT/mqtt/, docs/appliances.md): the broker listens on 127.0.0.1:8883; one\n"
+    "certificate each for lamp:light, plug:switch, door:lock, thermostat:climate,\n"
+    "temperature:sensor and fan:switch. --only appliances touches no card: it writes OUT/mqtt/\n"
+    "alone, from OUT/ca.pem and OUT/ca.key when they exist (else from a new CA written there).\n";
 
 namespace {
 
@@ -99,8 +107,29 @@ Result<void> readEmoneyOptions(const Options& options, WorldDescription& world) 
   }
   world.mailFrom = options["--mail-from"];
   world.mailTo = options["--mail-to"];
+  const auto mqttPort = listenPort(options["--mqtt-listen"]);
+  if (!mqttPort || *mqttPort == 0) return makeError("--mqtt-listen is IPV4:PORT (port not 0)");
+  world.mqttAddress = options["--mqtt-listen"].substr(0, options["--mqtt-listen"].rfind(':'));
+  world.mqttPort = *mqttPort;
+  auto appliances = parseApplianceList(options["--appliances"]);
+  if (!appliances) return appliances.error();
+  world.appliances = std::move(appliances.value());
+  if (!options["--only"].empty() && options["--only"] != "appliances") {
+    return makeError("--only takes \"appliances\"");
+  }
   if (!plainMailAddress(world.mailFrom)) return makeError("--mail-from is an address like a@b");
   if (!plainMailAddress(world.mailTo)) return makeError("--mail-to is an address like a@b");
+  // The personal information store (docs/pim.md): Radicale on 127.0.0.1:PORT, the user this
+  // world's terminal is in it.
+  const auto pimPort = decimal(options["--pim-port"]);
+  if (!pimPort || *pimPort < 1 || *pimPort > 65535) return makeError("--pim-port is 1 to 65535");
+  world.pimPort = static_cast<uint16_t>(*pimPort);
+  world.pimUser = options["--pim-user"];
+  if (world.pimUser.empty() || world.pimUser.size() > 64 ||
+      world.pimUser.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") !=
+          std::string::npos) {
+    return makeError("--pim-user is 1-64 of a-z 0-9 - _");
+  }
   return {};
 }
 

@@ -9,6 +9,7 @@
 
 #include "base/result.hpp"
 #include "host/card_adapters/access_card_client.hpp"
+#include "tools/provision/appliance_files.hpp"
 #include "tools/provision/output_files.hpp"
 
 namespace hp::provision {
@@ -40,7 +41,12 @@ struct Options {
                                             {"--reconcile-seconds", "60"},
                                             {"--smtp-url", "smtp://127.0.0.1:2525"},
                                             {"--mail-from", "homeproxy@localhost"},
-                                            {"--mail-to", "user@localhost"}};
+                                            {"--mail-to", "user@localhost"},
+                                            {"--mqtt-listen", "127.0.0.1:8883"},
+                                            {"--appliances", kDefaultAppliances},
+                                            {"--only", ""},
+                                            {"--pim-port", "5232"},
+                                            {"--pim-user", "alice"}};
   std::set<std::string> given;  // the options on the command line (the rest are defaults)
   const std::string& operator[](const std::string& key) const { return values.at(key); }
 };

@@ -46,6 +46,7 @@ int run(const std::vector<std::string>& args) {
         parts.rng = rng->get();
         parts.nowMs = merchant::unixMillis;
         parts.log = log;
+        parts.userCaFile = config->server.tls.caFile;
         auto api = std::make_shared<shop_server::ShopApi>(std::move(parts));
         return [api](const merchant::HttpRequest& request, const merchant::PeerIdentity& peer) {
           return api->handle(request, peer);

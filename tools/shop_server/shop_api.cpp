@@ -4,6 +4,7 @@
 #include "protocol/rpc/base64.hpp"
 #include "tools/merchant/api_error.hpp"
 #include "tools/merchant/json_http.hpp"
+#include "tools/shop_server/payer_certificate.hpp"
 #include "tools/shop_server/payment_check.hpp"
 #include "tools/shop_server/refund_check.hpp"
 
@@ -179,7 +180,16 @@ HttpResponse ShopApi::pay(const std::string& ref, const HttpRequest& request,
     return merchant::errorResponse(409, "order_cancelled", "order " + ref + " is cancelled");
   }
   const ExpectedPayment expected{parts_.shopId, order->ref, order->currency, order->amount};
-  auto record = checkPayment(expected, peer.ecPoint, peer.keyDescription, *payment);
+  // A till posts the customer's record over its own session, with the customer's certificate.
+  merchant::PeerIdentity signer = peer;
+  if (body->isMember("payer")) {
+    auto der = merchant::base64Field(*body, "payer");
+    if (!der) return merchant::errorResponse(400, "bad_request", der.error().message);
+    auto payer = verifiedPayer(*der, parts_.userCaFile);
+    if (!payer) return merchant::toResponse(payer.error());
+    signer = std::move(payer.value());
+  }
+  auto record = checkPayment(expected, signer.ecPoint, signer.keyDescription, *payment);
   if (!record) return merchant::toResponse(record.error());
 
   purse::Receipt receipt;

@@ -26,6 +26,7 @@ struct ShopParts {
   base::Rng* rng = nullptr;  // order references; used under the API's mutex
   std::function<int64_t()> nowMs;
   std::function<void(std::string_view)> log;  // storage failures (never secrets)
+  std::string userCaFile;  // the CA of user certificates: a till's payer must chain to it
 };
 
 class ShopApi {

@@ -123,9 +123,22 @@ const std::map<std::string, Setter>& setters() {
          c.adminSocketPath = *text;
          return {};
        }},
+      {"terminal_policy_db",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         auto text = nonEmptyString(v, "terminal_policy_db");
+         if (!text) return text.error();
+         c.terminalPolicyDb = *text;
+         return {};
+       }},
       {"purse",
        [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
          return parseSection(v, "purse", purseSetters(), c);
+       }},
+      {"pim",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         if (auto parsed = parseSection(v, "pim", pimSetters(), c); !parsed) return parsed;
+         c.pim.enabled = true;
+         return {};
        }},
       {"notices",
        [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
@@ -135,6 +148,18 @@ const std::map<std::string, Setter>& setters() {
              return keyError(std::string("notices.") + required, "is required");
          }
          c.notices.enabled = true;
+         return {};
+       }},
+      {"appliances",
+       [](const Json::Value& v, HomeServerConfig& c) -> Result<void> {
+         if (auto parsed = parseSection(v, "appliances", applianceSetters(), c); !parsed) {
+           return parsed;
+         }
+         for (const char* required : {"ca_file", "cert_file", "key_file"}) {
+           if (!v.isMember(required))
+             return keyError(std::string("appliances.") + required, "is required");
+         }
+         c.appliances.enabled = true;
          return {};
        }},
       {"authority",

@@ -9,7 +9,9 @@
 
 #include "base/bytes.hpp"
 #include "base/result.hpp"
+#include "host/home_server/appliances/appliance_config.hpp"
 #include "host/home_server/core/server_log.hpp"
+#include "host/home_server/pim/pim_config.hpp"
 #include "host/home_server/purse/purse_config.hpp"
 #include "host/home_server/sessions/relay_policy.hpp"
 #include "host/tls_proxy/signer.hpp"
@@ -50,11 +52,16 @@ struct HomeServerConfig {
   uint32_t sessionLifetimeCapSeconds = 300;
   std::string adminSocketPath = "/run/homeproxy/home_server.sock";
   LogLevel logLevel = LogLevel::kInfo;
+  // SQLite file of the terminals' policies and daily payment counts (policy_store.hpp); empty:
+  // kept in memory, lost at a restart.
+  std::string terminalPolicyDb;
   PurseConfig purse;
   NoticesConfig notices;
+  PimConfig pim;  // docs/pim.md
   AuthorityConfig authority;
   ListenerLimitsConfig listener;
-  RelayPolicyConfig relay;  // where terminals may send the home server (relay_policy.hpp)
+  RelayPolicyConfig relay;     // where terminals may send the home server (relay_policy.hpp)
+  ApplianceConfig appliances;  // the appliance wing (docs/appliances.md)
 };
 
 Result<HomeServerConfig> parseHomeServerConfig(std::string_view jsonText);

@@ -1,7 +1,9 @@
 #include "host/home_server/daemon/home_server.hpp"
 
 #include "base/pin_format.hpp"
+#include "host/home_server/pim/pim_methods.hpp"
 #include "host/home_server/purse/purse_methods.hpp"
+#include "host/home_server/sessions/policy_gate.hpp"
 #include "host/home_server/sessions/rpc_methods.hpp"
 #include "protocol/rpc/admin_methods.hpp"
 
@@ -64,6 +66,7 @@ Result<void> HomeServer::start() {
     scoped.connectAddress = *address;
     return inner(scoped, signer);
   };
+  shopHandshake_ = checked;
   sessions_ = std::make_unique<SessionManager>(sessionConfig, parts_.card->signer(), log_, checked);
   AuthorityLimits limits;
   limits.idleMs = uint64_t{config_.authority.idleSeconds} * 1000;
@@ -90,6 +93,12 @@ Result<void> HomeServer::start() {
     authoritySweeper_ = std::make_unique<PeriodicTask>(
         std::chrono::milliseconds(parts_.authoritySweepMs), [this] { authority_->sweep(); });
   }
+  auto policies = PolicyStore::open(config_.terminalPolicyDb.empty() ? std::string(":memory:")
+                                                                     : config_.terminalPolicyDb);
+  if (!policies) return policies.error();
+  policies_ = std::move(policies.value());
+  // Every request over a channel passes its terminal's policy first (policy_gate.hpp).
+  methods_.setGate(policyGate(*policies_, log_, [this] { return parts_.unixNow(); }));
   MethodContext context;
   context.card = parts_.card;
   context.sessions = sessions_.get();
@@ -101,6 +110,11 @@ Result<void> HomeServer::start() {
   if (auto added = registerHomeServerMethods(methods_, context); !added) return added;
   if (auto added = registerAdminMethods(); !added) return added;
   if (auto purse = startPurse(context.relay); !purse) return purse;
+  if (auto appliances = startAppliances(); !appliances) return appliances;
+  // Always registered: without a pim section the relay answers pim_not_enabled, which names
+  // the setting to add.
+  pim_ = std::make_unique<PimRelay>(config_.pim, log_);
+  if (auto added = registerPimMethods(methods_, *pim_, log_, *authority_); !added) return added;
 
   if (!config_.adminSocketPath.empty()) {
     admin_ = std::make_unique<AdminSocketServer>(config_.adminSocketPath, adminMethods_, log_);
@@ -130,6 +144,7 @@ Result<void> HomeServer::start() {
 
 void HomeServer::stop() {
   if (listener_) listener_->stop();
+  if (appliances_) appliances_->stop();
   if (admin_) admin_->stop();
   if (reconciler_) reconciler_->stop();
   if (notices_) notices_->stop();
@@ -161,8 +176,11 @@ Result<void> HomeServer::startPurse(const RelayOptions& relay) {
   purse.verifyShop = [this](const ShopUrl& url) -> Result<void> {
     // Our own handshake (or its cached session) checked the chain and the host name.
     auto opened = sessions_->open(url);
-    if (!opened) return opened.error();
-    return {};
+    if (opened) return {};
+    // Without PIN2 the card signs no new handshake (a PIN-only payment): the shop's chain and
+    // host name are checked all the same, by a handshake that stops at the client's signature.
+    if (shopCertificateChecked(url)) return {};
+    return opened.error();
   };
   purse.https = [this, relay](const RelayRequest& request) {
     return relayRequest(*sessions_, request, relay);
@@ -174,9 +192,26 @@ Result<void> HomeServer::startPurse(const RelayOptions& relay) {
     if (purseRng_->fill(id.data(), id.size()) != 0) return std::string();
     return toHex(id);
   };
-  if (notices_) purse.purseChanged = [this] { notices_->kick(); };
+  if (notices_) {
+    purse.purseChanged = [this] { notices_->kick(); };
+    purse.paidVia = [this](const std::string& purseId, uint32_t txn, const std::string& till) {
+      if (auto noted = notices_->outbox().noteTerminal(purseId, txn, till); !noted) {
+        log_.warn("notices: " + noted.error().message);
+      }
+    };
+  }
   purse_ = std::make_unique<PurseService>(std::move(purse));
-  if (auto added = registerPurseMethods(methods_, *purse_, log_, *authority_); !added) return added;
+  PayPolicy payPolicy;
+  payPolicy.store = policies_.get();
+  payPolicy.nowUnix = [this] { return parts_.unixNow(); };
+  // A till's payment is mailed at once (the purse kicked the notices, with the till noted).
+  payPolicy.tillPaid = [this](const std::string& terminal) {
+    log_.info("purse: till " + terminal + " paid");
+  };
+  payPolicy.userCertificate = [this] { return parts_.card->signer().certificateDer(); };
+  if (auto added = registerPurseMethods(methods_, *purse_, log_, *authority_, payPolicy); !added) {
+    return added;
+  }
   if (notices_) notices_->start();
   if (pendingVouchers_) {
     // Unfinished top-ups (a crash, a lost bank connection) finish at start and then
@@ -194,6 +229,71 @@ Result<void> HomeServer::startPurse(const RelayOptions& relay) {
   return {};
 }
 
+namespace {
+
+// The user's certificate for the shop's CertificateRequest, and no signature: mbedTLS verifies
+// the shop's chain and host name before the client signs (CertificateVerify), so being asked to
+// sign proves the shop checked out.
+class StopAtSignature final : public tls_proxy::ClientKeySigner {
+ public:
+  explicit StopAtSignature(tls_proxy::ClientKeySigner& user) : user_(user) {}
+  tls_proxy::KeyType keyType() const override { return user_.keyType(); }
+  Bytes certificateDer() const override { return user_.certificateDer(); }
+  Result<Bytes> signHash(mbedtls_md_type_t, ByteView) override {
+    asked = true;
+    return makeError("certificate check only: no signature");
+  }
+  bool asked = false;
+
+ private:
+  tls_proxy::ClientKeySigner& user_;
+};
+
+}  // namespace
+
+bool HomeServer::shopCertificateChecked(const ShopUrl& url) {
+  StopAtSignature signer(parts_.card->signer());
+  tls_proxy::DelegatedHandshakeRequest request;
+  request.host = url.host;
+  request.port = url.port;
+  request.caFile = config_.trustStoreCaFile;
+  request.connectAddress = parts_.shopConnectAddress;
+  request.now = parts_.unixNow;
+  (void)shopHandshake_(request, signer);
+  return signer.asked;
+}
+
+Result<void> HomeServer::startAppliances() {
+  if (config_.appliances.enabled) {
+    // Lock notices go where payment notices go (the notices section), by the same SMTP.
+    notices::MailSender* mail = parts_.noticeSender;
+    if (mail == nullptr && config_.notices.enabled) {
+      notices::SmtpConfig smtp;
+      smtp.url = config_.notices.smtpUrl;
+      smtp.requireStartTls = config_.notices.smtpStartTls;
+      smtp.caFile = config_.notices.smtpCaFile;
+      smtp.username = config_.notices.smtpUser;
+      if (!config_.notices.smtpPasswordFile.empty()) {
+        auto password = readPasswordFile(config_.notices.smtpPasswordFile);
+        if (!password) return password.error();
+        smtp.password = std::move(password.value());
+      }
+      auto sender = notices::SmtpSender::create(std::move(smtp));
+      if (!sender) return makeError("appliances: " + sender.error().message);
+      applianceMail_ = std::move(sender.value());
+      mail = applianceMail_.get();
+    }
+    auto admitPin2 = [this](const std::string& terminal) { return authority_->admit(terminal); };
+    auto wing =
+        ApplianceWing::create(config_.appliances, log_, admitPin2, mail, config_.notices.from,
+                              config_.notices.to, config_.notices.outboxPath);
+    if (!wing) return wing.error();
+    appliances_ = std::move(wing.value());
+    appliances_->start();
+  }
+  return registerApplianceMethods(methods_, appliances_.get(), log_, *authority_);
+}
+
 void HomeServer::cardReadable() {
   // The card's log is readable again (PIN1, after a start or a card restart). The collector
   // runs on purse changes and every notices.period_seconds (60 s from hp_provision); one that
@@ -206,10 +306,7 @@ void HomeServer::cardReadable() {
 // NOLINTNEXTLINE(readability-function-size)
 Result<void> HomeServer::registerAdminMethods() {
   HomeCard& card = *parts_.card;
-  // Register and revoke go through the cache, which forgets the terminal before they return.
-  TerminalDirectory& terminals = *terminals_;
   ServerLog& log = log_;
-  channel::ServerTicketStore& tickets = tickets_;
   Result<void> added = wire::registerMethod<wire::AdminPin1>(
       adminMethods_,
       [this, &card, &log](const wire::PinParams& params,
@@ -235,63 +332,7 @@ Result<void> HomeServer::registerAdminMethods() {
         cardReadable();
         return wire::CardState{"standby"};
       });
-  if (added) {
-    added = wire::registerMethod<wire::TerminalRegister>(
-        adminMethods_,
-        [this, &terminals, &log](
-            const wire::TerminalRegister::Params& params,
-            const protocol::rpc::CallContext&) -> Answer<wire::TerminalRegister> {
-          if (auto registered = terminals.registerTerminal(params.id, params.key); !registered) {
-            return invalid(registered.error().message);
-          }
-          log.transition("terminal " + params.id, "unknown", "registered");
-          // No grant of an earlier registration under this ID carries over.
-          authority_->registered(params.id);
-          return wire::NoResult{};
-        });
-  }
-  if (added) {
-    added = wire::registerMethod<wire::TerminalRevoke>(
-        adminMethods_,
-        [this, &terminals, &tickets, &log](
-            const wire::TerminalRevoke::Params& params,
-            const protocol::rpc::CallContext&) -> Answer<wire::TerminalRevoke> {
-          const std::string& id = params.id;
-          if (auto revoked = terminals.revokeTerminal(id); !revoked) {
-            return protocol::rpc::makeRpcError(protocol::rpc::code::kNotFound,
-                                               revoked.error().message);
-          }
-          // Its resumption tickets go too, or it could come back without a full handshake.
-          tickets.revokeTerminal(id);
-          // Its PIN2 authority ends at once, its shop sessions go, and with no terminal left
-          // holding authority the card returns to standby.
-          authority_->revoked(id);
-          // And its open channels: a revoked terminal must not keep using a channel it opened
-          // before (the listener also re-checks each channel right after its handshake).
-          const size_t closed = listener_ ? listener_->closeTerminal(id) : 0;
-          log.transition(
-              "terminal " + id, "registered",
-              "revoked" + (closed > 0 ? " (" + std::to_string(closed) + " open channel(s) closed)"
-                                      : std::string()));
-          return wire::NoResult{};
-        });
-  }
-  if (added) {
-    added = wire::registerMethod<wire::TerminalList>(
-        adminMethods_,
-        [&terminals](const wire::NoParams&,
-                     const protocol::rpc::CallContext&) -> Answer<wire::TerminalList> {
-          auto all = terminals.list();
-          if (!all)
-            return protocol::rpc::makeRpcError(protocol::rpc::code::kCardError,
-                                               all.error().message);
-          wire::TerminalList::Result result;
-          for (const TerminalEntry& entry : *all) {
-            result.terminals.push_back({entry.id, toHex(entry.publicKey), entry.revoked});
-          }
-          return result;
-        });
-  }
+  if (added) added = registerTerminalAdminMethods();
   if (added) {
     added = wire::registerMethod<wire::AdminStatus>(
         adminMethods_,

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "host/home_server/appliances/appliance_wing.hpp"
 #include "host/home_server/card/home_card.hpp"
 #include "host/home_server/card/reconnecting_transport.hpp"
 #include "host/home_server/daemon/admin_socket.hpp"
@@ -13,6 +14,7 @@
 #include "host/home_server/daemon/listener.hpp"
 #include "host/home_server/daemon/periodic_task.hpp"
 #include "host/home_server/daemon/server_key.hpp"
+#include "host/home_server/pim/pim_relay.hpp"
 #include "host/home_server/purse/payment_notices.hpp"
 #include "host/home_server/purse/pending_vouchers.hpp"
 #include "host/home_server/purse/purse_service.hpp"
@@ -20,6 +22,7 @@
 #include "host/home_server/sessions/authority_guard.hpp"
 #include "host/home_server/sessions/session_manager.hpp"
 #include "host/home_server/terminals/cached_terminal_directory.hpp"
+#include "host/home_server/terminals/policy_store.hpp"
 #include "host/home_server/terminals/terminal_directory.hpp"
 #include "protocol/rpc/dispatcher.hpp"
 
@@ -69,18 +72,31 @@ class HomeServer {
   SessionManager& sessions() { return *sessions_; }
   PurseService& purse() { return *purse_; }
   PaymentNotices* notices() { return notices_.get(); }
+  ApplianceWing* appliances() { return appliances_.get(); }
   // After PIN1 was accepted: the payment-notice collector reads the card's log now (entries it
   // could not read while the card was locked or gone).
   void cardReadable();
   // The directory the channel and the admin commands use (the cache in front of parts.terminals).
   TerminalDirectory& terminals() { return *terminals_; }
+  PolicyStore& policies() { return *policies_; }
   channel::ServerTicketStore& tickets() { return tickets_; }
   const protocol::rpc::Dispatcher& dispatcher() const { return methods_; }
   const protocol::rpc::Dispatcher& adminDispatcher() const { return adminMethods_; }
 
  private:
   Result<void> registerAdminMethods();
+  // terminal.register / revoke / list / policy on the admin socket, terminals.revoke on the
+  // channel (terminal_admin.cpp).
+  Result<void> registerTerminalAdminMethods();
+  // Ends the terminal: the registry (through the cache), its tickets, authority, sessions and
+  // open channels; `by` names who asked, for the log and the notice.
+  Result<void, protocol::rpc::RpcError> revokeTerminal(const std::string& id,
+                                                       const std::string& by);
   Result<void> startPurse(const RelayOptions& relay);
+  // A handshake with the shop that verifies its chain and host name and stops before the card
+  // would sign: how a PIN-only payment checks the shop (pay_policy.hpp).
+  bool shopCertificateChecked(const ShopUrl& url);
+  Result<void> startAppliances();
 
   HomeServerConfig config_;
   HomeServerParts parts_;
@@ -88,10 +104,12 @@ class HomeServer {
   std::unique_ptr<SerializedServerSigner> serverSigner_;
   std::unique_ptr<CachedTerminalDirectory> cachedTerminals_;
   TerminalDirectory* terminals_ = nullptr;  // cachedTerminals_, or parts_.terminals
+  std::unique_ptr<PolicyStore> policies_;
   channel::ShareReplayCache replayCache_{4096};
   channel::ServerTicketStore tickets_{1024};
   std::unique_ptr<RelayPolicy> relayPolicy_;
   std::unique_ptr<SessionManager> sessions_;
+  SessionManager::Handshake shopHandshake_;  // through the relay policy
   std::unique_ptr<AuthorityBook> authorityBook_;
   std::unique_ptr<AuthorityGuard> authority_;
   std::unique_ptr<PeriodicTask> authoritySweeper_;
@@ -99,8 +117,11 @@ class HomeServer {
   std::unique_ptr<base::Rng> purseRng_;
   std::mutex purseRngMutex_;
   std::unique_ptr<PurseService> purse_;
+  std::unique_ptr<PimRelay> pim_;  // docs/pim.md
   std::unique_ptr<PeriodicTask> reconciler_;
   std::unique_ptr<PaymentNotices> notices_;
+  std::unique_ptr<notices::MailSender> applianceMail_;  // lock notices' SMTP, unless injected
+  std::unique_ptr<ApplianceWing> appliances_;
   protocol::rpc::Dispatcher methods_;
   protocol::rpc::Dispatcher adminMethods_;
   std::unique_ptr<Listener> listener_;

@@ -5,7 +5,8 @@
 //   home_server --admin SOCKET pin1 [--pin-stdin]
 //                                        enter PIN1 (read without echo; --pin-stdin: one line
 //                                        from stdin, e.g. piped from systemd-ask-password)
-//   home_server --admin SOCKET register-terminal ID HEXKEY
+//   home_server --admin SOCKET register-terminal ID HEXKEY [phone|pc|till [SHOP]]
+//   home_server --admin SOCKET terminal-policy ID JSON   (the policy members to change)
 //   home_server --admin SOCKET revoke-terminal ID
 //   home_server --admin SOCKET list-terminals
 //   home_server --admin SOCKET status
@@ -34,7 +35,9 @@ int usage() {
                "usage: home_server --config FILE\n"
                "       home_server --admin SOCKET pin1 [--pin-stdin]\n"
                "       home_server --admin SOCKET status|list-terminals\n"
-               "       home_server --admin SOCKET register-terminal ID HEXKEY\n"
+               "       home_server --admin SOCKET register-terminal ID HEXKEY [phone|pc|till "
+               "[SHOP]]\n"
+               "       home_server --admin SOCKET terminal-policy ID JSON\n"
                "       home_server --admin SOCKET revoke-terminal ID\n");
   return 2;
 }
@@ -53,11 +56,22 @@ int runAdmin(const std::string& socketPath, const std::vector<std::string>& args
     }
     request = wire::request<wire::AdminPin1>(1, wire::PinParams{*pin});
     secureWipe(pin->data(), pin->size());
-  } else if (command == "register-terminal" && args.size() == 3) {
+  } else if (command == "register-terminal" && args.size() >= 3 && args.size() <= 5) {
     // The key goes as typed: the server reads and judges it (its error names a bad one).
     request.method = wire::nameOf<wire::TerminalRegister>();
     request.params["id"] = args[1];
     request.params["key"] = args[2];
+    if (args.size() >= 4) request.params["kind"] = args[3];
+    if (args.size() == 5) request.params["shop"] = args[4];
+  } else if (command == "terminal-policy" && args.size() == 3) {
+    auto set = protocol::rpc::parseJson(args[2]);
+    if (!set) {
+      std::fprintf(stderr, "home_server: JSON: %s\n", set.error().message.c_str());
+      return 2;
+    }
+    request.method = wire::nameOf<wire::TerminalPolicySet>();
+    request.params["id"] = args[1];
+    request.params["set"] = *set;
   } else if (command == "revoke-terminal" && args.size() == 2) {
     request = wire::request<wire::TerminalRevoke>(1, {args[1]});
   } else if (command == "list-terminals" && args.size() == 1) {

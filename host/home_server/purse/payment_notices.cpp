@@ -7,8 +7,6 @@
 
 namespace hp::home_server {
 
-namespace {
-
 // The SMTP password: the file's first line, kept in SecretBytes; refused when others may read it.
 Result<SecretBytes> readPasswordFile(const std::string& path) {
   struct stat info {};
@@ -25,8 +23,6 @@ Result<SecretBytes> readPasswordFile(const std::string& path) {
   secureWipe(line.data(), line.size());
   return password;
 }
-
-}  // namespace
 
 Result<std::unique_ptr<PaymentNotices>> PaymentNotices::create(const NoticesConfig& config,
                                                                HomeCard& card, ServerLog& log) {
@@ -83,7 +79,21 @@ Result<void> PaymentNotices::init(notices::MailSender& sender, notices::WallCloc
                                     });
   if (!mailer) return makeError("notices: " + mailer.error().message);
   mailer_ = std::move(mailer.value());
+  auto events = notices::NoticeEvents::open(config_.outboxPath);
+  if (!events) return makeError("notices: " + events.error().message);
+  events_ = std::move(events.value());
+  mailer_->setEvents(events_.get());
+  clock_ = &clock;
   return {};
+}
+
+void PaymentNotices::event(const std::string& subject, const std::string& body) {
+  auto queued = events_->enqueue(subject, body, clock_->nowUnixMs());
+  if (!queued) {
+    log_.warn("notices: " + queued.error().message);
+    return;
+  }
+  kick();
 }
 
 PaymentNotices::~PaymentNotices() {

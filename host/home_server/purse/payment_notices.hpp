@@ -15,6 +15,10 @@
 
 namespace hp::home_server {
 
+// The SMTP password file of the notices section: its first line, kept in SecretBytes; refused
+// when group or others may read it. Also used by the appliance wing's lock notices.
+Result<SecretBytes> readPasswordFile(const std::string& path);
+
 class PaymentNotices {
  public:
   // Opens the outbox, reads the SMTP password file (mode 0600 or stricter) and checks the
@@ -34,6 +38,8 @@ class PaymentNotices {
   void kick();
   void stop();
   notices::NoticeOutbox& outbox() { return *outbox_; }
+  // A notice that is not a purse movement (a revoked terminal): queued now, mailed at once.
+  void event(const std::string& subject, const std::string& body);
 
  private:
   PaymentNotices(const NoticesConfig& config, HomeCard& card, ServerLog& log)
@@ -45,6 +51,8 @@ class PaymentNotices {
   ServerLog& log_;
   notices::SystemWallClock systemClock_;
   std::unique_ptr<notices::NoticeOutbox> outbox_;
+  std::unique_ptr<notices::NoticeEvents> events_;
+  notices::WallClock* clock_ = nullptr;
   std::unique_ptr<notices::MailSender> ownSender_;  // the SMTP sender, unless one is injected
   std::unique_ptr<notices::NoticeMailer> mailer_;
 };

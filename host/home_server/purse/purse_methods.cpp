@@ -59,7 +59,8 @@ Json::Value logEntryJson(const purse::LogEntry& entry) {
 }
 
 Result<void> registerPurseMethods(protocol::rpc::Dispatcher& dispatcher, PurseService& purse,
-                                  ServerLog& log, AuthorityGuard& authority) {
+                                  ServerLog& log, AuthorityGuard& authority,
+                                  const PayPolicy& policy) {
   Result<void> added = addMethod<wire::PurseBalance>(
       dispatcher, log, authority,
       [&purse](const wire::NoParams&,
@@ -81,19 +82,7 @@ Result<void> registerPurseMethods(protocol::rpc::Dispatcher& dispatcher, PurseSe
           return result;
         });
   }
-  if (added) {
-    added = addMethod<wire::PursePay>(
-        dispatcher, log, authority,
-        [&purse](const wire::PursePay::Params& params,
-                 const protocol::rpc::CallContext&) -> Answer<wire::PursePay> {
-          auto url = shopUrl(params.url, "url");
-          if (!url) return url.error();
-          auto paid =
-              purse.pay(*url, params.shopId, params.orderRef, params.currency, params.amount);
-          if (!paid) return paid.error();
-          return wire::PursePay::Result{std::move(paid->record), paid->txn, paid->balance};
-        });
-  }
+  if (added) added = registerPolicedPay(dispatcher, purse, log, authority, policy);
   if (added) {
     added = addMethod<wire::PurseCancel>(
         dispatcher, log, authority,

@@ -64,7 +64,7 @@ PurseAnswer<std::vector<purse::LogEntry>> PurseService::history(uint32_t fromTxn
 PurseAnswer<PaymentDone> PurseService::pay(const ShopUrl& shop,
                                            const std::optional<std::string>& shopIdClaim,
                                            const std::string& orderRef, const std::string& currency,
-                                           uint64_t amount) {
+                                           uint64_t amount, const std::string& viaTill) {
   // The card pays the shop ID it is told; it must be the host our handshake verified, never a
   // name the order (or the terminal) merely claims.
   if (shopIdClaim && *shopIdClaim != shop.host) {
@@ -112,6 +112,9 @@ PurseAnswer<PaymentDone> PurseService::pay(const ShopUrl& shop,
   }
   parts_.log->info("purse: paid " + std::to_string(amount) + " " + currency + " to " + shop.host +
                    " (txn " + std::to_string(decoded->entry.txn) + ")");
+  if (!viaTill.empty() && parts_.paidVia) {
+    parts_.paidVia(toHex(decoded->purseId), decoded->entry.txn, viaTill);
+  }
   changed(decoded->entry.txn);
   return PaymentDone{std::move(record.value()), decoded->entry.txn, decoded->entry.balanceAfter};
 }

@@ -36,6 +36,9 @@ struct PurseServiceParts {
   std::function<uint64_t()> nowMs;            // wall clock for the log entries' time_ms
   std::function<std::string()> newRequestId;  // unique, unguessable: the bank's idempotency key
   std::function<void()> purseChanged;         // payment notices; may be empty
+  // A payment made through a till: (purse ID hex, txn, terminal), before purseChanged, so the
+  // notice names the till. May be empty.
+  std::function<void(const std::string&, uint32_t, const std::string&)> paidVia;
   // A pending top-up the card has not taken after this long is dropped (logged): it no longer
   // blocks new top-ups. Longer than the bank's voucher expiry (15 min), so by the time a new
   // top-up asks for the same slot the bank voids the old voucher instead of refusing.
@@ -75,7 +78,7 @@ class PurseService {
   // shopIdClaim: what the order says its shop is; refused unless it is the verified host.
   PurseAnswer<PaymentDone> pay(const ShopUrl& shop, const std::optional<std::string>& shopIdClaim,
                                const std::string& orderRef, const std::string& currency,
-                               uint64_t amount);
+                               uint64_t amount, const std::string& viaTill = {});
   PurseAnswer<RefundDone> cancel(ByteView signedCancellation);
   PurseAnswer<TopupDone> topup(const ShopUrl& bank, const std::string& account, uint64_t amount);
   // Finishes every pending top-up it can (re-ask, re-present, confirm); returns how many were

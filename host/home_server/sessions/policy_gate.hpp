@@ -1,0 +1,18 @@
+// The terminal policies' gate in front of every method a terminal calls over its channel
+// (rpc::Dispatcher::setGate): an expired policy, a method outside the policy, or a session, relay
+// request or payment to a shop outside it is policy_denied before the handler runs. Amounts are
+// the purse's part (purse/pay_policy.hpp): they need the reservation next to the DEBIT.
+#pragma once
+
+#include <functional>
+
+#include "host/home_server/core/server_log.hpp"
+#include "host/home_server/terminals/policy_store.hpp"
+#include "protocol/rpc/dispatcher.hpp"
+
+namespace hp::home_server {
+
+protocol::rpc::Gate policyGate(PolicyStore& policies, ServerLog& log,
+                               std::function<uint64_t()> nowUnix);
+
+}  // namespace hp::home_server

@@ -1,0 +1,169 @@
+#include "tools/till/till.hpp"
+
+#include <cstdio>
+
+#include "host/terminal/access_card_link.hpp"
+#include "host/terminal/home_channel.hpp"
+#include "host/terminal/money.hpp"
+#include "host/terminal/pin_input.hpp"
+#include "protocol/rpc/base64.hpp"
+#include "protocol/rpc/card_methods.hpp"
+#include "protocol/rpc/method.hpp"
+#include "protocol/rpc/purse_methods.hpp"
+#include "tools/till/shop_link.hpp"
+
+namespace hp::till {
+
+namespace {
+
+namespace wire = protocol::rpc;
+using terminal::HomeChannel;
+
+constexpr int kRefused = 1;
+constexpr int kUnsettled = 3;
+
+int say(int status, const std::string& message) {
+  std::fprintf(stderr, "till: %s\n", message.c_str());
+  return status;
+}
+
+// The shop's JSON answer over the till's own link.
+Result<Json::Value> shopCall(ShopLink& shop, const std::string& path, const std::string& body) {
+  auto answer = shop.request("POST", path, body);
+  if (!answer) return answer.error();
+  if (!answer->success()) {
+    auto json = protocol::rpc::parseJson(answer->body);
+    std::string why = "the shop answered HTTP " + std::to_string(answer->status);
+    if (json && (*json)["error"].isObject()) why += ": " + (*json)["error"]["code"].asString();
+    return makeError(why);
+  }
+  auto json = protocol::rpc::parseJson(answer->body);
+  if (!json || !json->isObject()) return makeError("the shop's answer is not JSON");
+  return json.value();
+}
+
+// A failure that may hide a DEBIT the card made (the channel was cut, the card link failed).
+bool outcomeUnknown(const protocol::rpc::RpcError& error) {
+  return error.code == terminal::kChannelCut || error.code == protocol::rpc::code::kCardError ||
+         error.code == protocol::rpc::code::kInternal;
+}
+
+// purse.pay; when the home server answers pin2_required (the amount is over what the access
+// card PIN alone may pay), PIN2 is asked at the till and the payment tried once more.
+Result<wire::PursePay::Result, protocol::rpc::RpcError> pay(HomeChannel& channel,
+                                                            const wire::PursePay::Params& params,
+                                                            const TillOptions& options) {
+  auto paid = wire::call<wire::PursePay>(channel, params);
+  if (paid || paid.error().code != "pin2_required") return paid;
+  std::printf("this amount needs the home card's PIN2\n");
+  std::fflush(stdout);
+  auto pin = terminal::readPin("PIN2: ", options.pinStdin);
+  if (!pin) return protocol::rpc::makeRpcError("pin2_required", pin.error().message);
+  wire::PinParams pinParams{std::string(reinterpret_cast<const char*>(pin->data()), pin->size())};
+  auto granted = wire::call<wire::CardPin2>(channel, pinParams);
+  if (!granted) return granted.error();
+  return wire::call<wire::PursePay>(channel, params);
+}
+
+void printReceipt(const Json::Value& order, const wire::PursePay::Result& paid,
+                  const std::string& status) {
+  const std::string currency = order["currency"].asString();
+  std::printf("receipt  %s\n  order   %s\n  item    %s x %s\n  amount  %s\n  txn     %u\n  %s\n",
+              order.get("shop_id", "").asString().c_str(),
+              order.get("order_ref", "").asString().c_str(),
+              order.get("sku", "").asString().c_str(), order.get("quantity", 1).asString().c_str(),
+              terminal::formatAmount(order["amount"].asUInt64(), currency).c_str(), paid.txn,
+              status.c_str());
+  std::fflush(stdout);
+}
+
+// One basket item: ordered, paid, handed over, its receipt printed.
+int ringUp(HomeChannel& channel, ShopLink& shop, const BasketItem& item,
+           const TillOptions& options) {
+  Json::Value request;
+  request["sku"] = item.sku;
+  request["quantity"] = item.quantity;
+  auto order = shopCall(shop, "/orders", protocol::rpc::encodeJson(request));
+  if (!order) return say(kRefused, "refused: ordering " + item.sku + ": " + order.error().message);
+  const std::string ref = (*order).get("order_ref", "").asString();
+  if (ref.empty() || !(*order)["amount"].isUInt64() || !(*order)["currency"].isString()) {
+    return say(kRefused, "refused: the shop's order is malformed");
+  }
+  wire::PursePay::Params params;
+  params.url = options.shop;
+  params.orderRef = ref;
+  params.currency = (*order)["currency"].asString();
+  params.amount = (*order)["amount"].asUInt64();
+  if ((*order).isMember("shop_id")) params.shopId = (*order)["shop_id"].asString();
+  auto paid = pay(channel, params, options);
+  if (!paid && outcomeUnknown(paid.error())) {
+    return say(kUnsettled, "order " + ref + ": the payment was cut off (" + paid.error().message +
+                               "); the purse may or may not have paid: `terminal pay " +
+                               options.shop + " " + ref + "` settles it");
+  }
+  if (!paid) {
+    return say(kRefused, "refused, nothing paid: " + terminal::describeRpcError(paid.error()));
+  }
+  if (!paid->certificate) {
+    return say(kUnsettled, "order " + ref + ": paid (txn " + std::to_string(paid->txn) +
+                               ") but the home server sent no certificate for the shop");
+  }
+  // The customer's record with the customer's certificate, over the till's own session.
+  Json::Value body;
+  body["payment"] = protocol::rpc::base64Encode(paid->payment);
+  body["payer"] = protocol::rpc::base64Encode(*paid->certificate);
+  const std::string payPath = "/orders/" + ref + "/pay";
+  auto taken = shopCall(shop, payPath, protocol::rpc::encodeJson(body));
+  if (!taken) taken = shopCall(shop, payPath, protocol::rpc::encodeJson(body));  // same receipt
+  if (!taken) {
+    return say(kUnsettled, "order " + ref + ": paid (txn " + std::to_string(paid->txn) +
+                               ") but the shop did not take it: " + taken.error().message);
+  }
+  const std::string status = (*taken).get("status", "").asString();
+  printReceipt(*order, *paid, status);
+  return status == "paid" ? 0 : kRefused;
+}
+
+}  // namespace
+
+int runTill(const TillOptions& options) {
+  auto shop = terminal::parseHttpsUrl(options.shop);
+  if (!shop) return say(2, "--shop: " + shop.error().message);
+  const terminal::InfoSink sink = options.verbose ? terminal::InfoSink([](const std::string& line) {
+    std::fprintf(stderr, "till: %s\n", line.c_str());
+  })
+                                                  : terminal::InfoSink();
+  auto shopLink = ShopLink::create(*shop, options.certFile, options.keyFile, options.caFile);
+  if (!shopLink) return say(2, shopLink.error().message);
+  auto link = terminal::AccessCardLink::open(options.reader);
+  if (!link) return say(kRefused, "insert the access card: " + link.error().message);
+  if (auto status = (*link)->operationalStatus(); !status) {
+    return say(kRefused, status.error().message);
+  }
+  std::printf("access card inserted\n");
+  std::fflush(stdout);
+  auto pin = terminal::readPin("access card PIN: ", options.pinStdin);
+  if (!pin) return say(kRefused, pin.error().message);
+  auto verified = (*link)->card().verifyPin(
+      std::string_view(reinterpret_cast<const char*>(pin->data()), pin->size()));
+  if (!verified) return say(kRefused, verified.error().message);
+  if (verified->blocked()) return say(kRefused, "refused: the access card is blocked");
+  if (!verified->verified()) {
+    return say(kRefused,
+               "refused: wrong PIN, " + std::to_string(verified->triesLeft) + " tries left");
+  }
+  auto channel = HomeChannel::connect((*link)->card(), sink);
+  if (!channel) return say(kRefused, "refused: the home server: " + channel.error().message);
+  int status = 0;
+  for (const BasketItem& item : options.basket) {
+    status = ringUp(**channel, **shopLink, item, options);
+    if (status != 0) break;
+  }
+  // The card leaves the till as it came: no PIN2 authority left, the access card locked.
+  (void)wire::call<wire::CardFinish>(**channel, wire::NoParams{});
+  channel->reset();
+  (void)(*link)->card().lock();
+  return status;
+}
+
+}  // namespace hp::till
