@@ -202,6 +202,12 @@ Result<void> ResumedConnection::close() {
   return {};
 }
 
+bool ResumedConnection::idleAndOpen() const {
+  if (impl_->closed) return false;
+  if (mbedtls_ssl_get_bytes_avail(&impl_->client->ssl()) != 0) return false;
+  return !impl_->socket->hasPendingInput();
+}
+
 WireStats ResumedConnection::wire() const {
   return impl_->socket->stats();
 }

@@ -51,6 +51,9 @@ class ResumedConnection final : public TlsStream {
   Result<Bytes> readSome() override;
   // Sends close_notify.
   Result<void> close();
+  // True if nothing arrived since the last read and the shop has not closed: an idle keep-alive
+  // connection that may carry another request (the relay's warm pool checks before reuse).
+  bool idleAndOpen() const;
 
   const ResumptionEvidence& evidence() const { return evidence_; }
   WireStats wire() const;

@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include "host/tls_proxy/tls_error.hpp"
@@ -50,6 +51,13 @@ int ShopSocket::receive(void* self, unsigned char* data, size_t size, uint32_t t
     socket->received_.feed(ByteView(data, static_cast<size_t>(rc)));
   }
   return rc;
+}
+
+bool ShopSocket::hasPendingInput() const {
+  pollfd entry{net_.fd, POLLIN | POLLRDHUP, 0};
+  const int rc = ::poll(&entry, 1, 0);
+  // A poll error counts as "not idle": the caller then makes a fresh connection.
+  return rc != 0;
 }
 
 }  // namespace hp::tls_proxy

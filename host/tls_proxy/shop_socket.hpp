@@ -31,6 +31,9 @@ class ShopSocket {
   void attach(mbedtls_ssl_context& ssl);
 
   const WireStats& stats() const { return stats_; }
+  // True if the peer sent something or closed (EOF, reset) while we were not reading: an idle
+  // keep-alive connection (the relay's warm pool) with this is not to be reused.
+  bool hasPendingInput() const;
   const RecordObserver& sent() const { return sent_; }
   const RecordObserver& received() const { return received_; }
 

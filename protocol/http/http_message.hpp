@@ -93,4 +93,11 @@ constexpr Limits kResponseLimits{64 * 1024, static_cast<size_t>(-1), true};
 // Content-Length body or after the last chunk are ignored.
 Result<Response> parseResponse(std::string_view raw, const Limits& limits = kResponseLimits);
 
+// For a keep-alive connection (the relay's warm connections): the length of the whole response
+// at the start of `raw` when it is framed by Content-Length or chunked coding (or has no body:
+// 204, 304), so the reader stops there and may reuse the connection. None while more bytes
+// are needed, and none for a response that runs to the close or that does not parse (the reader
+// then reads to the close and parseResponse says what is wrong).
+std::optional<size_t> framedResponseLength(std::string_view raw);
+
 }  // namespace hp::protocol::http

@@ -71,4 +71,29 @@ Result<Response> parseResponse(std::string_view raw, const Limits& limits) {
   return response;
 }
 
+std::optional<size_t> framedResponseLength(std::string_view raw) {
+  const size_t headEnd = raw.find("\r\n\r\n");
+  if (headEnd == std::string_view::npos || headEnd > kResponseLimits.maxHeaderBytes) return {};
+  const size_t bodyStart = headEnd + 4;
+  Response response;
+  const size_t lineEnd = raw.find("\r\n");
+  if (!parseStatusLine(raw.substr(0, lineEnd), response)) return {};
+  // An interim 1xx is not the response (the relay sends no Expect, so none is expected).
+  if (response.status < 200) return {};
+  if (response.status == 204 || response.status == 304) return bodyStart;
+  auto headers = detail::parseFields(
+      lineEnd == headEnd ? std::string_view() : raw.substr(lineEnd + 2, headEnd - lineEnd - 2));
+  if (!headers) return {};
+  auto framing = detail::framingOf(*headers, false);
+  if (!framing) return {};
+  if (framing->chunked) {
+    auto chunked = detail::decodeChunked(raw.substr(bodyStart), kResponseLimits);
+    if (chunked.state != detail::Chunked::State::kComplete) return {};
+    return bodyStart + chunked.consumed;
+  }
+  if (!framing->contentLength) return {};  // runs to the close
+  if (raw.size() - bodyStart < *framing->contentLength) return {};
+  return bodyStart + *framing->contentLength;
+}
+
 }  // namespace hp::protocol::http

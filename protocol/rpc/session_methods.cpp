@@ -17,6 +17,7 @@ Json::Value SessionOpen::Params::toJson() const {
   Json::Value json(Json::objectValue);
   json["url"] = url;
   if (mode != kDelegate) json["mode"] = mode;  // the default is not sent
+  if (warm) json["warm"] = true;
   return json;
 }
 
@@ -31,7 +32,12 @@ RpcResult<SessionOpen::Params> SessionOpen::Params::fromJson(const Json::Value& 
   }
   auto url = hp::protocol::rpc::requireString(json, "url", kMaxUrl);
   if (!url) return invalid(url.error().message);
-  return Params{std::move(*url), std::move(*mode)};
+  bool warm = false;
+  if (json.isMember("warm")) {
+    if (!json["warm"].isBool()) return invalid("warm must be true or false");
+    warm = json["warm"].asBool();
+  }
+  return Params{std::move(*url), std::move(*mode), warm};
 }
 
 Json::Value SessionOpen::Result::toJson() const {

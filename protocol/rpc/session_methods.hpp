@@ -19,9 +19,12 @@ struct SessionOpen {
   static constexpr size_t kMaxUrl = 2048;
   static constexpr std::string_view kDelegate = "delegate";
   struct Params {
-    static constexpr std::array<std::string_view, 2> kFields{"url", "mode?"};
+    static constexpr std::array<std::string_view, 3> kFields{"url", "mode?", "warm?"};
     std::string url;
     std::string mode{kDelegate};  // the only mode; relay mode is relay.request
+    // Also open a warm relay connection to the shop for this terminal (issue 12), in the
+    // background, so a first relay.request GET there costs no handshake. Absent means false.
+    bool warm = false;
     Json::Value toJson() const;
     static RpcResult<Params> fromJson(const Json::Value& params);
   };

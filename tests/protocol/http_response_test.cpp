@@ -104,4 +104,24 @@ TEST_SUITE("protocol") {
     CHECK(parseResponse(kChunkedHead + "4\r\nhell\r\n0\r\n\r\n", limits).ok());
     CHECK_FALSE(parseResponse("HTTP/1.1 200 OK\r\n\r\nhello", limits).ok());
   }
+
+  TEST_CASE("http response framing for keep-alive: where a whole response ends, or none") {
+    using hp::protocol::http::framedResponseLength;
+    const std::string sized = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+    CHECK(framedResponseLength(sized) == sized.size());
+    CHECK(framedResponseLength(sized + "NEXT") == sized.size());  // the caller sees the extra
+    CHECK_FALSE(framedResponseLength(sized.substr(0, sized.size() - 1)).has_value());
+    CHECK_FALSE(framedResponseLength("HTTP/1.1 200 OK\r\nContent-Len").has_value());
+    const std::string chunked = kChunkedHead + "5\r\nhello\r\n0\r\n\r\n";
+    CHECK(framedResponseLength(chunked) == chunked.size());
+    CHECK_FALSE(framedResponseLength(kChunkedHead + "5\r\nhello\r\n0\r\n").has_value());
+    const std::string empty = "HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\n";
+    CHECK(framedResponseLength(empty) == empty.size());  // 204 and 304 have no body
+    // Runs to the close, interim, or broken: no length (read to the close instead).
+    CHECK_FALSE(framedResponseLength("HTTP/1.1 200 OK\r\n\r\nhello").has_value());
+    CHECK_FALSE(framedResponseLength("HTTP/1.1 100 Continue\r\n\r\n").has_value());
+    CHECK_FALSE(
+        framedResponseLength("HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\nhello").has_value());
+    CHECK_FALSE(framedResponseLength(kChunkedHead + "zz\r\nhello\r\n").has_value());
+  }
 }

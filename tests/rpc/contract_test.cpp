@@ -70,6 +70,12 @@ TEST_SUITE("rpc") {
   TEST_CASE("defaults stay off the wire, as the terminal always sent them") {
     wire::SessionOpen::Params open{"https://shop.test/"};
     CHECK(hp::protocol::rpc::encodeJson(open.toJson()) == R"({"url":"https://shop.test/"})");
+    open.warm = true;  // issue 12: sent only when asked for
+    CHECK(hp::protocol::rpc::encodeJson(open.toJson()) ==
+          R"({"url":"https://shop.test/","warm":true})");
+    auto openBack = wire::SessionOpen::Params::fromJson(open.toJson());
+    REQUIRE(openBack.ok());
+    CHECK(openBack->warm);
     wire::SessionDrop::Params drop{"shop.test:443", std::nullopt};
     CHECK(hp::protocol::rpc::encodeJson(drop.toJson()) == R"({"shop":"shop.test:443"})");
     CHECK(hp::protocol::rpc::encodeJson(wire::PurseHistory::Params{}.toJson()) == "{}");
@@ -96,6 +102,8 @@ TEST_SUITE("rpc") {
           "a GET has no body");
     CHECK(refusal<wire::SessionDrop::Params>(R"({"shop":"s:443","refused":1})") ==
           "refused must be true or false");
+    CHECK(refusal<wire::SessionOpen::Params>(R"({"url":"https://s/","warm":"yes"})") ==
+          "warm must be true or false");
     CHECK(refusal<wire::PurseHistory::Params>(R"({"from_txn":0})") ==
           "from_txn must be a transaction number (1 or more)");
     CHECK(refusal<wire::PurseCancel::Params>(R"({"cancellation":"***"})") ==

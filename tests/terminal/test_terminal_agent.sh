@@ -1,16 +1,17 @@
 #!/bin/bash
-# test_terminal_agent.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION: the terminal
+# test_terminal_agent.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION SHOP_SERVER: the terminal
 # agent (host/terminal/README.md, "The agent") in a private pcscd (sandbox.sh): its socket's
 # modes and the peer-uid check, commands through it paying no channel handshake, the usual
 # shop's session prepared before the first visit, the mode choice, a revoked terminal refused
 # through its agent, and the agent gone (keys wiped) within 1 s of `terminal lock`, of the card leaving the reader, and of its idle limit;
 # a connection after the lock gets nothing. Every process is stopped on exit, also on failure.
 set -euo pipefail
-HOMECARD=$(realpath "${1:?usage: test_terminal_agent.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION}")
+HOMECARD=$(realpath "${1:?usage: test_terminal_agent.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION SHOP_SERVER}")
 ACCESSCARD=$(realpath "${2:?}")
 HOME_SERVER=$(realpath "${3:?}")
 TERMINAL=$(realpath "${4:?}")
 HP_PROVISION=$(realpath "${5:?}")
+SHOP_SERVER=$(realpath "${6:?}")
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "$0")/../integration/sandbox.sh"
 # shellcheck source=tests/terminal/live_helpers.sh
@@ -18,7 +19,7 @@ source "$(dirname "$0")/live_helpers.sh"
 
 fail() {
   echo "test_terminal_agent: FAIL: $*" >&2
-  for log in home_server.log agent.log shop.log; do
+  for log in home_server.log agent.log shop.log shop_ka.log; do
     [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 30 "$SANDBOX_DIR/$log" >&2; }
   done
   exit 1
@@ -40,6 +41,7 @@ HOME_PORT=$(free_port)
   --home-address "127.0.0.1:$HOME_PORT" --profile laptop --home-pin1 "$PIN1" --home-pin2 "$PIN2" \
   --access-pin "$ACCESS_PIN" >"$SANDBOX_DIR/provision.out" || fail "hp_provision"
 SHOP_PORT=$(free_port)
+KA_PORT=$(free_port)
 (cd "$WORLD" && exec openssl s_server -accept "127.0.0.1:$SHOP_PORT" -Verify 1 -CAfile ca.pem \
   -cert shop.pem -key shop.key -www -tls1_2 -no_ticket -quiet) >>"$SANDBOX_DIR/shop.log" 2>&1 &
 sandbox_track $!
@@ -144,6 +146,21 @@ grep -q "^Reused" "$SANDBOX_DIR/page1" || fail "the shop did not resume the prep
 "${T[@]}" -v get --relay "https://$SHOP/" >"$SANDBOX_DIR/page2" 2>"$SANDBOX_DIR/get2.err" ||
   fail "relayed get through the agent: $(cat "$SANDBOX_DIR/get2.err")"
 grep -q "s_server" "$SANDBOX_DIR/page2" || fail "relayed page"
+# The home server keeps the relayed connection warm (issue 12): with a keep-alive shop
+# (tools/shop_server, which logs each request's client address), a second relayed GET comes on
+# the same connection, with no new handshake.
+(cd "$WORLD" && exec "$SHOP_SERVER" --config shop.json --listen "127.0.0.1:$KA_PORT") \
+  >/dev/null 2>"$SANDBOX_DIR/shop_ka.log" &
+sandbox_track $!
+wait_listening "$KA_PORT" || fail "the keep-alive shop did not start"
+for page in 1 2; do
+  "${T[@]}" get --relay "https://localhost:$KA_PORT/catalogue" >"$SANDBOX_DIR/ka$page" 2>&1 ||
+    fail "relayed get from the keep-alive shop: $(cat "$SANDBOX_DIR/ka$page")"
+  grep -q '"items"' "$SANDBOX_DIR/ka$page" || fail "relayed catalogue: $(cat "$SANDBOX_DIR/ka$page")"
+done
+KA_PEERS=$(grep '"GET /catalogue" 200' "$SANDBOX_DIR/shop_ka.log" | awk '{print $3}')
+[[ $(wc -l <<<"$KA_PEERS") == 2 && $(sort -u <<<"$KA_PEERS" | wc -l) == 1 ]] ||
+  fail "relayed GETs did not share a warm connection: $(cat "$SANDBOX_DIR/shop_ka.log")"
 "${T[@]}" -v get "https://$SHOP/" >"$SANDBOX_DIR/page3" 2>"$SANDBOX_DIR/get3.err" ||
   fail "get with the chosen mode: $(cat "$SANDBOX_DIR/get3.err")"
 grep -q "mode for $SHOP: .* (measured: delegated [0-9]* ms, relayed [0-9]* ms)" "$SANDBOX_DIR/get3.err" ||
@@ -181,6 +198,10 @@ MS=$(gone_within_ms "$PID" "$START")
 LOCK_MS=$MS
 grep -q "ended: stopped (terminal lock or a signal); keys wiped" "$SANDBOX_DIR/agent.log" ||
   fail "no wipe logged after lock"
+# The channel ended with the agent: the home server closed the terminal's warm connection.
+for _ in $(seq 20); do grep -q "warm connections of terminal-1: idle -> closed" "$SANDBOX_DIR/home_server.log" && break; sleep 0.05; done
+grep -q "warm connections of terminal-1: idle -> closed" "$SANDBOX_DIR/home_server.log" ||
+  fail "the warm relay connection outlived the terminal's channel"
 [[ $(probe "$SOCKET") == refused* ]] || fail "something answered on the socket after the lock"
 if "${T[@]}" get "https://$SHOP/" >/dev/null 2>"$SANDBOX_DIR/locked.err"; then
   fail "get worked after the lock"

@@ -128,6 +128,11 @@ Result<void> HomeServer::start() {
   listenerConfig.maxHandshakesPerSource = config_.listener.maxHandshakesPerSource;
   listenerConfig.handshakeTimeoutMs = config_.listener.handshakeTimeoutMs;
   listenerConfig.registry = terminals_;
+  // A terminal's warm relay connections do not outlive its channel (sessions do: they are
+  // the authority's, docs/proxy-architecture.md "Warm relay connections").
+  listenerConfig.channelEnded = [this](const std::string& terminal) {
+    sessions_->warm().dropOwner(terminal);
+  };
   listenerConfig.signer = serverSigner_.get();
   listenerConfig.clock = parts_.wallClock;
   listenerConfig.replayCache = &replayCache_;

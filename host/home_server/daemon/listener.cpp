@@ -158,6 +158,7 @@ void Listener::serve(listen_guard::AcceptLoop::Connection& connection) {
     }
   }
   log_.transition("terminal " + caller.terminalId + " (" + peer + ")", "connected", ending);
+  if (config_.channelEnded) config_.channelEnded(caller.terminalId);
   finish(std::move(channel));
 }
 

@@ -40,6 +40,8 @@ struct ListenerConfig {
   base::Clock* clock = nullptr;             // wall clock
   channel::ShareReplayCache* replayCache = nullptr;
   channel::ServerTicketStore* tickets = nullptr;
+  // Called when a terminal's channel ends (the relay's warm connections for it are closed).
+  std::function<void(const std::string& terminalId)> channelEnded;
   // One RNG per connection: an Rng is not shared between threads.
   std::function<Result<std::unique_ptr<base::Rng>>()> makeRng;
 };

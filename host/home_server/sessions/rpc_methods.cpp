@@ -156,6 +156,10 @@ Result<void> registerHomeServerMethods(protocol::rpc::Dispatcher& dispatcher,
             return protocol::rpc::makeRpcError(protocol::rpc::code::kUpstreamError,
                                                opened.error().message);
           }
+          if (params.warm) {
+            prewarmRelay(sessions, caller.terminalId, *url, opened->encodedBlob, !opened->cached,
+                         relayOptions);
+          }
           wire::SessionOpen::Result result;
           result.cached = opened->cached;
           if (caller.attachment != nullptr) {
@@ -209,13 +213,15 @@ Result<void> registerHomeServerMethods(protocol::rpc::Dispatcher& dispatcher,
   if (added) {
     added = addMethod<wire::RelayRequest>(
         dispatcher, log, authority,
-        [&sessions, relayOptions](const wire::RelayRequest::Params& params,
-                                  const protocol::rpc::CallContext&) -> Answer<wire::RelayRequest> {
+        [&sessions, relayOptions](
+            const wire::RelayRequest::Params& params,
+            const protocol::rpc::CallContext& caller) -> Answer<wire::RelayRequest> {
           auto url = parseShopUrl(params.url);
           if (!url)
             return protocol::rpc::makeRpcError(protocol::rpc::code::kInvalidParams,
                                                url.error().message);
           RelayRequest request{*url, params.method, params.body.value_or(Bytes{})};
+          request.keepFor = caller.terminalId;  // its own warm connection, never another's
           if (auto refused = outOfScope(relayOptions, *url)) return *refused;
           auto response = relayRequest(sessions, request, relayOptions);
           if (!response) {

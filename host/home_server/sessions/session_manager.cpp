@@ -4,7 +4,11 @@ namespace hp::home_server {
 
 SessionManager::SessionManager(SessionManagerConfig config, tls_proxy::ClientKeySigner& signer,
                                ServerLog& log, Handshake handshake)
-    : config_(std::move(config)), signer_(signer), log_(log), handshake_(std::move(handshake)) {
+    : config_(std::move(config)),
+      signer_(signer),
+      log_(log),
+      handshake_(std::move(handshake)),
+      warm_(log, config_.warm) {
   if (!handshake_) handshake_ = tls_proxy::performDelegatedHandshake;
 }
 
@@ -163,6 +167,7 @@ bool SessionManager::drop(const std::string& owner, const std::string& shopKey,
 }
 
 size_t SessionManager::dropOwner(const std::string& owner) {
+  warm_.dropOwner(owner);
   std::lock_guard lock(mutex_);
   ++epoch_;
   const std::string prefix = owner + " ";
@@ -180,6 +185,7 @@ size_t SessionManager::dropOwner(const std::string& owner) {
 }
 
 size_t SessionManager::dropAll() {
+  warm_.dropAll();
   std::lock_guard lock(mutex_);
   ++epoch_;
   size_t dropped = 0;

@@ -21,6 +21,7 @@
 
 #include "host/home_server/core/server_log.hpp"
 #include "host/home_server/sessions/shop_url.hpp"
+#include "host/home_server/sessions/warm_pool.hpp"
 #include "host/tls_proxy/delegated_handshake.hpp"
 
 namespace hp::home_server {
@@ -45,6 +46,9 @@ struct SessionManagerConfig {
   size_t maxTicketShops = 1024;
   uint32_t readTimeoutMs = 10'000;
   tls_proxy::UnixClock now = tls_proxy::systemUnixNow;
+  // The relay's warm connections (warm_pool.hpp): kept here so that whatever ends an owner's
+  // sessions (dropOwner, dropAll) closes its connections too.
+  WarmPoolConfig warm;
 };
 
 struct OpenedSession {
@@ -85,12 +89,14 @@ class SessionManager {
   bool drop(const std::string& shopKey, bool refusedByShop = false) {
     return drop(kRelayOwner, shopKey, refusedByShop);
   }
-  // Every session of one owner / of everyone (authority ended); how many went.
+  // Every session of one owner / of everyone (authority ended); how many went. The owner's warm
+  // relay connections are closed as well.
   size_t dropOwner(const std::string& owner);
   size_t dropAll();
   std::vector<SessionInfo> list(const std::string& owner);
   std::vector<SessionInfo> listAll();
   std::vector<SessionInfo> list() { return listAll(); }
+  WarmPool& warm() { return warm_; }
   // Full handshakes made so far (each one cost a card signature).
   size_t handshakeCount() const;
   // True once the shop is asked for tickets (see preferSessionIds).
@@ -126,6 +132,7 @@ class SessionManager {
   size_t handshakes_ = 0;
   uint64_t epoch_ = 0;  // bumped by dropOwner/dropAll: a handshake across one is not cached
   std::set<std::string> ticketShops_;  // shops that would not resume a session id
+  WarmPool warm_;
 };
 
 }  // namespace hp::home_server
