@@ -14,6 +14,8 @@ constexpr uint8_t kMagic[] = {'H', 'C'};
 constexpr uint8_t kFormatVersionWithoutPurse = 1;
 // Version 2 is version 3 without the card authentication section (no key).
 constexpr uint8_t kFormatVersionWithoutCardAuth = 2;
+// Version 3 is version 4 without the PIN-only counter in the purse section (it loads as 0).
+constexpr uint8_t kFormatVersionWithoutPinOnlySpent = 3;
 
 // Section tags: each part of the image is announced, so a misaligned image fails fast.
 constexpr uint8_t kSectionPins = 0x01;
@@ -93,7 +95,7 @@ std::optional<HomeCardState> HomeCardState::deserialize(ByteView image) {
   if (r.u8() != kMagic[0] || r.u8() != kMagic[1]) return std::nullopt;
   const uint8_t version = r.u8();
   if (version != kFormatVersion && version != kFormatVersionWithoutPurse &&
-      version != kFormatVersionWithoutCardAuth) {
+      version != kFormatVersionWithoutCardAuth && version != kFormatVersionWithoutPinOnlySpent) {
     return std::nullopt;
   }
   const uint8_t lifecycle = r.u8();
@@ -142,11 +144,11 @@ std::optional<HomeCardState> HomeCardState::deserialize(ByteView image) {
   // Purse section: under 7 KB with a full log of the longest entries.
   const Bytes purseSection = r.blob(version == kFormatVersionWithoutPurse ? 0 : kMaxPurseSection);
   if (!r.ok()) return std::nullopt;
-  auto purse = PurseState::deserialize(purseSection);
+  auto purse = PurseState::deserialize(purseSection, version == kFormatVersion);
   if (!purse) return std::nullopt;
   s.purse = std::move(*purse);
 
-  if (version == kFormatVersion) {
+  if (version == kFormatVersion || version == kFormatVersionWithoutPinOnlySpent) {
     if (r.u8() != kSectionCardAuth) return std::nullopt;
     s.cardAuthPrivate = readSecret(r, 32);
     if (!s.cardAuthPrivate.empty() && s.cardAuthPrivate.size() != 32) return std::nullopt;

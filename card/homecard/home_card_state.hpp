@@ -37,9 +37,9 @@ struct RegistryEntry {
 
 struct HomeCardState {
   // Format of serialize(); deserialize() also reads version 1 (the same layout with the purse
-  // section always empty) and version 2 (no card authentication section), and refuses any
-  // other version rather than guessing.
-  static constexpr uint8_t kFormatVersion = 3;
+  // section always empty), version 2 (no card authentication section) and version 3 (no PIN-only
+  // counter at the end of the purse section), and refuses any other version rather than guessing.
+  static constexpr uint8_t kFormatVersion = 4;
 
   Lifecycle lifecycle = Lifecycle::kPersonalization;
   card::runtime::PinRecord pin1;

@@ -67,6 +67,11 @@ Response HomeCardApplet::verifyReference(bool isPin1, ByteView pin) {
       if (security_ == SecurityState::kInhibited) security_ = SecurityState::kStandby;
     } else {
       security_ = SecurityState::kCrypto;
+      // The cardholder is back (docs/emoney.md, "PIN-only payments"): PIN-only debits start
+      // again from 0. Should this write fail, the counter stays higher, the safe side.
+      if (state().purse.pinOnlySpent != 0) {
+        static_cast<void>(update([](HomeCardState& s) { s.purse.pinOnlySpent = 0; }));
+      }
     }
   } else if (check.sw != sw::kMemoryFailure) {
     // A failed verification withdraws what that reference granted (and PIN2 rests on PIN1).

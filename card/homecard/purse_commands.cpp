@@ -33,6 +33,12 @@ uint64_t debitAmount(ByteView data) {
   for (size_t i = data.size() - kAmountSize; i < data.size(); ++i) amount = (amount << 8) | data[i];
   return amount;
 }
+
+// Whether `amount` still fits under the cumulative PIN-only limit (written so it cannot overflow).
+bool withinPinOnlyTotal(const PurseState& p, uint64_t amount) {
+  return p.pinOnlySpent <= purse::kPinOnlyCumulativeMax &&
+         amount <= purse::kPinOnlyCumulativeMax - p.pinOnlySpent;
+}
 }  // namespace
 
 Response HomeCardApplet::purseCommand(const CommandApdu& cmd) {
@@ -109,7 +115,11 @@ Response HomeCardApplet::purseMovement(const CommandApdu& cmd) {
   }
   if (decision.sw != sw::kOk) return Response::status(decision.sw);
   // The decided amount is the one read above; checked again so the cap never rests on a parse.
-  if (pinOnlyDebit && decision.entry.amount > purse::kPinOnlyDebitMax) {
+  // A new PIN-only debit must also fit the total since the last PIN2 (6982 like the single cap:
+  // the home server answers pin2_required); an identical retry moves nothing and is answered.
+  if (pinOnlyDebit &&
+      (decision.entry.amount > purse::kPinOnlyDebitMax ||
+       (decision.movement && !withinPinOnlyTotal(s.purse, decision.entry.amount)))) {
     return Response::status(sw::kSecurityStatusNotSatisfied);
   }
 
@@ -122,8 +132,11 @@ Response HomeCardApplet::purseMovement(const CommandApdu& cmd) {
   if (!signature) return Response::status(sw::kNoPreciseDiagnosis);
 
   if (decision.movement) {
-    const bool stored =
-        update([&](HomeCardState& next) { applyMovement(next.purse, decision.entry); });
+    // The PIN-only counter goes in the same image write as the debit: never one without the other.
+    const bool stored = update([&](HomeCardState& next) {
+      applyMovement(next.purse, decision.entry);
+      if (pinOnlyDebit) next.purse.pinOnlySpent += decision.entry.amount;
+    });
     if (!stored) return Response::status(sw::kMemoryFailure);
   }
   // Not recomputed for a short Le (61xx): the answer is the proof of a movement.

@@ -45,10 +45,11 @@ Bytes PurseState::serialize() const {
     w.blob(purse::encode(slot.entry));
     w.boolean(slot.refunded);
   }
+  w.u64(pinOnlySpent);
   return w.take();
 }
 
-std::optional<PurseState> PurseState::deserialize(ByteView section) {
+std::optional<PurseState> PurseState::deserialize(ByteView section, bool withPinOnlySpent) {
   PurseState p;
   if (section.empty()) return p;
   base::ByteReader r(section);
@@ -69,6 +70,7 @@ std::optional<PurseState> PurseState::deserialize(ByteView section) {
     if (!entry) return std::nullopt;
     p.log.push_back(PurseLogSlot{std::move(*entry), refunded});
   }
+  if (withPinOnlySpent) p.pinOnlySpent = r.u64();
   if (!r.ok() || !r.atEnd() || !consistent(p)) return std::nullopt;
   return p;
 }

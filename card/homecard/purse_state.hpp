@@ -34,6 +34,9 @@ struct PurseState {
   uint32_t lastTxn = 0;           // the txn of the newest entry; 0 = nothing happened yet
   uint32_t creditSeq = 0;         // credits taken so far; the next voucher must carry creditSeq + 1
   std::vector<PurseLogSlot> log;  // oldest first, consecutive txns ending at lastTxn
+  // Minor units debited with PIN1 alone since the last PIN2 verification (docs/emoney.md,
+  // "PIN-only payments"); stored with the debit in one image write, reset by PIN2.
+  uint64_t pinOnlySpent = 0;
 
   // 0 for an empty log.
   uint32_t oldestLoggedTxn() const { return log.empty() ? 0 : log.front().entry.txn; }
@@ -43,7 +46,9 @@ struct PurseState {
   // nullopt for anything a real card could not have written: bad currency, balance above the
   // maximum, a log that is too long, not consecutive, not ending at lastTxn, or not matching
   // the balance, refund marks on entries that are not debits, trailing bytes.
-  static std::optional<PurseState> deserialize(ByteView section);
+  // `withPinOnlySpent` = false reads the sections of card images before version 4, which end
+  // after the log (the counter starts at 0).
+  static std::optional<PurseState> deserialize(ByteView section, bool withPinOnlySpent = true);
 
   bool operator==(const PurseState&) const = default;
 };

@@ -25,6 +25,10 @@ inline constexpr size_t kMaxSignatureSize = 72;  // DER ECDSA P-256
 // A DEBIT of at most this many minor units needs PIN1 only, not PIN2 (docs/emoney.md, "PIN-only
 // payments"): the card's own cap under the home server's per-terminal pin_only_max.
 inline constexpr uint64_t kPinOnlyDebitMax = 2500;
+// The most the card debits with PIN1 alone in total between two PIN2 verifications (the EMV
+// contactless cumulative counter): a home server that keeps PIN1 open cannot repeat the 25.00
+// without the user; past it DEBIT answers 6982 like any payment that needs PIN2.
+inline constexpr uint64_t kPinOnlyCumulativeMax = 5000;
 
 // Domain-separation labels: a signature made for one kind of object never verifies as another.
 inline constexpr std::string_view kRecordLabel = "homeproxy purse v1 record";

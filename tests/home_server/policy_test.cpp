@@ -308,6 +308,24 @@ TEST_SUITE("policy") {
     world.ok(kPhone, wire::nameOf<wire::CardStatus>());
   }
 
+  TEST_CASE("the card's PIN-only total stops a server without a day limit; PIN2 resets it") {
+    PolicyWorld world;
+    protocol::rpc::TerminalPolicy generous = defaultPolicy("till", "localhost", world.nowUnix);
+    generous.perDay = 0;  // a home server that bounds nothing per day (a bug, or compromised)
+    generous.pinOnlyMax = protocol::purse::kPinOnlyDebitMax;
+    at::mustOk(world.policies->set(kTill, generous));
+    const uint64_t before = world.balance();
+    world.ok(kTill, wire::nameOf<wire::PursePay>(), world.pay("s-1", 25'00));
+    world.ok(kTill, wire::nameOf<wire::PursePay>(), world.pay("s-2", 25'00));
+    // The card refuses the third with 6982: the till is told pin2_required and asks for PIN2.
+    CHECK(world.refused(kTill, wire::nameOf<wire::PursePay>(), world.pay("s-3", 1'00)) ==
+          "pin2_required");
+    CHECK(world.balance() == before - protocol::purse::kPinOnlyCumulativeMax);
+    world.grantPin2(kTill);
+    world.ok(kTill, wire::nameOf<wire::PursePay>(), world.pay("s-3", 1'00));
+    CHECK(world.balance() == before - protocol::purse::kPinOnlyCumulativeMax - 1'00);
+  }
+
   TEST_CASE("the card pays without PIN2 only up to its own cap, whatever the server asks") {
     PolicyWorld world;
     const uint64_t before = world.balance();

@@ -482,26 +482,26 @@ TEST_SUITE("purse") {
     CHECK(p.card.send(PurseCard::debitApdu(5, "shop.example", "o-1", "EUR", 150)).data == payment);
 
     // A version-1 image (before the purse existed) is this layout with an empty purse section.
-    // (and without the card authentication section of version 3: its tag and u32 length).
+    // (and without the card authentication section of version 3 and later: its tag and u32 length).
     HomeCardState noPurse = *parsed;
     noPurse.purse = {};
     noPurse.cardAuthPrivate = {};
     Bytes v1 = noPurse.serialize();
-    CHECK(v1[2] == 3);
+    CHECK(v1[2] == 4);
     v1.resize(v1.size() - 5);
     v1[2] = 1;
     const auto old = HomeCardState::deserialize(v1);
     REQUIRE(old.has_value());
     CHECK_FALSE(old->purse.initialized);
     CHECK(old->hasEcKey());
-    CHECK(old->serialize()[2] == 3);
+    CHECK(old->serialize()[2] == 4);
     // A version-1 image with a purse section, and unknown versions, are refused.
     Bytes v1WithPurse = image;
     v1WithPurse[2] = 1;
     CHECK_FALSE(HomeCardState::deserialize(v1WithPurse).has_value());
-    Bytes v4 = image;
-    v4[2] = 4;
-    CHECK_FALSE(HomeCardState::deserialize(v4).has_value());
+    Bytes v5 = image;
+    v5[2] = 5;
+    CHECK_FALSE(HomeCardState::deserialize(v5).has_value());
   }
 
   TEST_CASE("malformed purse sections are refused") {
