@@ -141,8 +141,8 @@ class DavRelay {
   }
 
   std::string failed(Lease lease, const protocol::rpc::RpcError& error, bool keepAlive) {
-    // A cut channel is closed; after another error the channel is fine, but its held
-    // response may be half read: closing it is the simple safe choice (it reopens lazily).
+    // A cut channel (or any 502 on the way) is closed and reopened lazily by a later request;
+    // after a refusal (403, 400, 413) it is fine and goes back to the pool.
     release(std::move(lease), !(error.code == kChannelCut || statusOfRpcError(error.code) == 502));
     std::fprintf(stderr, "terminal dav: %s (%s)\n", error.message.c_str(), error.code.c_str());
     return httpError(statusOfRpcError(error.code), error.message + " (" + error.code + ")",
