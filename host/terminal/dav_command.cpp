@@ -1,19 +1,22 @@
 // `terminal dav [--listen 127.0.0.1:5232]` (docs/pim.md): serves CalDAV/CardDAV on the
-// terminal's loopback; each request goes through the control channel as pim.request. One
-// channel for the whole process (reopened after the home server was cut), one call at a time
-// (the channel and the card take one request at a time); a thread per client connection
-// (vdirsyncer opens several). It serves only while the access card is unlocked: the card is
-// asked at most once a second, and a locked card closes the channel and answers 503.
+// terminal's loopback; each request goes through a control channel as pim.request. A thread
+// per client connection (vdirsyncer opens several) and a pool of up to kMaxChannels channels,
+// opened lazily one at a time (the card takes one handshake at a time), so that requests of
+// different connections are in flight in parallel; a channel carries one request (and its
+// pim.more parts) at a time. It serves only while the access card is unlocked: the card is
+// asked at most once a second, and a locked card closes the channels and answers 503.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "host/terminal/command_support.hpp"
 #include "host/terminal/dav_gateway.hpp"
@@ -30,39 +33,84 @@ using Clock = std::chrono::steady_clock;
 
 class DavRelay {
  public:
+  // Channels kept at most: opened lazily, when all open ones are busy (vdirsyncer keeps a few
+  // requests in flight; each channel is one of the home server's maxConnections slots).
+  static constexpr size_t kMaxChannels = 4;
+
   DavRelay(AccessCardLink& link, InfoSink sink) : link_(link), sink_(std::move(sink)) {}
 
-  // The whole HTTP response for one request.
+  // The whole HTTP response for one request; several run at once, each on its own channel.
   std::string answer(const protocol::http::Request& request) {
     const bool keepAlive = request.keepAlive();
-    std::lock_guard lock(mutex_);
-    if (auto unlocked = checkUnlocked(); !unlocked) {
-      channel_.reset();
-      return httpError(503, unlocked.error().message, keepAlive);
-    }
-    if (!channel_) {
-      auto channel = HomeChannel::connect(link_.card(), sink_);
-      if (!channel) return httpError(502, "home server: " + channel.error().message, keepAlive);
-      channel_ = std::move(*channel);
-    }
+    auto lease = acquire();
+    if (!lease) return httpError(lease.error().first, lease.error().second, keepAlive);
     std::string body;
-    auto result = callPart<wire::PimRequest>(pimParamsOf(request).toJson(), body);
-    if (!result) return failed(result.error(), keepAlive);
+    auto result = callPart<wire::PimRequest>(*lease->channel, pimParamsOf(request).toJson(), body);
+    if (!result) return failed(std::move(*lease), result.error(), keepAlive);
     for (uint64_t rest = result->rest; rest > 0;) {
-      auto part = callPart<wire::PimMore>(wire::PimMore::Params{result->stream}.toJson(), body);
-      if (!part) return failed(part.error(), keepAlive);
+      auto part = callPart<wire::PimMore>(*lease->channel,
+                                          wire::PimMore::Params{result->stream}.toJson(), body);
+      if (!part) return failed(std::move(*lease), part.error(), keepAlive);
       rest = part->rest;
     }
+    release(std::move(*lease), true);
     return httpResponse(result->status, result->headers, body, keepAlive,
                         reasonOfBody(result->status, result->headers, body));
   }
 
  private:
+  // A channel lent to one request: its held response (pim.more) is that request's alone.
+  struct Lease {
+    std::unique_ptr<HomeChannel> channel;
+    uint64_t generation = 0;
+  };
+  using Refusal = std::pair<int, std::string>;  // HTTP status, message
+
+  // An idle channel, else a new one while fewer than kMaxChannels exist, else wait for one.
+  Result<Lease, Refusal> acquire() {
+    if (auto unlocked = checkUnlocked(); !unlocked) return Refusal{503, unlocked.error().message};
+    std::unique_lock lock(mutex_);
+    freed_.wait(lock, [this] { return !idle_.empty() || open_ < kMaxChannels; });
+    if (!idle_.empty()) {
+      Lease lease{std::move(idle_.back()), generation_};
+      idle_.pop_back();
+      return lease;
+    }
+    ++open_;
+    const uint64_t generation = generation_;
+    lock.unlock();
+    std::unique_ptr<HomeChannel> channel;
+    std::string why;
+    {
+      std::lock_guard card(card_);  // the card answers one APDU exchange at a time
+      auto opened = HomeChannel::connect(link_.card(), sink_);
+      if (opened) channel = std::move(*opened);
+      if (!opened) why = opened.error().message;
+    }
+    if (!channel) {
+      release(Lease{}, false);
+      return Refusal{502, "home server: " + why};
+    }
+    return Lease{std::move(channel), generation};
+  }
+
+  // Back to the pool, or closed (a failed call, or the card was locked meanwhile).
+  void release(Lease lease, bool reusable) {
+    std::lock_guard lock(mutex_);
+    if (reusable && lease.channel && lease.generation == generation_) {
+      idle_.push_back(std::move(lease.channel));
+    } else {
+      --open_;
+    }
+    freed_.notify_one();
+  }
+
   // One call whose body part comes as the attachment (or base64 in the JSON); appended to `body`.
   template <class M>
-  Result<typename M::Result, protocol::rpc::RpcError> callPart(const Json::Value& params,
-                                                               std::string& body) {
-    auto answer = channel_->callWithAttachment(std::string(M::kName), params);
+  static Result<typename M::Result, protocol::rpc::RpcError> callPart(HomeChannel& channel,
+                                                                      const Json::Value& params,
+                                                                      std::string& body) {
+    auto answer = channel.callWithAttachment(std::string(M::kName), params);
     if (!answer) return answer.error();
     auto result = M::Result::fromJson(answer->result);
     if (!result) return result.error();
@@ -75,15 +123,27 @@ class DavRelay {
     return result;
   }
 
+  // A locked card closes every channel: the idle ones now, the busy ones when handed back.
   Result<void> checkUnlocked() {
+    std::lock_guard card(card_);
     if (Clock::now() - lastCheck_ < std::chrono::seconds(1)) return {};
     auto unlocked = link_.requireUnlocked();
-    if (unlocked) lastCheck_ = Clock::now();
+    if (unlocked) {
+      lastCheck_ = Clock::now();
+      return unlocked;
+    }
+    std::lock_guard lock(mutex_);
+    open_ -= idle_.size();
+    idle_.clear();
+    ++generation_;
+    freed_.notify_all();
     return unlocked;
   }
 
-  std::string failed(const protocol::rpc::RpcError& error, bool keepAlive) {
-    if (error.code == kChannelCut || statusOfRpcError(error.code) == 502) channel_.reset();
+  std::string failed(Lease lease, const protocol::rpc::RpcError& error, bool keepAlive) {
+    // A cut channel (or any 502 on the way) is closed and reopened lazily by a later request;
+    // after a refusal (403, 400, 413) it is fine and goes back to the pool.
+    release(std::move(lease), !(error.code == kChannelCut || statusOfRpcError(error.code) == 502));
     std::fprintf(stderr, "terminal dav: %s (%s)\n", error.message.c_str(), error.code.c_str());
     return httpError(statusOfRpcError(error.code), error.message + " (" + error.code + ")",
                      keepAlive);
@@ -91,8 +151,12 @@ class DavRelay {
 
   AccessCardLink& link_;
   InfoSink sink_;
-  std::mutex mutex_;
-  std::unique_ptr<HomeChannel> channel_;
+  std::mutex card_;   // the access card: the unlock check and a channel's handshake
+  std::mutex mutex_;  // the pool below
+  std::condition_variable freed_;
+  std::vector<std::unique_ptr<HomeChannel>> idle_;
+  size_t open_ = 0;          // idle + lent + being opened
+  uint64_t generation_ = 0;  // bumped when the card is found locked
   Clock::time_point lastCheck_{};
 };
 

@@ -20,6 +20,9 @@ struct CallContext {
   // Where a handler may put binary data that travels after its JSON result (channel_messages:
   // the session hand-out); null where the transport has no attachments (the admin socket).
   SecretBytes* attachment = nullptr;
+  // Which connection of the terminal (unique per home server process; 0: not a channel). State
+  // a handler keeps between calls of one client (pim.more's held response) is per channel.
+  uint64_t channel = 0;
 };
 
 using Handler =

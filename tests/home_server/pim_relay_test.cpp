@@ -10,6 +10,7 @@
 #include <atomic>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "host/home_server/daemon/config.hpp"
 #include "host/home_server/pim/pim_relay.hpp"
@@ -164,6 +165,55 @@ TEST_SUITE("pim") {
     CHECK(stale.error().code == "not_found");
     CHECK(relay.more("terminal-1", second->stream).ok());
     CHECK_FALSE(relay.more("terminal-2", second->stream).ok());  // another terminal: none held
+  }
+
+  TEST_CASE("each channel of a terminal holds its own response; a few at most") {
+    std::string body;
+    for (size_t i = 0; body.size() < 300'000; ++i) body += std::to_string(i * 31) + ";";
+    FakeRadicale radicale(okResponse(body));
+    ServerLog log(LogLevel::kError);
+    PimRelay relay(configFor(radicale.port), log);
+    // Two requests of one terminal in flight on channels 1 and 2, their parts read interleaved.
+    SecretBytes a, b;
+    auto first = relay.request("terminal-1", propfind(), &a, 1);
+    auto second = relay.request("terminal-1", propfind(), &b, 2);
+    REQUIRE(first.ok());
+    REQUIRE(second.ok());
+    REQUIRE(first->rest > 0);
+    std::string gotA(a.view().begin(), a.view().end()), gotB(b.view().begin(), b.view().end());
+    for (uint64_t restA = first->rest, restB = second->rest; restA > 0 || restB > 0;) {
+      if (restA > 0) {
+        auto more = relay.more("terminal-1", first->stream, &a, 1);
+        REQUIRE(more.ok());
+        gotA.append(a.view().begin(), a.view().end());
+        restA = more->rest;
+      }
+      if (restB > 0) {
+        auto more = relay.more("terminal-1", second->stream, &b, 2);
+        REQUIRE(more.ok());
+        gotB.append(b.view().begin(), b.view().end());
+        restB = more->rest;
+      }
+    }
+    CHECK(gotA == body);
+    CHECK(gotB == body);
+    // Another channel of the same terminal cannot read a channel's held response.
+    auto third = relay.request("terminal-1", propfind(), &a, 3);
+    REQUIRE(third.ok());
+    auto foreign = relay.more("terminal-1", third->stream, &b, 4);
+    REQUIRE_FALSE(foreign.ok());
+    CHECK(foreign.error().code == "not_found");
+    // Past kMaxHeldPerTerminal held responses, the terminal's oldest is dropped.
+    std::vector<uint64_t> streams{third->stream};
+    for (uint64_t channel = 10; channel < 10 + PimRelay::kMaxHeldPerTerminal; ++channel) {
+      auto held = relay.request("terminal-1", propfind(), &a, channel);
+      REQUIRE(held.ok());
+      streams.push_back(held->stream);
+    }
+    auto dropped = relay.more("terminal-1", streams[0], &a, 3);
+    REQUIRE_FALSE(dropped.ok());
+    CHECK(dropped.error().code == "not_found");
+    CHECK(relay.more("terminal-1", streams[1], &a, 10).ok());
   }
 
   TEST_CASE("Radicale down, or refusing an item: errors that say so") {

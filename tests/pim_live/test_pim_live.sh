@@ -79,6 +79,21 @@ vsync "$T2" || fail "sync of the edit"
 vsync "$T1" || fail "sync to client 1"
 khal_of "$T1" list 2026-12-01 30d | grep -q "Dentist (moved to room 4)" || fail "edit not on client 1"
 
+step "requests at once: each answered in full (several channels, pim.more per channel)"
+# grace.vcf comes in several pim.more parts: six GETs in flight at once through one `terminal
+# dav` must each get the whole item (a held response of one channel never feeds another).
+curl -sf -o "$SANDBOX_DIR/grace.ref" "$URL/alice/contacts/grace.vcf" || fail "GET of grace.vcf"
+grep -q "UID:grace" "$SANDBOX_DIR/grace.ref" || fail "grace.vcf is not the contact"
+pids=()
+for i in 1 2 3 4 5 6; do
+  curl -sf -o "$SANDBOX_DIR/grace.$i" "$URL/alice/contacts/grace.vcf" & pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid" || fail "a concurrent GET failed"; done
+for i in 1 2 3 4 5 6; do
+  cmp -s "$SANDBOX_DIR/grace.ref" "$SANDBOX_DIR/grace.$i" || fail "concurrent GET $i got another body"
+done
+echo "test_pim_live: channels of terminal-1 so far: $(grep -c "terminal terminal-1 .*-> connected" "$SANDBOX_DIR/home_server.log" || true)"
+
 step "the same event edited on both: vdirsyncer's rule (local wins), the other version in git"
 EVENT1=$(grep -l Dentist "$T1"/calendar/calendar/*.ics)
 EVENT2=$(grep -l Dentist "$T2"/calendar/calendar/*.ics)

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <atomic>
+
 #include "host/channel/channel_connection.hpp"
 #include "host/channel/server_handshake.hpp"
 #include "host/rpc/channel_messages.hpp"
@@ -124,7 +126,8 @@ void Listener::serve(listen_guard::AcceptLoop::Connection& connection) {
     return;
   }
   SecretBytes attachment;  // a response's binary part (session.open's hand-out), wiped after
-  const protocol::rpc::CallContext caller{handshake.terminalId(), &attachment};
+  static std::atomic<uint64_t> nextChannel{1};  // CallContext::channel: never 0, never reused
+  const protocol::rpc::CallContext caller{handshake.terminalId(), &attachment, nextChannel++};
   loop_.setTag(connection, caller.terminalId);
   // A revocation that raced with this handshake (the registry answered just before it) found
   // no terminal ID here to close; asking again now, after the ID is visible to closeTerminal,

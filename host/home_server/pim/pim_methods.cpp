@@ -13,14 +13,14 @@ Result<void> registerPimMethods(protocol::rpc::Dispatcher& dispatcher, PimRelay&
       dispatcher, log, authority,
       [&relay](const wire::PimRequest::Params& params, const protocol::rpc::CallContext& context)
           -> Result<wire::PimRequest::Result, protocol::rpc::RpcError> {
-        return relay.request(context.terminalId, params, context.attachment);
+        return relay.request(context.terminalId, params, context.attachment, context.channel);
       });
   if (!added) return added;
   return addMethod<wire::PimMore>(
       dispatcher, log, authority,
       [&relay](const wire::PimMore::Params& params, const protocol::rpc::CallContext& context)
           -> Result<wire::PimMore::Result, protocol::rpc::RpcError> {
-        return relay.more(context.terminalId, params.stream, context.attachment);
+        return relay.more(context.terminalId, params.stream, context.attachment, context.channel);
       });
 }
 

@@ -153,7 +153,8 @@ PimRelay::PimRelay(PimConfig config, ServerLog& log) : config_(std::move(config)
 // NOLINTNEXTLINE(readability-function-size): the checks in order, then the one exchange
 Result<wire::PimRequest::Result, RpcError> PimRelay::request(const std::string& terminalId,
                                                              const wire::PimRequest::Params& params,
-                                                             SecretBytes* attachment) {
+                                                             SecretBytes* attachment,
+                                                             uint64_t channel) {
   const auto user = config_.users.find(terminalId);
   if (!config_.enabled || user == config_.users.end()) {
     return error(pimcode::kNotEnabled, "no personal information store for terminal " + terminalId +
@@ -190,21 +191,37 @@ Result<wire::PimRequest::Result, RpcError> PimRelay::request(const std::string& 
   result.rest = rest.size();
   std::lock_guard lock(mutex_);
   if (rest.empty()) {
-    held_.erase(terminalId);
+    held_.erase({terminalId, channel});
   } else {
     result.stream = nextStream_++;
-    held_[terminalId] = Held{result.stream, std::move(rest)};
+    hold(terminalId, channel, Held{result.stream, std::move(rest)});
   }
   return result;
 }
 
+// Under mutex_. Replaces the channel's held response; past kMaxHeldPerTerminal the terminal's
+// oldest (lowest stream) goes (its pim.more then gets not_found, as after a replacement).
+void PimRelay::hold(const std::string& terminalId, uint64_t channel, Held held) {
+  held_.erase({terminalId, channel});
+  size_t count = 0;
+  auto oldest = held_.end();
+  for (auto it = held_.lower_bound({terminalId, 0});
+       it != held_.end() && it->first.first == terminalId; ++it) {
+    ++count;
+    if (oldest == held_.end() || it->second.stream < oldest->second.stream) oldest = it;
+  }
+  if (count >= kMaxHeldPerTerminal) held_.erase(oldest);
+  held_[{terminalId, channel}] = std::move(held);
+}
+
 Result<wire::PimMore::Result, RpcError> PimRelay::more(const std::string& terminalId,
-                                                       uint64_t stream, SecretBytes* attachment) {
+                                                       uint64_t stream, SecretBytes* attachment,
+                                                       uint64_t channel) {
   std::lock_guard lock(mutex_);
-  auto held = held_.find(terminalId);
+  auto held = held_.find({terminalId, channel});
   if (held == held_.end() || held->second.stream != stream) {
     return error(protocol::rpc::code::kNotFound,
-                 "that response is not held any more (a later pim.request of this terminal "
+                 "that response is not held any more (a later pim.request on this channel "
                  "replaced it, or it was read to its end)");
   }
   wire::PimMore::Result result;

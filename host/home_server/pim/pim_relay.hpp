@@ -4,7 +4,8 @@
 // collections and the discovery paths), which request headers pass (a whitelist, so a
 // client's Authorization or X-Remote-User never reaches Radicale: the home server sets
 // X-Remote-User itself), and which response headers come back. A response longer than one
-// message part is held for the caller's pim.more calls.
+// message part is held for the caller's pim.more calls, per control channel (a terminal's
+// `terminal dav` keeps several channels with requests in flight in parallel).
 #pragma once
 
 #include <map>
@@ -44,16 +45,23 @@ class PimRelay {
   PimRelay(PimConfig config, ServerLog& log);
 
   using RpcError = hp::protocol::rpc::RpcError;
+  // At most this many responses held per terminal (one per channel); a further one drops the
+  // terminal's oldest, so a terminal opening many channels cannot pile up memory.
+  static constexpr size_t kMaxHeldPerTerminal = 8;
   // `attachment`: the transport's binary part (the control channel), where the body goes in
   // parts of kMaxPimAttachedPart without base64; null (the admin socket): base64 parts.
+  // `channel`: which connection of the terminal (CallContext::channel); the rest of a long
+  // response is held for that channel only.
   Result<protocol::rpc::PimRequest::Result, RpcError> request(
       const std::string& terminalId, const protocol::rpc::PimRequest::Params& params,
-      SecretBytes* attachment = nullptr);
-  // `stream` from the pim.request result: a later request of the same terminal replaced it
-  // (not_found), so two clients of one terminal never get each other's parts.
+      SecretBytes* attachment = nullptr, uint64_t channel = 0);
+  // `stream` from the pim.request result: a later request on the same channel replaced it
+  // (not_found), so two clients never get each other's parts; another channel of the same
+  // terminal neither reads nor replaces it.
   Result<protocol::rpc::PimMore::Result, RpcError> more(const std::string& terminalId,
                                                         uint64_t stream,
-                                                        SecretBytes* attachment = nullptr);
+                                                        SecretBytes* attachment = nullptr,
+                                                        uint64_t channel = 0);
 
  private:
   PimConfig config_;
@@ -63,7 +71,9 @@ class PimRelay {
     uint64_t stream = 0;
     std::string rest;
   };
-  std::map<std::string, Held> held_;  // terminal ID -> the rest of its last response
+  void hold(const std::string& terminalId, uint64_t channel, Held held);
+  // (terminal ID, channel) -> the rest of the channel's last response
+  std::map<std::pair<std::string, uint64_t>, Held> held_;
   uint64_t nextStream_ = 1;
 };
 
