@@ -13,9 +13,20 @@
 # byte_counter.py on the terminal's control channel (terminal <-> home server: the terminal
 # link) and on vdirsyncer <-> Radicale for the direct way. Targets (issue 15): the home server
 # and channel add <= 25 % time and bytes to the first sync and <= 2 KB to the one-change sync.
-# Not here: the same over the phone link of the stand-by benchmark (left to that work).
+# --link phone (or HP_PIM_LINK=phone): both ways cross the stand-by benchmark's phone link
+# (run_standby_bench.sh, profile phone: 75 ms each way = 150 ms RTT, 1 Mbit/s each way, a TCP
+# handshake's round trip per connection), one tools/bench/delay_relay per way, behind its byte
+# counter: terminal -> counter -> relay -> home server, vdirsyncer -> counter -> relay -> Radicale.
+# The default (loopback) has no relay.
 set -euo pipefail
-usage="usage: tools/bench/run_pim_bench.sh BUILD_DIR"
+usage="usage: tools/bench/run_pim_bench.sh [--link loopback|phone] BUILD_DIR"
+LINK=${HP_PIM_LINK:-loopback}
+if [[ ${1:-} == --link ]]; then
+  LINK=${2:?$usage}
+  shift 2
+fi
+[[ $LINK == loopback || $LINK == phone ]] || { echo "$usage" >&2; exit 2; }
+export HP_PIM_LINK=$LINK # sandbox.sh re-executes this script with the arguments left after shift
 BUILD=$(realpath "${1:?$usage}")
 HERE=$(dirname "$(realpath "$0")")
 TESTS=$(realpath "$HERE/../../tests")
@@ -24,6 +35,7 @@ ACCESSCARD=$BUILD/card/accesscard/accesscard
 HOME_SERVER=$BUILD/host/home_server/home_server
 TERMINAL=$BUILD/host/terminal/terminal
 HP_PROVISION=$BUILD/tools/provision/hp_provision
+RELAY=$BUILD/tools/bench/delay_relay
 CONTACTS=${HP_PIM_CONTACTS:-5000}
 EVENTS=${HP_PIM_EVENTS:-2000}
 # shellcheck source=tests/integration/sandbox.sh
@@ -36,10 +48,31 @@ source "$TESTS/emoney_live/emoney_world.sh"
 source "$TESTS/pim_live/pim_world.sh"
 fail() {
   echo "run_pim_bench: FAIL: $*" >&2
-  for log in dav.log home_server.log radicale.log; do
+  for log in dav.log home_server.log radicale.log relay-home.err relay-radicale.err; do
     [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 15 "$SANDBOX_DIR/$log" >&2; }
   done
   exit 1
+}
+
+# link_to NAME TARGET_PORT: the port a way's byte counter forwards to: TARGET_PORT itself on
+# loopback, else a new phone-link relay in front of it. The relay runs until its stdin (a FIFO
+# this shell holds open) closes or the sandbox stops it.
+RELAY_FDS=()
+link_to() {
+  if [[ $LINK == loopback ]]; then
+    echo "$2"
+    return
+  fi
+  local port fifo=$SANDBOX_DIR/relay-$1.in fd
+  port=$(free_port)
+  mkfifo "$fifo"
+  "$RELAY" --listen "$port" --kbit-up 1000 --kbit-down 1000 --syn-rtt "$2" 75 <"$fifo" \
+    >"$SANDBOX_DIR/relay-$1.out" 2>>"$SANDBOX_DIR/relay-$1.err" &
+  sandbox_track $!
+  exec {fd}>"$fifo"
+  RELAY_FDS+=("$fd")
+  wait_listening "$port" || fail "relay $1"
+  echo "$port"
 }
 
 # The world of pim_world_start, with a byte counter between the terminal and the home server:
@@ -61,7 +94,9 @@ json.dump(config, open(sys.argv[1], "w"), indent=2)
 PY
 start_radicale
 start_home_server
-python3 "$HERE/byte_counter.py" "$LINK_PORT" "$HOME_PORT" "$SANDBOX_DIR/link.bytes" \
+link_to home "$HOME_PORT" >"$SANDBOX_DIR/home.target" || fail "relay home"
+python3 "$HERE/byte_counter.py" "$LINK_PORT" "$(cat "$SANDBOX_DIR/home.target")" \
+  "$SANDBOX_DIR/link.bytes" \
   >"$SANDBOX_DIR/link.out" 2>&1 &
 sandbox_track $!
 wait_listening "$LINK_PORT" || fail "byte counter"
@@ -77,7 +112,9 @@ sed -e "s/^hosts = .*/hosts = 127.0.0.1:$DIRECT_PORT/" -e 's/^type = http_x_remo
 /usr/bin/python3 -m radicale --config "$WORLD/radicale-direct.conf" >>"$SANDBOX_DIR/radicale-direct.log" 2>&1 &
 sandbox_track $!
 wait_listening "$DIRECT_PORT" || fail "direct Radicale: $(tail -3 "$SANDBOX_DIR/radicale-direct.log")"
-python3 "$HERE/byte_counter.py" "$RADICALE_LINK_PORT" "$DIRECT_PORT" "$SANDBOX_DIR/direct.bytes" \
+link_to radicale "$DIRECT_PORT" >"$SANDBOX_DIR/radicale.target" || fail "relay radicale"
+python3 "$HERE/byte_counter.py" "$RADICALE_LINK_PORT" "$(cat "$SANDBOX_DIR/radicale.target")" \
+  "$SANDBOX_DIR/direct.bytes" \
   >"$SANDBOX_DIR/direct.out" 2>&1 &
 sandbox_track $!
 wait_listening "$RADICALE_LINK_PORT" || fail "byte counter"
@@ -133,7 +170,8 @@ done
 (yes || true) | vdirsyncer -c "$T/config" discover >>"$T/vdirsyncer.log" 2>&1 || fail "discover"
 (yes || true) | vdirsyncer -c "$D/config" discover >>"$D/vdirsyncer.log" 2>&1 || fail "discover"
 
-echo "run_pim_bench: $CONTACTS contacts, $EVENTS events; seconds and bytes per sync"
+echo "run_pim_bench: $CONTACTS contacts, $EVENTS events, $LINK link; seconds and bytes per sync"
+echo "  load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 results=()
 results+=("$(measure first-terminal "$T" "$SANDBOX_DIR/link.bytes")")
 results+=("$(measure first-direct "$D" "$SANDBOX_DIR/direct.bytes")")
@@ -142,6 +180,7 @@ sed -i 's/^FN:Person 8$/FN:Person 8 (edited)/' "$D/contacts/contacts/c8.vcf"
 results+=("$(measure one-change-terminal "$T" "$SANDBOX_DIR/link.bytes")")
 results+=("$(measure one-change-direct "$D" "$SANDBOX_DIR/direct.bytes")")
 for r in "${results[@]}"; do echo "  $r"; done
+echo "  load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 "$TESTS/pim_live/uid_compare.py" "$T/contacts" "$D/contacts" >/dev/null 2>&1 ||
   echo "  (the two folders differ only by the two edits, as expected)"
 python3 - "${results[@]}" <<'PY'
