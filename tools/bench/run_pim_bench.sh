@@ -188,7 +188,7 @@ import sys
 r = {name: (float(s), int(b)) for name, s, b in (x.split() for x in sys.argv[1:])}
 ft, fd = r["first-terminal"], r["first-direct"]
 ot, od = r["one-change-terminal"], r["one-change-direct"]
-print(f"first sync: time +{100 * (ft[0] / fd[0] - 1):.0f} % (target <= 25 %), "
-      f"bytes +{100 * (ft[1] / fd[1] - 1):.0f} % (target <= 25 %)")
-print(f"one-change sync: bytes +{ot[1] - od[1]} (target <= 2048), time {ot[0]:.2f} s vs {od[0]:.2f} s")
+print(f"first sync: time {100 * (ft[0] / fd[0] - 1):+.0f} % (target <= 25 %), "
+      f"bytes {100 * (ft[1] / fd[1] - 1):+.0f} % (target <= 25 %)")
+print(f"one-change sync: bytes {ot[1] - od[1]:+d} (target <= 2048), time {ot[0]:.2f} s vs {od[0]:.2f} s")
 PY
