@@ -39,6 +39,26 @@ struct SessionCopy {
   SessionCopy& operator=(const SessionCopy&) = delete;
 };
 
+// A shop stores a session-id session only after it sent its Finished (mbedTLS: handshake
+// wrap-up; OpenSSL likewise): a terminal resuming the hand-out at once could ask before the
+// shop's session cache has it and be refused (seen in emoney_chaos: a fresh session refused on a
+// loaded machine). A shop that reads our close_notify is past its handshake, session stored, so
+// wait for its close: one round trip, bounded, and only for session ids (a ticket carries the
+// session itself). A shop that never closes costs kCloseWaitMs, then the hand-out goes anyway.
+constexpr uint32_t kCloseWaitMs = 1000;
+
+void awaitShopClose(mbedtls_ssl_context& ssl, mbedtls_ssl_config& config) {
+  mbedtls_ssl_conf_read_timeout(&config, kCloseWaitMs);
+  unsigned char sink[256];
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kCloseWaitMs);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const int rc = mbedtls_ssl_read(&ssl, sink, sizeof sink);
+    if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE || rc > 0) continue;
+    break;  // closed (0, close_notify, EOF) or reset: past its handshake; or timed out
+  }
+  mbedtls_platform_zeroize(sink, sizeof sink);
+}
+
 }  // namespace
 
 // Long on purpose (issue 11): the handshake in wire order, each setting next to its RFC.
@@ -127,6 +147,7 @@ Result<DelegatedSession> performDelegatedHandshake(const DelegatedHandshakeReque
   if (int rc = mbedtls_ssl_close_notify(&ssl); rc != 0) {
     return tlsError(what + ": close_notify", rc);
   }
+  if (!blob.hasTicket()) awaitShopClose(ssl, (*client)->config());
   result.wire = (*socket)->stats();
   result.signerCalls = (*key)->signerCalls();
   return result;
