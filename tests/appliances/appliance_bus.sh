@@ -11,7 +11,8 @@ declare -A SIM_PIDS
 
 bus_wait_port() {  # PORT: until something listens there (10 s)
   for _ in $(seq 100); do
-    ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
+    # Not `ss | grep -q .`: under pipefail, ss writing on after grep quit (EPIPE) would fail it.
+    [[ -n $(ss -Hltn "sport = :$1" 2>/dev/null) ]] && return 0
     sleep 0.1
   done
   return 1

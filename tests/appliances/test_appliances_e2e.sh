@@ -80,7 +80,8 @@ grep -q 'appliance command: terminal=terminal-1 appliance=lamp value="brightness
 ok "every command in the home server's log (terminal, appliance, value, outcome)"
 # The lamp killed -9: its last will; the terminal exits 1 (offline, nothing sent).
 kill -9 "${SIM_PIDS[lamp]}"
-for _ in $(seq 50); do "${T[@]}" appliance lamp 2>/dev/null | grep -q "^lamp .* no " && break; sleep 0.1; done
+# $(...) then grep, not `| grep -q`: under pipefail an early grep exit can fail the pipeline.
+for _ in $(seq 50); do grep -q "^lamp .* no " <<<"$("${T[@]}" appliance lamp 2>/dev/null)" && break; sleep 0.1; done
 [[ $(status lamp on) == 1 ]] && grep -q offline "$SANDBOX_DIR/err" || fail "dead lamp: $(cat "$SANDBOX_DIR/out" "$SANDBOX_DIR/err")"
 ok "killed lamp: exit 1, offline"
 echo "$PASSED passed, 0 failed"

@@ -16,6 +16,7 @@
 #   vdir_config DIR URL  writes DIR/config: vdirsyncer pairs for calendar, tasks and contacts
 #                        between DIR/{calendar,tasks,contacts} and URL (local wins a conflict)
 #   vsync DIR            vdirsyncer discover (creating missing collections) + sync
+#   shows TEXT CMD...    CMD succeeds and prints TEXT (no `| grep -q` race under pipefail)
 #
 # Set afterwards: WORLD PIN1 ACCESS_PIN HOME_PORT PIM_PORT DAV_PORT RADICALE_PID DAV_PID
 # HOME_SERVER_PID. Logs: $SANDBOX_DIR/{home_server,radicale,dav}.log.
@@ -136,6 +137,16 @@ default_list = "tasks"
 cache_path = "$1/todoman.cache"
 TODO
   mkdir -p "$1/calendar/calendar" "$1/tasks/tasks" "$1/contacts/contacts"
+}
+
+# shows TEXT CMD...: CMD succeeds and its output contains TEXT. Not `CMD | grep -q TEXT`: under
+# pipefail that fails at random when grep exits at the match while CMD still writes (khard
+# prints its table, then "\n" in a second write when PYTHONUNBUFFERED is set: EPIPE, exit 1).
+shows() {
+  local text=$1 out
+  shift
+  out=$("$@") || return 1
+  grep -qF -- "$text" <<<"$out"
 }
 
 khal_of() { local dir=$1; shift; khal -c "$dir/khal.conf" "$@"; }

@@ -58,9 +58,9 @@ open(sys.argv[1], "w", newline="").write(
 PY
 vsync "$T1" || fail "first sync of client 1"
 vsync "$T2" || fail "first sync of client 2"
-khal_of "$T2" list 2026-12-01 30d | grep -q "10:00-11:00 Dentist" || fail "event not on client 2"
-todo_of "$T2" list | grep -q "Buy milk" || fail "task not on client 2"
-khard_of "$T2" list | grep -q "Ada Lovelace" || fail "contact not on client 2"
+shows "10:00-11:00 Dentist" khal_of "$T2" list 2026-12-01 30d || fail "event not on client 2"
+shows "Buy milk" todo_of "$T2" list || fail "task not on client 2"
+shows "Ada Lovelace" khard_of "$T2" list || fail "contact not on client 2"
 python3 "$HERE/uid_compare.py" "$T1/contacts" "$T2/contacts" 2 >/dev/null ||
   fail "the contact with the photo differs"
 grep -q "pim.more: ok" "$SANDBOX_DIR/home_server.log" || fail "no answer came in parts (pim.more)"
@@ -77,7 +77,7 @@ EVENT2=$(grep -l Dentist "$T2"/calendar/calendar/*.ics)
 sed -i 's/^SUMMARY:Dentist/SUMMARY:Dentist (moved to room 4)/' "$EVENT2"
 vsync "$T2" || fail "sync of the edit"
 vsync "$T1" || fail "sync to client 1"
-khal_of "$T1" list 2026-12-01 30d | grep -q "Dentist (moved to room 4)" || fail "edit not on client 1"
+shows "Dentist (moved to room 4)" khal_of "$T1" list 2026-12-01 30d || fail "edit not on client 1"
 
 step "requests at once: each answered in full (several channels, pim.more per channel)"
 # grace.vcf comes in several pim.more parts: six GETs in flight at once through one `terminal
@@ -103,7 +103,7 @@ vsync "$T1" || fail "sync of version one"
 vsync "$T2" || fail "sync of version two (conflict)"
 vsync "$T1" || fail "sync after the conflict"
 for t in "$T1" "$T2"; do
-  khal_of "$t" list 2026-12-01 30d | grep -q "Dentist version two" || fail "conflict not resolved on $t"
+  shows "Dentist version two" khal_of "$t" list 2026-12-01 30d || fail "conflict not resolved on $t"
 done
 git -C "$WORLD/pim" log -p >"$SANDBOX_DIR/history.txt"
 grep -q "SUMMARY:Dentist version one" "$SANDBOX_DIR/history.txt" ||
@@ -163,7 +163,7 @@ sleep 1.1  # terminal dav asks the card at most once a second
 if vsync "$T1"; then fail "a sync worked with the access card locked"; fi
 grep -q "access card is locked" "$T1/vdirsyncer.log" || fail "no clear message for the locked card"
 vsync "$T2" || fail "terminal 2 with terminal 1's card locked"
-todo_of "$T2" list | grep -q "Water the plants" || fail "terminal 2's task"
+shows "Water the plants" todo_of "$T2" list || fail "terminal 2's task"
 grep -rq "Water the plants" "$WORLD/pim/collection-root/alice/tasks" || fail "not in the store"
 grep -rq "Call Bob" "$WORLD/pim/collection-root/alice/tasks" && fail "the locked terminal's task got home"
 step "PASS"
