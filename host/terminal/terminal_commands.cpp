@@ -28,8 +28,6 @@ namespace hp::terminal {
 
 namespace {
 namespace wire = protocol::rpc;
-// The most the terminal reads from a shop: the body goes to stdout, not to a file.
-constexpr size_t kMaxAnswerBytes = 16u << 20;
 }  // namespace
 
 int fail(const std::string& message) {
@@ -209,74 +207,6 @@ Result<std::string> requestBody(const CliOptions& options) {
 }
 
 }  // namespace
-
-// Delegation: the home server hands over a TLS session it negotiated with the user's card key;
-// the terminal resumes it (abbreviated handshake, no key on the terminal).
-Result<HttpAnswer> fetchDelegated(HomeChannel& channel, const HttpsUrl& url,
-                                  const std::string& method, const std::string& body,
-                                  const InfoSink& sink, const std::string& contentType) {
-  wire::SessionOpen::Params params;
-  params.url = "https://" + url.shopKey() + "/";  // "mode" is "delegate" by default
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto opened =
-        channel.callWithAttachment(std::string(wire::SessionOpen::kName), params.toJson());
-    if (!opened) return makeError("home server: " + describeRpcError(opened.error()));
-    auto openResult = wire::SessionOpen::Result::fromJson(opened->result);
-    if (!openResult) return makeError("home server: " + describeRpcError(openResult.error()));
-    if (opened->attachment.empty()) return makeError("home server sent no session hand-out");
-    auto blob = tls_proxy::decodeSessionHandout(opened->attachment.view(), url.host, url.port,
-                                                tls_proxy::systemUnixNow());
-    opened->attachment.clear();
-    if (!blob) return makeError("home server sent a bad session: " + blob.error().message);
-    info(sink, std::string("session for ") + url.shopKey() + ": " +
-                   (opened->result["agent"].asBool() ? "held by the agent"
-                                                     : (openResult->cached ? "cached" : "new")));
-    auto connection = tls_proxy::ResumedConnection::open(*blob);
-    if (!connection) {
-      // The shop would not resume (it forgot the session, restarted, or keeps no session
-      // cache): the terminal cannot do a full handshake (no key), so it asks for a fresh
-      // session, once; "refused" lets the home server ask that shop for tickets next time.
-      info(sink, "shop refused to resume: " + connection.error().message);
-      if (attempt == 1)
-        return makeError("the shop refused the fresh session too: " + connection.error().message);
-      if (auto dropped = wire::call<wire::SessionDrop>(channel, {url.shopKey(), true}); !dropped) {
-        return makeError("home server: " + describeRpcError(dropped.error()));
-      }
-      continue;
-    }
-    info(sink, "resumed TLS session with " + url.shopKey() + " (" +
-                   (*connection)->ciphersuiteName() + ")");
-    const std::string request = buildHttpRequest(method, url, body, contentType);
-    if (auto written = (*connection)->writeAll(bytesOf(request)); !written) {
-      return makeError("sending to the shop: " + written.error().message);
-    }
-    std::string raw;
-    while (raw.size() < kMaxAnswerBytes) {
-      auto chunk = (*connection)->readSome();
-      if (!chunk) return makeError("reading from the shop: " + chunk.error().message);
-      if (chunk->empty()) break;
-      raw.append(chunk->begin(), chunk->end());
-    }
-    (void)(*connection)->close();
-    return parseHttpAnswer(raw);
-  }
-  return makeError("unreachable");
-}
-
-// Relay: the home server makes the request over its own session with the shop.
-Result<HttpAnswer> fetchRelayed(HomeChannel& channel, const HttpsUrl& url,
-                                const std::string& method, const std::string& body) {
-  wire::RelayRequest::Params params;
-  params.url = "https://" + url.hostHeader() + url.path;
-  params.method = method;
-  if (method == "POST") params.body = Bytes(body.begin(), body.end());
-  auto result = wire::call<wire::RelayRequest>(channel, params);
-  if (!result) return makeError("home server: " + describeRpcError(result.error()));
-  HttpAnswer answer;
-  answer.status = result->status;
-  answer.body.assign(result->body.begin(), result->body.end());
-  return answer;
-}
 
 namespace {
 

@@ -31,12 +31,8 @@ constexpr std::array kMethods{
     info<PursePay>(),     info<PurseCancel>(),      info<PurseTopup>(),
     info<AdminPin1>(),    info<TerminalRegister>(), info<TerminalRevoke>(),
     info<TerminalList>(), info<TerminalsRevoke>(),  info<TerminalPolicySet>(),
-    info<AdminStatus>(),
-    info<ApplianceList>(),
-    info<ApplianceStateMethod>(),
-    info<ApplianceSet>(),
-    info<PimRequest>(),
-    info<PimMore>(),
+    info<AdminStatus>(),  info<ApplianceList>(),    info<ApplianceStateMethod>(),
+    info<ApplianceSet>(), info<PimRequest>(),       info<PimMore>(),
 };
 
 std::string fieldsText(FieldList fields) {

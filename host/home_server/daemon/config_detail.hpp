@@ -32,6 +32,6 @@ const std::map<std::string, Setter>& noticesSetters();
 const std::map<std::string, Setter>& listenerSetters();
 const std::map<std::string, Setter>& relaySetters();
 const std::map<std::string, Setter>& applianceSetters();  // config_appliances.cpp
-const std::map<std::string, Setter>& pimSetters();  // config_pim.cpp
+const std::map<std::string, Setter>& pimSetters();        // config_pim.cpp
 
 }  // namespace hp::home_server::config_detail
