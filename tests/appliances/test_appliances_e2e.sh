@@ -7,22 +7,12 @@
 # home server's appliance.* over the real channel, PIN2 authority from the real home card, the
 # command log, and the lock notice arriving at the mail sink.
 set -euo pipefail
-usage="usage: test_appliances_e2e.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION SHOP_SERVER BANK_SERVER APPLIANCE_SIM"
-HOMECARD=$(realpath "${1:?$usage}")
-ACCESSCARD=$(realpath "${2:?}")
-HOME_SERVER=$(realpath "${3:?}")
-TERMINAL=$(realpath "${4:?}")
-HP_PROVISION=$(realpath "${5:?}")
-SHOP_SERVER=$(realpath "${6:?}")
-BANK_SERVER=$(realpath "${7:?}")
-APPLIANCE_SIM=$(realpath "${8:?}")
+# Arguments: the e-money world's seven (HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION
+# SHOP_SERVER BANK_SERVER, read by emoney_prelude.sh) and APPLIANCE_SIM.
+APPLIANCE_SIM=$(realpath "${8:?usage: test_appliances_e2e.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION SHOP_SERVER BANK_SERVER APPLIANCE_SIM}")
 HERE=$(dirname "$(realpath "$0")")
-# shellcheck source=tests/integration/sandbox.sh
-source "$HERE/../integration/sandbox.sh"
-# shellcheck source=tests/terminal/live_helpers.sh
-source "$HERE/../terminal/live_helpers.sh"
-# shellcheck source=tests/emoney_live/emoney_world.sh
-source "$HERE/../emoney_live/emoney_world.sh"
+# shellcheck source=tests/emoney_live/emoney_prelude.sh
+source "$HERE/../emoney_live/emoney_prelude.sh"
 # shellcheck source=tests/appliances/appliance_bus.sh
 source "$HERE/appliance_bus.sh"
 

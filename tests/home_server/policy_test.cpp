@@ -12,6 +12,7 @@
 #include "protocol/rpc/methods.hpp"
 #include "tests/card_adapters/fixture.hpp"
 #include "tests/home_server/test_bank.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace wire = hp::protocol::rpc;
 
@@ -27,12 +28,6 @@ constexpr const char* kPhone = "phone-1";
 constexpr const char* kTill = "till-1";
 constexpr uint64_t kDay = 20'000;  // Unix day number of the test's clock
 
-std::string tempDir() {
-  char dir[] = "/tmp/hp_policy_test_XXXXXX";
-  REQUIRE(::mkdtemp(dir) != nullptr);
-  return dir;
-}
-
 // The home card with a purse of 300.00 EUR (topped up by the phone with PIN2), the shop
 // "localhost" in its registry, a policy store in a file with a till for that shop, and the
 // channel's methods behind the policy gate. The card is back in standby (PIN1 only) at the end.
@@ -43,7 +38,8 @@ struct PolicyWorld {
   std::unique_ptr<base::Rng> rng = base::makeSeededRng(at::testSeed() ^ 0x7111);
   std::unique_ptr<base::EcKeyPair> shopKey = std::move(base::EcKeyPair::generate(*rng).value());
   test::TestBank bank{"bank", 1'000'000, at::testSeed() ^ 0xBA4D};
-  std::string dbPath = tempDir() + "/policies.sqlite";
+  hp::test::TempDir dir;  // removed with the world
+  std::string dbPath = dir.file("policies.sqlite");
   std::unique_ptr<PolicyStore> policies;
   ServerLog log{LogLevel::kError, [](std::string_view) {}};
   uint64_t nowUnix = kDay * 86400 + 3600;
@@ -71,7 +67,7 @@ struct PolicyWorld {
                                             bank.publicPoint()));
     bank.setCardPoint(
         at::must(homeCard.client->readPublicKey(card_adapters::HomeKeyRef::kEc)).point);
-    pending = at::must(PendingVoucherStore::open(tempDir() + "/pending.sqlite"));
+    pending = at::must(PendingVoucherStore::open(dir.file("pending.sqlite")));
     restart();
     REQUIRE(at::must(policies->get(kPhone)) == std::nullopt);  // a phone by default
     at::mustOk(policies->set(kTill, defaultPolicy("till", "localhost", nowUnix)));

@@ -12,6 +12,7 @@
 #include "host/terminal/cli_args.hpp"
 #include "host/terminal/fetch_mode.hpp"
 #include "host/terminal/usual_shops.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace hp::terminal;
 
@@ -52,24 +53,23 @@ TEST_CASE("agent: messages keep text and attachment, oversize ones are refused u
 }
 
 TEST_CASE("agent: the socket is 0600 in a 0700 directory") {
-  char dir[] = "/tmp/hp-agent-test-XXXXXX";
-  REQUIRE(::mkdtemp(dir) != nullptr);
-  ::setenv("XDG_RUNTIME_DIR", dir, 1);
+  const hp::test::TempDir dir;
+  ::setenv("XDG_RUNTIME_DIR", dir.path().c_str(), 1);
   const std::string path = agentPath("Virtual PCD 00 01", "sock");
-  CHECK(path == std::string(dir) + "/homeproxy/agent-Virtual_PCD_00_01.sock");
+  CHECK(path == dir.path() + "/homeproxy/agent-Virtual_PCD_00_01.sock");
   auto fd = listenAgentSocket(path);
   REQUIRE(fd.ok());
   struct stat info {};
   REQUIRE(::stat(path.c_str(), &info) == 0);
   CHECK((info.st_mode & 0777) == 0600);
-  REQUIRE(::stat((std::string(dir) + "/homeproxy").c_str(), &info) == 0);
+  REQUIRE(::stat((dir.path() + "/homeproxy").c_str(), &info) == 0);
   CHECK((info.st_mode & 0777) == 0700);
   CHECK(agentSockets() == std::vector<std::string>{path});
   auto client = connectAgentSocket(path);
   REQUIRE(client.ok());
   ::close(*client);
   // A directory others may enter, or a socket others may open, is not used.
-  const std::string agentDir = std::string(dir) + "/homeproxy";
+  const std::string agentDir = dir.path() + "/homeproxy";
   REQUIRE(::chmod(agentDir.c_str(), 0755) == 0);
   CHECK_FALSE(connectAgentSocket(path).ok());
   CHECK_FALSE(listenAgentSocket(agentDir + "/other.sock").ok());
@@ -83,8 +83,6 @@ TEST_CASE("agent: the socket is 0600 in a 0700 directory") {
   ::close(*fd);
   ::unlink(path.c_str());
   CHECK_FALSE(connectAgentSocket(path).ok());
-  ::rmdir((std::string(dir) + "/homeproxy").c_str());
-  ::rmdir(dir);
   ::unsetenv("XDG_RUNTIME_DIR");
 }
 
@@ -170,16 +168,12 @@ TEST_CASE("usual shops: configured first, then shops visited twice, at most four
 }
 
 TEST_CASE("recent shops: learned from visits, bounded, odd names never kept") {
-  char dir[] = "/tmp/hp-recent-test-XXXXXX";
-  REQUIRE(::mkdtemp(dir) != nullptr);
-  ::setenv("XDG_STATE_HOME", dir, 1);
+  const hp::test::TempDir dir;
+  ::setenv("XDG_STATE_HOME", dir.path().c_str(), 1);
   for (size_t i = 0; i < kRecentVisits + 5; ++i) noteRecentVisit("shop.example:443");
   noteRecentVisit("evil\nshop:1");
   auto visits = readRecentVisits();
   CHECK(visits.size() == kRecentVisits);
   CHECK(visits.back() == "shop.example:443");
-  ::unlink((std::string(dir) + "/homeproxy/recent-shops").c_str());
-  ::rmdir((std::string(dir) + "/homeproxy").c_str());
-  ::rmdir(dir);
   ::unsetenv("XDG_STATE_HOME");
 }
