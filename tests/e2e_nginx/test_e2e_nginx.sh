@@ -205,17 +205,7 @@ for port in "$TICKETS_PORT" "$CACHE_PORT" "$WRONGHOST_PORT" "$PROVISIONED_PORT" 
 done
 
 # --- home server ---------------------------------------------------------------------------------
-HOME_SERVER_PID=""
-start_home_server() {  # CONFIG
-  "$HOME_SERVER" --config "$1" </dev/null >>"$SANDBOX_DIR/home_server.log" 2>&1 &
-  HOME_SERVER_PID=$!
-  sandbox_track "$HOME_SERVER_PID"
-  wait_listening "$HOME_PORT" || fail "the home server did not start"
-  for _ in $(seq 50); do [[ -S "$WORLD/home_server.sock" ]] && break; sleep 0.1; done
-  enter_pin1 "$HOME_SERVER" "$WORLD/home_server.sock" "$PIN1" >"$SANDBOX_DIR/pin1.log" 2>&1 ||
-    fail "PIN1: $(cat "$SANDBOX_DIR/pin1.log")"
-}
-start_home_server "$WORLD/home_server.json"
+start_home_server  # live_helpers.sh: sets HOME_SERVER_PID
 
 T=("$TERMINAL" --reader "$ACCESS_READER")
 # The home server's session cache is under test: each command asks it (own channel), not the
@@ -289,7 +279,8 @@ for mode in tickets cache; do
   done
   [[ -n $keepers ]] || fail "$mode: no terminal keeper process after unlock"
   for pid in $keepers; do
-    if tr '\0' ' ' <"/proc/$pid/cmdline" | grep -Eq '\.(key|pem)|BEGIN'; then
+    # Outputs read whole, not `| grep -q`: under pipefail, an early grep exit can fail the pipeline.
+    if grep -Eq '\.(key|pem)|BEGIN' <<<"$(tr '\0' ' ' <"/proc/$pid/cmdline")"; then
       fail "terminal process $pid has a key on its command line"
     fi
     for fd in "/proc/$pid/fd"/*; do
@@ -299,7 +290,8 @@ for mode in tickets cache; do
       fi
     done
   done
-  "${T[@]}" finish | grep -q standby || fail "$mode: finish"
+  finished=$("${T[@]}" finish) || fail "$mode: finish"
+  grep -q standby <<<"$finished" || fail "$mode: finish"
   "${T[@]}" lock >/dev/null || fail "$mode: lock"
 done
 # Tickets: resumed from the ticket, no session ID kept by the server; cache: both requests on the
@@ -370,7 +362,7 @@ json.dump(config, open(sys.argv[2], "w"), indent=2)
 PY
 for _ in $(seq 50); do [[ -S "$WORLD/home_server.sock" ]] || break; sleep 0.1; done
 rm -f "$WORLD/home_server.sock"
-start_home_server "$WORLD/home_server_short.json"
+HOME_SERVER_CONFIG="$WORLD/home_server_short.json" start_home_server
 unlock_and_pin2
 get expire-1 "$CACHE_PORT"
 grep -q "session for localhost:$CACHE_PORT: new" "$SANDBOX_DIR/expire-1.err" ||

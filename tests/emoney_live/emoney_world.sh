@@ -11,7 +11,7 @@
 #                                    alice holding BANK_BALANCE (minor units), aiosmtpd for the
 #                                    notices, the home server with PIN1 given
 #   start_bank PORT                  (re)starts the bank (PORT 0: the kernel picks)
-#   start_home_server                (re)starts the home server and gives it PIN1
+#   start_home_server                (live_helpers.sh) (re)starts the home server, gives it PIN1
 #   sql DB QUERY                     one value from a server's SQLite database
 #
 # Set afterwards: WORLD, PIN1 PIN2 ACCESS_PIN, HOME_READER ACCESS_READER, HOME_PORT SHOP_PORT
@@ -47,16 +47,6 @@ start_bank() {  # PORT (0: the kernel picks); sets BANK_PID and BANK_PORT
   BANK_PID=$!
   sandbox_track "$BANK_PID"
   BANK_PORT=$(server_port "$SANDBOX_DIR/bank.out") || fail "the bank did not start"
-}
-
-start_home_server() {  # sets HOME_SERVER_PID; PIN1 through the admin socket
-  "$HOME_SERVER" --config "$WORLD/home_server.json" </dev/null >>"$SANDBOX_DIR/home_server.log" 2>&1 &
-  HOME_SERVER_PID=$!
-  sandbox_track "$HOME_SERVER_PID"
-  wait_listening "$HOME_PORT" || fail "the home server did not start"
-  for _ in $(seq 50); do [[ -S "$WORLD/home_server.sock" ]] && break; sleep 0.1; done
-  enter_pin1 "$HOME_SERVER" "$WORLD/home_server.sock" "$PIN1" >"$SANDBOX_DIR/pin1.log" 2>&1 ||
-    fail "PIN1: $(cat "$SANDBOX_DIR/pin1.log")"
 }
 
 emoney_world_start() {  # BANK_BALANCE

@@ -3,11 +3,14 @@
 # e2e_nginx, emoney_live). Source after tests/integration/sandbox.sh.
 
 # A private pcscd with the home card (slot 0) and the access card (slot 1), both answering;
-# sets HOME_READER and ACCESS_READER. Needs HOMECARD and ACCESSCARD (the card executables).
+# sets HOME_READER, ACCESS_READER and ACCESS_PID (the access card's process, for tests that pull
+# the card). Needs HOMECARD and ACCESSCARD (the card executables).
 start_both_cards() {
   sandbox_start 2
   sandbox_card homecard 0 "$SANDBOX_DIR/home.state" --path "$HOMECARD"
   sandbox_card accesscard 1 "$SANDBOX_DIR/access.state" --path "$ACCESSCARD"
+  # shellcheck disable=SC2034
+  ACCESS_PID=$SANDBOX_LAST_PID
   sandbox_wait_card 0
   sandbox_wait_card 1
   # shellcheck disable=SC2034  # for the sourcing test
@@ -22,11 +25,38 @@ free_port() {
 }
 
 wait_listening() {  # PORT: until something listens there (10 s)
+  # ss's output read whole, not `ss | grep -q .`: under pipefail, ss writing on after grep
+  # quit (EPIPE) would fail the test.
   for _ in $(seq 100); do
-    ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
+    [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]] && return 0
     sleep 0.1
   done
   return 1
+}
+
+# start_openssl_shop: the test shop of the proxy tests, `openssl s_server` on 127.0.0.1:SHOP_PORT
+# with WORLD's certificates: TLS 1.2, client certificate required, session cache (no tickets).
+# Sets SHOP_PID; its output goes to shop.log. Needs fail.
+start_openssl_shop() {
+  (cd "$WORLD" && exec openssl s_server -accept "127.0.0.1:$SHOP_PORT" -Verify 1 -CAfile ca.pem \
+    -cert shop.pem -key shop.key -www -tls1_2 -no_ticket -quiet) >>"$SANDBOX_DIR/shop.log" 2>&1 &
+  SHOP_PID=$!
+  sandbox_track "$SHOP_PID"
+  wait_listening "$SHOP_PORT" || fail "the shop did not start"
+}
+
+# start_home_server: (re)starts the home server on HOME_SERVER_CONFIG (default WORLD's
+# home_server.json) and gives it PIN1 through its admin socket. Sets HOME_SERVER_PID; needs
+# HOME_SERVER, WORLD, HOME_PORT, PIN1 and fail.
+start_home_server() {
+  "$HOME_SERVER" --config "${HOME_SERVER_CONFIG:-$WORLD/home_server.json}" </dev/null \
+    >>"$SANDBOX_DIR/home_server.log" 2>&1 &
+  HOME_SERVER_PID=$!
+  sandbox_track "$HOME_SERVER_PID"
+  wait_listening "$HOME_PORT" || fail "the home server did not start"
+  for _ in $(seq 50); do [[ -S "$WORLD/home_server.sock" ]] && break; sleep 0.1; done
+  enter_pin1 "$HOME_SERVER" "$WORLD/home_server.sock" "$PIN1" >"$SANDBOX_DIR/pin1.log" 2>&1 ||
+    fail "PIN1: $(cat "$SANDBOX_DIR/pin1.log")"
 }
 
 # enter_pin1 HOME_SERVER SOCKET PIN: gives a running home server PIN1 through its admin client.
