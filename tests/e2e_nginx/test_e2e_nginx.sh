@@ -45,14 +45,7 @@ HAVE_STRACE=0
 command -v strace >/dev/null && HAVE_STRACE=1
 
 start_both_cards
-
-WORLD="$SANDBOX_DIR/world"
-# Eight-digit PINs no port, time or count in the outputs can contain by chance.
-PIN1=80615243 PIN2=91726354 ACCESS_PIN=70581694
-HOME_PORT=$(free_port)
-"$HP_PROVISION" --out "$WORLD" --home-reader "$HOME_READER" --access-reader "$ACCESS_READER" \
-  --home-address "127.0.0.1:$HOME_PORT" --profile laptop --home-pin1 "$PIN1" --home-pin2 "$PIN2" \
-  --access-pin "$ACCESS_PIN" >"$SANDBOX_DIR/provision.out" || fail "hp_provision"
+provision_laptop_world  # live_helpers.sh: WORLD, the PINs, HOME_PORT
 
 # The user's certificate as the home card holds it (GET DATA DF 21, before the home server takes
 # the card): nginx's log must name exactly this certificate.

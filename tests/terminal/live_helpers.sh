@@ -19,6 +19,21 @@ start_both_cards() {
   ACCESS_READER=$(sandbox_reader_name 1)
 }
 
+# provision_laptop_world [HP_PROVISION ARGUMENTS...]: hp_provision personalizes both cards of
+# start_both_cards for a laptop terminal, with its configs in a new WORLD folder; more arguments
+# go to hp_provision. Sets WORLD, PIN1 PIN2 ACCESS_PIN (eight digits that no port number, time or
+# count in the outputs can contain by chance, so checks for PINs in outputs and logs cannot fire
+# falsely) and HOME_PORT (the home server's). Needs HP_PROVISION and fail.
+provision_laptop_world() {
+  WORLD="$SANDBOX_DIR/world"
+  PIN1=80615243 PIN2=91726354 ACCESS_PIN=70581694
+  HOME_PORT=$(free_port)
+  "$HP_PROVISION" --out "$WORLD" --home-reader "$HOME_READER" --access-reader "$ACCESS_READER" \
+    --home-address "127.0.0.1:$HOME_PORT" --profile laptop --home-pin1 "$PIN1" \
+    --home-pin2 "$PIN2" --access-pin "$ACCESS_PIN" "$@" >"$SANDBOX_DIR/provision.out" ||
+    fail "hp_provision"
+}
+
 # A free TCP port on 127.0.0.1 (the sandbox's own network namespace when unshare works).
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

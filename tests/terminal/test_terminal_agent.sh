@@ -19,13 +19,7 @@ fail() {
 }
 
 start_both_cards  # live_helpers.sh: also sets ACCESS_PID
-
-WORLD="$SANDBOX_DIR/world"
-PIN1=80615243 PIN2=91726354 ACCESS_PIN=70581694
-HOME_PORT=$(free_port)
-"$HP_PROVISION" --out "$WORLD" --home-reader "$HOME_READER" --access-reader "$ACCESS_READER" \
-  --home-address "127.0.0.1:$HOME_PORT" --profile laptop --home-pin1 "$PIN1" --home-pin2 "$PIN2" \
-  --access-pin "$ACCESS_PIN" >"$SANDBOX_DIR/provision.out" || fail "hp_provision"
+provision_laptop_world
 SHOP_PORT=$(free_port)
 KA_PORT=$(free_port)
 start_openssl_shop  # live_helpers.sh, as start_home_server

@@ -18,22 +18,14 @@ fail() {
 }
 
 start_both_cards
-
-WORLD="$SANDBOX_DIR/world"
-# Eight-digit PINs that no port number, time or count in the outputs can contain by chance, so
-# the final check for PINs in outputs and logs cannot fire falsely.
-PIN1=80615243 PIN2=91726354 ACCESS_PIN=70581694
 # A biometric template, a sample of the same finger (10 bits differ; the threshold is 24) and
 # another finger's (every bit differs).
 TEMPLATE=5a1f3c7e9d2b4a6c8e0f1d3b5a7c9e2f4b6d8a0c1e3f5b7d9a2c4e6f8b0d1a3c
 printf '%s\n' "$TEMPLATE" >"$SANDBOX_DIR/template.hex"
 printf '%s\n' "a51f3c7e9d2b4a6c8e0f1d3b5a7c9e2f4b6d8a0c1e3f5b7d9a2c4e6f8b0d1a30" >"$SANDBOX_DIR/same.hex"
 printf '%s\n' "a5e0c38162d4b59371f0e2c4a58361d0b49275f3e1c0a48265d3b19074f2e5c3" >"$SANDBOX_DIR/other.hex"
-HOME_PORT=$(free_port)
-"$HP_PROVISION" --out "$WORLD" --home-reader "$HOME_READER" --access-reader "$ACCESS_READER" \
-  --home-address "127.0.0.1:$HOME_PORT" --profile laptop --home-pin1 "$PIN1" --home-pin2 "$PIN2" \
-  --access-pin "$ACCESS_PIN" --bio-template "$SANDBOX_DIR/template.hex" \
-  >"$SANDBOX_DIR/provision.out" || fail "hp_provision"
+# live_helpers.sh: WORLD, the PINs (which the final check looks for in outputs and logs), HOME_PORT
+provision_laptop_world --bio-template "$SANDBOX_DIR/template.hex"
 for secret in ca.key shop.key shop-sign.key bank.key bank-sign.key home_server_key.pem; do
   [[ $(stat -c %a "$WORLD/$secret") == 600 ]] || fail "$secret is not mode 0600"
 done
