@@ -13,10 +13,13 @@ _live_names=(HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION)
 read -r -a _live_extra <<<"${LIVE_EXTRA_ARGS:-}"
 _live_names+=("${_live_extra[@]}")
 usage="usage: $(basename "$0") ${_live_names[*]}"
+if (($# < ${#_live_names[@]})); then
+  echo "$usage" >&2
+  exit 2
+fi
 for _live_i in "${!_live_names[@]}"; do
   _live_arg=$((_live_i + 1))
-  # A missing argument ends the script (set -e) with the usage line.
-  _live_value=$(realpath "${!_live_arg:?$usage}")
+  _live_value=$(realpath "${!_live_arg}")  # a failure ends the script (set -e)
   printf -v "${_live_names[_live_i]}" '%s' "$_live_value"
 done
 unset _live_i _live_arg _live_value _live_extra _live_names
