@@ -85,8 +85,8 @@ TEST_SUITE("till") {
     CHECK(expiry.count("revoked (1 open channel(s) closed) by the expiry of its policy") == 1);
     CHECK(expiry.revokedInRegistry(till.id()));
     // It cannot come back: no full handshake, no resumption with its ticket.
-    CHECK_FALSE(till.connect(expiry.world.server->port(), expiry.world.serverSigner->publicKey())
-                    .ok());
+    CHECK_FALSE(
+        till.connect(expiry.world.server->port(), expiry.world.serverSigner->publicKey()).ok());
     CHECK_FALSE(
         till.connect(expiry.world.server->port(), expiry.world.serverSigner->publicKey(), true)
             .ok());
