@@ -89,8 +89,10 @@ while (($#)); do
 done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "--runs wants a number" >&2; exit 2; }
 # 5 % needs a quota of period / 20, and the kernel takes no quota under 1 ms.
-[[ $CPU_PERIOD_US =~ ^[0-9]+$ ]] && ((CPU_PERIOD_US >= 20000 && CPU_PERIOD_US <= 1000000)) ||
-  { echo "--cpu-period-us: 20000..1000000 (5 % of it is the quota, >= 1000 us)" >&2; exit 2; }
+if ! [[ $CPU_PERIOD_US =~ ^[0-9]+$ ]] || ((CPU_PERIOD_US < 20000 || CPU_PERIOD_US > 1000000)); then
+  echo "--cpu-period-us: 20000..1000000 (5 % of it is the quota, >= 1000 us)" >&2
+  exit 2
+fi
 OUT=$(mkdir -p "${OUT:-$BUILD/standby-bench}" && realpath "${OUT:-$BUILD/standby-bench}")
 
 HOMECARD=$BUILD/card/homecard/homecard
