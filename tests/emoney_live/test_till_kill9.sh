@@ -13,11 +13,12 @@
 #      released if not.
 # Checked each time: no open reservation left, the day's count equals what the card paid for the
 # counted orders, the till's next payment counts exactly its amount; after A also the books of
-# card, shop and bank (emoney_ledgers.py; after B a DEBIT the dead server never handed to the
-# till leaves the shop without its record, which the ledgers would rightly flag). The identical
-# and the conflicting retry are the unit tests' (policy_test.cpp): the till orders afresh each
-# time, and `terminal pay` cannot read a till's order (the shop keeps it for the till's
-# certificate).
+# card, shop and bank (emoney_ledgers.py). After B a DEBIT the dead server never handed to the
+# till leaves the shop without its record until the till settles the order (`till --settle
+# REF`: the purse's identical retry gives the card's original record, or pays it now if the
+# card never did), then the books agree too. The conflicting retry is the unit tests'
+# (policy_test.cpp); `terminal pay` cannot read a till's order (the shop keeps it for the
+# till's certificate), hence the till's own --settle.
 # Finally the till's policy expires: the home server revokes it by itself and mails the notice.
 set -euo pipefail
 HERE=$(dirname "$(realpath "$0")")
@@ -166,6 +167,16 @@ else
     fail "B: the card did not pay $REF_B but the reservation stayed"
 fi
 check_count "after B"
+# The till settles the cut-off order with the customer's card: paid at most once, and then the
+# shop has the record the card made, so the three books agree.
+as_till
+till_pay --settle "$REF_B" || fail "B: till --settle $REF_B: $(cat "$SANDBOX_DIR/till.err")"
+grep -q "order  *$REF_B" "$SANDBOX_DIR/till.out" || fail "B: --settle printed no receipt for $REF_B"
+till_pay --settle "$REF_B" || fail "B: a second --settle of a paid order failed"
+grep -q "paid at the shop, nothing to settle" "$SANDBOX_DIR/till.out" ||
+  fail "B: a second --settle did not see the order paid: $(cat "$SANDBOX_DIR/till.out")"
+as_phone
+check_books "after B, settled"
 next_payment_counts "after B"
 check_count "B, then a payment"
 
