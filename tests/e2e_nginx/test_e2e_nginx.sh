@@ -17,18 +17,10 @@
 # or certificate file. Last, with a 10 s session lifetime in the home server, an expired session
 # is replaced by a fresh handshake. Every process is stopped on exit, also on failure.
 set -euo pipefail
-usage="usage: test_e2e_nginx.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION NGINX"
-HOMECARD=$(realpath "${1:?$usage}")
-ACCESSCARD=$(realpath "${2:?$usage}")
-HOME_SERVER=$(realpath "${3:?$usage}")
-TERMINAL=$(realpath "${4:?$usage}")
-HP_PROVISION=$(realpath "${5:?$usage}")
-NGINX=${6:?$usage}
 HERE=$(dirname "$(realpath "$0")")
-# shellcheck source=tests/integration/sandbox.sh
-source "$HERE/../integration/sandbox.sh"
-# shellcheck source=tests/terminal/live_helpers.sh
-source "$HERE/../terminal/live_helpers.sh"
+# shellcheck source=tests/terminal/live_prelude.sh
+source "$HERE/../terminal/live_prelude.sh"
+NGINX=${6:?usage: test_e2e_nginx.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION NGINX}
 
 fail() {
   echo "test_e2e_nginx: FAIL: $*" >&2

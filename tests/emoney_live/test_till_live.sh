@@ -10,9 +10,9 @@
 # and its revocation mailed.
 set -euo pipefail
 HERE=$(dirname "$(realpath "$0")")
+EMONEY_EXTRA_ARGS=TILL
 # shellcheck source=tests/emoney_live/emoney_prelude.sh
 source "$HERE/emoney_prelude.sh"
-TILL=$(realpath "${8:?usage: test_till_live.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION SHOP_SERVER BANK_SERVER TILL}")
 
 fail() {
   echo "test_till_live: FAIL: $*" >&2
