@@ -34,6 +34,16 @@ provision_laptop_world() {
     fail "hp_provision"
 }
 
+# agent_in_sandbox USUAL_SHOP: the terminal agent's socket, configuration, state and log under
+# the sandbox (XDG_RUNTIME_DIR, XDG_CONFIG_HOME, XDG_STATE_HOME, HOMEPROXY_AGENT_LOG, exported),
+# with USUAL_SHOP (HOST:PORT) as the usual shop whose session every unlock prepares.
+agent_in_sandbox() {
+  export XDG_RUNTIME_DIR="$SANDBOX_DIR/run" XDG_CONFIG_HOME="$SANDBOX_DIR/config"
+  export XDG_STATE_HOME="$SANDBOX_DIR/state" HOMEPROXY_AGENT_LOG="$SANDBOX_DIR/agent.log"
+  mkdir -p "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME/homeproxy"
+  printf 'usual-shop %s\n' "$1" >"$XDG_CONFIG_HOME/homeproxy/terminal.conf"
+}
+
 # A free TCP port on 127.0.0.1 (the sandbox's own network namespace when unshare works).
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

@@ -25,11 +25,8 @@ KA_PORT=$(free_port)
 start_openssl_shop  # live_helpers.sh, as start_home_server
 start_home_server
 
-export XDG_RUNTIME_DIR="$SANDBOX_DIR/run" XDG_CONFIG_HOME="$SANDBOX_DIR/config"
-export XDG_STATE_HOME="$SANDBOX_DIR/state" HOMEPROXY_AGENT_LOG="$SANDBOX_DIR/agent.log"
-mkdir -p "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME/homeproxy"
 SHOP="localhost:$SHOP_PORT"
-printf 'usual-shop %s   # prepared at every unlock\n' "$SHOP" >"$XDG_CONFIG_HOME/homeproxy/terminal.conf"
+agent_in_sandbox "$SHOP"  # live_helpers.sh: the usual shop, prepared at every unlock
 T=("$TERMINAL" --reader "$ACCESS_READER")
 AGENT_DIR="$XDG_RUNTIME_DIR/homeproxy"
 SOCKET=$(ls "$AGENT_DIR"/agent-*.sock 2>/dev/null || true)

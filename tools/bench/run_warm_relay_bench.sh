@@ -61,11 +61,8 @@ sandbox_track $!
 wait_listening "$SHOP_PORT" || fail "the shop did not start"
 start_home_server
 
-export XDG_RUNTIME_DIR="$SANDBOX_DIR/run" XDG_CONFIG_HOME="$SANDBOX_DIR/config"
-export XDG_STATE_HOME="$SANDBOX_DIR/state" HOMEPROXY_AGENT_LOG="$SANDBOX_DIR/agent.log"
-mkdir -p "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME/homeproxy"
+agent_in_sandbox "localhost:$SHOP_RELAY"
 URL="https://localhost:$SHOP_RELAY/catalogue"
-printf 'usual-shop localhost:%s\n' "$SHOP_RELAY" >"$XDG_CONFIG_HOME/homeproxy/terminal.conf"
 T=("$TERMINAL" --reader "$ACCESS_READER")
 printf '%s\n' "$ACCESS_PIN" | "${T[@]}" unlock --pin-stdin >/dev/null || fail "unlock"
 printf '%s\n' "$PIN2" | "${T[@]}" pin2 --pin-stdin >/dev/null || fail "pin2"
