@@ -47,16 +47,47 @@ struct SessionCopy {
 // session itself). A shop that never closes costs kCloseWaitMs, then the hand-out goes anyway.
 constexpr uint32_t kCloseWaitMs = 1000;
 
-void awaitShopClose(mbedtls_ssl_context& ssl, mbedtls_ssl_config& config) {
+// Returns the microseconds waited.
+uint32_t awaitShopClose(mbedtls_ssl_context& ssl, mbedtls_ssl_config& config) {
   mbedtls_ssl_conf_read_timeout(&config, kCloseWaitMs);
   unsigned char sink[256];
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kCloseWaitMs);
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::milliseconds(kCloseWaitMs);
   while (std::chrono::steady_clock::now() < deadline) {
     const int rc = mbedtls_ssl_read(&ssl, sink, sizeof sink);
     if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE || rc > 0) continue;
     break;  // closed (0, close_notify, EOF) or reset: past its handshake; or timed out
   }
   mbedtls_platform_zeroize(sink, sizeof sink);
+  return static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now() - start)
+                                   .count());
+}
+
+// The leaf the shop presented, taken by the chain check's callback at depth 0.
+struct LeafSeen {
+  CertificateSha256 sha256{};
+  bool seen = false;
+};
+
+int recordLeaf(void* context, mbedtls_x509_crt* crt, int depth, uint32_t* /*flags*/) {
+  if (depth != 0) return 0;  // leaves mbedTLS's verdict (the flags) alone
+  auto* leaf = static_cast<LeafSeen*>(context);
+  leaf->seen = mbedtls_sha256_ret(crt->raw.p, crt->raw.len, leaf->sha256.data(), 0) == 0;
+  return 0;
+}
+
+// A failed handshake: with VERIFY_REQUIRED mbedTLS checks the shop's chain and host name while
+// parsing its Certificate and stops there if they fail, so a signer that was asked to sign
+// proves they verified; a verification failure says they did not.
+void judgeFailedHandshake(const DelegatedHandshakeRequest& request, const LeafSeen& leaf,
+                          bool signerAsked, int rc) {
+  if (!request.certificateJudged) return;
+  if (signerAsked && leaf.seen) {
+    request.certificateJudged(leaf.sha256);
+  } else if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+    request.certificateJudged(std::nullopt);
+  }
 }
 
 }  // namespace
@@ -92,6 +123,8 @@ Result<DelegatedSession> performDelegatedHandshake(const DelegatedHandshakeReque
   if (int rc = mbedtls_ssl_set_hostname(&ssl, request.host.c_str()); rc != 0) {
     return tlsError("shop host name", rc);
   }
+  LeafSeen seenLeaf;
+  mbedtls_ssl_set_verify(&ssl, recordLeaf, &seenLeaf);
 
   const std::string address =
       request.connectAddress.empty() ? request.host : request.connectAddress;
@@ -100,6 +133,7 @@ Result<DelegatedSession> performDelegatedHandshake(const DelegatedHandshakeReque
   (*socket)->attach(ssl);
 
   if (int rc = mbedtls_ssl_handshake(&ssl); rc != 0) {
+    judgeFailedHandshake(request, seenLeaf, (*key)->signerCalls() > 0, rc);
     if (!(*key)->lastSignerError().empty()) {
       return makeError(what + ": the client key signer failed: " + (*key)->lastSignerError());
     }
@@ -135,6 +169,7 @@ Result<DelegatedSession> performDelegatedHandshake(const DelegatedHandshakeReque
       rc != 0) {
     return tlsError(what + ": hashing the shop certificate", rc);
   }
+  if (request.certificateJudged) request.certificateJudged(blob.shopCertificateSha256);
   blob.createdUnix = request.now();
   uint32_t lifetime = request.maxLifetimeSeconds;
   if (blob.hasTicket() && blob.ticketLifetimeSeconds != 0) {
@@ -147,7 +182,7 @@ Result<DelegatedSession> performDelegatedHandshake(const DelegatedHandshakeReque
   if (int rc = mbedtls_ssl_close_notify(&ssl); rc != 0) {
     return tlsError(what + ": close_notify", rc);
   }
-  if (!blob.hasTicket()) awaitShopClose(ssl, (*client)->config());
+  if (!blob.hasTicket()) result.closeWaitMicros = awaitShopClose(ssl, (*client)->config());
   result.wire = (*socket)->stats();
   result.signerCalls = (*key)->signerCalls();
   return result;

@@ -66,6 +66,10 @@ Result<void> HomeServer::start() {
     scoped.connectAddress = *address;
     return inner(scoped, signer);
   };
+  // Every handshake also tells the shop-check cache what it saw of the shop's certificate.
+  shopChecks_ =
+      std::make_unique<ShopCheck>(config_.sessionLifetimeCapSeconds, parts_.unixNow, log_);
+  checked = shopChecks_->observing(std::move(checked));
   shopHandshake_ = checked;
   sessions_ = std::make_unique<SessionManager>(sessionConfig, parts_.card->signer(), log_, checked);
   AuthorityLimits limits;
@@ -174,13 +178,20 @@ Result<void> HomeServer::startPurse(const RelayOptions& relay) {
   purse.pending = pendingVouchers_.get();
   purse.log = &log_;
   purse.verifyShop = [this](const ShopUrl& url) -> Result<void> {
-    // Our own handshake (or its cached session) checked the chain and the host name.
-    auto opened = sessions_->open(url);
-    if (opened) return {};
-    // Without PIN2 the card signs no new handshake (a PIN-only payment): the shop's chain and
-    // host name are checked all the same, by a handshake that stops at the client's signature.
-    if (shopCertificateChecked(url)) return {};
-    return opened.error();
+    // A handshake verified the shop's chain and host name lately (shop_check.hpp); else our own
+    // handshake (or its cached session) checks them; without PIN2 the card signs no new
+    // handshake (a PIN-only payment), so they are checked by one that stops at the signature.
+    return shopChecks_->verify(
+        url,
+        [this](const ShopUrl& shop) -> Result<void> {
+          auto opened = sessions_->open(shop);
+          if (!opened) return opened.error();
+          return {};
+        },
+        [this](const ShopUrl& shop) -> Result<void> {
+          if (shopCertificateChecked(shop)) return {};
+          return makeError("the shop's certificate did not verify");
+        });
   };
   purse.https = [this, relay](const RelayRequest& request) {
     return relayRequest(*sessions_, request, relay);

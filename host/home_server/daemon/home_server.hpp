@@ -21,6 +21,7 @@
 #include "host/home_server/sessions/authority_book.hpp"
 #include "host/home_server/sessions/authority_guard.hpp"
 #include "host/home_server/sessions/session_manager.hpp"
+#include "host/home_server/sessions/shop_check.hpp"
 #include "host/home_server/terminals/cached_terminal_directory.hpp"
 #include "host/home_server/terminals/policy_store.hpp"
 #include "host/home_server/terminals/terminal_directory.hpp"
@@ -108,8 +109,11 @@ class HomeServer {
   channel::ShareReplayCache replayCache_{4096};
   channel::ServerTicketStore tickets_{1024};
   std::unique_ptr<RelayPolicy> relayPolicy_;
+  // "Certificate checked at" per shop, fed by every handshake (shop_check.hpp); before
+  // sessions_, whose handshakes use it, so it goes after them.
+  std::unique_ptr<ShopCheck> shopChecks_;
   std::unique_ptr<SessionManager> sessions_;
-  SessionManager::Handshake shopHandshake_;  // through the relay policy
+  SessionManager::Handshake shopHandshake_;  // through the relay policy and shopChecks_
   std::unique_ptr<AuthorityBook> authorityBook_;
   std::unique_ptr<AuthorityGuard> authority_;
   std::unique_ptr<PeriodicTask> authoritySweeper_;
