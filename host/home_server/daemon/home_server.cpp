@@ -240,38 +240,14 @@ Result<void> HomeServer::startPurse(const RelayOptions& relay) {
   return {};
 }
 
-namespace {
-
-// The user's certificate for the shop's CertificateRequest, and no signature: mbedTLS verifies
-// the shop's chain and host name before the client signs (CertificateVerify), so being asked to
-// sign proves the shop checked out.
-class StopAtSignature final : public tls_proxy::ClientKeySigner {
- public:
-  explicit StopAtSignature(tls_proxy::ClientKeySigner& user) : user_(user) {}
-  tls_proxy::KeyType keyType() const override { return user_.keyType(); }
-  Bytes certificateDer() const override { return user_.certificateDer(); }
-  Result<Bytes> signHash(mbedtls_md_type_t, ByteView) override {
-    asked = true;
-    return makeError("certificate check only: no signature");
-  }
-  bool asked = false;
-
- private:
-  tls_proxy::ClientKeySigner& user_;
-};
-
-}  // namespace
-
 bool HomeServer::shopCertificateChecked(const ShopUrl& url) {
-  StopAtSignature signer(parts_.card->signer());
   tls_proxy::DelegatedHandshakeRequest request;
   request.host = url.host;
   request.port = url.port;
   request.caFile = config_.trustStoreCaFile;
   request.connectAddress = parts_.shopConnectAddress;
   request.now = parts_.unixNow;
-  (void)shopHandshake_(request, signer);
-  return signer.asked;
+  return ShopCheck::checkWithoutSignature(shopHandshake_, request, parts_.card->signer());
 }
 
 Result<void> HomeServer::startAppliances() {

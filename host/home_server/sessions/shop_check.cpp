@@ -5,6 +5,36 @@
 
 namespace hp::home_server {
 
+namespace {
+
+// The user's certificate for the shop's CertificateRequest, and no signature: mbedTLS verifies
+// the shop's chain and host name before the client signs (CertificateVerify), so being asked to
+// sign proves the shop checked out.
+class StopAtSignature final : public tls_proxy::ClientKeySigner {
+ public:
+  explicit StopAtSignature(tls_proxy::ClientKeySigner& user) : user_(user) {}
+  tls_proxy::KeyType keyType() const override { return user_.keyType(); }
+  Bytes certificateDer() const override { return user_.certificateDer(); }
+  Result<Bytes> signHash(mbedtls_md_type_t, ByteView) override {
+    asked = true;
+    return makeError("certificate check only: no signature");
+  }
+  bool asked = false;
+
+ private:
+  tls_proxy::ClientKeySigner& user_;
+};
+
+}  // namespace
+
+bool ShopCheck::checkWithoutSignature(const SessionManager::Handshake& handshake,
+                                      const tls_proxy::DelegatedHandshakeRequest& request,
+                                      tls_proxy::ClientKeySigner& user) {
+  StopAtSignature signer(user);
+  (void)handshake(request, signer);
+  return signer.asked;
+}
+
 ShopCheck::ShopCheck(uint32_t lifetimeSeconds, tls_proxy::UnixClock now, ServerLog& log,
                      size_t maxShops)
     : lifetimeSeconds_(lifetimeSeconds),

@@ -47,6 +47,13 @@ class ShopCheck {
 
   size_t handshakesSaved() const;
 
+  // A handshake with the shop (through `handshake`, e.g. an observing() one) that verifies its
+  // chain and host name and stops before the user's key would sign (CertificateVerify): true if
+  // it got that far, i.e. the shop checked out. The card signs nothing.
+  static bool checkWithoutSignature(const SessionManager::Handshake& handshake,
+                                    const tls_proxy::DelegatedHandshakeRequest& request,
+                                    tls_proxy::ClientKeySigner& user);
+
  private:
   struct Entry {
     tls_proxy::CertificateSha256 leaf{};
