@@ -56,6 +56,7 @@ double msSince(Clock::time_point start) {
 
 void print(const char* name, const std::vector<double>& ms, const char* note) {
   std::vector<double> us;
+  us.reserve(ms.size());
   for (double v : ms) us.push_back(v * 1000);
   const Stats s = summarize(us);
   std::printf("%-13s median %9.3f ms  mean %9.3f  p99 %9.3f  max %9.3f  (n=%zu) %s\n", name,

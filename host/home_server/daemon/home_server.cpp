@@ -177,22 +177,7 @@ Result<void> HomeServer::startPurse(const RelayOptions& relay) {
   purse.card = parts_.card;
   purse.pending = pendingVouchers_.get();
   purse.log = &log_;
-  purse.verifyShop = [this](const ShopUrl& url) -> Result<void> {
-    // A handshake verified the shop's chain and host name lately (shop_check.hpp); else our own
-    // handshake (or its cached session) checks them; without PIN2 the card signs no new
-    // handshake (a PIN-only payment), so they are checked by one that stops at the signature.
-    return shopChecks_->verify(
-        url,
-        [this](const ShopUrl& shop) -> Result<void> {
-          auto opened = sessions_->open(shop);
-          if (!opened) return opened.error();
-          return {};
-        },
-        [this](const ShopUrl& shop) -> Result<void> {
-          if (shopCertificateChecked(shop)) return {};
-          return makeError("the shop's certificate did not verify");
-        });
-  };
+  purse.verifyShop = [this](const ShopUrl& url) { return checkShop(url); };
   purse.https = [this, relay](const RelayRequest& request) {
     return relayRequest(*sessions_, request, relay);
   };
@@ -240,14 +225,30 @@ Result<void> HomeServer::startPurse(const RelayOptions& relay) {
   return {};
 }
 
-bool HomeServer::shopCertificateChecked(const ShopUrl& url) {
-  tls_proxy::DelegatedHandshakeRequest request;
-  request.host = url.host;
-  request.port = url.port;
-  request.caFile = config_.trustStoreCaFile;
-  request.connectAddress = parts_.shopConnectAddress;
-  request.now = parts_.unixNow;
-  return ShopCheck::checkWithoutSignature(shopHandshake_, request, parts_.card->signer());
+Result<void> HomeServer::checkShop(const ShopUrl& url) {
+  // A handshake verified the shop's chain and host name lately (shop_check.hpp); else our own
+  // handshake (or its cached session) checks them; without PIN2 the card signs no new
+  // handshake (a PIN-only payment): that one has verified them before the card refused, or
+  // else a handshake that stops at the signature checks them.
+  return shopChecks_->verify(
+      url,
+      [this](const ShopUrl& shop) -> Result<void> {
+        auto opened = sessions_->open(shop);
+        if (!opened) return opened.error();
+        return {};
+      },
+      [this](const ShopUrl& shop) -> Result<void> {
+        tls_proxy::DelegatedHandshakeRequest request;
+        request.host = shop.host;
+        request.port = shop.port;
+        request.caFile = config_.trustStoreCaFile;
+        request.connectAddress = parts_.shopConnectAddress;
+        request.now = parts_.unixNow;
+        if (ShopCheck::checkWithoutSignature(shopHandshake_, request, parts_.card->signer())) {
+          return {};
+        }
+        return makeError("the shop's certificate did not verify");
+      });
 }
 
 Result<void> HomeServer::startAppliances() {

@@ -94,9 +94,9 @@ class HomeServer {
   Result<void, protocol::rpc::RpcError> revokeTerminal(const std::string& id,
                                                        const std::string& by);
   Result<void> startPurse(const RelayOptions& relay);
-  // A handshake with the shop that verifies its chain and host name and stops before the card
-  // would sign: how a PIN-only payment checks the shop (pay_policy.hpp).
-  bool shopCertificateChecked(const ShopUrl& url);
+  // The purse's check of the shop before a DEBIT (PIN-only payments included, pay_policy.hpp):
+  // the shop-check cache, the session, or a handshake that stops before the card would sign.
+  Result<void> checkShop(const ShopUrl& url);
   Result<void> startAppliances();
 
   HomeServerConfig config_;
