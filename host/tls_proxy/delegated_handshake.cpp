@@ -43,20 +43,76 @@ struct SessionCopy {
 // wrap-up; OpenSSL likewise): a terminal resuming the hand-out at once could ask before the
 // shop's session cache has it and be refused (seen in emoney_chaos: a fresh session refused on a
 // loaded machine). A shop that reads our close_notify is past its handshake, session stored, so
-// wait for its close: one round trip, bounded, and only for session ids (a ticket carries the
-// session itself). A shop that never closes costs kCloseWaitMs, then the hand-out goes anyway.
+// wait for its close, bounded, and only for session ids (a ticket carries the session itself). A
+// shop that never closes costs kCloseWaitMs, then the hand-out goes anyway. To keep the wait off
+// the critical path, the close_notify leaves right behind our Finished (handshakeClosingEarly):
+// the shop reads it as soon as it has sent its Finished and stored the session, so its close
+// comes just behind its Finished instead of one round trip later.
 constexpr uint32_t kCloseWaitMs = 1000;
 
-void awaitShopClose(mbedtls_ssl_context& ssl, mbedtls_ssl_config& config) {
+// Returns the microseconds waited.
+uint32_t awaitShopClose(mbedtls_ssl_context& ssl, mbedtls_ssl_config& config) {
   mbedtls_ssl_conf_read_timeout(&config, kCloseWaitMs);
   unsigned char sink[256];
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kCloseWaitMs);
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::milliseconds(kCloseWaitMs);
   while (std::chrono::steady_clock::now() < deadline) {
     const int rc = mbedtls_ssl_read(&ssl, sink, sizeof sink);
     if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE || rc > 0) continue;
     break;  // closed (0, close_notify, EOF) or reset: past its handshake; or timed out
   }
   mbedtls_platform_zeroize(sink, sizeof sink);
+  return static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now() - start)
+                                   .count());
+}
+
+// mbedtls_ssl_handshake, step by step: on the session-id path (after our Finished the shop's
+// ChangeCipherSpec is next, no NewSessionTicket announced) our close_notify goes out at once,
+// under the keys our Finished used (RFC 5246 7.2.1: either side may close at any time). The
+// shop's Finished is still read and checked before the handshake counts as done.
+int handshakeClosingEarly(mbedtls_ssl_context& ssl, bool& closeSent) {
+  closeSent = false;
+  while (ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
+    const int before = ssl.state;
+    if (int rc = mbedtls_ssl_handshake_step(&ssl); rc != 0) return rc;
+    if (before == MBEDTLS_SSL_CLIENT_FINISHED &&
+        ssl.state == MBEDTLS_SSL_SERVER_CHANGE_CIPHER_SPEC) {
+      if (int rc = mbedtls_ssl_send_alert_message(&ssl, MBEDTLS_SSL_ALERT_LEVEL_WARNING,
+                                                  MBEDTLS_SSL_ALERT_MSG_CLOSE_NOTIFY);
+          rc != 0) {
+        return rc;
+      }
+      closeSent = true;
+    }
+  }
+  return 0;
+}
+
+// The leaf the shop presented, taken by the chain check's callback at depth 0.
+struct LeafSeen {
+  CertificateSha256 sha256{};
+  bool seen = false;
+};
+
+int recordLeaf(void* context, mbedtls_x509_crt* crt, int depth, uint32_t* /*flags*/) {
+  if (depth != 0) return 0;  // leaves mbedTLS's verdict (the flags) alone
+  auto* leaf = static_cast<LeafSeen*>(context);
+  leaf->seen = mbedtls_sha256_ret(crt->raw.p, crt->raw.len, leaf->sha256.data(), 0) == 0;
+  return 0;
+}
+
+// A failed handshake: with VERIFY_REQUIRED mbedTLS checks the shop's chain and host name while
+// parsing its Certificate and stops there if they fail, so a signer that was asked to sign
+// proves they verified; a verification failure says they did not.
+void judgeFailedHandshake(const DelegatedHandshakeRequest& request, const LeafSeen& leaf,
+                          bool signerAsked, int rc) {
+  if (!request.certificateJudged) return;
+  if (signerAsked && leaf.seen) {
+    request.certificateJudged(leaf.sha256);
+  } else if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+    request.certificateJudged(std::nullopt);
+  }
 }
 
 }  // namespace
@@ -92,6 +148,8 @@ Result<DelegatedSession> performDelegatedHandshake(const DelegatedHandshakeReque
   if (int rc = mbedtls_ssl_set_hostname(&ssl, request.host.c_str()); rc != 0) {
     return tlsError("shop host name", rc);
   }
+  LeafSeen seenLeaf;
+  mbedtls_ssl_set_verify(&ssl, recordLeaf, &seenLeaf);
 
   const std::string address =
       request.connectAddress.empty() ? request.host : request.connectAddress;
@@ -99,7 +157,9 @@ Result<DelegatedSession> performDelegatedHandshake(const DelegatedHandshakeReque
   if (!socket) return socket.error();
   (*socket)->attach(ssl);
 
-  if (int rc = mbedtls_ssl_handshake(&ssl); rc != 0) {
+  bool closeSent = false;
+  if (int rc = handshakeClosingEarly(ssl, closeSent); rc != 0) {
+    judgeFailedHandshake(request, seenLeaf, (*key)->signerCalls() > 0, rc);
     if (!(*key)->lastSignerError().empty()) {
       return makeError(what + ": the client key signer failed: " + (*key)->lastSignerError());
     }
@@ -135,6 +195,7 @@ Result<DelegatedSession> performDelegatedHandshake(const DelegatedHandshakeReque
       rc != 0) {
     return tlsError(what + ": hashing the shop certificate", rc);
   }
+  if (request.certificateJudged) request.certificateJudged(blob.shopCertificateSha256);
   blob.createdUnix = request.now();
   uint32_t lifetime = request.maxLifetimeSeconds;
   if (blob.hasTicket() && blob.ticketLifetimeSeconds != 0) {
@@ -144,10 +205,11 @@ Result<DelegatedSession> performDelegatedHandshake(const DelegatedHandshakeReque
   result.ciphersuiteName = mbedtls_ssl_get_ciphersuite(&ssl);
 
   // The session stays valid at the shop after a clean close (RFC 5246, 7.2.1).
-  if (int rc = mbedtls_ssl_close_notify(&ssl); rc != 0) {
-    return tlsError(what + ": close_notify", rc);
+  if (!closeSent) {
+    if (int rc = mbedtls_ssl_close_notify(&ssl); rc != 0)
+      return tlsError(what + ": close_notify", rc);
   }
-  if (!blob.hasTicket()) awaitShopClose(ssl, (*client)->config());
+  if (!blob.hasTicket()) result.closeWaitMicros = awaitShopClose(ssl, (*client)->config());
   result.wire = (*socket)->stats();
   result.signerCalls = (*key)->signerCalls();
   return result;

@@ -10,10 +10,14 @@
 #include "host/home_server/purse/purse_methods.hpp"
 #include "host/home_server/purse/reservation_reconcile.hpp"
 #include "host/home_server/sessions/policy_gate.hpp"
+#include "host/home_server/sessions/shop_check.hpp"
 #include "protocol/rpc/methods.hpp"
 #include "tests/card_adapters/fixture.hpp"
 #include "tests/home_server/test_bank.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/tls_proxy/shop_server.hpp"
+#include "tests/tls_proxy/test_pki.hpp"
+#include "tests/tls_proxy/test_signers.hpp"
 
 namespace wire = hp::protocol::rpc;
 
@@ -47,6 +51,8 @@ struct PolicyWorld {
   uint64_t clockMs = 1'790'000'000'000;
   int requestCounter = 0;
   std::vector<std::string> tillPayments;
+  // The purse's shop check (none by default: every shop checks out); set before restart().
+  std::function<Result<void>(const ShopUrl&)> verifyShop;
   std::unique_ptr<PendingVoucherStore> pending;
   std::unique_ptr<PurseService> service;
   base::ManualClock authorityClock;
@@ -92,7 +98,7 @@ struct PolicyWorld {
     parts.card = &card;
     parts.pending = pending.get();
     parts.log = &log;
-    parts.verifyShop = [](const ShopUrl&) -> Result<void> { return {}; };
+    parts.verifyShop = verifyShop ? verifyShop : [](const ShopUrl&) -> Result<void> { return {}; };
     parts.https = bank.call();
     parts.nowMs = [this] { return clockMs += 1000; };
     parts.newRequestId = [this] { return "req-" + std::to_string(++requestCounter); };
@@ -401,6 +407,137 @@ TEST_SUITE("policy") {
     CHECK_FALSE(TerminalPolicy::fromJson(json).ok());
     json["pin_only_max"] = 1.5;
     CHECK_FALSE(TerminalPolicy::fromJson(json).ok());
+  }
+
+  // The attacker swaps the shop's certificate between two PIN-only payments (issue 13): the home
+  // server checks the shop by "certificate checked at" (shop_check.hpp), not by a handshake each
+  // time. Real TLS: `openssl s_server` shops with the genuine certificate, another valid one for
+  // the same name, and an impostor's from a CA the home server does not trust; "localhost:8443"
+  // leads to whichever the attacker picks. The card is in standby, so it signs no handshake.
+  TEST_CASE("a shop certificate swapped between PIN-only payments: what the cached check allows") {
+    namespace tt = tls_proxy::test;
+    const tt::TestPki& pki = tt::testPki();
+    tt::ShopServer genuine(tt::ResumptionKind::kSessionId);
+    tt::ShopServer renewed(tt::ResumptionKind::kSessionId, pki.shopRenewedCert, pki.shopRenewedKey);
+    tt::ShopServer impostor(tt::ResumptionKind::kSessionId, pki.impostorCert, pki.impostorKey);
+    PolicyWorld world;
+    int64_t now = 1'900'000'000;
+    uint16_t route = genuine.port();  // where the network sends localhost:8443 now
+    int handshakes = 0;
+    ShopCheck checks(
+        300, [&now] { return now; }, world.log);
+    SessionManager::Handshake network = checks.observing(
+        [&](const tls_proxy::DelegatedHandshakeRequest& request,
+            tls_proxy::ClientKeySigner& signer) -> Result<tls_proxy::DelegatedSession> {
+          ++handshakes;
+          tls_proxy::DelegatedHandshakeRequest routed = request;
+          routed.port = route;
+          routed.connectAddress = "127.0.0.1";
+          return tls_proxy::performDelegatedHandshake(routed, signer);
+        });
+    SessionManagerConfig config;
+    config.caFile = pki.caCert;
+    config.now = [&now] { return now; };
+    // The user's certificate from the shops' CA (this card fixture has none), its signatures the
+    // card's: in standby it refuses them (6982).
+    struct UserOnCard final : tls_proxy::ClientKeySigner {
+      tls_proxy::ClientKeySigner& card;
+      std::unique_ptr<tls_proxy::ClientKeySigner> user;
+      UserOnCard(tls_proxy::ClientKeySigner& c, std::unique_ptr<tls_proxy::ClientKeySigner> u)
+          : card(c), user(std::move(u)) {}
+      tls_proxy::KeyType keyType() const override { return user->keyType(); }
+      Bytes certificateDer() const override { return user->certificateDer(); }
+      Result<Bytes> signHash(mbedtls_md_type_t alg, ByteView hash) override {
+        return card.signHash(alg, hash);
+      }
+    } userOnCard(world.card.signer(), tt::loadSigner(pki.userEcKey, pki.userEcCert));
+    SessionManager sessions(config, userOnCard, world.log, network);
+    world.verifyShop = [&](const ShopUrl& url) -> Result<void> {
+      return checks.verify(
+          url,
+          [&](const ShopUrl& shop) -> Result<void> {
+            auto opened = sessions.open(shop);
+            if (!opened) return opened.error();
+            return {};
+          },
+          [&](const ShopUrl& shop) -> Result<void> {
+            tls_proxy::DelegatedHandshakeRequest request;
+            request.host = shop.host;
+            request.port = shop.port;
+            request.caFile = pki.caCert;
+            if (ShopCheck::checkWithoutSignature(network, request, userOnCard)) return {};
+            return makeError("the shop's certificate did not verify");
+          });
+    };
+    world.restart();
+    const auto payTill = [&world](const std::string& order) {
+      return world.call(kTill, wire::nameOf<wire::PursePay>(), world.pay(order, 3'50));
+    };
+    const std::string shopKey = "localhost:8443";
+    const auto leafOf = [](const std::string& pem) { return tt::sha256OfPemCertificateHex(pem); };
+    const auto cachedLeaf = [&checks, &shopKey]() -> std::string {
+      auto leaf = checks.freshLeaf(shopKey);
+      return leaf ? toHex(ByteView(leaf->data(), leaf->size())) : std::string("none");
+    };
+
+    // First payment: one handshake, which verified the shop before the card refused to sign.
+    const uint64_t start = world.balance();
+    auto first = payTill("c-1");
+    REQUIRE_MESSAGE(first.ok(), (first.ok() ? "" : first.error().message));
+    CHECK(handshakes == 1);
+    CHECK(cachedLeaf() == leafOf(pki.shopCert));
+    // The second pays no handshake.
+    REQUIRE(payTill("c-2").ok());
+    CHECK(handshakes == 1);
+    CHECK(checks.handshakesSaved() == 1);
+
+    // The attacker routes the shop's name to the impostor. What the cache allows: within the
+    // lifetime, with no handshake to the shop since, a payment is signed for "localhost", the
+    // identity verified before, never for the impostor's (the record names the verified host, and
+    // the till posts it over its own verified TLS session, which the impostor fails).
+    route = impostor.port();
+    REQUIRE(payTill("c-3").ok());
+    CHECK(handshakes == 1);
+    auto last = world.card.purseReadLog(world.lastTxn());
+    REQUIRE(last.ok());
+    REQUIRE(last->size() == 1);
+    CHECK(std::string(last->front().party.begin(), last->front().party.end()) == "localhost");
+    // Any handshake with the shop now (a phone's session, the relay) meets the impostor: detected,
+    // the check is dropped, and the next payment's own check refuses. Nothing moves.
+    CHECK_FALSE(sessions.open(ShopUrl{"localhost", 8443, "/"}).ok());
+    CHECK(cachedLeaf() == "none");
+    const uint64_t beforeRefusal = world.balance();
+    const uint32_t txnBefore = world.lastTxn();
+    auto refused = payTill("c-4");
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == protocol::rpc::code::kUpstreamError);
+    CHECK(refused.error().message.find("could not verify shop localhost:8443") !=
+          std::string::npos);
+    CHECK(world.balance() == beforeRefusal);
+    CHECK(world.lastTxn() == txnBefore);
+
+    // Back to the genuine shop: checked again; the swap with no handshake in between lasts no
+    // longer than the lifetime: at 300 s the check is done again and the impostor refused.
+    route = genuine.port();
+    REQUIRE(payTill("c-5").ok());
+    CHECK(cachedLeaf() == leafOf(pki.shopCert));
+    route = impostor.port();
+    now += 299;
+    REQUIRE(payTill("c-6").ok());  // the cached check, as for c-3
+    now += 1;
+    const int before = handshakes;
+    CHECK_FALSE(payTill("c-7").ok());
+    CHECK(handshakes > before);
+
+    // Another valid certificate for the name (a renewal): seen by the next handshake, which
+    // verified it in full; it replaces the recorded leaf.
+    route = genuine.port();
+    REQUIRE(payTill("c-8").ok());
+    route = renewed.port();
+    CHECK_FALSE(sessions.open(ShopUrl{"localhost", 8443, "/"}).ok());  // the card refuses to sign
+    CHECK(cachedLeaf() == leafOf(pki.shopRenewedCert));
+    REQUIRE(payTill("c-9").ok());
+    CHECK(world.balance() == start - 7 * 3'50);
   }
 }
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
+#include <vector>
 
 #include "host/tls_proxy/delegated_handshake.hpp"
 #include "host/tls_proxy/resumed_connection.hpp"
@@ -190,6 +192,50 @@ TEST_SUITE("delegation") {
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().message.find("client key signer failed") != std::string::npos);
     CHECK(result.error().message.find("6982") != std::string::npos);
+  }
+
+  TEST_CASE(
+      "certificateJudged: the verified leaf, also when the signer refuses; none for a bad one") {
+    test::ShopServer shop(ResumptionKind::kSessionId);
+    const auto& pki = test::testPki();
+    const std::string shopLeaf = test::sha256OfPemCertificateHex(pki.shopCert);
+    std::vector<std::optional<CertificateSha256>> judged;
+    DelegatedHandshakeRequest request = requestFor(shop);
+    request.certificateJudged = [&judged](const std::optional<CertificateSha256>& leaf) {
+      judged.push_back(leaf);
+    };
+    test::CountingSigner signer(test::loadSigner(pki.userEcKey, pki.userEcCert));
+    auto delegated = performDelegatedHandshake(request, signer);
+    REQUIRE(delegated.ok());
+    REQUIRE(judged.size() == 1);
+    REQUIRE(judged[0].has_value());
+    CHECK(toHex(ByteView(judged[0]->data(), judged[0]->size())) == shopLeaf);
+    // The shop closed after our close_notify well within the bound (it answers at once here).
+    CHECK(delegated->closeWaitMicros < 900'000);
+
+    // A card that will not sign (standby): the chain and name verified before it was asked.
+    test::RefusingSigner refusing(test::loadSigner(pki.userEcKey, pki.userEcCert));
+    REQUIRE_FALSE(performDelegatedHandshake(request, refusing).ok());
+    REQUIRE(judged.size() == 2);
+    REQUIRE(judged[1].has_value());
+    CHECK(toHex(ByteView(judged[1]->data(), judged[1]->size())) == shopLeaf);
+
+    // A trust store that does not know the shop's CA: judged, and not verified.
+    request.caFile = pki.otherCaCert;
+    REQUIRE_FALSE(performDelegatedHandshake(request, signer).ok());
+    REQUIRE(judged.size() == 3);
+    CHECK_FALSE(judged[2].has_value());
+
+    // Nothing listening: no certificate judged at all.
+    uint16_t closedPort = 0;
+    {
+      test::ShopServer gone(ResumptionKind::kSessionId);
+      closedPort = gone.port();
+    }
+    request.caFile = pki.caCert;
+    request.port = closedPort;
+    REQUIRE_FALSE(performDelegatedHandshake(request, signer).ok());
+    CHECK(judged.size() == 3);
   }
 
   TEST_CASE("a session the shop does not know is refused by the terminal, no full handshake") {

@@ -14,11 +14,13 @@
 
 namespace hp::tls_proxy::test {
 
-ShopServer::ShopServer(ResumptionKind kind) {
+ShopServer::ShopServer(ResumptionKind kind, std::string certificate, std::string key) {
   const TestPki& pki = testPki();
-  std::vector<std::string> args = {"openssl",    "s_server", "-accept",   "127.0.0.1:0", "-cert",
-                                   pki.shopCert, "-key",     pki.shopKey, "-CAfile",     pki.caCert,
-                                   "-Verify",    "3",        "-tls1_2",   "-www"};
+  if (certificate.empty()) certificate = pki.shopCert;
+  if (key.empty()) key = pki.shopKey;
+  std::vector<std::string> args = {"openssl",   "s_server", "-accept", "127.0.0.1:0", "-cert",
+                                   certificate, "-key",     key,       "-CAfile",     pki.caCert,
+                                   "-Verify",   "3",        "-tls1_2", "-www"};
   if (kind == ResumptionKind::kSessionId) args.push_back("-no_ticket");
 
   // argv is built before fork: the child only calls async-signal-safe functions.

@@ -16,7 +16,8 @@ enum class ResumptionKind { kSessionId, kTicket };
 
 class ShopServer {
  public:
-  explicit ShopServer(ResumptionKind kind);
+  // certificate/key: PEM files of another identity (default: the test PKI's shop).
+  explicit ShopServer(ResumptionKind kind, std::string certificate = "", std::string key = "");
   ~ShopServer();
   ShopServer(const ShopServer&) = delete;
   ShopServer& operator=(const ShopServer&) = delete;

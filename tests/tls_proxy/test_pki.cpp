@@ -27,15 +27,16 @@ void writeFile(const std::string& path, const std::string& text) {
   out << text;
 }
 
-// Leaf certificate signed by ca.key/ca.pem.
+// Leaf certificate signed by CA.key/CA.pem.
 void issue(const std::string& dir, const std::string& name, const std::string& keyAlgorithm,
-           const std::string& subject, const std::string& extensions, int serial) {
+           const std::string& subject, const std::string& extensions, int serial,
+           const std::string& ca = "ca") {
   run(dir, "openssl genpkey " + keyAlgorithm + " -out " + name + ".key");
   run(dir, "openssl req -new -key " + name + ".key -subj '" + subject + "' -out " + name + ".csr");
   writeFile(dir + "/" + name + ".ext", extensions);
-  run(dir, "openssl x509 -req -in " + name + ".csr -CA ca.pem -CAkey ca.key -set_serial " +
-               std::to_string(serial) + " -days 2 -sha256 -extfile " + name + ".ext -out " + name +
-               ".pem");
+  run(dir, "openssl x509 -req -in " + name + ".csr -CA " + ca + ".pem -CAkey " + ca +
+               ".key -set_serial " + std::to_string(serial) + " -days 2 -sha256 -extfile " + name +
+               ".ext -out " + name + ".pem");
 }
 
 void makeCa(const std::string& dir, const std::string& name, const std::string& subject) {
@@ -67,12 +68,22 @@ const TestPki& testPki() {
   makeCa(d, "other_ca", "/CN=unrelated CA");
   issue(d, "shop", ec, "/CN=localhost",
         "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n", 2);
+  // The shop's certificate swapped: another valid one for the same name (a renewal, or a
+  // mis-issued one), and an impostor's from a CA the home server does not trust.
+  const std::string shopExtensions =
+      "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n";
+  issue(d, "shop_renewed", ec, "/CN=localhost", shopExtensions, 5);
+  issue(d, "impostor", ec, "/CN=localhost", shopExtensions, 6, "other_ca");
   issue(d, "user_ec", ec, "/CN=User EC", "extendedKeyUsage=clientAuth\n", 3);
   issue(d, "user_rsa", rsa, "/CN=User RSA", "extendedKeyUsage=clientAuth\n", 4);
   pki.caCert = d + "/ca.pem";
   pki.otherCaCert = d + "/other_ca.pem";
   pki.shopKey = d + "/shop.key";
   pki.shopCert = d + "/shop.pem";
+  pki.shopRenewedKey = d + "/shop_renewed.key";
+  pki.shopRenewedCert = d + "/shop_renewed.pem";
+  pki.impostorKey = d + "/impostor.key";
+  pki.impostorCert = d + "/impostor.pem";
   pki.userEcKey = d + "/user_ec.key";
   pki.userEcCert = d + "/user_ec.pem";
   pki.userRsaKey = d + "/user_rsa.key";

@@ -1,6 +1,7 @@
 // A throw-away PKI for the tests, made with the openssl CLI in a temp dir: a CA, a second
-// unrelated CA, a shop certificate for "localhost" and user certificates for an EC P-256 and an
-// RSA-2048 key. Generated once per test process and removed at exit.
+// unrelated CA, a shop certificate for "localhost" (and a second valid one, and an impostor's
+// from the unrelated CA) and user certificates for an EC P-256 and an RSA-2048 key. Generated
+// once per test process and removed at exit.
 #pragma once
 
 #include <string>
@@ -12,6 +13,8 @@ struct TestPki {
   std::string caCert;
   std::string otherCaCert;  // trusts nothing the shop presents
   std::string shopKey, shopCert;
+  std::string shopRenewedKey, shopRenewedCert;  // also "localhost" from the CA: valid too
+  std::string impostorKey, impostorCert;        // "localhost" from the unrelated CA
   std::string userEcKey, userEcCert;
   std::string userRsaKey, userRsaCert;
 };

@@ -1,5 +1,6 @@
 #include "tools/till/till.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <optional>
 
@@ -92,7 +93,13 @@ int settleOrder(HomeChannel& channel, ShopLink& shop, const api::OrderAnswer& or
   params.currency = order.currency;
   params.amount = order.amount;
   if (!order.shopId.empty()) params.shopId = order.shopId;
+  const auto asked = std::chrono::steady_clock::now();
   auto paid = pay(channel, params, options);
+  if (options.verbose) {
+    // Read by tools/bench/run_till_bench.sh: the home server's checks and the card's DEBIT.
+    const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - asked;
+    std::fprintf(stderr, "till: purse.pay %.3f ms\n", took.count());
+  }
   if (!paid && outcomeUnknown(paid.error())) {
     return say(kUnsettled, "order " + ref + ": the payment was cut off (" + paid.error().message +
                                "); the purse may or may not have paid: `till --shop " +

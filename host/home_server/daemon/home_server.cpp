@@ -66,6 +66,10 @@ Result<void> HomeServer::start() {
     scoped.connectAddress = *address;
     return inner(scoped, signer);
   };
+  // Every handshake also tells the shop-check cache what it saw of the shop's certificate.
+  shopChecks_ =
+      std::make_unique<ShopCheck>(config_.sessionLifetimeCapSeconds, parts_.unixNow, log_);
+  checked = shopChecks_->observing(std::move(checked));
   shopHandshake_ = checked;
   sessions_ = std::make_unique<SessionManager>(sessionConfig, parts_.card->signer(), log_, checked);
   AuthorityLimits limits;
@@ -183,15 +187,7 @@ Result<void> HomeServer::startPurse(const RelayOptions& relay) {
   purse.card = parts_.card;
   purse.pending = pendingVouchers_.get();
   purse.log = &log_;
-  purse.verifyShop = [this](const ShopUrl& url) -> Result<void> {
-    // Our own handshake (or its cached session) checked the chain and the host name.
-    auto opened = sessions_->open(url);
-    if (opened) return {};
-    // Without PIN2 the card signs no new handshake (a PIN-only payment): the shop's chain and
-    // host name are checked all the same, by a handshake that stops at the client's signature.
-    if (shopCertificateChecked(url)) return {};
-    return opened.error();
-  };
+  purse.verifyShop = [this](const ShopUrl& url) { return checkShop(url); };
   purse.https = [this, relay](const RelayRequest& request) {
     return relayRequest(*sessions_, request, relay);
   };
@@ -240,38 +236,30 @@ Result<void> HomeServer::startPurse(const RelayOptions& relay) {
   return {};
 }
 
-namespace {
-
-// The user's certificate for the shop's CertificateRequest, and no signature: mbedTLS verifies
-// the shop's chain and host name before the client signs (CertificateVerify), so being asked to
-// sign proves the shop checked out.
-class StopAtSignature final : public tls_proxy::ClientKeySigner {
- public:
-  explicit StopAtSignature(tls_proxy::ClientKeySigner& user) : user_(user) {}
-  tls_proxy::KeyType keyType() const override { return user_.keyType(); }
-  Bytes certificateDer() const override { return user_.certificateDer(); }
-  Result<Bytes> signHash(mbedtls_md_type_t, ByteView) override {
-    asked = true;
-    return makeError("certificate check only: no signature");
-  }
-  bool asked = false;
-
- private:
-  tls_proxy::ClientKeySigner& user_;
-};
-
-}  // namespace
-
-bool HomeServer::shopCertificateChecked(const ShopUrl& url) {
-  StopAtSignature signer(parts_.card->signer());
-  tls_proxy::DelegatedHandshakeRequest request;
-  request.host = url.host;
-  request.port = url.port;
-  request.caFile = config_.trustStoreCaFile;
-  request.connectAddress = parts_.shopConnectAddress;
-  request.now = parts_.unixNow;
-  (void)shopHandshake_(request, signer);
-  return signer.asked;
+Result<void> HomeServer::checkShop(const ShopUrl& url) {
+  // A handshake verified the shop's chain and host name lately (shop_check.hpp); else our own
+  // handshake (or its cached session) checks them; without PIN2 the card signs no new
+  // handshake (a PIN-only payment): that one has verified them before the card refused, or
+  // else a handshake that stops at the signature checks them.
+  return shopChecks_->verify(
+      url,
+      [this](const ShopUrl& shop) -> Result<void> {
+        auto opened = sessions_->open(shop);
+        if (!opened) return opened.error();
+        return {};
+      },
+      [this](const ShopUrl& shop) -> Result<void> {
+        tls_proxy::DelegatedHandshakeRequest request;
+        request.host = shop.host;
+        request.port = shop.port;
+        request.caFile = config_.trustStoreCaFile;
+        request.connectAddress = parts_.shopConnectAddress;
+        request.now = parts_.unixNow;
+        if (ShopCheck::checkWithoutSignature(shopHandshake_, request, parts_.card->signer())) {
+          return {};
+        }
+        return makeError("the shop's certificate did not verify");
+      });
 }
 
 Result<void> HomeServer::startAppliances() {

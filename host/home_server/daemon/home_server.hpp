@@ -23,6 +23,7 @@
 #include "host/home_server/sessions/authority_book.hpp"
 #include "host/home_server/sessions/authority_guard.hpp"
 #include "host/home_server/sessions/session_manager.hpp"
+#include "host/home_server/sessions/shop_check.hpp"
 #include "host/home_server/terminals/cached_terminal_directory.hpp"
 #include "host/home_server/terminals/policy_store.hpp"
 #include "host/home_server/terminals/terminal_directory.hpp"
@@ -106,9 +107,9 @@ class HomeServer {
   // Its tickets, authority and open channels end, whatever the registry can do now.
   void endTerminalLocally(const std::string& id);
   Result<void> startPurse(const RelayOptions& relay);
-  // A handshake with the shop that verifies its chain and host name and stops before the card
-  // would sign: how a PIN-only payment checks the shop (pay_policy.hpp).
-  bool shopCertificateChecked(const ShopUrl& url);
+  // The purse's check of the shop before a DEBIT (PIN-only payments included, pay_policy.hpp):
+  // the shop-check cache, the session, or a handshake that stops before the card would sign.
+  Result<void> checkShop(const ShopUrl& url);
   Result<void> startAppliances();
 
   HomeServerConfig config_;
@@ -121,8 +122,11 @@ class HomeServer {
   channel::ShareReplayCache replayCache_{4096};
   channel::ServerTicketStore tickets_{1024};
   std::unique_ptr<RelayPolicy> relayPolicy_;
+  // "Certificate checked at" per shop, fed by every handshake (shop_check.hpp); before
+  // sessions_, whose handshakes use it, so it goes after them.
+  std::unique_ptr<ShopCheck> shopChecks_;
   std::unique_ptr<SessionManager> sessions_;
-  SessionManager::Handshake shopHandshake_;  // through the relay policy
+  SessionManager::Handshake shopHandshake_;  // through the relay policy and shopChecks_
   std::unique_ptr<AuthorityBook> authorityBook_;
   std::unique_ptr<AuthorityGuard> authority_;
   std::unique_ptr<PeriodicTask> authoritySweeper_;
