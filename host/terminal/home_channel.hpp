@@ -41,13 +41,16 @@ class HomeChannel {
   Result<Json::Value, protocol::rpc::RpcError> call(const std::string& method,
                                                     const Json::Value& params = Json::objectValue);
   // The same, for methods whose result carries binary data after the JSON (session.open's
-  // hand-out; host/rpc/channel_messages.hpp). `attachment` is empty if none came.
+  // hand-out, relay.request's page; host/rpc/channel_messages.hpp). `attachment` is empty if
+  // none came.
   struct Answer {
     Json::Value result;
     SecretBytes attachment;
   };
+  // `input` travels after the request's JSON (relay.request's POST body).
   Result<Answer, protocol::rpc::RpcError> callWithAttachment(
-      const std::string& method, const Json::Value& params = Json::objectValue);
+      const std::string& method, const Json::Value& params = Json::objectValue,
+      ByteView input = {});
   // Several requests of one method written back to back, then the answers read in order:
   // one round trip for all (the agent's prepared sessions, sent right behind the Finished).
   std::vector<Result<Answer, protocol::rpc::RpcError>> callPipelined(
@@ -57,16 +60,20 @@ class HomeChannel {
   // never does): a request must not be sent on it. Never blocks.
   bool peerClosed() const;
   bool throughAgent() const { return agentFd_ >= 0; }
-  // The TCP connect's duration to the home server: one network round trip (0 via the agent).
-  double connectRttMs() const { return connectRttMs_; }
+  // The smallest round trip seen to the home server: the channel handshake's (ClientHello to
+  // the server's answer) and every answered call's, each of which crossed the link once (0 via
+  // the agent, whose socket is local). Not the TCP connect's time: a relay that accepts locally
+  // answers that at once, whatever the link.
+  double roundTripMs() const { return roundTripMs_; }
 
  private:
   HomeChannel() = default;
-  Result<void, protocol::rpc::RpcError> send(const protocol::rpc::Request& request);
+  Result<void, protocol::rpc::RpcError> send(const protocol::rpc::Request& request,
+                                             ByteView input = {});
   Result<Answer, protocol::rpc::RpcError> receive(uint64_t id);
   std::unique_ptr<channel::ChannelConnection> connection_;
   int agentFd_ = -1;
-  double connectRttMs_ = 0;
+  double roundTripMs_ = 0;
   uint64_t nextId_ = 1;
   bool resumed_ = false;
 };

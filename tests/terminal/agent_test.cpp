@@ -101,6 +101,34 @@ TEST_CASE("mode: estimates pick relay on a slow link, delegation on a fast one")
   CHECK(chooseMode(weak, shop3, true).mode == FetchMode::kRelay);
 }
 
+// issue 12: through the benchmark's delay relay (it accepts locally) the TCP connect took ~0 ms,
+// so the first request delegated and no warm relay connection was asked for. The round trip now
+// comes from the channel handshake and the answered calls; these are the agent's figures.
+TEST_CASE("mode: the first request on a 150 ms link relays, from the handshake's round trip") {
+  LinkFigures link{0, 5, std::nullopt};
+  noteRoundTrip(link, 0);  // nothing measured (a local socket): ignored
+  CHECK(link.homeRttMs == 0);
+  noteRoundTrip(link, 153);  // the channel handshake: ClientHello to the server's answer
+  CHECK(link.homeRttMs == 153);
+  noteRoundTrip(link, 640);  // a call with work at the home server: an upper bound, kept out
+  CHECK(link.homeRttMs == 153);
+  noteRoundTrip(link, 151);  // a quick call: a closer bound
+  CHECK(link.homeRttMs == 151);
+  ShopFigures usual;  // prepared (held) and never measured: the agent's first request
+  ModeChoice first = chooseMode(link, usual, /*prepared=*/true);
+  CHECK(first.mode == FetchMode::kRelay);  // 151 + 60 ms against 3 x 151 + 5 ms
+  CHECK(first.relayedMs == doctest::Approx(211));
+  CHECK(first.delegatedMs == doctest::Approx(458));
+  ShopFigures other;  // not prepared: delegation pays session.open's round trip too
+  CHECK(chooseMode(link, other, false).mode == FetchMode::kRelay);
+
+  // A 20 ms link (the laptop) with a fast CPU: the first request delegates when prepared.
+  LinkFigures laptop{0, 1, std::nullopt};
+  noteRoundTrip(laptop, 21);
+  ShopFigures shop;
+  CHECK(chooseMode(laptop, shop, true).mode == FetchMode::kDelegate);  // 64 ms against 81 ms
+}
+
 TEST_CASE("mode: with one mode measured, the second request at a shop measures the other") {
   LinkFigures link{150, 5, std::nullopt};  // a slow link: the estimate says relay
   ShopFigures shop;
