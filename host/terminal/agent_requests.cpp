@@ -215,6 +215,7 @@ Agent::Answer Agent::note(const Json::Value& params) {
   const std::string shop = params["shop"].asString();
   if (shops_.size() > 256 && shops_.count(shop) == 0) shops_.clear();  // bounded memory
   noteFetch(figures_, shops_[shop], *mode, params["ms"].asDouble());
+  noteRecentVisit(shop);  // for the client, which does not wait for this (a shop name only)
   return Json::Value(Json::objectValue);
 }
 

@@ -157,6 +157,19 @@ Result<void, protocol::rpc::RpcError> HomeChannel::send(const protocol::rpc::Req
   return {};
 }
 
+Result<void, protocol::rpc::RpcError> HomeChannel::notify(const std::string& method,
+                                                          const Json::Value& params) {
+  if (agentFd_ < 0)
+    return protocol::rpc::makeRpcError(protocol::rpc::code::kInternal, "notify: no agent");
+  protocol::rpc::Request request;
+  request.id = nextId_++;
+  request.method = method;
+  request.params = params;
+  if (auto sent = send(request); !sent) return sent.error();
+  unanswered_.push_back(request.id);
+  return {};
+}
+
 Result<HomeChannel::Answer, protocol::rpc::RpcError> HomeChannel::receive(uint64_t id) {
   std::optional<rpc::ChannelMessage> message;
   if (agentFd_ >= 0) {
@@ -164,6 +177,14 @@ Result<HomeChannel::Answer, protocol::rpc::RpcError> HomeChannel::receive(uint64
     if (!answer) return channelCut(answer.error().message);
     if (!answer->has_value()) return channelCut("the agent ended");
     message = rpc::ChannelMessage{std::move((*answer)->text), std::move((*answer)->attachment)};
+    // The answer to a notification sent before this call: skipped (the agent answers in order).
+    if (!unanswered_.empty()) {
+      auto skipped = protocol::rpc::parseResponse(message->text);
+      if (skipped && skipped->id == std::optional<uint64_t>(unanswered_.front())) {
+        unanswered_.erase(unanswered_.begin());
+        return receive(id);
+      }
+    }
   } else {
     auto answer = rpc::receiveMessageWithAttachment(*connection_);
     if (!answer) return channelCut(answer.error().message);

@@ -51,6 +51,11 @@ class HomeChannel {
   Result<Answer, protocol::rpc::RpcError> callWithAttachment(
       const std::string& method, const Json::Value& params = Json::objectValue,
       ByteView input = {});
+  // A request whose answer nobody waits for (agent.note at the end of a fetch: the command
+  // need not pay the agent's round trip); its answer, if read at all, is skipped by the next
+  // call. Only through the agent.
+  Result<void, protocol::rpc::RpcError> notify(const std::string& method,
+                                               const Json::Value& params);
   // Several requests of one method written back to back, then the answers read in order:
   // one round trip for all (the agent's prepared sessions, sent right behind the Finished).
   std::vector<Result<Answer, protocol::rpc::RpcError>> callPipelined(
@@ -75,6 +80,7 @@ class HomeChannel {
   int agentFd_ = -1;
   double roundTripMs_ = 0;
   uint64_t nextId_ = 1;
+  std::vector<uint64_t> unanswered_;  // notify()'s ids: their answers are skipped
   bool resumed_ = false;
 };
 

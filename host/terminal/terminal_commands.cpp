@@ -266,13 +266,16 @@ int fetch(const CliOptions& options) {
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     print(answer->body);
     std::fflush(stdout);
-    noteRecentVisit(url.shopKey());  // the agent prepares the shops used often
     if ((*channel)->throughAgent()) {
+      // Not waited for, and the agent also notes the visit among the recent shops: the page is
+      // out, the command pays neither the agent's round trip nor the file's rewrite.
       Json::Value measured(Json::objectValue);
       measured["shop"] = url.shopKey();
       measured["mode"] = modeName(mode);
       measured["ms"] = ms;
-      (void)(*channel)->call("agent.note", measured);
+      (void)(*channel)->notify("agent.note", measured);
+    } else {
+      noteRecentVisit(url.shopKey());  // the agent prepares the shops used often
     }
     info(sink, std::string(modeName(mode)) + " fetch of " + url.shopKey() + " took " +
                    std::to_string(static_cast<long>(ms)) + " ms");
