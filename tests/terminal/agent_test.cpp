@@ -7,11 +7,14 @@
 
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "host/terminal/agent_socket.hpp"
 #include "host/terminal/cli_args.hpp"
 #include "host/terminal/fetch_mode.hpp"
+#include "host/terminal/home_channel.hpp"
 #include "host/terminal/usual_shops.hpp"
+#include "protocol/rpc/message.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace hp::terminal;
@@ -83,6 +86,55 @@ TEST_CASE("agent: the socket is 0600 in a 0700 directory") {
   ::close(*fd);
   ::unlink(path.c_str());
   CHECK_FALSE(connectAgentSocket(path).ok());
+  ::unsetenv("XDG_RUNTIME_DIR");
+}
+
+// issue 12: through the agent, a fetch's agent.note is sent without waiting for its answer (the
+// command ends right after), and relay.request's POST body goes to the agent as the message's
+// attachment. A fake agent answers every request in order (`echo` returns the attachment
+// reversed); a call after a notification must get its own answer, not the note's.
+TEST_CASE("agent client: a notification's answer is skipped, attachments go both ways") {
+  const hp::test::TempDir dir;
+  ::setenv("XDG_RUNTIME_DIR", dir.path().c_str(), 1);
+  const std::string path = agentPath("fake reader", "sock");
+  auto listening = listenAgentSocket(path);
+  REQUIRE(listening.ok());
+  std::vector<std::string> methods;
+  std::thread agent([fd = *listening, &methods] {
+    const int client = ::accept(fd, nullptr, nullptr);
+    while (true) {
+      auto message = readAgentMessage(client);
+      if (!message.ok() || !message->has_value()) break;
+      auto request = hp::protocol::rpc::parseRequest((*message)->text);
+      if (!request.ok()) break;
+      methods.push_back(request->method);
+      Json::Value result(Json::objectValue);
+      result["method"] = request->method;
+      hp::base::Bytes reply((*message)->attachment.view().rbegin(),
+                            (*message)->attachment.view().rend());
+      const std::string text = hp::protocol::rpc::encodeResponse(
+          hp::protocol::rpc::successResponse(request->id, result));
+      if (!writeAgentMessage(client, text, reply).ok()) break;
+    }
+    ::close(client);
+  });
+  {
+    auto channel = HomeChannel::viaAgent("fake reader", {});  // its agent.hello answered
+    REQUIRE(channel != nullptr);
+    Json::Value note(Json::objectValue);
+    note["shop"] = "shop.test:443";
+    REQUIRE(channel->notify("agent.note", note).ok());
+    const hp::base::Bytes body{1, 2, 3};
+    auto echoed = channel->callWithAttachment("echo", Json::Value(Json::objectValue), body);
+    REQUIRE(echoed.ok());
+    CHECK(echoed->result["method"].asString() == "echo");  // not the note's answer
+    CHECK(std::ranges::equal(echoed->attachment.view(), hp::base::Bytes{3, 2, 1}));
+    CHECK(channel->notify("agent.note", note).ok());  // the last one: nobody reads its answer
+  }
+  agent.join();
+  CHECK(methods == std::vector<std::string>{"agent.hello", "agent.note", "echo", "agent.note"});
+  ::close(*listening);
+  ::unlink(path.c_str());
   ::unsetenv("XDG_RUNTIME_DIR");
 }
 
