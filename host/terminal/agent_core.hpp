@@ -68,7 +68,7 @@ class Agent {
   Answer dispatch(const protocol::rpc::Request& request, ByteView input, SecretBytes& attachment);
   Answer forward(const protocol::rpc::Request& request, ByteView input, SecretBytes& attachment);
   Answer openSession(const protocol::rpc::Request& request, SecretBytes& attachment);
-  Answer hello();
+  Answer hello(const Json::Value& params);
   Answer mode(const Json::Value& params);
   Answer note(const Json::Value& params);
   void prepareUsualShops();

@@ -183,10 +183,16 @@ Agent::Answer Agent::forward(const protocol::rpc::Request& request, ByteView inp
   return std::move(answer->result);
 }
 
-Agent::Answer Agent::hello() {
+Agent::Answer Agent::hello(const Json::Value& params) {
   if (auto up = ensureChannel(); !up)
     return protocol::rpc::makeRpcError(kChannelCut, up.error().message);
   Json::Value result(Json::objectValue);
+  // A fetch names its first shop: the mode choice comes with the hello, one round trip less.
+  if (params.isObject() && params["shop"].isString()) {
+    auto chosen = mode(params);
+    if (!chosen) return chosen.error();
+    result = std::move(*chosen);
+  }
   result["reader"] = link_->readerName();
   result["home_rtt_ms"] = figures_.homeRttMs;
   result["sessions"] = Json::arrayValue;
@@ -222,7 +228,7 @@ Agent::Answer Agent::note(const Json::Value& params) {
 Agent::Answer Agent::dispatch(const protocol::rpc::Request& request, ByteView input,
                               SecretBytes& attachment) {
   const std::string& method = request.method;
-  if (method == "agent.hello") return hello();
+  if (method == "agent.hello") return hello(request.params);
   if (method == "agent.mode") return mode(request.params);
   if (method == "agent.note") return note(request.params);
   if (method == wire::SessionOpen::kName) return openSession(request, attachment);

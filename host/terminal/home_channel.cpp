@@ -62,7 +62,8 @@ HomeChannel::~HomeChannel() {
 }
 
 std::unique_ptr<HomeChannel> HomeChannel::viaAgent(const std::string& readerName,
-                                                   const InfoSink& info) {
+                                                   const InfoSink& info,
+                                                   const Json::Value& helloParams) {
   if (const char* off = std::getenv("HOMEPROXY_NO_AGENT"); off != nullptr && *off) return nullptr;
   const std::vector<std::string> sockets =
       readerName.empty() ? agentSockets() : std::vector<std::string>{agentPath(readerName, "sock")};
@@ -72,11 +73,12 @@ std::unique_ptr<HomeChannel> HomeChannel::viaAgent(const std::string& readerName
     std::unique_ptr<HomeChannel> result(new HomeChannel());
     result->agentFd_ = *fd;
     // The agent checks the card is still unlocked and its channel up before it says hello.
-    auto hello = result->call("agent.hello");
+    auto hello = result->call("agent.hello", helloParams);
     if (!hello) {
       if (info) info("agent at " + path + " declined: " + hello.error().message);
       continue;
     }
+    result->helloAnswer_ = std::move(*hello);
     if (info) info("channel held by the agent (" + path + ")");
     return result;
   }

@@ -32,7 +32,12 @@ class HomeChannel {
   static Result<std::unique_ptr<HomeChannel>> open(AccessCardLink& link, const InfoSink& info);
   // Through the agent of `readerName` (any agent when empty); nullptr when none answers, or when
   // $HOMEPROXY_NO_AGENT is set (the command then opens its own channel, as without an agent).
-  static std::unique_ptr<HomeChannel> viaAgent(const std::string& readerName, const InfoSink& info);
+  // `hello` are agent.hello's params (a fetch's {"shop"}: the agent's mode choice for it comes
+  // back in the answer, helloAnswer()).
+  static std::unique_ptr<HomeChannel> viaAgent(const std::string& readerName, const InfoSink& info,
+                                               const Json::Value& hello = Json::objectValue);
+  // The agent's answer to agent.hello (null without an agent).
+  const Json::Value& helloAnswer() const { return helloAnswer_; }
   ~HomeChannel();
 
   // One request; a home server error comes back as RpcError (code, message, data). The channel
@@ -80,7 +85,8 @@ class HomeChannel {
   int agentFd_ = -1;
   double roundTripMs_ = 0;
   uint64_t nextId_ = 1;
-  std::vector<uint64_t> unanswered_;  // notify()'s ids: their answers are skipped
+  std::vector<uint64_t> unanswered_;
+  Json::Value helloAnswer_;  // notify()'s ids: their answers are skipped
   bool resumed_ = false;
 };
 

@@ -110,6 +110,7 @@ TEST_CASE("agent client: a notification's answer is skipped, attachments go both
       methods.push_back(request->method);
       Json::Value result(Json::objectValue);
       result["method"] = request->method;
+      result["params"] = request->params;
       hp::base::Bytes reply((*message)->attachment.view().rbegin(),
                             (*message)->attachment.view().rend());
       const std::string text = hp::protocol::rpc::encodeResponse(
@@ -119,8 +120,12 @@ TEST_CASE("agent client: a notification's answer is skipped, attachments go both
     ::close(client);
   });
   {
-    auto channel = HomeChannel::viaAgent("fake reader", {});  // its agent.hello answered
+    Json::Value hello(Json::objectValue);
+    hello["shop"] = "shop.test:443";  // a fetch asks for its first shop's mode with the hello
+    auto channel = HomeChannel::viaAgent("fake reader", {}, hello);
     REQUIRE(channel != nullptr);
+    CHECK(channel->helloAnswer()["method"].asString() == "agent.hello");
+    CHECK(channel->helloAnswer()["params"]["shop"].asString() == "shop.test:443");
     Json::Value note(Json::objectValue);
     note["shop"] = "shop.test:443";
     REQUIRE(channel->notify("agent.note", note).ok());
