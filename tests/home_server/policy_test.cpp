@@ -8,6 +8,7 @@
 
 #include "host/home_server/card/card_home_card.hpp"
 #include "host/home_server/purse/purse_methods.hpp"
+#include "host/home_server/purse/reservation_reconcile.hpp"
 #include "host/home_server/sessions/policy_gate.hpp"
 #include "protocol/rpc/methods.hpp"
 #include "tests/card_adapters/fixture.hpp"
@@ -100,6 +101,7 @@ struct PolicyWorld {
     PayPolicy pay;
     pay.store = policies.get();
     pay.nowUnix = [this] { return nowUnix; };
+    pay.nowMs = [this] { return clockMs; };
     pay.tillPaid = [this](const std::string& terminal) { tillPayments.push_back(terminal); };
     at::mustOk(registerPurseMethods(dispatcher, *service, log, *authority, pay));
     // The session and card methods' handlers are not under test here, only the gate before them.
@@ -275,7 +277,7 @@ TEST_SUITE("policy") {
     // A crash between the reservation and the DEBIT: the reservation is on disk, the card has
     // not paid. After the restart the identical retry pays once and counts once.
     const PaymentKey key{kTill, "localhost", "r-2"};
-    REQUIRE(at::must(world.policies->reserve(key, "EUR", 12'00, kDay, 200'00)) ==
+    REQUIRE(at::must(world.policies->reserve(key, "EUR", 12'00, kDay, 200'00, world.clockMs)) ==
             Reservation::kReserved);
     const uint64_t before = world.balance();
     world.restart();
@@ -293,6 +295,66 @@ TEST_SUITE("policy") {
     // The policy itself came back from the file.
     CHECK(world.policies->effective(kTill).kind == "till");
     CHECK(world.policies->effective(kTill).shops == std::vector<std::string>{"localhost"});
+  }
+
+  TEST_CASE("a crash between reservation and the card's answer: the card's log settles it") {
+    PolicyWorld world;
+    // Two payments reserved, then the server dies (kill -9) before the card's answer was
+    // recorded: the card paid the first (its DEBIT ran, the answer was lost), not the second.
+    const PaymentKey paidKey{kTill, "localhost", "k-1"}, lostKey{kTill, "localhost", "k-2"};
+    REQUIRE(at::must(world.policies->reserve(paidKey, "EUR", 12'00, kDay, 200'00, world.clockMs)) ==
+            Reservation::kReserved);
+    REQUIRE(at::must(world.policies->reserve(lostKey, "EUR", 10'00, kDay, 200'00, world.clockMs)) ==
+            Reservation::kReserved);
+    auto record = world.card.purseDebit(world.clockMs + 1, bytesOf("localhost"), bytesOf("k-1"),
+                                        "EUR", 12'00);
+    REQUIRE(record.ok());
+    const uint32_t paidTxn = world.lastTxn();
+    const uint64_t balance = world.balance();
+    world.restart();  // the in-flight marks died with the process
+    CHECK(at::must(world.policies->spent(kTill, kDay)) == 22'00);
+    CHECK(at::must(world.policies->openReservations()).size() == 2);
+    const ReconcileReport report = at::must(reconcileWithCard(*world.policies, *world.service));
+    CHECK(report.completed == 1);
+    CHECK(report.released == 1);
+    CHECK(report.undecided == 0);
+    // Counted: what the card paid, once; the lost one no longer holds the day's limit.
+    CHECK(at::must(world.policies->spent(kTill, kDay)) == 12'00);
+    CHECK(at::must(world.policies->openReservations()).empty());
+    // The till's identical retry of the paid order: the same record, nothing moves or counts.
+    const Json::Value again =
+        world.ok(kTill, wire::nameOf<wire::PursePay>(), world.pay("k-1", 12'00));
+    CHECK(again["txn"].asUInt() == paidTxn);
+    CHECK(world.balance() == balance);
+    CHECK(at::must(world.policies->spent(kTill, kDay)) == 12'00);
+    // A conflicting retry (the same order, another amount) is refused before the card.
+    CHECK(world.refused(kTill, wire::nameOf<wire::PursePay>(), world.pay("k-1", 13'00)) ==
+          "conflict");
+    CHECK(world.balance() == balance);
+    CHECK(world.lastTxn() == paidTxn);
+    // The released order pays afresh, counted once.
+    world.ok(kTill, wire::nameOf<wire::PursePay>(), world.pay("k-2", 10'00));
+    CHECK(world.balance() == balance - 10'00);
+    CHECK(at::must(world.policies->spent(kTill, kDay)) == 22'00);
+    // Nothing open: the card is not even asked.
+    const uint32_t txn = world.lastTxn();
+    CHECK(at::must(reconcileWithCard(*world.policies, *world.service)).released == 0);
+    CHECK(world.lastTxn() == txn);
+  }
+
+  TEST_CASE("a reservation never answered before a crash holds no conflicting amount") {
+    // Before: a reservation left open by a crash (never paid) let a retry with another amount
+    // through to the card, which paid it while the day counted the first amount.
+    PolicyWorld world;
+    const PaymentKey key{kTill, "localhost", "c-1"};
+    REQUIRE(at::must(world.policies->reserve(key, "EUR", 5'00, kDay, 200'00, world.clockMs)) ==
+            Reservation::kReserved);
+    world.restart();
+    const uint64_t before = world.balance();
+    CHECK(world.refused(kTill, wire::nameOf<wire::PursePay>(), world.pay("c-1", 20'00)) ==
+          "conflict");
+    CHECK(world.balance() == before);
+    CHECK(at::must(world.policies->spent(kTill, kDay)) == 5'00);
   }
 
   TEST_CASE("an expired policy refuses every request") {

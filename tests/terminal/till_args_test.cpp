@@ -37,6 +37,14 @@ TEST_CASE("till: the basket, the shop and the till's own certificate") {
   CHECK_FALSE(parseTillArgs({"--shop", "https://s/", "tea"}).ok());  // no certificate
   CHECK_FALSE(parseTillArgs({"--cert", "c", "--key", "k", "--ca", "a", "tea"}).ok());  // no shop
   CHECK(parseTillArgs({"--help"})->help);
+  // --settle REF replaces the basket; a reference that would leave /orders/REF is refused.
+  auto settle = with({"--settle", "o-17"});
+  REQUIRE(settle.ok());
+  CHECK(settle->settleRef == "o-17");
+  CHECK(settle->basket.empty());
+  CHECK_FALSE(with({"--settle", "o-17", "tea"}).ok());
+  CHECK_FALSE(with({"--settle", "../admin"}).ok());
+  CHECK_FALSE(with({"--settle"}).ok());
 }
 
 TEST_CASE("cli: terminal revoke ID") {

@@ -1,6 +1,7 @@
 #include "tools/till/till.hpp"
 
 #include <cstdio>
+#include <optional>
 
 #include "host/terminal/access_card_link.hpp"
 #include "host/terminal/home_channel.hpp"
@@ -79,28 +80,24 @@ void printReceipt(const api::OrderAnswer& order, const wire::PursePay::Result& p
   std::fflush(stdout);
 }
 
-// One basket item: ordered, paid, handed over, its receipt printed.
-int ringUp(HomeChannel& channel, ShopLink& shop, const BasketItem& item,
-           const TillOptions& options) {
-  const api::OrderRequest request{item.sku, item.quantity};
-  auto answer =
-      shopCall(shop, std::string(request.kPath), protocol::rpc::encodeJson(request.toJson()));
-  if (!answer)
-    return say(kRefused, "refused: ordering " + item.sku + ": " + answer.error().message);
-  auto order = api::OrderAnswer::fromJson(*answer);
-  if (!order) return say(kRefused, "refused: the shop's order is malformed");
-  const std::string& ref = order->ref;
+// Pays `order` from the customer's purse and hands the card's record to the shop over the till's
+// own session; prints the receipt. Also the --settle path: an identical retry of a cut-off
+// payment gets the card's original record, so an order is paid at most once.
+int settleOrder(HomeChannel& channel, ShopLink& shop, const api::OrderAnswer& order,
+                const TillOptions& options) {
+  const std::string& ref = order.ref;
   wire::PursePay::Params params;
   params.url = options.shop;
   params.orderRef = ref;
-  params.currency = order->currency;
-  params.amount = order->amount;
-  if (!order->shopId.empty()) params.shopId = order->shopId;
+  params.currency = order.currency;
+  params.amount = order.amount;
+  if (!order.shopId.empty()) params.shopId = order.shopId;
   auto paid = pay(channel, params, options);
   if (!paid && outcomeUnknown(paid.error())) {
     return say(kUnsettled, "order " + ref + ": the payment was cut off (" + paid.error().message +
-                               "); the purse may or may not have paid: `terminal pay " +
-                               options.shop + " " + ref + "` settles it");
+                               "); the purse may or may not have paid: `till --shop " +
+                               options.shop + " ... --settle " + ref +
+                               "` with the customer's card settles it (it pays at most once)");
   }
   if (!paid) {
     return say(kRefused, "refused, nothing paid: " + terminal::describeRpcError(paid.error()));
@@ -116,12 +113,42 @@ int ringUp(HomeChannel& channel, ShopLink& shop, const BasketItem& item,
   if (!taken) taken = shopCall(shop, payPath, protocol::rpc::encodeJson(body));  // same receipt
   if (!taken) {
     return say(kUnsettled, "order " + ref + ": paid (txn " + std::to_string(paid->txn) +
-                               ") but the shop did not take it: " + taken.error().message);
+                               ") but the shop did not take it: " + taken.error().message +
+                               "; --settle " + ref + " hands it over again");
   }
   auto receipt = api::PayAnswer::fromJson(*taken);
   const std::string status = receipt ? receipt->status : "";
-  printReceipt(*order, *paid, status);
+  printReceipt(order, *paid, status);
   return status == "paid" ? 0 : kRefused;
+}
+
+// One basket item: ordered at the shop, then settled.
+int ringUp(HomeChannel& channel, ShopLink& shop, const BasketItem& item,
+           const TillOptions& options) {
+  const api::OrderRequest request{item.sku, item.quantity};
+  auto answer =
+      shopCall(shop, std::string(request.kPath), protocol::rpc::encodeJson(request.toJson()));
+  if (!answer)
+    return say(kRefused, "refused: ordering " + item.sku + ": " + answer.error().message);
+  auto order = api::OrderAnswer::fromJson(*answer);
+  if (!order) return say(kRefused, "refused: the shop's order is malformed");
+  return settleOrder(channel, shop, *order, options);
+}
+
+// --settle: the order as the shop keeps it for this till. Read before the customer is asked for
+// the card, so a wrong reference or an order already paid costs them nothing.
+Result<api::OrderAnswer> orderToSettle(ShopLink& shop, const std::string& ref) {
+  auto answer = shop.request("GET", api::orderPath(ref), "");
+  if (!answer) return answer.error();
+  if (!answer->success()) {
+    return makeError("the shop has no order " + ref + " for this till (HTTP " +
+                     std::to_string(answer->status) + ")");
+  }
+  auto json = protocol::rpc::parseJson(answer->body);
+  auto order = json ? api::OrderAnswer::fromJson(*json) : makeError("not JSON");
+  if (!order) return makeError("the shop's order is malformed: " + order.error().message);
+  if (order->ref != ref) return makeError("the shop answered with another order");
+  return order;
 }
 
 }  // namespace
@@ -135,6 +162,17 @@ int runTill(const TillOptions& options) {
                                                   : terminal::InfoSink();
   auto shopLink = ShopLink::create(*shop, options.certFile, options.keyFile, options.caFile);
   if (!shopLink) return say(2, shopLink.error().message);
+  std::optional<api::OrderAnswer> toSettle;
+  if (!options.settleRef.empty()) {
+    auto order = orderToSettle(**shopLink, options.settleRef);
+    if (!order) return say(kRefused, order.error().message);
+    if (order->status != "awaiting_payment") {
+      std::printf("order %s: %s at the shop, nothing to settle\n", order->ref.c_str(),
+                  order->status.c_str());
+      return order->status == "paid" ? 0 : kRefused;
+    }
+    toSettle = std::move(*order);
+  }
   auto link = terminal::AccessCardLink::open(options.reader);
   if (!link) return say(kRefused, "insert the access card: " + link.error().message);
   if (auto status = (*link)->operationalStatus(); !status) {
@@ -155,6 +193,7 @@ int runTill(const TillOptions& options) {
   auto channel = HomeChannel::connect((*link)->card(), sink);
   if (!channel) return say(kRefused, "refused: the home server: " + channel.error().message);
   int status = 0;
+  if (toSettle) status = settleOrder(**channel, **shopLink, *toSettle, options);
   for (const BasketItem& item : options.basket) {
     status = ringUp(**channel, **shopLink, item, options);
     if (status != 0) break;

@@ -29,10 +29,11 @@ Result<BasketItem> parseItem(const std::string& text) {
 
 const char* tillUsage() {
   return "usage: till --shop URL --cert TILL.pem --key TILL.key --ca CA.pem [--reader NAME]\n"
-         "            [--pin-stdin] [-v] SKU[:QTY]...\n"
+         "            [--pin-stdin] [-v] (SKU[:QTY]... | --settle ORDER_REF)\n"
          "  rings up the basket at the till's own shop, asks for the customer's access card and\n"
          "  PIN (and PIN2 above the access card PIN's limit), pays each order from the\n"
-         "  customer's purse through their home server and prints the receipt\n";
+         "  customer's purse through their home server and prints the receipt;\n"
+         "  --settle finishes an order whose payment was cut off (it pays at most once)\n";
 }
 
 Result<TillOptions> parseTillArgs(const std::vector<std::string>& args) {
@@ -42,12 +43,13 @@ Result<TillOptions> parseTillArgs(const std::vector<std::string>& args) {
     if (arg == "--help" || arg == "-h") {
       options.help = true;
     } else if (arg == "--shop" || arg == "--reader" || arg == "--cert" || arg == "--key" ||
-               arg == "--ca") {
+               arg == "--ca" || arg == "--settle") {
       if (i + 1 >= args.size()) return makeError(arg + " needs a value");
       std::string& value = arg == "--shop"     ? options.shop
                            : arg == "--reader" ? options.reader
                            : arg == "--cert"   ? options.certFile
                            : arg == "--key"    ? options.keyFile
+                           : arg == "--settle" ? options.settleRef
                                                : options.caFile;
       value = args[++i];
     } else if (arg == "--pin-stdin") {
@@ -66,6 +68,14 @@ Result<TillOptions> parseTillArgs(const std::vector<std::string>& args) {
   if (options.shop.empty()) return makeError("--shop URL is required (the till's own shop)");
   if (options.certFile.empty() || options.keyFile.empty() || options.caFile.empty()) {
     return makeError("--cert, --key and --ca are required (the till's own TLS with its shop)");
+  }
+  if (!options.settleRef.empty()) {
+    if (!options.basket.empty()) return makeError("--settle takes no basket");
+    if (options.settleRef.size() > 64 ||
+        options.settleRef.find_first_of("/?#% ") != std::string::npos) {
+      return makeError("--settle: not an order reference: \"" + options.settleRef + "\"");
+    }
+    return options;
   }
   if (options.basket.empty()) return makeError("the basket is empty: give SKU[:QTY]...");
   if (options.basket.size() > kMaxItems) return makeError("at most 32 items in a basket");

@@ -21,6 +21,9 @@ struct TillOptions {
   std::string keyFile;
   std::string caFile;  // the CA of the shop's certificate
   std::vector<BasketItem> basket;
+  // --settle REF instead of a basket: finishes an order a cut-off payment left unsettled (pays it
+  // at most once: the purse answers an identical retry with the original record).
+  std::string settleRef;
   std::string reader;     // empty: the access card by its ATR
   bool pinStdin = false;  // PINs one line each from stdin: the access card PIN, then PIN2 if asked
   bool verbose = false;

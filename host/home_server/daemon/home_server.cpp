@@ -98,7 +98,10 @@ Result<void> HomeServer::start() {
   if (!policies) return policies.error();
   policies_ = std::move(policies.value());
   // Every request over a channel passes its terminal's policy first (policy_gate.hpp).
-  methods_.setGate(policyGate(*policies_, log_, [this] { return parts_.unixNow(); }));
+  // An expired policy revokes its terminal at once (terminal_expiry.cpp).
+  methods_.setGate(policyGate(
+      *policies_, log_, [this] { return parts_.unixNow(); },
+      [this](const std::string& terminal) { expireTerminal(terminal); }));
   MethodContext context;
   context.card = parts_.card;
   context.sessions = sessions_.get();
@@ -139,10 +142,17 @@ Result<void> HomeServer::start() {
   listenerConfig.tickets = &tickets_;
   listenerConfig.makeRng = parts_.makeRng;
   listener_ = std::make_unique<Listener>(listenerConfig, methods_, log_);
-  return listener_->start();
+  if (auto started = listener_->start(); !started) return started;
+  if (parts_.policySweepMs > 0) {
+    // Its first round runs now: reservations a kill -9 left open are reconciled at start.
+    policySweeper_ = std::make_unique<PeriodicTask>(std::chrono::milliseconds(parts_.policySweepMs),
+                                                    [this] { policySweep(); });
+  }
+  return {};
 }
 
 void HomeServer::stop() {
+  if (policySweeper_) policySweeper_->stop();
   if (listener_) listener_->stop();
   if (appliances_) appliances_->stop();
   if (admin_) admin_->stop();
@@ -204,6 +214,7 @@ Result<void> HomeServer::startPurse(const RelayOptions& relay) {
   PayPolicy payPolicy;
   payPolicy.store = policies_.get();
   payPolicy.nowUnix = [this] { return parts_.unixNow(); };
+  payPolicy.nowMs = [this] { return parts_.wallClock->nowMs(); };
   // A till's payment is mailed at once (the purse kicked the notices, with the till noted).
   payPolicy.tillPaid = [this](const std::string& terminal) {
     log_.info("purse: till " + terminal + " paid");
@@ -300,6 +311,9 @@ void HomeServer::cardReadable() {
   // met the card dead or locked (a payment whose card died right after its DEBIT, a credit made
   // by the home server before a restart) would otherwise leave those entries unread that long.
   if (notices_) notices_->kick();
+  // And the day limits' open reservations are matched against it.
+  reconcileDue_ = true;
+  if (policySweeper_) policySweeper_->kick();
 }
 
 // Long on purpose (issue 11): a table of the admin methods, one short lambda each.

@@ -3,7 +3,9 @@
 // software stand-ins, and main() wires the card-backed ones.
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "host/home_server/appliances/appliance_wing.hpp"
@@ -52,6 +54,10 @@ struct HomeServerParts {
   // How often lapsed grants are applied (the card back to standby when none is left); 0: only
   // when a request finds them (tests call authority().sweep()).
   uint32_t authoritySweepMs = 1000;
+  // How often the policy sweep runs (terminal_expiry.cpp): terminals whose policy expired are
+  // revoked, idle ones too; open day-limit reservations are reconciled (at start, after PIN1,
+  // then every 30 s while some are left). 0: no sweep (tests call policySweep()).
+  uint32_t policySweepMs = 1000;
   // The home card's link (main: the PC/SC one): a lost or reopened link means a card that may
   // have restarted without its PINs, so every grant ends at once. May be null.
   ReconnectingTransport* cardLink = nullptr;
@@ -82,6 +88,8 @@ class HomeServer {
   channel::ServerTicketStore& tickets() { return tickets_; }
   const protocol::rpc::Dispatcher& dispatcher() const { return methods_; }
   const protocol::rpc::Dispatcher& adminDispatcher() const { return adminMethods_; }
+  // One round of the policy sweep (terminal_expiry.cpp); the sweeper runs it periodically.
+  void policySweep();
 
  private:
   Result<void> registerAdminMethods();
@@ -92,6 +100,11 @@ class HomeServer {
   // open channels; `by` names who asked, for the log and the notice.
   Result<void, protocol::rpc::RpcError> revokeTerminal(const std::string& id,
                                                        const std::string& by);
+  // A terminal whose policy expired: revoked as by the admin, `by` its expiry
+  // (terminal_expiry.cpp).
+  void expireTerminal(const std::string& id);
+  // Its tickets, authority and open channels end, whatever the registry can do now.
+  void endTerminalLocally(const std::string& id);
   Result<void> startPurse(const RelayOptions& relay);
   // A handshake with the shop that verifies its chain and host name and stops before the card
   // would sign: how a PIN-only payment checks the shop (pay_policy.hpp).
@@ -126,6 +139,11 @@ class HomeServer {
   protocol::rpc::Dispatcher adminMethods_;
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<AdminSocketServer> admin_;
+  std::mutex expiryMutex_;
+  std::atomic<bool> reconcileDue_{true};  // at start and after PIN1
+  std::mutex sweepMutex_;                 // one policySweep() at a time
+  uint64_t lastReconcileMs_ = 0;          // guarded by sweepMutex_
+  std::unique_ptr<PeriodicTask> policySweeper_;
 };
 
 }  // namespace hp::home_server

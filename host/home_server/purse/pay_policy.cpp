@@ -25,8 +25,10 @@ RpcError limit(const std::string& message) {
   return protocol::rpc::makeRpcError(protocol::rpc::code::kLimitExceeded, message);
 }
 
-Answer payWithin(PurseService& purse, const PayPolicy& rules, const wire::PursePay::Params& params,
-                 const std::string& terminal) {
+// Long on purpose: the order of a policed payment (limits, reservation, DEBIT, settlement).
+// NOLINTNEXTLINE(readability-function-size)
+Answer payWithin(PurseService& purse, ServerLog& log, const PayPolicy& rules,
+                 const wire::PursePay::Params& params, const std::string& terminal) {
   auto url = parseShopUrl(params.url);
   if (!url)
     return protocol::rpc::makeRpcError(protocol::rpc::code::kInvalidParams,
@@ -38,10 +40,11 @@ Answer payWithin(PurseService& purse, const PayPolicy& rules, const wire::PurseP
                  moneyText(policy.perPayment, params.currency) + ")");
   }
   const PaymentKey key{terminal, url->host, params.orderRef};
-  Reservation reserved = Reservation::kRetry;
+  std::optional<Reservation> reserved;
   if (rules.store) {
-    auto reservation = rules.store->reserve(key, params.currency, params.amount,
-                                            rules.nowUnix() / kDaySeconds, policy.perDay);
+    auto reservation =
+        rules.store->reserve(key, params.currency, params.amount, rules.nowUnix() / kDaySeconds,
+                             policy.perDay, rules.nowMs ? rules.nowMs() : 0);
     if (!reservation)
       return protocol::rpc::makeRpcError(protocol::rpc::code::kInternal,
                                          reservation.error().message);
@@ -49,17 +52,32 @@ Answer payWithin(PurseService& purse, const PayPolicy& rules, const wire::PurseP
       return limit("over this terminal's limit per day (" +
                    moneyText(policy.perDay, params.currency) + ")");
     }
+    if (*reservation == Reservation::kConflict) {
+      // The e-money rule: one order, one payment; the same order with another amount is not a
+      // retry (the card would refuse it too, once it has paid the first).
+      return protocol::rpc::makeRpcError(
+          purse_code::kConflict, "payment of order " + params.orderRef + " to " + url->host +
+                                     ": conflicts with an earlier payment of this order");
+    }
     reserved = *reservation;
   }
   const bool till = policy.kind == "till";
   auto paid = purse.pay(*url, params.shopId, params.orderRef, params.currency, params.amount,
                         till ? terminal : std::string());
-  if (!paid) {
-    if (reserved == Reservation::kReserved && nothingMoved(paid.error())) {
-      (void)rules.store->release(key);
+  if (reserved) {
+    // The card's answer settles the reservation (and ends its in-flight mark). A refusal of a
+    // retry keeps it: the first attempt may still be paying; the reconciliation decides later.
+    Settlement settlement = Settlement::kKeepOpen;
+    if (paid) {
+      settlement = Settlement::kPaid;
+    } else if (*reserved == Reservation::kReserved && nothingMoved(paid.error())) {
+      settlement = Settlement::kRelease;
     }
-    return paid.error();
+    if (auto settled = rules.store->settle(key, settlement, paid ? paid->txn : 0); !settled) {
+      log.warn("purse: day limit of " + terminal + ": " + settled.error().message);
+    }
   }
+  if (!paid) return paid.error();
   if (till && rules.tillPaid) rules.tillPaid(terminal);
   wire::PursePay::Result result{std::move(paid->record), paid->txn, till ? 0 : paid->balance,
                                 std::nullopt};
@@ -95,9 +113,9 @@ Result<void> registerPolicedPay(protocol::rpc::Dispatcher& dispatcher, PurseServ
                                 const PayPolicy& policy) {
   return wire::registerMethod<wire::PursePay>(
       dispatcher,
-      [&purse, policy](const wire::PursePay::Params& params,
-                       const protocol::rpc::CallContext& caller) -> Answer {
-        return payWithin(purse, policy, params, caller.terminalId);
+      [&purse, &log, policy](const wire::PursePay::Params& params,
+                             const protocol::rpc::CallContext& caller) -> Answer {
+        return payWithin(purse, log, policy, params, caller.terminalId);
       },
       [&log, &authority, policy](std::string name, wire::Access,
                                  const protocol::rpc::Handler& typed) {

@@ -61,6 +61,16 @@ PurseAnswer<std::vector<purse::LogEntry>> PurseService::history(uint32_t fromTxn
   return readLogLocked(fromTxn);
 }
 
+PurseAnswer<bool> PurseService::inspectLog(const LogInspector& inspect) {
+  std::lock_guard lock(mutex_);
+  auto status = parts_.card->purseStatus();
+  if (!status) return purseError(PurseOperation::kStatus, status.error(), "purse status");
+  auto log = readLogLocked(status->oldestLoggedTxn);
+  if (!log) return log.error();
+  inspect(*status, *log);
+  return true;
+}
+
 PurseAnswer<PaymentDone> PurseService::pay(const ShopUrl& shop,
                                            const std::optional<std::string>& shopIdClaim,
                                            const std::string& orderRef, const std::string& currency,

@@ -81,6 +81,12 @@ class PurseService {
                                uint64_t amount, const std::string& viaTill = {});
   PurseAnswer<RefundDone> cancel(ByteView signedCancellation);
   PurseAnswer<TopupDone> topup(const ShopUrl& bank, const std::string& account, uint64_t amount);
+  // Runs `inspect` with the card's status and its whole log (the last 64 entries) while the
+  // purse is held: no DEBIT runs meanwhile, so what the log lacks was not paid by any request
+  // that had finished before (how reservation_reconcile.hpp reads it).
+  using LogInspector = std::function<void(const PurseStatus& status,
+                                          const std::vector<protocol::purse::LogEntry>& log)>;
+  PurseAnswer<bool> inspectLog(const LogInspector& inspect);
   // Finishes every pending top-up it can (re-ask, re-present, confirm); returns how many were
   // settled. Errors of single vouchers are logged and leave them pending.
   Result<size_t> reconcile();

@@ -26,14 +26,16 @@ protocol::rpc::RpcError denied(const std::string& message) {
 }  // namespace
 
 protocol::rpc::Gate policyGate(PolicyStore& policies, ServerLog& log,
-                               std::function<uint64_t()> nowUnix) {
-  return [&policies, &log, nowUnix = std::move(nowUnix)](
+                               std::function<uint64_t()> nowUnix,
+                               std::function<void(const std::string& terminal)> expired) {
+  return [&policies, &log, nowUnix = std::move(nowUnix), expired = std::move(expired)](
              const protocol::rpc::Request& request,
              const protocol::rpc::CallContext& caller) -> std::optional<protocol::rpc::RpcError> {
     const TerminalPolicy policy = policies.effective(caller.terminalId);
     const std::string who = "terminal " + caller.terminalId + " (" + policy.kind + ")";
     std::optional<protocol::rpc::RpcError> refusal;
-    if (policy.expires != 0 && nowUnix() > policy.expires) {
+    const bool isExpired = policy.expires != 0 && nowUnix() > policy.expires;
+    if (isExpired) {
       refusal = denied(who + ": its policy expired");
     } else if (!policy.allowsMethod(request.method, familyOf(request.method))) {
       refusal = denied(who + " may not call " + request.method);
@@ -47,6 +49,10 @@ protocol::rpc::Gate policyGate(PolicyStore& policies, ServerLog& log,
       }
     }
     if (refusal) log.warn("rpc " + caller.terminalId + " " + request.method + ": policy_denied");
+    // Expired: the terminal is revoked now, this channel included (its answer may not arrive).
+    if (isExpired && expired) {
+      expired(caller.terminalId);
+    }
     return refusal;
   };
 }
