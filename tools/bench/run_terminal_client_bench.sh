@@ -98,7 +98,8 @@ import resource, subprocess, sys
 runs, terminal, reader, url = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 cases = [("terminal --help", [terminal, "--help"]),
          ("get --relay (agent)", [terminal, "--reader", reader, "get", "--relay", url]),
-         ("get --delegate (agent)", [terminal, "--reader", reader, "get", "--delegate", url])]
+         ("get --delegate (agent)", [terminal, "--reader", reader, "get", "--delegate", url]),
+         ("get, mode chosen (agent)", [terminal, "--reader", reader, "get", url])]
 print(f"CPU of the terminal process (user + system), mean of {runs} runs:")
 for name, argv in cases:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -107,6 +108,6 @@ for name, argv in cases:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     user = (after.ru_utime - before.ru_utime) / runs * 1000
     system = (after.ru_stime - before.ru_stime) / runs * 1000
-    print(f"  {name:24s} {user + system:6.2f} ms ({user:.2f} user, {system:.2f} system)")
+    print(f"  {name:26s} {user + system:6.2f} ms ({user:.2f} user, {system:.2f} system)")
 PY
 "$TERMINAL" --reader "$READER" lock >/dev/null 2>&1 || true
