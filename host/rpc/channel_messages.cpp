@@ -9,10 +9,8 @@
 namespace hp::rpc {
 
 namespace {
-constexpr size_t kFragmentPayload = channel::kMaxRecordPlaintext - 1;
-}
 
-namespace {
+constexpr size_t kFragmentPayload = channel::kMaxRecordPlaintext - 1;
 
 // One record: flag, then (attachment records) the u16 size of the text part, the text part and
 // an attachment part. Sized once, so no reallocation leaves a copy behind; wiped after use (the
