@@ -8,8 +8,8 @@
 # command log, and the lock notice arriving at the mail sink.
 set -euo pipefail
 # Arguments: the e-money world's seven (HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION
-# SHOP_SERVER BANK_SERVER, read by emoney_prelude.sh) and APPLIANCE_SIM.
-APPLIANCE_SIM=$(realpath "${8:?usage: test_appliances_e2e.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION SHOP_SERVER BANK_SERVER APPLIANCE_SIM}")
+# SHOP_SERVER BANK_SERVER) and APPLIANCE_SIM, read by emoney_prelude.sh.
+EMONEY_EXTRA_ARGS=APPLIANCE_SIM
 HERE=$(dirname "$(realpath "$0")")
 # shellcheck source=tests/emoney_live/emoney_prelude.sh
 source "$HERE/../emoney_live/emoney_prelude.sh"

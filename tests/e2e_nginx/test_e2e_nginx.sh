@@ -17,18 +17,10 @@
 # or certificate file. Last, with a 10 s session lifetime in the home server, an expired session
 # is replaced by a fresh handshake. Every process is stopped on exit, also on failure.
 set -euo pipefail
-usage="usage: test_e2e_nginx.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION NGINX"
-HOMECARD=$(realpath "${1:?$usage}")
-ACCESSCARD=$(realpath "${2:?$usage}")
-HOME_SERVER=$(realpath "${3:?$usage}")
-TERMINAL=$(realpath "${4:?$usage}")
-HP_PROVISION=$(realpath "${5:?$usage}")
-NGINX=${6:?$usage}
 HERE=$(dirname "$(realpath "$0")")
-# shellcheck source=tests/integration/sandbox.sh
-source "$HERE/../integration/sandbox.sh"
-# shellcheck source=tests/terminal/live_helpers.sh
-source "$HERE/../terminal/live_helpers.sh"
+# shellcheck source=tests/terminal/live_prelude.sh
+source "$HERE/../terminal/live_prelude.sh"
+NGINX=${6:?usage: test_e2e_nginx.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION NGINX}
 
 fail() {
   echo "test_e2e_nginx: FAIL: $*" >&2
@@ -45,14 +37,7 @@ HAVE_STRACE=0
 command -v strace >/dev/null && HAVE_STRACE=1
 
 start_both_cards
-
-WORLD="$SANDBOX_DIR/world"
-# Eight-digit PINs no port, time or count in the outputs can contain by chance.
-PIN1=80615243 PIN2=91726354 ACCESS_PIN=70581694
-HOME_PORT=$(free_port)
-"$HP_PROVISION" --out "$WORLD" --home-reader "$HOME_READER" --access-reader "$ACCESS_READER" \
-  --home-address "127.0.0.1:$HOME_PORT" --profile laptop --home-pin1 "$PIN1" --home-pin2 "$PIN2" \
-  --access-pin "$ACCESS_PIN" >"$SANDBOX_DIR/provision.out" || fail "hp_provision"
+provision_laptop_world  # live_helpers.sh: WORLD, the PINs, HOME_PORT
 
 # The user's certificate as the home card holds it (GET DATA DF 21, before the home server takes
 # the card): nginx's log must name exactly this certificate.
@@ -205,17 +190,7 @@ for port in "$TICKETS_PORT" "$CACHE_PORT" "$WRONGHOST_PORT" "$PROVISIONED_PORT" 
 done
 
 # --- home server ---------------------------------------------------------------------------------
-HOME_SERVER_PID=""
-start_home_server() {  # CONFIG
-  "$HOME_SERVER" --config "$1" </dev/null >>"$SANDBOX_DIR/home_server.log" 2>&1 &
-  HOME_SERVER_PID=$!
-  sandbox_track "$HOME_SERVER_PID"
-  wait_listening "$HOME_PORT" || fail "the home server did not start"
-  for _ in $(seq 50); do [[ -S "$WORLD/home_server.sock" ]] && break; sleep 0.1; done
-  enter_pin1 "$HOME_SERVER" "$WORLD/home_server.sock" "$PIN1" >"$SANDBOX_DIR/pin1.log" 2>&1 ||
-    fail "PIN1: $(cat "$SANDBOX_DIR/pin1.log")"
-}
-start_home_server "$WORLD/home_server.json"
+start_home_server  # live_helpers.sh: sets HOME_SERVER_PID
 
 T=("$TERMINAL" --reader "$ACCESS_READER")
 # The home server's session cache is under test: each command asks it (own channel), not the
@@ -289,7 +264,8 @@ for mode in tickets cache; do
   done
   [[ -n $keepers ]] || fail "$mode: no terminal keeper process after unlock"
   for pid in $keepers; do
-    if tr '\0' ' ' <"/proc/$pid/cmdline" | grep -Eq '\.(key|pem)|BEGIN'; then
+    # Outputs read whole, not `| grep -q`: under pipefail, an early grep exit can fail the pipeline.
+    if grep -Eq '\.(key|pem)|BEGIN' <<<"$(tr '\0' ' ' <"/proc/$pid/cmdline")"; then
       fail "terminal process $pid has a key on its command line"
     fi
     for fd in "/proc/$pid/fd"/*; do
@@ -299,7 +275,8 @@ for mode in tickets cache; do
       fi
     done
   done
-  "${T[@]}" finish | grep -q standby || fail "$mode: finish"
+  finished=$("${T[@]}" finish) || fail "$mode: finish"
+  grep -q standby <<<"$finished" || fail "$mode: finish"
   "${T[@]}" lock >/dev/null || fail "$mode: lock"
 done
 # Tickets: resumed from the ticket, no session ID kept by the server; cache: both requests on the
@@ -370,7 +347,7 @@ json.dump(config, open(sys.argv[2], "w"), indent=2)
 PY
 for _ in $(seq 50); do [[ -S "$WORLD/home_server.sock" ]] || break; sleep 0.1; done
 rm -f "$WORLD/home_server.sock"
-start_home_server "$WORLD/home_server_short.json"
+HOME_SERVER_CONFIG="$WORLD/home_server_short.json" start_home_server
 unlock_and_pin2
 get expire-1 "$CACHE_PORT"
 grep -q "session for localhost:$CACHE_PORT: new" "$SANDBOX_DIR/expire-1.err" ||

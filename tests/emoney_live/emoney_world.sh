@@ -11,7 +11,7 @@
 #                                    alice holding BANK_BALANCE (minor units), aiosmtpd for the
 #                                    notices, the home server with PIN1 given
 #   start_bank PORT                  (re)starts the bank (PORT 0: the kernel picks)
-#   start_home_server                (re)starts the home server and gives it PIN1
+#   start_home_server                (live_helpers.sh) (re)starts the home server, gives it PIN1
 #   sql DB QUERY                     one value from a server's SQLite database
 #
 # Set afterwards: WORLD, PIN1 PIN2 ACCESS_PIN, HOME_READER ACCESS_READER, HOME_PORT SHOP_PORT
@@ -49,37 +49,20 @@ start_bank() {  # PORT (0: the kernel picks); sets BANK_PID and BANK_PORT
   BANK_PORT=$(server_port "$SANDBOX_DIR/bank.out") || fail "the bank did not start"
 }
 
-start_home_server() {  # sets HOME_SERVER_PID; PIN1 through the admin socket
-  "$HOME_SERVER" --config "$WORLD/home_server.json" </dev/null >>"$SANDBOX_DIR/home_server.log" 2>&1 &
-  HOME_SERVER_PID=$!
-  sandbox_track "$HOME_SERVER_PID"
-  wait_listening "$HOME_PORT" || fail "the home server did not start"
-  for _ in $(seq 50); do [[ -S "$WORLD/home_server.sock" ]] && break; sleep 0.1; done
-  enter_pin1 "$HOME_SERVER" "$WORLD/home_server.sock" "$PIN1" >"$SANDBOX_DIR/pin1.log" 2>&1 ||
-    fail "PIN1: $(cat "$SANDBOX_DIR/pin1.log")"
-}
-
 emoney_world_start() {  # BANK_BALANCE
   BANK_START=${1:?usage: emoney_world_start BANK_BALANCE}
   start_both_cards  # live_helpers.sh: sets HOME_READER and ACCESS_READER
 
-  WORLD="$SANDBOX_DIR/world"
-  PIN1=80615243 PIN2=91726354 ACCESS_PIN=70581694
-  HOME_PORT=$(free_port)
   SMTP_PORT=$(free_port)
   MQTT_PORT=$(free_port)  # the appliance broker's (docs/appliances.md), started by who needs it
   # hp_provision writes every config the world needs (home_server.json with its purse and
   # notices sections, shop.json, bank.json); nothing is patched here. The servers listen on
   # ports the kernel picks, unfinished top-ups are re-presented every 5 s, notices go to the
-  # aiosmtpd below.
-  "$HP_PROVISION" --out "$WORLD" --home-reader "$HOME_READER" --access-reader "$ACCESS_READER" \
-    --home-address "127.0.0.1:$HOME_PORT" --profile laptop --home-pin1 "$PIN1" --home-pin2 "$PIN2" \
-    --access-pin "$ACCESS_PIN" --max-balance 100000 --shop-listen 127.0.0.1:0 \
+  # aiosmtpd below. live_helpers.sh's provision_laptop_world sets WORLD, the PINs and HOME_PORT.
+  provision_laptop_world --max-balance 100000 --shop-listen 127.0.0.1:0 \
     --bank-listen 127.0.0.1:0 --bank-account alice --bank-balance "$BANK_START" \
     --reconcile-seconds 5 --smtp-url "smtp://127.0.0.1:$SMTP_PORT" \
-    --mail-from homeproxy@home.test --mail-to user@home.test --mqtt-listen "127.0.0.1:$MQTT_PORT" \
-    >"$SANDBOX_DIR/provision.out" ||
-    fail "hp_provision"
+    --mail-from homeproxy@home.test --mail-to user@home.test --mqtt-listen "127.0.0.1:$MQTT_PORT"
 
   # The shop (hp_provision's catalogue: tea 3.50, cake 12.75); the bank, with the account for
   # the user's certificate opened as README.txt says.

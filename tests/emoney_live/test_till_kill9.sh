@@ -22,9 +22,9 @@
 # Finally the till's policy expires: the home server revokes it by itself and mails the notice.
 set -euo pipefail
 HERE=$(dirname "$(realpath "$0")")
+EMONEY_EXTRA_ARGS=TILL
 # shellcheck source=tests/emoney_live/emoney_prelude.sh
 source "$HERE/emoney_prelude.sh"
-TILL=$(realpath "${8:?usage: test_till_kill9.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION SHOP_SERVER BANK_SERVER TILL}")
 
 fail() {
   echo "test_till_kill9: FAIL: $*" >&2
@@ -141,7 +141,9 @@ start_home_server  # PIN1: the reconciliation reads the card's log
 wait_reconciled
 grep -q "1 not paid (released)" "$SANDBOX_DIR/home_server.log" || fail "A: no release in the log"
 as_phone
-"${T[@]}" history | grep -q -- "$REF_A" && fail "A: the card paid $REF_A though it was killed frozen"
+# The history read whole, not `| grep -q`: under pipefail an early grep exit can fail the pipeline.
+history=$("${T[@]}" history) || fail "A: history"
+grep -q -- "$REF_A" <<<"$history" && fail "A: the card paid $REF_A though it was killed frozen"
 check_books "after A"
 next_payment_counts "after A"
 check_books "A, then a payment"
@@ -157,7 +159,8 @@ kill -CONT "$(home_card_pid)"
 start_home_server
 wait_reconciled
 as_phone
-if "${T[@]}" history | grep -q -- "$REF_B"; then
+history=$("${T[@]}" history) || fail "B: history"
+if grep -q -- "$REF_B" <<<"$history"; then
   OUTCOME_B="paid on the card before the kill: completed"
   (($(sql "$DB" "SELECT COUNT(*) FROM terminal_payments WHERE order_ref='$REF_B' AND txn > 0") == 1)) ||
     fail "B: the card paid $REF_B but the reservation was not completed with its txn"

@@ -12,6 +12,7 @@
 #include "protocol/rpc/methods.hpp"
 #include "tests/card_adapters/fixture.hpp"
 #include "tests/home_server/test_terminal.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/tls_proxy/shop_server.hpp"
 #include "tests/tls_proxy/test_pki.hpp"
 
@@ -111,9 +112,8 @@ TEST_SUITE("card") {
       CardTerminalDirectory directory(*homeCard.client);
       tls_proxy::test::ShopServer shop(tls_proxy::test::ResumptionKind::kTicket);
 
-      char dirTemplate[] = "/tmp/hp_home_card_test_XXXXXX";
-      REQUIRE(::mkdtemp(dirTemplate) != nullptr);
-      const std::string adminSocket = std::string(dirTemplate) + "/admin.sock";
+      const hp::test::TempDir dir;  // the admin socket's; outlives the server below
+      const std::string adminSocket = dir.file("admin.sock");
       auto serverRng = base::makeSeededRng(4242);
       auto serverKey = base::EcKeyPair::generate(*serverRng);
       REQUIRE(serverKey.ok());
@@ -194,7 +194,6 @@ TEST_SUITE("card") {
       CHECK(homeCard.client->commands().commandsSent() == apdusAfterFirst);
       REQUIRE((*connection)->close().ok());
       server.stop();
-      ::rmdir(dirTemplate);
     }
   }
 }

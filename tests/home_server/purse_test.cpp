@@ -18,6 +18,7 @@
 #include "protocol/rpc/methods.hpp"
 #include "tests/card_adapters/fixture.hpp"
 #include "tests/home_server/test_bank.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace wire = hp::protocol::rpc;
 
@@ -33,12 +34,6 @@ constexpr uint64_t kMaxBalance = 100'000;
 constexpr const char* kShopUrl = "https://localhost:8443/";
 constexpr const char* kBankUrl = "https://bank.test:9443";
 
-std::string tempDir() {
-  char dir[] = "/tmp/hp_purse_test_XXXXXX";
-  REQUIRE(::mkdtemp(dir) != nullptr);
-  return dir;
-}
-
 // Everything a purse test needs: the personalized home card with a purse (EUR, maximum
 // 1000.00), a shop "localhost" and the bank in its registries, the test bank, a pending
 // voucher store in a file, and the methods on a dispatcher.
@@ -50,7 +45,8 @@ struct PurseWorld {
   std::unique_ptr<base::EcKeyPair> shopKey = std::move(base::EcKeyPair::generate(*rng).value());
   std::unique_ptr<base::EcKeyPair> strangerKey = std::move(base::EcKeyPair::generate(*rng).value());
   test::TestBank bank{"bank", 1'000'000, at::testSeed() ^ 0xBA4C};
-  std::string dbPath = tempDir() + "/pending.sqlite";
+  hp::test::TempDir dir;  // removed with the world
+  std::string dbPath = dir.file("pending.sqlite");
   std::unique_ptr<PendingVoucherStore> pending;
   ServerLog log{LogLevel::kError, [](std::string_view) {}};
   std::vector<std::string> verifiedShops;
@@ -635,7 +631,8 @@ TEST_SUITE("purse") {
   }
 
   TEST_CASE("the pending voucher store keeps its rows across reopening") {
-    const std::string path = tempDir() + "/store.sqlite";
+    const hp::test::TempDir dir;
+    const std::string path = dir.file("store.sqlite");
     {
       auto store = at::must(PendingVoucherStore::open(path));
       PendingVoucher row{"r1", "https://bank:1", "acct", "0011223344556677", 3, "EUR", 500, {}, {},
@@ -662,11 +659,12 @@ TEST_SUITE("purse") {
     PurseWorld world;
     RecordingSender sender;
     notices::ManualWallClock clock(1'790'000'000'000);
+    const hp::test::TempDir dir;  // the outbox's; outlives the notices below
     NoticesConfig config;
     config.enabled = true;
     config.from = "homeproxy@home.test";
     config.to = "user@home.test";
-    config.outboxPath = tempDir() + "/notices.db";
+    config.outboxPath = dir.file("notices.db");
     config.periodSeconds = 3600;
     auto created = PaymentNotices::create(config, world.card, world.log, sender, clock);
     REQUIRE_MESSAGE(created.ok(), (created.ok() ? "" : created.error().message));

@@ -82,10 +82,7 @@ protocol::rpc::Response call(channel::ChannelConnection& connection, const std::
 
 ServerFixture::ServerFixture(bool withAdminSocket) : serverRng(base::makeSeededRng(77)) {
   const auto& pki = tls_proxy::test::testPki();
-  char dirTemplate[] = "/tmp/hp_home_server_test_XXXXXX";
-  REQUIRE(::mkdtemp(dirTemplate) != nullptr);
-  tempDir = dirTemplate;
-  adminSocket = withAdminSocket ? tempDir + "/admin.sock" : "";
+  adminSocket = withAdminSocket ? tempDir.file("admin.sock") : "";
 
   // The user's certificate from the test CA, which the test shops trust for client certificates.
   InProcessHomeCardOptions cardOptions;
@@ -130,8 +127,7 @@ ServerFixture::ServerFixture(bool withAdminSocket) : serverRng(base::makeSeededR
 }
 
 ServerFixture::~ServerFixture() {
-  server->stop();
-  ::rmdir(tempDir.c_str());  // the admin socket is gone by now
+  server->stop();  // tempDir goes after it, with anything left in it
 }
 
 std::vector<std::string> ServerFixture::logLines() {

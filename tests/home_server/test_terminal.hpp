@@ -16,6 +16,7 @@
 #include "host/home_server/daemon/home_server.hpp"
 #include "protocol/rpc/message.hpp"
 #include "tests/support/in_process_home_card.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/tls_proxy/test_signers.hpp"
 
 namespace hp::home_server::test {
@@ -64,7 +65,7 @@ class ServerFixture {
   std::vector<std::string> logLines();
   bool logContains(const std::string& text);
 
-  std::string tempDir;
+  hp::test::TempDir tempDir;  // the admin socket's; removed with the fixture
   std::string adminSocket;
   std::atomic<int64_t> clockOffsetSeconds{0};
   // The real home card applet in this process; card is its CardHomeCard.

@@ -132,8 +132,10 @@ PY
 }
 
 # True when no socket on this machine (namespace) listens on PORT.
+# (ss's output read whole: in `ss | grep -q .` under pipefail, ss writing on after grep quit
+# (EPIPE) would fail the pipeline.)
 _sandbox_port_free() {
-  ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+  [[ -z "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]
 }
 
 # Picks COUNT consecutive free ports; fixed ports in a private namespace, random ones outside.

@@ -134,7 +134,7 @@ restart_target() {  # NAME, after its kill -9
     home_server)
       wait "$pid" 2>/dev/null || true
       rm -f "$WORLD/home_server.sock"
-      start_home_server  # emoney_world.sh: PIN1 through the admin socket
+      start_home_server  # live_helpers.sh: PIN1 through the admin socket
       printf '%s\n' "$PIN2" | "${T[@]}" pin2 --pin-stdin >/dev/null 2>"$SANDBOX_DIR/pin2.err" ||
         fail "PIN2 after a home server restart: $(cat "$SANDBOX_DIR/pin2.err")"
       ;;

@@ -41,7 +41,8 @@ for round in 1 2; do
   SANDBOX_PCSCD_PID=$!
   sandbox_track "$SANDBOX_PCSCD_PID"
   deadline=$((SECONDS + 15))
-  until [[ -S "$PCSCLITE_CSOCK_NAME" ]] && sandbox_readers | grep -q '^Virtual PCD 00 00'; do
+  # The reader list read whole, not `| grep -q`: under pipefail an early grep exit can fail it.
+  until [[ -S "$PCSCLITE_CSOCK_NAME" ]] && grep -q '^Virtual PCD 00 00' <<<"$(sandbox_readers)"; do
     ((SECONDS < deadline)) || { echo "FAIL: new pcscd did not list the reader"; exit 1; }
     sleep 0.1
   done

@@ -57,7 +57,7 @@ struct BankWorld {
     args.insert(args.end(), extra.begin(), extra.end());
     process = std::make_unique<ServerProcess>("BANK_SERVER", args);
   }
-  std::string db() const { return dir.path + "/bank.db"; }
+  std::string db() const { return dir.file("bank.db"); }
   uint16_t port() const { return process->port(); }
   TempDir dir;
   std::unique_ptr<ServerProcess> process;
@@ -386,7 +386,7 @@ TEST_SUITE("bank") {
 
   TEST_CASE("admin commands refuse what they cannot do") {
     TempDir dir;
-    const std::string db = dir.path + "/bank.db";
+    const std::string db = dir.file("bank.db");
     const auto& pki = hp::tls_proxy::test::testPki();
     openAccount(db, "alice", pki.userEcCert, 5);
     std::string output;

@@ -3,10 +3,8 @@
 #include <doctest.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/pk.h>
-#include <stdlib.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 
 #include "protocol/rpc/base64.hpp"
@@ -59,17 +57,6 @@ const MerchantFiles& merchantFiles() {
   files.catalogue = d + "/catalogue.json";
   files.dir = d;
   return files;
-}
-
-TempDir::TempDir() {
-  char dirTemplate[] = "/tmp/hp_merchant_db_XXXXXX";
-  REQUIRE(mkdtemp(dirTemplate) != nullptr);
-  path = dirTemplate;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path, ignored);
 }
 
 Bytes publicPointOfKeyFile(const std::string& pemKey) {

@@ -13,6 +13,7 @@
 #include "base/rng.hpp"
 #include "protocol/purse/purse_records.hpp"
 #include "tests/merchant/test_client.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hp::merchant::test {
 
@@ -26,11 +27,7 @@ struct MerchantFiles {
 const MerchantFiles& merchantFiles();
 
 // A fresh temporary directory, removed when the object goes away (databases).
-struct TempDir {
-  TempDir();
-  ~TempDir();
-  std::string path;
-};
+using TempDir = hp::test::TempDir;
 
 // The public point of a PEM EC key (to check the servers' signatures).
 Bytes publicPointOfKeyFile(const std::string& pemKey);

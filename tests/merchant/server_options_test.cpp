@@ -1,30 +1,20 @@
 // In-process: the --config file loop the shop and the bank share (server_options.hpp).
 #include <doctest.h>
-#include <stdlib.h>
 
-#include <filesystem>
 #include <fstream>
 
+#include "tests/support/temp_dir.hpp"
 #include "tools/merchant/server_options.hpp"
 
 namespace hp::merchant::test {
 namespace {
 
-struct ConfigDir {
-  ConfigDir() {
-    char tmpl[] = "/tmp/hp_server_options.XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~ConfigDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
+// The test's directory (removed at its end), with config files written into it.
+struct ConfigDir : hp::test::TempDir {
   std::string write(const std::string& name, const std::string& json) const {
-    std::ofstream(path + "/" + name) << json;
-    return path + "/" + name;
+    std::ofstream(file(name)) << json;
+    return file(name);
   }
-  std::string path;
 };
 
 }  // namespace
@@ -48,7 +38,7 @@ TEST_SUITE("merchant") {
     CHECK(shopId == "b");                       // the later file wins
     CHECK(options.dbPath == "/abs/second.db");  // absolute paths stay as they are
     CHECK(options.tls.port == 4431);            // a key only the first file has stays
-    CHECK(seenBaseDirs == std::vector<std::string>{dir.path, dir.path});
+    CHECK(seenBaseDirs == std::vector<std::string>{dir.path(), dir.path()});
   }
 
   TEST_CASE("config files: relative paths from the file's folder; no --config, nothing read") {
@@ -61,7 +51,7 @@ TEST_SUITE("merchant") {
       return Result<void>();
     };
     REQUIRE(applyConfigFiles({"--config", file}, options, countCalls).ok());
-    CHECK(options.dbPath == dir.path + "/shop.db");
+    CHECK(options.dbPath == dir.file("shop.db"));
     CHECK(calls == 1);
     ServerOptions untouched;
     REQUIRE(applyConfigFiles({"--db", "x.db", "--config"}, untouched, countCalls).ok());
@@ -92,7 +82,7 @@ TEST_SUITE("merchant") {
     CHECK(badListen.error().message.find("listen") != std::string::npos);
     CHECK_FALSE(ownCalled);
 
-    auto missing = applyConfigFiles({"--config", dir.path + "/none.json"}, options, ownKeys);
+    auto missing = applyConfigFiles({"--config", dir.file("none.json")}, options, ownKeys);
     REQUIRE_FALSE(missing.ok());
     CHECK(missing.error().message.find("none.json") != std::string::npos);
   }

@@ -41,7 +41,7 @@ std::vector<std::string> shopArgs(const std::string& dbPath, std::vector<std::st
 
 struct Shop {
   explicit Shop(std::vector<std::string> extra = {})
-      : process("SHOP_SERVER", shopArgs(dir.path + "/shop.db", std::move(extra))) {}
+      : process("SHOP_SERVER", shopArgs(dir.file("shop.db"), std::move(extra))) {}
   TempDir dir;
   ServerProcess process;
   uint16_t port() const { return process.port(); }
@@ -614,7 +614,7 @@ TEST_SUITE("shop") {
   TEST_CASE("a config file: relative paths from its folder, inline catalogue, flags win") {
     const auto& pki = hp::tls_proxy::test::testPki();
     TempDir dir;
-    std::filesystem::copy_file(merchantFiles().shopSigningKey, dir.path + "/shop-sign.key");
+    std::filesystem::copy_file(merchantFiles().shopSigningKey, dir.file("shop-sign.key"));
     Json::Value config;
     config["listen"] = "127.0.0.1:0";
     config["cert"] = pki.shopCert;
@@ -628,15 +628,15 @@ TEST_SUITE("shop") {
     config["catalogue"]["items"][0]["sku"] = "bread";
     config["catalogue"]["items"][0]["name"] = "Bread";
     config["catalogue"]["items"][0]["price"] = 420;
-    std::ofstream(dir.path + "/shop.json") << toJson(config);
-    ServerProcess shop("SHOP_SERVER", {"--config", dir.path + "/shop.json", "--shop-id",
-                                       "flag.test", "--exit-with-stdin"});
+    std::ofstream(dir.file("shop.json")) << toJson(config);
+    ServerProcess shop("SHOP_SERVER", {"--config", dir.file("shop.json"), "--shop-id", "flag.test",
+                                       "--exit-with-stdin"});
     auto client = connected(ecUser(shop.port()));
     const HttpResult catalogue = client->request("GET", "/catalogue");
     CHECK(catalogue.json["shop_id"] == "flag.test");
     CHECK(catalogue.json["currency"] == "CHF");
     CHECK(catalogue.json["items"][0]["price"].asUInt64() == 420);
-    CHECK(std::filesystem::exists(dir.path + "/shop.db"));
+    CHECK(std::filesystem::exists(dir.file("shop.db")));
     CHECK(shop.log().find("tickets off") != std::string::npos);
     CHECK(shop.stop() == 0);
   }
@@ -650,7 +650,7 @@ TEST_SUITE("shop") {
     CHECK(output.find("missing catalogue") != std::string::npos);
     const auto& pki = hp::tls_proxy::test::testPki();
     TempDir dir;
-    std::vector<std::string> rsaSigning = shopArgs(dir.path + "/s.db");
+    std::vector<std::string> rsaSigning = shopArgs(dir.file("s.db"));
     rsaSigning[7] = pki.userRsaKey;  // --signing-key must be EC P-256
     CHECK(runToCompletion("SHOP_SERVER", rsaSigning, output) == 1);
     CHECK(output.find("must be an EC P-256 key") != std::string::npos);

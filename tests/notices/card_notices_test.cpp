@@ -47,11 +47,11 @@ std::string lineValue(const std::string& block, const std::string& label) {
   return block.substr(start, block.find("\r\n", start) - start);
 }
 
-std::map<uint32_t, Mailed> entriesIn(const std::vector<test::ReceivedMail>& mails,
+std::map<uint32_t, Mailed> entriesIn(const std::vector<notices::test::ReceivedMail>& mails,
                                      std::string& notes) {
   std::map<uint32_t, Mailed> out;
   for (const auto& mail : mails) {
-    const std::string body = test::bodyOf(mail.content);
+    const std::string body = notices::test::bodyOf(mail.content);
     size_t at = 0;
     while (at < body.size()) {
       const auto end = body.find("\r\n\r\n", at);
@@ -88,7 +88,7 @@ TEST_SUITE("card") {
     const auto purseIdBytes = must(card.purseInit("EUR", 1'000'000));
     const std::string purseId = toHex(purseIdBytes);
 
-    test::SmtpTestServer server;
+    notices::test::SmtpTestServer server;
     server.start();
     ManualWallClock clock(1'796'119'260'000);
     auto outbox = std::move(NoticeOutbox::open(server.scratchDir() + "/outbox.db", clock).value());
@@ -157,7 +157,9 @@ TEST_SUITE("card") {
       CHECK(found->second.balanceAfter == formatAmount(balanceAfter[t], "EUR"));
     }
     CHECK(notes.find("Note: txn 5 to 20 are missing") != std::string::npos);
-    CHECK(test::headerOf(mails[0].content, "Message-ID") == "<" + purseId + "-1-4@homeproxy>");
-    CHECK(test::headerOf(mails[1].content, "Message-ID") == "<" + purseId + "-21-36@homeproxy>");
+    CHECK(notices::test::headerOf(mails[0].content, "Message-ID") ==
+          "<" + purseId + "-1-4@homeproxy>");
+    CHECK(notices::test::headerOf(mails[1].content, "Message-ID") ==
+          "<" + purseId + "-21-36@homeproxy>");
   }
 }

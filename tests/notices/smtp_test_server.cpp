@@ -27,10 +27,7 @@ namespace hp::notices::test {
 namespace fs = std::filesystem;
 
 SmtpTestServer::SmtpTestServer() {
-  char tmpl[] = "/tmp/hp_notices_test.XXXXXX";
-  REQUIRE(mkdtemp(tmpl) != nullptr);
-  dir_ = tmpl;
-  mailDir_ = dir_ + "/mail";
+  mailDir_ = dir_.file("mail");
   fs::create_directory(mailDir_);
 
   listenFd_ = socket(AF_INET, SOCK_STREAM, 0);  // no CLOEXEC: the server inherits it
@@ -48,8 +45,6 @@ SmtpTestServer::SmtpTestServer() {
 SmtpTestServer::~SmtpTestServer() {
   stop();
   if (listenFd_ >= 0) close(listenFd_);
-  std::error_code ignored;
-  fs::remove_all(dir_, ignored);
 }
 
 void SmtpTestServer::start(const SmtpServerOptions& options) {
@@ -80,7 +75,7 @@ void SmtpTestServer::start(const SmtpServerOptions& options) {
   argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  const std::string logPath = dir_ + "/server.log";
+  const std::string logPath = dir_.file("server.log");
 
   int in[2];
   int out[2];

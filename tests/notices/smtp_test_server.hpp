@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/temp_dir.hpp"
+
 namespace hp::notices::test {
 
 struct ReceivedMail {
@@ -39,7 +41,7 @@ class SmtpTestServer {
   uint16_t port() const { return port_; }
   std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
   // A scratch directory that lives as long as this object (for outbox files).
-  const std::string& scratchDir() const { return dir_; }
+  std::string scratchDir() const { return dir_.path(); }
 
   void start(const SmtpServerOptions& options = {});
   void stop();
@@ -51,7 +53,7 @@ class SmtpTestServer {
  private:
   int listenFd_ = -1;
   uint16_t port_ = 0;
-  std::string dir_;
+  hp::test::TempDir dir_;  // mail files, server log; removed with this object
   std::string mailDir_;
   pid_t pid_ = -1;
   int stdinFd_ = -1;

@@ -2,8 +2,8 @@
 # pim_world.sh: the personal information store of docs/pim.md on 127.0.0.1, shared by the live
 # test (tests/pim_live/test_pim_live.sh), the demo's PIM scene and the benchmark
 # (tools/bench/run_pim_bench.sh). Source it after tests/integration/sandbox.sh,
-# tests/terminal/live_helpers.sh and tests/emoney_live/emoney_world.sh (start_home_server,
-# server_port). The caller defines `fail MESSAGE` and sets HOMECARD ACCESSCARD HOME_SERVER
+# tests/terminal/live_helpers.sh (start_home_server) and tests/emoney_live/emoney_world.sh
+# (server_port). The caller defines `fail MESSAGE` and sets HOMECARD ACCESSCARD HOME_SERVER
 # TERMINAL HP_PROVISION HP_ENROLL.
 #
 #   pim_world_start      a private pcscd with the home card and two access cards, hp_provision

@@ -10,18 +10,10 @@
 # converges (every UID once, same content on both sides); a malformed item, another user's
 # collection, a forged X-Remote-User and a locked access card are refused with clear messages.
 set -euo pipefail
-usage="usage: test_pim_live.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION HP_ENROLL"
-HOMECARD=$(realpath "${1:?$usage}")
-ACCESSCARD=$(realpath "${2:?}")
-HOME_SERVER=$(realpath "${3:?}")
-TERMINAL=$(realpath "${4:?}")
-HP_PROVISION=$(realpath "${5:?}")
-HP_ENROLL=$(realpath "${6:?}")
 HERE=$(dirname "$(realpath "$0")")
-# shellcheck source=tests/integration/sandbox.sh
-source "$HERE/../integration/sandbox.sh"
-# shellcheck source=tests/terminal/live_helpers.sh
-source "$HERE/../terminal/live_helpers.sh"
+LIVE_EXTRA_ARGS=HP_ENROLL
+# shellcheck source=tests/terminal/live_prelude.sh
+source "$HERE/../terminal/live_prelude.sh"
 # shellcheck source=tests/emoney_live/emoney_world.sh
 source "$HERE/../emoney_live/emoney_world.sh"
 # shellcheck source=tests/pim_live/pim_world.sh

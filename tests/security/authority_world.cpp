@@ -1,7 +1,5 @@
 #include "tests/security/authority_world.hpp"
 
-#include <unistd.h>
-
 #include "host/home_server/daemon/admin_socket.hpp"
 #include "host/pcsc_bridge/in_process_transport.hpp"
 #include "protocol/rpc/methods.hpp"
@@ -56,10 +54,7 @@ AuthorityWorld::AuthorityWorld(const Tweak& tweak) {
                                         client->readCardAuthKey().value(), "\"test reader\"");
   directory = std::make_unique<CardTerminalDirectory>(*client);
 
-  char dirTemplate[] = "/tmp/hp_security_test_XXXXXX";
-  REQUIRE(::mkdtemp(dirTemplate) != nullptr);
-  tempDir = dirTemplate;
-  adminSocket = tempDir + "/admin.sock";
+  adminSocket = tempDir.file("admin.sock");
   serverRng = base::makeSeededRng(at::testSeed() ^ 0x5EC);
   auto serverKey = base::EcKeyPair::generate(*serverRng);
   REQUIRE(serverKey.ok());
@@ -103,9 +98,7 @@ AuthorityWorld::AuthorityWorld(const Tweak& tweak) {
 
 AuthorityWorld::~AuthorityWorld() {
   if (server) server->stop();
-  server.reset();
-  ::unlink(adminSocket.c_str());
-  ::rmdir(tempDir.c_str());
+  server.reset();  // tempDir goes after it, with the admin socket
 }
 
 void AuthorityWorld::registerTerminal(const test::TestTerminal& terminal) {

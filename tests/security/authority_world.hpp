@@ -48,7 +48,7 @@ class AuthorityWorld {
   std::unique_ptr<base::Rng> serverRng;
   std::unique_ptr<channel::SoftwareServerSigner> serverSigner;
   channel::SystemWallClock wallClock;
-  std::string tempDir;
+  hp::test::TempDir tempDir;  // the admin socket's; removed with the world
   std::string adminSocket;
   std::unique_ptr<HomeServer> server;
 

@@ -13,16 +13,9 @@
 #     (LD_PRELOAD=libhp_vpcd_loopback.so, as sandbox.sh does), a connection to a slot port on a
 #     non-loopback address of the machine is refused, and `ss` shows them on 127.0.0.1 only.
 set -euo pipefail
-HOMECARD=$(realpath "${1:?usage: cardlink_fake_card_test.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION}")
-ACCESSCARD=$(realpath "${2:?}")
-HOME_SERVER=$(realpath "${3:?}")
-TERMINAL=$(realpath "${4:?}")
-HP_PROVISION=$(realpath "${5:?}")
 HERE=$(dirname "$(realpath "$0")")
-# shellcheck source=tests/integration/sandbox.sh
-source "$HERE/../integration/sandbox.sh"
-# shellcheck source=tests/terminal/live_helpers.sh
-source "$HERE/../terminal/live_helpers.sh"
+# shellcheck source=tests/terminal/live_prelude.sh
+source "$HERE/../terminal/live_prelude.sh"
 
 # An attack that succeeded is recorded and the next one still runs, so one run shows them all.
 FINDINGS=()

@@ -85,7 +85,7 @@ TEST_SUITE("listener_flood_shop") {
     merchant::test::ServerProcess shop(
         "SHOP_SERVER", {"--cert", pki.shopCert, "--key", pki.shopKey, "--ca", pki.caCert,
                         "--signing-key", files.shopSigningKey, "--catalogue", files.catalogue,
-                        "--db", dir.path + "/shop.db", "--exit-with-stdin"});
+                        "--db", dir.file("shop.db"), "--exit-with-stdin"});
     // A TLS record header and a ClientHello start, a byte every two seconds.
     Flood flood(shop.port(), kAttackers,
                 std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11));

@@ -42,7 +42,7 @@ std::string deepJson(size_t depth) {
 TEST_SUITE("listener_json") {
   TEST_CASE("the shop takes integer quantities only, no comments, and answers deep JSON 400") {
     merchant::test::TempDir dir;
-    merchant::test::ServerProcess shop("SHOP_SERVER", merchantArgs(dir.path + "/shop.db", false));
+    merchant::test::ServerProcess shop("SHOP_SERVER", merchantArgs(dir.file("shop.db"), false));
     auto client = merchant::test::connected(merchant::test::ecUser(shop.port()));
     const auto expect400 = [&](const std::string& body) {
       const HttpResult answer = client->request("POST", "/orders", body);
@@ -69,7 +69,7 @@ TEST_SUITE("listener_json") {
 
   TEST_CASE("the bank takes integer amounts only") {
     merchant::test::TempDir dir;
-    merchant::test::ServerProcess bank("BANK_SERVER", merchantArgs(dir.path + "/bank.db", true));
+    merchant::test::ServerProcess bank("BANK_SERVER", merchantArgs(dir.file("bank.db"), true));
     auto client = merchant::test::connected(merchant::test::ecUser(bank.port()));
     for (const char* amount : {"1e2", "100.0", "1E+2"}) {
       const std::string body = std::string(R"({"request_id":"r1","account":"alice",)") +

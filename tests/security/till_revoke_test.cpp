@@ -3,11 +3,11 @@
 // basket, ends at once. Attacker: whoever holds the card and its PIN at a till. Also: the till
 // card itself may not revoke (or reach) anything beyond its policy.
 #include <doctest.h>
-#include <unistd.h>
 
 #include "host/rpc/channel_messages.hpp"
 #include "protocol/rpc/methods.hpp"
 #include "tests/security/authority_world.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace wire = hp::protocol::rpc;
 
@@ -80,12 +80,11 @@ TEST_SUITE("till") {
   }
 
   TEST_CASE("a till's policy survives a restart of the home server") {
-    std::string dbPath;
+    // The policy store's directory outlives the world, so the store is read after the restart.
+    const hp::test::TempDir dir;
+    const std::string dbPath = dir.file("policies.db");
     {
       AuthorityWorld world([&dbPath](HomeServerConfig& config, HomeServerParts&) {
-        char dir[] = "/tmp/hp_till_policy_XXXXXX";
-        REQUIRE(::mkdtemp(dir) != nullptr);
-        dbPath = std::string(dir) + "/policies.db";
         config.terminalPolicyDb = dbPath;
       });
       TestTerminal till("till-7", 7103);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "tests/support/temp_dir.hpp"
 #include "tools/provision/card_personalization.hpp"
 #include "tools/provision/output_files.hpp"
 #include "tools/provision/pki.hpp"
@@ -93,9 +94,8 @@ TEST_CASE("provision: the access card profile encoding (PUT DATA DF 33)") {
 }
 
 TEST_CASE("provision: secrets are written 0600, others 0644, and nothing is overwritten") {
-  char dirTemplate[] = "/tmp/hp_provision_test_XXXXXX";
-  REQUIRE(::mkdtemp(dirTemplate) != nullptr);
-  const std::string dir = dirTemplate;
+  const hp::test::TempDir temp;
+  const std::string dir = temp.path();
   const mode_t oldMask = ::umask(0);  // even a permissive umask must not widen a secret
   const hp::base::Bytes content = hp::base::bytesOf("key material");
   REQUIRE(writeFile(dir + "/secret.key", content, true).ok());
@@ -109,9 +109,6 @@ TEST_CASE("provision: secrets are written 0600, others 0644, and nothing is over
   auto again = writeFile(dir + "/secret.key", content, true);
   REQUIRE_FALSE(again.ok());
   CHECK(again.error().message.find("File exists") != std::string::npos);
-  ::unlink((dir + "/secret.key").c_str());
-  ::unlink((dir + "/public.pem").c_str());
-  ::rmdir(dir.c_str());
 }
 
 TEST_CASE("provision: home_server.json points at the generated files") {

@@ -2,7 +2,6 @@
 // (home server, shop_server, bank_server), so a provisioned world runs the whole e-money story
 // without editing a file; and README.txt gives the commands that go with them.
 #include <doctest.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "host/home_server/daemon/config.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tools/bank_server/bank_config.hpp"
 #include "tools/provision/output_files.hpp"
 #include "tools/provision/server_configs.hpp"
@@ -32,21 +32,11 @@ WorldDescription worldIn(const std::string& dir) {
 
 // A temporary world folder holding the given texts; removed when the test ends.
 struct WorldFolder {
-  std::string dir;
-  std::vector<std::string> names;
-  WorldFolder() {
-    char pattern[] = "/tmp/hp_provision_world_XXXXXX";
-    REQUIRE(::mkdtemp(pattern) != nullptr);
-    dir = pattern;
-  }
-  std::string put(const std::string& name, const std::string& text) {
-    std::ofstream(dir + "/" + name) << text;
-    names.push_back(name);
-    return dir + "/" + name;
-  }
-  ~WorldFolder() {
-    for (const auto& name : names) ::unlink((dir + "/" + name).c_str());
-    ::rmdir(dir.c_str());
+  hp::test::TempDir temp;
+  std::string dir = temp.path();
+  std::string put(const std::string& name, const std::string& text) const {
+    std::ofstream(temp.file(name)) << text;
+    return temp.file(name);
   }
 };
 

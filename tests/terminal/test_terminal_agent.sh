@@ -6,16 +6,9 @@
 # through its agent, and the agent gone (keys wiped) within 1 s of `terminal lock`, of the card leaving the reader, and of its idle limit;
 # a connection after the lock gets nothing. Every process is stopped on exit, also on failure.
 set -euo pipefail
-HOMECARD=$(realpath "${1:?usage: test_terminal_agent.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION SHOP_SERVER}")
-ACCESSCARD=$(realpath "${2:?}")
-HOME_SERVER=$(realpath "${3:?}")
-TERMINAL=$(realpath "${4:?}")
-HP_PROVISION=$(realpath "${5:?}")
-SHOP_SERVER=$(realpath "${6:?}")
-# shellcheck source=tests/integration/sandbox.sh
-source "$(dirname "$0")/../integration/sandbox.sh"
-# shellcheck source=tests/terminal/live_helpers.sh
-source "$(dirname "$0")/live_helpers.sh"
+LIVE_EXTRA_ARGS=SHOP_SERVER
+# shellcheck source=tests/terminal/live_prelude.sh
+source "$(dirname "$0")/live_prelude.sh"
 
 fail() {
   echo "test_terminal_agent: FAIL: $*" >&2
@@ -25,39 +18,15 @@ fail() {
   exit 1
 }
 
-sandbox_start 2
-sandbox_card homecard 0 "$SANDBOX_DIR/home.state" --path "$HOMECARD"
-sandbox_card accesscard 1 "$SANDBOX_DIR/access.state" --path "$ACCESSCARD"
-ACCESS_PID=$SANDBOX_LAST_PID
-sandbox_wait_card 0
-sandbox_wait_card 1
-HOME_READER=$(sandbox_reader_name 0)
-ACCESS_READER=$(sandbox_reader_name 1)
-
-WORLD="$SANDBOX_DIR/world"
-PIN1=80615243 PIN2=91726354 ACCESS_PIN=70581694
-HOME_PORT=$(free_port)
-"$HP_PROVISION" --out "$WORLD" --home-reader "$HOME_READER" --access-reader "$ACCESS_READER" \
-  --home-address "127.0.0.1:$HOME_PORT" --profile laptop --home-pin1 "$PIN1" --home-pin2 "$PIN2" \
-  --access-pin "$ACCESS_PIN" >"$SANDBOX_DIR/provision.out" || fail "hp_provision"
+start_both_cards  # live_helpers.sh: also sets ACCESS_PID
+provision_laptop_world
 SHOP_PORT=$(free_port)
 KA_PORT=$(free_port)
-(cd "$WORLD" && exec openssl s_server -accept "127.0.0.1:$SHOP_PORT" -Verify 1 -CAfile ca.pem \
-  -cert shop.pem -key shop.key -www -tls1_2 -no_ticket -quiet) >>"$SANDBOX_DIR/shop.log" 2>&1 &
-sandbox_track $!
-wait_listening "$SHOP_PORT" || fail "the shop did not start"
-"$HOME_SERVER" --config "$WORLD/home_server.json" </dev/null >"$SANDBOX_DIR/home_server.log" 2>&1 &
-sandbox_track $!
-wait_listening "$HOME_PORT" || fail "the home server did not start"
-for _ in $(seq 50); do [[ -S "$WORLD/home_server.sock" ]] && break; sleep 0.1; done
-enter_pin1 "$HOME_SERVER" "$WORLD/home_server.sock" "$PIN1" >"$SANDBOX_DIR/pin1.log" 2>&1 ||
-  fail "PIN1: $(cat "$SANDBOX_DIR/pin1.log")"
+start_openssl_shop  # live_helpers.sh, as start_home_server
+start_home_server
 
-export XDG_RUNTIME_DIR="$SANDBOX_DIR/run" XDG_CONFIG_HOME="$SANDBOX_DIR/config"
-export XDG_STATE_HOME="$SANDBOX_DIR/state" HOMEPROXY_AGENT_LOG="$SANDBOX_DIR/agent.log"
-mkdir -p "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME/homeproxy"
 SHOP="localhost:$SHOP_PORT"
-printf 'usual-shop %s   # prepared at every unlock\n' "$SHOP" >"$XDG_CONFIG_HOME/homeproxy/terminal.conf"
+agent_in_sandbox "$SHOP"  # live_helpers.sh: the usual shop, prepared at every unlock
 T=("$TERMINAL" --reader "$ACCESS_READER")
 AGENT_DIR="$XDG_RUNTIME_DIR/homeproxy"
 SOCKET=$(ls "$AGENT_DIR"/agent-*.sock 2>/dev/null || true)

@@ -6,15 +6,8 @@
 # a delegated session, the second from the home server's session cache (resumed by the shop:
 # s_server's page says "Reused"). Every process is stopped on exit, also on failure.
 set -euo pipefail
-HOMECARD=$(realpath "${1:?usage: test_terminal_live.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION}")
-ACCESSCARD=$(realpath "${2:?}")
-HOME_SERVER=$(realpath "${3:?}")
-TERMINAL=$(realpath "${4:?}")
-HP_PROVISION=$(realpath "${5:?}")
-# shellcheck source=tests/integration/sandbox.sh
-source "$(dirname "$0")/../integration/sandbox.sh"
-# shellcheck source=tests/terminal/live_helpers.sh
-source "$(dirname "$0")/live_helpers.sh"
+# shellcheck source=tests/terminal/live_prelude.sh
+source "$(dirname "$0")/live_prelude.sh"
 
 fail() {
   echo "test_terminal_live: FAIL: $*" >&2
@@ -25,22 +18,14 @@ fail() {
 }
 
 start_both_cards
-
-WORLD="$SANDBOX_DIR/world"
-# Eight-digit PINs that no port number, time or count in the outputs can contain by chance, so
-# the final check for PINs in outputs and logs cannot fire falsely.
-PIN1=80615243 PIN2=91726354 ACCESS_PIN=70581694
 # A biometric template, a sample of the same finger (10 bits differ; the threshold is 24) and
 # another finger's (every bit differs).
 TEMPLATE=5a1f3c7e9d2b4a6c8e0f1d3b5a7c9e2f4b6d8a0c1e3f5b7d9a2c4e6f8b0d1a3c
 printf '%s\n' "$TEMPLATE" >"$SANDBOX_DIR/template.hex"
 printf '%s\n' "a51f3c7e9d2b4a6c8e0f1d3b5a7c9e2f4b6d8a0c1e3f5b7d9a2c4e6f8b0d1a30" >"$SANDBOX_DIR/same.hex"
 printf '%s\n' "a5e0c38162d4b59371f0e2c4a58361d0b49275f3e1c0a48265d3b19074f2e5c3" >"$SANDBOX_DIR/other.hex"
-HOME_PORT=$(free_port)
-"$HP_PROVISION" --out "$WORLD" --home-reader "$HOME_READER" --access-reader "$ACCESS_READER" \
-  --home-address "127.0.0.1:$HOME_PORT" --profile laptop --home-pin1 "$PIN1" --home-pin2 "$PIN2" \
-  --access-pin "$ACCESS_PIN" --bio-template "$SANDBOX_DIR/template.hex" \
-  >"$SANDBOX_DIR/provision.out" || fail "hp_provision"
+# live_helpers.sh: WORLD, the PINs (which the final check looks for in outputs and logs), HOME_PORT
+provision_laptop_world --bio-template "$SANDBOX_DIR/template.hex"
 for secret in ca.key shop.key shop-sign.key bank.key bank-sign.key home_server_key.pem; do
   [[ $(stat -c %a "$WORLD/$secret") == 600 ]] || fail "$secret is not mode 0600"
 done
@@ -52,21 +37,8 @@ fi
 
 # The shop: TLS 1.2, client certificate required, session cache (no tickets).
 SHOP_PORT=$(free_port)
-start_shop() {
-  (cd "$WORLD" && exec openssl s_server -accept "127.0.0.1:$SHOP_PORT" -Verify 1 -CAfile ca.pem \
-    -cert shop.pem -key shop.key -www -tls1_2 -no_ticket -quiet) >>"$SANDBOX_DIR/shop.log" 2>&1 &
-  SHOP_PID=$!
-  sandbox_track "$SHOP_PID"
-  wait_listening "$SHOP_PORT" || fail "the shop did not start"
-}
-start_shop
-
-"$HOME_SERVER" --config "$WORLD/home_server.json" </dev/null >"$SANDBOX_DIR/home_server.log" 2>&1 &
-sandbox_track $!
-wait_listening "$HOME_PORT" || fail "the home server did not start"
-for _ in $(seq 50); do [[ -S "$WORLD/home_server.sock" ]] && break; sleep 0.1; done
-enter_pin1 "$HOME_SERVER" "$WORLD/home_server.sock" "$PIN1" >"$SANDBOX_DIR/pin1.log" 2>&1 ||
-  fail "PIN1: $(cat "$SANDBOX_DIR/pin1.log")"
+start_openssl_shop  # live_helpers.sh, as start_home_server
+start_home_server
 
 T=("$TERMINAL" --reader "$ACCESS_READER")
 # The agent's lock file (one agent per reader) goes under this sandbox. This test is about
@@ -112,7 +84,7 @@ grep -q "channel to 127.0.0.1:$HOME_PORT: resumed" "$SANDBOX_DIR/get2.err" ||
 # the home server to drop the session and open a fresh one, once, and gets the page.
 kill "$SHOP_PID"
 wait "$SHOP_PID" 2>/dev/null || true
-start_shop
+start_openssl_shop
 "${T[@]}" -v get "https://localhost:$SHOP_PORT/" >"$SANDBOX_DIR/page4" 2>"$SANDBOX_DIR/get4.err" ||
   fail "get after the shop restarted: $(cat "$SANDBOX_DIR/get4.err")"
 grep -q "shop refused to resume" "$SANDBOX_DIR/get4.err" || fail "no refusal: $(cat "$SANDBOX_DIR/get4.err")"
@@ -182,7 +154,9 @@ grep -q "unlocked (biometric)" "$SANDBOX_DIR/status2.out" || fail "status: $(cat
   fail "get after the biometric unlock: $(cat "$SANDBOX_DIR/get5.err")"
 grep -q "^Reused" "$SANDBOX_DIR/page5" || fail "page 5: the shop did not resume"
 
-"${T[@]}" finish | grep -q standby || fail "finish"
+# Output read whole, not `| grep -q`: under pipefail, an early grep exit can fail the pipeline.
+finished=$("${T[@]}" finish) || fail "finish"
+grep -q standby <<<"$finished" || fail "finish"
 "${T[@]}" lock >/dev/null || fail "lock"
 
 # The unlock outlasts pcscd's power-off of idle cards (which locks the card; measured: locked

@@ -5,11 +5,11 @@
 #include <mbedtls/x509_crt.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <memory>
 
 #include "base/bytes.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hp::tls_proxy::test {
 
@@ -46,12 +46,10 @@ void makeCa(const std::string& dir, const std::string& name, const std::string& 
                name + ".pem");
 }
 
+// The PKI's files live as long as the test process (removed at exit with the directory).
 struct PkiOwner {
+  hp::test::TempDir temp;
   TestPki pki;
-  ~PkiOwner() {
-    std::error_code ignored;
-    if (!pki.dir.empty()) std::filesystem::remove_all(pki.dir, ignored);
-  }
 };
 
 }  // namespace
@@ -59,11 +57,9 @@ struct PkiOwner {
 const TestPki& testPki() {
   static std::unique_ptr<PkiOwner> owner;
   if (owner) return owner->pki;
-  char dirTemplate[] = "/tmp/hp_tls_test_XXXXXX";
-  REQUIRE(mkdtemp(dirTemplate) != nullptr);
   auto made = std::make_unique<PkiOwner>();
   TestPki& pki = made->pki;
-  pki.dir = dirTemplate;
+  pki.dir = made->temp.path();
   const std::string& d = pki.dir;
   const std::string ec = "-algorithm EC -pkeyopt ec_paramgen_curve:P-256";
   const std::string rsa = "-algorithm RSA -pkeyopt rsa_keygen_bits:2048";

@@ -4,22 +4,14 @@
 // connect(2) to 127.0.0.1:FROM becomes one to 127.0.0.1:TO for each FROM:TO in
 // HP_BENCH_PORT_MAP ("FROM:TO,FROM:TO"); anything else (Unix sockets to pcscd, other ports) is
 // untouched. A bench tool only: nothing in the product loads it.
-#include <dlfcn.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
+
+#include "tools/preload/socket_call.hpp"
 
 namespace {
-
-using ConnectFn = int (*)(int, const sockaddr*, socklen_t);
-
-ConnectFn realConnect() {
-  static ConnectFn real = reinterpret_cast<ConnectFn>(dlsym(RTLD_NEXT, "connect"));
-  return real;
-}
 
 // The TO for FROM in HP_BENCH_PORT_MAP, or 0.
 unsigned mappedPort(unsigned from) {
@@ -41,19 +33,11 @@ unsigned mappedPort(unsigned from) {
 
 extern "C" __attribute__((visibility("default"))) int connect(int fd, const sockaddr* addr,
                                                               socklen_t len) {
-  ConnectFn real = realConnect();
-  if (real == nullptr) {
-    errno = ENOSYS;
-    return -1;
-  }
-  if (addr != nullptr && addr->sa_family == AF_INET && len >= sizeof(sockaddr_in)) {
-    sockaddr_in in{};
-    std::memcpy(&in, addr, sizeof in);
+  static const hp::preload::SocketAddressCall real = hp::preload::nextCall("connect");
+  return hp::preload::callRewritten(real, fd, addr, len, [](sockaddr_in& in) {
     const unsigned to = mappedPort(ntohs(in.sin_port));
-    if (in.sin_addr.s_addr == htonl(INADDR_LOOPBACK) && to != 0) {
-      in.sin_port = htons(static_cast<uint16_t>(to));
-      return real(fd, reinterpret_cast<const sockaddr*>(&in), sizeof in);
-    }
-  }
-  return real(fd, addr, len);
+    if (in.sin_addr.s_addr != htonl(INADDR_LOOPBACK) || to == 0) return false;
+    in.sin_port = htons(static_cast<uint16_t>(to));
+    return true;
+  });
 }

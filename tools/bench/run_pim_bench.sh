@@ -30,20 +30,12 @@ export HP_PIM_LINK=$LINK # sandbox.sh re-executes this script with the arguments
 BUILD=$(realpath "${1:?$usage}")
 HERE=$(dirname "$(realpath "$0")")
 TESTS=$(realpath "$HERE/../../tests")
-HOMECARD=$BUILD/card/homecard/homecard
-ACCESSCARD=$BUILD/card/accesscard/accesscard
-HOME_SERVER=$BUILD/host/home_server/home_server
-TERMINAL=$BUILD/host/terminal/terminal
-HP_PROVISION=$BUILD/tools/provision/hp_provision
-RELAY=$BUILD/tools/bench/delay_relay
 CONTACTS=${HP_PIM_CONTACTS:-5000}
 EVENTS=${HP_PIM_EVENTS:-2000}
-# shellcheck source=tests/integration/sandbox.sh
-source "$TESTS/integration/sandbox.sh"
-# shellcheck source=tests/terminal/live_helpers.sh
-source "$TESTS/terminal/live_helpers.sh"
-# shellcheck source=tests/emoney_live/emoney_world.sh
-source "$TESTS/emoney_live/emoney_world.sh"
+BENCH_NAME=run_pim_bench
+BENCH_MORE=(RELAY=tools/bench/delay_relay)
+# shellcheck source=tools/bench/bench_prelude.sh
+source "$HERE/bench_prelude.sh"
 # shellcheck source=tests/pim_live/pim_world.sh
 source "$TESTS/pim_live/pim_world.sh"
 fail() {

@@ -23,23 +23,6 @@ usage="usage: tools/bench/run_purse_bench.sh BUILD_DIR [OUT_DIR]"
 BUILD=$(realpath "${1:?$usage}")
 OUT=${2:-$BUILD/purse-bench}
 HERE=$(dirname "$(realpath "$0")")
-TESTS=$(realpath "$HERE/../../tests")
-
-HOMECARD=$BUILD/card/homecard/homecard
-ACCESSCARD=$BUILD/card/accesscard/accesscard
-HOME_SERVER=$BUILD/host/home_server/home_server
-TERMINAL=$BUILD/host/terminal/terminal
-HP_PROVISION=$BUILD/tools/provision/hp_provision
-SHOP_SERVER=$BUILD/tools/shop_server/shop_server
-BANK_SERVER=$BUILD/tools/bank_server/bank_server
-DEBIT_BENCH=$BUILD/tools/bench/bench_purse_debit
-for exe in "$HOMECARD" "$ACCESSCARD" "$HOME_SERVER" "$TERMINAL" "$HP_PROVISION" "$SHOP_SERVER" \
-  "$BANK_SERVER" "$DEBIT_BENCH"; do
-  [[ -x $exe ]] || {
-    echo "run_purse_bench: $exe missing; build it first: ninja -C $BUILD ${exe#"$BUILD"/}" >&2
-    exit 2
-  }
-done
 
 SEQ=${HP_PURSE_BENCH_SEQ:-40}
 HELD=${HP_PURSE_BENCH_HELD:-100}
@@ -52,13 +35,10 @@ BUYS=$((SEQ + HELD + RELAY + 3))  # + one warm-up payment per mode
   exit 2
 }
 
-LOAD_BEFORE=$(uptime)
-# shellcheck source=tests/integration/sandbox.sh
-source "$TESTS/integration/sandbox.sh"
-# shellcheck source=tests/terminal/live_helpers.sh
-source "$TESTS/terminal/live_helpers.sh"
-# shellcheck source=tests/emoney_live/emoney_world.sh
-source "$TESTS/emoney_live/emoney_world.sh"
+BENCH_NAME=run_purse_bench
+BENCH_MORE=(DEBIT_BENCH=tools/bench/bench_purse_debit)
+# shellcheck source=tools/bench/bench_prelude.sh
+source "$HERE/bench_prelude.sh"
 
 fail() {
   echo "run_purse_bench: FAIL: $*" >&2

@@ -11,11 +11,12 @@ set -euo pipefail
 BUILD=$(realpath "${1:?usage: run_warm_relay_bench.sh BUILD_DIR [RUNS]}")
 RUNS=${2:-20}
 PROXY=$(realpath "${PROXY_BUILD:-$BUILD}")
-SRC=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=tests/integration/sandbox.sh
-source "$SRC/tests/integration/sandbox.sh"
-# shellcheck source=tests/terminal/live_helpers.sh
-source "$SRC/tests/terminal/live_helpers.sh"
+BENCH_NAME=run_warm_relay_bench
+BENCH_MORE=(DELAY_RELAY=tools/bench/delay_relay)
+# shellcheck source=tools/bench/bench_prelude.sh
+source "$(dirname "$(realpath "$0")")/bench_prelude.sh"
+HOME_SERVER=$PROXY/host/home_server/home_server  # the two programs measured, from PROXY
+TERMINAL=$PROXY/host/terminal/terminal
 fail() {
   echo "run_warm_relay_bench: FAIL: $*" >&2
   for log in home_server.log agent.log shop.log; do
@@ -26,7 +27,7 @@ fail() {
 delay() {  # TARGET_PORT ONE_WAY_MS: starts a delay relay; its port in DELAY_PORT
   local fifo="$SANDBOX_DIR/delay.$1" hold
   mkfifo "$fifo"
-  "$BUILD/tools/bench/delay_relay" "$1" "$2" <"$fifo" >"$SANDBOX_DIR/delay.$1.out" &
+  "$DELAY_RELAY" "$1" "$2" <"$fifo" >"$SANDBOX_DIR/delay.$1.out" &
   sandbox_track $!
   # shellcheck disable=SC2034 # the descriptor is held, never used: its stdin stays open
   exec {hold}>"$fifo"
@@ -35,11 +36,7 @@ delay() {  # TARGET_PORT ONE_WAY_MS: starts a delay relay; its port in DELAY_POR
   [[ -n $DELAY_PORT ]] || fail "delay relay to $1 did not start"
 }
 
-sandbox_start 2
-sandbox_card homecard 0 "$SANDBOX_DIR/home.state" --path "$BUILD/card/homecard/homecard"
-sandbox_card accesscard 1 "$SANDBOX_DIR/access.state" --path "$BUILD/card/accesscard/accesscard"
-sandbox_wait_card 0
-sandbox_wait_card 1
+start_both_cards
 WORLD="$SANDBOX_DIR/world"
 PIN1=80615243 PIN2=91726354 ACCESS_PIN=70581694
 HOME_PORT=$(free_port)
@@ -48,8 +45,8 @@ delay "$HOME_PORT" 75
 HOME_RELAY=$DELAY_PORT
 delay "$SHOP_PORT" 10
 SHOP_RELAY=$DELAY_PORT
-"$BUILD/tools/provision/hp_provision" --out "$WORLD" --home-reader "$(sandbox_reader_name 0)" \
-  --access-reader "$(sandbox_reader_name 1)" --home-address "127.0.0.1:$HOME_RELAY" \
+"$HP_PROVISION" --out "$WORLD" --home-reader "$HOME_READER" \
+  --access-reader "$ACCESS_READER" --home-address "127.0.0.1:$HOME_RELAY" \
   --profile laptop --home-pin1 "$PIN1" --home-pin2 "$PIN2" --access-pin "$ACCESS_PIN" \
   >"$SANDBOX_DIR/provision.out" || fail "hp_provision"
 python3 - "$WORLD/home_server.json" "$HOME_PORT" <<'PY'
@@ -58,24 +55,15 @@ config = json.load(open(sys.argv[1]))
 config["listen_port"] = int(sys.argv[2])  # the terminal comes through the delay relay
 json.dump(config, open(sys.argv[1], "w"), indent=2)
 PY
-(cd "$WORLD" && exec "$BUILD/tools/shop_server/shop_server" --config shop.json \
+(cd "$WORLD" && exec "$SHOP_SERVER" --config shop.json \
   --listen "127.0.0.1:$SHOP_PORT") >/dev/null 2>"$SANDBOX_DIR/shop.log" &
 sandbox_track $!
 wait_listening "$SHOP_PORT" || fail "the shop did not start"
-"$PROXY/host/home_server/home_server" --config "$WORLD/home_server.json" </dev/null \
-  >"$SANDBOX_DIR/home_server.log" 2>&1 &
-sandbox_track $!
-wait_listening "$HOME_PORT" || fail "the home server did not start"
-for _ in $(seq 50); do [[ -S "$WORLD/home_server.sock" ]] && break; sleep 0.1; done
-enter_pin1 "$PROXY/host/home_server/home_server" "$WORLD/home_server.sock" "$PIN1" \
-  >"$SANDBOX_DIR/pin1.log" 2>&1 || fail "PIN1"
+start_home_server
 
-export XDG_RUNTIME_DIR="$SANDBOX_DIR/run" XDG_CONFIG_HOME="$SANDBOX_DIR/config"
-export XDG_STATE_HOME="$SANDBOX_DIR/state" HOMEPROXY_AGENT_LOG="$SANDBOX_DIR/agent.log"
-mkdir -p "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME/homeproxy"
+agent_in_sandbox "localhost:$SHOP_RELAY"
 URL="https://localhost:$SHOP_RELAY/catalogue"
-printf 'usual-shop localhost:%s\n' "$SHOP_RELAY" >"$XDG_CONFIG_HOME/homeproxy/terminal.conf"
-T=("$PROXY/host/terminal/terminal" --reader "$(sandbox_reader_name 1)")
+T=("$TERMINAL" --reader "$ACCESS_READER")
 printf '%s\n' "$ACCESS_PIN" | "${T[@]}" unlock --pin-stdin >/dev/null || fail "unlock"
 printf '%s\n' "$PIN2" | "${T[@]}" pin2 --pin-stdin >/dev/null || fail "pin2"
 sleep 1  # the prepared session (and, with warm connections, the warm one)
