@@ -11,11 +11,12 @@ set -euo pipefail
 BUILD=$(realpath "${1:?usage: run_terminal_client_bench.sh BUILD_DIR [RUNS]}")
 RUNS=${2:-100}
 PROXY=$(realpath "${PROXY_BUILD:-$BUILD}")
-SRC=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=tests/integration/sandbox.sh
-source "$SRC/tests/integration/sandbox.sh"
-# shellcheck source=tests/terminal/live_helpers.sh
-source "$SRC/tests/terminal/live_helpers.sh"
+BENCH_NAME=run_terminal_client_bench
+BENCH_MORE=(DELAY_RELAY=tools/bench/delay_relay)
+# shellcheck source=tools/bench/bench_prelude.sh
+source "$(dirname "$(realpath "$0")")/bench_prelude.sh"
+HOME_SERVER=$PROXY/host/home_server/home_server  # the two programs measured, from PROXY
+TERMINAL=$PROXY/host/terminal/terminal
 fail() {
   echo "run_terminal_client_bench: FAIL: $*" >&2
   for log in home_server.log agent.log shop.log; do
@@ -24,11 +25,7 @@ fail() {
   exit 1
 }
 
-sandbox_start 2
-sandbox_card homecard 0 "$SANDBOX_DIR/home.state" --path "$BUILD/card/homecard/homecard"
-sandbox_card accesscard 1 "$SANDBOX_DIR/access.state" --path "$BUILD/card/accesscard/accesscard"
-sandbox_wait_card 0
-sandbox_wait_card 1
+start_both_cards
 WORLD="$SANDBOX_DIR/world"
 PIN1=80615243 PIN2=91726354 ACCESS_PIN=70581694
 HOME_PORT=$(free_port)
@@ -36,16 +33,15 @@ SHOP_PORT=$(free_port)
 # The terminal's link to the home server through a 0 ms relay that counts its bytes.
 fifo="$SANDBOX_DIR/relay.in"
 mkfifo "$fifo"
-"$BUILD/tools/bench/delay_relay" "$HOME_PORT" 0 <"$fifo" >"$SANDBOX_DIR/relay.out" &
+"$DELAY_RELAY" "$HOME_PORT" 0 <"$fifo" >"$SANDBOX_DIR/relay.out" &
 sandbox_track $!
 exec {RELAY_IN}>"$fifo"
 for _ in $(seq 50); do grep -q listening "$SANDBOX_DIR/relay.out" && break; sleep 0.1; done
 RELAY_PORT=$(sed -n 's/^listening on 127.0.0.1://p' "$SANDBOX_DIR/relay.out")
 [[ -n $RELAY_PORT ]] || fail "the relay did not start"
-"$BUILD/tools/provision/hp_provision" --out "$WORLD" --home-reader "$(sandbox_reader_name 0)" \
-  --access-reader "$(sandbox_reader_name 1)" --home-address "127.0.0.1:$RELAY_PORT" \
-  --profile laptop --home-pin1 "$PIN1" --home-pin2 "$PIN2" --access-pin "$ACCESS_PIN" \
-  >"$SANDBOX_DIR/provision.out" || fail "hp_provision"
+"$HP_PROVISION" --out "$WORLD" --home-reader "$HOME_READER" --access-reader "$ACCESS_READER" \
+  --home-address "127.0.0.1:$RELAY_PORT" --profile laptop --home-pin1 "$PIN1" \
+  --home-pin2 "$PIN2" --access-pin "$ACCESS_PIN" >"$SANDBOX_DIR/provision.out" || fail "hp_provision"
 python3 - "$WORLD/home_server.json" "$HOME_PORT" <<'PY'
 import json, sys
 config = json.load(open(sys.argv[1]))
@@ -57,21 +53,11 @@ head -c 2048 /dev/zero | tr '\0' 'p' >"$WORLD/page.html"
   -cert shop.pem -key shop.key -WWW -tls1_2 -no_ticket -quiet) >>"$SANDBOX_DIR/shop.log" 2>&1 &
 sandbox_track $!
 wait_listening "$SHOP_PORT" || fail "the shop did not start"
-"$PROXY/host/home_server/home_server" --config "$WORLD/home_server.json" </dev/null \
-  >"$SANDBOX_DIR/home_server.log" 2>&1 &
-sandbox_track $!
-wait_listening "$HOME_PORT" || fail "the home server did not start"
-for _ in $(seq 50); do [[ -S "$WORLD/home_server.sock" ]] && break; sleep 0.1; done
-enter_pin1 "$PROXY/host/home_server/home_server" "$WORLD/home_server.sock" "$PIN1" \
-  >"$SANDBOX_DIR/pin1.log" 2>&1 || fail "PIN1"
+start_home_server
 
-export XDG_RUNTIME_DIR="$SANDBOX_DIR/run" XDG_CONFIG_HOME="$SANDBOX_DIR/config"
-export XDG_STATE_HOME="$SANDBOX_DIR/state" HOMEPROXY_AGENT_LOG="$SANDBOX_DIR/agent.log"
-mkdir -p "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME/homeproxy"
+agent_in_sandbox "localhost:$SHOP_PORT"
 URL="https://localhost:$SHOP_PORT/page.html"
-printf 'usual-shop localhost:%s\n' "$SHOP_PORT" >"$XDG_CONFIG_HOME/homeproxy/terminal.conf"
-TERMINAL="$PROXY/host/terminal/terminal"
-READER=$(sandbox_reader_name 1)
+READER=$ACCESS_READER
 printf '%s\n' "$ACCESS_PIN" | "$TERMINAL" --reader "$READER" unlock --pin-stdin >/dev/null ||
   fail "unlock"
 printf '%s\n' "$PIN2" | "$TERMINAL" --reader "$READER" pin2 --pin-stdin >/dev/null || fail "pin2"
