@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <optional>
 
 #include "host/channel/frame.hpp"
 
@@ -61,12 +63,26 @@ Result<Bytes> readHandshakeMessage(int fd) {
   return Bytes(frame->begin() + kFrameHeaderSize, frame->end());
 }
 
+double msSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
 // Drives the terminal's machine after its first message until it is established or refused.
-Result<void> runTerminalHandshake(int fd, ClientHandshake& handshake, const Bytes& first) {
+// `rttMs` gets the time from the first message's write to the server's first answer (if any).
+Result<void> runTerminalHandshake(int fd, ClientHandshake& handshake, const Bytes& first,
+                                  std::optional<double>& rttMs) {
+  const auto start = std::chrono::steady_clock::now();
   if (auto sent = sendMessages(fd, {first}); !sent) return sent;
+  bool firstAnswer = true;
   while (!handshake.established()) {
     auto message = readHandshakeMessage(fd);
     if (!message) return message.error();
+    if (firstAnswer) {
+      const double ms = msSince(start);
+      if (!rttMs || ms < *rttMs) rttMs = ms;
+      firstAnswer = false;
+    }
     auto replies = handshake.onMessage(*message);
     if (!replies) return replies.error();
     if (auto sent = sendMessages(fd, *replies); !sent) return sent;
@@ -97,10 +113,11 @@ Result<std::unique_ptr<ChannelConnection>> ChannelConnection::connectAsTerminal(
     const std::function<Result<SignedShare>()>& prepareShare) {
   disableNagle(fd);
   bool needFull = true;
+  std::optional<double> rttMs;
   if (tryResume) {
     auto hello = handshake.startResume();  // refused at once when the card holds no ticket
     if (hello) {
-      auto run = runTerminalHandshake(fd, handshake, *hello);
+      auto run = runTerminalHandshake(fd, handshake, *hello, rttMs);
       if (!run && handshake.state() != ClientHandshake::State::kResumeRefused) return run.error();
       needFull = !run.ok();
     }
@@ -110,11 +127,13 @@ Result<std::unique_ptr<ChannelConnection>> ChannelConnection::connectAsTerminal(
     if (!share) return share.error();
     auto hello = handshake.startFull(*share);
     if (!hello) return hello.error();
-    if (auto run = runTerminalHandshake(fd, handshake, *hello); !run) return run.error();
+    if (auto run = runTerminalHandshake(fd, handshake, *hello, rttMs); !run) return run.error();
   }
   auto protector = handshake.takeRecordProtector();
   if (!protector) return protector.error();
-  return std::make_unique<ChannelConnection>(fd, std::move(protector.value()));
+  auto connection = std::make_unique<ChannelConnection>(fd, std::move(protector.value()));
+  connection->handshakeRttMs_ = rttMs.value_or(0);
+  return connection;
 }
 
 Result<std::unique_ptr<ChannelConnection>> ChannelConnection::acceptFromTerminal(

@@ -39,10 +39,17 @@ class ChannelConnection {
   Result<void> close();
   // The socket, for poll(2) only (the terminal agent sees a channel its peer closed while idle).
   int fd() const { return fd_; }
+  // Terminal side: from writing the ClientHello to reading the server's first answer, the
+  // smallest over the attempts (a refused resumption, then the full handshake): one round trip
+  // that really crossed the link, plus the server's handshake work (a few ms). The TCP
+  // connect's time is no such measure: a relay or proxy that accepts locally answers it at once.
+  // 0 on the server side.
+  double handshakeRttMs() const { return handshakeRttMs_; }
 
  private:
   int fd_;
   std::unique_ptr<RecordProtector> protector_;
+  double handshakeRttMs_ = 0;
 };
 
 // Frame I/O on a blocking socket, shared with tests.

@@ -3,10 +3,12 @@
 // response), so each message travels as one or more records, each starting with a flag byte:
 //   0x01 = more records of this message follow, 0x00 = last record of the message,
 //   0x02 = last record of the message, carrying binary data after the text:
-//          0x02 || u16 length of the text's last part || that text || attachment.
-// The attachment lets a response carry binary data (the session hand-out of session.open)
-// without base64 inside the JSON; it is at most kMaxAttachmentBytes and always fits the last
-// record. Both sides (home server, terminal) use these functions and nothing else.
+//          0x02 || u16 length of the text's last part || that text || attachment (last part),
+//   0x03 = the same layout, more attachment records follow (their text length is 0).
+// The attachment lets a message carry binary data (session.open's hand-out, relay.request's
+// page or POST body, a PIM body) without base64 inside the JSON; it is at most
+// kMaxAttachmentBytes and comes after the whole text. Both sides (home server, terminal) use
+// these functions and nothing else.
 #pragma once
 
 #include <optional>
@@ -20,10 +22,10 @@ namespace hp::rpc {
 inline constexpr uint8_t kFinalFragment = 0x00;
 inline constexpr uint8_t kMoreFragments = 0x01;
 inline constexpr uint8_t kFinalWithAttachment = 0x02;
-// 60 KiB: the PIM wing sends response bodies as attachments in parts of this size (docs/pim.md:
-// base64 in the JSON cost a third more bytes); with a u16 text length and the flag it still fits
-// one 64 KiB record.
-inline constexpr size_t kMaxAttachmentBytes = 60 * 1024;
+inline constexpr uint8_t kMoreAttachment = 0x03;
+// 1 MiB, as the text (kMaxMessageBytes): a relayed page (at most 512 KiB, relay.hpp) in one
+// message. The PIM wing still sends its parts at most 60 KiB each (pim_methods.hpp).
+inline constexpr size_t kMaxAttachmentBytes = 1u << 20;
 
 // A whole message: JSON text and the binary attachment (empty if none). The attachment may hold
 // secrets (a session's master secret), hence SecretBytes.

@@ -40,8 +40,9 @@ class Agent {
  public:
   Agent(std::unique_ptr<AccessCardLink> link, TerminalConfig config, double cpuResumeMs);
   ~Agent() { dropKeys(); }
-  // One client's message (an RPC request's text) to the response's text; `attachment` gets a
-  // hand-out for session.open.
+  // One client's message (an RPC request's text) to the response's text. `attachment`: in, the
+  // request's binary part (relay.request's POST body), forwarded with it; out, the answer's
+  // (session.open's hand-out, relay.request's page).
   std::string handle(const std::string& text, SecretBytes& attachment);
   // GET STATUS on the card (one APDU); false (and the agent is ending) when it is locked.
   bool cardStillUnlocked();
@@ -64,10 +65,10 @@ class Agent {
     AgentClock::time_point received;
   };
   using Answer = Result<Json::Value, protocol::rpc::RpcError>;
-  Answer dispatch(const protocol::rpc::Request& request, SecretBytes& attachment);
-  Answer forward(const protocol::rpc::Request& request, SecretBytes& attachment);
+  Answer dispatch(const protocol::rpc::Request& request, ByteView input, SecretBytes& attachment);
+  Answer forward(const protocol::rpc::Request& request, ByteView input, SecretBytes& attachment);
   Answer openSession(const protocol::rpc::Request& request, SecretBytes& attachment);
-  Answer hello();
+  Answer hello(const Json::Value& params);
   Answer mode(const Json::Value& params);
   Answer note(const Json::Value& params);
   void prepareUsualShops();

@@ -83,8 +83,9 @@ Result<void> Agent::connectChannel() {
   lastApdu_ = AgentClock::now();
   if (!connected) return connected.error();
   channel_ = std::move(connected.value());
-  const double rtt = channel_->connectRttMs();
-  if (figures_.homeRttMs == 0 || rtt < figures_.homeRttMs) figures_.homeRttMs = rtt;
+  // The handshake's round trip (ClientHello to the server's answer), before the usual shops are
+  // prepared: the first choice and the warm flag rest on it.
+  noteRoundTrip(figures_, channel_->roundTripMs());
   agentLog(std::string("channel ") + (channel_->resumed() ? "resumed" : "full handshake"));
   return {};
 }
@@ -163,15 +164,17 @@ Agent::Answer Agent::openSession(const protocol::rpc::Request& request, SecretBy
     result["agent"] = true;  // the client says so with -v; the contract ignores it
     return result;
   }
-  auto answer = forward(request, attachment);
+  auto answer = forward(request, {}, attachment);
   if (answer && !attachment.empty()) sessions_[shop] = HeldSession{attachment, AgentClock::now()};
   return answer;
 }
 
-Agent::Answer Agent::forward(const protocol::rpc::Request& request, SecretBytes& attachment) {
+Agent::Answer Agent::forward(const protocol::rpc::Request& request, ByteView input,
+                             SecretBytes& attachment) {
   if (auto up = ensureChannel(); !up)
     return protocol::rpc::makeRpcError(kChannelCut, up.error().message);
-  auto answer = channel_->callWithAttachment(request.method, request.params);
+  auto answer = channel_->callWithAttachment(request.method, request.params, input);
+  noteRoundTrip(figures_, channel_->roundTripMs());  // each answered call may lower it
   if (!answer) {
     if (answer.error().code == kChannelCut) loseChannel();
     return answer.error();
@@ -180,10 +183,16 @@ Agent::Answer Agent::forward(const protocol::rpc::Request& request, SecretBytes&
   return std::move(answer->result);
 }
 
-Agent::Answer Agent::hello() {
+Agent::Answer Agent::hello(const Json::Value& params) {
   if (auto up = ensureChannel(); !up)
     return protocol::rpc::makeRpcError(kChannelCut, up.error().message);
   Json::Value result(Json::objectValue);
+  // A fetch names its first shop: the mode choice comes with the hello, one round trip less.
+  if (params.isObject() && params["shop"].isString()) {
+    auto chosen = mode(params);
+    if (!chosen) return chosen.error();
+    result = std::move(*chosen);
+  }
   result["reader"] = link_->readerName();
   result["home_rtt_ms"] = figures_.homeRttMs;
   result["sessions"] = Json::arrayValue;
@@ -212,19 +221,21 @@ Agent::Answer Agent::note(const Json::Value& params) {
   const std::string shop = params["shop"].asString();
   if (shops_.size() > 256 && shops_.count(shop) == 0) shops_.clear();  // bounded memory
   noteFetch(figures_, shops_[shop], *mode, params["ms"].asDouble());
+  noteRecentVisit(shop);  // for the client, which does not wait for this (a shop name only)
   return Json::Value(Json::objectValue);
 }
 
-Agent::Answer Agent::dispatch(const protocol::rpc::Request& request, SecretBytes& attachment) {
+Agent::Answer Agent::dispatch(const protocol::rpc::Request& request, ByteView input,
+                              SecretBytes& attachment) {
   const std::string& method = request.method;
-  if (method == "agent.hello") return hello();
+  if (method == "agent.hello") return hello(request.params);
   if (method == "agent.mode") return mode(request.params);
   if (method == "agent.note") return note(request.params);
   if (method == wire::SessionOpen::kName) return openSession(request, attachment);
   if (method == wire::SessionDrop::kName && request.params["shop"].isString()) {
     sessions_.erase(request.params["shop"].asString());
   }
-  Answer answer = forward(request, attachment);
+  Answer answer = forward(request, input, attachment);
   // The home card back in standby ends the delegations: the held hand-outs go with them.
   if (method == "card.finish") sessions_.clear();
   if (method == "card.pin2" && answer) prepareUsualShops();
@@ -236,7 +247,8 @@ std::string Agent::handle(const std::string& text, SecretBytes& attachment) {
   auto request = protocol::rpc::parseRequest(text, &idHint);
   if (!request)
     return protocol::rpc::encodeResponse(protocol::rpc::errorResponse(idHint, request.error()));
-  Answer answer = dispatch(*request, attachment);
+  const SecretBytes input = std::move(attachment);  // the answer's attachment starts empty
+  Answer answer = dispatch(*request, input.view(), attachment);
   if (request->method == "card.pin2") wire::wipeStrings(request->params);  // a PIN
   if (!answer)
     return protocol::rpc::encodeResponse(protocol::rpc::errorResponse(request->id, answer.error()));

@@ -93,7 +93,7 @@ class Loop {
       auto message = readAgentMessage(fd);
       if (!message || !message->has_value()) return;
       lastCommand_ = lastActivity = AgentClock::now();
-      SecretBytes attachment;
+      SecretBytes attachment = std::move((*message)->attachment);  // in: the request's
       std::string answer = agent_.handle((*message)->text, attachment);
       secureWipe((*message)->text.data(), (*message)->text.size());  // may hold PIN2
       const bool sent = writeAgentMessage(fd, answer, attachment.view()).ok();

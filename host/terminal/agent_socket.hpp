@@ -25,7 +25,8 @@
 namespace hp::terminal {
 
 inline constexpr size_t kMaxAgentText = 20u << 20;  // a relayed page (rpc kMaxMessageBytes)
-inline constexpr size_t kMaxAgentAttachment = 16u << 10;
+// session.open's hand-out, relay.request's page or POST body (rpc::kMaxAttachmentBytes).
+inline constexpr size_t kMaxAgentAttachment = 1u << 20;
 
 // The directory of the agent's socket and lock files, created 0700 when `create`.
 std::string agentDirectory(bool create);

@@ -44,6 +44,10 @@ ModeChoice chooseMode(const LinkFigures& link, ShopFigures& shop, bool prepared)
   return choice;
 }
 
+void noteRoundTrip(LinkFigures& link, double ms) {
+  if (ms > 0 && (link.homeRttMs <= 0 || ms < link.homeRttMs)) link.homeRttMs = ms;
+}
+
 void noteFetch(LinkFigures& link, ShopFigures& shop, FetchMode mode, double ms) {
   if (ms < 0) return;
   if (mode == FetchMode::kDelegate) {

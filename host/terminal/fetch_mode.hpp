@@ -6,8 +6,9 @@
 // plus the terminal's own crypto, plus session.open's round trip to the home server unless the
 // agent already holds the session (prepared). Relayed: one round trip to the home server plus
 // the home server's own exchange with the shop. Until a mode has been measured for the shop
-// its time is estimated from the measured home-server RTT (the terminal's access link is taken
-// to dominate its path to the shop too) and the calibrated CPU cost of a resumption. The
+// its time is estimated from the measured home-server RTT (the channel handshake's round trip
+// and the calls' since: the terminal's access link is taken to dominate its path to the shop
+// too) and the calibrated CPU cost of a resumption. The
 // kExploreAt-th request at a shop with one mode measured tries the other once (an estimate is
 // never trusted for long); once both are measured the measured (smoothed) stand-by times
 // decide, and every kReprobeEvery-th request tries the other mode once so a changed link is
@@ -49,6 +50,9 @@ struct ModeChoice {
 
 // `prepared`: the agent holds a session for this shop (no session.open round trip).
 ModeChoice chooseMode(const LinkFigures& link, ShopFigures& shop, bool prepared);
+// Takes a round trip measured over the home link (the channel handshake's, or an answered
+// call's: each an upper bound, so the smallest is kept; 0, nothing measured, is ignored).
+void noteRoundTrip(LinkFigures& link, double ms);
 // Takes a measured stand-by into the shop's (and, for relays, the link's) figures.
 void noteFetch(LinkFigures& link, ShopFigures& shop, FetchMode mode, double ms);
 

@@ -25,7 +25,7 @@ namespace {
 // A share is used within seconds of being made; a short window keeps a captured one useless.
 constexpr uint64_t kShareLifetimeMs = 5 * 60 * 1000;
 
-Result<int> connectTcp(const protocol::url::HostPort& address, double& rttMs) {
+Result<int> connectTcp(const protocol::url::HostPort& address) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -38,13 +38,9 @@ Result<int> connectTcp(const protocol::url::HostPort& address, double& rttMs) {
   for (addrinfo* entry = found; entry != nullptr; entry = entry->ai_next) {
     fd = ::socket(entry->ai_family, entry->ai_socktype | SOCK_CLOEXEC, entry->ai_protocol);
     if (fd < 0) continue;
-    const auto start = std::chrono::steady_clock::now();
-    if (::connect(fd, entry->ai_addr, entry->ai_addrlen) == 0) {
-      // SYN to SYN-ACK: one round trip on the link, for the agent's mode choice.
-      rttMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                  .count();
-      break;
-    }
+    // Not timed: a relay or proxy that accepts locally answers the SYN at once, whatever the
+    // link (the handshake's round trip is the measure, ChannelConnection::handshakeRttMs).
+    if (::connect(fd, entry->ai_addr, entry->ai_addrlen) == 0) break;
     ::close(fd);
     fd = -1;
   }
@@ -66,7 +62,8 @@ HomeChannel::~HomeChannel() {
 }
 
 std::unique_ptr<HomeChannel> HomeChannel::viaAgent(const std::string& readerName,
-                                                   const InfoSink& info) {
+                                                   const InfoSink& info,
+                                                   const Json::Value& helloParams) {
   if (const char* off = std::getenv("HOMEPROXY_NO_AGENT"); off != nullptr && *off) return nullptr;
   const std::vector<std::string> sockets =
       readerName.empty() ? agentSockets() : std::vector<std::string>{agentPath(readerName, "sock")};
@@ -76,11 +73,12 @@ std::unique_ptr<HomeChannel> HomeChannel::viaAgent(const std::string& readerName
     std::unique_ptr<HomeChannel> result(new HomeChannel());
     result->agentFd_ = *fd;
     // The agent checks the card is still unlocked and its channel up before it says hello.
-    auto hello = result->call("agent.hello");
+    auto hello = result->call("agent.hello", helloParams);
     if (!hello) {
       if (info) info("agent at " + path + " declined: " + hello.error().message);
       continue;
     }
+    result->helloAnswer_ = std::move(*hello);
     if (info) info("channel held by the agent (" + path + ")");
     return result;
   }
@@ -102,8 +100,7 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(card_adapters::AccessC
   // So does the resumption ticket: the card offers it (PREPARE RESUME) and runs the resumed key
   // schedule itself; without a live ticket on the card this is a full handshake.
 
-  double rttMs = 0;
-  auto fd = connectTcp(*address, rttMs);
+  auto fd = connectTcp(*address);
   if (!fd) return fd.error();
   channel::SystemWallClock clock;
   auto rng = tls_proxy::processRng();  // shared with the TLS client (process_rng.hpp)
@@ -125,7 +122,7 @@ Result<std::unique_ptr<HomeChannel>> HomeChannel::connect(card_adapters::AccessC
   std::unique_ptr<HomeChannel> result(new HomeChannel());
   result->connection_ = std::move(connection.value());
   result->resumed_ = handshake.resumed();
-  result->connectRttMs_ = rttMs;
+  result->roundTripMs_ = result->connection_->handshakeRttMs();
   if (info) {
     info(std::string("channel to ") + *addressText + ": " +
          (result->resumed_ ? "resumed" : "full handshake"));
@@ -152,12 +149,26 @@ bool HomeChannel::peerClosed() const {
   return ::poll(&idle, 1, 0) != 0;
 }
 
-Result<void, protocol::rpc::RpcError> HomeChannel::send(const protocol::rpc::Request& request) {
+Result<void, protocol::rpc::RpcError> HomeChannel::send(const protocol::rpc::Request& request,
+                                                        ByteView input) {
   std::string text = protocol::rpc::encodeRequest(request);
-  Result<void> sent =
-      agentFd_ >= 0 ? writeAgentMessage(agentFd_, text) : rpc::sendMessage(*connection_, text);
+  Result<void> sent = agentFd_ >= 0 ? writeAgentMessage(agentFd_, text, input)
+                                    : rpc::sendMessage(*connection_, text, input);
   secureWipe(text.data(), text.size());  // may hold a PIN (card.pin2)
   if (!sent) return channelCut(sent.error().message);
+  return {};
+}
+
+Result<void, protocol::rpc::RpcError> HomeChannel::notify(const std::string& method,
+                                                          const Json::Value& params) {
+  if (agentFd_ < 0)
+    return protocol::rpc::makeRpcError(protocol::rpc::code::kInternal, "notify: no agent");
+  protocol::rpc::Request request;
+  request.id = nextId_++;
+  request.method = method;
+  request.params = params;
+  if (auto sent = send(request); !sent) return sent.error();
+  unanswered_.push_back(request.id);
   return {};
 }
 
@@ -168,6 +179,14 @@ Result<HomeChannel::Answer, protocol::rpc::RpcError> HomeChannel::receive(uint64
     if (!answer) return channelCut(answer.error().message);
     if (!answer->has_value()) return channelCut("the agent ended");
     message = rpc::ChannelMessage{std::move((*answer)->text), std::move((*answer)->attachment)};
+    // The answer to a notification sent before this call: skipped (the agent answers in order).
+    if (!unanswered_.empty()) {
+      auto skipped = protocol::rpc::parseResponse(message->text);
+      if (skipped && skipped->id == std::optional<uint64_t>(unanswered_.front())) {
+        unanswered_.erase(unanswered_.begin());
+        return receive(id);
+      }
+    }
   } else {
     auto answer = rpc::receiveMessageWithAttachment(*connection_);
     if (!answer) return channelCut(answer.error().message);
@@ -185,13 +204,20 @@ Result<HomeChannel::Answer, protocol::rpc::RpcError> HomeChannel::receive(uint64
 }
 
 Result<HomeChannel::Answer, protocol::rpc::RpcError> HomeChannel::callWithAttachment(
-    const std::string& method, const Json::Value& params) {
+    const std::string& method, const Json::Value& params, ByteView input) {
   protocol::rpc::Request request;
   request.id = nextId_++;
   request.method = method;
   request.params = params;
-  if (auto sent = send(request); !sent) return sent.error();
-  return receive(request.id);
+  const auto start = std::chrono::steady_clock::now();
+  if (auto sent = send(request, input); !sent) return sent.error();
+  auto answer = receive(request.id);
+  // Every answered call crossed the link once: an upper bound on its round trip, like the
+  // handshake's; the smallest seen is the estimate.
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (answer && agentFd_ < 0 && (roundTripMs_ <= 0 || ms < roundTripMs_)) roundTripMs_ = ms;
+  return answer;
 }
 
 std::vector<Result<HomeChannel::Answer, protocol::rpc::RpcError>> HomeChannel::callPipelined(

@@ -32,7 +32,12 @@ class HomeChannel {
   static Result<std::unique_ptr<HomeChannel>> open(AccessCardLink& link, const InfoSink& info);
   // Through the agent of `readerName` (any agent when empty); nullptr when none answers, or when
   // $HOMEPROXY_NO_AGENT is set (the command then opens its own channel, as without an agent).
-  static std::unique_ptr<HomeChannel> viaAgent(const std::string& readerName, const InfoSink& info);
+  // `hello` are agent.hello's params (a fetch's {"shop"}: the agent's mode choice for it comes
+  // back in the answer, helloAnswer()).
+  static std::unique_ptr<HomeChannel> viaAgent(const std::string& readerName, const InfoSink& info,
+                                               const Json::Value& hello = Json::objectValue);
+  // The agent's answer to agent.hello (null without an agent).
+  const Json::Value& helloAnswer() const { return helloAnswer_; }
   ~HomeChannel();
 
   // One request; a home server error comes back as RpcError (code, message, data). The channel
@@ -41,13 +46,21 @@ class HomeChannel {
   Result<Json::Value, protocol::rpc::RpcError> call(const std::string& method,
                                                     const Json::Value& params = Json::objectValue);
   // The same, for methods whose result carries binary data after the JSON (session.open's
-  // hand-out; host/rpc/channel_messages.hpp). `attachment` is empty if none came.
+  // hand-out, relay.request's page; host/rpc/channel_messages.hpp). `attachment` is empty if
+  // none came.
   struct Answer {
     Json::Value result;
     SecretBytes attachment;
   };
+  // `input` travels after the request's JSON (relay.request's POST body).
   Result<Answer, protocol::rpc::RpcError> callWithAttachment(
-      const std::string& method, const Json::Value& params = Json::objectValue);
+      const std::string& method, const Json::Value& params = Json::objectValue,
+      ByteView input = {});
+  // A request whose answer nobody waits for (agent.note at the end of a fetch: the command
+  // need not pay the agent's round trip); its answer, if read at all, is skipped by the next
+  // call. Only through the agent.
+  Result<void, protocol::rpc::RpcError> notify(const std::string& method,
+                                               const Json::Value& params);
   // Several requests of one method written back to back, then the answers read in order:
   // one round trip for all (the agent's prepared sessions, sent right behind the Finished).
   std::vector<Result<Answer, protocol::rpc::RpcError>> callPipelined(
@@ -57,17 +70,23 @@ class HomeChannel {
   // never does): a request must not be sent on it. Never blocks.
   bool peerClosed() const;
   bool throughAgent() const { return agentFd_ >= 0; }
-  // The TCP connect's duration to the home server: one network round trip (0 via the agent).
-  double connectRttMs() const { return connectRttMs_; }
+  // The smallest round trip seen to the home server: the channel handshake's (ClientHello to
+  // the server's answer) and every answered call's, each of which crossed the link once (0 via
+  // the agent, whose socket is local). Not the TCP connect's time: a relay that accepts locally
+  // answers that at once, whatever the link.
+  double roundTripMs() const { return roundTripMs_; }
 
  private:
   HomeChannel() = default;
-  Result<void, protocol::rpc::RpcError> send(const protocol::rpc::Request& request);
+  Result<void, protocol::rpc::RpcError> send(const protocol::rpc::Request& request,
+                                             ByteView input = {});
   Result<Answer, protocol::rpc::RpcError> receive(uint64_t id);
   std::unique_ptr<channel::ChannelConnection> connection_;
   int agentFd_ = -1;
-  double connectRttMs_ = 0;
+  double roundTripMs_ = 0;
   uint64_t nextId_ = 1;
+  std::vector<uint64_t> unanswered_;
+  Json::Value helloAnswer_;  // notify()'s ids: their answers are skipped
   bool resumed_ = false;
 };
 

@@ -74,19 +74,25 @@ Result<HttpAnswer> fetchDelegated(HomeChannel& channel, const HttpsUrl& url,
   return makeError("unreachable");
 }
 
-// Relay: the home server makes the request over its own session with the shop.
+// Relay: the home server makes the request over its own session with the shop. The page (and a
+// POST's body) travel as the messages' binary attachments, not base64 in the JSON.
 Result<HttpAnswer> fetchRelayed(HomeChannel& channel, const HttpsUrl& url,
                                 const std::string& method, const std::string& body) {
   wire::RelayRequest::Params params;
   params.url = "https://" + url.hostHeader() + url.path;
   params.method = method;
-  if (method == "POST") params.body = Bytes(body.begin(), body.end());
-  auto result = wire::call<wire::RelayRequest>(channel, params);
+  const Bytes input = method == "POST" ? bytesOf(body) : Bytes{};
+  auto answer =
+      channel.callWithAttachment(std::string(wire::RelayRequest::kName), params.toJson(), input);
+  if (!answer) return makeError("home server: " + describeRpcError(answer.error()));
+  auto result = wire::RelayRequest::Result::fromJson(answer->result);
   if (!result) return makeError("home server: " + describeRpcError(result.error()));
-  HttpAnswer answer;
-  answer.status = result->status;
-  answer.body.assign(result->body.begin(), result->body.end());
-  return answer;
+  HttpAnswer response;
+  response.status = result->status;
+  response.headers.assign(result->headers.begin(), result->headers.end());
+  const ByteView page = answer->attachment.view();
+  response.body.assign(page.begin(), page.end());
+  return response;
 }
 
 }  // namespace hp::terminal

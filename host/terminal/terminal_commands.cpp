@@ -212,22 +212,29 @@ namespace {
 
 // Delegated or relayed for this URL: forced by --relay/--delegate, else the agent's choice from
 // what it measured (fetch_mode.hpp); without an agent, delegated as before.
+// The first URL's choice came with the agent's hello (an older agent's hello has none).
 FetchMode fetchModeFor(const CliOptions& options, HomeChannel& channel, const HttpsUrl& url,
-                       const InfoSink& sink) {
+                       const InfoSink& sink, bool first) {
   if (options.relay) return FetchMode::kRelay;
   if (options.delegate || !channel.throughAgent()) return FetchMode::kDelegate;
   Json::Value params(Json::objectValue);
   params["shop"] = url.shopKey();
-  auto chosen = channel.call("agent.mode", params);
+  auto chosen = first && channel.helloAnswer().isMember("mode")
+                    ? Result<Json::Value, protocol::rpc::RpcError>(channel.helloAnswer())
+                    : channel.call("agent.mode", params);
   if (!chosen) return FetchMode::kDelegate;
   info(sink, "mode for " + url.shopKey() + ": " + (*chosen)["mode"].asString() + " (" +
                  (*chosen)["reason"].asString() + ")");
   return modeNamed((*chosen)["mode"].asString()).value_or(FetchMode::kDelegate);
 }
 
-// The channel: the agent's when one answers (no card access at all), else our own.
-Result<std::unique_ptr<HomeChannel>> fetchChannel(const CliOptions& options, const InfoSink& sink) {
-  if (auto agent = HomeChannel::viaAgent(options.reader, sink)) return agent;
+// The channel: the agent's when one answers (no card access at all), else our own. Unless a
+// mode is forced, the hello asks for the first shop's mode too.
+Result<std::unique_ptr<HomeChannel>> fetchChannel(const CliOptions& options, const InfoSink& sink,
+                                                  const HttpsUrl& first) {
+  Json::Value hello(Json::objectValue);
+  if (!options.relay && !options.delegate) hello["shop"] = first.shopKey();
+  if (auto agent = HomeChannel::viaAgent(options.reader, sink, hello)) return agent;
   auto link = AccessCardLink::open(options.reader);
   if (!link) return link.error();
   info(sink, "access card in \"" + (*link)->readerName() + "\"");
@@ -250,11 +257,11 @@ int fetch(const CliOptions& options) {
   // One channel for every URL: the handshake (or ticket resumption) is paid once per process,
   // or not at all through the agent; each URL then costs its session.open (none for a session
   // the agent holds) and the resumption with its shop, or one relay.request.
-  auto channel = fetchChannel(options, sink);
+  auto channel = fetchChannel(options, sink, urls.front());
   if (!channel) return fail(channel.error().message);
   int exitStatus = 0;
   for (const HttpsUrl& url : urls) {
-    const FetchMode mode = fetchModeFor(options, **channel, url, sink);
+    const FetchMode mode = fetchModeFor(options, **channel, url, sink, &url == &urls.front());
     const auto start = std::chrono::steady_clock::now();
     auto answer = mode == FetchMode::kRelay ? fetchRelayed(**channel, url, method, *body)
                                             : fetchDelegated(**channel, url, method, *body, sink);
@@ -266,13 +273,16 @@ int fetch(const CliOptions& options) {
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     print(answer->body);
     std::fflush(stdout);
-    noteRecentVisit(url.shopKey());  // the agent prepares the shops used often
     if ((*channel)->throughAgent()) {
+      // Not waited for, and the agent also notes the visit among the recent shops: the page is
+      // out, the command pays neither the agent's round trip nor the file's rewrite.
       Json::Value measured(Json::objectValue);
       measured["shop"] = url.shopKey();
       measured["mode"] = modeName(mode);
       measured["ms"] = ms;
-      (void)(*channel)->call("agent.note", measured);
+      (void)(*channel)->notify("agent.note", measured);
+    } else {
+      noteRecentVisit(url.shopKey());  // the agent prepares the shops used often
     }
     info(sink, std::string(modeName(mode)) + " fetch of " + url.shopKey() + " took " +
                    std::to_string(static_cast<long>(ms)) + " ms");

@@ -23,6 +23,9 @@ struct CallContext {
   // Which connection of the terminal (unique per home server process; 0: not a channel). State
   // a handler keeps between calls of one client (pim.more's held response) is per channel.
   uint64_t channel = 0;
+  // Binary data the request carried after its JSON (relay.request's POST body); empty where
+  // none came or the transport has none. Valid during the call only.
+  ByteView requestAttachment;
 };
 
 using Handler =

@@ -1,7 +1,5 @@
 #include "protocol/rpc/relay_methods.hpp"
 
-#include "protocol/rpc/base64.hpp"
-
 namespace hp::protocol::rpc {
 
 namespace {
@@ -16,8 +14,7 @@ RpcError invalid(std::string message) {
 Json::Value RelayRequest::Params::toJson() const {
   Json::Value json(Json::objectValue);
   json["url"] = url;
-  json["method"] = method;
-  if (body) json["body"] = hp::protocol::rpc::base64Encode(*body);
+  if (method != "GET") json["method"] = method;
   return json;
 }
 
@@ -28,15 +25,7 @@ RpcResult<RelayRequest::Params> RelayRequest::Params::fromJson(const Json::Value
   auto method = hp::protocol::rpc::optionalString(json, "method", 8, "GET");
   if (!method) return method.error();
   if (*method != "GET" && *method != "POST") return invalid("method must be GET or POST");
-  Params params{std::move(*url), std::move(*method), std::nullopt};
-  if (json.isMember("body")) {
-    if (!json["body"].isString()) return invalid("body must be base64 text");
-    auto body = hp::protocol::rpc::base64Decode(json["body"].asString());
-    if (!body) return invalid("body is not base64");
-    if (params.method == "GET" && !body->empty()) return invalid("a GET has no body");
-    params.body = std::move(*body);
-  }
-  return params;
+  return Params{std::move(*url), std::move(*method)};
 }
 
 Json::Value RelayRequest::Result::toJson() const {
@@ -45,7 +34,6 @@ Json::Value RelayRequest::Result::toJson() const {
   Json::Value json;
   json["status"] = status;
   json["headers"] = names;
-  json["body"] = hp::protocol::rpc::base64Encode(body);
   return json;
 }
 
@@ -60,9 +48,6 @@ RpcResult<RelayRequest::Result> RelayRequest::Result::fromJson(const Json::Value
     if (!value.isString()) return badResult("a header is not text");
     result.headers[name] = value.asString();
   }
-  auto body = resultBase64(json, "body");
-  if (!body) return body.error();
-  result.body = std::move(*body);
   return result;
 }
 

@@ -52,8 +52,8 @@ Result<std::unique_ptr<channel::ChannelConnection>> TestTerminal::connect(
 }
 
 protocol::rpc::Response callRaw(channel::ChannelConnection& connection, const std::string& text,
-                                SecretBytes* attachment) {
-  REQUIRE(rpc::sendMessage(connection, text).ok());
+                                SecretBytes* attachment, ByteView input) {
+  REQUIRE(rpc::sendMessage(connection, text, input).ok());
   auto answer = rpc::receiveMessageWithAttachment(connection);
   REQUIRE_MESSAGE(answer.ok(), (answer.ok() ? "" : answer.error().message));
   REQUIRE(answer->has_value());
@@ -68,14 +68,14 @@ protocol::rpc::Response callRaw(channel::ChannelConnection& connection, const st
 }
 
 protocol::rpc::Response call(channel::ChannelConnection& connection, const std::string& method,
-                             const Json::Value& params, SecretBytes* attachment) {
+                             const Json::Value& params, SecretBytes* attachment, ByteView input) {
   static std::atomic<uint64_t> nextId{1};
   protocol::rpc::Request request;
   request.id = nextId++;
   request.method = method;
   request.params = params;
   protocol::rpc::Response response =
-      callRaw(connection, protocol::rpc::encodeRequest(request), attachment);
+      callRaw(connection, protocol::rpc::encodeRequest(request), attachment, input);
   CHECK(response.id == std::optional<uint64_t>(request.id));
   return response;
 }

@@ -43,13 +43,14 @@ class TestTerminal {
 };
 
 // One RPC over the connection (REQUIREs a well-formed response). `attachment` receives the
-// binary part of the answer (session.open's hand-out); without it one must not come.
+// binary part of the answer (session.open's hand-out, relay.request's page); without it one must
+// not come. `input` goes after the request's JSON (relay.request's POST body).
 protocol::rpc::Response call(channel::ChannelConnection& connection, const std::string& method,
                              const Json::Value& params = Json::Value(Json::objectValue),
-                             SecretBytes* attachment = nullptr);
+                             SecretBytes* attachment = nullptr, ByteView input = {});
 // Sends raw text as one RPC message and parses what comes back.
 protocol::rpc::Response callRaw(channel::ChannelConnection& connection, const std::string& text,
-                                SecretBytes* attachment = nullptr);
+                                SecretBytes* attachment = nullptr, ByteView input = {});
 
 class ServerFixture {
  public:

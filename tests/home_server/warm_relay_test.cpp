@@ -4,6 +4,7 @@
 // number of distinct ports is the number of TCP connections (and TLS handshakes) it accepted.
 #include <doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <regex>
@@ -26,7 +27,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A shop that answers every GET with "page <target>" and records its request lines.
+// A shop that answers every GET with "page <target>" (GET /big: 100,000 bytes), a POST with
+// "posted <body>", and records its request lines.
 struct KeepAliveShop {
   explicit KeepAliveShop(uint32_t idleCloseMs = 15'000, size_t maxRequestsPerConnection = 1000) {
     const auto& pki = tls_proxy::test::testPki();
@@ -39,6 +41,10 @@ struct KeepAliveShop {
     auto created = merchant::TlsListener::create(
         options,
         [](const merchant::HttpRequest& request, const merchant::PeerIdentity&) {
+          if (request.method == "POST")
+            return merchant::HttpResponse{200, "posted " + request.body, "text/plain"};
+          if (request.target == "/big")
+            return merchant::HttpResponse{200, std::string(100'000, 'b'), "text/html"};
           return merchant::HttpResponse{200, "page " + request.target, "text/html"};
         },
         [this](std::string_view line) {
@@ -292,10 +298,13 @@ TEST_SUITE("warm") {
 
     Json::Value get;
     get["url"] = url + "page";
-    protocol::rpc::Response relayed = test::call(channel, wire::nameOf<wire::RelayRequest>(), get);
+    SecretBytes page;
+    protocol::rpc::Response relayed =
+        test::call(channel, wire::nameOf<wire::RelayRequest>(), get, &page);
     INFO("shop log:\n" << shop.log());
     REQUIRE_MESSAGE(relayed.ok(), (relayed.error ? relayed.error->message : ""));
     CHECK((*relayed.result)["status"].asInt() == 200);
+    CHECK(std::string(page.view().begin(), page.view().end()) == "page /page");
     CHECK(shop.requestPeers().size() == 1);
     CHECK(fx.server->sessions().warm().reuses() == 1);              // the prepared connection
     CHECK(fx.inProcessCard->signatures() == signaturesBefore + 1);  // session.open's only
@@ -304,6 +313,72 @@ TEST_SUITE("warm") {
     REQUIRE(test::call(channel, wire::nameOf<wire::CardFinish>()).ok());
     CHECK_FALSE(fx.server->sessions().warm().holds(terminal.id(), shopKey));
     CHECK(fx.server->sessions().warm().size() == 0);
+  }
+
+  // issue 12: the page and a POST's body travel as the channel messages' binary attachments
+  // (base64 in the JSON cost a third more on the terminal's link); the answer's JSON keeps the
+  // status and the kept headers only.
+  TEST_CASE("relay.request: page and POST body as attachments, no base64, trimmed headers") {
+    namespace wire = protocol::rpc;
+    test::ServerFixture fx(/*withAdminSocket=*/true);
+    KeepAliveShop shop;
+    const std::string url = "https://localhost:" + std::to_string(shop.listener->port()) + "/";
+    test::TestTerminal terminal("phone-2", 903);
+    REQUIRE(fx.terminals.registerTerminal(terminal.id(), terminal.publicKey()).ok());
+    auto connection = terminal.connect(fx.port(), fx.serverPublicKey());
+    REQUIRE(connection.ok());
+    auto& channel = **connection;
+    protocol::rpc::Request pin1;
+    pin1.id = 1;
+    pin1.method = "pin1";
+    pin1.params["pin"] = test::ServerFixture::kPin1;
+    REQUIRE(adminCall(fx.adminSocket, pin1, 10'000).ok());
+    Json::Value pin2;
+    pin2["pin"] = test::ServerFixture::kPin2;
+    REQUIRE(test::call(channel, wire::nameOf<wire::CardPin2>(), pin2).ok());
+
+    // A page larger than one channel record (100,000 bytes: the attachment spans records).
+    Json::Value get;
+    get["url"] = url + "big";
+    SecretBytes page;
+    protocol::rpc::Response big =
+        test::call(channel, wire::nameOf<wire::RelayRequest>(), get, &page);
+    INFO("shop log:\n" << shop.log());
+    REQUIRE_MESSAGE(big.ok(), (big.error ? big.error->message : ""));
+    CHECK((*big.result)["status"].asInt() == 200);
+    CHECK_FALSE(big.result->isMember("body"));
+    CHECK(page.size() == 100'000);
+    CHECK(std::ranges::all_of(page.view(), [](uint8_t c) { return c == 'b'; }));
+    // Only content-type is left of the shop's headers (no date, length, connection, server).
+    CHECK((*big.result)["headers"].getMemberNames() == std::vector<std::string>{"content-type"});
+    CHECK((*big.result)["headers"]["content-type"].asString() == "text/html");
+
+    // A POST's body as the request's attachment, echoed by the shop; binary bytes survive.
+    Json::Value post;
+    post["url"] = url + "orders";
+    post["method"] = "POST";
+    const Bytes body{'a', 0x00, 0xff, '\n', 'z'};
+    SecretBytes echoed;
+    protocol::rpc::Response posted =
+        test::call(channel, wire::nameOf<wire::RelayRequest>(), post, &echoed, body);
+    REQUIRE_MESSAGE(posted.ok(), (posted.error ? posted.error->message : ""));
+    Bytes expected = bytesOf("posted ");
+    expected.insert(expected.end(), body.begin(), body.end());
+    CHECK(std::ranges::equal(echoed.view(), expected));
+
+    // A GET with an attachment, and the old base64 member, are refused before the shop is asked.
+    const size_t requestsBefore = shop.requestPeers().size();
+    protocol::rpc::Response getWithBody =
+        test::call(channel, wire::nameOf<wire::RelayRequest>(), get, nullptr, body);
+    REQUIRE(getWithBody.error.has_value());
+    CHECK(getWithBody.error->code == "invalid_params");
+    CHECK(getWithBody.error->message == "a GET has no body");
+    Json::Value oldForm = post;
+    oldForm["body"] = "AAEC";
+    protocol::rpc::Response old = test::call(channel, wire::nameOf<wire::RelayRequest>(), oldForm);
+    REQUIRE(old.error.has_value());
+    CHECK(old.error->code == "invalid_params");
+    CHECK(shop.requestPeers().size() == requestsBefore);
   }
 }
 

@@ -1,5 +1,6 @@
 // RPC messages over a real channel (host/rpc/channel_messages.hpp): text split over records,
-// the binary attachment of the last record (flag 0x02), and refusal of malformed records.
+// the binary attachment (flags 0x02/0x03, over several records when large), and refusal of
+// malformed records.
 #include <arpa/inet.h>
 #include <doctest.h>
 #include <netinet/in.h>
@@ -99,13 +100,35 @@ TEST_SUITE("channel_messages") {
 
     // Text longer than one record: the attachment rides on the last one.
     const std::string longText(150'000, 'x');
-    const Bytes big = pattern(kMaxAttachmentBytes, 9);
-    REQUIRE(sendMessage(*pair.server, longText, big).ok());
+    const Bytes oneRecord = pattern(60 * 1024, 9);
+    REQUIRE(sendMessage(*pair.server, longText, oneRecord).ok());
     auto split = receiveMessageWithAttachment(*pair.terminal);
     REQUIRE(split.ok());
     REQUIRE(split->has_value());
     CHECK((*split)->text == longText);
-    CHECK(std::ranges::equal((*split)->attachment.view(), big));
+    CHECK(std::ranges::equal((*split)->attachment.view(), oneRecord));
+
+    // Long text and the largest attachment (a relayed page): the attachment spans records
+    // (0x03 ... 0x02). Sent from a thread: 1 MiB does not fit the socket's buffers unread.
+    const Bytes big = pattern(kMaxAttachmentBytes, 5);
+    bool bigSent = false;
+    std::thread sender([&] { bigSent = sendMessage(*pair.server, longText, big).ok(); });
+    auto spanning = receiveMessageWithAttachment(*pair.terminal);
+    sender.join();
+    CHECK(bigSent);
+    REQUIRE(spanning.ok());
+    REQUIRE(spanning->has_value());
+    CHECK((*spanning)->text == longText);
+    CHECK(std::ranges::equal((*spanning)->attachment.view(), big));
+
+    // A short text with an attachment just over one record's room.
+    const Bytes twoRecords = pattern(70'000, 2);
+    REQUIRE(sendMessage(*pair.terminal, R"({"id":7})", twoRecords).ok());
+    auto request = receiveMessageWithAttachment(*pair.server);
+    REQUIRE(request.ok());
+    REQUIRE(request->has_value());
+    CHECK((*request)->text == R"({"id":7})");
+    CHECK(std::ranges::equal((*request)->attachment.view(), twoRecords));
 
     // receiveMessage (for peers that expect none) returns the text and drops the attachment.
     REQUIRE(sendMessage(*pair.terminal, "request", pattern(10, 1)).ok());
@@ -131,7 +154,8 @@ TEST_SUITE("channel_messages") {
         {Bytes{kFinalWithAttachment, 0x00}, "RPC: truncated attachment record"},
         {Bytes{kFinalWithAttachment, 0x00, 0x05, '{', '}'}, "RPC: truncated attachment record"},
         {Bytes{kFinalWithAttachment, 0x00, 0x02, '{', '}'}, "RPC: attachment empty or too large"},
-        {Bytes{0x03, '{', '}'}, "RPC: unknown fragment flag"},
+        {Bytes{kMoreAttachment, 0x00}, "RPC: truncated attachment record"},
+        {Bytes{0x04, '{', '}'}, "RPC: unknown fragment flag"},
     };
     for (const Case& c : cases) {
       ChannelPair pair;
@@ -140,6 +164,34 @@ TEST_SUITE("channel_messages") {
       REQUIRE_FALSE(received.ok());
       CHECK(received.error().message == c.message);
     }
+  }
+
+  TEST_CASE("after an attachment part, text or a plain record is refused") {
+    const Bytes first{kMoreAttachment, 0x00, 0x02, '{', '}', 0xAA};
+    const Bytes seconds[] = {
+        Bytes{kFinalWithAttachment, 0x00, 0x01, 'x', 0xBB},  // text after the attachment began
+        Bytes{kFinalFragment, 'x'},                          // a plain record
+        Bytes{kFinalWithAttachment, 0x00, 0x00},             // an empty part
+    };
+    const char* messages[] = {"RPC: text after the attachment", "RPC: text after the attachment",
+                              "RPC: attachment empty or too large"};
+    for (size_t i = 0; i < 3; ++i) {
+      ChannelPair pair;
+      REQUIRE(pair.server->send(first).ok());
+      REQUIRE(pair.server->send(seconds[i]).ok());
+      auto received = receiveMessageWithAttachment(*pair.terminal);
+      REQUIRE_FALSE(received.ok());
+      CHECK(received.error().message == messages[i]);
+    }
+    // The same first record, then its last part: one message.
+    ChannelPair pair;
+    REQUIRE(pair.server->send(first).ok());
+    REQUIRE(pair.server->send(Bytes{kFinalWithAttachment, 0x00, 0x00, 0xBB}).ok());
+    auto whole = receiveMessageWithAttachment(*pair.terminal);
+    REQUIRE(whole.ok());
+    REQUIRE(whole->has_value());
+    CHECK((*whole)->text == "{}");
+    CHECK(std::ranges::equal((*whole)->attachment.view(), Bytes{0xAA, 0xBB}));
   }
 }
 

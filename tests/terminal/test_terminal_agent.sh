@@ -136,6 +136,11 @@ grep -q "mode for $SHOP: .* (measured: delegated [0-9]* ms, relayed [0-9]* ms)" 
   fail "no measured mode choice: $(cat "$SANDBOX_DIR/get3.err")"
 "${T[@]}" status >"$SANDBOX_DIR/status.out" || fail "status through the agent"
 grep -q crypto "$SANDBOX_DIR/status.out" || fail "status: $(cat "$SANDBOX_DIR/status.out")"
+# The visits were noted by the agent (agent.note, which the command does not wait for; the
+# agent serves one connection after the other, so status came after the last note): the
+# recent-shops file holds one line per fetch of $SHOP so far (three).
+VISITS=$(grep -cx "$SHOP" "$XDG_STATE_HOME/homeproxy/recent-shops" || true)
+[[ $VISITS == 3 ]] || fail "recent visits of $SHOP: $VISITS, not 3"
 AFTER=$(connects)
 [[ $AFTER == "$BEFORE" ]] || fail "commands through the agent opened $((AFTER - BEFORE)) channels"
 # Without the agent (HOMEPROXY_NO_AGENT) a command opens its own channel, as before.

@@ -10,7 +10,7 @@
 // by the client's close record when the first byte's bit 1 is set. The server side reads them
 // with receiveMessageWithAttachment until it refuses or sees the close; every message it returns
 // must be what a straightforward model of the flag bytes (01 more, 00 last, 02 last with an
-// attachment) expects.
+// attachment part, 03 an attachment part with more to come) expects.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -79,10 +79,13 @@ struct Expected {
 std::vector<Expected> model(const std::vector<Bytes>& records) {
   std::vector<Expected> out;
   std::string text;
+  Bytes attachment;
+  bool inAttachment = false;  // a 0x03 record came: only attachment parts may follow
   for (const Bytes& r : records) {
     if (r.empty()) break;
     const uint8_t flag = r[0];
     if (flag == hp::rpc::kMoreFragments || flag == hp::rpc::kFinalFragment) {
+      if (inAttachment) break;
       text.append(r.begin() + 1, r.end());
       if (text.size() > hp::protocol::rpc::kMaxMessageBytes) break;
       if (flag == hp::rpc::kFinalFragment) {
@@ -91,15 +94,21 @@ std::vector<Expected> model(const std::vector<Bytes>& records) {
       }
       continue;
     }
-    if (flag != hp::rpc::kFinalWithAttachment || r.size() < 3) break;
+    if (flag != hp::rpc::kFinalWithAttachment && flag != hp::rpc::kMoreAttachment) break;
+    if (r.size() < 3) break;
     const size_t textSize = (size_t{r[1]} << 8) | r[2];
     if (r.size() - 3 < textSize) break;
-    const size_t attachmentSize = r.size() - 3 - textSize;
-    if (attachmentSize == 0 || attachmentSize > hp::rpc::kMaxAttachmentBytes) break;
+    if (inAttachment && textSize != 0) break;
+    const size_t partSize = r.size() - 3 - textSize;
+    if (partSize == 0 || attachment.size() + partSize > hp::rpc::kMaxAttachmentBytes) break;
     text.append(r.begin() + 3, r.begin() + 3 + static_cast<long>(textSize));
     if (text.size() > hp::protocol::rpc::kMaxMessageBytes) break;
-    out.push_back({text, Bytes(r.begin() + 3 + static_cast<long>(textSize), r.end())});
+    attachment.insert(attachment.end(), r.begin() + 3 + static_cast<long>(textSize), r.end());
+    inAttachment = flag == hp::rpc::kMoreAttachment;
+    if (inAttachment) continue;
+    out.push_back({text, attachment});
     text.clear();
+    attachment.clear();
   }
   return out;
 }

@@ -142,7 +142,7 @@ void Listener::serve(listen_guard::AcceptLoop::Connection& connection) {
                   handshake.resumed() ? "connected (resumed)" : "connected");
   std::string ending = "closed";
   while (true) {
-    auto message = rpc::receiveMessage(*channel);
+    auto message = rpc::receiveMessageWithAttachment(*channel);
     if (!message) {
       // A forged, replayed or truncated record: the record layer cannot go on after it.
       ending = "dropped (" + message.error().message + ")";
@@ -152,7 +152,9 @@ void Listener::serve(listen_guard::AcceptLoop::Connection& connection) {
       (void)channel->close();
       break;
     }
-    const std::string answer = dispatcher_.handle(**message, caller);
+    protocol::rpc::CallContext call = caller;
+    call.requestAttachment = (*message)->attachment.view();  // wiped with `message`
+    const std::string answer = dispatcher_.handle((*message)->text, call);
     auto sent = rpc::sendMessage(*channel, answer, attachment.view());
     attachment.clear();
     if (!sent) {

@@ -216,11 +216,20 @@ Result<void> registerHomeServerMethods(protocol::rpc::Dispatcher& dispatcher,
         [&sessions, relayOptions](
             const wire::RelayRequest::Params& params,
             const protocol::rpc::CallContext& caller) -> Answer<wire::RelayRequest> {
+          // The page goes back as the answer's attachment: only a channel has one.
+          if (caller.attachment == nullptr)
+            return protocol::rpc::makeRpcError(protocol::rpc::code::kInternal,
+                                               "relay.request is answered over a channel only");
+          if (params.method == "GET" && !caller.requestAttachment.empty())
+            return protocol::rpc::makeRpcError(protocol::rpc::code::kInvalidParams,
+                                               "a GET has no body");
           auto url = parseShopUrl(params.url);
           if (!url)
             return protocol::rpc::makeRpcError(protocol::rpc::code::kInvalidParams,
                                                url.error().message);
-          RelayRequest request{*url, params.method, params.body.value_or(Bytes{})};
+          RelayRequest request{
+              *url, params.method,
+              Bytes(caller.requestAttachment.begin(), caller.requestAttachment.end())};
           request.keepFor = caller.terminalId;  // its own warm connection, never another's
           if (auto refused = outOfScope(relayOptions, *url)) return *refused;
           auto response = relayRequest(sessions, request, relayOptions);
@@ -228,8 +237,13 @@ Result<void> registerHomeServerMethods(protocol::rpc::Dispatcher& dispatcher,
             return protocol::rpc::makeRpcError(protocol::rpc::code::kUpstreamError,
                                                response.error().message);
           }
-          return wire::RelayRequest::Result{response->status, response->headers,
-                                            std::move(response->body)};
+          wire::RelayRequest::Result result{response->status, {}};
+          for (std::string_view name : wire::RelayRequest::kKeptHeaders) {
+            auto kept = response->headers.find(std::string(name));
+            if (kept != response->headers.end()) result.headers.insert(*kept);
+          }
+          *caller.attachment = SecretBytes(response->body);
+          return result;
         });
   }
   return added;
