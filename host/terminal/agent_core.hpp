@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "host/terminal/access_card_link.hpp"
@@ -83,6 +84,10 @@ class Agent {
   std::map<std::string, ShopFigures> shops_;
   LinkFigures figures_;
   bool preparePending_ = true;  // prepare again once PIN2 is given
+  // The home card answered pin2_required: the next try waits for PIN2 through this agent, or
+  // kPin2Retry (PIN2 given from another terminal), instead of costing every command a round trip.
+  std::optional<AgentClock::time_point> awaitingPin2Since_;
+  static constexpr std::chrono::seconds kPin2Retry{60};
   AgentClock::time_point lastApdu_ = AgentClock::now();
   std::string endReason_;
 };

@@ -100,6 +100,8 @@ Result<void> Agent::ensureChannel() {
 // one session.open per usual shop, pipelined, so the first visit costs only the resumption.
 void Agent::prepareUsualShops() {
   if (!preparePending_ || !channel_) return;
+  if (awaitingPin2Since_ && AgentClock::now() - *awaitingPin2Since_ < kPin2Retry) return;
+  awaitingPin2Since_.reset();
   std::vector<std::string> shops;
   std::vector<Json::Value> params;
   for (const std::string& shop : usualShops(config_, readRecentVisits())) {
@@ -123,7 +125,10 @@ void Agent::prepareUsualShops() {
       agentLog("prepare " + shops[i] + ": " + answers[i].error().code);
       if (answers[i].error().code == kChannelCut) return loseChannel();
       // Without PIN2 the home card cannot sign: try again once card.pin2 succeeds.
-      if (answers[i].error().code == "pin2_required") preparePending_ = true;
+      if (answers[i].error().code == "pin2_required") {
+        preparePending_ = true;
+        awaitingPin2Since_ = AgentClock::now();
+      }
       continue;
     }
     if (answers[i]->attachment.empty()) continue;
@@ -238,7 +243,10 @@ Agent::Answer Agent::dispatch(const protocol::rpc::Request& request, ByteView in
   Answer answer = forward(request, input, attachment);
   // The home card back in standby ends the delegations: the held hand-outs go with them.
   if (method == "card.finish") sessions_.clear();
-  if (method == "card.pin2" && answer) prepareUsualShops();
+  if (method == "card.pin2" && answer) {
+    awaitingPin2Since_.reset();
+    prepareUsualShops();
+  }
   return answer;
 }
 

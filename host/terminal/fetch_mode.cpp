@@ -33,7 +33,11 @@ ModeChoice chooseMode(const LinkFigures& link, ShopFigures& shop, bool prepared)
                   figure(choice.delegatedMs) + ", relayed " + figure(choice.relayedMs);
   ++shop.decisions;
   const bool oneMeasured = shop.delegatedMs.has_value() != shop.relayedMs.has_value();
-  if (oneMeasured && shop.decisions >= kExploreAt) {
+  const double measuredMs = shop.delegatedMs ? choice.delegatedMs : choice.relayedMs;
+  const double estimatedMs = shop.delegatedMs ? choice.relayedMs : choice.delegatedMs;
+  const unsigned exploreAt =
+      estimatedMs <= kExploreMargin * measuredMs ? kExploreAt : kReprobeEvery;
+  if (oneMeasured && shop.decisions >= exploreAt) {
     // An estimate never checked could keep a worse mode for good: measure the other once.
     choice.mode = shop.delegatedMs ? FetchMode::kRelay : FetchMode::kDelegate;
     choice.reason += " (measuring the other mode once)";

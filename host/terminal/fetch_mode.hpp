@@ -8,11 +8,13 @@
 // the home server's own exchange with the shop. Until a mode has been measured for the shop
 // its time is estimated from the measured home-server RTT (the channel handshake's round trip
 // and the calls' since: the terminal's access link is taken to dominate its path to the shop
-// too) and the calibrated CPU cost of a resumption. The
-// kExploreAt-th request at a shop with one mode measured tries the other once (an estimate is
-// never trusted for long); once both are measured the measured (smoothed) stand-by times
-// decide, and every kReprobeEvery-th request tries the other mode once so a changed link is
-// noticed.
+// too) and the calibrated CPU cost of a resumption. With one mode measured at a shop, the
+// other is tried once: at the kExploreAt-th request when its estimate is within kExploreMargin
+// of the measured figure (it may well be faster), else only at the kReprobeEvery-th (a mode
+// estimated far worse is not paid for by the user's second page; it is still checked, so a
+// wrong estimate cannot keep a worse mode for good). Once both are measured the measured
+// (smoothed) stand-by times decide, and every kReprobeEvery-th request tries the other mode
+// once so a changed link is noticed.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +27,7 @@ enum class FetchMode { kDelegate, kRelay };
 
 inline constexpr unsigned kReprobeEvery = 16;
 inline constexpr unsigned kExploreAt = 2;
+inline constexpr double kExploreMargin = 1.25;
 // The home server's exchange with a shop before anything is measured: a fixed line's ~20 ms
 // RTT times TCP connect, resumption and request.
 inline constexpr double kAssumedHomeShopMs = 60;
