@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan, the card code instrumented too) in
-# ./build-fuzz and runs each one for a share of SECONDS, starting from its seed corpus in
+# ./build-asan (shared with tools/run_sanitizers.sh, tools/asan_build.sh) and runs each one for a share of SECONDS, starting from its seed corpus in
 # tools/fuzz/corpus/<target>/ (copied to a scratch directory, so the repository is not changed).
 # Prints the number of inputs each target executed and the total; exits non-zero on any crash,
 # sanitizer report, leak, time-out or build failure. A crashing input is kept in
-# build-fuzz/fuzz-artifacts/ and printed in hex.
+# build-asan/fuzz-artifacts/ and printed in hex.
 # Usage: tools/run_fuzz.sh [SECONDS]      (default 60, split between the targets: the CI run)
 #        tools/run_fuzz.sh --runs N       (the long run: N inputs for every target, no time
 #                                          limit; the documented one is --runs 1000000)
@@ -19,35 +19,13 @@ if [ "${1:-}" = "--runs" ]; then
 else
   total_seconds="${1:-60}"
 fi
-build_dir=build-fuzz
-
-cxx="${FUZZ_CXX:-}"
-if [ -z "$cxx" ]; then
-  for candidate in clang++-14 clang++; do
-    if command -v "$candidate" >/dev/null; then cxx="$candidate"; break; fi
-  done
-fi
-if [ -z "$cxx" ]; then
-  echo "run_fuzz: no clang++ found (install clang-14 libclang-rt-14-dev)" >&2
-  exit 2
-fi
-
-# -fsanitize=fuzzer-no-link gives libFuzzer coverage of the card code itself, not only of the
-# fuzz targets; the targets add -fsanitize=fuzzer at link time (tools/fuzz/meson.build).
-if [ ! -f "$build_dir/build.ninja" ]; then
-  CXX="$cxx" meson setup "$build_dir" \
-    -Dfuzzing=true \
-    -Dbuildtype=debugoptimized \
-    -Db_sanitize=address,undefined \
-    -Db_lundef=false \
-    -Dcpp_args='-fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined' \
-    >"$build_dir.setup.log" 2>&1 || {
-    cat "$build_dir.setup.log" >&2
-    echo "run_fuzz: meson setup of $build_dir failed" >&2
-    exit 2
-  }
-  rm -f "$build_dir.setup.log"
-fi
+# The fuzz targets live in the ASan build directory that tools/run_sanitizers.sh uses too
+# (tools/asan_build.sh: clang, ASan + UBSan, -fsanitize=fuzzer-no-link on every unit, so
+# libFuzzer sees the coverage of the card code itself; the targets add -fsanitize=fuzzer at link
+# time, tools/fuzz/meson.build). FUZZ_CXX picks the clang.
+. tools/asan_build.sh
+build_dir="$hp_asan_dir"
+hp_asan_setup || exit 2
 
 # Only the fuzz targets are built: the rest of the project is not needed here. The host parser
 # targets (issue 9, item 4) are listed in tools/fuzz/README.md.

@@ -2,7 +2,7 @@
 // tools/fuzz/corpus): every seed is made by the project's own encoders (handshake messages,
 // sealed records, RPC messages, session blobs and hand-outs, signed purse records), so the seeds
 // follow the formats when they change. The card targets' seeds come from make_corpus.py.
-// Usage: build-fuzz/tools/fuzz/make_seeds tools/fuzz/corpus
+// Usage: build-asan/tools/fuzz/make_seeds tools/fuzz/corpus
 #include <sys/stat.h>
 
 #include <cstdio>
