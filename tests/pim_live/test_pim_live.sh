@@ -117,11 +117,26 @@ curl -s -X PROPFIND -H 'Depth: 0' -H 'X-Remote-User: bob' -u bob:secret "$URL/" 
 grep -q "<current-user-principal><href>/alice/</href>" "$SANDBOX_DIR/who.out" ||
   fail "the forged user reached Radicale: $(head -c 400 "$SANDBOX_DIR/who.out")"
 
+# Waits until the sync in the background ($sync_pid) has stored at least MIN contacts, so the kill
+# lands in the middle of it whatever the machine's load (a fixed sleep killed too early or too
+# late under load).
+wait_stored() {  # MIN
+  local n
+  for _ in $(seq 600); do
+    n=$(find "$WORLD/pim/collection-root/alice/contacts" -name '*.vcf' | wc -l)
+    ((n >= $1)) && return 0
+    kill -0 "$sync_pid" 2>/dev/null || fail "the sync ended before $1 contacts were stored ($n)"
+    sleep 0.05
+  done
+  fail "the sync stored only $n of $1 contacts in 30 s"
+}
+
 step "kill -9 of the home server in the middle of a sync; the rerun converges"
+stored=$(find "$WORLD/pim/collection-root/alice/contacts" -name '*.vcf' | wc -l)
 for i in $(seq 1 150); do vcard "$T1" "bulk-$i" "Person $i"; done
 vsync "$T1" &
 sync_pid=$!
-sleep 1.5
+wait_stored $((stored + 10))
 kill -9 "$HOME_SERVER_PID"
 wait "$sync_pid" && fail "the sync did not notice the home server's death"
 grep -qi "home server\|502" "$T1/vdirsyncer.log" || fail "no clear message for the cut"
@@ -129,10 +144,11 @@ start_home_server
 vsync "$T1" || fail "rerun after the home server's kill -9"
 
 step "kill -9 of Radicale in the middle of a sync; the rerun converges"
+stored=$(find "$WORLD/pim/collection-root/alice/contacts" -name '*.vcf' | wc -l)
 for i in $(seq 151 300); do vcard "$T1" "bulk-$i" "Person $i"; done
 vsync "$T1" &
 sync_pid=$!
-sleep 1.5
+wait_stored $((stored + 10))
 kill -9 "$RADICALE_PID"
 wait "$sync_pid" && fail "the sync did not notice Radicale's death"
 grep -q "Radicale is not running" "$T1/vdirsyncer.log" || fail "no clear message for Radicale"
