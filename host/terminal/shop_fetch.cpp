@@ -6,6 +6,7 @@
 #include "host/terminal/command_support.hpp"
 #include "host/terminal/home_channel.hpp"
 #include "host/terminal/http_message.hpp"
+#include "host/terminal/https_exchange.hpp"
 #include "host/tls_proxy/resumed_connection.hpp"
 #include "host/tls_proxy/session_blob.hpp"
 #include "host/tls_proxy/session_handout.hpp"
@@ -57,19 +58,8 @@ Result<HttpAnswer> fetchDelegated(HomeChannel& channel, const HttpsUrl& url,
     }
     info(sink, "resumed TLS session with " + url.shopKey() + " (" +
                    (*connection)->ciphersuiteName() + ")");
-    const std::string request = buildHttpRequest(method, url, body, contentType);
-    if (auto written = (*connection)->writeAll(bytesOf(request)); !written) {
-      return makeError("sending to the shop: " + written.error().message);
-    }
-    std::string raw;
-    while (raw.size() < kMaxAnswerBytes) {
-      auto chunk = (*connection)->readSome();
-      if (!chunk) return makeError("reading from the shop: " + chunk.error().message);
-      if (chunk->empty()) break;
-      raw.append(chunk->begin(), chunk->end());
-    }
-    (void)(*connection)->close();
-    return parseHttpAnswer(raw);
+    return exchangeOverTls(**connection, buildHttpRequest(method, url, body, contentType),
+                           kMaxAnswerBytes);
   }
   return makeError("unreachable");
 }

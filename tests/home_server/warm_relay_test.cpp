@@ -264,6 +264,29 @@ TEST_SUITE("warm") {
   }
 }
 
+namespace {
+
+// A registered terminal's channel to the fixture's server, the home card opened for it: PIN1 at
+// the admin socket, PIN2 over the channel.
+std::unique_ptr<channel::ChannelConnection> openedChannel(test::ServerFixture& fx,
+                                                          test::TestTerminal& terminal) {
+  namespace wire = protocol::rpc;
+  REQUIRE(fx.terminals.registerTerminal(terminal.id(), terminal.publicKey()).ok());
+  auto connection = terminal.connect(fx.port(), fx.serverPublicKey());
+  REQUIRE(connection.ok());
+  protocol::rpc::Request pin1;
+  pin1.id = 1;
+  pin1.method = "pin1";
+  pin1.params["pin"] = test::ServerFixture::kPin1;
+  REQUIRE(adminCall(fx.adminSocket, pin1, 10'000).ok());
+  Json::Value pin2;
+  pin2["pin"] = test::ServerFixture::kPin2;
+  REQUIRE(test::call(**connection, wire::nameOf<wire::CardPin2>(), pin2).ok());
+  return std::move(connection.value());
+}
+
+}  // namespace
+
 // Through the RPC methods and a real channel: session.open's warm flag, relay.request keyed by
 // the caller, and card.finish ending the terminal's warm connection.
 TEST_SUITE("warm") {
@@ -273,18 +296,8 @@ TEST_SUITE("warm") {
     KeepAliveShop shop;
     const std::string url = "https://localhost:" + std::to_string(shop.listener->port()) + "/";
     test::TestTerminal terminal("phone-1", 902);
-    REQUIRE(fx.terminals.registerTerminal(terminal.id(), terminal.publicKey()).ok());
-    auto connection = terminal.connect(fx.port(), fx.serverPublicKey());
-    REQUIRE(connection.ok());
-    auto& channel = **connection;
-    protocol::rpc::Request pin1;
-    pin1.id = 1;
-    pin1.method = "pin1";
-    pin1.params["pin"] = test::ServerFixture::kPin1;
-    REQUIRE(adminCall(fx.adminSocket, pin1, 10'000).ok());
-    Json::Value pin2;
-    pin2["pin"] = test::ServerFixture::kPin2;
-    REQUIRE(test::call(channel, wire::nameOf<wire::CardPin2>(), pin2).ok());
+    auto connection = openedChannel(fx, terminal);
+    auto& channel = *connection;
     const int signaturesBefore = fx.inProcessCard->signatures();
 
     Json::Value open;
@@ -324,18 +337,8 @@ TEST_SUITE("warm") {
     KeepAliveShop shop;
     const std::string url = "https://localhost:" + std::to_string(shop.listener->port()) + "/";
     test::TestTerminal terminal("phone-2", 903);
-    REQUIRE(fx.terminals.registerTerminal(terminal.id(), terminal.publicKey()).ok());
-    auto connection = terminal.connect(fx.port(), fx.serverPublicKey());
-    REQUIRE(connection.ok());
-    auto& channel = **connection;
-    protocol::rpc::Request pin1;
-    pin1.id = 1;
-    pin1.method = "pin1";
-    pin1.params["pin"] = test::ServerFixture::kPin1;
-    REQUIRE(adminCall(fx.adminSocket, pin1, 10'000).ok());
-    Json::Value pin2;
-    pin2["pin"] = test::ServerFixture::kPin2;
-    REQUIRE(test::call(channel, wire::nameOf<wire::CardPin2>(), pin2).ok());
+    auto connection = openedChannel(fx, terminal);
+    auto& channel = *connection;
 
     // A page larger than one channel record (100,000 bytes: the attachment spans records).
     Json::Value get;

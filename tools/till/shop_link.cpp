@@ -1,5 +1,6 @@
 #include "tools/till/shop_link.hpp"
 
+#include "host/terminal/https_exchange.hpp"
 #include "host/tls_proxy/delegated_handshake.hpp"
 #include "host/tls_proxy/resumed_connection.hpp"
 
@@ -49,19 +50,9 @@ Result<terminal::HttpAnswer> ShopLink::once(const std::string& method,
   }
   auto connection = tls_proxy::ResumedConnection::open(*session_);
   if (!connection) return makeError("the shop: " + connection.error().message);
-  const std::string text = terminal::buildHttpRequest(method, url, body, "application/json");
-  if (auto written = (*connection)->writeAll(bytesOf(text)); !written) {
-    return makeError("sending to the shop: " + written.error().message);
-  }
-  std::string raw;
-  while (raw.size() < kMaxAnswerBytes) {
-    auto chunk = (*connection)->readSome();
-    if (!chunk) return makeError("reading from the shop: " + chunk.error().message);
-    if (chunk->empty()) break;
-    raw.append(chunk->begin(), chunk->end());
-  }
-  (void)(*connection)->close();
-  return terminal::parseHttpAnswer(raw);
+  return terminal::exchangeOverTls(
+      **connection, terminal::buildHttpRequest(method, url, body, "application/json"),
+      kMaxAnswerBytes);
 }
 
 }  // namespace hp::till
