@@ -16,13 +16,7 @@ source "$HERE/../emoney_live/emoney_prelude.sh"
 # shellcheck source=tests/appliances/appliance_bus.sh
 source "$HERE/appliance_bus.sh"
 
-fail() {
-  echo "test_appliances_e2e: FAIL: $*" >&2
-  for log in home_server.log smtp.log; do
-    [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 30 "$SANDBOX_DIR/$log" >&2; }
-  done
-  exit 1
-}
+fail() { fail_showing_logs test_appliances_e2e "home_server.log smtp.log" "$@"; }
 track() { sandbox_track "$1"; }
 PASSED=0
 ok() { PASSED=$((PASSED + 1)); echo "ok: $*"; }

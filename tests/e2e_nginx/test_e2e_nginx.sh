@@ -22,13 +22,7 @@ HERE=$(dirname "$(realpath "$0")")
 source "$HERE/../terminal/live_prelude.sh"
 NGINX=${6:?usage: test_e2e_nginx.sh HOMECARD ACCESSCARD HOME_SERVER TERMINAL HP_PROVISION NGINX}
 
-fail() {
-  echo "test_e2e_nginx: FAIL: $*" >&2
-  for log in home_server.log nginx/error.log nginx/access.log; do
-    [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 30 "$SANDBOX_DIR/$log" >&2; }
-  done
-  exit 1
-}
+fail() { fail_showing_logs test_e2e_nginx "home_server.log nginx/error.log nginx/access.log" "$@"; }
 step() { echo "test_e2e_nginx: $*" >&2; }
 
 [[ -x "$NGINX" ]] || { echo "test_e2e_nginx: SKIP: no nginx at $NGINX (apt-get install nginx-light)"; exit 77; }

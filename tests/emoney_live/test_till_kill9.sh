@@ -26,13 +26,7 @@ EMONEY_EXTRA_ARGS=TILL
 # shellcheck source=tests/emoney_live/emoney_prelude.sh
 source "$HERE/emoney_prelude.sh"
 
-fail() {
-  echo "test_till_kill9: FAIL: $*" >&2
-  for log in home_server.log till.err; do
-    [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 30 "$SANDBOX_DIR/$log" >&2; }
-  done
-  exit 1
-}
+fail() { fail_showing_logs test_till_kill9 "home_server.log till.err" "$@"; }
 
 BANK_START=300000
 emoney_world_start "$BANK_START"

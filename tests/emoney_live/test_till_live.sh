@@ -14,13 +14,7 @@ EMONEY_EXTRA_ARGS=TILL
 # shellcheck source=tests/emoney_live/emoney_prelude.sh
 source "$HERE/emoney_prelude.sh"
 
-fail() {
-  echo "test_till_live: FAIL: $*" >&2
-  for log in home_server.log shop.log; do
-    [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 30 "$SANDBOX_DIR/$log" >&2; }
-  done
-  exit 1
-}
+fail() { fail_showing_logs test_till_live "home_server.log shop.log" "$@"; }
 
 BANK_START=300000
 emoney_world_start "$BANK_START"

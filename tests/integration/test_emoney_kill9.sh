@@ -23,13 +23,7 @@ HERE=$(dirname "$(realpath "$0")")
 # shellcheck source=tests/emoney_live/emoney_prelude.sh
 source "$HERE/../emoney_live/emoney_prelude.sh"
 
-fail() {
-  echo "emoney kill9: FAIL: $* (seed $HP_KILL9_SEED)" >&2
-  for log in home_server.log shop.log bank.log ops.log; do
-    [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 30 "$SANDBOX_DIR/$log" >&2; }
-  done
-  exit 1
-}
+fail() { fail_showing_logs "emoney kill9" "home_server.log shop.log bank.log ops.log" "$* (seed $HP_KILL9_SEED)"; }
 
 echo "emoney kill9: seed $HP_KILL9_SEED (HP_KILL9_SEED=$HP_KILL9_SEED replays)" >&2
 RANDOM=$HP_KILL9_SEED

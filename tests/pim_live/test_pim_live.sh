@@ -19,13 +19,7 @@ source "$HERE/../emoney_live/emoney_world.sh"
 # shellcheck source=tests/pim_live/pim_world.sh
 source "$HERE/pim_world.sh"
 
-fail() {
-  echo "test_pim_live: FAIL: $*" >&2
-  for log in home_server.log radicale.log dav.log dav2.log t1/vdirsyncer.log t2/vdirsyncer.log; do
-    [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 25 "$SANDBOX_DIR/$log" >&2; }
-  done
-  exit 1
-}
+fail() { fail_showing_logs test_pim_live "home_server.log radicale.log dav.log dav2.log t1/vdirsyncer.log t2/vdirsyncer.log" "$@"; }
 step() { echo "test_pim_live: $*"; }
 
 pim_world_start

@@ -23,13 +23,7 @@ finding() {
   echo "cardlink_fake_card: ATTACK SUCCEEDED: $*" >&2
   FINDINGS+=("$*")
 }
-fail() {
-  echo "cardlink_fake_card: FAIL: $*" >&2
-  for log in home_server.log fake.log relay.log; do
-    [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 20 "$SANDBOX_DIR/$log" >&2; }
-  done
-  exit 1
-}
+fail() { fail_showing_logs cardlink_fake_card "home_server.log fake.log relay.log" "$@"; }
 
 # Three slots: 0 the home card's reader (where the attacker sits), 1 the access card, 2 where
 # the real home card goes for the relay.

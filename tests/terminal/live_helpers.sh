@@ -2,6 +2,19 @@
 # live_helpers.sh: helpers shared by the live tests of the proxy facility (terminal_live,
 # e2e_nginx, emoney_live). Source after tests/integration/sandbox.sh.
 
+# fail_showing_logs NAME "LOG..." MESSAGE...: a live test's or bench's failure: the message,
+# then the last 30 lines of each named log under $SANDBOX_DIR that exists; exits 1. Each script's
+# fail() names its own logs: `fail() { fail_showing_logs test_x "home_server.log shop.log" "$@"; }`.
+fail_showing_logs() {
+  local name=$1 logs=$2 log
+  shift 2
+  echo "$name: FAIL: $*" >&2
+  for log in $logs; do
+    [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 30 "$SANDBOX_DIR/$log" >&2; }
+  done
+  exit 1
+}
+
 # A private pcscd with the home card (slot 0) and the access card (slot 1), both answering;
 # sets HOME_READER, ACCESS_READER and ACCESS_PID (the access card's process, for tests that pull
 # the card). Needs HOMECARD and ACCESSCARD (the card executables).

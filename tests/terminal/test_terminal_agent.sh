@@ -10,13 +10,7 @@ LIVE_EXTRA_ARGS=SHOP_SERVER
 # shellcheck source=tests/terminal/live_prelude.sh
 source "$(dirname "$0")/live_prelude.sh"
 
-fail() {
-  echo "test_terminal_agent: FAIL: $*" >&2
-  for log in home_server.log agent.log shop.log shop_ka.log; do
-    [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 30 "$SANDBOX_DIR/$log" >&2; }
-  done
-  exit 1
-}
+fail() { fail_showing_logs test_terminal_agent "home_server.log agent.log shop.log shop_ka.log" "$@"; }
 
 start_both_cards  # live_helpers.sh: also sets ACCESS_PID
 provision_laptop_world

@@ -9,13 +9,7 @@ set -euo pipefail
 # shellcheck source=tests/terminal/live_prelude.sh
 source "$(dirname "$0")/live_prelude.sh"
 
-fail() {
-  echo "test_terminal_live: FAIL: $*" >&2
-  for log in home_server.log shop.log; do
-    [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 30 "$SANDBOX_DIR/$log" >&2; }
-  done
-  exit 1
-}
+fail() { fail_showing_logs test_terminal_live "home_server.log shop.log" "$@"; }
 
 start_both_cards
 # A biometric template, a sample of the same finger (10 bits differ; the threshold is 24) and

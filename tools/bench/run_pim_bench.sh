@@ -38,13 +38,7 @@ BENCH_MORE=(RELAY=tools/bench/delay_relay)
 source "$HERE/bench_prelude.sh"
 # shellcheck source=tests/pim_live/pim_world.sh
 source "$TESTS/pim_live/pim_world.sh"
-fail() {
-  echo "run_pim_bench: FAIL: $*" >&2
-  for log in dav.log home_server.log radicale.log relay-home.err relay-radicale.err; do
-    [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 15 "$SANDBOX_DIR/$log" >&2; }
-  done
-  exit 1
-}
+fail() { fail_showing_logs run_pim_bench "dav.log home_server.log radicale.log relay-home.err relay-radicale.err" "$@"; }
 
 # link_to NAME TARGET_PORT: the port a way's byte counter forwards to: TARGET_PORT itself on
 # loopback, else a new phone-link relay in front of it. The relay runs until its stdin (a FIFO

@@ -40,13 +40,7 @@ BENCH_MORE=(DEBIT_BENCH=tools/bench/bench_purse_debit)
 # shellcheck source=tools/bench/bench_prelude.sh
 source "$HERE/bench_prelude.sh"
 
-fail() {
-  echo "run_purse_bench: FAIL: $*" >&2
-  for log in home_server.log shop.log bank.log; do
-    [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 20 "$SANDBOX_DIR/$log" >&2; }
-  done
-  exit 1
-}
+fail() { fail_showing_logs run_purse_bench "home_server.log shop.log bank.log" "$@"; }
 
 # The raw figures survive the sandbox's clean-up.
 mkdir -p "$OUT"

@@ -17,13 +17,7 @@ BENCH_MORE=(DELAY_RELAY=tools/bench/delay_relay)
 source "$(dirname "$(realpath "$0")")/bench_prelude.sh"
 HOME_SERVER=$PROXY/host/home_server/home_server  # the two programs measured, from PROXY
 TERMINAL=$PROXY/host/terminal/terminal
-fail() {
-  echo "run_terminal_client_bench: FAIL: $*" >&2
-  for log in home_server.log agent.log shop.log; do
-    [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 20 "$SANDBOX_DIR/$log" >&2; }
-  done
-  exit 1
-}
+fail() { fail_showing_logs run_terminal_client_bench "home_server.log agent.log shop.log" "$@"; }
 
 start_both_cards
 WORLD="$SANDBOX_DIR/world"

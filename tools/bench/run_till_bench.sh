@@ -37,13 +37,7 @@ source "$TESTS/terminal/live_helpers.sh"
 # shellcheck source=tests/emoney_live/emoney_world.sh
 source "$TESTS/emoney_live/emoney_world.sh"
 
-fail() {
-  echo "run_till_bench: FAIL: $*" >&2
-  for log in home_server.log shop.log; do
-    [[ -f "$SANDBOX_DIR/$log" ]] && { echo "--- $log" >&2; tail -n 20 "$SANDBOX_DIR/$log" >&2; }
-  done
-  exit 1
-}
+fail() { fail_showing_logs run_till_bench "home_server.log shop.log" "$@"; }
 mkdir -p "$OUT"
 OUT=$(realpath "$OUT")
 
