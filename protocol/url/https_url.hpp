@@ -24,14 +24,19 @@ namespace hp::protocol::url {
 
 constexpr size_t kMaxUrlLength = 2048;
 
+// "host:port": how the home server names a shop (its session cache key, its shop check's key,
+// session.drop, logs); from a URL's parts or a handshake request's host and port alike.
+inline std::string shopKeyOf(const std::string& host, uint16_t port) {
+  return host + ":" + std::to_string(port);
+}
+
 struct HttpsUrl {
   std::string host;  // lower case
   uint16_t port = 443;
   std::string path = "/";  // path and query, as sent in the request line
-  // "host:port": how the home server names a shop (its session cache key, session.drop, logs).
-  std::string shopKey() const { return host + ":" + std::to_string(port); }
+  std::string shopKey() const { return shopKeyOf(host, port); }
   // The Host header value (RFC 9110, 7.2): the port only when it is not the default.
-  std::string hostHeader() const { return port == 443 ? host : host + ":" + std::to_string(port); }
+  std::string hostHeader() const { return port == 443 ? host : shopKeyOf(host, port); }
 };
 
 struct HostPort {

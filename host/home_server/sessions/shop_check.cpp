@@ -46,7 +46,8 @@ SessionManager::Handshake ShopCheck::observing(SessionManager::Handshake inner) 
   return [this, inner = std::move(inner)](
              const tls_proxy::DelegatedHandshakeRequest& request,
              tls_proxy::ClientKeySigner& signer) -> Result<tls_proxy::DelegatedSession> {
-    const std::string key = request.host + ":" + std::to_string(request.port);
+    // The key verify() looks up with ShopUrl::shopKey(): one spelling for both.
+    const std::string key = protocol::url::shopKeyOf(request.host, request.port);
     auto judged = std::make_shared<bool>(false);
     tls_proxy::DelegatedHandshakeRequest watched = request;
     watched.certificateJudged = [this, key, judged, outer = request.certificateJudged](
