@@ -22,6 +22,13 @@ class SteadyClock final : public Clock {
   }
 };
 
+// Milliseconds (fractional) on the steady clock since `start`: how host code measures the time a
+// step took (round trips, stand-by, -v progress lines).
+inline double msSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
 // A clock that only moves when told to; for tests.
 class ManualClock final : public Clock {
  public:

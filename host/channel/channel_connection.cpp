@@ -10,6 +10,7 @@
 #include <cstring>
 #include <optional>
 
+#include "base/clock.hpp"
 #include "host/channel/frame.hpp"
 
 namespace hp::channel {
@@ -61,11 +62,6 @@ Result<Bytes> readHandshakeMessage(int fd) {
     return makeError("record frame during the handshake");
   }
   return Bytes(frame->begin() + kFrameHeaderSize, frame->end());
-}
-
-double msSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-      .count();
 }
 
 // Drives the terminal's machine after its first message until it is established or refused.

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "base/clock.hpp"
 #include "host/terminal/agent_core.hpp"
 #include "host/terminal/http_message.hpp"
 #include "protocol/rpc/method.hpp"
@@ -14,10 +15,6 @@ namespace hp::terminal {
 namespace {
 
 namespace wire = protocol::rpc;
-
-double msSince(AgentClock::time_point start) {
-  return std::chrono::duration<double, std::milli>(AgentClock::now() - start).count();
-}
 
 protocol::rpc::RpcError invalid(const std::string& what) {
   return protocol::rpc::makeRpcError(protocol::rpc::code::kInvalidParams, what);

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <vector>
 
+#include "base/clock.hpp"
 #include "host/terminal/agent_core.hpp"
 #include "host/terminal/agent_socket.hpp"
 
@@ -34,7 +35,7 @@ double calibrateResumeMs() {
   uint8_t digest[32];
   const auto start = AgentClock::now();
   for (int i = 0; i < 16; ++i) (void)mbedtls_sha256_ret(block.data(), block.size(), digest, 0);
-  return std::chrono::duration<double, std::milli>(AgentClock::now() - start).count();
+  return msSince(start);
 }
 
 void installStopHandlers() {

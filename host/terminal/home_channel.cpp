@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "base/clock.hpp"
 #include "host/card_adapters/access_card_key_agent.hpp"
 #include "host/channel/client_handshake.hpp"
 #include "host/rpc/channel_messages.hpp"
@@ -214,8 +215,7 @@ Result<HomeChannel::Answer, protocol::rpc::RpcError> HomeChannel::callWithAttach
   auto answer = receive(request.id);
   // Every answered call crossed the link once: an upper bound on its round trip, like the
   // handshake's; the smallest seen is the estimate.
-  const double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  const double ms = msSince(start);
   if (answer && agentFd_ < 0 && (roundTripMs_ <= 0 || ms < roundTripMs_)) roundTripMs_ = ms;
   return answer;
 }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "base/clock.hpp"
 #include "host/terminal/command_support.hpp"
 #include "host/terminal/purse_views.hpp"
 #include "protocol/merchant/api_body.hpp"
@@ -94,12 +95,9 @@ bool outcomeUnknown(const protocol::rpc::RpcError& error) {
 
 // Milliseconds since `start`, for the -v progress lines: where a payment's time goes (the
 // order, the purse with its card DEBIT, the shop's check of the record) without a profiler.
-std::string msSince(std::chrono::steady_clock::time_point start) {
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::steady_clock::now() - start)
-                      .count();
+std::string tookText(std::chrono::steady_clock::time_point start) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.1f ms", static_cast<double>(us) / 1000.0);
+  std::snprintf(text, sizeof text, "%.1f ms", msSince(start));
   return text;
 }
 
@@ -151,7 +149,7 @@ int payOrder(const CliOptions& options, const HttpsUrl& shop, Session& session,
                 " (" + next + ")");
   }
   info(session.sink, "purse paid order " + orderRef + ", txn " + std::to_string(payment->txn) +
-                         " (" + msSince(started) + ")");
+                         " (" + tookText(started) + ")");
 
   started = std::chrono::steady_clock::now();
   const Json::Value body = api::PayOrder{payment->payment}.toJson();
@@ -175,7 +173,8 @@ int payOrder(const CliOptions& options, const HttpsUrl& shop, Session& session,
                      ") but the shop's answer is malformed: " + receipt.error().message + " (" +
                      payCommand + " shows the order)");
   }
-  info(session.sink, "shop took the payment for order " + orderRef + " (" + msSince(started) + ")");
+  info(session.sink,
+       "shop took the payment for order " + orderRef + " (" + tookText(started) + ")");
   // The tables render the messages' JSON mapping (purse_views.hpp).
   print(render(receiptTable(order.toJson(), payment->toJson(), receipt->toJson()), layout));
   std::fflush(stdout);
@@ -195,7 +194,7 @@ int buyOne(const CliOptions& options, const HttpsUrl& shop, Session& session,
   if (!order) return fail(order.error().message);
   info(session.sink, "order " + order->ref + " at " +
                          (order->shopId.empty() ? std::string("?") : order->shopId) + " (" +
-                         msSince(started) + ")");
+                         tookText(started) + ")");
   return payOrder(options, shop, session, layout, *order);
 }
 

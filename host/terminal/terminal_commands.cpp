@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/clock.hpp"
 #include "host/terminal/access_card_link.hpp"
 #include "host/terminal/agent_process.hpp"
 #include "host/terminal/command_support.hpp"
@@ -269,8 +270,7 @@ int fetch(const CliOptions& options) {
       exitStatus = fail(answer.error().message);
       continue;
     }
-    const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    const double ms = msSince(start);
     print(answer->body);
     std::fflush(stdout);
     if ((*channel)->throughAgent()) {

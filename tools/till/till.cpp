@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "base/clock.hpp"
 #include "host/terminal/access_card_link.hpp"
 #include "host/terminal/home_channel.hpp"
 #include "host/terminal/money.hpp"
@@ -97,8 +98,7 @@ int settleOrder(HomeChannel& channel, ShopLink& shop, const api::OrderAnswer& or
   auto paid = pay(channel, params, options);
   if (options.verbose) {
     // Read by tools/bench/run_till_bench.sh: the home server's checks and the card's DEBIT.
-    const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - asked;
-    std::fprintf(stderr, "till: purse.pay %.3f ms\n", took.count());
+    std::fprintf(stderr, "till: purse.pay %.3f ms\n", msSince(asked));
   }
   if (!paid && outcomeUnknown(paid.error())) {
     return say(kUnsettled, "order " + ref + ": the payment was cut off (" + paid.error().message +
