@@ -20,16 +20,6 @@ namespace {
 
 using test::ResumptionKind;
 
-DelegatedHandshakeRequest requestFor(const test::ShopServer& shop) {
-  DelegatedHandshakeRequest request;
-  request.host = "localhost";
-  request.connectAddress = "127.0.0.1";
-  request.port = shop.port();
-  request.caFile = test::testPki().caCert;
-  request.readTimeoutMs = 5000;
-  return request;
-}
-
 ResumeOptions resumeOptions() {
   ResumeOptions options;
   options.connectAddress = "127.0.0.1";
@@ -55,7 +45,7 @@ void delegateAndResume(ResumptionKind kind, const std::string& keyPath, const st
   test::ShopServer shop(kind);
   test::CountingSigner signer(test::loadSigner(keyPath, certPath));
 
-  auto delegated = performDelegatedHandshake(requestFor(shop), signer);
+  auto delegated = performDelegatedHandshake(test::loopbackShopRequest(shop.port()), signer);
   INFO("shop output: " << shop.output());
   REQUIRE_MESSAGE(delegated.ok(), (delegated.ok() ? "" : delegated.error().message));
   // One card signature per full handshake (CertificateVerify), none later.
@@ -159,7 +149,7 @@ TEST_SUITE("delegation") {
     test::ShopServer shop(ResumptionKind::kSessionId);
     test::CountingSigner signer(
         test::loadSigner(test::testPki().userEcKey, test::testPki().userEcCert));
-    DelegatedHandshakeRequest request = requestFor(shop);
+    DelegatedHandshakeRequest request = test::loopbackShopRequest(shop.port());
     request.caFile = test::testPki().otherCaCert;
     auto result = performDelegatedHandshake(request, signer);
     REQUIRE_FALSE(result.ok());
@@ -174,7 +164,7 @@ TEST_SUITE("delegation") {
     test::ShopServer shop(ResumptionKind::kSessionId);
     test::CountingSigner signer(
         test::loadSigner(test::testPki().userEcKey, test::testPki().userEcCert));
-    DelegatedHandshakeRequest request = requestFor(shop);
+    DelegatedHandshakeRequest request = test::loopbackShopRequest(shop.port());
     request.host = "shop.example.com";
     auto result = performDelegatedHandshake(request, signer);
     REQUIRE_FALSE(result.ok());
@@ -188,7 +178,7 @@ TEST_SUITE("delegation") {
     test::ShopServer shop(ResumptionKind::kSessionId);
     test::RefusingSigner signer(
         test::loadSigner(test::testPki().userEcKey, test::testPki().userEcCert));
-    auto result = performDelegatedHandshake(requestFor(shop), signer);
+    auto result = performDelegatedHandshake(test::loopbackShopRequest(shop.port()), signer);
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().message.find("client key signer failed") != std::string::npos);
     CHECK(result.error().message.find("6982") != std::string::npos);
@@ -200,7 +190,7 @@ TEST_SUITE("delegation") {
     const auto& pki = test::testPki();
     const std::string shopLeaf = test::sha256OfPemCertificateHex(pki.shopCert);
     std::vector<std::optional<CertificateSha256>> judged;
-    DelegatedHandshakeRequest request = requestFor(shop);
+    DelegatedHandshakeRequest request = test::loopbackShopRequest(shop.port());
     request.certificateJudged = [&judged](const std::optional<CertificateSha256>& leaf) {
       judged.push_back(leaf);
     };
@@ -244,7 +234,7 @@ TEST_SUITE("delegation") {
       test::ShopServer shop(kind);
       test::CountingSigner signer(
           test::loadSigner(test::testPki().userEcKey, test::testPki().userEcCert));
-      auto delegated = performDelegatedHandshake(requestFor(shop), signer);
+      auto delegated = performDelegatedHandshake(test::loopbackShopRequest(shop.port()), signer);
       REQUIRE(delegated.ok());
       // Same shop, same suite, but a session id / ticket the shop never issued.
       SessionBlob forged = delegated->blob;
@@ -263,7 +253,7 @@ TEST_SUITE("delegation") {
     test::ShopServer shop(ResumptionKind::kSessionId);
     test::CountingSigner signer(
         test::loadSigner(test::testPki().userEcKey, test::testPki().userEcCert));
-    auto delegated = performDelegatedHandshake(requestFor(shop), signer);
+    auto delegated = performDelegatedHandshake(test::loopbackShopRequest(shop.port()), signer);
     REQUIRE(delegated.ok());
     CHECK(delegated->blob.expiresUnix - delegated->blob.createdUnix == 300);
     ResumeOptions options = resumeOptions();

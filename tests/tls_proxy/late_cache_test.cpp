@@ -150,12 +150,7 @@ TEST_SUITE("delegation") {
     shop.start();
     test::CountingSigner signer(
         test::loadSigner(test::testPki().userEcKey, test::testPki().userEcCert));
-    DelegatedHandshakeRequest request;
-    request.host = "localhost";
-    request.connectAddress = "127.0.0.1";
-    request.port = shop.port();
-    request.caFile = test::testPki().caCert;
-    request.readTimeoutMs = 5000;
+    DelegatedHandshakeRequest request = test::loopbackShopRequest(shop.port());
     request.offerTickets = false;
     auto delegated = performDelegatedHandshake(request, signer);
     REQUIRE_MESSAGE(delegated.ok(), (delegated.ok() ? "" : delegated.error().message));

@@ -102,4 +102,14 @@ std::string sha256OfPemCertificateHex(const std::string& pemPath) {
   return toHex(ByteView(digest, sizeof digest));
 }
 
+DelegatedHandshakeRequest loopbackShopRequest(uint16_t port) {
+  DelegatedHandshakeRequest request;
+  request.host = "localhost";
+  request.connectAddress = "127.0.0.1";
+  request.port = port;
+  request.caFile = testPki().caCert;
+  request.readTimeoutMs = 5000;
+  return request;
+}
+
 }  // namespace hp::tls_proxy::test

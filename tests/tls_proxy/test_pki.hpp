@@ -4,7 +4,10 @@
 // once per test process and removed at exit.
 #pragma once
 
+#include <cstdint>
 #include <string>
+
+#include "host/tls_proxy/delegated_handshake.hpp"
 
 namespace hp::tls_proxy::test {
 
@@ -21,6 +24,10 @@ struct TestPki {
 
 // Fails the test (doctest REQUIRE) if openssl cannot produce it.
 const TestPki& testPki();
+
+// A delegated handshake with a test shop on loopback: "localhost" (checked against its
+// certificate) at 127.0.0.1:port, the test CA, a 5 s read timeout.
+DelegatedHandshakeRequest loopbackShopRequest(uint16_t port);
 
 // Reads a PEM certificate file and returns its DER bytes as lowercase hex of the SHA-256.
 std::string sha256OfPemCertificateHex(const std::string& pemPath);
