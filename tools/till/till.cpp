@@ -32,9 +32,10 @@ int say(int status, const std::string& message) {
   return status;
 }
 
-// The shop's JSON answer over the till's own link.
-Result<Json::Value> shopCall(ShopLink& shop, const std::string& path, const std::string& body) {
-  auto answer = shop.request("POST", path, body);
+// The shop's JSON answer over the till's own link (a POST; a GET without a body).
+Result<Json::Value> shopCall(ShopLink& shop, const std::string& path, const std::string& body,
+                             const char* method = "POST") {
+  auto answer = shop.request(method, path, body);
   if (!answer) return answer.error();
   if (!answer->success()) {
     auto json = protocol::rpc::parseJson(answer->body);
@@ -145,14 +146,9 @@ int ringUp(HomeChannel& channel, ShopLink& shop, const BasketItem& item,
 // --settle: the order as the shop keeps it for this till. Read before the customer is asked for
 // the card, so a wrong reference or an order already paid costs them nothing.
 Result<api::OrderAnswer> orderToSettle(ShopLink& shop, const std::string& ref) {
-  auto answer = shop.request("GET", api::orderPath(ref), "");
-  if (!answer) return answer.error();
-  if (!answer->success()) {
-    return makeError("the shop has no order " + ref + " for this till (HTTP " +
-                     std::to_string(answer->status) + ")");
-  }
-  auto json = protocol::rpc::parseJson(answer->body);
-  auto order = json ? api::OrderAnswer::fromJson(*json) : makeError("not JSON");
+  auto answer = shopCall(shop, api::orderPath(ref), "", "GET");
+  if (!answer) return makeError("order " + ref + ": " + answer.error().message);
+  auto order = api::OrderAnswer::fromJson(*answer);
   if (!order) return makeError("the shop's order is malformed: " + order.error().message);
   if (order->ref != ref) return makeError("the shop answered with another order");
   return order;
